@@ -1,0 +1,109 @@
+"""The application factory: `create_app(settings)` wires settings, engine, schema and routes.
+
+Nothing happens at import time; the Starlette lifespan owns the database engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.graphql_view import GraphQLView
+from api.settings import Settings
+from db.engine import create_engine, create_session_factory
+from domain.accounts.passwords import PasswordHasher
+from domain.accounts.tokens import TokenSettings
+from schema import build_schema
+from schema.context import Services
+
+log = logging.getLogger("omnishop")
+
+
+@dataclass
+class AppState:
+    """What the lifespan builds and the request handlers share."""
+
+    settings: Settings
+    services: Services
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+
+def build_services(settings: Settings, *, allow_generated_secret: bool = False) -> Services:
+    return Services(
+        tokens=TokenSettings(
+            secret_key=settings.resolved_secret_key(allow_generated=allow_generated_secret),
+            access_ttl=timedelta(minutes=settings.access_token_minutes),
+            refresh_ttl=timedelta(days=settings.refresh_token_days),
+        ),
+        hasher=PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
+        phone_region=settings.phone_region,
+        debug=settings.debug,
+    )
+
+
+def create_app(settings: Settings | None = None, *, demo: bool = False,
+               engine: AsyncEngine | None = None) -> Starlette:
+    """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
+    share one engine across apps."""
+    settings = settings or Settings()
+    state = AppState(settings=settings, services=build_services(settings, allow_generated_secret=demo))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        own_engine = engine is None
+        state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        state.sessions = create_session_factory(state.engine)
+        try:
+            yield
+        finally:
+            if own_engine:
+                await state.engine.dispose()
+
+    async def live(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_request: Request) -> Response:
+        try:
+            assert state.engine is not None
+            async with state.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception:  # any failure means "not ready"; the reason goes to the log
+            log.warning("readiness check failed", exc_info=True)
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up"})
+
+    view = GraphQLView(build_schema(debug=settings.debug), state)
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                                     allow_methods=["GET", "POST"],
+                                     allow_headers=["Authorization", "Content-Type"]))
+    return Starlette(
+        debug=settings.debug,
+        routes=[
+            Route("/health/live", live, methods=["GET"]),
+            Route("/health/ready", ready, methods=["GET"]),
+            Route("/graphql", view, methods=["GET", "POST"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers: settings from the environment, demo mode from `serve --demo`."""
+    return create_app(Settings(), demo=os.environ.get("OMNISHOP_DEMO") == "1")

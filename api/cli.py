@@ -1,0 +1,159 @@
+"""The `omnishop` command line: serve, migrate, seed, staff-create, export-schema.
+
+Every command reads DATABASE_URL and the other settings from the environment (and `.env`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.settings import ConfigurationError, Settings
+
+app = typer.Typer(help="Omnishop: the omnichannel commerce API.", no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+DEMO_ENV = "OMNISHOP_DEMO"
+
+
+async def _migrate(settings: Settings) -> None:
+    from db.engine import create_engine
+    from db.migrations import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings, products: int, seed: int, *, quiet_if_exists: bool = False) -> None:
+    from db.demo import DemoDataExists, seed_demo
+    from db.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            tasks: dict[str, int] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done, total=total)
+
+            result = await seed_demo(engine, products=products, seed=seed, progress=report)
+        rate = result.rows / result.seconds if result.seconds else 0
+        console.print(f"[green]Seeded {result.rows:,} rows in {result.seconds:.2f} s ({rate:,.0f} rows/s).")
+    except DemoDataExists:
+        if not quiet_if_exists:
+            console.print("[yellow]The database already holds data; demo data was not added.")
+            raise typer.Exit(1) from None
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest migration."""
+    asyncio.run(_migrate(Settings()))
+    console.print("[green]Database is up to date.")
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
+    products: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many products.")] = 60,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 1,
+) -> None:
+    """Fill an empty database with deterministic demo data."""
+    if not demo:
+        console.print("Nothing to do: pass --demo.")
+        raise typer.Exit(2)
+    settings = Settings()
+    asyncio.run(_migrate(settings))
+    asyncio.run(_seed(settings, products, seed))
+
+
+@app.command("staff-create")
+def staff_create(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail.")],
+    password: Annotated[str, typer.Option(help="At least 8 characters.")],
+    role: Annotated[str, typer.Option(help="admin, store_manager, cashier or fulfillment.")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the e-mail's local part).")] = None,
+) -> None:
+    """Create a staff user."""
+    from domain.access.model import StaffRole
+
+    try:
+        staff_role = StaffRole(role)
+    except ValueError:
+        console.print(f"[red]Unknown role {role!r}; use one of: {', '.join(r.value for r in StaffRole)}.")
+        raise typer.Exit(2) from None
+    asyncio.run(_staff_create(Settings(), email, password, staff_role, name or email.split("@")[0]))
+
+
+async def _staff_create(settings: Settings, email: str, password: str, role: object, name: str) -> None:
+    from db.engine import create_engine, create_session_factory
+    from db.uow import SqlUnitOfWork
+    from domain.access.model import StaffRole
+    from domain.accounts.passwords import PasswordHasher
+    from domain.accounts.services import create_staff
+    from domain.errors import DomainError, DomainErrors
+
+    assert isinstance(role, StaffRole)
+    await _migrate(settings)
+    engine = create_engine(settings.database_url)
+    hasher = PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib)
+    try:
+        async with create_session_factory(engine)() as session:
+            uow = SqlUnitOfWork(session)
+            async with uow.transaction():
+                staff_id = await create_staff(uow, hasher, email, name, role, password)
+        console.print(f"[green]Created {role.value} {email} (staff id {staff_id}).")
+    except DomainError as e:
+        for err in (e.errors if isinstance(e, DomainErrors) else [e]):
+            console.print(f"[red]{'.'.join(err.field or [])}: {err.message}")
+        raise typer.Exit(1) from None
+    finally:
+        await engine.dispose()
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database and allow a "
+                                       "generated per-install secret key.")] = False,
+) -> None:
+    """Serve the API (GraphiQL at /graphql). Migrates the embedded SQLite database on start."""
+    import uvicorn
+
+    settings = Settings()
+    try:
+        settings.resolved_secret_key(allow_generated=demo)
+    except ConfigurationError as e:
+        console.print(f"[red]{e}")
+        raise typer.Exit(2) from None
+    if settings.is_sqlite or demo:
+        asyncio.run(_migrate(settings))
+    if demo:
+        asyncio.run(_seed(settings, 60, 1, quiet_if_exists=True))
+        os.environ[DEMO_ENV] = "1"
+    console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql")
+    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False)

@@ -1,0 +1,64 @@
+"""Settings from the environment (and a `.env` file), in one object.
+
+Secrets have no usable default: outside debug mode the server refuses to start without
+`SECRET_KEY`, except in demo mode (`omnishop serve --demo`), which generates a random
+key once per installation and keeps it in `.omnishop/secret_key` beside the database.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./omnishop.db"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run a server (e.g. no SECRET_KEY in production)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL; SQLite file by default.")
+    redis_url: str | None = Field(None, description="Shared rate limits, persisted queries, fan-out.")
+    secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters.")
+    debug: bool = Field(False, description="Unmasked errors; a generated secret key is allowed.")
+    log_level: str = Field("INFO")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
+    phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
+    password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
+    db_pool_size: int = Field(10, ge=1)
+    data_dir: Path = Field(Path(".omnishop"), description="Where demo mode keeps its generated key.")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self, *, allow_generated: bool = False) -> str:
+        """The signing key; generated once and kept on disk only in debug or demo mode."""
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < MIN_SECRET_LENGTH:
+                raise ConfigurationError(f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters.")
+            return key
+        if not (self.debug or allow_generated):
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set it to a random string of at least 32 characters "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
+                "or run `omnishop serve --demo` / set DEBUG=true for a local trial.")
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key

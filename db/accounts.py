@@ -1,0 +1,97 @@
+"""Accounts storage: implements `domain.accounts.services.AccountsRepository`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Member, MemberIdentity, RefreshToken, StaffUser
+from domain.access.model import StaffRole
+from domain.accounts.model import Identity
+from domain.accounts.services import Credentials, RefreshGrant
+from domain.errors import DomainError
+
+
+def _identity_match(identities: list[Identity]) -> sa.ColumnElement[bool]:
+    return sa.or_(*[sa.and_(MemberIdentity.kind == i.kind, MemberIdentity.value == i.value)
+                    for i in identities])
+
+
+class SqlAccountsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def identities_taken(self, identities: list[Identity]) -> list[Identity]:
+        if not identities:
+            return []
+        rows = await self.session.execute(
+            sa.select(MemberIdentity.kind, MemberIdentity.value).where(_identity_match(identities)))
+        return [Identity(kind, value) for kind, value in rows]
+
+    async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
+                         joined_channel_id: int | None) -> int:
+        member = Member(name=name, password_hash=password_hash, joined_channel_id=joined_channel_id)
+        self.session.add(member)
+        await self.session.flush()
+        self.session.add_all([MemberIdentity(member_id=member.id, kind=i.kind, value=i.value)
+                              for i in identities])
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            # Lost a race with a concurrent registration of the same identity.
+            raise DomainError("IDENTITY_TAKEN", "That identity is already registered.") from None
+        return member.id
+
+    async def member_credentials(self, identity: Identity) -> Credentials | None:
+        row = (await self.session.execute(
+            sa.select(Member.id, Member.password_hash)
+            .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+            .where(_identity_match([identity])))).first()
+        return Credentials(row.id, row.password_hash) if row else None
+
+    async def staff_credentials(self, email: str) -> Credentials | None:
+        row = (await self.session.execute(
+            sa.select(StaffUser.id, StaffUser.password_hash, StaffUser.role)
+            .where(StaffUser.email == email, StaffUser.is_active))).first()
+        return Credentials(row.id, row.password_hash, row.role) if row else None
+
+    async def staff_role(self, staff_id: int) -> StaffRole | None:
+        return await self.session.scalar(
+            sa.select(StaffUser.role).where(StaffUser.id == staff_id, StaffUser.is_active))
+
+    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str) -> int:
+        user = StaffUser(email=email, name=name, role=role, password_hash=password_hash)
+        self.session.add(user)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", ["email"]) from None
+        return user.id
+
+    async def add_refresh_token(self, grant: RefreshGrant, token_hash: str, expires_at: datetime) -> None:
+        await self.session.execute(sa.insert(RefreshToken).values(
+            token_hash=token_hash, family=grant.family, subject_kind=grant.subject_kind,
+            subject_id=grant.subject_id, expires_at=expires_at))
+
+    async def use_refresh_token(self, token_hash: str, now: datetime) -> RefreshGrant | None:
+        # One conditional UPDATE: of two concurrent refreshes with one token, one wins.
+        row = (await self.session.execute(
+            sa.update(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None),
+                   RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)
+            .values(used_at=now)
+            .returning(RefreshToken.subject_kind, RefreshToken.subject_id, RefreshToken.family))).first()
+        return RefreshGrant(row.subject_kind, row.subject_id, row.family) if row else None
+
+    async def refresh_token_family(self, token_hash: str) -> str | None:
+        return await self.session.scalar(
+            sa.select(RefreshToken.family).where(RefreshToken.token_hash == token_hash))
+
+    async def revoke_family(self, family: str, now: datetime) -> None:
+        await self.session.execute(
+            sa.update(RefreshToken)
+            .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now))

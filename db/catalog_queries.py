@@ -1,0 +1,184 @@
+"""Catalogue reads: storefront product lists and the batch queries behind the dataloaders.
+
+Every function here is one SQL statement, whatever the number of keys, so a page costs
+the same few statements whether it holds 10 products or 100.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    SortKey,
+    keyset_page,
+    parse_datetime,
+    parse_decimal,
+    parse_int,
+    parse_str,
+)
+from domain.catalog.model import ProductSortField
+
+_ID = SortKey(Product.id, parse=parse_int)
+PRODUCT_ORDERINGS: dict[tuple[ProductSortField, bool], Ordering] = {}
+for _desc in (False, True):
+    _sfx = "-desc" if _desc else ""
+    PRODUCT_ORDERINGS[(ProductSortField.NAME, _desc)] = Ordering("name" + _sfx, [
+        SortKey(Product.name, _desc, parse_str), SortKey(Product.id, _desc, parse_int)])
+    PRODUCT_ORDERINGS[(ProductSortField.PRICE, _desc)] = Ordering("price" + _sfx, [
+        SortKey(ProductChannelListing.min_price, _desc, parse_decimal), SortKey(Product.id, _desc, parse_int)])
+    PRODUCT_ORDERINGS[(ProductSortField.NEWEST, _desc)] = Ordering("newest" + _sfx, [
+        SortKey(Product.created_at, not _desc, parse_datetime), SortKey(Product.id, not _desc, parse_int)])
+
+CATEGORY_ORDERING = Ordering("category", [SortKey(Category.name, parse=parse_str),
+                                          SortKey(Category.id, parse=parse_int)])
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    channel_id: int
+    include_unpublished: bool = False
+    search: str | None = None
+    category_ids: Sequence[int] = ()
+    price_gte: Decimal | None = None
+    price_lte: Decimal | None = None
+    available: bool | None = None
+    sort: ProductSortField = ProductSortField.NAME
+    descending: bool = False
+
+
+def product_statement(q: ProductQuery) -> sa.Select[Any]:
+    listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
+                         ProductChannelListing.channel_id == q.channel_id)
+    stmt = sa.select(Product, ProductChannelListing)
+    if q.include_unpublished:
+        stmt = stmt.outerjoin(ProductChannelListing, listing_on)
+    else:
+        stmt = stmt.join(ProductChannelListing, listing_on).where(ProductChannelListing.is_published)
+    if q.search:
+        stmt = stmt.where(sa.func.lower(Product.name).contains(q.search.strip().lower(), autoescape=True))
+    if q.category_ids:
+        tree = sa.select(Category.id).where(Category.id.in_(q.category_ids)).cte("category_tree", recursive=True)
+        tree = tree.union_all(sa.select(Category.id).where(Category.parent_id == tree.c.id))
+        stmt = stmt.where(Product.category_id.in_(sa.select(tree.c.id)))
+    if q.price_gte is not None:
+        stmt = stmt.where(ProductChannelListing.max_price >= q.price_gte)
+    if q.price_lte is not None:
+        stmt = stmt.where(ProductChannelListing.min_price <= q.price_lte)
+    if q.available is not None:
+        # Purchasable in the channel: published with at least one priced variant.
+        purchasable = sa.and_(ProductChannelListing.is_published.is_(True),
+                              ProductChannelListing.min_price.is_not(None))
+        stmt = stmt.where(purchasable if q.available else sa.not_(sa.func.coalesce(purchasable, False)))
+    if q.sort is ProductSortField.PRICE:
+        stmt = stmt.where(ProductChannelListing.min_price.is_not(None))
+    return stmt
+
+
+async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
+    ordering = PRODUCT_ORDERINGS[(q.sort, q.descending)]
+    columns = {
+        ProductSortField.NAME: lambda r: (r[0].name, r[0].id),
+        ProductSortField.PRICE: lambda r: (r[1].min_price, r[0].id),
+        ProductSortField.NEWEST: lambda r: (r[0].created_at, r[0].id),
+    }
+    return await keyset_page(session, product_statement(q), ordering, page, size, columns[q.sort])
+
+
+def category_statement() -> sa.Select[Any]:
+    return sa.select(Category)
+
+
+async def category_page(session: AsyncSession, page: PageRequest, size: int) -> Page[Any]:
+    return await keyset_page(session, category_statement(), CATEGORY_ORDERING, page, size,
+                             lambda r: (r[0].name, r[0].id))
+
+
+async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> dict[int, Any]:
+    rows = (await session.scalars(sa.select(model).where(model.id.in_(ids)))).all()
+    return {r.id: r for r in rows}
+
+
+async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
+    rows = (await session.scalars(sa.select(Product).where(Product.slug.in_(slugs)))).all()
+    return {r.slug: r for r in rows}
+
+
+async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ProductVariant]]:
+    rows = (await session.scalars(sa.select(ProductVariant).where(ProductVariant.product_id.in_(ids))
+                                  .order_by(ProductVariant.product_id, ProductVariant.id))).all()
+    grouped: dict[int, list[ProductVariant]] = defaultdict(list)
+    for r in rows:
+        grouped[r.product_id].append(r)
+    return grouped
+
+
+async def _pairs(session: AsyncSession, model: Any, left: Any, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
+    """Rows keyed by (left id, channel id): one IN over each column, exact pairs kept."""
+    wanted = set(keys)
+    rows = (await session.scalars(sa.select(model).where(
+        left.in_({k[0] for k in keys}), model.channel_id.in_({k[1] for k in keys})))).all()
+    found = {(getattr(r, left.key), r.channel_id): r for r in rows}
+    return {k: v for k, v in found.items() if k in wanted}
+
+
+async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
+    return await _pairs(session, VariantChannelListing, VariantChannelListing.variant_id, keys)
+
+
+async def product_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
+    return await _pairs(session, ProductChannelListing, ProductChannelListing.product_id, keys)
+
+
+DEFAULT_CHANNEL_KEY = ""
+
+
+async def channels_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Channel]:
+    """Channels by slug; the key "" stands for the default channel."""
+    named = [s for s in slugs if s != DEFAULT_CHANNEL_KEY]
+    rows = (await session.scalars(sa.select(Channel).where(
+        sa.or_(Channel.slug.in_(named), Channel.is_default.is_(True))))).all()
+    found: dict[str, Channel] = {r.slug: r for r in rows if r.slug in named}
+    default = next((r for r in rows if r.is_default), None)
+    if default is not None:
+        found[DEFAULT_CHANNEL_KEY] = default
+    return found
+
+
+async def all_channels(session: AsyncSession) -> list[Channel]:
+    return list((await session.scalars(
+        sa.select(Channel).where(Channel.is_active).order_by(Channel.is_default.desc(), Channel.slug))).all())
+
+
+async def published_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, bool]:
+    """Which of these products are published in at least one active channel."""
+    rows = await session.scalars(
+        sa.select(ProductChannelListing.product_id).distinct()
+        .join(Channel, Channel.id == ProductChannelListing.channel_id)
+        .where(ProductChannelListing.product_id.in_(ids), ProductChannelListing.is_published, Channel.is_active))
+    return dict.fromkeys(rows.all(), True)
+
+
+async def children_by_category_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Category]]:
+    rows = (await session.scalars(sa.select(Category).where(Category.parent_id.in_(ids))
+                                  .order_by(Category.name, Category.id))).all()
+    grouped: dict[int, list[Category]] = defaultdict(list)
+    for r in rows:
+        assert r.parent_id is not None
+        grouped[r.parent_id].append(r)
+    return grouped
+
+
+async def categories_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Category]:
+    rows = (await session.scalars(sa.select(Category).where(Category.slug.in_(slugs)))).all()
+    return {r.slug: r for r in rows}

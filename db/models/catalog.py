@@ -1,0 +1,86 @@
+"""Catalogue tables: categories (a tree), products, variants and per-channel listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.types import Amount, BigIntPK, UtcDateTime, utcnow
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"),
+                                                  index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        # Keyset pagination keys for the storefront sorts.
+        sa.Index("ix_products_name_id", "name", "id"),
+        sa.Index("ix_products_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="SET NULL"),
+                                                    index=True)
+    name: Mapped[str] = mapped_column(sa.String(250))
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductVariant(Base):
+    __tablename__ = "product_variants"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(250))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ProductChannelListing(Base):
+    """Whether a product is published in a channel, with its price range there (denormalised
+    from the variant listings so lists filter and sort by price on an index)."""
+
+    __tablename__ = "product_channel_listings"
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "channel_id"),
+        sa.Index("ix_product_channel_listings_channel_price", "channel_id", "min_price", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    is_published: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    min_price: Mapped[Decimal | None] = mapped_column(Amount)
+    max_price: Mapped[Decimal | None] = mapped_column(Amount)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class VariantChannelListing(Base):
+    """A variant's price in a channel, in the channel's currency."""
+
+    __tablename__ = "variant_channel_listings"
+    __table_args__ = (
+        sa.UniqueConstraint("variant_id", "channel_id"),
+        sa.CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    price: Mapped[Decimal] = mapped_column(Amount)

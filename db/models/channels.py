@@ -1,0 +1,31 @@
+"""Sales channels: each has its own currency, price list and product publication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.types import BigIntPK, UtcDateTime, str_enum, utcnow
+from domain.catalog.model import ChannelKind, ChannelOwnership
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    __table_args__ = (
+        # At most one default channel: the one used when a client names none.
+        sa.Index("uq_channels_default", "is_default", unique=True,
+                 sqlite_where=sa.text("is_default = 1"), postgresql_where=sa.text("is_default")),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    kind: Mapped[ChannelKind] = mapped_column(str_enum(ChannelKind))
+    ownership: Mapped[ChannelOwnership] = mapped_column(str_enum(ChannelOwnership))
+    is_default: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

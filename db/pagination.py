@@ -1,0 +1,142 @@
+"""Keyset pagination: pages are `WHERE (key..., id) > (cursor) ORDER BY key..., id LIMIT n+1`.
+
+Never OFFSET: the cost of a page does not grow with how deep the client has paged. A
+cursor carries the name of the ordering it was made for and the row's sort key values, so a
+cursor from one ordering cannot be replayed against another.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+class InvalidCursor(ValueError):
+    """The client sent a cursor we did not make (or made for another ordering)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    column: sa.ColumnElement[Any]
+    descending: bool = False
+    parse: Callable[[Any], Any] = lambda v: v
+
+
+def parse_int(v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise InvalidCursor("bad cursor")
+    return v
+
+
+def parse_str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise InvalidCursor("bad cursor")
+    return v
+
+
+def parse_decimal(v: Any) -> Decimal:
+    try:
+        return Decimal(str(v))
+    except InvalidOperation:
+        raise InvalidCursor("bad cursor") from None
+
+
+def parse_datetime(v: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(v))
+    except ValueError:
+        raise InvalidCursor("bad cursor") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """A named, total ordering (its last key must be unique, normally the id)."""
+
+    name: str
+    keys: Sequence[SortKey]
+
+    def encode(self, values: Sequence[Any]) -> str:
+        plain = [str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v
+                 for v in values]
+        return base64.urlsafe_b64encode(orjson.dumps([self.name, *plain])).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> list[Any]:
+        try:
+            raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (binascii.Error, ValueError, orjson.JSONDecodeError):
+            raise InvalidCursor("The cursor is not valid.") from None
+        if not isinstance(raw, list) or len(raw) != len(self.keys) + 1 or raw[0] != self.name:
+            raise InvalidCursor("The cursor is not valid for this list and ordering.")
+        return [key.parse(v) for key, v in zip(self.keys, raw[1:], strict=True)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None and self.first is None
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa.ColumnElement[bool]:
+    """Rows strictly after (forward) or before the cursor in the ordering, for mixed directions:
+    (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ..."""
+    clauses = []
+    for i, key in enumerate(keys):
+        greater = forward != key.descending
+        op = key.column > values[i] if greater else key.column < values[i]
+        equal = [keys[j].column == values[j] for j in range(i)]
+        clauses.append(sa.and_(*equal, op))
+    return sa.or_(*clauses)
+
+
+async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ordering, page: PageRequest,
+                      size: int, key_of: Callable[[Any], Sequence[Any]]) -> Page[Any]:
+    """Run `stmt` for one page; `key_of(row)` gives a row's sort key values (cursor material)."""
+    backwards = page.backwards
+    forward_cursor = ordering.decode(page.after) if page.after else None
+    backward_cursor = ordering.decode(page.before) if page.before else None
+    if forward_cursor is not None:
+        stmt = stmt.where(_beyond(ordering.keys, forward_cursor, True))
+    if backward_cursor is not None:
+        stmt = stmt.where(_beyond(ordering.keys, backward_cursor, False))
+    order = [(k.column.asc() if k.descending == backwards else k.column.desc()) for k in ordering.keys]
+    rows = list((await session.execute(stmt.order_by(*order).limit(size + 1))).all())
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    cursors = [ordering.encode(key_of(r)) for r in rows]
+    return Page(
+        items=rows, cursors=cursors,
+        has_next_page=more if not backwards else backward_cursor is not None,
+        has_previous_page=more if backwards else forward_cursor is not None,
+    )
+
+
+async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+               or 0)

@@ -1,0 +1,44 @@
+"""The unit of work: one session, the repositories over it, and the transaction boundary.
+
+A mutation runs inside `async with uow.transaction():`: everything commits together or,
+on any exception (a coded `DomainError` included), rolls back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.accounts import SqlAccountsRepository
+from db.catalog import SqlCatalogRepository
+from db.engine import WRITE_OPTION
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @cached_property
+    def accounts(self) -> SqlAccountsRepository:
+        return SqlAccountsRepository(self.session)
+
+    @cached_property
+    def catalog(self) -> SqlCatalogRepository:
+        return SqlCatalogRepository(self.session)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        session = self.session
+        if session.in_transaction():
+            # End the read transaction earlier fields of this request opened.
+            await session.rollback()
+        await session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

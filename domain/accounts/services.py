@@ -1,0 +1,192 @@
+"""Use cases for accounts: register, sign in, refresh and revoke tokens, create staff.
+
+They talk to storage only through `AccountsRepository`; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
+from domain.accounts.model import (
+    Identity,
+    IdentityKind,
+    identity_from_login,
+    normalize_email,
+    normalize_phone,
+    validate_name,
+    validate_password,
+)
+from domain.accounts.passwords import PasswordHasher
+from domain.accounts.tokens import TokenSettings, hash_token, issue_access_token, new_refresh_token
+from domain.errors import DomainError, raise_all
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    subject_id: int
+    password_hash: str | None
+    role: StaffRole | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshGrant:
+    subject_kind: PrincipalKind
+    subject_id: int
+    family: str
+
+
+class AccountsRepository(Protocol):
+    async def identities_taken(self, identities: list[Identity]) -> list[Identity]: ...
+    async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
+                         joined_channel_id: int | None) -> int: ...
+    async def member_credentials(self, identity: Identity) -> Credentials | None: ...
+    async def staff_credentials(self, email: str) -> Credentials | None: ...
+    async def staff_role(self, staff_id: int) -> StaffRole | None: ...
+    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str) -> int: ...
+    async def add_refresh_token(self, grant: RefreshGrant, token_hash: str, expires_at: datetime) -> None: ...
+    async def use_refresh_token(self, token_hash: str, now: datetime) -> RefreshGrant | None: ...
+    async def refresh_token_family(self, token_hash: str) -> str | None: ...
+    async def revoke_family(self, family: str, now: datetime) -> None: ...
+
+
+class AccountsUnitOfWork(Protocol):
+    @property
+    def accounts(self) -> AccountsRepository: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRegistration:
+    name: str
+    password: str
+    email: str | None = None
+    phone: str | None = None
+    joined_channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    principal: Principal
+
+
+def _invalid_credentials() -> DomainError:
+    return DomainError("INVALID_CREDENTIALS", "The identifier or password is wrong.")
+
+
+async def register_member(uow: AccountsUnitOfWork, hasher: PasswordHasher, reg: MemberRegistration,
+                          default_region: str) -> int:
+    errors: list[DomainError] = []
+    identities: list[Identity] = []
+    name = ""
+    try:
+        name = validate_name(reg.name, ["name"])
+    except DomainError as e:
+        errors.append(e)
+    for kind, value, normalize in ((IdentityKind.EMAIL, reg.email, normalize_email),
+                                   (IdentityKind.PHONE, reg.phone, None)):
+        if value is None or not value.strip():
+            continue
+        field = [kind.value.lower()]
+        try:
+            norm = normalize(value, field) if normalize else normalize_phone(value, default_region, field)
+            identities.append(Identity(kind, norm))
+        except DomainError as e:
+            errors.append(e)
+    if not identities and not errors:
+        errors.append(DomainError("REQUIRED", "Give an e-mail address or a phone number.", ["email"]))
+    try:
+        validate_password(reg.password, ["password"])
+    except DomainError as e:
+        errors.append(e)
+    raise_all(errors)
+    taken = await uow.accounts.identities_taken(identities)
+    raise_all([DomainError("IDENTITY_TAKEN", f"That {t.kind.value.lower()} is already registered.",
+                           [t.kind.value.lower()]) for t in taken])
+    password_hash = await hasher.hash(reg.password)
+    return await uow.accounts.add_member(name, password_hash, identities, reg.joined_channel_id)
+
+
+async def _issue(uow: AccountsUnitOfWork, settings: TokenSettings, principal: Principal,
+                 family: str | None = None, now: datetime | None = None) -> IssuedTokens:
+    now = now or datetime.now(UTC)
+    refresh = new_refresh_token()
+    assert principal.id is not None
+    grant = RefreshGrant(principal.kind, principal.id, family or uuid.uuid4().hex)
+    await uow.accounts.add_refresh_token(grant, hash_token(refresh), now + settings.refresh_ttl)
+    return IssuedTokens(issue_access_token(settings, principal, now), refresh, principal)
+
+
+async def create_member_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings,
+                               identifier: str, password: str, default_region: str) -> IssuedTokens:
+    identity = identity_from_login(identifier, default_region)
+    creds = await uow.accounts.member_credentials(identity) if identity else None
+    if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
+        raise _invalid_credentials()
+    return await _issue(uow, settings, member(creds.subject_id))
+
+
+async def create_staff_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings,
+                              email: str, password: str) -> IssuedTokens:
+    try:
+        creds = await uow.accounts.staff_credentials(normalize_email(email))
+    except DomainError:
+        creds = None
+    if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
+        raise _invalid_credentials()
+    assert creds.role is not None
+    return await _issue(uow, settings, staff(creds.subject_id, creds.role))
+
+
+async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refresh_token: str) -> IssuedTokens:
+    """Rotate: the presented token is used up; a replayed token revokes its whole family."""
+    now = datetime.now(UTC)
+    token_hash = hash_token(refresh_token)
+    grant = await uow.accounts.use_refresh_token(token_hash, now)
+    if grant is None:
+        family = await uow.accounts.refresh_token_family(token_hash)
+        if family is not None:
+            await uow.accounts.revoke_family(family, now)
+        raise DomainError("INVALID_TOKEN", "The refresh token is invalid, expired or already used.",
+                          ["refreshToken"], keep_writes=family is not None)
+    if grant.subject_kind is PrincipalKind.STAFF:
+        role = await uow.accounts.staff_role(grant.subject_id)
+        if role is None:
+            raise DomainError("INVALID_TOKEN", "The staff account is no longer active.", ["refreshToken"])
+        principal = staff(grant.subject_id, role)
+    else:
+        principal = member(grant.subject_id)
+    return await _issue(uow, settings, principal, grant.family, now)
+
+
+async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> None:
+    family = await uow.accounts.refresh_token_family(hash_token(refresh_token))
+    if family is None:
+        raise DomainError("INVALID_TOKEN", "The refresh token is not known.", ["refreshToken"])
+    await uow.accounts.revoke_family(family, datetime.now(UTC))
+
+
+async def create_staff(uow: AccountsUnitOfWork, hasher: PasswordHasher, email: str, name: str,
+                       role: StaffRole, password: str) -> int:
+    errors: list[DomainError] = []
+    norm_email = ""
+    try:
+        norm_email = normalize_email(email, ["email"])
+    except DomainError as e:
+        errors.append(e)
+    try:
+        name = validate_name(name, ["name"])
+    except DomainError as e:
+        errors.append(e)
+    try:
+        validate_password(password, ["password"])
+    except DomainError as e:
+        errors.append(e)
+    raise_all(errors)
+    if await uow.accounts.staff_credentials(norm_email) is not None:
+        raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", ["email"])
+    return await uow.accounts.add_staff(norm_email, name, role, await hasher.hash(password))

@@ -1,0 +1,43 @@
+"""Coded domain errors: the one exception family that becomes `userErrors`.
+
+Every expected business failure raises a `DomainError` carrying a stable `code` (the
+`UserErrorCode` enum value clients switch on) and optionally the input `field` path it is
+about. The schema layer maps them to `userErrors` in one place; nothing else builds error
+lists by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    """An expected failure that the client can fix or must be told about."""
+
+    def __init__(self, code: str, message: str, field: Sequence[str] | None = None,
+                 *, keep_writes: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = list(field) if field is not None else None
+        # Rare: the failure itself must be recorded (a replayed refresh token revokes its
+        # family), so the transaction commits before the error is reported.
+        self.keep_writes = keep_writes
+
+
+class DomainErrors(DomainError):
+    """Several failures found at once (input validation reports every bad field)."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        if not errors:
+            raise ValueError("DomainErrors needs at least one error")
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = list(errors)
+
+
+def raise_all(errors: Sequence[DomainError]) -> None:
+    """Raise the collected validation errors, if any."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)

@@ -1,0 +1,119 @@
+"""Account mutations: register, sign in (members and staff), refresh and revoke tokens."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.catalog_queries import DEFAULT_CHANNEL_KEY
+from domain.accounts import services
+from domain.errors import DomainError
+from schema.accounts.inputs import (
+    MemberRegisterInput,
+    StaffTokenCreateInput,
+    TokenCreateInput,
+    TokenRefreshInput,
+    TokenRevokeInput,
+)
+from schema.accounts.types import Member, StaffUser
+from schema.context import Info
+from schema.errors import UserError, run_mutation
+
+ERRORS = strawberry.field(description="Why the mutation changed nothing; empty on success.")
+
+
+@strawberry.type(description="Result of `memberRegister`.")
+class MemberRegisterPayload:
+    member: Member | None = strawberry.field(description="The new member.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `tokenCreate`.")
+class TokenCreatePayload:
+    access_token: str | None = strawberry.field(description="Short-lived JWT: send as `Authorization: Bearer`.")
+    refresh_token: str | None = strawberry.field(description="Single-use token for `tokenRefresh`.")
+    member: Member | None = strawberry.field(description="The signed-in member.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `staffTokenCreate`.")
+class StaffTokenCreatePayload:
+    access_token: str | None = strawberry.field(description="Short-lived JWT: send as `Authorization: Bearer`.")
+    refresh_token: str | None = strawberry.field(description="Single-use token for `tokenRefresh`.")
+    staff: StaffUser | None = strawberry.field(description="The signed-in staff user.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `tokenRefresh`.")
+class TokenRefreshPayload:
+    access_token: str | None = strawberry.field(description="A new access token.")
+    refresh_token: str | None = strawberry.field(description="The next refresh token; the one sent is used up.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `tokenRevoke`.")
+class TokenRevokePayload:
+    revoked: bool = strawberry.field(description="True when the sign-in's tokens are revoked.")
+    user_errors: list[UserError] = ERRORS
+
+
+async def _member(info: Info, member_id: int | None) -> Member | None:
+    row = await info.context.loaders.member_by_id.load(member_id) if member_id is not None else None
+    return Member.from_model(row) if row else None
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Register a member with an e-mail and/or phone number and a password. "
+                         "An identity that is already registered gives IDENTITY_TAKEN.")
+    async def member_register(self, info: Info, input: MemberRegisterInput) -> MemberRegisterPayload:
+        ctx = info.context
+
+        async def work() -> int:
+            slug = input.channel or DEFAULT_CHANNEL_KEY
+            channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
+            if channel is None:
+                raise DomainError("NOT_FOUND", "No such channel.", ["channel"])
+            reg = services.MemberRegistration(name=input.name, password=input.password, email=input.email,
+                                              phone=input.phone, joined_channel_id=channel.id)
+            return await services.register_member(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
+
+        member_id, errors = await run_mutation(info, work)
+        return MemberRegisterPayload(member=await _member(info, member_id), user_errors=errors)
+
+    @strawberry.mutation(description="Sign a member in with e-mail or phone and password.")
+    async def token_create(self, info: Info, input: TokenCreateInput) -> TokenCreatePayload:
+        ctx = info.context
+        issued, errors = await run_mutation(info, lambda: services.create_member_tokens(
+            ctx.uow, ctx.services.hasher, ctx.services.tokens, input.identifier, input.password,
+            ctx.services.phone_region))
+        if issued is None:
+            return TokenCreatePayload(access_token=None, refresh_token=None, member=None, user_errors=errors)
+        return TokenCreatePayload(access_token=issued.access_token, refresh_token=issued.refresh_token,
+                                  member=await _member(info, issued.principal.id), user_errors=[])
+
+    @strawberry.mutation(description="Sign a staff user in with e-mail and password.")
+    async def staff_token_create(self, info: Info, input: StaffTokenCreateInput) -> StaffTokenCreatePayload:
+        ctx = info.context
+        issued, errors = await run_mutation(info, lambda: services.create_staff_tokens(
+            ctx.uow, ctx.services.hasher, ctx.services.tokens, input.email, input.password))
+        if issued is None or issued.principal.id is None:
+            return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None, user_errors=errors)
+        row = await ctx.loaders.staff_by_id.load(issued.principal.id)
+        return StaffTokenCreatePayload(access_token=issued.access_token, refresh_token=issued.refresh_token,
+                                       staff=StaffUser.from_model(row) if row else None, user_errors=[])
+
+    @strawberry.mutation(description="Exchange a refresh token for a new access token and refresh token. "
+                         "Reusing a refresh token revokes every token of that sign-in.")
+    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenRefreshPayload:
+        ctx = info.context
+        issued, errors = await run_mutation(
+            info, lambda: services.refresh_tokens(ctx.uow, ctx.services.tokens, input.refresh_token[:200]))
+        return TokenRefreshPayload(access_token=issued.access_token if issued else None,
+                                   refresh_token=issued.refresh_token if issued else None, user_errors=errors)
+
+    @strawberry.mutation(description="Sign out: revoke a refresh token and all tokens rotated from it.")
+    async def token_revoke(self, info: Info, input: TokenRevokeInput) -> TokenRevokePayload:
+        ctx = info.context
+        _, errors = await run_mutation(
+            info, lambda: services.revoke_refresh_token(ctx.uow, input.refresh_token[:200]))
+        return TokenRevokePayload(revoked=not errors, user_errors=errors)

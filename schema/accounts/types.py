@@ -1,0 +1,76 @@
+"""Account types: members (one customer across every channel) and staff users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from db.models import Member as MemberModel
+from db.models import StaffUser as StaffModel
+from domain.access import model as access
+from domain.access.model import Permission
+from domain.accounts import model as domain
+from schema.context import Info
+from schema.relay import Node, register_node
+
+IdentityKind = strawberry.enum(domain.IdentityKind, description="A way to recognise a member.")
+StaffRole = strawberry.enum(access.StaffRole, description="What a staff user may do.")
+
+
+@strawberry.type(description="One way a member is recognised (normalised: lower-case e-mail, E.164 phone).")
+class Identity:
+    kind: IdentityKind = strawberry.field(description="What kind of identity.")  # type: ignore[valid-type]
+    value: str = strawberry.field(description="The normalised value.")
+
+
+@strawberry.type(description="One customer, recognised on every channel by any of their identities.")
+class Member(Node):
+    name: str = strawberry.field(description="The member's name.")
+    created_at: datetime = strawberry.field(description="When the member registered.")
+
+    @strawberry.field(description="Every identity the member is known by.")
+    async def identities(self, info: Info) -> list[Identity]:
+        rows = await info.context.loaders.identities_by_member.load(self.pk)
+        return [Identity(kind=r.kind, value=r.value) for r in rows]
+
+    @strawberry.field(description="The member's e-mail address, if they gave one.")
+    async def email(self, info: Info) -> str | None:
+        return await self._first(info, domain.IdentityKind.EMAIL)
+
+    @strawberry.field(description="The member's phone number in E.164 form, if they gave one.")
+    async def phone(self, info: Info) -> str | None:
+        return await self._first(info, domain.IdentityKind.PHONE)
+
+    async def _first(self, info: Info, kind: domain.IdentityKind) -> str | None:
+        rows = await info.context.loaders.identities_by_member.load(self.pk)
+        return next((r.value for r in rows if r.kind == kind), None)
+
+    @classmethod
+    def from_model(cls, m: MemberModel) -> Member:
+        return cls(pk=m.id, name=m.name, created_at=m.created_at)
+
+
+@strawberry.type(description="A staff user: store manager, cashier, fulfilment or admin.")
+class StaffUser(Node):
+    email: str = strawberry.field(description="Sign-in e-mail.")
+    name: str = strawberry.field(description="Display name.")
+    role: StaffRole = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
+    is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
+
+    @classmethod
+    def from_model(cls, m: StaffModel) -> StaffUser:
+        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active)
+
+
+def can_see_member(info: Info, member_id: int) -> bool:
+    principal = info.context.principal
+    return principal.member_id == member_id or principal.can(Permission.LOOKUP_MEMBERS)
+
+
+async def _fetch_members(info: Info, ids: list[int]) -> list[Member | None]:
+    rows = await info.context.loaders.member_by_id.load_many(ids)
+    return [Member.from_model(r) if r and can_see_member(info, r.id) else None for r in rows]
+
+
+register_node("Member", _fetch_members)

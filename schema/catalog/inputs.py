@@ -1,0 +1,37 @@
+"""Catalogue query inputs: product filters and sort orders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from domain.catalog import model as domain
+
+ProductSortField = strawberry.enum(domain.ProductSortField, description="What to sort products by.")
+SortDirection = strawberry.enum(domain.SortDirection, description="Sort direction.")
+
+
+@strawberry.input(description="An inclusive price range in the channel's currency.")
+class PriceRangeInput:
+    gte: Decimal | None = strawberry.field(default=None, description="At least this price.")
+    lte: Decimal | None = strawberry.field(default=None, description="At most this price.")
+
+
+@strawberry.input(description="Narrow a product list. All given conditions must hold.")
+class ProductFilter:
+    categories: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="In any of these categories or their subcategories.")
+    price: PriceRangeInput | None = strawberry.field(
+        default=None, description="With a variant priced in this range in the channel.")
+    is_available: bool | None = strawberry.field(
+        default=None, description="Purchasable in the channel (true) or not (false).")
+
+
+@strawberry.input(description="How to order a product list.")
+class ProductSort:
+    field: ProductSortField = strawberry.field(  # type: ignore[valid-type]
+        description="NAME (A to Z), PRICE (lowest variant price in the channel, cheapest first; products "
+                    "without a price there are left out) or NEWEST (most recently created first).")
+    direction: SortDirection = strawberry.field(  # type: ignore[valid-type]
+        default=domain.SortDirection.ASC, description="DESC reverses the field's natural order.")

@@ -1,0 +1,123 @@
+"""Catalogue queries: products (search, filter, sort, keyset pages), one product, categories."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from db import catalog_queries as cq
+from db.pagination import count
+from domain.access.model import Permission
+from domain.catalog.model import ProductSortField, SortDirection
+from schema.catalog.inputs import ProductFilter, ProductSort
+from schema.catalog.types import Category, ChannelArg, Product
+from schema.channels.types import channel_for
+from schema.context import Info
+from schema.errors import bad_input
+from schema.pagination import Connection, connection, page_request, paginate
+from schema.relay import decode_id
+
+First = Annotated[int | None, strawberry.argument(description="Page size from the start (default 20, max 100).")]
+After = Annotated[str | None, strawberry.argument(description="Cursor to page forwards from.")]
+Last = Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")]
+Before = Annotated[str | None, strawberry.argument(description="Cursor to page backwards from.")]
+MAX_SEARCH = 100
+
+
+def _price(value: Decimal | None, name: str) -> Decimal | None:
+    if value is not None and (not value.is_finite() or value < 0):
+        raise bad_input(f"`filter.price.{name}` must be a non-negative number.")
+    return value
+
+
+def _product_query(info: Info, channel_id: int, search: str | None, f: ProductFilter | None,
+                   sort: ProductSort | None) -> cq.ProductQuery:
+    if search is not None and len(search) > MAX_SEARCH:
+        raise bad_input(f"`search` is at most {MAX_SEARCH} characters.")
+    category_ids: list[int] = []
+    for raw in (f.categories or []) if f else []:
+        key = decode_id(raw, "Category")
+        if key is None:
+            raise bad_input(f"`filter.categories`: '{raw[:50]}' is not a category id.")
+        category_ids.append(key)
+    price = f.price if f else None
+    return cq.ProductQuery(
+        channel_id=channel_id,
+        include_unpublished=info.context.principal.can(Permission.VIEW_UNPUBLISHED),
+        search=search or None, category_ids=category_ids,
+        price_gte=_price(price.gte, "gte") if price else None,
+        price_lte=_price(price.lte, "lte") if price else None,
+        available=f.is_available if f else None,
+        sort=ProductSortField(sort.field.value) if sort else ProductSortField.NAME,
+        descending=bool(sort and sort.direction.value == SortDirection.DESC.value),
+    )
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Products in a channel, searchable, filterable and sortable. Anonymous "
+                      "callers and members see only products published in the channel.")
+    async def products(
+        self, info: Info, channel: ChannelArg = None, first: First = None, after: After = None,
+        last: Last = None, before: Before = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Case-insensitive text the product name contains.")] = None,
+        filter: ProductFilter | None = None, sort_by: ProductSort | None = None,
+    ) -> Connection[Product]:
+        ch = await channel_for(info, channel)
+        request, size = page_request(first, after, last, before)
+        q = _product_query(info, ch.id, search, filter, sort_by)
+        session = info.context.session
+        page = await paginate(lambda: cq.product_page(session, q, request, size))
+        for product, listing in page.items:
+            info.context.loaders.product_listing.prime((product.id, ch.id), listing)
+        return connection(page, [Product.from_model(p, channel) for p, _ in page.items],
+                          count_total=lambda: count(session, cq.product_statement(q)))
+
+    @strawberry.field(description="One product by id or slug; null when it does not exist or is not "
+                      "visible to the caller in the channel.")
+    async def product(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None,
+                      channel: ChannelArg = None) -> Product | None:
+        if (id is None) == (slug is None):
+            raise bad_input("Pass exactly one of `id` and `slug`.")
+        ch = await channel_for(info, channel)
+        loaders = info.context.loaders
+        if id is not None:
+            key = decode_id(id, "Product")
+            row = await loaders.product_by_id.load(key) if key is not None else None
+        else:
+            row = await loaders.product_by_slug.load(slug) if slug and len(slug) <= 100 else None
+        if row is None:
+            return None
+        if not info.context.principal.can(Permission.VIEW_UNPUBLISHED):
+            listing = await loaders.product_listing.load((row.id, ch.id))
+            if listing is None or not listing.is_published:
+                return None
+        return Product.from_model(row, channel)
+
+    @strawberry.field(description="Categories, by name.")
+    async def categories(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                         before: Before = None) -> Connection[Category]:
+        request, size = page_request(first, after, last, before)
+        session = info.context.session
+        page = await paginate(lambda: cq.category_page(session, request, size))
+        return connection(page, [Category.from_model(r[0]) for r in page.items],
+                          count_total=lambda: count(session, cq.category_statement()))
+
+    @strawberry.field(description="One category by id or slug.")
+    async def category(self, info: Info, id: strawberry.ID | None = None,
+                       slug: str | None = None) -> Category | None:
+        if (id is None) == (slug is None):
+            raise bad_input("Pass exactly one of `id` and `slug`.")
+        loaders = info.context.loaders
+        if id is not None:
+            key = decode_id(id, "Category")
+            row = await loaders.category_by_id.load(key) if key is not None else None
+        else:
+            row = await loaders.category_by_slug.load(slug) if slug and len(slug) <= 100 else None
+        return Category.from_model(row) if row else None
+
+
+

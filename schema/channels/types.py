@@ -1,0 +1,55 @@
+"""The `Channel` type and how a `channel:` argument becomes a channel."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.catalog_queries import DEFAULT_CHANNEL_KEY
+from db.models import Channel as ChannelModel
+from domain.catalog import model as domain
+from schema.context import Info
+from schema.errors import ErrorCode, coded_error
+from schema.relay import Node, register_node
+
+ChannelKind = strawberry.enum(domain.ChannelKind, description="The kind of touchpoint a channel serves.")
+ChannelOwnership = strawberry.enum(domain.ChannelOwnership,
+                                   description="Who operates the channel; drives settlement.")
+
+
+@strawberry.type(description="A sales context (app, mini-program, POS...) with its own currency, prices "
+                 "and product publication.")
+class Channel(Node):
+    slug: str = strawberry.field(description="What clients pass as `channel:`.")
+    name: str = strawberry.field(description="Display name.")
+    currency: str = strawberry.field(description="ISO 4217 currency the channel sells in.")
+    kind: ChannelKind = strawberry.field(description="The touchpoint kind.")  # type: ignore[valid-type]
+    ownership: ChannelOwnership = strawberry.field(  # type: ignore[valid-type]
+        description="Who operates it (direct, franchise, consignment, platform).")
+    is_default: bool = strawberry.field(description="Used when a client names no channel.")
+    is_active: bool = strawberry.field(description="Inactive channels are hidden from storefronts.")
+
+    @classmethod
+    def from_model(cls, m: ChannelModel) -> Channel:
+        return cls(pk=m.id, slug=m.slug, name=m.name, currency=m.currency, kind=m.kind,
+                   ownership=m.ownership, is_default=m.is_default, is_active=m.is_active)
+
+
+async def channel_for(info: Info, slug: str | None) -> ChannelModel:
+    """The channel a `channel:` argument names; omitted means the default channel."""
+    if slug is not None and len(slug) > 100:
+        raise coded_error("Unknown channel.", ErrorCode.NOT_FOUND)
+    channel = await info.context.loaders.channel_by_slug.load(slug or DEFAULT_CHANNEL_KEY)
+    if channel is None or (not channel.is_active and slug is not None):
+        raise coded_error(f"Channel '{slug}' does not exist." if slug else "No default channel is set up.",
+                          ErrorCode.NOT_FOUND)
+    return channel
+
+
+async def _fetch_channels(info: Info, ids: list[int]) -> list[Channel | None]:
+    rows = await info.context.loaders.channel_by_id.load_many(ids)
+    return [Channel.from_model(r) if r is not None else None for r in rows]
+
+
+register_node("Channel", _fetch_channels)
+
+__all__ = ["Channel", "ChannelKind", "ChannelOwnership", "channel_for"]

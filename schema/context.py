@@ -1,0 +1,43 @@
+"""The typed request context every resolver receives as `info.context`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info as _Info
+
+from db.uow import SqlUnitOfWork
+from domain.access.model import Principal
+from domain.accounts.passwords import PasswordHasher
+from domain.accounts.tokens import TokenSettings
+
+if TYPE_CHECKING:
+    from schema.loaders import Loaders
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What resolvers need that is built once at start-up."""
+
+    tokens: TokenSettings
+    hasher: PasswordHasher
+    phone_region: str = "CN"
+    debug: bool = False
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    principal: Principal
+    services: Services
+    loaders: Loaders
+    uow: SqlUnitOfWork = field(init=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.uow = SqlUnitOfWork(self.session)
+
+
+Info = _Info[Context, None]

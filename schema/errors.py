@@ -1,0 +1,125 @@
+"""Errors: `userErrors` for expected business failures, coded top-level errors for the rest.
+
+`run_mutation` is the one place a domain failure becomes `userErrors`: it runs the use case
+in one transaction, and on a `DomainError` rolls everything back and reports the error
+codes. Top-level errors carry `extensions.code` from a documented set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.errors import DomainError, DomainErrors
+from schema.context import Info
+
+T = TypeVar("T")
+
+
+@strawberry.enum(description="Why a mutation refused its input; clients switch on these.")
+class UserErrorCode(Enum):
+    INVALID = strawberry.enum_value("INVALID", description="A value is malformed or out of range.")
+    REQUIRED = strawberry.enum_value("REQUIRED", description="A required value is missing or empty.")
+    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="A referenced object does not exist or "
+                                      "is not visible to the caller.")
+    DUPLICATE = strawberry.enum_value("DUPLICATE", description="A value that must be unique is taken "
+                                      "(slug, SKU, listing).")
+    INVALID_QUANTITY = strawberry.enum_value("INVALID_QUANTITY", description="A quantity is zero, "
+                                             "negative or too large.")
+    INSUFFICIENT_STOCK = strawberry.enum_value("INSUFFICIENT_STOCK", description="Not enough stock "
+                                               "is available.")
+    IDENTITY_TAKEN = strawberry.enum_value("IDENTITY_TAKEN", description="The e-mail, phone or other "
+                                           "identity belongs to another account.")
+    INVALID_CREDENTIALS = strawberry.enum_value("INVALID_CREDENTIALS", description="The identifier or "
+                                                "password is wrong.")
+    INVALID_TOKEN = strawberry.enum_value("INVALID_TOKEN", description="A refresh token is invalid, "
+                                          "expired, revoked or already used.")
+    PASSWORD_TOO_WEAK = strawberry.enum_value("PASSWORD_TOO_WEAK", description="The password does not "
+                                              "meet the minimum strength.")
+    CATEGORY_CYCLE = strawberry.enum_value("CATEGORY_CYCLE", description="A category cannot be moved "
+                                           "under itself or its own descendants.")
+    IN_USE = strawberry.enum_value("IN_USE", description="The object is still referenced and cannot be "
+                                   "removed.")
+    CURRENCY_INVALID = strawberry.enum_value("CURRENCY_INVALID", description="Not an ISO 4217 currency "
+                                             "code that Omnishop supports.")
+    COUPON_INVALID = strawberry.enum_value("COUPON_INVALID", description="The coupon code is unknown.")
+    COUPON_ALREADY_REDEEMED = strawberry.enum_value("COUPON_ALREADY_REDEEMED",
+                                                    description="The coupon has already been redeemed.")
+    COUPON_EXPIRED = strawberry.enum_value("COUPON_EXPIRED", description="The coupon is outside its "
+                                           "validity period.")
+    COUPON_NOT_APPLICABLE = strawberry.enum_value("COUPON_NOT_APPLICABLE", description="The coupon does "
+                                                  "not apply to this cart, channel or member.")
+    INSUFFICIENT_POINTS = strawberry.enum_value("INSUFFICIENT_POINTS", description="The member's points "
+                                                "balance is too low.")
+    INVALID_TRANSITION = strawberry.enum_value("INVALID_TRANSITION", description="The order cannot move "
+                                               "to that status from its current one.")
+    PICKUP_CODE_INVALID = strawberry.enum_value("PICKUP_CODE_INVALID", description="The pickup code "
+                                                "does not match the order.")
+    CART_EMPTY = strawberry.enum_value("CART_EMPTY", description="The cart has no lines.")
+    PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
+                                                     description="Pickup needs a pickup store.")
+
+
+@strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
+class UserError:
+    field: list[str] | None = strawberry.field(description="Path to the input field at fault, if any "
+                                               "(e.g. [\"input\", \"email\"]).")
+    message: str = strawberry.field(description="A human-readable explanation.")
+    code: UserErrorCode = strawberry.field(description="A stable code for programs to act on.")
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    errors = error.errors if isinstance(error, DomainErrors) else [error]
+    return [UserError(field=e.field, message=e.message, code=UserErrorCode(e.code)) for e in errors]
+
+
+async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """Run `work` in one transaction; a `DomainError` rolls it back and becomes `userErrors`."""
+    ctx = info.context
+    failure: DomainError | None = None
+    result: T | None = None
+    try:
+        async with ctx.uow.transaction():
+            try:
+                result = await work()
+            except DomainError as e:
+                if not e.keep_writes:
+                    raise
+                failure = e  # commit what the failure itself recorded
+    except DomainError as e:
+        failure = e
+    ctx.loaders.clear()
+    if failure is not None:
+        return None, user_errors(failure)
+    return result, []
+
+
+class ErrorCode(str, Enum):
+    """The documented `extensions.code` values of top-level errors."""
+
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+def coded_error(message: str, code: ErrorCode) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code.value})
+
+
+def bad_input(message: str) -> GraphQLError:
+    return coded_error(message, ErrorCode.BAD_USER_INPUT)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; our own coded errors and GraphQL validation errors stay readable."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not (isinstance(original, GraphQLError) and (original.extensions or {}).get("code"))

@@ -1,0 +1,20 @@
+"""The `Money` type: an exact `Decimal` amount (a string like "129.90") and its currency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from domain.money import round_to_minor
+
+
+@strawberry.type(description="An amount of money in a currency.")
+class Money:
+    amount: Decimal = strawberry.field(description="Exact amount in the currency's minor units, as a "
+                                       "string (\"129.90\").")
+    currency: str = strawberry.field(description="ISO 4217 currency code (\"CNY\").")
+
+    @classmethod
+    def of(cls, amount: Decimal, currency: str) -> Money:
+        return cls(amount=round_to_minor(amount, currency), currency=currency)

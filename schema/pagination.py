@@ -1,0 +1,82 @@
+"""Relay cursor connections: `edges { cursor node }`, `pageInfo`, optional `totalCount`.
+
+Page sizes default to 20 and are capped at 100; asking for more, for a negative size, or for
+both `first` and `last` is a `BAD_USER_INPUT` error, as is a cursor we did not issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from db.pagination import InvalidCursor, Page, PageRequest
+from schema.errors import bad_input
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item on the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item on the page.")
+
+
+@strawberry.type(description="An item of a page, with the cursor to page from it.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after` (or `before`) to page from this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list. Page with `first`/`after` forwards or `last`/`before` backwards.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Pagination state.")
+    count_total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(description="How many items the whole list holds (costs a count query: ask only "
+                      "when you show it).")
+    async def total_count(self) -> int | None:
+        return await self.count_total() if self.count_total else None
+
+
+def page_request(first: int | None, after: str | None, last: int | None, before: str | None
+                 ) -> tuple[PageRequest, int]:
+    """Validate pagination arguments; returns the request and the page size."""
+    if first is not None and last is not None:
+        raise bad_input("Pass `first` or `last`, not both.")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
+            raise bad_input(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}.")
+    for name, value in (("after", after), ("before", before)):
+        if value is not None and len(value) > 500:
+            raise bad_input(f"`{name}` is not a valid cursor.")
+    size = first if first is not None else last if last is not None else DEFAULT_PAGE_SIZE
+    return PageRequest(first=first, after=after, last=last, before=before), size
+
+
+async def paginate(fetch: Callable[[], Awaitable[Page[Any]]]) -> Page[Any]:
+    """Run a page query, turning a foreign cursor into a client error."""
+    try:
+        return await fetch()
+    except InvalidCursor as e:
+        raise bad_input(str(e) or "The cursor is not valid.") from None
+
+
+def connection(page: Page[Any], nodes: Sequence[Any],
+               count_total: Callable[[], Awaitable[int]] | None = None) -> Connection[Any]:
+    edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        count_total=count_total,
+    )

@@ -1,0 +1,139 @@
+"""Test fixtures: databases (SQLite always, PostgreSQL when reachable), the ASGI client, counters.
+
+Database and API tests take the `engine` fixture, parametrised over both backends. Each
+backend is migrated once per run (through Alembic, as production is); every test starts
+from empty tables.
+
+PostgreSQL: `OMNISHOP_TEST_POSTGRES_URL` names a server database to use (CI sets it); else
+a throwaway database is created on postgres@127.0.0.1:5432 when that server answers, and
+dropped at the end. Without PostgreSQL those parametrisations are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from api.settings import Settings
+from db.demo import seed_demo
+from db.engine import create_engine
+from db.migrations import upgrade
+from db.models import Base
+from tests.helpers import GraphQLClient, StatementCounter
+
+PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+async def _pg_reachable(url: str) -> bool:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
+        return True
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str | None]:
+    given = os.environ.get("OMNISHOP_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    if not await _pg_reachable(PG_ADMIN_URL):
+        yield None
+        return
+    name = f"omnishop_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engines(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, AsyncEngine | None]]:
+    """One migrated engine per backend for the whole run (None where PostgreSQL is absent)."""
+    sqlite = create_engine(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/test.db")
+    await upgrade(sqlite)
+    async with _postgres_database() as url:
+        postgres = None
+        if url is not None:
+            postgres = create_engine(url)
+            async with postgres.begin() as conn:  # a reused CI database may hold an older run's tables
+                await conn.run_sync(Base.metadata.drop_all)
+                await conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            await upgrade(postgres)
+        try:
+            yield {"sqlite": sqlite, "postgres": postgres}
+        finally:
+            await sqlite.dispose()
+            if postgres is not None:
+                await postgres.dispose()
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def engine(request: pytest.FixtureRequest, engines: dict[str, AsyncEngine | None]) -> AsyncEngine:
+    """A migrated, empty database on each backend (PostgreSQL skipped when unreachable)."""
+    chosen = engines[request.param]
+    if chosen is None:
+        pytest.skip("PostgreSQL is not reachable")
+    await truncate_all(chosen)
+    return chosen
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(database_url="sqlite://", secret_key=TEST_SECRET, password_time_cost=1,
+                    password_memory_kib=8, debug=False, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[GraphQLClient]:
+    """A client of the ASGI app, as a front end would call it."""
+    app = create_app(settings, engine=engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def demo(engine: AsyncEngine) -> AsyncEngine:
+    """The demo catalogue (60 products, channels `online` and `pos`) loaded."""
+    await seed_demo(engine, products=60, seed=1)
+    return engine
+
+
+@pytest.fixture
+def statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    sa.event.remove(engine.sync_engine, "before_cursor_execute", counter)

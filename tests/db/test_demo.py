@@ -1,0 +1,198 @@
+"""The demo data generator: content, determinism, refusal to touch a filled database, PostgreSQL ids."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.demo import DemoDataExists, DemoReport, seed_demo
+from db.engine import create_engine
+from db.models import (
+    Base,
+    Category,
+    Channel,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    VariantChannelListing,
+)
+from domain.catalog.model import ChannelKind, ChannelOwnership
+
+PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+MakeEngine = Callable[[], Awaitable[AsyncEngine]]
+
+
+@pytest.fixture
+async def make_engine(tmp_path: Path) -> AsyncIterator[MakeEngine]:
+    """Fresh, migrated SQLite databases, disposed of at the end."""
+    engines: list[AsyncEngine] = []
+
+    async def make() -> AsyncEngine:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/t{len(engines)}.db")
+        engines.append(engine)
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        return engine
+
+    yield make
+    for engine in engines:
+        await engine.dispose()
+
+
+async def _count(engine: AsyncEngine, model: type[Base]) -> int:
+    async with engine.connect() as conn:
+        return (await conn.scalar(select(func.count()).select_from(model))) or 0
+
+
+async def _snapshot(engine: AsyncEngine) -> list[tuple[object, ...]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(Product.id, Product.name, Product.slug, Product.created_at, ProductVariant.sku,
+                   VariantChannelListing.channel_id, VariantChannelListing.price)
+            .join(ProductVariant, ProductVariant.product_id == Product.id)
+            .join(VariantChannelListing, VariantChannelListing.variant_id == ProductVariant.id)
+            .order_by(VariantChannelListing.id))
+        return [tuple(row) for row in rows]
+
+
+async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
+    engine = await make_engine()
+    calls: list[tuple[str, int, int]] = []
+    report = await seed_demo(engine, progress=lambda stage, done, total: calls.append((stage, done, total)))
+
+    assert isinstance(report, DemoReport)
+    assert report.tables["products"] == 60
+    assert report.rows == sum(report.tables.values())
+    for model in (Channel, Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing):
+        assert await _count(engine, model) == report.tables[model.__tablename__]
+    assert {stage for stage, _, _ in calls} >= {"products", "variants", "listings"}
+    assert all(done == total for stage, done, total in calls if stage == "products")
+
+    async with engine.connect() as conn:
+        channels = {c.slug: c for c in (await conn.execute(select(Channel))).all()}
+        assert set(channels) == {"online", "pos"}
+        assert [slug for slug, c in channels.items() if c.is_default] == ["online"]
+        assert channels["online"].kind == ChannelKind.APP and channels["pos"].kind == ChannelKind.POS
+        assert {c.currency for c in channels.values()} == {"CNY"}
+        assert {c.ownership for c in channels.values()} == {ChannelOwnership.DIRECT}
+        online, pos = channels["online"].id, channels["pos"].id
+
+        categories = (await conn.execute(select(Category))).all()
+        assert len({c.slug for c in categories}) == len(categories)
+        tops = [c for c in categories if c.parent_id is None]
+        assert len(tops) >= 5
+        leaf_ids = {c.id for c in categories if c.parent_id is not None}
+
+        products = (await conn.execute(select(Product))).all()
+        assert len(products) >= 50
+        assert len({p.slug for p in products}) == len(products)
+        assert {p.category_id for p in products} <= leaf_ids
+        assert len({p.category_id for p in products}) >= 10
+        assert len({p.created_at for p in products}) == len(products)
+
+        variants = (await conn.execute(select(ProductVariant))).all()
+        assert len({v.sku for v in variants}) == len(variants)
+        per_product: dict[int, int] = defaultdict(int)
+        for v in variants:
+            per_product[v.product_id] += 1
+        assert set(per_product) == {p.id for p in products}
+        assert set(per_product.values()) <= {1, 2, 3, 4}
+
+        prices: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
+        online_priced: set[int] = set()
+        product_of = {v.id: v.product_id for v in variants}
+        for vl in (await conn.execute(select(VariantChannelListing))).all():
+            assert Decimal("9.90") <= vl.price <= Decimal("1999.00")
+            assert vl.price == vl.price.quantize(Decimal("0.1"))
+            prices[(product_of[vl.variant_id], vl.channel_id)].append(vl.price)
+            if vl.channel_id == online:
+                online_priced.add(vl.variant_id)
+        assert online_priced == set(product_of)
+
+        listings = (await conn.execute(select(ProductChannelListing))).all()
+        assert {(pl.product_id, pl.channel_id) for pl in listings} == set(prices)
+        for pl in listings:
+            assert pl.min_price == min(prices[(pl.product_id, pl.channel_id)])
+            assert pl.max_price == max(prices[(pl.product_id, pl.channel_id)])
+        assert any(pl.channel_id == online and not pl.is_published for pl in listings)
+        assert {p.id for p in products} - {pl.product_id for pl in listings if pl.channel_id == pos}
+        # Most products sell in both channels, and the till sometimes charges differently.
+        assert sum(1 for pl in listings if pl.channel_id == pos) >= 50
+        assert any(prices[(p.id, online)] != prices.get((p.id, pos), prices[(p.id, online)])
+                   for p in products)
+
+
+async def test_same_seed_same_data_other_seed_other_data(make_engine: MakeEngine) -> None:
+    first, second, third = await make_engine(), await make_engine(), await make_engine()
+    await seed_demo(first, seed=7)
+    await seed_demo(second, seed=7)
+    await seed_demo(third, seed=8)
+    assert await _snapshot(first) == await _snapshot(second)
+    assert await _snapshot(first) != await _snapshot(third)
+
+
+async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
+    engine = await make_engine()
+    async with engine.begin() as conn:
+        await conn.execute(insert(Channel), [{"slug": "web", "name": "Web", "currency": "CNY",
+                                              "kind": ChannelKind.H5, "ownership": ChannelOwnership.DIRECT}])
+    with pytest.raises(DemoDataExists):
+        await seed_demo(engine)
+    assert await _count(engine, Channel) == 1
+    for model in (Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing):
+        assert await _count(engine, model) == 0
+
+
+async def _postgres_reachable() -> bool:
+    engine = create_engine(f"{PG_SERVER}/postgres", pool_size=1)
+    try:
+        async with asyncio.timeout(3), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_seed_and_sequences() -> None:
+    if not await _postgres_reachable():
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    name = f"omnishop_demo_test_{secrets.token_hex(4)}"
+    admin = create_engine(f"{PG_SERVER}/postgres", pool_size=1)
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine = create_engine(f"{PG_SERVER}/{name}", pool_size=2)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.create_all)
+            report = await seed_demo(engine, products=200)
+            assert await _count(engine, Product) == report.tables["products"] == 200
+            assert await _count(engine, VariantChannelListing) == report.tables["variant_channel_listings"]
+            async with engine.begin() as conn:
+                new_id = await conn.scalar(insert(Product).values(name="New", slug="brand-new")
+                                           .returning(Product.id))
+                new_category = await conn.scalar(insert(Category).values(name="New", slug="brand-new")
+                                                 .returning(Category.id))
+            assert new_id == 201
+            assert new_category == report.tables["categories"] + 1
+            with pytest.raises(DemoDataExists):
+                await seed_demo(engine, products=5)
+        finally:
+            await engine.dispose()
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
