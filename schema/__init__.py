@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaskErrors
-from strawberry.tools import merge_types
 
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
@@ -14,8 +13,19 @@ from schema.channels.queries import ChannelQuery
 from schema.errors import should_mask
 from schema.nodes import NodeQuery
 
-Query = merge_types("Query", (NodeQuery, ChannelQuery, CatalogQuery, AccountQuery))
-Mutation = merge_types("Mutation", (AccountMutation, CatalogMutation))
+
+def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
+    """One root type from each area's fields (like strawberry.tools.merge_types, with a description)."""
+    return strawberry.type(type(name, areas, {}), description=description)
+
+
+Query = _merge("Query", "Everything a client can read.", (NodeQuery, ChannelQuery, CatalogQuery, AccountQuery))
+Mutation = _merge(
+    "Mutation",
+    "Everything a client can change. Each mutation is one transaction; expected "
+    "failures come back as `userErrors` and change nothing.",
+    (AccountMutation, CatalogMutation),
+)
 
 
 def build_schema(*, debug: bool = False) -> strawberry.Schema:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from schema.context import Info
@@ -15,12 +17,14 @@ MAX_NODES = 100
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when it does not exist or is not "
                       "visible to the caller.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="A global ID from any object.")]) -> Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description=f"Several objects by global ID, in the order asked (at most {MAX_NODES}); "
                       "null for each one that does not exist or is not visible.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(
+            description="Global IDs of any types.")]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise bad_input(f"Ask for at most {MAX_NODES} ids at once.")
         return await resolve_nodes(info, list(ids))

@@ -94,6 +94,7 @@ async def truncate_all(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            await conn.execute(sa.text("UPDATE categories SET parent_id = NULL"))  # the tree refers to itself
             for table in tables:
                 await conn.execute(sa.text(f"DELETE FROM {table}"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
@@ -63,9 +65,15 @@ async def _member(info: Info, member_id: int | None) -> Member | None:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="Register a member with an e-mail and/or phone number and a password. "
-                         "An identity that is already registered gives IDENTITY_TAKEN.")
-    async def member_register(self, info: Info, input: MemberRegisterInput) -> MemberRegisterPayload:
+    @strawberry.mutation(
+        description="Register a member with an e-mail and/or phone number and a password. "
+        "An identity that is already registered gives IDENTITY_TAKEN."
+    )
+    async def member_register(
+        self,
+        info: Info,
+        input: Annotated[MemberRegisterInput, strawberry.argument(description="The new member's details.")],
+    ) -> MemberRegisterPayload:
         ctx = info.context
 
         async def work() -> int:
@@ -73,47 +81,91 @@ class AccountMutation:
             channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
             if channel is None:
                 raise DomainError("NOT_FOUND", "No such channel.", ["channel"])
-            reg = services.MemberRegistration(name=input.name, password=input.password, email=input.email,
-                                              phone=input.phone, joined_channel_id=channel.id)
+            reg = services.MemberRegistration(
+                name=input.name,
+                password=input.password,
+                email=input.email,
+                phone=input.phone,
+                joined_channel_id=channel.id,
+            )
             return await services.register_member(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
 
         member_id, errors = await run_mutation(info, work)
         return MemberRegisterPayload(member=await _member(info, member_id), user_errors=errors)
 
     @strawberry.mutation(description="Sign a member in with e-mail or phone and password.")
-    async def token_create(self, info: Info, input: TokenCreateInput) -> TokenCreatePayload:
+    async def token_create(
+        self,
+        info: Info,
+        input: Annotated[TokenCreateInput, strawberry.argument(description="The member's credentials.")],
+    ) -> TokenCreatePayload:
         ctx = info.context
-        issued, errors = await run_mutation(info, lambda: services.create_member_tokens(
-            ctx.uow, ctx.services.hasher, ctx.services.tokens, input.identifier, input.password,
-            ctx.services.phone_region))
+        issued, errors = await run_mutation(
+            info,
+            lambda: services.create_member_tokens(
+                ctx.uow,
+                ctx.services.hasher,
+                ctx.services.tokens,
+                input.identifier,
+                input.password,
+                ctx.services.phone_region,
+            ),
+        )
         if issued is None:
             return TokenCreatePayload(access_token=None, refresh_token=None, member=None, user_errors=errors)
-        return TokenCreatePayload(access_token=issued.access_token, refresh_token=issued.refresh_token,
-                                  member=await _member(info, issued.principal.id), user_errors=[])
+        return TokenCreatePayload(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            member=await _member(info, issued.principal.id),
+            user_errors=[],
+        )
 
     @strawberry.mutation(description="Sign a staff user in with e-mail and password.")
-    async def staff_token_create(self, info: Info, input: StaffTokenCreateInput) -> StaffTokenCreatePayload:
+    async def staff_token_create(
+        self,
+        info: Info,
+        input: Annotated[StaffTokenCreateInput, strawberry.argument(description="The staff user's credentials.")],
+    ) -> StaffTokenCreatePayload:
         ctx = info.context
-        issued, errors = await run_mutation(info, lambda: services.create_staff_tokens(
-            ctx.uow, ctx.services.hasher, ctx.services.tokens, input.email, input.password))
+        issued, errors = await run_mutation(
+            info,
+            lambda: services.create_staff_tokens(
+                ctx.uow, ctx.services.hasher, ctx.services.tokens, input.email, input.password
+            ),
+        )
         if issued is None or issued.principal.id is None:
             return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None, user_errors=errors)
         row = await ctx.loaders.staff_by_id.load(issued.principal.id)
-        return StaffTokenCreatePayload(access_token=issued.access_token, refresh_token=issued.refresh_token,
-                                       staff=StaffUser.from_model(row) if row else None, user_errors=[])
+        return StaffTokenCreatePayload(
+            access_token=issued.access_token,
+            refresh_token=issued.refresh_token,
+            staff=StaffUser.from_model(row) if row else None,
+            user_errors=[],
+        )
 
-    @strawberry.mutation(description="Exchange a refresh token for a new access token and refresh token. "
-                         "Reusing a refresh token revokes every token of that sign-in.")
-    async def token_refresh(self, info: Info, input: TokenRefreshInput) -> TokenRefreshPayload:
+    @strawberry.mutation(
+        description="Exchange a refresh token for a new access token and refresh token. "
+        "Reusing a refresh token revokes every token of that sign-in."
+    )
+    async def token_refresh(
+        self, info: Info, input: Annotated[TokenRefreshInput, strawberry.argument(description="The refresh token.")]
+    ) -> TokenRefreshPayload:
         ctx = info.context
         issued, errors = await run_mutation(
-            info, lambda: services.refresh_tokens(ctx.uow, ctx.services.tokens, input.refresh_token[:200]))
-        return TokenRefreshPayload(access_token=issued.access_token if issued else None,
-                                   refresh_token=issued.refresh_token if issued else None, user_errors=errors)
+            info, lambda: services.refresh_tokens(ctx.uow, ctx.services.tokens, input.refresh_token[:200])
+        )
+        return TokenRefreshPayload(
+            access_token=issued.access_token if issued else None,
+            refresh_token=issued.refresh_token if issued else None,
+            user_errors=errors,
+        )
 
     @strawberry.mutation(description="Sign out: revoke a refresh token and all tokens rotated from it.")
-    async def token_revoke(self, info: Info, input: TokenRevokeInput) -> TokenRevokePayload:
+    async def token_revoke(
+        self,
+        info: Info,
+        input: Annotated[TokenRevokeInput, strawberry.argument(description="The refresh token to revoke.")],
+    ) -> TokenRevokePayload:
         ctx = info.context
-        _, errors = await run_mutation(
-            info, lambda: services.revoke_refresh_token(ctx.uow, input.refresh_token[:200]))
+        _, errors = await run_mutation(info, lambda: services.revoke_refresh_token(ctx.uow, input.refresh_token[:200]))
         return TokenRevokePayload(revoked=not errors, user_errors=errors)

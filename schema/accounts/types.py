@@ -12,10 +12,19 @@ from domain.access import model as access
 from domain.access.model import Permission
 from domain.accounts import model as domain
 from schema.context import Info
+from schema.enums import graphql_enum
 from schema.relay import Node, register_node
 
-IdentityKind = strawberry.enum(domain.IdentityKind, description="A way to recognise a member.")
-StaffRole = strawberry.enum(access.StaffRole, description="What a staff user may do.")
+IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
+    "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
+    "WECHAT_OPENID": "WeChat OpenID from the mini-program or official account.",
+    "MEMBER_CARD": "Number of a physical or digital member card.", "APP_DEVICE": "An app installation's device id.",
+})
+StaffRole = graphql_enum(access.StaffRole, "What a staff user may do.", {
+    "ADMIN": "Everything, including catalogue, channels and staff.",
+    "STORE_MANAGER": "Runs a store: stock, orders, members, promotions.",
+    "CASHIER": "Sells at the till and looks members up.", "FULFILLMENT": "Picks, packs and ships orders.",
+})
 
 
 @strawberry.type(description="One way a member is recognised (normalised: lower-case e-mail, E.164 phone).")

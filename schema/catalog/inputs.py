@@ -7,9 +7,15 @@ from decimal import Decimal
 import strawberry
 
 from domain.catalog import model as domain
+from schema.enums import graphql_enum
 
-ProductSortField = strawberry.enum(domain.ProductSortField, description="What to sort products by.")
-SortDirection = strawberry.enum(domain.SortDirection, description="Sort direction.")
+ProductSortField = graphql_enum(domain.ProductSortField, "What to sort products by.", {
+    "NAME": "Name, A to Z.", "PRICE": "Lowest variant price in the channel, cheapest first.",
+    "NEWEST": "Creation time, newest first.",
+})
+SortDirection = graphql_enum(domain.SortDirection, "Sort direction.", {
+    "ASC": "The field's natural order.", "DESC": "The reverse.",
+})
 
 
 @strawberry.input(description="An inclusive price range in the channel's currency.")

@@ -23,6 +23,8 @@ First = Annotated[int | None, strawberry.argument(description="Page size from th
 After = Annotated[str | None, strawberry.argument(description="Cursor to page forwards from.")]
 Last = Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")]
 Before = Annotated[str | None, strawberry.argument(description="Cursor to page backwards from.")]
+IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID (give this or `slug`).")]
+SlugArg = Annotated[str | None, strawberry.argument(description="Slug (give this or `id`).")]
 MAX_SEARCH = 100
 
 
@@ -32,8 +34,9 @@ def _price(value: Decimal | None, name: str) -> Decimal | None:
     return value
 
 
-def _product_query(info: Info, channel_id: int, search: str | None, f: ProductFilter | None,
-                   sort: ProductSort | None) -> cq.ProductQuery:
+def _product_query(
+    info: Info, channel_id: int, search: str | None, f: ProductFilter | None, sort: ProductSort | None
+) -> cq.ProductQuery:
     if search is not None and len(search) > MAX_SEARCH:
         raise bad_input(f"`search` is at most {MAX_SEARCH} characters.")
     category_ids: list[int] = []
@@ -46,7 +49,8 @@ def _product_query(info: Info, channel_id: int, search: str | None, f: ProductFi
     return cq.ProductQuery(
         channel_id=channel_id,
         include_unpublished=info.context.principal.can(Permission.VIEW_UNPUBLISHED),
-        search=search or None, category_ids=category_ids,
+        search=search or None,
+        category_ids=category_ids,
         price_gte=_price(price.gte, "gte") if price else None,
         price_lte=_price(price.lte, "lte") if price else None,
         available=f.is_available if f else None,
@@ -57,14 +61,27 @@ def _product_query(info: Info, channel_id: int, search: str | None, f: ProductFi
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field(description="Products in a channel, searchable, filterable and sortable. Anonymous "
-                      "callers and members see only products published in the channel.")
+    @strawberry.field(
+        description="Products in a channel, searchable, filterable and sortable. Anonymous "
+        "callers and members see only products published in the channel."
+    )
     async def products(
-        self, info: Info, channel: ChannelArg = None, first: First = None, after: After = None,
-        last: Last = None, before: Before = None,
-        search: Annotated[str | None, strawberry.argument(
-            description="Case-insensitive text the product name contains.")] = None,
-        filter: ProductFilter | None = None, sort_by: ProductSort | None = None,
+        self,
+        info: Info,
+        channel: ChannelArg = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Case-insensitive text the product name contains.")
+        ] = None,
+        filter: Annotated[
+            ProductFilter | None, strawberry.argument(description="Conditions to narrow the list.")
+        ] = None,
+        sort_by: Annotated[
+            ProductSort | None, strawberry.argument(description="Order; NAME A to Z by default.")
+        ] = None,
     ) -> Connection[Product]:
         ch = await channel_for(info, channel)
         request, size = page_request(first, after, last, before)
@@ -73,13 +90,19 @@ class CatalogQuery:
         page = await paginate(lambda: cq.product_page(session, q, request, size))
         for product, listing in page.items:
             info.context.loaders.product_listing.prime((product.id, ch.id), listing)
-        return connection(page, [Product.from_model(p, channel) for p, _ in page.items],
-                          count_total=lambda: count(session, cq.product_statement(q)))
+        return connection(
+            page,
+            [Product.from_model(p, channel) for p, _ in page.items],
+            count_total=lambda: count(session, cq.product_statement(q)),
+        )
 
-    @strawberry.field(description="One product by id or slug; null when it does not exist or is not "
-                      "visible to the caller in the channel.")
-    async def product(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None,
-                      channel: ChannelArg = None) -> Product | None:
+    @strawberry.field(
+        description="One product by id or slug; null when it does not exist or is not "
+        "visible to the caller in the channel."
+    )
+    async def product(
+        self, info: Info, id: IdArg = None, slug: SlugArg = None, channel: ChannelArg = None
+    ) -> Product | None:
         if (id is None) == (slug is None):
             raise bad_input("Pass exactly one of `id` and `slug`.")
         ch = await channel_for(info, channel)
@@ -98,17 +121,20 @@ class CatalogQuery:
         return Product.from_model(row, channel)
 
     @strawberry.field(description="Categories, by name.")
-    async def categories(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                         before: Before = None) -> Connection[Category]:
+    async def categories(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Category]:
         request, size = page_request(first, after, last, before)
         session = info.context.session
         page = await paginate(lambda: cq.category_page(session, request, size))
-        return connection(page, [Category.from_model(r[0]) for r in page.items],
-                          count_total=lambda: count(session, cq.category_statement()))
+        return connection(
+            page,
+            [Category.from_model(r[0]) for r in page.items],
+            count_total=lambda: count(session, cq.category_statement()),
+        )
 
     @strawberry.field(description="One category by id or slug.")
-    async def category(self, info: Info, id: strawberry.ID | None = None,
-                       slug: str | None = None) -> Category | None:
+    async def category(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Category | None:
         if (id is None) == (slug is None):
             raise bad_input("Pass exactly one of `id` and `slug`.")
         loaders = info.context.loaders
@@ -118,6 +144,3 @@ class CatalogQuery:
         else:
             row = await loaders.category_by_slug.load(slug) if slug and len(slug) <= 100 else None
         return Category.from_model(row) if row else None
-
-
-
