@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import DomainError
+from domain.money import is_currency
 
 SLUG_MAX_LENGTH = 100
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -115,3 +116,60 @@ def would_create_cycle(category_id: int, new_parent_id: int, parent_of: dict[int
         seen.add(current)
         current = parent_of.get(current)
     return False
+
+
+# Limits of the stored text (the column sizes of the catalogue tables).
+CHANNEL_NAME_MAX = 200
+CATEGORY_NAME_MAX = 200
+PRODUCT_NAME_MAX = 250
+VARIANT_NAME_MAX = 250
+DESCRIPTION_MAX = 20_000
+
+
+def validate_currency(code: str, field: list[str]) -> str:
+    """An ISO 4217 code Omnishop knows how to round ("cny" is read as "CNY")."""
+    cleaned = code.strip().upper()
+    if not is_currency(cleaned):
+        raise DomainError("CURRENCY_INVALID", f"'{code[:10]}' is not a supported ISO 4217 currency code.", field)
+    return cleaned
+
+
+def optional_text(value: str | None, field: list[str], max_length: int = DESCRIPTION_MAX) -> str | None:
+    """Free text that may be left out; blank is the same as none."""
+    if value is None:
+        return None
+    return validate_text(value, field, max_length, required=False) or None
+
+
+def check_channel_default(was_default: bool, is_default: bool, is_active: bool) -> None:
+    """There is one default channel (used when a client names none), and it is active.
+
+    A channel stops being the default only by another one becoming the default.
+    """
+    if was_default and not is_default:
+        raise DomainError("INVALID", "There must be a default channel: make another channel the default "
+                                     "instead.", ["input", "isDefault"])
+    if is_default and not is_active:
+        raise DomainError("INVALID", "The default channel must be active.", ["input", "isActive"])
+
+
+def check_currency_change(current: str, new: str, has_prices: bool) -> None:
+    """Prices are stored in the channel's currency: changing it would silently re-denominate them."""
+    if new != current and has_prices:
+        raise DomainError("INVALID", f"Variants are priced in {current} in this channel; remove those prices "
+                                     "before changing its currency.", ["input", "currency"])
+
+
+def check_category_move(category_id: int, new_parent_id: int, parent_of: dict[int, int | None]) -> None:
+    """A category cannot be moved under itself or one of its descendants."""
+    if would_create_cycle(category_id, new_parent_id, parent_of):
+        raise DomainError("CATEGORY_CYCLE", "A category cannot be moved under itself or its own "
+                                            "subcategories.", ["input", "parentId"])
+
+
+def check_category_removable(has_children: bool, has_products: bool) -> None:
+    """Only an empty leaf can go: deleting it must not orphan subcategories or uncategorise products."""
+    if has_children:
+        raise DomainError("IN_USE", "The category has subcategories; move or delete them first.", ["id"])
+    if has_products:
+        raise DomainError("IN_USE", "Products are in the category; move them first.", ["id"])

@@ -16,13 +16,9 @@ from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import Connection, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, connection, page_request, paginate
 from schema.relay import decode_id
 
-First = Annotated[int | None, strawberry.argument(description="Page size from the start (default 20, max 100).")]
-After = Annotated[str | None, strawberry.argument(description="Cursor to page forwards from.")]
-Last = Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")]
-Before = Annotated[str | None, strawberry.argument(description="Cursor to page backwards from.")]
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID (give this or `slug`).")]
 SlugArg = Annotated[str | None, strawberry.argument(description="Slug (give this or `id`).")]
 MAX_SEARCH = 100

@@ -17,6 +17,7 @@ from db.models import ProductVariant as VariantModel
 from domain.access.model import Permission
 from schema.channels.types import channel_for
 from schema.context import Info
+from schema.inventory.types import StockLevel, StockSummary
 from schema.money import Money
 from schema.relay import Node, register_node
 
@@ -90,12 +91,14 @@ class Product(Node):
         return ProductPricing(currency=ch.currency, price_range=PriceRange(
             start=Money.of(listing.min_price, ch.currency), stop=Money.of(listing.max_price, ch.currency)))
 
-    @strawberry.field(description="Whether the product can be bought in the channel: published there "
-                      "with a priced variant.")
+    @strawberry.field(description="Whether the product can be bought in the channel: published there, "
+                      "with a priced variant and stock at the channel's locations.")
     async def is_available(self, info: Info, channel: ChannelArg = None) -> bool:
         ch = await channel_for(info, channel or self.channel_slug)
         listing = await info.context.loaders.product_listing.load((self.pk, ch.id))
-        return bool(listing and listing.is_published and listing.min_price is not None)
+        if not (listing and listing.is_published and listing.min_price is not None):
+            return False
+        return await info.context.loaders.available_by_product.load((self.pk, ch.id)) > 0
 
     @strawberry.field(description="Whether the product is published in the channel (staff see unpublished "
                       "products too).")
@@ -127,6 +130,15 @@ class ProductVariant(Node):
         ch = await channel_for(info, channel or self.channel_slug)
         listing = await info.context.loaders.variant_listing.load((self.pk, ch.id))
         return Money.of(listing.price, ch.currency) if listing else None
+
+    @strawberry.field(description="What the channel can sell now: available units over its active locations.")
+    async def stock(self, info: Info, channel: ChannelArg = None) -> StockSummary:
+        ch = await channel_for(info, channel or self.channel_slug)
+        return StockSummary(available=await info.context.loaders.available_by_variant.load((self.pk, ch.id)))
+
+    @strawberry.field(description="Stock at each location that has held this variant.")
+    async def stock_levels(self, info: Info) -> list[StockLevel]:
+        return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
 
     @classmethod
     def from_model(cls, m: VariantModel, channel_slug: str | None = None) -> ProductVariant:
