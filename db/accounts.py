@@ -53,17 +53,20 @@ class SqlAccountsRepository:
         return Credentials(row.id, row.password_hash) if row else None
 
     async def staff_credentials(self, email: str) -> Credentials | None:
+        return await self._staff(StaffUser.email == email)
+
+    async def staff_access(self, staff_id: int) -> Credentials | None:
+        return await self._staff(StaffUser.id == staff_id)
+
+    async def _staff(self, condition: sa.ColumnElement[bool]) -> Credentials | None:
         row = (await self.session.execute(
-            sa.select(StaffUser.id, StaffUser.password_hash, StaffUser.role)
-            .where(StaffUser.email == email, StaffUser.is_active))).first()
-        return Credentials(row.id, row.password_hash, row.role) if row else None
+            sa.select(StaffUser.id, StaffUser.password_hash, StaffUser.role, StaffUser.location_id)
+            .where(condition, StaffUser.is_active))).first()
+        return Credentials(row.id, row.password_hash, row.role, row.location_id) if row else None
 
-    async def staff_role(self, staff_id: int) -> StaffRole | None:
-        return await self.session.scalar(
-            sa.select(StaffUser.role).where(StaffUser.id == staff_id, StaffUser.is_active))
-
-    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str) -> int:
-        user = StaffUser(email=email, name=name, role=role, password_hash=password_hash)
+    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str,
+                        location_id: int | None = None) -> int:
+        user = StaffUser(email=email, name=name, role=role, password_hash=password_hash, location_id=location_id)
         self.session.add(user)
         try:
             await self.session.flush()

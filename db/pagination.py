@@ -34,29 +34,43 @@ class SortKey:
 
 
 def parse_int(v: Any) -> int:
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise InvalidCursor("bad cursor")
+    # JSON can carry integers beyond 64 bits; the database cannot compare against them.
+    if not isinstance(v, int) or isinstance(v, bool) or not -(2**63) <= v < 2**63:
+        raise InvalidCursor("The cursor is not valid.")
     return v
 
 
 def parse_str(v: Any) -> str:
     if not isinstance(v, str):
-        raise InvalidCursor("bad cursor")
+        raise InvalidCursor("The cursor is not valid.")
     return v
+
+
+# Far beyond any amount column (NUMERIC(14, 3)) yet small enough for SQLite's scaled integers.
+_MAX_CURSOR_DECIMAL = Decimal("1e15")
 
 
 def parse_decimal(v: Any) -> Decimal:
     try:
-        return Decimal(str(v))
+        value = Decimal(str(v))
     except InvalidOperation:
-        raise InvalidCursor("bad cursor") from None
+        raise InvalidCursor("The cursor is not valid.") from None
+    # NaN, Infinity or a huge exponent would fail in the database, not as a bad cursor.
+    if not value.is_finite() or abs(value) >= _MAX_CURSOR_DECIMAL:
+        raise InvalidCursor("The cursor is not valid.")
+    return value
 
 
 def parse_datetime(v: Any) -> datetime:
+    if not isinstance(v, str):
+        raise InvalidCursor("The cursor is not valid.")
     try:
-        return datetime.fromisoformat(str(v))
+        value = datetime.fromisoformat(v)
     except ValueError:
-        raise InvalidCursor("bad cursor") from None
+        raise InvalidCursor("The cursor is not valid.") from None
+    if value.tzinfo is None:  # we only make cursors from aware datetimes; UTC columns refuse naive ones
+        raise InvalidCursor("The cursor is not valid.")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,10 @@ def parse_amount(
     value: Decimal | str | int, currency: str, field: list[str] | None = None, allow_zero: bool = True
 ) -> Decimal:
     """Validate a client-supplied amount: finite, not negative, not too many decimals."""
+    if currency not in MINOR_UNITS:
+        raise DomainError("CURRENCY_INVALID", f"'{currency}' is not a supported currency.", field)
+    if isinstance(value, str) and "_" in value:  # Decimal() accepts "1_000"; clients should not
+        raise DomainError("INVALID", f"'{value[:40]}' is not an amount.", field)
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
@@ -59,7 +63,7 @@ def parse_amount(
     if amount != amount.quantize(quantum(currency)):
         places = MINOR_UNITS[currency]
         raise DomainError("INVALID", f"{currency} amounts have at most {places} decimal places.", field)
-    return amount.quantize(quantum(currency))
+    return abs(amount.quantize(quantum(currency)))  # abs: "-0" is plain zero, never "-0.00"
 
 
 @dataclass(frozen=True, slots=True)

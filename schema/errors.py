@@ -66,8 +66,9 @@ class UserErrorCode(Enum):
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
 class UserError:
-    field: list[str] | None = strawberry.field(description="Path to the input field at fault, if any "
-                                               "(e.g. [\"input\", \"email\"]).")
+    field: list[str] | None = strawberry.field(description="Path to the argument or input field at fault, "
+                                               "relative to `input` (e.g. [\"email\"], [\"lines\", \"2\"]); "
+                                               "null when the error is about the request as a whole.")
     message: str = strawberry.field(description="A human-readable explanation.")
     code: UserErrorCode = strawberry.field(description="A stable code for programs to act on.")
 
@@ -122,4 +123,6 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False
-    return not (isinstance(original, GraphQLError) and (original.extensions or {}).get("code"))
+    # A GraphQLError is never an internal failure: ours carry a code, graphql-core's (a variable
+    # that does not coerce, e.g. an Int beyond 32 bits) describe only the client's own input.
+    return not isinstance(original, GraphQLError)

@@ -39,15 +39,18 @@ class Identity:
 
 def normalize_email(value: str, field: list[str] | None = None) -> str:
     email = value.strip()
-    if len(email) > 254 or not _EMAIL.match(email):
+    lowered = email.lower()  # can be longer than `email` ("İ" lower-cases to two code points)
+    if len(lowered) > 254 or not _EMAIL.match(email):
         raise DomainError("INVALID", f"'{value[:80]}' is not a valid e-mail address.", field)
-    return email.lower()
+    return lowered
 
 
 def normalize_phone(value: str, default_region: str, field: list[str] | None = None) -> str:
     """E.164 form (`+8613800138000`); numbers without a country code use `default_region`."""
+    raw = value.strip()
     try:
-        number = phonenumbers.parse(value.strip()[:40], default_region)
+        # Longer input is refused, not truncated: cutting it could turn garbage into a valid number.
+        number = phonenumbers.parse(raw, default_region) if len(raw) <= 40 else None
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):

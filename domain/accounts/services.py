@@ -22,7 +22,7 @@ from domain.accounts.model import (
 )
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings, hash_token, issue_access_token, new_refresh_token
-from domain.errors import DomainError, raise_all
+from domain.errors import DomainError, input_field, raise_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class Credentials:
     subject_id: int
     password_hash: str | None
     role: StaffRole | None = None
+    location_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +42,15 @@ class RefreshGrant:
 
 class AccountsRepository(Protocol):
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]: ...
-    async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
-                         joined_channel_id: int | None) -> int: ...
+    async def add_member(
+        self, name: str, password_hash: str | None, identities: list[Identity], joined_channel_id: int | None
+    ) -> int: ...
     async def member_credentials(self, identity: Identity) -> Credentials | None: ...
     async def staff_credentials(self, email: str) -> Credentials | None: ...
-    async def staff_role(self, staff_id: int) -> StaffRole | None: ...
-    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str) -> int: ...
+    async def staff_access(self, staff_id: int) -> Credentials | None: ...
+    async def add_staff(
+        self, email: str, name: str, role: StaffRole, password_hash: str, location_id: int | None = None
+    ) -> int: ...
     async def add_refresh_token(self, grant: RefreshGrant, token_hash: str, expires_at: datetime) -> None: ...
     async def use_refresh_token(self, token_hash: str, now: datetime) -> RefreshGrant | None: ...
     async def refresh_token_family(self, token_hash: str) -> str | None: ...
@@ -78,41 +82,59 @@ def _invalid_credentials() -> DomainError:
     return DomainError("INVALID_CREDENTIALS", "The identifier or password is wrong.")
 
 
-async def register_member(uow: AccountsUnitOfWork, hasher: PasswordHasher, reg: MemberRegistration,
-                          default_region: str) -> int:
+async def register_member(
+    uow: AccountsUnitOfWork, hasher: PasswordHasher, reg: MemberRegistration, default_region: str
+) -> int:
     errors: list[DomainError] = []
     identities: list[Identity] = []
+    identity_given = False
     name = ""
     try:
-        name = validate_name(reg.name, ["name"])
+        name = validate_name(reg.name, input_field("name"))
     except DomainError as e:
         errors.append(e)
-    for kind, value, normalize in ((IdentityKind.EMAIL, reg.email, normalize_email),
-                                   (IdentityKind.PHONE, reg.phone, None)):
+    for kind, value, normalize in (
+        (IdentityKind.EMAIL, reg.email, normalize_email),
+        (IdentityKind.PHONE, reg.phone, None),
+    ):
         if value is None or not value.strip():
             continue
-        field = [kind.value.lower()]
+        identity_given = True
+        field = input_field(kind.value.lower())
         try:
             norm = normalize(value, field) if normalize else normalize_phone(value, default_region, field)
             identities.append(Identity(kind, norm))
         except DomainError as e:
             errors.append(e)
-    if not identities and not errors:
-        errors.append(DomainError("REQUIRED", "Give an e-mail address or a phone number.", ["email"]))
+    if not identity_given:
+        errors.append(DomainError("REQUIRED", "Give an e-mail address or a phone number.", input_field("email")))
     try:
-        validate_password(reg.password, ["password"])
+        validate_password(reg.password, input_field("password"))
     except DomainError as e:
         errors.append(e)
     raise_all(errors)
     taken = await uow.accounts.identities_taken(identities)
-    raise_all([DomainError("IDENTITY_TAKEN", f"That {t.kind.value.lower()} is already registered.",
-                           [t.kind.value.lower()]) for t in taken])
+    raise_all(
+        [
+            DomainError(
+                "IDENTITY_TAKEN",
+                f"That {t.kind.value.lower()} is already registered.",
+                input_field(t.kind.value.lower()),
+            )
+            for t in taken
+        ]
+    )
     password_hash = await hasher.hash(reg.password)
     return await uow.accounts.add_member(name, password_hash, identities, reg.joined_channel_id)
 
 
-async def _issue(uow: AccountsUnitOfWork, settings: TokenSettings, principal: Principal,
-                 family: str | None = None, now: datetime | None = None) -> IssuedTokens:
+async def _issue(
+    uow: AccountsUnitOfWork,
+    settings: TokenSettings,
+    principal: Principal,
+    family: str | None = None,
+    now: datetime | None = None,
+) -> IssuedTokens:
     now = now or datetime.now(UTC)
     refresh = new_refresh_token()
     assert principal.id is not None
@@ -121,8 +143,14 @@ async def _issue(uow: AccountsUnitOfWork, settings: TokenSettings, principal: Pr
     return IssuedTokens(issue_access_token(settings, principal, now), refresh, principal)
 
 
-async def create_member_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings,
-                               identifier: str, password: str, default_region: str) -> IssuedTokens:
+async def create_member_tokens(
+    uow: AccountsUnitOfWork,
+    hasher: PasswordHasher,
+    settings: TokenSettings,
+    identifier: str,
+    password: str,
+    default_region: str,
+) -> IssuedTokens:
     identity = identity_from_login(identifier, default_region)
     creds = await uow.accounts.member_credentials(identity) if identity else None
     if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
@@ -130,8 +158,9 @@ async def create_member_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, 
     return await _issue(uow, settings, member(creds.subject_id))
 
 
-async def create_staff_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings,
-                              email: str, password: str) -> IssuedTokens:
+async def create_staff_tokens(
+    uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings, email: str, password: str
+) -> IssuedTokens:
     try:
         creds = await uow.accounts.staff_credentials(normalize_email(email))
     except DomainError:
@@ -139,7 +168,7 @@ async def create_staff_tokens(uow: AccountsUnitOfWork, hasher: PasswordHasher, s
     if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
         raise _invalid_credentials()
     assert creds.role is not None
-    return await _issue(uow, settings, staff(creds.subject_id, creds.role))
+    return await _issue(uow, settings, staff(creds.subject_id, creds.role, creds.location_id))
 
 
 async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refresh_token: str) -> IssuedTokens:
@@ -151,13 +180,17 @@ async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refre
         family = await uow.accounts.refresh_token_family(token_hash)
         if family is not None:
             await uow.accounts.revoke_family(family, now)
-        raise DomainError("INVALID_TOKEN", "The refresh token is invalid, expired or already used.",
-                          ["refreshToken"], keep_writes=family is not None)
+        raise DomainError(
+            "INVALID_TOKEN",
+            "The refresh token is invalid, expired or already used.",
+            input_field("refreshToken"),
+            keep_writes=family is not None,
+        )
     if grant.subject_kind is PrincipalKind.STAFF:
-        role = await uow.accounts.staff_role(grant.subject_id)
-        if role is None:
-            raise DomainError("INVALID_TOKEN", "The staff account is no longer active.", ["refreshToken"])
-        principal = staff(grant.subject_id, role)
+        access = await uow.accounts.staff_access(grant.subject_id)
+        if access is None or access.role is None:
+            raise DomainError("INVALID_TOKEN", "The staff account is no longer active.", input_field("refreshToken"))
+        principal = staff(grant.subject_id, access.role, access.location_id)
     else:
         principal = member(grant.subject_id)
     return await _issue(uow, settings, principal, grant.family, now)
@@ -166,27 +199,34 @@ async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refre
 async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> None:
     family = await uow.accounts.refresh_token_family(hash_token(refresh_token))
     if family is None:
-        raise DomainError("INVALID_TOKEN", "The refresh token is not known.", ["refreshToken"])
+        raise DomainError("INVALID_TOKEN", "The refresh token is not known.", input_field("refreshToken"))
     await uow.accounts.revoke_family(family, datetime.now(UTC))
 
 
-async def create_staff(uow: AccountsUnitOfWork, hasher: PasswordHasher, email: str, name: str,
-                       role: StaffRole, password: str) -> int:
+async def create_staff(
+    uow: AccountsUnitOfWork,
+    hasher: PasswordHasher,
+    email: str,
+    name: str,
+    role: StaffRole,
+    password: str,
+    location_id: int | None = None,
+) -> int:
     errors: list[DomainError] = []
     norm_email = ""
     try:
-        norm_email = normalize_email(email, ["email"])
+        norm_email = normalize_email(email, input_field("email"))
     except DomainError as e:
         errors.append(e)
     try:
-        name = validate_name(name, ["name"])
+        name = validate_name(name, input_field("name"))
     except DomainError as e:
         errors.append(e)
     try:
-        validate_password(password, ["password"])
+        validate_password(password, input_field("password"))
     except DomainError as e:
         errors.append(e)
     raise_all(errors)
     if await uow.accounts.staff_credentials(norm_email) is not None:
-        raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", ["email"])
-    return await uow.accounts.add_staff(norm_email, name, role, await hasher.hash(password))
+        raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", input_field("email"))
+    return await uow.accounts.add_staff(norm_email, name, role, await hasher.hash(password), location_id)

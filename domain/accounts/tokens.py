@@ -19,6 +19,7 @@ from domain.access.model import ANONYMOUS, Principal, PrincipalKind, StaffRole, 
 
 ALGORITHM = "HS256"
 ISSUER = "omnishop"
+CLOCK_LEEWAY = 10  # seconds: servers on several hosts disagree a little about the time
 
 
 class InvalidToken(Exception):
@@ -52,25 +53,30 @@ def issue_access_token(settings: TokenSettings, principal: Principal, now: datet
     }
     if principal.role is not None:
         claims["role"] = principal.role.value
+    if principal.location_id is not None:
+        claims["loc"] = principal.location_id
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
 
 
 def principal_from_access_token(settings: TokenSettings, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER,
+        claims = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], issuer=ISSUER, leeway=CLOCK_LEEWAY,
                             options={"require": ["exp", "sub", "iss"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     if claims.get("typ") != "access":
         raise InvalidToken("not an access token")
     kind, _, raw_id = str(claims["sub"]).partition(":")
-    if not raw_id.isdigit():
+    if not (raw_id.isascii() and raw_id.isdigit()):
         raise InvalidToken("bad subject")
     if kind == PrincipalKind.MEMBER.value:
         return member(int(raw_id))
     if kind == PrincipalKind.STAFF.value:
+        location = claims.get("loc")
+        if location is not None and (not isinstance(location, int) or isinstance(location, bool)):
+            raise InvalidToken("bad location")
         try:
-            return staff(int(raw_id), StaffRole(claims.get("role")))
+            return staff(int(raw_id), StaffRole(claims.get("role")), location)
         except ValueError:
             raise InvalidToken("bad role") from None
     raise InvalidToken("bad subject")

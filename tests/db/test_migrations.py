@@ -1,0 +1,241 @@
+"""The migrations and the models never disagree, on SQLite and on PostgreSQL.
+
+Each test gets its own throwaway, EMPTY database (a temporary SQLite file, or a fresh
+`omnishop_migr_<hex>` database on the PostgreSQL server), migrates it with Alembic as
+production does, and compares what the database holds with `Base.metadata`:
+
+- Alembic's autogenerate comparison (tables, columns, types, nullability, indexes, unique
+  and foreign-key constraints with their ON DELETE rules), with `compare_type=True` as
+  `alembic/env.py` configures it;
+- what that comparison does not look at: named CHECK constraints and partial-index
+  predicates.
+
+Migrations are reversible: every revision steps down and up again, and the whole history
+goes down to base and back up to the models' schema.
+
+These tests do not use the shared `engine` fixture (it truncates tables and is migrated
+once per run); PostgreSQL cases are skipped when no server answers, unless
+`OMNISHOP_TEST_POSTGRES_URL` says one should (then they fail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pprint
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from alembic import command
+from db.engine import create_engine
+from db.migrations import alembic_config, upgrade
+from db.models import Base
+
+DEFAULT_PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+T = TypeVar("T")
+
+# The options alembic/env.py passes to `context.configure` for comparisons.
+COMPARE_OPTS: dict[str, Any] = {"compare_type": True}
+
+
+# --- throwaway databases -------------------------------------------------------------------
+
+
+def _pg_admin_url() -> str:
+    """The `postgres` database of the server named by OMNISHOP_TEST_POSTGRES_URL, or the local one."""
+    given = os.environ.get("OMNISHOP_TEST_POSTGRES_URL")
+    if not given:
+        return DEFAULT_PG_ADMIN_URL
+    url = make_url(given).set(drivername="postgresql+asyncpg", database="postgres")
+    return url.render_as_string(hide_password=False)
+
+
+async def _reachable(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
+        return True
+    except Exception:
+        return False
+
+
+@asynccontextmanager
+async def _postgres_database() -> AsyncIterator[str]:
+    """Create `omnishop_migr_<hex>` on the server, yield its URL, drop it WITH (FORCE)."""
+    admin_url = _pg_admin_url()
+    admin = create_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        if not await _reachable(admin):
+            if os.environ.get("OMNISHOP_TEST_POSTGRES_URL"):
+                pytest.fail(f"OMNISHOP_TEST_POSTGRES_URL is set but {admin_url} does not answer")
+            pytest.skip("PostgreSQL is not reachable")
+        name = f"omnishop_migr_{uuid.uuid4().hex[:12]}"
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on a brand-new database with no tables at all."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}")
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+        return
+    async with _postgres_database() as url:
+        engine = create_engine(url)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()  # before the database is dropped
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+async def _downgrade(engine: AsyncEngine, revision: str) -> None:
+    """`alembic downgrade <revision>` on the database behind `engine` (as db.migrations.upgrade)."""
+    cfg = alembic_config()
+
+    def run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def _inspect(engine: AsyncEngine, fn: Callable[[Connection], T]) -> T:
+    async with engine.connect() as conn:
+        return await conn.run_sync(fn)
+
+
+def _schema_diff(conn: Connection) -> list[Any]:
+    diff: list[Any] = compare_metadata(MigrationContext.configure(conn, opts=COMPARE_OPTS), Base.metadata)
+    return diff
+
+
+def _current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _model_tables(conn: Connection) -> set[str]:
+    return set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+
+
+def _revisions_base_to_head() -> list[tuple[str, str | None]]:
+    """(revision, the one below it: "base" for the first, None for a merge point), oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    steps: list[tuple[str, str | None]] = []
+    for rev in reversed(list(script.walk_revisions("base", "heads"))):
+        below = rev.down_revision
+        steps.append((rev.revision, "base" if below is None else below if isinstance(below, str) else None))
+    return steps
+
+
+def _is_partial(index: Any, dialect: str) -> bool:
+    return index.get("dialect_options", {}).get(f"{dialect}_where") is not None
+
+
+def _differences(what: str, migrated: dict[str, set[str]], models: dict[str, set[str]]) -> str:
+    lines = [f"{what} differ between the migrated database and the models:"]
+    for table in sorted(migrated.keys() | models.keys()):
+        got, want = migrated.get(table, set()), models.get(table, set())
+        if got != want:
+            lines.append(f"  {table}: migrations have {sorted(got)}, models have {sorted(want)}")
+    return "\n".join(lines)
+
+
+async def _assert_matches_models(engine: AsyncEngine) -> None:
+    diff = await _inspect(engine, _schema_diff)
+    assert diff == [], (
+        f"migrations and models disagree on {engine.dialect.name}; autogenerate would emit:\n"
+        + pprint.pformat(diff, width=120)
+    )
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_history_is_linear_with_one_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, f"several heads, merge them: {script.get_heads()}"
+    assert len(script.get_bases()) == 1, f"several bases: {script.get_bases()}"
+
+
+async def test_upgrade_head_on_an_empty_database_yields_the_models_schema(empty_engine: AsyncEngine) -> None:
+    assert await _inspect(empty_engine, _model_tables) == set()
+
+    await upgrade(empty_engine)
+
+    assert await _inspect(empty_engine, _current_revision) == _revisions_base_to_head()[-1][0]
+    await _assert_matches_models(empty_engine)
+
+
+async def test_migrated_database_has_the_models_check_constraints_and_partial_indexes(
+    empty_engine: AsyncEngine,
+) -> None:
+    # Alembic's comparison skips CHECK constraints and index predicates; look at them here.
+    await upgrade(empty_engine)
+    dialect = empty_engine.dialect.name
+
+    def reflected(conn: Connection) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        insp = sa.inspect(conn)
+        tables = _model_tables(conn)
+        checks = {t: {str(c["name"]) for c in insp.get_check_constraints(t)} for t in tables}
+        partial = {t: {str(i["name"]) for i in insp.get_indexes(t) if _is_partial(i, dialect)} for t in tables}
+        return checks, partial
+
+    checks, partial = await _inspect(empty_engine, reflected)
+
+    model_checks = {
+        t.name: {str(c.name) for c in t.constraints if isinstance(c, sa.CheckConstraint)}
+        for t in Base.metadata.sorted_tables
+    }
+    model_partial = {
+        t.name: {str(i.name) for i in t.indexes if i.dialect_options[dialect].get("where") is not None}
+        for t in Base.metadata.sorted_tables
+    }
+    assert checks == model_checks, _differences("CHECK constraints", checks, model_checks)
+    assert partial == model_partial, _differences("partial indexes", partial, model_partial)
+
+
+async def test_migrations_are_reversible(empty_engine: AsyncEngine) -> None:
+    # Stairway: each revision goes up, down to the one below, and up again.
+    for revision, below in _revisions_base_to_head():
+        await upgrade(empty_engine, revision)
+        if below is None:  # a merge point has no single revision below it
+            continue
+        await _downgrade(empty_engine, below)
+        assert await _inspect(empty_engine, _current_revision) == (None if below == "base" else below)
+        await upgrade(empty_engine, revision)
+
+    # The whole history down to base leaves no table of ours behind...
+    await _downgrade(empty_engine, "base")
+    assert await _inspect(empty_engine, _model_tables) == set()
+    assert await _inspect(empty_engine, _current_revision) is None
+
+    # ...and back up it is the models' schema again.
+    await upgrade(empty_engine)
+    await _assert_matches_models(empty_engine)
