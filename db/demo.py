@@ -1,13 +1,14 @@
-"""The demo data set: two channels, a category tree and a priced catalogue, made from a seed.
+"""The demo data set: two channels, a category tree, a priced catalogue, a warehouse and stores in
+Shanghai with uneven stock, made from a seed.
 
 `omnishop seed --demo` calls `seed_demo` to fill an empty database with what a newcomer explores
 in GraphiQL and what the README's examples use. The same seed always gives the same rows (the
 timestamps too, offsets from a fixed epoch), so examples and "newest first" lists are stable.
 
-Rows are built in memory by one function per area (`_channels`, `_categories`, `_catalogue`;
-locations and stock can follow the same pattern) with their primary keys assigned up front, then
+Rows are built in memory by one function per area (`_channels`, `_categories`, `_catalogue`, and
+`db.demo_inventory` for locations and stock) with their primary keys assigned up front, then
 `_insert_all` writes them with batched executemany inserts in one transaction: 10,000 products
-(about 100,000 rows) take seconds, not minutes.
+(about 250,000 rows with stock and its ledger) take seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -23,13 +24,27 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db import demo_inventory
 from db.engine import WRITE_OPTION
-from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.models import (
+    Category,
+    Channel,
+    ChannelLocation,
+    InventoryMovement,
+    Location,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    StockLevel,
+    VariantChannelListing,
+)
 from domain.catalog.model import ChannelKind, ChannelOwnership, slugify
 
 CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
     cast(Table, model.__table__) for model in (Channel, Category, Product, ProductVariant,
                                                ProductChannelListing, VariantChannelListing))
+LOCATIONS, CHANNEL_LOCATIONS, STOCK_LEVELS, MOVEMENTS = (
+    cast(Table, model.__table__) for model in (Location, ChannelLocation, StockLevel, InventoryMovement))
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -212,9 +227,19 @@ def _catalogue(rng: random.Random, products: int, leaves: list[tuple[int, _Famil
             VARIANT_LISTINGS: variant_listings}
 
 
+def _inventory(rng: random.Random, products: int, variant_ids: list[int]) -> dict[Table, list[Row]]:
+    """The warehouse and stores, linked to both channels, and their stock with its ledger."""
+    location_rows = demo_inventory.locations(products, EPOCH)
+    store_ids = [row["id"] for row in location_rows if row["id"] != demo_inventory.WAREHOUSE_ID]
+    levels, movements = demo_inventory.stock(rng, variant_ids, store_ids, EPOCH)
+    return {LOCATIONS: location_rows, CHANNEL_LOCATIONS: demo_inventory.channel_links(location_rows, [ONLINE, POS]),
+            STOCK_LEVELS: levels, MOVEMENTS: movements}
+
+
 _STAGES = {"channels": "channels", "categories": "categories", "products": "products",
            "product_variants": "variants", "product_channel_listings": "listings",
-           "variant_channel_listings": "listings"}
+           "variant_channel_listings": "listings", "channel_locations": "locations",
+           "stock_levels": "stock", "inventory_movements": "movements"}
 
 
 async def _insert_all(conn: AsyncConnection, tables: dict[Table, list[Row]],
@@ -235,7 +260,7 @@ async def _insert_all(conn: AsyncConnection, tables: dict[Table, list[Row]],
                 progress(stage, done[stage], totals[stage])
     if conn.dialect.name == "postgresql":
         # Explicit ids leave the serial sequences behind: move them past the rows just written.
-        for table in tables:
+        for table in (t for t in tables if "id" in t.c):  # channel_locations has a composite key
             await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                     f"(SELECT MAX(id) FROM {table.name}))"))
 
@@ -250,6 +275,7 @@ async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1,
     category_rows, leaves = _categories()
     tables: dict[Table, list[Row]] = {CHANNELS: _channels(), CATEGORIES: category_rows}
     tables.update(_catalogue(rng, products, leaves))
+    tables.update(_inventory(rng, products, [row["id"] for row in tables[VARIANTS]]))
     async with engine.connect() as conn:
         # The write option makes SQLite take its write lock at BEGIN, before the emptiness check.
         conn = await conn.execution_options(**{WRITE_OPTION: True})

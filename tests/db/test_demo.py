@@ -1,4 +1,5 @@
-"""The demo data generator: content, determinism, refusal to touch a filled database, PostgreSQL ids."""
+"""The demo data generator: content (catalogue, Shanghai locations, uneven stock with its ledger),
+determinism, refusal to touch a filled database, PostgreSQL ids."""
 
 from __future__ import annotations
 
@@ -14,17 +15,23 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.demo import DemoDataExists, DemoReport, seed_demo
+from db.demo_inventory import store_count
 from db.engine import create_engine
 from db.models import (
     Base,
     Category,
     Channel,
+    ChannelLocation,
+    InventoryMovement,
+    Location,
     Product,
     ProductChannelListing,
     ProductVariant,
+    StockLevel,
     VariantChannelListing,
 )
 from domain.catalog.model import ChannelKind, ChannelOwnership
+from domain.inventory.model import LocationType, MovementKind, distance_km
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 
@@ -131,6 +138,95 @@ async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
                    for p in products)
 
 
+async def _stock_snapshot(engine: AsyncEngine) -> list[tuple[object, ...]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand)
+                                  .order_by(StockLevel.variant_id, StockLevel.location_id))
+        return [tuple(row) for row in rows]
+
+
+SHANGHAI = (31.2304, 121.4737)  # People's Square
+
+
+async def test_demo_locations_are_a_warehouse_and_shanghai_stores_in_both_channels(make_engine: MakeEngine) -> None:
+    engine = await make_engine()
+    await seed_demo(engine)
+    async with engine.connect() as conn:
+        locations = (await conn.execute(select(Location).order_by(Location.id))).all()
+        links = set((await conn.execute(select(ChannelLocation.location_id, Channel.slug)
+                                        .join(Channel, Channel.id == ChannelLocation.channel_id))).all())
+    warehouses = [loc for loc in locations if loc.type is LocationType.WAREHOUSE]
+    stores = [loc for loc in locations if loc.type is LocationType.STORE]
+    assert [(w.code, w.name, w.priority, w.ships_to_home, w.is_pickup_point) for w in warehouses] == [
+        ("WH01", "Central warehouse", 10, True, False)]
+    assert [s.code for s in stores] == ["SH01", "SH02", "SH03", "SH04"]
+    assert len({s.name for s in stores}) == len(stores)
+    every_day = [{"day": d, "opens": "10:00", "closes": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri",
+                                                                        "sat", "sun")]
+    for loc in locations:
+        assert loc.latitude is not None and loc.longitude is not None
+        assert distance_km(*SHANGHAI, loc.latitude, loc.longitude) < 60, loc.name  # in Shanghai
+        assert (loc.city, loc.country, loc.is_active) == ("Shanghai", "CN", True)
+        assert loc.address_line1 and loc.postal_code
+        assert {(loc.id, "online"), (loc.id, "pos")} <= links
+    for store in stores:
+        assert (store.is_pickup_point, store.ships_to_home, store.opening_hours) == (True, True, every_day)
+    assert len({(s.latitude, s.longitude) for s in stores}) == len(stores)
+
+
+@pytest.mark.parametrize(("products", "stores"), [(0, 4), (60, 4), (1999, 4), (2000, 5), (4000, 10),
+                                                  (10_000, 25), (1_000_000, 25)])
+def test_bigger_catalogues_get_more_stores(products: int, stores: int) -> None:
+    assert store_count(products) == stores
+
+
+async def test_a_bigger_demo_seeds_more_stores(make_engine: MakeEngine) -> None:
+    engine = await make_engine()
+    report = await seed_demo(engine, products=2000)
+    async with engine.connect() as conn:
+        codes = (await conn.scalars(select(Location.code).where(Location.type == LocationType.STORE)
+                                    .order_by(Location.code))).all()
+    assert codes == ["SH01", "SH02", "SH03", "SH04", "SH05"]
+    assert report.tables["locations"] == 6 and report.tables["channel_locations"] == 12
+
+
+async def test_demo_stock_is_uneven_and_its_ledger_sums_to_it(make_engine: MakeEngine) -> None:
+    engine = await make_engine()
+    calls: list[tuple[str, int, int]] = []
+    report = await seed_demo(engine, progress=lambda stage, done, total: calls.append((stage, done, total)))
+    async with engine.connect() as conn:
+        types = dict((await conn.execute(select(Location.id, Location.type))).all())
+        variants = set((await conn.scalars(select(ProductVariant.id))).all())
+        levels = (await conn.execute(select(StockLevel))).all()
+        movements = (await conn.execute(select(InventoryMovement))).all()
+    assert {stage for stage, _, _ in calls} >= {"locations", "stock", "movements"}
+    assert report.tables["stock_levels"] == len(levels) == report.tables["inventory_movements"] == len(movements)
+
+    where: dict[int, set[int]] = defaultdict(set)
+    for lv in levels:
+        where[lv.variant_id].add(lv.location_id)
+        assert 1 <= lv.on_hand <= 50 and lv.reserved == 0
+    warehouse = next(k for k, t in types.items() if t is LocationType.WAREHOUSE)
+    stores = {k for k, t in types.items() if t is LocationType.STORE}
+    only_warehouse = [v for v, at in where.items() if at == {warehouse}]
+    only_one_store = [v for v, at in where.items() if len(at) == 1 and at <= stores]
+    in_warehouse = [v for v, at in where.items() if warehouse in at]
+    assert only_warehouse and only_one_store
+    assert len(in_warehouse) > len(variants) / 2  # the warehouse holds most items
+    assert variants - set(where), "some items are sold out everywhere"
+    per_store = [sum(1 for at in where.values() if s in at) for s in stores]
+    assert all(per_store) and len(set(per_store)) > 1  # every store has stock, not the same amount
+    assert len({lv.on_hand for lv in levels}) > 10
+
+    # The ledger: one opening RECEIVE per stock level, summing to its on-hand.
+    sums: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for m in movements:
+        assert (m.kind, m.reserved_delta) == (MovementKind.RECEIVE, 0)
+        sums[(m.variant_id, m.location_id)].append(m.on_hand_delta)
+    assert {k: sum(v) for k, v in sums.items()} == {(lv.variant_id, lv.location_id): lv.on_hand for lv in levels}
+    assert all(len(v) == 1 for v in sums.values())
+
+
 async def test_same_seed_same_data_other_seed_other_data(make_engine: MakeEngine) -> None:
     first, second, third = await make_engine(), await make_engine(), await make_engine()
     await seed_demo(first, seed=7)
@@ -138,6 +234,8 @@ async def test_same_seed_same_data_other_seed_other_data(make_engine: MakeEngine
     await seed_demo(third, seed=8)
     assert await _snapshot(first) == await _snapshot(second)
     assert await _snapshot(first) != await _snapshot(third)
+    assert await _stock_snapshot(first) == await _stock_snapshot(second)
+    assert await _stock_snapshot(first) != await _stock_snapshot(third)
 
 
 async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
@@ -148,7 +246,8 @@ async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
     with pytest.raises(DemoDataExists):
         await seed_demo(engine)
     assert await _count(engine, Channel) == 1
-    for model in (Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing):
+    for model in (Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing, Location,
+                  ChannelLocation, StockLevel, InventoryMovement):
         assert await _count(engine, model) == 0
 
 
@@ -188,6 +287,13 @@ async def test_postgres_seed_and_sequences() -> None:
                                                  .returning(Category.id))
             assert new_id == 201
             assert new_category == report.tables["categories"] + 1
+            async with engine.begin() as conn:
+                new_location = await conn.scalar(insert(Location).values(
+                    code="NEW", name="New", type=LocationType.STORE).returning(Location.id))
+                new_level = await conn.scalar(insert(StockLevel).values(
+                    variant_id=1, location_id=new_location, on_hand=1, reserved=0).returning(StockLevel.id))
+            assert new_location == report.tables["locations"] + 1
+            assert new_level == report.tables["stock_levels"] + 1
             with pytest.raises(DemoDataExists):
                 await seed_demo(engine, products=5)
         finally:

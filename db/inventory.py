@@ -1,0 +1,91 @@
+"""Inventory storage: implements `domain.inventory.services.InventoryRepository`.
+
+`apply` is the one place stock changes: a conditional UPDATE whose WHERE clause carries the
+invariants, so concurrent changes of one stock level serialise on its row (PostgreSQL) or
+on the write lock (SQLite) and never oversell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import InventoryMovement, Location, ProductVariant, StockLevel
+from db.types import utcnow
+from domain.inventory.services import Level, Movement
+
+
+class SqlInventoryRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def variant_exists(self, variant_id: int) -> bool:
+        return (
+            await self.session.scalar(sa.select(ProductVariant.id).where(ProductVariant.id == variant_id)) is not None
+        )
+
+    async def location_exists(self, location_id: int) -> bool:
+        return await self.session.scalar(sa.select(Location.id).where(Location.id == location_id)) is not None
+
+    async def ensure_level(self, variant_id: int, location_id: int) -> None:
+        """Create the (0, 0) stock level if missing; concurrent creators do not collide."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(StockLevel)
+            .values(variant_id=variant_id, location_id=location_id, on_hand=0, reserved=0, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["variant_id", "location_id"])
+        )
+
+    async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
+        new_on_hand = StockLevel.on_hand + on_hand_delta
+        new_reserved = StockLevel.reserved + reserved_delta
+        row = (
+            await self.session.execute(
+                sa.update(StockLevel)
+                .where(
+                    StockLevel.variant_id == variant_id,
+                    StockLevel.location_id == location_id,
+                    new_reserved >= 0,
+                    new_on_hand >= new_reserved,
+                )
+                .values(on_hand=new_on_hand, reserved=new_reserved, updated_at=utcnow())
+                .returning(StockLevel.id)
+            )
+        ).first()
+        return row is not None
+
+    async def level(self, variant_id: int, location_id: int) -> Level | None:
+        row = (
+            await self.session.execute(
+                sa.select(StockLevel.on_hand, StockLevel.reserved).where(
+                    StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+                )
+            )
+        ).first()
+        return Level(row.on_hand, row.reserved) if row else None
+
+    async def record(self, movements: Sequence[Movement]) -> None:
+        if movements:
+            now = utcnow()
+            await self.session.execute(
+                sa.insert(InventoryMovement),
+                [
+                    {
+                        "variant_id": m.variant_id,
+                        "location_id": m.location_id,
+                        "kind": m.kind,
+                        "on_hand_delta": m.on_hand_delta,
+                        "reserved_delta": m.reserved_delta,
+                        "reason": m.reason,
+                        "reference": m.reference,
+                        "staff_id": m.staff_id,
+                        "created_at": now,
+                    }
+                    for m in movements
+                ],
+            )

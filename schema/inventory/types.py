@@ -1,0 +1,145 @@
+"""Inventory types: locations (warehouses and stores) and stock levels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db.catalog_queries import rows_by_ids
+from db.models import Location as LocationModel
+from db.models import StockLevel as StockLevelModel
+from domain.inventory import model as domain
+from schema.context import Info
+from schema.enums import graphql_enum
+from schema.relay import Node, register_node
+
+if TYPE_CHECKING:
+    from schema.catalog.types import ProductVariant
+    from schema.channels.types import Channel
+
+LocationType = graphql_enum(
+    domain.LocationType,
+    "Where stock physically is.",
+    {
+        "WAREHOUSE": "A central or regional warehouse.",
+        "STORE": "A shop: it sells at its tills and may be a pickup point and ship to homes.",
+    },
+)
+
+
+@strawberry.type(description="When a store is open on one day of the week.")
+class OpeningHours:
+    day: str = strawberry.field(description="mon, tue, wed, thu, fri, sat or sun.")
+    opens: str = strawberry.field(description="Opening time, HH:MM local time.")
+    closes: str = strawberry.field(description="Closing time, HH:MM local time.")
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    line1: str | None = strawberry.field(description="Street and number.")
+    city: str | None = strawberry.field(description="City.")
+    postal_code: str | None = strawberry.field(description="Postal code.")
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+
+
+@strawberry.type(description="A warehouse or store that holds stock.")
+class Location(Node):
+    code: str = strawberry.field(description='Short unique code used by staff and tills ("SH01").')
+    name: str = strawberry.field(description="Display name.")
+    type: LocationType = strawberry.field(description="Warehouse or store.")  # type: ignore[valid-type]
+    address: Address = strawberry.field(description="Where it is.")
+    latitude: float | None = strawberry.field(description="WGS84 latitude.")
+    longitude: float | None = strawberry.field(description="WGS84 longitude.")
+    opening_hours: list[OpeningHours] = strawberry.field(description="Opening hours by day; empty when unknown.")
+    is_pickup_point: bool = strawberry.field(description="Customers can collect online orders here.")
+    ships_to_home: bool = strawberry.field(description="Orders can be shipped to customers from here.")
+    priority: int = strawberry.field(description="Allocation preference when distance does not decide (lower first).")
+    is_active: bool = strawberry.field(description="Inactive locations sell nothing.")
+    created_at: datetime = strawberry.field(description="When the location was created.")
+
+    @strawberry.field(description="The channels that sell this location's stock.")
+    async def channels(self, info: Info) -> list[Annotated[Channel, strawberry.lazy("schema.channels.types")]]:
+        from schema.channels.types import Channel
+
+        ids = await info.context.loaders.channel_ids_by_location.load(self.pk)
+        rows = await info.context.loaders.channel_by_id.load_many(list(ids))
+        return [Channel.from_model(r) for r in rows if r is not None]
+
+    @classmethod
+    def from_model(cls, m: LocationModel) -> Location:
+        return cls(
+            pk=m.id,
+            code=m.code,
+            name=m.name,
+            type=m.type,
+            latitude=m.latitude,
+            longitude=m.longitude,
+            address=Address(line1=m.address_line1, city=m.city, postal_code=m.postal_code, country=m.country),
+            opening_hours=[
+                OpeningHours(day=h["day"], opens=h["opens"], closes=h["closes"]) for h in (m.opening_hours or [])
+            ],
+            is_pickup_point=m.is_pickup_point,
+            ships_to_home=m.ships_to_home,
+            priority=m.priority,
+            is_active=m.is_active,
+            created_at=m.created_at,
+        )
+
+
+@strawberry.type(description="Stock of one variant at one location.")
+class StockLevel(Node):
+    on_hand: int = strawberry.field(description="Units physically there.")
+    reserved: int = strawberry.field(description="Units promised to orders not yet shipped or collected.")
+    variant_id: strawberry.Private[int]
+    location_id: strawberry.Private[int]
+
+    @strawberry.field(description="Units that can still be sold: onHand - reserved.")
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @strawberry.field(description="Where the stock is.")
+    async def location(self, info: Info) -> Location:
+        return Location.from_model(await info.context.loaders.location_by_id.load(self.location_id))
+
+    @strawberry.field(description="What the stock is of.")
+    async def variant(self, info: Info) -> Annotated[ProductVariant, strawberry.lazy("schema.catalog.types")]:
+        from schema.catalog.types import ProductVariant
+
+        return ProductVariant.from_model(await info.context.loaders.variant_by_id.load(self.variant_id))
+
+    @classmethod
+    def from_model(cls, m: StockLevelModel) -> StockLevel:
+        return cls(pk=m.id, on_hand=m.on_hand, reserved=m.reserved, variant_id=m.variant_id, location_id=m.location_id)
+
+
+@strawberry.type(description="How much of a variant a channel can sell right now.")
+class StockSummary:
+    available: int = strawberry.field(description="Available units summed over the channel's active locations.")
+
+
+@strawberry.type(description="A store near a point, as `nearbyStores` finds it.")
+class NearbyStore:
+    location: Location = strawberry.field(description="The store.")
+    distance_km: float = strawberry.field(
+        description="Great-circle distance from the point searched from, in kilometres."
+    )
+    available: int | None = strawberry.field(
+        description="Units of the searched variant available there now "
+        "(onHand - reserved); null when no `variantId` was given."
+    )
+
+
+async def _fetch_locations(info: Info, ids: list[int]) -> list[Location | None]:
+    rows = await info.context.loaders.location_by_id.load_many(ids)
+    return [Location.from_model(r) if r else None for r in rows]
+
+
+async def _fetch_levels(info: Info, ids: list[int]) -> list[StockLevel | None]:
+    found = await rows_by_ids(info.context.session, StockLevelModel, ids)
+    return [StockLevel.from_model(found[i]) if i in found else None for i in ids]
+
+
+register_node("Location", _fetch_locations)
+register_node("StockLevel", _fetch_levels)
