@@ -51,6 +51,7 @@ def build_services(settings: Settings, *, allow_generated_secret: bool = False) 
         ),
         hasher=PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
         phone_region=settings.phone_region,
+        points_validity_months=settings.points_validity_months,
         debug=settings.debug,
     )
 

@@ -1,26 +1,60 @@
 """Authentication: the bearer token becomes a principal, once per request.
 
-No token is an anonymous storefront caller. A token that is present but invalid or expired
-is an error (UNAUTHENTICATED), not silently anonymous: the client should refresh it.
+No token is an anonymous storefront caller. A member or staff token is a signed JWT, checked
+without touching the database. An app token (`app_...`) is looked up by its hash; answers are
+cached for `APP_CACHE_SECONDS`, so a revoked app stops working within that time. A token that
+is present but invalid or expired is an error (UNAUTHENTICATED), never silently anonymous:
+the client should refresh it.
 """
 
 from __future__ import annotations
 
-from domain.access.model import ANONYMOUS, Principal
-from domain.accounts.tokens import InvalidToken, TokenSettings, principal_from_access_token
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.apps import active_app_scopes
+from domain.access.model import ANONYMOUS, Principal, app
+from domain.accounts.tokens import InvalidToken, TokenSettings, hash_token, principal_from_access_token
+from domain.apps.services import is_app_token
+
+APP_CACHE_SECONDS = 30.0
+APP_CACHE_SIZE = 10_000
 
 
 class AuthenticationFailed(Exception):
     pass
 
 
-def principal_from_header(header: str | None, settings: TokenSettings) -> Principal:
-    if not header:
-        return ANONYMOUS
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationFailed("Use `Authorization: Bearer <token>`.")
-    try:
-        return principal_from_access_token(settings, token.strip())
-    except InvalidToken:
-        raise AuthenticationFailed("The access token is invalid or expired.") from None
+class Authenticator:
+    def __init__(self, tokens: TokenSettings) -> None:
+        self.tokens = tokens
+        self._apps: dict[str, tuple[float, Principal | None]] = {}
+
+    async def principal(self, header: str | None, session: AsyncSession) -> Principal:
+        if not header:
+            return ANONYMOUS
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationFailed("Use `Authorization: Bearer <token>`.")
+        if is_app_token(token):
+            return await self._app(token, session)
+        try:
+            return principal_from_access_token(self.tokens, token)
+        except InvalidToken:
+            raise AuthenticationFailed("The access token is invalid or expired.") from None
+
+    async def _app(self, token: str, session: AsyncSession) -> Principal:
+        key = hash_token(token)
+        now = time.monotonic()
+        cached = self._apps.get(key)
+        if cached is None or cached[0] < now:
+            found = await active_app_scopes(session, key)
+            if len(self._apps) >= APP_CACHE_SIZE:
+                self._apps.clear()
+            cached = (now + APP_CACHE_SECONDS, app(*found) if found else None)
+            self._apps[key] = cached
+        if cached[1] is None:
+            raise AuthenticationFailed("The app token is invalid or revoked.")
+        return cached[1]

@@ -8,13 +8,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 app = typer.Typer(help="Omnishop: the omnichannel commerce API.", no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
@@ -86,6 +90,9 @@ def staff_create(
     password: Annotated[str, typer.Option(help="At least 8 characters.")],
     role: Annotated[str, typer.Option(help="admin, store_manager, cashier or fulfillment.")],
     name: Annotated[str | None, typer.Option(help="Display name (default: the e-mail's local part).")] = None,
+    location: Annotated[str | None, typer.Option(help="Code of the store (or warehouse) the user works at, "
+                                                 "e.g. SH01; store managers' and cashiers' stock rights are "
+                                                 "limited to it.")] = None,
 ) -> None:
     """Create a staff user."""
     from domain.access.model import StaffRole
@@ -95,11 +102,13 @@ def staff_create(
     except ValueError:
         console.print(f"[red]Unknown role {role!r}; use one of: {', '.join(r.value for r in StaffRole)}.")
         raise typer.Exit(2) from None
-    asyncio.run(_staff_create(Settings(), email, password, staff_role, name or email.split("@")[0]))
+    asyncio.run(_staff_create(Settings(), email, password, staff_role, name or email.split("@")[0], location))
 
 
-async def _staff_create(settings: Settings, email: str, password: str, role: object, name: str) -> None:
+async def _staff_create(settings: Settings, email: str, password: str, role: object, name: str,
+                        location: str | None = None) -> None:
     from db.engine import create_engine, create_session_factory
+    from db.locations import location_id_by_code
     from db.uow import SqlUnitOfWork
     from domain.access.model import StaffRole
     from domain.accounts.passwords import PasswordHasher
@@ -114,14 +123,62 @@ async def _staff_create(settings: Settings, email: str, password: str, role: obj
         async with create_session_factory(engine)() as session:
             uow = SqlUnitOfWork(session)
             async with uow.transaction():
-                staff_id = await create_staff(uow, hasher, email, name, role, password)
-        console.print(f"[green]Created {role.value} {email} (staff id {staff_id}).")
+                location_id = await location_id_by_code(session, location) if location is not None else None
+                if location is not None and location_id is None:
+                    raise DomainError("NOT_FOUND", f"There is no location with the code {location!r}.",
+                                      ["location"])
+                staff_id = await create_staff(uow, hasher, email, name, role, password, location_id)
+        where = f" at {location.strip().upper()}" if location is not None else ""
+        console.print(f"[green]Created {role.value} {email}{where} (staff id {staff_id}).")
     except DomainError as e:
         for err in (e.errors if isinstance(e, DomainErrors) else [e]):
             console.print(f"[red]{'.'.join(err.field or [])}: {err.message}")
         raise typer.Exit(1) from None
     finally:
         await engine.dispose()
+
+
+@app.command("expire-points")
+def expire_points() -> None:
+    """Write off points past their validity (run daily, e.g. from cron)."""
+    settings = Settings()
+    if settings.is_sqlite:
+        asyncio.run(_migrate(settings))
+    points, members = asyncio.run(_expire_points(settings))
+    console.print(f"[green]Expired {points:,} points of {members:,} members.")
+
+
+async def _expire_points(settings: Settings) -> tuple[int, int]:
+    from db.engine import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await expire_all_points(engine)
+    finally:
+        await engine.dispose()
+
+
+async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) -> tuple[int, int]:
+    """(points, members) written off: one query finds the members with a lot past its expiry, then
+    each member's expiry runs in its own short transaction (a failure loses only that member's run)."""
+    from db.engine import create_session_factory
+    from db.member_queries import members_with_expired_points
+    from db.uow import SqlUnitOfWork
+    from domain.members.points_services import expire_points as expire_member_points
+
+    moment = now or datetime.now(UTC)
+    sessions = create_session_factory(engine)
+    async with sessions() as session:
+        candidates = await members_with_expired_points(session, moment)
+    points = members = 0
+    for member_id in candidates:
+        async with sessions() as session:
+            uow = SqlUnitOfWork(session)
+            async with uow.transaction():
+                expired = await expire_member_points(uow, member_id, moment)
+        points += expired
+        members += expired > 0
+    return points, members
 
 
 @app.command("export-schema")

@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from api.auth import AuthenticationFailed, principal_from_header
+from api.auth import AuthenticationFailed, Authenticator
 from schema.context import Context
 from schema.loaders import Loaders
 
@@ -27,6 +27,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     def __init__(self, schema: Any, state: AppState) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.state = state
+        self.auth = Authenticator(state.services.tokens)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -36,20 +37,28 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
-        try:
-            principal = principal_from_header(request.headers.get("authorization"),
-                                              self.state.services.tokens)
-        except AuthenticationFailed as e:
-            body = orjson.dumps({"errors": [{"message": str(e), "extensions": {"code": "UNAUTHENTICATED"}}]})
-            await Response(body, status_code=401, media_type="application/json",
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})(scope, receive, send)
-            return
         assert self.state.sessions is not None
         async with self.state.sessions() as session:
-            context = Context(session=session, principal=principal, services=self.state.services,
-                              loaders=Loaders(session))
             try:
-                response = await self.run(request, context=context)
-            except HTTPException as e:
-                response = PlainTextResponse(e.reason, status_code=e.status_code)
+                principal = await self.auth.principal(request.headers.get("authorization"), session)
+            except AuthenticationFailed as e:
+                response: Response = _unauthenticated(str(e))
+            else:
+                context = Context(
+                    session=session, principal=principal, services=self.state.services, loaders=Loaders(session)
+                )
+                try:
+                    response = await self.run(request, context=context)
+                except HTTPException as e:
+                    response = PlainTextResponse(e.reason, status_code=e.status_code)
         await response(scope, receive, send)
+
+
+def _unauthenticated(message: str) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]})
+    return Response(
+        body,
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
     phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
+    points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")

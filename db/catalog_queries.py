@@ -15,7 +15,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.models import (
+    Category,
+    Channel,
+    ChannelLocation,
+    Location,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    StockLevel,
+    VariantChannelListing,
+)
 from db.pagination import (
     Ordering,
     Page,
@@ -76,9 +86,14 @@ def product_statement(q: ProductQuery) -> sa.Select[Any]:
     if q.price_lte is not None:
         stmt = stmt.where(ProductChannelListing.min_price <= q.price_lte)
     if q.available is not None:
-        # Purchasable in the channel: published with at least one priced variant.
+        # Purchasable in the channel: published, a priced variant, stock at the channel's locations.
+        in_stock = sa.exists().where(
+            ProductVariant.product_id == Product.id, StockLevel.variant_id == ProductVariant.id,
+            StockLevel.on_hand > StockLevel.reserved, ChannelLocation.location_id == StockLevel.location_id,
+            ChannelLocation.channel_id == q.channel_id, Location.id == StockLevel.location_id, Location.is_active,
+            VariantChannelListing.variant_id == ProductVariant.id, VariantChannelListing.channel_id == q.channel_id)
         purchasable = sa.and_(ProductChannelListing.is_published.is_(True),
-                              ProductChannelListing.min_price.is_not(None))
+                              ProductChannelListing.min_price.is_not(None), in_stock)
         stmt = stmt.where(purchasable if q.available else sa.not_(sa.func.coalesce(purchasable, False)))
     if q.sort is ProductSortField.PRICE:
         stmt = stmt.where(ProductChannelListing.min_price.is_not(None))
@@ -182,3 +197,13 @@ async def children_by_category_ids(session: AsyncSession, ids: Sequence[int]) ->
 async def categories_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Category]:
     rows = (await session.scalars(sa.select(Category).where(Category.slug.in_(slugs)))).all()
     return {r.slug: r for r in rows}
+
+
+def id_statement(model: Any) -> sa.Select[Any]:
+    return sa.select(model)
+
+
+async def id_page(session: AsyncSession, model: Any, page: PageRequest, size: int) -> Page[Any]:
+    """Newest first by id: for administrative lists without another natural order."""
+    ordering = Ordering(f"{model.__tablename__}-id", [SortKey(model.id, descending=True, parse=parse_int)])
+    return await keyset_page(session, id_statement(model), ordering, page, size, lambda r: (r[0].id,))

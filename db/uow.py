@@ -13,8 +13,12 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.accounts import SqlAccountsRepository
+from db.apps import SqlAppsRepository
 from db.catalog import SqlCatalogRepository
 from db.engine import WRITE_OPTION
+from db.inventory import SqlInventoryRepository
+from db.members import SqlMembersRepository
+from db.points import SqlPointsRepository
 
 
 class SqlUnitOfWork:
@@ -26,8 +30,24 @@ class SqlUnitOfWork:
         return SqlAccountsRepository(self.session)
 
     @cached_property
+    def apps(self) -> SqlAppsRepository:
+        return SqlAppsRepository(self.session)
+
+    @cached_property
     def catalog(self) -> SqlCatalogRepository:
         return SqlCatalogRepository(self.session)
+
+    @cached_property
+    def inventory(self) -> SqlInventoryRepository:
+        return SqlInventoryRepository(self.session)
+
+    @cached_property
+    def members(self) -> SqlMembersRepository:
+        return SqlMembersRepository(self.session)
+
+    @cached_property
+    def points(self) -> SqlPointsRepository:
+        return SqlPointsRepository(self.session)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

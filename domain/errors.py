@@ -35,6 +35,11 @@ class DomainErrors(DomainError):
         self.errors = list(errors)
 
 
+def input_field(*path: str) -> list[str]:
+    """The path of a field of a mutation's `input` argument, as `userErrors.field` reports it."""
+    return ["input", *path]
+
+
 def raise_all(errors: Sequence[DomainError]) -> None:
     """Raise the collected validation errors, if any."""
     if len(errors) == 1:

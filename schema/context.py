@@ -24,6 +24,7 @@ class Services:
     tokens: TokenSettings
     hasher: PasswordHasher
     phone_region: str = "CN"
+    points_validity_months: int = 24
     debug: bool = False
 
 

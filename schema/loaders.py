@@ -14,8 +14,9 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import catalog_queries as cq
+from db import inventory_queries as iq
 from db import member_queries as mq
-from db.models import Category, Channel, Member, Product, ProductVariant, StaffUser
+from db.models import App, Category, Channel, Location, Member, MemberAddress, Product, ProductVariant, StaffUser
 
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
 
@@ -94,6 +95,41 @@ class VariantListingByVariantChannelLoader(_Loader):
     fetch = staticmethod(cq.variant_listings)
 
 
+class LocationByIdLoader(_Loader):
+    fetch = staticmethod(_by_id(Location))
+
+
+class ChannelIdsByLocationLoader(_Loader):
+    fetch = staticmethod(iq.channel_ids_by_location_ids)
+    missing: ClassVar[Any] = ()
+
+
+class StockLevelsByVariantLoader(_Loader):
+    fetch = staticmethod(iq.levels_by_variant_ids)
+    missing: ClassVar[Any] = ()
+
+
+class StockLevelByVariantLocationLoader(_Loader):
+    """Key (variant id, location id)."""
+    fetch = staticmethod(iq.levels_by_pairs)
+
+
+class AvailableByVariantChannelLoader(_Loader):
+    """Key (variant id, channel id): units the channel's locations can sell."""
+    fetch = staticmethod(iq.available_by_variant_channel)
+    missing: ClassVar[Any] = 0
+
+
+class AvailableByProductChannelLoader(_Loader):
+    """Key (product id, channel id)."""
+    fetch = staticmethod(iq.available_by_product_channel)
+    missing: ClassVar[Any] = 0
+
+
+class AppByIdLoader(_Loader):
+    fetch = staticmethod(_by_id(App))
+
+
 class MemberByIdLoader(_Loader):
     fetch = staticmethod(_by_id(Member))
 
@@ -105,6 +141,30 @@ class StaffByIdLoader(_Loader):
 class IdentitiesByMemberLoader(_Loader):
     fetch = staticmethod(mq.identities_by_member_ids)
     missing: ClassVar[Any] = ()
+
+
+class TagsByMemberLoader(_Loader):
+    fetch = staticmethod(mq.tags_by_member_ids)
+    missing: ClassVar[Any] = ()
+
+
+class AddressesByMemberLoader(_Loader):
+    fetch = staticmethod(mq.addresses_by_member_ids)
+    missing: ClassVar[Any] = ()
+
+
+class AddressByIdLoader(_Loader):
+    fetch = staticmethod(_by_id(MemberAddress))
+
+
+class PointsHistoryLoader(_Loader):
+    """Key `member_queries.HistoryPage`: one page of one member's ledger."""
+    fetch = staticmethod(mq.points_history_pages)
+
+
+class PointsCountByMemberLoader(_Loader):
+    fetch = staticmethod(mq.points_entry_counts)
+    missing: ClassVar[Any] = 0
 
 
 class Loaders:
@@ -121,9 +181,21 @@ class Loaders:
         self.variants_by_product = VariantsByProductLoader(session)
         self.product_listing = ProductListingByProductChannelLoader(session)
         self.variant_listing = VariantListingByVariantChannelLoader(session)
+        self.location_by_id = LocationByIdLoader(session)
+        self.channel_ids_by_location = ChannelIdsByLocationLoader(session)
+        self.stock_levels_by_variant = StockLevelsByVariantLoader(session)
+        self.stock_level = StockLevelByVariantLocationLoader(session)
+        self.available_by_variant = AvailableByVariantChannelLoader(session)
+        self.available_by_product = AvailableByProductChannelLoader(session)
+        self.app_by_id = AppByIdLoader(session)
         self.member_by_id = MemberByIdLoader(session)
         self.staff_by_id = StaffByIdLoader(session)
         self.identities_by_member = IdentitiesByMemberLoader(session)
+        self.tags_by_member = TagsByMemberLoader(session)
+        self.addresses_by_member = AddressesByMemberLoader(session)
+        self.address_by_id = AddressByIdLoader(session)
+        self.points_history = PointsHistoryLoader(session)
+        self.points_count_by_member = PointsCountByMemberLoader(session)
 
     def clear(self) -> None:
         for loader in vars(self).values():

@@ -7,7 +7,7 @@ both `first` and `last` is a `BAD_USER_INPUT` error, as is a cursor we did not i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -15,6 +15,10 @@ from db.pagination import InvalidCursor, Page, PageRequest
 from schema.errors import bad_input
 
 T = TypeVar("T")
+First = Annotated[int | None, strawberry.argument(description="Page size from the start (default 20, max 100).")]
+After = Annotated[str | None, strawberry.argument(description="Cursor to page forwards from.")]
+Last = Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")]
+Before = Annotated[str | None, strawberry.argument(description="Cursor to page backwards from.")]
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 

@@ -41,14 +41,14 @@ class GraphQLClient:
         return result
 
     async def staff_token(self, engine: AsyncEngine, role: StaffRole = StaffRole.ADMIN,
-                          email: str | None = None) -> str:
-        """Create a staff user with `role` and sign in through the graph."""
+                          email: str | None = None, location_id: int | None = None) -> str:
+        """Create a staff user with `role` (working at `location_id`, if given) and sign in through the graph."""
         email = email or f"{role.value}@example.com"
         async with create_session_factory(engine)() as session:
             uow = SqlUnitOfWork(session)
             async with uow.transaction():
                 await create_staff(uow, PasswordHasher(time_cost=1, memory_cost=8), email, role.value, role,
-                                   STAFF_PASSWORD)
+                                   STAFF_PASSWORD, location_id=location_id)
         data = await self.data(
             "mutation($e: String!, $p: String!) { staffTokenCreate(input: {email: $e, password: $p}) "
             "{ accessToken userErrors { code } } }", {"e": email, "p": STAFF_PASSWORD})

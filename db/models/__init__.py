@@ -4,8 +4,27 @@ from db.models.accounts import Member, MemberIdentity, RefreshToken, StaffUser
 from db.models.base import Base
 from db.models.catalog import Category, Product, ProductChannelListing, ProductVariant, VariantChannelListing
 from db.models.channels import Channel
+from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel
+from db.models.members import App, MemberAddress, MemberTag, PointsEntry
 
 __all__ = [
-    "Base", "Category", "Channel", "Member", "MemberIdentity", "Product", "ProductChannelListing",
-    "ProductVariant", "RefreshToken", "StaffUser", "VariantChannelListing",
+    "App",
+    "Base",
+    "Category",
+    "Channel",
+    "ChannelLocation",
+    "InventoryMovement",
+    "Location",
+    "Member",
+    "MemberAddress",
+    "MemberIdentity",
+    "MemberTag",
+    "PointsEntry",
+    "Product",
+    "ProductChannelListing",
+    "ProductVariant",
+    "RefreshToken",
+    "StaffUser",
+    "StockLevel",
+    "VariantChannelListing",
 ]

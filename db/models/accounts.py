@@ -15,11 +15,18 @@ from domain.accounts.model import IdentityKind
 
 class Member(Base):
     __tablename__ = "members"
+    __table_args__ = (sa.CheckConstraint("points_balance >= 0", name="points_balance_not_negative"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str | None] = mapped_column(sa.String(200))
     joined_channel_id: Mapped[int | None] = mapped_column(sa.ForeignKey("channels.id", ondelete="SET NULL"))
+    # The store where the member joined (at a till), for attribution.
+    joined_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
+    # The sum of the member's points ledger, kept beside it so that spending is one atomic
+    # conditional UPDATE (`... WHERE points_balance >= :n`).
+    points_balance: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -33,6 +40,8 @@ class MemberIdentity(Base):
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[IdentityKind] = mapped_column(str_enum(IdentityKind))
     value: Mapped[str] = mapped_column(sa.String(254))
+    # Audit: who linked it (a staff member at a till) and when; null staff = the member.
+    linked_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -44,6 +53,8 @@ class StaffUser(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     role: Mapped[StaffRole] = mapped_column(str_enum(StaffRole))
+    # The store a store manager or cashier works at; their stock rights are limited to it.
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

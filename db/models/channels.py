@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import Amount, BigIntPK, UtcDateTime, str_enum, utcnow
 from domain.catalog.model import ChannelKind, ChannelOwnership
 
 
@@ -28,4 +29,6 @@ class Channel(Base):
     ownership: Mapped[ChannelOwnership] = mapped_column(str_enum(ChannelOwnership))
     is_default: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Loyalty: points earned per currency unit spent (rounded down to whole points).
+    points_per_unit: Mapped[Decimal] = mapped_column(Amount, default=Decimal(1))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -23,13 +23,17 @@ class Permission(str, Enum):
     MANAGE_CHANNELS = "manage_channels"
     MANAGE_STAFF = "manage_staff"
     MANAGE_STOCK = "manage_stock"
+    MANAGE_LOCATIONS = "manage_locations"  # warehouses and stores: create, change, channel links
     MANAGE_ORDERS = "manage_orders"
     FULFIL_ORDERS = "fulfil_orders"
     SELL_IN_STORE = "sell_in_store"  # POS: carts and payments at the till
     LOOKUP_MEMBERS = "lookup_members"
     MANAGE_MEMBERS = "manage_members"  # tags, points adjustments
+    ERASE_MEMBERS = "erase_members"  # erase a member's personal data on request (admins only)
     MANAGE_PROMOTIONS = "manage_promotions"
     VIEW_UNPUBLISHED = "view_unpublished"  # see catalogue data not published in a channel
+    VIEW_ORDERS = "view_orders"  # read every member's orders
+    MANAGE_APPS = "manage_apps"  # third-party app tokens
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -37,13 +41,13 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
     StaffRole.STORE_MANAGER: frozenset({
         Permission.MANAGE_STOCK, Permission.MANAGE_ORDERS, Permission.FULFIL_ORDERS,
         Permission.SELL_IN_STORE, Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS,
-        Permission.MANAGE_PROMOTIONS, Permission.VIEW_UNPUBLISHED,
+        Permission.MANAGE_PROMOTIONS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
     }),
     StaffRole.CASHIER: frozenset({
-        Permission.SELL_IN_STORE, Permission.LOOKUP_MEMBERS, Permission.VIEW_UNPUBLISHED,
+        Permission.SELL_IN_STORE, Permission.LOOKUP_MEMBERS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
     }),
     StaffRole.FULFILLMENT: frozenset({
-        Permission.FULFIL_ORDERS, Permission.VIEW_UNPUBLISHED,
+        Permission.FULFIL_ORDERS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
     }),
 }
 
@@ -52,6 +56,30 @@ class PrincipalKind(str, Enum):
     ANONYMOUS = "anonymous"
     MEMBER = "member"
     STAFF = "staff"
+    APP = "app"
+
+
+class AppScope(str, Enum):
+    """What a third-party app's token may do; each scope grants a fixed set of permissions."""
+
+    CATALOG_READ = "catalog:read"
+    CATALOG_WRITE = "catalog:write"
+    INVENTORY_WRITE = "inventory:write"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+    MEMBERS_READ = "members:read"
+    MEMBERS_WRITE = "members:write"
+
+
+SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
+    AppScope.CATALOG_READ: frozenset({Permission.VIEW_UNPUBLISHED}),
+    AppScope.CATALOG_WRITE: frozenset({Permission.VIEW_UNPUBLISHED, Permission.MANAGE_CATALOG}),
+    AppScope.INVENTORY_WRITE: frozenset({Permission.MANAGE_STOCK}),
+    AppScope.ORDERS_READ: frozenset({Permission.VIEW_ORDERS}),
+    AppScope.ORDERS_WRITE: frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Permission.FULFIL_ORDERS}),
+    AppScope.MEMBERS_READ: frozenset({Permission.LOOKUP_MEMBERS}),
+    AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +88,7 @@ class Principal:
     id: int | None = None
     role: StaffRole | None = None
     permissions: frozenset[Permission] = field(default_factory=frozenset)
+    location_id: int | None = None  # the store a staff user works at, if any
 
     @property
     def is_anonymous(self) -> bool:
@@ -76,6 +105,15 @@ class Principal:
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
+    def can_at(self, permission: Permission, location_id: int) -> bool:
+        """Admins and apps act everywhere; other staff only at the store they are assigned to
+        (a store manager without a store manages none)."""
+        if not self.can(permission):
+            return False
+        if self.kind is PrincipalKind.APP or self.role is StaffRole.ADMIN:
+            return True
+        return self.location_id == location_id
+
 
 ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)
 
@@ -84,5 +122,10 @@ def member(member_id: int) -> Principal:
     return Principal(PrincipalKind.MEMBER, member_id)
 
 
-def staff(staff_id: int, role: StaffRole) -> Principal:
-    return Principal(PrincipalKind.STAFF, staff_id, role, ROLE_PERMISSIONS[role])
+def app(app_id: int, scopes: frozenset[AppScope]) -> Principal:
+    permissions: frozenset[Permission] = frozenset().union(*(SCOPE_PERMISSIONS[s] for s in scopes))
+    return Principal(PrincipalKind.APP, app_id, None, permissions)
+
+
+def staff(staff_id: int, role: StaffRole, location_id: int | None = None) -> Principal:
+    return Principal(PrincipalKind.STAFF, staff_id, role, ROLE_PERMISSIONS[role], location_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -13,7 +14,12 @@ from domain.access.model import Permission
 from domain.accounts import model as domain
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.members.types import MemberAddress, Points
 from schema.relay import Node, register_node
+
+if TYPE_CHECKING:
+    from schema.channels.types import Channel
+    from schema.inventory.types import Location
 
 IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
     "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
@@ -55,9 +61,43 @@ class Member(Node):
         rows = await info.context.loaders.identities_by_member.load(self.pk)
         return next((r.value for r in rows if r.kind == kind), None)
 
+    points_balance: strawberry.Private[int] = 0
+    joined_channel_id: strawberry.Private[int | None] = None
+    joined_location_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="Labels for targeted marketing (`vip`, `store:sh01`), A to Z.")
+    async def tags(self, info: Info) -> list[str]:
+        return list(await info.context.loaders.tags_by_member.load(self.pk))
+
+    @strawberry.field(description="The member's loyalty points: balance and ledger.")
+    def points(self) -> Points:
+        return Points(balance=self.points_balance, member_id=self.pk)
+
+    @strawberry.field(description="The member's delivery addresses, the default first.")
+    async def addresses(self, info: Info) -> list[MemberAddress]:
+        rows = await info.context.loaders.addresses_by_member.load(self.pk)
+        return [MemberAddress.from_model(r) for r in rows]
+
+    @strawberry.field(description="The channel the member registered through; null when unknown.")
+    async def joined_channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channels.types")] | None:
+        from schema.channels.types import Channel
+
+        row = await info.context.loaders.channel_by_id.load(self.joined_channel_id) if self.joined_channel_id else None
+        return Channel.from_model(row) if row else None
+
+    @strawberry.field(description="The store where the member joined at a till; null when they joined online.")
+    async def joined_location(self, info: Info) -> Annotated[Location, strawberry.lazy(
+            "schema.inventory.types")] | None:
+        from schema.inventory.types import Location
+
+        location_id = self.joined_location_id
+        row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
+        return Location.from_model(row) if row else None
+
     @classmethod
     def from_model(cls, m: MemberModel) -> Member:
-        return cls(pk=m.id, name=m.name, created_at=m.created_at)
+        return cls(pk=m.id, name=m.name, created_at=m.created_at, points_balance=m.points_balance,
+                   joined_channel_id=m.joined_channel_id, joined_location_id=m.joined_location_id)
 
 
 @strawberry.type(description="A staff user: store manager, cashier, fulfilment or admin.")
@@ -66,10 +106,20 @@ class StaffUser(Node):
     name: str = strawberry.field(description="Display name.")
     role: StaffRole = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
     is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
+    location_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work "
+                      "everywhere.")
+    async def location(self, info: Info) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
+        from schema.inventory.types import Location
+
+        row = await info.context.loaders.location_by_id.load(self.location_id) if self.location_id else None
+        return Location.from_model(row) if row else None
 
     @classmethod
     def from_model(cls, m: StaffModel) -> StaffUser:
-        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active)
+        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active,
+                   location_id=m.location_id)
 
 
 def can_see_member(info: Info, member_id: int) -> bool:
@@ -83,3 +133,16 @@ async def _fetch_members(info: Info, ids: list[int]) -> list[Member | None]:
 
 
 register_node("Member", _fetch_members)
+
+
+def can_see_staff(info: Info, staff_id: int) -> bool:
+    principal = info.context.principal
+    return principal.staff_id == staff_id or principal.can(Permission.MANAGE_STAFF)
+
+
+async def _fetch_staff(info: Info, ids: list[int]) -> list[StaffUser | None]:
+    rows = await info.context.loaders.staff_by_id.load_many(ids)
+    return [StaffUser.from_model(r) if r and can_see_staff(info, r.id) else None for r in rows]
+
+
+register_node("StaffUser", _fetch_staff)

@@ -203,8 +203,8 @@ async def test_unknown_channel_is_not_found(client: GraphQLClient) -> None:
 
 
 LISTING = """query($n: Int!) { products(first: $n) { edges { node {
-  name category { name } pricing { priceRange { start { amount } } } isAvailable
-  variants { sku price { amount currency } } } } } }"""
+  name category { name } pricing { priceRange { start { amount } } }
+  variants { sku price { amount currency } stock { available } } } } } }"""
 
 
 async def test_listing_costs_the_same_statements_for_10_or_50_products(
@@ -215,5 +215,5 @@ async def test_listing_costs_the_same_statements_for_10_or_50_products(
         data = await client.data(LISTING, {"n": size})
         assert len(data["products"]["edges"]) == size
         counts.append(statements.count)
-    # channel, product page (with listings), categories, variants, variant prices
-    assert counts == [5, 5], statements.statements
+    # channel, product page (with listings), categories, variants, variant prices, variant stock
+    assert counts == [6, 6], statements.statements

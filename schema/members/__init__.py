@@ -1,0 +1,1 @@
+"""Members beyond sign-in: the till lookup, profiles, address books, tags and the points ledger."""

@@ -1,0 +1,84 @@
+"""The signed-in member's address book: add, change and remove delivery addresses.
+
+An address id that is not one of the caller's own addresses is NOT_FOUND, never FORBIDDEN, so
+another member's address ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.members import services
+from schema.accounts.types import Member
+from schema.context import Info
+from schema.errors import UserError, run_mutation
+from schema.members.inputs import MemberAddressInput
+from schema.members.mutations import ERRORS, NO_SUCH_KEY, load_member
+from schema.members.types import MemberAddress
+from schema.permissions import require_member
+from schema.relay import decode_id
+
+AddressId = Annotated[strawberry.ID, strawberry.argument(description="The address (one of your own).")]
+AddressArg = Annotated[MemberAddressInput, strawberry.argument(description="The whole address.")]
+
+
+@strawberry.type(description="Result of `memberAddressCreate`.")
+class MemberAddressCreatePayload:
+    address: MemberAddress | None = strawberry.field(description="The new address.")
+    member: Member | None = strawberry.field(description="The member, with their address book.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `memberAddressUpdate`.")
+class MemberAddressUpdatePayload:
+    address: MemberAddress | None = strawberry.field(description="The address after the change.")
+    member: Member | None = strawberry.field(description="The member, with their address book.")
+    user_errors: list[UserError] = ERRORS
+
+
+@strawberry.type(description="Result of `memberAddressDelete`.")
+class MemberAddressDeletePayload:
+    address: MemberAddress | None = strawberry.field(description="The address as it was before it was removed.")
+    member: Member | None = strawberry.field(description="The member, with what is left of their address book.")
+    user_errors: list[UserError] = ERRORS
+
+
+async def _address(info: Info, address_id: int | None) -> MemberAddress | None:
+    row = await info.context.loaders.address_by_id.load(address_id) if address_id is not None else None
+    return MemberAddress.from_model(row) if row else None
+
+
+@strawberry.type
+class MemberAddressMutation:
+    @strawberry.mutation(description="Add an address to the signed-in member's address book (at most 20).")
+    async def member_address_create(self, info: Info, input: AddressArg) -> MemberAddressCreatePayload:
+        member_id = require_member(info)
+        ctx = info.context
+        address_id, errors = await run_mutation(info, lambda: services.save_address(
+            ctx.uow, member_id=member_id, address_id=None, data=input.to_data(), is_default=input.is_default,
+            default_region=ctx.services.phone_region))
+        return MemberAddressCreatePayload(address=await _address(info, address_id),
+                                          member=await load_member(info, member_id), user_errors=errors)
+
+    @strawberry.mutation(description="Replace one of the signed-in member's addresses.")
+    async def member_address_update(self, info: Info, id: AddressId, input: AddressArg) -> MemberAddressUpdatePayload:
+        member_id = require_member(info)
+        ctx = info.context
+        key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
+        address_id, errors = await run_mutation(info, lambda: services.save_address(
+            ctx.uow, member_id=member_id, address_id=key, data=input.to_data(), is_default=input.is_default,
+            default_region=ctx.services.phone_region))
+        return MemberAddressUpdatePayload(address=await _address(info, address_id),
+                                          member=await load_member(info, member_id), user_errors=errors)
+
+    @strawberry.mutation(description="Remove one of the signed-in member's addresses.")
+    async def member_address_delete(self, info: Info, id: AddressId) -> MemberAddressDeletePayload:
+        member_id = require_member(info)
+        key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
+        before = await _address(info, key)
+        _, errors = await run_mutation(info, lambda: services.delete_address(
+            info.context.uow, member_id=member_id, address_id=key))
+        return MemberAddressDeletePayload(address=None if errors else before,
+                                          member=await load_member(info, member_id), user_errors=errors)
