@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import InventoryMovement, Location, ProductVariant, StockLevel
+from db.sql import insert_ignoring_duplicates
 from db.types import utcnow
 from domain.inventory.services import Level, Movement
 
@@ -33,13 +32,9 @@ class SqlInventoryRepository:
 
     async def ensure_level(self, variant_id: int, location_id: int) -> None:
         """Create the (0, 0) stock level if missing; concurrent creators do not collide."""
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(
-            insert(StockLevel)
-            .values(variant_id=variant_id, location_id=location_id, on_hand=0, reserved=0, updated_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["variant_id", "location_id"])
-        )
+        row = {"variant_id": variant_id, "location_id": location_id, "on_hand": 0, "reserved": 0,
+               "updated_at": utcnow()}
+        await insert_ignoring_duplicates(self.session, StockLevel, [row], ["variant_id", "location_id"])
 
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
         new_on_hand = StockLevel.on_hand + on_hand_delta

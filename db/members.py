@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Member, MemberAddress, MemberIdentity, MemberTag, RefreshToken
+from db.sql import insert_ignoring_duplicates
 from db.types import utcnow
 from domain.access.model import PrincipalKind
 from domain.accounts.model import Identity
@@ -55,16 +56,9 @@ class SqlMembersRepository:
         await self.session.execute(sa.update(Member).where(Member.id == member_id).values(name=name))
 
     async def add_tags(self, member_id: int, tags: list[str]) -> None:
-        existing = set(
-            (
-                await self.session.scalars(
-                    sa.select(MemberTag.tag).where(MemberTag.member_id == member_id, MemberTag.tag.in_(tags))
-                )
-            ).all()
-        )
-        new = [{"member_id": member_id, "tag": t, "created_at": utcnow()} for t in tags if t not in existing]
-        if new:
-            await self.session.execute(sa.insert(MemberTag), new)
+        now = utcnow()
+        rows = [{"member_id": member_id, "tag": t, "created_at": now} for t in tags]
+        await insert_ignoring_duplicates(self.session, MemberTag, rows, ["member_id", "tag"])
 
     async def remove_tags(self, member_id: int, tags: list[str]) -> None:
         await self.session.execute(

@@ -85,6 +85,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('points_entries', schema=None) as batch_op:
         batch_op.create_index('ix_points_entries_member_id_id', ['member_id', 'id'], unique=False)
+        batch_op.create_index('ix_points_entries_expires_at', ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_points_entries_reference'), ['reference'], unique=False)
 
     with op.batch_alter_table('channels', schema=None) as batch_op:
@@ -125,6 +126,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('points_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_points_entries_reference'))
+        batch_op.drop_index('ix_points_entries_expires_at')
         batch_op.drop_index('ix_points_entries_member_id_id')
 
     op.drop_table('points_entries')

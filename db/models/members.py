@@ -46,6 +46,7 @@ class PointsEntry(Base):
     __tablename__ = "points_entries"
     __table_args__ = (
         sa.Index("ix_points_entries_member_id_id", "member_id", "id"),
+        sa.Index("ix_points_entries_expires_at", "expires_at"),  # the expiry job's candidates
         sa.CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
     )
 

@@ -1,0 +1,20 @@
+"""Small SQL helpers shared by the repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]],
+                                     unique: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: concurrent writers of the same row do not collide."""
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(unique)))
