@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -71,6 +71,11 @@ class UserError:
                                                "null when the error is about the request as a whole.")
     message: str = strawberry.field(description="A human-readable explanation.")
     code: UserErrorCode = strawberry.field(description="A stable code for programs to act on.")
+
+
+def user_errors_field() -> Any:
+    """The `userErrors` field every mutation payload has (a fresh field object per payload type)."""
+    return strawberry.field(description="Why the mutation changed nothing; empty on success.")
 
 
 def user_errors(error: DomainError) -> list[UserError]:

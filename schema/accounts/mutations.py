@@ -18,15 +18,13 @@ from schema.accounts.inputs import (
 )
 from schema.accounts.types import Member, StaffUser
 from schema.context import Info
-from schema.errors import UserError, run_mutation
-
-ERRORS = strawberry.field(description="Why the mutation changed nothing; empty on success.")
+from schema.errors import UserError, run_mutation, user_errors_field
 
 
 @strawberry.type(description="Result of `memberRegister`.")
 class MemberRegisterPayload:
     member: Member | None = strawberry.field(description="The new member.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `tokenCreate`.")
@@ -34,7 +32,7 @@ class TokenCreatePayload:
     access_token: str | None = strawberry.field(description="Short-lived JWT: send as `Authorization: Bearer`.")
     refresh_token: str | None = strawberry.field(description="Single-use token for `tokenRefresh`.")
     member: Member | None = strawberry.field(description="The signed-in member.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `staffTokenCreate`.")
@@ -42,20 +40,20 @@ class StaffTokenCreatePayload:
     access_token: str | None = strawberry.field(description="Short-lived JWT: send as `Authorization: Bearer`.")
     refresh_token: str | None = strawberry.field(description="Single-use token for `tokenRefresh`.")
     staff: StaffUser | None = strawberry.field(description="The signed-in staff user.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `tokenRefresh`.")
 class TokenRefreshPayload:
     access_token: str | None = strawberry.field(description="A new access token.")
     refresh_token: str | None = strawberry.field(description="The next refresh token; the one sent is used up.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `tokenRevoke`.")
 class TokenRevokePayload:
     revoked: bool = strawberry.field(description="True when the sign-in's tokens are revoked.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _member(info: Info, member_id: int | None) -> Member | None:

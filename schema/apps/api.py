@@ -14,12 +14,10 @@ from domain.access.model import Permission
 from domain.apps import services
 from schema.apps.types import App, AppScope
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.pagination import After, Connection, First, connection, page_request, paginate
 from schema.permissions import require
 from schema.relay import decode_id
-
-ERRORS = strawberry.field(description="Why the mutation changed nothing; empty on success.")
 
 
 @strawberry.input(description="A new app.")
@@ -34,13 +32,13 @@ class AppCreatePayload:
     token: str | None = strawberry.field(
         description="The app's token: shown this once, store it now. Send it as `Authorization: Bearer <token>`."
     )
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `appRevoke`.")
 class AppRevokePayload:
     app: App | None = strawberry.field(description="The revoked app.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _app(info: Info, app_id: int | None) -> App | None:

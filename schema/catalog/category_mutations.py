@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -11,7 +11,7 @@ from domain.catalog import structure_services as services
 from schema.catalog.admin_inputs import CategoryCreateInput, CategoryUpdateInput, key_of
 from schema.catalog.types import Category
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
 
 NewCategory = Annotated[CategoryCreateInput, strawberry.argument(description="The new category.")]
@@ -19,27 +19,23 @@ CategoryChanges = Annotated[CategoryUpdateInput, strawberry.argument(description
 CategoryId = Annotated[strawberry.ID, strawberry.argument(description="The category.")]
 
 
-def errors_field() -> Any:
-    """A fresh `userErrors` field (a strawberry field object belongs to one type)."""
-    return strawberry.field(description="Why the mutation changed nothing; empty on success.")
-
 
 @strawberry.type(description="Result of `categoryCreate`.")
 class CategoryCreatePayload:
     category: Category | None = strawberry.field(description="The new category.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `categoryUpdate`.")
 class CategoryUpdatePayload:
     category: Category | None = strawberry.field(description="The category as changed.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `categoryDelete`.")
 class CategoryDeletePayload:
     category: Category | None = strawberry.field(description="The category as it was before deletion.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _category(info: Info, category_id: int | None) -> Category | None:

@@ -18,11 +18,11 @@ from schema.catalog.admin_inputs import (
     ProductUpdateInput,
     key_of,
 )
-from schema.catalog.category_mutations import CategoryMutation, errors_field
+from schema.catalog.category_mutations import CategoryMutation
 from schema.catalog.types import Product
 from schema.catalog.variant_mutations import VariantMutation
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
 
 NewProduct = Annotated[ProductCreateInput, strawberry.argument(description="The new product.")]
@@ -35,25 +35,25 @@ ProductId = Annotated[strawberry.ID, strawberry.argument(description="The produc
 @strawberry.type(description="Result of `productCreate`.")
 class ProductCreatePayload:
     product: Product | None = strawberry.field(description="The new product (unpublished everywhere).")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productUpdate`.")
 class ProductUpdatePayload:
     product: Product | None = strawberry.field(description="The product as changed.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productDelete`.")
 class ProductDeletePayload:
     product: Product | None = strawberry.field(description="The product as it was before deletion.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productChannelListingUpdate`.")
 class ProductChannelListingUpdatePayload:
     product: Product | None = strawberry.field(description="The product, seen in the channel of the input.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _product(info: Info, product_id: int | None, channel: str | None = None) -> Product | None:

@@ -18,10 +18,9 @@ from schema.catalog.admin_inputs import (
     ProductVariantUpdateInput,
     key_of,
 )
-from schema.catalog.category_mutations import errors_field
 from schema.catalog.types import ProductVariant
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
 
 NewVariant = Annotated[ProductVariantCreateInput, strawberry.argument(description="The new variant.")]
@@ -33,27 +32,27 @@ VariantId = Annotated[strawberry.ID, strawberry.argument(description="The produc
 @strawberry.type(description="Result of `productVariantCreate`.")
 class ProductVariantCreatePayload:
     product_variant: ProductVariant | None = strawberry.field(description="The new variant.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productVariantUpdate`.")
 class ProductVariantUpdatePayload:
     product_variant: ProductVariant | None = strawberry.field(description="The variant as changed.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productVariantDelete`.")
 class ProductVariantDeletePayload:
     product_variant: ProductVariant | None = strawberry.field(description="The variant as it was before "
                                                               "deletion.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productVariantPriceSet`.")
 class ProductVariantPriceSetPayload:
     product_variant: ProductVariant | None = strawberry.field(description="The variant, priced in the channel "
                                                               "of the input.")
-    user_errors: list[UserError] = errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _variant(info: Info, variant_id: int | None, channel: str | None = None) -> ProductVariant | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -12,7 +12,7 @@ from schema.catalog.admin_inputs import key_of
 from schema.channels.inputs import ChannelCreateInput, ChannelUpdateInput
 from schema.channels.types import Channel
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
 
 NewChannel = Annotated[ChannelCreateInput, strawberry.argument(description="The new channel.")]
@@ -20,21 +20,17 @@ ChannelChanges = Annotated[ChannelUpdateInput, strawberry.argument(description="
 ChannelId = Annotated[strawberry.ID, strawberry.argument(description="The channel to change.")]
 
 
-def _errors_field() -> Any:
-    """A fresh `userErrors` field (a strawberry field object belongs to one type)."""
-    return strawberry.field(description="Why the mutation changed nothing; empty on success.")
-
 
 @strawberry.type(description="Result of `channelCreate`.")
 class ChannelCreatePayload:
     channel: Channel | None = strawberry.field(description="The new channel.")
-    user_errors: list[UserError] = _errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `channelUpdate`.")
 class ChannelUpdatePayload:
     channel: Channel | None = strawberry.field(description="The channel as changed.")
-    user_errors: list[UserError] = _errors_field()
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _channel(info: Info, channel_id: int | None) -> Channel | None:

@@ -22,7 +22,7 @@ from domain.inventory import locations as rules
 from domain.inventory import model as domain
 from schema.channels.types import channel_for
 from schema.context import Info
-from schema.errors import UserError, bad_input, run_mutation
+from schema.errors import UserError, bad_input, run_mutation, user_errors_field
 from schema.inventory.types import Location, LocationType, NearbyStore
 from schema.pagination import Connection, connection, page_request, paginate
 from schema.permissions import require
@@ -120,13 +120,13 @@ class LocationUpdateInput:
 @strawberry.type(description="Result of `locationCreate`.")
 class LocationCreatePayload:
     location: Location | None = strawberry.field(description="The new location.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing was created; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `locationUpdate`.")
 class LocationUpdatePayload:
     location: Location | None = strawberry.field(description="The location as changed.")
-    user_errors: list[UserError] = strawberry.field(description="Why nothing changed; empty on success.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _location(info: Info, location_id: int | None) -> Location | None:

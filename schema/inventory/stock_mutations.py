@@ -10,26 +10,24 @@ from domain.access.model import Permission
 from domain.inventory import services
 from domain.inventory.model import MovementKind
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, run_mutation
+from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.inventory.inputs import StockAdjustInput, StockTransferInput
 from schema.inventory.types import StockLevel
 from schema.permissions import require
 from schema.relay import decode_id
 
-ERRORS = strawberry.field(description="Why the mutation changed nothing; empty on success.")
-
 
 @strawberry.type(description="Result of `stockAdjust`.")
 class StockAdjustPayload:
     stock_level: StockLevel | None = strawberry.field(description="The stock level after the change.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `stockTransfer`.")
 class StockTransferPayload:
     from_: StockLevel | None = strawberry.field(name="from", description="The sending location's stock level.")
     to: StockLevel | None = strawberry.field(description="The receiving location's stock level.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _require_stock_rights(info: Info, location_id: int | None) -> int | None:

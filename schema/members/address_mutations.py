@@ -13,9 +13,9 @@ import strawberry
 from domain.members import services
 from schema.accounts.types import Member
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.members.inputs import MemberAddressInput
-from schema.members.mutations import ERRORS, NO_SUCH_KEY, load_member
+from schema.members.mutations import NO_SUCH_KEY, load_member
 from schema.members.types import MemberAddress
 from schema.permissions import require_member
 from schema.relay import decode_id
@@ -28,21 +28,21 @@ AddressArg = Annotated[MemberAddressInput, strawberry.argument(description="The 
 class MemberAddressCreatePayload:
     address: MemberAddress | None = strawberry.field(description="The new address.")
     member: Member | None = strawberry.field(description="The member, with their address book.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `memberAddressUpdate`.")
 class MemberAddressUpdatePayload:
     address: MemberAddress | None = strawberry.field(description="The address after the change.")
     member: Member | None = strawberry.field(description="The member, with their address book.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `memberAddressDelete`.")
 class MemberAddressDeletePayload:
     address: MemberAddress | None = strawberry.field(description="The address as it was before it was removed.")
     member: Member | None = strawberry.field(description="The member, with what is left of their address book.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 async def _address(info: Info, address_id: int | None) -> MemberAddress | None:

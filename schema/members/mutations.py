@@ -15,12 +15,11 @@ from domain.accounts.model import IdentityKind
 from domain.members import services
 from schema.accounts.types import Member
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, run_mutation
+from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.members.inputs import MemberIdentityLinkInput, MemberUpdateInput
 from schema.permissions import require, require_member
 from schema.relay import decode_id
 
-ERRORS = strawberry.field(description="Why the mutation changed nothing; empty on success.")
 NO_SUCH_KEY = 0  # row keys start at 1: a malformed id becomes NOT_FOUND
 
 
@@ -33,19 +32,19 @@ async def load_member(info: Info, member_id: int | None) -> Member | None:
 @strawberry.type(description="Result of `memberIdentityLink`.")
 class MemberIdentityLinkPayload:
     member: Member | None = strawberry.field(description="The member, with the identity linked.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `memberUpdate`.")
 class MemberUpdatePayload:
     member: Member | None = strawberry.field(description="The member after the change.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `memberErase`.")
 class MemberErasePayload:
     erased: bool = strawberry.field(description="True when the member's personal data is gone.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _link_target(info: Info, member_gid: strawberry.ID | None) -> tuple[int | None, int | None]:

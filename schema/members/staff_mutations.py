@@ -11,9 +11,9 @@ from domain.members import points_services, services
 from domain.members.points_services import PointsPolicy
 from schema.accounts.types import Member
 from schema.context import Info
-from schema.errors import UserError, run_mutation
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.members.inputs import MemberTagsInput, PointsAdjustInput
-from schema.members.mutations import ERRORS, load_member
+from schema.members.mutations import load_member
 from schema.permissions import require
 from schema.relay import decode_id
 
@@ -24,19 +24,19 @@ TagsArg = Annotated[MemberTagsInput, strawberry.argument(description="The tags."
 @strawberry.type(description="Result of `memberTagsAdd`.")
 class MemberTagsAddPayload:
     member: Member | None = strawberry.field(description="The member with their tags.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `memberTagsRemove`.")
 class MemberTagsRemovePayload:
     member: Member | None = strawberry.field(description="The member with their remaining tags.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `pointsAdjust`.")
 class PointsAdjustPayload:
     member: Member | None = strawberry.field(description="The member with their new balance.")
-    user_errors: list[UserError] = ERRORS
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
