@@ -32,8 +32,9 @@ class SqlAccountsRepository:
         return [Identity(kind, value) for kind, value in rows]
 
     async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
-                         joined_channel_id: int | None) -> int:
-        member = Member(name=name, password_hash=password_hash, joined_channel_id=joined_channel_id)
+                         joined_channel_id: int | None, joined_location_id: int | None = None) -> int:
+        member = Member(name=name, password_hash=password_hash, joined_channel_id=joined_channel_id,
+                        joined_location_id=joined_location_id)
         self.session.add(member)
         await self.session.flush()
         self.session.add_all([MemberIdentity(member_id=member.id, kind=i.kind, value=i.value)

@@ -43,7 +43,8 @@ class RefreshGrant:
 class AccountsRepository(Protocol):
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]: ...
     async def add_member(
-        self, name: str, password_hash: str | None, identities: list[Identity], joined_channel_id: int | None
+        self, name: str, password_hash: str | None, identities: list[Identity], joined_channel_id: int | None,
+        joined_location_id: int | None = None,
     ) -> int: ...
     async def member_credentials(self, identity: Identity) -> Credentials | None: ...
     async def staff_credentials(self, email: str) -> Credentials | None: ...
@@ -69,6 +70,7 @@ class MemberRegistration:
     email: str | None = None
     phone: str | None = None
     joined_channel_id: int | None = None
+    joined_location_id: int | None = None  # the store, when registered at a till
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ async def register_member(
         ]
     )
     password_hash = await hasher.hash(reg.password)
-    return await uow.accounts.add_member(name, password_hash, identities, reg.joined_channel_id)
+    return await uow.accounts.add_member(name, password_hash, identities, reg.joined_channel_id,
+                                         reg.joined_location_id)
 
 
 async def _issue(

@@ -8,7 +8,7 @@ import strawberry
 
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
 from domain.accounts import services
-from domain.errors import DomainError
+from domain.errors import DomainError, input_field
 from schema.accounts.inputs import (
     MemberRegisterInput,
     StaffTokenCreateInput,
@@ -78,13 +78,15 @@ class AccountMutation:
             slug = input.channel or DEFAULT_CHANNEL_KEY
             channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
             if channel is None:
-                raise DomainError("NOT_FOUND", "No such channel.", ["channel"])
+                raise DomainError("NOT_FOUND", "No such channel.", input_field("channel"))
             reg = services.MemberRegistration(
                 name=input.name,
                 password=input.password,
                 email=input.email,
                 phone=input.phone,
                 joined_channel_id=channel.id,
+                # Registered by a cashier at a till: the member joined at that store.
+                joined_location_id=ctx.principal.location_id if ctx.principal.staff_id else None,
             )
             return await services.register_member(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
 

@@ -120,3 +120,19 @@ async def test_recognising_a_member_costs_the_same_statements_however_rich_their
     found = (await client.data(RECOGNISE, {"identifier": "+8613800138000"}, token=till))["memberLookup"]
     assert len(found["tags"]) == 22 and found["points"]["balance"] == 370
     assert statements.count == plain, statements.statements
+
+
+async def test_a_member_registered_at_the_till_joined_at_that_store(
+        client: GraphQLClient, engine: AsyncEngine) -> None:
+    from db.demo import seed_demo
+
+    await seed_demo(engine, products=0, seed=1)
+    async with engine.connect() as conn:
+        store_id = (await conn.execute(sa.text("SELECT id FROM locations WHERE code = 'SH01'"))).scalar_one()
+    till = await client.staff_token(engine, StaffRole.CASHIER, email="till-2@example.com", location_id=store_id)
+    registered = await client.data(
+        'mutation { memberRegister(input: {phone: "139 0000 1111", password: "walk-in-2026", name: "Wang", '
+        'channel: "pos"}) { member { joinedChannel { slug } joinedLocation { code } } userErrors { code } } }',
+        token=till)
+    member = registered["memberRegister"]["member"]
+    assert member == {"joinedChannel": {"slug": "pos"}, "joinedLocation": {"code": "SH01"}}
