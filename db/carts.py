@@ -1,0 +1,104 @@
+"""Cart storage: implements `domain.orders.carts.CartRepository`.
+
+A use case locks the cart row first (`cart(token, lock=True)`: FOR UPDATE on PostgreSQL; SQLite
+write transactions take turns anyway), so concurrent changes of one cart serialise and the
+line arithmetic in the use case sees what the previous change wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Cart, CartLine, Channel, ChannelLocation, Location, Member, VariantChannelListing
+from db.order_queries import sellable_statement
+from db.types import utcnow
+from domain.inventory.model import FulfilmentMethod
+from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
+from domain.orders.carts import NewCart
+
+_CHANNEL = (Channel.id, Channel.kind, Channel.currency, Channel.points_per_unit, Channel.is_active)
+
+
+# Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
+# session's identity map would hide those writes from the reads that follow.
+_CART = (Cart.id, Cart.token, Cart.channel_id, Cart.member_id, Cart.location_id, Cart.staff_id,
+         Cart.fulfilment_method, Cart.pickup_location_id, Cart.address, Cart.points, Cart.completed_at.is_not(None))
+
+
+class SqlCartRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def channel(self, slug: str | None) -> ChannelInfo | None:
+        where = Channel.slug == slug if slug is not None else Channel.is_default.is_(True)
+        row = (await self.session.execute(sa.select(*_CHANNEL).where(where))).first()
+        return ChannelInfo(*row) if row else None
+
+    async def channel_by_id(self, channel_id: int) -> ChannelInfo:
+        return ChannelInfo(*(await self.session.execute(sa.select(*_CHANNEL).where(Channel.id == channel_id))).one())
+
+    async def member_exists(self, member_id: int) -> bool:
+        return bool(await self.session.scalar(sa.select(sa.exists().where(
+            Member.id == member_id, Member.erased_at.is_(None)))))
+
+    async def create(self, cart: NewCart) -> int:
+        now = utcnow()
+        cart_id: int = (await self.session.execute(sa.insert(Cart).values(
+            token=cart.token, channel_id=cart.channel_id, member_id=cart.member_id, location_id=cart.location_id,
+            staff_id=cart.staff_id, points=0, created_at=now, updated_at=now).returning(Cart.id))).scalar_one()
+        return cart_id
+
+    async def cart(self, token: str, *, lock: bool = False) -> CartState | None:
+        stmt = sa.select(*_CART).where(Cart.token == token)
+        row = (await self.session.execute(stmt.with_for_update() if lock else stmt)).first()
+        return CartState(*row[:10], completed=bool(row[10])) if row else None
+
+    async def lines(self, cart_id: int) -> list[CartLineState]:
+        rows = await self.session.execute(sa.select(CartLine.id, CartLine.variant_id, CartLine.quantity)
+                                          .where(CartLine.cart_id == cart_id).order_by(CartLine.id))
+        return [CartLineState(*r) for r in rows]
+
+    async def sellable_variants(self, channel_id: int, variant_ids: Sequence[int]) -> set[int]:
+        rows = await self.session.scalars(sellable_statement(VariantChannelListing.variant_id).where(
+            VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)))
+        return set(rows)
+
+    async def save_lines(self, cart_id: int, quantities: dict[int, int]) -> None:
+        if not quantities:
+            return
+        now = utcnow()
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(CartLine).values([{"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now}
+                                        for v, q in quantities.items()])
+        await self.session.execute(stmt.on_conflict_do_update(
+            index_elements=["cart_id", "variant_id"], set_={"quantity": stmt.excluded.quantity}))
+        await self._touch(cart_id)
+
+    async def remove_lines(self, cart_id: int, line_ids: Sequence[int]) -> None:
+        await self.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart_id, CartLine.id.in_(line_ids)))
+        await self._touch(cart_id)
+
+    async def set_fulfilment(self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None,
+                             address: dict[str, object] | None) -> None:
+        await self._touch(cart_id, fulfilment_method=method, pickup_location_id=pickup_location_id, address=address)
+
+    async def set_points(self, cart_id: int, points: int) -> None:
+        await self._touch(cart_id, points=points)
+
+    async def location(self, location_id: int, channel_id: int) -> LocationInfo | None:
+        linked = sa.exists().where(ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == channel_id)
+        row = (await self.session.execute(sa.select(
+            Location.id, Location.type, Location.is_active, Location.is_pickup_point, linked.label("linked"))
+            .where(Location.id == location_id))).first()
+        return LocationInfo(*row) if row else None
+
+    async def points_balance(self, member_id: int) -> int:
+        return int(await self.session.scalar(sa.select(Member.points_balance).where(Member.id == member_id)) or 0)
+
+    async def _touch(self, cart_id: int, **values: object) -> None:
+        await self.session.execute(sa.update(Cart).where(Cart.id == cart_id).values(updated_at=utcnow(), **values))

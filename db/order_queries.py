@@ -1,0 +1,172 @@
+"""Cart and order reads: the batch queries behind the dataloaders, and the `orders` keyset pages.
+
+Every function is one SQL statement whatever the number of keys, so a cart with 10 lines or a
+page of 50 orders with their lines and payments costs the same few statements as one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    VariantChannelListing,
+)
+from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
+from domain.orders.checkout import Sellable
+from domain.orders.model import OrderStatus
+
+ORDER_ORDERING = Ordering("orders", [SortKey(Order.id, descending=True, parse=parse_int)])  # newest first
+
+
+def sellable_statement(*columns: Any) -> sa.Select[Any]:
+    """Variant listings whose product is published in the same channel: what a channel sells."""
+    return (sa.select(*columns)
+            .join(ProductVariant, ProductVariant.id == VariantChannelListing.variant_id)
+            .join(ProductChannelListing, sa.and_(ProductChannelListing.product_id == ProductVariant.product_id,
+                                                 ProductChannelListing.channel_id == VariantChannelListing.channel_id))
+            .where(ProductChannelListing.is_published.is_(True)))
+
+
+async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Decimal]:
+    """Current price of each (variant id, channel id) the channel sells; absent when it does not."""
+    wanted = set(keys)
+    rows = await session.execute(sellable_statement(
+        VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price).where(
+        VariantChannelListing.variant_id.in_({k[0] for k in keys}),
+        VariantChannelListing.channel_id.in_({k[1] for k in keys})))
+    return {(v, c): price for v, c, price in rows if (v, c) in wanted}
+
+
+async def sellable_details(session: AsyncSession, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
+    """Price and names of the variants the channel sells, for order lines."""
+    rows = await session.execute(sellable_statement(
+        VariantChannelListing.variant_id, VariantChannelListing.price, ProductVariant.sku, Product.name,
+        ProductVariant.name).join(Product, Product.id == ProductVariant.product_id).where(
+        VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)))
+    return {r[0]: Sellable(*r) for r in rows}
+
+
+# The use cases write carts and orders with Core statements; `populate_existing` makes sure an object
+# already in the session (read earlier in the request) shows what they wrote.
+_FRESH = {"populate_existing": True}
+
+
+async def carts_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[str, Cart]:
+    rows = (await session.scalars(sa.select(Cart).where(Cart.token.in_(tokens)), execution_options=_FRESH)).all()
+    return {r.token: r for r in rows}
+
+
+async def orders_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[str, Order]:
+    rows = (await session.scalars(sa.select(Order).where(Order.token.in_(tokens)), execution_options=_FRESH)).all()
+    return {r.token: r for r in rows}
+
+
+async def _grouped(session: AsyncSession, model: Any, key: Any, ids: Sequence[int]) -> dict[int, list[Any]]:
+    rows = (await session.scalars(sa.select(model).where(key.in_(ids)).order_by(key, model.id),
+                                  execution_options=_FRESH)).all()
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[getattr(r, key.key)].append(r)
+    return grouped
+
+
+async def lines_by_cart_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[CartLine]]:
+    return await _grouped(session, CartLine, CartLine.cart_id, ids)
+
+
+async def lines_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[OrderLine]]:
+    return await _grouped(session, OrderLine, OrderLine.order_id, ids)
+
+
+async def payments_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Payment]]:
+    return await _grouped(session, Payment, Payment.order_id, ids)
+
+
+async def events_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[OrderEvent]]:
+    return await _grouped(session, OrderEvent, OrderEvent.order_id, ids)
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuery:
+    member_id: int | None = None
+    status: OrderStatus | None = None
+    channel_id: int | None = None
+    location_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def order_statement(q: OrderQuery) -> sa.Select[Any]:
+    stmt = sa.select(Order)
+    for column, value in ((Order.member_id, q.member_id), (Order.status, q.status),
+                          (Order.channel_id, q.channel_id), (Order.location_id, q.location_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if q.created_from is not None:
+        stmt = stmt.where(Order.created_at >= q.created_from)
+    if q.created_to is not None:
+        stmt = stmt.where(Order.created_at < q.created_to)
+    return stmt
+
+
+async def order_page(session: AsyncSession, q: OrderQuery, page: PageRequest, size: int) -> Page[Any]:
+    return await keyset_page(session, order_statement(q).execution_options(**_FRESH), ORDER_ORDERING, page, size,
+                             lambda r: (r[0].id,))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOrdersPage:
+    """A dataloader key: one page of one member's orders, newest first (the cursor already decoded)."""
+
+    member_id: int
+    size: int
+    after_id: int | None = None
+
+
+async def member_order_pages(session: AsyncSession, keys: Sequence[MemberOrdersPage]
+                             ) -> dict[MemberOrdersPage, Page[Any]]:
+    """Pages of many members' orders: one windowed statement per distinct page shape (in practice one)."""
+    shapes: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    for k in keys:
+        shapes[(k.size, k.after_id)].append(k.member_id)
+    found: dict[MemberOrdersPage, Page[Any]] = {}
+    for (size, after_id), member_ids in shapes.items():
+        rank = sa.func.row_number().over(partition_by=Order.member_id, order_by=Order.id.desc()).label("rank")
+        inner = sa.select(Order, rank).where(Order.member_id.in_(member_ids))
+        if after_id is not None:
+            inner = inner.where(Order.id < after_id)
+        sub = inner.subquery()
+        order = aliased(Order, sub)
+        rows = (await session.scalars(sa.select(order).where(sub.c.rank <= size + 1)
+                                      .order_by(sub.c.member_id, sub.c.rank), execution_options=_FRESH)).all()
+        by_member: dict[int, list[Order]] = defaultdict(list)
+        for r in rows:
+            assert r.member_id is not None
+            by_member[r.member_id].append(r)
+        for member_id in member_ids:
+            orders = by_member.get(member_id, [])
+            found[MemberOrdersPage(member_id, size, after_id)] = Page(
+                items=[(o,) for o in orders[:size]], cursors=[ORDER_ORDERING.encode([o.id]) for o in orders[:size]],
+                has_next_page=len(orders) > size, has_previous_page=after_id is not None)
+    return found

@@ -1,0 +1,193 @@
+"""Checkout: a cart becomes an order, in one transaction.
+
+    claim the cart -> re-price at the channel's current prices -> allocate stock -> write the order,
+    its lines and allocations -> reserve the stock -> spend the points
+
+The claim is one conditional UPDATE of the cart (`completed_at IS NULL`): concurrent checkouts of
+one cart queue on its row, and whoever comes second finds the cart completed and, with the same
+idempotency key, the order the first one made (the unique (cart, key) constraint backs this up).
+Reserving is the atomic conditional UPDATE of each stock level, done last so the hot rows are
+locked for as short a time as possible; any failure (INSUFFICIENT_STOCK naming the cart line,
+INSUFFICIENT_POINTS) rolls the whole order back, claim included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from domain.access.model import Principal
+from domain.errors import DomainError, raise_all
+from domain.inventory.model import Allocation, FulfilmentMethod, Line, MovementKind, Source, allocate
+from domain.inventory.services import InventoryUnitOfWork, move_allocations
+from domain.members.points_services import PointsUnitOfWork, spend_points
+from domain.orders.cart_rules import (
+    DEFAULT_RULES,
+    CartLineState,
+    PricingRules,
+    can_use_cart,
+    cart_totals,
+    check_till_method,
+    checkout_fulfilment,
+    destination,
+)
+from domain.orders.carts import CartUnitOfWork, new_token
+from domain.orders.pickup import hash_pickup_code, new_pickup_code
+from domain.orders.pricing import Totals
+from domain.orders.records import OrderEventType
+
+UNPAID_TTL = timedelta(minutes=30)  # an unpaid order releases its stock after this
+MAX_KEY_LENGTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    id: int
+    token: str
+    number: str
+    pickup_code: str | None = None  # the clear code, only right after checkout
+
+
+@dataclass(frozen=True, slots=True)
+class Sellable:
+    variant_id: int
+    price: Decimal
+    sku: str
+    product_name: str
+    variant_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    token: str
+    cart_id: int
+    idempotency_key: str
+    channel_id: int
+    member_id: int | None
+    location_id: int | None
+    staff_id: int | None
+    method: FulfilmentMethod
+    pickup_location_id: int | None
+    address: Mapping[str, object] | None
+    totals: Totals
+    pickup_code_hash: str | None
+    expires_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrderLine:
+    variant_id: int
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_price: Decimal
+    discounts: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+
+
+class CheckoutRepository(Protocol):
+    async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None: ...
+    async def claim_cart(self, cart_id: int, now: datetime) -> bool:
+        """Mark the cart completed unless it already is; False when it was."""
+        ...
+
+    async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]: ...
+    async def sources(self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod,
+                      location_id: int | None) -> list[Source]:
+        """The channel's active locations that hold the variants (only `location_id`, when given;
+        only warehouses and stores that ship to homes for deliveries), with what is available now."""
+        ...
+
+    async def add_order(self, order: NewOrder, lines: Sequence[NewOrderLine],
+                        allocations: Sequence[Allocation]) -> OrderRef | None:
+        """Write the order, its lines and allocations (line keys are positions in `lines`); None
+        when an order with the same cart and idempotency key exists."""
+        ...
+
+    async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
+                        staff_id: int | None, member_id: int | None) -> None: ...
+
+
+class CheckoutUnitOfWork(CartUnitOfWork, InventoryUnitOfWork, PointsUnitOfWork, Protocol):
+    @property
+    def orders(self) -> CheckoutRepository: ...
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DomainError("INVALID", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
+    return key
+
+
+def order_lines(lines: Sequence[CartLineState], sellable: Mapping[int, Sellable], totals: Totals) -> list[NewOrderLine]:
+    result = []
+    for priced in totals.lines:
+        s = sellable[priced.variant_id]
+        result.append(NewOrderLine(priced.variant_id, s.sku, s.product_name, s.variant_name, priced.quantity,
+                                   priced.unit_price, tuple((d.label, d.amount) for d in priced.discounts),
+                                   priced.total))
+    assert len(result) == len(lines)
+    return result
+
+
+async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str) -> OrderRef:
+    placed = await uow.orders.order_by_key(cart_id, key)
+    if placed is None:
+        raise DomainError("INVALID", "The cart has already been checked out.", ["cartId"])
+    return placed
+
+
+async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token: str | None, idempotency_key: str,
+                            *, rules: PricingRules = DEFAULT_RULES, now: datetime | None = None) -> OrderRef:
+    """Place the cart's order; the same key for the same cart returns the same order."""
+    key = check_key(idempotency_key)
+    now = now or datetime.now(UTC)
+    cart = await uow.carts.cart(token) if token else None
+    if cart is None or not can_use_cart(cart, principal):
+        raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+    placed = await uow.orders.order_by_key(cart.id, key)
+    if placed is not None:
+        return placed
+    if not await uow.orders.claim_cart(cart.id, now):
+        return await _already_placed(uow, cart.id, key)
+    cart = await uow.carts.cart(cart.token)  # as it is now that we hold it
+    assert cart is not None
+    lines = await uow.carts.lines(cart.id)
+    if not lines:
+        raise DomainError("CART_EMPTY", "The cart has no lines.", ["cartId"])
+    channel = await uow.carts.channel_by_id(cart.channel_id)
+    method, store = checkout_fulfilment(cart)
+    check_till_method(cart, channel, method, ["cartId"])
+    variant_ids = [ln.variant_id for ln in lines]
+    sellable = await uow.orders.sellable(channel.id, variant_ids)
+    raise_all([DomainError("NOT_FOUND", "The channel no longer sells this; remove the line.", ["lines", str(i)])
+               for i, ln in enumerate(lines) if ln.variant_id not in sellable])
+    totals = cart_totals(lines, {v: s.price for v, s in sellable.items()}, channel, method,
+                         cart.points if cart.member_id is not None else 0, rules)
+    sources = await uow.orders.sources(channel.id, variant_ids, method, store)
+    allocations = allocate([Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)], sources,
+                           method, location_id=store, destination=destination(cart.address))
+    order_token = new_token()
+    code = new_pickup_code() if method is FulfilmentMethod.PICKUP else None
+    order = await uow.orders.add_order(NewOrder(
+        order_token, cart.id, key, channel.id, cart.member_id,
+        cart.location_id if cart.location_id is not None else store, cart.staff_id, method,
+        store if method is FulfilmentMethod.PICKUP else None, cart.address, totals,
+        hash_pickup_code(order_token, code) if code else None, now + UNPAID_TTL, now),
+        order_lines(lines, sellable, totals), allocations)
+    if order is None:
+        return await _already_placed(uow, cart.id, key)
+    await uow.orders.add_event(order.id, OrderEventType.PLACED, {"total": str(totals.total), "lines": len(lines)},
+                               staff_id=principal.staff_id, member_id=principal.member_id)
+    reference = f"order:{order.number}"
+    await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
+    if cart.member_id is not None and totals.points_spent:
+        await spend_points(uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id,
+                           field=["cartId"], now=now)
+    return OrderRef(order.id, order.token, order.number, code)

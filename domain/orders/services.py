@@ -1,0 +1,269 @@
+"""Order use cases after checkout: pay, cancel (or expire), ship, deliver, ready for pickup, pick up.
+
+Each runs in the caller's transaction and starts by locking the order row, so two requests never
+move one order at once; the next status always comes from `model.transition` (INVALID_TRANSITION
+otherwise), and every step appends an order event. Stock follows the order: reserved units are
+sold when shipped, collected or paid at the till, and released on cancellation; points are
+earned when an order completes and spent points come back when it is cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from domain.access.model import ANONYMOUS, Permission, Principal
+from domain.errors import DomainError, input_field
+from domain.inventory.model import Allocation, FulfilmentMethod, MovementKind
+from domain.inventory.services import InventoryUnitOfWork, move_allocations
+from domain.members.points import points_earned
+from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_points, refund_points
+from domain.money import parse_amount, round_to_minor
+from domain.orders.access import AccessDenied, is_buyer, sees_order, sells_at, serves_store
+from domain.orders.model import OrderAction, OrderStatus, transition
+from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments
+from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
+from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
+
+MAX_TRACKING = 100
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    id: int
+    token: str
+    number: str
+    status: OrderStatus
+    method: FulfilmentMethod
+    channel_id: int
+    member_id: int | None
+    location_id: int | None
+    pickup_location_id: int | None
+    currency: str
+    total: Decimal
+    points_spent: int
+    points_earned: int
+    pickup_code_hash: str | None
+    pickup_attempts: int
+    points_per_unit: Decimal  # the channel's earning rate
+
+    @property
+    def reference(self) -> str:
+        return f"order:{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    kind: PaymentKind
+    method: PaymentMethod
+    amount: Decimal
+    reference: str | None = None  # the provider's transaction reference
+
+
+class OrdersRepository(Protocol):
+    async def order(self, token: str) -> OrderState | None:
+        """The order, locked until the transaction ends."""
+        ...
+
+    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None: ...
+    async def allocations(self, order_id: int) -> list[Allocation]: ...
+    async def payments(self, order_id: int) -> list[PaymentRecord]: ...
+    async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None: ...
+    async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
+                        staff_id: int | None, member_id: int | None) -> None: ...
+    async def expired(self, now: datetime, limit: int) -> list[str]:
+        """Tokens of unpaid orders whose time ran out, oldest first."""
+        ...
+
+
+class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
+    @property
+    def orders(self) -> OrdersRepository: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
+    """Money received less money given back."""
+    return sum((p.amount if p.kind is PaymentKind.CAPTURE else -p.amount for p in payments), Decimal(0))
+
+
+async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
+    order = await uow.orders.order(token) if token else None
+    if order is None or not sees_order(order.member_id, principal):
+        raise DomainError("NOT_FOUND", "No such order.", ["id"])
+    return order
+
+
+async def _event(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, type: OrderEventType,
+                 **data: Any) -> None:
+    await uow.orders.add_event(order.id, type, data, staff_id=principal.staff_id, member_id=principal.member_id)
+
+
+async def _complete(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, policy: PointsPolicy,
+                    now: datetime) -> None:
+    """COMPLETED: a member earns points on what they paid, at the channel's rate."""
+    earned = points_earned(order.total, order.points_per_unit) if order.member_id is not None else 0
+    if earned and order.member_id is not None:
+        await earn_points(uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id,
+                          now=now)
+    await uow.orders.update(order.id, {"status": OrderStatus.COMPLETED, "points_earned": earned})
+    await _event(uow, order, principal, OrderEventType.COMPLETED)
+    if earned:
+        await _event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
+
+
+async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, method: PaymentMethod,
+                    amount: Decimal, policy: PointsPolicy, now: datetime | None = None,
+                    payments: Payments = DEFAULT_PAYMENTS) -> str:
+    """Record a payment of exactly what is due. At the till, an IN_STORE order completes at once:
+    its units leave the shelf and the member earns points."""
+    now = now or _now()
+    order = await load_order(uow, principal, token)
+    till = sells_at(order.location_id, principal) or principal.can(Permission.MANAGE_ORDERS)
+    if not (till or is_buyer(order.member_id, principal)):
+        raise AccessDenied("Only the buyer, the order's store or customer service take payments.")
+    if method in STAFF_ONLY_METHODS and not till:
+        raise DomainError("INVALID", f"{method.value} payments are taken at the till; pay with the gateway.",
+                          input_field("method"))
+    status = transition(order.status, OrderAction.PAY, order.method)
+    value = parse_amount(amount, order.currency, input_field("amount"))
+    due = order.total - paid_amount(await uow.orders.payments(order.id))
+    if value != due:
+        raise DomainError("INVALID", f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
+                          input_field("amount"))
+    reference = await payments.capture(PaymentRequest(order.reference, method, value, order.currency))
+    await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference),
+                                 order.currency, principal.staff_id)
+    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
+    if order.method is FulfilmentMethod.IN_STORE:
+        transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
+        await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
+                               staff_id=principal.staff_id)
+        await _complete(uow, order, principal, policy, now)
+    return order.token
+
+
+async def refund_payment(uow: OrdersUnitOfWork, order: OrderState, staff_id: int | None,
+                         payments: Payments, limit: Decimal | None = None) -> Decimal:
+    """Give back what was paid (at most `limit`) through the provider of the last capture; returns the amount."""
+    records = await uow.orders.payments(order.id)
+    amount = paid_amount(records) if limit is None else min(limit, paid_amount(records))
+    if amount <= 0:
+        return Decimal(0)
+    capture = next(p for p in reversed(records) if p.kind is PaymentKind.CAPTURE)
+    reference = await payments.refund(PaymentRequest(order.reference, capture.method, amount, order.currency),
+                                      capture.reference)
+    await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.REFUND, capture.method, amount, reference),
+                                 order.currency, staff_id)
+    return amount
+
+
+async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, action: OrderAction,
+                  policy: PointsPolicy, now: datetime, payments: Payments = DEFAULT_PAYMENTS) -> None:
+    status = transition(order.status, action, order.method)
+    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference,
+                           staff_id=principal.staff_id)
+    refund = await refund_payment(uow, order, principal.staff_id, payments)
+    if order.member_id is not None and order.points_spent:
+        await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
+    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    kind = OrderEventType.EXPIRED if action is OrderAction.EXPIRE else OrderEventType.CANCELLED
+    await _event(uow, order, principal, kind)
+    if refund > 0:
+        await _event(uow, order, principal, OrderEventType.REFUNDED, amount=str(refund))
+
+
+async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
+                       now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
+    """The buyer (or the order's till) cancels an unpaid order; customer service also a paid one, which
+    records a refund. Reserved stock is released and spent points come back."""
+    order = await load_order(uow, principal, token)
+    service = principal.can(Permission.MANAGE_ORDERS)
+    if not (service or sells_at(order.location_id, principal) or is_buyer(order.member_id, principal)):
+        raise AccessDenied("Only the buyer, the order's store or customer service cancel orders.")
+    transition(order.status, OrderAction.CANCEL, order.method)
+    if order.status is not OrderStatus.UNPAID and not service:
+        raise DomainError("INVALID_TRANSITION", "A paid order is cancelled by customer service.")
+    await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or _now(), payments)
+    return order.token
+
+
+async def expire_order(uow: OrdersUnitOfWork, token: str, *, policy: PointsPolicy, now: datetime) -> bool:
+    """The expiry job: cancel one unpaid order whose time ran out; False when it is no longer due."""
+    order = await uow.orders.order(token)
+    if order is None or order.status is not OrderStatus.UNPAID:
+        return False
+    await _cancel(uow, order, ANONYMOUS, OrderAction.EXPIRE, policy, now)
+    return True
+
+
+async def ship_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *,
+                     tracking_number: str | None) -> str:
+    """Hand a paid DELIVERY or ENDLESS_AISLE order to the carrier: its reserved units leave their locations."""
+    order = await load_order(uow, principal, token)
+    tracking = (tracking_number or "").strip() or None
+    if tracking is not None and len(tracking) > MAX_TRACKING:
+        raise DomainError("INVALID", f"A tracking number has at most {MAX_TRACKING} characters.",
+                          input_field("trackingNumber"))
+    status = transition(order.status, OrderAction.SHIP, order.method)
+    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
+                           staff_id=principal.staff_id)
+    await uow.orders.update(order.id, {"status": status, "tracking_number": tracking})
+    await _event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking)
+    return order.token
+
+
+async def deliver_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
+                        now: datetime | None = None) -> str:
+    """The carrier delivered: the order completes and the member earns points."""
+    order = await load_order(uow, principal, token)
+    transition(order.status, OrderAction.DELIVER, order.method)
+    await _event(uow, order, principal, OrderEventType.DELIVERED)
+    await _complete(uow, order, principal, policy, now or _now())
+    return order.token
+
+
+async def _at_pickup_store(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
+    order = await load_order(uow, principal, token)
+    if order.method is FulfilmentMethod.PICKUP and not serves_store(order.pickup_location_id, principal):
+        raise AccessDenied("Only the pickup store's staff hand over its orders.")
+    return order
+
+
+async def ready_for_pickup(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> str:
+    """The pickup store has the order packed and waiting."""
+    order = await _at_pickup_store(uow, principal, token)
+    status = transition(order.status, OrderAction.READY_FOR_PICKUP, order.method)
+    await uow.orders.update(order.id, {"status": status})
+    await _event(uow, order, principal, OrderEventType.READY_FOR_PICKUP)
+    return order.token
+
+
+async def pick_up(uow: OrdersUnitOfWork, principal: Principal, token: str | None, code: str, *,
+                  policy: PointsPolicy, now: datetime | None = None) -> str:
+    """The customer shows their pickup code at the store: the units leave the shelf, the order
+    completes and the member earns points. Wrong codes are counted; after MAX_ATTEMPTS the order is
+    refused (customer service takes over)."""
+    order = await _at_pickup_store(uow, principal, token)
+    transition(order.status, OrderAction.PICK_UP, order.method)
+    if order.pickup_attempts >= MAX_ATTEMPTS:
+        raise DomainError("PICKUP_CODE_INVALID", "Too many wrong codes; customer service must hand this order "
+                          "over.", ["pickupCode"])
+    if not pickup_code_matches(order.token, order.pickup_code_hash, code):
+        await uow.orders.update(order.id, {"pickup_attempts": order.pickup_attempts + 1})
+        await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
+        left = MAX_ATTEMPTS - order.pickup_attempts - 1
+        raise DomainError("PICKUP_CODE_INVALID", f"The pickup code is wrong ({left} tries left).", ["pickupCode"],
+                          keep_writes=True)
+    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
+                           staff_id=principal.staff_id)
+    await _event(uow, order, principal, OrderEventType.PICKED_UP)
+    await _complete(uow, order, principal, policy, now or _now())
+    return order.token

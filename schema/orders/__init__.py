@@ -1,0 +1,1 @@
+"""Carts, checkout and orders: the graph's buying side."""

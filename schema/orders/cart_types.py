@@ -1,0 +1,186 @@
+"""The `Cart` type: lines priced at the channel's current prices, totals computed on every read.
+
+Nothing about prices is stored on a cart: a read loads the cart, its lines, the channel and the
+lines' current prices (one batched statement each) and computes the totals with the domain's
+pricing rules, so what a cart shows is what checkout will charge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from db.models import Cart as CartModel
+from db.models import Channel as ChannelModel
+from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, can_use_cart, cart_totals
+from domain.orders.pricing import Totals
+from schema.catalog.types import ProductVariant
+from schema.channels.types import Channel
+from schema.context import Info
+from schema.inventory.types import Location
+from schema.money import Money
+from schema.orders.common import DeliveryAddress, Discount, FulfillmentMethod
+from schema.relay import Node, register_node, to_global_id
+
+
+def cart_state(m: CartModel) -> CartState:
+    return CartState(m.id, m.token, m.channel_id, m.member_id, m.location_id, m.staff_id, m.fulfilment_method,
+                     m.pickup_location_id, m.address, m.points, m.completed_at is not None)
+
+
+def channel_info(m: ChannelModel) -> ChannelInfo:
+    return ChannelInfo(m.id, m.kind, m.currency, m.points_per_unit, m.is_active)
+
+
+@strawberry.type(description="A variant in a cart, at the channel's current price.")
+class CartLine:
+    pk: strawberry.Private[int]
+    variant_id: strawberry.Private[int]
+    channel_slug: strawberry.Private[str]
+    currency: strawberry.Private[str]
+    price: strawberry.Private[Decimal | None]
+    quantity: int = strawberry.field(description="Units wanted, 1 to 999.")
+
+    @strawberry.field(description="The line's ID (for `cartLinesUpdate` and `cartLinesRemove`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("CartLine", self.pk))
+
+    @strawberry.field(description="What is bought.")
+    async def variant(self, info: Info) -> ProductVariant:
+        return ProductVariant.from_model(await info.context.loaders.variant_by_id.load(self.variant_id),
+                                         self.channel_slug)
+
+    @strawberry.field(description="False when the channel no longer sells the variant: the line is left out of "
+                      "the totals and checkout refuses it until it is removed.")
+    def is_available(self) -> bool:
+        return self.price is not None
+
+    @strawberry.field(description="Price of one unit in the cart's channel now (zero when not available).")
+    def unit_price(self) -> Money:
+        return Money.of(self.price or Decimal(0), self.currency)
+
+    @strawberry.field(description="unitPrice x quantity, less the line's discounts.")
+    def total(self) -> Money:
+        return Money.of((self.price or Decimal(0)) * self.quantity, self.currency)
+
+    @strawberry.field(description="Promotions and coupons applied to the line (none until promotions exist).")
+    def discounts(self) -> list[Discount]:
+        return []
+
+
+@strawberry.type(description="How a cart's order will be fulfilled.")
+class CartFulfillment:
+    method: FulfillmentMethod = strawberry.field(description="The fulfilment method.")  # type: ignore[valid-type]
+    address: DeliveryAddress | None = strawberry.field(description="Where DELIVERY and ENDLESS_AISLE orders go.")
+    pickup_location_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The store a PICKUP order is collected from, or the till's store for IN_STORE.")
+    async def pickup_location(self, info: Info) -> Location | None:
+        if self.pickup_location_id is None:
+            return None
+        row = await info.context.loaders.location_by_id.load(self.pickup_location_id)
+        return Location.from_model(row) if row else None
+
+
+@strawberry.type(description="Lines being bought in one channel, by a member, at a till or by a guest. A guest's "
+                 "cart is reached by its ID alone (keep it secret); a member's only by that member.")
+class Cart(Node):
+    token: strawberry.Private[str]
+    channel_id: strawberry.Private[int]
+    state: strawberry.Private[CartState]
+    points: int = strawberry.field(description="Points the member asked to pay with (`cartPointsApply`); "
+                                   "`pointsUsed` says how many apply.")
+    is_completed: bool = strawberry.field(description="Checked out: the cart can no longer change.")
+    created_at: datetime = strawberry.field(description="When the cart was opened.")
+    updated_at: datetime = strawberry.field(description="When the cart last changed.")
+
+    @strawberry.field(description="The cart's opaque global ID; whoever holds a guest cart's ID can use it.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Cart", self.token))
+
+    async def _priced(self, info: Info) -> tuple[ChannelModel, list[Any], dict[int, Decimal], Totals]:
+        loaders = info.context.loaders
+        channel = await loaders.channel_by_id.load(self.channel_id)
+        lines = list(await loaders.cart_lines.load(self.pk))
+        found = await loaders.sellable_price.load_many([(ln.variant_id, self.channel_id) for ln in lines])
+        prices = {ln.variant_id: p for ln, p in zip(lines, found, strict=True) if p is not None}
+        totals = cart_totals([CartLineState(ln.id, ln.variant_id, ln.quantity) for ln in lines], prices,
+                             channel_info(channel), self.state.method, self.points)
+        return channel, lines, prices, totals
+
+    async def _money(self, info: Info, name: str) -> Money:
+        totals = (await self._priced(info))[3]
+        return Money.of(getattr(totals, name), totals.currency)
+
+    @strawberry.field(description="The channel the cart buys in (its prices and currency).")
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_model(await info.context.loaders.channel_by_id.load(self.channel_id))
+
+    @strawberry.field(description="The cart's lines, oldest first.")
+    async def lines(self, info: Info) -> list[CartLine]:
+        channel, lines, prices, _ = await self._priced(info)
+        return [CartLine(pk=ln.id, variant_id=ln.variant_id, channel_slug=channel.slug, currency=channel.currency,
+                         price=prices.get(ln.variant_id), quantity=ln.quantity) for ln in lines]
+
+    @strawberry.field(description="Sum of the available lines before discounts.")
+    async def subtotal(self, info: Info) -> Money:
+        return await self._money(info, "subtotal")
+
+    @strawberry.field(description="Sum of the lines' discounts.")
+    async def discount_total(self, info: Info) -> Money:
+        return await self._money(info, "discount_total")
+
+    @strawberry.field(description="What the applied points pay.")
+    async def points_discount(self, info: Info) -> Money:
+        return await self._money(info, "points_discount")
+
+    @strawberry.field(description="Shipping for DELIVERY and ENDLESS_AISLE (free from the channel's threshold); "
+                      "zero otherwise.")
+    async def shipping(self, info: Info) -> Money:
+        return await self._money(info, "shipping")
+
+    @strawberry.field(description="What is due: subtotal - discountTotal - pointsDiscount + shipping.")
+    async def total(self, info: Info) -> Money:
+        return await self._money(info, "total")
+
+    @strawberry.field(description="Points that apply: those asked for, up to the channel's share of what is due.")
+    async def points_used(self, info: Info) -> int:
+        return (await self._priced(info))[3].points_spent
+
+    @strawberry.field(description="The coupon code applied to the cart; null (coupons are not applied to carts "
+                      "yet).")
+    def applied_coupon(self) -> str | None:
+        return None
+
+    @strawberry.field(description="How the order will be fulfilled; null until `cartFulfillmentSet` (a till's "
+                      "cart is then sold IN_STORE).")
+    def fulfillment(self) -> CartFulfillment | None:
+        method = self.state.method
+        if method is None:
+            return None
+        return CartFulfillment(method=method, address=DeliveryAddress.of(self.state.address),
+                               pickup_location_id=self.state.pickup_location_id)
+
+    @classmethod
+    def from_model(cls, m: CartModel) -> Cart:
+        return cls(pk=m.id, token=m.token, channel_id=m.channel_id, state=cart_state(m), points=m.points,
+                   is_completed=m.completed_at is not None, created_at=m.created_at, updated_at=m.updated_at)
+
+
+async def visible_cart(info: Info, token: str | None) -> Cart | None:
+    row = await info.context.loaders.cart_by_token.load(token) if token else None
+    if row is None or not can_use_cart(cart_state(row), info.context.principal):
+        return None
+    return Cart.from_model(row)
+
+
+async def _fetch_carts(info: Info, tokens: list[str]) -> list[Cart | None]:
+    rows = await info.context.loaders.cart_by_token.load_many(tokens)
+    principal = info.context.principal
+    return [Cart.from_model(r) if r and can_use_cart(cart_state(r), principal) else None for r in rows]
+
+
+register_node("Cart", _fetch_carts, token_keys=True)

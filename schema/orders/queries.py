@@ -1,0 +1,95 @@
+"""Reading orders: `order(id)` and `orders(first, after, filter)`, newest first.
+
+Members read their own orders; staff who view orders read all of them; a guest reads a guest order
+by its id. Lists are keyset pages on the order id (newest first), one index per filter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+
+from db import order_queries as oq
+from db.pagination import InvalidCursor, count
+from domain.access.model import Permission
+from domain.orders.model import OrderStatus as DomainStatus
+from schema.channels.types import channel_for
+from schema.context import Info
+from schema.errors import ErrorCode, bad_input, coded_error
+from schema.orders.inputs import OrderFilter
+from schema.orders.mutations import order_token
+from schema.orders.types import Order, visible_order
+from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.relay import decode_id
+
+
+async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
+    """The caller's filter, narrowed to what they may see."""
+    principal = info.context.principal
+    f = f or OrderFilter()
+    member_id = decode_id(f.member_id, "Member") if f.member_id is not None else None
+    if f.member_id is not None and member_id is None:
+        raise bad_input("`memberId` is not a member's ID.")
+    if not principal.can(Permission.VIEW_ORDERS):
+        if principal.member_id is None:
+            code = ErrorCode.UNAUTHENTICATED if principal.is_anonymous else ErrorCode.FORBIDDEN
+            raise coded_error("Sign in to see orders.", code)
+        if member_id is not None and member_id != principal.member_id:
+            raise coded_error("Members see only their own orders.", ErrorCode.FORBIDDEN)
+        member_id = principal.member_id
+    location_id = decode_id(f.location_id, "Location") if f.location_id is not None else None
+    if f.location_id is not None and location_id is None:
+        raise bad_input("`locationId` is not a location's ID.")
+    channel_id = (await channel_for(info, f.channel)).id if f.channel is not None else None
+    return oq.OrderQuery(member_id=member_id, status=DomainStatus(f.status.value) if f.status else None,
+                         channel_id=channel_id, location_id=location_id, created_from=_utc(f.created_from),
+                         created_to=_utc(f.created_to))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A moment without an offset is taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+async def member_orders(info: Info, member_id: int, first: int | None, after: str | None) -> Connection[Order]:
+    """`Member.orders`: the member themself and staff who view orders; batched over a list of members."""
+    principal = info.context.principal
+    if principal.member_id != member_id and not principal.can(Permission.VIEW_ORDERS):
+        raise coded_error("Only the member and staff see a member's orders.", ErrorCode.FORBIDDEN)
+    _, size = page_request(first, after, None, None)
+    try:
+        after_id = int(oq.ORDER_ORDERING.decode(after)[0]) if after else None
+    except InvalidCursor as e:
+        raise bad_input(str(e) or "The cursor is not valid.") from None
+    page = await info.context.loaders.member_orders.load(oq.MemberOrdersPage(member_id, size, after_id))
+    session = info.context.session
+    return connection(page, [Order.from_model(r[0]) for r in page.items],
+                      count_total=lambda: count(session, oq.order_statement(oq.OrderQuery(member_id=member_id))))
+
+
+async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, after: str | None) -> Connection[Order]:
+    request, size = page_request(first, after, None, None)
+    session = info.context.session
+    page = await paginate(lambda: oq.order_page(session, q, request, size))
+    for (row,) in page.items:
+        info.context.loaders.order_by_token.prime(row.token, row)
+    return connection(page, [Order.from_model(r[0]) for r in page.items],
+                      count_total=lambda: count(session, oq.order_statement(q)))
+
+
+@strawberry.type
+class OrderQuery:
+    @strawberry.field(description="An order by ID: a member's own, any for staff who view orders, a guest order "
+                      "for whoever holds its ID; null otherwise.")
+    async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
+            description="The order.")]) -> Order | None:
+        return await visible_order(info, order_token(id))
+
+    @strawberry.field(description="Orders, newest first: a member's own; every order for staff who view orders. "
+                      "Anonymous callers are told to sign in.")
+    async def orders(self, info: Info, first: First = None, after: After = None,
+                     filter: Annotated[OrderFilter | None, strawberry.argument(
+                         description="Only orders matching all of these.")] = None) -> Connection[Order]:
+        return await order_connection(info, await order_query(info, filter), first, after)

@@ -1,0 +1,198 @@
+"""The `Order` type: one record of a sale from any channel, with lines, payments and history.
+
+A member's order is visible to them and to staff who view orders; a guest's order to whoever holds
+its unguessable id (the guest who placed it). Its pickup code is shown only in the result of
+`checkoutComplete`: only a hash is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db.models import Order as OrderModel
+from db.models import OrderEvent as EventModel
+from db.models import OrderLine as LineModel
+from db.models import Payment as PaymentModel
+from domain.orders.access import sees_order
+from domain.orders.records import PaymentKind as DomainPaymentKind
+from schema.catalog.types import ProductVariant
+from schema.channels.types import Channel
+from schema.context import Info
+from schema.inventory.types import Location
+from schema.money import Money
+from schema.orders.common import (
+    DeliveryAddress,
+    Discount,
+    FulfillmentMethod,
+    OrderEventType,
+    OrderStatus,
+    PaymentKind,
+    PaymentMethod,
+    discounts_of,
+)
+from schema.relay import Node, register_node, to_global_id
+
+if TYPE_CHECKING:
+    from schema.accounts.types import Member
+
+
+@strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
+class OrderLine:
+    pk: strawberry.Private[int]
+    variant_id: strawberry.Private[int | None]
+    channel_slug: strawberry.Private[str | None]
+    sku: str = strawberry.field(description="The SKU sold.")
+    product_name: str = strawberry.field(description="The product's name when it was sold.")
+    variant_name: str = strawberry.field(description="The variant's name when it was sold.")
+    quantity: int = strawberry.field(description="Units sold.")
+    returned_quantity: int = strawberry.field(description="Units that came back.")
+    unit_price: Money = strawberry.field(description="Price of one unit when it was sold.")
+    total: Money = strawberry.field(description="unitPrice x quantity, less the line's discounts.")
+    discounts: list[Discount] = strawberry.field(description="Promotions and coupons that took money off the line.")
+
+    @strawberry.field(description="The line's ID (for `orderReturn`).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("OrderLine", self.pk))
+
+    @strawberry.field(description="The variant sold; null when it has since been deleted from the catalogue.")
+    async def variant(self, info: Info) -> ProductVariant | None:
+        row = await info.context.loaders.variant_by_id.load(self.variant_id) if self.variant_id else None
+        return ProductVariant.from_model(row, self.channel_slug) if row else None
+
+    @classmethod
+    def from_model(cls, m: LineModel, currency: str, channel_slug: str | None) -> OrderLine:
+        return cls(pk=m.id, variant_id=m.variant_id, channel_slug=channel_slug, sku=m.sku,
+                   product_name=m.product_name, variant_name=m.variant_name, quantity=m.quantity,
+                   returned_quantity=m.returned_quantity, unit_price=Money.of(m.unit_price, currency),
+                   total=Money.of(m.total, currency), discounts=discounts_of(m.discounts, currency))
+
+
+@strawberry.type(description="Money received for an order, or given back.")
+class Payment:
+    kind: PaymentKind = strawberry.field(description="Received or refunded.")  # type: ignore[valid-type]
+    method: PaymentMethod = strawberry.field(description="How.")  # type: ignore[valid-type]
+    amount: Money = strawberry.field(description="How much.")
+    reference: str | None = strawberry.field(description="The payment provider's transaction reference.")
+    created_at: datetime = strawberry.field(description="When.")
+
+    @classmethod
+    def from_model(cls, m: PaymentModel) -> Payment:
+        return cls(kind=m.kind, method=m.method, amount=Money.of(m.amount, m.currency), reference=m.reference,
+                   created_at=m.created_at)
+
+
+@strawberry.type(description="A step in an order's history.")
+class OrderEvent:
+    type: OrderEventType = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When.")
+
+
+@strawberry.type(description="The single record of a sale from any channel: its lines, money, points, "
+                 "fulfilment and history.")
+class Order(Node):
+    token: strawberry.Private[str]
+    row: strawberry.Private[OrderModel]
+    number: str = strawberry.field(description="Human-friendly unique number (OS-20261123-000123).")
+    status: OrderStatus = strawberry.field(description="Where the order is in its life cycle.")  # type: ignore
+    fulfillment_method: FulfillmentMethod = strawberry.field(description="How it reaches the customer.")  # type: ignore
+    subtotal: Money = strawberry.field(description="Sum of the lines before discounts.")
+    discount_total: Money = strawberry.field(description="Sum of the lines' discounts.")
+    points_discount: Money = strawberry.field(description="What the spent points paid.")
+    shipping: Money = strawberry.field(description="Shipping charged.")
+    total: Money = strawberry.field(description="What the customer pays: subtotal - discountTotal - "
+                                    "pointsDiscount + shipping.")
+    points_spent: int = strawberry.field(description="Points used to pay.")
+    points_earned: int = strawberry.field(description="Points the member earned (once the order completed).")
+    pickup_code: str | None = strawberry.field(description="PICKUP orders: the code to show at the store. Only "
+                                               "in the result of `checkoutComplete` (only a hash is kept); null "
+                                               "elsewhere.")
+    tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
+    delivery_address: DeliveryAddress | None = strawberry.field(description="Where it is delivered, for DELIVERY "
+                                                                "and ENDLESS_AISLE.")
+    expires_at: datetime | None = strawberry.field(description="When an unpaid order is cancelled if not paid.")
+    created_at: datetime = strawberry.field(description="When the order was placed.")
+    updated_at: datetime = strawberry.field(description="When the order last changed.")
+
+    @strawberry.field(description="The order's opaque global ID.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Order", self.token))
+
+    @strawberry.field(description="The channel it was sold in.")
+    async def channel(self, info: Info) -> Channel:
+        return Channel.from_model(await info.context.loaders.channel_by_id.load(self.row.channel_id))
+
+    async def _location(self, info: Info, location_id: int | None) -> Location | None:
+        row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
+        return Location.from_model(row) if row else None
+
+    @strawberry.field(description="The store the sale is attributed to (the till's or the pickup store); null "
+                      "for online deliveries.")
+    async def location(self, info: Info) -> Location | None:
+        return await self._location(info, self.row.location_id)
+
+    @strawberry.field(description="PICKUP orders: the store it is collected from.")
+    async def pickup_location(self, info: Info) -> Location | None:
+        return await self._location(info, self.row.pickup_location_id)
+
+    @strawberry.field(description="The member who bought; null for guests (and for callers who may not see "
+                      "the member).")
+    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
+        from schema.accounts.types import Member, can_see_member
+
+        member_id = self.row.member_id
+        if member_id is None or not can_see_member(info, member_id):
+            return None
+        row = await info.context.loaders.member_by_id.load(member_id)
+        return Member.from_model(row) if row else None
+
+    @strawberry.field(description="The lines, in the order they were in the cart.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        channel = await info.context.loaders.channel_by_id.load(self.row.channel_id)
+        rows = await info.context.loaders.order_lines.load(self.pk)
+        return [OrderLine.from_model(r, self.row.currency, channel.slug if channel else None) for r in rows]
+
+    @strawberry.field(description="Payments and refunds, oldest first.")
+    async def payments(self, info: Info) -> list[Payment]:
+        return [Payment.from_model(p) for p in await info.context.loaders.payments_by_order.load(self.pk)]
+
+    @strawberry.field(description="What is still to pay: the total less what was paid (zero once paid).")
+    async def amount_due(self, info: Info) -> Money:
+        paid = sum((p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
+                    for p in await info.context.loaders.payments_by_order.load(self.pk)), Decimal(0))
+        return Money.of(max(self.row.total - paid, Decimal(0)), self.row.currency)
+
+    @strawberry.field(description="The order's history, oldest first.")
+    async def events(self, info: Info) -> list[OrderEvent]:
+        rows: list[EventModel] = await info.context.loaders.events_by_order.load(self.pk)
+        return [OrderEvent(type=e.type, created_at=e.created_at) for e in rows]
+
+    @classmethod
+    def from_model(cls, m: OrderModel, pickup_code: str | None = None) -> Order:
+        cur = m.currency
+        return cls(pk=m.id, token=m.token, row=m, number=m.number, status=m.status,
+                   fulfillment_method=m.fulfilment_method, subtotal=Money.of(m.subtotal, cur),
+                   discount_total=Money.of(m.discount_total, cur), points_discount=Money.of(m.points_discount, cur),
+                   shipping=Money.of(m.shipping, cur), total=Money.of(m.total, cur), points_spent=m.points_spent,
+                   points_earned=m.points_earned, pickup_code=pickup_code, tracking_number=m.tracking_number,
+                   delivery_address=DeliveryAddress.of(m.address), expires_at=m.expires_at,
+                   created_at=m.created_at, updated_at=m.updated_at)
+
+
+async def visible_order(info: Info, token: str | None, pickup_code: str | None = None) -> Order | None:
+    row = await info.context.loaders.order_by_token.load(token) if token else None
+    if row is None or not sees_order(row.member_id, info.context.principal):
+        return None
+    return Order.from_model(row, pickup_code)
+
+
+async def _fetch_orders(info: Info, tokens: list[str]) -> list[Order | None]:
+    rows = await info.context.loaders.order_by_token.load_many(tokens)
+    principal = info.context.principal
+    return [Order.from_model(r) if r and sees_order(r.member_id, principal) else None for r in rows]
+
+
+register_node("Order", _fetch_orders, token_keys=True)
