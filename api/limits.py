@@ -1,0 +1,211 @@
+"""The HTTP side of the limits, and the GraphQL-over-HTTP response policy of `/graphql`.
+
+- `schema_for(settings)`: the schema with the query limits from the settings (schema/cost.py
+  checks them on the parsed document).
+- The request body is capped at `MAX_BODY_BYTES` (a declared `Content-Length` is refused up
+  front, a streamed body as soon as it grows past the cap): 413.
+- `negotiate(accept)`: `application/graphql-response+json` when the client lists it at least
+  as high as `application/json`; else `application/json` (also without an `Accept` header).
+- `response_body(result)`: a request error (nothing ran: parse, validation, variables,
+  limits) has no `data` key; with `application/graphql-response+json` it answers 400 (500 for
+  an unexpected failure before execution); with `application/json`, 200 as the contract says.
+  A last pass makes sure no error leaves without a code or with an unmasked internal message.
+- `graphiql_page(html)`: GraphiQL titled "Omnishop GraphiQL", with security headers and a
+  content security policy that admits only its own inline script (by hash) and the CDNs it
+  loads from.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import Message, Receive
+from strawberry.types import ExecutionResult
+
+from api.settings import Settings
+from schema import build_schema
+from schema.cost import QueryLimits, has_code, syntax_error_extensions
+from schema.errors import ErrorCode, should_mask
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+MASKED_MESSAGE = "Unexpected error."
+
+# Codes of errors raised before execution because of the request itself (HTTP 400 when the
+# client accepts application/graphql-response+json).
+REQUEST_ERROR_CODES = frozenset(c.value for c in (
+    ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT,
+    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED))
+
+# `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
+HTTP_ERROR_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
+
+CDNS = "https://unpkg.com https://cdn.jsdelivr.net"
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(max_depth=settings.max_query_depth, max_aliases=settings.max_query_aliases,
+                       max_tokens=settings.max_query_tokens, max_cost=settings.max_query_cost)
+
+
+def schema_for(settings: Settings) -> strawberry.Schema:
+    """The schema as the settings configure it (limits, introspection, batching, debug)."""
+    return build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
+                        batch_max_operations=settings.batch_max_operations if settings.batching else None)
+
+
+# --- the request body -------------------------------------------------------------------------
+
+
+class BodyTooLarge(Exception):
+    """The request body grew past the cap while it was read."""
+
+
+def declared_too_large(headers: Headers, max_bytes: int) -> bool:
+    """The `Content-Length` header announces more than `max_bytes`."""
+    length = headers.get("content-length")
+    return length is not None and length.strip().isdigit() and int(length) > max_bytes
+
+
+def limit_body(receive: Receive, max_bytes: int) -> Receive:
+    """`receive`, raising `BodyTooLarge` once the body read so far exceeds `max_bytes`."""
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_bytes:
+                raise BodyTooLarge
+        return message
+
+    return limited
+
+
+# --- media types and statuses -----------------------------------------------------------------
+
+
+def negotiate(accept: str | None) -> str:
+    """The media type to answer with, from the request's `Accept` header."""
+    quality = {GRAPHQL_RESPONSE_JSON: 0.0, JSON: 0.0}
+    for part in (accept or "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        media = media.lower()
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media == GRAPHQL_RESPONSE_JSON:
+            quality[GRAPHQL_RESPONSE_JSON] = max(quality[GRAPHQL_RESPONSE_JSON], q)
+        elif media in (JSON, "application/*", "*/*"):
+            quality[JSON] = max(quality[JSON], q)
+    wanted = quality[GRAPHQL_RESPONSE_JSON]
+    return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= quality[JSON] else JSON
+
+
+def content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
+
+
+def finish_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
+    """The last line of defence: every error leaves with a code, unexpected ones masked.
+
+    The schema's `ErrorCodes` extension codes errors by phase; what reaches here uncoded failed
+    outside it (an exception in an extension hook, say).
+    """
+    if has_code(error):
+        return error
+    if isinstance(error, GraphQLSyntaxError):
+        extensions = syntax_error_extensions(error)
+    elif should_mask(error) and not debug:
+        return GraphQLError(MASKED_MESSAGE, error.nodes, error.source, error.positions, error.path,
+                            extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value})
+    else:
+        extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                        error.original_error, extensions={**(error.extensions or {}), **extensions})
+
+
+def response_body(result: ExecutionResult, *, debug: bool) -> tuple[dict[str, Any], int]:
+    """The JSON body of a result and the status to use with application/graphql-response+json.
+
+    A result whose errors all arose before execution (no path, no data) is a request error:
+    per the GraphQL spec its body has no `data` key.
+    """
+    errors = [finish_error(e, debug=debug) for e in result.errors or ()]
+    before_execution = result.data is None and bool(errors) and all(e.path is None for e in errors)
+    body: dict[str, Any] = {} if before_execution else {"data": result.data}
+    if errors:
+        body["errors"] = [e.formatted for e in errors]
+    if result.extensions:
+        body["extensions"] = result.extensions
+    status = 200
+    if before_execution:
+        codes = {(e.extensions or {}).get("code") for e in errors}
+        status = 400 if codes <= REQUEST_ERROR_CODES else 500
+    return body, status
+
+
+def http_error(status: int, message: str, *, media_type: str, max_cost: int,
+               headers: Mapping[str, str] | None = None) -> Response:
+    """A refusal before GraphQL ran, as a GraphQL response body with a coded error."""
+    code = HTTP_ERROR_CODES.get(status, ErrorCode.BAD_REQUEST)
+    body = {"errors": [{"message": message, "extensions": {"code": code.value}}],
+            "extensions": {"cost": {"requestedQueryCost": None, "maxCost": max_cost}}}
+    response = Response(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
+    response.headers["content-type"] = content_type(media_type)
+    return response
+
+
+# --- GraphiQL -----------------------------------------------------------------------------------
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def graphiql_page(html: str) -> tuple[str, dict[str, str]]:
+    """GraphiQL's page titled for Omnishop, and the security headers to serve it with."""
+    html = re.sub(r"<title>.*?</title>", "<title>Omnishop GraphiQL</title>", html, count=1)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in _INLINE_SCRIPT.findall(html))
+    policy = "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' {hashes} {CDNS}",
+        f"style-src 'self' 'unsafe-inline' {CDNS}",  # GraphiQL and its editor set inline styles
+        f"font-src 'self' data: {CDNS}",
+        "img-src 'self' data: https:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+    headers = {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+    }
+    return html, headers

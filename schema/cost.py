@@ -1,0 +1,358 @@
+"""Query limits, checked on the parsed document before anything runs, and error codes.
+
+Limits (each refused with `extensions.code = "QUERY_TOO_COMPLEX"` and `extensions.limit`
+naming which one, plus `extensions.maximum`):
+
+- `tokens`: at most `max_tokens` lexical tokens (comments count); enforced by the parser
+  (strawberry's `MaxTokensLimiter`), which also refuses documents nested deeper than
+  graphql-core's own bound of 200 (reported as `depth`).
+- `depth`: fields nested at most `max_depth` levels below a root field (a root field is at
+  depth 0, so `{ products { edges { node { name } } } }` has depth 3; introspection fields
+  do not count). Strawberry's `QueryDepthLimiter` rule, coded.
+- `aliases`: at most `max_aliases` aliased fields in the document (strawberry's
+  `MaxAliasesLimiter` rule, coded).
+- `cost`: the estimated cost below is at most `max_cost`; refused before execution starts,
+  so no resolver runs and no SQL is sent.
+
+The cost formula (in the style of GitHub's node limit and Shopify's calculated cost):
+
+    cost(selections, m) = sum of field_cost(f, m) over the fields f, fragments inlined
+    field_cost(f, m) =
+        0                                    if f is a scalar or enum (leaf)
+        k + cost(f.selections, k)            otherwise, where k = m × n(f)
+
+`m` is how many times the parent object is expected (1 at the root); `n(f)` is:
+
+- for a field that takes `first`/`last` and returns a list (e.g. `nearbyStores`): its page size;
+- for a connection field (takes `first`/`last`, returns an object): 1 for the connection
+  itself, and its page size for its list-typed children (`edges`), not for `pageInfo`;
+- for `nodes(ids:)`-style lists: the number of `ids`;
+- 1 otherwise (an object, or a list bounded by its parent such as a product's variants).
+
+The page size is the `first`/`last` argument (a literal or a variable, else the variable's
+default), 20 when absent, clamped to 0..100 (larger page sizes are refused by the field
+itself with `BAD_USER_INPUT`). Fragments count as if they all applied (an upper bound).
+Example: `products(first: 50) { edges { node { name category { name } } } pageInfo
+{ hasNextPage } }` costs 1 (products) + 50 (edges) + 50 (node) + 50 (category) + 1 (pageInfo) = 152.
+
+Every response carries `extensions.cost = {requestedQueryCost, maxCost}`; `requestedQueryCost`
+is null when the document never got past parsing and validation.
+
+`ErrorCodes` gives every top-level error a code from `schema.errors.ErrorCode` by the phase
+that raised it (parse, validation, variable coercion, execution) and masks unexpected
+exceptions outside debug mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+    is_leaf_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+
+from schema.errors import ErrorCode, should_mask
+from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The limits a document must stay within (settings `MAX_QUERY_*`)."""
+
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_cost: int = 5000
+
+
+# --- the cost estimate ----------------------------------------------------------------------
+
+
+def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+               variables: Mapping[str, Any] | None) -> int:
+    """The estimated cost of the operation `operation_name` of a (validated) document."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    values: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        if isinstance(default, IntValueNode):
+            values[definition.variable.name.value] = int(default.value)
+        elif isinstance(default, ListValueNode):
+            values[definition.variable.name.value] = default.values
+    values.update(variables or {})
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return _CostWalker(schema, fragments, values).selections(root, operation.selection_set, 1, None, frozenset())
+
+
+@dataclass
+class _CostWalker:
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: dict[str, Any]
+
+    def selections(self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None, m: int,
+                   pending: int | None, seen: frozenset[str]) -> int:
+        """Cost of a selection set; `pending` is the page size its list-typed fields take (connections)."""
+        if selection_set is None or parent is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(parent, selection, m, pending, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selections(target, selection.selection_set, m, pending, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in seen:
+                    continue
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                total += self.selections(target, fragment.selection_set, m, pending, seen | {name})
+        return total
+
+    def field(self, parent: GraphQLNamedType, node: FieldNode, m: int, pending: int | None,
+              seen: frozenset[str]) -> int:
+        definition = self._definition(parent, node.name.value)
+        if definition is None:
+            return 0
+        named = get_named_type(definition.type)
+        if is_leaf_type(named):
+            return 0
+        is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
+        if is_list and pending is not None:
+            m *= pending  # the `edges` of a connection
+        page = self._page_size(definition, node)
+        if is_list:
+            size = page if page is not None else self._ids_count(node)
+            m *= size if size is not None else 1
+            page = None
+        return m + self.selections(named, node.selection_set, m, page, seen)
+
+    @staticmethod
+    def _definition(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            field: GraphQLField | None = parent.fields.get(name)
+            return field
+        return None
+
+    def _value(self, node: Any) -> Any:
+        if isinstance(node, VariableNode):
+            return self.variables.get(node.name.value)
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        if isinstance(node, ListValueNode):
+            return node.values
+        return None
+
+    def _page_size(self, definition: GraphQLField, node: FieldNode) -> int | None:
+        if "first" not in definition.args and "last" not in definition.args:
+            return None
+        sizes = [self._value(a.value) for a in node.arguments or () if a.name.value in ("first", "last")]
+        given = [s for s in sizes if isinstance(s, int) and not isinstance(s, bool)]
+        return min(max(max(given, default=DEFAULT_PAGE_SIZE), 0), MAX_PAGE_SIZE)
+
+    def _ids_count(self, node: FieldNode) -> int | None:
+        for argument in node.arguments or ():
+            if argument.name.value == "ids":
+                ids = self._value(argument.value)
+                return len(ids) if isinstance(ids, list | tuple) else None
+        return None
+
+
+class QueryCost(SchemaExtension):
+    """Refuses an operation over `max_cost` before it executes; reports `extensions.cost`."""
+
+    def __init__(self, max_cost: int) -> None:
+        self.max_cost = max_cost
+        self.cost: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.result is None and context.graphql_document is not None:
+            self.cost = query_cost(context.schema._schema, context.graphql_document, context.operation_name,
+                                   context.variables)
+            if self.cost > self.max_cost:
+                error = GraphQLError(
+                    f"The query's estimated cost {self.cost} is over the limit of {self.max_cost}: ask for "
+                    "smaller pages (`first`/`last`) or fewer nested lists.",
+                    extensions=_limit_extensions("cost", self.max_cost) | {"cost": self.cost})
+                context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": {"requestedQueryCost": self.cost, "maxCost": self.max_cost}}
+
+
+class InBandParserCache(ParserCache):
+    """`ParserCache`, but a document that does not parse is left to strawberry, which parses it
+    again and reports the syntax error in the response (where `ErrorCodes` codes it) instead of
+    letting it escape the extensions."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
+
+
+# --- validation rules with codes -------------------------------------------------------------
+
+
+def _limit_extensions(limit: str, maximum: int) -> dict[str, Any]:
+    return {"code": ErrorCode.QUERY_TOO_COMPLEX.value, "limit": limit, "maximum": maximum}
+
+
+class _CodingContext:
+    """A validation context that puts `extensions` on the errors a rule reports (the first only)."""
+
+    def __init__(self, context: Any, extensions: dict[str, Any]) -> None:
+        self._context = context
+        self._extensions = extensions
+        self._reported = False
+
+    def report_error(self, error: GraphQLError) -> None:
+        if not self._reported:
+            self._reported = True
+            error.extensions = {**(error.extensions or {}), **self._extensions}
+            self._context.report_error(error)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+
+def coded_rule(rule: type[ValidationRule], extensions: dict[str, Any]) -> type[ValidationRule]:
+    """`rule`, reporting at most one error, with `extensions` (e.g. a code) on it."""
+
+    class CodedRule(rule):  # type: ignore[valid-type, misc]
+        def __init__(self, context: Any) -> None:
+            coding: Any = _CodingContext(context, extensions)
+            try:
+                super().__init__(coding)
+            except KeyError:  # an unknown fragment spread: KnownFragmentNamesRule reports it
+                ValidationRule.__init__(self, coding)
+
+    CodedRule.__name__ = CodedRule.__qualname__ = f"Coded{rule.__name__}"
+    return CodedRule
+
+
+def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[type[ValidationRule], ...]:
+    """The validation rules of the limits. Build them once per schema: the validation cache is
+    keyed by the rule classes."""
+    rules = [
+        coded_rule(depth_validator(limits.max_depth, None), _limit_extensions("depth", limits.max_depth)),
+        coded_rule(aliases_validator(limits.max_aliases), _limit_extensions("aliases", limits.max_aliases)),
+    ]
+    if not introspection:
+        rules.append(coded_rule(NoSchemaIntrospectionCustomRule,
+                                {"code": ErrorCode.INTROSPECTION_DISABLED.value}))
+    return tuple(rules)
+
+
+# --- error codes ---------------------------------------------------------------------------
+
+
+def syntax_error_extensions(error: GraphQLSyntaxError, max_tokens: int | None = None) -> dict[str, Any]:
+    """Parse errors are GRAPHQL_PARSE_FAILED, except the parser's own limits (QUERY_TOO_COMPLEX)."""
+    message = error.message
+    too_complex = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
+    if "Parsing aborted" in message and "tokens" in message:
+        return too_complex | {"limit": "tokens"} | ({"maximum": max_tokens} if max_tokens else {})
+    if "nested too deeply" in message:
+        return too_complex | {"limit": "depth"}
+    return {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
+
+
+def has_code(error: GraphQLError) -> bool:
+    return bool(error.extensions and "code" in error.extensions)
+
+
+def _tag(errors: list[GraphQLError] | None, extensions: Callable[[GraphQLError], dict[str, Any] | None]) -> None:
+    for error in errors or ():
+        if not has_code(error) and (extra := extensions(error)):
+            error.extensions = {**(error.extensions or {}), **extra}
+
+
+def _never(_error: GraphQLError) -> bool:
+    return False
+
+
+class ErrorCodes(MaskErrors):
+    """Codes every top-level error by the phase that raised it; masks unexpected ones when `mask`.
+
+    Parse: GRAPHQL_PARSE_FAILED (or QUERY_TOO_COMPLEX for the token limit); validation:
+    GRAPHQL_VALIDATION_FAILED (limits and introspection have their own codes); variable
+    coercion: BAD_USER_INPUT; anything else uncoded: INTERNAL_SERVER_ERROR, with the message
+    replaced by "Unexpected error." unless in debug mode.
+    """
+
+    def __init__(self, *, mask: bool = True) -> None:
+        super().__init__(should_mask_error=should_mask if mask else _never)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+        return masked
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        max_tokens = self.execution_context.parse_options.get("max_tokens")
+        _tag(self.execution_context.pre_execution_errors,
+             lambda e: syntax_error_extensions(e, max_tokens) if isinstance(e, GraphQLSyntaxError) else None)
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        _tag(self.execution_context.pre_execution_errors,
+             lambda _e: {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.data is None:  # variables that do not coerce: nothing ran
+            _tag(result.errors, lambda e: {"code": ErrorCode.BAD_USER_INPUT.value}
+                 if e.path is None and not should_mask(e) else None)
+
+    def on_operation(self) -> Iterator[None]:
+        yield from super().on_operation()
+        result = self.execution_context.result
+        _tag(getattr(result, "errors", None), lambda _e: {"code": ErrorCode.INTERNAL_SERVER_ERROR.value})
