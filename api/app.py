@@ -5,6 +5,8 @@ Nothing happens at import time; the Starlette lifespan owns the database engine.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -22,11 +24,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.graphql_view import GraphQLView
+from api.jobs import run_order_expiry
+from api.limits import schema_for
 from api.settings import Settings
 from db.engine import create_engine, create_session_factory
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings
-from schema import build_schema
+from domain.members.points_services import PointsPolicy
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
@@ -68,9 +72,17 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
         state.sessions = create_session_factory(state.engine)
+        expiry = None
+        if settings.order_expiry_interval > 0:
+            policy = PointsPolicy(settings.points_validity_months)
+            expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval))
         try:
             yield
         finally:
+            if expiry is not None:
+                expiry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await expiry
             if own_engine:
                 await state.engine.dispose()
 
@@ -87,7 +99,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
-    view = GraphQLView(build_schema(debug=settings.debug), state)
+    view = GraphQLView(schema_for(settings), state)
     middleware = []
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    pass
 
 app = typer.Typer(help="Omnishop: the omnichannel commerce API.", no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
@@ -149,6 +148,7 @@ def expire_points() -> None:
 
 
 async def _expire_points(settings: Settings) -> tuple[int, int]:
+    from api.jobs import expire_all_points
     from db.engine import create_engine
 
     engine = create_engine(settings.database_url)
@@ -158,27 +158,25 @@ async def _expire_points(settings: Settings) -> tuple[int, int]:
         await engine.dispose()
 
 
-async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) -> tuple[int, int]:
-    """(points, members) written off: one query finds the members with a lot past its expiry, then
-    each member's expiry runs in its own short transaction (a failure loses only that member's run)."""
-    from db.engine import create_session_factory
-    from db.member_queries import members_with_expired_points
-    from db.uow import SqlUnitOfWork
-    from domain.members.points_services import expire_points as expire_member_points
+@app.command("expire-orders")
+def expire_orders() -> None:
+    """Cancel unpaid orders past their payment deadline and release their stock (`serve` also does it)."""
+    settings = Settings()
+    if settings.is_sqlite:
+        asyncio.run(_migrate(settings))
+    console.print(f"[green]Expired {asyncio.run(_expire_orders(settings)):,} unpaid orders.")
 
-    moment = now or datetime.now(UTC)
-    sessions = create_session_factory(engine)
-    async with sessions() as session:
-        candidates = await members_with_expired_points(session, moment)
-    points = members = 0
-    for member_id in candidates:
-        async with sessions() as session:
-            uow = SqlUnitOfWork(session)
-            async with uow.transaction():
-                expired = await expire_member_points(uow, member_id, moment)
-        points += expired
-        members += expired > 0
-    return points, members
+
+async def _expire_orders(settings: Settings) -> int:
+    from api.jobs import expire_unpaid_orders
+    from db.engine import create_engine
+    from domain.members.points_services import PointsPolicy
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await expire_unpaid_orders(engine, PointsPolicy(settings.points_validity_months))
+    finally:
+        await engine.dispose()
 
 
 @app.command("export-schema")

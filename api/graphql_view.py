@@ -1,7 +1,15 @@
-"""The `/graphql` endpoint: strawberry's ASGI view with our request context and JSON encoding.
+"""The `/graphql` endpoint: strawberry's ASGI view with our request context, JSON encoding and
+the GraphQL-over-HTTP policy of api/limits.py.
 
-Per HTTP request: authenticate the bearer token once, open one database session, build a
-fresh set of dataloaders, execute, and close the session whatever happened.
+Per HTTP request: refuse an oversized body, authenticate the bearer token once, open one
+database session, build a fresh set of dataloaders, execute, and close the session whatever
+happened. Request parsing stays strawberry's; this view only overrides its hooks:
+
+- the media type follows `Accept` (`application/graphql-response+json` when asked for, with
+  4xx statuses for request errors); refusals before GraphQL are coded JSON errors too;
+- a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
+  and then the operations run one after another (they share the request's session);
+- GraphiQL is served with security headers, or 404 when switched off.
 """
 
 from __future__ import annotations
@@ -11,11 +19,23 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from api.auth import AuthenticationFailed, Authenticator
+from api.limits import (
+    GRAPHQL_RESPONSE_JSON,
+    BodyTooLarge,
+    content_type,
+    declared_too_large,
+    graphiql_page,
+    http_error,
+    limit_body,
+    negotiate,
+    response_body,
+)
 from schema.context import Context
 from schema.loaders import Loaders
 
@@ -28,6 +48,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         super().__init__(schema, graphql_ide="graphiql")
         self.state = state
         self.auth = Authenticator(state.services.tokens)
+        settings = state.settings
+        self.debug = settings.debug
+        self.graphiql_enabled = settings.graphiql
+        self.max_body_bytes = settings.max_body_bytes
+        self.max_cost = settings.max_query_cost
+        self.graphiql_html, self.graphiql_headers = graphiql_page(self.graphql_ide_html)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -36,29 +62,84 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
+        request = Request(scope, limit_body(receive, self.max_body_bytes))
+        response = await self._respond(request, negotiate(request.headers.get("accept")))
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, media_type: str) -> Response:
+        def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+            return http_error(status, message, media_type=media_type, max_cost=self.max_cost, headers=headers)
+
+        too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
+        if declared_too_large(request.headers, self.max_body_bytes):
+            return refuse(413, too_large)
         assert self.state.sessions is not None
         async with self.state.sessions() as session:
             try:
                 principal = await self.auth.principal(request.headers.get("authorization"), session)
             except AuthenticationFailed as e:
-                response: Response = _unauthenticated(str(e))
-            else:
-                context = Context(
-                    session=session, principal=principal, services=self.state.services, loaders=Loaders(session)
-                )
-                try:
-                    response = await self.run(request, context=context)
-                except HTTPException as e:
-                    response = PlainTextResponse(e.reason, status_code=e.status_code)
-        await response(scope, receive, send)
+                return refuse(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            context = Context(
+                session=session, principal=principal, services=self.state.services, loaders=Loaders(session)
+            )
+            try:
+                response = await self.run(request, context=context)
+            except HTTPException as e:
+                # 405: a mutation over GET (only POST will do), or a method strawberry does not serve
+                allow = "POST" if request.method == "GET" else "GET, POST"
+                return refuse(e.status_code, e.reason, {"Allow": allow} if e.status_code == 405 else None)
+            except BodyTooLarge:
+                return refuse(413, too_large)
+        status = getattr(request.state, "graphql_status", None)
+        if status is not None:  # a GraphQL result (not the GraphiQL page)
+            response.headers["content-type"] = content_type(media_type)
+            if media_type == GRAPHQL_RESPONSE_JSON and not getattr(request.state, "graphql_batch", False):
+                response.status_code = status
+        return response
 
+    async def process_result(self, request: Request, result: Any) -> Any:
+        body, status = response_body(result, debug=self.debug)
+        request.state.graphql_status = status
+        return body
 
-def _unauthenticated(message: str) -> Response:
-    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]})
-    return Response(
-        body,
-        status_code=401,
-        media_type="application/json",
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+    async def parse_http_body(self, request_adapter: Any) -> Any:
+        try:
+            return await super().parse_http_body(request_adapter)
+        except AttributeError as e:  # strawberry reads `.get` off a JSON body that is not an object
+            raise HTTPException(400, "The body must be a JSON object with a `query`.") from e
+
+    def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
+        if self.schema.config.batching_config is None:
+            raise HTTPException(400, "Batching is disabled: send one operation per request, as a JSON object "
+                                "(not an array).")
+        if not all(isinstance(item, dict) for item in request_data):
+            raise HTTPException(400, "Each operation of a batch must be a JSON object with a `query`.")
+        super()._validate_batch_request(request_data, protocol)
+
+    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
+                                context: Context, root_value: Any, sub_response: Response) -> Any:
+        if not isinstance(request_data, list):
+            return await super().execute_operation(request, request_adapter, request_data, context, root_value,
+                                                   sub_response)
+        # A batch: one after another, since the operations share the request's database session.
+        request.state.graphql_batch = True
+        return [await self.execute_single(request=request, request_adapter=request_adapter, sub_response=sub_response,
+                                          context=context, root_value=root_value, request_data=data)
+                for data in request_data]
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,  # type: ignore[override]
+                             context: Context, root_value: Any, request_data: Any) -> Any:
+        try:
+            return await super().execute_single(request=request, request_adapter=request_adapter,
+                                                sub_response=sub_response, context=context, root_value=root_value,
+                                                request_data=request_data)
+        except HTTPException as e:
+            if request_adapter.method == "GET" and isinstance(e.__cause__, InvalidOperationTypeError):
+                kind = e.__cause__.operation_type.value
+                raise HTTPException(405, f"A {kind} cannot be sent with GET; send it with POST.") from e
+            raise
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if not self.graphiql_enabled:
+            raise HTTPException(404, "GraphiQL is disabled on this server; send queries to this URL with POST.")
+        return HTMLResponse(self.graphiql_html, headers=self.graphiql_headers)

@@ -32,12 +32,26 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
     phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
+    order_expiry_interval: float = Field(60, ge=0, description="Seconds between runs of the unpaid-order "
+                                         "expiry in each worker; 0 turns it off.")
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
     password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
     db_pool_size: int = Field(10, ge=1)
     data_dir: Path = Field(Path(".omnishop"), description="Where demo mode keeps its generated key.")
+    # Query limits, checked on the parsed document before anything runs (QUERY_TOO_COMPLEX).
+    max_query_depth: int = Field(12, ge=1, le=100, description="Deepest nesting of selection sets.")
+    max_query_aliases: int = Field(30, ge=0, description="Most aliased fields in one document.")
+    max_query_tokens: int = Field(3000, ge=10, description="Most lexical tokens (comments count) in one document.")
+    max_query_cost: int = Field(5000, ge=1, description="Highest estimated cost (schema/cost.py) of one operation.")
+    # The HTTP transport.
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body; larger answers 413.")
+    batching: bool = Field(False, description="Accept a JSON array of operations in one POST.")
+    batch_max_operations: int = Field(10, ge=1, le=100, description="Most operations in one batch.")
+    # Production switches.
+    graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
+    introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
 
     @property
     def is_sqlite(self) -> bool:

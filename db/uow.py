@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.accounts import SqlAccountsRepository
 from db.apps import SqlAppsRepository
+from db.carts import SqlCartRepository
 from db.catalog import SqlCatalogRepository
 from db.engine import WRITE_OPTION
 from db.inventory import SqlInventoryRepository
 from db.members import SqlMembersRepository
+from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 
 
@@ -34,6 +36,10 @@ class SqlUnitOfWork:
         return SqlAppsRepository(self.session)
 
     @cached_property
+    def carts(self) -> SqlCartRepository:
+        return SqlCartRepository(self.session)
+
+    @cached_property
     def catalog(self) -> SqlCatalogRepository:
         return SqlCatalogRepository(self.session)
 
@@ -44,6 +50,10 @@ class SqlUnitOfWork:
     @cached_property
     def members(self) -> SqlMembersRepository:
         return SqlMembersRepository(self.session)
+
+    @cached_property
+    def orders(self) -> SqlOrdersRepository:
+        return SqlOrdersRepository(self.session)
 
     @cached_property
     def points(self) -> SqlPointsRepository:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
@@ -14,7 +15,7 @@ from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.channels.mutations import ChannelMutation
 from schema.channels.queries import ChannelQuery
-from schema.errors import should_mask
+from schema.cost import ErrorCodes, InBandParserCache, QueryCost, QueryLimits, limit_rules
 from schema.inventory.locations import LocationMutation, LocationQuery
 from schema.inventory.stock_mutations import StockMutation
 from schema.members.address_mutations import MemberAddressMutation
@@ -22,6 +23,10 @@ from schema.members.mutations import MemberMutation
 from schema.members.queries import MemberQuery
 from schema.members.staff_mutations import MemberStaffMutation
 from schema.nodes import NodeQuery
+from schema.orders.cart_mutations import CartMutation, CartQuery
+from schema.orders.fulfilment_mutations import FulfilmentMutation
+from schema.orders.mutations import CheckoutMutation
+from schema.orders.queries import OrderQuery
 
 
 def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
@@ -30,20 +35,35 @@ def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
 
 
 Query = _merge("Query", "Everything a client can read.", (NodeQuery, ChannelQuery, CatalogQuery, AccountQuery,
-                                                           LocationQuery, AppQuery, MemberQuery))
+                                                           LocationQuery, AppQuery, MemberQuery, CartQuery,
+                                                           OrderQuery))
 Mutation = _merge(
     "Mutation",
     "Everything a client can change. Each mutation is one transaction; expected "
     "failures come back as `userErrors` and change nothing.",
     (AccountMutation, ChannelMutation, CatalogMutation, StockMutation, LocationMutation, AppMutation,
-     MemberMutation, MemberAddressMutation, MemberStaffMutation),
+     MemberMutation, MemberAddressMutation, MemberStaffMutation, CartMutation, CheckoutMutation,
+     FulfilmentMutation),
 )
 
 
-def build_schema(*, debug: bool = False) -> strawberry.Schema:
-    """The schema; outside debug mode unexpected errors are masked (no internals leak)."""
-    # Repeated documents skip parsing and validation (a storefront sends the same few queries).
-    extensions: list[Any] = [lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
-    if not debug:
-        extensions.append(lambda: MaskErrors(should_mask_error=should_mask))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, introspection: bool = True,
+                 batch_max_operations: int | None = None) -> strawberry.Schema:
+    """The schema, with the query limits (schema/cost.py) checked before anything runs and every
+    top-level error coded; outside debug mode unexpected errors are masked (no internals leak).
+    `batch_max_operations` enables array batching over HTTP (off when None)."""
+    limits = limits or QueryLimits()
+    rules = limit_rules(limits, introspection=introspection)  # built once: the validation cache keys on them
+    # Fresh extension instances per request; repeated documents skip parsing and validation
+    # (a storefront sends the same few queries).
+    extensions: list[Any] = [
+        lambda: ErrorCodes(mask=not debug),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: InBandParserCache(maxsize=512),
+        lambda: AddValidationRules(list(rules)),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryCost(limits.max_cost),
+    ]
+    config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
+                              if batch_max_operations else None)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)

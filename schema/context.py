@@ -12,6 +12,7 @@ from db.uow import SqlUnitOfWork
 from domain.access.model import Principal
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings
+from domain.orders.payments import DEFAULT_PAYMENTS, Payments
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -25,6 +26,7 @@ class Services:
     hasher: PasswordHasher
     phone_region: str = "CN"
     points_validity_months: int = 24
+    payments: Payments = DEFAULT_PAYMENTS  # payment providers by method; real gateways register here
     debug: bool = False
 
 

@@ -60,6 +60,8 @@ class UserErrorCode(Enum):
     PICKUP_CODE_INVALID = strawberry.enum_value("PICKUP_CODE_INVALID", description="The pickup code "
                                                 "does not match the order.")
     CART_EMPTY = strawberry.enum_value("CART_EMPTY", description="The cart has no lines.")
+    PAYMENT_DECLINED = strawberry.enum_value("PAYMENT_DECLINED", description="The payment provider refused "
+                                             "the payment; nothing was recorded.")
     PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
                                                      description="Pickup needs a pickup store.")
 
@@ -98,21 +100,38 @@ async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T 
                 failure = e  # commit what the failure itself recorded
     except DomainError as e:
         failure = e
+    # What the payload reads next must come from the database, not from objects this request
+    # loaded before the write (sessions do not expire objects on commit).
     ctx.loaders.clear()
+    ctx.session.expunge_all()
     if failure is not None:
         return None, user_errors(failure)
     return result, []
 
 
 class ErrorCode(str, Enum):
-    """The documented `extensions.code` values of top-level errors."""
+    """The documented `extensions.code` values of top-level errors (README, "Limits and errors").
 
-    BAD_USER_INPUT = "BAD_USER_INPUT"
+    Every top-level error carries one. Request errors (nothing ran; with
+    `Accept: application/graphql-response+json` they answer HTTP 400 without `data`):
+    GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT (variables that do not
+    coerce), QUERY_TOO_COMPLEX, INTROSPECTION_DISABLED. HTTP-level refusals (the request never
+    reached GraphQL): BAD_REQUEST (400), NOT_FOUND (404), METHOD_NOT_ALLOWED (405),
+    PAYLOAD_TOO_LARGE (413), UNAUTHENTICATED (401 for a bad bearer token).
+    """
+
+    BAD_USER_INPUT = "BAD_USER_INPUT"  # a bad argument, cursor, page size, or a variable that does not coerce
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
-    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"  # over a limit; `extensions.limit`: depth, aliases, tokens or cost
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # unexpected; message masked outside debug mode
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not valid GraphQL syntax
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # unknown fields/arguments, wrong literal types...
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"  # `__schema`/`__type` with INTROSPECTION=false
+    BAD_REQUEST = "BAD_REQUEST"  # malformed HTTP request: unparsable JSON, no query, a batch when batching is off
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # a mutation over GET
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"  # body over MAX_BODY_BYTES
 
 
 def coded_error(message: str, code: ErrorCode) -> GraphQLError:

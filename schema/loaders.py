@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import catalog_queries as cq
 from db import inventory_queries as iq
 from db import member_queries as mq
+from db import order_queries as oq
 from db.models import App, Category, Channel, Location, Member, MemberAddress, Product, ProductVariant, StaffUser
 
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
@@ -167,6 +168,44 @@ class PointsCountByMemberLoader(_Loader):
     missing: ClassVar[Any] = 0
 
 
+class SellablePriceLoader(_Loader):
+    """Key (variant id, channel id): the current price, when the channel sells the variant."""
+    fetch = staticmethod(oq.sellable_prices)
+
+
+class CartByTokenLoader(_Loader):
+    fetch = staticmethod(oq.carts_by_tokens)
+
+
+class CartLinesByCartLoader(_Loader):
+    fetch = staticmethod(oq.lines_by_cart_ids)
+    missing: ClassVar[Any] = ()
+
+
+class OrderByTokenLoader(_Loader):
+    fetch = staticmethod(oq.orders_by_tokens)
+
+
+class OrderLinesByOrderLoader(_Loader):
+    fetch = staticmethod(oq.lines_by_order_ids)
+    missing: ClassVar[Any] = ()
+
+
+class PaymentsByOrderLoader(_Loader):
+    fetch = staticmethod(oq.payments_by_order_ids)
+    missing: ClassVar[Any] = ()
+
+
+class EventsByOrderLoader(_Loader):
+    fetch = staticmethod(oq.events_by_order_ids)
+    missing: ClassVar[Any] = ()
+
+
+class MemberOrdersLoader(_Loader):
+    """Key `order_queries.MemberOrdersPage`: one page of one member's orders."""
+    fetch = staticmethod(oq.member_order_pages)
+
+
 class Loaders:
     def __init__(self, session: AsyncSession) -> None:
         self.channel_by_slug = ChannelBySlugLoader(session)
@@ -196,6 +235,14 @@ class Loaders:
         self.address_by_id = AddressByIdLoader(session)
         self.points_history = PointsHistoryLoader(session)
         self.points_count_by_member = PointsCountByMemberLoader(session)
+        self.sellable_price = SellablePriceLoader(session)
+        self.cart_by_token = CartByTokenLoader(session)
+        self.cart_lines = CartLinesByCartLoader(session)
+        self.order_by_token = OrderByTokenLoader(session)
+        self.order_lines = OrderLinesByOrderLoader(session)
+        self.payments_by_order = PaymentsByOrderLoader(session)
+        self.events_by_order = EventsByOrderLoader(session)
+        self.member_orders = MemberOrdersLoader(session)
 
     def clear(self) -> None:
         for loader in vars(self).values():

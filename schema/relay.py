@@ -4,12 +4,17 @@ A global ID is base64url("TypeName:key"). Clients must treat it as opaque. Each 
 registers how to fetch its node types (through dataloaders, with the caller's access
 rules), so `node(id:)` and `nodes(ids:)` resolve any of them; an unknown, malformed or
 invisible id resolves to null, never to an error.
+
+Most types are keyed by their row id. A few (carts, orders) are keyed by a random token
+instead, because holding the id is what grants access to them (a guest's cart); those are
+registered with `token_keys=True` and their ids carry the token.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,28 +22,45 @@ import strawberry
 
 from schema.context import Info
 
-NodeFetcher = Callable[[Info, list[int]], Awaitable[list[Any]]]
+NodeFetcher = Callable[[Info, list[Any]], Awaitable[list[Any]]]
 _FETCHERS: dict[str, NodeFetcher] = {}
+_TOKEN_KEYED: set[str] = set()
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-def to_global_id(type_name: str, key: int) -> str:
+def to_global_id(type_name: str, key: int | str) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
 
-def from_global_id(global_id: str) -> tuple[str, int] | None:
-    """(type name, key), or None when the id is not one of ours."""
+def _decode(global_id: str) -> tuple[str, str, str] | None:
     if not global_id or len(global_id) > 200:
         return None
     try:
         raw = base64.urlsafe_b64decode(global_id + "=" * (-len(global_id) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    type_name, sep, key = raw.partition(":")
+    return raw.partition(":")
+
+
+def from_global_id(global_id: str) -> tuple[str, int] | None:
+    """(type name, key), or None when the id is not one of ours (token-keyed types: see `decode_token`)."""
+    decoded = _decode(global_id)
+    if decoded is None:
+        return None
+    type_name, sep, key = decoded
     # ASCII digits only ("²".isdigit() is true but int() refuses it), no leading zeros (one id per object).
     if (not sep or not (key.isascii() and key.isdigit()) or len(key) > 18 or (len(key) > 1 and key[0] == "0")
-            or type_name not in _FETCHERS):
+            or type_name not in _FETCHERS or type_name in _TOKEN_KEYED):
         return None
     return type_name, int(key)
+
+
+def decode_token(global_id: str, type_name: str) -> str | None:
+    """The token of a global id of the token-keyed type `type_name`, else None."""
+    decoded = _decode(global_id)
+    if decoded is None or decoded[0] != type_name or not decoded[1] or type_name not in _TOKEN_KEYED:
+        return None
+    return decoded[2] if _TOKEN.match(decoded[2]) else None
 
 
 def decode_id(global_id: str, *type_names: str) -> int | None:
@@ -49,8 +71,11 @@ def decode_id(global_id: str, *type_names: str) -> int | None:
     return parsed[1]
 
 
-def register_node(type_name: str, fetch: NodeFetcher) -> None:
+def register_node(type_name: str, fetch: NodeFetcher, *, token_keys: bool = False) -> None:
+    """How `node(id:)` fetches `type_name` objects; with `token_keys` the fetcher receives tokens (str)."""
     _FETCHERS[type_name] = fetch
+    if token_keys:
+        _TOKEN_KEYED.add(type_name)
 
 
 @strawberry.interface(description="An object with a globally unique, opaque ID, fetchable with `node`.")
@@ -62,14 +87,22 @@ class Node:
         return strawberry.ID(to_global_id(type(self).__name__, self.pk))
 
 
+def _parse_any(global_id: str) -> tuple[str, Any] | None:
+    decoded = _decode(global_id)
+    if decoded is not None and decoded[0] in _TOKEN_KEYED:
+        token = decode_token(global_id, decoded[0])
+        return (decoded[0], token) if token is not None else None
+    return from_global_id(global_id)
+
+
 async def resolve_nodes(info: Info, ids: list[str]) -> list[Node | None]:
     """Resolve many ids with one batch per type (a loader call per type, not per id)."""
-    by_type: dict[str, list[int]] = {}
-    parsed = [from_global_id(i) for i in ids]
+    by_type: dict[str, list[Any]] = {}
+    parsed = [_parse_any(i) for i in ids]
     for p in parsed:
         if p is not None:
             by_type.setdefault(p[0], []).append(p[1])
-    found: dict[tuple[str, int], Any] = {}
+    found: dict[tuple[str, Any], Any] = {}
     for type_name, keys in by_type.items():
         for key, obj in zip(keys, await _FETCHERS[type_name](info, keys), strict=True):
             if obj is not None:

@@ -112,7 +112,8 @@ async def engine(request: pytest.FixtureRequest, engines: dict[str, AsyncEngine 
 @pytest.fixture
 def settings() -> Settings:
     return Settings(database_url="sqlite://", secret_key=TEST_SECRET, password_time_cost=1,
-                    password_memory_kib=8, debug=False, _env_file=None)  # type: ignore[call-arg]
+                    password_memory_kib=8, debug=False, order_expiry_interval=0,
+                    _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

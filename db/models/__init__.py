@@ -6,10 +6,13 @@ from db.models.catalog import Category, Product, ProductChannelListing, ProductV
 from db.models.channels import Channel
 from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel
 from db.models.members import App, MemberAddress, MemberTag, PointsEntry
+from db.models.orders import Cart, CartLine, Order, OrderAllocation, OrderEvent, OrderLine, Payment
 
 __all__ = [
     "App",
     "Base",
+    "Cart",
+    "CartLine",
     "Category",
     "Channel",
     "ChannelLocation",
@@ -19,6 +22,11 @@ __all__ = [
     "MemberAddress",
     "MemberIdentity",
     "MemberTag",
+    "Order",
+    "OrderAllocation",
+    "OrderEvent",
+    "OrderLine",
+    "Payment",
     "PointsEntry",
     "Product",
     "ProductChannelListing",

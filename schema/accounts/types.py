@@ -15,11 +15,13 @@ from domain.accounts import model as domain
 from schema.context import Info
 from schema.enums import graphql_enum
 from schema.members.types import MemberAddress, Points
+from schema.pagination import After, Connection, First
 from schema.relay import Node, register_node
 
 if TYPE_CHECKING:
     from schema.channels.types import Channel
     from schema.inventory.types import Location
+    from schema.orders.types import Order
 
 IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
     "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
@@ -72,6 +74,14 @@ class Member(Node):
     @strawberry.field(description="The member's loyalty points: balance and ledger.")
     def points(self) -> Points:
         return Points(balance=self.points_balance, member_id=self.pk)
+
+    @strawberry.field(description="The member's orders from every channel, newest first (visible to the member "
+                      "and to staff who view orders).")
+    async def orders(self, info: Info, first: First = None, after: After = None,
+                     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]]:
+        from schema.orders.queries import member_orders
+
+        return await member_orders(info, self.pk, first, after)
 
     @strawberry.field(description="The member's delivery addresses, the default first.")
     async def addresses(self, info: Info) -> list[MemberAddress]:

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.cli import expire_all_points
+from api.jobs import expire_all_points
 from db.demo import seed_demo
 from db.engine import create_session_factory
 from db.member_queries import HistoryPage

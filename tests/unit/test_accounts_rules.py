@@ -227,7 +227,7 @@ class FakeAccounts:
         return [i for i in identities if i in self.identities]
 
     async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
-                         joined_channel_id: int | None) -> int:
+                         joined_channel_id: int | None, joined_location_id: int | None = None) -> int:
         member_id = len(self.passwords) + 1
         self.passwords[member_id] = password_hash
         self.identities.update({i: member_id for i in identities})
