@@ -21,7 +21,8 @@ from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
 
-_CHANNEL = (Channel.id, Channel.kind, Channel.currency, Channel.points_per_unit, Channel.is_active)
+_CHANNEL = (Channel.id, Channel.kind, Channel.currency, Channel.points_per_unit, Channel.is_active,
+            Channel.shipping_flat_rate, Channel.shipping_free_over)
 
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the

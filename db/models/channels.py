@@ -31,4 +31,8 @@ class Channel(Base):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # Loyalty: points earned per currency unit spent (rounded down to whole points).
     points_per_unit: Mapped[Decimal] = mapped_column(Amount, default=Decimal(1))
+    # Shipping for DELIVERY and ENDLESS_AISLE orders: a flat rate, free from a merchandise
+    # threshold (null: no threshold). No flat rate set: the platform default applies.
+    shipping_flat_rate: Mapped[Decimal | None] = mapped_column(Amount)
+    shipping_free_over: Mapped[Decimal | None] = mapped_column(Amount)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -25,6 +25,14 @@ KEEP: Final = Keep.KEEP
 
 
 @dataclass(frozen=True, slots=True)
+class ShippingRates:
+    """A channel's delivery charge: `flat_rate`, free from `free_over` of merchandise (None: never free)."""
+
+    flat_rate: Decimal
+    free_over: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelCreate:
     slug: str
     name: str
@@ -33,6 +41,7 @@ class ChannelCreate:
     ownership: ChannelOwnership = ChannelOwnership.DIRECT
     is_default: bool = False
     is_active: bool = True
+    shipping: ShippingRates | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,7 @@ class ChannelUpdate:
     ownership: ChannelOwnership | None = None
     is_default: bool | None = None
     is_active: bool | None = None
+    shipping: ShippingRates | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ everything, report every bad field at once, then write.
 from __future__ import annotations
 
 from domain.catalog import model
-from domain.catalog.commands import KEEP, CategoryCreate, CategoryUpdate, ChannelCreate, ChannelUpdate
+from domain.catalog.commands import KEEP, CategoryCreate, CategoryUpdate, ChannelCreate, ChannelUpdate, ShippingRates
 from domain.catalog.services import CatalogUnitOfWork, InputErrors, Values, name_and_slug, not_found
 from domain.errors import input_field
+from domain.money import parse_amount
 
 # Channels
 
@@ -24,11 +25,25 @@ async def create_channel(uow: CatalogUnitOfWork, cmd: ChannelCreate) -> int:
     # The first active channel becomes the default: clients that name none need one.
     is_default = cmd.is_default or (cmd.is_active and await repo.default_channel_id() is None)
     errors.check(model.check_channel_default, False, is_default, cmd.is_active)
+    if cmd.shipping is not None:
+        _shipping(errors, values, cmd.shipping, values.get("currency"))
     await errors.unique(values, "slug", repo.channel_slug_taken)
     errors.raise_any()
     if is_default:
         await repo.clear_default_channel()
     return await repo.add_channel({**values, "is_default": is_default})
+
+
+def _shipping(errors: InputErrors, values: Values, rates: ShippingRates, currency: object) -> None:
+    """Amounts in the channel's currency (checked once the currency itself is valid)."""
+    if not isinstance(currency, str):
+        return
+    errors.put(values, "shipping_flat_rate", parse_amount, rates.flat_rate, currency,
+               input_field("shipping", "flatRate"))
+    values["shipping_free_over"] = None
+    if rates.free_over is not None:
+        errors.put(values, "shipping_free_over", parse_amount, rates.free_over, currency,
+                   input_field("shipping", "freeOver"))
 
 
 async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
@@ -50,6 +65,8 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
             has_prices = await repo.channel_has_prices(current.id)
             if errors.check(model.check_currency_change, current.currency, currency, has_prices):
                 values["currency"] = currency
+    if cmd.shipping is not None:
+        _shipping(errors, values, cmd.shipping, values.get("currency", current.currency))
     is_default = current.is_default if cmd.is_default is None else cmd.is_default
     errors.check(model.check_channel_default, current.is_default, is_default,
                  current.is_active if cmd.is_active is None else cmd.is_active)

@@ -5,8 +5,9 @@ or to nobody: a guest's cart, used by whoever holds its unguessable id. Prices a
 on the cart: totals are computed from the channel's current prices whenever the cart is read,
 and again at checkout.
 
-Pricing defaults (until channels carry their own): shipping costs a flat 10.00 and is free
-from 199.00 of merchandise; each point pays 0.01 and points pay at most half of what is due.
+Pricing: shipping follows the channel's rates (`channelUpdate(input: {shipping: ...})`); a
+channel without rates charges the default, a flat 10.00, free from 199.00 of merchandise. Each
+point pays 0.01 and points pay at most half of what is due.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ DEFAULT_SHIPPING = ShippingRule(flat_rate=Decimal("10.00"), free_over=Decimal("1
 DEFAULT_POINTS = PointsRule(value=Decimal("0.01"), max_share=Decimal("0.5"))
 
 
+def channel_shipping(flat_rate: Decimal | None, free_over: Decimal | None) -> ShippingRule:
+    """A channel's shipping rule: its own rates, or the default when it has none."""
+    if flat_rate is None:
+        return DEFAULT_SHIPPING
+    return ShippingRule(flat_rate=flat_rate, free_over=free_over)
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelInfo:
     id: int
@@ -37,6 +45,8 @@ class ChannelInfo:
     currency: str
     points_per_unit: Decimal
     is_active: bool = True
+    shipping_flat_rate: Decimal | None = None
+    shipping_free_over: Decimal | None = None
 
     @property
     def is_pos(self) -> bool:
@@ -87,7 +97,7 @@ class PricingRules(Protocol):
 
 class DefaultPricingRules:
     def shipping(self, channel: ChannelInfo) -> ShippingRule:
-        return DEFAULT_SHIPPING
+        return channel_shipping(channel.shipping_flat_rate, channel.shipping_free_over)
 
     def points(self, channel: ChannelInfo) -> PointsRule:
         return DEFAULT_POINTS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import strawberry
 
 from domain.catalog import commands as cmd
@@ -15,6 +17,19 @@ IS_DEFAULT = ("Make this the channel used when a client names none; the previous
               "The default channel must be active.")
 
 
+@strawberry.input(description="What a channel charges for delivery (DELIVERY and ENDLESS_AISLE orders).")
+class ChannelShippingInput:
+    flat_rate: Decimal = strawberry.field(description="The charge per order, in the channel's currency.")
+    free_over: Decimal | None = strawberry.field(default=None, description="Merchandise at or above this ships "
+                                                 "free; null: never free.")
+
+    def to_rates(self) -> cmd.ShippingRates:
+        return cmd.ShippingRates(self.flat_rate, self.free_over)
+
+
+SHIPPING = "Delivery charges; a channel without them charges the default (10.00, free from 199.00)."
+
+
 @strawberry.input(description="A new sales channel. The first active channel becomes the default.")
 class ChannelCreateInput:
     slug: str = strawberry.field(description=SLUG)
@@ -26,12 +41,14 @@ class ChannelCreateInput:
     is_default: bool = strawberry.field(default=False, description=IS_DEFAULT)
     is_active: bool = strawberry.field(default=True, description="Inactive channels are hidden from "
                                        "storefronts.")
+    shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
 
     def to_command(self) -> cmd.ChannelCreate:
         return cmd.ChannelCreate(slug=self.slug, name=self.name, currency=self.currency,
                                  kind=domain.ChannelKind(self.kind.value),
                                  ownership=domain.ChannelOwnership(self.ownership.value),
-                                 is_default=self.is_default, is_active=self.is_active)
+                                 is_default=self.is_default, is_active=self.is_active,
+                                 shipping=self.shipping.to_rates() if self.shipping else None)
 
 
 @strawberry.input(description="Changes to a channel; omitted or null fields stay as they are.")
@@ -45,10 +62,12 @@ class ChannelUpdateInput:
                                                "the default only by another one becoming it.")
     is_active: bool | None = strawberry.field(default=None, description="Inactive channels are hidden from "
                                               "storefronts; the default channel cannot be deactivated.")
+    shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
 
     def to_command(self, channel_id: int) -> cmd.ChannelUpdate:
         return cmd.ChannelUpdate(
             channel_id=channel_id, slug=self.slug, name=self.name, currency=self.currency,
             kind=domain.ChannelKind(self.kind.value) if self.kind is not None else None,
             ownership=domain.ChannelOwnership(self.ownership.value) if self.ownership is not None else None,
-            is_default=self.is_default, is_active=self.is_active)
+            is_default=self.is_default, is_active=self.is_active,
+            shipping=self.shipping.to_rates() if self.shipping else None)

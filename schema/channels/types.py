@@ -7,9 +7,11 @@ import strawberry
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
 from db.models import Channel as ChannelModel
 from domain.catalog import model as domain
+from domain.orders.cart_rules import channel_shipping
 from schema.context import Info
 from schema.enums import graphql_enum
 from schema.errors import ErrorCode, coded_error
+from schema.money import Money
 from schema.relay import Node, register_node
 
 ChannelKind = graphql_enum(domain.ChannelKind, "The kind of touchpoint a channel serves.", {
@@ -23,6 +25,13 @@ ChannelOwnership = graphql_enum(domain.ChannelOwnership, "Who operates the chann
 })
 
 
+@strawberry.type(description="A channel's delivery charge (DELIVERY and ENDLESS_AISLE orders; pickup and "
+                 "in-store sales ship nothing).")
+class ChannelShipping:
+    flat_rate: Money = strawberry.field(description="The charge per order.")
+    free_over: Money | None = strawberry.field(description="Merchandise at or above this ships free; null: never.")
+
+
 @strawberry.type(description="A sales context (app, mini-program, POS...) with its own currency, prices "
                  "and product publication.")
 class Channel(Node):
@@ -34,11 +43,16 @@ class Channel(Node):
         description="Who operates it (direct, franchise, consignment, platform).")
     is_default: bool = strawberry.field(description="Used when a client names no channel.")
     is_active: bool = strawberry.field(description="Inactive channels are hidden from storefronts.")
+    shipping: ChannelShipping = strawberry.field(description="What delivery costs in this channel.")
 
     @classmethod
     def from_model(cls, m: ChannelModel) -> Channel:
+        rule = channel_shipping(m.shipping_flat_rate, m.shipping_free_over)
+        shipping = ChannelShipping(flat_rate=Money.of(rule.flat_rate, m.currency),
+                                   free_over=Money.of(rule.free_over, m.currency) if rule.free_over is not None
+                                   else None)
         return cls(pk=m.id, slug=m.slug, name=m.name, currency=m.currency, kind=m.kind,
-                   ownership=m.ownership, is_default=m.is_default, is_active=m.is_active)
+                   ownership=m.ownership, is_default=m.is_default, is_active=m.is_active, shipping=shipping)
 
 
 async def channel_for(info: Info, slug: str | None) -> ChannelModel:

@@ -32,7 +32,8 @@ def cart_state(m: CartModel) -> CartState:
 
 
 def channel_info(m: ChannelModel) -> ChannelInfo:
-    return ChannelInfo(m.id, m.kind, m.currency, m.points_per_unit, m.is_active)
+    return ChannelInfo(m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate,
+                       m.shipping_free_over)
 
 
 @strawberry.type(description="A variant in a cart, at the channel's current price.")
