@@ -1,40 +1,36 @@
-"""Benchmark `nearbyStores` through the ASGI app, as a client calls it (run by hand, not in CI).
+"""`nearby`: `nearbyStores` through the ASGI app, as a client calls it, among thousands of stores.
 
-    .venv/bin/python bench/nearby.py [--stores 5000] [--calls 200] [--postgres URL | --no-postgres]
-
-Builds a fresh database with STORES stores scattered over a 60 km disc around Shanghai, every
-one selling into the default channel and about half of them stocking the one benchmarked
-variant, then times CALLS requests per case from random points in the city through httpx's
-ASGI transport (the whole stack: parsing, validation, resolvers, SQL, JSON). SQLite always (a
-temporary file); PostgreSQL too when it answers (a throwaway database on the server, dropped
-after). Prints one JSON line per figure: {"backend", "case", "figure", "value", "unit", ...}.
+Builds its own database (not the reference data set): STORES stores scattered over a 60 km disc
+around Shanghai, every one selling into the default channel and about half of them stocking the
+one benchmarked variant, then times CALLS sequential requests per case from random points in the
+city through httpx's ASGI transport (the whole stack: parsing, validation, resolvers, SQL, JSON),
+on SQLite (a temporary file) and on PostgreSQL (a throwaway database, dropped after) unless
+`--sqlite` asks for SQLite only. In-process on purpose: the figure is the query's cost, not HTTP's.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import random
+import secrets
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import sqlalchemy as sa
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.app import create_app
 from api.settings import Settings
+from bench.database import ADMIN_URL
+from bench.harness import Report, percentile, say
 from db.engine import create_engine
 from db.migrations import upgrade
 from db.models import (
@@ -51,7 +47,6 @@ from schema.relay import to_global_id
 
 CITY = (31.2304, 121.4737)  # People's Square, Shanghai
 SPREAD_KM = 60.0
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 QUERY = """query($lat: Float!, $lon: Float!, $radius: Float, $variant: ID, $first: Int, $inStock: Boolean) {
   nearbyStores(latitude: $lat, longitude: $lon, radiusKm: $radius, variantId: $variant, first: $first,
                inStockOnly: $inStock) { distanceKm available location { id code name latitude longitude } } }"""
@@ -64,11 +59,6 @@ CASES: dict[str, dict[str, Any]] = {
     "radius=5km first=20 variantId": {"variant": True, "radius": 5.0},
     "radius=200km first=100 variantId": {"variant": True, "radius": 200.0, "first": 100},
 }
-
-
-def emit(**fields: Any) -> None:
-    sys.stdout.write(orjson.dumps(fields).decode() + "\n")
-    sys.stdout.flush()
 
 
 def scatter(rng: random.Random, radius_km: float) -> tuple[float, float]:
@@ -108,43 +98,47 @@ async def fill(engine: AsyncEngine, stores: int) -> int:
         async with engine.connect() as conn:  # SQLite is left without, as an embedded install runs
             await conn.execute(sa.text("ANALYZE"))
             await conn.commit()
+    assert variant is not None
     return int(variant)
 
 
-async def measure(backend: str, engine: AsyncEngine, stores: int, calls: int) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stores", type=int, default=5000)
+    parser.add_argument("--calls", type=int, default=100, help="timed requests per case")
+
+
+async def measure(report: Report, backend: str, engine: AsyncEngine, stores: int, calls: int) -> None:
     started = time.perf_counter()
     variant = to_global_id("ProductVariant", await fill(engine, stores))
-    emit(backend=backend, case="setup", figure="seconds", value=round(time.perf_counter() - started, 2),
-         unit="s", stores=stores)
-    settings = Settings(database_url="sqlite://", secret_key="bench-secret-key-0123456789abcdefghijklmnop",
-                        _env_file=None)  # type: ignore[call-arg]
+    report.figure("setup_s", round(time.perf_counter() - started, 2), backend=backend, stores=stores)
+    settings = Settings(database_url="sqlite://", secret_key=SecretStr(secrets.token_urlsafe(48)),
+                        order_expiry_interval=0, rate_limit=False, _env_file=None)  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
     rng = random.Random(7)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            for case, args in CASES.items():
-                variables = {"radius": args.get("radius"), "first": args.get("first"),
-                             "variant": variant if args.get("variant") else None, "inStock": args.get("inStock")}
-                timings, returned = [], []
-                for i in range(calls + 10):
-                    lat, lon = scatter(rng, 30.0)
-                    t0 = time.perf_counter()
-                    request = ({"query": BASELINE} if args.get("baseline") else
-                               {"query": QUERY, "variables": {**variables, "lat": lat, "lon": lon}})
-                    response = await http.post("/graphql", json=request)
-                    elapsed = (time.perf_counter() - t0) * 1000
-                    body = response.json()
-                    assert "errors" not in body, body
-                    if i >= 10:  # the first few warm the caches and the pool
-                        timings.append(elapsed)
-                        returned.append(len(next(iter(body["data"].values()))))
-                timings.sort()
-                extra = {"calls": calls, "stores": stores, "avg_returned": round(statistics.mean(returned), 1)}
-                emit(backend=backend, case=case, figure="p50", value=round(timings[len(timings) // 2], 2),
-                     unit="ms", **extra)
-                emit(backend=backend, case=case, figure="p95", value=round(timings[int(len(timings) * 0.95) - 1], 2),
-                     unit="ms", **extra)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        for case, args in CASES.items():
+            variables = {"radius": args.get("radius"), "first": args.get("first"),
+                         "variant": variant if args.get("variant") else None, "inStock": args.get("inStock")}
+            timings, returned = [], []
+            for i in range(calls + 10):
+                lat, lon = scatter(rng, 30.0)
+                request = ({"query": BASELINE} if args.get("baseline") else
+                           {"query": QUERY, "variables": {**variables, "lat": lat, "lon": lon}})
+                t0 = time.perf_counter()
+                response = await http.post("/graphql", json=request)
+                elapsed = time.perf_counter() - t0
+                body = response.json()
+                if "errors" in body:
+                    raise RuntimeError(f"{case}: {body['errors']}")
+                if i >= 10:  # the first few warm the caches and the pool
+                    timings.append(elapsed)
+                    returned.append(len(next(iter(body["data"].values()))))
+            timings.sort()
+            extra = {"backend": backend, "case": case, "calls": calls, "stores": stores,
+                     "avg_returned": round(statistics.mean(returned), 1)}
+            for q in (50, 95):
+                report.figure(f"p{q}_ms", round(percentile(timings, q) * 1000, 2), **extra)
 
 
 @asynccontextmanager
@@ -159,17 +153,9 @@ async def sqlite_engine() -> AsyncIterator[AsyncEngine]:
 
 
 @asynccontextmanager
-async def postgres_engine(admin_url: str) -> AsyncIterator[AsyncEngine | None]:
+async def postgres_engine(admin_url: str) -> AsyncIterator[AsyncEngine]:
     admin = create_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
-    except Exception as e:  # not reachable: the PostgreSQL figures are skipped
-        await admin.dispose()
-        emit(backend="postgres", case="skipped", figure="reason", value=type(e).__name__, unit="")
-        yield None
-        return
-    name = f"omnishop_bench_{uuid.uuid4().hex[:8]}"
+    name = f"omnishop_bench_nearby_{uuid.uuid4().hex[:8]}"
     async with admin.connect() as conn:
         await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine = create_engine(admin_url.rsplit("/", 1)[0] + "/" + name)
@@ -183,20 +169,14 @@ async def postgres_engine(admin_url: str) -> AsyncIterator[AsyncEngine | None]:
         await admin.dispose()
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", type=int, default=5000)
-    parser.add_argument("--calls", type=int, default=200)
-    parser.add_argument("--postgres", default=PG_ADMIN_URL, help="a server database to create the bench one from")
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
+async def run(args: argparse.Namespace, report: Report) -> int:
+    for key in ("concurrency", "workers"):  # sequential and in-process: neither applies
+        report.context.pop(key, None)
+    say(f"nearby: {args.stores} stores, {args.calls} calls per case, SQLite")
     async with sqlite_engine() as engine:
-        await measure("sqlite", engine, args.stores, args.calls)
-    if not args.no_postgres:
-        async with postgres_engine(args.postgres) as pg:
-            if pg is not None:
-                await measure("postgres", pg, args.stores, args.calls)
-
-
-if __name__ == "__main__":
-    asyncio.run(main())
+        await measure(report, "sqlite", engine, args.stores, args.calls)
+    if not args.sqlite:
+        say("nearby: PostgreSQL")
+        async with postgres_engine(ADMIN_URL) as pg:
+            await measure(report, "postgresql", pg, args.stores, args.calls)
+    return 0

@@ -1,0 +1,173 @@
+"""The databases the benches run against: the reference data set, made once and reused.
+
+Seeding 10,000 products takes seconds, so the bench's own PostgreSQL database
+(`omnishop_bench_<products>`) is kept between runs and reseeded only when it holds another number
+of products or `--fresh` is given. A `DATABASE_URL` in the environment is used as it is (migrated,
+and seeded only when empty; never dropped). `--sqlite` seeds a temporary file each run. Benches
+that write (the flash sale) work on a throwaway copy, so the reference data stays untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import make_url
+
+from bench.harness import Report, say
+from db.demo import seed_demo
+from db.engine import create_engine, normalize_url
+from db.migrations import upgrade
+
+ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+REFERENCE_PRODUCTS = 10_000
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database URL and whether the bench owns it (may drop and reseed it)."""
+
+    url: str
+    owned: bool
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(server: str, sql: str) -> None:
+    """Run CREATE/DROP DATABASE on the server of the URL `server` (they cannot run in a transaction)."""
+    engine = create_engine(_with_database(server, "postgres")).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _exists(name: str) -> bool:
+    engine = create_engine(ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            return bool(await conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+    finally:
+        await engine.dispose()
+
+
+async def product_count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(sa.text("SELECT count(*) FROM products")) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def seed(url: str, products: int, report: Report) -> None:
+    """Migrate and load the demo data set with a progress bar; report rows/s."""
+    engine = create_engine(url)
+    columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        await upgrade(engine)
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            tasks: dict[str, TaskID] = {}
+
+            def show(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done, total=total)
+
+            result = await seed_demo(engine, products=products, progress=show)
+        if engine.dialect.name == "postgresql":  # the statistics autovacuum would gather after a bulk load
+            async with engine.connect() as conn:
+                await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(sa.text("ANALYZE"))
+    finally:
+        await engine.dispose()
+    report.figure("seed_rows_per_s", round(result.rows / result.seconds), rows=result.rows,
+                  seconds=round(result.seconds, 2))
+
+
+@asynccontextmanager
+async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report) -> AsyncIterator[Target]:
+    """The reference data set with `products` products, migrated to the newest revision."""
+    if sqlite:
+        with tempfile.TemporaryDirectory(prefix="omnishop-bench-") as tmp:
+            target = Target(f"sqlite+aiosqlite:///{tmp}/bench.db", owned=True)
+            report.context.update(backend=target.backend, products=products)
+            await seed(target.url, products, report)
+            yield target
+        return
+    if os.environ.get("DATABASE_URL"):
+        target = Target(normalize_url(os.environ["DATABASE_URL"]), owned=False)
+        report.context.update(backend=target.backend, products=products)
+        engine = create_engine(target.url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        if not await product_count(target.url):
+            await seed(target.url, products, report)
+        yield target
+        return
+    name = f"omnishop_bench_{products}"
+    target = Target(_with_database(ADMIN_URL, name), owned=True)
+    report.context.update(backend=target.backend, products=products)
+    exists = await _exists(name)
+    if exists and not fresh:
+        engine = create_engine(target.url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        if await product_count(target.url) == products:
+            say(f"reusing {name} ({products:,} products; --fresh reseeds it)")
+            yield target
+            return
+    if exists:
+        await _admin(ADMIN_URL, f'DROP DATABASE "{name}" WITH (FORCE)')
+    await _admin(ADMIN_URL, f'CREATE DATABASE "{name}"')
+    say(f"seeding {name} with {products:,} products")
+    await seed(target.url, products, report)
+    yield target
+
+
+@asynccontextmanager
+async def scratch_copy(source: Target, *, keep: bool = False) -> AsyncIterator[Target]:
+    """A throwaway copy of `source` for a bench that writes (PostgreSQL: `CREATE DATABASE ... TEMPLATE`)."""
+    if source.is_sqlite:
+        path = Path(make_url(source.url).database or "")
+        copy = path.with_name(f"scratch-{uuid.uuid4().hex[:8]}.db")
+        shutil.copyfile(path, copy)
+        try:
+            yield Target(f"sqlite+aiosqlite:///{copy}", owned=True)
+        finally:
+            if not keep:
+                copy.unlink(missing_ok=True)
+        return
+    source_name = make_url(source.url).database
+    name = f"omnishop_bench_scratch_{uuid.uuid4().hex[:8]}"
+    await _admin(source.url, f'CREATE DATABASE "{name}" TEMPLATE "{source_name}"')
+    try:
+        yield Target(_with_database(source.url, name), owned=True)
+    finally:
+        if keep:
+            say(f"kept {name}")
+        else:
+            await _admin(source.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,51 @@
+"""`detail`: one product by slug with everything a product page shows (category, prices, variants
+and their stock), as an anonymous client, cycling over published products so that no single row
+stays hot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+import sqlalchemy as sa
+
+from bench import server
+from bench.database import reference
+from bench.graph import DETAIL, graphql_sender, http_client
+from bench.harness import Report, drive, say
+from bench.statements import statements_per_request
+from db.engine import create_engine
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(concurrency=1)
+    parser.add_argument("--slugs", type=int, default=500, help="how many different products to ask for")
+
+
+async def published_slugs(url: str, count: int) -> list[str]:
+    """Slugs of products published in the default channel, a fixed random sample."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            slugs = list(await conn.scalars(sa.text(
+                "SELECT p.slug FROM products p JOIN product_channel_listings l ON l.product_id = p.id "
+                "JOIN channels c ON c.id = l.channel_id AND c.is_default WHERE l.is_published ORDER BY p.id")))
+    finally:
+        await engine.dispose()
+    return random.Random(8).sample(slugs, min(count, len(slugs)))
+
+
+async def run(args: argparse.Namespace, report: Report) -> int:
+    async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as db:
+        slugs = await published_slugs(db.url, args.slugs)
+        say(f"detail: {len(slugs)} products, concurrency {args.concurrency}")
+        async with server.running(db.url, workers=args.workers) as api, \
+                http_client(api.url, args.concurrency) as client:
+            send = graphql_sender(client, DETAIL, lambda i: {"slug": slugs[i % len(slugs)]})
+            result = await drive(send, concurrency=args.concurrency, duration=args.duration,
+                                 requests=args.requests, warmup=args.warmup)
+        result.report(report)
+        count = await statements_per_request(db.url, [(DETAIL, {"slug": s}) for s in slugs[:5]])
+        report.figure("statements_per_request", round(count, 2))
+    return 1 if result.errors else 0

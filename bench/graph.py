@@ -1,0 +1,85 @@
+"""The GraphQL documents the benches send, as a storefront client would, and a sender for the load driver.
+
+Bodies are serialised with orjson once per request and checked without parsing the answer
+(status 200 and no top-level `errors`), so the load generator spends its CPU on sending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.harness import Send
+
+LISTING = """query Listing($first: Int!) {
+  products(first: $first) {
+    edges { node { id name slug
+      category { id name }
+      pricing { priceRange { start { amount currency } stop { amount currency } } }
+      variants { id sku name price { amount currency } stock { available } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+DETAIL = """query Detail($slug: String!) {
+  product(slug: $slug) { id name slug description createdAt
+    category { id name slug parent { id name } }
+    pricing { priceRange { start { amount currency } stop { amount currency } } }
+    isAvailable
+    variants { id sku name price { amount currency } stock { available } }
+  }
+}"""
+
+CART_CREATE = """mutation($input: CartCreateInput!) {
+  cartCreate(input: $input) { cart { id total { amount } } userErrors { field code message } } }"""
+
+FULFIL = """mutation($id: ID!, $input: CartFulfillmentInput!) {
+  cartFulfillmentSet(cartId: $id, input: $input) { cart { id shipping { amount } total { amount } }
+    userErrors { field code message } } }"""
+
+CHECKOUT = """mutation($id: ID!, $key: String!) {
+  checkoutComplete(cartId: $id, idempotencyKey: $key) { order { id number status total { amount } }
+    userErrors { field code message } } }"""
+
+ADDRESS = {"name": "Bench Buyer", "phone": "138 0013 8000", "line1": "1 Nanjing Road", "city": "Shanghai",
+           "country": "CN", "latitude": 31.24, "longitude": 121.48}
+
+JSON = {"Content-Type": "application/json"}
+
+
+def body(query: str, variables: dict[str, Any] | None = None) -> bytes:
+    return orjson.dumps({"query": query, "variables": variables or {}})
+
+
+def graphql_sender(client: httpx.AsyncClient, query: str,
+                   variables: Callable[[int], dict[str, Any]] | None = None) -> Send:
+    """A `Send` posting `query` with `variables(i)` (the same bytes every time when there are none)."""
+    fixed = body(query)
+
+    async def send(i: int) -> str | None:
+        content = body(query, variables(i)) if variables else fixed
+        response = await client.post("/graphql", content=content, headers=JSON)
+        if response.status_code != 200 or b'"errors"' in response.content:
+            return f"{response.status_code} {response.text[:300]}"
+        return None
+
+    return send
+
+
+async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One request whose answer is needed: the `data`, or RuntimeError with the errors."""
+    response = await client.post("/graphql", content=body(query, variables), headers=JSON)
+    answer: dict[str, Any] = response.json()
+    if "errors" in answer or answer.get("data") is None:
+        raise RuntimeError(f"{response.status_code}: {str(answer.get('errors'))[:500]}")
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+def http_client(url: str, concurrency: int) -> httpx.AsyncClient:
+    """Keep-alive connections, one per concurrent caller."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0)

@@ -1,0 +1,80 @@
+"""SQL statements per request, counted in-process.
+
+The server under load runs in another process, and PostgreSQL here has no pg_stat_statements, so
+the count comes from a second, in-process instance of the app on the same database: the same
+requests go through httpx's ASGI transport while a `before_cursor_execute` listener counts what
+SQLAlchemy sends (transaction control left out). It works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy import event
+
+from api.app import create_app
+from api.settings import Settings
+from db.engine import create_engine
+
+Request = tuple[str, dict[str, Any]]  # GraphQL document and variables
+CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@dataclass
+class Probe:
+    """An in-process client whose requests' SQL statements are counted."""
+
+    client: httpx.AsyncClient
+    seen: list[str] = field(default_factory=list)
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
+        body: dict[str, Any] = response.json()
+        if response.status_code != 200 or "errors" in body:
+            raise RuntimeError(f"statement probe failed: {response.text[:500]}")
+        return body["data"]  # type: ignore[no-any-return]
+
+    def take(self) -> int:
+        """Statements since the last call."""
+        n = len(self.seen)
+        self.seen.clear()
+        return n
+
+
+@asynccontextmanager
+async def probe(database_url: str) -> AsyncIterator[Probe]:
+    engine = create_engine(database_url)
+    settings = Settings(database_url=database_url, secret_key=SecretStr(secrets.token_urlsafe(48)),
+                        order_expiry_interval=0, rate_limit=False, _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, engine=engine)
+    try:
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            counter = Probe(client)
+
+            def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+                if not statement.lstrip().upper().startswith(CONTROL):
+                    counter.seen.append(statement)
+
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            yield counter
+    finally:
+        await engine.dispose()
+
+
+async def statements_per_request(database_url: str, requests: Sequence[Request], *, warmup: int = 2) -> float:
+    """Mean statements per request over `requests`, after `warmup` unmeasured ones (the first fill
+    caches that a running server has already filled)."""
+    async with probe(database_url) as counter:
+        for query, variables in list(requests[:1]) * warmup:
+            await counter.post(query, variables)
+        counter.take()
+        for query, variables in requests:
+            await counter.post(query, variables)
+        return counter.take() / len(requests)
