@@ -8,6 +8,7 @@ line arithmetic in the use case sees what the previous change wrote.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Cart, CartLine, Channel, ChannelLocation, Location, Member, VariantChannelListing
-from db.order_queries import sellable_statement
+from db.order_queries import sellable_prices, sellable_statement
 from db.types import utcnow
 from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
@@ -28,7 +29,8 @@ _CHANNEL = (Channel.id, Channel.kind, Channel.currency, Channel.points_per_unit,
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
 # session's identity map would hide those writes from the reads that follow.
 _CART = (Cart.id, Cart.token, Cart.channel_id, Cart.member_id, Cart.location_id, Cart.staff_id,
-         Cart.fulfilment_method, Cart.pickup_location_id, Cart.address, Cart.points, Cart.completed_at.is_not(None))
+         Cart.fulfilment_method, Cart.pickup_location_id, Cart.address, Cart.points, Cart.completed_at.is_not(None),
+         Cart.coupon_code)
 
 
 class SqlCartRepository:
@@ -57,7 +59,7 @@ class SqlCartRepository:
     async def cart(self, token: str, *, lock: bool = False) -> CartState | None:
         stmt = sa.select(*_CART).where(Cart.token == token)
         row = (await self.session.execute(stmt.with_for_update() if lock else stmt)).first()
-        return CartState(*row[:10], completed=bool(row[10])) if row else None
+        return CartState(*row[:10], completed=bool(row[10]), coupon_code=row[11]) if row else None
 
     async def lines(self, cart_id: int) -> list[CartLineState]:
         rows = await self.session.execute(sa.select(CartLine.id, CartLine.variant_id, CartLine.quantity)
@@ -68,6 +70,10 @@ class SqlCartRepository:
         rows = await self.session.scalars(sellable_statement(VariantChannelListing.variant_id).where(
             VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)))
         return set(rows)
+
+    async def prices(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Decimal]:
+        found = await sellable_prices(self.session, [(v, channel_id) for v in variant_ids])
+        return {v: price for (v, _), price in found.items()}
 
     async def save_lines(self, cart_id: int, quantities: dict[int, int]) -> None:
         if not quantities:
@@ -90,6 +96,9 @@ class SqlCartRepository:
 
     async def set_points(self, cart_id: int, points: int) -> None:
         await self._touch(cart_id, points=points)
+
+    async def set_coupon(self, cart_id: int, code: str | None) -> None:
+        await self._touch(cart_id, coupon_code=code)
 
     async def location(self, location_id: int, channel_id: int) -> LocationInfo | None:
         linked = sa.exists().where(ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == channel_id)

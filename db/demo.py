@@ -1,14 +1,14 @@
 """The demo data set: two channels, a category tree, a priced catalogue, a warehouse and stores in
-Shanghai with uneven stock, made from a seed.
+Shanghai with uneven stock, running promotions and the WELCOME10 campaign, made from a seed.
 
 `omnishop seed --demo` calls `seed_demo` to fill an empty database with what a newcomer explores
 in GraphiQL and what the README's examples use. The same seed always gives the same rows (the
 timestamps too, offsets from a fixed epoch), so examples and "newest first" lists are stable.
 
-Rows are built in memory by one function per area (`_channels`, `_categories`, `_catalogue`, and
-`db.demo_inventory` for locations and stock) with their primary keys assigned up front, then
-`_insert_all` writes them with batched executemany inserts in one transaction: 10,000 products
-(about 250,000 rows with stock and its ledger) take seconds, not minutes.
+Rows are built in memory by one function per area (`_channels`, `_categories`, `_catalogue`,
+`db.demo_inventory` for locations and stock, `db.demo_promotions` for promotions) with their primary
+keys assigned up front, then `_insert_all` writes them with batched executemany inserts in one
+transaction: 10,000 products (about 250,000 rows with stock and its ledger) take seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -24,17 +24,19 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db import demo_inventory
+from db import demo_inventory, demo_promotions
 from db.engine import WRITE_OPTION
 from db.models import (
     Category,
     Channel,
     ChannelLocation,
+    CouponTemplate,
     InventoryMovement,
     Location,
     Product,
     ProductChannelListing,
     ProductVariant,
+    Promotion,
     StockLevel,
     VariantChannelListing,
 )
@@ -45,6 +47,7 @@ CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
                                                ProductChannelListing, VariantChannelListing))
 LOCATIONS, CHANNEL_LOCATIONS, STOCK_LEVELS, MOVEMENTS = (
     cast(Table, model.__table__) for model in (Location, ChannelLocation, StockLevel, InventoryMovement))
+PROMOTIONS, COUPON_TEMPLATES = (cast(Table, model.__table__) for model in (Promotion, CouponTemplate))
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -265,9 +268,19 @@ async def _insert_all(conn: AsyncConnection, tables: dict[Table, list[Row]],
                                     f"(SELECT MAX(id) FROM {table.name}))"))
 
 
-async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1,
+def _promotions(tables: dict[Table, list[Row]]) -> dict[Table, list[Row]]:
+    """The running promotions (the flash sale on the first variant sold in both channels) and WELCOME10."""
+    in_pos = {row["variant_id"] for row in tables[VARIANT_LISTINGS] if row["channel_id"] == POS}
+    flash = next(((row["variant_id"], row["price"]) for row in tables[VARIANT_LISTINGS]
+                  if row["channel_id"] == ONLINE and row["variant_id"] in in_pos), None)
+    return {PROMOTIONS: demo_promotions.promotions(flash, [ONLINE, POS], EPOCH),
+            COUPON_TEMPLATES: demo_promotions.coupon_templates(EPOCH)}
+
+
+async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1, promotions: bool = True,
                     progress: Progress | None = None) -> DemoReport:
-    """Fill an empty, migrated database with the demo catalogue; `DemoDataExists` if it is not empty."""
+    """Fill an empty, migrated database with the demo catalogue; `DemoDataExists` if it is not empty.
+    `promotions=False` leaves out the running promotions and the campaign (prices stay list prices)."""
     if products < 0:
         raise ValueError("products cannot be negative")
     started = time.perf_counter()
@@ -276,6 +289,8 @@ async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1,
     tables: dict[Table, list[Row]] = {CHANNELS: _channels(), CATEGORIES: category_rows}
     tables.update(_catalogue(rng, products, leaves))
     tables.update(_inventory(rng, products, [row["id"] for row in tables[VARIANTS]]))
+    if promotions:
+        tables.update(_promotions(tables))
     async with engine.connect() as conn:
         # The write option makes SQLite take its write lock at BEGIN, before the emptiness check.
         conn = await conn.execution_options(**{WRITE_OPTION: True})

@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import (
     Cart,
@@ -29,7 +28,7 @@ from db.models import (
     ProductVariant,
     VariantChannelListing,
 )
-from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
+from db.pagination import ChildPage, Ordering, Page, PageRequest, SortKey, keyset_page, newest_child_pages, parse_int
 from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
 
@@ -135,38 +134,6 @@ async def order_page(session: AsyncSession, q: OrderQuery, page: PageRequest, si
                              lambda r: (r[0].id,))
 
 
-@dataclass(frozen=True, slots=True)
-class MemberOrdersPage:
-    """A dataloader key: one page of one member's orders, newest first (the cursor already decoded)."""
-
-    member_id: int
-    size: int
-    after_id: int | None = None
-
-
-async def member_order_pages(session: AsyncSession, keys: Sequence[MemberOrdersPage]
-                             ) -> dict[MemberOrdersPage, Page[Any]]:
-    """Pages of many members' orders: one windowed statement per distinct page shape (in practice one)."""
-    shapes: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for k in keys:
-        shapes[(k.size, k.after_id)].append(k.member_id)
-    found: dict[MemberOrdersPage, Page[Any]] = {}
-    for (size, after_id), member_ids in shapes.items():
-        rank = sa.func.row_number().over(partition_by=Order.member_id, order_by=Order.id.desc()).label("rank")
-        inner = sa.select(Order, rank).where(Order.member_id.in_(member_ids))
-        if after_id is not None:
-            inner = inner.where(Order.id < after_id)
-        sub = inner.subquery()
-        order = aliased(Order, sub)
-        rows = (await session.scalars(sa.select(order).where(sub.c.rank <= size + 1)
-                                      .order_by(sub.c.member_id, sub.c.rank), execution_options=_FRESH)).all()
-        by_member: dict[int, list[Order]] = defaultdict(list)
-        for r in rows:
-            assert r.member_id is not None
-            by_member[r.member_id].append(r)
-        for member_id in member_ids:
-            orders = by_member.get(member_id, [])
-            found[MemberOrdersPage(member_id, size, after_id)] = Page(
-                items=[(o,) for o in orders[:size]], cursors=[ORDER_ORDERING.encode([o.id]) for o in orders[:size]],
-                has_next_page=len(orders) > size, has_previous_page=after_id is not None)
-    return found
+async def member_order_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
+    """Pages of many members' orders, newest first, in one statement."""
+    return await newest_child_pages(session, Order, Order.member_id, ORDER_ORDERING, keys)

@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 T = TypeVar("T")
 
@@ -154,3 +155,43 @@ async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ord
 async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
     return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
                or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildPage:
+    """A dataloader key: one page of one parent's rows, newest (highest id) first, the cursor decoded."""
+
+    parent_id: int
+    size: int
+    after_id: int | None = None
+
+
+async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ordering: Ordering,
+                             keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
+    """Pages of many parents' rows (a member's orders, coupons...): one windowed statement per distinct
+    page shape (in practice one), so a list of members costs the same as one. `ordering` is the
+    newest-first id ordering the cursors are made with."""
+    shapes: dict[tuple[int, int | None], list[int]] = {}
+    for k in keys:
+        shapes.setdefault((k.size, k.after_id), []).append(k.parent_id)
+    found: dict[ChildPage, Page[Any]] = {}
+    for (size, after_id), parent_ids in shapes.items():
+        parent_col = getattr(model, parent.key)
+        rank = sa.func.row_number().over(partition_by=parent_col, order_by=model.id.desc()).label("rank")
+        inner = sa.select(model, rank).where(parent_col.in_(parent_ids))
+        if after_id is not None:
+            inner = inner.where(model.id < after_id)
+        sub = inner.subquery()
+        row = aliased(model, sub)
+        rows = (await session.scalars(sa.select(row).where(sub.c.rank <= size + 1)
+                                      .order_by(sub.c[parent.key], sub.c.rank),
+                                      execution_options={"populate_existing": True})).all()
+        by_parent: dict[int, list[Any]] = {}
+        for r in rows:
+            by_parent.setdefault(getattr(r, parent.key), []).append(r)
+        for parent_id in parent_ids:
+            items = by_parent.get(parent_id, [])
+            found[ChildPage(parent_id, size, after_id)] = Page(
+                items=[(r,) for r in items[:size]], cursors=[ordering.encode([r.id]) for r in items[:size]],
+                has_next_page=len(items) > size, has_previous_page=after_id is not None)
+    return found

@@ -14,10 +14,25 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import catalog_queries as cq
+from db import coupon_queries as cqq
 from db import inventory_queries as iq
 from db import member_queries as mq
 from db import order_queries as oq
-from db.models import App, Category, Channel, Location, Member, MemberAddress, Product, ProductVariant, StaffUser
+from db import promotion_admin as pa
+from db import promotions as pq
+from db.models import (
+    App,
+    Category,
+    Channel,
+    Coupon,
+    Location,
+    Member,
+    MemberAddress,
+    Product,
+    ProductVariant,
+    StaffUser,
+)
+from db.types import utcnow
 
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
 
@@ -202,12 +217,56 @@ class EventsByOrderLoader(_Loader):
 
 
 class MemberOrdersLoader(_Loader):
-    """Key `order_queries.MemberOrdersPage`: one page of one member's orders."""
+    """Key `pagination.ChildPage`: one page of one member's orders."""
     fetch = staticmethod(oq.member_order_pages)
+
+
+class RunningPromotionsLoader(_Loader):
+    """Key: a moment (the request's `Loaders.now`): the promotions running then."""
+    fetch = staticmethod(pq.running_promotions)
+    missing: ClassVar[Any] = ()
+
+
+class CatalogueFactsLoader(_Loader):
+    """Key variant id: (product id, the product's category and its ancestors), for promotion scopes."""
+    fetch = staticmethod(pq.catalogue_facts)
+
+
+class MemberFactsLoader(_Loader):
+    """Key (member id, promotion ids): what promotions ask about a member (`cart_pricing.MemberFacts`)."""
+    fetch = staticmethod(pq.member_facts)
+
+
+class CouponByCodeLoader(_Loader):
+    """Key code: (coupon, its template)."""
+    fetch = staticmethod(pq.coupons_by_codes)
+
+
+class CouponRowByCodeLoader(_Loader):
+    fetch = staticmethod(cqq.coupons_by_codes)
+
+
+class CouponRowByIdLoader(_Loader):
+    fetch = staticmethod(_by_id(Coupon))
+
+
+class MemberCouponsLoader(_Loader):
+    """Key `pagination.ChildPage`: one page of one member's coupons."""
+    fetch = staticmethod(cqq.member_coupon_pages)
+
+
+
+class PromotionByIdLoader(_Loader):
+    fetch = staticmethod(pa.promotions_by_ids)
+
+
+class CouponTemplateByIdLoader(_Loader):
+    fetch = staticmethod(pa.templates_by_ids)
 
 
 class Loaders:
     def __init__(self, session: AsyncSession) -> None:
+        self.now = utcnow()  # the request's clock: everything in one response is priced at one moment
         self.channel_by_slug = ChannelBySlugLoader(session)
         self.channel_by_id = ChannelByIdLoader(session)
         self.category_by_id = CategoryByIdLoader(session)
@@ -243,7 +302,17 @@ class Loaders:
         self.payments_by_order = PaymentsByOrderLoader(session)
         self.events_by_order = EventsByOrderLoader(session)
         self.member_orders = MemberOrdersLoader(session)
+        self.running_promotions = RunningPromotionsLoader(session)
+        self.catalogue_facts = CatalogueFactsLoader(session)
+        self.member_facts = MemberFactsLoader(session)
+        self.coupon_by_code = CouponByCodeLoader(session)
+        self.coupon_row_by_code = CouponRowByCodeLoader(session)
+        self.coupon_row_by_id = CouponRowByIdLoader(session)
+        self.member_coupons = MemberCouponsLoader(session)
+        self.promotion_by_id = PromotionByIdLoader(session)
+        self.coupon_template_by_id = CouponTemplateByIdLoader(session)
 
     def clear(self) -> None:
         for loader in vars(self).values():
-            loader.clear_all()
+            if isinstance(loader, DataLoader):
+                loader.clear_all()

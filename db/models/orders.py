@@ -46,6 +46,7 @@ class Cart(Base):
     pickup_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     address: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     points: Mapped[int] = mapped_column(sa.Integer, default=0)  # points the member wants to pay with
+    coupon_code: Mapped[str | None] = mapped_column(sa.String(32))  # applied with cartCouponApply
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # checked out: no more changes
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -105,6 +106,9 @@ class Order(Base):
     total: Mapped[Decimal] = mapped_column(Amount)
     points_spent: Mapped[int] = mapped_column(sa.Integer, default=0)
     points_earned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Promotions: the coupon redeemed with the order, and the points multiplier it earns with.
+    coupon_code: Mapped[str | None] = mapped_column(sa.String(32))
+    points_multiplier: Mapped[Decimal] = mapped_column(Amount, default=Decimal(1))
     # Only a hash of the pickup code is kept; the buyer sees the code once, at checkout.
     pickup_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
     pickup_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)  # wrong codes tried

@@ -69,6 +69,7 @@ class AppScope(str, Enum):
     ORDERS_WRITE = "orders:write"
     MEMBERS_READ = "members:read"
     MEMBERS_WRITE = "members:write"
+    PROMOTIONS_WRITE = "promotions:write"
 
 
 SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
@@ -79,6 +80,7 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.ORDERS_WRITE: frozenset({Permission.VIEW_ORDERS, Permission.MANAGE_ORDERS, Permission.FULFIL_ORDERS}),
     AppScope.MEMBERS_READ: frozenset({Permission.LOOKUP_MEMBERS}),
     AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
+    AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
 }
 
 
@@ -105,14 +107,16 @@ class Principal:
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
+    def can_everywhere(self, permission: Permission) -> bool:
+        """Admins and apps hold their permissions at every store, and for what belongs to no store."""
+        return self.can(permission) and (self.kind is PrincipalKind.APP or self.role is StaffRole.ADMIN)
+
     def can_at(self, permission: Permission, location_id: int) -> bool:
         """Admins and apps act everywhere; other staff only at the store they are assigned to
         (a store manager without a store manages none)."""
         if not self.can(permission):
             return False
-        if self.kind is PrincipalKind.APP or self.role is StaffRole.ADMIN:
-            return True
-        return self.location_id == location_id
+        return self.can_everywhere(permission) or self.location_id == location_id
 
 
 ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)

@@ -21,7 +21,7 @@ from domain.access.model import Permission, Principal
 from domain.catalog.model import ChannelKind
 from domain.errors import DomainError
 from domain.inventory.model import FulfilmentMethod, LocationType
-from domain.orders.pricing import PointsRule, PricedLine, ShippingRule, Totals, compute_totals
+from domain.orders.pricing import PointsRule, PricedLine, ShippingRule
 
 MAX_LINE_QUANTITY = 999
 MAX_CART_LINES = 100
@@ -66,6 +66,7 @@ class CartState:
     address: Mapping[str, object] | None
     points: int
     completed: bool
+    coupon_code: str | None = None  # applied with cartCouponApply; used only if it is usable at checkout
 
     @property
     def at_till(self) -> bool:
@@ -195,8 +196,3 @@ def priced_lines(lines: Sequence[CartLineState], prices: Mapping[int, Decimal]) 
     return [PricedLine(str(i), ln.variant_id, ln.quantity, prices[ln.variant_id])
             for i, ln in enumerate(lines) if ln.variant_id in prices]
 
-
-def cart_totals(lines: Sequence[CartLineState], prices: Mapping[int, Decimal], channel: ChannelInfo,
-                method: FulfilmentMethod | None, points: int, rules: PricingRules = DEFAULT_RULES) -> Totals:
-    return compute_totals(priced_lines(lines, prices), channel.currency, method=method,
-                          shipping=rules.shipping(channel), points=rules.points(channel), points_requested=points)

@@ -11,6 +11,7 @@ import dataclasses
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from domain.access.model import Permission, Principal
@@ -69,6 +70,10 @@ class CartRepository(Protocol):
         """Which of the variants are priced in the channel and belong to a product published there."""
         ...
 
+    async def prices(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Decimal]:
+        """The channel's current price of each variant it sells (the others are absent)."""
+        ...
+
     async def save_lines(self, cart_id: int, quantities: dict[int, int]) -> None:
         """Set the quantity of each variant's line (adding lines that are missing)."""
         ...
@@ -77,6 +82,7 @@ class CartRepository(Protocol):
     async def set_fulfilment(self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None,
                              address: dict[str, object] | None) -> None: ...
     async def set_points(self, cart_id: int, points: int) -> None: ...
+    async def set_coupon(self, cart_id: int, code: str | None) -> None: ...
     async def location(self, location_id: int, channel_id: int) -> LocationInfo | None: ...
     async def points_balance(self, member_id: int) -> int: ...
 

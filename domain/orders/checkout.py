@@ -1,14 +1,17 @@
 """Checkout: a cart becomes an order, in one transaction.
 
-    claim the cart -> re-price at the channel's current prices -> allocate stock -> write the order,
-    its lines and allocations -> reserve the stock -> spend the points
+    claim the cart -> re-price at the channel's current prices, with the running promotions and the
+    cart's coupon -> allocate stock -> write the order, its lines and allocations -> redeem the
+    coupon -> reserve the stock -> spend the points
 
 The claim is one conditional UPDATE of the cart (`completed_at IS NULL`): concurrent checkouts of
 one cart queue on its row, and whoever comes second finds the cart completed and, with the same
 idempotency key, the order the first one made (the unique (cart, key) constraint backs this up).
 Reserving is the atomic conditional UPDATE of each stock level, done last so the hot rows are
 locked for as short a time as possible; any failure (INSUFFICIENT_STOCK naming the cart line,
-INSUFFICIENT_POINTS) rolls the whole order back, claim included.
+INSUFFICIENT_POINTS, a coupon that stopped applying or was used a moment ago) rolls the whole
+order back, claim included. A coupon that no longer applies is refused rather than silently
+dropped: the shopper saw its discount.
 """
 
 from __future__ import annotations
@@ -24,12 +27,12 @@ from domain.errors import DomainError, raise_all
 from domain.inventory.model import Allocation, FulfilmentMethod, Line, MovementKind, Source, allocate
 from domain.inventory.services import InventoryUnitOfWork, move_allocations
 from domain.members.points_services import PointsUnitOfWork, spend_points
+from domain.orders.cart_pricing import PricingSource, price_cart_lines
 from domain.orders.cart_rules import (
     DEFAULT_RULES,
     CartLineState,
     PricingRules,
     can_use_cart,
-    cart_totals,
     check_till_method,
     checkout_fulfilment,
     destination,
@@ -38,6 +41,7 @@ from domain.orders.carts import CartUnitOfWork, new_token
 from domain.orders.pickup import hash_pickup_code, new_pickup_code
 from domain.orders.pricing import Totals
 from domain.orders.records import OrderEventType
+from domain.promotions import PromotionSource
 
 UNPAID_TTL = timedelta(minutes=30)  # an unpaid order releases its stock after this
 MAX_KEY_LENGTH = 100
@@ -76,6 +80,8 @@ class NewOrder:
     pickup_code_hash: str | None
     expires_at: datetime
     created_at: datetime
+    coupon_code: str | None = None
+    points_multiplier: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +119,22 @@ class CheckoutRepository(Protocol):
                         staff_id: int | None, member_id: int | None) -> None: ...
 
 
+class CheckoutPromotions(PricingSource, Protocol):
+    async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
+                     staff_id: int | None) -> bool:
+        """Mark the coupon used unless it already is (or is outside its window); False then."""
+        ...
+
+    async def record_uses(self, order_id: int, member_id: int, uses: Sequence[tuple[int, int, int]]) -> None:
+        """Units sold at flash-sale prices, as (promotion id, variant id, quantity)."""
+        ...
+
+
 class CheckoutUnitOfWork(CartUnitOfWork, InventoryUnitOfWork, PointsUnitOfWork, Protocol):
     @property
     def orders(self) -> CheckoutRepository: ...
+    @property
+    def promotions(self) -> CheckoutPromotions: ...
 
 
 def check_key(key: str) -> str:
@@ -168,8 +187,11 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     sellable = await uow.orders.sellable(channel.id, variant_ids)
     raise_all([DomainError("NOT_FOUND", "The channel no longer sells this; remove the line.", ["lines", str(i)])
                for i, ln in enumerate(lines) if ln.variant_id not in sellable])
-    totals = cart_totals(lines, {v: s.price for v, s in sellable.items()}, channel, method,
-                         cart.points if cart.member_id is not None else 0, rules)
+    pricing = await price_cart_lines(uow.promotions, cart, lines, {v: s.price for v, s in sellable.items()},
+                                     channel, method, now=now, rules=rules)
+    if pricing.coupon_error is not None:
+        raise pricing.coupon_error  # the shopper expects the coupon's discount: never charge without it
+    totals = pricing.totals
     sources = await uow.orders.sources(channel.id, variant_ids, method, store)
     allocations = allocate([Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)], sources,
                            method, location_id=store, destination=destination(cart.address))
@@ -179,12 +201,22 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
         order_token, cart.id, key, channel.id, cart.member_id,
         cart.location_id if cart.location_id is not None else store, cart.staff_id, method,
         store if method is FulfilmentMethod.PICKUP else None, cart.address, totals,
-        hash_pickup_code(order_token, code) if code else None, now + UNPAID_TTL, now),
+        hash_pickup_code(order_token, code) if code else None, now + UNPAID_TTL, now,
+        pricing.coupon.code if pricing.coupon else None, pricing.result.points_multiplier),
         order_lines(lines, sellable, totals), allocations)
     if order is None:
         return await _already_placed(uow, cart.id, key)
     await uow.orders.add_event(order.id, OrderEventType.PLACED, {"total": str(totals.total), "lines": len(lines)},
                                staff_id=principal.staff_id, member_id=principal.member_id)
+    if pricing.coupon is not None and not await uow.promotions.redeem(
+            pricing.coupon.id, now, order_id=order.id, location_id=cart.location_id if cart.at_till else None,
+            staff_id=principal.staff_id):
+        raise DomainError("COUPON_ALREADY_REDEEMED", "The coupon was used a moment ago; remove it to go on.",
+                          ["cartId"])
+    if cart.member_id is not None:
+        await uow.promotions.record_uses(order.id, cart.member_id, [
+            (a.id, variant, units) for a in pricing.result.applied if a.source is PromotionSource.PROMOTION
+            for variant, units in a.units])
     reference = f"order:{order.number}"
     await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
     if cart.member_id is not None and totals.points_spent:

@@ -42,3 +42,4 @@ class OrderEventType(str, Enum):
     RETURNED = "RETURNED"
     REFUNDED = "REFUNDED"
     POINTS_EARNED = "POINTS_EARNED"
+    COUPON_RETURNED = "COUPON_RETURNED"  # the unpaid order was cancelled: its coupon can be used again

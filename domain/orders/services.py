@@ -49,6 +49,7 @@ class OrderState:
     pickup_code_hash: str | None
     pickup_attempts: int
     points_per_unit: Decimal  # the channel's earning rate
+    points_multiplier: Decimal = Decimal(1)  # what the order's promotions multiply earned points by
 
     @property
     def reference(self) -> str:
@@ -79,9 +80,17 @@ class OrdersRepository(Protocol):
         ...
 
 
+class CouponReturns(Protocol):
+    async def restore(self, order_id: int) -> list[str]:
+        """Make the coupons the order redeemed usable again; their codes."""
+        ...
+
+
 class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
     @property
     def orders(self) -> OrdersRepository: ...
+    @property
+    def promotions(self) -> CouponReturns: ...
 
 
 def _now() -> datetime:
@@ -107,8 +116,10 @@ async def _event(uow: OrdersUnitOfWork, order: OrderState, principal: Principal,
 
 async def _complete(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, policy: PointsPolicy,
                     now: datetime) -> None:
-    """COMPLETED: a member earns points on what they paid, at the channel's rate."""
-    earned = points_earned(order.total, order.points_per_unit) if order.member_id is not None else 0
+    """COMPLETED: a member earns points on what they paid, at the channel's rate (times the order's
+    points multiplier, when a promotion gave one)."""
+    earned = (points_earned(order.total, order.points_per_unit, order.points_multiplier)
+              if order.member_id is not None else 0)
     if earned and order.member_id is not None:
         await earn_points(uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id,
                           now=now)
@@ -173,9 +184,12 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
     refund = await refund_payment(uow, order, principal.staff_id, payments)
     if order.member_id is not None and order.points_spent:
         await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
+    returned = await uow.promotions.restore(order.id) if order.status is OrderStatus.UNPAID else []
     await uow.orders.update(order.id, {"status": status, "expires_at": None})
     kind = OrderEventType.EXPIRED if action is OrderAction.EXPIRE else OrderEventType.CANCELLED
     await _event(uow, order, principal, kind)
+    for code in returned:
+        await _event(uow, order, principal, OrderEventType.COUPON_RETURNED, code=code)
     if refund > 0:
         await _event(uow, order, principal, OrderEventType.REFUNDED, amount=str(refund))
 
@@ -183,7 +197,8 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
 async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
                        now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
     """The buyer (or the order's till) cancels an unpaid order; customer service also a paid one, which
-    records a refund. Reserved stock is released and spent points come back."""
+    records a refund. Reserved stock is released and spent points come back; an unpaid order's
+    coupon can be used again (a paid order's stays used: the refund gave back what was paid)."""
     order = await load_order(uow, principal, token)
     service = principal.can(Permission.MANAGE_ORDERS)
     if not (service or sells_at(order.location_id, principal) or is_buyer(order.member_id, principal)):

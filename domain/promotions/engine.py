@@ -78,6 +78,7 @@ def price_cart(cart: CartContext, promotions: Iterable[Promotion]) -> PricingRes
         if not eligible:
             continue
         action = promotion.action
+        units: dict[int, int] = {}
         if isinstance(action, FreeShipping):
             free_shipping = True
             discounts: dict[str, int] = {}
@@ -85,14 +86,16 @@ def price_cart(cart: CartContext, promotions: Iterable[Promotion]) -> PricingRes
             multiplier = max(multiplier, action.factor)
             discounts = {}
         else:
-            discounts = {k: v for k, v in _discounts(promotion, cart, eligible, remaining, exponent).items() if v > 0}
+            discounts = {k: v for k, v in _discounts(promotion, cart, eligible, remaining, exponent, units).items()
+                         if v > 0}
             if not discounts:
                 continue  # no effect: it does not apply, so it blocks nothing either
         for key, minor in sorted(discounts.items()):
             remaining[key] -= minor
             taken[key].append(Discount(promotion.label, _from_minor(minor, exponent)))
         amount = _from_minor(sum(discounts.values()), exponent)
-        applied.append(AppliedPromotion(promotion.id, promotion.name, promotion.label, promotion.source, amount))
+        applied.append(AppliedPromotion(promotion.id, promotion.name, promotion.label, promotion.source, amount,
+                                        tuple(sorted(units.items()))))
         if not promotion.stackable:
             break  # an exclusive promotion that applies stops every later one
 
@@ -131,6 +134,8 @@ def _eligible(promotion: Promotion, cart: CartContext, items: list[CartItem], re
         return []
     if c.first_order_only and not cart.is_first_order:
         return []
+    if c.location_ids is not None and cart.location_id not in c.location_ids:
+        return []
     eligible = [item for item in items if c.in_scope(item)]
     if c.min_subtotal is not None:
         subtotal = sum(remaining[item.key] for item in eligible)
@@ -142,8 +147,9 @@ def _eligible(promotion: Promotion, cart: CartContext, items: list[CartItem], re
 # --- actions -------------------------------------------------------------------------------------
 
 def _discounts(promotion: Promotion, cart: CartContext, eligible: list[CartItem], remaining: Mapping[str, int],
-               exponent: int) -> dict[str, int]:
-    """Minor units `promotion` takes off each eligible line, each at most what remains of it."""
+               exponent: int, units: dict[int, int]) -> dict[str, int]:
+    """Minor units `promotion` takes off each eligible line, each at most what remains of it
+    (a limited `FixedPrice` also counts into `units` the units it sold at its price)."""
     action = promotion.action
     if isinstance(action, PercentOff):
         rate = Fraction(action.percent) / _HUNDRED
@@ -151,7 +157,7 @@ def _discounts(promotion: Promotion, cart: CartContext, eligible: list[CartItem]
     if isinstance(action, AmountOff):
         return _spread(_floor_minor(action.amount, exponent), {item.key: remaining[item.key] for item in eligible})
     if isinstance(action, FixedPrice):
-        return _fixed_price(promotion, action, cart, eligible, remaining, exponent)
+        return _fixed_price(promotion, action, cart, eligible, remaining, exponent, units)
     if isinstance(action, BuyXGetY):
         return _buy_x_get_y(action, eligible, remaining)
     return {}
@@ -175,7 +181,7 @@ def _spread(amount: int, weights: Mapping[str, int]) -> dict[str, int]:
 
 
 def _fixed_price(promotion: Promotion, action: FixedPrice, cart: CartContext, eligible: list[CartItem],
-                 remaining: Mapping[str, int], exponent: int) -> dict[str, int]:
+                 remaining: Mapping[str, int], exponent: int, units_sold: dict[int, int]) -> dict[str, int]:
     """Rule 6: `n` units of a line cost `unit_price` each instead of their share of what remains."""
     price = Fraction(action.unit_price) * 10**exponent
     allowance: dict[int, int] = {}
@@ -195,6 +201,8 @@ def _fixed_price(promotion: Promotion, action: FixedPrice, cart: CartContext, el
                 allowance[item.variant_id] = max(0, action.per_member_limit - bought)
             units = min(item.quantity, allowance[item.variant_id])
             allowance[item.variant_id] -= units
+            if units:
+                units_sold[item.variant_id] = units_sold.get(item.variant_id, 0) + units
         result[item.key] = min(left, _half_up(units * (unit_value - price)))
     return result
 

@@ -48,6 +48,8 @@ class Conditions:
     - `product_ids` / `category_ids` / `variant_ids`: the scope. A line is eligible when it
       matches ANY of the sets given (union); all three `None` = the whole cart.
     - `first_order_only`: the buyer has no earlier order (`CartContext.is_first_order`).
+    - `location_ids`: the sale is attributed to one of these stores (`CartContext.location_id`:
+      the till's store, or the pickup store): a store's own promotion.
     """
 
     channel_ids: frozenset[int] | None = None
@@ -59,6 +61,7 @@ class Conditions:
     category_ids: frozenset[int] | None = None
     variant_ids: frozenset[int] | None = None
     first_order_only: bool = False
+    location_ids: frozenset[int] | None = None
 
     @property
     def scoped(self) -> bool:
@@ -173,6 +176,10 @@ def coupon_promotion(template: Promotion, code: str) -> Promotion:
     return replace(template, source=PromotionSource.COUPON, code=normalize_code(code))
 
 
+def replace_window(promotion: Promotion, starts_at: datetime | None, ends_at: datetime | None) -> Promotion:
+    return replace(promotion, conditions=replace(promotion.conditions, starts_at=starts_at, ends_at=ends_at))
+
+
 # --- the cart being priced and the result ---------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -203,17 +210,20 @@ class CartContext:
     now: datetime
     lines: tuple[CartItem, ...]
     already_bought: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    location_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AppliedPromotion:
-    """A promotion that applied, and how much it took off in total (0 for shipping / points)."""
+    """A promotion that applied, and how much it took off in total (0 for shipping / points).
+    `units` counts, per variant, the units a `FixedPrice` sold at its price (for its limit)."""
 
     id: int
     name: str
     label: str
     source: PromotionSource
     amount: Decimal
+    units: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from schema.channels.types import Channel
     from schema.inventory.types import Location
     from schema.orders.types import Order
+    from schema.promotions.coupon_types import Coupon
 
 IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
     "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
@@ -82,6 +83,14 @@ class Member(Node):
         from schema.orders.queries import member_orders
 
         return await member_orders(info, self.pk, first, after)
+
+    @strawberry.field(description="The member's coupons, newest first, used and expired ones included (visible to "
+                      "the member and to staff who look members up or sell in store).")
+    async def coupons(self, info: Info, first: First = None, after: After = None,
+                      ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
+        from schema.promotions.coupon_types import member_coupons
+
+        return await member_coupons(info, self.pk, first, after)
 
     @strawberry.field(description="The member's delivery addresses, the default first.")
     async def addresses(self, info: Info) -> list[MemberAddress]:

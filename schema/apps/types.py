@@ -24,6 +24,7 @@ AppScope = graphql_enum(
         "ORDERS_WRITE": "Change and fulfil orders.",
         "MEMBERS_READ": "Look members up.",
         "MEMBERS_WRITE": "Tag members and adjust their points.",
+        "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
     },
 )
 

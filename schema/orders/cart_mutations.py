@@ -64,7 +64,7 @@ async def _change(info: Info, work: Callable[[], Awaitable[str]]) -> tuple[Cart 
     return await visible_cart(info, token), errors
 
 
-def _token(cart_id: str) -> str | None:
+def cart_token(cart_id: str) -> str | None:
     return decode_token(cart_id, "Cart")
 
 
@@ -73,7 +73,7 @@ class CartQuery:
     @strawberry.field(description="A cart by ID: a member's own cart, a till's cart for staff at that store, or "
                       "a guest cart for whoever holds its ID; null otherwise.")
     async def cart(self, info: Info, id: CartId) -> Cart | None:
-        return await visible_cart(info, _token(id))
+        return await visible_cart(info, cart_token(id))
 
 
 @strawberry.type
@@ -96,7 +96,7 @@ class CartMutation:
             strawberry.argument(description="The variants and quantities to add."))]) -> CartLinesAddPayload:
         ctx = info.context
         cart, errors = await _change(info, lambda: carts.add_lines(
-            ctx.uow, ctx.principal, _token(cart_id), [ln.to_request() for ln in lines]))
+            ctx.uow, ctx.principal, cart_token(cart_id), [ln.to_request() for ln in lines]))
         return CartLinesAddPayload(cart=cart, user_errors=errors)
 
     @strawberry.mutation(description="Change the quantities of lines in a cart.")
@@ -104,7 +104,7 @@ class CartMutation:
             strawberry.argument(description="The lines and their new quantities."))]) -> CartLinesUpdatePayload:
         ctx = info.context
         cart, errors = await _change(info, lambda: carts.update_lines(
-            ctx.uow, ctx.principal, _token(cart_id), [ln.to_change() for ln in lines]))
+            ctx.uow, ctx.principal, cart_token(cart_id), [ln.to_change() for ln in lines]))
         return CartLinesUpdatePayload(cart=cart, user_errors=errors)
 
     @strawberry.mutation(description="Remove lines from a cart.")
@@ -112,7 +112,7 @@ class CartMutation:
             strawberry.argument(description="The lines to remove."))]) -> CartLinesRemovePayload:
         ctx = info.context
         ids = [decode_id(i, "CartLine") for i in line_ids]
-        cart, errors = await _change(info, lambda: carts.remove_lines(ctx.uow, ctx.principal, _token(cart_id), ids))
+        cart, errors = await _change(info, lambda: carts.remove_lines(ctx.uow, ctx.principal, cart_token(cart_id), ids))
         return CartLinesRemovePayload(cart=cart, user_errors=errors)
 
     @strawberry.mutation(description="Choose how the cart's order is fulfilled: DELIVERY to an address, PICKUP at "
@@ -124,7 +124,7 @@ class CartMutation:
         ctx = info.context
         store = decode_id(input.pickup_location_id, "Location") if input.pickup_location_id is not None else None
         cart, errors = await _change(info, lambda: carts.set_fulfilment(
-            ctx.uow, ctx.principal, _token(cart_id), method=method_of(input.method), pickup_location_id=store,
+            ctx.uow, ctx.principal, cart_token(cart_id), method=method_of(input.method), pickup_location_id=store,
             pickup_given=input.pickup_location_id is not None,
             address=input.address.to_data() if input.address else None, phone_region=ctx.services.phone_region))
         return CartFulfillmentSetPayload(cart=cart, user_errors=errors)
@@ -135,6 +135,6 @@ class CartMutation:
     async def cart_points_apply(self, info: Info, cart_id: CartId, points: Annotated[int, strawberry.argument(
             description="How many points to use.")]) -> CartPointsApplyPayload:
         ctx = info.context
-        cart, errors = await _change(info, lambda: carts.apply_points(ctx.uow, ctx.principal, _token(cart_id),
+        cart, errors = await _change(info, lambda: carts.apply_points(ctx.uow, ctx.principal, cart_token(cart_id),
                                                                       points))
         return CartPointsApplyPayload(cart=cart, user_errors=errors)

@@ -1,12 +1,16 @@
 """The `Cart` type: lines priced at the channel's current prices, totals computed on every read.
 
 Nothing about prices is stored on a cart: a read loads the cart, its lines, the channel and the
-lines' current prices (one batched statement each) and computes the totals with the domain's
-pricing rules, so what a cart shows is what checkout will charge.
+lines' current prices (one batched statement each), then prices them with the running promotions
+and the cart's coupon through `domain.orders.cart_pricing` (as checkout does), so what a cart
+shows is what checkout will charge. The pricing runs once per cart per request, whichever and
+however many fields ask for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,20 +19,30 @@ import strawberry
 
 from db.models import Cart as CartModel
 from db.models import Channel as ChannelModel
-from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, can_use_cart, cart_totals
-from domain.orders.pricing import Totals
+from domain.orders.cart_pricing import CartPricing, price_cart_lines
+from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, can_use_cart
+from domain.orders.pricing import PricedLine
 from schema.catalog.types import ProductVariant
 from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
 from schema.orders.common import DeliveryAddress, Discount, FulfillmentMethod
+from schema.orders.pricing_source import LoaderPricingSource
 from schema.relay import Node, register_node, to_global_id
+
+
+@dataclass(frozen=True, slots=True)
+class _Priced:
+    channel: ChannelModel
+    lines: list[Any]
+    prices: dict[int, Decimal]
+    pricing: CartPricing
 
 
 def cart_state(m: CartModel) -> CartState:
     return CartState(m.id, m.token, m.channel_id, m.member_id, m.location_id, m.staff_id, m.fulfilment_method,
-                     m.pickup_location_id, m.address, m.points, m.completed_at is not None)
+                     m.pickup_location_id, m.address, m.points, m.completed_at is not None, m.coupon_code)
 
 
 def channel_info(m: ChannelModel) -> ChannelInfo:
@@ -43,6 +57,7 @@ class CartLine:
     channel_slug: strawberry.Private[str]
     currency: strawberry.Private[str]
     price: strawberry.Private[Decimal | None]
+    priced: strawberry.Private[PricedLine | None]  # None when the channel no longer sells it
     quantity: int = strawberry.field(description="Units wanted, 1 to 999.")
 
     @strawberry.field(description="The line's ID (for `cartLinesUpdate` and `cartLinesRemove`).")
@@ -65,11 +80,14 @@ class CartLine:
 
     @strawberry.field(description="unitPrice x quantity, less the line's discounts.")
     def total(self) -> Money:
-        return Money.of((self.price or Decimal(0)) * self.quantity, self.currency)
+        return Money.of(self.priced.total if self.priced else Decimal(0), self.currency)
 
-    @strawberry.field(description="Promotions and coupons applied to the line (none until promotions exist).")
+    @strawberry.field(description="What each promotion and the coupon took off this line, in the order they "
+                      "applied; they sum to unitPrice x quantity - total.")
     def discounts(self) -> list[Discount]:
-        return []
+        if self.priced is None:
+            return []
+        return [Discount(label=d.label, amount=Money.of(d.amount, self.currency)) for d in self.priced.discounts]
 
 
 @strawberry.type(description="How a cart's order will be fulfilled.")
@@ -97,23 +115,31 @@ class Cart(Node):
     is_completed: bool = strawberry.field(description="Checked out: the cart can no longer change.")
     created_at: datetime = strawberry.field(description="When the cart was opened.")
     updated_at: datetime = strawberry.field(description="When the cart last changed.")
+    memo: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(description="The cart's opaque global ID; whoever holds a guest cart's ID can use it.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Cart", self.token))
 
-    async def _priced(self, info: Info) -> tuple[ChannelModel, list[Any], dict[int, Decimal], Totals]:
+    async def _priced(self, info: Info) -> _Priced:
+        if "priced" not in self.memo:  # the first field to ask prices the cart; the others wait for it
+            self.memo["priced"] = asyncio.ensure_future(self._price(info))
+        priced: _Priced = await self.memo["priced"]
+        return priced
+
+    async def _price(self, info: Info) -> _Priced:
         loaders = info.context.loaders
         channel = await loaders.channel_by_id.load(self.channel_id)
         lines = list(await loaders.cart_lines.load(self.pk))
         found = await loaders.sellable_price.load_many([(ln.variant_id, self.channel_id) for ln in lines])
         prices = {ln.variant_id: p for ln, p in zip(lines, found, strict=True) if p is not None}
-        totals = cart_totals([CartLineState(ln.id, ln.variant_id, ln.quantity) for ln in lines], prices,
-                             channel_info(channel), self.state.method, self.points)
-        return channel, lines, prices, totals
+        states = [CartLineState(ln.id, ln.variant_id, ln.quantity) for ln in lines]
+        pricing = await price_cart_lines(LoaderPricingSource(loaders), self.state, states, prices,
+                                         channel_info(channel), self.state.method, now=loaders.now)
+        return _Priced(channel, lines, prices, pricing)
 
     async def _money(self, info: Info, name: str) -> Money:
-        totals = (await self._priced(info))[3]
+        totals = (await self._priced(info)).pricing.totals
         return Money.of(getattr(totals, name), totals.currency)
 
     @strawberry.field(description="The channel the cart buys in (its prices and currency).")
@@ -122,9 +148,11 @@ class Cart(Node):
 
     @strawberry.field(description="The cart's lines, oldest first.")
     async def lines(self, info: Info) -> list[CartLine]:
-        channel, lines, prices, _ = await self._priced(info)
-        return [CartLine(pk=ln.id, variant_id=ln.variant_id, channel_slug=channel.slug, currency=channel.currency,
-                         price=prices.get(ln.variant_id), quantity=ln.quantity) for ln in lines]
+        p = await self._priced(info)
+        by_variant = {ln.variant_id: ln for ln in p.pricing.totals.lines}
+        return [CartLine(pk=ln.id, variant_id=ln.variant_id, channel_slug=p.channel.slug, currency=p.channel.currency,
+                         price=p.prices.get(ln.variant_id), priced=by_variant.get(ln.variant_id),
+                         quantity=ln.quantity) for ln in p.lines]
 
     @strawberry.field(description="Sum of the available lines before discounts.")
     async def subtotal(self, info: Info) -> Money:
@@ -149,12 +177,18 @@ class Cart(Node):
 
     @strawberry.field(description="Points that apply: those asked for, up to the channel's share of what is due.")
     async def points_used(self, info: Info) -> int:
-        return (await self._priced(info))[3].points_spent
+        return (await self._priced(info)).pricing.totals.points_spent
 
-    @strawberry.field(description="The coupon code applied to the cart; null (coupons are not applied to carts "
-                      "yet).")
+    @strawberry.field(description="The code of the coupon applied with `cartCouponApply`; null when none is.")
     def applied_coupon(self) -> str | None:
-        return None
+        return self.state.coupon_code
+
+    @strawberry.field(description="Why the applied coupon takes nothing off right now (expired, used, the cart "
+                      "below its minimum...); null when it applies or none is applied. Checkout refuses the cart "
+                      "until it applies again or is removed.")
+    async def coupon_problem(self, info: Info) -> str | None:
+        error = (await self._priced(info)).pricing.coupon_error
+        return error.message if error else None
 
     @strawberry.field(description="How the order will be fulfilled; null until `cartFulfillmentSet` (a till's "
                       "cart is then sold IN_STORE).")
@@ -168,7 +202,8 @@ class Cart(Node):
     @classmethod
     def from_model(cls, m: CartModel) -> Cart:
         return cls(pk=m.id, token=m.token, channel_id=m.channel_id, state=cart_state(m), points=m.points,
-                   is_completed=m.completed_at is not None, created_at=m.created_at, updated_at=m.updated_at)
+                   is_completed=m.completed_at is not None, created_at=m.created_at, updated_at=m.updated_at,
+                   memo={})
 
 
 async def visible_cart(info: Info, token: str | None) -> Cart | None:

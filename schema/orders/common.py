@@ -61,6 +61,7 @@ OrderEventType = graphql_enum(records.OrderEventType, "What happened to an order
     "RETURNED": "Goods came back.",
     "REFUNDED": "Money went back to the customer.",
     "POINTS_EARNED": "The member earned points for the order.",
+    "COUPON_RETURNED": "The order was cancelled unpaid, so its coupon can be used again.",
 })
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import strawberry
 
 from db import order_queries as oq
-from db.pagination import InvalidCursor, count
+from db.pagination import ChildPage, InvalidCursor, count
 from domain.access.model import Permission
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
@@ -63,7 +63,7 @@ async def member_orders(info: Info, member_id: int, first: int | None, after: st
         after_id = int(oq.ORDER_ORDERING.decode(after)[0]) if after else None
     except InvalidCursor as e:
         raise bad_input(str(e) or "The cursor is not valid.") from None
-    page = await info.context.loaders.member_orders.load(oq.MemberOrdersPage(member_id, size, after_id))
+    page = await info.context.loaders.member_orders.load(ChildPage(member_id, size, after_id))
     session = info.context.session
     return connection(page, [Order.from_model(r[0]) for r in page.items],
                       count_total=lambda: count(session, oq.order_statement(oq.OrderQuery(member_id=member_id))))

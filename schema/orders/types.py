@@ -38,6 +38,7 @@ from schema.relay import Node, register_node, to_global_id
 
 if TYPE_CHECKING:
     from schema.accounts.types import Member
+    from schema.promotions.coupon_types import Coupon
 
 
 @strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
@@ -164,6 +165,18 @@ class Order(Node):
         paid = sum((p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
                     for p in await info.context.loaders.payments_by_order.load(self.pk)), Decimal(0))
         return Money.of(max(self.row.total - paid, Decimal(0)), self.row.currency)
+
+    @strawberry.field(description="The coupon redeemed with the order; null when none was (or the caller may not "
+                      "see it).")
+    async def coupon(self, info: Info) -> Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")] | None:
+        from schema.promotions.coupon_types import visible_coupon
+
+        return await visible_coupon(info, self.row.coupon_code) if self.row.coupon_code else None
+
+    @strawberry.field(description="What each point earned on this order was multiplied by (a promotion's points "
+                      "multiplier; 1 when none applied).")
+    def points_multiplier(self) -> Decimal:
+        return Decimal(format(self.row.points_multiplier.normalize(), "f"))  # 1.500 -> 1.5, 10.000 -> 10
 
     @strawberry.field(description="The order's history, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:

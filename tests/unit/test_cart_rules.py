@@ -17,21 +17,23 @@ from domain.inventory.model import FulfilmentMethod as M
 from domain.inventory.model import LocationType
 from domain.orders.access import is_buyer, sees_order, sells_at, serves_store
 from domain.orders.cart_rules import (
+    DEFAULT_RULES,
     CartLineState,
     CartState,
     ChannelInfo,
     LocationInfo,
     can_use_cart,
-    cart_totals,
     check_pickup_store,
     check_quantity,
     check_till_method,
     checkout_fulfilment,
     destination,
+    priced_lines,
 )
 from domain.orders.carts import new_token
 from domain.orders.checkout import check_key
 from domain.orders.pickup import MAX_ATTEMPTS, hash_pickup_code, new_pickup_code, pickup_code_matches
+from domain.orders.pricing import Totals, compute_totals
 from domain.orders.records import PaymentKind, PaymentMethod
 from domain.orders.services import PaymentRecord, paid_amount
 
@@ -40,6 +42,14 @@ POS = ChannelInfo(2, ChannelKind.POS, "CNY", Decimal(1))
 GUEST_CART = CartState(1, "t" * 32, 1, None, None, None, None, None, None, 0, False)
 MEMBER_CART = replace(GUEST_CART, member_id=7)
 TILL_CART = replace(GUEST_CART, channel_id=2, location_id=3, staff_id=9)
+
+
+def cart_totals(lines: list[CartLineState], prices: dict[int, Decimal], channel: ChannelInfo, method: M | None,
+                points: int) -> Totals:
+    """A cart's totals without promotions (`cart_pricing.price_cart_lines` with none running)."""
+    return compute_totals(priced_lines(lines, prices), channel.currency, method=method,
+                          shipping=DEFAULT_RULES.shipping(channel), points=DEFAULT_RULES.points(channel),
+                          points_requested=points)
 
 
 def code(f: object) -> str:

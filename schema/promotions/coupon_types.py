@@ -1,0 +1,118 @@
+"""The `Coupon` type and who may see one.
+
+A coupon is personal: its member sees it (`Member.coupons`, `coupon(code)`), and so do staff who
+look members up or sell at a till (the till scans the code before writing it off). Everyone else
+gets null, whether or not the code exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db.coupon_queries import COUPON_ORDERING, member_coupons_statement
+from db.models import Coupon as CouponModel
+from db.pagination import ChildPage, InvalidCursor, count
+from domain.access.model import Permission, Principal
+from domain.promotions import coupons as rules
+from domain.promotions.model import normalize_code
+from schema.context import Info
+from schema.enums import graphql_enum
+from schema.errors import ErrorCode, bad_input, coded_error
+from schema.pagination import Connection, connection, page_request
+from schema.promotions.types import CouponTemplate
+from schema.relay import Node, register_node
+
+if TYPE_CHECKING:
+    from schema.accounts.types import Member
+    from schema.inventory.types import Location
+
+CouponStatus = graphql_enum(rules.CouponStatus, "Where a coupon stands.", {
+    "ACTIVE": "Can be used (from `validFrom`, until `validUntil`).",
+    "REDEEMED": "Used: at checkout or written off at a till.",
+    "EXPIRED": "Not used before `validUntil`.",
+})
+
+
+def can_see_coupons_of(principal: Principal, member_id: int) -> bool:
+    return (principal.member_id == member_id or principal.can(Permission.LOOKUP_MEMBERS)
+            or principal.can(Permission.SELL_IN_STORE) or principal.can(Permission.MANAGE_PROMOTIONS))
+
+
+@strawberry.type(description="A member's coupon: one use of a coupon template's discount, with its own code.")
+class Coupon(Node):
+    template_id: strawberry.Private[int]
+    member_id: strawberry.Private[int]
+    state: strawberry.Private[object]
+    redeemed_location_id: strawberry.Private[int | None]
+    code: str = strawberry.field(description="The coupon's own code: what the member shows at the till (as a QR "
+                                 "code) or types at checkout. Keep it private.")
+    valid_from: datetime | None = strawberry.field(description="Usable from this moment (null: at once).")
+    valid_until: datetime | None = strawberry.field(description="Usable until this moment, exclusive (null: no "
+                                                    "end).")
+    redeemed_at: datetime | None = strawberry.field(description="When it was used; null until then.")
+    created_at: datetime = strawberry.field(description="When the member got it.")
+
+    @strawberry.field(description="ACTIVE, REDEEMED, or EXPIRED (an unused coupon past `validUntil`).")
+    def status(self, info: Info) -> CouponStatus:  # type: ignore[valid-type]
+        return rules.status(self.state, self.valid_until, info.context.loaders.now)  # type: ignore[arg-type]
+
+    @strawberry.field(description="What the coupon gives and its conditions (its template).")
+    async def template(self, info: Info) -> CouponTemplate:
+        return CouponTemplate.from_model(await info.context.loaders.coupon_template_by_id.load(self.template_id))
+
+    @strawberry.field(description="The member the coupon belongs to.")
+    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
+        from schema.accounts.types import Member
+
+        row = await info.context.loaders.member_by_id.load(self.member_id)
+        return Member.from_model(row) if row else None
+
+    @strawberry.field(description="The store whose till wrote the coupon off; null when unused or used online.")
+    async def redeemed_location(self, info: Info
+                                ) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
+        from schema.inventory.types import Location
+
+        if self.redeemed_location_id is None:
+            return None
+        row = await info.context.loaders.location_by_id.load(self.redeemed_location_id)
+        return Location.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, m: CouponModel) -> Coupon:
+        return cls(pk=m.id, template_id=m.template_id, member_id=m.member_id, state=m.state,
+                   redeemed_location_id=m.redeemed_location_id, code=m.code, valid_from=m.valid_from,
+                   valid_until=m.valid_until, redeemed_at=m.redeemed_at, created_at=m.created_at)
+
+
+async def visible_coupon(info: Info, code: str) -> Coupon | None:
+    row = await info.context.loaders.coupon_row_by_code.load(normalize_code(code)) if code.strip() else None
+    if row is None or not can_see_coupons_of(info.context.principal, row.member_id):
+        return None
+    return Coupon.from_model(row)
+
+
+async def member_coupons(info: Info, member_id: int, first: int | None, after: str | None) -> Connection[Coupon]:
+    """`Member.coupons`: newest first; batched over a list of members."""
+    if not can_see_coupons_of(info.context.principal, member_id):
+        raise coded_error("Only the member and staff see a member's coupons.", ErrorCode.FORBIDDEN)
+    _, size = page_request(first, after, None, None)
+    try:
+        after_id = int(COUPON_ORDERING.decode(after)[0]) if after else None
+    except InvalidCursor as e:
+        raise bad_input(str(e) or "The cursor is not valid.") from None
+    page = await info.context.loaders.member_coupons.load(ChildPage(member_id, size, after_id))
+    session = info.context.session
+    return connection(page, [Coupon.from_model(r[0]) for r in page.items],
+                      count_total=lambda: count(session, member_coupons_statement(member_id)))
+
+
+async def _fetch_coupons(info: Info, ids: list[int]) -> list[Coupon | None]:
+    rows = await info.context.loaders.coupon_row_by_id.load_many(ids)
+    principal = info.context.principal
+    return [Coupon.from_model(r) if r and can_see_coupons_of(principal, r.member_id) else None for r in rows]
+
+
+register_node("Coupon", _fetch_coupons)

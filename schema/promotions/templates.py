@@ -1,0 +1,174 @@
+"""Coupon templates (campaigns): `couponTemplates` / `couponTemplate`, `couponTemplateCreate`,
+`couponTemplateUpdate`, and staff issuing, `couponIssue`.
+
+Templates are chain-wide: admins (who manage promotions everywhere) create, change and issue them;
+store managers may read them. Issuing is `domain.promotions.issuing`: one locked, all-or-nothing
+batch per call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db import promotion_admin as db
+from db.coupon_issuing import SqlCouponIssuing
+from db.pagination import count
+from domain.access.model import Permission, Principal
+from domain.promotions import admin as rules
+from domain.promotions import issuing
+from schema.context import Info
+from schema.errors import ErrorCode, UserError, UserErrorCode, coded_error, run_mutation, user_errors_field
+from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.permissions import require
+from schema.promotions.inputs import (
+    CouponIssueInput,
+    CouponTemplateCreateInput,
+    CouponTemplateFilter,
+    CouponTemplateUpdateInput,
+)
+from schema.promotions.types import CouponTemplate
+from schema.relay import decode_id
+
+if TYPE_CHECKING:
+    from schema.accounts.types import Member
+    from schema.promotions.coupon_types import Coupon
+
+NO_SUCH_KEY = 0
+MAX_LISTED = 100  # coupons and skipped members a payload lists
+
+
+def template_admin(info: Info) -> Principal:
+    """Templates belong to no store: only callers who manage promotions everywhere change them."""
+    principal = require(info, Permission.MANAGE_PROMOTIONS)
+    if not principal.can_everywhere(Permission.MANAGE_PROMOTIONS):
+        raise coded_error("Coupon campaigns are managed by administrators.", ErrorCode.FORBIDDEN)
+    return principal
+
+
+async def _template(info: Info, template_id: int | None) -> CouponTemplate | None:
+    row = await info.context.loaders.coupon_template_by_id.load(template_id) if template_id else None
+    return CouponTemplate.from_model(row) if row else None
+
+
+@strawberry.type(description="Result of `couponTemplateCreate`.")
+class CouponTemplateCreatePayload:
+    coupon_template: CouponTemplate | None = strawberry.field(description="The new coupon template.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="Result of `couponTemplateUpdate`.")
+class CouponTemplateUpdatePayload:
+    coupon_template: CouponTemplate | None = strawberry.field(description="The coupon template as changed.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type(description="A member `couponIssue` gave no coupon to, and why.")
+class CouponIssueSkip:
+    member_id: strawberry.Private[int]
+    code: UserErrorCode = strawberry.field(description="Why: COUPON_LIMIT_REACHED (they hold as many as each member "
+                                           "may).")
+    message: str = strawberry.field(description="A human-readable explanation.")
+
+    @strawberry.field(description="The member.")
+    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
+        from schema.accounts.types import Member
+
+        row = await info.context.loaders.member_by_id.load(self.member_id)
+        return Member.from_model(row) if row else None
+
+
+@strawberry.type(description="Result of `couponIssue`.")
+class CouponIssuePayload:
+    issued_count: int = strawberry.field(description="How many coupons were issued (0 when refused).")
+    coupon_ids: strawberry.Private[list[int]]
+    skipped: list[CouponIssueSkip] = strawberry.field(description=f"Members who got none (the first {MAX_LISTED}).")
+    skipped_count: int = strawberry.field(description="How many members got none.")
+    template_id: strawberry.Private[int | None]
+    user_errors: list[UserError] = user_errors_field()
+
+    @strawberry.field(description=f"The coupons issued (the first {MAX_LISTED}), one per member.")
+    async def coupons(self, info: Info) -> list[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
+        from schema.promotions.coupon_types import Coupon
+
+        rows = await info.context.loaders.coupon_row_by_id.load_many(self.coupon_ids)
+        return [Coupon.from_model(r) for r in rows if r is not None]
+
+    @strawberry.field(description="The coupon template, with its counts after the issue.")
+    async def coupon_template(self, info: Info) -> CouponTemplate | None:
+        return await _template(info, self.template_id)
+
+
+def _arg(description: str) -> object:
+    return strawberry.argument(description=description)
+
+
+@strawberry.type
+class CouponTemplateMutation:
+    @strawberry.mutation(description="Create a coupon template (a campaign). Administrators only.")
+    async def coupon_template_create(
+        self, info: Info, input: Annotated[CouponTemplateCreateInput, _arg("The new coupon template.")],
+    ) -> CouponTemplateCreatePayload:
+        template_admin(info)
+        repo = db.SqlPromotionAdmin(info.context.session)
+        template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, input.to_command()))
+        return CouponTemplateCreatePayload(coupon_template=await _template(info, template_id), user_errors=errors)
+
+    @strawberry.mutation(description="Change a coupon template, or switch the campaign on or off (`isActive`). "
+                         "Administrators only.")
+    async def coupon_template_update(
+        self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template to change.")],
+        input: Annotated[CouponTemplateUpdateInput, _arg("What to change.")],
+    ) -> CouponTemplateUpdatePayload:
+        template_admin(info)
+        repo = db.SqlPromotionAdmin(info.context.session)
+        command = input.to_command(decode_id(id, "CouponTemplate") or NO_SUCH_KEY)
+        template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, command))
+        return CouponTemplateUpdatePayload(coupon_template=await _template(info, template_id), user_errors=errors)
+
+    @strawberry.mutation(description="Give members a coupon of a template each, by id and/or by tag, within its "
+                         "total quantity and per-member limit. Members who hold as many as each may are skipped (and "
+                         "listed); when the campaign has fewer coupons left than members to give them to, nothing is "
+                         "issued (COUPON_EXHAUSTED). Administrators only.")
+    async def coupon_issue(
+        self, info: Info, input: Annotated[CouponIssueInput, _arg("The template and the members.")],
+    ) -> CouponIssuePayload:
+        principal = template_admin(info)
+        repo = SqlCouponIssuing(info.context.session)
+        command = input.to_command(principal.staff_id)
+        now = info.context.loaders.now
+        issued, errors = await run_mutation(info, lambda: issuing.issue_to_members(repo, command, now))
+        if issued is None:
+            return CouponIssuePayload(issued_count=0, coupon_ids=[], skipped=[], skipped_count=0, template_id=None,
+                                      user_errors=errors)
+        skipped = [CouponIssueSkip(member_id=s.member_id, code=UserErrorCode(s.code), message=s.message)
+                   for s in issued.skipped[:MAX_LISTED]]
+        return CouponIssuePayload(issued_count=len(issued.coupons), coupon_ids=[c.id for c in issued.coupons[
+            :MAX_LISTED]], skipped=skipped, skipped_count=len(issued.skipped), template_id=issued.template_id,
+            user_errors=errors)
+
+
+@strawberry.type
+class CouponTemplateQuery:
+    @strawberry.field(description="Coupon templates (campaigns), newest first. Staff who manage promotions.")
+    async def coupon_templates(self, info: Info, first: First = None, after: After = None,
+                               filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of "
+                                                                                   "these.")] = None
+                               ) -> Connection[CouponTemplate]:
+        require(info, Permission.MANAGE_PROMOTIONS)
+        is_active = filter.is_active if filter else None
+        request, size = page_request(first, after, None, None)
+        session = info.context.session
+        page = await paginate(lambda: db.template_page(session, is_active, request, size))
+        for (row,) in page.items:
+            info.context.loaders.coupon_template_by_id.prime(row.id, row)
+        return connection(page, [CouponTemplate.from_model(r[0]) for r in page.items],
+                          count_total=lambda: count(session, db.template_statement(is_active)))
+
+    @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage "
+                      "promotions.")
+    async def coupon_template(self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template.")]
+                              ) -> CouponTemplate | None:
+        require(info, Permission.MANAGE_PROMOTIONS)
+        return await _template(info, decode_id(id, "CouponTemplate"))
