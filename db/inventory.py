@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import outbox
 from db.models import InventoryMovement, Location, ProductVariant, StockLevel
 from db.sql import insert_ignoring_duplicates
 from db.types import utcnow
@@ -84,3 +85,6 @@ class SqlInventoryRepository:
                     for m in movements
                 ],
             )
+            # stockChanged subscribers hear of every level that moved, once the transaction commits
+            await outbox.record(self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id))
+                                               for m in movements])

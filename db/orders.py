@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import outbox
 from db.models import (
     Cart,
     Channel,
@@ -43,7 +44,7 @@ from domain.orders.services import OrderState, PaymentRecord
 _STATE = (Order.id, Order.token, Order.number, Order.status, Order.fulfilment_method, Order.channel_id,
           Order.member_id, Order.location_id, Order.pickup_location_id, Order.currency, Order.total,
           Order.points_spent, Order.points_earned, Order.pickup_code_hash, Order.pickup_attempts,
-          Channel.points_per_unit)
+          Channel.points_per_unit, Order.points_multiplier)
 
 
 def order_number(order_id: int, created_at: datetime) -> str:
@@ -100,6 +101,7 @@ class SqlOrdersRepository:
             currency=t.currency, subtotal=t.subtotal, discount_total=t.discount_total,
             points_discount=t.points_discount, shipping=t.shipping, total=t.total, points_spent=t.points_spent,
             points_earned=0, pickup_code_hash=order.pickup_code_hash, pickup_attempts=0,
+            coupon_code=order.coupon_code, points_multiplier=order.points_multiplier,
             expires_at=order.expires_at, created_at=order.created_at, updated_at=order.created_at)
         try:
             async with self.session.begin_nested():  # a duplicate (cart, key) leaves the transaction usable
@@ -125,6 +127,8 @@ class SqlOrdersRepository:
         await self.session.execute(sa.insert(OrderEvent).values(
             order_id=order_id, type=type, data=dict(data), staff_id=staff_id, member_id=member_id,
             created_at=utcnow()))
+        # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
+        await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))])
 
     # Transitions
 

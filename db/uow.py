@@ -16,11 +16,13 @@ from db.accounts import SqlAccountsRepository
 from db.apps import SqlAppsRepository
 from db.carts import SqlCartRepository
 from db.catalog import SqlCatalogRepository
+from db.coupon_issuing import SqlCouponIssuing
 from db.engine import WRITE_OPTION
 from db.inventory import SqlInventoryRepository
 from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
+from db.promotions import SqlPromotionRepository
 
 
 class SqlUnitOfWork:
@@ -58,6 +60,14 @@ class SqlUnitOfWork:
     @cached_property
     def points(self) -> SqlPointsRepository:
         return SqlPointsRepository(self.session)
+
+    @cached_property
+    def promotions(self) -> SqlPromotionRepository:
+        return SqlPromotionRepository(self.session)
+
+    @cached_property
+    def coupon_issuing(self) -> SqlCouponIssuing:
+        return SqlCouponIssuing(self.session)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -38,6 +38,7 @@ class Context:
     loaders: Loaders
     uow: SqlUnitOfWork = field(init=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    connection_params: Any = None  # a WebSocket's `connection_init` payload (strawberry sets it)
 
     def __post_init__(self) -> None:
         self.uow = SqlUnitOfWork(self.session)

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.events import BACKGROUND
 from db.engine import create_session_factory
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
@@ -62,7 +63,9 @@ class StatementCounter:
 
     statements: list[str] = field(default_factory=list)
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_args: Any) -> None:
+        if context is not None and context.execution_options.get(BACKGROUND):
+            return  # the outbox relay's, not the request's
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
             self.statements.append(statement)
 

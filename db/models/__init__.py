@@ -7,6 +7,8 @@ from db.models.channels import Channel
 from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel
 from db.models.members import App, MemberAddress, MemberTag, PointsEntry
 from db.models.orders import Cart, CartLine, Order, OrderAllocation, OrderEvent, OrderLine, Payment
+from db.models.outbox import OutboxEvent
+from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
 
 __all__ = [
     "App",
@@ -16,6 +18,8 @@ __all__ = [
     "Category",
     "Channel",
     "ChannelLocation",
+    "Coupon",
+    "CouponTemplate",
     "InventoryMovement",
     "Location",
     "Member",
@@ -26,11 +30,14 @@ __all__ = [
     "OrderAllocation",
     "OrderEvent",
     "OrderLine",
+    "OutboxEvent",
     "Payment",
     "PointsEntry",
     "Product",
     "ProductChannelListing",
     "ProductVariant",
+    "Promotion",
+    "PromotionUse",
     "RefreshToken",
     "StaffUser",
     "StockLevel",

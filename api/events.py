@@ -1,0 +1,166 @@
+"""Publishing what the outbox holds to subscriptions: the event bus and the outbox relay.
+
+`LocalBus` fans events out to this process's subscribers. With `REDIS_URL` set, `RedisBus`
+publishes through a Redis channel instead and every worker forwards what it hears to its own
+subscribers, so a subscriber on one worker hears of a change committed by another.
+
+`OutboxRelay` runs in each worker: it claims unpublished outbox rows (SKIP LOCKED on
+PostgreSQL: workers share the work, none publishes a row another is publishing), publishes them,
+and marks them published in the same transaction. It wakes every `interval` seconds, and at once
+when this worker commits a change that wrote to the outbox (`nudge`). Delivery is at least once;
+a subscription re-reads the current state for every event, so a repeat is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncGenerator, Iterable
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db import outbox
+from db.engine import WRITE_OPTION
+from db.types import utcnow
+
+log = logging.getLogger("omnishop.events")
+
+BACKGROUND = "omnishop_background"  # an execution option marking the relay's statements (not a request's)
+QUEUE_SIZE = 256  # a subscriber this far behind loses the oldest events (it re-reads state anyway)
+BATCH = 500
+KEEP_PUBLISHED = timedelta(hours=1)
+
+
+class LocalBus:
+    """In-process fan-out: each subscriber has a bounded queue per subscription."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[tuple[str, str]]]] = defaultdict(set)
+
+    async def publish(self, events: Iterable[tuple[str, str]]) -> None:
+        self.deliver(events)
+
+    def deliver(self, events: Iterable[tuple[str, str]]) -> None:
+        for topic, message in events:
+            for queue in self._queues.get(topic, ()):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait((topic, message))
+
+    async def subscribe(self, topics: Iterable[str]) -> AsyncGenerator[tuple[str, str], None]:
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(QUEUE_SIZE)
+        wanted = set(topics)
+        for topic in wanted:
+            self._queues[topic].add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            for topic in wanted:
+                self._queues[topic].discard(queue)
+                if not self._queues[topic]:
+                    del self._queues[topic]
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBus(LocalBus):
+    """Publishes through one Redis channel; a listener task delivers what arrives to local subscribers."""
+
+    def __init__(self, redis: Any, channel: str) -> None:
+        super().__init__()
+        self.redis = redis
+        self.channel = channel
+        self._listener: asyncio.Task[None] | None = None
+
+    async def publish(self, events: Iterable[tuple[str, str]]) -> None:
+        batch = list(events)
+        if batch:
+            await self.redis.publish(self.channel, orjson.dumps(batch))
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.redis.pubsub()
+                await pubsub.subscribe(self.channel)
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self.deliver((t, m) for t, m in orjson.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis went away: keep trying; events wait in the outbox meanwhile
+                log.warning("event bus: Redis subscription lost; retrying", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self.redis.aclose()
+
+
+Bus = LocalBus
+
+
+class OutboxRelay:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus, interval: float) -> None:
+        self.sessions = sessions
+        self.bus = bus
+        self.interval = interval
+        self._wake = asyncio.Event()
+
+    def nudge(self) -> None:
+        """Something was just committed to the outbox: publish it now rather than at the next tick."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        ticks = 0
+        while True:
+            try:
+                while await self.drain_once() == BATCH:
+                    pass
+                ticks += 1
+                if ticks % 600 == 0:
+                    await self._purge()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database or Redis is down: try again at the next tick
+                log.warning("outbox relay failed; retrying", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    async def drain_once(self) -> int:
+        """Publish one batch of unpublished events; how many there were. Looks first without
+        writing, so an idle relay never takes SQLite's write lock."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={BACKGROUND: True})
+            if not await outbox.pending(session):
+                return 0
+            await session.rollback()
+            await session.connection(execution_options={WRITE_OPTION: True, BACKGROUND: True})
+            claimed = await outbox.claim(session, BATCH)
+            if claimed:
+                await self.bus.publish((topic, message) for _, topic, message in claimed)
+                await outbox.mark_published(session, [i for i, _, _ in claimed], utcnow())
+            await session.commit()
+        return len(claimed)
+
+    async def _purge(self) -> None:
+        async with self.sessions() as session:
+            await session.connection(execution_options={WRITE_OPTION: True, BACKGROUND: True})
+            await outbox.purge(session, utcnow() - KEEP_PUBLISHED)
+            await session.commit()

@@ -1,0 +1,119 @@
+"""Subscriptions (WebSocket, `graphql-transport-ws`): `stockChanged` and `orderUpdated`.
+
+Each event comes from the outbox through the event bus (api/events.py) and carries only which
+stock level or order changed; the subscription then reads its current state in a fresh database
+session, with the same visibility rules as a query, and sends it. A connection's subscriptions
+share its context, so their events are resolved one at a time (`Live.snapshot`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing, asynccontextmanager
+from typing import Annotated, Any, Protocol
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.outbox import order_topic, stock_topic
+from db.uow import SqlUnitOfWork
+from schema.catalog.types import visible_products
+from schema.context import Context, Info
+from schema.errors import ErrorCode, bad_input, coded_error
+from schema.inventory.types import StockLevel
+from schema.loaders import Loaders
+from schema.orders.mutations import order_token
+from schema.orders.types import Order, visible_order
+from schema.relay import decode_id
+
+LIVE = "live"
+MAX_VARIANTS = 100
+
+
+class EventSource(Protocol):
+    def subscribe(self, topics: list[str]) -> AsyncGenerator[tuple[str, str], None]: ...
+
+
+class Live:
+    """What subscriptions of one connection share: the bus, a session factory, and a lock."""
+
+    def __init__(self, bus: EventSource, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.bus = bus
+        self.sessions = sessions
+        self.lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def snapshot(self, context: Context) -> AsyncIterator[None]:
+        """A fresh session and loaders in the connection's context for as long as the block (and
+        the resolution of what it yields) lasts."""
+        async with self.lock, self.sessions() as session:
+            context.session = session
+            context.loaders = Loaders(session)
+            context.uow = SqlUnitOfWork(session)
+            yield
+
+
+def _live(info: Info) -> Live:
+    live: Any = info.context.extra.get(LIVE)
+    if live is None:
+        raise coded_error("Subscriptions are served over WebSocket (graphql-transport-ws) only.",
+                          ErrorCode.BAD_USER_INPUT)
+    return live  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Live updates, over WebSocket with the `graphql-transport-ws` subprotocol. Send the "
+                 "bearer token as `{\"Authorization\": \"Bearer ...\"}` in `connection_init`.")
+class Subscription:
+    @strawberry.subscription(description="Each change of the stock of these variants (at `locationId` only, when "
+                             "given): the level as it is after the change. At most 100 variants.")
+    async def stock_changed(
+            self, info: Info,
+            variant_ids: Annotated[list[strawberry.ID], strawberry.argument(description="The variants to watch.")],
+            location_id: Annotated[strawberry.ID | None, strawberry.argument(
+                description="Only this location; every location when null.")] = None,
+    ) -> AsyncGenerator[StockLevel, None]:
+        live = _live(info)
+        if not 1 <= len(variant_ids) <= MAX_VARIANTS:
+            raise bad_input(f"Watch 1 to {MAX_VARIANTS} variants.")
+        ids = [decode_id(v, "ProductVariant") for v in variant_ids]
+        location = decode_id(location_id, "Location") if location_id is not None else None
+        if None in ids or (location_id is not None and location is None):
+            raise coded_error("No such variant or location.", ErrorCode.NOT_FOUND)
+        wanted = [i for i in ids if i is not None]
+        async with live.snapshot(info.context):
+            variants = await info.context.loaders.variant_by_id.load_many(wanted)
+            products = await info.context.loaders.product_by_id.load_many(
+                [v.product_id for v in variants if v is not None])
+            visible = await visible_products(info, products)
+            if None in variants or None in visible:
+                raise coded_error("No such variant.", ErrorCode.NOT_FOUND)
+        async with aclosing(live.bus.subscribe([stock_topic(v) for v in wanted])) as events:
+            async for topic, message in events:
+                where = int(message)
+                if location is not None and where != location:
+                    continue
+                variant = int(topic.rpartition(":")[2])
+                async with live.snapshot(info.context):
+                    level = await info.context.loaders.stock_level.load((variant, where))
+                    if level is not None:
+                        yield StockLevel.from_model(level)
+
+    @strawberry.subscription(description="Each change of the order (paid, shipped, ready for pickup, cancelled, "
+                             "returned...): the order as it is after the change. Visible to whoever may read it.")
+    async def order_updated(
+            self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The order.")],
+    ) -> AsyncGenerator[Order, None]:
+        live = _live(info)
+        token = order_token(id)
+        async with live.snapshot(info.context):
+            order = await visible_order(info, token) if token else None
+            if order is None:
+                raise coded_error("No such order.", ErrorCode.NOT_FOUND)
+            order_pk = order.pk
+        async with aclosing(live.bus.subscribe([order_topic(order_pk)])) as events:
+            async for _ in events:
+                async with live.snapshot(info.context):
+                    order = await visible_order(info, token)
+                    if order is not None:
+                        yield order

@@ -1,0 +1,127 @@
+"""Subscriptions over WebSocket (`graphql-transport-ws`), as a store dashboard or an order page uses
+them: a change committed through the graph reaches the subscriber with the state after it; a
+rolled-back change sends nothing; nobody watches an order they may not read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from httpx_ws import aconnect_ws
+from httpx_ws.transport import ASGIWebSocketTransport
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from api.settings import Settings
+from domain.access.model import StaffRole
+from tests.api.test_carts import address, open_shop
+from tests.api.test_checkout import placed
+from tests.api.test_members import new_member
+from tests.api.test_order_flow import PAY
+from tests.helpers import GraphQLClient
+from tests.inventory_fixtures import location_gid
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+PROTOCOL = "graphql-transport-ws"
+STOCK = """subscription($v: [ID!]!, $l: ID) { stockChanged(variantIds: $v, locationId: $l) {
+  onHand reserved available location { id } variant { id } } }"""
+ORDER = "subscription($id: ID!) { orderUpdated(id: $id) { number status amountDue { amount } } }"
+ADJUST = """mutation($v: ID!, $l: ID!, $d: Int!) { stockAdjust(input: {variantId: $v, locationId: $l, delta: $d,
+  reason: "count"}) { stockLevel { onHand } userErrors { code } } }"""
+
+
+@asynccontextmanager
+async def serving(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """One app serving both HTTP and WebSocket, as a browser reaches it (opened and closed in the
+    test's own task, as the WebSocket transport requires)."""
+    app = create_app(settings.model_copy(update={"events_interval": 0.05}), engine=engine)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as c):
+        yield c
+
+
+class Socket:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    async def start(self, query: str, variables: dict[str, Any], op: str = "1") -> None:
+        await self.ws.send_json({"id": op, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+
+    async def next(self) -> dict[str, Any]:
+        message: dict[str, Any] = await self.ws.receive_json(timeout=5)
+        return message
+
+    async def nothing(self) -> bool:
+        """True when nothing arrives for half a second."""
+        try:
+            await self.ws.receive_json(timeout=0.5)
+        except TimeoutError:
+            return True
+        return False
+
+
+async def connected(http: httpx.AsyncClient, stack: Any, token: str | None = None) -> Socket:
+    ws = await stack.enter_async_context(aconnect_ws("/graphql", http, subprotocols=[PROTOCOL]))
+    await ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"} if token else {}})
+    assert (await ws.receive_json(timeout=5))["type"] == "connection_ack"
+    return Socket(ws)
+
+
+async def test_stock_changes_reach_a_subscriber_after_commit(demo: AsyncEngine, settings: Settings) -> None:
+    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+        shop = await open_shop(GraphQLClient(http), demo)
+        admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+        socket = await connected(http, stack)
+        await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
+        await asyncio.sleep(0.1)  # the subscription is registered
+        done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -3},
+                                      token=admin)
+        assert done["stockAdjust"]["userErrors"] == []
+        event = await socket.next()
+        assert event["type"] == "next"
+        level = event["payload"]["data"]["stockChanged"]
+        assert (level["onHand"], level["available"], level["variant"]["id"]) == (7, 7, shop.v(0))
+        # another location, or a refused change (nothing committed), sends nothing
+        await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.warehouse), "d": -1}, token=admin)
+        refused = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -100},
+                                         token=admin)
+        assert refused["stockAdjust"]["userErrors"] != []
+        assert await socket.nothing()
+
+
+async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_order(
+        demo: AsyncEngine, settings: Settings) -> None:
+    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+        shop = await open_shop(GraphQLClient(http), demo)
+        ann, bob = await new_member(shop.client), await new_member(shop.client, "bob@example.com")
+        cart = await shop.cart([(0, 1)], token=ann.token)
+        await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
+        order = await placed(shop, cart["id"], token=ann.token)
+        await asyncio.sleep(0.3)  # the relay has published the checkout's own events before anyone subscribes
+        mine = await connected(http, stack, ann.token)
+        await mine.start(ORDER, {"id": order["id"]})
+        other = await connected(http, stack, bob.token)
+        await other.start(ORDER, {"id": order["id"]})
+        refused = await other.next()
+        assert refused["type"] == "next" and refused["payload"]["data"] is None
+        assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["NOT_FOUND"]
+        assert (await other.next())["type"] == "complete"
+        await asyncio.sleep(0.1)
+        paid = await shop.client.data(PAY, {"id": order["id"], "method": "SANDBOX", "amount": "60.00"},
+                                      token=ann.token)
+        assert paid["orderPay"]["userErrors"] == []
+        event = await mine.next()
+        assert event["payload"]["data"]["orderUpdated"] == {"number": order["number"], "status": "PAID",
+                                                            "amountDue": {"amount": "0.00"}}
+
+
+async def test_a_bad_token_is_refused_at_connection(engine: AsyncEngine, settings: Settings) -> None:
+    async with serving(engine, settings) as http, aconnect_ws("/graphql", http, subprotocols=[PROTOCOL]) as ws:
+        await ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer nonsense"}})
+        with pytest.raises(Exception):  # noqa: B017 - the server closes the socket (4403)
+            await ws.receive_json(timeout=5)
