@@ -21,12 +21,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
+from api.events import OutboxRelay
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
 from api.settings import Settings
+from api.stores import Stores, build_stores
 from db.engine import create_engine, create_session_factory
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings
@@ -42,8 +44,10 @@ class AppState:
 
     settings: Settings
     services: Services
+    stores: Stores
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
+    relay: OutboxRelay | None = None
 
 
 def build_services(settings: Settings, *, allow_generated_secret: bool = False) -> Services:
@@ -65,13 +69,17 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps."""
     settings = settings or Settings()
-    state = AppState(settings=settings, services=build_services(settings, allow_generated_secret=demo))
+    state = AppState(settings=settings, services=build_services(settings, allow_generated_secret=demo),
+                     stores=build_stores(settings))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
         state.sessions = create_session_factory(state.engine)
+        state.relay = OutboxRelay(state.sessions, state.stores.bus, settings.events_interval)
+        await state.stores.bus.start()
+        relay = asyncio.create_task(state.relay.run())
         expiry = None
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
@@ -79,10 +87,12 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
         try:
             yield
         finally:
-            if expiry is not None:
-                expiry.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await expiry
+            for task in (expiry, relay):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            await state.stores.close()
             if own_engine:
                 await state.engine.dispose()
 
@@ -111,6 +121,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
             Route("/health/live", live, methods=["GET"]),
             Route("/health/ready", ready, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
         ],
         middleware=middleware,
         lifespan=lifespan,

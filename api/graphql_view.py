@@ -7,26 +7,43 @@ happened. Request parsing stays strawberry's; this view only overrides its hooks
 
 - the media type follows `Accept` (`application/graphql-response+json` when asked for, with
   4xx statuses for request errors); refusals before GraphQL are coded JSON errors too;
+- an `Accept` that allows neither JSON media type is 406; a POST that is not
+  `application/json` is 415;
 - a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
   and then the operations run one after another (they share the request's session);
-- GraphiQL is served with security headers, or 404 when switched off.
+- the caller's cost throttle and sign-in guard (api/rate_limits.py) go into the context; a
+  THROTTLED operation answers 429 with `Retry-After`;
+- `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
+- GraphiQL is served with security headers, or 404 when switched off;
+- a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
+- WebSocket connections (subscriptions, `graphql-transport-ws`) authenticate with the
+  `Authorization` entry of `connection_init`'s payload (4403 when it is bad); each event is
+  read in a session of its own (schema/subscriptions.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from api.auth import AuthenticationFailed, Authenticator
 from api.limits import (
     GRAPHQL_RESPONSE_JSON,
+    JSON,
     BodyTooLarge,
     content_type,
     declared_too_large,
@@ -36,14 +53,32 @@ from api.limits import (
     negotiate,
     response_body,
 )
+from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
+from db.outbox import WRITTEN
+from domain.access.model import ANONYMOUS
+from schema.accounts.login_limits import LOGIN_GUARD
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.subscriptions import LIVE, Live
+from schema.throttle import COST_THROTTLE, THROTTLED
 
 if TYPE_CHECKING:
     from api.app import AppState
 
 
+class _TextWebSocket(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are text frames; `encode_json` makes bytes (for HTTP bodies)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
+    websocket_adapter_class = _TextWebSocket
+
     def __init__(self, schema: Any, state: AppState) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.state = state
@@ -53,6 +88,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self.graphiql_enabled = settings.graphiql
         self.max_body_bytes = settings.max_body_bytes
         self.max_cost = settings.max_query_cost
+        self.rate_limits = state.stores.rate_limits
+        self.persisted_queries = state.stores.persisted_queries
         self.graphiql_html, self.graphiql_headers = graphiql_page(self.graphql_ide_html)
 
     def encode_json(self, data: object) -> bytes:
@@ -66,10 +103,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         response = await self._respond(request, negotiate(request.headers.get("accept")))
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request, media_type: str) -> Response:
+    async def _respond(self, request: Request, accepted: str | None) -> Response:
+        media_type = accepted or JSON
+
         def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
             return http_error(status, message, media_type=media_type, max_cost=self.max_cost, headers=headers)
 
+        if accepted is None and not (request.method == "GET" and self._wants_page(request)):
+            return refuse(406, f"Acceptable media types are {GRAPHQL_RESPONSE_JSON} and {JSON}.")
         too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
         if declared_too_large(request.headers, self.max_body_bytes):
             return refuse(413, too_large)
@@ -82,8 +123,15 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             context = Context(
                 session=session, principal=principal, services=self.state.services, loaders=Loaders(session)
             )
+            ip = request.client.host if request.client else "unknown"
+            if (throttle := self.rate_limits.cost_throttle(principal, ip)) is not None:
+                context.extra[COST_THROTTLE] = throttle
+            if (guard := self.rate_limits.login_guard(ip)) is not None:
+                context.extra[LOGIN_GUARD] = guard
             try:
                 response = await self.run(request, context=context)
+                if session.info.pop(WRITTEN, False) and self.state.relay is not None:
+                    self.state.relay.nudge()
             except HTTPException as e:
                 # 405: a mutation over GET (only POST will do), or a method strawberry does not serve
                 allow = "POST" if request.method == "GET" else "GET, POST"
@@ -93,16 +141,62 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         status = getattr(request.state, "graphql_status", None)
         if status is not None:  # a GraphQL result (not the GraphiQL page)
             response.headers["content-type"] = content_type(media_type)
-            if media_type == GRAPHQL_RESPONSE_JSON and not getattr(request.state, "graphql_batch", False):
+            if (media_type == GRAPHQL_RESPONSE_JSON or status == 429) and not getattr(request.state, "graphql_batch",
+                                                                                      False):
                 response.status_code = status
+            if (retry_after := getattr(request.state, "retry_after", None)) is not None:
+                response.headers["Retry-After"] = str(retry_after)
+            if getattr(request.state, "no_store", False):  # a CDN must not keep PERSISTED_QUERY_NOT_FOUND
+                response.headers["Cache-Control"] = "no-store"
         return response
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        """A WebSocket connection's context (HTTP requests build theirs in `_respond`): anonymous
+        until `connection_init` says otherwise; its session is replaced for every event."""
+        assert self.state.sessions is not None
+        session = self.state.sessions()
+        context = Context(session=session, principal=ANONYMOUS, services=self.state.services,
+                          loaders=Loaders(session))
+        context.extra[LIVE] = Live(self.state.stores.bus, self.state.sessions)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params
+        header = None
+        if isinstance(params, dict):
+            header = params.get("Authorization") or params.get("authorization")
+        if header is not None and not isinstance(header, str):
+            raise ConnectionRejectionError()
+        assert self.state.sessions is not None
+        async with self.state.sessions() as session:
+            try:
+                context.principal = await self.auth.principal(header, session)
+            except AuthenticationFailed:
+                raise ConnectionRejectionError() from None
+        return UNSET
+
+    @staticmethod
+    def _wants_page(request: Request) -> bool:
+        return "text/html" in request.headers.get("accept", "")
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # a GET with only `extensions` (a persisted query's hash) is a query, not a browser
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def process_result(self, request: Request, result: Any) -> Any:
         body, status = response_body(result, debug=self.debug)
         request.state.graphql_status = status
+        retry_after = [e.extensions["retryAfter"] for e in result.errors or ()
+                       if (e.extensions or {}).get("code") == THROTTLED]
+        if retry_after:
+            request.state.retry_after = max(retry_after)
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
+        if request_adapter.method == "POST":
+            media = (request_adapter.content_type or "").partition(";")[0].strip().lower()
+            if media != JSON:
+                raise HTTPException(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:
             return await super().parse_http_body(request_adapter)
         except AttributeError as e:  # strawberry reads `.get` off a JSON body that is not an object
@@ -129,6 +223,17 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,  # type: ignore[override]
                              context: Context, root_value: Any, request_data: Any) -> Any:
+        try:
+            digest = requested_hash(request_data.extensions)
+        except MalformedPersistedQuery as e:
+            raise HTTPException(400, str(e)) from e
+        if digest is not None:
+            try:
+                request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
+            except PersistedQueryError as e:
+                request.state.no_store = True
+                return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
+                                       extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
         try:
             return await super().execute_single(request=request, request_adapter=request_adapter,
                                                 sub_response=sub_response, context=context, root_value=root_value,

@@ -5,10 +5,12 @@
 - The request body is capped at `MAX_BODY_BYTES` (a declared `Content-Length` is refused up
   front, a streamed body as soon as it grows past the cap): 413.
 - `negotiate(accept)`: `application/graphql-response+json` when the client lists it at least
-  as high as `application/json`; else `application/json` (also without an `Accept` header).
+  as high as `application/json`; else `application/json` (also without an `Accept` header);
+  None when the client accepts neither (406).
 - `response_body(result)`: a request error (nothing ran: parse, validation, variables,
-  limits) has no `data` key; with `application/graphql-response+json` it answers 400 (500 for
-  an unexpected failure before execution); with `application/json`, 200 as the contract says.
+  limits, an unknown persisted query) has no `data` key; with `application/graphql-response+json`
+  it answers 400 (500 for an unexpected failure before execution); with `application/json`,
+  200 as the contract says. A THROTTLED operation answers 429 with either.
   A last pass makes sure no error leaves without a code or with an unmasked internal message.
 - `graphiql_page(html)`: GraphiQL titled "Omnishop GraphiQL", with security headers and a
   content security policy that admits only its own inline script (by hash) and the CDNs it
@@ -31,10 +33,13 @@ from starlette.responses import Response
 from starlette.types import Message, Receive
 from strawberry.types import ExecutionResult
 
+from api.error_log import log_errors
+from api.persisted_queries import PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED
 from api.settings import Settings
 from schema import build_schema
 from schema.cost import QueryLimits, has_code, syntax_error_extensions
 from schema.errors import ErrorCode, should_mask
+from schema.throttle import THROTTLED
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -44,15 +49,19 @@ MASKED_MESSAGE = "Unexpected error."
 # client accepts application/graphql-response+json).
 REQUEST_ERROR_CODES = frozenset(c.value for c in (
     ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT,
-    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED))
+    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED)) | {PERSISTED_QUERY_NOT_FOUND,
+                                                                       PERSISTED_QUERY_NOT_SUPPORTED}
 
 # `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
-HTTP_ERROR_CODES = {
-    400: ErrorCode.BAD_REQUEST,
-    401: ErrorCode.UNAUTHENTICATED,
-    404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    413: ErrorCode.PAYLOAD_TOO_LARGE,
+HTTP_ERROR_CODES: dict[int, str] = {
+    400: ErrorCode.BAD_REQUEST.value,
+    401: ErrorCode.UNAUTHENTICATED.value,
+    404: ErrorCode.NOT_FOUND.value,
+    405: ErrorCode.METHOD_NOT_ALLOWED.value,
+    406: "NOT_ACCEPTABLE",
+    413: ErrorCode.PAYLOAD_TOO_LARGE.value,
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: THROTTLED,
 }
 
 CDNS = "https://unpkg.com https://cdn.jsdelivr.net"
@@ -64,9 +73,12 @@ def query_limits(settings: Settings) -> QueryLimits:
 
 
 def schema_for(settings: Settings) -> strawberry.Schema:
-    """The schema as the settings configure it (limits, introspection, batching, debug)."""
-    return build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
-                        batch_max_operations=settings.batch_max_operations if settings.batching else None)
+    """The schema as the settings configure it (limits, introspection, batching, debug), logging
+    only unexpected errors as errors (api/error_log.py)."""
+    schema = build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
+                          batch_max_operations=settings.batch_max_operations if settings.batching else None)
+    schema.process_errors = log_errors  # type: ignore[method-assign]
+    return schema
 
 
 # --- the request body -------------------------------------------------------------------------
@@ -101,8 +113,8 @@ def limit_body(receive: Receive, max_bytes: int) -> Receive:
 # --- media types and statuses -----------------------------------------------------------------
 
 
-def negotiate(accept: str | None) -> str:
-    """The media type to answer with, from the request's `Accept` header."""
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer with, from the request's `Accept` header (None: neither JSON type)."""
     quality = {GRAPHQL_RESPONSE_JSON: 0.0, JSON: 0.0}
     for part in (accept or "").split(","):
         media, *params = (p.strip() for p in part.split(";"))
@@ -120,7 +132,9 @@ def negotiate(accept: str | None) -> str:
         elif media in (JSON, "application/*", "*/*"):
             quality[JSON] = max(quality[JSON], q)
     wanted = quality[GRAPHQL_RESPONSE_JSON]
-    return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= quality[JSON] else JSON
+    if wanted > 0 and wanted >= quality[JSON]:
+        return GRAPHQL_RESPONSE_JSON
+    return JSON if quality[JSON] > 0 or not (accept or "").strip() else None
 
 
 def content_type(media_type: str) -> str:
@@ -162,15 +176,15 @@ def response_body(result: ExecutionResult, *, debug: bool) -> tuple[dict[str, An
     status = 200
     if before_execution:
         codes = {(e.extensions or {}).get("code") for e in errors}
-        status = 400 if codes <= REQUEST_ERROR_CODES else 500
+        status = 429 if codes == {THROTTLED} else 400 if codes <= REQUEST_ERROR_CODES else 500
     return body, status
 
 
 def http_error(status: int, message: str, *, media_type: str, max_cost: int,
                headers: Mapping[str, str] | None = None) -> Response:
     """A refusal before GraphQL ran, as a GraphQL response body with a coded error."""
-    code = HTTP_ERROR_CODES.get(status, ErrorCode.BAD_REQUEST)
-    body = {"errors": [{"message": message, "extensions": {"code": code.value}}],
+    code = HTTP_ERROR_CODES.get(status, ErrorCode.BAD_REQUEST.value)
+    body = {"errors": [{"message": message, "extensions": {"code": code}}],
             "extensions": {"cost": {"requestedQueryCost": None, "maxCost": max_cost}}}
     response = Response(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
     response.headers["content-type"] = content_type(media_type)

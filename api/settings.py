@@ -25,7 +25,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL; SQLite file by default.")
-    redis_url: str | None = Field(None, description="Shared rate limits, persisted queries, fan-out.")
+    redis_url: str | None = Field(None, description="Redis for rate limits and persisted queries shared by every "
+                                  "worker and server; in-process when unset.")
+    redis_prefix: str = Field("omnishop:", description="Prefix of every Redis key this server writes.")
+    events_interval: float = Field(1.0, gt=0, le=60, description="Seconds between the outbox relay's scans for "
+                                   "events to publish to subscriptions (a worker's own commits publish at once).")
     secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters.")
     debug: bool = Field(False, description="Unmasked errors; a generated secret key is allowed.")
     log_level: str = Field("INFO")
@@ -49,6 +53,25 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body; larger answers 413.")
     batching: bool = Field(False, description="Accept a JSON array of operations in one POST.")
     batch_max_operations: int = Field(10, ge=1, le=100, description="Most operations in one batch.")
+    # Rate limits (api/rate_limits.py): leaky buckets of query-cost points per caller.
+    rate_limit: bool = Field(True, description="Charge each operation's estimated cost to the caller's bucket "
+                             "(the token's principal, else the client IP); an empty bucket answers 429 THROTTLED.")
+    rate_limit_bucket: int = Field(100_000, ge=1, description="Points a caller's bucket holds: the largest "
+                                   "burst.")
+    rate_limit_restore_rate: float = Field(10_000, gt=0, description="Points restored to a bucket per second.")
+    login_max_failures: int = Field(10, ge=0, description="Failed sign-ins per identifier (e-mail or phone) "
+                                    "within LOGIN_FAILURE_WINDOW before further attempts get THROTTLED; 0 is off.")
+    login_max_failures_per_ip: int = Field(50, ge=0, description="Failed sign-ins per client IP within "
+                                           "LOGIN_FAILURE_WINDOW, whatever the identifier; 0 is off.")
+    login_failure_window: float = Field(900, gt=0, description="Seconds over which failed sign-ins are counted "
+                                        "(they leak out evenly over it).")
+    # Automatic persisted queries (api/persisted_queries.py, Apollo's APQ protocol).
+    persisted_queries: bool = Field(True, description="Accept `extensions.persistedQuery` (a query's SHA-256 "
+                                    "instead of its text).")
+    persisted_query_cache_size: int = Field(2_000, ge=1, description="Queries kept in process (least recently "
+                                            "used go first) when REDIS_URL is unset.")
+    persisted_query_ttl: int = Field(7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis "
+                                     "after it was last stored.")
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")

@@ -27,6 +27,10 @@ from schema.orders.cart_mutations import CartMutation, CartQuery
 from schema.orders.fulfilment_mutations import FulfilmentMutation
 from schema.orders.mutations import CheckoutMutation
 from schema.orders.queries import OrderQuery
+from schema.promotions.admin import PromotionAdminMutation, PromotionAdminQuery
+from schema.promotions.coupon_mutations import CouponMutation, CouponQuery
+from schema.promotions.templates import CouponTemplateMutation, CouponTemplateQuery
+from schema.subscriptions import Subscription
 
 
 def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
@@ -36,14 +40,15 @@ def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
 
 Query = _merge("Query", "Everything a client can read.", (NodeQuery, ChannelQuery, CatalogQuery, AccountQuery,
                                                            LocationQuery, AppQuery, MemberQuery, CartQuery,
-                                                           OrderQuery))
+                                                           OrderQuery, CouponQuery, PromotionAdminQuery,
+                                                           CouponTemplateQuery))
 Mutation = _merge(
     "Mutation",
     "Everything a client can change. Each mutation is one transaction; expected "
     "failures come back as `userErrors` and change nothing.",
     (AccountMutation, ChannelMutation, CatalogMutation, StockMutation, LocationMutation, AppMutation,
      MemberMutation, MemberAddressMutation, MemberStaffMutation, CartMutation, CheckoutMutation,
-     FulfilmentMutation),
+     FulfilmentMutation, CouponMutation, PromotionAdminMutation, CouponTemplateMutation),
 )
 
 
@@ -66,4 +71,5 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
     ]
     config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
                               if batch_max_operations else None)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+                             config=config)

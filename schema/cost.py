@@ -27,7 +27,9 @@ The cost formula (in the style of GitHub's node limit and Shopify's calculated c
 - for a connection field (takes `first`/`last`, returns an object): 1 for the connection
   itself, and its page size for its list-typed children (`edges`), not for `pageInfo`;
 - for `nodes(ids:)`-style lists: the number of `ids`;
-- 1 otherwise (an object, or a list bounded by its parent such as a product's variants).
+- for other lists (a product's variants, an order's lines): the typical size in `LIST_SIZES`
+  (10 when not listed; 1 for introspection's), since nothing in the request bounds them;
+- 1 otherwise (an object).
 
 The page size is the `first`/`last` argument (a literal or a variable, else the variable's
 default), 20 when absent, clamped to 0..100 (larger page sizes are refused by the field
@@ -36,7 +38,8 @@ Example: `products(first: 50) { edges { node { name category { name } } } pageIn
 { hasNextPage } }` costs 1 (products) + 50 (edges) + 50 (node) + 50 (category) + 1 (pageInfo) = 152.
 
 Every response carries `extensions.cost = {requestedQueryCost, maxCost}`; `requestedQueryCost`
-is null when the document never got past parsing and validation.
+is null when the document never got past parsing and validation. When the caller's rate limit
+was charged (schema/throttle.py) it also has `throttleStatus`.
 
 `ErrorCodes` gives every top-level error a code from `schema.errors.ErrorCode` by the phase
 that raised it (parse, validation, variable coercion, execution) and masks unexpected
@@ -46,7 +49,7 @@ exceptions outside debug mode.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +86,26 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from schema.errors import ErrorCode, should_mask
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.throttle import ThrottleStatus, throttle_of, throttled_error
+
+# How many items a list without a page size or ids is expected to hold (a typical count, not
+# the maximum): by `Type.field`, else by item type, else DEFAULT_LIST_SIZE.
+DEFAULT_LIST_SIZE = 10
+LIST_SIZES = {
+    "Query.channels": 5,
+    "Product.variants": 5,
+    "ProductVariant.stockLevels": 5,  # the locations stocking a variant
+    "Location.channels": 2,
+    "Location.openingHours": 7,
+    "Member.identities": 2,
+    "Member.addresses": 3,
+    "Order.lines": 5,
+    "Cart.lines": 5,
+    "Order.payments": 2,
+    "OrderLine.discounts": 2,
+    "CartLine.discounts": 2,
+    "UserError": 1,  # `userErrors`: built in memory, usually none
+}
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,12 @@ def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: st
     values.update(variables or {})
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return _CostWalker(schema, fragments, values).selections(root, operation.selection_set, 1, None, frozenset())
+
+
+def _list_size(parent: GraphQLNamedType, node: FieldNode, item: GraphQLNamedType) -> int:
+    if item.name.startswith("__"):
+        return 1  # introspection: the schema in memory
+    return LIST_SIZES.get(f"{parent.name}.{node.name.value}", LIST_SIZES.get(item.name, DEFAULT_LIST_SIZE))
 
 
 @dataclass
@@ -156,12 +185,10 @@ class _CostWalker:
         if is_leaf_type(named):
             return 0
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
-        if is_list and pending is not None:
-            m *= pending  # the `edges` of a connection
         page = self._page_size(definition, node)
         if is_list:
-            size = page if page is not None else self._ids_count(node)
-            m *= size if size is not None else 1
+            size = pending if pending is not None else page if page is not None else self._ids_count(node)
+            m *= size if size is not None else _list_size(parent, node, named)
             page = None
         return m + self.selections(named, node.selection_set, m, page, seen)
 
@@ -201,27 +228,37 @@ class _CostWalker:
 
 
 class QueryCost(SchemaExtension):
-    """Refuses an operation over `max_cost` before it executes; reports `extensions.cost`."""
+    """Refuses an operation over `max_cost` before it executes, then charges the caller's rate
+    limit (schema/throttle.py) at least one point; reports `extensions.cost`."""
 
     def __init__(self, max_cost: int) -> None:
         self.max_cost = max_cost
         self.cost: int | None = None
+        self.throttle: ThrottleStatus | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
             self.cost = query_cost(context.schema._schema, context.graphql_document, context.operation_name,
                                    context.variables)
+            throttle = throttle_of(context.context)
             if self.cost > self.max_cost:
                 error = GraphQLError(
                     f"The query's estimated cost {self.cost} is over the limit of {self.max_cost}: ask for "
                     "smaller pages (`first`/`last`) or fewer nested lists.",
                     extensions=_limit_extensions("cost", self.max_cost) | {"cost": self.cost})
                 context.result = ExecutionResult(data=None, errors=[error])
+            elif throttle is not None:
+                self.throttle = await throttle.charge(max(self.cost, 1))
+                if not self.throttle.allowed:
+                    context.result = ExecutionResult(data=None, errors=[throttled_error(self.cost, self.throttle)])
         yield
 
     def get_results(self) -> dict[str, Any]:
-        return {"cost": {"requestedQueryCost": self.cost, "maxCost": self.max_cost}}
+        cost: dict[str, Any] = {"requestedQueryCost": self.cost, "maxCost": self.max_cost}
+        if self.throttle is not None:
+            cost["throttleStatus"] = self.throttle.as_extension()
+        return {"cost": cost}
 
 
 class InBandParserCache(ParserCache):

@@ -46,13 +46,18 @@ class UserErrorCode(Enum):
                                    "removed.")
     CURRENCY_INVALID = strawberry.enum_value("CURRENCY_INVALID", description="Not an ISO 4217 currency "
                                              "code that Omnishop supports.")
-    COUPON_INVALID = strawberry.enum_value("COUPON_INVALID", description="The coupon code is unknown.")
+    COUPON_INVALID = strawberry.enum_value("COUPON_INVALID", description="The coupon code is unknown (or "
+                                           "not the caller's), or its campaign was withdrawn.")
     COUPON_ALREADY_REDEEMED = strawberry.enum_value("COUPON_ALREADY_REDEEMED",
                                                     description="The coupon has already been redeemed.")
     COUPON_EXPIRED = strawberry.enum_value("COUPON_EXPIRED", description="The coupon is outside its "
                                            "validity period.")
     COUPON_NOT_APPLICABLE = strawberry.enum_value("COUPON_NOT_APPLICABLE", description="The coupon does "
                                                   "not apply to this cart, channel or member.")
+    COUPON_LIMIT_REACHED = strawberry.enum_value("COUPON_LIMIT_REACHED", description="The member already "
+                                                 "holds as many coupons of this campaign as each member may.")
+    COUPON_EXHAUSTED = strawberry.enum_value("COUPON_EXHAUSTED", description="Every coupon of the campaign "
+                                             "has been given out.")
     INSUFFICIENT_POINTS = strawberry.enum_value("INSUFFICIENT_POINTS", description="The member's points "
                                                 "balance is too low.")
     INVALID_TRANSITION = strawberry.enum_value("INVALID_TRANSITION", description="The order cannot move "
@@ -64,6 +69,8 @@ class UserErrorCode(Enum):
                                              "the payment; nothing was recorded.")
     PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
                                                      description="Pickup needs a pickup store.")
+    THROTTLED = strawberry.enum_value("THROTTLED", description="Too many failed attempts (e.g. sign-ins); "
+                                      "nothing was checked. Wait as long as the message says.")
 
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")

@@ -80,6 +80,16 @@ def identity_from_login(identifier: str, default_region: str) -> Identity | None
         return None
 
 
+def login_subject(identifier: str, default_region: str) -> str:
+    """Whom a sign-in attempt is about, for counting failures: spellings of one e-mail address or
+    phone number (case, spaces, a country code) are one subject, so they share one limit."""
+    identifier = identifier[:300]
+    identity = identity_from_login(identifier, default_region)
+    if identity is None:
+        return "text:" + " ".join(identifier.split()).lower()
+    return f"{identity.kind.value.lower()}:{identity.value}"
+
+
 def validate_name(name: str, field: list[str]) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:

@@ -1,4 +1,6 @@
-"""Account mutations: register, sign in (members and staff), refresh and revoke tokens."""
+"""Account mutations: register, sign in (members and staff), refresh and revoke tokens.
+
+Sign-in attempts are limited per identifier and per client IP (schema/accounts/login_limits.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import strawberry
 
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
 from domain.accounts import services
+from domain.accounts.model import login_subject
 from domain.errors import DomainError, input_field
 from schema.accounts.inputs import (
     MemberRegisterInput,
@@ -16,6 +19,7 @@ from schema.accounts.inputs import (
     TokenRefreshInput,
     TokenRevokeInput,
 )
+from schema.accounts.login_limits import login_guard, throttled
 from schema.accounts.types import Member, StaffUser
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
@@ -93,13 +97,20 @@ class AccountMutation:
         member_id, errors = await run_mutation(info, work)
         return MemberRegisterPayload(member=await _member(info, member_id), user_errors=errors)
 
-    @strawberry.mutation(description="Sign a member in with e-mail or phone and password.")
+    @strawberry.mutation(description="Sign a member in with e-mail or phone and password. After too many "
+                         "failed attempts for one identifier, or from one address, further attempts give "
+                         "THROTTLED for a while.")
     async def token_create(
         self,
         info: Info,
         input: Annotated[TokenCreateInput, strawberry.argument(description="The member's credentials.")],
     ) -> TokenCreatePayload:
         ctx = info.context
+        guard = login_guard(ctx)
+        identifier = "member:" + login_subject(input.identifier, ctx.services.phone_region)
+        if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
+            return TokenCreatePayload(access_token=None, refresh_token=None, member=None,
+                                      user_errors=throttled(retry_after))
         issued, errors = await run_mutation(
             info,
             lambda: services.create_member_tokens(
@@ -113,6 +124,8 @@ class AccountMutation:
         )
         if issued is None:
             return TokenCreatePayload(access_token=None, refresh_token=None, member=None, user_errors=errors)
+        if guard is not None:
+            await guard.succeeded(identifier)
         return TokenCreatePayload(
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
@@ -120,13 +133,20 @@ class AccountMutation:
             user_errors=[],
         )
 
-    @strawberry.mutation(description="Sign a staff user in with e-mail and password.")
+    @strawberry.mutation(description="Sign a staff user in with e-mail and password. After too many failed "
+                         "attempts for one e-mail, or from one address, further attempts give THROTTLED for "
+                         "a while.")
     async def staff_token_create(
         self,
         info: Info,
         input: Annotated[StaffTokenCreateInput, strawberry.argument(description="The staff user's credentials.")],
     ) -> StaffTokenCreatePayload:
         ctx = info.context
+        guard = login_guard(ctx)
+        identifier = "staff:" + login_subject(input.email, ctx.services.phone_region)
+        if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
+            return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None,
+                                           user_errors=throttled(retry_after))
         issued, errors = await run_mutation(
             info,
             lambda: services.create_staff_tokens(
@@ -135,6 +155,8 @@ class AccountMutation:
         )
         if issued is None or issued.principal.id is None:
             return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None, user_errors=errors)
+        if guard is not None:
+            await guard.succeeded(identifier)
         row = await ctx.loaders.staff_by_id.load(issued.principal.id)
         return StaffTokenCreatePayload(
             access_token=issued.access_token,

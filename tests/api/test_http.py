@@ -55,10 +55,15 @@ def code_of(response: httpx.Response) -> str:
     (f"application/json, {GRAPHQL_RESPONSE}", GRAPHQL_RESPONSE),
     (f"application/json, {GRAPHQL_RESPONSE};q=0.5", "application/json"),
     (f"{GRAPHQL_RESPONSE};q=0.9, */*;q=0.1", GRAPHQL_RESPONSE),
-    (f"{GRAPHQL_RESPONSE};q=0", "application/json"),
-    (f"{GRAPHQL_RESPONSE};q=nonsense", "application/json"),
+    (f"{GRAPHQL_RESPONSE};q=0, application/json", "application/json"),
+    ("application/*", "application/json"),
+    (f"{GRAPHQL_RESPONSE};q=0", None),  # neither is acceptable: 406
+    (f"{GRAPHQL_RESPONSE};q=nonsense", None),
+    ("text/html", None),
+    ("application/xml, text/plain;q=0.5", None),
+    ("*/*;q=0", None),
 ])
-def test_the_response_media_type_follows_accept(accept: str | None, expected: str) -> None:
+def test_the_response_media_type_follows_accept(accept: str | None, expected: str | None) -> None:
     assert negotiate(accept) == expected
 
 
@@ -114,7 +119,6 @@ async def test_field_errors_are_200_with_either_media_type(client: GraphQLClient
     (b'{"query": 1}', "application/json", "The GraphQL operation's `query` must be a string or null, if provided."),
     (b'{"query": "{ __typename }", "variables": []}', "application/json",
      "The GraphQL operation's `variables` must be an object or null, if provided."),
-    (b"{ __typename }", "text/plain", "Unsupported content type"),
 ])
 async def test_malformed_requests_are_400_with_a_coded_error(client: GraphQLClient, content: bytes,
                                                              content_type: str, message: str) -> None:
@@ -123,6 +127,35 @@ async def test_malformed_requests_are_400_with_a_coded_error(client: GraphQLClie
                                           headers={**headers, "Content-Type": content_type})
         assert response.status_code == 400
         assert response.json()["errors"] == [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/jsonx",
+                                          "multipart/form-data; boundary=x", None])
+async def test_a_post_that_is_not_json_is_415(client: GraphQLClient, statements: StatementCounter,
+                                              content_type: str | None) -> None:
+    statements.reset()
+    headers = {**ASK_NEW, **({"Content-Type": content_type} if content_type else {})}
+    response = await client.http.post("/graphql", content=b'{"query": "{ channels { slug } }"}', headers=headers)
+    assert response.status_code == 415
+    assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    assert code_of(response) == "UNSUPPORTED_MEDIA_TYPE"
+    assert statements.count == 0
+    charset = await client.http.post("/graphql", content=b'{"query": "{ channels { slug } }"}',
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    assert charset.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_an_accept_that_allows_no_json_is_406(client: GraphQLClient, statements: StatementCounter,
+                                                    method: str) -> None:
+    statements.reset()
+    response = await client.http.request(method, "/graphql", params={"query": OK_QUERY} if method == "GET" else None,
+                                         json={"query": OK_QUERY} if method == "POST" else None,
+                                         headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert response.headers["content-type"] == "application/json"
+    assert code_of(response) == "NOT_ACCEPTABLE"
+    assert statements.count == 0
 
 
 async def test_queries_over_get(client: GraphQLClient) -> None:

@@ -4,6 +4,7 @@ are masked outside debug mode (schema/cost.py, api/limits.py)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +20,7 @@ import schema.cost
 from api.app import create_app
 from api.settings import Settings
 from schema import build_schema
-from schema.cost import query_cost
+from schema.cost import LIST_SIZES, query_cost
 from schema.errors import ErrorCode
 from tests.helpers import GraphQLClient, StatementCounter
 
@@ -67,15 +68,15 @@ def test_the_documented_example_costs_152() -> None:
 
 def test_scalars_are_free_and_objects_cost_one() -> None:
     assert cost("{ __typename }") == 0
-    assert cost("{ channels { slug name } }") == 1
+    assert cost("{ categories { totalCount } }") == 1
     assert cost("{ products { totalCount } }") == 1  # the connection object; no edges asked
 
 
 def test_page_sizes_come_from_literals_variables_and_defaults() -> None:
     doc = "query($n: Int = 5) { products(first: $n) { edges { node { ...P } } } } " \
           "fragment P on Product { category { name } variants { sku } }"
-    assert cost(doc) == 1 + 4 * 5  # edges, node, category and variants once per product
-    assert cost(doc, {"n": 10}) == 1 + 4 * 10
+    assert cost(doc) == 1 + (3 + 5) * 5  # edges, node, category once per product, and 5 variants
+    assert cost(doc, {"n": 10}) == 1 + (3 + 5) * 10
     assert cost("{ products { edges { node { name } } } }") == 1 + 2 * 20  # the default page size
     assert cost("{ products(last: 3) { edges { node { name } } } }") == 1 + 2 * 3
     # Clamped to 100: the field itself refuses larger pages.
@@ -95,6 +96,20 @@ def test_paged_lists_and_nodes_count_their_items() -> None:
     assert cost(doc) == 5 + 5
 
 
+def test_lists_without_a_page_size_count_their_expected_length() -> None:
+    """Nothing in the request bounds a product's variants or an order's lines: each counts as
+    many items as such a list typically holds (LIST_SIZES), not one."""
+    assert cost("{ channels { slug } }") == LIST_SIZES["Query.channels"] == 5
+    variants = LIST_SIZES["Product.variants"]
+    doc = "{ products(first: 10) { edges { node { variants { sku stockLevels { onHand } } } } } }"
+    assert cost(doc) == 1 + 10 + 10 + 10 * variants + 10 * variants * LIST_SIZES["ProductVariant.stockLevels"]
+    lines = LIST_SIZES["Order.lines"]
+    doc = "{ me { orders(first: 4) { edges { node { lines { quantity discounts { amount { amount } } } } } } } }"
+    assert cost(doc) == 1 + 1 + 4 + 4 + 4 * lines + 4 * lines * 2 * 2  # a discount and its amount
+    assert cost("{ categories(first: 2) { edges { node { children { name } } } } }") == 1 + 2 + 2 + 2 * 10
+    assert cost("mutation { tokenRevoke(input: {refreshToken: \"x\"}) { userErrors { code } } }") == 2
+
+
 def test_introspection_is_cheap_and_unknown_fields_cost_nothing() -> None:
     assert cost("{ __schema { types { name fields { name } } } }") == 3
     assert cost("{ nope { nothing } }") == 0
@@ -105,7 +120,9 @@ def test_introspection_is_cheap_and_unknown_fields_cost_nothing() -> None:
 
 async def test_every_response_carries_the_cost(client: GraphQLClient) -> None:
     body = await client.post("{ channels { slug } }")
-    assert body == {"data": {"channels": []}, "extensions": {"cost": {"requestedQueryCost": 1, "maxCost": 5000}}}
+    assert body == {"data": {"channels": []}, "extensions": {"cost": {
+        "requestedQueryCost": 5, "maxCost": 5000,
+        "throttleStatus": {"maximumAvailable": 1_000_000, "currentlyAvailable": 999_995, "restoreRate": 10000.0}}}}
     body = await client.post("{ channels { slug }")  # does not even parse
     assert body["extensions"]["cost"] == {"requestedQueryCost": None, "maxCost": 5000}
 
@@ -151,13 +168,13 @@ async def test_a_query_over_the_cost_limit_is_refused_before_any_sql(client: Gra
     statements.reset()
     body = await client.post(query, {"n": 100})
     ext = refusal(body)
-    assert ext == {"code": "QUERY_TOO_COMPLEX", "limit": "cost", "maximum": 5000, "cost": 30301}
-    assert "30301" in body["errors"][0]["message"]
-    assert body["extensions"]["cost"] == {"requestedQueryCost": 30301, "maxCost": 5000}
+    assert ext == {"code": "QUERY_TOO_COMPLEX", "limit": "cost", "maximum": 5000, "cost": 70301}
+    assert "70301" in body["errors"][0]["message"]
+    assert body["extensions"]["cost"] == {"requestedQueryCost": 70301, "maxCost": 5000}  # nothing charged
     assert statements.count == 0
     # The same document with smaller pages runs (and fails only for want of a staff token).
-    body = await client.post(query, {"n": 10})
-    assert body["extensions"]["cost"]["requestedQueryCost"] == 3301
+    body = await client.post(query, {"n": 5})
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 301 + 700 * 5
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
@@ -172,7 +189,7 @@ async def test_the_limits_come_from_the_settings(engine: AsyncEngine, settings: 
         assert (await ext("{" + " __typename" * 20 + "}"))["maximum"] == 20
         assert (await ext("{ products(first: 5) { edges { node { name } } } }"))["maximum"] == 10
         ok = (await http.post("/graphql", json={"query": "{ channels { slug } }"})).json()
-        assert ok["extensions"]["cost"] == {"requestedQueryCost": 1, "maxCost": 10}
+        assert ok["extensions"]["cost"]["requestedQueryCost"] == 5 and ok["extensions"]["cost"]["maxCost"] == 10
 
 
 # --- error codes --------------------------------------------------------------------------------
@@ -255,3 +272,27 @@ async def test_debug_mode_shows_the_message_but_keeps_the_code(engine: AsyncEngi
     [error] = body["errors"]
     assert "secret_hash" in error["message"]
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+
+
+# --- logging ------------------------------------------------------------------------------------
+
+
+async def test_client_errors_are_logged_at_debug_only(client: GraphQLClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    for query in ("{ channels { slug }", "{ nope }", "{ categories(first: 101) { edges { cursor } } }",
+                  "{ members { totalCount } }"):
+        assert (await client.post(query))["errors"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    client_errors = [r for r in caplog.records if r.name == "omnishop.errors"]
+    assert len(client_errors) == 4 and all(r.levelno == logging.DEBUG and not r.exc_info for r in client_errors)
+
+
+async def test_unexpected_errors_are_logged_with_their_traceback(
+        client: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema.channels.queries, "all_channels", _database_down)
+    caplog.set_level(logging.DEBUG)
+    await client.post("query Shop { channels { slug } }")
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.name == "omnishop.errors" and record.levelno == logging.ERROR
+    assert "Shop" in record.getMessage() and "channels" in record.getMessage()
+    assert record.exc_info is not None and isinstance(record.exc_info[1], sa.exc.OperationalError)

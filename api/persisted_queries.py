@@ -1,0 +1,124 @@
+"""Automatic persisted queries (Apollo's APQ protocol).
+
+A client sends `extensions.persistedQuery = {version: 1, sha256Hash}` and no `query`; if the
+server knows the hash it runs the stored query, else it answers `PERSISTED_QUERY_NOT_FOUND`
+and the client sends the hash again with the full `query`, which is stored once its SHA-256
+matches (a mismatch is `BAD_USER_INPUT` and nothing is stored). Queries then travel as a
+short hash, and `GET /graphql?extensions=...&variables=...` is a stable URL a CDN can cache.
+Both errors are request errors: HTTP 200 with `application/json`, as Apollo answers, and 400
+with `application/graphql-response+json`, which the GraphQL-over-HTTP draft requires of a
+response without `data`. Apollo's client retries on the code whatever the status (the messages are Apollo's too,
+`PersistedQueryNotFound` and, with `PERSISTED_QUERIES=false`, `PersistedQueryNotSupported`).
+
+Queries are kept in process (an LRU of `PERSISTED_QUERY_CACHE_SIZE`), or in Redis for
+`PERSISTED_QUERY_TTL` seconds when `REDIS_URL` is set. A Redis failure is a cache miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+from schema.errors import ErrorCode
+
+log = logging.getLogger("omnishop.limits")
+
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class PersistedQueryError(Exception):
+    """The persisted query cannot be used; `code` is the top-level error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class MalformedPersistedQuery(ValueError):
+    """`extensions.persistedQuery` is not `{version: 1, sha256Hash: <64 hex digits>}` (HTTP 400)."""
+
+
+class QueryStore(Protocol):
+    async def get(self, digest: str) -> str | None: ...
+
+    async def put(self, digest: str, query: str) -> None: ...
+
+
+class MemoryQueryStore:
+    """The most recently used `max_size` queries of this process."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._queries: OrderedDict[str, str] = OrderedDict()
+
+    async def get(self, digest: str) -> str | None:
+        query = self._queries.get(digest)
+        if query is not None:
+            self._queries.move_to_end(digest)
+        return query
+
+    async def put(self, digest: str, query: str) -> None:
+        self._queries[digest] = query
+        self._queries.move_to_end(digest)
+        while len(self._queries) > self.max_size:
+            self._queries.popitem(last=False)
+
+
+class RedisQueryStore:
+    """Queries shared by every server through Redis, each kept `ttl` seconds after it was stored."""
+
+    def __init__(self, redis: Any, prefix: str, ttl: int) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl = ttl
+
+    async def get(self, digest: str) -> str | None:
+        try:
+            query = await self.redis.get(self.prefix + digest)
+        except (RedisError, OSError) as e:
+            log.warning("persisted query not read, Redis failed: %s", e)
+            return None
+        return query.decode() if isinstance(query, bytes) else query
+
+    async def put(self, digest: str, query: str) -> None:
+        try:
+            await self.redis.set(self.prefix + digest, query, ex=self.ttl)
+        except (RedisError, OSError) as e:
+            log.warning("persisted query not stored, Redis failed: %s", e)
+
+
+def requested_hash(extensions: Any) -> str | None:
+    """The SHA-256 the request names in `extensions.persistedQuery`, or None when it names none."""
+    if not isinstance(extensions, dict) or extensions.get("persistedQuery") is None:
+        return None
+    persisted = extensions["persistedQuery"]
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise MalformedPersistedQuery("`extensions.persistedQuery` must be {\"version\": 1, \"sha256Hash\": ...}.")
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
+        raise MalformedPersistedQuery("`extensions.persistedQuery.sha256Hash` must be 64 hexadecimal digits.")
+    return digest.lower()
+
+
+async def resolve(store: QueryStore | None, digest: str, query: str | None) -> str:
+    """The query to run for a request that names `digest` (and maybe sends `query` too)."""
+    if store is None:
+        raise PersistedQueryError(PERSISTED_QUERY_NOT_SUPPORTED, "PersistedQueryNotSupported")
+    if query is None:
+        stored = await store.get(digest)
+        if stored is None:
+            raise PersistedQueryError(PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+        return stored
+    if hashlib.sha256(query.encode()).hexdigest() != digest:
+        raise PersistedQueryError(ErrorCode.BAD_USER_INPUT.value, "The `query` does not match "
+                                  "`extensions.persistedQuery.sha256Hash` (its SHA-256 in hexadecimal).")
+    await store.put(digest, query)
+    return query
