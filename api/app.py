@@ -87,11 +87,15 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
         try:
             yield
         finally:
-            for task in (expiry, relay):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            state.relay.stop()
+            try:
+                await asyncio.wait_for(relay, 10)
+            except TimeoutError:
+                log.warning("outbox relay did not stop in time")
+            if expiry is not None:
+                expiry.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await expiry
             await state.stores.close()
             if own_engine:
                 await state.engine.dispose()

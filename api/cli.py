@@ -209,6 +209,10 @@ def serve(
     if demo:
         asyncio.run(_seed(settings, 60, 1, quiet_if_exists=True))
         os.environ[DEMO_ENV] = "1"
+    if workers > 1 and settings.response_cache and settings.redis_url is None:
+        # a worker's cache would not hear of another worker's writes
+        os.environ["RESPONSE_CACHE"] = "false"
+        console.print("Response cache off: several workers share it only through Redis (set REDIS_URL).")
     console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql")
     uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=settings.log_level.lower(), access_log=False)

@@ -121,14 +121,21 @@ class OutboxRelay:
         self.bus = bus
         self.interval = interval
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def nudge(self) -> None:
         """Something was just committed to the outbox: publish it now rather than at the next tick."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the batch in hand and return from `run` (never cancel it mid-transaction: a
+        cancelled SQLite transaction could keep the write lock until its connection is collected)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         ticks = 0
-        while True:
+        while not self._stopping:
             try:
                 while await self.drain_once() == BATCH:
                     pass

@@ -6,7 +6,8 @@ database session, build a fresh set of dataloaders, execute, and close the sessi
 happened. Request parsing stays strawberry's; this view only overrides its hooks:
 
 - the media type follows `Accept` (`application/graphql-response+json` when asked for, with
-  4xx statuses for request errors); refusals before GraphQL are coded JSON errors too;
+  4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
+  GraphQL are coded JSON errors too;
 - an `Accept` that allows neither JSON media type is 406; a POST that is not
   `application/json` is 415;
 - a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
@@ -16,6 +17,9 @@ happened. Request parsing stays strawberry's; this view only overrides its hooks
 - `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
 - GraphiQL is served with security headers, or 404 when switched off;
 - a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
+- repeated anonymous storefront queries are answered from the response cache
+  (api/response_cache.py, `X-Cache: HIT`); a request that wrote the catalogue or stock bumps
+  its version;
 - WebSocket connections (subscriptions, `graphql-transport-ws`) authenticate with the
   `Authorization` entry of `connection_init`'s payload (4403 when it is bad); each event is
   read in a session of its own (schema/subscriptions.py).
@@ -54,13 +58,16 @@ from api.limits import (
     response_body,
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
+from api.response_cache import cache_key, storefront_query
+from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
 from domain.access.model import ANONYMOUS
 from schema.accounts.login_limits import LOGIN_GUARD
 from schema.context import Context
+from schema.errors import ErrorCode
 from schema.loaders import Loaders
 from schema.subscriptions import LIVE, Live
-from schema.throttle import COST_THROTTLE, THROTTLED
+from schema.throttle import COST_THROTTLE
 
 if TYPE_CHECKING:
     from api.app import AppState
@@ -85,11 +92,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self.auth = Authenticator(state.services.tokens)
         settings = state.settings
         self.debug = settings.debug
+        self.request_error_status = settings.request_error_status
         self.graphiql_enabled = settings.graphiql
         self.max_body_bytes = settings.max_body_bytes
         self.max_cost = settings.max_query_cost
         self.rate_limits = state.stores.rate_limits
         self.persisted_queries = state.stores.persisted_queries
+        self.responses = state.stores.responses
+        self.stale_stock = settings.response_cache_stale_stock
         self.graphiql_html, self.graphiql_headers = graphiql_page(self.graphql_ide_html)
 
     def encode_json(self, data: object) -> bytes:
@@ -114,6 +124,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
         if declared_too_large(request.headers, self.max_body_bytes):
             return refuse(413, too_large)
+        try:
+            key = await self._cache_key(request, media_type)
+        except BodyTooLarge:
+            return refuse(413, too_large)
+        if key is not None and self.responses is not None and (hit := await self.responses.get(key)) is not None:
+            return Response(hit, headers={"content-type": content_type(media_type), "X-Cache": "HIT"})
         assert self.state.sessions is not None
         async with self.state.sessions() as session:
             try:
@@ -132,6 +148,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 response = await self.run(request, context=context)
                 if session.info.pop(WRITTEN, False) and self.state.relay is not None:
                     self.state.relay.nudge()
+                await self._invalidate(session.info)
             except HTTPException as e:
                 # 405: a mutation over GET (only POST will do), or a method strawberry does not serve
                 allow = "POST" if request.method == "GET" else "GET, POST"
@@ -148,7 +165,29 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 response.headers["Retry-After"] = str(retry_after)
             if getattr(request.state, "no_store", False):  # a CDN must not keep PERSISTED_QUERY_NOT_FOUND
                 response.headers["Cache-Control"] = "no-store"
+            cached = getattr(request.state, "cache_body", None)
+            if key is not None and self.responses is not None and cached is not None and response.status_code == 200:
+                await self.responses.put(key, cached)
         return response
+
+    async def _cache_key(self, request: Request, media_type: str) -> str | None:
+        """The response cache's key for an anonymous GET or POST; None when the cache cannot answer it."""
+        if self.responses is None or "authorization" in request.headers or request.method not in ("GET", "POST"):
+            return None
+        if request.method == "GET" and self._wants_page(request):
+            return None
+        version = await self.responses.version()
+        if version is None:
+            return None
+        payload = await request.body() if request.method == "POST" else request.url.query.encode()
+        return cache_key(version, request.method, payload, media_type)
+
+    async def _invalidate(self, info: dict[str, Any]) -> None:
+        """After a commit: cached answers may show what this request changed."""
+        catalogue = info.pop(CATALOGUE_CHANGED, False)
+        stock = info.pop(STOCK_CHANGED, False) and not self.stale_stock
+        if (catalogue or stock) and self.responses is not None:
+            await self.responses.bump()
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         """A WebSocket connection's context (HTTP requests build theirs in `_respond`): anonymous
@@ -184,12 +223,17 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def process_result(self, request: Request, result: Any) -> Any:
-        body, status = response_body(result, debug=self.debug)
+        body, status = response_body(result, debug=self.debug, request_error_status=self.request_error_status)
         request.state.graphql_status = status
         retry_after = [e.extensions["retryAfter"] for e in result.errors or ()
-                       if (e.extensions or {}).get("code") == THROTTLED]
+                       if (e.extensions or {}).get("code") == ErrorCode.THROTTLED.value]
         if retry_after:
             request.state.retry_after = max(retry_after)
+        if getattr(request.state, "storefront", False) and not result.errors and result.data is not None:
+            # what the cache keeps: the answer without this caller's own throttle status
+            cost = {k: v for k, v in (body.get("extensions") or {}).get("cost", {}).items() if k != "throttleStatus"}
+            request.state.cache_body = orjson.dumps({**body, "extensions": {**body.get("extensions", {}),
+                                                                             "cost": cost}})
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
@@ -234,6 +278,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 request.state.no_store = True
                 return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
                                        extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
+        if self.responses is not None and not getattr(request.state, "graphql_batch", False):
+            request.state.storefront = storefront_query(request_data.query, request_data.operation_name)
         try:
             return await super().execute_single(request=request, request_adapter=request_adapter,
                                                 sub_response=sub_response, context=context, root_value=root_value,

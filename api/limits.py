@@ -9,8 +9,8 @@
   None when the client accepts neither (406).
 - `response_body(result)`: a request error (nothing ran: parse, validation, variables,
   limits, an unknown persisted query) has no `data` key; with `application/graphql-response+json`
-  it answers 400 (500 for an unexpected failure before execution); with `application/json`,
-  200 as the contract says. A THROTTLED operation answers 429 with either.
+  it answers 400, or 422 with `REQUEST_ERROR_STATUS=422` (500 for an unexpected failure before
+  execution); with `application/json`, 200 as the contract says. A THROTTLED operation answers 429 with either.
   A last pass makes sure no error leaves without a code or with an unmasked internal message.
 - `graphiql_page(html)`: GraphiQL titled "Omnishop GraphiQL", with security headers and a
   content security policy that admits only its own inline script (by hash) and the CDNs it
@@ -34,23 +34,21 @@ from starlette.types import Message, Receive
 from strawberry.types import ExecutionResult
 
 from api.error_log import log_errors
-from api.persisted_queries import PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED
 from api.settings import Settings
 from schema import build_schema
 from schema.cost import QueryLimits, has_code, syntax_error_extensions
 from schema.errors import ErrorCode, should_mask
-from schema.throttle import THROTTLED
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 MASKED_MESSAGE = "Unexpected error."
 
-# Codes of errors raised before execution because of the request itself (HTTP 400 when the
-# client accepts application/graphql-response+json).
+# Codes of errors raised before execution because of the request itself (HTTP 400, or the
+# REQUEST_ERROR_STATUS setting, when the client accepts application/graphql-response+json).
 REQUEST_ERROR_CODES = frozenset(c.value for c in (
     ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT,
-    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED)) | {PERSISTED_QUERY_NOT_FOUND,
-                                                                       PERSISTED_QUERY_NOT_SUPPORTED}
+    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED, ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+    ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED))
 
 # `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
 HTTP_ERROR_CODES: dict[int, str] = {
@@ -58,10 +56,10 @@ HTTP_ERROR_CODES: dict[int, str] = {
     401: ErrorCode.UNAUTHENTICATED.value,
     404: ErrorCode.NOT_FOUND.value,
     405: ErrorCode.METHOD_NOT_ALLOWED.value,
-    406: "NOT_ACCEPTABLE",
+    406: ErrorCode.NOT_ACCEPTABLE.value,
     413: ErrorCode.PAYLOAD_TOO_LARGE.value,
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    429: THROTTLED,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE.value,
+    429: ErrorCode.THROTTLED.value,
 }
 
 CDNS = "https://unpkg.com https://cdn.jsdelivr.net"
@@ -160,11 +158,14 @@ def finish_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
                         error.original_error, extensions={**(error.extensions or {}), **extensions})
 
 
-def response_body(result: ExecutionResult, *, debug: bool) -> tuple[dict[str, Any], int]:
+def response_body(result: ExecutionResult, *, debug: bool,
+                  request_error_status: int = 400) -> tuple[dict[str, Any], int]:
     """The JSON body of a result and the status to use with application/graphql-response+json.
 
     A result whose errors all arose before execution (no path, no data) is a request error:
-    per the GraphQL spec its body has no `data` key.
+    per the GraphQL spec its body has no `data` key, and its status is `request_error_status`
+    (400, or the 422 an earlier GraphQL-over-HTTP draft asked for) when the request itself is
+    at fault.
     """
     errors = [finish_error(e, debug=debug) for e in result.errors or ()]
     before_execution = result.data is None and bool(errors) and all(e.path is None for e in errors)
@@ -176,7 +177,10 @@ def response_body(result: ExecutionResult, *, debug: bool) -> tuple[dict[str, An
     status = 200
     if before_execution:
         codes = {(e.extensions or {}).get("code") for e in errors}
-        status = 429 if codes == {THROTTLED} else 400 if codes <= REQUEST_ERROR_CODES else 500
+        if codes == {ErrorCode.THROTTLED.value}:
+            status = 429
+        else:
+            status = request_error_status if codes <= REQUEST_ERROR_CODES else 500
     return body, status
 
 

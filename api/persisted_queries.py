@@ -28,8 +28,6 @@ from schema.errors import ErrorCode
 
 log = logging.getLogger("omnishop.limits")
 
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -111,11 +109,11 @@ def requested_hash(extensions: Any) -> str | None:
 async def resolve(store: QueryStore | None, digest: str, query: str | None) -> str:
     """The query to run for a request that names `digest` (and maybe sends `query` too)."""
     if store is None:
-        raise PersistedQueryError(PERSISTED_QUERY_NOT_SUPPORTED, "PersistedQueryNotSupported")
+        raise PersistedQueryError(ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED.value, "PersistedQueryNotSupported")
     if query is None:
         stored = await store.get(digest)
         if stored is None:
-            raise PersistedQueryError(PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+            raise PersistedQueryError(ErrorCode.PERSISTED_QUERY_NOT_FOUND.value, "PersistedQueryNotFound")
         return stored
     if hashlib.sha256(query.encode()).hexdigest() != digest:
         raise PersistedQueryError(ErrorCode.BAD_USER_INPUT.value, "The `query` does not match "

@@ -10,11 +10,12 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./omnishop.db"
 MIN_SECRET_LENGTH = 32
+REQUEST_ERROR_STATUSES = (400, 422)
 
 
 class ConfigurationError(RuntimeError):
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body; larger answers 413.")
     batching: bool = Field(False, description="Accept a JSON array of operations in one POST.")
     batch_max_operations: int = Field(10, ge=1, le=100, description="Most operations in one batch.")
+    request_error_status: int = Field(400, description="HTTP status of a request error (parse, validation, "
+                                      "variables, limits: no `data`) answered as application/graphql-response+json: "
+                                      "400, or 422 as an earlier GraphQL-over-HTTP draft had it.")
     # Rate limits (api/rate_limits.py): leaky buckets of query-cost points per caller.
     rate_limit: bool = Field(True, description="Charge each operation's estimated cost to the caller's bucket "
                              "(the token's principal, else the client IP); an empty bucket answers 429 THROTTLED.")
@@ -72,9 +76,25 @@ class Settings(BaseSettings):
                                             "used go first) when REDIS_URL is unset.")
     persisted_query_ttl: int = Field(7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis "
                                      "after it was last stored.")
+    # The response cache (api/response_cache.py): repeated anonymous queries answered from memory.
+    response_cache: bool = Field(True, description="Cache the answers to anonymous queries (off by itself with "
+                                 "several workers and no REDIS_URL).")
+    response_cache_ttl: float = Field(5.0, gt=0, le=300, description="Seconds an answer is kept.")
+    response_cache_stale_stock: bool = Field(False, description="Let stock changes leave cached answers in place, "
+                                             "so stock figures may lag by up to RESPONSE_CACHE_TTL (for flash "
+                                             "sales at scale); prices and publication never lag.")
+    response_cache_size: int = Field(2_000, ge=1, description="Answers kept in process (least recently used go "
+                                     "first).")
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
+
+    @field_validator("request_error_status")
+    @classmethod
+    def _request_error_status(cls, value: int) -> int:
+        if value not in REQUEST_ERROR_STATUSES:
+            raise ValueError(f"must be one of {', '.join(map(str, REQUEST_ERROR_STATUSES))}")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,6 +18,7 @@ from api.buckets import MemoryBuckets, RedisBuckets
 from api.events import LocalBus, RedisBus
 from api.persisted_queries import MemoryQueryStore, QueryStore, RedisQueryStore
 from api.rate_limits import RateLimits
+from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
 from api.settings import Settings
 
 REDIS_TIMEOUT_SECONDS = 0.5  # a slow Redis must not stall every request
@@ -29,6 +30,7 @@ class Stores:
     persisted_queries: QueryStore | None  # None: PERSISTED_QUERIES=false
     redis: Any | None = None
     bus: LocalBus = field(default_factory=LocalBus)  # subscription fan-out (api/events.py)
+    responses: ResponseCache | None = None  # None: RESPONSE_CACHE=false
 
     async def close(self) -> None:
         await self.bus.close()
@@ -39,11 +41,15 @@ class Stores:
 def build_stores(settings: Settings) -> Stores:
     if settings.redis_url is None:
         persisted = MemoryQueryStore(settings.persisted_query_cache_size) if settings.persisted_queries else None
-        return Stores(RateLimits(settings, MemoryBuckets()), persisted)
+        responses = (MemoryResponseCache(settings.response_cache_size, settings.response_cache_ttl)
+                     if settings.response_cache else None)
+        return Stores(RateLimits(settings, MemoryBuckets()), persisted, responses=responses)
     client = redis.asyncio.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
                                           socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
     prefix = settings.redis_prefix
     persisted_store = (RedisQueryStore(client, prefix + "apq:", settings.persisted_query_ttl)
                        if settings.persisted_queries else None)
+    responses_store = (RedisResponseCache(client, prefix + "responses:", settings.response_cache_ttl)
+                       if settings.response_cache else None)
     return Stores(RateLimits(settings, RedisBuckets(client, prefix + "bucket:")), persisted_store, client,
-                  RedisBus(redis.asyncio.Redis.from_url(settings.redis_url), prefix + "events"))
+                  RedisBus(redis.asyncio.Redis.from_url(settings.redis_url), prefix + "events"), responses_store)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from types import ModuleType
@@ -15,6 +16,7 @@ from typing import Any
 from bench import detail, flash_sale, listing, nearby, scale, startup
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
+from bench.server import CACHE_ENV
 
 BENCHES: dict[str, ModuleType] = {"listing": listing, "detail": detail, "flash-sale": flash_sale,
                                   "startup": startup, "nearby": nearby, "scale": scale}
@@ -30,6 +32,8 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--requests", type=int, default=None, help="a number of requests instead of --duration")
     common.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
     common.add_argument("--workers", type=int, default=1, help="server worker processes (omnishop serve --workers)")
+    common.add_argument("--cache", action="store_true", help="serve with the response cache on (off by default: the "
+                        "benches measure the work a request does, not a cache hit)")
     return common
 
 
@@ -45,7 +49,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    report = Report(args.bench, {"concurrency": args.concurrency, "workers": args.workers})
+    report = Report(args.bench, {"concurrency": args.concurrency, "workers": args.workers, "cache": args.cache})
+    os.environ[CACHE_ENV] = "true" if args.cache else "false"
     run: Callable[[argparse.Namespace, Report], Coroutine[Any, Any, int]] = BENCHES[args.bench].run
     try:
         import uvloop  # the load generator shares two cores with the server: a faster loop leaves it more

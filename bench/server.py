@@ -42,11 +42,15 @@ def serve_command(port: int, workers: int) -> list[str]:
     return [*head, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
 
 
+CACHE_ENV = "RESPONSE_CACHE"  # `--cache` turns the server's response cache on
+
+
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """The server's environment: the bench database, a throwaway key, quiet logs, and no per-caller rate
     limit (every bench request comes from one address, and the limit is not what is measured)."""
     return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(48),
-            "LOG_LEVEL": "WARNING", "RATE_LIMIT": "false", "PYTHONUNBUFFERED": "1", **extra}
+            "LOG_LEVEL": "WARNING", "RATE_LIMIT": "false", "PYTHONUNBUFFERED": "1",
+            CACHE_ENV: os.environ.get(CACHE_ENV, "false"), **extra}
 
 
 @dataclass

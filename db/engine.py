@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.catalogue_changes import watch_catalogue_writes
+
 # Execution option a unit of work sets on the connection of a write transaction.
 WRITE_OPTION = "omnishop_write"
 
@@ -86,4 +88,5 @@ for _name in ("execute", "scalar", "get", "get_one", "stream", "delete", "merge"
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    watch_catalogue_writes()  # sessions note catalogue and stock writes for the response cache
     return async_sessionmaker(engine, class_=SerialSession, expire_on_commit=False, autoflush=False)

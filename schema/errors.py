@@ -124,7 +124,10 @@ class ErrorCode(str, Enum):
     GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT (variables that do not
     coerce), QUERY_TOO_COMPLEX, INTROSPECTION_DISABLED. HTTP-level refusals (the request never
     reached GraphQL): BAD_REQUEST (400), NOT_FOUND (404), METHOD_NOT_ALLOWED (405),
-    PAYLOAD_TOO_LARGE (413), UNAUTHENTICATED (401 for a bad bearer token).
+    PAYLOAD_TOO_LARGE (413), UNAUTHENTICATED (401 for a bad bearer token), NOT_ACCEPTABLE
+    (406), UNSUPPORTED_MEDIA_TYPE (415). Automatic persisted queries: PERSISTED_QUERY_NOT_FOUND
+    and PERSISTED_QUERY_NOT_SUPPORTED are request errors too. THROTTLED (429, with
+    `extensions.retryAfter`): the caller's cost bucket is empty, nothing ran.
     """
 
     BAD_USER_INPUT = "BAD_USER_INPUT"  # a bad argument, cursor, page size, or a variable that does not coerce
@@ -139,6 +142,11 @@ class ErrorCode(str, Enum):
     BAD_REQUEST = "BAD_REQUEST"  # malformed HTTP request: unparsable JSON, no query, a batch when batching is off
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"  # a mutation over GET
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"  # body over MAX_BODY_BYTES
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"  # `Accept` allows neither JSON media type
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"  # a POST body that is not application/json
+    THROTTLED = "THROTTLED"  # the caller's rate-limit bucket is empty; `extensions.retryAfter` in seconds
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # an unknown hash: send it again with the query
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # PERSISTED_QUERIES=false
 
 
 def coded_error(message: str, code: ErrorCode) -> GraphQLError:

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 from graphql import GraphQLError
 
+from schema.errors import ErrorCode
+
 COST_THROTTLE = "cost_throttle"
-THROTTLED = "THROTTLED"  # the top-level error code (HTTP 429)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,4 +49,4 @@ def throttled_error(cost: int, status: ThrottleStatus) -> GraphQLError:
         f"Throttled: this operation costs {cost} points and {math.floor(status.currently_available)} of "
         f"{status.maximum_available} are available; points restore at {status.restore_rate:g} per second. "
         f"Retry after {status.retry_after} s.",
-        extensions={"code": THROTTLED, "retryAfter": status.retry_after})
+        extensions={"code": ErrorCode.THROTTLED.value, "retryAfter": status.retry_after})

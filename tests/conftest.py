@@ -112,10 +112,11 @@ async def engine(request: pytest.FixtureRequest, engines: dict[str, AsyncEngine 
 @pytest.fixture
 def settings() -> Settings:
     # A rate-limit bucket no test empties (the flash sale has 1,000 buyers behind one address);
-    # tests/api/test_rate_limits.py sets small ones.
+    # tests/api/test_rate_limits.py sets small ones. No response cache: fixtures write the database
+    # directly, behind the API's back; tests/api/test_response_cache.py turns it on.
     return Settings(database_url="sqlite://", secret_key=TEST_SECRET, password_time_cost=1,
                     password_memory_kib=8, debug=False, order_expiry_interval=0, rate_limit_bucket=1_000_000,
-                    _env_file=None)  # type: ignore[call-arg]
+                    response_cache=False, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

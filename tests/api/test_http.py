@@ -104,6 +104,48 @@ async def test_request_errors_are_400_with_graphql_response_json_and_200_with_js
     assert "data" not in legacy.json() and code_of(legacy) == code
 
 
+async def test_request_errors_can_answer_422(engine: AsyncEngine, settings: Settings) -> None:
+    """REQUEST_ERROR_STATUS=422: request errors take the earlier draft's status with
+    application/graphql-response+json; application/json, field errors, HTTP-level refusals and
+    THROTTLED keep theirs."""
+    async with http_client(engine, settings, request_error_status=422) as http:
+        for query, variables, code in [("{ channels { slug }", None, "GRAPHQL_PARSE_FAILED"),
+                                       ("{ nope }", None, "GRAPHQL_VALIDATION_FAILED"),
+                                       ("query($n: Int!) { categories(first: $n) { edges { cursor } } }",
+                                        {"n": "x"}, "BAD_USER_INPUT")]:
+            new = await http.post("/graphql", json={"query": query, "variables": variables}, headers=ASK_NEW)
+            assert new.status_code == 422 and "data" not in new.json() and code_of(new) == code
+            legacy = await http.post("/graphql", json={"query": query, "variables": variables}, headers=ASK_JSON)
+            assert legacy.status_code == 200 and code_of(legacy) == code
+        unknown = await http.post("/graphql", headers=ASK_NEW,
+                                  json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}})
+        assert unknown.status_code == 422 and code_of(unknown) == "PERSISTED_QUERY_NOT_FOUND"
+        field = await http.post("/graphql", json={"query": "{ categories(first: 101) { edges { cursor } } }"},
+                                headers=ASK_NEW)
+        assert field.status_code == 200 and code_of(field) == "BAD_USER_INPUT"
+        malformed = await http.post("/graphql", content=b"{", headers={**ASK_NEW, "Content-Type": "application/json"})
+        assert malformed.status_code == 400 and code_of(malformed) == "BAD_REQUEST"
+        assert (await http.post("/graphql", json={"query": OK_QUERY}, headers=ASK_NEW)).status_code == 200
+    async with http_client(engine, settings, request_error_status=422, rate_limit_bucket=1,
+                           rate_limit_restore_rate=0.01) as http:
+        await http.post("/graphql", json={"query": OK_QUERY}, headers=ASK_NEW)  # empties the bucket
+        throttled = await http.post("/graphql", json={"query": OK_QUERY}, headers=ASK_NEW)
+        assert throttled.status_code == 429 and code_of(throttled) == "THROTTLED"
+
+
+@pytest.mark.parametrize("value", ["400", "422"])
+def test_request_error_status_setting(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUEST_ERROR_STATUS", value)
+    assert Settings(_env_file=None).request_error_status == int(value)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("value", ["200", "401", "500", "x"])
+def test_request_error_status_must_be_400_or_422(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUEST_ERROR_STATUS", value)
+    with pytest.raises(ValueError, match="request_error_status"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
 async def test_field_errors_are_200_with_either_media_type(client: GraphQLClient) -> None:
     for headers in (ASK_NEW, ASK_JSON):
         response = await client.http.post("/graphql", json={"query": "{ categories(first: 101) { edges { cursor } } }"},

@@ -1,0 +1,151 @@
+"""The response cache: repeated anonymous storefront reads answered without running them.
+
+What is cached: the whole HTTP body of a successful anonymous query (no `Authorization`, no
+errors) whose root fields are all storefront reads (`STOREFRONT_FIELDS`: products, categories,
+channels, locations, nearby stores; never carts or orders, which guests reach by id), keyed by
+the request itself (method, body or query string, the media type asked for) and by the
+**version**.
+
+Why it is never stale: every transaction that writes a catalogue table (channels, categories,
+products, variants, their channel listings and prices, locations and their channel links,
+promotions) or a stock level bumps the version after it commits (the session listeners of
+`db.catalogue_changes`), and a lookup only finds entries stored under the current version. An
+entry computed from data read before a write and stored after the bump sits under the old
+version and is never served. With `RESPONSE_CACHE_STALE_STOCK=true` stock changes do not bump
+the version, so during a flash sale the cache keeps answering: stock figures (`available`,
+`stock`, `isAvailable`) may then lag by up to `RESPONSE_CACHE_TTL` seconds (5 by default);
+prices and publication still never do. Writes made outside the API (SQL by hand, `omnishop
+seed`) do not bump it: entries expire within the TTL.
+
+In process by default. With `REDIS_URL`, entries and the version live in Redis, shared by every
+worker; with several workers and no Redis, `omnishop serve` turns the cache off, since a worker
+would not hear of another's writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from typing import Any, Protocol
+
+from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast, parse
+from redis.exceptions import RedisError
+
+log = logging.getLogger("omnishop.cache")
+
+
+class ResponseCache(Protocol):
+    async def version(self) -> int | None:
+        """The current catalogue version; None when it cannot be known (then nothing is cached)."""
+        ...
+
+    async def get(self, key: str) -> bytes | None: ...
+    async def put(self, key: str, body: bytes) -> None: ...
+    async def bump(self) -> None: ...
+
+
+STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", "channels", "locations",
+                               "nearbyStores", "__typename"})
+
+
+def storefront_query(query: str | None, operation_name: str | None) -> bool:
+    """True when the operation is a query that reads only storefront root fields."""
+    if not query:
+        return False
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLError:
+        return False
+    if operation is None or operation.operation is not OperationType.QUERY:
+        return False
+    return all(isinstance(s, FieldNode) and s.name.value in STOREFRONT_FIELDS
+               for s in operation.selection_set.selections)
+
+
+def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str:
+    digest = hashlib.sha256()
+    for part in (str(version).encode(), method.encode(), media_type.encode(), payload):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+class MemoryResponseCache:
+    """The most recently used `max_size` responses of this process, each for `ttl` seconds."""
+
+    def __init__(self, max_size: int, ttl: float) -> None:
+        self.max_size = max_size
+        self.ttl = ttl
+        self._version = 0
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    async def version(self) -> int | None:
+        return self._version
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    async def put(self, key: str, body: bytes) -> None:
+        self._entries[key] = (time.monotonic() + self.ttl, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_size:
+            self._entries.popitem(last=False)
+
+    async def bump(self) -> None:
+        self._version += 1
+        self._entries.clear()  # nothing stored under an older version can be served again
+
+
+class RedisResponseCache:
+    """Entries and the version in Redis. A Redis failure is a miss (and a failed bump turns the
+    cache off for this worker until Redis answers again, so nothing stale is served)."""
+
+    def __init__(self, redis: Any, prefix: str, ttl: float) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl_ms = max(1, int(ttl * 1000))
+        self._broken = False
+
+    async def version(self) -> int | None:
+        if self._broken:
+            return None
+        try:
+            value = await self.redis.get(self.prefix + "version")
+        except RedisError:
+            log.warning("response cache: Redis unavailable; answering without it", exc_info=True)
+            return None
+        return int(value or 0)
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            body: bytes | None = await self.redis.get(self.prefix + key)
+        except RedisError:
+            log.warning("response cache: Redis unavailable; answering without it", exc_info=True)
+            return None
+        return body
+
+    async def put(self, key: str, body: bytes) -> None:
+        if self._broken:
+            return
+        try:
+            await self.redis.set(self.prefix + key, body, px=self.ttl_ms)
+        except RedisError:
+            log.warning("response cache: Redis unavailable; not storing", exc_info=True)
+
+    async def bump(self) -> None:
+        try:
+            await self.redis.incr(self.prefix + "version")
+            self._broken = False
+        except RedisError:
+            log.error("response cache: could not bump the catalogue version; cache off in this worker",
+                      exc_info=True)
+            self._broken = True

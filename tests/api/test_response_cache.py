@@ -1,0 +1,103 @@
+"""The response cache, as a storefront meets it: a repeated anonymous query is answered from the
+cache, and a change made through the API (a price, a publication, stock) is never hidden by it.
+Signed-in callers, mutations, carts and orders are never cached."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from api.settings import Settings
+from domain.access.model import StaffRole
+from tests.api.test_carts import open_shop
+from tests.helpers import GraphQLClient, StatementCounter
+from tests.inventory_fixtures import location_gid, sellable_products, variant_gid
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+SLUG = "query($id: ID!) { node(id: $id) { ... on ProductVariant { product { slug } } } }"
+PRODUCT = """query($slug: String!) { product(slug: $slug, channel: "online") { name variants { id
+  price { amount } stock { available } } } }"""
+LISTING = "{ products(first: 5, channel: \"online\") { edges { node { name } } } }"
+SET_PRICE = """mutation($id: ID!, $price: Decimal!) { productVariantPriceSet(id: $id, input: {channel: "online",
+  price: $price}) { userErrors { code } } }"""
+ADJUST = """mutation($v: ID!, $l: ID!) { stockAdjust(input: {variantId: $v, locationId: $l, delta: -1,
+  reason: "count"}) { userErrors { code } } }"""
+
+
+@pytest.fixture
+async def cached(engine: AsyncEngine, settings: Settings) -> AsyncIterator[GraphQLClient]:
+    app = create_app(settings.model_copy(update={"response_cache": True}), engine=engine)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http):
+        yield GraphQLClient(http)
+
+
+async def post(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None,
+               token: str | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await client.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+
+async def test_a_repeated_storefront_query_is_answered_without_the_database(
+        cached: GraphQLClient, statements: StatementCounter) -> None:
+    first = await post(cached, LISTING)
+    assert first.headers.get("x-cache") is None and first.json()["data"]["products"]["edges"]
+    statements.reset()
+    second = await post(cached, LISTING)
+    assert second.headers["x-cache"] == "HIT" and statements.count == 0
+    assert second.json()["data"] == first.json()["data"]
+    assert "throttleStatus" not in second.json()["extensions"]["cost"]  # nobody else's budget
+
+
+async def test_a_price_change_through_the_api_is_seen_at_once(cached: GraphQLClient, engine: AsyncEngine) -> None:
+    [product] = await sellable_products(engine, 1)
+    variant = variant_gid(product.variant_ids[0])
+    slug = (await cached.data(SLUG, {"id": variant}))["node"]["product"]["slug"]
+
+    def price(body: dict[str, Any]) -> str:
+        return str(next(v for v in body["data"]["product"]["variants"] if v["id"] == variant)["price"]["amount"])
+
+    before = price((await post(cached, PRODUCT, {"slug": slug})).json())
+    assert (await post(cached, PRODUCT, {"slug": slug})).headers["x-cache"] == "HIT"
+    admin = await cached.staff_token(engine, StaffRole.ADMIN)
+    changed = await cached.data(SET_PRICE, {"id": variant, "price": "1.23"}, token=admin)
+    assert changed["productVariantPriceSet"]["userErrors"] == []
+    after = await post(cached, PRODUCT, {"slug": slug})
+    assert after.headers.get("x-cache") is None and before != "1.23"
+    assert price(after.json()) == "1.23"
+
+
+async def test_a_stock_change_through_the_api_is_seen_at_once(cached: GraphQLClient, engine: AsyncEngine) -> None:
+    shop = await open_shop(cached, engine)
+    slug = (await cached.data(SLUG, {"id": shop.v(0)}))["node"]["product"]["slug"]
+    stock = (await post(cached, PRODUCT, {"slug": slug})).json()["data"]["product"]["variants"]
+    assert (await post(cached, PRODUCT, {"slug": slug})).headers["x-cache"] == "HIT"
+    admin = await cached.staff_token(engine, StaffRole.ADMIN)
+    assert (await cached.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a)}, token=admin)
+            )["stockAdjust"]["userErrors"] == []
+    again = (await post(cached, PRODUCT, {"slug": slug})).json()["data"]["product"]["variants"]
+    mine = next(v for v in again if v["id"] == shop.v(0))
+    assert mine["stock"]["available"] == next(v for v in stock if v["id"] == shop.v(0))["stock"]["available"] - 1
+
+
+async def test_signed_in_callers_mutations_and_guest_objects_are_never_cached(
+        cached: GraphQLClient, engine: AsyncEngine) -> None:
+    admin = await cached.staff_token(engine, StaffRole.ADMIN)
+    for _ in range(2):
+        assert (await post(cached, LISTING, token=admin)).headers.get("x-cache") is None
+    cart = "mutation { cartCreate(input: {channel: \"online\"}) { cart { id } } }"
+    ids = {(await post(cached, cart)).json()["data"]["cartCreate"]["cart"]["id"] for _ in range(2)}
+    assert len(ids) == 2
+    read = "query($id: ID!) { cart(id: $id) { id } }"
+    some = next(iter(ids))
+    for _ in range(2):
+        assert (await post(cached, read, {"id": some})).headers.get("x-cache") is None
+    bad = "{ products(first: 500) { edges { node { name } } } }"
+    for _ in range(2):
+        assert (await post(cached, bad)).headers.get("x-cache") is None
