@@ -129,10 +129,15 @@ async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict
     return {r.slug: r for r in rows}
 
 
-async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ProductVariant]]:
-    rows = (await session.scalars(sa.select(ProductVariant).where(ProductVariant.product_id.in_(ids))
+_VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name)
+
+
+async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Variants (rows of id, product_id, sku, name: what the graph shows) by product. Plain rows, not
+    ORM objects: a page lists hundreds and nothing writes through them."""
+    rows = (await session.execute(sa.select(*_VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids))
                                   .order_by(ProductVariant.product_id, ProductVariant.id))).all()
-    grouped: dict[int, list[ProductVariant]] = defaultdict(list)
+    grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[r.product_id].append(r)
     return grouped
@@ -148,7 +153,14 @@ async def _pairs(session: AsyncSession, model: Any, left: Any, keys: Sequence[tu
 
 
 async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
-    return await _pairs(session, VariantChannelListing, VariantChannelListing.variant_id, keys)
+    """Variant prices keyed by (variant id, channel id): rows of (variant_id, channel_id, price), not
+    ORM objects (a page prices hundreds of variants)."""
+    wanted = set(keys)
+    rows = await session.execute(
+        sa.select(VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price)
+        .where(VariantChannelListing.variant_id.in_({k[0] for k in keys}),
+               VariantChannelListing.channel_id.in_({k[1] for k in keys})))
+    return {(r.variant_id, r.channel_id): r for r in rows if (r.variant_id, r.channel_id) in wanted}
 
 
 async def product_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:

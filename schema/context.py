@@ -13,6 +13,7 @@ from domain.access.model import Principal
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings
 from domain.orders.payments import DEFAULT_PAYMENTS, Payments
+from schema.channels.cache import ChannelCache
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -28,6 +29,7 @@ class Services:
     points_validity_months: int = 24
     payments: Payments = DEFAULT_PAYMENTS  # payment providers by method; real gateways register here
     debug: bool = False
+    channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)
 
 
 @dataclass

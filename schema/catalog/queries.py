@@ -12,6 +12,7 @@ from db.pagination import count
 from domain.access.model import Permission
 from domain.catalog.model import ProductSortField, SortDirection
 from schema.catalog.inputs import ProductFilter, ProductSort
+from schema.catalog.prefetch import fields_at, prefetch_products
 from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
@@ -86,11 +87,9 @@ class CatalogQuery:
         page = await paginate(lambda: cq.product_page(session, q, request, size))
         for product, listing in page.items:
             info.context.loaders.product_listing.prime((product.id, ch.id), listing)
-        return connection(
-            page,
-            [Product.from_model(p, channel) for p, _ in page.items],
-            count_total=lambda: count(session, cq.product_statement(q)),
-        )
+        nodes = [Product.from_model(p, channel, ch, listing) for p, listing in page.items]
+        await prefetch_products(info, nodes, fields_at(info.selected_fields, "products", "edges", "node"), ch)
+        return connection(page, nodes, count_total=lambda: count(session, cq.product_statement(q)))
 
     @strawberry.field(
         description="One product by id or slug; null when it does not exist or is not "
@@ -114,7 +113,9 @@ class CatalogQuery:
             listing = await loaders.product_listing.load((row.id, ch.id))
             if listing is None or not listing.is_published:
                 return None
-        return Product.from_model(row, channel)
+        product = Product.from_model(row, channel, ch)
+        await prefetch_products(info, [product], fields_at(info.selected_fields, "product"), ch)
+        return product
 
     @strawberry.field(description="Categories, by name.")
     async def categories(

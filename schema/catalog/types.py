@@ -2,16 +2,24 @@
 
 Objects remember the channel they were fetched in (`channel_slug`), so a product listed in
 `channel: "pos"` shows its variants' POS prices without the client repeating the argument.
+
+Fields that need a dataloader are sync resolvers that return the value when the object was
+handed it (schema/catalog/prefetch.py: the product list and page load what their selection
+asks for in one batch per kind), and an awaitable that loads it otherwise. An awaited field
+costs a coroutine and, in a list, a task per object; on a page of products that was most of
+the request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
 from db.models import Category as CategoryModel
+from db.models import Channel as ChannelModel
 from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
 from domain.access.model import Permission
@@ -20,6 +28,19 @@ from schema.context import Info
 from schema.inventory.types import StockLevel, StockSummary
 from schema.money import Money
 from schema.relay import Node, register_node
+
+T = TypeVar("T")
+MaybeAwaitable: TypeAlias = T | Awaitable[T]
+
+
+class _Unloaded:
+    """Not handed to the object: its field loads it. (None is a value: "no listing", "no category".)"""
+
+    def __repr__(self) -> str:
+        return "UNLOADED"
+
+
+UNLOADED: Any = _Unloaded()
 
 ChannelArg = Annotated[str | None, strawberry.argument(
     description="Channel slug; omitted means the channel the object was fetched in, else the default.")]
@@ -32,12 +53,12 @@ class Category(Node):
     description: str | None = strawberry.field(description="Longer text for category pages.")
     parent_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The parent category; null at the top of the tree.")
-    async def parent(self, info: Info) -> Category | None:
+    @strawberry.field(description="The parent category; null at the top of the tree.",
+                      graphql_type="Category | None")
+    def parent(self, info: Info) -> MaybeAwaitable[Category | None]:
         if self.parent_id is None:
             return None
-        row = await info.context.loaders.category_by_id.load(self.parent_id)
-        return Category.from_model(row) if row else None
+        return _category(info, self.parent_id)
 
     @strawberry.field(description="Direct subcategories, by name.")
     async def children(self, info: Info) -> list[Category]:
@@ -46,6 +67,11 @@ class Category(Node):
     @classmethod
     def from_model(cls, m: CategoryModel) -> Category:
         return cls(pk=m.id, name=m.name, slug=m.slug, description=m.description, parent_id=m.parent_id)
+
+
+async def _category(info: Info, category_id: int) -> Category | None:
+    row = await info.context.loaders.category_by_id.load(category_id)
+    return Category.from_model(row) if row else None
 
 
 @strawberry.type(description="The range of a product's variant prices in a channel.")
@@ -60,6 +86,57 @@ class ProductPricing:
     currency: str = strawberry.field(description="The channel's currency.")
 
 
+@strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
+class ProductVariant(Node):
+    sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
+    name: str = strawberry.field(description="Display name (\"M / Blue\").")
+    product_id: strawberry.Private[int]
+    channel_slug: strawberry.Private[str | None]
+    # Handed over by prefetching (see Product): the channel, the price listing row there (None: not
+    # sold there) and the units it can sell.
+    channel: strawberry.Private[ChannelModel | None] = None
+    listing: strawberry.Private[Any] = UNLOADED
+    available: strawberry.Private[Any] = UNLOADED
+
+    @strawberry.field(description="The product this is a variant of.")
+    async def product(self, info: Info) -> Product:
+        row = await info.context.loaders.product_by_id.load(self.product_id)
+        return Product.from_model(row, self.channel_slug)
+
+    @strawberry.field(description="Price in the channel; null when the variant is not sold there.",
+                      graphql_type=Money | None)
+    def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
+        if channel is None and self.channel is not None and self.listing is not UNLOADED:
+            return Money.of(self.listing.price, self.channel.currency) if self.listing else None
+        return self._load_price(info, channel)
+
+    async def _load_price(self, info: Info, channel: str | None) -> Money | None:
+        ch = await channel_for(info, channel or self.channel_slug)
+        listing = await info.context.loaders.variant_listing.load((self.pk, ch.id))
+        return Money.of(listing.price, ch.currency) if listing else None
+
+    @strawberry.field(description="What the channel can sell now: available units over its active locations.",
+                      graphql_type=StockSummary)
+    def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
+        if channel is None and self.channel is not None and self.available is not UNLOADED:
+            return StockSummary(available=self.available)
+        return self._load_stock(info, channel)
+
+    async def _load_stock(self, info: Info, channel: str | None) -> StockSummary:
+        ch = await channel_for(info, channel or self.channel_slug)
+        return StockSummary(available=await info.context.loaders.available_by_variant.load((self.pk, ch.id)))
+
+    @strawberry.field(description="Stock at each location that has held this variant.")
+    async def stock_levels(self, info: Info) -> list[StockLevel]:
+        return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
+
+    @classmethod
+    def from_model(cls, m: VariantModel | Any, channel_slug: str | None = None,
+                   channel: ChannelModel | None = None) -> ProductVariant:
+        return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug,
+                   channel=channel)
+
+
 @strawberry.type(description="Something sold, with one or more variants (sizes, colours).")
 class Product(Node):
     name: str = strawberry.field(description="Display name.")
@@ -69,80 +146,95 @@ class Product(Node):
     updated_at: datetime = strawberry.field(description="When the product was last changed.")
     category_id: strawberry.Private[int | None]
     channel_slug: strawberry.Private[str | None]
+    # What a field without `channel:` would load, when the list or page that built the object had it
+    # (UNLOADED otherwise): the channel `channel_slug` names, its listing row, the category, the
+    # variants, and the units the channel can sell of the product (None: unknown).
+    channel: strawberry.Private[ChannelModel | None] = None
+    listing: strawberry.Private[Any] = UNLOADED
+    prefetched_category: strawberry.Private[Any] = UNLOADED
+    prefetched_variants: strawberry.Private[Any] = UNLOADED
+    available: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The product's category.")
-    async def category(self, info: Info) -> Category | None:
+    @strawberry.field(description="The product's category.", graphql_type="Category | None")
+    def category(self, info: Info) -> MaybeAwaitable[Category | None]:
+        if self.prefetched_category is not UNLOADED:
+            return self.prefetched_category  # type: ignore[no-any-return]
         if self.category_id is None:
             return None
-        row = await info.context.loaders.category_by_id.load(self.category_id)
-        return Category.from_model(row) if row else None
+        return _category(info, self.category_id)
 
-    @strawberry.field(description="The product's variants, in creation order.")
-    async def variants(self, info: Info) -> list[ProductVariant]:
+    @strawberry.field(description="The product's variants, in creation order.", graphql_type=list[ProductVariant])
+    def variants(self, info: Info) -> MaybeAwaitable[list[ProductVariant]]:
+        if self.prefetched_variants is not UNLOADED:
+            return self.prefetched_variants  # type: ignore[no-any-return]
+        return self._load_variants(info)
+
+    async def _load_variants(self, info: Info) -> list[ProductVariant]:
         rows = await info.context.loaders.variants_by_product.load(self.pk)
         return [ProductVariant.from_model(v, self.channel_slug) for v in rows]
 
-    @strawberry.field(description="Prices in the channel; null when no variant is priced there.")
-    async def pricing(self, info: Info, channel: ChannelArg = None) -> ProductPricing | None:
+    def _known(self, channel: str | None) -> ChannelModel | None:
+        """The object's channel, when the field asks for no other and the listing came with it."""
+        return self.channel if channel is None and self.listing is not UNLOADED else None
+
+    async def _listing(self, info: Info, channel: str | None) -> tuple[ChannelModel, Any]:
         ch = await channel_for(info, channel or self.channel_slug)
-        listing = await info.context.loaders.product_listing.load((self.pk, ch.id))
-        if listing is None or listing.min_price is None or listing.max_price is None:
-            return None
-        return ProductPricing(currency=ch.currency, price_range=PriceRange(
-            start=Money.of(listing.min_price, ch.currency), stop=Money.of(listing.max_price, ch.currency)))
+        return ch, await info.context.loaders.product_listing.load((self.pk, ch.id))
+
+    @strawberry.field(description="Prices in the channel; null when no variant is priced there.",
+                      graphql_type=ProductPricing | None)
+    def pricing(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[ProductPricing | None]:
+        if (ch := self._known(channel)) is not None:
+            return _pricing(ch, self.listing)
+        return self._load_pricing(info, channel)
+
+    async def _load_pricing(self, info: Info, channel: str | None) -> ProductPricing | None:
+        return _pricing(*await self._listing(info, channel))
 
     @strawberry.field(description="Whether the product can be bought in the channel: published there, "
-                      "with a priced variant and stock at the channel's locations.")
-    async def is_available(self, info: Info, channel: ChannelArg = None) -> bool:
-        ch = await channel_for(info, channel or self.channel_slug)
-        listing = await info.context.loaders.product_listing.load((self.pk, ch.id))
-        if not (listing and listing.is_published and listing.min_price is not None):
+                      "with a priced variant and stock at the channel's locations.", graphql_type=bool)
+    def is_available(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[bool]:
+        if self._known(channel) is not None and (not buyable(self.listing) or self.available is not None):
+            return buyable(self.listing) and (self.available or 0) > 0
+        return self._load_is_available(info, channel)
+
+    async def _load_is_available(self, info: Info, channel: str | None) -> bool:
+        ch, listing = await self._listing(info, channel)
+        if not buyable(listing):
             return False
-        return await info.context.loaders.available_by_product.load((self.pk, ch.id)) > 0
+        return await info.context.loaders.available_by_product.load((self.pk, ch.id)) > 0  # type: ignore[no-any-return]
 
     @strawberry.field(description="Whether the product is published in the channel (staff see unpublished "
-                      "products too).")
-    async def is_published(self, info: Info, channel: ChannelArg = None) -> bool:
-        ch = await channel_for(info, channel or self.channel_slug)
-        listing = await info.context.loaders.product_listing.load((self.pk, ch.id))
+                      "products too).", graphql_type=bool)
+    def is_published(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[bool]:
+        if self._known(channel) is not None:
+            return bool(self.listing and self.listing.is_published)
+        return self._load_is_published(info, channel)
+
+    async def _load_is_published(self, info: Info, channel: str | None) -> bool:
+        listing = (await self._listing(info, channel))[1]
         return bool(listing and listing.is_published)
 
     @classmethod
-    def from_model(cls, m: ProductModel, channel_slug: str | None = None) -> Product:
+    def from_model(cls, m: ProductModel, channel_slug: str | None = None, channel: ChannelModel | None = None,
+                   listing: Any = UNLOADED) -> Product:
+        """`channel` is the channel `channel_slug` names and `listing` the product's listing row there,
+        when the caller has them."""
         return cls(pk=m.id, name=m.name, slug=m.slug, description=m.description, created_at=m.created_at,
-                   updated_at=m.updated_at, category_id=m.category_id, channel_slug=channel_slug)
+                   updated_at=m.updated_at, category_id=m.category_id, channel_slug=channel_slug,
+                   channel=channel, listing=listing)
 
 
-@strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
-class ProductVariant(Node):
-    sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
-    name: str = strawberry.field(description="Display name (\"M / Blue\").")
-    product_id: strawberry.Private[int]
-    channel_slug: strawberry.Private[str | None]
+def buyable(listing: Any) -> bool:
+    """The listing makes the product purchasable in its channel (stock aside)."""
+    return bool(listing and listing.is_published and listing.min_price is not None)
 
-    @strawberry.field(description="The product this is a variant of.")
-    async def product(self, info: Info) -> Product:
-        row = await info.context.loaders.product_by_id.load(self.product_id)
-        return Product.from_model(row, self.channel_slug)
 
-    @strawberry.field(description="Price in the channel; null when the variant is not sold there.")
-    async def price(self, info: Info, channel: ChannelArg = None) -> Money | None:
-        ch = await channel_for(info, channel or self.channel_slug)
-        listing = await info.context.loaders.variant_listing.load((self.pk, ch.id))
-        return Money.of(listing.price, ch.currency) if listing else None
-
-    @strawberry.field(description="What the channel can sell now: available units over its active locations.")
-    async def stock(self, info: Info, channel: ChannelArg = None) -> StockSummary:
-        ch = await channel_for(info, channel or self.channel_slug)
-        return StockSummary(available=await info.context.loaders.available_by_variant.load((self.pk, ch.id)))
-
-    @strawberry.field(description="Stock at each location that has held this variant.")
-    async def stock_levels(self, info: Info) -> list[StockLevel]:
-        return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
-
-    @classmethod
-    def from_model(cls, m: VariantModel, channel_slug: str | None = None) -> ProductVariant:
-        return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug)
+def _pricing(ch: ChannelModel, listing: Any) -> ProductPricing | None:
+    if listing is None or listing.min_price is None or listing.max_price is None:
+        return None
+    return ProductPricing(currency=ch.currency, price_range=PriceRange(
+        start=Money.of(listing.min_price, ch.currency), stop=Money.of(listing.max_price, ch.currency)))
 
 
 async def visible_products(info: Info, rows: list[ProductModel | None]) -> list[ProductModel | None]:

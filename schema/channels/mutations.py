@@ -45,6 +45,7 @@ class ChannelMutation:
         require(info, Permission.MANAGE_CHANNELS)
         channel_id, errors = await run_mutation(
             info, lambda: services.create_channel(info.context.uow, input.to_command()))
+        info.context.services.channels.clear()  # a new default channel replaces the cached one
         return ChannelCreatePayload(channel=await _channel(info, channel_id), user_errors=errors)
 
     @strawberry.mutation(description="Change a sales channel. Its currency cannot change once variants are "
@@ -53,4 +54,5 @@ class ChannelMutation:
         require(info, Permission.MANAGE_CHANNELS)
         channel_id, errors = await run_mutation(
             info, lambda: services.update_channel(info.context.uow, input.to_command(key_of(id, "Channel"))))
+        info.context.services.channels.clear()
         return ChannelUpdatePayload(channel=await _channel(info, channel_id), user_errors=errors)

@@ -56,10 +56,18 @@ class Channel(Node):
 
 
 async def channel_for(info: Info, slug: str | None) -> ChannelModel:
-    """The channel a `channel:` argument names; omitted means the default channel."""
+    """The channel a `channel:` argument names; omitted means the default channel. Served from the
+    app's channel cache (schema/channels/cache.py) when it has it."""
     if slug is not None and len(slug) > 100:
         raise coded_error("Unknown channel.", ErrorCode.NOT_FOUND)
-    channel = await info.context.loaders.channel_by_slug.load(slug or DEFAULT_CHANNEL_KEY)
+    key = slug or DEFAULT_CHANNEL_KEY
+    cache = info.context.services.channels
+    channel = cache.get(key)
+    if channel is None:
+        generation = cache.generation
+        channel = await info.context.loaders.channel_by_slug.load(key)
+        if channel is not None:
+            cache.put(key, channel, generation)
     if channel is None or (not channel.is_active and slug is not None):
         raise coded_error(f"Channel '{slug}' does not exist." if slug else "No default channel is set up.",
                           ErrorCode.NOT_FOUND)

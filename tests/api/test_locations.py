@@ -406,6 +406,7 @@ async def test_nearby_stores_cost_the_same_few_statements_however_many_stores(
     query = NEARBY.replace("location {", "location { channels { slug } openingHours { day } address { city } ")
     variables = {"lat": PEOPLES_SQUARE[0], "lon": PEOPLES_SQUARE[1], "variant": variant_gid(variant),
                  "channel": "online", "first": 100}
+    await client.data(query, variables)  # the channel is looked up once, then cached (schema/channels/cache.py)
     counts = []
     for extra in (0, 40):
         for i in range(extra):
@@ -415,8 +416,8 @@ async def test_nearby_stores_cost_the_same_few_statements_however_many_stores(
         stores = (await client.data(query, variables))["nearbyStores"]
         counts.append((len(stores), statements.count))
     assert counts[1][0] == counts[0][0] + 40
-    # variant, channel, candidate stores, the stores, their channel links, those channels
-    assert counts[0][1] == counts[1][1] == 6, counts
+    # variant, candidate stores, the stores, their channel links, those channels
+    assert counts[0][1] == counts[1][1] == 5, counts
 
 
 async def test_the_candidate_query_searches_the_latitude_longitude_index(engine: AsyncEngine) -> None:
