@@ -35,7 +35,8 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def _seed(settings: Settings, products: int, seed: int, *, quiet_if_exists: bool = False) -> None:
+async def _seed(settings: Settings, products: int, seed: int, *, members: int = 0, orders: int = 0, copy: bool = True,
+                quiet_if_exists: bool = False) -> None:
     from db.demo import DemoDataExists, seed_demo
     from db.engine import create_engine
 
@@ -50,7 +51,8 @@ async def _seed(settings: Settings, products: int, seed: int, *, quiet_if_exists
                     tasks[stage] = progress.add_task(stage, total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            result = await seed_demo(engine, products=products, seed=seed, progress=report)
+            result = await seed_demo(engine, products=products, seed=seed, members=members, orders=orders, copy=copy,
+                                     progress=report)
         rate = result.rows / result.seconds if result.seconds else 0
         console.print(f"[green]Seeded {result.rows:,} rows in {result.seconds:.2f} s ({rate:,.0f} rows/s).")
     except DemoDataExists:
@@ -73,14 +75,23 @@ def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     products: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many products.")] = 60,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 1,
+    members: Annotated[int, typer.Option(min=0, max=10_000_000, help="How many members (member<N>@example.com, "
+                                         "password omnishop-demo).")] = 0,
+    orders: Annotated[int, typer.Option(min=0, max=100_000_000, help="How many past orders of those members "
+                                        "(needs --members; stock levels are not changed).")] = 0,
+    copy: Annotated[bool, typer.Option("--copy/--no-copy", help="PostgreSQL: bulk-load with COPY (the default) "
+                                       "or with batched INSERTs.")] = True,
 ) -> None:
     """Fill an empty database with deterministic demo data."""
     if not demo:
         console.print("Nothing to do: pass --demo.")
         raise typer.Exit(2)
+    if orders and not members:
+        console.print("[red]--orders needs --members: demo orders belong to members.")
+        raise typer.Exit(2)
     settings = Settings()
     asyncio.run(_migrate(settings))
-    asyncio.run(_seed(settings, products, seed))
+    asyncio.run(_seed(settings, products, seed, members=members, orders=orders, copy=copy))
 
 
 @app.command("staff-create")

@@ -72,15 +72,28 @@ async def _exists(name: str) -> bool:
 
 
 async def product_count(url: str) -> int:
+    return (await counts(url))[0]
+
+
+async def counts(url: str) -> tuple[int, int, int]:
+    """Products, members and orders in the database."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            return int(await conn.scalar(sa.text("SELECT count(*) FROM products")) or 0)
+            found = (await conn.execute(sa.text(
+                "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM members), "
+                "(SELECT count(*) FROM orders)"))).one()
+            return int(found[0]), int(found[1]), int(found[2])
     finally:
         await engine.dispose()
 
 
-async def seed(url: str, products: int, report: Report) -> None:
+def database_name(products: int, members: int = 0, orders: int = 0) -> str:
+    """`omnishop_bench_10000`, or with members and orders `omnishop_bench_10000_2000m_10000o`."""
+    return f"omnishop_bench_{products}" + (f"_{members}m_{orders}o" if members or orders else "")
+
+
+async def seed(url: str, products: int, report: Report, *, members: int = 0, orders: int = 0) -> None:
     """Migrate and load the demo data set with a progress bar; report rows/s."""
     engine = create_engine(url)
     columns = (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -94,24 +107,27 @@ async def seed(url: str, products: int, report: Report) -> None:
                     tasks[stage] = progress.add_task(stage, total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            result = await seed_demo(engine, products=products, progress=show)
+            result = await seed_demo(engine, products=products, members=members, orders=orders, progress=show)
         if engine.dialect.name == "postgresql":  # the statistics autovacuum would gather after a bulk load
             async with engine.connect() as conn:
                 await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(sa.text("ANALYZE"))
     finally:
         await engine.dispose()
     report.figure("seed_rows_per_s", round(result.rows / result.seconds), rows=result.rows,
-                  seconds=round(result.seconds, 2))
+                  seconds=round(result.seconds, 2), products=products, members=members, orders=orders)
 
 
 @asynccontextmanager
-async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report) -> AsyncIterator[Target]:
-    """The reference data set with `products` products, migrated to the newest revision."""
+async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report, members: int = 0,
+                    orders: int = 0) -> AsyncIterator[Target]:
+    """The reference data set with `products` products (and `members` with `orders`), migrated to the newest
+    revision."""
+    sizes = {"members": members, "orders": orders}
     if sqlite:
         with tempfile.TemporaryDirectory(prefix="omnishop-bench-") as tmp:
             target = Target(f"sqlite+aiosqlite:///{tmp}/bench.db", owned=True)
             report.context.update(backend=target.backend, products=products)
-            await seed(target.url, products, report)
+            await seed(target.url, products, report, **sizes)
             yield target
         return
     if os.environ.get("DATABASE_URL"):
@@ -123,10 +139,10 @@ async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report)
         finally:
             await engine.dispose()
         if not await product_count(target.url):
-            await seed(target.url, products, report)
+            await seed(target.url, products, report, **sizes)
         yield target
         return
-    name = f"omnishop_bench_{products}"
+    name = database_name(products, members, orders)
     target = Target(_with_database(ADMIN_URL, name), owned=True)
     report.context.update(backend=target.backend, products=products)
     exists = await _exists(name)
@@ -136,15 +152,15 @@ async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report)
             await upgrade(engine)
         finally:
             await engine.dispose()
-        if await product_count(target.url) == products:
-            say(f"reusing {name} ({products:,} products; --fresh reseeds it)")
+        if await counts(target.url) == (products, members, orders):
+            say(f"reusing {name} ({products:,} products, {members:,} members, {orders:,} orders; --fresh reseeds it)")
             yield target
             return
     if exists:
         await _admin(ADMIN_URL, f'DROP DATABASE "{name}" WITH (FORCE)')
     await _admin(ADMIN_URL, f'CREATE DATABASE "{name}"')
-    say(f"seeding {name} with {products:,} products")
-    await seed(target.url, products, report)
+    say(f"seeding {name} with {products:,} products, {members:,} members, {orders:,} orders")
+    await seed(target.url, products, report, **sizes)
     yield target
 
 

@@ -1,5 +1,5 @@
-"""The demo data generator: content (catalogue, Shanghai locations, uneven stock with its ledger),
-determinism, refusal to touch a filled database, PostgreSQL ids."""
+"""The demo data generator: content (catalogue, Shanghai locations, uneven stock with its ledger, members
+and their order history), determinism, refusal to touch a filled database, PostgreSQL ids."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.demo import DemoDataExists, DemoReport, seed_demo
 from db.demo_inventory import store_count
+from db.demo_members import DEMO_PASSWORD
 from db.engine import create_engine
 from db.models import (
     Base,
@@ -24,14 +25,27 @@ from db.models import (
     ChannelLocation,
     InventoryMovement,
     Location,
+    Member,
+    MemberIdentity,
+    Order,
+    OrderAllocation,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PointsEntry,
     Product,
     ProductChannelListing,
     ProductVariant,
     StockLevel,
     VariantChannelListing,
 )
+from domain.accounts.model import IdentityKind
 from domain.catalog.model import ChannelKind, ChannelOwnership
 from domain.inventory.model import LocationType, MovementKind, distance_km
+from domain.members.points import PointsKind
+from domain.orders.model import OrderStatus
+from domain.orders.records import PaymentKind
+from tests.helpers import GraphQLClient
 
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 
@@ -302,3 +316,85 @@ async def test_postgres_seed_and_sequences() -> None:
         async with admin.connect() as conn:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+ORDERS_OF_MEMBER = """query { me { points { balance } orders(first: 100) { edges { node { number
+  total { amount } lines { quantity } } } } } }"""
+REGISTER = """mutation($input: MemberRegisterInput!) {
+  memberRegister(input: $input) { member { id email } userErrors { message } } }"""
+SIGN_IN = """mutation($input: TokenCreateInput!) {
+  tokenCreate(input: $input) { accessToken userErrors { message } } }"""
+
+
+async def test_demo_members_and_orders_are_consistent(engine: AsyncEngine, client: GraphQLClient) -> None:
+    """On both backends: ledgers sum to balances, orders to their lines, and ids continue afterwards."""
+    report = await seed_demo(engine, products=60, members=50, orders=200)
+    assert (report.tables["members"], report.tables["orders"]) == (50, 200)
+    async with engine.connect() as conn:
+        members = {m.id: m for m in (await conn.execute(select(Member))).all()}
+        entries = (await conn.execute(select(PointsEntry).order_by(PointsEntry.id))).all()
+        orders = (await conn.execute(select(Order).order_by(Order.id))).all()
+        lines = (await conn.execute(select(OrderLine))).all()
+        allocations = (await conn.execute(select(OrderAllocation))).all()
+        payments = (await conn.execute(select(Payment))).all()
+        events = (await conn.execute(select(OrderEvent))).all()
+        emails = set((await conn.scalars(select(MemberIdentity.value)
+                                         .where(MemberIdentity.kind == IdentityKind.EMAIL))).all())
+        levels = (await conn.execute(select(StockLevel.on_hand, StockLevel.reserved))).all()
+        catalogue = {v.id: (v.sku, v.name) for v in (await conn.execute(select(ProductVariant))).all()}
+    assert emails == {f"member{i}@example.com" for i in members}
+    running: dict[int, int] = defaultdict(int)
+    for entry in entries:  # each entry's balance_after is the running sum, and the last one the balance
+        running[entry.member_id] += entry.delta
+        assert entry.balance_after == running[entry.member_id]
+    assert {i: m.points_balance for i, m in members.items()} == {i: running.get(i, 0) for i in members}
+    assert sum(m.points_balance > 0 for m in members.values()) > 10
+
+    by_order: dict[int, list[object]] = defaultdict(list)
+    for line in lines:
+        by_order[line.order_id].append(line)
+        assert catalogue[line.variant_id] == (line.sku, line.variant_name)
+        assert line.total == line.unit_price * line.quantity
+    assert {o.status for o in orders} == {OrderStatus.COMPLETED, OrderStatus.PAID, OrderStatus.CANCELLED}
+    assert sum(o.status is OrderStatus.COMPLETED for o in orders) > len(orders) / 2
+    earned = {e.reference: e.delta for e in entries if e.kind is PointsKind.EARN}
+    for order in orders:
+        assert order.member_id in members
+        assert order.total == order.subtotal == sum(ln.total for ln in by_order[order.id])  # type: ignore[attr-defined]
+        assert order.number == f"OS-{order.created_at:%Y%m%d}-{order.id:06d}"
+        assert earned.get(f"order:{order.number}", 0) == order.points_earned
+    assert len({o.token for o in orders}) == len(orders)
+    assert sorted(a.order_line_id for a in allocations) == sorted(ln.id for ln in lines)
+    assert len(events) == len(orders)
+    paid: dict[int, Decimal] = defaultdict(Decimal)
+    for p in payments:
+        paid[p.order_id] += p.amount if p.kind is PaymentKind.CAPTURE else -p.amount
+    assert all(paid[o.id] == (0 if o.status is OrderStatus.CANCELLED else o.total) for o in orders)
+    assert all(reserved == 0 for _, reserved in levels)  # orders are history: stock is untouched
+
+    # Ids continue after the explicit ones: a new member registers, a demo member signs in and sees orders.
+    registered = (await client.data(REGISTER, {"input": {"name": "New Member", "email": "new@example.com",
+                                                         "password": "a-good-password"}}))["memberRegister"]
+    assert registered["userErrors"] == [] and registered["member"]["email"] == "new@example.com"
+    async with engine.connect() as conn:
+        assert await conn.scalar(select(func.max(Member.id))) == 51
+        assert await conn.scalar(select(func.max(MemberIdentity.id))) == report.tables["member_identities"] + 1
+    busiest = max(members, key=lambda i: sum(o.member_id == i for o in orders))
+    token = (await client.data(SIGN_IN, {"input": {"identifier": f"member{busiest}@example.com",
+                                                   "password": DEMO_PASSWORD}}))["tokenCreate"]["accessToken"]
+    me = (await client.data(ORDERS_OF_MEMBER, token=token))["me"]
+    assert me["points"]["balance"] == members[busiest].points_balance
+    assert len(me["orders"]["edges"]) == sum(o.member_id == busiest for o in orders) > 1
+
+
+async def test_demo_stock_is_the_same_with_or_without_orders(make_engine: MakeEngine) -> None:
+    plain, with_orders = await make_engine(), await make_engine()
+    await seed_demo(plain)
+    await seed_demo(with_orders, members=20, orders=100)
+    assert await _stock_snapshot(plain) == await _stock_snapshot(with_orders)
+    assert await _snapshot(plain) == await _snapshot(with_orders)
+
+
+async def test_orders_need_members(make_engine: MakeEngine) -> None:
+    with pytest.raises(ValueError, match="members"):
+        await seed_demo(await make_engine(), orders=5)
