@@ -14,7 +14,7 @@ from db.pagination import ChildPage, Ordering, Page, SortKey, newest_child_pages
 COUPON_ORDERING = Ordering("coupons", [SortKey(Coupon.id, descending=True, parse=parse_int)])
 
 
-async def coupons_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Coupon]:
+async def coupon_rows_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Coupon]:
     rows = await session.scalars(sa.select(Coupon).where(Coupon.code.in_(codes)),
                                  execution_options={"populate_existing": True})
     return {r.code: r for r in rows}

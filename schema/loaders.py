@@ -243,7 +243,7 @@ class CouponByCodeLoader(_Loader):
 
 
 class CouponRowByCodeLoader(_Loader):
-    fetch = staticmethod(cqq.coupons_by_codes)
+    fetch = staticmethod(cqq.coupon_rows_by_codes)
 
 
 class CouponRowByIdLoader(_Loader):

@@ -94,7 +94,7 @@ async def price_cart_lines(source: PricingSource, cart: CartState, lines: Sequen
         promotions.append(coupon_rule(coupon[1], coupon[0]))
 
     facts = MemberFacts()
-    if cart.member_id is not None and priced:
+    if cart.member_id is not None and priced and promotions:  # nothing asks about the buyer otherwise
         facts = await source.member_facts(cart.member_id, [p.id for p in promotions
                                                             if p.source is PromotionSource.PROMOTION])
     catalogue = await source.catalogue_facts([ln.variant_id for ln in priced]) if priced and promotions else {}

@@ -112,8 +112,8 @@ def not_applicable_reason(rule: Promotion) -> str:
     """Why a usable coupon took nothing off the cart, in the words a shopper understands."""
     c = rule.conditions
     if c.min_subtotal is not None:
-        return f"Spend at least {c.min_subtotal} {rule.currency or ''} on eligible items to use this coupon.".replace(
-            "  ", " ")
+        amount = f"{c.min_subtotal} {rule.currency}" if rule.currency else str(c.min_subtotal)
+        return f"Spend at least {amount} on eligible items to use this coupon."
     if c.scoped:
         return "None of the cart's items is covered by this coupon."
     if c.first_order_only:
