@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from schema import direct_resolvers
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.apps.api import AppMutation, AppQuery
@@ -71,5 +72,7 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
     ]
     config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
                               if batch_max_operations else None)
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                             config=config)
+    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+                               config=config)
+    direct_resolvers.install(schema)
+    return schema
