@@ -37,6 +37,7 @@ from db.pagination import (
     parse_int,
     parse_str,
 )
+from db.sql import any_of
 from domain.catalog.model import ProductSortField
 
 _ID = SortKey(Product.id, parse=parse_int)
@@ -120,13 +121,19 @@ async def category_page(session: AsyncSession, page: PageRequest, size: int) -> 
 
 
 async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> dict[int, Any]:
-    rows = (await session.scalars(sa.select(model).where(model.id.in_(ids)))).all()
+    rows = (await session.scalars(sa.select(model).where(any_of(session, model.id, ids)))).all()
     return {r.id: r for r in rows}
 
 
-async def products_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Product]:
-    rows = (await session.scalars(sa.select(Product).where(Product.slug.in_(slugs)))).all()
-    return {r.slug: r for r in rows}
+async def product_in_channel(session: AsyncSession, channel_id: int, *, id: int | None = None,
+                             slug: str | None = None) -> tuple[Product, ProductChannelListing | None] | None:
+    """One product by id or slug, with its listing in the channel (None when it has none there)."""
+    listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
+                         ProductChannelListing.channel_id == channel_id)
+    which = Product.id == id if id is not None else Product.slug == slug
+    found = (await session.execute(
+        sa.select(Product, ProductChannelListing).outerjoin(ProductChannelListing, listing_on).where(which))).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 _VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name)
@@ -135,7 +142,7 @@ _VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant
 async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Any]]:
     """Variants (rows of id, product_id, sku, name: what the graph shows) by product. Plain rows, not
     ORM objects: a page lists hundreds and nothing writes through them."""
-    rows = (await session.execute(sa.select(*_VARIANT_COLUMNS).where(ProductVariant.product_id.in_(ids))
+    rows = (await session.execute(sa.select(*_VARIANT_COLUMNS).where(any_of(session, ProductVariant.product_id, ids))
                                   .order_by(ProductVariant.product_id, ProductVariant.id))).all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
@@ -143,11 +150,46 @@ async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> 
     return grouped
 
 
+async def variants_in_channel(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, list[Any]]:
+    """Variants by (product id, channel id), each with what a storefront shows of it there: rows of
+    (id, product_id, sku, name, price, available), `price` None when the channel does not sell it and
+    `available` the units over the channel's active locations. One statement per channel asked for
+    (a page asks for one): the variants, their prices and their stock in one round trip."""
+    found: dict[Any, list[Any]] = {}
+    for channel_id in sorted({c for _, c in keys}):
+        product_ids = {p for p, c in keys if c == channel_id}
+        available = (sa.select(sa.func.coalesce(sa.func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+                     .join(ChannelLocation, sa.and_(ChannelLocation.location_id == StockLevel.location_id,
+                                                    ChannelLocation.channel_id == channel_id))
+                     .join(Location, sa.and_(Location.id == StockLevel.location_id, Location.is_active))
+                     .where(StockLevel.variant_id == ProductVariant.id).scalar_subquery())
+        price_on = sa.and_(VariantChannelListing.variant_id == ProductVariant.id,
+                           VariantChannelListing.channel_id == channel_id)
+        rows = await session.execute(
+            sa.select(*_VARIANT_COLUMNS, VariantChannelListing.price, available.label("available"))
+            .outerjoin(VariantChannelListing, price_on)
+            .where(any_of(session, ProductVariant.product_id, product_ids))
+            .order_by(ProductVariant.product_id, ProductVariant.id))
+        for r in rows:
+            found.setdefault((r.product_id, channel_id), []).append(r)
+    return found
+
+
+async def categories_with_ancestors(session: AsyncSession, ids: Sequence[int]) -> dict[int, Category]:
+    """The categories and every category above them, in one statement (a product page shows the
+    trail up the tree)."""
+    tree = sa.select(Category.id, Category.parent_id).where(any_of(session, Category.id, ids)).cte(
+        "trail", recursive=True)
+    tree = tree.union(sa.select(Category.id, Category.parent_id).join(tree, Category.id == tree.c.parent_id))
+    rows = (await session.scalars(sa.select(Category).where(Category.id.in_(sa.select(tree.c.id))))).all()
+    return {r.id: r for r in rows}
+
+
 async def _pairs(session: AsyncSession, model: Any, left: Any, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
     """Rows keyed by (left id, channel id): one IN over each column, exact pairs kept."""
     wanted = set(keys)
     rows = (await session.scalars(sa.select(model).where(
-        left.in_({k[0] for k in keys}), model.channel_id.in_({k[1] for k in keys})))).all()
+        any_of(session, left, {k[0] for k in keys}), any_of(session, model.channel_id, {k[1] for k in keys})))).all()
     found = {(getattr(r, left.key), r.channel_id): r for r in rows}
     return {k: v for k, v in found.items() if k in wanted}
 
@@ -158,8 +200,8 @@ async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]
     wanted = set(keys)
     rows = await session.execute(
         sa.select(VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price)
-        .where(VariantChannelListing.variant_id.in_({k[0] for k in keys}),
-               VariantChannelListing.channel_id.in_({k[1] for k in keys})))
+        .where(any_of(session, VariantChannelListing.variant_id, {k[0] for k in keys}),
+               any_of(session, VariantChannelListing.channel_id, {k[1] for k in keys})))
     return {(r.variant_id, r.channel_id): r for r in rows if (r.variant_id, r.channel_id) in wanted}
 
 

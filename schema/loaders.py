@@ -88,16 +88,18 @@ class PublishedByProductLoader(_Loader):
     missing: ClassVar[Any] = False
 
 
-class ProductBySlugLoader(_Loader):
-    fetch = staticmethod(cq.products_by_slugs)
-
-
 class VariantByIdLoader(_Loader):
     fetch = staticmethod(_by_id(ProductVariant))
 
 
 class VariantsByProductLoader(_Loader):
     fetch = staticmethod(cq.variants_by_product_ids)
+    missing: ClassVar[Any] = ()
+
+
+class VariantsInChannelByProductLoader(_Loader):
+    """Key (product id, channel id): the variants with their price and available units there."""
+    fetch = staticmethod(cq.variants_in_channel)
     missing: ClassVar[Any] = ()
 
 
@@ -274,9 +276,9 @@ class Loaders:
         self.children_by_category = ChildrenByCategoryLoader(session)
         self.published_by_product = PublishedByProductLoader(session)
         self.product_by_id = ProductByIdLoader(session)
-        self.product_by_slug = ProductBySlugLoader(session)
         self.variant_by_id = VariantByIdLoader(session)
         self.variants_by_product = VariantsByProductLoader(session)
+        self.variants_in_channel = VariantsInChannelByProductLoader(session)
         self.product_listing = ProductListingByProductChannelLoader(session)
         self.variant_listing = VariantListingByVariantChannelLoader(session)
         self.location_by_id = LocationByIdLoader(session)

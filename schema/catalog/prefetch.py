@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, buyable
 
@@ -60,33 +61,38 @@ async def prefetch_products(info: Info, products: Sequence[Product], node: Seque
         listings = await loaders.product_listing.load_many([(p.pk, channel.id) for p in unlisted])
         for p, listing in zip(unlisted, listings, strict=True):
             p.listing = listing
-    categories = loaders.category_by_id.load_many(
-        [p.category_id for p in products if p.category_id is not None]) if "category" in names else None
-    variants = loaders.variants_by_product.load_many([p.pk for p in products]) if "variants" in names else None
-    if categories is not None:
-        found = {c.id: c for c in await categories if c is not None}
-        for p in products:
-            row = found.get(p.category_id) if p.category_id is not None else None
-            p.prefetched_category = Category.from_model(row) if row else None
-    if variants is not None:
-        by_product = [[ProductVariant.from_model(v, p.channel_slug, channel) for v in rows]
-                      for p, rows in zip(products, await variants, strict=True)]
-        flat = [v for vs in by_product for v in vs]
-        keys = [(v.pk, channel.id) for v in flat]
-        prices = loaders.variant_listing.load_many(keys) if wants_price or derive_available else None
-        stock = loaders.available_by_variant.load_many(keys) if wants_stock or derive_available else None
-        if prices is not None:
-            for v, listing in zip(flat, await prices, strict=True):
-                v.listing = listing
-        if stock is not None:
-            for v, units in zip(flat, await stock, strict=True):
-                v.available = units
-        for p, vs in zip(products, by_product, strict=True):
-            p.prefetched_variants = vs
-            if derive_available:
-                p.available = sum(v.available for v in vs if v.listing is not None)
+    if "category" in names:
+        await _prefetch_categories(info, products, any(f.name == "parent" for f in fields_at(node, "category")))
+    if "variants" in names:
+        if wants_price or wants_stock or derive_available:
+            # the variants with their price and stock in the channel, in one statement
+            offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
+            for p, rows in zip(products, offers, strict=True):
+                p.prefetched_variants = [ProductVariant.offered(r, p.channel_slug, channel) for r in rows]
+        else:
+            rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
+            for p, rows in zip(products, rows_by_product, strict=True):
+                p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, channel) for r in rows]
+        if derive_available:
+            for p in products:
+                p.available = sum(v.available for v in p.prefetched_variants if v.listing is not None)
     if _wanted(node, "isAvailable") and not derive_available:
         for_sale = [p for p in products if buyable(p.listing)]
         units = await loaders.available_by_product.load_many([(p.pk, channel.id) for p in for_sale])
         for p, n in zip(for_sale, units, strict=True):
             p.available = n
+
+
+async def _prefetch_categories(info: Info, products: Sequence[Product], with_parents: bool) -> None:
+    """Each product's category; with `with_parents`, the categories above it too, in the same
+    statement (a product page shows the trail up the tree)."""
+    ids = sorted({p.category_id for p in products if p.category_id is not None})
+    if with_parents:
+        rows = await cq.categories_with_ancestors(info.context.session, ids)
+        for row in rows.values():
+            info.context.loaders.category_by_id.prime(row.id, row)
+        trail = Category.trails(rows)
+    else:
+        trail = {c.id: Category.from_model(c) for c in await info.context.loaders.category_by_id.load_many(ids) if c}
+    for p in products:
+        p.prefetched_category = trail.get(p.category_id) if p.category_id is not None else None

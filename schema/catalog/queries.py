@@ -101,19 +101,18 @@ class CatalogQuery:
         if (id is None) == (slug is None):
             raise bad_input("Pass exactly one of `id` and `slug`.")
         ch = await channel_for(info, channel)
-        loaders = info.context.loaders
-        if id is not None:
-            key = decode_id(id, "Product")
-            row = await loaders.product_by_id.load(key) if key is not None else None
-        else:
-            row = await loaders.product_by_slug.load(slug) if slug and len(slug) <= 100 else None
-        if row is None:
+        key = decode_id(id, "Product") if id is not None else None
+        if (id is not None and key is None) or (slug is not None and not 0 < len(slug) <= 100):
             return None
-        if not info.context.principal.can(Permission.VIEW_UNPUBLISHED):
-            listing = await loaders.product_listing.load((row.id, ch.id))
-            if listing is None or not listing.is_published:
-                return None
-        product = Product.from_model(row, channel, ch)
+        found = await cq.product_in_channel(info.context.session, ch.id, id=key, slug=slug)
+        if found is None:
+            return None
+        row, listing = found
+        info.context.loaders.product_listing.prime((row.id, ch.id), listing)
+        hidden = listing is None or not listing.is_published
+        if hidden and not info.context.principal.can(Permission.VIEW_UNPUBLISHED):
+            return None
+        product = Product.from_model(row, channel, ch, listing)
         await prefetch_products(info, [product], fields_at(info.selected_fields, "product"), ch)
         return product
 

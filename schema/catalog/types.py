@@ -52,12 +52,15 @@ class Category(Node):
     slug: str = strawberry.field(description="URL-safe unique key.")
     description: str | None = strawberry.field(description="Longer text for category pages.")
     parent_id: strawberry.Private[int | None]
+    prefetched_parent: strawberry.Private[Any] = UNLOADED  # handed over with the trail up the tree
 
     @strawberry.field(description="The parent category; null at the top of the tree.",
                       graphql_type="Category | None")
     def parent(self, info: Info) -> MaybeAwaitable[Category | None]:
         if self.parent_id is None:
             return None
+        if self.prefetched_parent is not UNLOADED:
+            return self.prefetched_parent  # type: ignore[no-any-return]
         return _category(info, self.parent_id)
 
     @strawberry.field(description="Direct subcategories, by name.")
@@ -67,6 +70,15 @@ class Category(Node):
     @classmethod
     def from_model(cls, m: CategoryModel) -> Category:
         return cls(pk=m.id, name=m.name, slug=m.slug, description=m.description, parent_id=m.parent_id)
+
+    @classmethod
+    def trails(cls, rows: dict[int, CategoryModel]) -> dict[int, Category]:
+        """Categories by id, each handed its parent, from rows that hold every category's ancestors."""
+        built = {i: cls.from_model(r) for i, r in rows.items()}
+        for c in built.values():
+            if c.parent_id is not None and c.parent_id in built:
+                c.prefetched_parent = built[c.parent_id]
+        return built
 
 
 async def _category(info: Info, category_id: int) -> Category | None:
@@ -135,6 +147,13 @@ class ProductVariant(Node):
                    channel: ChannelModel | None = None) -> ProductVariant:
         return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug,
                    channel=channel)
+
+    @classmethod
+    def offered(cls, row: Any, channel_slug: str | None, channel: ChannelModel) -> ProductVariant:
+        """From a row of `variants_in_channel`: the variant with its price (None: not sold there) and
+        available units in `channel`."""
+        return cls(pk=row.id, sku=row.sku, name=row.name, product_id=row.product_id, channel_slug=channel_slug,
+                   channel=channel, listing=row if row.price is not None else None, available=int(row.available))
 
 
 @strawberry.type(description="Something sold, with one or more variants (sizes, colours).")

@@ -216,8 +216,8 @@ async def test_listing_costs_the_same_statements_for_10_or_50_products(
         assert len(data["products"]["edges"]) == size
         counts.append(statements.count)
     # channel (the first time only: then it is cached), product page (with listings), categories,
-    # variants, variant prices, variant stock
-    assert counts == [6, 5, 5], statements.statements
+    # variants (with their prices and stock)
+    assert counts == [4, 3, 3], statements.statements
 
 
 DETAIL = """query($slug: String!) { product(slug: $slug) { name isAvailable
@@ -231,8 +231,28 @@ async def test_the_product_page_derives_availability_from_its_variants(
     for slug in slugs:
         statements.reset()
         product = (await client.data(DETAIL, {"slug": slug}))["product"]
-        # product, listing, category, parent category, variants, variant prices, variant stock: no
-        # product-level stock sum for isAvailable (and the channel is cached after the first request)
-        assert statements.count <= 7, statements.statements
+        # product with its listing, category with its parents, variants with their prices and stock:
+        # no product-level stock sum for isAvailable (and the channel is cached after the first request)
+        assert statements.count == 3, statements.statements
         stocked = [v for v in product["variants"] if v["price"] is not None and v["stock"]["available"] > 0]
         assert product["isAvailable"] == bool(stocked)
+
+
+TRAIL = """query($slug: String!) { product(slug: $slug) {
+  category { name parent { name parent { name } } } } }"""
+
+
+async def test_the_product_page_shows_the_category_trail_in_one_statement(
+        client: GraphQLClient, statements: StatementCounter) -> None:
+    tree = await client.data("{ categories(first: 100) { edges { node { name parent { name } } } } }")
+    parent_of = {e["node"]["name"]: (e["node"]["parent"] or {}).get("name") for e in tree["categories"]["edges"]}
+    page = await client.data("{ products(first: 100) { edges { node { slug category { name } } } } }")
+    nested = [e["node"] for e in page["products"]["edges"] if parent_of.get(e["node"]["category"]["name"])]
+    assert nested, "the demo catalogue has products in subcategories"
+    for node in nested[:3]:
+        statements.reset()
+        category = (await client.data(TRAIL, {"slug": node["slug"]}))["product"]["category"]
+        assert category["name"] == node["category"]["name"]
+        assert category["parent"]["name"] == parent_of[category["name"]]
+        assert category["parent"]["parent"] is None  # the demo tree is two levels deep
+        assert statements.count == 2, statements.statements  # the product with its listing; the trail
