@@ -77,8 +77,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        state.sessions = create_session_factory(state.engine)
-        state.relay = OutboxRelay(state.sessions, state.stores.bus, settings.events_interval)
+        state.sessions = create_session_factory(state.engine, autocommit_reads=True)
+        state.relay = OutboxRelay(create_session_factory(state.engine), state.stores.bus, settings.events_interval)
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         expiry = None

@@ -25,7 +25,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db import outbox
-from db.engine import WRITE_OPTION
+from db.engine import write_options
 from db.types import utcnow
 
 log = logging.getLogger("omnishop.events")
@@ -158,7 +158,7 @@ class OutboxRelay:
             if not await outbox.pending(session):
                 return 0
             await session.rollback()
-            await session.connection(execution_options={WRITE_OPTION: True, BACKGROUND: True})
+            await session.connection(execution_options={**write_options(session), BACKGROUND: True})
             claimed = await outbox.claim(session, BATCH)
             if claimed:
                 await self.bus.publish((topic, message) for _, topic, message in claimed)
@@ -168,6 +168,6 @@ class OutboxRelay:
 
     async def _purge(self) -> None:
         async with self.sessions() as session:
-            await session.connection(execution_options={WRITE_OPTION: True, BACKGROUND: True})
+            await session.connection(execution_options={**write_options(session), BACKGROUND: True})
             await outbox.purge(session, utcnow() - KEEP_PUBLISHED)
             await session.commit()

@@ -17,7 +17,7 @@ from db.apps import SqlAppsRepository
 from db.carts import SqlCartRepository
 from db.catalog import SqlCatalogRepository
 from db.coupon_issuing import SqlCouponIssuing
-from db.engine import WRITE_OPTION
+from db.engine import write_options
 from db.inventory import SqlInventoryRepository
 from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
@@ -75,7 +75,7 @@ class SqlUnitOfWork:
         if session.in_transaction():
             # End the read transaction earlier fields of this request opened.
             await session.rollback()
-        await session.connection(execution_options={WRITE_OPTION: True})
+        await session.connection(execution_options=write_options(session))
         try:
             yield
             await session.commit()
