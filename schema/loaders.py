@@ -8,7 +8,7 @@ after the write.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -266,53 +266,73 @@ class CouponTemplateByIdLoader(_Loader):
     fetch = staticmethod(pa.templates_by_ids)
 
 
+L = TypeVar("L", bound=DataLoader)  # type: ignore[type-arg]
+
+
+class _PerRequest(Generic[L]):
+    """A `Loaders` attribute built on first use: a request touches a few of the loaders, and
+    building all of them for every request was a measurable share of a small one."""
+
+    def __init__(self, loader: type[L]) -> None:
+        self.loader = loader
+
+    def __set_name__(self, _owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, loaders: Loaders, _owner: type) -> L:
+        built = loaders.__dict__[self.name] = self.loader(loaders.session)
+        return built
+
+
 class Loaders:
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.now = utcnow()  # the request's clock: everything in one response is priced at one moment
-        self.channel_by_slug = ChannelBySlugLoader(session)
-        self.channel_by_id = ChannelByIdLoader(session)
-        self.category_by_id = CategoryByIdLoader(session)
-        self.category_by_slug = CategoryBySlugLoader(session)
-        self.children_by_category = ChildrenByCategoryLoader(session)
-        self.published_by_product = PublishedByProductLoader(session)
-        self.product_by_id = ProductByIdLoader(session)
-        self.variant_by_id = VariantByIdLoader(session)
-        self.variants_by_product = VariantsByProductLoader(session)
-        self.variants_in_channel = VariantsInChannelByProductLoader(session)
-        self.product_listing = ProductListingByProductChannelLoader(session)
-        self.variant_listing = VariantListingByVariantChannelLoader(session)
-        self.location_by_id = LocationByIdLoader(session)
-        self.channel_ids_by_location = ChannelIdsByLocationLoader(session)
-        self.stock_levels_by_variant = StockLevelsByVariantLoader(session)
-        self.stock_level = StockLevelByVariantLocationLoader(session)
-        self.available_by_variant = AvailableByVariantChannelLoader(session)
-        self.available_by_product = AvailableByProductChannelLoader(session)
-        self.app_by_id = AppByIdLoader(session)
-        self.member_by_id = MemberByIdLoader(session)
-        self.staff_by_id = StaffByIdLoader(session)
-        self.identities_by_member = IdentitiesByMemberLoader(session)
-        self.tags_by_member = TagsByMemberLoader(session)
-        self.addresses_by_member = AddressesByMemberLoader(session)
-        self.address_by_id = AddressByIdLoader(session)
-        self.points_history = PointsHistoryLoader(session)
-        self.points_count_by_member = PointsCountByMemberLoader(session)
-        self.sellable_price = SellablePriceLoader(session)
-        self.cart_by_token = CartByTokenLoader(session)
-        self.cart_lines = CartLinesByCartLoader(session)
-        self.order_by_token = OrderByTokenLoader(session)
-        self.order_lines = OrderLinesByOrderLoader(session)
-        self.payments_by_order = PaymentsByOrderLoader(session)
-        self.events_by_order = EventsByOrderLoader(session)
-        self.member_orders = MemberOrdersLoader(session)
-        self.running_promotions = RunningPromotionsLoader(session)
-        self.catalogue_facts = CatalogueFactsLoader(session)
-        self.member_facts = MemberFactsLoader(session)
-        self.coupon_by_code = CouponByCodeLoader(session)
-        self.coupon_row_by_code = CouponRowByCodeLoader(session)
-        self.coupon_row_by_id = CouponRowByIdLoader(session)
-        self.member_coupons = MemberCouponsLoader(session)
-        self.promotion_by_id = PromotionByIdLoader(session)
-        self.coupon_template_by_id = CouponTemplateByIdLoader(session)
+
+    channel_by_slug = _PerRequest(ChannelBySlugLoader)
+    channel_by_id = _PerRequest(ChannelByIdLoader)
+    category_by_id = _PerRequest(CategoryByIdLoader)
+    category_by_slug = _PerRequest(CategoryBySlugLoader)
+    children_by_category = _PerRequest(ChildrenByCategoryLoader)
+    published_by_product = _PerRequest(PublishedByProductLoader)
+    product_by_id = _PerRequest(ProductByIdLoader)
+    variant_by_id = _PerRequest(VariantByIdLoader)
+    variants_by_product = _PerRequest(VariantsByProductLoader)
+    variants_in_channel = _PerRequest(VariantsInChannelByProductLoader)
+    product_listing = _PerRequest(ProductListingByProductChannelLoader)
+    variant_listing = _PerRequest(VariantListingByVariantChannelLoader)
+    location_by_id = _PerRequest(LocationByIdLoader)
+    channel_ids_by_location = _PerRequest(ChannelIdsByLocationLoader)
+    stock_levels_by_variant = _PerRequest(StockLevelsByVariantLoader)
+    stock_level = _PerRequest(StockLevelByVariantLocationLoader)
+    available_by_variant = _PerRequest(AvailableByVariantChannelLoader)
+    available_by_product = _PerRequest(AvailableByProductChannelLoader)
+    app_by_id = _PerRequest(AppByIdLoader)
+    member_by_id = _PerRequest(MemberByIdLoader)
+    staff_by_id = _PerRequest(StaffByIdLoader)
+    identities_by_member = _PerRequest(IdentitiesByMemberLoader)
+    tags_by_member = _PerRequest(TagsByMemberLoader)
+    addresses_by_member = _PerRequest(AddressesByMemberLoader)
+    address_by_id = _PerRequest(AddressByIdLoader)
+    points_history = _PerRequest(PointsHistoryLoader)
+    points_count_by_member = _PerRequest(PointsCountByMemberLoader)
+    sellable_price = _PerRequest(SellablePriceLoader)
+    cart_by_token = _PerRequest(CartByTokenLoader)
+    cart_lines = _PerRequest(CartLinesByCartLoader)
+    order_by_token = _PerRequest(OrderByTokenLoader)
+    order_lines = _PerRequest(OrderLinesByOrderLoader)
+    payments_by_order = _PerRequest(PaymentsByOrderLoader)
+    events_by_order = _PerRequest(EventsByOrderLoader)
+    member_orders = _PerRequest(MemberOrdersLoader)
+    running_promotions = _PerRequest(RunningPromotionsLoader)
+    catalogue_facts = _PerRequest(CatalogueFactsLoader)
+    member_facts = _PerRequest(MemberFactsLoader)
+    coupon_by_code = _PerRequest(CouponByCodeLoader)
+    coupon_row_by_code = _PerRequest(CouponRowByCodeLoader)
+    coupon_row_by_id = _PerRequest(CouponRowByIdLoader)
+    member_coupons = _PerRequest(MemberCouponsLoader)
+    promotion_by_id = _PerRequest(PromotionByIdLoader)
+    coupon_template_by_id = _PerRequest(CouponTemplateByIdLoader)
 
     def clear(self) -> None:
         for loader in vars(self).values():
