@@ -18,6 +18,7 @@ from domain.errors import DomainError, DomainErrors
 from schema.context import Info
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 @strawberry.enum(description="Why a mutation refused its input; clients switch on these.")
@@ -114,6 +115,20 @@ async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T 
     if failure is not None:
         return None, user_errors(failure)
     return result, []
+
+
+async def run_prepared_mutation(info: Info, prepare: Callable[[], Awaitable[P]],
+                                work: Callable[[P], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    """`prepare` first, outside the transaction, then `work` with its result in one transaction (as
+    `run_mutation`); a `DomainError` from either becomes `userErrors`. `prepare` reads and computes
+    only: it is where slow work goes that must not hold the write transaction open (checking or
+    hashing a password)."""
+    try:
+        prepared = await prepare()
+    except DomainError as e:
+        info.context.loaders.clear()
+        return None, user_errors(e)
+    return await run_mutation(info, lambda: work(prepared))
 
 
 class ErrorCode(str, Enum):

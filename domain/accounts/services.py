@@ -1,6 +1,11 @@
 """Use cases for accounts: register, sign in, refresh and revoke tokens, create staff.
 
 They talk to storage only through `AccountsRepository`; the caller owns the transaction.
+Registering and signing in come in two steps, so that the caller can run the slow one (argon2
+hashing or checking a password, about 0.1 s of CPU) before it opens the write transaction:
+on SQLite a write transaction holds the database's one write lock, and every other writer
+would wait behind the password check. `prepare_registration` then `add_member`;
+`authenticate_member` / `authenticate_staff` then `issue_tokens`.
 """
 
 from __future__ import annotations
@@ -84,9 +89,35 @@ def _invalid_credentials() -> DomainError:
     return DomainError("INVALID_CREDENTIALS", "The identifier or password is wrong.")
 
 
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    """A registration that passed every check, its password hashed: what `add_member` writes."""
+
+    name: str
+    password_hash: str
+    identities: list[Identity]
+    joined_channel_id: int | None
+    joined_location_id: int | None
+
+
 async def register_member(
     uow: AccountsUnitOfWork, hasher: PasswordHasher, reg: MemberRegistration, default_region: str
 ) -> int:
+    """Both steps in the caller's transaction."""
+    return await add_member(uow, await prepare_registration(uow, hasher, reg, default_region))
+
+
+async def add_member(uow: AccountsUnitOfWork, new: NewMember) -> int:
+    """Write the member; IDENTITY_TAKEN when a concurrent registration took an identity since."""
+    return await uow.accounts.add_member(new.name, new.password_hash, new.identities, new.joined_channel_id,
+                                         new.joined_location_id)
+
+
+async def prepare_registration(
+    uow: AccountsUnitOfWork, hasher: PasswordHasher, reg: MemberRegistration, default_region: str
+) -> NewMember:
+    """Validate the registration (every field's error at once), check that its identities are free,
+    and hash the password. Reads only."""
     errors: list[DomainError] = []
     identities: list[Identity] = []
     identity_given = False
@@ -126,18 +157,18 @@ async def register_member(
             for t in taken
         ]
     )
-    password_hash = await hasher.hash(reg.password)
-    return await uow.accounts.add_member(name, password_hash, identities, reg.joined_channel_id,
-                                         reg.joined_location_id)
+    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id,
+                     reg.joined_location_id)
 
 
-async def _issue(
+async def issue_tokens(
     uow: AccountsUnitOfWork,
     settings: TokenSettings,
     principal: Principal,
     family: str | None = None,
     now: datetime | None = None,
 ) -> IssuedTokens:
+    """An access token and a new refresh token (stored hashed) for `principal`."""
     now = now or datetime.now(UTC)
     refresh = new_refresh_token()
     assert principal.id is not None
@@ -154,16 +185,25 @@ async def create_member_tokens(
     password: str,
     default_region: str,
 ) -> IssuedTokens:
+    """Both steps of a member's sign-in in the caller's transaction."""
+    return await issue_tokens(uow, settings, await authenticate_member(uow, hasher, identifier, password,
+                                                                       default_region))
+
+
+async def authenticate_member(
+    uow: AccountsUnitOfWork, hasher: PasswordHasher, identifier: str, password: str, default_region: str
+) -> Principal:
+    """The member whose e-mail or phone and password these are; INVALID_CREDENTIALS otherwise (in the
+    same time whether the account exists or not). Reads only."""
     identity = identity_from_login(identifier, default_region)
     creds = await uow.accounts.member_credentials(identity) if identity else None
     if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
         raise _invalid_credentials()
-    return await _issue(uow, settings, member(creds.subject_id))
+    return member(creds.subject_id)
 
 
-async def create_staff_tokens(
-    uow: AccountsUnitOfWork, hasher: PasswordHasher, settings: TokenSettings, email: str, password: str
-) -> IssuedTokens:
+async def authenticate_staff(uow: AccountsUnitOfWork, hasher: PasswordHasher, email: str, password: str) -> Principal:
+    """The staff user with this e-mail and password, with their role and store. Reads only."""
     try:
         creds = await uow.accounts.staff_credentials(normalize_email(email))
     except DomainError:
@@ -171,7 +211,7 @@ async def create_staff_tokens(
     if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
         raise _invalid_credentials()
     assert creds.role is not None
-    return await _issue(uow, settings, staff(creds.subject_id, creds.role, creds.location_id))
+    return staff(creds.subject_id, creds.role, creds.location_id)
 
 
 async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refresh_token: str) -> IssuedTokens:
@@ -196,7 +236,7 @@ async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refre
         principal = staff(grant.subject_id, access.role, access.location_id)
     else:
         principal = member(grant.subject_id)
-    return await _issue(uow, settings, principal, grant.family, now)
+    return await issue_tokens(uow, settings, principal, grant.family, now)
 
 
 async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> None:

@@ -22,7 +22,7 @@ from schema.accounts.inputs import (
 from schema.accounts.login_limits import login_guard, throttled
 from schema.accounts.types import Member, StaffUser
 from schema.context import Info
-from schema.errors import UserError, run_mutation, user_errors_field
+from schema.errors import UserError, run_mutation, run_prepared_mutation, user_errors_field
 
 
 @strawberry.type(description="Result of `memberRegister`.")
@@ -78,7 +78,7 @@ class AccountMutation:
     ) -> MemberRegisterPayload:
         ctx = info.context
 
-        async def work() -> int:
+        async def check() -> services.NewMember:
             slug = input.channel or DEFAULT_CHANNEL_KEY
             channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
             if channel is None:
@@ -92,9 +92,9 @@ class AccountMutation:
                 # Registered by a cashier at a till: the member joined at that store.
                 joined_location_id=ctx.principal.location_id if ctx.principal.staff_id else None,
             )
-            return await services.register_member(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
+            return await services.prepare_registration(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
 
-        member_id, errors = await run_mutation(info, work)
+        member_id, errors = await run_prepared_mutation(info, check, lambda new: services.add_member(ctx.uow, new))
         return MemberRegisterPayload(member=await _member(info, member_id), user_errors=errors)
 
     @strawberry.mutation(description="Sign a member in with e-mail or phone and password. After too many "
@@ -111,16 +111,11 @@ class AccountMutation:
         if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
             return TokenCreatePayload(access_token=None, refresh_token=None, member=None,
                                       user_errors=throttled(retry_after))
-        issued, errors = await run_mutation(
+        issued, errors = await run_prepared_mutation(
             info,
-            lambda: services.create_member_tokens(
-                ctx.uow,
-                ctx.services.hasher,
-                ctx.services.tokens,
-                input.identifier,
-                input.password,
-                ctx.services.phone_region,
-            ),
+            lambda: services.authenticate_member(ctx.uow, ctx.services.hasher, input.identifier, input.password,
+                                                 ctx.services.phone_region),
+            lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
         )
         if issued is None:
             return TokenCreatePayload(access_token=None, refresh_token=None, member=None, user_errors=errors)
@@ -147,11 +142,10 @@ class AccountMutation:
         if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
             return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None,
                                            user_errors=throttled(retry_after))
-        issued, errors = await run_mutation(
+        issued, errors = await run_prepared_mutation(
             info,
-            lambda: services.create_staff_tokens(
-                ctx.uow, ctx.services.hasher, ctx.services.tokens, input.email, input.password
-            ),
+            lambda: services.authenticate_staff(ctx.uow, ctx.services.hasher, input.email, input.password),
+            lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
         )
         if issued is None or issued.principal.id is None:
             return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None, user_errors=errors)
