@@ -7,6 +7,8 @@
 The claim is one conditional UPDATE of the cart (`completed_at IS NULL`): concurrent checkouts of
 one cart queue on its row, and whoever comes second finds the cart completed and, with the same
 idempotency key, the order the first one made (the unique (cart, key) constraint backs this up).
+A member's checkouts of different carts queue on the member's row, so per-member promotion limits,
+first-order promotions and the points balance are read and written by one checkout at a time.
 Reserving is the atomic conditional UPDATE of each stock level, done last so the hot rows are
 locked for as short a time as possible; any failure (INSUFFICIENT_STOCK naming the cart line,
 INSUFFICIENT_POINTS, a coupon that stopped applying or was used a moment ago) rolls the whole
@@ -177,6 +179,10 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
         return await _already_placed(uow, cart.id, key)
     cart = await uow.carts.cart(cart.token)  # as it is now that we hold it
     assert cart is not None
+    if cart.member_id is not None:
+        # A member's checkouts go one at a time: what a flash sale's per-member limit, a first-order
+        # promotion and the points balance read below must not change until this order is written.
+        await uow.points.lock_balance(cart.member_id)
     lines = await uow.carts.lines(cart.id)
     if not lines:
         raise DomainError("CART_EMPTY", "The cart has no lines.", ["cartId"])

@@ -20,10 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Order, Payment
 from domain.inventory.model import LocationType
-from tests.api.test_carts import CREATE, FULFIL, address, set_price
+from domain.promotions import Conditions, FixedPrice
+from tests.api.test_carts import CREATE, FULFIL, address, open_shop, set_price
 from tests.api.test_checkout import CHECKOUT
+from tests.api.test_members import new_member
 from tests.helpers import GraphQLClient
-from tests.inventory_fixtures import Level, add_location, ledger, level, sellable_products, set_stock, variant_gid
+from tests.inventory_fixtures import (
+    Level,
+    add_location,
+    ledger,
+    level,
+    location_gid,
+    sellable_products,
+    set_stock,
+    variant_gid,
+)
+from tests.promotion_fixtures import add_promotion
 
 pytestmark = pytest.mark.usefixtures("demo")
 T = TypeVar("T")
@@ -123,3 +135,20 @@ async def test_an_order_paid_twice_at_once_is_paid_once(pg: AsyncEngine, client:
     assert Counter(outcome(b, "orderPay") for b in bodies) == {"OK": 1, "INVALID_TRANSITION": 9}
     async with pg.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+
+
+async def test_a_members_checkouts_at_once_get_the_flash_price_only_up_to_the_limit(
+        pg: AsyncEngine, client: GraphQLClient) -> None:
+    """Eight tabs, one member, one flash-sale unit each: one order gets it, the others pay the list price."""
+    shop = await open_shop(client, pg)
+    await add_promotion(pg, FixedPrice(Decimal("30.00"), per_member_limit=1), name="Flash",
+                        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})))
+    ann = await new_member(client)
+    carts = [await shop.cart([(0, 1)], token=ann.token) for _ in range(8)]
+    for cart in carts:
+        assert cart["total"]["amount"] == "30.00"  # each cart alone is within her limit
+        await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, ann.token)
+    bodies = await bounded(8, [client.post(CHECKOUT, {"id": c["id"], "key": "k"}, token=ann.token) for c in carts])
+    assert Counter(outcome(b) for b in bodies) == {"OK": 8}
+    totals = sorted(b["data"]["checkoutComplete"]["order"]["total"]["amount"] for b in bodies)
+    assert totals == ["30.00"] + ["50.00"] * 7, totals
