@@ -32,6 +32,8 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--requests", type=int, default=None, help="a number of requests instead of --duration")
     common.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
     common.add_argument("--workers", type=int, default=1, help="server worker processes (omnishop serve --workers)")
+    common.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
+                        help="load generator: wrk (when installed and the run is timed) or the Python client")
     common.add_argument("--cache", action="store_true", help="serve with the response cache on (off by default: the "
                         "benches measure the work a request does, not a cache hit)")
     return common

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from bench import server
 from bench.database import reference
-from bench.graph import DETAIL, graphql_sender, http_client
-from bench.harness import Report, drive, say
+from bench.graph import DETAIL, http_client, measure
+from bench.harness import Report, say
 from bench.statements import statements_per_request
 from db.engine import create_engine
 
@@ -42,9 +42,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
         say(f"detail: {len(slugs)} products, concurrency {args.concurrency}")
         async with server.running(db.url, workers=args.workers) as api, \
                 http_client(api.url, args.concurrency) as client:
-            send = graphql_sender(client, DETAIL, lambda i: {"slug": slugs[i % len(slugs)]})
-            result = await drive(send, concurrency=args.concurrency, duration=args.duration,
-                                 requests=args.requests, warmup=args.warmup)
+            result = await measure(client, api.url, DETAIL, [{"slug": s} for s in slugs], args)
         result.report(report)
         count = await statements_per_request(db.url, [(DETAIL, {"slug": s}) for s in slugs[:5]])
         report.figure("statements_per_request", round(count, 2))

@@ -6,13 +6,15 @@ Bodies are serialised with orjson once per request and checked without parsing t
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import orjson
 
-from bench.harness import Send
+from bench import wrk
+from bench.harness import Load, Send, drive
 
 LISTING = """query Listing($first: Int!) {
   products(first: $first) {
@@ -83,3 +85,23 @@ def http_client(url: str, concurrency: int) -> httpx.AsyncClient:
     """Keep-alive connections, one per concurrent caller."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0)
+
+
+def uses_wrk(args: argparse.Namespace) -> bool:
+    """`--client auto` takes wrk when it is installed and the run is timed (wrk cannot count requests)."""
+    if args.client == "auto":
+        return wrk.available() and args.requests is None
+    return bool(args.client == "wrk")
+
+
+async def measure(client: httpx.AsyncClient, base_url: str, query: str, variables: list[dict[str, Any]],
+                  args: argparse.Namespace) -> Load | wrk.WrkLoad:
+    """Post `query` with each of `variables` in turn at `args.concurrency`: warm up with `client`, then
+    load with wrk or with `client` (`uses_wrk`)."""
+    send = graphql_sender(client, query, lambda i: variables[i % len(variables)])
+    if not uses_wrk(args):
+        return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
+                           warmup=args.warmup)
+    await drive(send, concurrency=args.concurrency, duration=0, requests=args.warmup)
+    return await wrk.drive(base_url + "/graphql", [body(query, v) for v in variables],
+                           concurrency=args.concurrency, duration=args.duration)

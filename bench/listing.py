@@ -10,9 +10,10 @@ from typing import Any
 
 from bench import floor, server
 from bench.database import reference
-from bench.graph import LISTING, graphql_sender, http_client, post
-from bench.harness import Load, Report, drive, say
+from bench.graph import LISTING, http_client, measure, post
+from bench.harness import Load, Report, say
 from bench.statements import statements_per_request
+from bench.wrk import WrkLoad
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,16 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def load(url: str, args: argparse.Namespace, *, command: list[str] | None = None,
-               env: dict[str, str] | None = None, sample: list[Any] | None = None) -> Load:
+               env: dict[str, str] | None = None, sample: list[Any] | None = None) -> Load | WrkLoad:
     """Start a server on the database at `url` (the API unless `command`), and drive the listing at it;
     the first page's products go into `sample` when given."""
     async with server.running(url, workers=args.workers, command=command, env=env) as running, \
             http_client(running.url, args.concurrency) as client:
         if sample is not None:
             sample.extend((await post(client, LISTING, {"first": args.first}))["products"]["edges"])
-        send = graphql_sender(client, LISTING, lambda _: {"first": args.first})
-        return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
-                           warmup=args.warmup)
+        return await measure(client, running.url, LISTING, [{"first": args.first}], args)
 
 
 async def statements(url: str, first: int, report: Report) -> None:

@@ -1,0 +1,113 @@
+"""Load from `wrk` (Debian's package), as QUALITY.md asks: a C load generator leaves the two cores to
+the server, where the Python client saturated first (its `client_cpu_share` reached 0.8 against the
+floor). One wrk thread, `concurrency` keep-alive connections, POSTing the given bodies in turn; a
+Lua `done` hook prints the figures as JSON. wrk counts time, not requests: `--requests` falls back
+to the Python client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Report, say
+
+# An answer that is not 200, or carries top-level GraphQL `errors`, is a failed request.
+_CHECK_AND_REPORT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) failed = 0 end
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then failed = failed + 1 end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  local bad = e.connect + e.read + e.write + e.timeout
+  for _, t in ipairs(threads) do bad = bad + t:get("failed") end
+  io.write(string.format('WRK {"requests":%d,"duration_us":%d,"failed":%d,"p50":%d,"p95":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, bad,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def script(bodies: list[bytes], headers: dict[str, str]) -> str:
+    """POST `bodies` in turn (one body: wrk sends it without calling Lua per request)."""
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if len(bodies) == 1:
+        lines.append(f"wrk.body = {_lua_string(bodies[0])}")
+    else:
+        lines.append("local bodies = {" + ",\n".join(_lua_string(b) for b in bodies) + "}")
+        lines.append("local i = 0")
+        lines.append("request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end")
+    return "\n".join(lines) + _CHECK_AND_REPORT
+
+
+def _script_file(text: str) -> Path:
+    with tempfile.NamedTemporaryFile("w", prefix="omnishop-wrk-", suffix=".lua", delete=False) as f:
+        f.write(text)
+    return Path(f.name)
+
+
+def _lua_string(body: bytes) -> str:
+    return json.dumps(body.decode())  # a JSON string literal is a valid Lua string literal for this text
+
+
+@dataclass
+class WrkLoad:
+    """What wrk measured; reported with the same figures as the Python client's `Load`."""
+
+    requests: int
+    elapsed: float
+    errors: int
+    p50: float
+    p95: float
+    p99: float
+    client_cpu: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.elapsed if self.elapsed else 0.0
+
+    def report(self, report: Report, prefix: str = "", **extra: Any) -> None:
+        report.figure(f"{prefix}requests_per_s", round(self.rate, 1), client="wrk", **extra)
+        for q, value in ((50, self.p50), (95, self.p95), (99, self.p99)):
+            report.figure(f"{prefix}p{q}_ms", round(value * 1000, 2), client="wrk", **extra)
+        report.figure(f"{prefix}requests", self.requests, client="wrk", **extra)
+        report.figure(f"{prefix}errors", self.errors, client="wrk", **extra)
+        report.figure(f"{prefix}client_cpu_share", round(self.client_cpu / self.elapsed, 2) if self.elapsed else 0,
+                      client="wrk", **extra)
+
+
+async def drive(url: str, bodies: list[bytes], *, concurrency: int, duration: float,
+                headers: dict[str, str] | None = None) -> WrkLoad:
+    """Run wrk against `url` for `duration` seconds with `concurrency` connections."""
+    path = _script_file(script(bodies, headers or {}))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--latency", "-s", str(path), url,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+    finally:
+        path.unlink(missing_ok=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((x for x in out.decode().splitlines() if x.startswith("WRK ")), None)
+    if process.returncode != 0 or line is None:
+        say(f"wrk failed ({process.returncode}):\n{out.decode()[-2000:]}\n{err.decode()[-2000:]}")
+        raise RuntimeError("wrk failed")
+    figures = json.loads(line[4:])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return WrkLoad(requests=figures["requests"], elapsed=figures["duration_us"] / 1e6, errors=figures["failed"],
+                   p50=figures["p50"] / 1e6, p95=figures["p95"] / 1e6, p99=figures["p99"] / 1e6, client_cpu=cpu)
