@@ -17,6 +17,7 @@ from schema.catalog.queries import CatalogQuery
 from schema.channels.mutations import ChannelMutation
 from schema.channels.queries import ChannelQuery
 from schema.cost import ErrorCodes, InBandParserCache, QueryCost, QueryLimits, limit_rules
+from schema.execution import SyncCompletion
 from schema.inventory.locations import LocationMutation, LocationQuery
 from schema.inventory.stock_mutations import StockMutation
 from schema.members.address_mutations import MemberAddressMutation
@@ -73,6 +74,6 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
     config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
                               if batch_max_operations else None)
     schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
-                               config=config)
+                               config=config, execution_context_class=SyncCompletion)
     direct_resolvers.install(schema)
     return schema

@@ -29,6 +29,10 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 
+# What the direct resolvers carry, for the executor's plans (schema/execution.py): DIRECT is "plain",
+# "info" (the function asks for `info`) or "async" (it is a coroutine function); ATTRIBUTE the
+# attribute an attribute field reads.
+DIRECT, ATTRIBUTE = "_omnishop_direct", "_omnishop_attribute"
 _PASSED_THROUGH = (str, int, float, bool)  # `strawberry.ID` is a NewType of str: its supertype is checked
 
 
@@ -55,6 +59,8 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
         def attribute(source: Any, _info: GraphQLResolveInfo) -> Any:
             return getattr(source, name)
 
+        setattr(attribute, DIRECT, "plain")
+        setattr(attribute, ATTRIBUTE, name)
         return attribute
     if (resolver.root_parameter is not None or resolver.parent_parameter is not None
             or not all(_passes_through(a.type) for a in field.arguments)):
@@ -78,6 +84,7 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
             kwargs[info_name] = info_class(_raw_info=info, _field=field)
         return func(source, **kwargs) if takes_self else func(**kwargs)
 
+    setattr(call, DIRECT, "async" if resolver.is_async else "plain" if info_name is None else "info")
     return call
 
 
