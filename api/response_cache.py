@@ -24,6 +24,7 @@ would not hear of another's writes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -50,6 +51,7 @@ STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", 
                                "nearbyStores", "__typename"})
 
 
+@functools.lru_cache(maxsize=512)  # a storefront sends the same few documents
 def storefront_query(query: str | None, operation_name: str | None) -> bool:
     """True when the operation is a query that reads only storefront root fields."""
     if not query:
