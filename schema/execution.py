@@ -44,7 +44,32 @@ class _Abandon(Exception):
     """The plan met something it does not handle; graphql-core takes over."""
 
 
-Complete = Callable[[Any, Path], Any]
+# Where a value sits in the response: graphql-core's `Path`, or while a plan runs a plain tuple of the
+# same three fields (prev, key, typename), which costs far less to make; `_path` converts it when a
+# resolver asks for its info.
+Where = Path | tuple[Any, str | int, str | None] | None
+Complete = Callable[[Any, Where], Any]
+
+
+def _path(where: Where) -> Path | None:
+    if where is None or isinstance(where, Path):
+        return where
+    return Path(_path(where[0]), where[1], where[2])
+
+
+class _LazyInfo:
+    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
+    fields of a page take `info` but answer without it)."""
+
+    __slots__ = ("_build", "_info", "_where")
+
+    def __init__(self, build: Callable[[Path | None], Any], where: Where) -> None:
+        self._build, self._where, self._info = build, where, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._info is None:
+            self._info = self._build(_path(self._where))
+        return getattr(self._info, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +79,7 @@ class _Field:
     resolve: Callable[..., Any]
     args: dict[str, Any]
     wants_info: bool
-    info: Callable[[Any, Path], Any]  # builds the resolve info for `resolve` when it asks for one
+    info: Callable[[Path | None], Any]  # builds the resolve info, for `resolve` when it asks for one
     complete: Complete
 
 
@@ -68,15 +93,15 @@ class _Plan:
         self.fields: list[_Field] = []
         self.failed = False
 
-    def run(self, source: Any, path: Path | None, is_awaitable: Callable[[Any], bool]) -> dict[str, Any]:
+    def run(self, source: Any, where: Where, is_awaitable: Callable[[Any], bool]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         typename = self.parent.name
         for f in self.fields:
-            here = Path(path, f.name, typename)
+            here = (where, f.name, typename)
             if f.attribute is not None:
                 value = getattr(source, f.attribute)
             else:
-                value = f.resolve(source, f.info(source, here) if f.wants_info else None, **f.args)
+                value = f.resolve(source, _LazyInfo(f.info, here) if f.wants_info else None, **f.args)
                 if is_awaitable(value):
                     if inspect.iscoroutine(value):
                         value.close()
@@ -89,11 +114,11 @@ def _typename(name: str) -> Callable[..., str]:
     return lambda _source, _info: name
 
 
-def _no_info(_source: Any, _path: Path) -> None:
+def _no_info(_path: Path | None) -> None:
     return None
 
 
-def _as_is(value: Any, _path: Path) -> Any:
+def _as_is(value: Any, _where: Where) -> Any:
     return value
 
 
@@ -153,9 +178,9 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                 wants_info=kind == "info", info=self._info_builder(field_def, details, parent), complete=complete))
         return plan
 
-    def _info_builder(self, field_def: Any, details: Any, parent: GraphQLObjectType) -> Callable[[Any, Path], Any]:
+    def _info_builder(self, field_def: Any, details: Any, parent: GraphQLObjectType) -> Callable[[Path | None], Any]:
         nodes = [d.node for d in details]
-        return lambda _source, path: self.build_resolve_info(field_def, nodes, parent, path)
+        return lambda path: self.build_resolve_info(field_def, nodes, parent, path)  # type: ignore[arg-type]
 
     def _completer(self, type_: GraphQLOutputType, details: Any) -> Complete | None:
         if isinstance(type_, GraphQLNonNull):
@@ -163,7 +188,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if inner is None:
                 return None
 
-            def non_null(value: Any, path: Path) -> Any:
+            def non_null(value: Any, path: Where) -> Any:
                 if value is None or value is Undefined:
                     raise _Abandon
                 completed = inner(value, path)
@@ -176,17 +201,17 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if item is None:
                 return None
 
-            def list_(value: Any, path: Path) -> Any:
+            def list_(value: Any, path: Where) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if not isinstance(value, list | tuple):  # other iterables, and errors returned as values
                     raise _Abandon
-                return [item(v, Path(path, i, None)) for i, v in enumerate(value)]
+                return [item(v, (path, i, None)) for i, v in enumerate(value)]
             return list_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             coerce = type_.coerce_output_value
 
-            def leaf(value: Any, _path: Path) -> Any:
+            def leaf(value: Any, _path: Where) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if isinstance(value, Exception):
@@ -204,7 +229,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             is_type_of = type_.is_type_of
             run, is_awaitable = sub.run, self.is_awaitable
 
-            def object_(value: Any, path: Path) -> Any:
+            def object_(value: Any, path: Where) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if sub.failed or isinstance(value, Exception) or (
