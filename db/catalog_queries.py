@@ -6,6 +6,7 @@ the same few statements whether it holds 10 products or 100.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     Category,
@@ -37,7 +39,7 @@ from db.pagination import (
     parse_int,
     parse_str,
 )
-from db.sql import any_of
+from db.sql import any_of, core_rows, dialect_name, in_parameter
 from domain.catalog.model import ProductSortField
 
 _ID = SortKey(Product.id, parse=parse_int)
@@ -68,10 +70,35 @@ class ProductQuery:
     descending: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A product's listing in one channel, as the storefront reads it (the ProductChannelListing row's
+    fields the graph shows)."""
+
+    is_published: bool
+    min_price: Decimal | None
+    max_price: Decimal | None
+
+
+# A product page's rows: the product's columns and its listing's, as plain rows (`listing_of`).
+_PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
+                    Product.created_at, Product.updated_at)
+_LISTING_COLUMNS = (ProductChannelListing.id.label("listing_id"),
+                    ProductChannelListing.is_published.label("listing_is_published"),
+                    ProductChannelListing.min_price, ProductChannelListing.max_price)
+
+
+def listing_of(row: Any) -> Listing | None:
+    """The listing in a product row (None: the product has no listing in the channel)."""
+    if row.listing_id is None:
+        return None
+    return Listing(row.listing_is_published, row.min_price, row.max_price)
+
+
 def product_statement(q: ProductQuery) -> sa.Select[Any]:
     listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
                          ProductChannelListing.channel_id == q.channel_id)
-    stmt = sa.select(Product, ProductChannelListing)
+    stmt = sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS)
     if q.include_unpublished:
         stmt = stmt.outerjoin(ProductChannelListing, listing_on)
     else:
@@ -104,11 +131,11 @@ def product_statement(q: ProductQuery) -> sa.Select[Any]:
 async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
     ordering = PRODUCT_ORDERINGS[(q.sort, q.descending)]
     columns = {
-        ProductSortField.NAME: lambda r: (r[0].name, r[0].id),
-        ProductSortField.PRICE: lambda r: (r[1].min_price, r[0].id),
-        ProductSortField.NEWEST: lambda r: (r[0].created_at, r[0].id),
+        ProductSortField.NAME: lambda r: (r.name, r.id),
+        ProductSortField.PRICE: lambda r: (r.min_price, r.id),
+        ProductSortField.NEWEST: lambda r: (r.created_at, r.id),
     }
-    return await keyset_page(session, product_statement(q), ordering, page, size, columns[q.sort])
+    return await keyset_page(session, product_statement(q), ordering, page, size, columns[q.sort], plain=True)
 
 
 def category_statement() -> sa.Select[Any]:
@@ -125,15 +152,22 @@ async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> 
     return {r.id: r for r in rows}
 
 
-async def product_in_channel(session: AsyncSession, channel_id: int, *, id: int | None = None,
-                             slug: str | None = None) -> tuple[Product, ProductChannelListing | None] | None:
-    """One product by id or slug, with its listing in the channel (None when it has none there)."""
+@functools.cache
+def _product_in_channel_statement(by_slug: bool) -> sa.Select[Any]:
+    """Parameters `channel_id` and `key` (the id or the slug)."""
     listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
-                         ProductChannelListing.channel_id == channel_id)
-    which = Product.id == id if id is not None else Product.slug == slug
-    found = (await session.execute(
-        sa.select(Product, ProductChannelListing).outerjoin(ProductChannelListing, listing_on).where(which))).first()
-    return (found[0], found[1]) if found is not None else None
+                         ProductChannelListing.channel_id == sa.bindparam("channel_id", type_=sa.BigInteger))
+    key = Product.slug if by_slug else Product.id
+    return (sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS).outerjoin(ProductChannelListing, listing_on)
+            .where(key == sa.bindparam("key", type_=key.type)))
+
+
+async def product_in_channel(session: AsyncSession, channel_id: int, *, id: int | None = None,
+                             slug: str | None = None) -> tuple[Any, Listing | None] | None:
+    """One product row by id or slug, with its listing in the channel (None when it has none there)."""
+    statement = _product_in_channel_statement(by_slug=id is None)
+    rows = await core_rows(session, statement, {"channel_id": channel_id, "key": id if id is not None else slug})
+    return (rows[0], listing_of(rows[0])) if rows else None
 
 
 _VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant.sku, ProductVariant.name)
@@ -150,48 +184,65 @@ async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> 
     return grouped
 
 
+@functools.cache
+def _variants_in_channel_statement(dialect: str) -> sa.Select[Any]:
+    """Parameters `channel_id` and `product_ids`. The stock is summed in one grouped subquery over the
+    channel's active locations (a correlated subquery per variant planned and ran twice as long)."""
+    channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
+    of_products = in_parameter(dialect, ProductVariant.product_id, "product_ids")
+    stocked = aliased(ProductVariant)
+    selling = (sa.select(ChannelLocation.location_id)
+               .join(Location, sa.and_(Location.id == ChannelLocation.location_id, Location.is_active))
+               .where(ChannelLocation.channel_id == channel_id))
+    stock = (sa.select(StockLevel.variant_id, sa.func.sum(StockLevel.on_hand - StockLevel.reserved).label("units"))
+             .join(stocked, sa.and_(stocked.id == StockLevel.variant_id,
+                                    in_parameter(dialect, stocked.product_id, "product_ids")))
+             .where(StockLevel.location_id.in_(selling))
+             .group_by(StockLevel.variant_id).subquery())
+    price_on = sa.and_(VariantChannelListing.variant_id == ProductVariant.id,
+                       VariantChannelListing.channel_id == channel_id)
+    return (sa.select(*_VARIANT_COLUMNS, VariantChannelListing.price,
+                      sa.func.coalesce(stock.c.units, 0).label("available"))
+            .outerjoin(VariantChannelListing, price_on)
+            .outerjoin(stock, stock.c.variant_id == ProductVariant.id)
+            .where(of_products)
+            .order_by(ProductVariant.product_id, ProductVariant.id))
+
+
 async def variants_in_channel(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, list[Any]]:
     """Variants by (product id, channel id), each with what a storefront shows of it there: rows of
     (id, product_id, sku, name, price, available), `price` None when the channel does not sell it and
     `available` the units over the channel's active locations. One statement per channel asked for
     (a page asks for one): the variants, their prices and their stock in one round trip."""
     found: dict[Any, list[Any]] = {}
+    statement = _variants_in_channel_statement(dialect_name(session))
     for channel_id in sorted({c for _, c in keys}):
-        product_ids = {p for p, c in keys if c == channel_id}
-        available = (sa.select(sa.func.coalesce(sa.func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
-                     .join(ChannelLocation, sa.and_(ChannelLocation.location_id == StockLevel.location_id,
-                                                    ChannelLocation.channel_id == channel_id))
-                     .join(Location, sa.and_(Location.id == StockLevel.location_id, Location.is_active))
-                     .where(StockLevel.variant_id == ProductVariant.id).scalar_subquery())
-        price_on = sa.and_(VariantChannelListing.variant_id == ProductVariant.id,
-                           VariantChannelListing.channel_id == channel_id)
-        rows = await session.execute(
-            sa.select(*_VARIANT_COLUMNS, VariantChannelListing.price, available.label("available"))
-            .outerjoin(VariantChannelListing, price_on)
-            .where(any_of(session, ProductVariant.product_id, product_ids))
-            .order_by(ProductVariant.product_id, ProductVariant.id))
-        for r in rows:
+        product_ids = sorted({p for p, c in keys if c == channel_id})
+        for r in await core_rows(session, statement, {"channel_id": channel_id, "product_ids": product_ids}):
             found.setdefault((r.product_id, channel_id), []).append(r)
     return found
 
 
-async def categories_with_ancestors(session: AsyncSession, ids: Sequence[int]) -> dict[int, Category]:
-    """The categories and every category above them, in one statement (a product page shows the
-    trail up the tree)."""
-    tree = sa.select(Category.id, Category.parent_id).where(any_of(session, Category.id, ids)).cte(
-        "trail", recursive=True)
+_CATEGORY_COLUMNS = (Category.id, Category.parent_id, Category.name, Category.slug, Category.description)
+
+
+@functools.cache
+def _categories_statement(dialect: str, with_ancestors: bool) -> sa.Select[Any]:
+    """Parameter `ids`: those categories, and with `with_ancestors` every category above them."""
+    wanted = in_parameter(dialect, Category.id, "ids")
+    if not with_ancestors:
+        return sa.select(*_CATEGORY_COLUMNS).where(wanted)
+    tree = sa.select(Category.id, Category.parent_id).where(wanted).cte("trail", recursive=True)
     tree = tree.union(sa.select(Category.id, Category.parent_id).join(tree, Category.id == tree.c.parent_id))
-    rows = (await session.scalars(sa.select(Category).where(Category.id.in_(sa.select(tree.c.id))))).all()
-    return {r.id: r for r in rows}
+    return sa.select(*_CATEGORY_COLUMNS).where(Category.id.in_(sa.select(tree.c.id)))
 
 
-async def _pairs(session: AsyncSession, model: Any, left: Any, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
-    """Rows keyed by (left id, channel id): one IN over each column, exact pairs kept."""
-    wanted = set(keys)
-    rows = (await session.scalars(sa.select(model).where(
-        any_of(session, left, {k[0] for k in keys}), any_of(session, model.channel_id, {k[1] for k in keys})))).all()
-    found = {(getattr(r, left.key), r.channel_id): r for r in rows}
-    return {k: v for k, v in found.items() if k in wanted}
+async def categories_by_ids(session: AsyncSession, ids: Sequence[int], *,
+                            with_ancestors: bool = False) -> dict[int, Any]:
+    """Category rows (id, parent_id, name, slug, description) by id; with `with_ancestors` also every
+    category above them, in the same statement (a product page shows the trail up the tree)."""
+    statement = _categories_statement(dialect_name(session), with_ancestors)
+    return {r.id: r for r in await core_rows(session, statement, {"ids": list(ids)})}
 
 
 async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
@@ -205,8 +256,16 @@ async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]
     return {(r.variant_id, r.channel_id): r for r in rows if (r.variant_id, r.channel_id) in wanted}
 
 
-async def product_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Any]:
-    return await _pairs(session, ProductChannelListing, ProductChannelListing.product_id, keys)
+async def product_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Listing]:
+    """Listings keyed by (product id, channel id)."""
+    wanted = set(keys)
+    rows = await core_rows(session, sa.select(
+        ProductChannelListing.product_id, ProductChannelListing.channel_id, ProductChannelListing.is_published,
+        ProductChannelListing.min_price, ProductChannelListing.max_price).where(
+        any_of(session, ProductChannelListing.product_id, {k[0] for k in keys}),
+        any_of(session, ProductChannelListing.channel_id, {k[1] for k in keys})), {})
+    return {(r.product_id, r.channel_id): Listing(r.is_published, r.min_price, r.max_price) for r in rows
+            if (r.product_id, r.channel_id) in wanted}
 
 
 DEFAULT_CHANNEL_KEY = ""

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.sql import core_rows
+
 T = TypeVar("T")
 
 
@@ -129,8 +131,9 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa
 
 
 async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ordering, page: PageRequest,
-                      size: int, key_of: Callable[[Any], Sequence[Any]]) -> Page[Any]:
-    """Run `stmt` for one page; `key_of(row)` gives a row's sort key values (cursor material)."""
+                      size: int, key_of: Callable[[Any], Sequence[Any]], *, plain: bool = False) -> Page[Any]:
+    """Run `stmt` for one page; `key_of(row)` gives a row's sort key values (cursor material). With
+    `plain`, `stmt` selects columns and runs without the ORM's execution layer (db.sql.core_rows)."""
     backwards = page.backwards
     forward_cursor = ordering.decode(page.after) if page.after else None
     backward_cursor = ordering.decode(page.before) if page.before else None
@@ -139,7 +142,8 @@ async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ord
     if backward_cursor is not None:
         stmt = stmt.where(_beyond(ordering.keys, backward_cursor, False))
     order = [(k.column.asc() if k.descending == backwards else k.column.desc()) for k in ordering.keys]
-    rows = list((await session.execute(stmt.order_by(*order).limit(size + 1))).all())
+    stmt = stmt.order_by(*order).limit(size + 1)
+    rows = list(await core_rows(session, stmt, {}) if plain else (await session.execute(stmt)).all())
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -22,7 +22,6 @@ from db import promotion_admin as pa
 from db import promotions as pq
 from db.models import (
     App,
-    Category,
     Channel,
     Coupon,
     Location,
@@ -66,7 +65,8 @@ class ChannelByIdLoader(_Loader):
 
 
 class CategoryByIdLoader(_Loader):
-    fetch = staticmethod(_by_id(Category))
+    """Category rows (id, parent_id, name, slug, description): what the graph shows of a category."""
+    fetch = staticmethod(cq.categories_by_ids)
 
 
 class ProductByIdLoader(_Loader):

@@ -88,7 +88,7 @@ async def _prefetch_categories(info: Info, products: Sequence[Product], with_par
     statement (a product page shows the trail up the tree)."""
     ids = sorted({p.category_id for p in products if p.category_id is not None})
     if with_parents:
-        rows = await cq.categories_with_ancestors(info.context.session, ids)
+        rows = await cq.categories_by_ids(info.context.session, ids, with_ancestors=True)
         for row in rows.values():
             info.context.loaders.category_by_id.prime(row.id, row)
         trail = Category.trails(rows)

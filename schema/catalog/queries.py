@@ -85,9 +85,11 @@ class CatalogQuery:
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session
         page = await paginate(lambda: cq.product_page(session, q, request, size))
-        for product, listing in page.items:
-            info.context.loaders.product_listing.prime((product.id, ch.id), listing)
-        nodes = [Product.from_model(p, channel, ch, listing) for p, listing in page.items]
+        nodes = []
+        for row in page.items:
+            listing = cq.listing_of(row)
+            info.context.loaders.product_listing.prime((row.id, ch.id), listing)
+            nodes.append(Product.from_model(row, channel, ch, listing))
         await prefetch_products(info, nodes, fields_at(info.selected_fields, "products", "edges", "node"), ch)
         return connection(page, nodes, count_total=lambda: count(session, cq.product_statement(q)))
 

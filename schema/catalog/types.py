@@ -68,11 +68,11 @@ class Category(Node):
         return [Category.from_model(c) for c in await info.context.loaders.children_by_category.load(self.pk)]
 
     @classmethod
-    def from_model(cls, m: CategoryModel) -> Category:
+    def from_model(cls, m: CategoryModel | Any) -> Category:
         return cls(pk=m.id, name=m.name, slug=m.slug, description=m.description, parent_id=m.parent_id)
 
     @classmethod
-    def trails(cls, rows: dict[int, CategoryModel]) -> dict[int, Category]:
+    def trails(cls, rows: dict[int, Any]) -> dict[int, Category]:
         """Categories by id, each handed its parent, from rows that hold every category's ancestors."""
         built = {i: cls.from_model(r) for i, r in rows.items()}
         for c in built.values():
@@ -235,7 +235,7 @@ class Product(Node):
         return bool(listing and listing.is_published)
 
     @classmethod
-    def from_model(cls, m: ProductModel, channel_slug: str | None = None, channel: ChannelModel | None = None,
+    def from_model(cls, m: ProductModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None,
                    listing: Any = UNLOADED) -> Product:
         """`channel` is the channel `channel_slug` names and `listing` the product's listing row there,
         when the caller has them."""
