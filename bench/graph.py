@@ -96,12 +96,13 @@ def uses_wrk(args: argparse.Namespace) -> bool:
 
 async def measure(client: httpx.AsyncClient, base_url: str, query: str, variables: list[dict[str, Any]],
                   args: argparse.Namespace) -> Load | wrk.WrkLoad:
-    """Post `query` with each of `variables` in turn at `args.concurrency`: warm up with `client`, then
-    load with wrk or with `client` (`uses_wrk`)."""
+    """Post `query` with each of `variables` in turn at `args.concurrency` (with `client`'s headers):
+    warm up with `client`, then load with wrk or with `client` (`uses_wrk`)."""
     send = graphql_sender(client, query, lambda i: variables[i % len(variables)])
     if not uses_wrk(args):
         return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
                            warmup=args.warmup)
     await drive(send, concurrency=args.concurrency, duration=0, requests=args.warmup)
+    headers = {k: v for k, v in client.headers.items() if k.lower() == "authorization"}
     return await wrk.drive(base_url + "/graphql", [body(query, v) for v in variables],
-                           concurrency=args.concurrency, duration=args.duration)
+                           concurrency=args.concurrency, duration=args.duration, headers=headers)

@@ -77,6 +77,14 @@ class Load:
     def rate(self) -> float:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    def quantile(self, q: int) -> float:
+        """The q-th percentile latency in seconds."""
+        return percentile(sorted(self.latencies), q)
+
     def report(self, report: Report, prefix: str = "", **extra: Any) -> None:
         """requests/s, p50/p95/p99 in ms, errors and the client's CPU share, as figures."""
         ordered = sorted(self.latencies)

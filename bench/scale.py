@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -21,8 +22,9 @@ from argon2 import PasswordHasher
 from bench import listing, server
 from bench.database import reference
 from bench.detail import published_slugs
-from bench.graph import DETAIL, graphql_sender, http_client, post
-from bench.harness import Load, Report, drive, percentile, say
+from bench.graph import DETAIL, http_client, measure, post
+from bench.harness import Load, Report, say
+from bench.wrk import WrkLoad
 from db.demo_members import DEMO_PASSWORD, email
 from db.engine import create_engine
 from db.models import MemberIdentity, Order, StaffUser
@@ -39,7 +41,7 @@ STAFF_SIGN_IN = """mutation($input: StaffTokenCreateInput!) {
 STAFF_EMAIL, STAFF_PASSWORD = "bench-admin@example.com", "bench-admin-password"
 IDENTIFIERS = 500
 
-Measure = Callable[[str, argparse.Namespace], Awaitable[Load]]
+Measure = Callable[[str, argparse.Namespace], Awaitable[Load | WrkLoad]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,24 +78,20 @@ async def _prepare(url: str) -> tuple[int, list[str]]:
 
 
 async def _signed_in_load(url: str, args: argparse.Namespace, sign_in: tuple[str, str, dict[str, str]],
-                          query: str, variables: Callable[[int], dict[str, str]] | None) -> Load:
+                          query: str, variables: list[dict[str, Any]]) -> Load | WrkLoad:
     mutation, field, credentials = sign_in
     async with server.running(url, workers=args.workers) as api, http_client(api.url, args.concurrency) as client:
         token = (await post(client, mutation, {"input": credentials}))[field]["accessToken"]
         if not token:
             raise RuntimeError(f"{field} gave no token")
         client.headers["Authorization"] = f"Bearer {token}"
-        send = graphql_sender(client, query, variables)
-        return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
-                           warmup=args.warmup)
+        return await measure(client, api.url, query, variables, args)
 
 
-async def detail_load(url: str, args: argparse.Namespace) -> Load:
+async def detail_load(url: str, args: argparse.Namespace) -> Load | WrkLoad:
     slugs = await published_slugs(url, 500)
     async with server.running(url, workers=args.workers) as api, http_client(api.url, args.concurrency) as client:
-        send = graphql_sender(client, DETAIL, lambda i: {"slug": slugs[i % len(slugs)]})
-        return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
-                           warmup=args.warmup)
+        return await measure(client, api.url, DETAIL, [{"slug": s} for s in slugs], args)
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -105,14 +103,14 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                              report=report) as db:
             member_id, identifiers = await _prepare(db.url)
 
-            async def me_orders(url: str, a: argparse.Namespace, member_id: int = member_id) -> Load:
+            async def me_orders(url: str, a: argparse.Namespace, member_id: int = member_id) -> Load | WrkLoad:
                 return await _signed_in_load(url, a, (SIGN_IN, "tokenCreate", {
-                    "identifier": email(member_id), "password": DEMO_PASSWORD}), ME_ORDERS, None)
+                    "identifier": email(member_id), "password": DEMO_PASSWORD}), ME_ORDERS, [{}])
 
-            async def lookup(url: str, a: argparse.Namespace, identifiers: list[str] = identifiers) -> Load:
+            async def lookup(url: str, a: argparse.Namespace, identifiers: list[str] = identifiers) -> Load | WrkLoad:
                 return await _signed_in_load(url, a, (STAFF_SIGN_IN, "staffTokenCreate", {
                     "email": STAFF_EMAIL, "password": STAFF_PASSWORD}), LOOKUP,
-                    lambda i: {"identifier": identifiers[i % len(identifiers)]})
+                    [{"identifier": i} for i in identifiers])
 
             pages: dict[str, Measure] = {"listing": listing.load, "detail": detail_load, "me_orders": me_orders,
                                          "member_lookup": lookup}
@@ -122,11 +120,10 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 errors += result.errors
                 if result.first_error:
                     say(f"{page}: first error: {result.first_error[:500]}")
-                ordered = sorted(result.latencies)
-                p95[(page, products)] = percentile(ordered, 95) * 1000
+                p95[(page, products)] = result.quantile(95) * 1000
                 where = {"page": page, "products": products, "members": members, "orders": orders}
-                report.figure("p50_ms", round(percentile(ordered, 50) * 1000, 2), **where)
-                report.figure("p95_ms", round(p95[(page, products)], 2), **where, requests=len(ordered),
+                report.figure("p50_ms", round(result.quantile(50) * 1000, 2), **where)
+                report.figure("p95_ms", round(p95[(page, products)], 2), **where, requests=result.requests,
                               errors=result.errors)
     for page in ("listing", "detail", "me_orders", "member_lookup"):
         report.figure("p95_large_over_small", round(p95[(page, args.large)] / p95[(page, args.products)], 3),

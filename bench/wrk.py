@@ -75,10 +75,15 @@ class WrkLoad:
     p95: float
     p99: float
     client_cpu: float
+    first_error: str | None = None  # wrk counts failures without keeping them
 
     @property
     def rate(self) -> float:
         return self.requests / self.elapsed if self.elapsed else 0.0
+
+    def quantile(self, q: int) -> float:
+        """The q-th percentile latency in seconds (50, 95 or 99)."""
+        return {50: self.p50, 95: self.p95, 99: self.p99}[q]
 
     def report(self, report: Report, prefix: str = "", **extra: Any) -> None:
         report.figure(f"{prefix}requests_per_s", round(self.rate, 1), client="wrk", **extra)
