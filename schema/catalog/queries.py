@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Annotated
 
@@ -47,7 +48,7 @@ def _product_query(
         channel_id=channel_id,
         include_unpublished=info.context.principal.can(Permission.VIEW_UNPUBLISHED),
         search=search or None,
-        category_ids=category_ids,
+        category_ids=category_ids or None,
         price_gte=_price(price.gte, "gte") if price else None,
         price_lte=_price(price.lte, "lte") if price else None,
         available=f.is_available if f else None,
@@ -84,6 +85,8 @@ class CatalogQuery:
         request, size = page_request(first, after, last, before)
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session
+        if q.category_ids is not None:
+            q = dataclasses.replace(q, category_ids=await cq.category_subtrees(session, q.category_ids))
         page = await paginate(lambda: cq.product_page(session, q, request, size))
         nodes = []
         for row in page.items:
