@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from alembic import context
 from api.settings import Settings
 from db.engine import create_engine
-from db.models import Base
+from db.models import Base, in_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,6 +25,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=in_models,
     )
     with context.begin_transaction():
         context.run_migrations()

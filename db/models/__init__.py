@@ -10,7 +10,17 @@ from db.models.orders import Cart, CartLine, Order, OrderAllocation, OrderEvent,
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
 
+# Indexes that migrations create on PostgreSQL only and the models cannot declare (expression
+# indexes with an operator class of an extension): schema comparisons leave them out.
+DATABASE_ONLY_INDEXES = frozenset({"ix_products_name_trgm"})  # products(search:), migration 0008
+
+
+def in_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's `include_object` for comparing the database with the models."""
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
 __all__ = [
+    "DATABASE_ONLY_INDEXES",
     "App",
     "Base",
     "Cart",
@@ -42,4 +52,5 @@ __all__ = [
     "StaffUser",
     "StockLevel",
     "VariantChannelListing",
+    "in_models",
 ]

@@ -40,14 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alembic import command
 from db.engine import create_engine
 from db.migrations import alembic_config, upgrade
-from db.models import Base
+from db.models import DATABASE_ONLY_INDEXES, Base, in_models
 
 DEFAULT_PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 T = TypeVar("T")
 
 # The options alembic/env.py passes to `context.configure` for comparisons.
-COMPARE_OPTS: dict[str, Any] = {"compare_type": True}
+COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "include_object": in_models}
 
 
 # --- throwaway databases -------------------------------------------------------------------
@@ -219,6 +219,17 @@ async def test_migrated_database_has_the_models_check_constraints_and_partial_in
     }
     assert checks == model_checks, _differences("CHECK constraints", checks, model_checks)
     assert partial == model_partial, _differences("partial indexes", partial, model_partial)
+
+
+async def test_the_database_only_indexes_exist_on_postgresql_alone(empty_engine: AsyncEngine) -> None:
+    await upgrade(empty_engine)
+
+    def indexes(conn: Connection) -> set[str]:
+        insp = sa.inspect(conn)
+        return {str(i["name"]) for t in _model_tables(conn) for i in insp.get_indexes(t)}
+
+    found = await _inspect(empty_engine, indexes) & DATABASE_ONLY_INDEXES
+    assert found == (DATABASE_ONLY_INDEXES if empty_engine.dialect.name == "postgresql" else set())
 
 
 async def test_migrations_are_reversible(empty_engine: AsyncEngine) -> None:
