@@ -7,6 +7,7 @@ when they come from a client; computations round half-up to the minor unit.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -31,6 +32,7 @@ def is_currency(code: str) -> bool:
     return code in MINOR_UNITS
 
 
+@functools.cache
 def quantum(currency: str) -> Decimal:
     """The smallest amount of `currency`: Decimal('0.01') for CNY, Decimal('1') for JPY."""
     return Decimal(1).scaleb(-MINOR_UNITS[currency])

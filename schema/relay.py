@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -28,6 +29,7 @@ _TOKEN_KEYED: set[str] = set()
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+@functools.lru_cache(maxsize=65536)  # a page shows hundreds of ids, and the same ones again and again
 def to_global_id(type_name: str, key: int | str) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
