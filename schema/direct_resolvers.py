@@ -88,10 +88,8 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
     return call
 
 
-def install(schema: strawberry.Schema) -> int:
-    """Give every eligible field of the schema's object types its direct resolver; returns how many
-    fields took one."""
-    installed = 0
+def install(schema: strawberry.Schema) -> None:
+    """Give every eligible field of the schema's object types its direct resolver."""
     for type_ in schema._schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
@@ -99,8 +97,6 @@ def install(schema: strawberry.Schema) -> int:
             field = _strawberry_field(gql_field)
             if field is not None and (direct := direct_resolver(field, schema.config)) is not None:
                 gql_field.resolve = direct
-                installed += 1
-    return installed
 
 
 def _strawberry_field(gql_field: GraphQLField) -> StrawberryField | None:

@@ -14,8 +14,9 @@ per request and selection) reads the values and serialises them in one pass. Any
 does not expect (an awaitable value, an exception, a null in a non-null position, a value that
 does not serialise, an object of another type) abandons the shortcut for that object, closes any
 coroutine it was handed, and graphql-core executes the object as it always would: errors, paths and
-null propagation are graphql-core's own. Only reads repeat in that case (resolvers of a query do
-not write), and a plan that failed once is not tried again in the same request.
+null propagation are graphql-core's own. Only reads repeat in that case (fields below the root never
+write: a mutation's root field runs once, through graphql-core), and a plan that failed once is not
+tried again in the same request.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
 
     def _build(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
         if (self.middleware_manager is not None and self.middleware_manager.middlewares) or not self.error_propagation:
-            return None
+            return None  # field middleware, or errors that stay where they happen: graphql-core's own way
         plan = _Plan(parent)
         for name, details in grouped_field_set.items():
             first = details[0]
@@ -171,11 +172,17 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             complete = self._completer(field_def.type, details)
             if complete is None:
                 return None
-            args = (get_argument_values(field_def, first.node, self.variable_values, first.fragment_variable_values,
-                                        self.hide_suggestions) if field_def.args or first.node.arguments else {})
+            try:
+                args = (get_argument_values(field_def, first.node, self.variable_values,
+                                            first.fragment_variable_values, self.hide_suggestions)
+                        if field_def.args or first.node.arguments else {})
+            except Exception:  # graphql-core reports it, at the field's path
+                return None
+            wants_info = kind == "info"
             plan.fields.append(_Field(
                 name=name, attribute=getattr(resolve, ATTRIBUTE, None), resolve=resolve, args=args,
-                wants_info=kind == "info", info=self._info_builder(field_def, details, parent), complete=complete))
+                wants_info=wants_info, info=self._info_builder(field_def, details, parent) if wants_info else _no_info,
+                complete=complete))
         return plan
 
     def _info_builder(self, field_def: Any, details: Any, parent: GraphQLObjectType) -> Callable[[Path | None], Any]:
