@@ -36,7 +36,8 @@ from strawberry.types import ExecutionResult
 from api.error_log import log_errors
 from api.settings import Settings
 from schema import build_schema
-from schema.cost import QueryLimits, has_code, syntax_error_extensions
+from schema.cost import QueryLimits
+from schema.error_codes import has_code, syntax_error_extensions
 from schema.errors import ErrorCode, should_mask
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"

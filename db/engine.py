@@ -40,12 +40,21 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a SQLite writer waits for the write lock before "database is locked"
+
+
+def database_busy(error: BaseException | None) -> bool:
+    """SQLite gave up waiting for its write lock: the statement did nothing, and trying again later
+    can succeed (the response says so with a code instead of an internal error)."""
+    return isinstance(error, exc.OperationalError) and "database is locked" in str(error.orig)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout queues writers instead of
     # failing them at once; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

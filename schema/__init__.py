@@ -16,7 +16,8 @@ from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.channels.mutations import ChannelMutation
 from schema.channels.queries import ChannelQuery
-from schema.cost import ErrorCodes, InBandParserCache, QueryCost, QueryLimits, limit_rules
+from schema.cost import InBandParserCache, QueryCost, QueryLimits, limit_rules
+from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
 from schema.inventory.locations import LocationMutation, LocationQuery
 from schema.inventory.stock_mutations import StockMutation

@@ -40,16 +40,12 @@ Example: `products(first: 50) { edges { node { name category { name } } } pageIn
 Every response carries `extensions.cost = {requestedQueryCost, maxCost}`; `requestedQueryCost`
 is null when the document never got past parsing and validation. When the caller's rate limit
 was charged (schema/throttle.py) it also has `throttleStatus`.
-
-`ErrorCodes` gives every top-level error a code from `schema.errors.ErrorCode` by the phase
-that raised it (parse, validation, variable coercion, execution) and masks unexpected
-exceptions outside debug mode.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +62,6 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    GraphQLSyntaxError,
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
@@ -80,11 +75,11 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
-from schema.errors import ErrorCode, should_mask
+from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.throttle import ThrottleStatus, throttle_of, throttled_error
 
@@ -324,72 +319,3 @@ def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[typ
         rules.append(coded_rule(NoSchemaIntrospectionCustomRule,
                                 {"code": ErrorCode.INTROSPECTION_DISABLED.value}))
     return tuple(rules)
-
-
-# --- error codes ---------------------------------------------------------------------------
-
-
-def syntax_error_extensions(error: GraphQLSyntaxError, max_tokens: int | None = None) -> dict[str, Any]:
-    """Parse errors are GRAPHQL_PARSE_FAILED, except the parser's own limits (QUERY_TOO_COMPLEX)."""
-    message = error.message
-    too_complex = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
-    if "Parsing aborted" in message and "tokens" in message:
-        return too_complex | {"limit": "tokens"} | ({"maximum": max_tokens} if max_tokens else {})
-    if "nested too deeply" in message:
-        return too_complex | {"limit": "depth"}
-    return {"code": ErrorCode.GRAPHQL_PARSE_FAILED.value}
-
-
-def has_code(error: GraphQLError) -> bool:
-    return bool(error.extensions and "code" in error.extensions)
-
-
-def _tag(errors: list[GraphQLError] | None, extensions: Callable[[GraphQLError], dict[str, Any] | None]) -> None:
-    for error in errors or ():
-        if not has_code(error) and (extra := extensions(error)):
-            error.extensions = {**(error.extensions or {}), **extra}
-
-
-def _never(_error: GraphQLError) -> bool:
-    return False
-
-
-class ErrorCodes(MaskErrors):
-    """Codes every top-level error by the phase that raised it; masks unexpected ones when `mask`.
-
-    Parse: GRAPHQL_PARSE_FAILED (or QUERY_TOO_COMPLEX for the token limit); validation:
-    GRAPHQL_VALIDATION_FAILED (limits and introspection have their own codes); variable
-    coercion: BAD_USER_INPUT; anything else uncoded: INTERNAL_SERVER_ERROR, with the message
-    replaced by "Unexpected error." unless in debug mode.
-    """
-
-    def __init__(self, *, mask: bool = True) -> None:
-        super().__init__(should_mask_error=should_mask if mask else _never)
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-        return masked
-
-    def on_parse(self) -> Iterator[None]:
-        yield
-        max_tokens = self.execution_context.parse_options.get("max_tokens")
-        _tag(self.execution_context.pre_execution_errors,
-             lambda e: syntax_error_extensions(e, max_tokens) if isinstance(e, GraphQLSyntaxError) else None)
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        _tag(self.execution_context.pre_execution_errors,
-             lambda _e: {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.data is None:  # variables that do not coerce: nothing ran
-            _tag(result.errors, lambda e: {"code": ErrorCode.BAD_USER_INPUT.value}
-                 if e.path is None and not should_mask(e) else None)
-
-    def on_operation(self) -> Iterator[None]:
-        yield from super().on_operation()
-        result = self.execution_context.result
-        _tag(getattr(result, "errors", None), lambda _e: {"code": ErrorCode.INTERNAL_SERVER_ERROR.value})

@@ -162,6 +162,7 @@ class ErrorCode(str, Enum):
     THROTTLED = "THROTTLED"  # the caller's rate-limit bucket is empty; `extensions.retryAfter` in seconds
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # an unknown hash: send it again with the query
     PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # PERSISTED_QUERIES=false
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # SQLite's write lock stayed taken: nothing written; retry later
 
 
 def coded_error(message: str, code: ErrorCode) -> GraphQLError:

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sqlite3
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
+import db.engine
 from api.app import create_app
 from api.settings import Settings
+from db.demo import seed_demo
+from db.engine import create_engine
+from db.migrations import upgrade
 from domain.accounts.passwords import PasswordHasher
 from tests.helpers import GraphQLClient
 
@@ -66,3 +72,31 @@ async def test_other_writers_go_on_while_a_sign_in_checks_its_password(
         hasher.gate.set()
         signed_in = (await sign_in)["data"]["tokenCreate"]
         assert signed_in["userErrors"] == [] and signed_in["accessToken"]
+
+
+async def test_a_writer_that_cannot_get_sqlites_lock_is_told_to_retry_and_writes_nothing(
+        tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "busy.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine)
+        await seed_demo(engine, products=3, promotions=False)
+        app = create_app(settings, engine=engine)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            client = GraphQLClient(http)
+            other = sqlite3.connect(path)  # another process holding the write lock (a long import, say)
+            other.execute("BEGIN IMMEDIATE")
+            try:
+                refused = await client.post(REGISTER, {"e": "late@example.com"})
+            finally:
+                other.rollback()
+                other.close()
+            [error] = refused["errors"]
+            assert error["extensions"] == {"code": "SERVICE_UNAVAILABLE", "retryAfter": 1}
+            assert error["path"] == ["memberRegister"] and refused["data"] is None
+            retried = await client.data(REGISTER, {"e": "late@example.com"})
+            assert retried["memberRegister"]["userErrors"] == []  # the refused attempt left nothing behind
+    finally:
+        await engine.dispose()
