@@ -51,11 +51,17 @@ STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", 
                                "nearbyStores", "__typename"})
 
 
-@functools.lru_cache(maxsize=512)  # a storefront sends the same few documents
-def storefront_query(query: str | None, operation_name: str | None) -> bool:
-    """True when the operation is a query that reads only storefront root fields."""
-    if not query:
+def storefront_query(query: object, operation_name: object) -> bool:
+    """True when the operation is a query that reads only storefront root fields. (`query` and
+    `operation_name` come straight from the request body: anything but text is not cacheable, and
+    strawberry refuses it.)"""
+    if not isinstance(query, str) or not query or not (operation_name is None or isinstance(operation_name, str)):
         return False
+    return _reads_storefront(query, operation_name)
+
+
+@functools.lru_cache(maxsize=512)  # a storefront sends the same few documents
+def _reads_storefront(query: str, operation_name: str | None) -> bool:
     try:
         operation = get_operation_ast(parse(query), operation_name)
     except GraphQLError:

@@ -101,3 +101,14 @@ async def test_signed_in_callers_mutations_and_guest_objects_are_never_cached(
     bad = "{ products(first: 500) { edges { node { name } } } }"
     for _ in range(2):
         assert (await post(cached, bad)).headers.get("x-cache") is None
+
+
+@pytest.mark.parametrize("body", [{"query": {"products": 1}}, {"query": ["{ channels { slug } }"]},
+                                  {"query": "{ channels { slug } }", "operationName": {"a": 1}},
+                                  {"query": "{ channels { slug } }", "operationName": ["A"]}])
+async def test_a_query_or_operation_name_that_is_not_text_is_a_bad_request(cached: GraphQLClient,
+                                                                         body: dict[str, Any]) -> None:
+    response = await cached.http.post("/graphql", json=body,
+                                      headers={"Accept": "application/graphql-response+json"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] in {"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}
