@@ -61,7 +61,10 @@ def _script_file(text: str) -> Path:
 
 
 def _lua_string(body: bytes) -> str:
-    return json.dumps(body.decode())  # a JSON string literal is a valid Lua string literal for this text
+    """A Lua string literal of `body`: printable ASCII as it is, every other byte (and `"` and `\\`) as
+    a decimal escape, which Lua reads in any version."""
+    return '"' + "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}" for b in body) + '"'
+
 
 
 @dataclass
