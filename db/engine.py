@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from db.catalogue_changes import watch_catalogue_writes
+from db.sql import dialect_name
 
 # Execution option a unit of work sets on the connection of a write transaction.
 WRITE_OPTION = "omnishop_write"
@@ -104,7 +105,7 @@ def write_options(session: AsyncSession) -> dict[str, Any]:
     """Execution options for the connection of a write transaction: SQLite's BEGIN IMMEDIATE, and on
     PostgreSQL a real transaction even in a session that reads in autocommit."""
     options: dict[str, Any] = {WRITE_OPTION: True}
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         options["isolation_level"] = "READ COMMITTED"
     return options
 
