@@ -181,17 +181,13 @@ async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ord
     found: dict[ChildPage, Page[Any]] = {}
     for (size, after_id), parent_ids in shapes.items():
         parent_col = getattr(model, parent.key)
+        after = [model.id < after_id] if after_id is not None else []
         if len(parent_ids) == 1:  # one parent (`me { orders }`): a plain index range, newest first
-            stmt = sa.select(model).where(parent_col == parent_ids[0])
-            if after_id is not None:
-                stmt = stmt.where(model.id < after_id)
-            stmt = stmt.order_by(model.id.desc()).limit(size + 1)
+            stmt = (sa.select(model).where(parent_col == parent_ids[0], *after)
+                    .order_by(model.id.desc()).limit(size + 1))
         else:
             rank = sa.func.row_number().over(partition_by=parent_col, order_by=model.id.desc()).label("rank")
-            inner = sa.select(model, rank).where(parent_col.in_(parent_ids))
-            if after_id is not None:
-                inner = inner.where(model.id < after_id)
-            sub = inner.subquery()
+            sub = sa.select(model, rank).where(parent_col.in_(parent_ids), *after).subquery()
             stmt = sa.select(aliased(model, sub)).where(sub.c.rank <= size + 1).order_by(sub.c[parent.key], sub.c.rank)
         rows = (await session.scalars(stmt, execution_options={"populate_existing": True})).all()
         by_parent: dict[int, list[Any]] = {}

@@ -125,8 +125,7 @@ async def run_prepared_mutation(info: Info, prepare: Callable[[], Awaitable[P]],
     hashing a password)."""
     try:
         prepared = await prepare()
-    except DomainError as e:
-        info.context.loaders.clear()
+    except DomainError as e:  # nothing was written
         return None, user_errors(e)
     return await run_mutation(info, lambda: work(prepared))
 
