@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from graphql import GraphQLObjectType
 from graphql import build_schema as parse_sdl
 
 from schema import build_schema
@@ -53,7 +54,9 @@ def test_user_error_field_is_documented_as_the_path_that_is_returned() -> None:
     its description gives must start with an argument some mutation takes."""
     schema = parse_sdl(SDL_FILE.read_text())
     assert schema.mutation_type is not None
-    description = schema.type_map["UserError"].fields["field"].description  # type: ignore[union-attr]
+    user_error = schema.type_map["UserError"]
+    assert isinstance(user_error, GraphQLObjectType)
+    description = user_error.fields["field"].description
     examples = [json.loads(e) for e in re.findall(r"\[[^\[\]]*\]", description or "")]
     arguments = {a for f in schema.mutation_type.fields.values() for a in f.args}
     assert examples and all(e and e[0] in arguments for e in examples), examples

@@ -9,9 +9,9 @@ import strawberry
 from domain.inventory.model import MovementKind
 from schema.enums import graphql_enum
 
-# The movement kinds a person may record by hand, named after the GraphQL enum they become.
-_AdjustKinds = Enum("StockAdjustKind", {k.name: k.value for k in (MovementKind.ADJUSTMENT, MovementKind.RECEIVE)},
-                    type=str)  # type: ignore[misc]
+# The movement kinds a person records by hand, named after the GraphQL enum they become.
+_BY_HAND = (MovementKind.ADJUSTMENT, MovementKind.RECEIVE)
+_AdjustKinds = Enum("StockAdjustKind", {k.name: k.value for k in _BY_HAND}, type=str)  # type: ignore[misc]
 StockAdjustKind = graphql_enum(
     _AdjustKinds,
     "Why stock is counted in or out.",
