@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.demo import seed_demo
 from db.models import App, Coupon, CouponTemplate, Promotion
+from db.pagination import Ordering, SortKey, parse_int
 from domain.promotions.records import CouponState
 from schema.relay import to_global_id
 from tests.helpers import GraphQLClient, StatementCounter
@@ -110,11 +111,14 @@ async def test_paging_back_from_the_end_gives_the_forward_pages_reversed(
 
 
 @pytest.mark.parametrize("name", list(LISTS))
-async def test_first_with_last_is_refused(client: GraphQLClient, shop: AsyncEngine, name: str) -> None:
+async def test_first_with_last_or_another_lists_cursor_is_refused(client: GraphQLClient, shop: AsyncEngine,
+                                                                  name: str) -> None:
     admin = await client.staff_token(shop)
     document, _ = LISTS[name]
-    body = await client.post(document, {"id": to_global_id("Member", 1), "first": 2, "last": 2}, token=admin)
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    elsewhere = Ordering("elsewhere", [SortKey(sa.column("id"), parse=parse_int)]).encode([1])
+    for wrong in ({"first": 2, "last": 2}, {"last": 2, "before": elsewhere}):
+        body = await client.post(document, {"id": to_global_id("Member", 1), **wrong}, token=admin)
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (wrong, body)
 
 
 MEMBERS_WITH_COUNTS = """query($n: Int) { members(first: $n) { edges { node { name
