@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Coupon
-from db.pagination import ChildPage, Ordering, Page, SortKey, newest_child_pages, parse_int
+from db.pagination import ChildPage, Ordering, Page, SortKey, child_counts, newest_child_pages, parse_int
 
 COUPON_ORDERING = Ordering("coupons", [SortKey(Coupon.id, descending=True, parse=parse_int)])
 
@@ -24,5 +24,5 @@ async def member_coupon_pages(session: AsyncSession, keys: Sequence[ChildPage]) 
     return await newest_child_pages(session, Coupon, Coupon.member_id, COUPON_ORDERING, keys)
 
 
-def member_coupons_statement(member_id: int) -> sa.Select[Any]:
-    return sa.select(Coupon.id).where(Coupon.member_id == member_id)
+async def member_coupon_counts(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    return await child_counts(session, Coupon.member_id, member_ids)

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from db.models import Member, MemberAddress, MemberIdentity, MemberTag, PointsEntry
-from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
+from db.pagination import (
+    ChildPage,
+    Ordering,
+    Page,
+    PageRequest,
+    SortKey,
+    child_counts,
+    keyset_page,
+    newest_child_pages,
+    parse_int,
+)
 from domain.accounts.model import Identity
 
 MEMBER_ORDERING = Ordering("members", [SortKey(Member.id, descending=True, parse=parse_int)])  # newest first
@@ -83,56 +91,13 @@ async def member_page(session: AsyncSession, page: PageRequest, size: int, *, ta
                              lambda r: (r[0].id,))
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    """A dataloader key: one page of one member's points history (cursors already decoded)."""
-
-    member_id: int
-    size: int
-    after_id: int | None = None
-    before_id: int | None = None
-    backwards: bool = False
-
-
-async def points_history_pages(session: AsyncSession, keys: Sequence[HistoryPage]) -> dict[HistoryPage, Page[Any]]:
-    """Pages of many members' ledgers, newest first: one windowed statement per distinct page shape
-    (in practice one: every member in a list is asked for the same page)."""
-    shapes: dict[tuple[int, int | None, int | None, bool], list[int]] = defaultdict(list)
-    for k in keys:
-        shapes[(k.size, k.after_id, k.before_id, k.backwards)].append(k.member_id)
-    found: dict[HistoryPage, Page[Any]] = {}
-    for (size, after_id, before_id, backwards), member_ids in shapes.items():
-        order = PointsEntry.id.asc() if backwards else PointsEntry.id.desc()
-        rank = sa.func.row_number().over(partition_by=PointsEntry.member_id, order_by=order).label("entry_rank")
-        inner = sa.select(PointsEntry, rank).where(PointsEntry.member_id.in_(member_ids))
-        if after_id is not None:
-            inner = inner.where(PointsEntry.id < after_id)
-        if before_id is not None:
-            inner = inner.where(PointsEntry.id > before_id)
-        sub = inner.subquery()
-        entry = aliased(PointsEntry, sub)
-        rows = (await session.scalars(sa.select(entry).where(sub.c.entry_rank <= size + 1)
-                                      .order_by(sub.c.member_id, sub.c.entry_rank))).all()
-        by_member: dict[int, list[PointsEntry]] = defaultdict(list)
-        for r in rows:
-            by_member[r.member_id].append(r)
-        for member_id in member_ids:
-            entries = by_member.get(member_id, [])
-            more = len(entries) > size
-            entries = entries[:size]
-            if backwards:
-                entries.reverse()
-            found[HistoryPage(member_id, size, after_id, before_id, backwards)] = Page(
-                items=entries, cursors=[POINTS_ORDERING.encode([e.id]) for e in entries],
-                has_next_page=more if not backwards else before_id is not None,
-                has_previous_page=more if backwards else after_id is not None)
-    return found
+async def points_history_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
+    """Pages of many members' ledgers, newest first, in one statement."""
+    return await newest_child_pages(session, PointsEntry, PointsEntry.member_id, POINTS_ORDERING, keys)
 
 
 async def points_entry_counts(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
-    rows = await session.execute(sa.select(PointsEntry.member_id, sa.func.count()).where(
-        PointsEntry.member_id.in_(ids)).group_by(PointsEntry.member_id))
-    return {member_id: int(n) for member_id, n in rows}
+    return await child_counts(session, PointsEntry.member_id, ids)
 
 
 async def members_with_expired_points(session: AsyncSession, now: datetime) -> list[int]:

@@ -28,7 +28,17 @@ from db.models import (
     ProductVariant,
     VariantChannelListing,
 )
-from db.pagination import ChildPage, Ordering, Page, PageRequest, SortKey, keyset_page, newest_child_pages, parse_int
+from db.pagination import (
+    ChildPage,
+    Ordering,
+    Page,
+    PageRequest,
+    SortKey,
+    child_counts,
+    keyset_page,
+    newest_child_pages,
+    parse_int,
+)
 from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
 
@@ -137,3 +147,7 @@ async def order_page(session: AsyncSession, q: OrderQuery, page: PageRequest, si
 async def member_order_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
     """Pages of many members' orders, newest first, in one statement."""
     return await newest_child_pages(session, Order, Order.member_id, ORDER_ORDERING, keys)
+
+
+async def member_order_counts(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
+    return await child_counts(session, Order.member_id, member_ids)

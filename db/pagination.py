@@ -163,31 +163,35 @@ async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class ChildPage:
-    """A dataloader key: one page of one parent's rows, newest (highest id) first, the cursor decoded."""
+    """A dataloader key: one page of one parent's rows (newest, i.e. highest id, first), cursors decoded."""
 
     parent_id: int
     size: int
     after_id: int | None = None
+    before_id: int | None = None
+    backwards: bool = False
 
 
 async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ordering: Ordering,
                              keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
-    """Pages of many parents' rows (a member's orders, coupons...): one windowed statement per distinct
-    page shape (in practice one), so a list of members costs the same as one. `ordering` is the
-    newest-first id ordering the cursors are made with."""
-    shapes: dict[tuple[int, int | None], list[int]] = {}
+    """Pages of many parents' rows (a member's orders, coupons, points...): one windowed statement per
+    distinct page shape (in practice one), so a list of members costs the same as one. A backward page
+    is read oldest-first from `before` and reversed, like `keyset_page`. `ordering` is the newest-first
+    id ordering the cursors are made with."""
+    shapes: dict[tuple[int, int | None, int | None, bool], list[int]] = {}
     for k in keys:
-        shapes.setdefault((k.size, k.after_id), []).append(k.parent_id)
+        shapes.setdefault((k.size, k.after_id, k.before_id, k.backwards), []).append(k.parent_id)
     found: dict[ChildPage, Page[Any]] = {}
-    for (size, after_id), parent_ids in shapes.items():
+    for (size, after_id, before_id, backwards), parent_ids in shapes.items():
         parent_col = getattr(model, parent.key)
-        after = [model.id < after_id] if after_id is not None else []
-        if len(parent_ids) == 1:  # one parent (`me { orders }`): a plain index range, newest first
-            stmt = (sa.select(model).where(parent_col == parent_ids[0], *after)
-                    .order_by(model.id.desc()).limit(size + 1))
+        within = [*([model.id < after_id] if after_id is not None else []),
+                  *([model.id > before_id] if before_id is not None else [])]
+        order = model.id.asc() if backwards else model.id.desc()
+        if len(parent_ids) == 1:  # one parent (`me { orders }`): a plain index range
+            stmt = sa.select(model).where(parent_col == parent_ids[0], *within).order_by(order).limit(size + 1)
         else:
-            rank = sa.func.row_number().over(partition_by=parent_col, order_by=model.id.desc()).label("rank")
-            sub = sa.select(model, rank).where(parent_col.in_(parent_ids), *after).subquery()
+            rank = sa.func.row_number().over(partition_by=parent_col, order_by=order).label("rank")
+            sub = sa.select(model, rank).where(parent_col.in_(parent_ids), *within).subquery()
             stmt = sa.select(aliased(model, sub)).where(sub.c.rank <= size + 1).order_by(sub.c[parent.key], sub.c.rank)
         rows = (await session.scalars(stmt, execution_options={"populate_existing": True})).all()
         by_parent: dict[int, list[Any]] = {}
@@ -195,7 +199,18 @@ async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ord
             by_parent.setdefault(getattr(r, parent.key), []).append(r)
         for parent_id in parent_ids:
             items = by_parent.get(parent_id, [])
-            found[ChildPage(parent_id, size, after_id)] = Page(
-                items=[(r,) for r in items[:size]], cursors=[ordering.encode([r.id]) for r in items[:size]],
-                has_next_page=len(items) > size, has_previous_page=after_id is not None)
+            more = len(items) > size
+            items = items[:size]
+            if backwards:
+                items.reverse()
+            found[ChildPage(parent_id, size, after_id, before_id, backwards)] = Page(
+                items=items, cursors=[ordering.encode([r.id]) for r in items],
+                has_next_page=more if not backwards else before_id is not None,
+                has_previous_page=more if backwards else after_id is not None)
     return found
+
+
+async def child_counts(session: AsyncSession, parent: Any, parent_ids: Sequence[int]) -> dict[int, int]:
+    """How many rows each parent has (`totalCount` of its child list), in one statement."""
+    rows = await session.execute(sa.select(parent, sa.func.count()).where(parent.in_(parent_ids)).group_by(parent))
+    return {parent_id: int(n) for parent_id, n in rows}

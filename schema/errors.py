@@ -77,7 +77,8 @@ class UserErrorCode(Enum):
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
 class UserError:
     field: list[str] | None = strawberry.field(description="Path to the argument or input field at fault, "
-                                               "relative to `input` (e.g. [\"email\"], [\"lines\", \"2\"]); "
+                                               "starting with the mutation's argument name (e.g. [\"input\", "
+                                               "\"email\"], [\"lines\", \"2\", \"lineId\"], [\"id\"]); "
                                                "null when the error is about the request as a whole.")
     message: str = strawberry.field(description="A human-readable explanation.")
     code: UserErrorCode = strawberry.field(description="A stable code for programs to act on.")

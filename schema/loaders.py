@@ -176,7 +176,7 @@ class AddressByIdLoader(_Loader):
 
 
 class PointsHistoryLoader(_Loader):
-    """Key `member_queries.HistoryPage`: one page of one member's ledger."""
+    """Key `pagination.ChildPage`: one page of one member's ledger."""
     fetch = staticmethod(mq.points_history_pages)
 
 
@@ -223,6 +223,11 @@ class MemberOrdersLoader(_Loader):
     fetch = staticmethod(oq.member_order_pages)
 
 
+class OrderCountByMemberLoader(_Loader):
+    fetch = staticmethod(oq.member_order_counts)
+    missing: ClassVar[Any] = 0
+
+
 class RunningPromotionsLoader(_Loader):
     """Key: a moment (the request's `Loaders.now`): the promotions running then."""
     fetch = staticmethod(pq.running_promotions)
@@ -256,6 +261,10 @@ class MemberCouponsLoader(_Loader):
     """Key `pagination.ChildPage`: one page of one member's coupons."""
     fetch = staticmethod(cqq.member_coupon_pages)
 
+
+class CouponCountByMemberLoader(_Loader):
+    fetch = staticmethod(cqq.member_coupon_counts)
+    missing: ClassVar[Any] = 0
 
 
 class PromotionByIdLoader(_Loader):
@@ -324,6 +333,7 @@ class Loaders:
     payments_by_order = _PerRequest(PaymentsByOrderLoader)
     events_by_order = _PerRequest(EventsByOrderLoader)
     member_orders = _PerRequest(MemberOrdersLoader)
+    order_count_by_member = _PerRequest(OrderCountByMemberLoader)
     running_promotions = _PerRequest(RunningPromotionsLoader)
     catalogue_facts = _PerRequest(CatalogueFactsLoader)
     member_facts = _PerRequest(MemberFactsLoader)
@@ -331,6 +341,7 @@ class Loaders:
     coupon_row_by_code = _PerRequest(CouponRowByCodeLoader)
     coupon_row_by_id = _PerRequest(CouponRowByIdLoader)
     member_coupons = _PerRequest(MemberCouponsLoader)
+    coupon_count_by_member = _PerRequest(CouponCountByMemberLoader)
     promotion_by_id = _PerRequest(PromotionByIdLoader)
     coupon_template_by_id = _PerRequest(CouponTemplateByIdLoader)
 

@@ -1,7 +1,10 @@
 """Relay cursor connections: `edges { cursor node }`, `pageInfo`, optional `totalCount`.
 
 Page sizes default to 20 and are capped at 100; asking for more, for a negative size, or for
-both `first` and `last` is a `BAD_USER_INPUT` error, as is a cursor we did not issue.
+both `first` and `last` is a `BAD_USER_INPUT` error, as is a cursor we did not issue. Every list
+pages both ways: root lists through `list_connection` (a keyset statement), lists under each item
+of another list through `child_connection` (a page loader and a count loader, so a page of
+members with their orders costs the same statements as one member).
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from aiodataloader import DataLoader
 
-from db.pagination import InvalidCursor, Page, PageRequest
+from db.pagination import ChildPage, InvalidCursor, Ordering, Page, PageRequest
 from schema.errors import bad_input
 
 T = TypeVar("T")
@@ -84,3 +88,32 @@ def connection(page: Page[Any], nodes: Sequence[Any],
         ),
         count_total=count_total,
     )
+
+
+async def list_connection(first: int | None, after: str | None, last: int | None, before: str | None,
+                          fetch: Callable[[PageRequest, int], Awaitable[Page[Any]]], node: Callable[[Any], T],
+                          count_total: Callable[[], Awaitable[int]]) -> Connection[T]:
+    """A root list: validate the arguments, `fetch` one keyset page, turn each row into its `node`."""
+    request, size = page_request(first, after, last, before)
+    page = await paginate(lambda: fetch(request, size))
+    return connection(page, [node(row) for row in page.items], count_total=count_total)
+
+
+async def child_connection(parent_id: int, first: int | None, after: str | None, last: int | None,
+                           before: str | None, ordering: Ordering, pages: DataLoader,  # type: ignore[type-arg]
+                           counts: DataLoader, node: Callable[[Any], T]) -> Connection[T]:  # type: ignore[type-arg]
+    """A list under each item of another list (a member's orders): batched through `pages` (keys
+    `ChildPage`) and `counts` (keys parent ids), so its cost does not grow with the outer list."""
+    request, size = page_request(first, after, last, before)
+    key = ChildPage(parent_id, size, _cursor_id(ordering, after), _cursor_id(ordering, before), request.backwards)
+    page = await pages.load(key)
+    return connection(page, [node(row) for row in page.items], count_total=lambda: counts.load(parent_id))
+
+
+def _cursor_id(ordering: Ordering, cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return int(ordering.decode(cursor)[0])
+    except InvalidCursor as e:
+        raise bad_input(str(e) or "The cursor is not valid.") from None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from pathlib import Path
 
+from graphql import GraphQLObjectType
 from graphql import build_schema as parse_sdl
 
 from schema import build_schema
@@ -38,3 +41,22 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
             if not v.description:
                 missing.append(f"{name}.{vname}")
     assert not missing, f"undocumented: {missing}"
+
+
+def test_no_python_internal_name_is_part_of_the_schema() -> None:
+    """Clients code against every type name: a leading underscore (`_AdjustKind`) is a Python detail."""
+    schema = parse_sdl(SDL_FILE.read_text())
+    assert not [name for name in schema.type_map if name.startswith("_") and not name.startswith("__")]
+
+
+def test_user_error_field_is_documented_as_the_path_that_is_returned() -> None:
+    """`userErrors.field` starts with the mutation's argument (["input", "email"], ["cartId"]), so each example
+    its description gives must start with an argument some mutation takes."""
+    schema = parse_sdl(SDL_FILE.read_text())
+    assert schema.mutation_type is not None
+    user_error = schema.type_map["UserError"]
+    assert isinstance(user_error, GraphQLObjectType)
+    description = user_error.fields["field"].description
+    examples = [json.loads(e) for e in re.findall(r"\[[^\[\]]*\]", description or "")]
+    arguments = {a for f in schema.mutation_type.fields.values() for a in f.args}
+    assert examples and all(e and e[0] in arguments for e in examples), examples

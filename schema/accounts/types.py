@@ -15,7 +15,7 @@ from domain.accounts import model as domain
 from schema.context import Info
 from schema.enums import graphql_enum
 from schema.members.types import MemberAddress, Points
-from schema.pagination import After, Connection, First
+from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, register_node
 
 if TYPE_CHECKING:
@@ -78,19 +78,20 @@ class Member(Node):
 
     @strawberry.field(description="The member's orders from every channel, newest first (visible to the member "
                       "and to staff who view orders).")
-    async def orders(self, info: Info, first: First = None, after: After = None,
-                     ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]]:
+    async def orders(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                     before: Before = None) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]]:
         from schema.orders.queries import member_orders
 
-        return await member_orders(info, self.pk, first, after)
+        return await member_orders(info, self.pk, first, after, last, before)
 
     @strawberry.field(description="The member's coupons, newest first, used and expired ones included (visible to "
                       "the member and to staff who look members up or sell in store).")
-    async def coupons(self, info: Info, first: First = None, after: After = None,
+    async def coupons(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None,
                       ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
         from schema.promotions.coupon_types import member_coupons
 
-        return await member_coupons(info, self.pk, first, after)
+        return await member_coupons(info, self.pk, first, after, last, before)
 
     @strawberry.field(description="The member's delivery addresses, the default first.")
     async def addresses(self, info: Info) -> list[MemberAddress]:

@@ -15,7 +15,7 @@ from domain.apps import services
 from schema.apps.types import App, AppScope
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
-from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 from schema.relay import decode_id
 
@@ -49,14 +49,13 @@ async def _app(info: Info, app_id: int | None) -> App | None:
 @strawberry.type
 class AppQuery:
     @strawberry.field(description="Registered apps, newest first (admins).")
-    async def apps(self, info: Info, first: First = None, after: After = None) -> Connection[App]:
+    async def apps(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                   before: Before = None) -> Connection[App]:
         require(info, Permission.MANAGE_APPS)
-        request, size = page_request(first, after, None, None)
         session = info.context.session
-        page = await paginate(lambda: id_page(session, AppModel, request, size))
-        return connection(
-            page, [App.from_model(r[0]) for r in page.items], count_total=lambda: count(session, id_statement(AppModel))
-        )
+        return await list_connection(first, after, last, before, lambda request, size: id_page(
+            session, AppModel, request, size), lambda row: App.from_model(row[0]), lambda: count(
+            session, id_statement(AppModel)))
 
 
 @strawberry.type

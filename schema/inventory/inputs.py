@@ -6,16 +6,14 @@ from enum import Enum
 
 import strawberry
 
+from domain.inventory.model import MovementKind
 from schema.enums import graphql_enum
 
-
-class _AdjustKind(str, Enum):
-    ADJUSTMENT = "ADJUSTMENT"
-    RECEIVE = "RECEIVE"
-
-
+# The movement kinds a person records by hand, named after the GraphQL enum they become.
+_BY_HAND = (MovementKind.ADJUSTMENT, MovementKind.RECEIVE)
+_AdjustKinds = Enum("StockAdjustKind", {k.name: k.value for k in _BY_HAND}, type=str)  # type: ignore[misc]
 StockAdjustKind = graphql_enum(
-    _AdjustKind,
+    _AdjustKinds,
     "Why stock is counted in or out.",
     {
         "ADJUSTMENT": "A correction: stock-take, damage, loss (the delta may be negative).",

@@ -12,16 +12,14 @@ from enum import Enum
 
 import strawberry
 
-from db.member_queries import POINTS_ORDERING, HistoryPage
+from db.member_queries import POINTS_ORDERING
 from db.models import MemberAddress as AddressModel
 from db.models import PointsEntry as EntryModel
-from db.pagination import InvalidCursor
 from domain.access.model import Permission
 from domain.members import points as domain
 from schema.context import Info
 from schema.enums import graphql_enum
-from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, connection, page_request
+from schema.pagination import After, Before, Connection, First, Last, child_connection
 from schema.relay import Node, register_node
 
 # Named after the GraphQL type it kinds (PointsEntry), values and docs mirrored from the domain.
@@ -53,15 +51,6 @@ class PointsEntry:
                    created_at=m.created_at, expires_at=m.expires_at)
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        return int(POINTS_ORDERING.decode(cursor)[0])
-    except InvalidCursor as e:
-        raise bad_input(str(e) or "The cursor is not valid.") from None
-
-
 @strawberry.type(description="A member's loyalty points: one balance earned and spent on every channel, "
                  "kept as an append-only ledger.")
 class Points:
@@ -71,12 +60,9 @@ class Points:
     @strawberry.field(description="The ledger, newest entry first.")
     async def history(self, info: Info, first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[PointsEntry]:
-        request, size = page_request(first, after, last, before)
-        key = HistoryPage(self.member_id, size, _cursor_id(after), _cursor_id(before), request.backwards)
         loaders = info.context.loaders
-        page = await loaders.points_history.load(key)
-        return connection(page, [PointsEntry.from_model(e) for e in page.items],
-                          count_total=lambda: loaders.points_count_by_member.load(self.member_id))
+        return await child_connection(self.member_id, first, after, last, before, POINTS_ORDERING,
+                                      loaders.points_history, loaders.points_count_by_member, PointsEntry.from_model)
 
 
 @strawberry.type(description="An address in a member's address book, for delivery at checkout.")

@@ -1,4 +1,4 @@
-"""Reading orders: `order(id)` and `orders(first, after, filter)`, newest first.
+"""Reading orders: `order(id)` and `orders(first, after, last, before, filter)`, newest first.
 
 Members read their own orders; staff who view orders read all of them; a guest reads a guest order
 by its id. Lists are keyset pages on the order id (newest first), one index per filter.
@@ -7,12 +7,12 @@ by its id. Lists are keyset pages on the order id (newest first), one index per 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from db import order_queries as oq
-from db.pagination import ChildPage, InvalidCursor, count
+from db.pagination import count
 from domain.access.model import Permission
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
@@ -21,7 +21,7 @@ from schema.errors import ErrorCode, bad_input, coded_error
 from schema.orders.inputs import OrderFilter
 from schema.orders.mutations import order_token
 from schema.orders.types import Order, visible_order
-from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection
 from schema.relay import decode_id
 
 
@@ -53,30 +53,27 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-async def member_orders(info: Info, member_id: int, first: int | None, after: str | None) -> Connection[Order]:
+async def member_orders(info: Info, member_id: int, first: int | None, after: str | None, last: int | None,
+                        before: str | None) -> Connection[Order]:
     """`Member.orders`: the member themself and staff who view orders; batched over a list of members."""
     principal = info.context.principal
     if principal.member_id != member_id and not principal.can(Permission.VIEW_ORDERS):
         raise coded_error("Only the member and staff see a member's orders.", ErrorCode.FORBIDDEN)
-    _, size = page_request(first, after, None, None)
-    try:
-        after_id = int(oq.ORDER_ORDERING.decode(after)[0]) if after else None
-    except InvalidCursor as e:
-        raise bad_input(str(e) or "The cursor is not valid.") from None
-    page = await info.context.loaders.member_orders.load(ChildPage(member_id, size, after_id))
-    session = info.context.session
-    return connection(page, [Order.from_model(r[0]) for r in page.items],
-                      count_total=lambda: count(session, oq.order_statement(oq.OrderQuery(member_id=member_id))))
+    loaders = info.context.loaders
+    return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING, loaders.member_orders,
+                                  loaders.order_count_by_member, Order.from_model)
 
 
-async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, after: str | None) -> Connection[Order]:
-    request, size = page_request(first, after, None, None)
+async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, after: str | None, last: int | None,
+                           before: str | None) -> Connection[Order]:
     session = info.context.session
-    page = await paginate(lambda: oq.order_page(session, q, request, size))
-    for (row,) in page.items:
-        info.context.loaders.order_by_token.prime(row.token, row)
-    return connection(page, [Order.from_model(r[0]) for r in page.items],
-                      count_total=lambda: count(session, oq.order_statement(q)))
+
+    def node(row: Any) -> Order:
+        info.context.loaders.order_by_token.prime(row[0].token, row[0])
+        return Order.from_model(row[0])
+
+    return await list_connection(first, after, last, before, lambda request, size: oq.order_page(
+        session, q, request, size), node, lambda: count(session, oq.order_statement(q)))
 
 
 @strawberry.type
@@ -89,7 +86,7 @@ class OrderQuery:
 
     @strawberry.field(description="Orders, newest first: a member's own; every order for staff who view orders. "
                       "Anonymous callers are told to sign in.")
-    async def orders(self, info: Info, first: First = None, after: After = None,
-                     filter: Annotated[OrderFilter | None, strawberry.argument(
+    async def orders(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                     before: Before = None, filter: Annotated[OrderFilter | None, strawberry.argument(
                          description="Only orders matching all of these.")] = None) -> Connection[Order]:
-        return await order_connection(info, await order_query(info, filter), first, after)
+        return await order_connection(info, await order_query(info, filter), first, after, last, before)

@@ -8,7 +8,7 @@ promotions and their own store's, and manages only their store's (`domain.promot
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -18,7 +18,7 @@ from domain.access.model import Permission
 from domain.promotions import admin as rules
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, bad_input, coded_error, run_mutation, user_errors_field
-from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 from schema.promotions.inputs import PromotionCreateInput, PromotionFilter, PromotionUpdateInput
 from schema.promotions.types import Promotion, manager_of
@@ -122,17 +122,19 @@ def _query(info: Info, manager: rules.Manager, f: PromotionFilter | None) -> db.
 class PromotionAdminQuery:
     @strawberry.field(description="Promotions, newest first. Staff who manage promotions: admins see all, a store "
                       "manager the chain-wide ones and their store's.")
-    async def promotions(self, info: Info, first: First = None, after: After = None,
+    async def promotions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                         before: Before = None,
                          filter: Annotated[PromotionFilter | None, _arg("Only promotions matching all of these.")]
                          = None) -> Connection[Promotion]:
         q = _query(info, promotion_manager(info), filter)
-        request, size = page_request(first, after, None, None)
         session = info.context.session
-        page = await paginate(lambda: db.promotion_page(session, q, request, size))
-        for (row,) in page.items:
-            info.context.loaders.promotion_by_id.prime(row.id, row)
-        return connection(page, [Promotion.from_model(r[0]) for r in page.items],
-                          count_total=lambda: count(session, db.promotion_statement(q)))
+
+        def node(row: Any) -> Promotion:
+            info.context.loaders.promotion_by_id.prime(row[0].id, row[0])
+            return Promotion.from_model(row[0])
+
+        return await list_connection(first, after, last, before, lambda request, size: db.promotion_page(
+            session, q, request, size), node, lambda: count(session, db.promotion_statement(q)))
 
     @strawberry.field(description="A promotion by ID; null when it does not exist or is not visible to the caller.")
     async def promotion(self, info: Info, id: Annotated[strawberry.ID, _arg("The promotion.")]) -> Promotion | None:

@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from db.coupon_queries import COUPON_ORDERING, member_coupons_statement
+from db.coupon_queries import COUPON_ORDERING
 from db.models import Coupon as CouponModel
-from db.pagination import ChildPage, InvalidCursor, count
 from domain.access.model import Permission, Principal
 from domain.promotions import coupons as rules
 from domain.promotions.model import normalize_code
 from schema.context import Info
 from schema.enums import graphql_enum
-from schema.errors import ErrorCode, bad_input, coded_error
-from schema.pagination import Connection, connection, page_request
+from schema.errors import ErrorCode, coded_error
+from schema.pagination import Connection, child_connection
 from schema.promotions.types import CouponTemplate
 from schema.relay import Node, register_node
 
@@ -94,19 +93,14 @@ async def visible_coupon(info: Info, code: str) -> Coupon | None:
     return Coupon.from_model(row)
 
 
-async def member_coupons(info: Info, member_id: int, first: int | None, after: str | None) -> Connection[Coupon]:
+async def member_coupons(info: Info, member_id: int, first: int | None, after: str | None, last: int | None,
+                         before: str | None) -> Connection[Coupon]:
     """`Member.coupons`: newest first; batched over a list of members."""
     if not can_see_coupons_of(info.context.principal, member_id):
         raise coded_error("Only the member and staff see a member's coupons.", ErrorCode.FORBIDDEN)
-    _, size = page_request(first, after, None, None)
-    try:
-        after_id = int(COUPON_ORDERING.decode(after)[0]) if after else None
-    except InvalidCursor as e:
-        raise bad_input(str(e) or "The cursor is not valid.") from None
-    page = await info.context.loaders.member_coupons.load(ChildPage(member_id, size, after_id))
-    session = info.context.session
-    return connection(page, [Coupon.from_model(r[0]) for r in page.items],
-                      count_total=lambda: count(session, member_coupons_statement(member_id)))
+    loaders = info.context.loaders
+    return await child_connection(member_id, first, after, last, before, COUPON_ORDERING, loaders.member_coupons,
+                                  loaders.coupon_count_by_member, Coupon.from_model)
 
 
 async def _fetch_coupons(info: Info, ids: list[int]) -> list[Coupon | None]:

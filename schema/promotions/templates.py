@@ -8,7 +8,7 @@ batch per call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -20,7 +20,7 @@ from domain.promotions import admin as rules
 from domain.promotions import issuing
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, UserErrorCode, coded_error, run_mutation, user_errors_field
-from schema.pagination import After, Connection, First, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 from schema.promotions.inputs import (
     CouponIssueInput,
@@ -152,19 +152,21 @@ class CouponTemplateMutation:
 @strawberry.type
 class CouponTemplateQuery:
     @strawberry.field(description="Coupon templates (campaigns), newest first. Staff who manage promotions.")
-    async def coupon_templates(self, info: Info, first: First = None, after: After = None,
+    async def coupon_templates(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                               before: Before = None,
                                filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of "
                                                                                    "these.")] = None
                                ) -> Connection[CouponTemplate]:
         require(info, Permission.MANAGE_PROMOTIONS)
         is_active = filter.is_active if filter else None
-        request, size = page_request(first, after, None, None)
         session = info.context.session
-        page = await paginate(lambda: db.template_page(session, is_active, request, size))
-        for (row,) in page.items:
-            info.context.loaders.coupon_template_by_id.prime(row.id, row)
-        return connection(page, [CouponTemplate.from_model(r[0]) for r in page.items],
-                          count_total=lambda: count(session, db.template_statement(is_active)))
+
+        def node(row: Any) -> CouponTemplate:
+            info.context.loaders.coupon_template_by_id.prime(row[0].id, row[0])
+            return CouponTemplate.from_model(row[0])
+
+        return await list_connection(first, after, last, before, lambda request, size: db.template_page(
+            session, is_active, request, size), node, lambda: count(session, db.template_statement(is_active)))
 
     @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage "
                       "promotions.")

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.jobs import expire_all_points
 from db.demo import seed_demo
 from db.engine import create_session_factory
-from db.member_queries import HistoryPage
+from db.pagination import ChildPage
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
 from domain.members.model import AddressData
@@ -550,7 +550,7 @@ async def test_each_member_loader_fetches_a_batch_in_one_statement(shop: AsyncEn
                                         policy=PointsPolicy())
         address_ids = list(await session.scalars(sa.text("SELECT id FROM member_addresses ORDER BY id")))
     keys: list[Any] = {"address_by_id": address_ids,
-                       "points_history": [HistoryPage(m, 1) for m in members]}.get(loader, members)
+                       "points_history": [ChildPage(m, 1) for m in members]}.get(loader, members)
     async with sessions() as session:
         statements.reset()
         batch = getattr(Loaders(session), loader)

@@ -61,6 +61,11 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
         node { orders(first: 3) { edges { node { number } } } points { balance history(first: 3) {
         edges { node { delta } } } } coupons(first: 3) { edges { node { code } } } } } pageInfo { endCursor } } }""",
      {}),
+    ("a member's orders and points, from the end", """query($after: String) { members(first: 2, after: $after) {
+        edges { node { orders(last: 3) { totalCount edges { node { number } } } points { history(last: 3) { totalCount
+        edges { node { delta } } } } coupons(last: 3) { totalCount edges { node { code } } } } }
+        pageInfo { endCursor } } }""", {}),
+    ("orders from the end", f"query($after: String) {{ orders(last: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("promotions", f"query($after: String) {{ promotions(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("coupon templates", f"query($after: String) {{ couponTemplates(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("apps", f"query($after: String) {{ apps(first: 3, after: $after) {{ {PAGE} }} }}", {}),
