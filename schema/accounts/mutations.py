@@ -1,6 +1,8 @@
 """Account mutations: register, sign in (members and staff), refresh and revoke tokens.
 
-Sign-in attempts are limited per identifier and per client IP (schema/accounts/login_limits.py)."""
+Sign-in attempts are limited per account and per client IP, registrations per client IP
+(schema/accounts/login_limits.py); one operation runs at most one of the mutations that hash or
+check a password (schema/accounts/expensive.py)."""
 
 from __future__ import annotations
 
@@ -86,7 +88,8 @@ async def _sign_in(info: Info, attempt: services.SignInAttempt,
 class AccountMutation:
     @strawberry.mutation(
         description="Register a member with an e-mail and/or phone number and a password. "
-        "An identity that is already registered gives IDENTITY_TAKEN."
+        "An identity that is already registered gives IDENTITY_TAKEN. After too many registrations "
+        "from one address, further ones give THROTTLED for a while."
     )
     async def member_register(
         self,
@@ -94,6 +97,11 @@ class AccountMutation:
         input: Annotated[MemberRegisterInput, strawberry.argument(description="The new member's details.")],
     ) -> MemberRegisterPayload:
         ctx = info.context
+        guard = login_guard(ctx)
+        # A cashier registering shoppers at a till is signed in and not counted.
+        if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
+            return MemberRegisterPayload(member=None, user_errors=throttled(retry_after, "registrations from "
+                                                                            "this address"))
 
         async def check() -> services.NewMember:
             slug = input.channel or DEFAULT_CHANNEL_KEY

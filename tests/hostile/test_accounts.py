@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import create_app
+from api.settings import Settings
 from db.models import Cart, Order, OrderLine, StaffUser
 from domain.access.model import StaffRole
 from tests.api.test_carts import Shop, address, open_shop
@@ -21,6 +24,8 @@ SIGN_IN = """mutation($i: String!, $p: String!) {
 REFRESH = """mutation($t: String!) {
   tokenRefresh(input: {refreshToken: $t}) { accessToken userErrors { code } } }"""
 CLAIM = """mutation { couponClaim(code: "WELCOME10") { userErrors { code } } }"""
+REGISTER = """mutation($e: String!) {
+  memberRegister(input: {email: $e, name: "Farmed", password: "s3cret-pass-9"}) { userErrors { code } } }"""
 
 
 async def _personal_data(engine: AsyncEngine) -> list[tuple[str, Any]]:
@@ -80,3 +85,60 @@ async def test_checking_a_token_at_use_costs_one_statement_and_none_for_anonymou
     assert statements.count == 0
     assert (await client.data("{ __typename }", token=ann.token)) == {"__typename": "Query"}
     assert statements.count == 1, statements.statements
+
+
+def _registrations(n: int, prefix: str = "r") -> str:
+    fields = " ".join(f'{prefix}{i}: memberRegister(input: {{email: "{prefix}{i}@example.com", name: "R", '
+                      f'password: "s3cret-pass-9"}}) {{ member {{ id }} }}' for i in range(n))
+    return f"mutation {{ {fields} }}"
+
+
+async def _member_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(sa.text("SELECT count(*) FROM members")) or 0)
+
+
+async def test_one_operation_runs_at_most_one_expensive_mutation(client: GraphQLClient, demo: AsyncEngine) -> None:
+    sign_in = 'tokenCreate(input: {identifier: "x@example.com", password: "guess"}) { accessToken }'
+    refused = [
+        _registrations(30),
+        _registrations(2),
+        f"mutation {{ a: {sign_in} b: {sign_in} }}",
+        f"mutation {{ ...F ... on Mutation {{ {sign_in} }} }} fragment F on Mutation {{ {sign_in} }}",
+        'mutation { staffTokenCreate(input: {email: "a@example.com", password: "p"}) { accessToken } '
+        'memberRegister(input: {email: "s@example.com", name: "S", password: "s3cret-pass-9"}) { member { id } } }',
+    ]
+    for document in refused:
+        response = await client.http.post("/graphql", json={"query": document},
+                                          headers={"Accept": "application/graphql-response+json"})
+        body = response.json()
+        assert response.status_code == 400 and body.get("data") is None, body
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": "expensiveMutations", "maximum": 1}
+    assert await _member_count(demo) == 0, "nothing ran"
+    one = await client.data(_registrations(1))
+    assert one["r0"]["member"]["id"]
+    cheap = await client.data(f'mutation {{ {sign_in} tokenRevoke(input: {{refreshToken: "rt_x"}}) {{ revoked }} }}')
+    assert cheap["tokenRevoke"] == {"revoked": False}
+
+
+async def test_registrations_are_limited_per_address_but_not_at_a_till(engine: AsyncEngine, settings: Settings,
+                                                                         demo: AsyncEngine) -> None:
+    app = create_app(settings.model_copy(update={"registrations_per_ip": 2}), engine=engine)
+    async with app.router.lifespan_context(app):
+        def caller(ip: str) -> httpx.AsyncClient:
+            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 50000)),
+                                     base_url="http://testserver")
+
+        async with caller("10.0.0.1") as one, caller("10.0.0.2") as two:
+            farm, shopper = GraphQLClient(one), GraphQLClient(two)
+
+            async def register(client: GraphQLClient, email: str, token: str | None = None) -> list[str]:
+                payload = (await client.data(REGISTER, {"e": email}, token=token))["memberRegister"]
+                return [e["code"] for e in payload["userErrors"]]
+
+            assert [await register(farm, f"f{i}@example.com") for i in range(3)] == [[], [], ["THROTTLED"]]
+            assert await register(shopper, "ann@example.com") == []
+            cashier = await farm.staff_token(engine, StaffRole.CASHIER)
+            assert [await register(farm, f"t{i}@example.com", cashier) for i in range(3)] == [[], [], []]
+    assert await _member_count(engine) == 6
