@@ -100,8 +100,8 @@ class AccountMutation:
         guard = login_guard(ctx)
         # A cashier registering shoppers at a till is signed in and not counted.
         if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
-            return MemberRegisterPayload(member=None, user_errors=throttled(retry_after, "registrations from "
-                                                                            "this address"))
+            return MemberRegisterPayload(member=None,
+                                         user_errors=throttled(retry_after, "registrations from this address"))
 
         async def check() -> services.NewMember:
             slug = input.channel or DEFAULT_CHANNEL_KEY
