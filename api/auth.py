@@ -1,8 +1,10 @@
 """Authentication: the bearer token becomes a principal, once per request.
 
-No token is an anonymous storefront caller. A member or staff token is a signed JWT, checked
-without touching the database. An app token (`app_...`) is looked up by its hash; answers are
-cached for `APP_CACHE_SECONDS`, so a revoked app stops working within that time. A token that
+No token is an anonymous storefront caller. A member or staff token is a signed JWT; its
+account is then looked up (one primary-key read), so an erased member's or a deactivated staff
+user's tokens stop acting at once, and a staff user acts with their current role and store.
+An app token (`app_...`) is looked up by its hash; answers are cached for `APP_CACHE_SECONDS`,
+so a revoked app stops working within that time. A token that
 is present but invalid or expired is an error (UNAUTHENTICATED), never silently anonymous:
 the client should refresh it.
 """
@@ -13,6 +15,7 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.accounts import current_principal
 from db.apps import active_app_scopes
 from domain.access.model import ANONYMOUS, Principal, app
 from domain.accounts.tokens import InvalidToken, TokenSettings, hash_token, principal_from_access_token
@@ -41,9 +44,13 @@ class Authenticator:
         if is_app_token(token):
             return await self._app(token, session)
         try:
-            return principal_from_access_token(self.tokens, token)
+            claimed = principal_from_access_token(self.tokens, token)
         except InvalidToken:
             raise AuthenticationFailed("The access token is invalid or expired.") from None
+        principal = await current_principal(session, claimed)
+        if principal is None:
+            raise AuthenticationFailed("The access token is revoked: its account was erased or deactivated.")
+        return principal
 
     async def _app(self, token: str, session: AsyncSession) -> Principal:
         key = hash_token(token)

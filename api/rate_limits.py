@@ -10,6 +10,8 @@
   `LOGIN_FAILURE_WINDOW`; a successful sign-in takes its attempt back. So guessing one
   account's password is slow from anywhere, and one address cannot spray many accounts,
   while other people's failures elsewhere never lock a member out beyond the identifier limit.
+- Registrations: `memberRegister` attempts are counted per IP (`REGISTRATIONS_PER_IP` within
+  `REGISTRATION_WINDOW`), so one address cannot mint accounts (and argon2 hashes) at will.
 
 The buckets live in process (api/buckets.py), or in Redis when `REDIS_URL` is set so that
 every worker and server shares them. The client IP is the connection's peer: behind a proxy,
@@ -50,13 +52,15 @@ class CallerThrottle:
 
 @dataclass(frozen=True, slots=True)
 class IpLoginGuard:
-    """A `schema.accounts.login_limits.LoginGuard` for sign-ins from one IP."""
+    """A `schema.accounts.login_limits.LoginGuard` for sign-ins and registrations from one IP."""
 
     buckets: Buckets
     ip: str
     per_identifier: int
     per_ip: int
     window: float
+    registrations: int = 0
+    registration_window: float = 3600.0
 
     def _identifier_key(self, identifier: str) -> str:
         digest = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]  # no e-mails in keys
@@ -76,6 +80,13 @@ class IpLoginGuard:
             taken.append((key, limit))
         return None
 
+    async def registration(self) -> int | None:
+        if not self.registrations:
+            return None
+        take = await self.buckets.take(f"register:ip:{self.ip}", 1, self.registrations,
+                                       self.registrations / self.registration_window)
+        return None if take.allowed else take.retry_after_seconds
+
     async def succeeded(self, identifier: str) -> None:
         if self.per_identifier:
             await self.buckets.clear(self._identifier_key(identifier))
@@ -94,6 +105,8 @@ class RateLimits:
         self.per_identifier = settings.login_max_failures
         self.per_ip = settings.login_max_failures_per_ip
         self.window = settings.login_failure_window
+        self.registrations = settings.registrations_per_ip
+        self.registration_window = settings.registration_window
 
     def cost_throttle(self, principal: Principal, ip: str) -> CallerThrottle | None:
         if not self.cost_on:
@@ -101,6 +114,7 @@ class RateLimits:
         return CallerThrottle(self.buckets, caller_key(principal, ip), self.capacity, self.rate)
 
     def login_guard(self, ip: str) -> IpLoginGuard | None:
-        if not (self.per_identifier or self.per_ip):
+        if not (self.per_identifier or self.per_ip or self.registrations):
             return None
-        return IpLoginGuard(self.buckets, ip, self.per_identifier, self.per_ip, self.window)
+        return IpLoginGuard(self.buckets, ip, self.per_identifier, self.per_ip, self.window, self.registrations,
+                            self.registration_window)

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                                            "LOGIN_FAILURE_WINDOW, whatever the identifier; 0 is off.")
     login_failure_window: float = Field(900, gt=0, description="Seconds over which failed sign-ins are counted "
                                         "(they leak out evenly over it).")
+    registrations_per_ip: int = Field(30, ge=0, description="`memberRegister` attempts per client IP within "
+                                      "REGISTRATION_WINDOW before further ones get THROTTLED (staff at a till are "
+                                      "not counted); 0 is off.")
+    registration_window: float = Field(3600, gt=0, description="Seconds over which registrations are counted.")
     # Automatic persisted queries (api/persisted_queries.py, Apollo's APQ protocol).
     persisted_queries: bool = Field(True, description="Accept `extensions.persistedQuery` (a query's SHA-256 "
                                     "instead of its text).")

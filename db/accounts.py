@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Member, MemberIdentity, RefreshToken, StaffUser
-from domain.access.model import StaffRole
+from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
 from domain.accounts.model import Identity
 from domain.accounts.services import Credentials, RefreshGrant
 from domain.errors import DomainError
@@ -18,6 +18,18 @@ from domain.errors import DomainError
 def _identity_match(identities: list[Identity]) -> sa.ColumnElement[bool]:
     return sa.or_(*[sa.and_(MemberIdentity.kind == i.kind, MemberIdentity.value == i.value)
                     for i in identities])
+
+
+async def current_principal(session: AsyncSession, claimed: Principal) -> Principal | None:
+    """The member or staff user an access token names, as the database has them now: None once
+    the member is erased or the staff user deactivated, and a staff user's current role and store.
+    One primary-key lookup, so a token stops acting at once rather than when it expires."""
+    if claimed.kind is PrincipalKind.MEMBER:
+        found = await session.scalar(sa.select(Member.id).where(Member.id == claimed.id, Member.erased_at.is_(None)))
+        return member(found) if found is not None else None
+    row = (await session.execute(sa.select(StaffUser.role, StaffUser.location_id)
+                                 .where(StaffUser.id == claimed.id, StaffUser.is_active))).first()
+    return staff(claimed.id, row.role, row.location_id) if row and claimed.id is not None else None
 
 
 class SqlAccountsRepository:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Member, MemberAddress, MemberIdentity, MemberTag, RefreshToken
+from db.models import Cart, Member, MemberAddress, MemberIdentity, MemberTag, Order, RefreshToken
 from db.sql import insert_ignoring_duplicates
 from db.types import utcnow
 from domain.access.model import PrincipalKind
@@ -112,6 +112,9 @@ class SqlMembersRepository:
     async def erase(self, member_id: int, now: datetime) -> None:
         for model in (MemberIdentity, MemberAddress, MemberTag):
             await self.session.execute(sa.delete(model).where(model.member_id == member_id))
+        for record in (Order, Cart):  # the recipient, phone, address and coordinates; amounts and lines stay
+            await self.session.execute(
+                sa.update(record).where(record.member_id == member_id).values(address=sa.null()))
         await self.session.execute(
             sa.update(RefreshToken)
             .where(

@@ -9,6 +9,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, Validati
 from strawberry.schema.config import StrawberryConfig
 
 from schema import direct_resolvers
+from schema.accounts.expensive import OneExpensiveMutation
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.apps.api import AppMutation, AppQuery
@@ -61,7 +62,8 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
     top-level error coded; outside debug mode unexpected errors are masked (no internals leak).
     `batch_max_operations` enables array batching over HTTP (off when None)."""
     limits = limits or QueryLimits()
-    rules = limit_rules(limits, introspection=introspection)  # built once: the validation cache keys on them
+    # built once: the validation cache keys on them
+    rules = (*limit_rules(limits, introspection=introspection), OneExpensiveMutation)
     # Fresh extension instances per request; repeated documents skip parsing and validation
     # (a storefront sends the same few queries).
     extensions: list[Any] = [

@@ -70,8 +70,9 @@ class UserErrorCode(Enum):
                                              "the payment; nothing was recorded.")
     PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
                                                      description="Pickup needs a pickup store.")
-    THROTTLED = strawberry.enum_value("THROTTLED", description="Too many failed attempts (e.g. sign-ins); "
-                                      "nothing was checked. Wait as long as the message says.")
+    THROTTLED = strawberry.enum_value("THROTTLED", description="Too many attempts (failed sign-ins, "
+                                      "registrations from one address); nothing was checked. Wait as long as the "
+                                      "message says.")
 
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
@@ -149,7 +150,8 @@ class ErrorCode(str, Enum):
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
-    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"  # over a limit; `extensions.limit`: depth, aliases, tokens or cost
+    # over a limit; `extensions.limit`: depth, aliases, tokens, cost or expensiveMutations
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # unexpected; message masked outside debug mode
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"  # the document is not valid GraphQL syntax
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # unknown fields/arguments, wrong literal types...

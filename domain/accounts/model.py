@@ -19,6 +19,7 @@ from domain.errors import DomainError
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
 NAME_MAX_LENGTH = 100
+LOGIN_SUBJECT_MAX_LENGTH = 300  # of text that is no identity: longer text shares a subject
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 _OPAQUE = re.compile(r"^[\x21-\x7e]{4,128}$")  # printable ASCII without spaces
 
@@ -82,11 +83,11 @@ def identity_from_login(identifier: str, default_region: str) -> Identity | None
 
 def login_subject(identifier: str, default_region: str) -> str:
     """Whom a sign-in attempt is about, for counting failures: spellings of one e-mail address or
-    phone number (case, spaces, a country code) are one subject, so they share one limit."""
-    identifier = identifier[:300]
+    phone number (case, spaces, a country code) are one subject, so they share one limit. It is
+    normalised before it is cut short: padding must not make a fresh subject of one identity."""
     identity = identity_from_login(identifier, default_region)
     if identity is None:
-        return "text:" + " ".join(identifier.split()).lower()
+        return "text:" + " ".join(identifier.split()).lower()[:LOGIN_SUBJECT_MAX_LENGTH]
     return f"{identity.kind.value.lower()}:{identity.value}"
 
 

@@ -5,7 +5,7 @@ Registering and signing in come in two steps, so that the caller can run the slo
 hashing or checking a password, about 0.1 s of CPU) before it opens the write transaction:
 on SQLite a write transaction holds the database's one write lock, and every other writer
 would wait behind the password check. `prepare_registration` then `add_member`;
-`authenticate_member` / `authenticate_staff` then `issue_tokens`.
+`find_member` / `find_staff`, then `check_password`, then `issue_tokens`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from domain.accounts.model import (
     Identity,
     IdentityKind,
     identity_from_login,
+    login_subject,
     normalize_email,
     normalize_phone,
     validate_name,
@@ -190,28 +191,52 @@ async def create_member_tokens(
                                                                        default_region))
 
 
-async def authenticate_member(
-    uow: AccountsUnitOfWork, hasher: PasswordHasher, identifier: str, password: str, default_region: str
-) -> Principal:
-    """The member whose e-mail or phone and password these are; INVALID_CREDENTIALS otherwise (in the
-    same time whether the account exists or not). Reads only."""
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """Whom a sign-in is about: `subject` names the account the identifier resolves to (every
+    spelling of one account shares it, and so shares one limit on failures), or the identifier's
+    normalised text when no account has it; `credentials` are None then."""
+
+    subject: str
+    credentials: Credentials | None
+    kind: PrincipalKind
+
+
+async def find_member(uow: AccountsUnitOfWork, identifier: str, default_region: str) -> SignInAttempt:
+    """The member an e-mail or phone number signs in as. Reads only."""
     identity = identity_from_login(identifier, default_region)
     creds = await uow.accounts.member_credentials(identity) if identity else None
-    if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
-        raise _invalid_credentials()
-    return member(creds.subject_id)
+    subject = f"id:{creds.subject_id}" if creds else login_subject(identifier, default_region)
+    return SignInAttempt("member:" + subject, creds, PrincipalKind.MEMBER)
 
 
-async def authenticate_staff(uow: AccountsUnitOfWork, hasher: PasswordHasher, email: str, password: str) -> Principal:
-    """The staff user with this e-mail and password, with their role and store. Reads only."""
+async def find_staff(uow: AccountsUnitOfWork, email: str, default_region: str) -> SignInAttempt:
+    """The active staff user with this e-mail. Reads only."""
     try:
         creds = await uow.accounts.staff_credentials(normalize_email(email))
     except DomainError:
         creds = None
+    subject = f"id:{creds.subject_id}" if creds else login_subject(email, default_region)
+    return SignInAttempt("staff:" + subject, creds, PrincipalKind.STAFF)
+
+
+async def check_password(hasher: PasswordHasher, attempt: SignInAttempt, password: str) -> Principal:
+    """The principal when the password is right; INVALID_CREDENTIALS otherwise (in the same time
+    whether the account exists or not)."""
+    creds = attempt.credentials
     if not await hasher.verify(creds.password_hash if creds else None, password) or creds is None:
         raise _invalid_credentials()
+    if attempt.kind is PrincipalKind.MEMBER:
+        return member(creds.subject_id)
     assert creds.role is not None
     return staff(creds.subject_id, creds.role, creds.location_id)
+
+
+async def authenticate_member(
+    uow: AccountsUnitOfWork, hasher: PasswordHasher, identifier: str, password: str, default_region: str
+) -> Principal:
+    """The member whose e-mail or phone and password these are; INVALID_CREDENTIALS otherwise."""
+    return await check_password(hasher, await find_member(uow, identifier, default_region), password)
 
 
 async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refresh_token: str) -> IssuedTokens:

@@ -120,7 +120,9 @@ async def delete_address(uow: MembersUnitOfWork, *, member_id: int, address_id: 
 
 async def erase_member(uow: MembersUnitOfWork, member_id: int | None, now: datetime | None = None) -> int:
     """Erase personal data on request (PIPL/GDPR): identities, addresses, tags, credentials and
-    name go; orders and ledgers stay, tied to an anonymous member."""
+    name go, and so do the delivery addresses on the member's orders and carts; orders (amounts,
+    lines) and ledgers stay, tied to an anonymous member. Every token of the member stops acting
+    at once: refresh tokens are revoked, and access tokens are checked at use (api/auth.py)."""
     member_id = await _existing(uow, member_id, ["id"])
     await uow.members.erase(member_id, now or datetime.now(UTC))
     return member_id

@@ -1,6 +1,8 @@
 """Account mutations: register, sign in (members and staff), refresh and revoke tokens.
 
-Sign-in attempts are limited per identifier and per client IP (schema/accounts/login_limits.py)."""
+Sign-in attempts are limited per account and per client IP, registrations per client IP
+(schema/accounts/login_limits.py); one operation runs at most one of the mutations that hash or
+check a password (schema/accounts/expensive.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import strawberry
 
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
 from domain.accounts import services
-from domain.accounts.model import login_subject
 from domain.errors import DomainError, input_field
 from schema.accounts.inputs import (
     MemberRegisterInput,
@@ -65,11 +66,30 @@ async def _member(info: Info, member_id: int | None) -> Member | None:
     return Member.from_model(row) if row else None
 
 
+async def _sign_in(info: Info, attempt: services.SignInAttempt,
+                   password: str) -> tuple[services.IssuedTokens | None, list[UserError]]:
+    """Count the attempt against the account (before the password is checked, so parallel guesses
+    cannot slip past the limit), check the password, and issue tokens; a success is not counted."""
+    ctx = info.context
+    guard = login_guard(ctx)
+    if guard is not None and (retry_after := await guard.attempt(attempt.subject)) is not None:
+        return None, throttled(retry_after)
+    issued, errors = await run_prepared_mutation(
+        info,
+        lambda: services.check_password(ctx.services.hasher, attempt, password),
+        lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
+    )
+    if issued is not None and guard is not None:
+        await guard.succeeded(attempt.subject)
+    return issued, errors
+
+
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
         description="Register a member with an e-mail and/or phone number and a password. "
-        "An identity that is already registered gives IDENTITY_TAKEN."
+        "An identity that is already registered gives IDENTITY_TAKEN. After too many registrations "
+        "from one address, further ones give THROTTLED for a while."
     )
     async def member_register(
         self,
@@ -77,6 +97,11 @@ class AccountMutation:
         input: Annotated[MemberRegisterInput, strawberry.argument(description="The new member's details.")],
     ) -> MemberRegisterPayload:
         ctx = info.context
+        guard = login_guard(ctx)
+        # A cashier registering shoppers at a till is signed in and not counted.
+        if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
+            return MemberRegisterPayload(member=None,
+                                         user_errors=throttled(retry_after, "registrations from this address"))
 
         async def check() -> services.NewMember:
             slug = input.channel or DEFAULT_CHANNEL_KEY
@@ -106,21 +131,10 @@ class AccountMutation:
         input: Annotated[TokenCreateInput, strawberry.argument(description="The member's credentials.")],
     ) -> TokenCreatePayload:
         ctx = info.context
-        guard = login_guard(ctx)
-        identifier = "member:" + login_subject(input.identifier, ctx.services.phone_region)
-        if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
-            return TokenCreatePayload(access_token=None, refresh_token=None, member=None,
-                                      user_errors=throttled(retry_after))
-        issued, errors = await run_prepared_mutation(
-            info,
-            lambda: services.authenticate_member(ctx.uow, ctx.services.hasher, input.identifier, input.password,
-                                                 ctx.services.phone_region),
-            lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
-        )
+        attempt = await services.find_member(ctx.uow, input.identifier, ctx.services.phone_region)
+        issued, errors = await _sign_in(info, attempt, input.password)
         if issued is None:
             return TokenCreatePayload(access_token=None, refresh_token=None, member=None, user_errors=errors)
-        if guard is not None:
-            await guard.succeeded(identifier)
         return TokenCreatePayload(
             access_token=issued.access_token,
             refresh_token=issued.refresh_token,
@@ -137,20 +151,10 @@ class AccountMutation:
         input: Annotated[StaffTokenCreateInput, strawberry.argument(description="The staff user's credentials.")],
     ) -> StaffTokenCreatePayload:
         ctx = info.context
-        guard = login_guard(ctx)
-        identifier = "staff:" + login_subject(input.email, ctx.services.phone_region)
-        if guard is not None and (retry_after := await guard.attempt(identifier)) is not None:
-            return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None,
-                                           user_errors=throttled(retry_after))
-        issued, errors = await run_prepared_mutation(
-            info,
-            lambda: services.authenticate_staff(ctx.uow, ctx.services.hasher, input.email, input.password),
-            lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
-        )
+        attempt = await services.find_staff(ctx.uow, input.email, ctx.services.phone_region)
+        issued, errors = await _sign_in(info, attempt, input.password)
         if issued is None or issued.principal.id is None:
             return StaffTokenCreatePayload(access_token=None, refresh_token=None, staff=None, user_errors=errors)
-        if guard is not None:
-            await guard.succeeded(identifier)
         row = await ctx.loaders.staff_by_id.load(issued.principal.id)
         return StaffTokenCreatePayload(
             access_token=issued.access_token,

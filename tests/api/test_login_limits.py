@@ -33,12 +33,13 @@ STAFF_SIGN_IN = """mutation($email: String!, $password: String!) {
 }"""
 
 
-async def add_member(engine: AsyncEngine, email: str) -> None:
+async def add_member(engine: AsyncEngine, email: str, phone: str | None = None) -> None:
     async with create_session_factory(engine)() as session:
         uow = SqlUnitOfWork(session)
         async with uow.transaction():
             await register_member(uow, PasswordHasher(time_cost=1, memory_cost=8),
-                                  MemberRegistration(name="Ann Lee", password=PASSWORD, email=email), "CN")
+                                  MemberRegistration(name="Ann Lee", password=PASSWORD, email=email, phone=phone),
+                                  "CN")
 
 
 @asynccontextmanager
@@ -131,6 +132,31 @@ async def test_staff_sign_in_is_limited_too(engine: AsyncEngine, settings: Setti
         assert await sign_in(http, "boss@example.com", "guess") == "INVALID_CREDENTIALS"
 
 
+async def test_every_spelling_of_one_account_shares_its_limit(engine: AsyncEngine, settings: Settings) -> None:
+    await add_member(engine, "ann@example.com", phone="13800138000")
+    spellings = [" " * 300 + "ann@example.com", "ANN@example.com" + "\t" * 400, "+86 138 0013 8000", "13800138000",
+                 "ann@example.com"]
+    async with limited_app(engine, settings, login_max_failures=3) as app, caller(app, "10.0.0.1") as http:
+        assert [await sign_in(http, spelling, "guess") for spelling in spellings[:3]] == ["INVALID_CREDENTIALS"] * 3
+        assert [await sign_in(http, spelling) for spelling in spellings] == ["THROTTLED"] * 5
+        # an identifier no account has is counted by its normalised form, so probing is limited too
+        assert [await sign_in(http, " " * i + "nobody@example.com", "guess") for i in (0, 300, 301)] == \
+            ["INVALID_CREDENTIALS"] * 3
+        assert await sign_in(http, " " * 500 + "NOBODY@example.com", "guess") == "THROTTLED"
+
+
+async def test_a_padded_staff_e_mail_is_the_same_locked_account(engine: AsyncEngine, settings: Settings) -> None:
+    async with limited_app(engine, settings, login_max_failures=2) as app, caller(app, "10.0.0.1") as http:
+        await GraphQLClient(http).staff_token(engine, StaffRole.ADMIN, email="boss@example.com")
+        for email in ("boss@example.com", " " * 300 + "Boss@Example.com"):
+            body = (await http.post("/graphql", json={"query": STAFF_SIGN_IN, "variables": {
+                "email": email, "password": "guess"}})).json()
+            assert body["data"]["staffTokenCreate"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
+        body = (await http.post("/graphql", json={"query": STAFF_SIGN_IN, "variables": {
+            "email": " " * 400 + "BOSS@example.com ", "password": STAFF_PASSWORD}})).json()
+        assert body["data"]["staffTokenCreate"]["userErrors"][0]["code"] == "THROTTLED"
+
+
 async def test_limits_off(engine: AsyncEngine, settings: Settings) -> None:
     async with limited_app(engine, settings, login_max_failures=0, login_max_failures_per_ip=0) as app, \
             caller(app, "10.0.0.1") as http:
@@ -155,3 +181,5 @@ def test_spellings_of_one_identity_are_one_subject() -> None:
     assert login_subject(" Ann@Example.COM ", "CN") == login_subject("ann@example.com", "CN") == "email:ann@example.com"
     assert login_subject("138 0013 8000", "CN") == login_subject("+86 13800138000", "CN") == "phone:+8613800138000"
     assert login_subject("not  an ID", "CN") == login_subject("NOT AN id", "CN") == "text:not an id"
+    assert login_subject(" " * 300 + "Ann@example.com", "CN") == "email:ann@example.com"
+    assert login_subject(" " * 300 + "x" * 400, "CN") == "text:" + "x" * 300
