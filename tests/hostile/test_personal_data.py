@@ -35,7 +35,7 @@ from schema import build_schema
 from schema.relay import to_global_id
 from tests.api.test_carts import Shop, open_shop
 from tests.api.test_checkout import placed
-from tests.api.test_members import new_member
+from tests.api.test_members import PASSWORD, new_member
 from tests.helpers import GraphQLClient
 from tests.promotion_fixtures import add_template
 
@@ -133,7 +133,7 @@ def test_the_personal_types_are_all_known(graphql_schema: GraphQLSchema) -> None
 SCHEMA = Path(__file__).resolve().parents[2] / "schema"
 BUILDERS = {  # what builds a personal type, and the one module allowed to call it
     r"\bMember\._from_model\(": "accounts/types.py",
-    r"\bMemberAddress\._from_model\(": "members/types.py",
+    r"\bMemberAddress\._from_model\(": "(members|accounts)/types.py",  # address_for; Member.addresses
     r"\bPoints\(": "accounts/types.py",  # Member.points: reached only through a visible member
     r"\bDeliveryAddress\.of\(": "orders/(types|cart_types).py",
 }
@@ -345,3 +345,14 @@ async def test_a_guest_orders_recipient_is_the_guests_and_the_shippers(shop: Sho
             for caller, token in (("guest", None), ("app orders:read", reader), ("fulfillment", shipper))}
     assert seen["guest"] == seen["fulfillment"] == {"name": NAME, "phone": "+8613912345678", "line1": "9 Hidden Road"}
     assert seen["app orders:read"] is None
+
+
+async def test_signing_in_shows_the_member_their_own_data(shop: Shop) -> None:
+    """The caller of `tokenCreate` is anonymous until the answer arrives; what it answers is theirs."""
+    admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="root@example.com")
+    await ann_with_data(shop, admin)
+    signed = (await shop.client.data(
+        f'mutation($i: String!, $p: String!) {{ tokenCreate(input: {{identifier: $i, password: $p}}) '
+        f'{{ member {{ {PROFILE} }} }} }}', {"i": EMAIL, "p": PASSWORD}))["tokenCreate"]["member"]
+    text = json.dumps(signed)
+    assert [s for s in PROFILE_SECRETS if s not in text] == []
