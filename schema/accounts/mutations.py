@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 
 from db.catalog_queries import DEFAULT_CHANNEL_KEY
+from domain.access import model as access
 from domain.accounts import services
 from domain.errors import DomainError, input_field
 from schema.accounts.inputs import (
@@ -21,7 +22,7 @@ from schema.accounts.inputs import (
     TokenRevokeInput,
 )
 from schema.accounts.login_limits import login_guard, throttled
-from schema.accounts.types import Member, StaffUser
+from schema.accounts.types import Member, StaffUser, visible_member
 from schema.context import Info
 from schema.errors import UserError, run_mutation, run_prepared_mutation, user_errors_field
 
@@ -62,8 +63,8 @@ class TokenRevokePayload:
 
 
 async def _member(info: Info, member_id: int | None) -> Member | None:
-    row = await info.context.loaders.member_by_id.load(member_id) if member_id is not None else None
-    return Member.from_model(row) if row else None
+    """The member just registered or signed in: the caller has proved to be them."""
+    return await visible_member(info, member_id, access.member(member_id)) if member_id is not None else None
 
 
 async def _sign_in(info: Info, attempt: services.SignInAttempt,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.accounts.types import Member, StaffUser
+from schema.accounts.types import Member, StaffUser, visible_member
 from schema.context import Info
 
 
@@ -12,11 +12,7 @@ from schema.context import Info
 class AccountQuery:
     @strawberry.field(description="The signed-in member; null for anonymous callers and staff.")
     async def me(self, info: Info) -> Member | None:
-        member_id = info.context.principal.member_id
-        if member_id is None:
-            return None
-        row = await info.context.loaders.member_by_id.load(member_id)
-        return Member.from_model(row) if row else None
+        return await visible_member(info, info.context.principal.member_id)
 
     @strawberry.field(description="The signed-in staff user; null for everyone else.")
     async def staff_me(self, info: Info) -> StaffUser | None:

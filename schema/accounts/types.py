@@ -10,7 +10,8 @@ import strawberry
 from db.models import Member as MemberModel
 from db.models import StaffUser as StaffModel
 from domain.access import model as access
-from domain.access.model import Permission
+from domain.access.model import Permission, Principal
+from domain.access.personal import sees_personal_data
 from domain.accounts import model as domain
 from schema.context import Info
 from schema.enums import graphql_enum
@@ -96,7 +97,7 @@ class Member(Node):
     @strawberry.field(description="The member's delivery addresses, the default first.")
     async def addresses(self, info: Info) -> list[MemberAddress]:
         rows = await info.context.loaders.addresses_by_member.load(self.pk)
-        return [MemberAddress.from_model(r) for r in rows]
+        return [MemberAddress._from_model(r) for r in rows]  # built through the rule, so is the member
 
     @strawberry.field(description="The channel the member registered through; null when unknown.")
     async def joined_channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channels.types")] | None:
@@ -115,7 +116,8 @@ class Member(Node):
         return Location.from_model(row) if row else None
 
     @classmethod
-    def from_model(cls, m: MemberModel) -> Member:
+    def _from_model(cls, m: MemberModel) -> Member:
+        """Only through `member_for`: building a Member is deciding that the caller may see it."""
         return cls(pk=m.id, name=m.name, created_at=m.created_at, points_balance=m.points_balance,
                    joined_channel_id=m.joined_channel_id, joined_location_id=m.joined_location_id)
 
@@ -142,14 +144,24 @@ class StaffUser(Node):
                    location_id=m.location_id)
 
 
-def can_see_member(info: Info, member_id: int) -> bool:
-    principal = info.context.principal
-    return principal.member_id == member_id or principal.can(Permission.LOOKUP_MEMBERS)
+def member_for(principal: Principal, row: MemberModel | None) -> Member | None:
+    """The one way to a `Member` (every field, query, payload and `node`): null unless `principal`
+    may see the member's personal data (domain/access/personal.py)."""
+    return Member._from_model(row) if row is not None and sees_personal_data(principal, row.id) else None
+
+
+async def visible_member(info: Info, member_id: int | None, principal: Principal | None = None) -> Member | None:
+    """A field's member, loaded only when the caller may see it. `principal`: whom a mutation just
+    proved the caller to be (registration, sign-in), when the request's token does not say it yet."""
+    who = principal or info.context.principal
+    if member_id is None or not sees_personal_data(who, member_id):
+        return None
+    return member_for(who, await info.context.loaders.member_by_id.load(member_id))
 
 
 async def _fetch_members(info: Info, ids: list[int]) -> list[Member | None]:
     rows = await info.context.loaders.member_by_id.load_many(ids)
-    return [Member.from_model(r) if r and can_see_member(info, r.id) else None for r in rows]
+    return [member_for(info.context.principal, r) for r in rows]
 
 
 register_node("Member", _fetch_members)

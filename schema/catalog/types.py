@@ -270,11 +270,18 @@ async def _fetch_products(info: Info, ids: list[int]) -> list[Product | None]:
     return [Product.from_model(r) if r else None for r in rows]
 
 
-async def _fetch_variants(info: Info, ids: list[int]) -> list[ProductVariant | None]:
+async def visible_variant_ids(info: Info, ids: list[int]) -> set[int]:
+    """Those of `ids` whose product the caller sees (`visible_products`), in one batch per kind."""
     variants = await info.context.loaders.variant_by_id.load_many(ids)
     products = await info.context.loaders.product_by_id.load_many([v.product_id for v in variants if v])
     visible = {p.id for p in await visible_products(info, products) if p}
-    return [ProductVariant.from_model(v) if v and v.product_id in visible else None for v in variants]
+    return {v.id for v in variants if v and v.product_id in visible}
+
+
+async def _fetch_variants(info: Info, ids: list[int]) -> list[ProductVariant | None]:
+    visible = await visible_variant_ids(info, ids)
+    variants = await info.context.loaders.variant_by_id.load_many(ids)  # cached by the line above
+    return [ProductVariant.from_model(v) if v and v.id in visible else None for v in variants]
 
 
 async def _fetch_categories(info: Info, ids: list[int]) -> list[Category | None]:

@@ -1,4 +1,9 @@
-"""Inventory types: locations (warehouses and stores) and stock levels."""
+"""Inventory types: locations (warehouses and stores) and stock levels.
+
+What a shopper needs of a stock level is `available`; `onHand` and `reserved` show sales
+velocity and are for those who manage stock. A stock level of a product the caller may not see
+(unpublished) is not reachable by id, except for those who manage stock.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ import strawberry
 from db.catalog_queries import rows_by_ids
 from db.models import Location as LocationModel
 from db.models import StockLevel as StockLevelModel
+from domain.access.model import Permission
 from domain.inventory import model as domain
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.permissions import require
 from schema.relay import Node, register_node
 
 if TYPE_CHECKING:
@@ -90,14 +97,26 @@ class Location(Node):
 
 @strawberry.type(description="Stock of one variant at one location.")
 class StockLevel(Node):
-    on_hand: int = strawberry.field(description="Units physically there.")
-    reserved: int = strawberry.field(description="Units promised to orders not yet shipped or collected.")
+    units_on_hand: strawberry.Private[int]
+    units_reserved: strawberry.Private[int]
     variant_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
 
+    @strawberry.field(description="Units physically there. Only for staff and apps who manage stock "
+                      "(UNAUTHENTICATED / FORBIDDEN for others, who read `available`).")
+    def on_hand(self, info: Info) -> int:
+        require(info, Permission.MANAGE_STOCK)
+        return self.units_on_hand
+
+    @strawberry.field(description="Units promised to orders not yet shipped or collected. Only for staff and "
+                      "apps who manage stock, like `onHand`.")
+    def reserved(self, info: Info) -> int:
+        require(info, Permission.MANAGE_STOCK)
+        return self.units_reserved
+
     @strawberry.field(description="Units that can still be sold: onHand - reserved.")
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return self.units_on_hand - self.units_reserved
 
     @strawberry.field(description="Where the stock is.")
     async def location(self, info: Info) -> Location:
@@ -111,7 +130,8 @@ class StockLevel(Node):
 
     @classmethod
     def from_model(cls, m: StockLevelModel) -> StockLevel:
-        return cls(pk=m.id, on_hand=m.on_hand, reserved=m.reserved, variant_id=m.variant_id, location_id=m.location_id)
+        return cls(pk=m.id, units_on_hand=m.on_hand, units_reserved=m.reserved, variant_id=m.variant_id,
+                   location_id=m.location_id)
 
 
 @strawberry.type(description="How much of a variant a channel can sell right now.")
@@ -137,7 +157,13 @@ async def _fetch_locations(info: Info, ids: list[int]) -> list[Location | None]:
 
 
 async def _fetch_levels(info: Info, ids: list[int]) -> list[StockLevel | None]:
+    """Levels of products the caller sees (the catalogue's publication rule); all for stock managers."""
+    from schema.catalog.types import visible_variant_ids
+
     found = await rows_by_ids(info.context.session, StockLevelModel, ids)
+    if not info.context.principal.can(Permission.MANAGE_STOCK):
+        visible = await visible_variant_ids(info, list({r.variant_id for r in found.values()}))
+        found = {i: r for i, r in found.items() if r.variant_id in visible}
     return [StockLevel.from_model(found[i]) if i in found else None for i in ids]
 
 

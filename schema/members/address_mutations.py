@@ -16,7 +16,7 @@ from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.members.inputs import MemberAddressInput
 from schema.members.mutations import NO_SUCH_KEY, load_member
-from schema.members.types import MemberAddress
+from schema.members.types import MemberAddress, address_for
 from schema.permissions import require_member
 from schema.relay import decode_id
 
@@ -47,7 +47,7 @@ class MemberAddressDeletePayload:
 
 async def _address(info: Info, address_id: int | None) -> MemberAddress | None:
     row = await info.context.loaders.address_by_id.load(address_id) if address_id is not None else None
-    return MemberAddress.from_model(row) if row else None
+    return address_for(info.context.principal, row)
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ import strawberry
 from domain.access.model import Permission
 from domain.accounts.model import IdentityKind
 from domain.members import services
-from schema.accounts.types import Member
+from schema.accounts.types import Member, visible_member
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.members.inputs import MemberIdentityLinkInput, MemberUpdateInput
@@ -25,8 +25,7 @@ NO_SUCH_KEY = 0  # row keys start at 1: a malformed id becomes NOT_FOUND
 
 async def load_member(info: Info, member_id: int | None) -> Member | None:
     """The member as stored after the mutation (mutations clear the loaders)."""
-    row = await info.context.loaders.member_by_id.load(member_id) if member_id is not None else None
-    return Member.from_model(row) if row else None
+    return await visible_member(info, member_id)
 
 
 @strawberry.type(description="Result of `memberIdentityLink`.")

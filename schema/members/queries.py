@@ -10,7 +10,7 @@ from db import member_queries as mq
 from db.pagination import count
 from domain.access.model import Permission
 from domain.members.model import TAG_MAX_LENGTH, lookup_candidates
-from schema.accounts.types import Member
+from schema.accounts.types import Member, member_for
 from schema.context import Info
 from schema.errors import bad_input
 from schema.pagination import After, Before, Connection, First, Last, connection, page_request, paginate
@@ -32,7 +32,7 @@ class MemberQuery:
         if row is None:
             return None
         info.context.loaders.member_by_id.prime(row.id, row)
-        return Member.from_model(row)
+        return member_for(info.context.principal, row)
 
     @strawberry.field(description="Staff: members, newest first, optionally only those with a tag or whose name "
                       "contains a text.")
@@ -58,5 +58,6 @@ class MemberQuery:
         page = await paginate(lambda: mq.member_page(session, request, size, tag=wanted, search=search))
         for (row,) in page.items:
             info.context.loaders.member_by_id.prime(row.id, row)
-        return connection(page, [Member.from_model(r[0]) for r in page.items],
+        principal = info.context.principal
+        return connection(page, [m for (r,) in page.items if (m := member_for(principal, r)) is not None],
                           count_total=lambda: count(session, mq.member_statement(wanted, search)))

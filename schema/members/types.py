@@ -15,7 +15,8 @@ import strawberry
 from db.member_queries import POINTS_ORDERING
 from db.models import MemberAddress as AddressModel
 from db.models import PointsEntry as EntryModel
-from domain.access.model import Permission
+from domain.access.model import Principal
+from domain.access.personal import sees_personal_data
 from domain.members import points as domain
 from schema.context import Info
 from schema.enums import graphql_enum
@@ -82,21 +83,23 @@ class MemberAddress(Node):
     member_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, m: AddressModel) -> MemberAddress:
+    def _from_model(cls, m: AddressModel) -> MemberAddress:
+        """Only through `address_for`."""
         return cls(pk=m.id, name=m.name, phone=m.phone, line1=m.line1, line2=m.line2, city=m.city,
                    postal_code=m.postal_code, country=m.country, latitude=m.latitude, longitude=m.longitude,
                    is_default=m.is_default, created_at=m.created_at, member_id=m.member_id)
 
 
-def can_see_address(info: Info, member_id: int) -> bool:
-    """An address is visible to its member and to staff who look members up."""
-    principal = info.context.principal
-    return principal.member_id == member_id or principal.can(Permission.LOOKUP_MEMBERS)
+def address_for(principal: Principal, row: AddressModel | None) -> MemberAddress | None:
+    """The one way to a `MemberAddress`: null unless `principal` may see its member's personal data."""
+    if row is None or not sees_personal_data(principal, row.member_id):
+        return None
+    return MemberAddress._from_model(row)
 
 
 async def _fetch_addresses(info: Info, ids: list[int]) -> list[MemberAddress | None]:
     rows = await info.context.loaders.address_by_id.load_many(ids)
-    return [MemberAddress.from_model(r) if r and can_see_address(info, r.member_id) else None for r in rows]
+    return [address_for(info.context.principal, r) for r in rows]
 
 
 register_node("MemberAddress", _fetch_addresses)

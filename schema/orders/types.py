@@ -17,6 +17,7 @@ from db.models import Order as OrderModel
 from db.models import OrderEvent as EventModel
 from db.models import OrderLine as LineModel
 from db.models import Payment as PaymentModel
+from domain.access.personal import sees_recipient
 from domain.orders.access import sees_order
 from domain.orders.records import PaymentKind as DomainPaymentKind
 from schema.catalog.types import ProductVariant
@@ -112,8 +113,6 @@ class Order(Node):
                                                "in the result of `checkoutComplete` (only a hash is kept); null "
                                                "elsewhere.")
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
-    delivery_address: DeliveryAddress | None = strawberry.field(description="Where it is delivered, for DELIVERY "
-                                                                "and ENDLESS_AISLE.")
     expires_at: datetime | None = strawberry.field(description="When an unpaid order is cancelled if not paid.")
     created_at: datetime = strawberry.field(description="When the order was placed.")
     updated_at: datetime = strawberry.field(description="When the order last changed.")
@@ -121,6 +120,13 @@ class Order(Node):
     @strawberry.field(description="The order's opaque global ID.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Order", self.token))
+
+    @strawberry.field(description="Where it is delivered, for DELIVERY and ENDLESS_AISLE; null for callers who "
+                      "may not see the recipient (only the buyer, staff who look members up and whoever ships it "
+                      "do).")
+    def delivery_address(self, info: Info) -> DeliveryAddress | None:
+        return DeliveryAddress.of(self.row.address) if sees_recipient(info.context.principal,
+                                                                      self.row.member_id) else None
 
     @strawberry.field(description="The channel it was sold in.")
     async def channel(self, info: Info) -> Channel:
@@ -142,13 +148,9 @@ class Order(Node):
     @strawberry.field(description="The member who bought; null for guests (and for callers who may not see "
                       "the member).")
     async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import Member, can_see_member
+        from schema.accounts.types import visible_member
 
-        member_id = self.row.member_id
-        if member_id is None or not can_see_member(info, member_id):
-            return None
-        row = await info.context.loaders.member_by_id.load(member_id)
-        return Member.from_model(row) if row else None
+        return await visible_member(info, self.row.member_id)
 
     @strawberry.field(description="The lines, in the order they were in the cart.")
     async def lines(self, info: Info) -> list[OrderLine]:
@@ -191,7 +193,7 @@ class Order(Node):
                    discount_total=Money.of(m.discount_total, cur), points_discount=Money.of(m.points_discount, cur),
                    shipping=Money.of(m.shipping, cur), total=Money.of(m.total, cur), points_spent=m.points_spent,
                    points_earned=m.points_earned, pickup_code=pickup_code, tracking_number=m.tracking_number,
-                   delivery_address=DeliveryAddress.of(m.address), expires_at=m.expires_at,
+                   expires_at=m.expires_at,
                    created_at=m.created_at, updated_at=m.updated_at)
 
 

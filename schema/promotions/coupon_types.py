@@ -62,12 +62,12 @@ class Coupon(Node):
     async def template(self, info: Info) -> CouponTemplate:
         return CouponTemplate.from_model(await info.context.loaders.coupon_template_by_id.load(self.template_id))
 
-    @strawberry.field(description="The member the coupon belongs to.")
+    @strawberry.field(description="The member the coupon belongs to; null for callers who may not see the "
+                      "member's personal data (e.g. an app with only `promotions:write`).")
     async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import Member
+        from schema.accounts.types import visible_member
 
-        row = await info.context.loaders.member_by_id.load(self.member_id)
-        return Member.from_model(row) if row else None
+        return await visible_member(info, self.member_id)
 
     @strawberry.field(description="The store whose till wrote the coupon off; null when unused or used online.")
     async def redeemed_location(self, info: Info

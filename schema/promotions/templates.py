@@ -71,12 +71,11 @@ class CouponIssueSkip:
                                            "may).")
     message: str = strawberry.field(description="A human-readable explanation.")
 
-    @strawberry.field(description="The member.")
+    @strawberry.field(description="The member; null for callers who may not see members' personal data.")
     async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import Member
+        from schema.accounts.types import visible_member
 
-        row = await info.context.loaders.member_by_id.load(self.member_id)
-        return Member.from_model(row) if row else None
+        return await visible_member(info, self.member_id)
 
 
 @strawberry.type(description="Result of `couponIssue`.")
