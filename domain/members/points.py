@@ -54,13 +54,16 @@ def points_earned(amount: Decimal, points_per_unit: Decimal, multiplier: Decimal
     return int((amount * points_per_unit * multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def clawback_for_return(earned: int, returned_amount: Decimal, order_amount: Decimal) -> int:
-    """Points to take back when part of an order is returned: the returned share of what the
-    order earned, rounded half up, never more than was earned."""
+def clawback_for_return(earned: int, returned_amount: Decimal, order_amount: Decimal, already: int = 0) -> int:
+    """Points to take back now that goods worth `returned_amount` have come back in all (this
+    return and every earlier one): the returned share of what the order earned, rounded half up,
+    less the `already` taken by earlier returns. Rounding the running total, not each return,
+    means partial returns never mint or burn a point: once everything is back, exactly what was
+    earned has been taken."""
     if earned <= 0 or returned_amount <= 0 or order_amount <= 0:
         return 0
     share = Decimal(earned) * min(returned_amount, order_amount) / order_amount
-    return min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP)))
+    return max(0, min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP))) - already)
 
 
 def expired_due(entries: Iterable[LedgerEntry], now: datetime) -> int:
