@@ -19,7 +19,8 @@ from enum import Enum
 
 from domain.errors import DomainError
 
-MAX_ADJUSTMENT = 10_000_000
+MAX_ADJUSTMENT = 10_000_000  # per staff adjustment
+MAX_BALANCE = 1_000_000_000  # per member: well inside the 32-bit columns the balance and ledger use
 
 
 class PointsKind(str, Enum):
@@ -81,6 +82,14 @@ def expired_due(entries: Iterable[LedgerEntry], now: datetime) -> int:
         else:
             debits += -e.delta
     return max(0, expired_credits - debits)
+
+
+def check_credit(balance: int, points: int, field: list[str] | None) -> None:
+    """Refuse a credit that would take the balance past MAX_BALANCE (a coded error, never an
+    overflow in the database)."""
+    if points > MAX_BALANCE - balance:
+        raise DomainError("INVALID_QUANTITY", f"A balance holds at most {MAX_BALANCE:,} points; this member can "
+                          f"receive {max(0, MAX_BALANCE - balance):,} more.", field)
 
 
 def validate_adjustment(delta: int, reason: str, field_delta: list[str], field_reason: list[str]) -> str:
