@@ -223,6 +223,17 @@ class MemberOrdersLoader(_Loader):
     fetch = staticmethod(oq.member_order_pages)
 
 
+class MemberOrdersAtLoader(_Loader):
+    """Key (`pagination.ChildPage`, location id): one page of one member's orders of that location."""
+    fetch = staticmethod(oq.member_order_pages_at)
+
+
+class OrderLocationsLoader(_Loader):
+    """Key order id: the locations the order belongs to (store staff's visibility)."""
+    fetch = staticmethod(oq.locations_by_order_ids)
+    missing: ClassVar[Any] = frozenset()
+
+
 class RunningPromotionsLoader(_Loader):
     """Key: a moment (the request's `Loaders.now`): the promotions running then."""
     fetch = staticmethod(pq.running_promotions)
@@ -324,6 +335,8 @@ class Loaders:
     payments_by_order = _PerRequest(PaymentsByOrderLoader)
     events_by_order = _PerRequest(EventsByOrderLoader)
     member_orders = _PerRequest(MemberOrdersLoader)
+    member_orders_at = _PerRequest(MemberOrdersAtLoader)
+    order_locations = _PerRequest(OrderLocationsLoader)
     running_promotions = _PerRequest(RunningPromotionsLoader)
     catalogue_facts = _PerRequest(CatalogueFactsLoader)
     member_facts = _PerRequest(MemberFactsLoader)

@@ -22,7 +22,7 @@ from domain.inventory.services import move_allocations
 from domain.members.points import clawback_for_return
 from domain.members.points_services import claw_back_points
 from domain.money import round_to_minor
-from domain.orders.access import AccessDenied, sells_at
+from domain.orders.access import AccessDenied, acts_on, sells_at
 from domain.orders.model import OrderAction, transition
 from domain.orders.payments import DEFAULT_PAYMENTS, Payments
 from domain.orders.records import OrderEventType
@@ -111,7 +111,7 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
                        now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
     """Take back units of a completed order (customer service, or the till of the store that sold it)."""
     order = await load_order(uow, principal, token)
-    if not (principal.can(Permission.MANAGE_ORDERS) or sells_at(order.location_id, principal)):
+    if not (acts_on(Permission.MANAGE_ORDERS, order.locations, principal) or sells_at(order.location_id, principal)):
         raise AccessDenied("Returns are taken by customer service or the store that sold the order.")
     lines = await uow.orders.lines(order.id)
     wanted = _requested(lines, requests)
