@@ -205,8 +205,9 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
 async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
                        now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
     """The buyer (or the order's till) cancels an unpaid order; customer service (MANAGE_ORDERS at a
-    location the order belongs to) also a paid one, which records a refund. Reserved stock is released and spent points come back; an unpaid order's
-    coupon can be used again (a paid order's stays used: the refund gave back what was paid)."""
+    location the order belongs to) also a paid one, which records a refund. Reserved stock is
+    released and spent points come back; an unpaid order's coupon can be used again (a paid
+    order's stays used: the refund gave back what was paid)."""
     order = await load_order(uow, principal, token)
     service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
     if not (service or sells_at(order.location_id, principal) or is_buyer(order.member_id, principal)):
