@@ -362,6 +362,26 @@ async def test_returned_goods_go_back_on_the_shelf_are_refunded_and_their_points
     await assert_ledger_holds(shop)
 
 
+async def test_returning_an_order_unit_by_unit_claws_back_exactly_what_it_earned(shop: Shop) -> None:
+    """Each 1-unit return used to round alone: 3 x 53 of 160 points left a point the goods never paid for."""
+    member = await member_with_points(shop)
+    order = await delivery_order(shop, member.token, [(0, 3)])  # 3 x 50.00 + 10.00 shipping: 160 points
+    await pay(shop, order, member.token)
+    packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.store_a)
+    await run(shop, SHIP, "orderShip", packer, id=order["id"])
+    await run(shop, DELIVER, "orderDeliver", packer, id=order["id"])
+    assert await balance(shop, member) == 160
+    manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_a)
+    left = []
+    for _ in range(3):
+        returned = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
+                             input={"lines": [{"orderLineId": order["lines"][0]["id"], "quantity": 1}]})
+        assert returned["userErrors"] == []
+        left.append(await balance(shop, member))
+    assert left == [107, 53, 0]
+    await assert_ledger_holds(shop)
+
+
 async def test_only_completed_orders_come_back_and_only_staff_take_them(shop: Shop) -> None:
     member = await member_with_points(shop)
     order = await delivery_order(shop, member.token)
