@@ -43,6 +43,7 @@ from db.models import (
     OrderAllocation,
     OrderEvent,
     OrderLine,
+    OrderLocation,
     Payment,
     PointsEntry,
     Product,
@@ -63,11 +64,11 @@ LOCATIONS, CHANNEL_LOCATIONS, STOCK_LEVELS, MOVEMENTS = (
 PROMOTIONS, COUPON_TEMPLATES = (cast(Table, model.__table__) for model in (Promotion, CouponTemplate))
 MEMBERS, IDENTITIES, TAGS, POINTS = (cast(Table, model.__table__) for model in (Member, MemberIdentity, MemberTag,
                                                                                  PointsEntry))
-ORDERS, ORDER_LINES, ALLOCATIONS, PAYMENTS, ORDER_EVENTS = (
-    cast(Table, model.__table__) for model in (Order, OrderLine, OrderAllocation, Payment, OrderEvent))
+ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, PAYMENTS, ORDER_EVENTS = (
+    cast(Table, model.__table__) for model in (Order, OrderLine, OrderAllocation, OrderLocation, Payment, OrderEvent))
 _MEMBER_TABLES = {"members": MEMBERS, "identities": IDENTITIES, "tags": TAGS, "points": POINTS}
-_ORDER_TABLES = {"orders": ORDERS, "lines": ORDER_LINES, "allocations": ALLOCATIONS, "payments": PAYMENTS,
-                 "events": ORDER_EVENTS, "points": POINTS}
+_ORDER_TABLES = {"orders": ORDERS, "lines": ORDER_LINES, "allocations": ALLOCATIONS, "locations": ORDER_LOCATIONS,
+                 "payments": PAYMENTS, "events": ORDER_EVENTS, "points": POINTS}
 
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

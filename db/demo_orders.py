@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from db.orders import order_number
 from domain.inventory.model import FulfilmentMethod
 from domain.members.points import PointsKind, add_months
+from domain.orders.access import order_locations
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
 
@@ -138,10 +139,10 @@ class Writer:
         return f"{order_id:08x}" + hashlib.blake2b(f"{self.seed}:{order_id}".encode(), digest_size=12).hexdigest()
 
     def rows(self, planned: Sequence[Planned], first_id: int) -> dict[str, list[Row]]:
-        """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, payments,
-        events, points, in the order they must be inserted."""
-        out: dict[str, list[Row]] = {name: [] for name in ("orders", "lines", "allocations", "payments", "events",
-                                                            "points")}
+        """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, locations,
+        payments, events, points, in the order they must be inserted."""
+        out: dict[str, list[Row]] = {name: [] for name in ("orders", "lines", "allocations", "locations", "payments",
+                                                            "events", "points")}
         prices_of = self.catalogue.prices
         variants = self.catalogue.variants
         for order_id, order in enumerate(planned, first_id):
@@ -164,6 +165,8 @@ class Writer:
                                            "location_id": source, "quantity": quantity})
                 self.next_line_id += 1
                 self.next_allocation_id += 1
+            out["locations"].extend({"location_id": loc, "order_id": order_id}
+                                    for loc in sorted(order_locations(order.location_id, [source])))
             earned = _earned(order, total)
             done = created + timedelta(days=3 if order.method is FulfilmentMethod.DELIVERY else 0, minutes=30)
             updated = done if order.status is not OrderStatus.PAID else created + timedelta(minutes=2)

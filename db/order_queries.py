@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     Cart,
@@ -22,6 +23,7 @@ from db.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderLocation,
     Payment,
     Product,
     ProductChannelListing,
@@ -88,6 +90,15 @@ async def orders_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict
     return {r.token: r for r in rows}
 
 
+async def locations_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, frozenset[int]]:
+    """The locations each order belongs to (`domain.orders.access.order_locations`)."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for order_id, location_id in await session.execute(
+            sa.select(OrderLocation.order_id, OrderLocation.location_id).where(OrderLocation.order_id.in_(ids))):
+        found[order_id].add(location_id)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
 async def _grouped(session: AsyncSession, model: Any, key: Any, ids: Sequence[int]) -> dict[int, list[Any]]:
     rows = (await session.scalars(sa.select(model).where(key.in_(ids)).order_by(key, model.id),
                                   execution_options=_FRESH)).all()
@@ -124,10 +135,14 @@ class OrderQuery:
     location_id: int | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    belongs_to: int | None = None  # store staff: only the orders of this location
 
 
 def order_statement(q: OrderQuery) -> sa.Select[Any]:
     stmt = sa.select(Order)
+    if q.belongs_to is not None:  # newest first through order_locations' primary key (location, order)
+        stmt = stmt.join(OrderLocation, sa.and_(OrderLocation.order_id == Order.id,
+                                                OrderLocation.location_id == q.belongs_to))
     for column, value in ((Order.member_id, q.member_id), (Order.status, q.status),
                           (Order.channel_id, q.channel_id), (Order.location_id, q.location_id)):
         if value is not None:
@@ -151,3 +166,33 @@ async def member_order_pages(session: AsyncSession, keys: Sequence[ChildPage]) -
 
 async def member_order_counts(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, int]:
     return await child_counts(session, Order.member_id, member_ids)
+
+
+async def member_order_pages_at(session: AsyncSession,
+                                keys: Sequence[tuple[ChildPage, int]]) -> dict[tuple[ChildPage, int], Page[Any]]:
+    """Pages of many members' orders, limited to the orders of one location (what store staff see):
+    one statement per location, and a request's staff user has one."""
+    by_location: dict[int, list[ChildPage]] = defaultdict(list)
+    for page, location_id in keys:
+        by_location[location_id].append(page)
+    found: dict[tuple[ChildPage, int], Page[Any]] = {}
+    for location_id, pages in by_location.items():
+        at = aliased(Order, order_statement(OrderQuery(belongs_to=location_id)).subquery())
+        for page, result in (await newest_child_pages(session, at, at.member_id, ORDER_ORDERING, pages)).items():
+            found[(page, location_id)] = result
+    return found
+
+
+async def member_order_counts_at(session: AsyncSession,
+                                 keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """How many of one location's orders each member has (`totalCount` for store staff): one statement
+    per location."""
+    by_location: dict[int, list[int]] = defaultdict(list)
+    for member_id, location_id in keys:
+        by_location[location_id].append(member_id)
+    found: dict[tuple[int, int], int] = {}
+    for location_id, member_ids in by_location.items():
+        at = aliased(Order, order_statement(OrderQuery(belongs_to=location_id)).subquery())
+        for member_id, n in (await child_counts(session, at.member_id, member_ids)).items():
+            found[(member_id, location_id)] = n
+    return found

@@ -29,12 +29,14 @@ from db.models import (
     OrderAllocation,
     OrderEvent,
     OrderLine,
+    OrderLocation,
     Payment,
     StockLevel,
 )
 from db.order_queries import sellable_details
 from db.types import utcnow
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
+from domain.orders.access import order_locations
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
@@ -120,6 +122,9 @@ class SqlOrdersRepository:
         await self.session.execute(sa.insert(OrderAllocation), [
             {"order_id": order_id, "order_line_id": line_ids[int(a.line_key)], "variant_id": a.variant_id,
              "location_id": a.location_id, "quantity": a.quantity} for a in allocations])
+        await self.session.execute(sa.insert(OrderLocation), [
+            {"order_id": order_id, "location_id": loc}
+            for loc in sorted(order_locations(order.location_id, (a.location_id for a in allocations)))])
         return OrderRef(order_id, order.token, number)
 
     async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
@@ -137,6 +142,10 @@ class SqlOrdersRepository:
             sa.select(*_STATE).join(Channel, Channel.id == Order.channel_id).where(Order.token == token)
             .with_for_update(of=Order))).first()
         return OrderState(*row) if row else None
+
+    async def locations(self, order_id: int) -> frozenset[int]:
+        return frozenset((await self.session.scalars(
+            sa.select(OrderLocation.location_id).where(OrderLocation.order_id == order_id))).all())
 
     async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
         await self.session.execute(sa.update(Order).where(Order.id == order_id).values(**changes,

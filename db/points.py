@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Member, PointsEntry
 from db.types import utcnow
-from domain.members.points import LedgerEntry
+from domain.members.points import LedgerEntry, PointsKind
 from domain.members.points_services import NewEntry
 
 
@@ -40,6 +40,16 @@ class SqlPointsRepository:
             .order_by(PointsEntry.id)
         )
         return [LedgerEntry(delta, kind, expires_at) for delta, kind, expires_at in rows]
+
+    async def clawed_back(self, member_id: int, reference: str) -> int:
+        taken = await self.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(-PointsEntry.delta), 0)).where(
+                PointsEntry.member_id == member_id,
+                PointsEntry.kind == PointsKind.CLAWBACK,
+                PointsEntry.reference == reference,
+            )
+        )
+        return int(taken or 0)
 
     async def append(self, member_id: int, entry: NewEntry) -> None:
         await self.session.execute(

@@ -156,12 +156,13 @@ class SqlPromotionRepository:
         return template_of(row) if row else None
 
     async def member_coupon_of_campaign(self, member_id: int, template_id: int, now: datetime) -> CouponInfo | None:
-        """The member's oldest coupon of the campaign that can still be used."""
+        """The member's oldest coupon of the campaign that can still be used, else their latest one
+        (used or expired), so the caller can say which."""
+        usable = sa.and_(Coupon.state == CouponState.ACTIVE,
+                         sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now))
         row = await self.session.scalar(
-            sa.select(Coupon).where(Coupon.member_id == member_id, Coupon.template_id == template_id,
-                                    Coupon.state == CouponState.ACTIVE,
-                                    sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now))
-            .order_by(Coupon.id).limit(1))
+            sa.select(Coupon).where(Coupon.member_id == member_id, Coupon.template_id == template_id)
+            .order_by(sa.case((usable, 0), else_=1), sa.case((usable, Coupon.id), else_=-Coupon.id)).limit(1))
         return coupon_of(row) if row else None
 
     async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
@@ -190,9 +191,10 @@ class SqlPromotionRepository:
         return bool(await self.session.scalar(sa.select(sa.exists().where(
             Location.id == location_id, Location.type == LocationType.STORE, Location.is_active.is_(True)))))
 
-    async def order_member(self, order_token: str) -> tuple[int, int | None] | None:
+    async def order_store(self, order_token: str) -> tuple[int | None, int | None] | None:
+        """(the order's member, the store it belongs to), when the order exists."""
         row = (await self.session.execute(
-            sa.select(Order.id, Order.member_id).where(Order.token == order_token))).first()
+            sa.select(Order.member_id, Order.location_id).where(Order.token == order_token))).first()
         return (row[0], row[1]) if row else None
 
     async def record_uses(self, order_id: int, member_id: int, uses: Sequence[tuple[int, int, int]]) -> None:

@@ -228,6 +228,23 @@ class OrderCountByMemberLoader(_Loader):
     missing: ClassVar[Any] = 0
 
 
+class MemberOrdersAtLoader(_Loader):
+    """Key (`pagination.ChildPage`, location id): one page of one member's orders of that location."""
+    fetch = staticmethod(oq.member_order_pages_at)
+
+
+class OrderCountByMemberAtLoader(_Loader):
+    """Key (member id, location id): how many of that location's orders the member has."""
+    fetch = staticmethod(oq.member_order_counts_at)
+    missing: ClassVar[Any] = 0
+
+
+class OrderLocationsLoader(_Loader):
+    """Key order id: the locations the order belongs to (store staff's visibility)."""
+    fetch = staticmethod(oq.locations_by_order_ids)
+    missing: ClassVar[Any] = frozenset()
+
+
 class RunningPromotionsLoader(_Loader):
     """Key: a moment (the request's `Loaders.now`): the promotions running then."""
     fetch = staticmethod(pq.running_promotions)
@@ -334,6 +351,9 @@ class Loaders:
     events_by_order = _PerRequest(EventsByOrderLoader)
     member_orders = _PerRequest(MemberOrdersLoader)
     order_count_by_member = _PerRequest(OrderCountByMemberLoader)
+    member_orders_at = _PerRequest(MemberOrdersAtLoader)
+    order_count_by_member_at = _PerRequest(OrderCountByMemberAtLoader)
+    order_locations = _PerRequest(OrderLocationsLoader)
     running_promotions = _PerRequest(RunningPromotionsLoader)
     catalogue_facts = _PerRequest(CatalogueFactsLoader)
     member_facts = _PerRequest(MemberFactsLoader)

@@ -9,7 +9,7 @@ members with their orders costs the same statements as one member).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -101,13 +101,16 @@ async def list_connection(first: int | None, after: str | None, last: int | None
 
 async def child_connection(parent_id: int, first: int | None, after: str | None, last: int | None,
                            before: str | None, ordering: Ordering, pages: DataLoader,  # type: ignore[type-arg]
-                           counts: DataLoader, node: Callable[[Any], T]) -> Connection[T]:  # type: ignore[type-arg]
+                           counts: DataLoader, node: Callable[[Any], T],  # type: ignore[type-arg]
+                           scope: Hashable | None = None) -> Connection[T]:
     """A list under each item of another list (a member's orders): batched through `pages` (keys
-    `ChildPage`) and `counts` (keys parent ids), so its cost does not grow with the outer list."""
+    `ChildPage`) and `counts` (keys parent ids), so its cost does not grow with the outer list. With a
+    `scope` (the location store staff are limited to) both loaders are keyed `(key, scope)`."""
     request, size = page_request(first, after, last, before)
     key = ChildPage(parent_id, size, _cursor_id(ordering, after), _cursor_id(ordering, before), request.backwards)
-    page = await pages.load(key)
-    return connection(page, [node(row) for row in page.items], count_total=lambda: counts.load(parent_id))
+    page = await pages.load(key if scope is None else (key, scope))
+    count_key = parent_id if scope is None else (parent_id, scope)
+    return connection(page, [node(row) for row in page.items], count_total=lambda: counts.load(count_key))
 
 
 def _cursor_id(ordering: Ordering, cursor: str | None) -> int | None:

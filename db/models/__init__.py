@@ -6,7 +6,16 @@ from db.models.catalog import Category, Product, ProductChannelListing, ProductV
 from db.models.channels import Channel
 from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel
 from db.models.members import App, MemberAddress, MemberTag, PointsEntry
-from db.models.orders import Cart, CartLine, Order, OrderAllocation, OrderEvent, OrderLine, Payment
+from db.models.orders import (
+    Cart,
+    CartLine,
+    Order,
+    OrderAllocation,
+    OrderEvent,
+    OrderLine,
+    OrderLocation,
+    Payment,
+)
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
 
@@ -40,6 +49,7 @@ __all__ = [
     "OrderAllocation",
     "OrderEvent",
     "OrderLine",
+    "OrderLocation",
     "OutboxEvent",
     "Payment",
     "PointsEntry",

@@ -158,6 +158,18 @@ class OrderAllocation(Base):
     quantity: Mapped[int] = mapped_column(sa.Integer)
 
 
+class OrderLocation(Base):
+    """Each location an order belongs to (domain.orders.access.order_locations): its store and the
+    locations its units come from. Store staff's order reads and writes are scoped by it; the
+    primary key pages a location's orders newest first."""
+
+    __tablename__ = "order_locations"
+    __table_args__ = (sa.Index("ix_order_locations_order_id", "order_id"),)
+
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Payment(Base):
     """Money received (CAPTURE) or given back (REFUND) for an order; never edited."""
 

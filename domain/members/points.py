@@ -19,7 +19,8 @@ from enum import Enum
 
 from domain.errors import DomainError
 
-MAX_ADJUSTMENT = 10_000_000
+MAX_ADJUSTMENT = 10_000_000  # per staff adjustment
+MAX_BALANCE = 1_000_000_000  # per member: well inside the 32-bit columns the balance and ledger use
 
 
 class PointsKind(str, Enum):
@@ -54,13 +55,16 @@ def points_earned(amount: Decimal, points_per_unit: Decimal, multiplier: Decimal
     return int((amount * points_per_unit * multiplier).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def clawback_for_return(earned: int, returned_amount: Decimal, order_amount: Decimal) -> int:
-    """Points to take back when part of an order is returned: the returned share of what the
-    order earned, rounded half up, never more than was earned."""
+def clawback_for_return(earned: int, returned_amount: Decimal, order_amount: Decimal, already: int = 0) -> int:
+    """Points to take back now that goods worth `returned_amount` have come back in all (this
+    return and every earlier one): the returned share of what the order earned, rounded half up,
+    less the `already` taken by earlier returns. Rounding the running total, not each return,
+    means partial returns never mint or burn a point: once everything is back, exactly what was
+    earned has been taken."""
     if earned <= 0 or returned_amount <= 0 or order_amount <= 0:
         return 0
     share = Decimal(earned) * min(returned_amount, order_amount) / order_amount
-    return min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP)))
+    return max(0, min(earned, int(share.to_integral_value(rounding=ROUND_HALF_UP))) - already)
 
 
 def expired_due(entries: Iterable[LedgerEntry], now: datetime) -> int:
@@ -78,6 +82,14 @@ def expired_due(entries: Iterable[LedgerEntry], now: datetime) -> int:
         else:
             debits += -e.delta
     return max(0, expired_credits - debits)
+
+
+def check_credit(balance: int, points: int, field: list[str] | None) -> None:
+    """Refuse a credit that would take the balance past MAX_BALANCE (a coded error, never an
+    overflow in the database)."""
+    if points > MAX_BALANCE - balance:
+        raise DomainError("INVALID_QUANTITY", f"A balance holds at most {MAX_BALANCE:,} points; this member can "
+                          f"receive {max(0, MAX_BALANCE - balance):,} more.", field)
 
 
 def validate_adjustment(delta: int, reason: str, field_delta: list[str], field_reason: list[str]) -> str:

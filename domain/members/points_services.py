@@ -2,7 +2,8 @@
 
 Each change is one conditional UPDATE of the member's balance (`points_balance + :delta >=
 0`) plus one appended ledger entry, in the caller's transaction. Before any debit, points
-that have expired are written off, so nobody spends points past their validity.
+that have expired are written off, so nobody spends points past their validity; no credit takes
+the balance past MAX_BALANCE.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from domain.errors import DomainError, input_field
-from domain.members.points import LedgerEntry, PointsKind, add_months, expired_due, validate_adjustment
+from domain.members.points import (
+    LedgerEntry,
+    PointsKind,
+    add_months,
+    check_credit,
+    expired_due,
+    validate_adjustment,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,10 @@ class PointsRepository(Protocol):
         ...
 
     async def ledger(self, member_id: int) -> list[LedgerEntry]: ...
+    async def clawed_back(self, member_id: int, reference: str) -> int:
+        """Points already taken back from the member for `reference` (an order)."""
+        ...
+
     async def append(self, member_id: int, entry: NewEntry) -> None: ...
 
 
@@ -77,13 +89,16 @@ async def _write_off_expired(uow: PointsUnitOfWork, member_id: int, now: datetim
 async def _credit(
     uow: PointsUnitOfWork,
     member_id: int,
+    locked_balance: int,
     kind: PointsKind,
     points: int,
     reason: str,
     policy: PointsPolicy,
     now: datetime,
+    field: list[str] | None,
     **extra: int | str | None,
 ) -> int:
+    check_credit(locked_balance, points, field)
     balance = await uow.points.change_balance(member_id, points)
     if balance is None:
         raise DomainError("NOT_FOUND", "No such member.")
@@ -122,9 +137,10 @@ async def adjust_points(
     if member_id is None:
         raise DomainError("NOT_FOUND", "No such member.", input_field("memberId"))
     now = now or _now()
-    await _locked(uow, member_id, input_field("memberId"))
+    balance = await _locked(uow, member_id, input_field("memberId"))
     if delta > 0:
-        return await _credit(uow, member_id, PointsKind.ADJUST, delta, reason, policy, now, staff_id=staff_id)
+        return await _credit(uow, member_id, balance, PointsKind.ADJUST, delta, reason, policy, now,
+                             input_field("delta"), staff_id=staff_id)
     await _write_off_expired(uow, member_id, now)
     return await _debit(uow, member_id, PointsKind.ADJUST, -delta, reason, input_field("delta"), staff_id=staff_id)
 
@@ -173,11 +189,13 @@ async def earn_points(
     return await _credit(
         uow,
         member_id,
+        balance,
         PointsKind.EARN,
         points,
         "order completed",
         policy,
         now or _now(),
+        None,
         reference=reference,
         channel_id=channel_id,
     )
@@ -197,7 +215,8 @@ async def refund_points(
     if points <= 0:
         return balance
     return await _credit(
-        uow, member_id, PointsKind.REFUND, points, "order cancelled", policy, now or _now(), reference=reference
+        uow, member_id, balance, PointsKind.REFUND, points, "order cancelled", policy, now or _now(), None,
+        reference=reference,
     )
 
 

@@ -1,11 +1,20 @@
 """Who may see and act on an order.
 
-A member's order is theirs (and readable by staff who view orders); a guest's order has no
-member and is reached, like the guest's cart, by its unguessable id. Tills act on the orders of
-their own store; customer service (MANAGE_ORDERS) on every order.
+A member's order is theirs; a guest's order has no member and is reached, like the guest's cart,
+by its unguessable id. Staff are scoped by location, as they are for stock: admins and apps hold
+their order permissions everywhere, every other staff user only for the orders of the location
+they work at (a store manager refunds only their store's orders; staff without a location see
+none).
+
+An order belongs to (`order_locations`) its store, `orders.location_id` (the till's store for a
+sale made at a till, whatever the fulfilment method, including ENDLESS_AISLE; the pickup store
+for PICKUP), and to every location its units are allocated from (the warehouse or store that
+ships a DELIVERY). A web delivery has no store: it belongs to the locations that fulfil it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 from domain.access.model import Permission, Principal
 
@@ -14,13 +23,28 @@ class AccessDenied(Exception):
     """The caller sees the order but may not do this to it (a top-level FORBIDDEN, not a userError)."""
 
 
+def order_locations(store_id: int | None, allocated_from: Iterable[int]) -> frozenset[int]:
+    """The locations an order belongs to: its store, if any, and those its units come from."""
+    return frozenset(allocated_from) | ({store_id} if store_id is not None else frozenset())
+
+
+def is_scoped(principal: Principal) -> bool:
+    """Staff whose order rights stop at their location's orders."""
+    return principal.can(Permission.VIEW_ORDERS) and not principal.can_everywhere(Permission.VIEW_ORDERS)
+
+
 def is_buyer(member_id: int | None, principal: Principal) -> bool:
     """The member who placed the order, or, for a guest order, whoever holds its id."""
     return member_id is None or principal.member_id == member_id
 
 
-def sees_order(member_id: int | None, principal: Principal) -> bool:
-    return is_buyer(member_id, principal) or principal.can(Permission.VIEW_ORDERS)
+def acts_on(permission: Permission, locations: Collection[int], principal: Principal) -> bool:
+    """Holds `permission` for an order belonging to `locations`."""
+    return any(principal.can_at(permission, loc) for loc in locations) or principal.can_everywhere(permission)
+
+
+def sees_order(member_id: int | None, locations: Collection[int], principal: Principal) -> bool:
+    return is_buyer(member_id, principal) or acts_on(Permission.VIEW_ORDERS, locations, principal)
 
 
 def sells_at(location_id: int | None, principal: Principal) -> bool:

@@ -2,8 +2,9 @@
 
 The returned units go back on the shelf (RETURN movements) where they were sold from, or at the
 location the staff choose; the money for them is refunded (at the price paid, never more than was
-paid) and the points the order earned on them are clawed back. When every unit is back the order
-is RETURNED, else PARTIALLY_RETURNED.
+paid) and the points the order earned on them are clawed back (reconciled against what earlier
+returns took, so returning everything in parts takes exactly what was earned). When every unit
+is back the order is RETURNED, else PARTIALLY_RETURNED.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from domain.inventory.services import move_allocations
 from domain.members.points import clawback_for_return
 from domain.members.points_services import claw_back_points
 from domain.money import round_to_minor
-from domain.orders.access import AccessDenied, sells_at
+from domain.orders.access import AccessDenied, acts_on, sells_at
 from domain.orders.model import OrderAction, transition
 from domain.orders.payments import DEFAULT_PAYMENTS, Payments
 from domain.orders.records import OrderEventType
@@ -79,6 +80,12 @@ def _requested(lines: Sequence[SoldLine], requests: Sequence[ReturnRequest]) -> 
     return wanted
 
 
+def returned_value(lines: Sequence[SoldLine], wanted: dict[int, int]) -> Decimal:
+    """What the goods back so far (earlier returns and `wanted`) were paid, unrounded: the running
+    total that points are clawed back against."""
+    return sum((ln.total * (ln.returned_quantity + wanted.get(ln.id, 0)) / ln.quantity for ln in lines), Decimal(0))
+
+
 def _restock(wanted: dict[int, int], sold_from: Sequence[Allocation], lines: dict[int, SoldLine],
              location_id: int | None) -> list[Allocation]:
     """Where the units go back: the chosen location, else where each line's units were sold from."""
@@ -104,7 +111,7 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
                        now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
     """Take back units of a completed order (customer service, or the till of the store that sold it)."""
     order = await load_order(uow, principal, token)
-    if not (principal.can(Permission.MANAGE_ORDERS) or sells_at(order.location_id, principal)):
+    if not (acts_on(Permission.MANAGE_ORDERS, order.locations, principal) or sells_at(order.location_id, principal)):
         raise AccessDenied("Returns are taken by customer service or the store that sold the order.")
     lines = await uow.orders.lines(order.id)
     wanted = _requested(lines, requests)
@@ -124,9 +131,9 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
     taken = 0
     if order.member_id is not None and order.points_earned:
         merchandise = sum((ln.total for ln in lines), Decimal(0))
-        taken = await claw_back_points(uow, order.member_id, clawback_for_return(order.points_earned, value,
-                                                                                 merchandise),
-                                       order.reference, now=now or datetime.now(UTC))
+        already = await uow.points.clawed_back(order.member_id, order.reference)
+        due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
+        taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or datetime.now(UTC))
     await uow.orders.update(order.id, {"status": status})
     await uow.orders.add_event(order.id, OrderEventType.RETURNED, {
         "lines": {str(k): v for k, v in wanted.items()}, "refund": str(refund), "points_clawed_back": taken},

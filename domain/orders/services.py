@@ -10,7 +10,7 @@ earned when an order completes and spent points come back when it is cancelled.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -22,7 +22,7 @@ from domain.inventory.services import InventoryUnitOfWork, move_allocations
 from domain.members.points import points_earned
 from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_points, refund_points
 from domain.money import parse_amount, round_to_minor
-from domain.orders.access import AccessDenied, is_buyer, sees_order, sells_at, serves_store
+from domain.orders.access import AccessDenied, acts_on, is_buyer, is_scoped, sees_order, sells_at, serves_store
 from domain.orders.model import OrderAction, OrderStatus, transition
 from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
@@ -50,6 +50,7 @@ class OrderState:
     pickup_attempts: int
     points_per_unit: Decimal  # the channel's earning rate
     points_multiplier: Decimal = Decimal(1)  # what the order's promotions multiply earned points by
+    locations: frozenset[int] = frozenset()  # where it belongs (access.order_locations); read for store staff
 
     @property
     def reference(self) -> str:
@@ -67,6 +68,10 @@ class PaymentRecord:
 class OrdersRepository(Protocol):
     async def order(self, token: str) -> OrderState | None:
         """The order, locked until the transaction ends."""
+        ...
+
+    async def locations(self, order_id: int) -> frozenset[int]:
+        """The locations the order belongs to (`access.order_locations`)."""
         ...
 
     async def update(self, order_id: int, changes: Mapping[str, Any]) -> None: ...
@@ -103,8 +108,11 @@ def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
 
 
 async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
+    """The order, locked; NOT_FOUND unless the caller sees it (store staff: their location's)."""
     order = await uow.orders.order(token) if token else None
-    if order is None or not sees_order(order.member_id, principal):
+    if order is not None and is_scoped(principal):
+        order = replace(order, locations=await uow.orders.locations(order.id))
+    if order is None or not sees_order(order.member_id, order.locations, principal):
         raise DomainError("NOT_FOUND", "No such order.", ["id"])
     return order
 
@@ -136,7 +144,7 @@ async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | No
     its units leave the shelf and the member earns points."""
     now = now or _now()
     order = await load_order(uow, principal, token)
-    till = sells_at(order.location_id, principal) or principal.can(Permission.MANAGE_ORDERS)
+    till = sells_at(order.location_id, principal) or acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
     if not (till or is_buyer(order.member_id, principal)):
         raise AccessDenied("Only the buyer, the order's store or customer service take payments.")
     if method in STAFF_ONLY_METHODS and not till:
@@ -196,11 +204,12 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
 
 async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
                        now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
-    """The buyer (or the order's till) cancels an unpaid order; customer service also a paid one, which
-    records a refund. Reserved stock is released and spent points come back; an unpaid order's
-    coupon can be used again (a paid order's stays used: the refund gave back what was paid)."""
+    """The buyer (or the order's till) cancels an unpaid order; customer service (MANAGE_ORDERS at a
+    location the order belongs to) also a paid one, which records a refund. Reserved stock is
+    released and spent points come back; an unpaid order's coupon can be used again (a paid
+    order's stays used: the refund gave back what was paid)."""
     order = await load_order(uow, principal, token)
-    service = principal.can(Permission.MANAGE_ORDERS)
+    service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
     if not (service or sells_at(order.location_id, principal) or is_buyer(order.member_id, principal)):
         raise AccessDenied("Only the buyer, the order's store or customer service cancel orders.")
     transition(order.status, OrderAction.CANCEL, order.method)
@@ -219,10 +228,17 @@ async def expire_order(uow: OrdersUnitOfWork, token: str, *, policy: PointsPolic
     return True
 
 
+async def _fulfilled(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
+    order = await load_order(uow, principal, token)
+    if not acts_on(Permission.FULFIL_ORDERS, order.locations, principal):
+        raise AccessDenied("Only fulfilment staff of a location the order belongs to ship and deliver it.")
+    return order
+
+
 async def ship_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *,
                      tracking_number: str | None) -> str:
     """Hand a paid DELIVERY or ENDLESS_AISLE order to the carrier: its reserved units leave their locations."""
-    order = await load_order(uow, principal, token)
+    order = await _fulfilled(uow, principal, token)
     tracking = (tracking_number or "").strip() or None
     if tracking is not None and len(tracking) > MAX_TRACKING:
         raise DomainError("INVALID", f"A tracking number has at most {MAX_TRACKING} characters.",
@@ -238,7 +254,7 @@ async def ship_order(uow: OrdersUnitOfWork, principal: Principal, token: str | N
 async def deliver_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
                         now: datetime | None = None) -> str:
     """The carrier delivered: the order completes and the member earns points."""
-    order = await load_order(uow, principal, token)
+    order = await _fulfilled(uow, principal, token)
     transition(order.status, OrderAction.DELIVER, order.method)
     await _event(uow, order, principal, OrderEventType.DELIVERED)
     await _complete(uow, order, principal, policy, now or _now())

@@ -17,7 +17,7 @@ from domain.access.model import Permission, Principal
 from domain.errors import DomainError, input_field
 from domain.orders.cart_pricing import PricingSource, price_cart_lines
 from domain.orders.carts import CartUnitOfWork, open_cart
-from domain.promotions.coupons import CouponInfo, TemplateInfo, check_usable
+from domain.promotions.coupons import CouponInfo, TemplateInfo, check_held, check_usable
 from domain.promotions.issuing import CouponIssuing, issue_one
 from domain.promotions.model import normalize_code
 
@@ -25,6 +25,7 @@ from domain.promotions.model import normalize_code
 class CouponRepository(PricingSource, Protocol):
     async def campaign(self, code: str) -> TemplateInfo | None: ...
     async def member_coupon_of_campaign(self, member_id: int, template_id: int, now: datetime) -> CouponInfo | None:
+        """The member's oldest usable coupon of the campaign, else their latest (used or expired) one."""
         ...
 
     async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
@@ -36,8 +37,8 @@ class TillCouponRepository(CouponRepository, Protocol):
         """An active store (not a warehouse)."""
         ...
 
-    async def order_member(self, order_token: str) -> tuple[int, int | None] | None:
-        """(the order's id, its member), when the order exists."""
+    async def order_store(self, order_token: str) -> tuple[int | None, int | None] | None:
+        """(the order's member, the store it belongs to), when the order exists."""
         ...
 
 
@@ -64,7 +65,14 @@ async def claim(uow: ClaimUnitOfWork, member_id: int, code: str, *, now: datetim
     campaign = await uow.promotions.campaign(normalize_code(code)) if code.strip() else None
     if campaign is None:
         raise DomainError("COUPON_INVALID", "No such campaign code.", ["code"])
-    coupon = await issue_one(uow.coupon_issuing, campaign.id, member_id, now=now, field=["code"])
+    try:
+        coupon = await issue_one(uow.coupon_issuing, campaign.id, member_id, now=now, field=["code"])
+    except DomainError as e:
+        if e.code == "COUPON_LIMIT_REACHED":  # the member has theirs: say so if it was used or ran out
+            held = await uow.promotions.member_coupon_of_campaign(member_id, campaign.id, now)
+            if held is not None:
+                check_held(held, normalize_code(code), now, ["code"])
+        raise
     return coupon.code
 
 
@@ -82,6 +90,7 @@ async def _members_coupon(uow: CouponUnitOfWork, member_id: int, code: str, now:
     coupon = await uow.promotions.member_coupon_of_campaign(member_id, campaign.id, now)
     if coupon is None:
         raise DomainError("COUPON_INVALID", "Claim this campaign's coupon first (couponClaim).", ["code"])
+    check_held(coupon, code, now, ["code"])
     return coupon.code
 
 
@@ -117,7 +126,12 @@ async def remove_coupon(uow: CouponUnitOfWork, principal: Principal, token: str 
 async def redeem_at_till(uow: TillCouponUnitOfWork, principal: Principal, code: str, *, order_token: str | None,
                          order_given: bool, location_id: int | None, now: datetime) -> str:
     """Write a coupon off at a store's till (the discount was given at the till): once only, at the
-    cashier's store (or `location_id`, for staff who work everywhere), optionally for an order."""
+    cashier's store (or `location_id`, for staff who work everywhere).
+
+    An order keeps the price it was placed at, so a coupon is never written off against one (that
+    would consume it without its discount): an order of the store is refused with
+    COUPON_NOT_APPLICABLE (the coupon belongs on the till cart before checkout, which redeems it
+    with the order); another store's order is NOT_FOUND."""
     store = location_id if location_id is not None else principal.location_id
     if store is None:
         raise DomainError("REQUIRED", "Say at which store the coupon is redeemed.", input_field("locationId"))
@@ -127,17 +141,18 @@ async def redeem_at_till(uow: TillCouponUnitOfWork, principal: Principal, code: 
     if found is None:
         raise DomainError("COUPON_INVALID", "No such coupon.", ["code"])
     coupon, template = found
-    order_id: int | None = None
     if order_given:
-        found_order = await uow.promotions.order_member(order_token) if order_token else None
-        if found_order is None:
-            raise DomainError("NOT_FOUND", "No such order.", input_field("orderId"))
-        order_id, member = found_order
-        if member is not None and member != coupon.member_id:
+        order = await uow.promotions.order_store(order_token) if order_token else None
+        if order is None or order[1] != store:
+            raise DomainError("NOT_FOUND", "No such order at this store.", input_field("orderId"))
+        if order[0] is not None and order[0] != coupon.member_id:
             raise DomainError("COUPON_INVALID", "This coupon belongs to another member.", ["code"])
     check_usable(coupon, template, now, at_till=True, field=["code"])
-    if not await uow.promotions.redeem(coupon.id, now, order_id=order_id, location_id=store,
+    if order_given:
+        raise DomainError("COUPON_NOT_APPLICABLE", "An order keeps the price it was placed at: put the coupon on "
+                          "the till cart (cartCouponApply) before checkout, which redeems it with the order.",
+                          input_field("orderId"))
+    if not await uow.promotions.redeem(coupon.id, now, order_id=None, location_id=store,
                                        staff_id=principal.staff_id):
         raise DomainError("COUPON_ALREADY_REDEEMED", "This coupon has already been used.", ["code"])
     return coupon.code
-

@@ -96,6 +96,16 @@ def check_usable(coupon: CouponInfo, template: TemplateInfo, now: datetime, *, a
         raise DomainError("COUPON_NOT_APPLICABLE", f"This coupon can only be used {where}.", field)
 
 
+def check_held(coupon: CouponInfo, campaign_code: str, now: datetime, field: list[str]) -> None:
+    """Why the member's coupon of a campaign they already claimed cannot be used, said as it is (they
+    used it, or it ran out) rather than "claim it first" or "limit reached"."""
+    current = status(coupon.state, coupon.valid_until, now)
+    if current is CouponStatus.REDEEMED:
+        raise DomainError("COUPON_ALREADY_REDEEMED", f"You have already used your {campaign_code} coupon.", field)
+    if current is CouponStatus.EXPIRED:
+        raise DomainError("COUPON_EXPIRED", f"Your {campaign_code} coupon has expired.", field)
+
+
 def check_channel(template: TemplateInfo, channel_id: int, field: list[str]) -> None:
     channels = template.rule.conditions.channel_ids
     if channels is not None and channel_id not in channels:

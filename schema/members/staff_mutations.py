@@ -57,8 +57,9 @@ class MemberStaffMutation:
         return MemberTagsRemovePayload(member=await load_member(info, member_id), user_errors=errors)
 
     @strawberry.mutation(description="Staff: add points (a bonus, a correction) or deduct them. A deduction that "
-                         "would take the balance below zero is INSUFFICIENT_POINTS; the staff user is recorded on "
-                         "the ledger entry.")
+                         "would take the balance below zero is INSUFFICIENT_POINTS; more than 10,000,000 points at "
+                         "once, or a balance past 1,000,000,000, is INVALID_QUANTITY. The staff user is recorded "
+                         "on the ledger entry.")
     async def points_adjust(self, info: Info, input: Annotated[PointsAdjustInput, strawberry.argument(
             description="Whose points change, by how much and why.")]) -> PointsAdjustPayload:
         principal = require(info, Permission.MANAGE_MEMBERS)

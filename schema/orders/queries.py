@@ -1,7 +1,9 @@
 """Reading orders: `order(id)` and `orders(first, after, last, before, filter)`, newest first.
 
-Members read their own orders; staff who view orders read all of them; a guest reads a guest order
-by its id. Lists are keyset pages on the order id (newest first), one index per filter.
+Members read their own orders; staff who view orders read all of them, except store staff, who
+read their location's (`domain.orders.access`); a guest reads a guest order by its id. Lists are
+keyset pages on the order id (newest first), one index per filter (store staff's through
+`order_locations`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import strawberry
 from db import order_queries as oq
 from db.pagination import count
 from domain.access.model import Permission
+from domain.orders.access import is_scoped
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
 from schema.context import Info
@@ -32,6 +35,7 @@ async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
     member_id = decode_id(f.member_id, "Member") if f.member_id is not None else None
     if f.member_id is not None and member_id is None:
         raise bad_input("`memberId` is not a member's ID.")
+    belongs_to = _store_of(info)
     if not principal.can(Permission.VIEW_ORDERS):
         if principal.member_id is None:
             code = ErrorCode.UNAUTHENTICATED if principal.is_anonymous else ErrorCode.FORBIDDEN
@@ -45,7 +49,18 @@ async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
     channel_id = (await channel_for(info, f.channel)).id if f.channel is not None else None
     return oq.OrderQuery(member_id=member_id, status=DomainStatus(f.status.value) if f.status else None,
                          channel_id=channel_id, location_id=location_id, created_from=_utc(f.created_from),
-                         created_to=_utc(f.created_to))
+                         created_to=_utc(f.created_to), belongs_to=belongs_to)
+
+
+def _store_of(info: Info) -> int | None:
+    """The location whose orders a store staff user is limited to; None for everyone else."""
+    principal = info.context.principal
+    if not is_scoped(principal):
+        return None
+    if principal.location_id is None:
+        raise coded_error("Staff see the orders of the location they work at, and you have none.",
+                          ErrorCode.FORBIDDEN)
+    return principal.location_id
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -59,9 +74,13 @@ async def member_orders(info: Info, member_id: int, first: int | None, after: st
     principal = info.context.principal
     if principal.member_id != member_id and not principal.can(Permission.VIEW_ORDERS):
         raise coded_error("Only the member and staff see a member's orders.", ErrorCode.FORBIDDEN)
+    belongs_to = _store_of(info) if principal.member_id != member_id else None
     loaders = info.context.loaders
-    return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING, loaders.member_orders,
-                                  loaders.order_count_by_member, Order.from_model)
+    if belongs_to is None:
+        return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING,
+                                      loaders.member_orders, loaders.order_count_by_member, Order.from_model)
+    return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING, loaders.member_orders_at,
+                                  loaders.order_count_by_member_at, Order.from_model, scope=belongs_to)
 
 
 async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, after: str | None, last: int | None,
@@ -78,13 +97,14 @@ async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, afte
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(description="An order by ID: a member's own, any for staff who view orders, a guest order "
-                      "for whoever holds its ID; null otherwise.")
+    @strawberry.field(description="An order by ID: a member's own, any for staff who view orders (store staff: "
+                      "an order of their location), a guest order for whoever holds its ID; null otherwise.")
     async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
             description="The order.")]) -> Order | None:
         return await visible_order(info, order_token(id))
 
-    @strawberry.field(description="Orders, newest first: a member's own; every order for staff who view orders. "
+    @strawberry.field(description="Orders, newest first: a member's own; every order for staff who view orders, "
+                      "except store staff, who see their location's (its sales, pickups and what it ships). "
                       "Anonymous callers are told to sign in.")
     async def orders(self, info: Info, first: First = None, after: After = None, last: Last = None,
                      before: Before = None, filter: Annotated[OrderFilter | None, strawberry.argument(

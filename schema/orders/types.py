@@ -1,8 +1,8 @@
 """The `Order` type: one record of a sale from any channel, with lines, payments and history.
 
-A member's order is visible to them and to staff who view orders; a guest's order to whoever holds
-its unguessable id (the guest who placed it). Its pickup code is shown only in the result of
-`checkoutComplete`: only a hash is stored.
+A member's order is visible to them and to staff who view orders (store staff: their location's,
+`domain.orders.access`); a guest's order to whoever holds its unguessable id (the guest who placed
+it). Its pickup code is shown only in the result of `checkoutComplete`: only a hash is stored.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from db.models import OrderEvent as EventModel
 from db.models import OrderLine as LineModel
 from db.models import Payment as PaymentModel
 from domain.access.personal import sees_recipient
-from domain.orders.access import sees_order
+from domain.orders.access import is_scoped, sees_order
 from domain.orders.records import PaymentKind as DomainPaymentKind
 from schema.catalog.types import ProductVariant
 from schema.channels.types import Channel
@@ -197,17 +197,25 @@ class Order(Node):
                    created_at=m.created_at, updated_at=m.updated_at)
 
 
+async def _visible(info: Info, rows: list[OrderModel | None]) -> list[bool]:
+    """Which of `rows` the caller sees; store staff's need the orders' locations (one batched read)."""
+    principal = info.context.principal
+    ids = [r.id for r in rows if r is not None]
+    located: dict[int, frozenset[int]] = {}
+    if ids and is_scoped(principal):
+        located = dict(zip(ids, await info.context.loaders.order_locations.load_many(ids), strict=True))
+    return [r is not None and sees_order(r.member_id, located.get(r.id, frozenset()), principal) for r in rows]
+
+
 async def visible_order(info: Info, token: str | None, pickup_code: str | None = None) -> Order | None:
     row = await info.context.loaders.order_by_token.load(token) if token else None
-    if row is None or not sees_order(row.member_id, info.context.principal):
-        return None
-    return Order.from_model(row, pickup_code)
+    return Order.from_model(row, pickup_code) if row is not None and (await _visible(info, [row]))[0] else None
 
 
 async def _fetch_orders(info: Info, tokens: list[str]) -> list[Order | None]:
     rows = await info.context.loaders.order_by_token.load_many(tokens)
-    principal = info.context.principal
-    return [Order.from_model(r) if r and sees_order(r.member_id, principal) else None for r in rows]
+    return [Order.from_model(r) if r is not None and seen else None
+            for r, seen in zip(rows, await _visible(info, rows), strict=True)]
 
 
 register_node("Order", _fetch_orders, token_keys=True)

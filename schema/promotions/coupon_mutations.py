@@ -25,8 +25,9 @@ Code = Annotated[str, strawberry.argument(description="The coupon's code (case a
 
 @strawberry.input(description="Where and for what a till writes a coupon off.")
 class CouponRedeemInput:
-    order_id: strawberry.ID | None = strawberry.field(default=None, description="The order the discount was "
-                                                       "given on, if the till made one.")
+    order_id: strawberry.ID | None = strawberry.field(default=None, description="Refused (COUPON_NOT_APPLICABLE): "
+                                                       "an order keeps the price it was placed at; apply the coupon "
+                                                       "to the till cart before checkout.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description="The store; defaults to the "
                                                           "cashier's own (staff who work everywhere must give it).")
 
@@ -94,7 +95,9 @@ class CouponMutation:
 
     @strawberry.mutation(description="Write a coupon off at a store's till (the discount was given there): once "
                          "only, whichever way it is used first (COUPON_ALREADY_REDEEMED). Records the store and "
-                         "the cashier. Staff who sell in store.")
+                         "the cashier. Staff who sell in store. An order keeps the price it was placed at, so "
+                         "`orderId` (an order of that store) is refused with COUPON_NOT_APPLICABLE: put the coupon "
+                         "on the till cart before checkout instead.")
     async def coupon_redeem(self, info: Info, code: Code, input: Annotated[
             CouponRedeemInput | None, strawberry.argument(description="The order and store, when not the "
                                                           "defaults.")] = None) -> CouponRedeemPayload:

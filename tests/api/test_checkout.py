@@ -256,7 +256,7 @@ async def test_someone_elses_cart_cannot_be_checked_out(shop: Shop) -> None:
     order = await placed(shop, cart["id"], token=ann.token)
     assert (await shop.client.data(ORDER, {"id": order["id"]}, token=bo.token))["order"] is None
     assert (await shop.client.data(ORDER, {"id": order["id"]}))["order"] is None
-    viewer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT)
+    viewer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.store_a)
     assert (await shop.client.data(ORDER, {"id": order["id"]}, token=viewer))["order"]["id"] == order["id"]
 
 

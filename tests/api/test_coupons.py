@@ -251,3 +251,35 @@ async def test_a_pos_cart_uses_the_members_coupon_at_the_till(shop: Shop) -> Non
     used = (await shop.client.data(COUPON, {"code": code}, token=cashier))["coupon"]
     assert used["status"] == "REDEEMED" and used["redeemedLocation"] == {"id": location_gid(shop.store_a)}
 
+
+
+async def test_the_till_never_writes_a_coupon_off_against_an_order_placed_without_it(shop: Shop) -> None:
+    """Linking a coupon to a placed order used to mark it REDEEMED while the order kept its full price."""
+    await campaign(shop, "TILL5", action=AmountOff(Decimal(5)), redeemable_at=RedeemWhere.IN_STORE)
+    ann = await new_member(shop.client)
+    code = await claimed(shop, ann, "TILL5")
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    other = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, email="b@example.com",
+                                          location_id=shop.store_b)
+    cart = await shop.cart([(1, 1)], channel="pos", token=cashier, member_id=ann.id)
+    order = await placed(shop, cart["id"], token=cashier)
+    assert errors(await redeem(shop, code, cashier, orderId=order["id"])) == [
+        ("COUPON_NOT_APPLICABLE", ["input", "orderId"])]
+    assert errors(await redeem(shop, code, other, orderId=order["id"])) == [("NOT_FOUND", ["input", "orderId"])]
+    assert (await shop.client.data(COUPON, {"code": code}, token=ann.token))["coupon"]["status"] == "ACTIVE"
+    assert order["total"]["amount"] == "120.00"
+
+
+async def test_a_spent_campaign_coupon_is_said_to_be_used(shop: Shop) -> None:
+    """Not "claim it first" (cartCouponApply) nor "limit reached" (couponClaim): the member used theirs."""
+    await campaign(shop, "WELCOME10")
+    ann = await new_member(shop.client)
+    code = await claimed(shop, ann, "WELCOME10")
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    assert (await redeem(shop, code, cashier))["userErrors"] == []
+    cart = await shop.cart([(0, 1)], token=ann.token)
+    applied = await apply(shop, cart["id"], "welcome10", ann.token)
+    claimed_again = await claim(shop, ann, "WELCOME10")
+    for payload in (applied, claimed_again):
+        assert errors(payload) == [("COUPON_ALREADY_REDEEMED", ["code"])]
+        assert payload["userErrors"][0]["message"] == "You have already used your WELCOME10 coupon."

@@ -20,6 +20,7 @@ from db.pagination import ChildPage
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
 from domain.members.model import AddressData
+from domain.members.points import MAX_BALANCE
 from domain.members.points_services import PointsPolicy, adjust_points, claw_back_points, earn_points, spend_points
 from schema.loaders import Loaders
 from tests.helpers import GraphQLClient, StatementCounter
@@ -307,6 +308,22 @@ async def test_a_deduction_beyond_the_balance_is_refused_and_writes_nothing(clie
     assert refused["member"] is None and errors(refused) == [("INSUFFICIENT_POINTS", ["input", "delta"])]
     assert await scalar(shop, "SELECT count(*) FROM points_entries") == 1
     assert await scalar(shop, "SELECT points_balance FROM members") == 10
+
+
+@pytest.mark.parametrize("start", [MAX_BALANCE - 5, 2_140_000_000])  # the bound, and a balance from before it
+async def test_a_credit_past_the_balance_bound_is_a_coded_error(client: GraphQLClient, shop: AsyncEngine,
+                                                                start: int) -> None:
+    """Repeated adjustments once overflowed the 32-bit balance (INTERNAL_SERVER_ERROR on PostgreSQL)."""
+    ann = await new_member(client)
+    manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
+    async with shop.begin() as conn:
+        await conn.execute(sa.text("UPDATE members SET points_balance = :b"), {"b": start})
+    refused = (await client.data(ADJUST, {"m": ann.id, "d": 10_000_000, "r": "bonus"}, token=manager))["pointsAdjust"]
+    assert errors(refused) == [("INVALID_QUANTITY", ["input", "delta"])]
+    assert await scalar(shop, "SELECT points_balance FROM members") == start
+    fits = (await client.data(ADJUST, {"m": ann.id, "d": 5, "r": "bonus"}, token=manager))["pointsAdjust"]
+    assert bool(fits["userErrors"]) is (start > MAX_BALANCE - 5)
+    assert await scalar(shop, "SELECT max(points_balance) FROM members") == max(start, MAX_BALANCE)
 
 
 @pytest.mark.parametrize(("delta", "reason", "member", "expected"), [

@@ -80,7 +80,7 @@ def test_a_tills_cart_is_its_stores_staff() -> None:
 
 def test_guest_orders_are_read_by_id_and_member_orders_by_their_member_and_staff() -> None:
     assert is_buyer(None, ANONYMOUS) and not is_buyer(7, member(8))
-    assert sees_order(7, staff(1, StaffRole.FULFILLMENT)) and not sees_order(7, ANONYMOUS)
+    assert sees_order(7, {3}, staff(1, StaffRole.FULFILLMENT, 3)) and not sees_order(7, {3}, ANONYMOUS)
     assert sells_at(3, staff(1, StaffRole.CASHIER, 3)) and not sells_at(None, staff(1, StaffRole.ADMIN))
     assert serves_store(3, staff(1, StaffRole.FULFILLMENT, 3)) and not serves_store(3, member(7))
 

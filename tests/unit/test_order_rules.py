@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.access.model import ANONYMOUS, AppScope, Permission, StaffRole, app, member, staff
 from domain.errors import DomainError
 from domain.inventory.model import FulfilmentMethod as M
+from domain.orders.access import acts_on, is_scoped, order_locations, sees_order
 from domain.orders.model import TRANSITIONS, OrderAction, OrderStatus, allowed_actions, transition
 from domain.orders.pricing import Discount, PointsRule, PricedLine, ShippingRule, compute_totals
 
@@ -111,3 +113,27 @@ def test_totals_always_balance_and_never_go_negative(
     assert t.total >= 0 and t.discount_total <= t.subtotal and t.points_spent <= points
     assert t.points_discount <= (t.subtotal - t.discount_total + t.shipping) * share
     assert t.discount_total == sum((ln.discount for ln in lines), Decimal(0))
+
+
+# --- who sees and acts on an order -----------------------------------------------------------------
+
+def test_an_order_belongs_to_its_store_and_where_its_units_come_from() -> None:
+    assert order_locations(3, [9, 9, 4]) == {3, 4, 9}  # a till's endless-aisle sale shipped from warehouses
+    assert order_locations(None, [9]) == {9}  # a web delivery: the location that ships it
+
+
+def test_store_staff_see_and_act_on_their_locations_orders_only() -> None:
+    at_3 = frozenset({3, 9})
+    assert sees_order(7, at_3, staff(1, StaffRole.CASHIER, 3))
+    assert sees_order(7, at_3, staff(1, StaffRole.FULFILLMENT, 9))
+    assert not sees_order(7, at_3, staff(1, StaffRole.CASHIER, 4))
+    assert not sees_order(7, at_3, staff(1, StaffRole.STORE_MANAGER))  # assigned to no location
+    assert sees_order(7, frozenset(), staff(1, StaffRole.ADMIN)) and sees_order(7, frozenset(), app(1, frozenset({
+        AppScope.ORDERS_READ})))
+    assert sees_order(7, frozenset(), member(7)) and not sees_order(7, at_3, member(8))
+    assert sees_order(None, frozenset(), ANONYMOUS)  # a guest order: whoever holds its id
+    assert acts_on(Permission.MANAGE_ORDERS, at_3, staff(1, StaffRole.STORE_MANAGER, 3))
+    assert not acts_on(Permission.MANAGE_ORDERS, at_3, staff(1, StaffRole.STORE_MANAGER, 4))
+    assert not acts_on(Permission.MANAGE_ORDERS, at_3, staff(1, StaffRole.CASHIER, 3))
+    assert is_scoped(staff(1, StaffRole.CASHIER, 3)) and not is_scoped(staff(1, StaffRole.ADMIN))
+    assert not is_scoped(member(7)) and not is_scoped(app(1, frozenset({AppScope.ORDERS_READ})))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from domain.members.points_services import (
     refund_points,
     spend_points,
 )
+from domain.orders.returns import SoldLine, returned_value
 
 T0 = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 EARN, SPEND, EXPIRE = PointsKind.EARN, PointsKind.SPEND, PointsKind.EXPIRE
@@ -73,6 +75,37 @@ def test_points_earned_are_rounded_down(amount: Decimal, rate: Decimal, multipli
 def test_clawback_is_the_returned_share_half_up_never_above_earned(earned: int, returned: Decimal,
                                                                     order: Decimal, taken: int) -> None:
     assert clawback_for_return(earned, returned, order) == taken
+
+
+def test_partial_returns_reconcile_against_what_was_already_clawed_back() -> None:
+    """Three 1-unit returns of a 3-unit order that earned 154 points take 51 + 52 + 51, not 3 x 51."""
+    line = SoldLine(1, 1, 3, 0, Decimal("154.00"))
+    taken = 0
+    for returned in range(3):
+        back = replace(line, returned_quantity=returned)
+        taken += clawback_for_return(154, returned_value([back], {1: 1}), line.total, taken)
+    assert taken == 154
+
+
+LINES = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 99_999)), min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES, st.integers(0, 5000), st.data())
+def test_any_sequence_of_partial_returns_claws_back_exactly_what_was_earned(
+        specs: list[tuple[int, int]], earned: int, data: st.DataObject) -> None:
+    lines = [SoldLine(i, i, quantity, 0, Decimal(cents) / 100) for i, (quantity, cents) in enumerate(specs)]
+    merchandise = sum((ln.total for ln in lines), Decimal(0))
+    taken = 0
+    while any(ln.returnable for ln in lines):
+        line = data.draw(st.sampled_from([ln for ln in lines if ln.returnable]))
+        wanted = {line.id: data.draw(st.integers(1, line.returnable))}
+        step = clawback_for_return(earned, returned_value(lines, wanted), merchandise, taken)
+        assert step >= 0
+        taken += step
+        assert taken <= earned, "never more than was earned"
+        lines = [replace(ln, returned_quantity=ln.returned_quantity + wanted.get(ln.id, 0)) for ln in lines]
+    assert taken == earned
 
 
 # --- validity ------------------------------------------------------------------------------------
@@ -203,6 +236,10 @@ class FakePoints:
 
     async def append(self, member_id: int, entry: NewEntry) -> None:
         self.entries[member_id].append(entry)
+
+    async def clawed_back(self, member_id: int, reference: str) -> int:
+        return -sum(e.delta for e in self.entries[member_id]
+                    if e.kind is PointsKind.CLAWBACK and e.reference == reference)
 
     def kinds(self, member_id: int) -> list[tuple[PointsKind, int]]:
         return [(e.kind, e.delta) for e in self.entries[member_id]]
