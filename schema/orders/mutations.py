@@ -78,8 +78,9 @@ class CheckoutMutation:
         order = await visible_order(info, placed.token, placed.pickup_code) if placed else None
         return CheckoutCompletePayload(order=order, user_errors=errors)
 
-    @strawberry.mutation(description="Record a payment of exactly what is due. The buyer pays with SANDBOX (the "
-                         "test gateway); a till or customer service records cash, card, WeChat Pay and Alipay. An "
+    @strawberry.mutation(description="Record a payment of exactly what is due. Only the till of the order's store "
+                         "records cash, card, WeChat Pay and Alipay; SANDBOX (the test gateway) is offered only in "
+                         "demo and debug mode or with PAYMENTS_SANDBOX (PAYMENT_METHOD_UNAVAILABLE otherwise). An "
                          "IN_STORE order completes at once: its units leave the shelf and the member earns points.")
     async def order_pay(self, info: Info, id: OrderId, input: Annotated[OrderPayInput, strawberry.argument(
             description="How and how much.")]) -> OrderPayPayload:

@@ -1,0 +1,69 @@
+"""Hostile and careless clients on the buying path, against production settings (no demo, DEBUG off,
+no PAYMENTS_SANDBOX): nobody takes goods they did not pay for or a price they may not have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from db.models import Order, OrderEvent, Payment
+from domain.access.model import StaffRole
+from tests.api.test_apps import create_app
+from tests.api.test_carts import Shop, address, errors, open_shop
+from tests.api.test_checkout import placed
+from tests.api.test_order_flow import PAY
+from tests.helpers import GraphQLClient
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+async def shop(client: GraphQLClient, demo: Any) -> Shop:
+    return await open_shop(client, demo)
+
+
+async def delivery_order(shop: Shop, token: str | None = None) -> dict[str, Any]:
+    cart = await shop.cart([(0, 2)], token=token)  # 2 x 50.00 + 10.00 shipping
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=token)
+    return await placed(shop, cart["id"], token=token)
+
+
+async def pay(shop: Shop, order: dict[str, Any], method: str, token: str | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = (await shop.client.data(PAY, {"id": order["id"], "method": method,
+                                                           "amount": order["total"]["amount"]},
+                                                     token=token))["orderPay"]
+    return result
+
+
+async def nothing_paid(shop: Shop) -> bool:
+    async with shop.engine.connect() as conn:
+        payments = await conn.scalar(sa.select(sa.func.count()).select_from(Payment))
+        statuses = (await conn.scalars(sa.select(Order.status))).all()
+        paid_events = await conn.scalar(sa.select(sa.func.count()).select_from(OrderEvent).where(
+            OrderEvent.type == "PAID"))
+    return payments == 0 and {s.value for s in statuses} == {"UNPAID"} and paid_events == 0
+
+
+# --- item 4: who records which payment ------------------------------------------------------------
+
+
+async def test_a_shopper_cannot_pay_their_own_order_with_the_sandbox_in_production(shop: Shop) -> None:
+    order = await delivery_order(shop)
+    refused = await pay(shop, order, "SANDBOX")
+    assert errors(refused) == [("PAYMENT_METHOD_UNAVAILABLE", ["input", "method"])] and refused["order"] is None
+    assert await nothing_paid(shop)
+
+
+@pytest.mark.parametrize("method", ["CASH", "CARD", "WECHAT_PAY", "ALIPAY"])
+async def test_only_the_till_of_the_orders_store_records_money_taken_at_a_till(shop: Shop, method: str) -> None:
+    order = await delivery_order(shop)
+    admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+    erp = (await create_app(shop.client, admin, ["ORDERS_WRITE"]))["token"]
+    elsewhere = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_b)
+    for caller in (None, erp, elsewhere):  # the shopper, an app with orders:write, another store's manager
+        refused = await pay(shop, order, method, caller)
+        assert errors(refused) == [("PAYMENT_METHOD_UNAVAILABLE", ["input", "method"])], caller
+    assert await nothing_paid(shop)
