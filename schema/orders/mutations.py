@@ -74,7 +74,8 @@ class CheckoutMutation:
         ctx = info.context
         placed: OrderRef | None
         placed, errors = await run_mutation(info, lambda: complete_checkout(
-            ctx.uow, ctx.principal, decode_token(cart_id, "Cart"), idempotency_key))
+            ctx.uow, ctx.principal, decode_token(cart_id, "Cart"), idempotency_key,
+            secret=ctx.services.tokens.secret_key))
         order = await visible_order(info, placed.token, placed.pickup_code) if placed else None
         return CheckoutCompletePayload(order=order, user_errors=errors)
 

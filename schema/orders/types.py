@@ -109,8 +109,8 @@ class Order(Node):
     points_spent: int = strawberry.field(description="Points used to pay.")
     points_earned: int = strawberry.field(description="Points the member earned (once the order completed).")
     pickup_code: str | None = strawberry.field(description="PICKUP orders: the code to show at the store. Only "
-                                               "in the result of `checkoutComplete` (only a hash is kept); null "
-                                               "elsewhere.")
+                                               "in the result of `checkoutComplete` and of its retries with the "
+                                               "same idempotency key (only a hash is kept); null elsewhere.")
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
     delivery_address: DeliveryAddress | None = strawberry.field(description="Where it is delivered, for DELIVERY "
                                                                 "and ENDLESS_AISLE.")

@@ -32,7 +32,7 @@ from domain.orders.cart_rules import (
 )
 from domain.orders.carts import new_token
 from domain.orders.checkout import check_key
-from domain.orders.pickup import MAX_ATTEMPTS, hash_pickup_code, new_pickup_code, pickup_code_matches
+from domain.orders.pickup import MAX_ATTEMPTS, hash_pickup_code, pickup_code, pickup_code_matches
 from domain.orders.pricing import Totals, compute_totals
 from domain.orders.records import PaymentKind, PaymentMethod
 from domain.orders.services import PaymentRecord, paid_amount
@@ -180,8 +180,16 @@ def test_an_idempotency_key_is_trimmed_and_bounded() -> None:
     assert code(lambda: check_key(" ")) == code(lambda: check_key("k" * 101)) == "INVALID"
 
 
+def test_a_pickup_code_is_the_same_for_a_retry_and_unpredictable_without_the_secret() -> None:
+    code = pickup_code("secret", "order-token", "key-1")
+    assert len(code) == 6 and code.isdigit() and code == pickup_code("secret", "order-token", "key-1")
+    others = {pickup_code(secret, token, key) for secret, token, key in (
+        ("other secret", "order-token", "key-1"), ("secret", "other-token", "key-1"), ("secret", "order-token", "k2"))}
+    assert code not in others and len(others) == 3
+
+
 def test_a_pickup_code_is_checked_against_its_salted_hash() -> None:
-    pickup = new_pickup_code()
+    pickup = pickup_code("secret", "order-token", "key-1")
     assert len(pickup) == 6 and pickup.isdigit()
     stored = hash_pickup_code("order-token", pickup)
     assert pickup not in stored
