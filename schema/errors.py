@@ -72,6 +72,9 @@ class UserErrorCode(Enum):
                                                        "payment method is not offered here or not to the caller "
                                                        "(SANDBOX outside demo and debug mode; the till's methods "
                                                        "away from the order's store's till).")
+    CHANNEL_NOT_ALLOWED = strawberry.enum_value("CHANNEL_NOT_ALLOWED", description="Carts in this channel "
+                                                "are not for the caller: a POS channel's are opened by staff at "
+                                                "one of its stores.")
     PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
                                                      description="Pickup needs a pickup store.")
     THROTTLED = strawberry.enum_value("THROTTLED", description="Too many failed attempts (e.g. sign-ins); "

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from domain.access.model import Permission, Principal
 from domain.catalog.model import ChannelKind
-from domain.errors import DomainError
+from domain.errors import DomainError, input_field
 from domain.inventory.model import FulfilmentMethod, LocationType
 from domain.orders.pricing import PointsRule, PricedLine, ShippingRule
 
@@ -120,6 +120,26 @@ def can_use_cart(cart: CartState, principal: Principal) -> bool:
             return principal.can(Permission.SELL_IN_STORE)
         return principal.can_at(Permission.SELL_IN_STORE, cart.location_id)
     return cart.member_id is None
+
+
+def check_cart_channel(channel: ChannelInfo, staff_id: int | None, store: LocationInfo | None) -> None:
+    """A POS channel's carts are its tills': opened by staff selling at one of the channel's active
+    stores (`store`: where they work), never by shoppers, who would get till prices and till-only
+    products delivered. Every other kind of channel (app, web, mini-program, kiosk...) sells to anyone."""
+    if channel.is_pos and not (staff_id is not None and store is not None and store.type is LocationType.STORE
+                               and store.is_active and store.in_channel):
+        raise not_a_till(input_field("channel"))
+
+
+def check_till_cart(cart: CartState, channel: ChannelInfo) -> None:
+    """At checkout: a cart in a POS channel must be a till's (carts opened before the rule above)."""
+    if channel.is_pos and not cart.at_till:
+        raise not_a_till(["cartId"])
+
+
+def not_a_till(field: list[str]) -> DomainError:
+    return DomainError("CHANNEL_NOT_ALLOWED", "Carts in a till channel are opened by staff at one of its stores.",
+                       field)
 
 
 def check_open(cart: CartState) -> None:

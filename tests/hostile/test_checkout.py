@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from db.models import Order, OrderEvent, Payment
+from db.models import Cart, Channel, Order, OrderEvent, Payment
 from domain.access.model import StaffRole
 from tests.api.test_apps import create_app
 from tests.api.test_carts import Shop, address, errors, open_shop
-from tests.api.test_checkout import placed
+from tests.api.test_checkout import checkout, placed
+from tests.api.test_members import new_member
 from tests.api.test_order_flow import PAY
 from tests.helpers import GraphQLClient
 
@@ -67,3 +68,23 @@ async def test_only_the_till_of_the_orders_store_records_money_taken_at_a_till(s
         refused = await pay(shop, order, method, caller)
         assert errors(refused) == [("PAYMENT_METHOD_UNAVAILABLE", ["input", "method"])], caller
     assert await nothing_paid(shop)
+
+
+# --- item 8: the till channel is the tills' ---------------------------------------------------------
+
+
+async def test_a_web_shopper_cannot_buy_from_the_till_channel(shop: Shop) -> None:
+    create = """mutation { cartCreate(input: {channel: "pos"}) { cart { id } userErrors { field code } } }"""
+    member = await new_member(shop.client)
+    for token in (None, member.token):
+        created = (await shop.client.data(create, token=token))["cartCreate"]
+        assert created == {"cart": None, "userErrors": [{"field": ["input", "channel"], "code": "CHANNEL_NOT_ALLOWED"}]}
+    # a guest cart moved into the till channel (as one opened before the rule) is not checked out either
+    cart = await shop.cart([(0, 1)])
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    async with shop.engine.begin() as conn:
+        pos = await conn.scalar(sa.select(Channel.id).where(Channel.slug == "pos"))
+        await conn.execute(sa.update(Cart).values(channel_id=pos))
+    assert errors(await checkout(shop, cart["id"])) == [("CHANNEL_NOT_ALLOWED", ["cartId"])]
+    async with shop.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(Order)) == 0

@@ -23,6 +23,7 @@ from domain.orders.cart_rules import (
     ChannelInfo,
     LocationInfo,
     can_use_cart,
+    check_cart_channel,
     check_pickup_store,
     check_quantity,
     check_till_method,
@@ -173,6 +174,18 @@ def test_tokens_are_32_url_safe_characters_and_never_repeat() -> None:
     tokens = {new_token() for _ in range(1000)}
     assert len(tokens) == 1000 and all(len(t) == 32 and t.replace("-", "").replace("_", "").isalnum()
                                        for t in tokens)
+
+
+def test_a_pos_channels_carts_are_opened_by_staff_at_one_of_its_stores() -> None:
+    store = LocationInfo(3, LocationType.STORE, is_active=True, is_pickup_point=True, in_channel=True)
+    check_cart_channel(POS, 9, store)
+    for staff_id, where in ((None, None), (None, store), (9, None), (9, replace(store, in_channel=False)),
+                            (9, replace(store, is_active=False)), (9, replace(store, type=LocationType.WAREHOUSE))):
+        with pytest.raises(DomainError) as refused:
+            check_cart_channel(POS, staff_id, where)
+        assert refused.value.code == "CHANNEL_NOT_ALLOWED", (staff_id, where)
+    for kind in set(ChannelKind) - {ChannelKind.POS}:  # the other kinds sell to anyone
+        check_cart_channel(replace(ONLINE, kind=kind), None, None)
 
 
 def test_an_idempotency_key_is_trimmed_and_bounded() -> None:
