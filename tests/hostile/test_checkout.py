@@ -4,6 +4,7 @@ no PAYMENTS_SANDBOX): nobody takes goods they did not pay for or a price they ma
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,12 +12,15 @@ import sqlalchemy as sa
 
 from db.models import Cart, Channel, Order, OrderEvent, Payment
 from domain.access.model import StaffRole
+from domain.promotions import Conditions, FixedPrice
 from tests.api.test_apps import create_app
 from tests.api.test_carts import Shop, address, errors, open_shop
 from tests.api.test_checkout import checkout, placed
 from tests.api.test_members import new_member
 from tests.api.test_order_flow import PAY
 from tests.helpers import GraphQLClient
+from tests.inventory_fixtures import location_gid
+from tests.promotion_fixtures import add_promotion
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -88,3 +92,16 @@ async def test_a_web_shopper_cannot_buy_from_the_till_channel(shop: Shop) -> Non
     assert errors(await checkout(shop, cart["id"])) == [("CHANNEL_NOT_ALLOWED", ["cartId"])]
     async with shop.engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+# --- item 9: a per-member limit needs a member ----------------------------------------------------
+
+
+async def test_a_guest_does_not_get_the_flash_sale_price_on_every_order(shop: Shop) -> None:
+    await add_promotion(shop.engine, FixedPrice(Decimal("30.00"), per_member_limit=1), name="Flash",
+                        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})))
+    for key in ("first", "second"):  # each a fresh guest cart: nothing ties the orders together
+        cart = await shop.cart([(0, 1)])
+        await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)})
+        order = await placed(shop, cart["id"], key)
+        assert (order["total"]["amount"], order["lines"][0]["discounts"]) == ("50.00", []), key
