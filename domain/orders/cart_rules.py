@@ -1,7 +1,8 @@
 """Cart rules: who may use a cart, line quantities, fulfilment choices, and the cart's totals.
 
-A cart belongs to a member (only they use it), to a till (staff selling at that store use it),
-or to nobody: a guest's cart, used by whoever holds its unguessable id. Prices are never kept
+A cart belongs to a member (only they use it), to a till (staff selling at that store use it;
+the member it was opened for only reads it), or to nobody: a guest's cart, used by whoever holds
+its unguessable id. Prices are never kept
 on the cart: totals are computed from the channel's current prices whenever the cart is read,
 and again at checkout.
 
@@ -111,15 +112,27 @@ DEFAULT_RULES = DefaultPricingRules()
 
 
 def can_use_cart(cart: CartState, principal: Principal) -> bool:
-    """A member's cart is theirs (and the till's, when a cashier opened it for them); a till's cart
-    is its store's staff's; a guest cart is whoever's holds its id."""
+    """Who reads a cart: a member's cart is theirs (and the till's, when a cashier opened it for
+    them); a till's cart is its store's staff's; a guest cart is whoever's holds its id."""
     if cart.member_id is not None and principal.member_id == cart.member_id:
         return True
     if cart.staff_id is not None:
-        if cart.location_id is None:
-            return principal.can(Permission.SELL_IN_STORE)
-        return principal.can_at(Permission.SELL_IN_STORE, cart.location_id)
+        return _sells_at_till(cart, principal)
     return cart.member_id is None
+
+
+def check_can_change(cart: CartState, principal: Principal) -> None:
+    """Who changes a cart and checks it out: whoever reads it, except that a till's cart is changed
+    only at the till. The member a cashier opened it for reads it, but does not add till-only
+    products to it or have it delivered at till prices from home."""
+    if cart.staff_id is not None and not _sells_at_till(cart, principal):
+        raise DomainError("INVALID", "A till's cart is changed and checked out at the till.", ["cartId"])
+
+
+def _sells_at_till(cart: CartState, principal: Principal) -> bool:
+    if cart.location_id is None:
+        return principal.can(Permission.SELL_IN_STORE)
+    return principal.can_at(Permission.SELL_IN_STORE, cart.location_id)
 
 
 def check_cart_channel(channel: ChannelInfo, staff_id: int | None, store: LocationInfo | None) -> None:

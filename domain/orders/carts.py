@@ -25,6 +25,7 @@ from domain.orders.cart_rules import (
     ChannelInfo,
     LocationInfo,
     can_use_cart,
+    check_can_change,
     check_cart_channel,
     check_line_count,
     check_open,
@@ -103,6 +104,7 @@ async def open_cart(uow: CartUnitOfWork, principal: Principal, token: str | None
     cart = await uow.carts.cart(token, lock=True) if token else None
     if cart is None or not can_use_cart(cart, principal):
         raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+    check_can_change(cart, principal)
     check_open(cart)
     return cart
 

@@ -35,6 +35,7 @@ from domain.orders.cart_rules import (
     CartLineState,
     PricingRules,
     can_use_cart,
+    check_can_change,
     check_till_cart,
     check_till_method,
     checkout_fulfilment,
@@ -183,6 +184,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     cart = await uow.carts.cart(token) if token else None
     if cart is None or not can_use_cart(cart, principal):
         raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+    check_can_change(cart, principal)
     placed = await uow.orders.order_by_key(cart.id, key)
     if placed is not None:
         return with_pickup_code(placed, secret, key)

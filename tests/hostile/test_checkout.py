@@ -14,7 +14,7 @@ from db.models import Cart, Channel, Order, OrderEvent, Payment
 from domain.access.model import StaffRole
 from domain.promotions import Conditions, FixedPrice
 from tests.api.test_apps import create_app
-from tests.api.test_carts import Shop, address, errors, open_shop
+from tests.api.test_carts import ADD, READ, Shop, address, errors, open_shop
 from tests.api.test_checkout import checkout, placed
 from tests.api.test_members import new_member
 from tests.api.test_order_flow import PAY
@@ -105,3 +105,19 @@ async def test_a_guest_does_not_get_the_flash_sale_price_on_every_order(shop: Sh
         await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)})
         order = await placed(shop, cart["id"], key)
         assert (order["total"]["amount"], order["lines"][0]["discounts"]) == ("50.00", []), key
+
+
+async def test_a_member_cannot_take_a_tills_cart_home(shop: Shop) -> None:
+    """The cashier opened a till cart for Ann; from home she could otherwise add till-only products and
+    have it delivered at till prices."""
+    ann = await new_member(shop.client)
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    cart = await shop.cart([(1, 1)], channel="pos", token=cashier, member_id=ann.id)
+    added = (await shop.client.data(ADD, {"id": cart["id"], "lines": [{"variantId": shop.v(0), "quantity": 5}]},
+                                    token=ann.token))["cartLinesAdd"]
+    delivered = await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=ann.token)
+    placed_at_home = await checkout(shop, cart["id"], token=ann.token)
+    for refused in (added, delivered, placed_at_home):
+        assert errors(refused) == [("INVALID", ["cartId"])]
+    assert (await shop.client.data(READ, {"id": cart["id"]}, token=ann.token))["cart"]["lines"] == cart["lines"]
+    assert (await placed(shop, cart["id"], token=cashier))["fulfillmentMethod"] == "IN_STORE"

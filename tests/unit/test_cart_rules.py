@@ -23,6 +23,7 @@ from domain.orders.cart_rules import (
     ChannelInfo,
     LocationInfo,
     can_use_cart,
+    check_can_change,
     check_cart_channel,
     check_pickup_store,
     check_quantity,
@@ -77,6 +78,14 @@ def test_a_tills_cart_is_its_stores_staff() -> None:
     assert not can_use_cart(TILL_CART, staff(1, StaffRole.FULFILLMENT, 3))
     assert not can_use_cart(TILL_CART, ANONYMOUS)
     assert can_use_cart(replace(TILL_CART, member_id=7), member(7))  # opened at the till for the member
+
+
+def test_a_tills_cart_opened_for_a_member_is_changed_only_at_the_till() -> None:
+    for_ann = replace(TILL_CART, member_id=7)
+    check_can_change(for_ann, staff(1, StaffRole.CASHIER, 3))
+    assert code(lambda: check_can_change(for_ann, member(7))) == "INVALID"  # she reads it, no more
+    check_can_change(MEMBER_CART, member(7))
+    check_can_change(GUEST_CART, ANONYMOUS)
 
 
 def test_guest_orders_are_read_by_id_and_member_orders_by_their_member_and_staff() -> None:
