@@ -2,9 +2,8 @@
 
 A cart belongs to a member (only they use it), to a till (staff selling at that store use it;
 the member it was opened for only reads it), or to nobody: a guest's cart, used by whoever holds
-its unguessable id. Prices are never kept
-on the cart: totals are computed from the channel's current prices whenever the cart is read,
-and again at checkout.
+its unguessable id. Prices are never kept on the cart: totals are computed from the channel's
+current prices whenever the cart is read, and again at checkout.
 
 Pricing: shipping follows the channel's rates (`channelUpdate(input: {shipping: ...})`); a
 channel without rates charges the default, a flat 10.00, free from 199.00 of merchandise. Each
