@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from api.app import build_services
+from api.settings import Settings
 from db.models import Cart, Channel, Order, OrderEvent, Payment
 from domain.access.model import StaffRole
+from domain.orders.records import PaymentMethod
 from domain.promotions import Conditions, FixedPrice
 from tests.api.test_apps import create_app
 from tests.api.test_carts import ADD, READ, Shop, address, errors, open_shop
@@ -121,3 +124,12 @@ async def test_a_member_cannot_take_a_tills_cart_home(shop: Shop) -> None:
         assert errors(refused) == [("INVALID", ["cartId"])]
     assert (await shop.client.data(READ, {"id": cart["id"]}, token=ann.token))["cart"]["lines"] == cart["lines"]
     assert (await placed(shop, cart["id"], token=cashier))["fulfillmentMethod"] == "IN_STORE"
+
+
+@pytest.mark.parametrize(("demo", "change", "offered"), [
+    (False, {}, False), (True, {}, True), (False, {"debug": True}, True), (False, {"payments_sandbox": True}, True)])
+def test_the_sandbox_is_offered_only_in_demo_debug_or_when_asked_for(
+        settings: Settings, demo: bool, change: dict[str, bool], offered: bool) -> None:
+    services = build_services(settings.model_copy(update=change), demo=demo)
+    assert (PaymentMethod.SANDBOX in services.payments.offered) is offered
+    assert PaymentMethod.CASH in services.payments.offered
