@@ -143,8 +143,11 @@ def check_cart_channel(channel: ChannelInfo, staff_id: int | None, store: Locati
         raise not_a_till(input_field("channel"))
 
 
-def check_till_cart(cart: CartState, channel: ChannelInfo) -> None:
-    """At checkout: a cart in a POS channel must be a till's (carts opened before the rule above)."""
+def check_checkout_channel(cart: CartState, channel: ChannelInfo) -> None:
+    """At checkout: a cart in a POS channel must be a till's (carts opened before the rule above),
+    and a deactivated channel sells nothing more, also to carts opened while it was active."""
+    if not channel.is_active:
+        raise DomainError("NOT_FOUND", "The channel no longer sells; start a new cart.", ["cartId"])
     if channel.is_pos and not cart.at_till:
         raise not_a_till(["cartId"])
 

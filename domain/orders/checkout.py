@@ -36,7 +36,7 @@ from domain.orders.cart_rules import (
     PricingRules,
     can_use_cart,
     check_can_change,
-    check_till_cart,
+    check_checkout_channel,
     check_till_method,
     checkout_fulfilment,
     destination,
@@ -201,7 +201,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
         raise DomainError("CART_EMPTY", "The cart has no lines.", ["cartId"])
     channel = await uow.carts.channel_by_id(cart.channel_id)
     method, store = checkout_fulfilment(cart)
-    check_till_cart(cart, channel)
+    check_checkout_channel(cart, channel)
     check_till_method(cart, channel, method, ["cartId"])
     variant_ids = [ln.variant_id for ln in lines]
     sellable = await uow.orders.sellable(channel.id, variant_ids)

@@ -133,3 +133,13 @@ def test_the_sandbox_is_offered_only_in_demo_debug_or_when_asked_for(
     services = build_services(settings.model_copy(update=change), demo=demo)
     assert (PaymentMethod.SANDBOX in services.payments.offered) is offered
     assert PaymentMethod.CASH in services.payments.offered
+
+
+async def test_a_deactivated_channel_sells_nothing_more_to_carts_opened_before(shop: Shop) -> None:
+    cart = await shop.cart([(0, 1)])
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    async with shop.engine.begin() as conn:  # a campaign channel closed while the cart was open
+        await conn.execute(sa.update(Channel).where(Channel.slug == "online").values(is_active=False, is_default=False))
+    assert errors(await checkout(shop, cart["id"])) == [("NOT_FOUND", ["cartId"])]
+    async with shop.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
