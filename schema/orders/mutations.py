@@ -81,7 +81,8 @@ class CheckoutMutation:
 
     @strawberry.mutation(description="Record a payment of exactly what is due. Only the till of the order's store "
                          "records cash, card, WeChat Pay and Alipay; SANDBOX (the test gateway) is offered only in "
-                         "demo and debug mode or with PAYMENTS_SANDBOX (PAYMENT_METHOD_UNAVAILABLE otherwise). An "
+                         "demo and debug mode or with PAYMENTS_SANDBOX (PAYMENT_METHOD_UNAVAILABLE otherwise); "
+                         "nothing due (a wholly discounted order) is confirmed with amount 0, whatever the method. An "
                          "IN_STORE order completes at once: its units leave the shelf and the member earns points.")
     async def order_pay(self, info: Info, id: OrderId, input: Annotated[OrderPayInput, strawberry.argument(
             description="How and how much.")]) -> OrderPayPayload:

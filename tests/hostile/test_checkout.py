@@ -15,7 +15,7 @@ from api.settings import Settings
 from db.models import Cart, Channel, Order, OrderEvent, Payment
 from domain.access.model import StaffRole
 from domain.orders.records import PaymentMethod
-from domain.promotions import Conditions, FixedPrice
+from domain.promotions import Conditions, FixedPrice, PercentOff
 from tests.api.test_apps import create_app
 from tests.api.test_carts import ADD, READ, Shop, address, errors, open_shop
 from tests.api.test_checkout import checkout, placed
@@ -143,3 +143,17 @@ async def test_a_deactivated_channel_sells_nothing_more_to_carts_opened_before(s
     assert errors(await checkout(shop, cart["id"])) == [("NOT_FOUND", ["cartId"])]
     async with shop.engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+async def test_a_wholly_discounted_order_is_confirmed_without_money_or_a_gateway(shop: Shop) -> None:
+    await add_promotion(shop.engine, PercentOff(Decimal(100)), name="On the house")
+    cart = await shop.cart([(0, 1)])
+    await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)})
+    order = await placed(shop, cart["id"])
+    assert order["total"]["amount"] == "0.00"
+    assert errors(await pay(shop, {**order, "total": {"amount": "0.01"}}, "SANDBOX")) == [
+        ("INVALID", ["input", "amount"])]
+    confirmed = await pay(shop, order, "SANDBOX")
+    assert confirmed["userErrors"] == [] and confirmed["order"]["status"] == "PAID"
+    async with shop.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
