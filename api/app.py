@@ -34,6 +34,7 @@ from db.engine import create_engine, create_session_factory
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import TokenSettings
 from domain.members.points_services import PointsPolicy
+from domain.orders.payments import built_in_payments
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
@@ -51,16 +52,17 @@ class AppState:
     relay: OutboxRelay | None = None
 
 
-def build_services(settings: Settings, *, allow_generated_secret: bool = False) -> Services:
+def build_services(settings: Settings, *, demo: bool = False) -> Services:
     return Services(
         tokens=TokenSettings(
-            secret_key=settings.resolved_secret_key(allow_generated=allow_generated_secret),
+            secret_key=settings.resolved_secret_key(allow_generated=demo),
             access_ttl=timedelta(minutes=settings.access_token_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
         hasher=PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
         phone_region=settings.phone_region,
         points_validity_months=settings.points_validity_months,
+        payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         debug=settings.debug,
     )
 
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps."""
     settings = settings or Settings()
-    state = AppState(settings=settings, services=build_services(settings, allow_generated_secret=demo),
+    state = AppState(settings=settings, services=build_services(settings, demo=demo),
                      stores=build_stores(settings))
 
     @asynccontextmanager

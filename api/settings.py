@@ -89,6 +89,9 @@ class Settings(BaseSettings):
                                              "sales at scale); prices and publication never lag.")
     response_cache_size: int = Field(2_000, ge=1, description="Answers kept in process (least recently used go "
                                      "first).")
+    payments_sandbox: bool = Field(False, description="Accept SANDBOX payments (the test gateway approves "
+                                   "everything) outside demo and debug mode: for staging and tests, never "
+                                   "production.")
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")

@@ -60,7 +60,7 @@ class SqlOrdersRepository:
     # Checkout
 
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None:
-        row = (await self.session.execute(sa.select(Order.id, Order.token, Order.number).where(
+        row = (await self.session.execute(sa.select(Order.id, Order.token, Order.number, Order.pickup_code_hash).where(
             Order.cart_id == cart_id, Order.idempotency_key == idempotency_key))).first()
         return OrderRef(*row) if row else None
 

@@ -68,6 +68,13 @@ class UserErrorCode(Enum):
     CART_EMPTY = strawberry.enum_value("CART_EMPTY", description="The cart has no lines.")
     PAYMENT_DECLINED = strawberry.enum_value("PAYMENT_DECLINED", description="The payment provider refused "
                                              "the payment; nothing was recorded.")
+    PAYMENT_METHOD_UNAVAILABLE = strawberry.enum_value("PAYMENT_METHOD_UNAVAILABLE", description="The "
+                                                       "payment method is not offered here or not to the caller "
+                                                       "(SANDBOX outside demo and debug mode; the till's methods "
+                                                       "away from the order's store's till).")
+    CHANNEL_NOT_ALLOWED = strawberry.enum_value("CHANNEL_NOT_ALLOWED", description="Carts in this channel "
+                                                "are not for the caller: a POS channel's are opened by staff at "
+                                                "one of its stores.")
     PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
                                                      description="Pickup needs a pickup store.")
     THROTTLED = strawberry.enum_value("THROTTLED", description="Too many attempts (failed sign-ins, "

@@ -1,9 +1,9 @@
 """Cart rules: who may use a cart, line quantities, fulfilment choices, and the cart's totals.
 
-A cart belongs to a member (only they use it), to a till (staff selling at that store use it),
-or to nobody: a guest's cart, used by whoever holds its unguessable id. Prices are never kept
-on the cart: totals are computed from the channel's current prices whenever the cart is read,
-and again at checkout.
+A cart belongs to a member (only they use it), to a till (staff selling at that store use it;
+the member it was opened for only reads it), or to nobody: a guest's cart, used by whoever holds
+its unguessable id. Prices are never kept on the cart: totals are computed from the channel's
+current prices whenever the cart is read, and again at checkout.
 
 Pricing: shipping follows the channel's rates (`channelUpdate(input: {shipping: ...})`); a
 channel without rates charges the default, a flat 10.00, free from 199.00 of merchandise. Each
@@ -19,7 +19,7 @@ from typing import Protocol
 
 from domain.access.model import Permission, Principal
 from domain.catalog.model import ChannelKind
-from domain.errors import DomainError
+from domain.errors import DomainError, input_field
 from domain.inventory.model import FulfilmentMethod, LocationType
 from domain.orders.pricing import PointsRule, PricedLine, ShippingRule
 
@@ -111,15 +111,50 @@ DEFAULT_RULES = DefaultPricingRules()
 
 
 def can_use_cart(cart: CartState, principal: Principal) -> bool:
-    """A member's cart is theirs (and the till's, when a cashier opened it for them); a till's cart
-    is its store's staff's; a guest cart is whoever's holds its id."""
+    """Who reads a cart: a member's cart is theirs (and the till's, when a cashier opened it for
+    them); a till's cart is its store's staff's; a guest cart is whoever's holds its id."""
     if cart.member_id is not None and principal.member_id == cart.member_id:
         return True
     if cart.staff_id is not None:
-        if cart.location_id is None:
-            return principal.can(Permission.SELL_IN_STORE)
-        return principal.can_at(Permission.SELL_IN_STORE, cart.location_id)
+        return _sells_at_till(cart, principal)
     return cart.member_id is None
+
+
+def check_can_change(cart: CartState, principal: Principal) -> None:
+    """Who changes a cart and checks it out: whoever reads it, except that a till's cart is changed
+    only at the till. The member a cashier opened it for reads it, but does not add till-only
+    products to it or have it delivered at till prices from home."""
+    if cart.staff_id is not None and not _sells_at_till(cart, principal):
+        raise DomainError("INVALID", "A till's cart is changed and checked out at the till.", ["cartId"])
+
+
+def _sells_at_till(cart: CartState, principal: Principal) -> bool:
+    if cart.location_id is None:
+        return principal.can(Permission.SELL_IN_STORE)
+    return principal.can_at(Permission.SELL_IN_STORE, cart.location_id)
+
+
+def check_cart_channel(channel: ChannelInfo, staff_id: int | None, store: LocationInfo | None) -> None:
+    """A POS channel's carts are its tills': opened by staff selling at one of the channel's active
+    stores (`store`: where they work), never by shoppers, who would get till prices and till-only
+    products delivered. Every other kind of channel (app, web, mini-program, kiosk...) sells to anyone."""
+    if channel.is_pos and not (staff_id is not None and store is not None and store.type is LocationType.STORE
+                               and store.is_active and store.in_channel):
+        raise not_a_till(input_field("channel"))
+
+
+def check_checkout_channel(cart: CartState, channel: ChannelInfo) -> None:
+    """At checkout: a cart in a POS channel must be a till's (carts opened before the rule above),
+    and a deactivated channel sells nothing more, also to carts opened while it was active."""
+    if not channel.is_active:
+        raise DomainError("NOT_FOUND", "The channel no longer sells; start a new cart.", ["cartId"])
+    if channel.is_pos and not cart.at_till:
+        raise not_a_till(["cartId"])
+
+
+def not_a_till(field: list[str]) -> DomainError:
+    return DomainError("CHANNEL_NOT_ALLOWED", "Carts in a till channel are opened by staff at one of its stores.",
+                       field)
 
 
 def check_open(cart: CartState) -> None:

@@ -25,6 +25,8 @@ from domain.orders.cart_rules import (
     ChannelInfo,
     LocationInfo,
     can_use_cart,
+    check_can_change,
+    check_cart_channel,
     check_line_count,
     check_open,
     check_pickup_store,
@@ -102,6 +104,7 @@ async def open_cart(uow: CartUnitOfWork, principal: Principal, token: str | None
     cart = await uow.carts.cart(token, lock=True) if token else None
     if cart is None or not can_use_cart(cart, principal):
         raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+    check_can_change(cart, principal)
     check_open(cart)
     return cart
 
@@ -140,6 +143,9 @@ async def create_cart(uow: CartUnitOfWork, principal: Principal, *, channel_slug
     if channel is None or (channel_slug is not None and not channel.is_active):
         raise DomainError("NOT_FOUND", "No such channel.", input_field("channel"))
     staff_id = principal.staff_id if principal.can(Permission.SELL_IN_STORE) else None
+    till = principal.location_id if staff_id is not None else None
+    check_cart_channel(channel, staff_id, await uow.carts.location(till, channel.id)
+                       if channel.is_pos and till is not None else None)
     owner = principal.member_id
     if member_given:
         if staff_id is None:
@@ -147,7 +153,7 @@ async def create_cart(uow: CartUnitOfWork, principal: Principal, *, channel_slug
         if member_id is None or not await uow.carts.member_exists(member_id):
             raise DomainError("NOT_FOUND", "No such member.", input_field("memberId"))
         owner = member_id
-    new = NewCart(new_token(), channel.id, owner, principal.location_id if staff_id else None, staff_id)
+    new = NewCart(new_token(), channel.id, owner, till, staff_id)
     cart_id = await uow.carts.create(new)
     if lines:
         cart = CartState(cart_id, new.token, new.channel_id, new.member_id, new.location_id, new.staff_id,

@@ -19,7 +19,7 @@ dropped: the shopper saw its discount.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -35,12 +35,14 @@ from domain.orders.cart_rules import (
     CartLineState,
     PricingRules,
     can_use_cart,
+    check_can_change,
+    check_checkout_channel,
     check_till_method,
     checkout_fulfilment,
     destination,
 )
 from domain.orders.carts import CartUnitOfWork, new_token
-from domain.orders.pickup import hash_pickup_code, new_pickup_code
+from domain.orders.pickup import hash_pickup_code, pickup_code, pickup_code_matches
 from domain.orders.pricing import Totals
 from domain.orders.records import OrderEventType
 from domain.promotions import PromotionSource
@@ -54,7 +56,8 @@ class OrderRef:
     id: int
     token: str
     number: str
-    pickup_code: str | None = None  # the clear code, only right after checkout
+    pickup_code_hash: str | None = None
+    pickup_code: str | None = None  # the clear code, only in checkout's answer (and its retries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,26 +160,36 @@ def order_lines(lines: Sequence[CartLineState], sellable: Mapping[int, Sellable]
     return result
 
 
-async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str) -> OrderRef:
+def with_pickup_code(placed: OrderRef, secret: str, key: str) -> OrderRef:
+    """A retried checkout's order with its pickup code again (none if the secret changed since)."""
+    code = pickup_code(secret, placed.token, key)
+    return replace(placed, pickup_code=code) if pickup_code_matches(placed.token, placed.pickup_code_hash,
+                                                                    code) else placed
+
+
+async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str, secret: str) -> OrderRef:
     placed = await uow.orders.order_by_key(cart_id, key)
     if placed is None:
         raise DomainError("INVALID", "The cart has already been checked out.", ["cartId"])
-    return placed
+    return with_pickup_code(placed, secret, key)
 
 
 async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token: str | None, idempotency_key: str,
-                            *, rules: PricingRules = DEFAULT_RULES, now: datetime | None = None) -> OrderRef:
-    """Place the cart's order; the same key for the same cart returns the same order."""
+                            *, secret: str, rules: PricingRules = DEFAULT_RULES,
+                            now: datetime | None = None) -> OrderRef:
+    """Place the cart's order; the same key for the same cart returns the same order (and its pickup
+    code: `secret` derives it, see domain/orders/pickup.py)."""
     key = check_key(idempotency_key)
     now = now or datetime.now(UTC)
     cart = await uow.carts.cart(token) if token else None
     if cart is None or not can_use_cart(cart, principal):
         raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+    check_can_change(cart, principal)
     placed = await uow.orders.order_by_key(cart.id, key)
     if placed is not None:
-        return placed
+        return with_pickup_code(placed, secret, key)
     if not await uow.orders.claim_cart(cart.id, now):
-        return await _already_placed(uow, cart.id, key)
+        return await _already_placed(uow, cart.id, key, secret)
     cart = await uow.carts.cart(cart.token)  # as it is now that we hold it
     assert cart is not None
     if cart.member_id is not None:
@@ -188,6 +201,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
         raise DomainError("CART_EMPTY", "The cart has no lines.", ["cartId"])
     channel = await uow.carts.channel_by_id(cart.channel_id)
     method, store = checkout_fulfilment(cart)
+    check_checkout_channel(cart, channel)
     check_till_method(cart, channel, method, ["cartId"])
     variant_ids = [ln.variant_id for ln in lines]
     sellable = await uow.orders.sellable(channel.id, variant_ids)
@@ -202,7 +216,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     allocations = allocate([Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)], sources,
                            method, location_id=store, destination=destination(cart.address))
     order_token = new_token()
-    code = new_pickup_code() if method is FulfilmentMethod.PICKUP else None
+    code = pickup_code(secret, order_token, key) if method is FulfilmentMethod.PICKUP else None
     order = await uow.orders.add_order(NewOrder(
         order_token, cart.id, key, channel.id, cart.member_id,
         cart.location_id if cart.location_id is not None else store, cart.staff_id, method,
@@ -211,7 +225,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
         pricing.coupon.code if pricing.coupon else None, pricing.result.points_multiplier),
         order_lines(lines, sellable, totals), allocations)
     if order is None:
-        return await _already_placed(uow, cart.id, key)
+        return await _already_placed(uow, cart.id, key, secret)
     await uow.orders.add_event(order.id, OrderEventType.PLACED, {"total": str(totals.total), "lines": len(lines)},
                                staff_id=principal.staff_id, member_id=principal.member_id)
     if pricing.coupon is not None and not await uow.promotions.redeem(
@@ -228,4 +242,4 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     if cart.member_id is not None and totals.points_spent:
         await spend_points(uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id,
                            field=["cartId"], now=now)
-    return OrderRef(order.id, order.token, order.number, code)
+    return replace(order, pickup_code=code)

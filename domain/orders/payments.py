@@ -2,15 +2,16 @@
 
 One provider per payment method. The till's methods (cash, the card terminal, scanning the
 shopper's WeChat Pay or Alipay code) are vouched for by the cashier, so their provider only
-records a reference; SANDBOX approves everything, for development and tests. A real gateway
-implements `PaymentProvider` and is registered in `Payments` at start-up; the use cases call
-it inside the order's transaction and record the provider's reference with the payment.
+records a reference; SANDBOX approves everything, so it takes payments only in demo or debug
+mode or with PAYMENTS_SANDBOX (elsewhere a shopper would pay their own orders with it). A real
+gateway implements `PaymentProvider` and is registered in `Payments` at start-up; the use cases
+call it inside the order's transaction and record the provider's reference with the payment.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -51,26 +52,44 @@ class RecordingProvider:
         return f"{self.prefix}-refund:{uuid.uuid4().hex[:20]}"
 
 
-class Payments:
-    """The providers by payment method."""
+def unavailable(method: PaymentMethod, why: str = "") -> DomainError:
+    return DomainError("PAYMENT_METHOD_UNAVAILABLE", f"{method.value} payments are not available{why}.",
+                       input_field("method"))
 
-    def __init__(self, providers: Mapping[PaymentMethod, PaymentProvider]) -> None:
+
+class Payments:
+    """The providers by payment method, and which of them take new payments (`offered`, all by
+    default); a provider that is registered but not offered still refunds what it took."""
+
+    def __init__(self, providers: Mapping[PaymentMethod, PaymentProvider], *,
+                 offered: Iterable[PaymentMethod] | None = None) -> None:
         self.providers = dict(providers)
+        self.offered = frozenset(self.providers if offered is None else offered) & self.providers.keys()
+
+    def check_offered(self, method: PaymentMethod) -> None:
+        if method not in self.offered:
+            raise unavailable(method)
 
     def provider(self, method: PaymentMethod) -> PaymentProvider:
         found = self.providers.get(method)
         if found is None:
-            raise DomainError("INVALID", f"{method.value} payments are not available.", input_field("method"))
+            raise unavailable(method)
         return found
 
     async def capture(self, request: PaymentRequest) -> str:
+        self.check_offered(request.method)
         return await self.provider(request.method).capture(request)
 
     async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
         return await self.provider(request.method).refund(request, capture_reference)
 
 
-DEFAULT_PAYMENTS = Payments({
-    **{method: RecordingProvider("till") for method in STAFF_ONLY_METHODS},
-    PaymentMethod.SANDBOX: RecordingProvider("sandbox"),
-})
+def built_in_payments(*, sandbox: bool) -> Payments:
+    """The till's methods, and SANDBOX: taking payments only when `sandbox`, refunding always."""
+    return Payments({
+        **{method: RecordingProvider("till") for method in STAFF_ONLY_METHODS},
+        PaymentMethod.SANDBOX: RecordingProvider("sandbox"),
+    }, offered=[*STAFF_ONLY_METHODS, *([PaymentMethod.SANDBOX] if sandbox else [])])
+
+
+DEFAULT_PAYMENTS = built_in_payments(sandbox=False)

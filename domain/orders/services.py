@@ -24,7 +24,7 @@ from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_
 from domain.money import parse_amount, round_to_minor
 from domain.orders.access import AccessDenied, acts_on, is_buyer, is_scoped, sees_order, sells_at, serves_store
 from domain.orders.model import OrderAction, OrderStatus, transition
-from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments
+from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
 
@@ -141,24 +141,28 @@ async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | No
                     amount: Decimal, policy: PointsPolicy, now: datetime | None = None,
                     payments: Payments = DEFAULT_PAYMENTS) -> str:
     """Record a payment of exactly what is due. At the till, an IN_STORE order completes at once:
-    its units leave the shelf and the member earns points."""
+    its units leave the shelf and the member earns points. Only staff selling at the order's store
+    vouch for money taken at a till (cash, the terminal, a scanned code): nobody else saw it change
+    hands, so neither the buyer nor customer service elsewhere may record it. An order with nothing
+    due (wholly discounted) is confirmed with an amount of 0 whatever the method: no money moves."""
     now = now or _now()
     order = await load_order(uow, principal, token)
-    till = sells_at(order.location_id, principal) or acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
-    if not (till or is_buyer(order.member_id, principal)):
+    till = sells_at(order.location_id, principal)
+    customer_service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
+    if not (till or customer_service or is_buyer(order.member_id, principal)):
         raise AccessDenied("Only the buyer, the order's store or customer service take payments.")
-    if method in STAFF_ONLY_METHODS and not till:
-        raise DomainError("INVALID", f"{method.value} payments are taken at the till; pay with the gateway.",
-                          input_field("method"))
     status = transition(order.status, OrderAction.PAY, order.method)
     value = parse_amount(amount, order.currency, input_field("amount"))
     due = order.total - paid_amount(await uow.orders.payments(order.id))
     if value != due:
         raise DomainError("INVALID", f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
                           input_field("amount"))
-    reference = await payments.capture(PaymentRequest(order.reference, method, value, order.currency))
-    await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference),
-                                 order.currency, principal.staff_id)
+    if due > 0:
+        if method in STAFF_ONLY_METHODS and not till:
+            raise unavailable(method, " here: they are taken at the till of the order's store")
+        reference = await payments.capture(PaymentRequest(order.reference, method, value, order.currency))
+        await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference),
+                                     order.currency, principal.staff_id)
     await uow.orders.update(order.id, {"status": status, "expires_at": None})
     await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
     if order.method is FulfilmentMethod.IN_STORE:

@@ -23,6 +23,7 @@ cart and the same promotions, in any order, give the same result line by line. T
 6. **Flash sale.** `FixedPrice` brings eligible units down to its unit price, at most
    `per_member_limit - already_bought[(promotion id, variant id)]` units per variant, allotted to
    lines by key; units already at or below the price are untouched and use none of the limit.
+   A limited one is for members only (`Promotion.members_only`) unless its conditions say not.
 7. **Buy X get Y.** Of all eligible units, `(units // (buy + get)) * get` are discounted, always
    the cheapest by remaining unit amount (ties by line key).
 8. **Shipping and points.** Any applicable `FreeShipping` makes the order ship free; applicable
@@ -133,6 +134,8 @@ def _eligible(promotion: Promotion, cart: CartContext, items: list[CartItem], re
     if (c.starts_at is not None and cart.now < c.starts_at) or (c.ends_at is not None and cart.now >= c.ends_at):
         return []
     if c.first_order_only and not cart.is_first_order:
+        return []
+    if promotion.members_only and cart.member_id is None:
         return []
     if c.location_ids is not None and cart.location_id not in c.location_ids:
         return []

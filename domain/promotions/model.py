@@ -50,6 +50,9 @@ class Conditions:
     - `first_order_only`: the buyer has no earlier order (`CartContext.is_first_order`).
     - `location_ids`: the sale is attributed to one of these stores (`CartContext.location_id`:
       the till's store, or the pickup store): a store's own promotion.
+    - `members_only`: only a member's cart (`CartContext.member_id`); None = the default, members
+      only exactly when the action has a per-member limit (a guest has no history to count it
+      against, so a guest would get a flash-sale price on every order). See `Promotion.members_only`.
     """
 
     channel_ids: frozenset[int] | None = None
@@ -62,6 +65,7 @@ class Conditions:
     variant_ids: frozenset[int] | None = None
     first_order_only: bool = False
     location_ids: frozenset[int] | None = None
+    members_only: bool | None = None
 
     @property
     def scoped(self) -> bool:
@@ -98,7 +102,8 @@ class AmountOff:
 class FixedPrice:
     """Flash-sale price: eligible units cost `unit_price` each, for at most `per_member_limit`
     units per variant per buyer, counting what the member already bought under this promotion
-    (`CartContext.already_bought`). Guests get the limit within their cart. `None` = no limit."""
+    (`CartContext.already_bought`). `None` = no limit. A limited flash sale is for members only
+    unless its conditions say `members_only=False`; then a guest gets the limit within their cart."""
 
     unit_price: Decimal
     per_member_limit: int | None = None
@@ -151,6 +156,13 @@ class Promotion:
     currency: str | None = None
     source: PromotionSource = PromotionSource.PROMOTION
     code: str | None = None  # the coupon code, for `source=COUPON`
+
+    @property
+    def members_only(self) -> bool:
+        """Whether a guest's cart is refused: as the conditions say, else when the limit is per member."""
+        if self.conditions.members_only is not None:
+            return self.conditions.members_only
+        return isinstance(self.action, FixedPrice) and self.action.per_member_limit is not None
 
     @property
     def label(self) -> str:

@@ -101,6 +101,8 @@ def conditions_record(c: Conditions) -> dict[str, Any]:
         data["minSubtotal"] = str(c.min_subtotal)
     if c.first_order_only:
         data["firstOrderOnly"] = True
+    if c.members_only is not None:
+        data["membersOnly"] = c.members_only
     return data
 
 
@@ -123,4 +125,5 @@ def conditions_from_record(data: Mapping[str, Any], starts_at: datetime | None =
         variant_ids=ids("variantIds"),
         first_order_only=bool(data.get("firstOrderOnly", False)),
         location_ids=frozenset({location_id}) if location_id is not None else None,
+        members_only=data.get("membersOnly"),
     )

@@ -106,6 +106,7 @@ class ConditionsInput:
     category_ids: Sequence[int] | None = None
     variant_ids: Sequence[int] | None = None
     first_order_only: bool = False
+    members_only: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +201,8 @@ async def _conditions(lookup: ReferenceLookup, given: ConditionsInput, errors: l
         scopes[kind] = await _existing(lookup, kind, ids, errors, [*path, f"{kind}Ids"])
     return Conditions(channel_ids=channel_ids, member_tags_any=tags, min_subtotal=given.min_subtotal,
                       product_ids=scopes["product"], category_ids=scopes["category"],
-                      variant_ids=scopes["variant"], first_order_only=given.first_order_only)
+                      variant_ids=scopes["variant"], first_order_only=given.first_order_only,
+                      members_only=given.members_only)
 
 
 def _not_too_many(values: Sequence[object], errors: list[DomainError], field: list[str]) -> bool:

@@ -1,8 +1,8 @@
 """Cart mutations: open a cart, change its lines, choose fulfilment, apply points; and `cart(id)`.
 
-Anyone may open a cart: a signed-in member gets their own, staff selling in store a till's, and
-everyone else a guest cart reached by its (unguessable) id. A cart the caller cannot use is
-NOT_FOUND, so other people's cart ids reveal nothing.
+Anyone may open a cart (in a POS channel only staff at its stores): a signed-in member gets their
+own, staff selling in store a till's, and everyone else a guest cart reached by its (unguessable)
+id. A cart the caller cannot use is NOT_FOUND, so other people's cart ids reveal nothing.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ class CartQuery:
 @strawberry.type
 class CartMutation:
     @strawberry.mutation(description="Open a cart in a channel: the signed-in member's, a till's (staff selling "
-                         "in store; optionally for a recognised member), or a guest's.")
+                         "in store; optionally for a recognised member), or a guest's. A POS channel's carts are "
+                         "opened only by staff at one of its stores (CHANNEL_NOT_ALLOWED otherwise).")
     async def cart_create(self, info: Info, input: Annotated[CartCreateInput, strawberry.argument(
             description="The channel and the first lines.")]) -> CartCreatePayload:
         ctx = info.context

@@ -37,11 +37,11 @@ OrderStatus = graphql_enum(_DomainStatus, "Where an order is in its life cycle."
     "RETURNED": "All of the goods came back.",
 })
 PaymentMethod = graphql_enum(records.PaymentMethod, "How an order is paid.", {
-    "CASH": "Cash at the till (staff only).",
-    "CARD": "Bank card at the till's terminal (staff only).",
+    "CASH": "Cash at the till (recorded by the order's store's till only).",
+    "CARD": "Bank card at the till's terminal (recorded by the order's store's till only).",
     "WECHAT_PAY": "WeChat Pay, confirmed by the till (staff only until a gateway callback exists).",
     "ALIPAY": "Alipay, confirmed by the till (staff only until a gateway callback exists).",
-    "SANDBOX": "The test gateway: the buyer's client may record it (for development and demos).",
+    "SANDBOX": "The test gateway, approving everything: only in demo and debug mode or with PAYMENTS_SANDBOX.",
 })
 PaymentKind = graphql_enum(records.PaymentKind, "Whether money came in or went back.", {
     "CAPTURE": "Money received for the order.",

@@ -74,12 +74,15 @@ class CheckoutMutation:
         ctx = info.context
         placed: OrderRef | None
         placed, errors = await run_mutation(info, lambda: complete_checkout(
-            ctx.uow, ctx.principal, decode_token(cart_id, "Cart"), idempotency_key))
+            ctx.uow, ctx.principal, decode_token(cart_id, "Cart"), idempotency_key,
+            secret=ctx.services.tokens.secret_key))
         order = await visible_order(info, placed.token, placed.pickup_code) if placed else None
         return CheckoutCompletePayload(order=order, user_errors=errors)
 
-    @strawberry.mutation(description="Record a payment of exactly what is due. The buyer pays with SANDBOX (the "
-                         "test gateway); a till or customer service records cash, card, WeChat Pay and Alipay. An "
+    @strawberry.mutation(description="Record a payment of exactly what is due. Only the till of the order's store "
+                         "records cash, card, WeChat Pay and Alipay; SANDBOX (the test gateway) is offered only in "
+                         "demo and debug mode or with PAYMENTS_SANDBOX (PAYMENT_METHOD_UNAVAILABLE otherwise); "
+                         "nothing due (a wholly discounted order) is confirmed with amount 0, whatever the method. An "
                          "IN_STORE order completes at once: its units leave the shelf and the member earns points.")
     async def order_pay(self, info: Info, id: OrderId, input: Annotated[OrderPayInput, strawberry.argument(
             description="How and how much.")]) -> OrderPayPayload:

@@ -110,8 +110,8 @@ class Order(Node):
     points_spent: int = strawberry.field(description="Points used to pay.")
     points_earned: int = strawberry.field(description="Points the member earned (once the order completed).")
     pickup_code: str | None = strawberry.field(description="PICKUP orders: the code to show at the store. Only "
-                                               "in the result of `checkoutComplete` (only a hash is kept); null "
-                                               "elsewhere.")
+                                               "in the result of `checkoutComplete` and of its retries with the "
+                                               "same idempotency key (only a hash is kept); null elsewhere.")
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
     expires_at: datetime | None = strawberry.field(description="When an unpaid order is cancelled if not paid.")
     created_at: datetime = strawberry.field(description="When the order was placed.")

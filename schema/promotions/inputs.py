@@ -40,6 +40,10 @@ class PromotionConditionsInput:
     variant_ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Scope: lines of these "
                                                                "variants" + IDS)
     first_order_only: bool = strawberry.field(default=False, description="Only for a member's first order.")
+    members_only: bool | None = strawberry.field(default=None, description="Only for a member's cart (a guest's "
+                                                 "gets nothing). Left out: true when the action has a "
+                                                 "`perMemberLimit` (a guest's purchases cannot be counted), "
+                                                 "false otherwise; false lets guests have the limit per cart.")
 
     def to_domain(self) -> ConditionsInput:
         def keys(ids: list[strawberry.ID] | None, type_name: str) -> list[int] | None:
@@ -49,7 +53,7 @@ class PromotionConditionsInput:
                                min_subtotal=self.min_subtotal, product_ids=keys(self.product_ids, "Product"),
                                category_ids=keys(self.category_ids, "Category"),
                                variant_ids=keys(self.variant_ids, "ProductVariant"),
-                               first_order_only=self.first_order_only)
+                               first_order_only=self.first_order_only, members_only=self.members_only)
 
 
 @strawberry.input(description="What a promotion or coupon does: its `type` and only the fields that type takes "

@@ -24,11 +24,11 @@ from domain.promotions.model import (
     Action,
     AmountOff,
     BuyXGetY,
-    Conditions,
     FixedPrice,
     PercentOff,
     PointsMultiplier,
 )
+from domain.promotions.model import Promotion as Rule
 from domain.promotions.records import ActionType, RedeemWhere, action_record
 from schema.context import Info
 from schema.enums import graphql_enum
@@ -117,6 +117,8 @@ class PromotionConditions:
                                                                 "(or their subcategories) are eligible.")
     variant_ids: list[strawberry.ID] | None = strawberry.field(description="Lines of these variants are eligible.")
     first_order_only: bool = strawberry.field(description="Only for a member's first order.")
+    members_only: bool = strawberry.field(description="Only for a member's cart: as set, or (when not set) "
+                                          "because the action has a per-member limit.")
 
     @strawberry.field(description="The cart is in one of these channels; null: any channel.")
     async def channels(self, info: Info) -> list[Annotated[Channel, strawberry.lazy("schema.channels.types")]] | None:
@@ -128,13 +130,15 @@ class PromotionConditions:
         return [Channel.from_model(r) for r in rows if r is not None]
 
     @classmethod
-    def of(cls, c: Conditions, currency: str | None) -> PromotionConditions:
+    def of(cls, rule: Rule) -> PromotionConditions:
+        c, currency = rule.conditions, rule.currency
         return cls(channel_ids=c.channel_ids,
                    member_tags_any=sorted(c.member_tags_any) if c.member_tags_any is not None else None,
                    min_subtotal=Money.of(c.min_subtotal, currency) if c.min_subtotal is not None and currency
                    else None,
                    product_ids=_ids("Product", c.product_ids), category_ids=_ids("Category", c.category_ids),
-                   variant_ids=_ids("ProductVariant", c.variant_ids), first_order_only=c.first_order_only)
+                   variant_ids=_ids("ProductVariant", c.variant_ids), first_order_only=c.first_order_only,
+                   members_only=rule.members_only)
 
 
 @strawberry.type(description="An automatic promotion: it prices every cart that meets its conditions while it "
@@ -174,7 +178,7 @@ class Promotion(Node):
         rule = promotion_of(m)
         return cls(pk=m.id, name=m.name, priority=m.priority, stackable=m.stackable, is_active=m.is_active,
                    starts_at=m.starts_at, ends_at=m.ends_at, currency=m.currency, location_id=m.location_id,
-                   conditions=PromotionConditions.of(rule.conditions, m.currency),
+                   conditions=PromotionConditions.of(rule),
                    action=PromotionAction.of(rule.action, m.currency), created_at=m.created_at,
                    updated_at=m.updated_at)
 
@@ -215,7 +219,7 @@ class CouponTemplate(Node):
         return cls(pk=m.id, name=m.name, campaign_code=m.campaign_code, valid_from=m.valid_from,
                    valid_until=m.valid_until, valid_days=m.valid_days, total_quantity=m.total_quantity,
                    issued_count=m.issued_count, per_member_limit=m.per_member_limit, redeemable_at=m.redeemable_at,
-                   is_active=m.is_active, conditions=PromotionConditions.of(rule.conditions, m.currency),
+                   is_active=m.is_active, conditions=PromotionConditions.of(rule),
                    action=PromotionAction.of(rule.action, m.currency), currency=m.currency, priority=m.priority,
                    stackable=m.stackable, created_at=m.created_at, updated_at=m.updated_at)
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import Channel, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.models import Cart, Channel, ProductChannelListing, ProductVariant, VariantChannelListing
 from domain.access.model import StaffRole
 from domain.inventory.model import LocationType
 from schema.relay import to_global_id
@@ -186,7 +186,8 @@ async def test_only_variants_the_channel_sells_go_in_a_cart(shop: Shop) -> None:
         {"variantId": shop.v(1), "quantity": 1}, {"variantId": to_global_id("ProductVariant", 10**9), "quantity": 1},
         {"variantId": "not-an-id", "quantity": 1}]}}))["cartCreate"]
     assert errors(created) == [("NOT_FOUND", ["input", "lines", str(i), "variantId"]) for i in range(3)]
-    pos_cart = await shop.cart([(1, 1)], channel="pos")  # still sold at the tills
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    pos_cart = await shop.cart([(1, 1)], channel="pos", token=cashier)  # still sold at the tills
     assert pos_cart["lines"][0]["variant"]["id"] == shop.v(1)
 
 
@@ -325,6 +326,22 @@ async def test_a_tills_cart_is_for_the_staff_of_that_store(shop: Shop) -> None:
     assert (await shop.client.data(READ, {"id": cart["id"]}, token=member.token))["cart"] is not None
     assert (await shop.client.data(READ, {"id": cart["id"]}, token=there))["cart"] is None
     assert (await shop.client.data(READ, {"id": cart["id"]}))["cart"] is None
+
+
+async def test_only_staff_at_one_of_its_stores_open_carts_in_a_till_channel(shop: Shop) -> None:
+    member = await new_member(shop.client)
+    online_only = await add_location(shop.engine, channels=("online",))
+    elsewhere = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, email="x@example.com",
+                                              location_id=online_only)
+    nowhere = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)  # works at no store
+    for token in (None, member.token, elsewhere, nowhere):
+        created = (await shop.client.data(CREATE, {"input": {"channel": "pos", "lines": [
+            {"variantId": shop.v(0), "quantity": 1}]}}, token=token))["cartCreate"]
+        assert errors(created) == [("CHANNEL_NOT_ALLOWED", ["input", "channel"])] and created["cart"] is None
+    async with shop.engine.connect() as conn:
+        assert await conn.scalar(sa.select(sa.func.count()).select_from(Cart)) == 0
+    manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_b)
+    assert (await shop.cart([(0, 1)], channel="pos", token=manager))["channel"] == {"slug": "pos"}
 
 
 async def test_only_staff_open_a_cart_for_a_member(shop: Shop) -> None:

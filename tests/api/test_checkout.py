@@ -30,6 +30,10 @@ CHECKOUT = f"""mutation($id: ID!, $key: String!) {{
   }} }}"""
 ORDER = f"""query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"""
 BALANCE = "{ me { points { balance } } }"
+PAY_CASH = """mutation($id: ID!, $amount: Decimal!) {
+  orderPay(id: $id, input: {method: CASH, amount: $amount}) { userErrors { code } } }"""
+PICKUP = """mutation($id: ID!, $code: String!) {
+  orderPickup(id: $id, pickupCode: $code) { order { status } userErrors { field code message } } }"""
 
 
 @pytest.fixture
@@ -104,6 +108,25 @@ async def test_a_mini_program_pickup_reserves_at_that_store_and_shows_the_code_o
     async with shop.engine.connect() as conn:
         stored = await conn.scalar(sa.select(Order.pickup_code_hash))
     assert stored and order["pickupCode"] not in stored
+
+
+async def test_a_retried_pickup_checkout_gets_the_same_working_code(shop: Shop) -> None:
+    member = await new_member(shop.client)
+    cart = await shop.cart([(0, 1)], token=member.token)
+    await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)},
+                      token=member.token)
+    first = await placed(shop, cart["id"], "lost-answer", token=member.token)
+    retried = await placed(shop, cart["id"], "lost-answer", token=member.token)
+    assert retried["id"] == first["id"] and retried["pickupCode"] == first["pickupCode"]
+    assert errors(await checkout(shop, cart["id"], "lost-answer")) == [("NOT_FOUND", ["cartId"])]  # not theirs
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    await shop.client.data(PAY_CASH, {"id": first["id"], "amount": first["total"]["amount"]}, token=cashier)
+    ready = await shop.client.data("mutation($id: ID!) { orderReadyForPickup(id: $id) { order { status } } }",
+                                   {"id": first["id"]}, token=cashier)
+    assert ready["orderReadyForPickup"]["order"]["status"] == "READY_FOR_PICKUP"
+    handed = (await shop.client.data(PICKUP, {"id": first["id"], "code": retried["pickupCode"]},
+                                     token=cashier))["orderPickup"]
+    assert handed["userErrors"] == [] and handed["order"]["status"] == "COMPLETED"
 
 
 async def test_a_pickup_needs_the_stock_at_that_store(shop: Shop) -> None:

@@ -91,11 +91,32 @@ async def test_a_flash_sale_price_holds_for_the_per_member_limit_across_orders(s
     again = await shop.cart([(0, 1)], token=ann.token)
     assert again["total"]["amount"] == "50.00"  # her flash-sale unit is used up
     guest = await shop.cart([(0, 3)])
-    assert guest["total"]["amount"] == "130.00"  # a guest gets the limit within the cart
+    assert guest["total"]["amount"] == "150.00"  # a per-member limit needs a member
 
     assert (await shop.client.data(CANCEL, {"id": order["id"]}, token=ann.token))["orderCancel"]["userErrors"] == []
     read = (await shop.client.data(READ, {"id": again["id"]}, token=ann.token))["cart"]
     assert read["total"]["amount"] == "30.00"  # a cancelled order gives the unit back
+
+
+async def test_a_flash_sale_says_whether_guests_may_have_it(shop: Shop) -> None:
+    admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+    create = """mutation($input: PromotionCreateInput!) { promotionCreate(input: $input) {
+      promotion { conditions { membersOnly } } userErrors { field code } } }"""
+    made = []
+    for variant, open_to_guests in ((0, None), (1, False)):
+        conditions: dict[str, Any] = {"variantIds": [shop.v(variant)]}
+        if open_to_guests is not None:
+            conditions["membersOnly"] = open_to_guests
+        made.append((await shop.client.data(create, {"input": {
+            "name": f"Flash {variant}", "currency": "CNY", "conditions": conditions,
+            "action": {"type": "FIXED_PRICE", "unitPrice": "30.00", "perMemberLimit": 1}}}, token=admin))[
+            "promotionCreate"])
+    assert [m["promotion"]["conditions"]["membersOnly"] for m in made] == [True, False]
+    guest = await shop.cart([(0, 2), (1, 2)])
+    assert [ln["total"]["amount"] for ln in guest["lines"]] == ["100.00", "150.00"]  # 2 x 50; 30 + 120
+    ann = await new_member(shop.client)
+    member = await shop.cart([(0, 2), (1, 2)], token=ann.token)
+    assert [ln["total"]["amount"] for ln in member["lines"]] == ["80.00", "150.00"]
 
 
 async def test_a_points_multiplier_multiplies_what_the_member_earns(shop: Shop) -> None:

@@ -35,6 +35,12 @@ ADJUST = """mutation($v: ID!, $l: ID!, $d: Int!) { stockAdjust(input: {variantId
   reason: "count"}) { stockLevel { onHand } userErrors { code } } }"""
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The buyer pays with the test gateway here (refused in production)."""
+    return settings.model_copy(update={"payments_sandbox": True})
+
+
 @asynccontextmanager
 async def serving(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """One app serving both HTTP and WebSocket, as a browser reaches it (opened and closed in the

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.settings import Settings
 from db.models import Order, Payment
 from domain.inventory.model import LocationType
 from domain.promotions import Conditions, FixedPrice
@@ -42,6 +43,12 @@ T = TypeVar("T")
 
 PAY = """mutation($id: ID!, $amount: Decimal!) {
   orderPay(id: $id, input: {method: SANDBOX, amount: $amount}) { order { status } userErrors { code } } }"""
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Buyers pay with the test gateway here (tests/hostile/test_checkout.py: refused in production)."""
+    return settings.model_copy(update={"payments_sandbox": True})
 
 
 @pytest.fixture

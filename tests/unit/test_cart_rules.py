@@ -23,6 +23,8 @@ from domain.orders.cart_rules import (
     ChannelInfo,
     LocationInfo,
     can_use_cart,
+    check_can_change,
+    check_cart_channel,
     check_pickup_store,
     check_quantity,
     check_till_method,
@@ -32,7 +34,7 @@ from domain.orders.cart_rules import (
 )
 from domain.orders.carts import new_token
 from domain.orders.checkout import check_key
-from domain.orders.pickup import MAX_ATTEMPTS, hash_pickup_code, new_pickup_code, pickup_code_matches
+from domain.orders.pickup import MAX_ATTEMPTS, hash_pickup_code, pickup_code, pickup_code_matches
 from domain.orders.pricing import Totals, compute_totals
 from domain.orders.records import PaymentKind, PaymentMethod
 from domain.orders.services import PaymentRecord, paid_amount
@@ -76,6 +78,14 @@ def test_a_tills_cart_is_its_stores_staff() -> None:
     assert not can_use_cart(TILL_CART, staff(1, StaffRole.FULFILLMENT, 3))
     assert not can_use_cart(TILL_CART, ANONYMOUS)
     assert can_use_cart(replace(TILL_CART, member_id=7), member(7))  # opened at the till for the member
+
+
+def test_a_tills_cart_opened_for_a_member_is_changed_only_at_the_till() -> None:
+    for_ann = replace(TILL_CART, member_id=7)
+    check_can_change(for_ann, staff(1, StaffRole.CASHIER, 3))
+    assert code(lambda: check_can_change(for_ann, member(7))) == "INVALID"  # she reads it, no more
+    check_can_change(MEMBER_CART, member(7))
+    check_can_change(GUEST_CART, ANONYMOUS)
 
 
 def test_guest_orders_are_read_by_id_and_member_orders_by_their_member_and_staff() -> None:
@@ -175,13 +185,33 @@ def test_tokens_are_32_url_safe_characters_and_never_repeat() -> None:
                                        for t in tokens)
 
 
+def test_a_pos_channels_carts_are_opened_by_staff_at_one_of_its_stores() -> None:
+    store = LocationInfo(3, LocationType.STORE, is_active=True, is_pickup_point=True, in_channel=True)
+    check_cart_channel(POS, 9, store)
+    for staff_id, where in ((None, None), (None, store), (9, None), (9, replace(store, in_channel=False)),
+                            (9, replace(store, is_active=False)), (9, replace(store, type=LocationType.WAREHOUSE))):
+        with pytest.raises(DomainError) as refused:
+            check_cart_channel(POS, staff_id, where)
+        assert refused.value.code == "CHANNEL_NOT_ALLOWED", (staff_id, where)
+    for kind in set(ChannelKind) - {ChannelKind.POS}:  # the other kinds sell to anyone
+        check_cart_channel(replace(ONLINE, kind=kind), None, None)
+
+
 def test_an_idempotency_key_is_trimmed_and_bounded() -> None:
     assert check_key("  abc ") == "abc"
     assert code(lambda: check_key(" ")) == code(lambda: check_key("k" * 101)) == "INVALID"
 
 
+def test_a_pickup_code_is_the_same_for_a_retry_and_unpredictable_without_the_secret() -> None:
+    code = pickup_code("secret", "order-token", "key-1")
+    assert len(code) == 6 and code.isdigit() and code == pickup_code("secret", "order-token", "key-1")
+    others = {pickup_code(secret, token, key) for secret, token, key in (
+        ("other secret", "order-token", "key-1"), ("secret", "other-token", "key-1"), ("secret", "order-token", "k2"))}
+    assert code not in others and len(others) == 3
+
+
 def test_a_pickup_code_is_checked_against_its_salted_hash() -> None:
-    pickup = new_pickup_code()
+    pickup = pickup_code("secret", "order-token", "key-1")
     assert len(pickup) == 6 and pickup.isdigit()
     stored = hash_pickup_code("order-token", pickup)
     assert pickup not in stored

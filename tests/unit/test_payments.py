@@ -7,21 +7,31 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import DomainError
-from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, RecordingProvider
+from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, RecordingProvider, built_in_payments
 from domain.orders.records import PaymentMethod
 
 
 async def test_every_method_has_a_built_in_provider() -> None:
+    payments = built_in_payments(sandbox=True)
     for method in PaymentMethod:
-        reference = await DEFAULT_PAYMENTS.capture(PaymentRequest("order:1", method, Decimal("9.90"), "CNY"))
+        reference = await payments.capture(PaymentRequest("order:1", method, Decimal("9.90"), "CNY"))
         assert reference.startswith("sandbox:" if method is PaymentMethod.SANDBOX else "till:")
+
+
+async def test_the_sandbox_takes_no_payment_by_default_but_refunds_what_it_took() -> None:
+    request = PaymentRequest("order:1", PaymentMethod.SANDBOX, Decimal("9.90"), "CNY")
+    with pytest.raises(DomainError) as caught:
+        await DEFAULT_PAYMENTS.capture(request)
+    assert caught.value.code == "PAYMENT_METHOD_UNAVAILABLE" and caught.value.field == ["input", "method"]
+    assert (await DEFAULT_PAYMENTS.refund(request, "sandbox:1")).startswith("sandbox-refund:")
+    assert await DEFAULT_PAYMENTS.capture(PaymentRequest("order:1", PaymentMethod.CASH, Decimal(1), "CNY"))
 
 
 async def test_a_method_without_a_provider_is_refused() -> None:
     payments = Payments({PaymentMethod.SANDBOX: RecordingProvider("sandbox")})
     with pytest.raises(DomainError) as caught:
         await payments.capture(PaymentRequest("order:1", PaymentMethod.ALIPAY, Decimal(1), "CNY"))
-    assert caught.value.code == "INVALID" and caught.value.field == ["input", "method"]
+    assert caught.value.code == "PAYMENT_METHOD_UNAVAILABLE" and caught.value.field == ["input", "method"]
 
 
 async def test_refunds_go_through_the_provider_of_the_capture() -> None:

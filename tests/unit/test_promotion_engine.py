@@ -121,10 +121,29 @@ def test_flash_sale_limit_used_up_means_full_price_and_not_applied() -> None:
     assert taken(result) == {"a": D("0.00")} and result.applied == ()
 
 
-def test_a_guest_gets_the_flash_sale_limit_within_the_cart() -> None:
+def test_a_per_member_limit_makes_the_flash_sale_members_only() -> None:
     flash = promo(5, FixedPrice(D("49.00"), per_member_limit=2))
+    assert flash.members_only
+    result = price_cart(cart(item("a", "99.00", 5), member=None), [flash])
+    assert taken(result) == {"a": D("0.00")} and result.applied == ()
+
+
+def test_a_flash_sale_open_to_guests_gives_them_the_limit_within_the_cart() -> None:
+    flash = promo(5, FixedPrice(D("49.00"), per_member_limit=2), members_only=False)
     result = price_cart(cart(item("a", "99.00", 5), member=None), [flash])
     assert taken(result) == {"a": D("100.00")}
+
+
+@pytest.mark.parametrize(("action", "members_only", "expected"), [
+    (FixedPrice(D("49.00")), None, False), (TEN_PERCENT, None, False), (TEN_PERCENT, True, True),
+    (FixedPrice(D("49.00"), per_member_limit=1), None, True), (FixedPrice(D("49.00"), per_member_limit=1), False,
+                                                                False)])
+def test_members_only_is_explicit_or_follows_a_per_member_limit(action: Action, members_only: bool | None,
+                                                                   expected: bool) -> None:
+    rule = promo(1, action, members_only=members_only)
+    assert rule.members_only is expected
+    for member, applies in ((7, True), (None, not expected)):
+        assert bool(price_cart(cart(item("a", "99.00"), member=member), [rule]).applied) is applies
 
 
 def test_flash_sale_limit_is_per_variant_and_shared_by_its_lines() -> None:
