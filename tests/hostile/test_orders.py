@@ -24,6 +24,7 @@ from tests.api.test_order_flow import (
     pickup_order,
     run,
 )
+from tests.api.test_order_flow import settings as settings  # buyers pay with the test gateway
 from tests.helpers import GraphQLClient
 
 READ = """query($id: ID!) { order(id: $id) { number deliveryAddress { line1 } }
