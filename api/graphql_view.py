@@ -56,9 +56,10 @@ from api.limits import (
     limit_body,
     negotiate,
     response_body,
+    within_limits,
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
-from api.response_cache import cache_key, storefront_query
+from api.response_cache import STOREFRONT, cache_key
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
 from domain.access.model import ANONYMOUS
@@ -271,6 +272,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             digest = requested_hash(request_data.extensions)
         except MalformedPersistedQuery as e:
             raise HTTPException(400, str(e)) from e
+        registers = digest is not None and request_data.query is not None
         if digest is not None:
             try:
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
@@ -278,17 +280,20 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 request.state.no_store = True
                 return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
                                        extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
-        if self.responses is not None and not getattr(request.state, "graphql_batch", False):
-            request.state.storefront = storefront_query(request_data.query, request_data.operation_name)
         try:
-            return await super().execute_single(request=request, request_adapter=request_adapter,
-                                                sub_response=sub_response, context=context, root_value=root_value,
-                                                request_data=request_data)
+            result = await super().execute_single(request=request, request_adapter=request_adapter,
+                                                  sub_response=sub_response, context=context, root_value=root_value,
+                                                  request_data=request_data)
         except HTTPException as e:
             if request_adapter.method == "GET" and isinstance(e.__cause__, InvalidOperationTypeError):
                 kind = e.__cause__.operation_type.value
                 raise HTTPException(405, f"A {kind} cannot be sent with GET; send it with POST.") from e
             raise
+        if registers and self.persisted_queries is not None and within_limits(result):
+            await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]
+        if not getattr(request.state, "graphql_batch", False):
+            request.state.storefront = context.extra.pop(STOREFRONT, False)
+        return result
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if not self.graphiql_enabled:

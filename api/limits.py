@@ -34,6 +34,7 @@ from starlette.types import Message, Receive
 from strawberry.types import ExecutionResult
 
 from api.error_log import log_errors
+from api.response_cache import StorefrontCheck
 from api.settings import Settings
 from schema import build_schema
 from schema.cost import QueryLimits
@@ -50,6 +51,11 @@ REQUEST_ERROR_CODES = frozenset(c.value for c in (
     ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT,
     ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED, ErrorCode.PERSISTED_QUERY_NOT_FOUND,
     ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED))
+
+# Codes of a document refused for what it is (not for its variables or the caller).
+REFUSED_DOCUMENT_CODES = frozenset(c.value for c in (
+    ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.QUERY_TOO_COMPLEX,
+    ErrorCode.INTROSPECTION_DISABLED))
 
 # `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
 HTTP_ERROR_CODES: dict[int, str] = {
@@ -72,10 +78,11 @@ def query_limits(settings: Settings) -> QueryLimits:
 
 
 def schema_for(settings: Settings) -> strawberry.Schema:
-    """The schema as the settings configure it (limits, introspection, batching, debug), logging
-    only unexpected errors as errors (api/error_log.py)."""
+    """The schema as the settings configure it (limits, introspection, batching, debug, the response
+    cache's check), logging only unexpected errors as errors (api/error_log.py)."""
     schema = build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
-                          batch_max_operations=settings.batch_max_operations if settings.batching else None)
+                          batch_max_operations=settings.batch_max_operations if settings.batching else None,
+                          extensions=(StorefrontCheck,) if settings.response_cache else ())
     schema.process_errors = log_errors  # type: ignore[method-assign]
     return schema
 
@@ -183,6 +190,11 @@ def response_body(result: ExecutionResult, *, debug: bool,
         else:
             status = request_error_status if codes <= REQUEST_ERROR_CODES else 500
     return body, status
+
+
+def within_limits(result: ExecutionResult) -> bool:
+    """The document of `result` passed parsing, validation and the limits (it may be remembered)."""
+    return not any((e.extensions or {}).get("code") in REFUSED_DOCUMENT_CODES for e in result.errors or ())
 
 
 def http_error(status: int, message: str, *, media_type: str, max_cost: int,

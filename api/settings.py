@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     # Automatic persisted queries (api/persisted_queries.py, Apollo's APQ protocol).
     persisted_queries: bool = Field(True, description="Accept `extensions.persistedQuery` (a query's SHA-256 "
                                     "instead of its text).")
-    persisted_query_cache_size: int = Field(2_000, ge=1, description="Queries kept in process (least recently "
-                                            "used go first) when REDIS_URL is unset.")
+    persisted_query_cache_bytes: int = Field(16 * 1024 * 1024, ge=65536, description="Bytes of queries kept "
+                                             "in process (least recently used go first) when REDIS_URL is unset.")
     persisted_query_ttl: int = Field(7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis "
                                      "after it was last stored.")
     # The response cache (api/response_cache.py): repeated anonymous queries answered from memory.
@@ -83,8 +83,8 @@ class Settings(BaseSettings):
     response_cache_stale_stock: bool = Field(False, description="Let stock changes leave cached answers in place, "
                                              "so stock figures may lag by up to RESPONSE_CACHE_TTL (for flash "
                                              "sales at scale); prices and publication never lag.")
-    response_cache_size: int = Field(2_000, ge=1, description="Answers kept in process (least recently used go "
-                                     "first).")
+    response_cache_bytes: int = Field(64 * 1024 * 1024, ge=65536, description="Bytes of answers kept in process "
+                                      "(least recently used go first).")
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
