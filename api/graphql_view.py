@@ -9,7 +9,7 @@ happened. Request parsing stays strawberry's; this view only overrides its hooks
   4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
   GraphQL are coded JSON errors too;
 - an `Accept` that allows neither JSON media type is 406; a POST that is not
-  `application/json` is 415;
+  `application/json` is 415, before the response cache is asked (media types in any case);
 - a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
   and then the operations run one after another (they share the request's session);
 - the caller's cost throttle and sign-in guard (api/rate_limits.py) go into the context; a
@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -54,6 +54,7 @@ from api.limits import (
     graphiql_page,
     http_error,
     limit_body,
+    media_type_of,
     negotiate,
     response_body,
     within_limits,
@@ -84,8 +85,19 @@ class _TextWebSocket(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+class _RequestAdapter(StarletteRequestAdapter):
+    """Media types are case-insensitive (RFC 9110), and strawberry compares them as written: its
+    own body parser sees the `Content-Type` in lower case (`_respond` has already checked it)."""
+
+    @property
+    def content_type(self) -> str | None:
+        value = super().content_type
+        return value.lower() if value is not None else None
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
     websocket_adapter_class = _TextWebSocket
+    request_adapter_class = _RequestAdapter
 
     def __init__(self, schema: Any, state: AppState) -> None:
         super().__init__(schema, graphql_ide="graphiql")
@@ -125,6 +137,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
         if declared_too_large(request.headers, self.max_body_bytes):
             return refuse(413, too_large)
+        if request.method == "POST" and media_type_of(request.headers.get("content-type")) != JSON:
+            return refuse(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:
             key = await self._cache_key(request, media_type)
         except BodyTooLarge:
@@ -217,11 +231,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     @staticmethod
     def _wants_page(request: Request) -> bool:
-        return "text/html" in request.headers.get("accept", "")
+        return "text/html" in request.headers.get("accept", "").lower()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
-        # a GET with only `extensions` (a persisted query's hash) is a query, not a browser
-        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+        # strawberry's test, with media types compared case-insensitively; a GET with only
+        # `extensions` (a persisted query's hash) is a query, not a browser
+        accept = request.headers.get("accept", "").lower()
+        return (request.method == "GET" and request.query_params.get("query") is None
+                and request.query_params.get("extensions") is None and ("text/html" in accept or "*/*" in accept))
 
     async def process_result(self, request: Request, result: Any) -> Any:
         body, status = response_body(result, debug=self.debug, request_error_status=self.request_error_status)
@@ -238,10 +255,6 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
-        if request_adapter.method == "POST":
-            media = (request_adapter.content_type or "").partition(";")[0].strip().lower()
-            if media != JSON:
-                raise HTTPException(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:
             return await super().parse_http_body(request_adapter)
         except AttributeError as e:  # strawberry reads `.get` off a JSON body that is not an object

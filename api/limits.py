@@ -143,6 +143,11 @@ def negotiate(accept: str | None) -> str | None:
     return JSON if quality[JSON] > 0 or not (accept or "").strip() else None
 
 
+def media_type_of(content_type: str | None) -> str:
+    """The media type of a `Content-Type` header, in lower case (media types are case-insensitive)."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
 def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
 
