@@ -300,6 +300,31 @@ async def test_batching_when_enabled(engine: AsyncEngine, settings: Settings) ->
 
 # --- production switches ------------------------------------------------------------------------
 
+SHOP = "http://localhost:3000"
+
+
+async def test_browsers_may_send_tracing_and_apollo_headers_and_read_retry_after(
+        engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", SHOP)  # one origin as plain text, as a shell would set it
+    configured = Settings(**{**settings.model_dump(exclude={"cors_origins"}), "_env_file": None})
+    assert configured.cors_origins == [SHOP]
+    async with http_client(engine, configured) as http:
+        wanted = "apollographql-client-name, sentry-trace, baggage, x-request-id, content-type, authorization"
+        preflight = await http.options("/graphql", headers={"Origin": SHOP, "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": wanted})
+        assert preflight.status_code == 200, preflight.text
+        assert preflight.headers["access-control-allow-origin"] == SHOP
+        response = await http.post("/graphql", json={"query": OK_QUERY}, headers={"Origin": SHOP})
+        exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+        assert {"retry-after", "x-cache"} <= exposed
+
+
+def test_list_settings_take_json_or_commas() -> None:
+    assert Settings(cors_origins="https://a.example, https://b.example", _env_file=None).cors_origins == [
+        "https://a.example", "https://b.example"]
+    assert Settings(cors_allow_headers='["x-one", "x-two"]', _env_file=None).cors_allow_headers == ["x-one", "x-two"]
+
+
 INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
