@@ -14,6 +14,8 @@ happened. Request parsing stays strawberry's; this view only overrides its hooks
   and then the operations run one after another (they share the request's session);
 - the caller's cost throttle and sign-in guard (api/rate_limits.py) go into the context; a
   THROTTLED operation answers 429 with `Retry-After`;
+- a body (or a GET's `variables`) that is not JSON, is not UTF-8, holds a lone surrogate or nests
+  deeper than 1,024 levels is a coded 400 BAD_REQUEST;
 - `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
 - GraphiQL is served with security headers, or 404 when switched off;
 - a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
@@ -117,6 +119,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses invalid UTF-8, lone surrogates and nesting past 1,024 levels with a
+        # JSONDecodeError, which strawberry answers with a coded 400 (the standard library raised
+        # UnicodeDecodeError or RecursionError there: a plain-text 500)
+        return orjson.loads(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

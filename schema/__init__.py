@@ -39,6 +39,7 @@ from schema.promotions.admin import PromotionAdminMutation, PromotionAdminQuery
 from schema.promotions.coupon_mutations import CouponMutation, CouponQuery
 from schema.promotions.templates import CouponTemplateMutation, CouponTemplateQuery
 from schema.subscriptions import Subscription
+from schema.text_input import TextCheck, TextLiterals
 
 
 def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
@@ -75,8 +76,9 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
     hooks: list[Any] = [
         lambda: ErrorCodes(mask=not debug),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules(list(rules)),
+        lambda: AddValidationRules([*rules, TextLiterals]),
         functools.partial(DocumentCache, documents),
+        TextCheck,
         lambda: QueryCost(limits.max_cost),
         *extensions,
     ]

@@ -1,11 +1,13 @@
 """The front door against hostile clients, as a client would send it: nothing parses, plans or
 caches a document before the size and token limits have passed, and every cache stays within its
-byte bound whatever the documents (issue 13, item 3)."""
+byte bound whatever the documents (issue 13, item 3); text no storage can hold and bodies that are
+not JSON text are client errors, never a 500 or a traceback (item 11)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -118,3 +120,43 @@ async def test_a_persisted_query_is_stored_only_within_the_limits(engine: AsyncE
         assert code_of(refused) == "QUERY_TOO_COMPLEX"
         again = await http.post("/graphql", json={"extensions": persisted})
         assert code_of(again) == "PERSISTED_QUERY_NOT_FOUND"
+
+
+# --- text no storage can hold (issue 13, item 11) ---------------------------------------------
+
+SEARCH = 'query($s: String) { products(channel: "online", first: 1, search: $s) { edges { node { name } } } }'
+CHECKOUT = "mutation($c: ID!, $k: String!) { checkoutComplete(cartId: $c, idempotencyKey: $k) { order { id } } }"
+
+
+@pytest.mark.parametrize(("query", "variables"), [
+    (SEARCH, {"s": "shoe\x00"}),
+    ('query($s: String) { product(slug: $s, channel: "online") { name } }', {"s": "a\x00b"}),
+    (CHECKOUT, {"c": "Q2FydDox", "k": "key\x00"}),
+    (CHECKOUT, {"c": "Q2FydDox\x00", "k": "key"}),
+    ('{ product(slug: "a\\u0000b", channel: "online") { name } }', None),
+    ('{ products(channel: "online", first: 1, search: """nul \x00""") { edges { node { name } } } }', None),
+])
+async def test_a_nul_character_in_any_string_is_bad_user_input(
+        engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, query: str,
+        variables: dict[str, Any] | None) -> None:
+    async with http_client(engine, settings) as (http, _view):
+        response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=ASK_NEW)
+    assert response.status_code == 400, response.text
+    assert code_of(response) == "BAD_USER_INPUT"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+@pytest.mark.parametrize("body", [
+    b'{"query": "{ channels { slug } }", "variables": {"s": "\\ud800"}}',  # a lone surrogate
+    b'{"query": "{ channels { slug \xff } }"}',  # not UTF-8
+    b'{"query": "{ channels { slug } }", "variables": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+])
+async def test_a_body_that_is_not_json_text_is_a_coded_400(engine: AsyncEngine, settings: Settings,
+                                                          caplog: pytest.LogCaptureFixture, body: bytes) -> None:
+    async with http_client(engine, settings) as (http, _view):
+        response = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        variables = await http.get("/graphql", params={"query": SEARCH, "variables": '{"s": "\\udc00"}'})
+    for refused in (response, variables):
+        assert refused.status_code == 400 and refused.headers["content-type"] == "application/json"
+        assert code_of(refused) == "BAD_REQUEST"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
