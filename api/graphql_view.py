@@ -62,7 +62,7 @@ from api.limits import (
     within_limits,
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
-from api.response_cache import STOREFRONT, cache_key
+from api.response_cache import CACHEABLE_REQUEST_BYTES, STOREFRONT, cache_key
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
 from domain.access.model import ANONYMOUS
@@ -203,6 +203,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if version is None:
             return None
         payload = await request.body() if request.method == "POST" else request.url.query.encode()
+        if len(payload) > CACHEABLE_REQUEST_BYTES:
+            return None
         return cache_key(version, request.method, payload, media_type)
 
     async def _invalidate(self, info: dict[str, Any]) -> None:

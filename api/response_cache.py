@@ -3,8 +3,8 @@
 What is cached: the whole HTTP body of a successful anonymous query (no `Authorization`, no
 errors) whose root fields are all storefront reads (`STOREFRONT_FIELDS`: products, categories,
 channels, locations, nearby stores; never carts or orders, which guests reach by id), keyed by
-the request itself (method, body or query string, the media type asked for) and by the
-**version**.
+the request itself (method, body or query string, the media type asked for; at most
+`CACHEABLE_REQUEST_BYTES`) and by the **version**.
 
 Why it is never stale: every transaction that writes a catalogue table (channels, categories,
 products, variants, their channel listings and prices, locations and their channel links,
@@ -52,6 +52,9 @@ class ResponseCache(Protocol):
 STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", "channels", "locations",
                                "nearbyStores", "__typename"})
 STOREFRONT = "omnishop.storefront"  # the request context's `extra` entry StorefrontCheck sets
+# Requests (body, or a GET's query string) larger than this are neither looked up nor stored: a
+# storefront's queries are a few KB, and a lookup hashes the request before its token limit is known.
+CACHEABLE_REQUEST_BYTES = 64 * 1024
 
 
 def reads_storefront(document: DocumentNode, operation_name: str | None) -> bool:

@@ -296,8 +296,7 @@ def coded_rule(rule: type[ValidationRule], extensions: dict[str, Any]) -> type[V
 
 
 def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[type[ValidationRule], ...]:
-    """The validation rules of the limits. Build them once per schema: the validation cache is
-    keyed by the rule classes."""
+    """The validation rules of the limits (coded), built once per schema."""
     rules = [
         coded_rule(depth_validator(limits.max_depth, None), _limit_extensions("depth", limits.max_depth)),
         coded_rule(aliases_validator(limits.max_aliases), _limit_extensions("aliases", limits.max_aliases)),

@@ -108,7 +108,18 @@ async def test_many_distinct_large_documents_stay_within_every_cache_bound(
         documents = document_cache(view)
         assert 0 < documents.bytes <= 1_000_000 and len(documents) < 30
         assert 0 < view.persisted_queries._queries.bytes <= 500_000  # type: ignore[union-attr]
-        assert 0 < view.responses._entries.bytes <= 100_000  # type: ignore[union-attr]
+        assert view.responses._entries.bytes <= 100_000  # type: ignore[union-attr]
+
+
+async def test_only_requests_of_a_storefront_size_reach_the_response_cache(engine: AsyncEngine,
+                                                                          settings: Settings) -> None:
+    small, large = ("query Shelf { channels { slug } } #" + "x" * size for size in (1_000, 70_000))
+    async with http_client(engine, settings, response_cache=True) as (http, _view):
+        for query, cached in ((small, "HIT"), (large, None)):
+            for _ in range(2):
+                response = await http.post("/graphql", json={"query": query})
+                assert response.json()["data"] == {"channels": []}
+            assert response.headers.get("x-cache") == cached
 
 
 async def test_a_persisted_query_is_stored_only_within_the_limits(engine: AsyncEngine, settings: Settings) -> None:
