@@ -1,7 +1,7 @@
 """The `/graphql` endpoint: strawberry's ASGI view with our request context, JSON encoding and
 the GraphQL-over-HTTP policy of api/limits.py.
 
-Per HTTP request: refuse an oversized body, authenticate the bearer token once, open one
+Per HTTP request: refuse an oversized body (or query string), authenticate the bearer token once, open one
 database session, build a fresh set of dataloaders, execute, and close the session whatever
 happened. Request parsing stays strawberry's; this view only overrides its hooks:
 
@@ -145,6 +145,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
         if declared_too_large(request.headers, self.max_body_bytes):
             return refuse(413, too_large)
+        if len(request.scope["query_string"]) > self.max_body_bytes:  # a GET's query is held to the same cap
+            return refuse(414, f"The query string is over the limit of {self.max_body_bytes} bytes.")
         if request.method == "POST" and media_type_of(request.headers.get("content-type")) != JSON:
             return refuse(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:

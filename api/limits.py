@@ -3,7 +3,7 @@
 - `schema_for(settings)`: the schema with the query limits from the settings (schema/cost.py
   checks them on the parsed document).
 - The request body is capped at `MAX_BODY_BYTES` (a declared `Content-Length` is refused up
-  front, a streamed body as soon as it grows past the cap): 413.
+  front, a streamed body as soon as it grows past the cap): 413; a GET's query string too: 414.
 - `negotiate(accept)`: `application/graphql-response+json` when the client lists it at least
   as high as `application/json`; else `application/json` (also without an `Accept` header);
   None when the client accepts neither (406).
@@ -65,6 +65,7 @@ HTTP_ERROR_CODES: dict[int, str] = {
     405: ErrorCode.METHOD_NOT_ALLOWED.value,
     406: ErrorCode.NOT_ACCEPTABLE.value,
     413: ErrorCode.PAYLOAD_TOO_LARGE.value,
+    414: ErrorCode.PAYLOAD_TOO_LARGE.value,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE.value,
     429: ErrorCode.THROTTLED.value,
 }

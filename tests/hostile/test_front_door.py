@@ -82,6 +82,15 @@ async def test_a_megabyte_document_is_refused_without_an_unbounded_parse(
     print(f"1 MB document refused in {elapsed * 1000:.1f} ms")
 
 
+async def test_a_get_query_string_is_held_to_the_body_cap(engine: AsyncEngine, settings: Settings,
+                                                         parses: list[int | None]) -> None:
+    document = "{ channels { slug " + "slug " * 2_000 + "} }"
+    async with http_client(engine, settings, max_body_bytes=4_096) as (http, _view):
+        response = await http.get("/graphql", params={"query": document})
+    assert response.status_code == 414 and code_of(response) == "PAYLOAD_TOO_LARGE"
+    assert parses == []
+
+
 async def test_a_document_is_parsed_once_and_then_not_again(
         engine: AsyncEngine, settings: Settings, parses: list[int | None]) -> None:
     query = "query Shelf { channels { slug } }"
