@@ -1,9 +1,9 @@
 """The `/graphql` endpoint: strawberry's ASGI view with our request context, JSON encoding and
 the GraphQL-over-HTTP policy of api/limits.py.
 
-Per HTTP request: refuse an oversized body (or query string), authenticate the bearer token once, open one
-database session, build a fresh set of dataloaders, execute, and close the session whatever
-happened. Request parsing stays strawberry's; this view only overrides its hooks:
+Per HTTP request: refuse an oversized body (or query string), authenticate the bearer token
+once, open one database session, build a fresh set of dataloaders, execute, and close the
+session whatever happened. Request parsing stays strawberry's; this view only overrides its hooks:
 
 - the media type follows `Accept` (`application/graphql-response+json` when asked for, with
   4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
