@@ -77,7 +77,7 @@ class StorefrontCheck(SchemaExtension):
         context = self.execution_context
         extra = getattr(context.context, "extra", None)
         if extra is not None and not context.pre_execution_errors and context.graphql_document is not None:
-            extra[STOREFRONT] = reads_storefront(context.graphql_document, context.provided_operation_name)
+            extra[STOREFRONT] = reads_storefront(context.graphql_document, context.operation_name)
 
 
 def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str:
