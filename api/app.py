@@ -120,8 +120,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     middleware = []
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                                     allow_methods=["GET", "POST"],
-                                     allow_headers=["Authorization", "Content-Type"]))
+                                     allow_methods=["GET", "POST"], allow_headers=settings.cors_allow_headers,
+                                     expose_headers=settings.cors_expose_headers))
     return Starlette(
         debug=settings.debug,
         routes=[

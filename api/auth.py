@@ -20,9 +20,11 @@ from db.apps import active_app_scopes
 from domain.access.model import ANONYMOUS, Principal, app
 from domain.accounts.tokens import InvalidToken, TokenSettings, hash_token, principal_from_access_token
 from domain.apps.services import is_app_token
+from schema.byte_cache import ByteLRU
 
 APP_CACHE_SECONDS = 30.0
-APP_CACHE_SIZE = 10_000
+APP_CACHE_BYTES = 4 * 1024 * 1024
+APP_ENTRY_BYTES = 400  # a token's hash (64 characters) and its principal
 
 
 class AuthenticationFailed(Exception):
@@ -32,7 +34,7 @@ class AuthenticationFailed(Exception):
 class Authenticator:
     def __init__(self, tokens: TokenSettings) -> None:
         self.tokens = tokens
-        self._apps: dict[str, tuple[float, Principal | None]] = {}
+        self._apps: ByteLRU[str, tuple[float, Principal | None]] = ByteLRU(APP_CACHE_BYTES)
 
     async def principal(self, header: str | None, session: AsyncSession) -> Principal:
         if not header:
@@ -58,10 +60,8 @@ class Authenticator:
         cached = self._apps.get(key)
         if cached is None or cached[0] < now:
             found = await active_app_scopes(session, key)
-            if len(self._apps) >= APP_CACHE_SIZE:
-                self._apps.clear()
             cached = (now + APP_CACHE_SECONDS, app(*found) if found else None)
-            self._apps[key] = cached
+            self._apps.put(key, cached, APP_ENTRY_BYTES)
         if cached[1] is None:
             raise AuthenticationFailed("The app token is invalid or revoked.")
         return cached[1]

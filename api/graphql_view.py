@@ -1,19 +1,21 @@
 """The `/graphql` endpoint: strawberry's ASGI view with our request context, JSON encoding and
 the GraphQL-over-HTTP policy of api/limits.py.
 
-Per HTTP request: refuse an oversized body, authenticate the bearer token once, open one
-database session, build a fresh set of dataloaders, execute, and close the session whatever
-happened. Request parsing stays strawberry's; this view only overrides its hooks:
+Per HTTP request: refuse an oversized body (or query string), authenticate the bearer token
+once, open one database session, build a fresh set of dataloaders, execute, and close the
+session whatever happened. Request parsing stays strawberry's; this view only overrides its hooks:
 
 - the media type follows `Accept` (`application/graphql-response+json` when asked for, with
   4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
   GraphQL are coded JSON errors too;
 - an `Accept` that allows neither JSON media type is 406; a POST that is not
-  `application/json` is 415;
+  `application/json` is 415, before the response cache is asked (media types in any case);
 - a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
   and then the operations run one after another (they share the request's session);
 - the caller's cost throttle and sign-in guard (api/rate_limits.py) go into the context; a
   THROTTLED operation answers 429 with `Retry-After`;
+- a body (or a GET's `variables`) that is not JSON, is not UTF-8, holds a lone surrogate or nests
+  deeper than 1,024 levels is a coded 400 BAD_REQUEST;
 - `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
 - GraphiQL is served with security headers, or 404 when switched off;
 - a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
@@ -31,7 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import HTTPException, StarletteRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -54,11 +56,13 @@ from api.limits import (
     graphiql_page,
     http_error,
     limit_body,
+    media_type_of,
     negotiate,
     response_body,
+    within_limits,
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
-from api.response_cache import cache_key, storefront_query
+from api.response_cache import CACHEABLE_REQUEST_BYTES, STOREFRONT, cache_key
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
 from domain.access.model import ANONYMOUS
@@ -83,8 +87,19 @@ class _TextWebSocket(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+class _RequestAdapter(StarletteRequestAdapter):
+    """Media types are case-insensitive (RFC 9110), and strawberry compares them as written: its
+    own body parser sees the `Content-Type` in lower case (`_respond` has already checked it)."""
+
+    @property
+    def content_type(self) -> str | None:
+        value = super().content_type
+        return value.lower() if value is not None else None
+
+
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
     websocket_adapter_class = _TextWebSocket
+    request_adapter_class = _RequestAdapter
 
     def __init__(self, schema: Any, state: AppState) -> None:
         super().__init__(schema, graphql_ide="graphiql")
@@ -105,6 +120,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses invalid UTF-8, lone surrogates and nesting past 1,024 levels with a
+        # JSONDecodeError, which strawberry answers with a coded 400 (the standard library raised
+        # UnicodeDecodeError or RecursionError there: a plain-text 500)
+        return orjson.loads(data)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -124,6 +145,10 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
         if declared_too_large(request.headers, self.max_body_bytes):
             return refuse(413, too_large)
+        if len(request.scope["query_string"]) > self.max_body_bytes:  # a GET's query is held to the same cap
+            return refuse(414, f"The query string is over the limit of {self.max_body_bytes} bytes.")
+        if request.method == "POST" and media_type_of(request.headers.get("content-type")) != JSON:
+            return refuse(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:
             key = await self._cache_key(request, media_type)
         except BodyTooLarge:
@@ -180,6 +205,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         if version is None:
             return None
         payload = await request.body() if request.method == "POST" else request.url.query.encode()
+        if len(payload) > CACHEABLE_REQUEST_BYTES:
+            return None
         return cache_key(version, request.method, payload, media_type)
 
     async def _invalidate(self, info: dict[str, Any]) -> None:
@@ -216,11 +243,14 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     @staticmethod
     def _wants_page(request: Request) -> bool:
-        return "text/html" in request.headers.get("accept", "")
+        return "text/html" in request.headers.get("accept", "").lower()
 
     def should_render_graphql_ide(self, request: Any) -> bool:
-        # a GET with only `extensions` (a persisted query's hash) is a query, not a browser
-        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+        # strawberry's test, with media types compared case-insensitively; a GET with only
+        # `extensions` (a persisted query's hash) is a query, not a browser
+        accept = request.headers.get("accept", "").lower()
+        return (request.method == "GET" and request.query_params.get("query") is None
+                and request.query_params.get("extensions") is None and ("text/html" in accept or "*/*" in accept))
 
     async def process_result(self, request: Request, result: Any) -> Any:
         body, status = response_body(result, debug=self.debug, request_error_status=self.request_error_status)
@@ -237,10 +267,6 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
-        if request_adapter.method == "POST":
-            media = (request_adapter.content_type or "").partition(";")[0].strip().lower()
-            if media != JSON:
-                raise HTTPException(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
         try:
             return await super().parse_http_body(request_adapter)
         except AttributeError as e:  # strawberry reads `.get` off a JSON body that is not an object
@@ -271,6 +297,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             digest = requested_hash(request_data.extensions)
         except MalformedPersistedQuery as e:
             raise HTTPException(400, str(e)) from e
+        registers = digest is not None and request_data.query is not None
         if digest is not None:
             try:
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
@@ -278,17 +305,20 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 request.state.no_store = True
                 return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
                                        extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
-        if self.responses is not None and not getattr(request.state, "graphql_batch", False):
-            request.state.storefront = storefront_query(request_data.query, request_data.operation_name)
         try:
-            return await super().execute_single(request=request, request_adapter=request_adapter,
-                                                sub_response=sub_response, context=context, root_value=root_value,
-                                                request_data=request_data)
+            result = await super().execute_single(request=request, request_adapter=request_adapter,
+                                                  sub_response=sub_response, context=context, root_value=root_value,
+                                                  request_data=request_data)
         except HTTPException as e:
             if request_adapter.method == "GET" and isinstance(e.__cause__, InvalidOperationTypeError):
                 kind = e.__cause__.operation_type.value
                 raise HTTPException(405, f"A {kind} cannot be sent with GET; send it with POST.") from e
             raise
+        if registers and self.persisted_queries is not None and within_limits(result):
+            await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]
+        if not getattr(request.state, "graphql_batch", False):
+            request.state.storefront = context.extra.pop(STOREFRONT, False)
+        return result
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if not self.graphiql_enabled:

@@ -3,7 +3,7 @@
 - `schema_for(settings)`: the schema with the query limits from the settings (schema/cost.py
   checks them on the parsed document).
 - The request body is capped at `MAX_BODY_BYTES` (a declared `Content-Length` is refused up
-  front, a streamed body as soon as it grows past the cap): 413.
+  front, a streamed body as soon as it grows past the cap): 413; a GET's query string too: 414.
 - `negotiate(accept)`: `application/graphql-response+json` when the client lists it at least
   as high as `application/json`; else `application/json` (also without an `Accept` header);
   None when the client accepts neither (406).
@@ -34,6 +34,7 @@ from starlette.types import Message, Receive
 from strawberry.types import ExecutionResult
 
 from api.error_log import log_errors
+from api.response_cache import StorefrontCheck
 from api.settings import Settings
 from schema import build_schema
 from schema.cost import QueryLimits
@@ -51,6 +52,11 @@ REQUEST_ERROR_CODES = frozenset(c.value for c in (
     ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED, ErrorCode.PERSISTED_QUERY_NOT_FOUND,
     ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED))
 
+# Codes of a document refused for what it is (not for its variables or the caller).
+REFUSED_DOCUMENT_CODES = frozenset(c.value for c in (
+    ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.QUERY_TOO_COMPLEX,
+    ErrorCode.INTROSPECTION_DISABLED))
+
 # `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
 HTTP_ERROR_CODES: dict[int, str] = {
     400: ErrorCode.BAD_REQUEST.value,
@@ -59,6 +65,7 @@ HTTP_ERROR_CODES: dict[int, str] = {
     405: ErrorCode.METHOD_NOT_ALLOWED.value,
     406: ErrorCode.NOT_ACCEPTABLE.value,
     413: ErrorCode.PAYLOAD_TOO_LARGE.value,
+    414: ErrorCode.PAYLOAD_TOO_LARGE.value,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE.value,
     429: ErrorCode.THROTTLED.value,
 }
@@ -72,10 +79,11 @@ def query_limits(settings: Settings) -> QueryLimits:
 
 
 def schema_for(settings: Settings) -> strawberry.Schema:
-    """The schema as the settings configure it (limits, introspection, batching, debug), logging
-    only unexpected errors as errors (api/error_log.py)."""
+    """The schema as the settings configure it (limits, introspection, batching, debug, the response
+    cache's check), logging only unexpected errors as errors (api/error_log.py)."""
     schema = build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
-                          batch_max_operations=settings.batch_max_operations if settings.batching else None)
+                          batch_max_operations=settings.batch_max_operations if settings.batching else None,
+                          extensions=(StorefrontCheck,) if settings.response_cache else ())
     schema.process_errors = log_errors  # type: ignore[method-assign]
     return schema
 
@@ -136,6 +144,11 @@ def negotiate(accept: str | None) -> str | None:
     return JSON if quality[JSON] > 0 or not (accept or "").strip() else None
 
 
+def media_type_of(content_type: str | None) -> str:
+    """The media type of a `Content-Type` header, in lower case (media types are case-insensitive)."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
 def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type == GRAPHQL_RESPONSE_JSON else media_type
 
@@ -183,6 +196,11 @@ def response_body(result: ExecutionResult, *, debug: bool,
         else:
             status = request_error_status if codes <= REQUEST_ERROR_CODES else 500
     return body, status
+
+
+def within_limits(result: ExecutionResult) -> bool:
+    """The document of `result` passed parsing, validation and the limits (it may be remembered)."""
+    return not any((e.extensions or {}).get("code") in REFUSED_DOCUMENT_CODES for e in result.errors or ())
 
 
 def http_error(status: int, message: str, *, media_type: str, max_cost: int,

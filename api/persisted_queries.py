@@ -10,7 +10,9 @@ with `application/graphql-response+json`, which the GraphQL-over-HTTP draft requ
 response without `data`. Apollo's client retries on the code whatever the status (the messages are Apollo's too,
 `PersistedQueryNotFound` and, with `PERSISTED_QUERIES=false`, `PersistedQueryNotSupported`).
 
-Queries are kept in process (an LRU of `PERSISTED_QUERY_CACHE_SIZE`), or in Redis for
+A query is stored only once it has run within the limits (parse, tokens, depth, aliases, cost):
+a hash never stands for a document the server would refuse. Queries are kept in process (the
+most recently used, `PERSISTED_QUERY_CACHE_BYTES` of them), or in Redis for
 `PERSISTED_QUERY_TTL` seconds when `REDIS_URL` is set. A Redis failure is a cache miss.
 """
 
@@ -19,11 +21,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import OrderedDict
+import sys
 from typing import Any, Protocol
 
 from redis.exceptions import RedisError
 
+from schema.byte_cache import ByteLRU
 from schema.errors import ErrorCode
 
 log = logging.getLogger("omnishop.limits")
@@ -51,23 +54,16 @@ class QueryStore(Protocol):
 
 
 class MemoryQueryStore:
-    """The most recently used `max_size` queries of this process."""
+    """The most recently used queries of this process, at most `max_bytes` of them."""
 
-    def __init__(self, max_size: int) -> None:
-        self.max_size = max_size
-        self._queries: OrderedDict[str, str] = OrderedDict()
+    def __init__(self, max_bytes: int) -> None:
+        self._queries: ByteLRU[str, str] = ByteLRU(max_bytes)
 
     async def get(self, digest: str) -> str | None:
-        query = self._queries.get(digest)
-        if query is not None:
-            self._queries.move_to_end(digest)
-        return query
+        return self._queries.get(digest)
 
     async def put(self, digest: str, query: str) -> None:
-        self._queries[digest] = query
-        self._queries.move_to_end(digest)
-        while len(self._queries) > self.max_size:
-            self._queries.popitem(last=False)
+        self._queries.put(digest, query, sys.getsizeof(query))
 
 
 class RedisQueryStore:
@@ -107,7 +103,8 @@ def requested_hash(extensions: Any) -> str | None:
 
 
 async def resolve(store: QueryStore | None, digest: str, query: str | None) -> str:
-    """The query to run for a request that names `digest` (and maybe sends `query` too)."""
+    """The query to run for a request that names `digest` (and maybe sends `query` too, which the
+    caller stores with `store.put` only once it has run within the limits)."""
     if store is None:
         raise PersistedQueryError(ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED.value, "PersistedQueryNotSupported")
     if query is None:
@@ -118,5 +115,4 @@ async def resolve(store: QueryStore | None, digest: str, query: str | None) -> s
     if hashlib.sha256(query.encode()).hexdigest() != digest:
         raise PersistedQueryError(ErrorCode.BAD_USER_INPUT.value, "The `query` does not match "
                                   "`extensions.persistedQuery.sha256Hash` (its SHA-256 in hexadecimal).")
-    await store.put(digest, query)
     return query

@@ -3,8 +3,8 @@
 What is cached: the whole HTTP body of a successful anonymous query (no `Authorization`, no
 errors) whose root fields are all storefront reads (`STOREFRONT_FIELDS`: products, categories,
 channels, locations, nearby stores; never carts or orders, which guests reach by id), keyed by
-the request itself (method, body or query string, the media type asked for) and by the
-**version**.
+the request itself (method, body or query string, the media type asked for; at most
+`CACHEABLE_REQUEST_BYTES`) and by the **version**.
 
 Why it is never stale: every transaction that writes a catalogue table (channels, categories,
 products, variants, their channel listings and prices, locations and their channel links,
@@ -17,22 +17,24 @@ the version, so during a flash sale the cache keeps answering: stock figures (`a
 prices and publication still never do. Writes made outside the API (SQL by hand, `omnishop
 seed`) do not bump it: entries expire within the TTL.
 
-In process by default. With `REDIS_URL`, entries and the version live in Redis, shared by every
-worker; with several workers and no Redis, `omnishop serve` turns the cache off, since a worker
-would not hear of another's writes.
+In process by default (at most `RESPONSE_CACHE_BYTES` of answers). With `REDIS_URL`, entries
+and the version live in Redis, shared by every worker; with several workers and no Redis,
+`omnishop serve` turns the cache off, since a worker would not hear of another's writes.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import time
-from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any, Protocol
 
-from graphql import FieldNode, GraphQLError, OperationType, get_operation_ast, parse
+from graphql import DocumentNode, FieldNode, OperationType, get_operation_ast
 from redis.exceptions import RedisError
+from strawberry.extensions import SchemaExtension
+
+from schema.byte_cache import ByteLRU
 
 log = logging.getLogger("omnishop.cache")
 
@@ -49,27 +51,33 @@ class ResponseCache(Protocol):
 
 STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", "channels", "locations",
                                "nearbyStores", "__typename"})
+STOREFRONT = "omnishop.storefront"  # the request context's `extra` entry StorefrontCheck sets
+# Requests (body, or a GET's query string) larger than this are neither looked up nor stored: a
+# storefront's queries are a few KB, and a lookup hashes the request before its token limit is known.
+CACHEABLE_REQUEST_BYTES = 64 * 1024
 
 
-def storefront_query(query: object, operation_name: object) -> bool:
-    """True when the operation is a query that reads only storefront root fields. (`query` and
-    `operation_name` come straight from the request body: anything but text is not cacheable, and
-    strawberry refuses it.)"""
-    if not isinstance(query, str) or not query or not (operation_name is None or isinstance(operation_name, str)):
-        return False
-    return _reads_storefront(query, operation_name)
-
-
-@functools.lru_cache(maxsize=512)  # a storefront sends the same few documents
-def _reads_storefront(query: str, operation_name: str | None) -> bool:
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLError:
-        return False
+def reads_storefront(document: DocumentNode, operation_name: str | None) -> bool:
+    """True when the operation is a query that reads only storefront root fields."""
+    operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return False
     return all(isinstance(s, FieldNode) and s.name.value in STOREFRONT_FIELDS
                for s in operation.selection_set.selections)
+
+
+class StorefrontCheck(SchemaExtension):
+    """Tells the view (through the context's `extra`) whether the operation may be cached. It looks
+    at the document strawberry parsed, once it has passed the token limit and validation: the
+    cache never parses a document of its own, so a document over the limits costs no more than
+    the limits allow."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        extra = getattr(context.context, "extra", None)
+        if extra is not None and not context.pre_execution_errors and context.graphql_document is not None:
+            extra[STOREFRONT] = reads_storefront(context.graphql_document, context.operation_name)
 
 
 def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str:
@@ -81,13 +89,13 @@ def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str
 
 
 class MemoryResponseCache:
-    """The most recently used `max_size` responses of this process, each for `ttl` seconds."""
+    """The most recently used responses of this process, at most `max_bytes` of them, each for `ttl`
+    seconds."""
 
-    def __init__(self, max_size: int, ttl: float) -> None:
-        self.max_size = max_size
+    def __init__(self, max_bytes: int, ttl: float) -> None:
         self.ttl = ttl
         self._version = 0
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._entries: ByteLRU[str, tuple[float, bytes]] = ByteLRU(max_bytes)
 
     async def version(self) -> int | None:
         return self._version
@@ -97,16 +105,12 @@ class MemoryResponseCache:
         if entry is None:
             return None
         if entry[0] < time.monotonic():
-            del self._entries[key]
+            self._entries.pop(key)
             return None
-        self._entries.move_to_end(key)
         return entry[1]
 
     async def put(self, key: str, body: bytes) -> None:
-        self._entries[key] = (time.monotonic() + self.ttl, body)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_size:
-            self._entries.popitem(last=False)
+        self._entries.put(key, (time.monotonic() + self.ttl, body), len(key) + len(body))
 
     async def bump(self) -> None:
         self._version += 1

@@ -7,15 +7,39 @@ key once per installation and keeps it in `.omnishop/secret_key` beside the data
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./omnishop.db"
 MIN_SECRET_LENGTH = 32
 REQUEST_ERROR_STATUSES = (400, 422)
+
+
+# What browser clients send besides the body: the token, Apollo's client identification and CSRF
+# header, and the tracing headers of Sentry, W3C Trace Context and request ids.
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Accept", "apollographql-client-name",
+                      "apollographql-client-version", "apollo-require-preflight", "sentry-trace", "baggage",
+                      "traceparent", "tracestate", "x-request-id")
+# What a client reads: when to retry after 429, whether the response cache answered, the token error.
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate")
+
+
+def _comma_list(value: object) -> object:
+    """A list setting from the environment: a JSON array, or items separated by commas."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_comma_list)]
 
 
 class ConfigurationError(RuntimeError):
@@ -34,7 +58,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters.")
     debug: bool = Field(False, description="Unmasked errors; a generated secret key is allowed.")
     log_level: str = Field("INFO")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed to call the API.")
+    # CORS: each list a JSON array or comma-separated (`CORS_ORIGINS=https://a.example,https://b.example`).
+    cors_origins: CommaList = Field(default_factory=list, description="Browser origins allowed to call the API.")
+    cors_allow_headers: CommaList = Field(default_factory=lambda: list(CORS_ALLOW_HEADERS), description="Request "
+                                          "headers a browser may send (tracing and Apollo's client headers too).")
+    cors_expose_headers: CommaList = Field(default_factory=lambda: list(CORS_EXPOSE_HEADERS), description="Response "
+                                           "headers a browser's script may read.")
     phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
     order_expiry_interval: float = Field(60, ge=0, description="Seconds between runs of the unpaid-order "
@@ -76,8 +105,8 @@ class Settings(BaseSettings):
     # Automatic persisted queries (api/persisted_queries.py, Apollo's APQ protocol).
     persisted_queries: bool = Field(True, description="Accept `extensions.persistedQuery` (a query's SHA-256 "
                                     "instead of its text).")
-    persisted_query_cache_size: int = Field(2_000, ge=1, description="Queries kept in process (least recently "
-                                            "used go first) when REDIS_URL is unset.")
+    persisted_query_cache_bytes: int = Field(16 * 1024 * 1024, ge=65536, description="Bytes of queries kept "
+                                             "in process (least recently used go first) when REDIS_URL is unset.")
     persisted_query_ttl: int = Field(7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis "
                                      "after it was last stored.")
     # The response cache (api/response_cache.py): repeated anonymous queries answered from memory.
@@ -87,8 +116,8 @@ class Settings(BaseSettings):
     response_cache_stale_stock: bool = Field(False, description="Let stock changes leave cached answers in place, "
                                              "so stock figures may lag by up to RESPONSE_CACHE_TTL (for flash "
                                              "sales at scale); prices and publication never lag.")
-    response_cache_size: int = Field(2_000, ge=1, description="Answers kept in process (least recently used go "
-                                     "first).")
+    response_cache_bytes: int = Field(64 * 1024 * 1024, ge=65536, description="Bytes of answers kept in process "
+                                      "(least recently used go first).")
     payments_sandbox: bool = Field(False, description="Accept SANDBOX payments (the test gateway approves "
                                    "everything) outside demo and debug mode: for staging and tests, never "
                                    "production.")

@@ -40,8 +40,8 @@ class Stores:
 
 def build_stores(settings: Settings) -> Stores:
     if settings.redis_url is None:
-        persisted = MemoryQueryStore(settings.persisted_query_cache_size) if settings.persisted_queries else None
-        responses = (MemoryResponseCache(settings.response_cache_size, settings.response_cache_ttl)
+        persisted = MemoryQueryStore(settings.persisted_query_cache_bytes) if settings.persisted_queries else None
+        responses = (MemoryResponseCache(settings.response_cache_bytes, settings.response_cache_ttl)
                      if settings.response_cache else None)
         return Stores(RateLimits(settings, MemoryBuckets()), persisted, responses=responses)
     client = redis.asyncio.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import strawberry
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ValidationCache
+from graphql import DocumentNode
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema import direct_resolvers
@@ -13,11 +16,13 @@ from schema.accounts.expensive import OneExpensiveMutation
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.apps.api import AppMutation, AppQuery
+from schema.byte_cache import ByteLRU
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.channels.mutations import ChannelMutation
 from schema.channels.queries import ChannelQuery
-from schema.cost import InBandParserCache, QueryCost, QueryLimits, limit_rules
+from schema.cost import QueryCost, QueryLimits, limit_rules
+from schema.document_cache import DOCUMENT_CACHE_BYTES, DocumentCache
 from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
 from schema.inventory.locations import LocationMutation, LocationQuery
@@ -35,6 +40,7 @@ from schema.promotions.admin import PromotionAdminMutation, PromotionAdminQuery
 from schema.promotions.coupon_mutations import CouponMutation, CouponQuery
 from schema.promotions.templates import CouponTemplateMutation, CouponTemplateQuery
 from schema.subscriptions import Subscription
+from schema.text_input import TextCheck, TextLiterals
 
 
 def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
@@ -57,26 +63,29 @@ Mutation = _merge(
 
 
 def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, introspection: bool = True,
-                 batch_max_operations: int | None = None) -> strawberry.Schema:
+                 batch_max_operations: int | None = None,
+                 extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
     """The schema, with the query limits (schema/cost.py) checked before anything runs and every
     top-level error coded; outside debug mode unexpected errors are masked (no internals leak).
-    `batch_max_operations` enables array batching over HTTP (off when None)."""
+    `batch_max_operations` enables array batching over HTTP (off when None); `extensions` come
+    after ours (they see a parsed and validated document only once it is within the limits)."""
     limits = limits or QueryLimits()
-    # built once: the validation cache keys on them
-    rules = (*limit_rules(limits, introspection=introspection), OneExpensiveMutation)
+    rules = (*limit_rules(limits, introspection=introspection), OneExpensiveMutation, TextLiterals)
     # Fresh extension instances per request; repeated documents skip parsing and validation
-    # (a storefront sends the same few queries).
-    extensions: list[Any] = [
+    # (a storefront sends the same few queries), in a cache of this schema's (its rules and limits).
+    documents: ByteLRU[str, DocumentNode] = ByteLRU(DOCUMENT_CACHE_BYTES)  # `.args[0]` of its extension
+    hooks: list[Any] = [
         lambda: ErrorCodes(mask=not debug),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: InBandParserCache(maxsize=512),
         lambda: AddValidationRules(list(rules)),
-        lambda: ValidationCache(maxsize=512),
+        functools.partial(DocumentCache, documents),
+        TextCheck,
         lambda: QueryCost(limits.max_cost),
+        *extensions,
     ]
     config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
                               if batch_max_operations else None)
-    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=hooks,
                                config=config, execution_context_class=SyncCompletion)
     direct_resolvers.install(schema)
     return schema

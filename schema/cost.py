@@ -44,8 +44,7 @@ was charged (schema/throttle.py) it also has `throttleStatus`.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,7 +74,7 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
@@ -256,18 +255,6 @@ class QueryCost(SchemaExtension):
         return {"cost": cost}
 
 
-class InBandParserCache(ParserCache):
-    """`ParserCache`, but a document that does not parse is left to strawberry, which parses it
-    again and reports the syntax error in the response (where `ErrorCodes` codes it) instead of
-    letting it escape the extensions."""
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
-        yield
-
-
 # --- validation rules with codes -------------------------------------------------------------
 
 
@@ -309,8 +296,7 @@ def coded_rule(rule: type[ValidationRule], extensions: dict[str, Any]) -> type[V
 
 
 def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[type[ValidationRule], ...]:
-    """The validation rules of the limits. Build them once per schema: the validation cache is
-    keyed by the rule classes."""
+    """The validation rules of the limits (coded), built once per schema."""
     rules = [
         coded_rule(depth_validator(limits.max_depth, None), _limit_extensions("depth", limits.max_depth)),
         coded_rule(aliases_validator(limits.max_aliases), _limit_extensions("aliases", limits.max_aliases)),

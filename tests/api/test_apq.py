@@ -115,13 +115,15 @@ async def test_persisted_queries_can_be_switched_off(engine: AsyncEngine, settin
         assert (await http.post("/graphql", json={"query": QUERY})).json()["data"] == {"channels": []}
 
 
-async def test_the_in_process_store_forgets_the_least_recently_used() -> None:
-    store = MemoryQueryStore(max_size=2)
-    await store.put("a", "{ a }")
-    await store.put("b", "{ b }")
-    assert await store.get("a") == "{ a }"  # now b is the least recently used
-    await store.put("c", "{ c }")
-    assert [await store.get(k) for k in ("a", "b", "c")] == ["{ a }", None, "{ c }"]
+async def test_the_in_process_store_forgets_the_least_recently_used_past_its_bytes() -> None:
+    store = MemoryQueryStore(max_bytes=100_000)
+    queries = {sha(str(i)): "{ channels { slug } }" + " " * 20_000 + f"# {i}" for i in range(10)}  # ~20 KB each
+    for digest, query in queries.items():
+        await store.put(digest, query)
+    assert await store.get(sha("6")) is not None  # now 7 is the least recently used
+    await store.put(sha("a"), "{ a }" + " " * 20_000)
+    kept = [d for d in queries if await store.get(d) is not None]
+    assert kept == [sha(str(i)) for i in (6, 8, 9)]
 
 
 async def test_queries_in_redis_are_shared_by_every_server(engine: AsyncEngine, settings: Settings) -> None:

@@ -187,6 +187,28 @@ async def test_a_post_that_is_not_json_is_415(client: GraphQLClient, statements:
     assert charset.status_code == 200
 
 
+async def test_media_types_are_case_insensitive(client: GraphQLClient) -> None:
+    response = await client.http.post("/graphql", content=b'{"query": "{ channels { slug } }"}', headers={
+        "Content-Type": "Application/JSON; Charset=UTF-8", "Accept": "Application/GraphQL-Response+JSON"})
+    assert response.status_code == 200 and response.json()["data"] == {"channels": []}
+    assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    page = await client.http.get("/graphql", headers={"Accept": "Text/HTML"})
+    assert page.status_code == 200 and "<title>Omnishop GraphiQL</title>" in page.text
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+async def test_a_cached_answer_is_not_served_to_a_post_that_is_not_json(engine: AsyncEngine, settings: Settings,
+                                                                         content_type: str | None) -> None:
+    body = b'{"query": "{ channels { slug } }"}'
+    async with http_client(engine, settings, response_cache=True) as http:
+        for _ in range(2):
+            cached = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+        assert cached.headers.get("x-cache") == "HIT"
+        response = await http.post("/graphql", content=body,
+                                   headers={"Content-Type": content_type} if content_type else {})
+        assert response.status_code == 415 and code_of(response) == "UNSUPPORTED_MEDIA_TYPE"
+
+
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_an_accept_that_allows_no_json_is_406(client: GraphQLClient, statements: StatementCounter,
                                                     method: str) -> None:
@@ -277,6 +299,31 @@ async def test_batching_when_enabled(engine: AsyncEngine, settings: Settings) ->
 
 
 # --- production switches ------------------------------------------------------------------------
+
+SHOP = "http://localhost:3000"
+
+
+async def test_browsers_may_send_tracing_and_apollo_headers_and_read_retry_after(
+        engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", SHOP)  # one origin as plain text, as a shell would set it
+    configured = Settings(**{**settings.model_dump(exclude={"cors_origins"}), "_env_file": None})
+    assert configured.cors_origins == [SHOP]
+    async with http_client(engine, configured) as http:
+        wanted = "apollographql-client-name, sentry-trace, baggage, x-request-id, content-type, authorization"
+        preflight = await http.options("/graphql", headers={"Origin": SHOP, "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": wanted})
+        assert preflight.status_code == 200, preflight.text
+        assert preflight.headers["access-control-allow-origin"] == SHOP
+        response = await http.post("/graphql", json={"query": OK_QUERY}, headers={"Origin": SHOP})
+        exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+        assert {"retry-after", "x-cache"} <= exposed
+
+
+def test_list_settings_take_json_or_commas() -> None:
+    assert Settings(cors_origins="https://a.example, https://b.example", _env_file=None).cors_origins == [
+        "https://a.example", "https://b.example"]
+    assert Settings(cors_allow_headers='["x-one", "x-two"]', _env_file=None).cors_allow_headers == ["x-one", "x-two"]
+
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
 

@@ -55,6 +55,14 @@ async def test_a_repeated_storefront_query_is_answered_without_the_database(
     assert "throttleStatus" not in second.json()["extensions"]["cost"]  # nobody else's budget
 
 
+async def test_each_storefront_operation_of_a_document_is_cached_by_its_name(cached: GraphQLClient) -> None:
+    document = f"query Listing {LISTING} query Cart {{ cart(id: \"x\") {{ id }} }}"
+    for name, hit in (("Listing", "HIT"), ("Cart", None)):
+        for _ in range(2):
+            response = await cached.http.post("/graphql", json={"query": document, "operationName": name})
+        assert response.headers.get("x-cache") == hit, name
+
+
 async def test_a_price_change_through_the_api_is_seen_at_once(cached: GraphQLClient, engine: AsyncEngine) -> None:
     [product] = await sellable_products(engine, 1)
     variant = variant_gid(product.variant_ids[0])
