@@ -13,10 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from httpx_ws import aconnect_ws
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.settings import Settings
+from api.websocket import TextWebSocket
 from domain.access.model import StaffRole
 from tests.api.test_carts import open_shop
 from tests.api.test_subscriptions import ADJUST, PROTOCOL, STOCK, connected, serving
@@ -84,6 +86,45 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
         await answers_quickly(http)
         assert await pool_whole(pool, idle)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_event_gives_its_connection_back_before_it_is_sent(
+        demo: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client that reads slowly makes the send wait: by then the event must hold no connection."""
+    held: dict[int, asyncio.Task[Any] | None] = {}  # pooled connection -> the task that checked it out
+
+    def checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        held[id(record)] = asyncio.current_task()
+
+    def checkin(_dbapi: Any, record: Any) -> None:
+        held.pop(id(record), None)
+
+    holding_while_sending: list[bool] = []
+    send = TextWebSocket.send_json
+
+    async def watched_send(self: TextWebSocket, message: Any) -> None:
+        if message.get("type") == "next":  # nothing else runs now but the outbox relay
+            holding_while_sending.append(any(t is None or "OutboxRelay" not in t.get_coro().__qualname__
+                                             for t in held.values()))
+        await send(self, message)
+
+    monkeypatch.setattr(TextWebSocket, "send_json", watched_send)
+    pool = demo.sync_engine.pool
+    sa.event.listen(pool, "checkout", checkout)
+    sa.event.listen(pool, "checkin", checkin)
+    try:
+        async with serving(demo, settings) as http, AsyncExitStack() as stack:
+            shop = await open_shop(GraphQLClient(http), demo)
+            admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+            socket = await connected(http, stack)
+            await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
+            await asyncio.sleep(0.1)
+            await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1}, token=admin)
+            assert (await socket.next())["payload"]["data"]["stockChanged"]["onHand"] == 9
+    finally:
+        sa.event.remove(pool, "checkout", checkout)
+        sa.event.remove(pool, "checkin", checkin)
+    assert holding_while_sending == [False]
 
 
 async def test_mutations_over_the_socket_run_nothing(engine: AsyncEngine, settings: Settings) -> None:
