@@ -25,7 +25,7 @@ class Outage:
     def failed(self, error: BaseException) -> None:
         self.failures += 1
         if self.failures == 1:
-            self.log.warning("%s failed (%s: %s); retrying with backoff, quietly until it recovers",
+            self.log.warning("%s failed (%s: %s); further failures are not logged until it recovers",
                              self.what, type(error).__name__, error)
 
     def recovered(self) -> None:
