@@ -28,6 +28,7 @@ from api.events import OutboxRelay
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
+from api.outages import Outage
 from api.settings import Settings
 from api.stores import Stores, build_stores
 from db.engine import create_engine, create_session_factory
@@ -106,14 +107,17 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     async def live(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    database = Outage(log, "readiness check: the database")
+
     async def ready(_request: Request) -> Response:
         try:
             assert state.engine is not None
             async with state.engine.connect() as conn:
                 await conn.execute(sa.text("SELECT 1"))
-        except Exception:  # any failure means "not ready"; the reason goes to the log
-            log.warning("readiness check failed", exc_info=True)
+        except Exception as e:  # any failure means "not ready"; the reason goes to the log, once
+            database.failed(e)
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        database.recovered()
         return JSONResponse({"status": "ok", "database": "up"})
 
     view = GraphQLView(schema_for(settings), state)

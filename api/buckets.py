@@ -9,8 +9,8 @@ negative cost gives points back (never beyond `capacity`).
 state in Redis, updated by one Lua script so that concurrent workers never race, with the
 Redis server's clock so that workers' clocks need not agree. A bucket that has refilled is
 the same as no bucket, so keys expire once full and memory stays bounded. When Redis does
-not answer, a take is allowed (and logged): an outage of the limiter must not become an
-outage of the shop.
+not answer, a take is allowed (the outage logged once, api/outages.py): an outage of the
+limiter must not become an outage of the shop.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.exceptions import RedisError
+
+from api.outages import Outage
 
 log = logging.getLogger("omnishop.limits")
 
@@ -117,14 +119,16 @@ class RedisBuckets:
         self.redis = redis
         self.prefix = prefix
         self._script = redis.register_script(_TAKE)
+        self.outage = Outage(log, "rate limits: Redis (takes are allowed meanwhile)")
 
     async def take(self, key: str, cost: float, capacity: int, rate: float) -> Take:
         try:
             allowed, available = await self._script(keys=[self.prefix + key],
                                                     args=[capacity, repr(float(rate)), repr(float(cost))])
         except (RedisError, OSError) as e:
-            log.warning("rate limit not checked, Redis failed: %s", e)
+            self.outage.failed(e)
             return Take(True, float(capacity), capacity, rate, 0.0)
+        self.outage.recovered()
         left = float(available)
         if int(allowed):
             return Take(True, left, capacity, rate, 0.0)
@@ -134,4 +138,4 @@ class RedisBuckets:
         try:
             await self.redis.delete(self.prefix + key)
         except (RedisError, OSError) as e:
-            log.warning("rate limit not cleared, Redis failed: %s", e)
+            self.outage.failed(e)

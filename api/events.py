@@ -7,7 +7,8 @@ subscribers, so a subscriber on one worker hears of a change committed by anothe
 `OutboxRelay` runs in each worker: it claims unpublished outbox rows (SKIP LOCKED on
 PostgreSQL: workers share the work, none publishes a row another is publishing), publishes them,
 and marks them published in the same transaction. It wakes every `interval` seconds, and at once
-when this worker commits a change that wrote to the outbox (`nudge`). Delivery is at least once;
+when this worker commits a change that wrote to the outbox (`nudge`); while the database or Redis
+is down it backs off and logs the outage once (api/outages.py). Delivery is at least once;
 a subscription re-reads the current state for every event, so a repeat is harmless.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.outages import Outage
 from db import outbox
 from db.engine import write_options
 from db.types import utcnow
@@ -34,6 +36,7 @@ BACKGROUND = "omnishop_background"  # an execution option marking the relay's st
 QUEUE_SIZE = 256  # a subscriber this far behind loses the oldest events (it re-reads state anyway)
 BATCH = 500
 KEEP_PUBLISHED = timedelta(hours=1)
+RESUBSCRIBE_SECONDS = 1.0  # the first wait before the Redis subscriber tries again (then it backs off)
 
 
 class LocalBus:
@@ -91,18 +94,20 @@ class RedisBus(LocalBus):
         self._listener = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
+        outage = Outage(log, "event bus: the Redis subscription")
         while True:
             try:
                 pubsub = self.redis.pubsub()
                 await pubsub.subscribe(self.channel)
+                outage.recovered()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         self.deliver((t, m) for t, m in orjson.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis went away: keep trying; events wait in the outbox meanwhile
-                log.warning("event bus: Redis subscription lost; retrying", exc_info=True)
-                await asyncio.sleep(1)
+            except Exception as e:  # Redis went away: keep trying; events wait in the outbox meanwhile
+                outage.failed(e)
+                await asyncio.sleep(outage.delay(RESUBSCRIBE_SECONDS))
 
     async def close(self) -> None:
         if self._listener is not None:
@@ -135,6 +140,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         ticks = 0
+        outage = Outage(log, "outbox relay")
         while not self._stopping:
             try:
                 while await self.drain_once() == BATCH:
@@ -142,12 +148,13 @@ class OutboxRelay:
                 ticks += 1
                 if ticks % 600 == 0:
                     await self._purge()
+                outage.recovered()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database or Redis is down: try again at the next tick
-                log.warning("outbox relay failed; retrying", exc_info=True)
+            except Exception as e:  # the database or Redis is down: try again later (sooner when nudged)
+                outage.failed(e)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                await asyncio.wait_for(self._wake.wait(), outage.delay(self.interval))
             self._wake.clear()
 
     async def drain_once(self) -> int:

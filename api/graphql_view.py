@@ -22,14 +22,13 @@ session whatever happened. Request parsing stays strawberry's; this view only ov
 - repeated anonymous storefront queries are answered from the response cache
   (api/response_cache.py, `X-Cache: HIT`); a request that wrote the catalogue or stock bumps
   its version;
-- WebSocket connections (subscriptions, `graphql-transport-ws`) authenticate with the
-  `Authorization` entry of `connection_init`'s payload (4403 when it is bad); each event is
-  read in a session of its own (schema/subscriptions.py).
+- WebSocket connections (subscriptions only, `graphql-transport-ws` or `graphql-ws`: see
+  api/websocket.py) authenticate with the `Authorization` entry of `connection_init`'s payload
+  (4403 when it is bad) and are charged to the caller's cost bucket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -38,10 +37,8 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
@@ -63,28 +60,20 @@ from api.limits import (
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
 from api.response_cache import CACHEABLE_REQUEST_BYTES, STOREFRONT, cache_key
+from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
-from domain.access.model import ANONYMOUS
 from schema.accounts.login_limits import LOGIN_GUARD
 from schema.context import Context
 from schema.errors import ErrorCode
 from schema.loaders import Loaders
-from schema.subscriptions import LIVE, Live
+from schema.subscriptions import Live
 from schema.throttle import COST_THROTTLE
 
 if TYPE_CHECKING:
     from api.app import AppState
 
-
-class _TextWebSocket(ASGIWebSocketAdapter):
-    """graphql-transport-ws messages are text frames; `encode_json` makes bytes (for HTTP bodies)."""
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+CLIENT_IP = "client_ip"  # a socket's peer, whose bucket an anonymous subscriber is charged to
 
 
 class _RequestAdapter(StarletteRequestAdapter):
@@ -98,7 +87,9 @@ class _RequestAdapter(StarletteRequestAdapter):
 
 
 class GraphQLView(GraphQL):  # type: ignore[type-arg]
-    websocket_adapter_class = _TextWebSocket
+    websocket_adapter_class = TextWebSocket
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
     request_adapter_class = _RequestAdapter
 
     def __init__(self, schema: Any, state: AppState) -> None:
@@ -217,13 +208,11 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             await self.responses.bump()
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        """A WebSocket connection's context (HTTP requests build theirs in `_respond`): anonymous
-        until `connection_init` says otherwise; its session is replaced for every event."""
+        """A WebSocket connection's context (HTTP requests build theirs in `_respond`), with no
+        database session of its own: each event reads in one (schema/subscriptions.py)."""
         assert self.state.sessions is not None
-        session = self.state.sessions()
-        context = Context(session=session, principal=ANONYMOUS, services=self.state.services,
-                          loaders=Loaders(session))
-        context.extra[LIVE] = Live(self.state.stores.bus, self.state.sessions)
+        context = Live(self.state.stores.bus, self.state.sessions).context(self.state.services)
+        context.extra[CLIENT_IP] = request.client.host if request.client else "unknown"
         return context
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -239,6 +228,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 context.principal = await self.auth.principal(header, session)
             except AuthenticationFailed:
                 raise ConnectionRejectionError() from None
+        if (throttle := self.rate_limits.cost_throttle(context.principal, context.extra[CLIENT_IP])) is not None:
+            context.extra[COST_THROTTLE] = throttle
         return UNSET
 
     @staticmethod

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.outages import Outage
 from db.engine import create_session_factory
 from db.member_queries import members_with_expired_points
 from db.uow import SqlUnitOfWork
@@ -58,12 +59,15 @@ async def expire_unpaid_orders(engine: AsyncEngine, policy: PointsPolicy, now: d
 
 
 async def run_order_expiry(engine: AsyncEngine, policy: PointsPolicy, interval: float) -> None:
-    """The background loop `serve` runs in every worker."""
+    """The background loop `serve` runs in every worker; it survives an outage of the database,
+    logging it once and backing off (api/outages.py)."""
+    outage = Outage(log, "order expiry")
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(outage.delay(interval))
         try:
             count = await expire_unpaid_orders(engine, policy)
+            outage.recovered()
             if count:
                 log.info("expired %d unpaid orders", count)
-        except Exception:  # the loop must survive a database hiccup; the next round retries
-            log.exception("order expiry failed")
+        except Exception as e:
+            outage.failed(e)

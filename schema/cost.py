@@ -77,6 +77,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.types.graphql import OperationType
 
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -241,12 +242,19 @@ class QueryCost(SchemaExtension):
                     f"The query's estimated cost {self.cost} is over the limit of {self.max_cost}: ask for "
                     "smaller pages (`first`/`last`) or fewer nested lists.",
                     extensions=_limit_extensions("cost", self.max_cost) | {"cost": self.cost})
-                context.result = ExecutionResult(data=None, errors=[error])
+                self._refuse(error)
             elif throttle is not None:
                 self.throttle = await throttle.charge(max(self.cost, 1))
                 if not self.throttle.allowed:
-                    context.result = ExecutionResult(data=None, errors=[throttled_error(self.cost, self.throttle)])
+                    self._refuse(throttled_error(self.cost, self.throttle))
         yield
+
+    def _refuse(self, error: GraphQLError) -> None:
+        """Nothing runs: a query or mutation answers with the error; a subscription, whose result
+        strawberry does not look at here, fails with it (its only message)."""
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            raise error
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
 
     def get_results(self) -> dict[str, Any]:
         cost: dict[str, Any] = {"requestedQueryCost": self.cost, "maxCost": self.max_cost}

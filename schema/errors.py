@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from domain.errors import DomainError, DomainErrors
 from schema.context import Info
@@ -188,5 +189,6 @@ def should_mask(error: GraphQLError) -> bool:
     if original is None:
         return False
     # A GraphQLError is never an internal failure: ours carry a code, graphql-core's (a variable
-    # that does not coerce, e.g. an Int beyond 32 bits) describe only the client's own input.
-    return not isinstance(original, GraphQLError)
+    # that does not coerce, e.g. an Int beyond 32 bits) describe only the client's own input; nor
+    # is an operation the transport does not serve (a query sent over WebSocket).
+    return not isinstance(original, GraphQLError | InvalidOperationTypeError)

@@ -1,9 +1,10 @@
-"""Subscriptions (WebSocket, `graphql-transport-ws`): `stockChanged` and `orderUpdated`.
+"""Subscriptions (WebSocket, `graphql-transport-ws` or `graphql-ws`): `stockChanged` and `orderUpdated`.
 
 Each event comes from the outbox through the event bus (api/events.py) and carries only which
 stock level or order changed; the subscription then reads its current state in a fresh database
 session, with the same visibility rules as a query, and sends it. A connection's subscriptions
-share its context, so their events are resolved one at a time (`Live.snapshot`).
+share its context, so their events are resolved one at a time (`Live.snapshot`); between events
+the context holds a session bound to nothing, so a socket never keeps a pooled connection.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.outbox import order_topic, stock_topic
 from db.uow import SqlUnitOfWork
+from domain.access.model import ANONYMOUS
 from schema.catalog.types import visible_products
-from schema.context import Context, Info
+from schema.context import Context, Info, Services
 from schema.errors import ErrorCode, bad_input, coded_error
 from schema.inventory.types import StockLevel
 from schema.loaders import Loaders
@@ -36,34 +38,63 @@ class EventSource(Protocol):
 
 
 class Live:
-    """What subscriptions of one connection share: the bus, a session factory, and a lock."""
+    """What subscriptions of one connection share: the bus, a session factory, a lock, and the
+    unbound session the connection's context holds between events (a statement on it fails:
+    nothing can check out a connection outside an event)."""
 
     def __init__(self, bus: EventSource, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.bus = bus
         self.sessions = sessions
         self.lock = asyncio.Lock()
+        self.unbound = AsyncSession()
+        self._reader: asyncio.Task[Any] | None = None  # the operation whose event holds a session
+
+    def context(self, services: Services) -> Context:
+        """A connection's context: anonymous until `connection_init` says otherwise."""
+        context = Context(session=self.unbound, principal=ANONYMOUS, services=services,
+                          loaders=Loaders(self.unbound))
+        context.extra[LIVE] = self
+        return context
+
+    def _use(self, context: Context, session: AsyncSession) -> None:
+        context.session = session
+        context.loaders = Loaders(session)
+        context.uow = SqlUnitOfWork(session)
 
     @asynccontextmanager
     async def snapshot(self, context: Context) -> AsyncIterator[None]:
         """A fresh session and loaders in the connection's context for as long as the block (and
-        the resolution of what it yields) lasts."""
-        async with self.lock, self.sessions() as session:
-            context.session = session
-            context.loaders = Loaders(session)
-            context.uow = SqlUnitOfWork(session)
-            yield
+        the resolution of what it yields) lasts, or until `release`."""
+        async with self.lock:
+            session = self.sessions()
+            self._reader = asyncio.current_task()
+            self._use(context, session)
+            try:
+                yield
+            finally:
+                self._reader = None
+                self._use(context, self.unbound)
+                await session.close()
+
+    async def release(self, context: Context) -> None:
+        """The event this operation read is resolved: give its session back before it is sent."""
+        if self._reader is asyncio.current_task() and context.session is not self.unbound:
+            session = context.session
+            self._use(context, self.unbound)
+            await session.close()
 
 
 def _live(info: Info) -> Live:
     live: Any = info.context.extra.get(LIVE)
     if live is None:
-        raise coded_error("Subscriptions are served over WebSocket (graphql-transport-ws) only.",
+        raise coded_error("Subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) only.",
                           ErrorCode.BAD_USER_INPUT)
     return live  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="Live updates, over WebSocket with the `graphql-transport-ws` subprotocol. Send the "
-                 "bearer token as `{\"Authorization\": \"Bearer ...\"}` in `connection_init`.")
+@strawberry.type(description="Live updates, over WebSocket with the `graphql-transport-ws` subprotocol (or the "
+                 "legacy `graphql-ws`), which carries subscriptions only. Send the bearer token as "
+                 "`{\"Authorization\": \"Bearer ...\"}` in `connection_init`.")
 class Subscription:
     @strawberry.subscription(description="Each change of the stock of these variants (at `locationId` only, when "
                              "given): the level as it is after the change. At most 100 variants.")
