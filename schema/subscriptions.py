@@ -17,9 +17,10 @@ from typing import Annotated, Any, Protocol
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.accounts import current_principal
 from db.outbox import order_topic, stock_topic
 from db.uow import SqlUnitOfWork
-from domain.access.model import ANONYMOUS
+from domain.access.model import ANONYMOUS, PrincipalKind
 from schema.catalog.types import visible_products
 from schema.context import Context, Info, Services
 from schema.errors import ErrorCode, bad_input, coded_error
@@ -64,17 +65,29 @@ class Live:
     @asynccontextmanager
     async def snapshot(self, context: Context) -> AsyncIterator[None]:
         """A fresh session and loaders in the connection's context for as long as the block (and
-        the resolution of what it yields) lasts, or until `release`."""
+        the resolution of what it yields) lasts, or until `release`. A member's or staff user's
+        account is read again first, as HTTP does per request: an erased member's or deactivated
+        user's subscriptions end at their next event, and a changed role applies at once."""
         async with self.lock:
             session = self.sessions()
             self._reader = asyncio.current_task()
             self._use(context, session)
             try:
+                await self._recheck(context)
                 yield
             finally:
                 self._reader = None
                 self._use(context, self.unbound)
                 await session.close()
+
+    async def _recheck(self, context: Context) -> None:
+        if context.principal.kind not in (PrincipalKind.MEMBER, PrincipalKind.STAFF):
+            return
+        principal = await current_principal(context.session, context.principal)
+        if principal is None:
+            raise coded_error("The access token is revoked: its account was erased or deactivated.",
+                              ErrorCode.UNAUTHENTICATED)
+        context.principal = principal
 
     async def release(self, context: Context) -> None:
         """The event this operation read is resolved: give its session back before it is sent."""

@@ -20,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.settings import Settings
 from api.websocket import TextWebSocket
 from domain.access.model import StaffRole
-from tests.api.test_carts import open_shop
-from tests.api.test_subscriptions import ADJUST, PROTOCOL, STOCK, connected, serving
+from tests.api.test_carts import address, open_shop
+from tests.api.test_checkout import placed
+from tests.api.test_members import ERASE, new_member
+from tests.api.test_order_flow import CANCEL
+from tests.api.test_subscriptions import ADJUST, ORDER, PROTOCOL, STOCK, connected, serving
 from tests.helpers import GraphQLClient
 from tests.inventory_fixtures import location_gid
 
@@ -199,3 +202,24 @@ async def test_subscriptions_are_held_to_the_query_limits_and_charged(
         seen = [await codes(cheap, str(i)) for i in range(6)]
         assert seen[0] == ["NOT_FOUND"]  # charged 1 point of 3, then ran
         assert ["THROTTLED"] in seen
+
+
+async def test_an_erased_members_subscription_ends_at_its_next_event(demo: AsyncEngine, settings: Settings) -> None:
+    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+        shop = await open_shop(GraphQLClient(http), demo)
+        ann = await new_member(shop.client)
+        cart = await shop.cart([(0, 1)], token=ann.token)
+        await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
+        order = await placed(shop, cart["id"], token=ann.token)
+        await asyncio.sleep(0.3)  # the checkout's own events are out before anyone subscribes
+        socket = await connected(http, stack, ann.token)
+        await socket.start(ORDER, {"id": order["id"]})
+        await asyncio.sleep(0.1)
+        admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+        assert (await shop.client.data(ERASE, {"id": ann.id}, token=admin))["memberErase"]["erased"] is True
+        cancelled = await shop.client.data(CANCEL, {"id": order["id"]}, token=admin)
+        assert cancelled["orderCancel"]["userErrors"] == []
+        ended = await socket.next()
+        assert ended["type"] == "next" and ended["payload"].get("data") is None
+        assert [e["extensions"]["code"] for e in ended["payload"]["errors"]] == ["UNAUTHENTICATED"]
+        assert (await socket.next())["type"] == "complete"
