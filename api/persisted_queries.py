@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from redis.exceptions import RedisError
 
+from api.outages import Outage
 from schema.byte_cache import ByteLRU
 from schema.errors import ErrorCode
 
@@ -73,20 +74,22 @@ class RedisQueryStore:
         self.redis = redis
         self.prefix = prefix
         self.ttl = ttl
+        self.outage = Outage(log, "persisted queries: Redis")
 
     async def get(self, digest: str) -> str | None:
         try:
             query = await self.redis.get(self.prefix + digest)
         except (RedisError, OSError) as e:
-            log.warning("persisted query not read, Redis failed: %s", e)
+            self.outage.failed(e)  # the client sends the query again
             return None
+        self.outage.recovered()
         return query.decode() if isinstance(query, bytes) else query
 
     async def put(self, digest: str, query: str) -> None:
         try:
             await self.redis.set(self.prefix + digest, query, ex=self.ttl)
         except (RedisError, OSError) as e:
-            log.warning("persisted query not stored, Redis failed: %s", e)
+            self.outage.failed(e)
 
 
 def requested_hash(extensions: Any) -> str | None:

@@ -34,6 +34,7 @@ from graphql import DocumentNode, FieldNode, OperationType, get_operation_ast
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 
+from api.outages import Outage
 from schema.byte_cache import ByteLRU
 
 log = logging.getLogger("omnishop.cache")
@@ -126,22 +127,24 @@ class RedisResponseCache:
         self.prefix = prefix
         self.ttl_ms = max(1, int(ttl * 1000))
         self._broken = False
+        self.outage = Outage(log, "response cache: Redis")
 
     async def version(self) -> int | None:
         if self._broken:
             return None
         try:
             value = await self.redis.get(self.prefix + "version")
-        except RedisError:
-            log.warning("response cache: Redis unavailable; answering without it", exc_info=True)
+        except (RedisError, OSError) as e:
+            self.outage.failed(e)  # answering without the cache
             return None
+        self.outage.recovered()
         return int(value or 0)
 
     async def get(self, key: str) -> bytes | None:
         try:
             body: bytes | None = await self.redis.get(self.prefix + key)
-        except RedisError:
-            log.warning("response cache: Redis unavailable; answering without it", exc_info=True)
+        except (RedisError, OSError) as e:
+            self.outage.failed(e)
             return None
         return body
 
@@ -150,14 +153,15 @@ class RedisResponseCache:
             return
         try:
             await self.redis.set(self.prefix + key, body, px=self.ttl_ms)
-        except RedisError:
-            log.warning("response cache: Redis unavailable; not storing", exc_info=True)
+        except (RedisError, OSError) as e:
+            self.outage.failed(e)
 
     async def bump(self) -> None:
         try:
             await self.redis.incr(self.prefix + "version")
             self._broken = False
-        except RedisError:
-            log.error("response cache: could not bump the catalogue version; cache off in this worker",
-                      exc_info=True)
+        except (RedisError, OSError) as e:
+            if not self._broken:
+                log.error("response cache: could not bump the catalogue version (%s); cache off in this worker "
+                          "until Redis answers", e)
             self._broken = True

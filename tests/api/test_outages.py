@@ -17,6 +17,8 @@ import api.jobs
 from api.buckets import RedisBuckets
 from api.events import LocalBus, OutboxRelay, RedisBus
 from api.outages import Outage
+from api.persisted_queries import RedisQueryStore
+from api.response_cache import RedisResponseCache
 from db.engine import create_session_factory
 from domain.members.points_services import PointsPolicy
 
@@ -117,6 +119,13 @@ class FlakyRedis:
             return [1, "9"]
         return run
 
+    async def get(self, _key: str) -> bytes | None:
+        self._call()
+        return None
+
+    async def set(self, _key: str, _value: Any, **_expiry: int) -> None:
+        self._call()
+
     def pubsub(self) -> FlakyRedis:
         return self
 
@@ -149,4 +158,21 @@ async def test_the_redis_rate_limiter_logs_an_outage_once(caplog: pytest.LogCapt
     with caplog.at_level(logging.DEBUG):
         takes = [await buckets.take("k", 1, 10, 1.0) for _ in range(FAILURES + 2)]
     assert all(t.allowed for t in takes)  # an outage of the limiter is not an outage of the shop
+    assert_logged_once(caplog)
+
+
+async def test_the_redis_response_cache_logs_an_outage_once(caplog: pytest.LogCaptureFixture) -> None:
+    cache = RedisResponseCache(FlakyRedis(FAILURES), "c:", ttl=5)
+    with caplog.at_level(logging.DEBUG):
+        versions = [await cache.version() for _ in range(FAILURES + 2)]
+    assert versions[:FAILURES] == [None] * FAILURES and versions[-1] == 0  # a miss, never an error
+    assert_logged_once(caplog)
+
+
+async def test_redis_persisted_queries_log_an_outage_once(caplog: pytest.LogCaptureFixture) -> None:
+    store = RedisQueryStore(FlakyRedis(FAILURES), "q:", ttl=60)
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(FAILURES):
+            await store.put("digest", "{ channels { slug } }")
+        assert await store.get("digest") is None
     assert_logged_once(caplog)
