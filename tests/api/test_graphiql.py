@@ -62,6 +62,14 @@ async def test_the_page_loads_only_this_servers_files(client: GraphQLClient) -> 
     assert "defaultHeaders" not in response.text and "isHeadersEditorEnabled: true" in response.text
 
 
+async def test_the_default_query_runs_anonymously(client: GraphQLClient, demo: AsyncEngine) -> None:
+    page = (await client.http.get("/graphql", headers=HTML)).text
+    [query] = re.findall(r"const DEFAULT_QUERY = `(.*?)`;", page, re.DOTALL)
+    assert "Authorization" in query and "Bearer" in query
+    data = await client.data(query)
+    assert data["channels"] and data["products"]["totalCount"] > 0
+
+
 async def test_the_files_are_served_with_types_and_long_cache_lifetimes(client: GraphQLClient) -> None:
     for path, integrity in MANIFEST.items():
         response = await client.http.get(f"{ASSETS_PATH}/{path}")
