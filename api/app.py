@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.events import OutboxRelay
+from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
             Route("/health/ready", ready, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
+            *([ASSET_ROUTE] if settings.graphiql else []),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -17,7 +17,7 @@ session whatever happened. Request parsing stays strawberry's; this view only ov
 - a body (or a GET's `variables`) that is not JSON, is not UTF-8, holds a lone surrogate or nests
   deeper than 1,024 levels is a coded 400 BAD_REQUEST;
 - `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
-- GraphiQL is served with security headers, or 404 when switched off;
+- GraphiQL (api/graphiql.py) is served with security headers, or 404 when switched off;
 - a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
 - repeated anonymous storefront queries are answered from the response cache
   (api/response_cache.py, `X-Cache: HIT`); a request that wrote the catalogue or stock bumps
@@ -44,13 +44,13 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api.auth import AuthenticationFailed, Authenticator
+from api.graphiql import graphiql_page
 from api.limits import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     BodyTooLarge,
     content_type,
     declared_too_large,
-    graphiql_page,
     http_error,
     limit_body,
     media_type_of,
@@ -106,7 +106,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self.persisted_queries = state.stores.persisted_queries
         self.responses = state.stores.responses
         self.stale_stock = settings.response_cache_stale_stock
-        self.graphiql_html, self.graphiql_headers = graphiql_page(self.graphql_ide_html)
+        self.graphiql_html, self.graphiql_headers = graphiql_page(settings.graphiql_assets_url)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

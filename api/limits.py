@@ -12,16 +12,10 @@
   it answers 400, or 422 with `REQUEST_ERROR_STATUS=422` (500 for an unexpected failure before
   execution); with `application/json`, 200 as the contract says. A THROTTLED operation answers 429 with either.
   A last pass makes sure no error leaves without a code or with an unmasked internal message.
-- `graphiql_page(html)`: GraphiQL titled "Omnishop GraphiQL", with security headers and a
-  content security policy that admits only its own inline script (by hash) and the CDNs it
-  loads from.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,9 +63,6 @@ HTTP_ERROR_CODES: dict[int, str] = {
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE.value,
     429: ErrorCode.THROTTLED.value,
 }
-
-CDNS = "https://unpkg.com https://cdn.jsdelivr.net"
-
 
 def query_limits(settings: Settings) -> QueryLimits:
     return QueryLimits(max_depth=settings.max_query_depth, max_aliases=settings.max_query_aliases,
@@ -212,37 +203,3 @@ def http_error(status: int, message: str, *, media_type: str, max_cost: int,
     response = Response(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
     response.headers["content-type"] = content_type(media_type)
     return response
-
-
-# --- GraphiQL -----------------------------------------------------------------------------------
-
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
-
-
-def graphiql_page(html: str) -> tuple[str, dict[str, str]]:
-    """GraphiQL's page titled for Omnishop, and the security headers to serve it with."""
-    html = re.sub(r"<title>.*?</title>", "<title>Omnishop GraphiQL</title>", html, count=1)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(html))
-    policy = "; ".join((
-        "default-src 'self'",
-        f"script-src 'self' {hashes} {CDNS}",
-        f"style-src 'self' 'unsafe-inline' {CDNS}",  # GraphiQL and its editor set inline styles
-        f"font-src 'self' data: {CDNS}",
-        "img-src 'self' data: https:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
-    headers = {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "X-Frame-Options": "DENY",
-        "Cache-Control": "no-store",
-    }
-    return html, headers

@@ -11,6 +11,7 @@ import json
 import secrets
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -123,7 +124,23 @@ class Settings(BaseSettings):
                                    "production.")
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
+    graphiql_assets_url: str | None = Field(None, description="Base URL of a mirror of the npm registry's files "
+                                            "(`<base>/<package>@<version>/<path>`, e.g. https://unpkg.com) to load "
+                                            "GraphiQL's scripts and styles from; unset, this server serves its "
+                                            "own copies. The files must be byte-identical (checked by SRI).")
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
+
+    @field_validator("graphiql_assets_url")
+    @classmethod
+    def _graphiql_assets_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with nothing that could end a CSP source or an HTML attribute."""
+        text = (value or "").strip().rstrip("/")
+        if not text:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c in text for c in " ;,'\"<>"):
+            raise ValueError("must be an http(s) URL such as https://unpkg.com")
+        return text
 
     @field_validator("request_error_status")
     @classmethod

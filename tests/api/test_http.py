@@ -1,12 +1,9 @@
 """GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/): media types and
 status codes, GET and POST, the body cap, batching, and the production switches (GraphiQL,
-introspection) with GraphiQL's security headers."""
+introspection); GraphiQL's page itself is tests/api/test_graphiql.py."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -193,7 +190,7 @@ async def test_media_types_are_case_insensitive(client: GraphQLClient) -> None:
     assert response.status_code == 200 and response.json()["data"] == {"channels": []}
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     page = await client.http.get("/graphql", headers={"Accept": "Text/HTML"})
-    assert page.status_code == 200 and "<title>Omnishop GraphiQL</title>" in page.text
+    assert page.status_code == 200 and "<title>Omnishop GraphiQL" in page.text
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", None])
@@ -326,23 +323,6 @@ def test_list_settings_take_json_or_commas() -> None:
 
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
-
-
-async def test_graphiql_is_served_with_security_headers(client: GraphQLClient) -> None:
-    response = await client.http.get("/graphql", headers={"Accept": "text/html"})
-    assert response.status_code == 200
-    assert "<title>Omnishop GraphiQL</title>" in response.text
-    headers = response.headers
-    assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
-    assert headers["x-frame-options"] == "DENY"
-    policy = dict(d.strip().split(" ", 1) for d in headers["content-security-policy"].split(";"))
-    assert "https://unpkg.com" in policy["script-src"] and "https://cdn.jsdelivr.net" in policy["script-src"]
-    assert "'unsafe-inline'" not in policy["script-src"]
-    assert policy["frame-ancestors"] == "'none'"
-    for script in re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL):  # the inline script may run
-        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in policy["script-src"]
 
 
 async def test_graphiql_can_be_switched_off(engine: AsyncEngine, settings: Settings) -> None:
