@@ -42,16 +42,23 @@ def load_settings() -> Settings:
         raise OperatorError("\n".join(lines)) from None
 
 
+def _missing_folder(database: str | None) -> str | None:
+    """The line for a SQLite file whose folder does not exist (SQLite would only say "unable to open")."""
+    path = Path(database or "")
+    if not database or database == ":memory:" or path.parent.is_dir():
+        return None
+    return (f"The folder {path.parent} of the SQLite database {path} does not exist: create it, "
+            "or point DATABASE_URL at a file in an existing folder.")
+
+
 def describe_database_error(url: str, error: BaseException) -> str | None:
     """The operator's line for a failure to connect to `url`; None when `error` is not one."""
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite"):
         if isinstance(error, exc.OperationalError):
-            path = Path(parsed.database or "")
-            if not path.parent.exists():
-                return (f"The folder {path.parent} of the SQLite database {path} does not exist: create it, "
-                        "or point DATABASE_URL at a file in an existing folder.")
-            return f"Cannot open the SQLite database {path}: {error.orig}. Check DATABASE_URL and the file's rights."
+            return _missing_folder(parsed.database) or (
+                f"Cannot open the SQLite database {parsed.database}: {error.orig}. Check DATABASE_URL and the "
+                "file's rights.")
         return None
     where = f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
     if isinstance(error, socket.gaierror):
@@ -73,6 +80,9 @@ def describe_database_error(url: str, error: BaseException) -> str | None:
 
 async def check_database(engine: AsyncEngine, url: str) -> None:
     """Connect once; `OperatorError` if the database cannot be reached."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and (line := _missing_folder(parsed.database)):
+        raise OperatorError(line)  # checked first: aiosqlite's thread outlives a failed connect and complains
     try:
         async with asyncio.timeout(CONNECT_TIMEOUT_SECONDS), engine.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
