@@ -231,8 +231,14 @@ def export_schema() -> None:
 
 
 async def _reach(settings: Settings) -> None:
-    async with open_database(settings.database_url):
-        pass
+    """The database answers and is migrated (`serve` migrates only SQLite by itself)."""
+    from db.migrations import pending
+
+    async with open_database(settings.database_url) as engine:
+        current, head = await pending(engine)
+    if head is not None:
+        raise OperatorError(f"The database is at migration {current or '(none)'} and this version needs {head}: "
+                            "run `omnishop migrate` first.")
 
 
 @app.command()

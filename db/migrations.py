@@ -50,3 +50,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> Upgraded:
 
     async with engine.begin() as conn:
         return await conn.run_sync(run)
+
+
+async def pending(engine: AsyncEngine) -> tuple[str | None, str | None]:
+    """(the database's revision, the newest one) when they differ: the database needs `omnishop migrate`."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with engine.connect() as conn:
+        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    return (current, head) if current != head else (None, None)

@@ -4,12 +4,16 @@ help without type labels on flags, and a `.env.example` that lists every setting
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from typer.testing import CliRunner
 
@@ -30,9 +34,40 @@ def omnishop(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=60)
 
 
+def _require_postgres() -> None:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+
+
+def _admin(sql: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(f"{PG}/postgres")
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def empty_postgres() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
+    _require_postgres()
+    name = f"omnishop_cli_{os.getpid()}"
+    _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG}/{name}"
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.mark.parametrize(("args", "env", "expected"), [
-    (("migrate",), {"DATABASE_URL": f"{PG}/omnishop_no_such_db"},
-     r'^The database "omnishop_no_such_db" does not exist on PostgreSQL at 127\.0\.0\.1:5432: create it'),
+    pytest.param(("migrate",), {"DATABASE_URL": f"{PG}/omnishop_no_such_db"},
+                 r'^The database "omnishop_no_such_db" does not exist on PostgreSQL at 127\.0\.0\.1:5432: create it',
+                 marks=pytest.mark.postgres),
     (("seed", "--demo"), {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"},
      r"^Cannot reach PostgreSQL at 127\.0\.0\.1:1: .*Start PostgreSQL or fix the host and port in DATABASE_URL\.$"),
     (("serve",), {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x", "SECRET_KEY": SECRET},
@@ -47,12 +82,23 @@ def omnishop(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProc
         "bad-settings"])
 def test_operator_errors_are_one_line_each(tmp_path: Path, args: tuple[str, ...], env: dict[str, str],
                                            expected: str) -> None:
+    if "127.0.0.1:5432" in env.get("DATABASE_URL", ""):
+        _require_postgres()
     done = omnishop(tmp_path, *args, **env)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert re.search(expected, done.stderr), done.stderr
     assert len(done.stderr.splitlines()) == expected.count(r"\n") + 1  # one line per problem
     assert "startup complete" not in done.stderr.lower()
+
+
+@pytest.mark.postgres
+def test_serve_refuses_an_unmigrated_postgres_database(tmp_path: Path, empty_postgres: str) -> None:
+    """`serve` does not migrate PostgreSQL itself: it says so instead of serving errors."""
+    done = omnishop(tmp_path, "serve", DATABASE_URL=empty_postgres, SECRET_KEY=SECRET)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert re.fullmatch(r"The database is at migration \(none\) and this version needs \d{4}: run `omnishop "
+                        r"migrate` first\.\n", done.stderr), done.stderr
 
 
 def test_migrate_says_what_it_did(tmp_path: Path) -> None:
