@@ -2,4 +2,6 @@
 
 from api.app import create_app
 
-__all__ = ["create_app"]
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "create_app"]

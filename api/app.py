@@ -29,7 +29,7 @@ from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
-from api.outages import Outage
+from api.preflight import describe_database_error
 from api.settings import Settings
 from api.stores import Stores, build_stores
 from db.engine import create_engine, create_session_factory
@@ -40,6 +40,7 @@ from domain.orders.payments import built_in_payments
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
+READY_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -52,6 +53,29 @@ class AppState:
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
     relay: OutboxRelay | None = None
+
+
+class Readiness:
+    """Whether the database answered the last check. A change is logged once, in one line (an outage
+    is not a traceback per probe), and `/health/ready` reports the state the check found."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.up = url, True
+
+    async def check(self, engine: AsyncEngine) -> bool:
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except Exception as e:  # any failure means "not ready"
+            if self.up:
+                reason = describe_database_error(self.url, e) or f"{type(e).__name__}: {e}"
+                log.error("Database unreachable, /health/ready answers 503 until it is back. %s", reason)
+            self.up = False
+            return False
+        if not self.up:
+            log.warning("Database reachable again; /health/ready is green.")
+        self.up = True
+        return True
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
@@ -76,6 +100,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     settings = settings or Settings()
     state = AppState(settings=settings, services=build_services(settings, demo=demo),
                      stores=build_stores(settings))
+    readiness = Readiness(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -83,6 +108,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
         state.sessions = create_session_factory(state.engine, autocommit_reads=True)
         state.relay = OutboxRelay(create_session_factory(state.engine), state.stores.bus, settings.events_interval)
+        await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         expiry = None
@@ -108,17 +134,10 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     async def live(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    database = Outage(log, "readiness check: the database")
-
     async def ready(_request: Request) -> Response:
-        try:
-            assert state.engine is not None
-            async with state.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
-        except Exception as e:  # any failure means "not ready"; the reason goes to the log, once
-            database.failed(e)
+        assert state.engine is not None
+        if not await readiness.check(state.engine):
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        database.recovered()
         return JSONResponse({"status": "ok", "database": "up"})
 
     view = GraphQLView(schema_for(settings), state)

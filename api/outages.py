@@ -1,7 +1,7 @@
 """An outage of the database or Redis, logged once.
 
 Background loops (the outbox relay, order expiry, the Redis event subscriber) and per-request
-fallbacks (the Redis rate limiter, the readiness check) meet a dependency that is down again and
+fallbacks (the Redis rate limiter, the Redis caches) meet a dependency that is down again and
 again: a traceback each time floods the log (hundreds of lines a minute) and buries the line that
 matters. `Outage` logs the first failure as one warning without a traceback, stays quiet while
 the failures go on, and logs the recovery. A loop waits `delay(interval)` between attempts: its

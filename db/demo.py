@@ -33,6 +33,7 @@ from db.models import (
     Category,
     Channel,
     ChannelLocation,
+    Coupon,
     CouponTemplate,
     InventoryMovement,
     Location,
@@ -61,7 +62,8 @@ CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
                                                ProductChannelListing, VariantChannelListing))
 LOCATIONS, CHANNEL_LOCATIONS, STOCK_LEVELS, MOVEMENTS = (
     cast(Table, model.__table__) for model in (Location, ChannelLocation, StockLevel, InventoryMovement))
-PROMOTIONS, COUPON_TEMPLATES = (cast(Table, model.__table__) for model in (Promotion, CouponTemplate))
+PROMOTIONS, COUPON_TEMPLATES, COUPONS = (cast(Table, model.__table__) for model in (Promotion, CouponTemplate,
+                                                                                    Coupon))
 MEMBERS, IDENTITIES, TAGS, POINTS = (cast(Table, model.__table__) for model in (Member, MemberIdentity, MemberTag,
                                                                                  PointsEntry))
 ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, PAYMENTS, ORDER_EVENTS = (
@@ -294,8 +296,8 @@ def _order_totals(planned: list[demo_orders.Planned]) -> dict[str, int]:
     lines = sum(len(order.lines) for order in planned)
     cancelled = sum(1 for order in planned if order.status is OrderStatus.CANCELLED)
     completed = sum(1 for order in planned if order.status is OrderStatus.COMPLETED)  # each earns points
-    return {"orders": len(planned), "order lines": lines, "allocations": lines, "payments": len(planned) + cancelled,
-            "events": len(planned), "points": completed}
+    return {"orders": len(planned), "order lines": lines, "allocations": lines, "order locations": len(planned),
+            "payments": len(planned) + cancelled, "order events": len(planned), "points entries": completed}
 
 
 async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1, promotions: bool = True,
@@ -322,6 +324,10 @@ async def seed_demo(engine: AsyncEngine, *, products: int = 60, seed: int = 1, p
     if members:
         people, planned, writer = _people(rng, members, orders, tables, seed)
         tables.update(people)
+        if promotions:
+            template, coupons = demo_promotions.thank_you_coupons(members, EPOCH)
+            tables[COUPON_TEMPLATES].append(template)
+            tables[COUPONS] = coupons
     totals = stage_totals(tables)
     for stage, count in _order_totals(planned).items():
         totals[stage] = totals.get(stage, 0) + count

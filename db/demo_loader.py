@@ -20,12 +20,14 @@ Row = dict[str, Any]
 
 BATCH_SIZE = 2_000
 
-_STAGES = {"channels": "channels", "categories": "categories", "products": "products",
-           "product_variants": "variants", "product_channel_listings": "listings",
-           "variant_channel_listings": "listings", "channel_locations": "locations",
-           "stock_levels": "stock", "inventory_movements": "movements", "member_identities": "identities",
-           "member_tags": "tags", "points_entries": "points", "order_lines": "order lines",
-           "order_allocations": "allocations", "order_events": "events"}
+# The progress label of each table: what its rows are, so a bar's count is a count of those things
+# (one table per label; tables not named here are labelled with their name).
+_STAGES = {"product_variants": "variants", "product_channel_listings": "product listings",
+           "variant_channel_listings": "variant listings", "channel_locations": "location channels",
+           "stock_levels": "stock levels", "inventory_movements": "stock movements", "coupon_templates":
+           "coupon templates", "member_identities": "member identities", "member_tags": "member tags",
+           "points_entries": "points entries", "order_lines": "order lines", "order_allocations": "allocations",
+           "order_locations": "order locations", "order_events": "order events"}
 
 
 def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:

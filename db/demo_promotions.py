@@ -5,6 +5,8 @@
   (priority 10: unit prices come before order-level discounts, so the 300.00 counts what is left).
 - The `WELCOME10` campaign: 10% off one order, online or in store, one claim per member, each
   coupon valid 30 days from its claim (what a QR code in a WeChat article carries).
+- With members: a "thank you" coupon (20.00 off 200.00) held by each of the first ten, so a member
+  recognised at the till has one to write off.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from domain.promotions import AmountOff, Conditions, FixedPrice, PercentOff
 from domain.promotions.model import Action
-from domain.promotions.records import RedeemWhere, action_record, conditions_record
+from domain.promotions.records import CouponState, RedeemWhere, action_record, conditions_record
 
 Row = dict[str, Any]
 WELCOME = "WELCOME10"
@@ -48,3 +50,22 @@ def coupon_templates(epoch: datetime) -> list[Row]:
     return [_rule("Welcome: 10% off your order", PercentOff(Decimal(10)), Conditions(), epoch,
                   id=1, campaign_code=WELCOME, valid_from=None, valid_until=None, valid_days=30,
                   total_quantity=None, issued_count=0, per_member_limit=1, redeemable_at=RedeemWhere.ANYWHERE)]
+
+
+THANKS_TEMPLATE_ID = 2
+THANKS_MEMBERS = 10  # the first members get one: enough to try a coupon at the till, few at any scale
+
+
+def thank_you_coupons(members: int, epoch: datetime) -> tuple[Row, list[Row]]:
+    """A staff-issued "thank you" template (20.00 off orders of 200.00, no end date, so it still works
+    whenever the demo runs) and its coupons held by the first members, codes `THANKS000001`, ..."""
+    holders = range(1, min(members, THANKS_MEMBERS) + 1)
+    template = _rule("Thank you: 20 off orders of 200", AmountOff(Decimal(20)), Conditions(min_subtotal=Decimal(200)),
+                     epoch, id=THANKS_TEMPLATE_ID, campaign_code=None, valid_from=None, valid_until=None,
+                     valid_days=None, total_quantity=None, issued_count=len(holders), per_member_limit=1,
+                     redeemable_at=RedeemWhere.ANYWHERE)
+    coupons = [{"id": member_id, "code": f"THANKS{member_id:06d}", "template_id": THANKS_TEMPLATE_ID,
+                "member_id": member_id, "state": CouponState.ACTIVE, "valid_from": epoch, "valid_until": None,
+                "issued_by_staff_id": None, "redeemed_at": None, "order_id": None, "redeemed_location_id": None,
+                "redeemed_staff_id": None, "created_at": epoch} for member_id in holders]
+    return template, coupons

@@ -23,6 +23,7 @@ from db.models import (
     Category,
     Channel,
     ChannelLocation,
+    Coupon,
     InventoryMovement,
     Location,
     Member,
@@ -95,7 +96,7 @@ async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
     assert report.rows == sum(report.tables.values())
     for model in (Channel, Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing):
         assert await _count(engine, model) == report.tables[model.__tablename__]
-    assert {stage for stage, _, _ in calls} >= {"products", "variants", "listings"}
+    assert {stage for stage, _, _ in calls} >= {"products", "variants", "product listings", "variant listings"}
     assert all(done == total for stage, done, total in calls if stage == "products")
 
     async with engine.connect() as conn:
@@ -213,7 +214,7 @@ async def test_demo_stock_is_uneven_and_its_ledger_sums_to_it(make_engine: MakeE
         variants = set((await conn.scalars(select(ProductVariant.id))).all())
         levels = (await conn.execute(select(StockLevel))).all()
         movements = (await conn.execute(select(InventoryMovement))).all()
-    assert {stage for stage, _, _ in calls} >= {"locations", "stock", "movements"}
+    assert {stage for stage, _, _ in calls} >= {"locations", "stock levels", "stock movements"}
     assert report.tables["stock_levels"] == len(levels) == report.tables["inventory_movements"] == len(movements)
 
     where: dict[int, set[int]] = defaultdict(set)
@@ -322,6 +323,8 @@ ORDERS_OF_MEMBER = """query { me { points { balance } orders(first: 100) { edges
   total { amount } lines { quantity } } } } } }"""
 REGISTER = """mutation($input: MemberRegisterInput!) {
   memberRegister(input: $input) { member { id email } userErrors { message } } }"""
+MEMBER_LOOP = """query { me { orders(first: 1) { edges { node { number } } }
+  points { balance history(first: 3) { edges { node { delta } } } } coupons { edges { node { code status } } } } }"""
 SIGN_IN = """mutation($input: TokenCreateInput!) {
   tokenCreate(input: $input) { accessToken userErrors { message } } }"""
 
@@ -398,3 +401,36 @@ async def test_demo_stock_is_the_same_with_or_without_orders(make_engine: MakeEn
 async def test_orders_need_members(make_engine: MakeEngine) -> None:
     with pytest.raises(ValueError, match="members"):
         await seed_demo(await make_engine(), orders=5)
+
+
+async def test_progress_labels_count_what_they_say(make_engine: MakeEngine) -> None:
+    """Each progress bar ends at the number of rows of the one table its label names."""
+    finals: dict[str, tuple[int, int]] = {}
+    report = await seed_demo(await make_engine(), members=8, orders=40,
+                             progress=lambda stage, done, total: finals.__setitem__(stage, (done, total)))
+    tables = {"variants": "product_variants", "product listings": "product_channel_listings",
+              "variant listings": "variant_channel_listings", "location channels": "channel_locations",
+              "stock levels": "stock_levels", "stock movements": "inventory_movements",
+              "coupon templates": "coupon_templates", "member identities": "member_identities",
+              "member tags": "member_tags", "points entries": "points_entries", "order lines": "order_lines",
+              "allocations": "order_allocations", "order locations": "order_locations", "order events": "order_events"}
+    labelled = {stage: report.tables[tables.get(stage, stage)] for stage in finals}
+    assert all(done == total for done, total in finals.values()), finals
+    assert {stage: done for stage, (done, _) in finals.items()} == labelled
+    assert set(finals) == set(tables) | {"channels", "categories", "products", "locations", "promotions",
+                                         "coupons", "members", "orders", "payments"}
+
+
+async def test_demo_members_hold_orders_points_and_coupons(engine: AsyncEngine, client: GraphQLClient) -> None:
+    """What `serve --demo` loads: members who signed in see orders, a points history and a coupon."""
+    from api.cli import DEMO_MEMBERS, DEMO_ORDERS, DEMO_PRODUCTS
+
+    await seed_demo(engine, products=DEMO_PRODUCTS, members=DEMO_MEMBERS, orders=DEMO_ORDERS)
+    token = (await client.data(SIGN_IN, {"input": {"identifier": "member1@example.com",
+                                                   "password": DEMO_PASSWORD}}))["tokenCreate"]["accessToken"]
+    me = (await client.data(MEMBER_LOOP, token=token))["me"]
+    assert me["orders"]["edges"] and me["points"]["balance"] > 0 and me["points"]["history"]["edges"]
+    assert [(c["node"]["code"], c["node"]["status"]) for c in me["coupons"]["edges"]] == [("THANKS000001", "ACTIVE")]
+    async with engine.connect() as conn:
+        holders = (await conn.execute(select(Coupon.member_id, Coupon.code).order_by(Coupon.id))).all()
+    assert holders == [(i, f"THANKS{i:06d}") for i in range(1, DEMO_MEMBERS + 1)]
