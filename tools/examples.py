@@ -232,6 +232,7 @@ def run_page(path: Path) -> list[str]:
                 else:
                     print(f"  ok   {example} {1000 * (time.monotonic() - started):.0f} ms")
         finally:
+            runner.client.close()
             server.terminate()
             server.wait(10)
         if "Traceback" in (log := (Path(tmp) / "server.log").read_text(errors="replace")):
