@@ -56,3 +56,9 @@ def test_a_block_of_several_anonymous_operations_is_refused() -> None:
 
 def test_every_example_in_the_readme_runs_against_a_demo_server() -> None:
     assert run_page(ROOT / "README.md") == []
+
+
+def test_the_configuration_reference_is_generated_from_the_settings() -> None:
+    from tools.config_docs import PAGE, render
+
+    assert PAGE.read_text(encoding="utf-8") == render(), "run `python -m tools.config_docs` and commit the page"
