@@ -193,9 +193,9 @@ def serve_demo(workdir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, s
             "ORDER_EXPIRY_INTERVAL": "0", "LOG_LEVEL": "warning", "PATH": f"{workdir}/.venv/bin:{env['PATH']}"}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen([str(workdir / ".venv/bin/omnishop"), "serve", "--demo", "--port", str(port)],
-                              cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (workdir / "server.log").open("wb") as log:  # the server keeps its own copy of the descriptor
+        server = subprocess.Popen([str(workdir / ".venv/bin/omnishop"), "serve", "--demo", "--port", str(port)],
+                                  cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
         try:
