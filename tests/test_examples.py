@@ -30,8 +30,12 @@ PAGE = """Text.
 def test_a_comment_before_a_block_steers_it_and_answers_are_not_run() -> None:
     first, answer = examples_in(PAGE, "page.md")
     assert (first.line, first.lang, first.body) == (4, "graphql", "{ a }\n")
-    assert (first.token, first.saves, first.expect_error, first.skip) == ("ann", {"cart": "cartCreate.cart.id"},
-                                                                          True, "a reason")
+    assert (first.token, first.saves, first.expect_error, first.skip) == (
+        "ann",
+        {"cart": "cartCreate.cart.id"},
+        True,
+        "a reason",
+    )
     assert answer.lang == "json"
 
 
@@ -43,8 +47,9 @@ def test_user_errors_fail_a_block_unless_it_expects_a_refusal() -> None:
     with pytest.raises(ExampleFailed, match="expected an error"):
         judge(Example("p.md", 1, "graphql", "", expect_error=True), {"data": {"a": {"userErrors": []}}}, {})
     saved: dict[str, object] = {}
-    judge(Example("p.md", 1, "graphql", "", saves={"v": "p.edges.0.id"}), {"data": {"p": {"edges": [{"id": "X"}]}}},
-          saved)
+    judge(
+        Example("p.md", 1, "graphql", "", saves={"v": "p.edges.0.id"}), {"data": {"p": {"edges": [{"id": "X"}]}}}, saved
+    )
     assert saved == {"v": "X"}
 
 

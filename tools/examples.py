@@ -50,8 +50,10 @@ RUN = ("graphql", "sh")
 # Not examples to run: the benchmarks are timed loads (tests/test_bench_smoke.py smokes the harness).
 NOT_RUN = {"docs/performance.md"}
 VERBOSE = bool(os.environ.get("EXAMPLES_VERBOSE"))  # print every answer
-_BLOCK = re.compile(r"(?:<!--\s*example:(?P<spec>.*?)-->\s*\n)?^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```\s*$",
-                    re.DOTALL | re.MULTILINE)
+_BLOCK = re.compile(
+    r"(?:<!--\s*example:(?P<spec>.*?)-->\s*\n)?^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```\s*$",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 @dataclass
@@ -163,8 +165,14 @@ class Runner:
     def shell(self, example: Example) -> None:
         script = example.body.replace(DOC_URL, self.url)
         env = {**self.env, **{k: str(v) for k, v in self.saved.items()}}
-        done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=self.workdir, env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode != 0:
             raise ExampleFailed(f"exit {done.returncode}: {(done.stderr or done.stdout)[-800:]}")
         try:
@@ -189,13 +197,23 @@ def serve_demo(workdir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, s
     """`omnishop serve --demo` on a fresh SQLite file; `.venv` in workdir is this Python's environment."""
     (workdir / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "REDIS_URL", "DEBUG", "PAYMENTS_SANDBOX"}}
-    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/omnishop.db", "DATA_DIR": str(workdir / ".omnishop"),
-            "ORDER_EXPIRY_INTERVAL": "0", "LOG_LEVEL": "warning", "PATH": f"{workdir}/.venv/bin:{env['PATH']}"}
+    env |= {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/omnishop.db",
+        "DATA_DIR": str(workdir / ".omnishop"),
+        "ORDER_EXPIRY_INTERVAL": "0",
+        "LOG_LEVEL": "warning",
+        "PATH": f"{workdir}/.venv/bin:{env['PATH']}",
+    }
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (workdir / "server.log").open("wb") as log:  # the server keeps its own copy of the descriptor
-        server = subprocess.Popen([str(workdir / ".venv/bin/omnishop"), "serve", "--demo", "--port", str(port)],
-                                  cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(workdir / ".venv/bin/omnishop"), "serve", "--demo", "--port", str(port)],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and server.poll() is None:
         try:
