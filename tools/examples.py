@@ -203,6 +203,7 @@ def serve_demo(workdir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, s
         "ORDER_EXPIRY_INTERVAL": "0",
         "LOG_LEVEL": "warning",
         "PATH": f"{workdir}/.venv/bin:{env['PATH']}",
+        "PYTHONPATH": str(ROOT),  # this checkout's code, whichever checkout the environment was installed from
     }
     port = free_port()
     url = f"http://127.0.0.1:{port}"
