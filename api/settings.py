@@ -50,15 +50,18 @@ class ConfigurationError(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL; SQLite file by default.")
-    redis_url: str | None = Field(None, description="Redis for rate limits and persisted queries shared by every "
-                                  "worker and server; in-process when unset.")
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL: a SQLite file by default; "
+                              "`postgresql+asyncpg://user@host:5432/db` for PostgreSQL.")
+    redis_url: str | None = Field(None, description="Redis for rate limits, persisted queries, the response "
+                                  "cache and subscription events shared by every worker and server; in-process when "
+                                  "unset.")
     redis_prefix: str = Field("omnishop:", description="Prefix of every Redis key this server writes.")
     events_interval: float = Field(1.0, gt=0, le=60, description="Seconds between the outbox relay's scans for "
                                    "events to publish to subscriptions (a worker's own commits publish at once).")
-    secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters.")
+    secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters. Required "
+                                                    "unless `serve --demo` or DEBUG=true.")
     debug: bool = Field(False, description="Unmasked errors; a generated secret key is allowed.")
-    log_level: str = Field("INFO")
+    log_level: str = Field("INFO", description="Log level of the server and uvicorn (DEBUG, INFO, WARNING, ERROR).")
     # CORS: each list a JSON array or comma-separated (`CORS_ORIGINS=https://a.example,https://b.example`).
     cors_origins: CommaList = Field(default_factory=list, description="Browser origins allowed to call the API.")
     cors_allow_headers: CommaList = Field(default_factory=lambda: list(CORS_ALLOW_HEADERS), description="Request "
@@ -69,11 +72,11 @@ class Settings(BaseSettings):
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
     order_expiry_interval: float = Field(60, ge=0, description="Seconds between runs of the unpaid-order "
                                          "expiry in each worker; 0 turns it off.")
-    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
-    refresh_token_days: int = Field(30, ge=1, le=365)
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60, description="Access token lifetime in minutes.")
+    refresh_token_days: int = Field(30, ge=1, le=365, description="Refresh token lifetime in days.")
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
     password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
-    db_pool_size: int = Field(10, ge=1)
+    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per worker (and as many overflow).")
     data_dir: Path = Field(Path(".omnishop"), description="Where demo mode keeps its generated key.")
     # Query limits, checked on the parsed document before anything runs (QUERY_TOO_COMPLEX).
     max_query_depth: int = Field(12, ge=1, le=100, description="Deepest nesting of selection sets.")

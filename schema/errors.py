@@ -141,7 +141,7 @@ async def run_prepared_mutation(info: Info, prepare: Callable[[], Awaitable[P]],
 
 
 class ErrorCode(str, Enum):
-    """The documented `extensions.code` values of top-level errors (README, "Limits and errors").
+    """The documented `extensions.code` values of top-level errors (docs/limits-and-errors.md).
 
     Every top-level error carries one. Request errors (nothing ran; with
     `Accept: application/graphql-response+json` they answer HTTP 400 without `data`):
