@@ -84,7 +84,7 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
             assert done["stockAdjust"]["userErrors"] == []
             for socket in sockets[::3]:  # every watcher hears of it, and gives its session back
                 event = await socket.next()
-                assert event["id"] == "s" and event["payload"]["data"]["stockChanged"]["onHand"] == 9
+                assert event["id"] == "s" and event["payload"]["data"]["stockChanged"]["available"] == 9
             await answers_quickly(http)
             assert await pool_whole(pool, idle)
         await answers_quickly(http)
@@ -124,7 +124,7 @@ async def test_an_event_gives_its_connection_back_before_it_is_sent(
             await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
             await asyncio.sleep(0.1)
             await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1}, token=admin)
-            assert (await socket.next())["payload"]["data"]["stockChanged"]["onHand"] == 9
+            assert (await socket.next())["payload"]["data"]["stockChanged"]["available"] == 9
     finally:
         sa.event.remove(pool, "checkout", checkout)
         sa.event.remove(pool, "checkin", checkin)
@@ -170,7 +170,7 @@ async def test_legacy_graphql_ws_serves_subscriptions(demo: AsyncEngine, setting
         await asyncio.sleep(0.1)
         await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -2}, token=admin)
         event = await ws.receive_json(timeout=5)
-        assert event["type"] == "data" and event["payload"]["data"]["stockChanged"]["onHand"] == 8
+        assert event["type"] == "data" and event["payload"]["data"]["stockChanged"]["available"] == 8
 
 
 @pytest.mark.parametrize("protocol", [PROTOCOL, LEGACY])
