@@ -38,9 +38,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from api.auth import AuthenticationFailed, Authenticator
@@ -73,6 +74,8 @@ from schema.throttle import COST_THROTTLE
 if TYPE_CHECKING:
     from api.app import AppState
 
+# What HTTP carries: subscriptions go over the WebSocket (api/websocket.py), never a POST or GET.
+HTTP_OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
 CLIENT_IP = "client_ip"  # a socket's peer, whose bucket an anonymous subscriber is charged to
 
 
@@ -297,14 +300,20 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
                                        extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
         try:
-            result = await super().execute_single(request=request, request_adapter=request_adapter,
-                                                  sub_response=sub_response, context=context, root_value=root_value,
-                                                  request_data=request_data)
-        except HTTPException as e:
-            if request_adapter.method == "GET" and isinstance(e.__cause__, InvalidOperationTypeError):
-                kind = e.__cause__.operation_type.value
-                raise HTTPException(405, f"A {kind} cannot be sent with GET; send it with POST.") from e
-            raise
+            result = await self.schema.execute(
+                request_data.query, root_value=root_value, variable_values=request_data.variables,
+                context_value=context, operation_name=request_data.operation_name,
+                allowed_operation_types=HTTP_OPERATIONS[request_adapter.method],
+                operation_extensions=request_data.extensions)
+        except CannotGetOperationTypeError as e:
+            raise HTTPException(400, e.as_http_error_reason()) from e
+        except MissingQueryError as e:
+            raise HTTPException(400, "No GraphQL query found in the request") from e
+        except InvalidOperationTypeError as e:
+            if e.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, "Subscriptions are served over WebSocket (graphql-transport-ws or "
+                                         "graphql-ws) at this URL, not over HTTP.") from e
+            raise HTTPException(405, f"A {e.operation_type.value} cannot be sent with GET; send it with POST.") from e
         if registers and self.persisted_queries is not None and within_limits(result):
             await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]
         if not getattr(request.state, "graphql_batch", False):

@@ -180,3 +180,15 @@ async def test_a_body_that_is_not_json_text_is_a_coded_400(engine: AsyncEngine, 
         assert refused.status_code == 400 and refused.headers["content-type"] == "application/json"
         assert code_of(refused) == "BAD_REQUEST"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_subscription_over_http_is_refused_with_a_coded_400(
+        engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, method: str) -> None:
+    query = 'subscription { orderUpdated(id: "T3JkZXI6eA") { number } }'
+    async with http_client(engine, settings) as (http, _view):
+        response = await (http.post("/graphql", json={"query": query}) if method == "POST"
+                          else http.get("/graphql", params={"query": query}))
+    assert response.status_code == 400 and code_of(response) == "BAD_REQUEST"
+    assert "WebSocket" in response.json()["errors"][0]["message"]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
