@@ -24,7 +24,7 @@ from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_
 from domain.money import parse_amount, round_to_minor
 from domain.orders.access import AccessDenied, acts_on, is_buyer, is_scoped, sees_order, sells_at, serves_store
 from domain.orders.model import OrderAction, OrderStatus, transition
-from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, unavailable
+from domain.orders.payments import PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
 
@@ -138,8 +138,7 @@ async def _complete(uow: OrdersUnitOfWork, order: OrderState, principal: Princip
 
 
 async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, method: PaymentMethod,
-                    amount: Decimal, policy: PointsPolicy, now: datetime | None = None,
-                    payments: Payments = DEFAULT_PAYMENTS) -> str:
+                    amount: Decimal, policy: PointsPolicy, payments: Payments, now: datetime | None = None) -> str:
     """Record a payment of exactly what is due. At the till, an IN_STORE order completes at once:
     its units leave the shelf and the member earns points. Only staff selling at the order's store
     vouch for money taken at a till (cash, the terminal, a scanned code): nobody else saw it change
@@ -189,7 +188,7 @@ async def refund_payment(uow: OrdersUnitOfWork, order: OrderState, staff_id: int
 
 
 async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, action: OrderAction,
-                  policy: PointsPolicy, now: datetime, payments: Payments = DEFAULT_PAYMENTS) -> None:
+                  policy: PointsPolicy, now: datetime, payments: Payments) -> None:
     status = transition(order.status, action, order.method)
     await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference,
                            staff_id=principal.staff_id)
@@ -207,7 +206,7 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
 
 
 async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
-                       now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
+                       payments: Payments, now: datetime | None = None) -> str:
     """The buyer (or the order's till) cancels an unpaid order; customer service (MANAGE_ORDERS at a
     location the order belongs to) also a paid one, which records a refund. Reserved stock is
     released and spent points come back; an unpaid order's coupon can be used again (a paid
@@ -228,7 +227,7 @@ async def expire_order(uow: OrdersUnitOfWork, token: str, *, policy: PointsPolic
     order = await uow.orders.order(token)
     if order is None or order.status is not OrderStatus.UNPAID:
         return False
-    await _cancel(uow, order, ANONYMOUS, OrderAction.EXPIRE, policy, now)
+    await _cancel(uow, order, ANONYMOUS, OrderAction.EXPIRE, policy, now, Payments({}))  # unpaid: nothing to refund
     return True
 
 
