@@ -12,6 +12,7 @@ from db.uow import SqlUnitOfWork
 from domain.access.model import Principal
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens
+from domain.clock import Clock, system_clock
 from domain.orders.payments import Payments
 from schema.channels.cache import ChannelCache
 
@@ -30,6 +31,7 @@ class Services:
     points_validity_months: int = 24
     debug: bool = False
     channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)
+    clock: Clock = system_clock  # the one clock: the unit of work and the loaders read it
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Context:
     connection_params: Any = None  # a WebSocket's `connection_init` payload (strawberry sets it)
 
     def __post_init__(self) -> None:
-        self.uow = SqlUnitOfWork(self.session)
+        self.uow = SqlUnitOfWork(self.session, self.services.clock)
 
 
 Info = _Info[Context, None]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
@@ -28,6 +28,7 @@ from domain.accounts.model import (
 )
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens, hash_token, new_refresh_token
+from domain.clock import Timed
 from domain.errors import DomainError, input_field, raise_all
 
 
@@ -64,7 +65,7 @@ class AccountsRepository(Protocol):
     async def revoke_family(self, family: str, now: datetime) -> None: ...
 
 
-class AccountsUnitOfWork(Protocol):
+class AccountsUnitOfWork(Timed, Protocol):
     @property
     def accounts(self) -> AccountsRepository: ...
 
@@ -170,7 +171,7 @@ async def issue_tokens(
     now: datetime | None = None,
 ) -> IssuedTokens:
     """An access token and a new refresh token (stored hashed) for `principal`."""
-    now = now or datetime.now(UTC)
+    now = now or uow.clock()
     refresh = new_refresh_token()
     assert principal.id is not None
     grant = RefreshGrant(principal.kind, principal.id, family or uuid.uuid4().hex)
@@ -241,7 +242,7 @@ async def authenticate_member(
 
 async def refresh_tokens(uow: AccountsUnitOfWork, tokens: AccessTokens, refresh_token: str) -> IssuedTokens:
     """Rotate: the presented token is used up; a replayed token revokes its whole family."""
-    now = datetime.now(UTC)
+    now = uow.clock()
     token_hash = hash_token(refresh_token)
     grant = await uow.accounts.use_refresh_token(token_hash, now)
     if grant is None:
@@ -268,7 +269,7 @@ async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> N
     family = await uow.accounts.refresh_token_family(hash_token(refresh_token))
     if family is None:
         raise DomainError("INVALID_TOKEN", "The refresh token is not known.", input_field("refreshToken"))
-    await uow.accounts.revoke_family(family, datetime.now(UTC))
+    await uow.accounts.revoke_family(family, uow.clock())
 
 
 async def create_staff(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -133,7 +133,7 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
         merchandise = sum((ln.total for ln in lines), Decimal(0))
         already = await uow.points.clawed_back(order.member_id, order.reference)
         due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
-        taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or datetime.now(UTC))
+        taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or uow.clock())
     await uow.orders.update(order.id, {"status": status})
     await uow.orders.add_event(order.id, OrderEventType.RETURNED, {
         "lines": {str(k): v for k, v in wanted.items()}, "refund": str(refund), "points_clawed_back": taken},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -98,10 +98,6 @@ class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
     def promotions(self) -> CouponReturns: ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
     """Money received less money given back."""
     return sum((p.amount if p.kind is PaymentKind.CAPTURE else -p.amount for p in payments), Decimal(0))
@@ -144,7 +140,7 @@ async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | No
     vouch for money taken at a till (cash, the terminal, a scanned code): nobody else saw it change
     hands, so neither the buyer nor customer service elsewhere may record it. An order with nothing
     due (wholly discounted) is confirmed with an amount of 0 whatever the method: no money moves."""
-    now = now or _now()
+    now = now or uow.clock()
     order = await load_order(uow, principal, token)
     till = sells_at(order.location_id, principal)
     customer_service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
@@ -218,7 +214,7 @@ async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str |
     transition(order.status, OrderAction.CANCEL, order.method)
     if order.status is not OrderStatus.UNPAID and not service:
         raise DomainError("INVALID_TRANSITION", "A paid order is cancelled by customer service.")
-    await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or _now(), payments)
+    await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or uow.clock(), payments)
     return order.token
 
 
@@ -260,7 +256,7 @@ async def deliver_order(uow: OrdersUnitOfWork, principal: Principal, token: str 
     order = await _fulfilled(uow, principal, token)
     transition(order.status, OrderAction.DELIVER, order.method)
     await _event(uow, order, principal, OrderEventType.DELIVERED)
-    await _complete(uow, order, principal, policy, now or _now())
+    await _complete(uow, order, principal, policy, now or uow.clock())
     return order.token
 
 
@@ -299,5 +295,5 @@ async def pick_up(uow: OrdersUnitOfWork, principal: Principal, token: str | None
     await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
                            staff_id=principal.staff_id)
     await _event(uow, order, principal, OrderEventType.PICKED_UP)
-    await _complete(uow, order, principal, policy, now or _now())
+    await _complete(uow, order, principal, policy, now or uow.clock())
     return order.token

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.adapters.tokens import JwtTokens
 from db.models import Coupon, CouponTemplate, Member, Order
-from db.types import utcnow
 from domain.access.model import StaffRole, member
+from domain.clock import system_clock
 from domain.promotions import AmountOff
 from tests.api.test_carts import CREATE, FULFIL, address
 from tests.api.test_checkout import CHECKOUT
@@ -39,7 +39,7 @@ def pg(engine: AsyncEngine) -> AsyncEngine:
 
 async def members(pg: AsyncEngine, count: int) -> list[str]:
     """`count` new members and an access token for each."""
-    now = utcnow()
+    now = system_clock()
     async with pg.begin() as conn:
         ids = (await conn.scalars(sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), [
             {"name": f"Buyer {i}", "points_balance": 0, "created_at": now} for i in range(count)])).all()

@@ -40,6 +40,7 @@ from domain.accounts.services import (
     register_member,
 )
 from domain.accounts.tokens import InvalidToken, hash_token, new_refresh_token
+from domain.clock import Clock, system_clock
 from domain.errors import DomainError, DomainErrors, raise_all
 
 SECRET = "unit-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -255,6 +256,7 @@ class FakeAccounts:
 @dataclass
 class FakeUow:
     accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    clock: Clock = system_clock
 
 
 HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
@@ -324,6 +326,18 @@ async def test_a_replayed_refresh_token_revokes_the_whole_sign_in() -> None:
     with pytest.raises(DomainError) as after:
         await refresh_tokens(uow, SETTINGS, second.refresh_token)  # type: ignore[arg-type]
     assert after.value.code == "INVALID_TOKEN"
+
+
+async def test_a_refresh_token_lives_by_the_unit_of_works_clock() -> None:
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    uow = FakeUow(clock=lambda: moment)
+    await register(uow, phone="13800138000")
+    first = await create_member_tokens(uow, HASHER, SETTINGS, "138 0013 8000", "open-sesame-42", "CN")  # type: ignore[arg-type]
+    assert [row["expires_at"] for row in uow.accounts.tokens.values()] == [moment + SETTINGS.refresh_ttl]
+    moment += SETTINGS.refresh_ttl
+    with pytest.raises(DomainError) as expired:
+        await refresh_tokens(uow, SETTINGS, first.refresh_token)  # type: ignore[arg-type]
+    assert expired.value.code == "INVALID_TOKEN"
 
 
 async def test_an_unknown_refresh_token_changes_nothing() -> None:
