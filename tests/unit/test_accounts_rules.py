@@ -39,7 +39,7 @@ from domain.accounts.services import (
     refresh_tokens,
     register_member,
 )
-from domain.accounts.tokens import InvalidToken, hash_token, new_refresh_token
+from domain.accounts.tokens import InvalidToken, access_claims, hash_token, new_refresh_token, principal_from_claims
 from domain.clock import Clock, system_clock
 from domain.errors import DomainError, DomainErrors, raise_all
 
@@ -514,3 +514,12 @@ def test_principal_helpers_say_who_is_asking() -> None:
     assert (m.member_id, m.staff_id, m.is_anonymous) == (5, None, False)
     assert (s.member_id, s.staff_id, s.is_anonymous) == (None, 5, False)
     assert m != s  # same number, different people
+
+
+def test_the_claims_rules_need_no_signing_library() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    claims = access_claims(staff(3, StaffRole.CASHIER, 5), now, timedelta(minutes=15))
+    assert claims["exp"] == int(now.timestamp()) + 900 and claims["loc"] == 5
+    assert principal_from_claims(claims) == staff(3, StaffRole.CASHIER, 5)
+    with pytest.raises(InvalidToken):
+        principal_from_claims({**claims, "loc": True})
