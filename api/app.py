@@ -24,6 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api.adapters.passwords import Argon2Hasher
+from api.adapters.payments import built_in_payments
+from api.adapters.tokens import JwtTokens
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
@@ -33,10 +36,7 @@ from api.preflight import describe_database_error
 from api.settings import Settings
 from api.stores import Stores, build_stores
 from db.engine import create_engine, create_session_factory
-from domain.accounts.passwords import PasswordHasher
-from domain.accounts.tokens import TokenSettings
 from domain.members.points_services import PointsPolicy
-from domain.orders.payments import built_in_payments
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
@@ -80,12 +80,12 @@ class Readiness:
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
     return Services(
-        tokens=TokenSettings(
+        tokens=JwtTokens(
             secret_key=settings.resolved_secret_key(allow_generated=demo),
             access_ttl=timedelta(minutes=settings.access_token_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
-        hasher=PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
+        hasher=Argon2Hasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
         phone_region=settings.phone_region,
         points_validity_months=settings.points_validity_months,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.accounts import current_principal
 from db.apps import active_app_scopes
 from domain.access.model import ANONYMOUS, Principal, app
-from domain.accounts.tokens import InvalidToken, TokenSettings, hash_token, principal_from_access_token
+from domain.accounts.tokens import AccessTokens, InvalidToken, hash_token
 from domain.apps.services import is_app_token
 from schema.byte_cache import ByteLRU
 
@@ -32,7 +32,7 @@ class AuthenticationFailed(Exception):
 
 
 class Authenticator:
-    def __init__(self, tokens: TokenSettings) -> None:
+    def __init__(self, tokens: AccessTokens) -> None:
         self.tokens = tokens
         self._apps: ByteLRU[str, tuple[float, Principal | None]] = ByteLRU(APP_CACHE_BYTES)
 
@@ -46,7 +46,7 @@ class Authenticator:
         if is_app_token(token):
             return await self._app(token, session)
         try:
-            claimed = principal_from_access_token(self.tokens, token)
+            claimed = self.tokens.principal(token)
         except InvalidToken:
             raise AuthenticationFailed("The access token is invalid or expired.") from None
         principal = await current_principal(session, claimed)

@@ -158,17 +158,17 @@ def staff_create(
 
 async def _staff_create(settings: Settings, email: str, password: str, role: object, name: str,
                         location: str | None = None) -> None:
+    from api.adapters.passwords import Argon2Hasher
     from db.engine import create_session_factory
     from db.locations import location_id_by_code
     from db.uow import SqlUnitOfWork
     from domain.access.model import StaffRole
-    from domain.accounts.passwords import PasswordHasher
     from domain.accounts.services import create_staff
     from domain.errors import DomainError, DomainErrors
 
     assert isinstance(role, StaffRole)
     await _migrate(settings)
-    hasher = PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib)
+    hasher = Argon2Hasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib)
     async with open_database(settings.database_url) as engine, create_session_factory(engine)() as session:
         try:
             uow = SqlUnitOfWork(session)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.outages import Outage
 from db import outbox
 from db.engine import write_options
-from db.types import utcnow
+from domain.clock import system_clock
 
 log = logging.getLogger("omnishop.events")
 
@@ -169,12 +169,12 @@ class OutboxRelay:
             claimed = await outbox.claim(session, BATCH)
             if claimed:
                 await self.bus.publish((topic, message) for _, topic, message in claimed)
-                await outbox.mark_published(session, [i for i, _, _ in claimed], utcnow())
+                await outbox.mark_published(session, [i for i, _, _ in claimed], system_clock())
             await session.commit()
         return len(claimed)
 
     async def _purge(self) -> None:
         async with self.sessions() as session:
             await session.connection(execution_options={**write_options(session), BACKGROUND: True})
-            await outbox.purge(session, utcnow() - KEEP_PUBLISHED)
+            await outbox.purge(session, system_clock() - KEEP_PUBLISHED)
             await session.commit()

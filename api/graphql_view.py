@@ -155,9 +155,9 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 principal = await self.auth.principal(request.headers.get("authorization"), session)
             except AuthenticationFailed as e:
                 return refuse(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            context = Context(
-                session=session, principal=principal, services=self.state.services, loaders=Loaders(session)
-            )
+            services = self.state.services
+            context = Context(session=session, principal=principal, services=services,
+                              loaders=Loaders(session, services.clock))
             ip = request.client.host if request.client else "unknown"
             if (throttle := self.rate_limits.cost_throttle(principal, ip)) is not None:
                 context.extra[COST_THROTTLE] = throttle

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,6 +18,7 @@ from api.outages import Outage
 from db.engine import create_session_factory
 from db.member_queries import members_with_expired_points
 from db.uow import SqlUnitOfWork
+from domain.clock import system_clock
 from domain.members.points_services import PointsPolicy
 from domain.members.points_services import expire_points as expire_member_points
 from domain.orders.services import expire_order
@@ -28,7 +29,7 @@ ORDER_BATCH = 500
 
 async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) -> tuple[int, int]:
     """(points, members) written off."""
-    moment = now or datetime.now(UTC)
+    moment = now or system_clock()
     sessions = create_session_factory(engine)
     async with sessions() as session:
         candidates = await members_with_expired_points(session, moment)
@@ -45,7 +46,7 @@ async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) ->
 
 async def expire_unpaid_orders(engine: AsyncEngine, policy: PointsPolicy, now: datetime | None = None) -> int:
     """Cancel unpaid orders whose time ran out, releasing their stock and points; returns how many."""
-    moment = now or datetime.now(UTC)
+    moment = now or system_clock()
     sessions = create_session_factory(engine)
     async with sessions() as session:
         due = await SqlUnitOfWork(session).orders.expired(moment, ORDER_BATCH)

@@ -25,7 +25,7 @@ from bench.harness import Report, percentile, say
 from bench.statements import probe
 from db.engine import create_engine
 from db.models import InventoryMovement, StockLevel
-from db.types import utcnow
+from domain.clock import system_clock
 from domain.inventory.model import MovementKind
 from schema.relay import to_global_id
 
@@ -56,10 +56,10 @@ async def stock_only_at(url: str, units: dict[int, int]) -> int:
                 await conn.execute(sa.delete(InventoryMovement).where(InventoryMovement.variant_id == variant))
                 await conn.execute(sa.delete(StockLevel).where(StockLevel.variant_id == variant))
                 await conn.execute(sa.insert(StockLevel).values(variant_id=variant, location_id=location,
-                                                                on_hand=on_hand, reserved=0, updated_at=utcnow()))
+                                                                on_hand=on_hand, reserved=0, updated_at=system_clock()))
                 await conn.execute(sa.insert(InventoryMovement).values(
                     variant_id=variant, location_id=location, kind=MovementKind.RECEIVE, on_hand_delta=on_hand,
-                    reserved_delta=0, reason="flash-sale bench", reference="bench", created_at=utcnow()))
+                    reserved_delta=0, reason="flash-sale bench", reference="bench", created_at=system_clock()))
     finally:
         await engine.dispose()
     return int(location)

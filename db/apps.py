@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import App
-from db.types import utcnow
 from domain.access.model import AppScope
+from domain.clock import Clock, system_clock
 
 
 class SqlAppsRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     async def add_app(self, name: str, token_hash: str, hint: str, scopes: list[AppScope], staff_id: int | None) -> int:
         return int(
@@ -24,7 +25,7 @@ class SqlAppsRepository:
                     token_hint=hint,
                     scopes=[s.value for s in scopes],
                     created_by_staff_id=staff_id,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                 )
                 .returning(App.id)
             )
@@ -34,7 +35,7 @@ class SqlAppsRepository:
         found = await self.session.scalar(
             sa.update(App)
             .where(App.id == app_id, App.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+            .values(revoked_at=self.clock())
             .returning(App.id)
         )
         return found is not None

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Cart, CartLine, Channel, ChannelLocation, Location, Member, VariantChannelListing
 from db.order_queries import sellable_prices, sellable_statement
-from db.types import utcnow
+from domain.clock import Clock, system_clock
 from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
@@ -34,8 +34,9 @@ _CART = (Cart.id, Cart.token, Cart.channel_id, Cart.member_id, Cart.location_id,
 
 
 class SqlCartRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     async def channel(self, slug: str | None) -> ChannelInfo | None:
         where = Channel.slug == slug if slug is not None else Channel.is_default.is_(True)
@@ -50,7 +51,7 @@ class SqlCartRepository:
             Member.id == member_id, Member.erased_at.is_(None)))))
 
     async def create(self, cart: NewCart) -> int:
-        now = utcnow()
+        now = self.clock()
         cart_id: int = (await self.session.execute(sa.insert(Cart).values(
             token=cart.token, channel_id=cart.channel_id, member_id=cart.member_id, location_id=cart.location_id,
             staff_id=cart.staff_id, points=0, created_at=now, updated_at=now).returning(Cart.id))).scalar_one()
@@ -78,7 +79,7 @@ class SqlCartRepository:
     async def save_lines(self, cart_id: int, quantities: dict[int, int]) -> None:
         if not quantities:
             return
-        now = utcnow()
+        now = self.clock()
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         stmt = insert(CartLine).values([{"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now}
                                         for v, q in quantities.items()])
@@ -111,4 +112,4 @@ class SqlCartRepository:
         return int(await self.session.scalar(sa.select(Member.points_balance).where(Member.id == member_id)) or 0)
 
     async def _touch(self, cart_id: int, **values: object) -> None:
-        await self.session.execute(sa.update(Cart).where(Cart.id == cart_id).values(updated_at=utcnow(), **values))
+        await self.session.execute(sa.update(Cart).where(Cart.id == cart_id).values(updated_at=self.clock(), **values))

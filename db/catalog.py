@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
-from db.types import utcnow
 from domain.catalog.model import PriceRange
 from domain.catalog.services import ChannelInfo, Values
+from domain.clock import Clock, system_clock
 from domain.errors import DomainError
 
 _CHANNEL_COLUMNS = (Channel.id, Channel.slug, Channel.currency, Channel.is_default, Channel.is_active)
@@ -41,8 +41,9 @@ def _conflict(error: IntegrityError, unique_key: str, reference_field: str | Non
 
 
 class SqlCatalogRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     # Helpers
 
@@ -201,13 +202,13 @@ class SqlCatalogRepository:
     # Listings
 
     async def set_published(self, product_id: int, channel_id: int, is_published: bool) -> None:
-        values: Values = {"is_published": is_published, "updated_at": utcnow()}
+        values: Values = {"is_published": is_published, "updated_at": self.clock()}
         await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id},
                            values, values)
 
     async def hold_product_listing(self, product_id: int, channel_id: int) -> None:
         # The no-op update still locks the row (PostgreSQL); SQLite writers take turns anyway.
-        now = utcnow()
+        now = self.clock()
         await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id},
                            {"is_published": False, "updated_at": now}, {"updated_at": now})
 
@@ -230,4 +231,4 @@ class SqlCatalogRepository:
             sa.update(ProductChannelListing)
             .where(ProductChannelListing.product_id == product_id, ProductChannelListing.channel_id == channel_id)
             .values(min_price=prices.start if prices else None, max_price=prices.stop if prices else None,
-                    updated_at=utcnow()))
+                    updated_at=self.clock()))

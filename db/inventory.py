@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import outbox
 from db.models import InventoryMovement, Location, ProductVariant, StockLevel
 from db.sql import insert_ignoring_duplicates
-from db.types import utcnow
+from domain.clock import Clock, system_clock
 from domain.inventory.services import Level, Movement
 
 
 class SqlInventoryRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     async def variant_exists(self, variant_id: int) -> bool:
         return (
@@ -34,7 +35,7 @@ class SqlInventoryRepository:
     async def ensure_level(self, variant_id: int, location_id: int) -> None:
         """Create the (0, 0) stock level if missing; concurrent creators do not collide."""
         row = {"variant_id": variant_id, "location_id": location_id, "on_hand": 0, "reserved": 0,
-               "updated_at": utcnow()}
+               "updated_at": self.clock()}
         await insert_ignoring_duplicates(self.session, StockLevel, [row], ["variant_id", "location_id"])
 
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
@@ -49,7 +50,7 @@ class SqlInventoryRepository:
                     new_reserved >= 0,
                     new_on_hand >= new_reserved,
                 )
-                .values(on_hand=new_on_hand, reserved=new_reserved, updated_at=utcnow())
+                .values(on_hand=new_on_hand, reserved=new_reserved, updated_at=self.clock())
                 .returning(StockLevel.id)
             )
         ).first()
@@ -67,7 +68,7 @@ class SqlInventoryRepository:
 
     async def record(self, movements: Sequence[Movement]) -> None:
         if movements:
-            now = utcnow()
+            now = self.clock()
             await self.session.execute(
                 sa.insert(InventoryMovement),
                 [

@@ -10,17 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Cart, Member, MemberAddress, MemberIdentity, MemberTag, Order, RefreshToken
 from db.sql import insert_ignoring_duplicates
-from db.types import utcnow
 from domain.access.model import PrincipalKind
 from domain.accounts.model import Identity
+from domain.clock import Clock, system_clock
 from domain.errors import DomainError, input_field
 from domain.members.model import AddressData
 from domain.members.services import ERASED_NAME
 
 
 class SqlMembersRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     async def member_exists(self, member_id: int) -> bool:
         found = await self.session.scalar(
@@ -44,7 +45,7 @@ class SqlMembersRepository:
                         kind=identity.kind,
                         value=identity.value,
                         linked_by_staff_id=staff_id,
-                        created_at=utcnow(),
+                        created_at=self.clock(),
                     )
                 )
         except IntegrityError:  # a concurrent link of the same identity won
@@ -56,7 +57,7 @@ class SqlMembersRepository:
         await self.session.execute(sa.update(Member).where(Member.id == member_id).values(name=name))
 
     async def add_tags(self, member_id: int, tags: list[str]) -> None:
-        now = utcnow()
+        now = self.clock()
         rows = [{"member_id": member_id, "tag": t, "created_at": now} for t in tags]
         await insert_ignoring_duplicates(self.session, MemberTag, rows, ["member_id", "tag"])
 
@@ -97,7 +98,7 @@ class SqlMembersRepository:
             return int(
                 await self.session.scalar(
                     sa.insert(MemberAddress)
-                    .values(member_id=member_id, is_default=is_default or first, created_at=utcnow(), **values)
+                    .values(member_id=member_id, is_default=is_default or first, created_at=self.clock(), **values)
                     .returning(MemberAddress.id)
                 )
             )

@@ -34,7 +34,7 @@ from db.models import (
     StockLevel,
 )
 from db.order_queries import sellable_details
-from db.types import utcnow
+from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.orders.access import order_locations
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
@@ -54,8 +54,9 @@ def order_number(order_id: int, created_at: datetime) -> str:
 
 
 class SqlOrdersRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     # Checkout
 
@@ -131,7 +132,7 @@ class SqlOrdersRepository:
                         staff_id: int | None, member_id: int | None) -> None:
         await self.session.execute(sa.insert(OrderEvent).values(
             order_id=order_id, type=type, data=dict(data), staff_id=staff_id, member_id=member_id,
-            created_at=utcnow()))
+            created_at=self.clock()))
         # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
         await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))])
 
@@ -149,7 +150,7 @@ class SqlOrdersRepository:
 
     async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
         await self.session.execute(sa.update(Order).where(Order.id == order_id).values(**changes,
-                                                                                        updated_at=utcnow()))
+                                                                                        updated_at=self.clock()))
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         rows = await self.session.execute(
@@ -166,7 +167,7 @@ class SqlOrdersRepository:
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None:
         await self.session.execute(sa.insert(Payment).values(
             order_id=order_id, kind=payment.kind, method=payment.method, amount=payment.amount, currency=currency,
-            reference=payment.reference, staff_id=staff_id, created_at=utcnow()))
+            reference=payment.reference, staff_id=staff_id, created_at=self.clock()))
 
     # Returns
 

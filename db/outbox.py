@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxEvent
-from db.types import utcnow
+from domain.clock import system_clock
 
 WRITTEN = "outbox_written"
 ORDER = "order"
@@ -31,7 +31,7 @@ def stock_topic(variant_id: int) -> str:
 
 async def record(session: AsyncSession, events: Iterable[tuple[str, str]]) -> None:
     """Add (topic, message) events to the outbox, in the caller's transaction (duplicates once)."""
-    rows = [{"topic": t, "message": m, "created_at": utcnow()} for t, m in dict.fromkeys(events)]
+    rows = [{"topic": t, "message": m, "created_at": system_clock()} for t, m in dict.fromkeys(events)]
     if rows:
         await session.execute(sa.insert(OutboxEvent), rows)
         session.info[WRITTEN] = True  # the request tells its worker's relay to publish right after commit

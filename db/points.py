@@ -6,14 +6,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Member, PointsEntry
-from db.types import utcnow
+from domain.clock import Clock, system_clock
 from domain.members.points import LedgerEntry, PointsKind
 from domain.members.points_services import NewEntry
 
 
 class SqlPointsRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock
 
     async def lock_balance(self, member_id: int) -> int | None:
         # A no-op UPDATE takes the member's row lock until the transaction ends, so concurrent
@@ -63,6 +64,6 @@ class SqlPointsRepository:
                 channel_id=entry.channel_id,
                 staff_id=entry.staff_id,
                 expires_at=entry.expires_at,
-                created_at=utcnow(),
+                created_at=self.clock(),
             )
         )

@@ -23,11 +23,13 @@ from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotions import SqlPromotionRepository
+from domain.clock import Clock, system_clock
 
 
 class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
+        self.clock = clock  # the repositories' and the use cases' time
 
     @cached_property
     def accounts(self) -> SqlAccountsRepository:
@@ -35,31 +37,31 @@ class SqlUnitOfWork:
 
     @cached_property
     def apps(self) -> SqlAppsRepository:
-        return SqlAppsRepository(self.session)
+        return SqlAppsRepository(self.session, self.clock)
 
     @cached_property
     def carts(self) -> SqlCartRepository:
-        return SqlCartRepository(self.session)
+        return SqlCartRepository(self.session, self.clock)
 
     @cached_property
     def catalog(self) -> SqlCatalogRepository:
-        return SqlCatalogRepository(self.session)
+        return SqlCatalogRepository(self.session, self.clock)
 
     @cached_property
     def inventory(self) -> SqlInventoryRepository:
-        return SqlInventoryRepository(self.session)
+        return SqlInventoryRepository(self.session, self.clock)
 
     @cached_property
     def members(self) -> SqlMembersRepository:
-        return SqlMembersRepository(self.session)
+        return SqlMembersRepository(self.session, self.clock)
 
     @cached_property
     def orders(self) -> SqlOrdersRepository:
-        return SqlOrdersRepository(self.session)
+        return SqlOrdersRepository(self.session, self.clock)
 
     @cached_property
     def points(self) -> SqlPointsRepository:
-        return SqlPointsRepository(self.session)
+        return SqlPointsRepository(self.session, self.clock)
 
     @cached_property
     def promotions(self) -> SqlPromotionRepository:

@@ -11,8 +11,9 @@ from strawberry.types import Info as _Info
 from db.uow import SqlUnitOfWork
 from domain.access.model import Principal
 from domain.accounts.passwords import PasswordHasher
-from domain.accounts.tokens import TokenSettings
-from domain.orders.payments import DEFAULT_PAYMENTS, Payments
+from domain.accounts.tokens import AccessTokens
+from domain.clock import Clock, system_clock
+from domain.orders.payments import Payments
 from schema.channels.cache import ChannelCache
 
 if TYPE_CHECKING:
@@ -21,15 +22,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """What resolvers need that is built once at start-up."""
+    """What resolvers need that is built once at start-up; the app wires the adapters in."""
 
-    tokens: TokenSettings
+    tokens: AccessTokens
     hasher: PasswordHasher
+    payments: Payments  # payment providers by method; real gateways register here
     phone_region: str = "CN"
     points_validity_months: int = 24
-    payments: Payments = DEFAULT_PAYMENTS  # payment providers by method; real gateways register here
     debug: bool = False
     channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)
+    clock: Clock = system_clock  # the one clock: the unit of work and the loaders read it
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Context:
     connection_params: Any = None  # a WebSocket's `connection_init` payload (strawberry sets it)
 
     def __post_init__(self) -> None:
-        self.uow = SqlUnitOfWork(self.session)
+        self.uow = SqlUnitOfWork(self.session, self.services.clock)
 
 
 Info = _Info[Context, None]

@@ -31,7 +31,7 @@ from db.models import (
     ProductVariant,
     StaffUser,
 )
-from db.types import utcnow
+from domain.clock import Clock, system_clock
 
 Fetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[dict[Any, Any]]]
 
@@ -311,9 +311,9 @@ class _PerRequest(Generic[L]):
 
 
 class Loaders:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
-        self.now = utcnow()  # the request's clock: everything in one response is priced at one moment
+        self.now = clock()  # read once: everything in one response is priced at one moment
 
     channel_by_slug = _PerRequest(ChannelBySlugLoader)
     channel_by_id = _PerRequest(ChannelByIdLoader)

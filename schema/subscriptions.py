@@ -53,14 +53,14 @@ class Live:
     def context(self, services: Services) -> Context:
         """A connection's context: anonymous until `connection_init` says otherwise."""
         context = Context(session=self.unbound, principal=ANONYMOUS, services=services,
-                          loaders=Loaders(self.unbound))
+                          loaders=Loaders(self.unbound, services.clock))
         context.extra[LIVE] = self
         return context
 
     def _use(self, context: Context, session: AsyncSession) -> None:
         context.session = session
-        context.loaders = Loaders(session)
-        context.uow = SqlUnitOfWork(session)
+        context.loaders = Loaders(session, context.services.clock)
+        context.uow = SqlUnitOfWork(session, context.services.clock)
 
     @asynccontextmanager
     async def snapshot(self, context: Context) -> AsyncIterator[None]:

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.adapters.passwords import Argon2Hasher
 from api.events import BACKGROUND
 from db.engine import create_session_factory
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
-from domain.accounts.passwords import PasswordHasher
 from domain.accounts.services import create_staff
 
 STAFF_PASSWORD = "staff-pass-123"
@@ -48,7 +48,7 @@ class GraphQLClient:
         async with create_session_factory(engine)() as session:
             uow = SqlUnitOfWork(session)
             async with uow.transaction():
-                await create_staff(uow, PasswordHasher(time_cost=1, memory_cost=8), email, role.value, role,
+                await create_staff(uow, Argon2Hasher(time_cost=1, memory_cost=8), email, role.value, role,
                                    STAFF_PASSWORD, location_id=location_id)
         data = await self.data(
             "mutation($e: String!, $p: String!) { staffTokenCreate(input: {email: $e, password: $p}) "

@@ -26,7 +26,7 @@ from db.models import (
     StockLevel,
     VariantChannelListing,
 )
-from db.types import utcnow
+from domain.clock import system_clock
 from domain.inventory.model import LocationType, MovementKind
 from schema.relay import to_global_id
 
@@ -60,7 +60,7 @@ async def add_location(engine: AsyncEngine, *, name: str | None = None,
         location_id: int = (await conn.execute(sa.insert(Location).values(
             code=code, name=name or f"Test location {code}", type=type, latitude=latitude, longitude=longitude,
             is_pickup_point=type is LocationType.STORE, ships_to_home=True, priority=priority,
-            is_active=is_active, created_at=utcnow()).returning(Location.id))).scalar_one()
+            is_active=is_active, created_at=system_clock()).returning(Location.id))).scalar_one()
         for slug in channels:
             ch = await conn.scalar(sa.select(Channel.id).where(Channel.slug == slug))
             await conn.execute(sa.insert(ChannelLocation).values(channel_id=ch, location_id=location_id))
@@ -69,7 +69,7 @@ async def add_location(engine: AsyncEngine, *, name: str | None = None,
 
 async def set_stock(engine: AsyncEngine, variant_id: int, location_id: int, on_hand: int, reserved: int = 0) -> None:
     """A new stock level, with the RECEIVE (and RESERVATION) movements that explain it."""
-    now = utcnow()
+    now = system_clock()
     async with engine.begin() as conn:
         await conn.execute(sa.insert(StockLevel).values(variant_id=variant_id, location_id=location_id,
                                                         on_hand=on_hand, reserved=reserved, updated_at=now))

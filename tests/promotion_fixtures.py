@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import CouponTemplate, Promotion
-from db.types import utcnow
+from domain.clock import system_clock
 from domain.promotions import Action, Conditions
 from domain.promotions.records import RedeemWhere, action_record, conditions_record
 
@@ -19,7 +19,7 @@ from domain.promotions.records import RedeemWhere, action_record, conditions_rec
 def _rule(name: str, action: Action, conditions: Conditions, priority: int, stackable: bool,
           currency: str | None) -> dict[str, Any]:
     kind, data = action_record(action)
-    now = utcnow()
+    now = system_clock()
     return {"name": name, "priority": priority, "stackable": stackable, "currency": currency,
             "conditions": conditions_record(conditions), "action_type": kind, "action": data, "is_active": True,
             "created_at": now, "updated_at": now}

@@ -2,7 +2,9 @@
 
     api  ->  schema  ->  db  ->  domain        (an arrow: "may import")
 
-- `domain` imports nothing from `api`, `schema` or `db`, and no framework or I/O library;
+- `domain` imports only what DOMAIN_ALLOWS: the standard library without its I/O and
+  concurrency modules, `phonenumbers`, and itself (an allowlist: a new dependency fails here
+  until it is behind a Protocol in an adapter, or added on purpose);
 - `db` may import `domain`, never `schema` or `api`;
 - `schema` may import `domain` and `db`, never `api`;
 - `api` is the composition root and may import anything.
@@ -15,6 +17,7 @@ A second guard keeps modules small: none over MAX_LINES lines (no god files).
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,19 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("api", "schema", "domain", "db")
 MAX_LINES = 400
 
-# What each package must not import (a name and everything under it).
+# The standard library modules that do I/O, wait or run threads: the domain gets those through
+# Protocols (a clock, a hasher, a payment gateway), so its rules stay pure and fast to test.
+STDLIB_IO = frozenset({
+    "asyncio", "concurrent", "ftplib", "http", "io", "logging", "multiprocessing", "os", "pathlib",
+    "select", "selectors", "shutil", "smtplib", "socket", "sqlite3", "ssl", "subprocess", "sys",
+    "tempfile", "threading", "time", "urllib",
+})
+# What the domain may import (a top-level name and everything under it).
+DOMAIN_ALLOWS = (frozenset(sys.stdlib_module_names) - STDLIB_IO) | {"__future__", "domain", "phonenumbers"}
+
+# What each other package must not import (a name and everything under it).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "domain": (
-        "api",
-        "schema",
-        "db",
-        "sqlalchemy",
-        "strawberry",
-        "starlette",
-        "aiodataloader",
-        "httpx",
-        "asyncpg",
-    ),
     "db": ("api", "schema"),
     "schema": ("api",),
     "api": (),
@@ -118,7 +120,16 @@ def violations() -> list[str]:
                 for name in forbidden:
                     if _is_under(imp.module, name):
                         found.setdefault((path, imp.line, name), f"{imp}  ({package} must not import {name})")
+    for path in source_files("domain"):
+        for imp in imports_of(path):
+            if not domain_may_import(imp.module):
+                why = "domain imports only the standard library, phonenumbers and itself: use a Protocol and an adapter"
+                found.setdefault((path, imp.line, imp.module.split(".")[0]), f"{imp}  ({why})")
     return [found[key] for key in sorted(found, key=lambda k: (str(k[0]), k[1], k[2]))]
+
+
+def domain_may_import(module: str) -> bool:
+    return module.split(".")[0] in DOMAIN_ALLOWS
 
 
 def test_each_layer_exists() -> None:
@@ -143,6 +154,14 @@ def test_no_module_is_a_god_file() -> None:
         pytest.fail(
             f"modules over {MAX_LINES} lines, split them along a real seam:\n" + "\n".join(offenders), pytrace=False
         )
+
+
+def test_the_domain_allowlist_refuses_any_other_library() -> None:
+    for module in ("jwt", "argon2.exceptions", "sqlalchemy.orm", "httpx", "pydantic", "asyncio", "os.path", "api.app",
+                   "db.uow", "schema.context", "domainx"):
+        assert not domain_may_import(module), module
+    for module in ("domain.orders.model", "decimal", "dataclasses", "collections.abc", "phonenumbers", "__future__"):
+        assert domain_may_import(module), module
 
 
 def test_the_import_check_sees_every_kind_of_import() -> None:

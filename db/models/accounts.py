@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import BigIntPK, UtcDateTime, str_enum
 from domain.access.model import PrincipalKind, StaffRole
 from domain.accounts.model import IdentityKind
+from domain.clock import system_clock
 
 
 class Member(Base):
@@ -27,7 +28,7 @@ class Member(Base):
     # conditional UPDATE (`... WHERE points_balance >= :n`).
     points_balance: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class MemberIdentity(Base):
@@ -42,7 +43,7 @@ class MemberIdentity(Base):
     value: Mapped[str] = mapped_column(sa.String(254))
     # Audit: who linked it (a staff member at a till) and when; null staff = the member.
     linked_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class StaffUser(Base):
@@ -56,7 +57,7 @@ class StaffUser(Base):
     # The store a store manager or cashier works at; their stock rights are limited to it.
     location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class RefreshToken(Base):
@@ -73,4 +74,4 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

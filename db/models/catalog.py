@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import Amount, BigIntPK, UtcDateTime, utcnow
+from db.types import Amount, BigIntPK, UtcDateTime
+from domain.clock import system_clock
 
 
 class Category(Base):
@@ -21,7 +22,7 @@ class Category(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class Product(Base):
@@ -38,8 +39,8 @@ class Product(Base):
     name: Mapped[str] = mapped_column(sa.String(250))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class ProductVariant(Base):
@@ -49,7 +50,7 @@ class ProductVariant(Base):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(250))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class ProductChannelListing(Base):
@@ -68,7 +69,7 @@ class ProductChannelListing(Base):
     is_published: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     min_price: Mapped[Decimal | None] = mapped_column(Amount)
     max_price: Mapped[Decimal | None] = mapped_column(Amount)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class VariantChannelListing(Base):

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import Amount, BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import Amount, BigIntPK, UtcDateTime, str_enum
 from domain.catalog.model import ChannelKind, ChannelOwnership
+from domain.clock import system_clock
 
 
 class Channel(Base):
@@ -35,4 +36,4 @@ class Channel(Base):
     # threshold (null: no threshold). No flat rate set: the platform default applies.
     shipping_flat_rate: Mapped[Decimal | None] = mapped_column(Amount)
     shipping_free_over: Mapped[Decimal | None] = mapped_column(Amount)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import BigIntPK, UtcDateTime, str_enum
+from domain.clock import system_clock
 from domain.inventory.model import LocationType, MovementKind
 
 
@@ -36,7 +37,7 @@ class Location(Base):
     ships_to_home: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     priority: Mapped[int] = mapped_column(sa.Integer, default=100)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class ChannelLocation(Base):
@@ -64,7 +65,7 @@ class StockLevel(Base):
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"), index=True)
     on_hand: Mapped[int] = mapped_column(sa.Integer, default=0)
     reserved: Mapped[int] = mapped_column(sa.Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class InventoryMovement(Base):
@@ -82,4 +83,4 @@ class InventoryMovement(Base):
     reason: Mapped[str] = mapped_column(sa.String(250), default="")
     reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import Amount, BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import Amount, BigIntPK, UtcDateTime, str_enum
+from domain.clock import system_clock
 from domain.inventory.model import FulfilmentMethod
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
@@ -48,8 +49,8 @@ class Cart(Base):
     points: Mapped[int] = mapped_column(sa.Integer, default=0)  # points the member wants to pay with
     coupon_code: Mapped[str | None] = mapped_column(sa.String(32))  # applied with cartCouponApply
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # checked out: no more changes
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class CartLine(Base):
@@ -63,7 +64,7 @@ class CartLine(Base):
     cart_id: Mapped[int] = mapped_column(sa.ForeignKey("carts.id", ondelete="CASCADE"))
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(sa.Integer)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class Order(Base):
@@ -113,8 +114,8 @@ class Order(Base):
     pickup_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
     pickup_attempts: Mapped[int] = mapped_column(sa.Integer, default=0)  # wrong codes tried
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # unpaid orders are cancelled then
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class OrderLine(Base):
@@ -187,7 +188,7 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(sa.String(3))
     reference: Mapped[str | None] = mapped_column(sa.String(100))  # the payment provider's transaction id
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class OrderEvent(Base):
@@ -202,4 +203,4 @@ class OrderEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import BigIntPK, UtcDateTime, utcnow
+from db.types import BigIntPK, UtcDateTime
+from domain.clock import system_clock
 
 
 class OutboxEvent(Base):
@@ -25,5 +26,5 @@ class OutboxEvent(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     topic: Mapped[str] = mapped_column(sa.String(100))  # "order:<id>", "stock:<variant id>"
     message: Mapped[str] = mapped_column(sa.String(100))  # the order id, the location id
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import BigIntPK, UtcDateTime, str_enum, utcnow
+from db.types import BigIntPK, UtcDateTime, str_enum
+from domain.clock import system_clock
 from domain.promotions.records import ActionType, CouponState, RedeemWhere
 
 
@@ -35,8 +36,8 @@ class _Rule:
     action_type: Mapped[ActionType] = mapped_column(str_enum(ActionType))
     action: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class Promotion(_Rule, Base):
@@ -97,7 +98,7 @@ class Coupon(Base):
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"))
     redeemed_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     redeemed_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
 class PromotionUse(Base):

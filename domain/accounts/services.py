@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
@@ -27,7 +27,8 @@ from domain.accounts.model import (
     validate_password,
 )
 from domain.accounts.passwords import PasswordHasher
-from domain.accounts.tokens import TokenSettings, hash_token, issue_access_token, new_refresh_token
+from domain.accounts.tokens import AccessTokens, hash_token, new_refresh_token
+from domain.clock import Timed
 from domain.errors import DomainError, input_field, raise_all
 
 
@@ -64,7 +65,7 @@ class AccountsRepository(Protocol):
     async def revoke_family(self, family: str, now: datetime) -> None: ...
 
 
-class AccountsUnitOfWork(Protocol):
+class AccountsUnitOfWork(Timed, Protocol):
     @property
     def accounts(self) -> AccountsRepository: ...
 
@@ -164,30 +165,30 @@ async def prepare_registration(
 
 async def issue_tokens(
     uow: AccountsUnitOfWork,
-    settings: TokenSettings,
+    tokens: AccessTokens,
     principal: Principal,
     family: str | None = None,
     now: datetime | None = None,
 ) -> IssuedTokens:
     """An access token and a new refresh token (stored hashed) for `principal`."""
-    now = now or datetime.now(UTC)
+    now = now or uow.clock()
     refresh = new_refresh_token()
     assert principal.id is not None
     grant = RefreshGrant(principal.kind, principal.id, family or uuid.uuid4().hex)
-    await uow.accounts.add_refresh_token(grant, hash_token(refresh), now + settings.refresh_ttl)
-    return IssuedTokens(issue_access_token(settings, principal, now), refresh, principal)
+    await uow.accounts.add_refresh_token(grant, hash_token(refresh), now + tokens.refresh_ttl)
+    return IssuedTokens(tokens.issue(principal, now), refresh, principal)
 
 
 async def create_member_tokens(
     uow: AccountsUnitOfWork,
     hasher: PasswordHasher,
-    settings: TokenSettings,
+    tokens: AccessTokens,
     identifier: str,
     password: str,
     default_region: str,
 ) -> IssuedTokens:
     """Both steps of a member's sign-in in the caller's transaction."""
-    return await issue_tokens(uow, settings, await authenticate_member(uow, hasher, identifier, password,
+    return await issue_tokens(uow, tokens, await authenticate_member(uow, hasher, identifier, password,
                                                                        default_region))
 
 
@@ -239,9 +240,9 @@ async def authenticate_member(
     return await check_password(hasher, await find_member(uow, identifier, default_region), password)
 
 
-async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refresh_token: str) -> IssuedTokens:
+async def refresh_tokens(uow: AccountsUnitOfWork, tokens: AccessTokens, refresh_token: str) -> IssuedTokens:
     """Rotate: the presented token is used up; a replayed token revokes its whole family."""
-    now = datetime.now(UTC)
+    now = uow.clock()
     token_hash = hash_token(refresh_token)
     grant = await uow.accounts.use_refresh_token(token_hash, now)
     if grant is None:
@@ -261,14 +262,14 @@ async def refresh_tokens(uow: AccountsUnitOfWork, settings: TokenSettings, refre
         principal = staff(grant.subject_id, access.role, access.location_id)
     else:
         principal = member(grant.subject_id)
-    return await issue_tokens(uow, settings, principal, grant.family, now)
+    return await issue_tokens(uow, tokens, principal, grant.family, now)
 
 
 async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> None:
     family = await uow.accounts.refresh_token_family(hash_token(refresh_token))
     if family is None:
         raise DomainError("INVALID_TOKEN", "The refresh token is not known.", input_field("refreshToken"))
-    await uow.accounts.revoke_family(family, datetime.now(UTC))
+    await uow.accounts.revoke_family(family, uow.clock())
 
 
 async def create_staff(

@@ -9,9 +9,10 @@ the balance past MAX_BALANCE.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from domain.clock import Timed
 from domain.errors import DomainError, input_field
 from domain.members.points import (
     LedgerEntry,
@@ -52,7 +53,7 @@ class PointsRepository(Protocol):
     async def append(self, member_id: int, entry: NewEntry) -> None: ...
 
 
-class PointsUnitOfWork(Protocol):
+class PointsUnitOfWork(Timed, Protocol):
     @property
     def points(self) -> PointsRepository: ...
 
@@ -63,10 +64,6 @@ class PointsPolicy:
 
     def expiry(self, now: datetime) -> datetime:
         return add_months(now, self.validity_months)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _locked(uow: PointsUnitOfWork, member_id: int, field: list[str]) -> int:
@@ -136,7 +133,7 @@ async def adjust_points(
     reason = validate_adjustment(delta, reason, input_field("delta"), input_field("reason"))
     if member_id is None:
         raise DomainError("NOT_FOUND", "No such member.", input_field("memberId"))
-    now = now or _now()
+    now = now or uow.clock()
     balance = await _locked(uow, member_id, input_field("memberId"))
     if delta > 0:
         return await _credit(uow, member_id, balance, PointsKind.ADJUST, delta, reason, policy, now,
@@ -159,7 +156,7 @@ async def spend_points(
     if points <= 0:  # a negative spend would be a credit that never expires
         raise DomainError("INVALID_QUANTITY", "Use at least one point.", field or ["points"])
     await _locked(uow, member_id, field or ["memberId"])
-    await _write_off_expired(uow, member_id, now or _now())
+    await _write_off_expired(uow, member_id, now or uow.clock())
     return await _debit(
         uow,
         member_id,
@@ -194,7 +191,7 @@ async def earn_points(
         points,
         "order completed",
         policy,
-        now or _now(),
+        now or uow.clock(),
         None,
         reference=reference,
         channel_id=channel_id,
@@ -215,7 +212,7 @@ async def refund_points(
     if points <= 0:
         return balance
     return await _credit(
-        uow, member_id, balance, PointsKind.REFUND, points, "order cancelled", policy, now or _now(), None,
+        uow, member_id, balance, PointsKind.REFUND, points, "order cancelled", policy, now or uow.clock(), None,
         reference=reference,
     )
 
@@ -226,7 +223,7 @@ async def claw_back_points(
     """Take back points earned on returned goods; what was already spent cannot be taken, so the
     balance never goes below zero. Returns how many points were taken back."""
     balance = await _locked(uow, member_id, ["memberId"])
-    balance -= await _write_off_expired(uow, member_id, now or _now())
+    balance -= await _write_off_expired(uow, member_id, now or uow.clock())
     take = min(points, balance)
     if take > 0:
         await _debit(uow, member_id, PointsKind.CLAWBACK, take, "goods returned", ["memberId"], reference=reference)
@@ -236,4 +233,4 @@ async def claw_back_points(
 async def expire_points(uow: PointsUnitOfWork, member_id: int, now: datetime | None = None) -> int:
     """Write off a member's expired points (the periodic job); returns how many expired."""
     await _locked(uow, member_id, ["memberId"])
-    return await _write_off_expired(uow, member_id, now or _now())
+    return await _write_off_expired(uow, member_id, now or uow.clock())

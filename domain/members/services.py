@@ -6,10 +6,11 @@ use cases.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from domain.accounts.model import Identity, IdentityKind, normalize_identity, validate_name
+from domain.clock import Timed
 from domain.errors import DomainError, input_field
 from domain.members.model import AddressData, normalize_tags, validate_address
 
@@ -33,7 +34,7 @@ class MembersRepository(Protocol):
     async def erase(self, member_id: int, now: datetime) -> None: ...
 
 
-class MembersUnitOfWork(Protocol):
+class MembersUnitOfWork(Timed, Protocol):
     @property
     def members(self) -> MembersRepository: ...
 
@@ -124,5 +125,5 @@ async def erase_member(uow: MembersUnitOfWork, member_id: int | None, now: datet
     lines) and ledgers stay, tied to an anonymous member. Every token of the member stops acting
     at once: refresh tokens are revoked, and access tokens are checked at use (api/auth.py)."""
     member_id = await _existing(uow, member_id, ["id"])
-    await uow.members.erase(member_id, now or datetime.now(UTC))
+    await uow.members.erase(member_id, now or uow.clock())
     return member_id

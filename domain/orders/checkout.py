@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -180,7 +180,7 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     """Place the cart's order; the same key for the same cart returns the same order (and its pickup
     code: `secret` derives it, see domain/orders/pickup.py)."""
     key = check_key(idempotency_key)
-    now = now or datetime.now(UTC)
+    now = now or uow.clock()
     cart = await uow.carts.cart(token) if token else None
     if cart is None or not can_use_cart(cart, principal):
         raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])

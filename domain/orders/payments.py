@@ -1,23 +1,21 @@
 """Payment providers: how money is taken for an order and given back.
 
 One provider per payment method. The till's methods (cash, the card terminal, scanning the
-shopper's WeChat Pay or Alipay code) are vouched for by the cashier, so their provider only
-records a reference; SANDBOX approves everything, so it takes payments only in demo or debug
-mode or with PAYMENTS_SANDBOX (elsewhere a shopper would pay their own orders with it). A real
+shopper's WeChat Pay or Alipay code) are vouched for by the cashier; SANDBOX approves everything.
+The providers themselves are adapters (`api/adapters/payments.py` has the built-in ones): a real
 gateway implements `PaymentProvider` and is registered in `Payments` at start-up; the use cases
 call it inside the order's transaction and record the provider's reference with the payment.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from domain.errors import DomainError, input_field
-from domain.orders.records import STAFF_ONLY_METHODS, PaymentMethod
+from domain.orders.records import PaymentMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +35,6 @@ class PaymentProvider(Protocol):
     async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
         """Give money back against an earlier capture; returns the refund's reference."""
         ...
-
-
-class RecordingProvider:
-    """Money that changed hands outside Omnishop (at the till) or nowhere (sandbox): only recorded."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-
-    async def capture(self, request: PaymentRequest) -> str:
-        return f"{self.prefix}:{uuid.uuid4().hex[:20]}"
-
-    async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
-        return f"{self.prefix}-refund:{uuid.uuid4().hex[:20]}"
 
 
 def unavailable(method: PaymentMethod, why: str = "") -> DomainError:
@@ -82,14 +67,3 @@ class Payments:
 
     async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
         return await self.provider(request.method).refund(request, capture_reference)
-
-
-def built_in_payments(*, sandbox: bool) -> Payments:
-    """The till's methods, and SANDBOX: taking payments only when `sandbox`, refunding always."""
-    return Payments({
-        **{method: RecordingProvider("till") for method in STAFF_ONLY_METHODS},
-        PaymentMethod.SANDBOX: RecordingProvider("sandbox"),
-    }, offered=[*STAFF_ONLY_METHODS, *([PaymentMethod.SANDBOX] if sandbox else [])])
-
-
-DEFAULT_PAYMENTS = built_in_payments(sandbox=False)

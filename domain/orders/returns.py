@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -24,7 +24,7 @@ from domain.members.points_services import claw_back_points
 from domain.money import round_to_minor
 from domain.orders.access import AccessDenied, acts_on, sells_at
 from domain.orders.model import OrderAction, transition
-from domain.orders.payments import DEFAULT_PAYMENTS, Payments
+from domain.orders.payments import Payments
 from domain.orders.records import OrderEventType
 from domain.orders.services import OrdersRepository, OrdersUnitOfWork, load_order, refund_payment
 
@@ -108,7 +108,7 @@ def _restock(wanted: dict[int, int], sold_from: Sequence[Allocation], lines: dic
 
 async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str | None,
                        requests: Sequence[ReturnRequest], *, location_id: int | None, location_given: bool,
-                       now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
+                       payments: Payments, now: datetime | None = None) -> str:
     """Take back units of a completed order (customer service, or the till of the store that sold it)."""
     order = await load_order(uow, principal, token)
     if not (acts_on(Permission.MANAGE_ORDERS, order.locations, principal) or sells_at(order.location_id, principal)):
@@ -133,7 +133,7 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
         merchandise = sum((ln.total for ln in lines), Decimal(0))
         already = await uow.points.clawed_back(order.member_id, order.reference)
         due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
-        taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or datetime.now(UTC))
+        taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or uow.clock())
     await uow.orders.update(order.id, {"status": status})
     await uow.orders.add_event(order.id, OrderEventType.RETURNED, {
         "lines": {str(k): v for k, v in wanted.items()}, "refund": str(refund), "points_clawed_back": taken},

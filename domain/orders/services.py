@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_
 from domain.money import parse_amount, round_to_minor
 from domain.orders.access import AccessDenied, acts_on, is_buyer, is_scoped, sees_order, sells_at, serves_store
 from domain.orders.model import OrderAction, OrderStatus, transition
-from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, unavailable
+from domain.orders.payments import PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
 
@@ -98,10 +98,6 @@ class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
     def promotions(self) -> CouponReturns: ...
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
     """Money received less money given back."""
     return sum((p.amount if p.kind is PaymentKind.CAPTURE else -p.amount for p in payments), Decimal(0))
@@ -138,14 +134,13 @@ async def _complete(uow: OrdersUnitOfWork, order: OrderState, principal: Princip
 
 
 async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, method: PaymentMethod,
-                    amount: Decimal, policy: PointsPolicy, now: datetime | None = None,
-                    payments: Payments = DEFAULT_PAYMENTS) -> str:
+                    amount: Decimal, policy: PointsPolicy, payments: Payments, now: datetime | None = None) -> str:
     """Record a payment of exactly what is due. At the till, an IN_STORE order completes at once:
     its units leave the shelf and the member earns points. Only staff selling at the order's store
     vouch for money taken at a till (cash, the terminal, a scanned code): nobody else saw it change
     hands, so neither the buyer nor customer service elsewhere may record it. An order with nothing
     due (wholly discounted) is confirmed with an amount of 0 whatever the method: no money moves."""
-    now = now or _now()
+    now = now or uow.clock()
     order = await load_order(uow, principal, token)
     till = sells_at(order.location_id, principal)
     customer_service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
@@ -189,7 +184,7 @@ async def refund_payment(uow: OrdersUnitOfWork, order: OrderState, staff_id: int
 
 
 async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, action: OrderAction,
-                  policy: PointsPolicy, now: datetime, payments: Payments = DEFAULT_PAYMENTS) -> None:
+                  policy: PointsPolicy, now: datetime, payments: Payments) -> None:
     status = transition(order.status, action, order.method)
     await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference,
                            staff_id=principal.staff_id)
@@ -207,7 +202,7 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
 
 
 async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
-                       now: datetime | None = None, payments: Payments = DEFAULT_PAYMENTS) -> str:
+                       payments: Payments, now: datetime | None = None) -> str:
     """The buyer (or the order's till) cancels an unpaid order; customer service (MANAGE_ORDERS at a
     location the order belongs to) also a paid one, which records a refund. Reserved stock is
     released and spent points come back; an unpaid order's coupon can be used again (a paid
@@ -219,7 +214,7 @@ async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str |
     transition(order.status, OrderAction.CANCEL, order.method)
     if order.status is not OrderStatus.UNPAID and not service:
         raise DomainError("INVALID_TRANSITION", "A paid order is cancelled by customer service.")
-    await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or _now(), payments)
+    await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or uow.clock(), payments)
     return order.token
 
 
@@ -228,7 +223,7 @@ async def expire_order(uow: OrdersUnitOfWork, token: str, *, policy: PointsPolic
     order = await uow.orders.order(token)
     if order is None or order.status is not OrderStatus.UNPAID:
         return False
-    await _cancel(uow, order, ANONYMOUS, OrderAction.EXPIRE, policy, now)
+    await _cancel(uow, order, ANONYMOUS, OrderAction.EXPIRE, policy, now, Payments({}))  # unpaid: nothing to refund
     return True
 
 
@@ -261,7 +256,7 @@ async def deliver_order(uow: OrdersUnitOfWork, principal: Principal, token: str 
     order = await _fulfilled(uow, principal, token)
     transition(order.status, OrderAction.DELIVER, order.method)
     await _event(uow, order, principal, OrderEventType.DELIVERED)
-    await _complete(uow, order, principal, policy, now or _now())
+    await _complete(uow, order, principal, policy, now or uow.clock())
     return order.token
 
 
@@ -300,5 +295,5 @@ async def pick_up(uow: OrdersUnitOfWork, principal: Principal, token: str | None
     await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
                            staff_id=principal.staff_id)
     await _event(uow, order, principal, OrderEventType.PICKED_UP)
-    await _complete(uow, order, principal, policy, now or _now())
+    await _complete(uow, order, principal, policy, now or uow.clock())
     return order.token

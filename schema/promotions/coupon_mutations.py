@@ -7,7 +7,6 @@ from typing import Annotated
 
 import strawberry
 
-from db.types import utcnow
 from domain.access.model import Permission
 from domain.promotions import coupon_services
 from schema.context import Info
@@ -73,7 +72,7 @@ class CouponMutation:
     async def coupon_claim(self, info: Info, code: Code) -> CouponClaimPayload:
         member_id = require_member(info)
         claimed, errors = await run_mutation(info, lambda: coupon_services.claim(
-            info.context.uow, member_id, code, now=utcnow()))
+            info.context.uow, member_id, code, now=info.context.uow.clock()))
         return CouponClaimPayload(coupon=await visible_coupon(info, claimed) if claimed else None, user_errors=errors)
 
     @strawberry.mutation(description="Apply a member's coupon to their cart (their own code, or a campaign code "
@@ -83,7 +82,7 @@ class CouponMutation:
     async def cart_coupon_apply(self, info: Info, cart_id: CartId, code: Code) -> CartCouponApplyPayload:
         ctx = info.context
         token, errors = await run_mutation(info, lambda: coupon_services.apply_coupon(
-            ctx.uow, ctx.principal, cart_token(cart_id), code, now=utcnow()))
+            ctx.uow, ctx.principal, cart_token(cart_id), code, now=ctx.uow.clock()))
         return CartCouponApplyPayload(cart=await visible_cart(info, token), user_errors=errors)
 
     @strawberry.mutation(description="Take the coupon off a cart.")
@@ -108,6 +107,6 @@ class CouponMutation:
             store = 0  # malformed: no store has it, so NOT_FOUND with the other checks
         redeemed, errors = await run_mutation(info, lambda: coupon_services.redeem_at_till(
             info.context.uow, principal, code, order_token=order_token(given.order_id) if given.order_id else None,
-            order_given=given.order_id is not None, location_id=store, now=utcnow()))
+            order_given=given.order_id is not None, location_id=store, now=info.context.uow.clock()))
         return CouponRedeemPayload(coupon=await visible_coupon(info, redeemed) if redeemed else None,
                                    user_errors=errors)

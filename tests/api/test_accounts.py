@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.adapters.tokens import JwtTokens
 from domain.access.model import StaffRole, member, staff
-from domain.accounts.tokens import TokenSettings, issue_access_token
 from tests.conftest import TEST_SECRET
 from tests.helpers import STAFF_PASSWORD, GraphQLClient
 
@@ -285,15 +285,15 @@ async def test_anonymous_callers_have_no_me(client: GraphQLClient, demo: AsyncEn
 
 
 def _forged_tokens(member_id: int) -> dict[str, str]:
-    settings = TokenSettings(secret_key=TEST_SECRET)
-    other = TokenSettings(secret_key="not-the-server-secret-0123456789-abcdefghijkl")
-    header, payload, signature = issue_access_token(settings, member(member_id)).split(".")
-    admin_payload = issue_access_token(settings, staff(member_id, StaffRole.ADMIN)).split(".")[1]
+    settings = JwtTokens(secret_key=TEST_SECRET)
+    other = JwtTokens(secret_key="not-the-server-secret-0123456789-abcdefghijkl")
+    header, payload, signature = settings.issue(member(member_id), datetime.now(UTC)).split(".")
+    admin_payload = settings.issue(staff(member_id, StaffRole.ADMIN), datetime.now(UTC)).split(".")[1]
     return {
         "garbage": "garbage",
-        "expired": issue_access_token(settings, member(member_id), datetime.now(UTC) - timedelta(hours=1)),
-        "wrong secret": issue_access_token(other, member(member_id)),
-        "other secret claiming admin": issue_access_token(other, staff(1, StaffRole.ADMIN)),
+        "expired": settings.issue(member(member_id), datetime.now(UTC) - timedelta(hours=1)),
+        "wrong secret": other.issue(member(member_id), datetime.now(UTC)),
+        "other secret claiming admin": other.issue(staff(1, StaffRole.ADMIN), datetime.now(UTC)),
         "payload swapped": f"{header}.{admin_payload}.{signature}",
         "signature stripped": f"{header}.{payload}.",
         "refresh token as bearer": "rt_" + "x" * 43,

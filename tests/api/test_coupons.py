@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.types import utcnow
 from domain.access.model import StaffRole
+from domain.clock import system_clock
 from domain.promotions import AmountOff, Conditions, PercentOff
 from domain.promotions.records import RedeemWhere
 from tests.api.test_carts import CART_FIELDS, Shop, address, errors, open_shop
@@ -100,7 +100,8 @@ async def test_a_coupon_is_private_to_its_member_and_the_tills(shop: Shop) -> No
 
 async def test_claims_are_refused_with_the_reason(shop: Shop) -> None:
     await campaign(shop, total_quantity=2)
-    await campaign(shop, "OVER", valid_until=utcnow() - timedelta(days=1), valid_from=utcnow() - timedelta(days=9))
+    now = system_clock()
+    await campaign(shop, "OVER", valid_until=now - timedelta(days=1), valid_from=now - timedelta(days=9))
     ann, bob = await new_member(shop.client), await new_member(shop.client, "bob@example.com")
     await claimed(shop, ann, "SPRING10")
     assert errors(await claim(shop, ann, "SPRING10")) == [("COUPON_LIMIT_REACHED", ["code"])]
@@ -159,7 +160,7 @@ async def test_cancelling_an_unpaid_order_gives_the_coupon_back(shop: Shop) -> N
 
 
 async def test_apply_explains_why_a_coupon_does_not_apply(shop: Shop) -> None:
-    now = utcnow()
+    now = system_clock()
     await campaign(shop, "MIN200", action=AmountOff(Decimal(30)), conditions=Conditions(min_subtotal=Decimal(200)))
     await campaign(shop, "TILLONLY", redeemable_at=RedeemWhere.IN_STORE)
     await campaign(shop, "SHORT", valid_from=now - timedelta(days=2), valid_until=now + timedelta(seconds=2))

@@ -14,6 +14,7 @@ from click.testing import Result
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from api.adapters.passwords import Argon2Hasher
 from api.cli import app as cli
 from db.engine import create_engine, create_session_factory
 from db.locations import store_candidates
@@ -21,7 +22,6 @@ from db.migrations import upgrade
 from db.models import ChannelLocation, Location, StaffUser
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
-from domain.accounts.passwords import PasswordHasher
 from domain.accounts.services import create_staff
 from domain.inventory.model import LocationType, bounding_box, distance_km
 from schema.relay import to_global_id
@@ -451,7 +451,7 @@ async def test_a_staff_user_shows_the_store_they_work_at(client: GraphQLClient, 
     async with create_session_factory(engine)() as session:
         uow = SqlUnitOfWork(session)
         async with uow.transaction():
-            await create_staff(uow, PasswordHasher(time_cost=1, memory_cost=8), "till@example.com", "Till",
+            await create_staff(uow, Argon2Hasher(time_cost=1, memory_cost=8), "till@example.com", "Till",
                                StaffRole.CASHIER, STAFF_PASSWORD, store)
     signed_in = await client.data('mutation($p: String!) { staffTokenCreate(input: {email: "till@example.com", '
                                   "password: $p}) { accessToken } }", {"p": STAFF_PASSWORD})

@@ -13,13 +13,13 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from api.adapters.passwords import Argon2Hasher
 from api.app import create_app
 from api.settings import Settings
 from db.engine import create_session_factory
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
 from domain.accounts.model import login_subject
-from domain.accounts.passwords import PasswordHasher
 from domain.accounts.services import MemberRegistration, register_member
 from tests.helpers import STAFF_PASSWORD, GraphQLClient
 from tests.redis_fixtures import REDIS_URL, real_redis
@@ -37,7 +37,7 @@ async def add_member(engine: AsyncEngine, email: str, phone: str | None = None) 
     async with create_session_factory(engine)() as session:
         uow = SqlUnitOfWork(session)
         async with uow.transaction():
-            await register_member(uow, PasswordHasher(time_cost=1, memory_cost=8),
+            await register_member(uow, Argon2Hasher(time_cost=1, memory_cost=8),
                                   MemberRegistration(name="Ann Lee", password=PASSWORD, email=email, phone=phone),
                                   "CN")
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Channel
-from db.types import utcnow
 from domain.access.model import StaffRole
+from domain.clock import system_clock
 from domain.promotions import Conditions, FixedPrice, FreeShipping, PercentOff, PointsMultiplier
 from tests.api.test_carts import READ, Shop, address, amounts, open_shop
 from tests.api.test_checkout import placed
@@ -55,7 +55,7 @@ async def test_a_running_promotion_prices_carts_of_its_channels_only(shop: Shop)
 
 
 async def test_scheduled_and_finished_promotions_do_not_apply(shop: Shop) -> None:
-    now = utcnow()
+    now = system_clock()
     await add_promotion(shop.engine, PercentOff(Decimal(50)), name="Later",
                         conditions=Conditions(starts_at=now + timedelta(hours=1)))
     await add_promotion(shop.engine, PercentOff(Decimal(50)), name="Over",

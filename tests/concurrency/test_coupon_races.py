@@ -5,16 +5,17 @@ checkouts and till write-offs at the same moment)."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.adapters.tokens import JwtTokens
 from db.models import Coupon, CouponTemplate, Member, Order
-from db.types import utcnow
 from domain.access.model import StaffRole, member
-from domain.accounts.tokens import TokenSettings, issue_access_token
+from domain.clock import system_clock
 from domain.promotions import AmountOff
 from tests.api.test_carts import CREATE, FULFIL, address
 from tests.api.test_checkout import CHECKOUT
@@ -26,7 +27,7 @@ from tests.inventory_fixtures import add_location, variant_gid
 from tests.promotion_fixtures import add_template
 
 pytestmark = pytest.mark.usefixtures("demo")
-TOKENS = TokenSettings(secret_key=TEST_SECRET)
+TOKENS = JwtTokens(secret_key=TEST_SECRET)
 
 
 @pytest.fixture
@@ -38,11 +39,11 @@ def pg(engine: AsyncEngine) -> AsyncEngine:
 
 async def members(pg: AsyncEngine, count: int) -> list[str]:
     """`count` new members and an access token for each."""
-    now = utcnow()
+    now = system_clock()
     async with pg.begin() as conn:
         ids = (await conn.scalars(sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), [
             {"name": f"Buyer {i}", "points_balance": 0, "created_at": now} for i in range(count)])).all()
-    return [issue_access_token(TOKENS, member(i)) for i in ids]
+    return [TOKENS.issue(member(i), datetime.now(UTC)) for i in ids]
 
 
 async def test_300_members_claiming_a_campaign_of_100_get_exactly_100(pg: AsyncEngine,

@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
 import db.engine
+from api.adapters.passwords import Argon2Hasher
 from api.app import create_app
 from api.settings import Settings
 from db.demo import seed_demo
 from db.engine import create_engine
 from db.migrations import upgrade
-from domain.accounts.passwords import PasswordHasher
 from tests.helpers import GraphQLClient
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -37,7 +37,7 @@ async def test_a_burst_of_writers_all_get_their_answer(client: GraphQLClient) ->
     assert sorted(b["data"]["memberRegister"]["member"]["email"] for b in bodies) == sorted(emails)
 
 
-class GatedHasher(PasswordHasher):
+class GatedHasher(Argon2Hasher):
     """Checks passwords only when the test opens the gate: a slow sign-in, held for as long as needed."""
 
     def __init__(self) -> None:

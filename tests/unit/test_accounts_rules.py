@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from api.adapters.passwords import Argon2Hasher
+from api.adapters.tokens import JwtTokens
 from domain.access.model import (
     ANONYMOUS,
     ROLE_PERMISSIONS,
@@ -29,7 +31,6 @@ from domain.accounts.model import (
     validate_name,
     validate_password,
 )
-from domain.accounts.passwords import PasswordHasher
 from domain.accounts.services import (
     Credentials,
     MemberRegistration,
@@ -38,18 +39,12 @@ from domain.accounts.services import (
     refresh_tokens,
     register_member,
 )
-from domain.accounts.tokens import (
-    InvalidToken,
-    TokenSettings,
-    hash_token,
-    issue_access_token,
-    new_refresh_token,
-    principal_from_access_token,
-)
+from domain.accounts.tokens import InvalidToken, access_claims, hash_token, new_refresh_token, principal_from_claims
+from domain.clock import Clock, system_clock
 from domain.errors import DomainError, DomainErrors, raise_all
 
 SECRET = "unit-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
-SETTINGS = TokenSettings(secret_key=SECRET)
+SETTINGS = JwtTokens(secret_key=SECRET)
 
 
 def domain_error(call: object, *args: object) -> DomainError:
@@ -261,9 +256,10 @@ class FakeAccounts:
 @dataclass
 class FakeUow:
     accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    clock: Clock = system_clock
 
 
-HASHER = PasswordHasher(time_cost=1, memory_cost=8)
+HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
 
 
 async def register(uow: FakeUow, **kwargs: str | None) -> int:
@@ -323,13 +319,25 @@ async def test_a_replayed_refresh_token_revokes_the_whole_sign_in() -> None:
     await register(uow, phone="13800138000")
     first = await create_member_tokens(uow, HASHER, SETTINGS, "138 0013 8000", "open-sesame-42", "CN")  # type: ignore[arg-type]
     second = await refresh_tokens(uow, SETTINGS, first.refresh_token)  # type: ignore[arg-type]
-    assert principal_from_access_token(SETTINGS, second.access_token) == first.principal
+    assert SETTINGS.principal(second.access_token) == first.principal
     with pytest.raises(DomainError) as replay:
         await refresh_tokens(uow, SETTINGS, first.refresh_token)  # type: ignore[arg-type]
     assert replay.value.code == "INVALID_TOKEN" and replay.value.keep_writes
     with pytest.raises(DomainError) as after:
         await refresh_tokens(uow, SETTINGS, second.refresh_token)  # type: ignore[arg-type]
     assert after.value.code == "INVALID_TOKEN"
+
+
+async def test_a_refresh_token_lives_by_the_unit_of_works_clock() -> None:
+    moment = datetime(2030, 1, 1, tzinfo=UTC)
+    uow = FakeUow(clock=lambda: moment)
+    await register(uow, phone="13800138000")
+    first = await create_member_tokens(uow, HASHER, SETTINGS, "138 0013 8000", "open-sesame-42", "CN")  # type: ignore[arg-type]
+    assert [row["expires_at"] for row in uow.accounts.tokens.values()] == [moment + SETTINGS.refresh_ttl]
+    moment += SETTINGS.refresh_ttl
+    with pytest.raises(DomainError) as expired:
+        await refresh_tokens(uow, SETTINGS, first.refresh_token)  # type: ignore[arg-type]
+    assert expired.value.code == "INVALID_TOKEN"
 
 
 async def test_an_unknown_refresh_token_changes_nothing() -> None:
@@ -357,15 +365,15 @@ async def test_a_missing_account_never_verifies_even_with_the_decoy_password() -
 # --- access tokens --------------------------------------------------------------------------------
 
 def test_a_member_access_token_round_trips() -> None:
-    token = issue_access_token(SETTINGS, member(42))
-    principal = principal_from_access_token(SETTINGS, token)
+    token = SETTINGS.issue(member(42), datetime.now(UTC))
+    principal = SETTINGS.principal(token)
     assert principal == member(42)
     assert principal.member_id == 42 and principal.role is None and not principal.permissions
 
 
 @pytest.mark.parametrize("role", list(StaffRole))
 def test_a_staff_access_token_carries_the_role_and_its_permissions(role: StaffRole) -> None:
-    principal = principal_from_access_token(SETTINGS, issue_access_token(SETTINGS, staff(7, role)))
+    principal = SETTINGS.principal(SETTINGS.issue(staff(7, role), datetime.now(UTC)))
     assert principal.kind is PrincipalKind.STAFF and principal.staff_id == 7
     assert principal.role is role
     assert principal.permissions == ROLE_PERMISSIONS[role]
@@ -373,27 +381,27 @@ def test_a_staff_access_token_carries_the_role_and_its_permissions(role: StaffRo
 
 def test_access_tokens_are_short_lived_jwts() -> None:
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    claims = jwt.decode(issue_access_token(SETTINGS, staff(3, StaffRole.CASHIER), now), SECRET,
+    claims = jwt.decode(SETTINGS.issue(staff(3, StaffRole.CASHIER), now), SECRET,
                         algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
     assert claims["sub"] == "staff:3" and claims["role"] == "cashier" and claims["iss"] == "omnishop"
     assert claims["exp"] - claims["iat"] == 15 * 60
 
 
 def test_a_token_still_valid_until_it_expires() -> None:
-    token = issue_access_token(SETTINGS, member(1), datetime.now(UTC) - timedelta(minutes=14))
-    assert principal_from_access_token(SETTINGS, token) == member(1)
+    token = SETTINGS.issue(member(1), datetime.now(UTC) - timedelta(minutes=14))
+    assert SETTINGS.principal(token) == member(1)
 
 
 def test_an_expired_token_is_refused() -> None:
-    token = issue_access_token(SETTINGS, member(1), datetime.now(UTC) - timedelta(minutes=16))
+    token = SETTINGS.issue(member(1), datetime.now(UTC) - timedelta(minutes=16))
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, token)
+        SETTINGS.principal(token)
 
 
 def test_a_token_signed_with_another_secret_is_refused() -> None:
-    other = TokenSettings(secret_key="another-secret-0123456789-abcdefghijklmnopqrstuv")
+    other = JwtTokens(secret_key="another-secret-0123456789-abcdefghijklmnopqrstuv")
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, issue_access_token(other, member(1)))
+        SETTINGS.principal(other.issue(member(1), datetime.now(UTC)))
 
 
 def _b64(data: bytes) -> str:
@@ -401,12 +409,12 @@ def _b64(data: bytes) -> str:
 
 
 def test_a_tampered_token_is_refused() -> None:
-    header, _payload, signature = issue_access_token(SETTINGS, member(1)).split(".")
+    header, _payload, signature = SETTINGS.issue(member(1), datetime.now(UTC)).split(".")
     now = int(datetime.now(UTC).timestamp())
     forged_payload = _b64(f'{{"iss":"omnishop","sub":"staff:1","role":"admin","iat":{now},"exp":{now + 900},'
                           f'"typ":"access"}}'.encode())
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, f"{header}.{forged_payload}.{signature}")
+        SETTINGS.principal(f"{header}.{forged_payload}.{signature}")
 
 
 def test_an_unsigned_token_is_refused() -> None:
@@ -414,7 +422,7 @@ def test_an_unsigned_token_is_refused() -> None:
     token = jwt.encode({"iss": "omnishop", "sub": "member:1", "iat": now, "exp": now + 900, "typ": "access"},
                        None, algorithm="none")
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, token)
+        SETTINGS.principal(token)
 
 
 def _signed(**claims: object) -> str:
@@ -431,13 +439,13 @@ def _signed(**claims: object) -> str:
 ])
 def test_tokens_with_wrong_claims_are_refused(claims: dict[str, object]) -> None:
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, _signed(**claims))
+        SETTINGS.principal(_signed(**claims))
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "Bearer x", "rt_" + "x" * 40])
 def test_things_that_are_not_jwts_are_refused(token: str) -> None:
     with pytest.raises(InvalidToken):
-        principal_from_access_token(SETTINGS, token)
+        SETTINGS.principal(token)
 
 
 # --- refresh tokens -------------------------------------------------------------------------------
@@ -506,3 +514,12 @@ def test_principal_helpers_say_who_is_asking() -> None:
     assert (m.member_id, m.staff_id, m.is_anonymous) == (5, None, False)
     assert (s.member_id, s.staff_id, s.is_anonymous) == (None, 5, False)
     assert m != s  # same number, different people
+
+
+def test_the_claims_rules_need_no_signing_library() -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    claims = access_claims(staff(3, StaffRole.CASHIER, 5), now, timedelta(minutes=15))
+    assert claims["exp"] == int(now.timestamp()) + 900 and claims["loc"] == 5
+    assert principal_from_claims(claims) == staff(3, StaffRole.CASHIER, 5)
+    with pytest.raises(InvalidToken):
+        principal_from_claims({**claims, "loc": True})

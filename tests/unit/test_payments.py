@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from api.adapters.payments import RecordingProvider, built_in_payments
 from domain.errors import DomainError
-from domain.orders.payments import DEFAULT_PAYMENTS, PaymentRequest, Payments, RecordingProvider, built_in_payments
+from domain.orders.payments import PaymentRequest, Payments
 from domain.orders.records import PaymentMethod
 
 
@@ -19,12 +20,13 @@ async def test_every_method_has_a_built_in_provider() -> None:
 
 
 async def test_the_sandbox_takes_no_payment_by_default_but_refunds_what_it_took() -> None:
+    payments = built_in_payments(sandbox=False)
     request = PaymentRequest("order:1", PaymentMethod.SANDBOX, Decimal("9.90"), "CNY")
     with pytest.raises(DomainError) as caught:
-        await DEFAULT_PAYMENTS.capture(request)
+        await payments.capture(request)
     assert caught.value.code == "PAYMENT_METHOD_UNAVAILABLE" and caught.value.field == ["input", "method"]
-    assert (await DEFAULT_PAYMENTS.refund(request, "sandbox:1")).startswith("sandbox-refund:")
-    assert await DEFAULT_PAYMENTS.capture(PaymentRequest("order:1", PaymentMethod.CASH, Decimal(1), "CNY"))
+    assert (await payments.refund(request, "sandbox:1")).startswith("sandbox-refund:")
+    assert await payments.capture(PaymentRequest("order:1", PaymentMethod.CASH, Decimal(1), "CNY"))
 
 
 async def test_a_method_without_a_provider_is_refused() -> None:

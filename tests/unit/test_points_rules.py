@@ -249,6 +249,7 @@ class FakeUow:
     def __init__(self) -> None:
         self.points = FakePoints()
         self.points.balances[1] = 0
+        self.clock = lambda: T0
 
 
 POLICY = PointsPolicy(validity_months=24)
