@@ -13,15 +13,15 @@ from domain.access import model as access
 from domain.access.model import Permission, Principal
 from domain.access.personal import sees_personal_data
 from domain.accounts import model as domain
+from schema.channels.types import Channel
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.inventory.types import Location
 from schema.members.types import MemberAddress, Points
 from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, register_node
 
 if TYPE_CHECKING:
-    from schema.channels.types import Channel
-    from schema.inventory.types import Location
     from schema.orders.types import Order
     from schema.promotions.coupon_types import Coupon
 
@@ -100,17 +100,12 @@ class Member(Node):
         return [MemberAddress._from_model(r) for r in rows]  # built through the rule, so is the member
 
     @strawberry.field(description="The channel the member registered through; null when unknown.")
-    async def joined_channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channels.types")] | None:
-        from schema.channels.types import Channel
-
+    async def joined_channel(self, info: Info) -> Channel | None:
         row = await info.context.loaders.channel_by_id.load(self.joined_channel_id) if self.joined_channel_id else None
         return Channel.from_model(row) if row else None
 
     @strawberry.field(description="The store where the member joined at a till; null when they joined online.")
-    async def joined_location(self, info: Info) -> Annotated[Location, strawberry.lazy(
-            "schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def joined_location(self, info: Info) -> Location | None:
         location_id = self.joined_location_id
         row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
         return Location.from_model(row) if row else None
@@ -132,9 +127,7 @@ class StaffUser(Node):
 
     @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work "
                       "everywhere.")
-    async def location(self, info: Info) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def location(self, info: Info) -> Location | None:
         row = await info.context.loaders.location_by_id.load(self.location_id) if self.location_id else None
         return Location.from_model(row) if row else None
 

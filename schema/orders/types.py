@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,6 +19,7 @@ from db.models import Payment as PaymentModel
 from domain.access.personal import sees_recipient
 from domain.orders.access import is_scoped, sees_order
 from domain.orders.records import PaymentKind as DomainPaymentKind
+from schema.accounts.types import Member, visible_member
 from schema.catalog.types import ProductVariant
 from schema.channels.types import Channel
 from schema.context import Info
@@ -35,11 +35,8 @@ from schema.orders.common import (
     PaymentMethod,
     discounts_of,
 )
+from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import Node, register_node, to_global_id
-
-if TYPE_CHECKING:
-    from schema.accounts.types import Member
-    from schema.promotions.coupon_types import Coupon
 
 
 @strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
@@ -147,9 +144,7 @@ class Order(Node):
 
     @strawberry.field(description="The member who bought; null for guests (and for callers who may not see "
                       "the member).")
-    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import visible_member
-
+    async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.row.member_id)
 
     @strawberry.field(description="The lines, in the order they were in the cart.")
@@ -170,9 +165,7 @@ class Order(Node):
 
     @strawberry.field(description="The coupon redeemed with the order; null when none was (or the caller may not "
                       "see it).")
-    async def coupon(self, info: Info) -> Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")] | None:
-        from schema.promotions.coupon_types import visible_coupon
-
+    async def coupon(self, info: Info) -> Coupon | None:
         return await visible_coupon(info, self.row.coupon_code) if self.row.coupon_code else None
 
     @strawberry.field(description="What each point earned on this order was multiplied by (a promotion's points "

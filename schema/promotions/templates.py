@@ -8,7 +8,7 @@ batch per call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -18,10 +18,12 @@ from db.pagination import count
 from domain.access.model import Permission, Principal
 from domain.promotions import admin as rules
 from domain.promotions import issuing
+from schema.accounts.types import Member, visible_member
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, UserErrorCode, coded_error, run_mutation, user_errors_field
 from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
+from schema.promotions.coupon_types import Coupon
 from schema.promotions.inputs import (
     CouponIssueInput,
     CouponTemplateCreateInput,
@@ -30,10 +32,6 @@ from schema.promotions.inputs import (
 )
 from schema.promotions.types import CouponTemplate
 from schema.relay import decode_id
-
-if TYPE_CHECKING:
-    from schema.accounts.types import Member
-    from schema.promotions.coupon_types import Coupon
 
 NO_SUCH_KEY = 0
 MAX_LISTED = 100  # coupons and skipped members a payload lists
@@ -72,9 +70,7 @@ class CouponIssueSkip:
     message: str = strawberry.field(description="A human-readable explanation.")
 
     @strawberry.field(description="The member; null for callers who may not see members' personal data.")
-    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import visible_member
-
+    async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.member_id)
 
 
@@ -88,9 +84,7 @@ class CouponIssuePayload:
     user_errors: list[UserError] = user_errors_field()
 
     @strawberry.field(description=f"The coupons issued (the first {MAX_LISTED}), one per member.")
-    async def coupons(self, info: Info) -> list[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
-        from schema.promotions.coupon_types import Coupon
-
+    async def coupons(self, info: Info) -> list[Coupon]:
         rows = await info.context.loaders.coupon_row_by_id.load_many(self.coupon_ids)
         return [Coupon.from_model(r) for r in rows if r is not None]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -30,14 +30,12 @@ from domain.promotions.model import (
 )
 from domain.promotions.model import Promotion as Rule
 from domain.promotions.records import ActionType, RedeemWhere, action_record
+from schema.channels.types import Channel
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.inventory.types import Location
 from schema.money import Money
 from schema.relay import Node, register_node, to_global_id
-
-if TYPE_CHECKING:
-    from schema.channels.types import Channel
-    from schema.inventory.types import Location
 
 
 def _renamed(enum: type[Enum], name: str) -> type[Enum]:
@@ -121,9 +119,7 @@ class PromotionConditions:
                                           "because the action has a per-member limit.")
 
     @strawberry.field(description="The cart is in one of these channels; null: any channel.")
-    async def channels(self, info: Info) -> list[Annotated[Channel, strawberry.lazy("schema.channels.types")]] | None:
-        from schema.channels.types import Channel
-
+    async def channels(self, info: Info) -> list[Channel] | None:
         if self.channel_ids is None:
             return None
         rows = await info.context.loaders.channel_by_id.load_many(sorted(self.channel_ids))
@@ -165,9 +161,7 @@ class Promotion(Node):
 
     @strawberry.field(description="The store whose sales it applies to (that store's own promotion); null: "
                       "chain-wide.")
-    async def location(self, info: Info) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def location(self, info: Info) -> Location | None:
         if self.location_id is None:
             return None
         row = await info.context.loaders.location_by_id.load(self.location_id)
