@@ -32,10 +32,10 @@ from schema.members.mutations import MemberMutation
 from schema.members.queries import MemberQuery
 from schema.members.staff_mutations import MemberStaffMutation
 from schema.nodes import NodeQuery
-from schema.orders.cart_mutations import CartMutation, CartQuery
+from schema.orders.cart_mutations import CartMutation
 from schema.orders.fulfilment_mutations import FulfilmentMutation
 from schema.orders.mutations import CheckoutMutation
-from schema.orders.queries import OrderQuery
+from schema.orders.queries import CartQuery, OrderQuery
 from schema.promotions.admin import PromotionAdminMutation, PromotionAdminQuery
 from schema.promotions.coupon_mutations import CouponMutation, CouponQuery
 from schema.promotions.templates import CouponTemplateMutation, CouponTemplateQuery

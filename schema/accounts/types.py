@@ -9,13 +9,12 @@ import strawberry
 
 from db.models import Member as MemberModel
 from db.models import StaffUser as StaffModel
-from domain.access import model as access
 from domain.access.model import Permission, Principal
 from domain.access.personal import sees_personal_data
 from domain.accounts import model as domain
+from schema.accounts.enums import IdentityKind, StaffRole
 from schema.channels.types import Channel
 from schema.context import Info
-from schema.enums import graphql_enum
 from schema.inventory.types import Location
 from schema.members.types import MemberAddress, Points
 from schema.pagination import After, Before, Connection, First, Last
@@ -24,17 +23,6 @@ from schema.relay import Node, register_node
 if TYPE_CHECKING:
     from schema.orders.types import Order
     from schema.promotions.coupon_types import Coupon
-
-IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
-    "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
-    "WECHAT_OPENID": "WeChat OpenID from the mini-program or official account.",
-    "MEMBER_CARD": "Number of a physical or digital member card.", "APP_DEVICE": "An app installation's device id.",
-})
-StaffRole = graphql_enum(access.StaffRole, "What a staff user may do.", {
-    "ADMIN": "Everything, including catalogue, channels and staff.",
-    "STORE_MANAGER": "Runs a store: stock, orders, members, promotions.",
-    "CASHIER": "Sells at the till and looks members up.", "FULFILLMENT": "Picks, packs and ships orders.",
-})
 
 
 @strawberry.type(description="One way a member is recognised (normalised: lower-case e-mail, E.164 phone).")

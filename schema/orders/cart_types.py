@@ -27,9 +27,10 @@ from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
-from schema.orders.common import DeliveryAddress, Discount, FulfillmentMethod
+from schema.orders.enums import FulfillmentMethod
 from schema.orders.pricing_source import LoaderPricingSource
-from schema.relay import Node, register_node, to_global_id
+from schema.orders.types import DeliveryAddress, Discount
+from schema.relay import Node, not_fetchable, register_node, to_global_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +221,4 @@ async def _fetch_carts(info: Info, tokens: list[str]) -> list[Cart | None]:
 
 
 register_node("Cart", _fetch_carts, token_keys=True)
+register_node("CartLine", not_fetchable)  # lines have ids (mutations name them), read through their cart

@@ -12,9 +12,8 @@ from domain.access.model import Permission
 from domain.promotions import coupon_services
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
-from schema.orders.cart_mutations import CartId, cart_token
 from schema.orders.cart_types import Cart, visible_cart
-from schema.orders.mutations import order_token
+from schema.orders.ids import CartId, cart_token, order_token
 from schema.permissions import require, require_member
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import decode_id
