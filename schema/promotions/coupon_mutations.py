@@ -1,4 +1,4 @@
-"""Coupons as members and tills use them: `coupon(code)`, `couponClaim`, `cartCouponApply` /
+"""Coupons as members and tills use them: `couponClaim`, `cartCouponApply` /
 `cartCouponRemove`, and the till's write-off `couponRedeem`."""
 
 from __future__ import annotations
@@ -15,11 +15,8 @@ from schema.errors import UserError, run_mutation, user_errors_field
 from schema.orders.cart_types import Cart, visible_cart
 from schema.orders.ids import CartId, cart_token, order_token
 from schema.permissions import require, require_member
-from schema.promotions.coupon_types import Coupon, visible_coupon
+from schema.promotions.coupon_types import Code, Coupon, visible_coupon
 from schema.relay import decode_id
-
-Code = Annotated[str, strawberry.argument(description="The coupon's code (case and surrounding spaces do not "
-                                          "matter).")]
 
 
 @strawberry.input(description="Where and for what a till writes a coupon off.")
@@ -53,14 +50,6 @@ class CouponClaimPayload:
 class CouponRedeemPayload:
     coupon: Coupon | None = strawberry.field(description="The coupon, now REDEEMED.")
     user_errors: list[UserError] = user_errors_field()
-
-
-@strawberry.type
-class CouponQuery:
-    @strawberry.field(description="A coupon by its code: the member's own, or any for staff at a till or who "
-                      "look members up; null otherwise.")
-    async def coupon(self, info: Info, code: Code) -> Coupon | None:
-        return await visible_coupon(info, code)
 
 
 @strawberry.type

@@ -33,9 +33,13 @@ from domain.promotions.records import ActionType, RedeemWhere, action_record
 from schema.channels.types import Channel
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.errors import ErrorCode, coded_error
 from schema.inventory.types import Location
 from schema.money import Money
+from schema.permissions import require
 from schema.relay import Node, register_node, to_global_id
+
+NO_SUCH_KEY = 0  # row keys start at 1: a malformed id is NOT_FOUND like an unknown one
 
 
 def _renamed(enum: type[Enum], name: str) -> type[Enum]:
@@ -226,6 +230,25 @@ def manager_of(info: Info) -> admin.Manager | None:
     if principal.location_id is not None and principal.can_at(Permission.MANAGE_PROMOTIONS, principal.location_id):
         return admin.Manager(principal.location_id)
     return None
+
+
+def promotion_manager(info: Info) -> admin.Manager:
+    """The caller's reach over promotions; refused (top-level) without the permission or a store."""
+    require(info, Permission.MANAGE_PROMOTIONS)
+    manager = manager_of(info)
+    if manager is None:
+        raise coded_error("A store manager without a store manages no promotions.", ErrorCode.FORBIDDEN)
+    return manager
+
+
+async def promotion_by_id(info: Info, promotion_id: int | None) -> Promotion | None:
+    row = await info.context.loaders.promotion_by_id.load(promotion_id) if promotion_id else None
+    return Promotion.from_model(row) if row else None
+
+
+async def template_by_id(info: Info, template_id: int | None) -> CouponTemplate | None:
+    row = await info.context.loaders.coupon_template_by_id.load(template_id) if template_id else None
+    return CouponTemplate.from_model(row) if row else None
 
 
 async def _fetch_promotions(info: Info, ids: list[int]) -> list[Promotion | None]:
