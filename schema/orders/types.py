@@ -7,10 +7,8 @@ it). Its pickup code is shown only in the result of `checkoutComplete`: only a h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 
@@ -27,39 +25,10 @@ from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
+from schema.orders.cart_types import DeliveryAddress, Discount, discounts_of
 from schema.orders.enums import FulfillmentMethod, OrderEventType, OrderStatus, PaymentKind, PaymentMethod
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import Node, not_fetchable, register_node, to_global_id
-
-
-@strawberry.type(description="An amount taken off a line by a promotion or coupon.")
-class Discount:
-    label: str = strawberry.field(description="What gave the discount (the promotion's or coupon's name).")
-    amount: Money = strawberry.field(description="How much it took off the line.")
-
-
-def discounts_of(data: list[Mapping[str, str]], currency: str) -> list[Discount]:
-    return [Discount(label=d["label"], amount=Money.of(Decimal(d["amount"]), currency)) for d in data]
-
-
-@strawberry.type(description="Where an order is delivered: recipient, phone and address.")
-class DeliveryAddress:
-    name: str = strawberry.field(description="The recipient.")
-    phone: str = strawberry.field(description="The recipient's phone number in E.164 form.")
-    line1: str = strawberry.field(description="Street and number.")
-    city: str = strawberry.field(description="City.")
-    postal_code: str | None = strawberry.field(description="Postal code.")
-    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
-    latitude: float | None = strawberry.field(description="WGS84 latitude, when known.")
-    longitude: float | None = strawberry.field(description="WGS84 longitude, when known.")
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any] | None) -> DeliveryAddress | None:
-        if not data:
-            return None
-        return cls(name=data["name"], phone=data["phone"], line1=data["line1"], city=data["city"],
-                   postal_code=data.get("postal_code"), country=data["country"], latitude=data.get("latitude"),
-                   longitude=data.get("longitude"))
 
 
 @strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
