@@ -15,17 +15,9 @@ from schema.errors import UserError, run_mutation, user_errors_field
 from schema.orders.cart_types import Cart, visible_cart
 from schema.orders.ids import CartId, cart_token, order_token
 from schema.permissions import require, require_member
-from schema.promotions.coupon_types import Code, Coupon, visible_coupon
+from schema.promotions.coupon_types import Coupon, visible_coupon
+from schema.promotions.inputs import Code, CouponRedeemInput
 from schema.relay import decode_id
-
-
-@strawberry.input(description="Where and for what a till writes a coupon off.")
-class CouponRedeemInput:
-    order_id: strawberry.ID | None = strawberry.field(default=None, description="Refused (COUPON_NOT_APPLICABLE): "
-                                                       "an order keeps the price it was placed at; apply the coupon "
-                                                       "to the till cart before checkout.")
-    location_id: strawberry.ID | None = strawberry.field(default=None, description="The store; defaults to the "
-                                                          "cashier's own (staff who work everywhere must give it).")
 
 
 @strawberry.type(description="Result of `cartCouponApply`.")

@@ -8,7 +8,6 @@ gets null, whether or not the code exists.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
@@ -25,9 +24,6 @@ from schema.inventory.types import Location
 from schema.pagination import Connection, child_connection
 from schema.promotions.types import CouponTemplate
 from schema.relay import Node, register_node
-
-Code = Annotated[str, strawberry.argument(description="The coupon's code (case and surrounding spaces do not "
-                                          "matter).")]
 
 CouponStatus = graphql_enum(rules.CouponStatus, "Where a coupon stands.", {
     "ACTIVE": "Can be used (from `validFrom`, until `validUntil`).",

@@ -19,8 +19,8 @@ from schema.context import Info
 from schema.errors import bad_input
 from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
-from schema.promotions.coupon_types import Code, Coupon, visible_coupon
-from schema.promotions.inputs import CouponTemplateFilter, PromotionFilter
+from schema.promotions.coupon_types import Coupon, visible_coupon
+from schema.promotions.inputs import Code, CouponTemplateFilter, PromotionFilter
 from schema.promotions.types import NO_SUCH_KEY, CouponTemplate, Promotion, promotion_manager, template_by_id
 from schema.relay import decode_id
 
