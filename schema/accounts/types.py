@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="One way a member is recognised (normalised: lower-case e-mail, E.164 phone).")
 class Identity:
-    kind: IdentityKind = strawberry.field(description="What kind of identity.")  # type: ignore[valid-type]
+    kind: IdentityKind = strawberry.field(description="What kind of identity.")
     value: str = strawberry.field(description="The normalised value.")
 
 
@@ -109,7 +109,7 @@ class Member(Node):
 class StaffUser(Node):
     email: str = strawberry.field(description="Sign-in e-mail.")
     name: str = strawberry.field(description="Display name.")
-    role: StaffRole = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
+    role: StaffRole = strawberry.field(description="What the user may do.")
     is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
     location_id: strawberry.Private[int | None] = None
 

@@ -10,4 +10,4 @@ from schema.apps.types import AppScope
 @strawberry.input(description="A new app.")
 class AppCreateInput:
     name: str = strawberry.field(description="Display name (at most 100 characters).")
-    scopes: list[AppScope] = strawberry.field(description="What its token may do.")  # type: ignore[valid-type]
+    scopes: list[AppScope] = strawberry.field(description="What its token may do.")
