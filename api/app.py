@@ -12,11 +12,10 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -34,25 +33,14 @@ from api.jobs import run_order_expiry
 from api.limits import schema_for
 from api.preflight import describe_database_error
 from api.settings import Settings
-from api.stores import Stores, build_stores
+from api.state import AppState
+from api.stores import build_stores
 from db.engine import create_engine, create_session_factory
 from domain.members.points_services import PointsPolicy
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
 READY_TIMEOUT_SECONDS = 5.0
-
-
-@dataclass
-class AppState:
-    """What the lifespan builds and the request handlers share."""
-
-    settings: Settings
-    services: Services
-    stores: Stores
-    engine: AsyncEngine | None = None
-    sessions: async_sessionmaker[AsyncSession] | None = None
-    relay: OutboxRelay | None = None
 
 
 class Readiness:

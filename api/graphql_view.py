@@ -29,7 +29,7 @@ session whatever happened. Request parsing stays strawberry's; this view only ov
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -61,6 +61,7 @@ from api.limits import (
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
 from api.response_cache import CACHEABLE_REQUEST_BYTES, STOREFRONT, cache_key
+from api.state import AppState
 from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
@@ -70,9 +71,6 @@ from schema.errors import ErrorCode
 from schema.loaders import Loaders
 from schema.subscriptions import Live
 from schema.throttle import COST_THROTTLE
-
-if TYPE_CHECKING:
-    from api.app import AppState
 
 # What HTTP carries: subscriptions go over the WebSocket (api/websocket.py), never a POST or GET.
 HTTP_OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}

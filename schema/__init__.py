@@ -15,7 +15,8 @@ from schema import direct_resolvers
 from schema.accounts.expensive import OneExpensiveMutation
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
-from schema.apps.api import AppMutation, AppQuery
+from schema.apps.mutations import AppMutation
+from schema.apps.queries import AppQuery
 from schema.byte_cache import ByteLRU
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
@@ -32,13 +33,14 @@ from schema.members.mutations import MemberMutation
 from schema.members.queries import MemberQuery
 from schema.members.staff_mutations import MemberStaffMutation
 from schema.nodes import NodeQuery
-from schema.orders.cart_mutations import CartMutation, CartQuery
+from schema.orders.cart_mutations import CartMutation
 from schema.orders.fulfilment_mutations import FulfilmentMutation
 from schema.orders.mutations import CheckoutMutation
-from schema.orders.queries import OrderQuery
-from schema.promotions.admin import PromotionAdminMutation, PromotionAdminQuery
-from schema.promotions.coupon_mutations import CouponMutation, CouponQuery
-from schema.promotions.templates import CouponTemplateMutation, CouponTemplateQuery
+from schema.orders.queries import CartQuery, OrderQuery
+from schema.promotions.coupon_mutations import CouponMutation
+from schema.promotions.promotion_mutations import PromotionAdminMutation
+from schema.promotions.queries import CouponQuery, CouponTemplateQuery, PromotionAdminQuery
+from schema.promotions.template_mutations import CouponTemplateMutation
 from schema.subscriptions import Subscription
 from schema.text_input import TextCheck, TextLiterals
 

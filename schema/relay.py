@@ -80,6 +80,11 @@ def register_node(type_name: str, fetch: NodeFetcher, *, token_keys: bool = Fals
         _TOKEN_KEYED.add(type_name)
 
 
+async def not_fetchable(info: Info, ids: list[Any]) -> list[None]:
+    """The fetcher of a type whose objects have ids but are read only through their parent."""
+    return [None] * len(ids)
+
+
 @strawberry.interface(description="An object with a globally unique, opaque ID, fetchable with `node`.")
 class Node:
     pk: strawberry.Private[int]

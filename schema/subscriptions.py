@@ -26,7 +26,7 @@ from schema.context import Context, Info, Services
 from schema.errors import ErrorCode, bad_input, coded_error
 from schema.inventory.types import StockLevel
 from schema.loaders import Loaders
-from schema.orders.mutations import order_token
+from schema.orders.ids import order_token
 from schema.orders.types import Order, visible_order
 from schema.relay import decode_id
 

@@ -11,14 +11,16 @@
 
 Every import counts: module level, inside functions, under `if TYPE_CHECKING:`, relative
 ones, and `importlib.import_module("...")` / `__import__("...")` with a literal name.
-A second guard keeps modules small: none over MAX_LINES lines (no god files).
+A second guard keeps modules small: none over MAX_LINES lines (no god files). A third finds
+import circles: the modules of the four packages, with every kind of import above as an arrow,
+have no cycle once the declared LAZY_BACK_EDGES are taken out.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,3 +189,136 @@ def test_the_import_check_sees_every_kind_of_import() -> None:
         "strawberry",
     }
     assert expected <= found, sorted(expected - found)
+
+
+# The graph's true back-edges, and the only imports allowed to close a circle: a member's orders
+# and coupons (orders and coupons name their member at module level), and a variant's stock
+# levels (a stock level names its variant). Each is a `strawberry.lazy` type with its import
+# under `if TYPE_CHECKING:` or inside the resolver, never at module level.
+LAZY_BACK_EDGES: frozenset[tuple[str, str]] = frozenset({
+    ("schema.accounts.types", "schema.orders.types"),
+    ("schema.accounts.types", "schema.orders.queries"),
+    ("schema.accounts.types", "schema.promotions.coupon_types"),
+    ("schema.catalog.types", "schema.inventory.types"),
+})
+
+
+def _module_of(name: str, modules: Mapping[str, Path]) -> str | None:
+    """The module an imported name lives in (`schema.orders.types.Order` -> `schema.orders.types`)."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def all_modules() -> dict[str, Path]:
+    """The modules of api, schema, domain and db by dotted name."""
+    return {module_name(p): p for package in PACKAGES for p in source_files(package)}
+
+
+def import_graph() -> dict[str, dict[str, list[Import]]]:
+    """module -> module it imports -> the import statements, over api, schema, domain and db."""
+    modules = all_modules()
+    graph: dict[str, dict[str, list[Import]]] = {m: {} for m in modules}
+    for importer, path in modules.items():
+        for imp in imports_of(path):
+            target = _module_of(imp.module, modules)
+            if target is not None and target != importer:
+                graph[importer].setdefault(target, []).append(imp)
+    return graph
+
+
+def circles(graph: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        while work:
+            node, targets = work[-1]
+            target = next((t for t in targets if t in graph), None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    work.append((target, iter(graph[target])))
+                elif target in stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = stack[stack.index(node):]
+                del stack[stack.index(node):]
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def _lazy_lines(path: Path) -> set[int]:
+    """Lines of the imports that do not run when the module is imported: in a function, or under
+    `if TYPE_CHECKING:`."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        deferred = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or (
+            isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"))
+        if deferred:
+            body = node.body if isinstance(node, ast.If) else [node]
+            lines |= {n.lineno for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)}
+    return lines
+
+
+def test_no_import_circles_beyond_the_declared_lazy_back_edges() -> None:
+    graph = import_graph()
+    forward = {m: {t: i for t, i in targets.items() if (m, t) not in LAZY_BACK_EDGES} for m, targets in graph.items()}
+    found = circles(forward)
+    if found:
+        lines = []
+        for component in found:
+            lines.append(" <-> ".join(component))
+            lines += [f"    {i}" for m in component for t, imps in forward[m].items() if t in component for i in imps]
+        pytest.fail("import circles (break them, or declare a true graph back-edge in LAZY_BACK_EDGES):\n"
+                    + "\n".join(lines), pytrace=False)
+
+
+def test_a_back_edge_closes_only_a_circle_of_its_ends() -> None:
+    """What a back-edge reaches and what reaches back stay the few modules it joins: an enum or an id
+    helper shared through a resolver module would pull inputs and mutations into the circle."""
+    ends = {m for edge in LAZY_BACK_EDGES for m in edge}
+    dragged = sorted({m for component in circles(import_graph()) for m in component} - ends)
+    assert not dragged, f"modules on a circle through a back-edge (import what they need from elsewhere): {dragged}"
+
+
+def test_back_edges_are_lazy_and_still_needed() -> None:
+    graph, paths = import_graph(), all_modules()
+    for importer, target in sorted(LAZY_BACK_EDGES):
+        imports = graph[importer].get(target)
+        assert imports, f"{importer} no longer imports {target}: take it out of LAZY_BACK_EDGES"
+        lazy = _lazy_lines(paths[importer])
+        eager = [str(i) for i in imports if i.line not in lazy]
+        assert not eager, f"a back-edge imported at module level is a circle at import time: {eager}"
+
+
+def test_only_back_edges_are_strawberry_lazy() -> None:
+    """A lazy type hides an arrow from readers and type checkers; it is for back-edges only."""
+    offenders = []
+    for package in PACKAGES:
+        for path in source_files(package):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (isinstance(node, ast.Call) and ast.unparse(node.func) == "strawberry.lazy" and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and (module_name(path), node.args[0].value) not in LAZY_BACK_EDGES):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: lazy {node.args[0].value}")
+    assert not offenders, "import the type at module level instead:\n" + "\n".join(offenders)
+
+
+def test_the_circle_check_finds_a_circle_through_any_path() -> None:
+    graph = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1, "d": 1}, "d": {}, "e": {"e": 1}}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b": 1}, "b": {}}) == []

@@ -9,37 +9,25 @@ import strawberry
 
 from db.models import Member as MemberModel
 from db.models import StaffUser as StaffModel
-from domain.access import model as access
 from domain.access.model import Permission, Principal
 from domain.access.personal import sees_personal_data
 from domain.accounts import model as domain
+from schema.accounts.enums import IdentityKind, StaffRole
+from schema.channels.types import Channel
 from schema.context import Info
-from schema.enums import graphql_enum
+from schema.inventory.types import Location
 from schema.members.types import MemberAddress, Points
 from schema.pagination import After, Before, Connection, First, Last
 from schema.relay import Node, register_node
 
 if TYPE_CHECKING:
-    from schema.channels.types import Channel
-    from schema.inventory.types import Location
     from schema.orders.types import Order
     from schema.promotions.coupon_types import Coupon
-
-IdentityKind = graphql_enum(domain.IdentityKind, "A way to recognise a member.", {
-    "EMAIL": "E-mail address, stored lower-case.", "PHONE": "Phone number in E.164 form (+8613800138000).",
-    "WECHAT_OPENID": "WeChat OpenID from the mini-program or official account.",
-    "MEMBER_CARD": "Number of a physical or digital member card.", "APP_DEVICE": "An app installation's device id.",
-})
-StaffRole = graphql_enum(access.StaffRole, "What a staff user may do.", {
-    "ADMIN": "Everything, including catalogue, channels and staff.",
-    "STORE_MANAGER": "Runs a store: stock, orders, members, promotions.",
-    "CASHIER": "Sells at the till and looks members up.", "FULFILLMENT": "Picks, packs and ships orders.",
-})
 
 
 @strawberry.type(description="One way a member is recognised (normalised: lower-case e-mail, E.164 phone).")
 class Identity:
-    kind: IdentityKind = strawberry.field(description="What kind of identity.")  # type: ignore[valid-type]
+    kind: IdentityKind = strawberry.field(description="What kind of identity.")
     value: str = strawberry.field(description="The normalised value.")
 
 
@@ -100,17 +88,12 @@ class Member(Node):
         return [MemberAddress._from_model(r) for r in rows]  # built through the rule, so is the member
 
     @strawberry.field(description="The channel the member registered through; null when unknown.")
-    async def joined_channel(self, info: Info) -> Annotated[Channel, strawberry.lazy("schema.channels.types")] | None:
-        from schema.channels.types import Channel
-
+    async def joined_channel(self, info: Info) -> Channel | None:
         row = await info.context.loaders.channel_by_id.load(self.joined_channel_id) if self.joined_channel_id else None
         return Channel.from_model(row) if row else None
 
     @strawberry.field(description="The store where the member joined at a till; null when they joined online.")
-    async def joined_location(self, info: Info) -> Annotated[Location, strawberry.lazy(
-            "schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def joined_location(self, info: Info) -> Location | None:
         location_id = self.joined_location_id
         row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
         return Location.from_model(row) if row else None
@@ -126,15 +109,13 @@ class Member(Node):
 class StaffUser(Node):
     email: str = strawberry.field(description="Sign-in e-mail.")
     name: str = strawberry.field(description="Display name.")
-    role: StaffRole = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
+    role: StaffRole = strawberry.field(description="What the user may do.")
     is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
     location_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work "
                       "everywhere.")
-    async def location(self, info: Info) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def location(self, info: Info) -> Location | None:
         row = await info.context.loaders.location_by_id.load(self.location_id) if self.location_id else None
         return Location.from_model(row) if row else None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -25,9 +25,11 @@ from db.models import ProductVariant as VariantModel
 from domain.access.model import Permission
 from schema.channels.types import channel_for
 from schema.context import Info
-from schema.inventory.types import StockLevel, StockSummary
 from schema.money import Money
 from schema.relay import Node, register_node
+
+if TYPE_CHECKING:
+    from schema.inventory.types import StockLevel
 
 T = TypeVar("T")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
@@ -98,6 +100,11 @@ class ProductPricing:
     currency: str = strawberry.field(description="The channel's currency.")
 
 
+@strawberry.type(description="How much of a variant a channel can sell right now.")
+class StockSummary:
+    available: int = strawberry.field(description="Available units summed over the channel's active locations.")
+
+
 @strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
@@ -139,7 +146,9 @@ class ProductVariant(Node):
         return StockSummary(available=await info.context.loaders.available_by_variant.load((self.pk, ch.id)))
 
     @strawberry.field(description="Stock at each location that has held this variant.")
-    async def stock_levels(self, info: Info) -> list[StockLevel]:
+    async def stock_levels(self, info: Info) -> list[Annotated[StockLevel, strawberry.lazy("schema.inventory.types")]]:
+        from schema.inventory.types import StockLevel  # a back-edge: a stock level names its variant
+
         return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
 
     @classmethod

@@ -8,7 +8,6 @@ velocity and are for those who manage stock. A stock level of a product the call
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,14 +16,12 @@ from db.models import Location as LocationModel
 from db.models import StockLevel as StockLevelModel
 from domain.access.model import Permission
 from domain.inventory import model as domain
+from schema.catalog.types import ProductVariant, visible_variant_ids
+from schema.channels.types import Channel
 from schema.context import Info
 from schema.enums import graphql_enum
 from schema.permissions import require
 from schema.relay import Node, register_node
-
-if TYPE_CHECKING:
-    from schema.catalog.types import ProductVariant
-    from schema.channels.types import Channel
 
 LocationType = graphql_enum(
     domain.LocationType,
@@ -67,9 +64,7 @@ class Location(Node):
     created_at: datetime = strawberry.field(description="When the location was created.")
 
     @strawberry.field(description="The channels that sell this location's stock.")
-    async def channels(self, info: Info) -> list[Annotated[Channel, strawberry.lazy("schema.channels.types")]]:
-        from schema.channels.types import Channel
-
+    async def channels(self, info: Info) -> list[Channel]:
         ids = await info.context.loaders.channel_ids_by_location.load(self.pk)
         rows = await info.context.loaders.channel_by_id.load_many(list(ids))
         return [Channel.from_model(r) for r in rows if r is not None]
@@ -123,20 +118,13 @@ class StockLevel(Node):
         return Location.from_model(await info.context.loaders.location_by_id.load(self.location_id))
 
     @strawberry.field(description="What the stock is of.")
-    async def variant(self, info: Info) -> Annotated[ProductVariant, strawberry.lazy("schema.catalog.types")]:
-        from schema.catalog.types import ProductVariant
-
+    async def variant(self, info: Info) -> ProductVariant:
         return ProductVariant.from_model(await info.context.loaders.variant_by_id.load(self.variant_id))
 
     @classmethod
     def from_model(cls, m: StockLevelModel) -> StockLevel:
         return cls(pk=m.id, units_on_hand=m.on_hand, units_reserved=m.reserved, variant_id=m.variant_id,
                    location_id=m.location_id)
-
-
-@strawberry.type(description="How much of a variant a channel can sell right now.")
-class StockSummary:
-    available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
 @strawberry.type(description="A store near a point, as `nearbyStores` finds it.")
@@ -158,8 +146,6 @@ async def _fetch_locations(info: Info, ids: list[int]) -> list[Location | None]:
 
 async def _fetch_levels(info: Info, ids: list[int]) -> list[StockLevel | None]:
     """Levels of products the caller sees (the catalogue's publication rule); all for stock managers."""
-    from schema.catalog.types import visible_variant_ids
-
     found = await rows_by_ids(info.context.session, StockLevelModel, ids)
     if not info.context.principal.can(Permission.MANAGE_STOCK):
         visible = await visible_variant_ids(info, list({r.variant_id for r in found.values()}))

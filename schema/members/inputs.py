@@ -8,7 +8,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.members.model import AddressData
-from schema.accounts.types import IdentityKind
+from schema.accounts.enums import IdentityKind
 
 
 @strawberry.input(description="A delivery address. Every field is checked and every bad one reported.")

@@ -1,4 +1,4 @@
-"""Cart mutations: open a cart, change its lines, choose fulfilment, apply points; and `cart(id)`.
+"""Cart mutations: open a cart, change its lines, choose fulfilment, apply points.
 
 Anyone may open a cart (in a POS channel only staff at its stores): a signed-in member gets their
 own, staff selling in store a till's, and everyone else a guest cart reached by its (unguessable)
@@ -16,11 +16,10 @@ from domain.orders import carts
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.orders.cart_types import Cart, visible_cart
-from schema.orders.common import method_of
+from schema.orders.enums import method_of
+from schema.orders.ids import CartId, cart_token
 from schema.orders.inputs import CartCreateInput, CartFulfillmentInput, CartLineInput, CartLineUpdateInput
-from schema.relay import decode_id, decode_token
-
-CartId = Annotated[strawberry.ID, strawberry.argument(description="The cart.")]
+from schema.relay import decode_id
 
 
 @strawberry.type(description="Result of `cartCreate`.")
@@ -62,18 +61,6 @@ class CartPointsApplyPayload:
 async def _change(info: Info, work: Callable[[], Awaitable[str]]) -> tuple[Cart | None, list[UserError]]:
     token, errors = await run_mutation(info, work)
     return await visible_cart(info, token), errors
-
-
-def cart_token(cart_id: str) -> str | None:
-    return decode_token(cart_id, "Cart")
-
-
-@strawberry.type
-class CartQuery:
-    @strawberry.field(description="A cart by ID: a member's own cart, a till's cart for staff at that store, or "
-                      "a guest cart for whoever holds its ID; null otherwise.")
-    async def cart(self, info: Info, id: CartId) -> Cart | None:
-        return await visible_cart(info, cart_token(id))
 
 
 @strawberry.type

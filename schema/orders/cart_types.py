@@ -5,11 +5,15 @@ lines' current prices (one batched statement each), then prices them with the ru
 and the cart's coupon through `domain.orders.cart_pricing` (as checkout does), so what a cart
 shows is what checkout will charge. The pricing runs once per cart per request, whichever and
 however many fields ask for it.
+
+The discounts and delivery address a cart shows are the types its order keeps (schema/orders/types.py
+imports them from here).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,9 +31,9 @@ from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
-from schema.orders.common import DeliveryAddress, Discount, FulfillmentMethod
+from schema.orders.enums import FulfillmentMethod
 from schema.orders.pricing_source import LoaderPricingSource
-from schema.relay import Node, register_node, to_global_id
+from schema.relay import Node, not_fetchable, register_node, to_global_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,36 @@ def cart_state(m: CartModel) -> CartState:
 def channel_info(m: ChannelModel) -> ChannelInfo:
     return ChannelInfo(m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate,
                        m.shipping_free_over)
+
+
+@strawberry.type(description="An amount taken off a line by a promotion or coupon.")
+class Discount:
+    label: str = strawberry.field(description="What gave the discount (the promotion's or coupon's name).")
+    amount: Money = strawberry.field(description="How much it took off the line.")
+
+
+def discounts_of(data: list[Mapping[str, str]], currency: str) -> list[Discount]:
+    return [Discount(label=d["label"], amount=Money.of(Decimal(d["amount"]), currency)) for d in data]
+
+
+@strawberry.type(description="Where an order is delivered: recipient, phone and address.")
+class DeliveryAddress:
+    name: str = strawberry.field(description="The recipient.")
+    phone: str = strawberry.field(description="The recipient's phone number in E.164 form.")
+    line1: str = strawberry.field(description="Street and number.")
+    city: str = strawberry.field(description="City.")
+    postal_code: str | None = strawberry.field(description="Postal code.")
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    latitude: float | None = strawberry.field(description="WGS84 latitude, when known.")
+    longitude: float | None = strawberry.field(description="WGS84 longitude, when known.")
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any] | None) -> DeliveryAddress | None:
+        if not data:
+            return None
+        return cls(name=data["name"], phone=data["phone"], line1=data["line1"], city=data["city"],
+                   postal_code=data.get("postal_code"), country=data["country"], latitude=data.get("latitude"),
+                   longitude=data.get("longitude"))
 
 
 @strawberry.type(description="A variant in a cart, at the channel's current price.")
@@ -220,3 +254,4 @@ async def _fetch_carts(info: Info, tokens: list[str]) -> list[Cart | None]:
 
 
 register_node("Cart", _fetch_carts, token_keys=True)
+register_node("CartLine", not_fetchable)  # lines have ids (mutations name them), read through their cart

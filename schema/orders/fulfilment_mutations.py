@@ -11,8 +11,9 @@ from domain.access.model import Permission
 from domain.orders import returns, services
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, user_errors_field
+from schema.orders.ids import OrderId, order_token
 from schema.orders.inputs import OrderReturnInput, OrderShipInput
-from schema.orders.mutations import OrderId, change_order, order_token, policy
+from schema.orders.mutations import change_order, policy
 from schema.orders.types import Order
 from schema.permissions import require
 from schema.relay import decode_id

@@ -9,7 +9,7 @@ import strawberry
 
 from domain.orders.carts import LineChange, LineRequest
 from schema.members.inputs import AddressInput
-from schema.orders.common import FulfillmentMethod, OrderStatus, PaymentMethod
+from schema.orders.enums import FulfillmentMethod, OrderStatus, PaymentMethod
 from schema.relay import decode_id
 
 

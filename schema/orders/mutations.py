@@ -18,11 +18,10 @@ from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.records import PaymentMethod as DomainPaymentMethod
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
+from schema.orders.ids import OrderId, order_token
 from schema.orders.inputs import OrderPayInput
 from schema.orders.types import Order, visible_order
 from schema.relay import decode_token
-
-OrderId = Annotated[strawberry.ID, strawberry.argument(description="The order.")]
 
 
 @strawberry.type(description="Result of `checkoutComplete`.")
@@ -46,10 +45,6 @@ class OrderCancelPayload:
 
 def policy(info: Info) -> PointsPolicy:
     return PointsPolicy(info.context.services.points_validity_months)
-
-
-def order_token(order_id: str) -> str | None:
-    return decode_token(order_id, "Order")
 
 
 async def change_order(info: Info, work: Callable[[], Awaitable[str]]) -> tuple[Order | None, list[UserError]]:

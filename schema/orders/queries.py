@@ -1,7 +1,9 @@
-"""Reading orders: `order(id)` and `orders(first, after, last, before, filter)`, newest first.
+"""Reading carts and orders: `cart(id)`, `order(id)` and `orders(first, after, last, before, filter)`,
+newest first.
 
-Members read their own orders; staff who view orders read all of them, except store staff, who
-read their location's (`domain.orders.access`); a guest reads a guest order by its id. Lists are
+A cart is read by whoever may use it (`visible_cart`). Members read their own orders; staff who
+view orders read all of them, except store staff, who read their location's
+(`domain.orders.access`); a guest reads a guest order by its id. Lists are
 keyset pages on the order id (newest first), one index per filter (store staff's through
 `order_locations`).
 """
@@ -21,8 +23,9 @@ from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import ErrorCode, bad_input, coded_error
+from schema.orders.cart_types import Cart, visible_cart
+from schema.orders.ids import CartId, cart_token, order_token
 from schema.orders.inputs import OrderFilter
-from schema.orders.mutations import order_token
 from schema.orders.types import Order, visible_order
 from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection
 from schema.relay import decode_id
@@ -93,6 +96,14 @@ async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, afte
 
     return await list_connection(first, after, last, before, lambda request, size: oq.order_page(
         session, q, request, size), node, lambda: count(session, oq.order_statement(q)))
+
+
+@strawberry.type
+class CartQuery:
+    @strawberry.field(description="A cart by ID: a member's own cart, a till's cart for staff at that store, or "
+                      "a guest cart for whoever holds its ID; null otherwise.")
+    async def cart(self, info: Info, id: CartId) -> Cart | None:
+        return await visible_cart(info, cart_token(id))
 
 
 @strawberry.type

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -20,26 +19,16 @@ from db.models import Payment as PaymentModel
 from domain.access.personal import sees_recipient
 from domain.orders.access import is_scoped, sees_order
 from domain.orders.records import PaymentKind as DomainPaymentKind
+from schema.accounts.types import Member, visible_member
 from schema.catalog.types import ProductVariant
 from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
-from schema.orders.common import (
-    DeliveryAddress,
-    Discount,
-    FulfillmentMethod,
-    OrderEventType,
-    OrderStatus,
-    PaymentKind,
-    PaymentMethod,
-    discounts_of,
-)
-from schema.relay import Node, register_node, to_global_id
-
-if TYPE_CHECKING:
-    from schema.accounts.types import Member
-    from schema.promotions.coupon_types import Coupon
+from schema.orders.cart_types import DeliveryAddress, Discount, discounts_of
+from schema.orders.enums import FulfillmentMethod, OrderEventType, OrderStatus, PaymentKind, PaymentMethod
+from schema.promotions.coupon_types import Coupon, visible_coupon
+from schema.relay import Node, not_fetchable, register_node, to_global_id
 
 
 @strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
@@ -147,9 +136,7 @@ class Order(Node):
 
     @strawberry.field(description="The member who bought; null for guests (and for callers who may not see "
                       "the member).")
-    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import visible_member
-
+    async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.row.member_id)
 
     @strawberry.field(description="The lines, in the order they were in the cart.")
@@ -170,9 +157,7 @@ class Order(Node):
 
     @strawberry.field(description="The coupon redeemed with the order; null when none was (or the caller may not "
                       "see it).")
-    async def coupon(self, info: Info) -> Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")] | None:
-        from schema.promotions.coupon_types import visible_coupon
-
+    async def coupon(self, info: Info) -> Coupon | None:
         return await visible_coupon(info, self.row.coupon_code) if self.row.coupon_code else None
 
     @strawberry.field(description="What each point earned on this order was multiplied by (a promotion's points "
@@ -219,3 +204,4 @@ async def _fetch_orders(info: Info, tokens: list[str]) -> list[Order | None]:
 
 
 register_node("Order", _fetch_orders, token_keys=True)
+register_node("OrderLine", not_fetchable)  # lines have ids (mutations name them), read through their order

@@ -1,4 +1,4 @@
-"""Coupons as members and tills use them: `coupon(code)`, `couponClaim`, `cartCouponApply` /
+"""Coupons as members and tills use them: `couponClaim`, `cartCouponApply` /
 `cartCouponRemove`, and the till's write-off `couponRedeem`."""
 
 from __future__ import annotations
@@ -11,24 +11,12 @@ from domain.access.model import Permission
 from domain.promotions import coupon_services
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
-from schema.orders.cart_mutations import CartId, cart_token
 from schema.orders.cart_types import Cart, visible_cart
-from schema.orders.mutations import order_token
+from schema.orders.ids import CartId, cart_token, order_token
 from schema.permissions import require, require_member
 from schema.promotions.coupon_types import Coupon, visible_coupon
+from schema.promotions.inputs import Code, CouponRedeemInput
 from schema.relay import decode_id
-
-Code = Annotated[str, strawberry.argument(description="The coupon's code (case and surrounding spaces do not "
-                                          "matter).")]
-
-
-@strawberry.input(description="Where and for what a till writes a coupon off.")
-class CouponRedeemInput:
-    order_id: strawberry.ID | None = strawberry.field(default=None, description="Refused (COUPON_NOT_APPLICABLE): "
-                                                       "an order keeps the price it was placed at; apply the coupon "
-                                                       "to the till cart before checkout.")
-    location_id: strawberry.ID | None = strawberry.field(default=None, description="The store; defaults to the "
-                                                          "cashier's own (staff who work everywhere must give it).")
 
 
 @strawberry.type(description="Result of `cartCouponApply`.")
@@ -53,14 +41,6 @@ class CouponClaimPayload:
 class CouponRedeemPayload:
     coupon: Coupon | None = strawberry.field(description="The coupon, now REDEEMED.")
     user_errors: list[UserError] = user_errors_field()
-
-
-@strawberry.type
-class CouponQuery:
-    @strawberry.field(description="A coupon by its code: the member's own, or any for staff at a till or who "
-                      "look members up; null otherwise.")
-    async def coupon(self, info: Info, code: Code) -> Coupon | None:
-        return await visible_coupon(info, code)
 
 
 @strawberry.type

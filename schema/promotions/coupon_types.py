@@ -8,7 +8,6 @@ gets null, whether or not the code exists.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,16 +16,14 @@ from db.models import Coupon as CouponModel
 from domain.access.model import Permission, Principal
 from domain.promotions import coupons as rules
 from domain.promotions.model import normalize_code
+from schema.accounts.types import Member, visible_member
 from schema.context import Info
 from schema.enums import graphql_enum
 from schema.errors import ErrorCode, coded_error
+from schema.inventory.types import Location
 from schema.pagination import Connection, child_connection
 from schema.promotions.types import CouponTemplate
 from schema.relay import Node, register_node
-
-if TYPE_CHECKING:
-    from schema.accounts.types import Member
-    from schema.inventory.types import Location
 
 CouponStatus = graphql_enum(rules.CouponStatus, "Where a coupon stands.", {
     "ACTIVE": "Can be used (from `validFrom`, until `validUntil`).",
@@ -64,16 +61,11 @@ class Coupon(Node):
 
     @strawberry.field(description="The member the coupon belongs to; null for callers who may not see the "
                       "member's personal data (e.g. an app with only `promotions:write`).")
-    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import visible_member
-
+    async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.member_id)
 
     @strawberry.field(description="The store whose till wrote the coupon off; null when unused or used online.")
-    async def redeemed_location(self, info: Info
-                                ) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def redeemed_location(self, info: Info) -> Location | None:
         if self.redeemed_location_id is None:
             return None
         row = await info.context.loaders.location_by_id.load(self.redeemed_location_id)

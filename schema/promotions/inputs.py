@@ -1,4 +1,5 @@
-"""Inputs of the promotion and coupon-template admin mutations, and how each becomes a domain command.
+"""Inputs of the promotion and coupon-template admin mutations, and how each becomes a domain command;
+the coupon code argument and the till's write-off input.
 
 Ids arrive as Relay global ids; one that is malformed or names another type becomes a key no row
 has, so the use case reports it as NOT_FOUND at its path with every other input error. In update
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -22,6 +23,8 @@ from schema.catalog.admin_inputs import key_of
 from schema.promotions.types import CouponRedeemChannel, PromotionActionType, PromotionStatus
 
 IDS = " (unknown ids: NOT_FOUND at their position)."
+Code = Annotated[str, strawberry.argument(description="The coupon's code (case and surrounding spaces do not "
+                                          "matter).")]
 
 
 @strawberry.input(description="When a promotion or coupon applies; every condition given must hold. Leave a "
@@ -252,3 +255,12 @@ class CouponIssueInput:
         return issuing.IssueCommand(template_id=key_of(self.template_id, "CouponTemplate"),
                                     member_ids=[key_of(m, "Member") for m in self.member_ids or ()], tag=self.tag,
                                     staff_id=staff_id)
+
+
+@strawberry.input(description="Where and for what a till writes a coupon off.")
+class CouponRedeemInput:
+    order_id: strawberry.ID | None = strawberry.field(default=None, description="Refused (COUPON_NOT_APPLICABLE): "
+                                                       "an order keeps the price it was placed at; apply the coupon "
+                                                       "to the till cart before checkout.")
+    location_id: strawberry.ID | None = strawberry.field(default=None, description="The store; defaults to the "
+                                                          "cashier's own (staff who work everywhere must give it).")

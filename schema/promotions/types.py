@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -30,14 +30,16 @@ from domain.promotions.model import (
 )
 from domain.promotions.model import Promotion as Rule
 from domain.promotions.records import ActionType, RedeemWhere, action_record
+from schema.channels.types import Channel
 from schema.context import Info
 from schema.enums import graphql_enum
+from schema.errors import ErrorCode, coded_error
+from schema.inventory.types import Location
 from schema.money import Money
+from schema.permissions import require
 from schema.relay import Node, register_node, to_global_id
 
-if TYPE_CHECKING:
-    from schema.channels.types import Channel
-    from schema.inventory.types import Location
+NO_SUCH_KEY = 0  # row keys start at 1: a malformed id is NOT_FOUND like an unknown one
 
 
 def _renamed(enum: type[Enum], name: str) -> type[Enum]:
@@ -121,9 +123,7 @@ class PromotionConditions:
                                           "because the action has a per-member limit.")
 
     @strawberry.field(description="The cart is in one of these channels; null: any channel.")
-    async def channels(self, info: Info) -> list[Annotated[Channel, strawberry.lazy("schema.channels.types")]] | None:
-        from schema.channels.types import Channel
-
+    async def channels(self, info: Info) -> list[Channel] | None:
         if self.channel_ids is None:
             return None
         rows = await info.context.loaders.channel_by_id.load_many(sorted(self.channel_ids))
@@ -165,9 +165,7 @@ class Promotion(Node):
 
     @strawberry.field(description="The store whose sales it applies to (that store's own promotion); null: "
                       "chain-wide.")
-    async def location(self, info: Info) -> Annotated[Location, strawberry.lazy("schema.inventory.types")] | None:
-        from schema.inventory.types import Location
-
+    async def location(self, info: Info) -> Location | None:
         if self.location_id is None:
             return None
         row = await info.context.loaders.location_by_id.load(self.location_id)
@@ -232,6 +230,25 @@ def manager_of(info: Info) -> admin.Manager | None:
     if principal.location_id is not None and principal.can_at(Permission.MANAGE_PROMOTIONS, principal.location_id):
         return admin.Manager(principal.location_id)
     return None
+
+
+def promotion_manager(info: Info) -> admin.Manager:
+    """The caller's reach over promotions; refused (top-level) without the permission or a store."""
+    require(info, Permission.MANAGE_PROMOTIONS)
+    manager = manager_of(info)
+    if manager is None:
+        raise coded_error("A store manager without a store manages no promotions.", ErrorCode.FORBIDDEN)
+    return manager
+
+
+async def promotion_by_id(info: Info, promotion_id: int | None) -> Promotion | None:
+    row = await info.context.loaders.promotion_by_id.load(promotion_id) if promotion_id else None
+    return Promotion.from_model(row) if row else None
+
+
+async def template_by_id(info: Info, template_id: int | None) -> CouponTemplate | None:
+    row = await info.context.loaders.coupon_template_by_id.load(template_id) if template_id else None
+    return CouponTemplate.from_model(row) if row else None
 
 
 async def _fetch_promotions(info: Info, ids: list[int]) -> list[Promotion | None]:

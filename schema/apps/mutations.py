@@ -1,4 +1,4 @@
-"""App administration (admins): register apps, revoke their tokens, list them."""
+"""App administration (admins): register apps (`appCreate`) and revoke their tokens (`appRevoke`)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,15 @@ from typing import Annotated
 
 import strawberry
 
-from db.catalog_queries import id_page, id_statement
-from db.models import App as AppModel
-from db.pagination import count
 from domain.access.model import AppScope as DomainScope
 from domain.access.model import Permission
 from domain.apps import services
-from schema.apps.types import App, AppScope
+from schema.apps.inputs import AppCreateInput
+from schema.apps.types import App
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
-from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 from schema.relay import decode_id
-
-
-@strawberry.input(description="A new app.")
-class AppCreateInput:
-    name: str = strawberry.field(description="Display name (at most 100 characters).")
-    scopes: list[AppScope] = strawberry.field(description="What its token may do.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of `appCreate`.")
@@ -44,18 +35,6 @@ class AppRevokePayload:
 async def _app(info: Info, app_id: int | None) -> App | None:
     row = await info.context.loaders.app_by_id.load(app_id) if app_id is not None else None
     return App.from_model(row) if row else None
-
-
-@strawberry.type
-class AppQuery:
-    @strawberry.field(description="Registered apps, newest first (admins).")
-    async def apps(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                   before: Before = None) -> Connection[App]:
-        require(info, Permission.MANAGE_APPS)
-        session = info.context.session
-        return await list_connection(first, after, last, before, lambda request, size: id_page(
-            session, AppModel, request, size), lambda row: App.from_model(row[0]), lambda: count(
-            session, id_statement(AppModel)))
 
 
 @strawberry.type

@@ -1,21 +1,18 @@
-"""What carts and orders share: the fulfilment and payment enums, discounts and delivery addresses."""
+"""The enums of carts and orders: fulfilment method, order status, payments and order events.
+
+Their own module so that inputs, types and resolvers of the area import them without importing
+each other.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
 from enum import Enum
 from typing import Any
-
-import strawberry
 
 from domain.inventory.model import FulfilmentMethod as _DomainMethod
 from domain.orders import records
 from domain.orders.model import OrderStatus as _DomainStatus
-from schema.context import Info
 from schema.enums import graphql_enum
-from schema.money import Money
-from schema.relay import register_node
 
 # The contract spells it the American way; the domain the British way.
 _Method = Enum("FulfillmentMethod", {m.name: m.value for m in _DomainMethod}, type=str)  # type: ignore[misc]
@@ -67,42 +64,3 @@ OrderEventType = graphql_enum(records.OrderEventType, "What happened to an order
 
 def method_of(value: Any) -> _DomainMethod:
     return _DomainMethod(value.value)
-
-
-@strawberry.type(description="An amount taken off a line by a promotion or coupon.")
-class Discount:
-    label: str = strawberry.field(description="What gave the discount (the promotion's or coupon's name).")
-    amount: Money = strawberry.field(description="How much it took off the line.")
-
-
-def discounts_of(data: list[Mapping[str, str]], currency: str) -> list[Discount]:
-    return [Discount(label=d["label"], amount=Money.of(Decimal(d["amount"]), currency)) for d in data]
-
-
-@strawberry.type(description="Where an order is delivered: recipient, phone and address.")
-class DeliveryAddress:
-    name: str = strawberry.field(description="The recipient.")
-    phone: str = strawberry.field(description="The recipient's phone number in E.164 form.")
-    line1: str = strawberry.field(description="Street and number.")
-    city: str = strawberry.field(description="City.")
-    postal_code: str | None = strawberry.field(description="Postal code.")
-    country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
-    latitude: float | None = strawberry.field(description="WGS84 latitude, when known.")
-    longitude: float | None = strawberry.field(description="WGS84 longitude, when known.")
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any] | None) -> DeliveryAddress | None:
-        if not data:
-            return None
-        return cls(name=data["name"], phone=data["phone"], line1=data["line1"], city=data["city"],
-                   postal_code=data.get("postal_code"), country=data["country"], latitude=data.get("latitude"),
-                   longitude=data.get("longitude"))
-
-
-async def _not_fetchable(info: Info, ids: list[Any]) -> list[None]:
-    return [None] * len(ids)
-
-
-# Cart and order lines have ids (mutations name them) but are read through their cart or order.
-register_node("CartLine", _not_fetchable)
-register_node("OrderLine", _not_fetchable)

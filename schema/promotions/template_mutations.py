@@ -1,5 +1,5 @@
-"""Coupon templates (campaigns): `couponTemplates` / `couponTemplate`, `couponTemplateCreate`,
-`couponTemplateUpdate`, and staff issuing, `couponIssue`.
+"""Coupon templates (campaigns): `couponTemplateCreate`, `couponTemplateUpdate`, and staff issuing,
+`couponIssue` (the `couponTemplates` / `couponTemplate` queries are in queries.py).
 
 Templates are chain-wide: admins (who manage promotions everywhere) create, change and issue them;
 store managers may read them. Issuing is `domain.promotions.issuing`: one locked, all-or-nothing
@@ -8,34 +8,28 @@ batch per call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from db import promotion_admin as db
 from db.coupon_issuing import SqlCouponIssuing
-from db.pagination import count
 from domain.access.model import Permission, Principal
 from domain.promotions import admin as rules
 from domain.promotions import issuing
+from schema.accounts.types import Member, visible_member
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, UserErrorCode, coded_error, run_mutation, user_errors_field
-from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
+from schema.promotions.coupon_types import Coupon
 from schema.promotions.inputs import (
     CouponIssueInput,
     CouponTemplateCreateInput,
-    CouponTemplateFilter,
     CouponTemplateUpdateInput,
 )
-from schema.promotions.types import CouponTemplate
+from schema.promotions.types import NO_SUCH_KEY, CouponTemplate, template_by_id
 from schema.relay import decode_id
 
-if TYPE_CHECKING:
-    from schema.accounts.types import Member
-    from schema.promotions.coupon_types import Coupon
-
-NO_SUCH_KEY = 0
 MAX_LISTED = 100  # coupons and skipped members a payload lists
 
 
@@ -45,11 +39,6 @@ def template_admin(info: Info) -> Principal:
     if not principal.can_everywhere(Permission.MANAGE_PROMOTIONS):
         raise coded_error("Coupon campaigns are managed by administrators.", ErrorCode.FORBIDDEN)
     return principal
-
-
-async def _template(info: Info, template_id: int | None) -> CouponTemplate | None:
-    row = await info.context.loaders.coupon_template_by_id.load(template_id) if template_id else None
-    return CouponTemplate.from_model(row) if row else None
 
 
 @strawberry.type(description="Result of `couponTemplateCreate`.")
@@ -72,9 +61,7 @@ class CouponIssueSkip:
     message: str = strawberry.field(description="A human-readable explanation.")
 
     @strawberry.field(description="The member; null for callers who may not see members' personal data.")
-    async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.accounts.types")] | None:
-        from schema.accounts.types import visible_member
-
+    async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.member_id)
 
 
@@ -88,15 +75,13 @@ class CouponIssuePayload:
     user_errors: list[UserError] = user_errors_field()
 
     @strawberry.field(description=f"The coupons issued (the first {MAX_LISTED}), one per member.")
-    async def coupons(self, info: Info) -> list[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
-        from schema.promotions.coupon_types import Coupon
-
+    async def coupons(self, info: Info) -> list[Coupon]:
         rows = await info.context.loaders.coupon_row_by_id.load_many(self.coupon_ids)
         return [Coupon.from_model(r) for r in rows if r is not None]
 
     @strawberry.field(description="The coupon template, with its counts after the issue.")
     async def coupon_template(self, info: Info) -> CouponTemplate | None:
-        return await _template(info, self.template_id)
+        return await template_by_id(info, self.template_id)
 
 
 def _arg(description: str) -> object:
@@ -112,7 +97,7 @@ class CouponTemplateMutation:
         template_admin(info)
         repo = db.SqlPromotionAdmin(info.context.session)
         template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, input.to_command()))
-        return CouponTemplateCreatePayload(coupon_template=await _template(info, template_id), user_errors=errors)
+        return CouponTemplateCreatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
     @strawberry.mutation(description="Change a coupon template, or switch the campaign on or off (`isActive`). "
                          "Administrators only.")
@@ -124,7 +109,7 @@ class CouponTemplateMutation:
         repo = db.SqlPromotionAdmin(info.context.session)
         command = input.to_command(decode_id(id, "CouponTemplate") or NO_SUCH_KEY)
         template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, command))
-        return CouponTemplateUpdatePayload(coupon_template=await _template(info, template_id), user_errors=errors)
+        return CouponTemplateUpdatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
     @strawberry.mutation(description="Give members a coupon of a template each, by id and/or by tag, within its "
                          "total quantity and per-member limit. Members who hold as many as each may are skipped (and "
@@ -146,30 +131,3 @@ class CouponTemplateMutation:
         return CouponIssuePayload(issued_count=len(issued.coupons), coupon_ids=[c.id for c in issued.coupons[
             :MAX_LISTED]], skipped=skipped, skipped_count=len(issued.skipped), template_id=issued.template_id,
             user_errors=errors)
-
-
-@strawberry.type
-class CouponTemplateQuery:
-    @strawberry.field(description="Coupon templates (campaigns), newest first. Staff who manage promotions.")
-    async def coupon_templates(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                               before: Before = None,
-                               filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of "
-                                                                                   "these.")] = None
-                               ) -> Connection[CouponTemplate]:
-        require(info, Permission.MANAGE_PROMOTIONS)
-        is_active = filter.is_active if filter else None
-        session = info.context.session
-
-        def node(row: Any) -> CouponTemplate:
-            info.context.loaders.coupon_template_by_id.prime(row[0].id, row[0])
-            return CouponTemplate.from_model(row[0])
-
-        return await list_connection(first, after, last, before, lambda request, size: db.template_page(
-            session, is_active, request, size), node, lambda: count(session, db.template_statement(is_active)))
-
-    @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage "
-                      "promotions.")
-    async def coupon_template(self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template.")]
-                              ) -> CouponTemplate | None:
-        require(info, Permission.MANAGE_PROMOTIONS)
-        return await _template(info, decode_id(id, "CouponTemplate"))

@@ -1,0 +1,28 @@
+"""`AppState`: what the lifespan builds and the request handlers share.
+
+A module of its own so that the app factory (api/app.py) and the view it mounts
+(api/graphql_view.py) both import it, and neither imports the other back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.events import OutboxRelay
+from api.settings import Settings
+from api.stores import Stores
+from schema.context import Services
+
+
+@dataclass
+class AppState:
+    """What the lifespan builds and the request handlers share."""
+
+    settings: Settings
+    services: Services
+    stores: Stores
+    engine: AsyncEngine | None = None
+    sessions: async_sessionmaker[AsyncSession] | None = None
+    relay: OutboxRelay | None = None
