@@ -55,6 +55,10 @@ class LocalBus:
                     queue.get_nowait()
                 queue.put_nowait((topic, message))
 
+    def subscriptions(self) -> int:
+        """How many subscriptions are listening here: one is heard from the moment it counts."""
+        return len({id(queue) for queues in self._queues.values() for queue in queues})
+
     async def subscribe(self, topics: Iterable[str]) -> AsyncGenerator[tuple[str, str], None]:
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(QUEUE_SIZE)
         wanted = set(topics)

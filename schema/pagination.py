@@ -53,7 +53,7 @@ class Connection(Generic[T]):
         return await self.count_total() if self.count_total else None
 
 
-def page_request(first: int | None, after: str | None, last: int | None, before: str | None
+def _page_request(first: int | None, after: str | None, last: int | None, before: str | None
                  ) -> tuple[PageRequest, int]:
     """Validate pagination arguments; returns the request and the page size."""
     if first is not None and last is not None:
@@ -68,7 +68,7 @@ def page_request(first: int | None, after: str | None, last: int | None, before:
     return PageRequest(first=first, after=after, last=last, before=before), size
 
 
-async def paginate(fetch: Callable[[], Awaitable[Page[Any]]]) -> Page[Any]:
+async def _paginate(fetch: Callable[[], Awaitable[Page[Any]]]) -> Page[Any]:
     """Run a page query, turning a foreign cursor into a client error."""
     try:
         return await fetch()
@@ -76,7 +76,7 @@ async def paginate(fetch: Callable[[], Awaitable[Page[Any]]]) -> Page[Any]:
         raise bad_input(str(e) or "The cursor is not valid.") from None
 
 
-def connection(page: Page[Any], nodes: Sequence[Any],
+def _connection(page: Page[Any], nodes: Sequence[Any],
                count_total: Callable[[], Awaitable[int]] | None = None) -> Connection[Any]:
     edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
     return Connection(
@@ -94,9 +94,9 @@ async def list_connection(first: int | None, after: str | None, last: int | None
                           fetch: Callable[[PageRequest, int], Awaitable[Page[Any]]], node: Callable[[Any], T],
                           count_total: Callable[[], Awaitable[int]]) -> Connection[T]:
     """A root list: validate the arguments, `fetch` one keyset page, turn each row into its `node`."""
-    request, size = page_request(first, after, last, before)
-    page = await paginate(lambda: fetch(request, size))
-    return connection(page, [node(row) for row in page.items], count_total=count_total)
+    request, size = _page_request(first, after, last, before)
+    page = await _paginate(lambda: fetch(request, size))
+    return _connection(page, [node(row) for row in page.items], count_total=count_total)
 
 
 async def child_connection(parent_id: int, first: int | None, after: str | None, last: int | None,
@@ -106,11 +106,11 @@ async def child_connection(parent_id: int, first: int | None, after: str | None,
     """A list under each item of another list (a member's orders): batched through `pages` (keys
     `ChildPage`) and `counts` (keys parent ids), so its cost does not grow with the outer list. With a
     `scope` (the location store staff are limited to) both loaders are keyed `(key, scope)`."""
-    request, size = page_request(first, after, last, before)
+    request, size = _page_request(first, after, last, before)
     key = ChildPage(parent_id, size, _cursor_id(ordering, after), _cursor_id(ordering, before), request.backwards)
     page = await pages.load(key if scope is None else (key, scope))
     count_key = parent_id if scope is None else (parent_id, scope)
-    return connection(page, [node(row) for row in page.items], count_total=lambda: counts.load(count_key))
+    return _connection(page, [node(row) for row in page.items], count_total=lambda: counts.load(count_key))
 
 
 def _cursor_id(ordering: Ordering, cursor: str | None) -> int | None:

@@ -5,15 +5,13 @@ backend is migrated once per run (through Alembic, as production is); every test
 from empty tables.
 
 PostgreSQL: `OMNISHOP_TEST_POSTGRES_URL` names a server database to use (CI sets it); else
-a throwaway database is created on postgres@127.0.0.1:5432 when that server answers, and
+a throwaway database is created on the local server (tests/postgres.py) when it answers, and
 dropped at the end. Without PostgreSQL those parametrisations are skipped.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
@@ -28,43 +26,24 @@ from db.demo import seed_demo
 from db.engine import create_engine
 from db.migrations import upgrade
 from db.models import Base
+from tests import postgres
 from tests.helpers import GraphQLClient, StatementCounter
 
-PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-
-
-async def _pg_reachable(url: str) -> bool:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
-        return True
-    except Exception:
-        return False
-    finally:
-        await engine.dispose()
 
 
 @asynccontextmanager
 async def _postgres_database() -> AsyncIterator[str | None]:
-    given = os.environ.get("OMNISHOP_TEST_POSTGRES_URL")
+    given = os.environ.get(postgres.ENV)
     if given:
         yield given
         return
-    if not await _pg_reachable(PG_ADMIN_URL):
+    admin = postgres.admin_url()
+    if not await postgres.reachable(admin):
         yield None
         return
-    name = f"omnishop_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres.throwaway_database("omnishop_test", admin) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +86,14 @@ async def engine(request: pytest.FixtureRequest, engines: dict[str, AsyncEngine 
         pytest.skip("PostgreSQL is not reachable")
     await truncate_all(chosen)
     return chosen
+
+
+@pytest.fixture
+def pg(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` on PostgreSQL only, for races (SQLite serialises every writer, so nothing races there)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("races are run on PostgreSQL (SQLite serialises every writer)")
+    return engine
 
 
 @pytest.fixture

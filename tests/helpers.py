@@ -1,15 +1,22 @@
-"""Helpers for tests: a GraphQL client over httpx, a SQL statement counter, staff accounts."""
+"""Helpers for tests: a GraphQL client over httpx, a SQL statement counter, staff accounts, waiting for
+a condition, an app's GraphQL view, a clock the test moves."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from api.adapters.passwords import Argon2Hasher
 from api.events import BACKGROUND
+from api.graphql_view import GraphQLView
 from db.engine import create_session_factory
 from db.uow import SqlUnitOfWork
 from domain.access.model import StaffRole
@@ -75,3 +82,36 @@ class StatementCounter:
     @property
     def count(self) -> int:
         return len(self.statements)
+
+
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str = "the condition", seconds: float = 10
+                ) -> None:
+    """Wait until `condition` holds (checked every 10 ms), failing after `seconds`: a wait for a state,
+    not a guess at how long something takes, so a loaded machine makes it slower but never wrong."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        held = condition()
+        if await held if inspect.isawaitable(held) else held:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what} did not happen within {seconds} s")
+        await asyncio.sleep(0.01)
+
+
+def view_of(app: Starlette) -> GraphQLView:
+    """The app's GraphQL endpoint, whose `state` holds the stores (buckets, event bus)."""
+    [view] = [r.endpoint for r in app.routes if isinstance(r, Route) and isinstance(r.endpoint, GraphQLView)]
+    return view
+
+
+@dataclass
+class FakeClock:
+    """A monotonic clock that stands still until the test moves it."""
+
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -18,7 +18,7 @@ from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.relay import decode_id
 
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID (give this or `slug`).")]
@@ -82,19 +82,21 @@ class CatalogQuery:
         ] = None,
     ) -> Connection[Product]:
         ch = await channel_for(info, channel)
-        request, size = page_request(first, after, last, before)
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session
         if q.category_ids is not None:
             q = dataclasses.replace(q, category_ids=await cq.category_subtrees(session, q.category_ids))
-        page = await paginate(lambda: cq.product_page(session, q, request, size))
-        nodes = []
-        for row in page.items:
+
+        def node(row: Any) -> Product:
             listing = cq.listing_of(row)
             info.context.loaders.product_listing.prime((row.id, ch.id), listing)
-            nodes.append(Product.from_model(row, channel, ch, listing))
-        await prefetch_products(info, nodes, fields_at(info.selected_fields, "products", "edges", "node"), ch)
-        return connection(page, nodes, count_total=lambda: count(session, cq.product_statement(q)))
+            return Product.from_model(row, channel, ch, listing)
+
+        page = await list_connection(first, after, last, before, lambda request, size: cq.product_page(
+            session, q, request, size), node, lambda: count(session, cq.product_statement(q)))
+        await prefetch_products(info, [e.node for e in page.edges],
+                                fields_at(info.selected_fields, "products", "edges", "node"), ch)
+        return page
 
     @strawberry.field(
         description="One product by id or slug; null when it does not exist or is not "
@@ -125,14 +127,10 @@ class CatalogQuery:
     async def categories(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[Category]:
-        request, size = page_request(first, after, last, before)
         session = info.context.session
-        page = await paginate(lambda: cq.category_page(session, request, size))
-        return connection(
-            page,
-            [Category.from_model(r[0]) for r in page.items],
-            count_total=lambda: count(session, cq.category_statement()),
-        )
+        return await list_connection(first, after, last, before, lambda request, size: cq.category_page(
+            session, request, size), lambda row: Category.from_model(row[0]), lambda: count(
+            session, cq.category_statement()))
 
     @strawberry.field(description="One category by id or slug.")
     async def category(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Category | None:

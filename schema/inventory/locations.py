@@ -24,7 +24,7 @@ from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import UserError, bad_input, run_mutation, user_errors_field
 from schema.inventory.types import Location, LocationType, NearbyStore
-from schema.pagination import Connection, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 from schema.relay import decode_id
 
@@ -170,18 +170,14 @@ class LocationQuery:
     async def locations(
         self, info: Info,
         type: Annotated[LocationType | None, _arg("Only this kind of location.")] = None,  # type: ignore[valid-type]
-        first: Annotated[int | None, _arg("Page size from the start (default 20, max 100).")] = None,
-        after: Annotated[str | None, _arg("Cursor to page forwards from.")] = None,
-        last: Annotated[int | None, _arg("Page size from the end (max 100).")] = None,
-        before: Annotated[str | None, _arg("Cursor to page backwards from.")] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Location]:
-        request, size = page_request(first, after, last, before)
         kind = domain.LocationType(type.value) if type is not None else None
         staff = info.context.principal.staff_id is not None
         session = info.context.session
-        page = await paginate(lambda: db.location_page(session, kind, request, size, include_inactive=staff))
-        return connection(page, [Location.from_model(r[0]) for r in page.items], count_total=lambda: count(
-            session, db.location_statement(kind, include_inactive=staff)))
+        return await list_connection(first, after, last, before, lambda request, size: db.location_page(
+            session, kind, request, size, include_inactive=staff), lambda row: Location.from_model(row[0]),
+            lambda: count(session, db.location_statement(kind, include_inactive=staff)))
 
     @strawberry.field(description="Active stores within `radiusKm` of a point, closest first, with the "
                       "available units of `variantId` at each: \"find the closest store that has it\".")

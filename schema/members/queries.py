@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -13,7 +13,7 @@ from domain.members.model import TAG_MAX_LENGTH, lookup_candidates
 from schema.accounts.types import Member, member_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, connection, page_request, paginate
+from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
 
 MAX_SEARCH = 100
@@ -53,11 +53,13 @@ class MemberQuery:
         if tag is not None and len(tag.strip()) > TAG_MAX_LENGTH:
             raise bad_input(f"`tag` is at most {TAG_MAX_LENGTH} characters.")
         wanted = tag.strip().lower() if tag is not None else None
-        request, size = page_request(first, after, last, before)
         session = info.context.session
-        page = await paginate(lambda: mq.member_page(session, request, size, tag=wanted, search=search))
-        for (row,) in page.items:
-            info.context.loaders.member_by_id.prime(row.id, row)
         principal = info.context.principal
-        return connection(page, [m for (r,) in page.items if (m := member_for(principal, r)) is not None],
-                          count_total=lambda: count(session, mq.member_statement(wanted, search)))
+
+        def node(row: Any) -> Member | None:  # never None: LOOKUP_MEMBERS sees every member
+            info.context.loaders.member_by_id.prime(row[0].id, row[0])
+            return member_for(principal, row[0])
+
+        return await list_connection(first, after, last, before, lambda request, size: mq.member_page(
+            session, request, size, tag=wanted, search=search), node, lambda: count(
+            session, mq.member_statement(wanted, search)))

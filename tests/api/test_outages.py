@@ -21,6 +21,7 @@ from api.persisted_queries import RedisQueryStore
 from api.response_cache import RedisResponseCache
 from db.engine import create_session_factory
 from domain.members.points_services import PointsPolicy
+from tests.helpers import until
 
 FAILURES = 5
 
@@ -36,14 +37,6 @@ def assert_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     assert "failed" in down.getMessage() and "database down" in down.getMessage()
     assert down.exc_info is None and up.exc_info is None
     assert f"recovered after {FAILURES} failed attempts" in up.getMessage()
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the loop never got there")
 
 
 def test_the_wait_doubles_from_the_interval_up_to_the_cap() -> None:

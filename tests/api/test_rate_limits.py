@@ -5,7 +5,6 @@ default, shared through Redis when REDIS_URL is set."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,9 +13,10 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.buckets import MemoryBuckets
 from api.settings import Settings
 from domain.access.model import StaffRole
-from tests.helpers import GraphQLClient, StatementCounter
+from tests.helpers import FakeClock, GraphQLClient, StatementCounter, view_of
 from tests.redis_fixtures import REDIS_URL, real_redis
 
 CHANNELS = "{ channels { slug } }"  # costs 5
@@ -24,10 +24,14 @@ ASK_NEW = {"Accept": "application/graphql-response+json"}
 
 
 @asynccontextmanager
-async def http_client(engine: AsyncEngine, settings: Settings, ip: str = "10.0.0.1",
+async def http_client(engine: AsyncEngine, settings: Settings, ip: str = "10.0.0.1", clock: FakeClock | None = None,
                       **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of an app built with `overrides`, calling from `ip`."""
+    """A client of an app built with `overrides`, calling from `ip`; its buckets read `clock` when given."""
     app = create_app(settings.model_copy(update=overrides), engine=engine)
+    if clock is not None:
+        buckets = view_of(app).rate_limits.buckets
+        assert isinstance(buckets, MemoryBuckets)
+        buckets.clock = clock
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=(ip, 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -71,12 +75,15 @@ async def test_each_operation_is_charged_its_cost_until_the_bucket_is_empty(
 
 
 async def test_the_bucket_restores_over_time(engine: AsyncEngine, settings: Settings) -> None:
-    async with http_client(engine, settings, rate_limit_bucket=10, rate_limit_restore_rate=200) as http:
+    clock = FakeClock()  # however slowly the requests run, no time passes until the test says so
+    async with http_client(engine, settings, clock=clock, rate_limit_bucket=10, rate_limit_restore_rate=200) as http:
         assert (await query(http)).status_code == 200
         assert (await query(http)).status_code == 200
         refused = await query(http)
         assert refused.status_code == 429 and refused.headers["retry-after"] == "1"  # rounded up
-        await asyncio.sleep(0.05)  # 10 points at 200/s
+        clock.advance(1 / 64)  # 3.125 points at 200/s (binary fractions: no rounding)
+        assert (await query(http)).status_code == 429
+        clock.advance(1 / 64)  # 6.25
         assert (await query(http)).status_code == 200
 
 

@@ -4,25 +4,27 @@ rolled-back change sends nothing; nobody watches an order they may not read."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.events import LocalBus
 from api.settings import Settings
+from db.models.outbox import OutboxEvent
 from domain.access.model import StaffRole
 from tests.api.test_carts import address, open_shop
 from tests.api.test_checkout import placed
 from tests.api.test_members import new_member
 from tests.api.test_order_flow import PAY
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, until, view_of
 from tests.inventory_fixtures import location_gid
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -42,13 +44,29 @@ def settings(settings: Settings) -> Settings:
 
 
 @asynccontextmanager
-async def serving(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def serving(engine: AsyncEngine, settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, LocalBus]]:
     """One app serving both HTTP and WebSocket, as a browser reaches it (opened and closed in the
-    test's own task, as the WebSocket transport requires)."""
+    test's own task, as the WebSocket transport requires), and its event bus."""
     app = create_app(settings.model_copy(update={"events_interval": 0.05}), engine=engine)
     async with (app.router.lifespan_context(app),
                 httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as c):
-        yield c
+        yield c, view_of(app).state.stores.bus
+
+
+async def heard(bus: LocalBus, subscriptions: int = 1) -> None:
+    """Wait until `subscriptions` are listening on the bus: a subscription starts listening only once its
+    checks have run, and a change committed before then is not for it."""
+    await until(lambda: bus.subscriptions() == subscriptions, f"{subscriptions} subscription(s) listening")
+
+
+async def published(engine: AsyncEngine) -> None:
+    """Wait until the relay has published every committed event, so that a new subscriber hears only
+    what happens next."""
+    async def relayed() -> bool:
+        async with engine.connect() as conn:
+            return not await conn.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
+                OutboxEvent.published_at.is_(None)))
+    await until(relayed, "the outbox relay's publishing")
 
 
 class Socket:
@@ -79,12 +97,12 @@ async def connected(http: httpx.AsyncClient, stack: Any, token: str | None = Non
 
 
 async def test_stock_changes_reach_a_subscriber_after_commit(demo: AsyncEngine, settings: Settings) -> None:
-    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+    async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
         shop = await open_shop(GraphQLClient(http), demo)
         admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
         socket = await connected(http, stack)
         await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
-        await asyncio.sleep(0.1)  # the subscription is registered
+        await heard(bus)
         done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -3},
                                       token=admin)
         assert done["stockAdjust"]["userErrors"] == []
@@ -102,13 +120,13 @@ async def test_stock_changes_reach_a_subscriber_after_commit(demo: AsyncEngine, 
 
 async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_order(
         demo: AsyncEngine, settings: Settings) -> None:
-    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+    async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
         shop = await open_shop(GraphQLClient(http), demo)
         ann, bob = await new_member(shop.client), await new_member(shop.client, "bob@example.com")
         cart = await shop.cart([(0, 1)], token=ann.token)
         await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
         order = await placed(shop, cart["id"], token=ann.token)
-        await asyncio.sleep(0.3)  # the relay has published the checkout's own events before anyone subscribes
+        await published(demo)  # the checkout's own events, before anyone subscribes
         mine = await connected(http, stack, ann.token)
         await mine.start(ORDER, {"id": order["id"]})
         other = await connected(http, stack, bob.token)
@@ -117,7 +135,7 @@ async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_ord
         assert refused["type"] == "next" and refused["payload"]["data"] is None
         assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["NOT_FOUND"]
         assert (await other.next())["type"] == "complete"
-        await asyncio.sleep(0.1)
+        await heard(bus)  # only the buyer's
         paid = await shop.client.data(PAY, {"id": order["id"], "method": "SANDBOX", "amount": "60.00"},
                                       token=ann.token)
         assert paid["orderPay"]["userErrors"] == []
@@ -127,7 +145,7 @@ async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_ord
 
 
 async def test_a_bad_token_is_refused_at_connection(engine: AsyncEngine, settings: Settings) -> None:
-    async with serving(engine, settings) as http, aconnect_ws("/graphql", http, subprotocols=[PROTOCOL]) as ws:
+    async with serving(engine, settings) as (http, _bus), aconnect_ws("/graphql", http, subprotocols=[PROTOCOL]) as ws:
         await ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer nonsense"}})
         with pytest.raises(Exception):  # noqa: B017 - the server closes the socket (4403)
             await ws.receive_json(timeout=5)

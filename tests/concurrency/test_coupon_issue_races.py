@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,13 +17,6 @@ from db.models import Coupon, CouponTemplate
 from tests.api.test_coupon_issue import ISSUE, add_members, gids, template
 from tests.api.test_promotion_admin import token
 from tests.helpers import GraphQLClient
-
-
-@pytest.fixture
-def pg(engine: AsyncEngine) -> AsyncEngine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("races are run on PostgreSQL (SQLite serialises every writer)")
-    return engine
 
 
 async def totals(engine: AsyncEngine) -> tuple[int, int, int]:

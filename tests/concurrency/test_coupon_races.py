@@ -30,13 +30,6 @@ pytestmark = pytest.mark.usefixtures("demo")
 TOKENS = JwtTokens(secret_key=TEST_SECRET)
 
 
-@pytest.fixture
-def pg(engine: AsyncEngine) -> AsyncEngine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("races are run on PostgreSQL (SQLite serialises every writer)")
-    return engine
-
-
 async def members(pg: AsyncEngine, count: int) -> list[str]:
     """`count` new members and an access token for each."""
     now = system_clock()

@@ -12,7 +12,6 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,13 +27,6 @@ from tests.helpers import GraphQLClient
 Work = Callable[[SqlUnitOfWork], Awaitable[object]]
 ADJUST = """mutation($m: ID!, $d: Int!) {
   pointsAdjust(input: {memberId: $m, delta: $d, reason: "race"}) { member { id } userErrors { code } } }"""
-
-
-@pytest.fixture
-def pg(engine: AsyncEngine) -> AsyncEngine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("races are run on PostgreSQL (SQLite serialises every writer)")
-    return engine
 
 
 async def run(engine: AsyncEngine, work: Work) -> str:

@@ -39,13 +39,6 @@ from tests.inventory_fixtures import (
 pytestmark = pytest.mark.usefixtures("demo")
 
 
-@pytest.fixture
-def pg(engine: AsyncEngine) -> AsyncEngine:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("races are run on PostgreSQL (SQLite serialises every writer)")
-    return engine
-
-
 @dataclass
 class Race:
     """Runs units of work in parallel and tallies how each ended."""

@@ -3,15 +3,13 @@ and their order history), determinism, refusal to touch a filled database, Postg
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.demo import DemoDataExists, DemoReport, seed_demo
@@ -46,9 +44,8 @@ from domain.inventory.model import LocationType, MovementKind, distance_km
 from domain.members.points import PointsKind
 from domain.orders.model import OrderStatus
 from domain.orders.records import PaymentKind
+from tests import postgres
 from tests.helpers import GraphQLClient
-
-PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 
 MakeEngine = Callable[[], Awaitable[AsyncEngine]]
 
@@ -266,29 +263,10 @@ async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
         assert await _count(engine, model) == 0
 
 
-async def _postgres_reachable() -> bool:
-    engine = create_engine(f"{PG_SERVER}/postgres", pool_size=1)
-    try:
-        async with asyncio.timeout(3), engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-    finally:
-        await engine.dispose()
-
-
 @pytest.mark.postgres
 async def test_postgres_seed_and_sequences() -> None:
-    if not await _postgres_reachable():
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
-    name = f"omnishop_demo_test_{secrets.token_hex(4)}"
-    admin = create_engine(f"{PG_SERVER}/postgres", pool_size=1)
-    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = create_engine(f"{PG_SERVER}/{name}", pool_size=2)
+    async with postgres.throwaway_database("omnishop_demo_test", await postgres.require_server()) as url:
+        engine = create_engine(url, pool_size=2)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
@@ -313,10 +291,6 @@ async def test_postgres_seed_and_sequences() -> None:
                 await seed_demo(engine, products=5)
         finally:
             await engine.dispose()
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 ORDERS_OF_MEMBER = """query { me { points { balance } orders(first: 100) { edges { node { number

@@ -20,12 +20,8 @@ once per run); PostgreSQL cases are skipped when no server answers, unless
 
 from __future__ import annotations
 
-import asyncio
-import os
 import pprint
-import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,63 +30,19 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alembic import command
 from db.engine import create_engine
 from db.migrations import alembic_config, upgrade
 from db.models import DATABASE_ONLY_INDEXES, Base, in_models
-
-DEFAULT_PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+from tests import postgres
 
 T = TypeVar("T")
 
 # The options alembic/env.py passes to `context.configure` for comparisons.
 COMPARE_OPTS: dict[str, Any] = {"compare_type": True, "include_object": in_models}
-
-
-# --- throwaway databases -------------------------------------------------------------------
-
-
-def _pg_admin_url() -> str:
-    """The `postgres` database of the server named by OMNISHOP_TEST_POSTGRES_URL, or the local one."""
-    given = os.environ.get("OMNISHOP_TEST_POSTGRES_URL")
-    if not given:
-        return DEFAULT_PG_ADMIN_URL
-    url = make_url(given).set(drivername="postgresql+asyncpg", database="postgres")
-    return url.render_as_string(hide_password=False)
-
-
-async def _reachable(engine: AsyncEngine) -> bool:
-    try:
-        async with engine.connect() as conn:
-            await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
-        return True
-    except Exception:
-        return False
-
-
-@asynccontextmanager
-async def _postgres_database() -> AsyncIterator[str]:
-    """Create `omnishop_migr_<hex>` on the server, yield its URL, drop it WITH (FORCE)."""
-    admin_url = _pg_admin_url()
-    admin = create_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        if not await _reachable(admin):
-            if os.environ.get("OMNISHOP_TEST_POSTGRES_URL"):
-                pytest.fail(f"OMNISHOP_TEST_POSTGRES_URL is set but {admin_url} does not answer")
-            pytest.skip("PostgreSQL is not reachable")
-        name = f"omnishop_migr_{uuid.uuid4().hex[:12]}"
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as conn:
-                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -103,7 +55,7 @@ async def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         finally:
             await engine.dispose()
         return
-    async with _postgres_database() as url:
+    async with postgres.throwaway_database("omnishop_migr", await postgres.require_server()) as url:
         engine = create_engine(url)
         try:
             yield engine

@@ -24,7 +24,7 @@ from tests.api.test_carts import address, open_shop
 from tests.api.test_checkout import placed
 from tests.api.test_members import ERASE, new_member
 from tests.api.test_order_flow import CANCEL
-from tests.api.test_subscriptions import ADJUST, ORDER, PROTOCOL, STOCK, connected, serving
+from tests.api.test_subscriptions import ADJUST, ORDER, PROTOCOL, STOCK, connected, heard, published, serving
 from tests.helpers import GraphQLClient
 from tests.inventory_fixtures import location_gid
 
@@ -65,7 +65,7 @@ def refused_for_http(message: dict[str, Any], op: str) -> None:
 async def test_thirty_sockets_sending_queries_hold_no_database_connection(
         demo: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     pool = demo.pool
-    async with serving(demo, settings) as http:
+    async with serving(demo, settings) as (http, bus):
         shop = await open_shop(GraphQLClient(http), demo)
         idle = pool.checkedout()
         async with AsyncExitStack() as stack:
@@ -79,6 +79,7 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
             await answers_quickly(http)
             assert await pool_whole(pool, idle)
             admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
+            await heard(bus, len(sockets[::3]))
             done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1},
                                           token=admin)
             assert done["stockAdjust"]["userErrors"] == []
@@ -117,12 +118,12 @@ async def test_an_event_gives_its_connection_back_before_it_is_sent(
     sa.event.listen(pool, "checkout", checkout)
     sa.event.listen(pool, "checkin", checkin)
     try:
-        async with serving(demo, settings) as http, AsyncExitStack() as stack:
+        async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
             shop = await open_shop(GraphQLClient(http), demo)
             admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
             socket = await connected(http, stack)
             await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
-            await asyncio.sleep(0.1)
+            await heard(bus)
             await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1}, token=admin)
             assert (await socket.next())["payload"]["data"]["stockChanged"]["available"] == 9
     finally:
@@ -135,7 +136,7 @@ async def test_mutations_over_the_socket_run_nothing(engine: AsyncEngine, settin
     """A mutation is refused before it runs: no sign-in attempt that bypasses the sign-in limits."""
     sign_in = ('mutation { tokenCreate(input: {identifier: "a@example.com", password: "guess"}) '
                '{ userErrors { code } } }')
-    async with serving(engine, settings) as http, AsyncExitStack() as stack:
+    async with serving(engine, settings) as (http, _bus), AsyncExitStack() as stack:
         socket = await connected(http, stack)
         await socket.ws.send_json({"id": "m", "type": "subscribe", "payload": {"query": sign_in}})
         refused_for_http(await socket.next(), "m")
@@ -151,7 +152,7 @@ async def legacy_socket(http: httpx.AsyncClient, stack: AsyncExitStack) -> Any:
 
 async def test_legacy_graphql_ws_refuses_queries_with_a_coded_error_and_no_traceback(
         engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
-    async with serving(engine, settings) as http, AsyncExitStack() as stack:
+    async with serving(engine, settings) as (http, _bus), AsyncExitStack() as stack:
         ws = await legacy_socket(http, stack)
         await ws.send_json({"id": "1", "type": "start", "payload": {"query": PRODUCTS}})
         refused_for_http(await ws.receive_json(timeout=5), "1")
@@ -161,13 +162,13 @@ async def test_legacy_graphql_ws_refuses_queries_with_a_coded_error_and_no_trace
 
 async def test_legacy_graphql_ws_serves_subscriptions(demo: AsyncEngine, settings: Settings) -> None:
     """What a Python `gql` client sees with its default transport."""
-    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+    async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
         shop = await open_shop(GraphQLClient(http), demo)
         admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
         ws = await legacy_socket(http, stack)
         await ws.send_json({"id": "1", "type": "start", "payload": {
             "query": STOCK, "variables": {"v": [shop.v(0)], "l": location_gid(shop.store_a)}}})
-        await asyncio.sleep(0.1)
+        await heard(bus)
         await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -2}, token=admin)
         event = await ws.receive_json(timeout=5)
         assert event["type"] == "data" and event["payload"]["data"]["stockChanged"]["available"] == 8
@@ -183,7 +184,7 @@ async def test_subscriptions_are_held_to_the_query_limits_and_charged(
     start = "subscribe" if protocol == PROTOCOL else "start"
     deep = "subscription { orderUpdated(id: \"x\") { lines { variant { product { name } } } } }"
     cheap = "subscription { orderUpdated(id: \"x\") { number } }"
-    async with serving(engine, limited) as http, AsyncExitStack() as stack:
+    async with serving(engine, limited) as (http, _bus), AsyncExitStack() as stack:
         if protocol == PROTOCOL:
             ws = (await connected(http, stack)).ws
         else:
@@ -205,16 +206,16 @@ async def test_subscriptions_are_held_to_the_query_limits_and_charged(
 
 
 async def test_an_erased_members_subscription_ends_at_its_next_event(demo: AsyncEngine, settings: Settings) -> None:
-    async with serving(demo, settings) as http, AsyncExitStack() as stack:
+    async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
         shop = await open_shop(GraphQLClient(http), demo)
         ann = await new_member(shop.client)
         cart = await shop.cart([(0, 1)], token=ann.token)
         await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
         order = await placed(shop, cart["id"], token=ann.token)
-        await asyncio.sleep(0.3)  # the checkout's own events are out before anyone subscribes
+        await published(demo)  # the checkout's own events, before anyone subscribes
         socket = await connected(http, stack, ann.token)
         await socket.start(ORDER, {"id": order["id"]})
-        await asyncio.sleep(0.1)
+        await heard(bus)
         admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
         assert (await shop.client.data(ERASE, {"id": ann.id}, token=admin))["memberErase"]["erased"] is True
         cancelled = await shop.client.data(CANCEL, {"id": order["id"]}, token=admin)

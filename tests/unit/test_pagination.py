@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import contextlib
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -187,3 +189,24 @@ def test_a_page_request_pages_backwards_only_with_last_alone() -> None:
     assert not PageRequest(first=5).backwards
     assert not PageRequest(first=5, last=5).backwards
     assert not PageRequest().backwards
+
+
+PAGER_API = {"After", "Before", "First", "Last", "Connection", "list_connection", "child_connection",
+             "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"}
+
+
+def test_every_list_is_paged_by_the_one_pager() -> None:
+    """Lists build their connections only through `list_connection`/`child_connection`: none repeats
+    the steps (validate, page, prime, connect) or decodes cursors itself."""
+    root = Path(__file__).resolve().parents[2] / "schema"
+    own: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        if path.name == "pagination.py" and path.parent == root:
+            continue
+        for stmt in ast.walk(ast.parse(path.read_text())):
+            if isinstance(stmt, ast.ImportFrom) and stmt.module in ("schema.pagination", "db.pagination"):
+                names = {alias.name for alias in stmt.names}
+                extra = names - PAGER_API if stmt.module == "schema.pagination" else names - {"count"}
+                if extra:
+                    own[str(path.relative_to(root.parent))] = extra
+    assert own == {}
