@@ -19,8 +19,20 @@ from schemathesis.graphql import nodes
 
 DECIMALS = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**12), max_value=10**12).map(str),
-    st.sampled_from(["NaN", "-Infinity", "1e999999", "-1E-999999", "0.000000001", "-0", "99999999999999999999.99",
-                     "1_000", " 1.5 ", ""]),
+    st.sampled_from(
+        [
+            "NaN",
+            "-Infinity",
+            "1e999999",
+            "-1E-999999",
+            "0.000000001",
+            "-0",
+            "99999999999999999999.99",
+            "1_000",
+            " 1.5 ",
+            "",
+        ]
+    ),
     st.text(max_size=20),
 )
 schemathesis.graphql.scalar("Decimal", DECIMALS.map(nodes.String))

@@ -81,13 +81,11 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
     )
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False,
-               engine: AsyncEngine | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, demo: bool = False, engine: AsyncEngine | None = None) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps."""
     settings = settings or Settings()
-    state = AppState(settings=settings, services=build_services(settings, demo=demo),
-                     stores=build_stores(settings))
+    state = AppState(settings=settings, services=build_services(settings, demo=demo), stores=build_stores(settings))
     readiness = Readiness(settings.database_url)
 
     @asynccontextmanager
@@ -131,9 +129,15 @@ def create_app(settings: Settings | None = None, *, demo: bool = False,
     view = GraphQLView(schema_for(settings), state)
     middleware = []
     if settings.cors_origins:
-        middleware.append(Middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                                     allow_methods=["GET", "POST"], allow_headers=settings.cors_allow_headers,
-                                     expose_headers=settings.cors_expose_headers))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=settings.cors_allow_headers,
+                expose_headers=settings.cors_expose_headers,
+            )
+        )
     return Starlette(
         debug=settings.debug,
         routes=[

@@ -123,8 +123,9 @@ class RedisBuckets:
 
     async def take(self, key: str, cost: float, capacity: int, rate: float) -> Take:
         try:
-            allowed, available = await self._script(keys=[self.prefix + key],
-                                                    args=[capacity, repr(float(rate)), repr(float(cost))])
+            allowed, available = await self._script(
+                keys=[self.prefix + key], args=[capacity, repr(float(rate)), repr(float(cost))]
+            )
         except (RedisError, OSError) as e:
             self.outage.failed(e)
             return Take(True, float(capacity), capacity, rate, 0.0)

@@ -22,8 +22,13 @@ from api.settings import ConfigurationError, Settings
 from db.migrations import Upgraded
 
 # Plain help: typer's rich help labels every flag `<bool>`.
-app = typer.Typer(help="Omnishop: the omnichannel commerce API.", no_args_is_help=True, add_completion=False,
-                  rich_markup_mode=None, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Omnishop: the omnichannel commerce API.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
 console = Console(stderr=True)
 DEMO_ENV = "OMNISHOP_DEMO"
 # What `serve --demo` loads: small enough to start in a second, with members whose orders, points and
@@ -56,8 +61,9 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Omnishop: the omnichannel commerce API."""
 
@@ -69,8 +75,16 @@ async def _migrate(settings: Settings) -> Upgraded:
         return await upgrade(engine)
 
 
-async def _seed(settings: Settings, products: int, seed: int, *, members: int = 0, orders: int = 0, copy: bool = True,
-                quiet_if_exists: bool = False) -> None:
+async def _seed(
+    settings: Settings,
+    products: int,
+    seed: int,
+    *,
+    members: int = 0,
+    orders: int = 0,
+    copy: bool = True,
+    quiet_if_exists: bool = False,
+) -> None:
     from db.demo import DemoDataExists, seed_demo
 
     columns = (TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -84,8 +98,9 @@ async def _seed(settings: Settings, products: int, seed: int, *, members: int = 
                         tasks[stage] = progress.add_task(stage, total=total)
                     progress.update(tasks[stage], completed=done, total=total)
 
-                result = await seed_demo(engine, products=products, seed=seed, members=members, orders=orders,
-                                         copy=copy, progress=report)
+                result = await seed_demo(
+                    engine, products=products, seed=seed, members=members, orders=orders, copy=copy, progress=report
+                )
         except DemoDataExists:
             if quiet_if_exists:
                 return
@@ -107,19 +122,31 @@ def migrate() -> None:
         console.print(f"[green]The database is up to date (at {done.after}).")
 
 
-
 @app.command()
 @_one_line
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     products: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="How many products.")] = 60,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed: same seed, same data.")] = 1,
-    members: Annotated[int, typer.Option(min=0, max=10_000_000, metavar="N", help="How many members "
-                                         "(member<N>@example.com, password omnishop-demo).")] = 0,
-    orders: Annotated[int, typer.Option(min=0, max=100_000_000, metavar="N", help="How many past orders of "
-                                        "those members (needs --members; stock levels are not changed).")] = 0,
-    copy: Annotated[bool, typer.Option("--copy/--no-copy", help="PostgreSQL: bulk-load with COPY (the default) "
-                                       "or with batched INSERTs.")] = True,
+    members: Annotated[
+        int,
+        typer.Option(
+            min=0, max=10_000_000, metavar="N", help="How many members (member<N>@example.com, password omnishop-demo)."
+        ),
+    ] = 0,
+    orders: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100_000_000,
+            metavar="N",
+            help="How many past orders of those members (needs --members; stock levels are not changed).",
+        ),
+    ] = 0,
+    copy: Annotated[
+        bool,
+        typer.Option("--copy/--no-copy", help="PostgreSQL: bulk-load with COPY (the default) or with batched INSERTs."),
+    ] = True,
 ) -> None:
     """Fill an empty database with deterministic demo data."""
     if not demo:
@@ -139,11 +166,18 @@ def staff_create(
     email: Annotated[str, typer.Option(metavar="EMAIL", help="Sign-in e-mail.")],
     password: Annotated[str, typer.Option(metavar="PASSWORD", help="At least 8 characters.")],
     role: Annotated[str, typer.Option(metavar="ROLE", help="admin, store_manager, cashier or fulfillment.")],
-    name: Annotated[str | None, typer.Option(metavar="NAME", help="Display name (default: the e-mail's local "
-                                             "part).")] = None,
-    location: Annotated[str | None, typer.Option(metavar="CODE", help="Code of the store (or warehouse) the user "
-                                                 "works at, e.g. SH01; store managers' and cashiers' stock rights are "
-                                                 "limited to it.")] = None,
+    name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Display name (default: the e-mail's local part).")
+    ] = None,
+    location: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CODE",
+            help="Code of the store (or warehouse) the user "
+            "works at, e.g. SH01; store managers' and cashiers' stock rights are "
+            "limited to it.",
+        ),
+    ] = None,
 ) -> None:
     """Create a staff user."""
     from domain.access.model import StaffRole
@@ -156,8 +190,9 @@ def staff_create(
     asyncio.run(_staff_create(load_settings(), email, password, staff_role, name or email.split("@")[0], location))
 
 
-async def _staff_create(settings: Settings, email: str, password: str, role: object, name: str,
-                        location: str | None = None) -> None:
+async def _staff_create(
+    settings: Settings, email: str, password: str, role: object, name: str, location: str | None = None
+) -> None:
     from api.adapters.passwords import Argon2Hasher
     from db.engine import create_session_factory
     from db.locations import location_id_by_code
@@ -175,11 +210,10 @@ async def _staff_create(settings: Settings, email: str, password: str, role: obj
             async with uow.transaction():
                 location_id = await location_id_by_code(session, location) if location is not None else None
                 if location is not None and location_id is None:
-                    raise DomainError("NOT_FOUND", f"There is no location with the code {location!r}.",
-                                      ["location"])
+                    raise DomainError("NOT_FOUND", f"There is no location with the code {location!r}.", ["location"])
                 staff_id = await create_staff(uow, hasher, email, name, role, password, location_id)
         except DomainError as e:
-            for err in (e.errors if isinstance(e, DomainErrors) else [e]):
+            for err in e.errors if isinstance(e, DomainErrors) else [e]:
                 console.print(f"[red]{'.'.join(err.field or [])}: {err.message}")
             raise typer.Exit(1) from None
     where = f" at {location.strip().upper()}" if location is not None else ""
@@ -237,8 +271,10 @@ async def _reach(settings: Settings) -> None:
     async with open_database(settings.database_url) as engine:
         current, head = await pending(engine)
     if head is not None:
-        raise OperatorError(f"The database is at migration {current or '(none)'} and this version needs {head}: "
-                            "run `omnishop migrate` first.")
+        raise OperatorError(
+            f"The database is at migration {current or '(none)'} and this version needs {head}: "
+            "run `omnishop migrate` first."
+        )
 
 
 @app.command()
@@ -247,8 +283,12 @@ def serve(
     host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Worker processes.")] = 1,
-    demo: Annotated[bool, typer.Option("--demo", help="Load demo data into an empty database and allow a "
-                                       "generated per-install secret key.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo", help="Load demo data into an empty database and allow a generated per-install secret key."
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (GraphiQL at /graphql). Migrates the embedded SQLite database on start."""
     import uvicorn
@@ -268,5 +308,12 @@ def serve(
         os.environ["RESPONSE_CACHE"] = "false"
         console.print("Response cache off: several workers share it only through Redis (set REDIS_URL).")
     console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql")
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        "api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

@@ -24,8 +24,13 @@ def log_errors(errors: list[GraphQLError], execution_context: Any = None) -> Non
     operation = getattr(execution_context, "operation_name", None)
     for error in errors:
         if should_mask(error):
-            log.error("unexpected error in operation %s at %s: %s", operation or "(anonymous)",
-                      ".".join(map(str, error.path or ())) or "-", error.message, exc_info=error.original_error)
+            log.error(
+                "unexpected error in operation %s at %s: %s",
+                operation or "(anonymous)",
+                ".".join(map(str, error.path or ())) or "-",
+                error.message,
+                exc_info=error.original_error,
+            )
         elif log.isEnabledFor(logging.DEBUG):
             code = (error.extensions or {}).get("code")
             log.debug("client error %s in operation %s: %s", code, operation or "(anonymous)", error.message)

@@ -47,21 +47,24 @@ def graphiql_page(assets_url: str | None) -> tuple[str, dict[str, str]]:
     page = _TEMPLATE.replace("{{styles}}", "\n".join(styles)).replace("{{scripts}}", "\n".join(scripts))
     inline = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(page))
+        for s in _INLINE_SCRIPT.findall(page)
+    )
     sources = "'self'" + (f" {assets_url}/" if assets_url else "")
-    policy = "; ".join((
-        "default-src 'self'",
-        f"script-src {sources} {inline}",
-        f"style-src {sources} 'unsafe-inline'",  # GraphiQL and its editor set inline styles
-        "font-src 'self' data:",  # GraphiQL's fonts are data: URLs in its stylesheet
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
+    policy = "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {sources} {inline}",
+            f"style-src {sources} 'unsafe-inline'",  # GraphiQL and its editor set inline styles
+            "font-src 'self' data:",  # GraphiQL's fonts are data: URLs in its stylesheet
+            "img-src 'self' data:",
+            "connect-src 'self'",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
     headers = {
         "Content-Security-Policy": policy,
         "X-Content-Type-Options": "nosniff",
@@ -77,11 +80,15 @@ async def _asset(request: Request) -> Response:
     path = request.path_params["path"]
     if path not in MANIFEST:
         return PlainTextResponse("Not found", status_code=404)
-    return FileResponse(STATIC / path, media_type=MEDIA_TYPES[Path(path).suffix], headers={
-        "Cache-Control": "public, max-age=31536000, immutable",  # the path names the version
-        "X-Content-Type-Options": "nosniff",
-        "Cross-Origin-Resource-Policy": "same-origin",
-    })
+    return FileResponse(
+        STATIC / path,
+        media_type=MEDIA_TYPES[Path(path).suffix],
+        headers={
+            "Cache-Control": "public, max-age=31536000, immutable",  # the path names the version
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )
 
 
 ASSET_ROUTE = Route(ASSETS_PATH + "/{path:path}", _asset, methods=["GET", "HEAD"])

@@ -154,8 +154,9 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             except AuthenticationFailed as e:
                 return refuse(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
             services = self.state.services
-            context = Context(session=session, principal=principal, services=services,
-                              loaders=Loaders(session, services.clock))
+            context = Context(
+                session=session, principal=principal, services=services, loaders=Loaders(session, services.clock)
+            )
             ip = request.client.host if request.client else "unknown"
             if (throttle := self.rate_limits.cost_throttle(principal, ip)) is not None:
                 context.extra[COST_THROTTLE] = throttle
@@ -175,8 +176,9 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         status = getattr(request.state, "graphql_status", None)
         if status is not None:  # a GraphQL result (not the GraphiQL page)
             response.headers["content-type"] = content_type(media_type)
-            if (media_type == GRAPHQL_RESPONSE_JSON or status == 429) and not getattr(request.state, "graphql_batch",
-                                                                                      False):
+            if (media_type == GRAPHQL_RESPONSE_JSON or status == 429) and not getattr(
+                request.state, "graphql_batch", False
+            ):
                 response.status_code = status
             if (retry_after := getattr(request.state, "retry_after", None)) is not None:
                 response.headers["Retry-After"] = str(retry_after)
@@ -241,21 +243,29 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         # strawberry's test, with media types compared case-insensitively; a GET with only
         # `extensions` (a persisted query's hash) is a query, not a browser
         accept = request.headers.get("accept", "").lower()
-        return (request.method == "GET" and request.query_params.get("query") is None
-                and request.query_params.get("extensions") is None and ("text/html" in accept or "*/*" in accept))
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and request.query_params.get("extensions") is None
+            and ("text/html" in accept or "*/*" in accept)
+        )
 
     async def process_result(self, request: Request, result: Any) -> Any:
         body, status = response_body(result, debug=self.debug, request_error_status=self.request_error_status)
         request.state.graphql_status = status
-        retry_after = [e.extensions["retryAfter"] for e in result.errors or ()
-                       if (e.extensions or {}).get("code") == ErrorCode.THROTTLED.value]
+        retry_after = [
+            e.extensions["retryAfter"]
+            for e in result.errors or ()
+            if (e.extensions or {}).get("code") == ErrorCode.THROTTLED.value
+        ]
         if retry_after:
             request.state.retry_after = max(retry_after)
         if getattr(request.state, "storefront", False) and not result.errors and result.data is not None:
             # what the cache keeps: the answer without this caller's own throttle status
             cost = {k: v for k, v in (body.get("extensions") or {}).get("cost", {}).items() if k != "throttleStatus"}
-            request.state.cache_body = orjson.dumps({**body, "extensions": {**body.get("extensions", {}),
-                                                                             "cost": cost}})
+            request.state.cache_body = orjson.dumps(
+                {**body, "extensions": {**body.get("extensions", {}), "cost": cost}}
+            )
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
@@ -266,25 +276,49 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
         if self.schema.config.batching_config is None:
-            raise HTTPException(400, "Batching is disabled: send one operation per request, as a JSON object "
-                                "(not an array).")
+            raise HTTPException(
+                400, "Batching is disabled: send one operation per request, as a JSON object (not an array)."
+            )
         if not all(isinstance(item, dict) for item in request_data):
             raise HTTPException(400, "Each operation of a batch must be a JSON object with a `query`.")
         super()._validate_batch_request(request_data, protocol)
 
-    async def execute_operation(self, request: Request, request_adapter: Any, request_data: Any,  # type: ignore[override]
-                                context: Context, root_value: Any, sub_response: Response) -> Any:
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,  # type: ignore[override]
+        context: Context,
+        root_value: Any,
+        sub_response: Response,
+    ) -> Any:
         if not isinstance(request_data, list):
-            return await super().execute_operation(request, request_adapter, request_data, context, root_value,
-                                                   sub_response)
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
         # A batch: one after another, since the operations share the request's database session.
         request.state.graphql_batch = True
-        return [await self.execute_single(request=request, request_adapter=request_adapter, sub_response=sub_response,
-                                          context=context, root_value=root_value, request_data=data)
-                for data in request_data]
+        return [
+            await self.execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=data,
+            )
+            for data in request_data
+        ]
 
-    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Response,  # type: ignore[override]
-                             context: Context, root_value: Any, request_data: Any) -> Any:
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,  # type: ignore[override]
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
         try:
             digest = requested_hash(request_data.extensions)
         except MalformedPersistedQuery as e:
@@ -295,22 +329,32 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
             except PersistedQueryError as e:
                 request.state.no_store = True
-                return ExecutionResult(data=None, errors=[GraphQLError(e.message, extensions={"code": e.code})],
-                                       extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}})
+                return ExecutionResult(
+                    data=None,
+                    errors=[GraphQLError(e.message, extensions={"code": e.code})],
+                    extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}},
+                )
         try:
             result = await self.schema.execute(
-                request_data.query, root_value=root_value, variable_values=request_data.variables,
-                context_value=context, operation_name=request_data.operation_name,
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
                 allowed_operation_types=HTTP_OPERATIONS[request_adapter.method],
-                operation_extensions=request_data.extensions)
+                operation_extensions=request_data.extensions,
+            )
         except CannotGetOperationTypeError as e:
             raise HTTPException(400, e.as_http_error_reason()) from e
         except MissingQueryError as e:
             raise HTTPException(400, "No GraphQL query found in the request") from e
         except InvalidOperationTypeError as e:
             if e.operation_type is OperationType.SUBSCRIPTION:
-                raise HTTPException(400, "Subscriptions are served over WebSocket (graphql-transport-ws or "
-                                         "graphql-ws) at this URL, not over HTTP.") from e
+                raise HTTPException(
+                    400,
+                    "Subscriptions are served over WebSocket (graphql-transport-ws or "
+                    "graphql-ws) at this URL, not over HTTP.",
+                ) from e
             raise HTTPException(405, f"A {e.operation_type.value} cannot be sent with GET; send it with POST.") from e
         if registers and self.persisted_queries is not None and within_limits(result):
             await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]

@@ -41,15 +41,29 @@ MASKED_MESSAGE = "Unexpected error."
 
 # Codes of errors raised before execution because of the request itself (HTTP 400, or the
 # REQUEST_ERROR_STATUS setting, when the client accepts application/graphql-response+json).
-REQUEST_ERROR_CODES = frozenset(c.value for c in (
-    ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT,
-    ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.INTROSPECTION_DISABLED, ErrorCode.PERSISTED_QUERY_NOT_FOUND,
-    ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED))
+REQUEST_ERROR_CODES = frozenset(
+    c.value
+    for c in (
+        ErrorCode.GRAPHQL_PARSE_FAILED,
+        ErrorCode.GRAPHQL_VALIDATION_FAILED,
+        ErrorCode.BAD_USER_INPUT,
+        ErrorCode.QUERY_TOO_COMPLEX,
+        ErrorCode.INTROSPECTION_DISABLED,
+        ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+        ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+    )
+)
 
 # Codes of a document refused for what it is (not for its variables or the caller).
-REFUSED_DOCUMENT_CODES = frozenset(c.value for c in (
-    ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.QUERY_TOO_COMPLEX,
-    ErrorCode.INTROSPECTION_DISABLED))
+REFUSED_DOCUMENT_CODES = frozenset(
+    c.value
+    for c in (
+        ErrorCode.GRAPHQL_PARSE_FAILED,
+        ErrorCode.GRAPHQL_VALIDATION_FAILED,
+        ErrorCode.QUERY_TOO_COMPLEX,
+        ErrorCode.INTROSPECTION_DISABLED,
+    )
+)
 
 # `extensions.code` of the refusals that happen before GraphQL, by HTTP status.
 HTTP_ERROR_CODES: dict[int, str] = {
@@ -64,17 +78,26 @@ HTTP_ERROR_CODES: dict[int, str] = {
     429: ErrorCode.THROTTLED.value,
 }
 
+
 def query_limits(settings: Settings) -> QueryLimits:
-    return QueryLimits(max_depth=settings.max_query_depth, max_aliases=settings.max_query_aliases,
-                       max_tokens=settings.max_query_tokens, max_cost=settings.max_query_cost)
+    return QueryLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_query_aliases,
+        max_tokens=settings.max_query_tokens,
+        max_cost=settings.max_query_cost,
+    )
 
 
 def schema_for(settings: Settings) -> strawberry.Schema:
     """The schema as the settings configure it (limits, introspection, batching, debug, the response
     cache's check), logging only unexpected errors as errors (api/error_log.py)."""
-    schema = build_schema(debug=settings.debug, limits=query_limits(settings), introspection=settings.introspection,
-                          batch_max_operations=settings.batch_max_operations if settings.batching else None,
-                          extensions=(StorefrontCheck,) if settings.response_cache else ())
+    schema = build_schema(
+        debug=settings.debug,
+        limits=query_limits(settings),
+        introspection=settings.introspection,
+        batch_max_operations=settings.batch_max_operations if settings.batching else None,
+        extensions=(StorefrontCheck,) if settings.response_cache else (),
+    )
     schema.process_errors = log_errors  # type: ignore[method-assign]
     return schema
 
@@ -155,16 +178,30 @@ def finish_error(error: GraphQLError, *, debug: bool) -> GraphQLError:
     if isinstance(error, GraphQLSyntaxError):
         extensions = syntax_error_extensions(error)
     elif should_mask(error) and not debug:
-        return GraphQLError(MASKED_MESSAGE, error.nodes, error.source, error.positions, error.path,
-                            extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value})
+        return GraphQLError(
+            MASKED_MESSAGE,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            extensions={"code": ErrorCode.INTERNAL_SERVER_ERROR.value},
+        )
     else:
         extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
-                        error.original_error, extensions={**(error.extensions or {}), **extensions})
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        extensions={**(error.extensions or {}), **extensions},
+    )
 
 
-def response_body(result: ExecutionResult, *, debug: bool,
-                  request_error_status: int = 400) -> tuple[dict[str, Any], int]:
+def response_body(
+    result: ExecutionResult, *, debug: bool, request_error_status: int = 400
+) -> tuple[dict[str, Any], int]:
     """The JSON body of a result and the status to use with application/graphql-response+json.
 
     A result whose errors all arose before execution (no path, no data) is a request error:
@@ -194,12 +231,15 @@ def within_limits(result: ExecutionResult) -> bool:
     return not any((e.extensions or {}).get("code") in REFUSED_DOCUMENT_CODES for e in result.errors or ())
 
 
-def http_error(status: int, message: str, *, media_type: str, max_cost: int,
-               headers: Mapping[str, str] | None = None) -> Response:
+def http_error(
+    status: int, message: str, *, media_type: str, max_cost: int, headers: Mapping[str, str] | None = None
+) -> Response:
     """A refusal before GraphQL ran, as a GraphQL response body with a coded error."""
     code = HTTP_ERROR_CODES.get(status, ErrorCode.BAD_REQUEST.value)
-    body = {"errors": [{"message": message, "extensions": {"code": code}}],
-            "extensions": {"cost": {"requestedQueryCost": None, "maxCost": max_cost}}}
+    body = {
+        "errors": [{"message": message, "extensions": {"code": code}}],
+        "extensions": {"cost": {"requestedQueryCost": None, "maxCost": max_cost}},
+    }
     response = Response(orjson.dumps(body), status_code=status, headers=dict(headers or {}))
     response.headers["content-type"] = content_type(media_type)
     return response

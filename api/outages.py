@@ -25,8 +25,12 @@ class Outage:
     def failed(self, error: BaseException) -> None:
         self.failures += 1
         if self.failures == 1:
-            self.log.warning("%s failed (%s: %s); further failures are not logged until it recovers",
-                             self.what, type(error).__name__, error)
+            self.log.warning(
+                "%s failed (%s: %s); further failures are not logged until it recovers",
+                self.what,
+                type(error).__name__,
+                error,
+            )
 
     def recovered(self) -> None:
         if self.failures:

@@ -98,7 +98,7 @@ def requested_hash(extensions: Any) -> str | None:
         return None
     persisted = extensions["persistedQuery"]
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
-        raise MalformedPersistedQuery("`extensions.persistedQuery` must be {\"version\": 1, \"sha256Hash\": ...}.")
+        raise MalformedPersistedQuery('`extensions.persistedQuery` must be {"version": 1, "sha256Hash": ...}.')
     digest = persisted.get("sha256Hash")
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
         raise MalformedPersistedQuery("`extensions.persistedQuery.sha256Hash` must be 64 hexadecimal digits.")
@@ -116,6 +116,8 @@ async def resolve(store: QueryStore | None, digest: str, query: str | None) -> s
             raise PersistedQueryError(ErrorCode.PERSISTED_QUERY_NOT_FOUND.value, "PersistedQueryNotFound")
         return stored
     if hashlib.sha256(query.encode()).hexdigest() != digest:
-        raise PersistedQueryError(ErrorCode.BAD_USER_INPUT.value, "The `query` does not match "
-                                  "`extensions.persistedQuery.sha256Hash` (its SHA-256 in hexadecimal).")
+        raise PersistedQueryError(
+            ErrorCode.BAD_USER_INPUT.value,
+            "The `query` does not match `extensions.persistedQuery.sha256Hash` (its SHA-256 in hexadecimal).",
+        )
     return query

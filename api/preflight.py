@@ -47,8 +47,10 @@ def _missing_folder(database: str | None) -> str | None:
     path = Path(database or "")
     if not database or database == ":memory:" or path.parent.is_dir():
         return None
-    return (f"The folder {path.parent} of the SQLite database {path} does not exist: create it, "
-            "or point DATABASE_URL at a file in an existing folder.")
+    return (
+        f"The folder {path.parent} of the SQLite database {path} does not exist: create it, "
+        "or point DATABASE_URL at a file in an existing folder."
+    )
 
 
 def describe_database_error(url: str, error: BaseException) -> str | None:
@@ -58,7 +60,8 @@ def describe_database_error(url: str, error: BaseException) -> str | None:
         if isinstance(error, exc.OperationalError):
             return _missing_folder(parsed.database) or (
                 f"Cannot open the SQLite database {parsed.database}: {error.orig}. Check DATABASE_URL and the "
-                "file's rights.")
+                "file's rights."
+            )
         return None
     where = f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
     if isinstance(error, socket.gaierror):
@@ -71,9 +74,11 @@ def describe_database_error(url: str, error: BaseException) -> str | None:
     if isinstance(error, exc.DBAPIError):
         reason = str(error.orig).strip()
         if "does not exist" in reason and f'database "{parsed.database}"' in reason:
-            return (f'The database "{parsed.database}" does not exist on {where}: create it (e.g. `createdb '
-                    f'-h {parsed.host or "localhost"} -U {parsed.username or "postgres"} {parsed.database}`) '
-                    "or fix DATABASE_URL.")
+            return (
+                f'The database "{parsed.database}" does not exist on {where}: create it (e.g. `createdb '
+                f"-h {parsed.host or 'localhost'} -U {parsed.username or 'postgres'} {parsed.database}`) "
+                "or fix DATABASE_URL."
+            )
         return f"{where} refused the connection: {reason}. Fix the user, password or database in DATABASE_URL."
     return None
 

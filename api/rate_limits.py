@@ -83,8 +83,9 @@ class IpLoginGuard:
     async def registration(self) -> int | None:
         if not self.registrations:
             return None
-        take = await self.buckets.take(f"register:ip:{self.ip}", 1, self.registrations,
-                                       self.registrations / self.registration_window)
+        take = await self.buckets.take(
+            f"register:ip:{self.ip}", 1, self.registrations, self.registrations / self.registration_window
+        )
         return None if take.allowed else take.retry_after_seconds
 
     async def succeeded(self, identifier: str) -> None:
@@ -116,5 +117,12 @@ class RateLimits:
     def login_guard(self, ip: str) -> IpLoginGuard | None:
         if not (self.per_identifier or self.per_ip or self.registrations):
             return None
-        return IpLoginGuard(self.buckets, ip, self.per_identifier, self.per_ip, self.window, self.registrations,
-                            self.registration_window)
+        return IpLoginGuard(
+            self.buckets,
+            ip,
+            self.per_identifier,
+            self.per_ip,
+            self.window,
+            self.registrations,
+            self.registration_window,
+        )

@@ -50,8 +50,9 @@ class ResponseCache(Protocol):
     async def bump(self) -> None: ...
 
 
-STOREFRONT_FIELDS = frozenset({"products", "product", "categories", "category", "channels", "locations",
-                               "nearbyStores", "__typename"})
+STOREFRONT_FIELDS = frozenset(
+    {"products", "product", "categories", "category", "channels", "locations", "nearbyStores", "__typename"}
+)
 STOREFRONT = "omnishop.storefront"  # the request context's `extra` entry StorefrontCheck sets
 # Requests (body, or a GET's query string) larger than this are neither looked up nor stored: a
 # storefront's queries are a few KB, and a lookup hashes the request before its token limit is known.
@@ -63,8 +64,9 @@ def reads_storefront(document: DocumentNode, operation_name: str | None) -> bool
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return False
-    return all(isinstance(s, FieldNode) and s.name.value in STOREFRONT_FIELDS
-               for s in operation.selection_set.selections)
+    return all(
+        isinstance(s, FieldNode) and s.name.value in STOREFRONT_FIELDS for s in operation.selection_set.selections
+    )
 
 
 class StorefrontCheck(SchemaExtension):
@@ -162,6 +164,9 @@ class RedisResponseCache:
             self._broken = False
         except (RedisError, OSError) as e:
             if not self._broken:
-                log.error("response cache: could not bump the catalogue version (%s); cache off in this worker "
-                          "until Redis answers", e)
+                log.error(
+                    "response cache: could not bump the catalogue version (%s); cache off in this worker "
+                    "until Redis answers",
+                    e,
+                )
             self._broken = True

@@ -23,9 +23,19 @@ REQUEST_ERROR_STATUSES = (400, 422)
 
 # What browser clients send besides the body: the token, Apollo's client identification and CSRF
 # header, and the tracing headers of Sentry, W3C Trace Context and request ids.
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Accept", "apollographql-client-name",
-                      "apollographql-client-version", "apollo-require-preflight", "sentry-trace", "baggage",
-                      "traceparent", "tracestate", "x-request-id")
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "sentry-trace",
+    "baggage",
+    "traceparent",
+    "tracestate",
+    "x-request-id",
+)
 # What a client reads: when to retry after 429, whether the response cache answered, the token error.
 CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate")
 
@@ -50,28 +60,44 @@ class ConfigurationError(RuntimeError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL: a SQLite file by default; "
-                              "`postgresql+asyncpg://user@host:5432/db` for PostgreSQL.")
-    redis_url: str | None = Field(None, description="Redis for rate limits, persisted queries, the response "
-                                  "cache and subscription events shared by every worker and server; in-process when "
-                                  "unset.")
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: a SQLite file by default; "
+        "`postgresql+asyncpg://user@host:5432/db` for PostgreSQL.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis for rate limits, persisted queries, the response "
+        "cache and subscription events shared by every worker and server; in-process when "
+        "unset.",
+    )
     redis_prefix: str = Field("omnishop:", description="Prefix of every Redis key this server writes.")
-    events_interval: float = Field(1.0, gt=0, le=60, description="Seconds between the outbox relay's scans for "
-                                   "events to publish to subscriptions (a worker's own commits publish at once).")
-    secret_key: SecretStr | None = Field(None, description="Signs tokens; at least 32 characters. Required "
-                                                    "unless `serve --demo` or DEBUG=true.")
+    events_interval: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="Seconds between the outbox relay's scans for "
+        "events to publish to subscriptions (a worker's own commits publish at once).",
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Signs tokens; at least 32 characters. Required unless `serve --demo` or DEBUG=true."
+    )
     debug: bool = Field(False, description="Unmasked errors; a generated secret key is allowed.")
     log_level: str = Field("INFO", description="Log level of the server and uvicorn (DEBUG, INFO, WARNING, ERROR).")
     # CORS: each list a JSON array or comma-separated (`CORS_ORIGINS=https://a.example,https://b.example`).
     cors_origins: CommaList = Field(default_factory=list, description="Browser origins allowed to call the API.")
-    cors_allow_headers: CommaList = Field(default_factory=lambda: list(CORS_ALLOW_HEADERS), description="Request "
-                                          "headers a browser may send (tracing and Apollo's client headers too).")
-    cors_expose_headers: CommaList = Field(default_factory=lambda: list(CORS_EXPOSE_HEADERS), description="Response "
-                                           "headers a browser's script may read.")
+    cors_allow_headers: CommaList = Field(
+        default_factory=lambda: list(CORS_ALLOW_HEADERS),
+        description="Request headers a browser may send (tracing and Apollo's client headers too).",
+    )
+    cors_expose_headers: CommaList = Field(
+        default_factory=lambda: list(CORS_EXPOSE_HEADERS), description="Response headers a browser's script may read."
+    )
     phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
-    order_expiry_interval: float = Field(60, ge=0, description="Seconds between runs of the unpaid-order "
-                                         "expiry in each worker; 0 turns it off.")
+    order_expiry_interval: float = Field(
+        60, ge=0, description="Seconds between runs of the unpaid-order expiry in each worker; 0 turns it off."
+    )
     access_token_minutes: int = Field(15, ge=1, le=24 * 60, description="Access token lifetime in minutes.")
     refresh_token_days: int = Field(30, ge=1, le=365, description="Refresh token lifetime in days.")
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
@@ -87,50 +113,84 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body; larger answers 413.")
     batching: bool = Field(False, description="Accept a JSON array of operations in one POST.")
     batch_max_operations: int = Field(10, ge=1, le=100, description="Most operations in one batch.")
-    request_error_status: int = Field(400, description="HTTP status of a request error (parse, validation, "
-                                      "variables, limits: no `data`) answered as application/graphql-response+json: "
-                                      "400, or 422 as an earlier GraphQL-over-HTTP draft had it.")
+    request_error_status: int = Field(
+        400,
+        description="HTTP status of a request error (parse, validation, "
+        "variables, limits: no `data`) answered as application/graphql-response+json: "
+        "400, or 422 as an earlier GraphQL-over-HTTP draft had it.",
+    )
     # Rate limits (api/rate_limits.py): leaky buckets of query-cost points per caller.
-    rate_limit: bool = Field(True, description="Charge each operation's estimated cost to the caller's bucket "
-                             "(the token's principal, else the client IP); an empty bucket answers 429 THROTTLED.")
-    rate_limit_bucket: int = Field(100_000, ge=1, description="Points a caller's bucket holds: the largest "
-                                   "burst.")
+    rate_limit: bool = Field(
+        True,
+        description="Charge each operation's estimated cost to the caller's bucket "
+        "(the token's principal, else the client IP); an empty bucket answers 429 THROTTLED.",
+    )
+    rate_limit_bucket: int = Field(100_000, ge=1, description="Points a caller's bucket holds: the largest burst.")
     rate_limit_restore_rate: float = Field(10_000, gt=0, description="Points restored to a bucket per second.")
-    login_max_failures: int = Field(10, ge=0, description="Failed sign-ins per identifier (e-mail or phone) "
-                                    "within LOGIN_FAILURE_WINDOW before further attempts get THROTTLED; 0 is off.")
-    login_max_failures_per_ip: int = Field(50, ge=0, description="Failed sign-ins per client IP within "
-                                           "LOGIN_FAILURE_WINDOW, whatever the identifier; 0 is off.")
-    login_failure_window: float = Field(900, gt=0, description="Seconds over which failed sign-ins are counted "
-                                        "(they leak out evenly over it).")
-    registrations_per_ip: int = Field(30, ge=0, description="`memberRegister` attempts per client IP within "
-                                      "REGISTRATION_WINDOW before further ones get THROTTLED (staff at a till are "
-                                      "not counted); 0 is off.")
+    login_max_failures: int = Field(
+        10,
+        ge=0,
+        description="Failed sign-ins per identifier (e-mail or phone) "
+        "within LOGIN_FAILURE_WINDOW before further attempts get THROTTLED; 0 is off.",
+    )
+    login_max_failures_per_ip: int = Field(
+        50,
+        ge=0,
+        description="Failed sign-ins per client IP within LOGIN_FAILURE_WINDOW, whatever the identifier; 0 is off.",
+    )
+    login_failure_window: float = Field(
+        900, gt=0, description="Seconds over which failed sign-ins are counted (they leak out evenly over it)."
+    )
+    registrations_per_ip: int = Field(
+        30,
+        ge=0,
+        description="`memberRegister` attempts per client IP within "
+        "REGISTRATION_WINDOW before further ones get THROTTLED (staff at a till are "
+        "not counted); 0 is off.",
+    )
     registration_window: float = Field(3600, gt=0, description="Seconds over which registrations are counted.")
     # Automatic persisted queries (api/persisted_queries.py, Apollo's APQ protocol).
-    persisted_queries: bool = Field(True, description="Accept `extensions.persistedQuery` (a query's SHA-256 "
-                                    "instead of its text).")
-    persisted_query_cache_bytes: int = Field(16 * 1024 * 1024, ge=65536, description="Bytes of queries kept "
-                                             "in process (least recently used go first) when REDIS_URL is unset.")
-    persisted_query_ttl: int = Field(7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis "
-                                     "after it was last stored.")
+    persisted_queries: bool = Field(
+        True, description="Accept `extensions.persistedQuery` (a query's SHA-256 instead of its text)."
+    )
+    persisted_query_cache_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=65536,
+        description="Bytes of queries kept in process (least recently used go first) when REDIS_URL is unset.",
+    )
+    persisted_query_ttl: int = Field(
+        7 * 24 * 3600, ge=60, description="Seconds a persisted query stays in Redis after it was last stored."
+    )
     # The response cache (api/response_cache.py): repeated anonymous queries answered from memory.
-    response_cache: bool = Field(True, description="Cache the answers to anonymous queries (off by itself with "
-                                 "several workers and no REDIS_URL).")
+    response_cache: bool = Field(
+        True,
+        description="Cache the answers to anonymous queries (off by itself with several workers and no REDIS_URL).",
+    )
     response_cache_ttl: float = Field(5.0, gt=0, le=300, description="Seconds an answer is kept.")
-    response_cache_stale_stock: bool = Field(False, description="Let stock changes leave cached answers in place, "
-                                             "so stock figures may lag by up to RESPONSE_CACHE_TTL (for flash "
-                                             "sales at scale); prices and publication never lag.")
-    response_cache_bytes: int = Field(64 * 1024 * 1024, ge=65536, description="Bytes of answers kept in process "
-                                      "(least recently used go first).")
-    payments_sandbox: bool = Field(False, description="Accept SANDBOX payments (the test gateway approves "
-                                   "everything) outside demo and debug mode: for staging and tests, never "
-                                   "production.")
+    response_cache_stale_stock: bool = Field(
+        False,
+        description="Let stock changes leave cached answers in place, "
+        "so stock figures may lag by up to RESPONSE_CACHE_TTL (for flash "
+        "sales at scale); prices and publication never lag.",
+    )
+    response_cache_bytes: int = Field(
+        64 * 1024 * 1024, ge=65536, description="Bytes of answers kept in process (least recently used go first)."
+    )
+    payments_sandbox: bool = Field(
+        False,
+        description="Accept SANDBOX payments (the test gateway approves "
+        "everything) outside demo and debug mode: for staging and tests, never "
+        "production.",
+    )
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
-    graphiql_assets_url: str | None = Field(None, description="Base URL of a mirror of the npm registry's files "
-                                            "(`<base>/<package>@<version>/<path>`, e.g. https://unpkg.com) to load "
-                                            "GraphiQL's scripts and styles from; unset, this server serves its "
-                                            "own copies. The files must be byte-identical (checked by SRI).")
+    graphiql_assets_url: str | None = Field(
+        None,
+        description="Base URL of a mirror of the npm registry's files "
+        "(`<base>/<package>@<version>/<path>`, e.g. https://unpkg.com) to load "
+        "GraphiQL's scripts and styles from; unset, this server serves its "
+        "own copies. The files must be byte-identical (checked by SRI).",
+    )
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
 
     @field_validator("graphiql_assets_url")
@@ -167,7 +227,8 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 "SECRET_KEY is not set. Set it to a random string of at least 32 characters "
                 "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), "
-                "or run `omnishop serve --demo` / set DEBUG=true for a local trial.")
+                "or run `omnishop serve --demo` / set DEBUG=true for a local trial."
+            )
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()

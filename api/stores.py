@@ -41,15 +41,28 @@ class Stores:
 def build_stores(settings: Settings) -> Stores:
     if settings.redis_url is None:
         persisted = MemoryQueryStore(settings.persisted_query_cache_bytes) if settings.persisted_queries else None
-        responses = (MemoryResponseCache(settings.response_cache_bytes, settings.response_cache_ttl)
-                     if settings.response_cache else None)
+        responses = (
+            MemoryResponseCache(settings.response_cache_bytes, settings.response_cache_ttl)
+            if settings.response_cache
+            else None
+        )
         return Stores(RateLimits(settings, MemoryBuckets()), persisted, responses=responses)
-    client = redis.asyncio.Redis.from_url(settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
-                                          socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+    client = redis.asyncio.Redis.from_url(
+        settings.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+    )
     prefix = settings.redis_prefix
-    persisted_store = (RedisQueryStore(client, prefix + "apq:", settings.persisted_query_ttl)
-                       if settings.persisted_queries else None)
-    responses_store = (RedisResponseCache(client, prefix + "responses:", settings.response_cache_ttl)
-                       if settings.response_cache else None)
-    return Stores(RateLimits(settings, RedisBuckets(client, prefix + "bucket:")), persisted_store, client,
-                  RedisBus(redis.asyncio.Redis.from_url(settings.redis_url), prefix + "events"), responses_store)
+    persisted_store = (
+        RedisQueryStore(client, prefix + "apq:", settings.persisted_query_ttl) if settings.persisted_queries else None
+    )
+    responses_store = (
+        RedisResponseCache(client, prefix + "responses:", settings.response_cache_ttl)
+        if settings.response_cache
+        else None
+    )
+    return Stores(
+        RateLimits(settings, RedisBuckets(client, prefix + "bucket:")),
+        persisted_store,
+        client,
+        RedisBus(redis.asyncio.Redis.from_url(settings.redis_url), prefix + "events"),
+        responses_store,
+    )

@@ -51,8 +51,10 @@ def _refusal(error: GraphQLError) -> GraphQLError:
     if not isinstance(original, InvalidOperationTypeError):
         return error
     kind = KINDS.get(original.operation_type.value, "Operations")
-    return GraphQLError(f"{kind} are not served over WebSocket, which carries subscriptions only: send them with "
-                        "HTTP POST /graphql.", extensions={"code": ErrorCode.BAD_REQUEST.value})
+    return GraphQLError(
+        f"{kind} are not served over WebSocket, which carries subscriptions only: send them with HTTP POST /graphql.",
+        extensions={"code": ErrorCode.BAD_REQUEST.value},
+    )
 
 
 async def _served(results: AsyncGenerator[Any, None], context: Context) -> AsyncGenerator[Any, None]:

@@ -18,8 +18,14 @@ from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
 from bench.server import CACHE_ENV
 
-BENCHES: dict[str, ModuleType] = {"listing": listing, "detail": detail, "flash-sale": flash_sale,
-                                  "startup": startup, "nearby": nearby, "scale": scale}
+BENCHES: dict[str, ModuleType] = {
+    "listing": listing,
+    "detail": detail,
+    "flash-sale": flash_sale,
+    "startup": startup,
+    "nearby": nearby,
+    "scale": scale,
+}
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -32,10 +38,18 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--requests", type=int, default=None, help="a number of requests instead of --duration")
     common.add_argument("--warmup", type=int, default=50, help="unmeasured requests first")
     common.add_argument("--workers", type=int, default=1, help="server worker processes (omnishop serve --workers)")
-    common.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto",
-                        help="load generator: wrk (when installed and the run is timed) or the Python client")
-    common.add_argument("--cache", action="store_true", help="serve with the response cache on (off by default: the "
-                        "benches measure the work a request does, not a cache hit)")
+    common.add_argument(
+        "--client",
+        choices=("auto", "wrk", "httpx"),
+        default="auto",
+        help="load generator: wrk (when installed and the run is timed) or the Python client",
+    )
+    common.add_argument(
+        "--cache",
+        action="store_true",
+        help="serve with the response cache on (off by default: the "
+        "benches measure the work a request does, not a cache hit)",
+    )
     return common
 
 
@@ -43,8 +57,13 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     names = root.add_subparsers(dest="bench", required=True, metavar="BENCH")
     for name, module in BENCHES.items():  # a parent per bench: set_defaults would change a shared one's actions
-        sub = names.add_parser(name, parents=[common_options()], help=(module.__doc__ or "").strip().splitlines()[0],
-                               description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub = names.add_parser(
+            name,
+            parents=[common_options()],
+            help=(module.__doc__ or "").strip().splitlines()[0],
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(sub)
     return root
 

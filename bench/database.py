@@ -80,9 +80,14 @@ async def counts(url: str) -> tuple[int, int, int]:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            found = (await conn.execute(sa.text(
-                "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM members), "
-                "(SELECT count(*) FROM orders)"))).one()
+            found = (
+                await conn.execute(
+                    sa.text(
+                        "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM members), "
+                        "(SELECT count(*) FROM orders)"
+                    )
+                )
+            ).one()
             return int(found[0]), int(found[1]), int(found[2])
     finally:
         await engine.dispose()
@@ -115,13 +120,21 @@ async def seed(url: str, products: int, report: Report, *, members: int = 0, ord
                 await (await conn.execution_options(isolation_level="AUTOCOMMIT")).execute(sa.text("VACUUM ANALYZE"))
     finally:
         await engine.dispose()
-    report.figure("seed_rows_per_s", round(result.rows / result.seconds), rows=result.rows,
-                  seconds=round(result.seconds, 2), products=products, members=members, orders=orders)
+    report.figure(
+        "seed_rows_per_s",
+        round(result.rows / result.seconds),
+        rows=result.rows,
+        seconds=round(result.seconds, 2),
+        products=products,
+        members=members,
+        orders=orders,
+    )
 
 
 @asynccontextmanager
-async def reference(products: int, *, sqlite: bool, fresh: bool, report: Report, members: int = 0,
-                    orders: int = 0) -> AsyncIterator[Target]:
+async def reference(
+    products: int, *, sqlite: bool, fresh: bool, report: Report, members: int = 0, orders: int = 0
+) -> AsyncIterator[Target]:
     """The reference data set with `products` products (and `members` with `orders`), migrated to the newest
     revision."""
     sizes = {"members": members, "orders": orders}

@@ -28,9 +28,14 @@ async def published_slugs(url: str, count: int) -> list[str]:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            slugs = list(await conn.scalars(sa.text(
-                "SELECT p.slug FROM products p JOIN product_channel_listings l ON l.product_id = p.id "
-                "JOIN channels c ON c.id = l.channel_id AND c.is_default WHERE l.is_published ORDER BY p.id")))
+            slugs = list(
+                await conn.scalars(
+                    sa.text(
+                        "SELECT p.slug FROM products p JOIN product_channel_listings l ON l.product_id = p.id "
+                        "JOIN channels c ON c.id = l.channel_id AND c.is_default WHERE l.is_published ORDER BY p.id"
+                    )
+                )
+            )
     finally:
         await engine.dispose()
     return random.Random(8).sample(slugs, min(count, len(slugs)))
@@ -40,8 +45,10 @@ async def run(args: argparse.Namespace, report: Report) -> int:
     async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as db:
         slugs = await published_slugs(db.url, args.slugs)
         say(f"detail: {len(slugs)} products, concurrency {args.concurrency}")
-        async with server.running(db.url, workers=args.workers) as api, \
-                http_client(api.url, args.concurrency) as client:
+        async with (
+            server.running(db.url, workers=args.workers) as api,
+            http_client(api.url, args.concurrency) as client,
+        ):
             result = await measure(client, api.url, DETAIL, [{"slug": s} for s in slugs], args)
         result.report(report)
         count = await statements_per_request(db.url, [(DETAIL, {"slug": s}) for s in slugs[:5]])

@@ -55,11 +55,23 @@ async def stock_only_at(url: str, units: dict[int, int]) -> int:
             for variant, on_hand in units.items():
                 await conn.execute(sa.delete(InventoryMovement).where(InventoryMovement.variant_id == variant))
                 await conn.execute(sa.delete(StockLevel).where(StockLevel.variant_id == variant))
-                await conn.execute(sa.insert(StockLevel).values(variant_id=variant, location_id=location,
-                                                                on_hand=on_hand, reserved=0, updated_at=system_clock()))
-                await conn.execute(sa.insert(InventoryMovement).values(
-                    variant_id=variant, location_id=location, kind=MovementKind.RECEIVE, on_hand_delta=on_hand,
-                    reserved_delta=0, reason="flash-sale bench", reference="bench", created_at=system_clock()))
+                await conn.execute(
+                    sa.insert(StockLevel).values(
+                        variant_id=variant, location_id=location, on_hand=on_hand, reserved=0, updated_at=system_clock()
+                    )
+                )
+                await conn.execute(
+                    sa.insert(InventoryMovement).values(
+                        variant_id=variant,
+                        location_id=location,
+                        kind=MovementKind.RECEIVE,
+                        on_hand_delta=on_hand,
+                        reserved_delta=0,
+                        reason="flash-sale bench",
+                        reference="bench",
+                        created_at=system_clock(),
+                    )
+                )
     finally:
         await engine.dispose()
     return int(location)
@@ -78,11 +90,18 @@ async def outcome_of(url: str, variant: int) -> dict[str, int]:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            orders = await conn.scalar(sa.text(
-                "SELECT count(DISTINCT order_id) FROM order_lines WHERE variant_id = :v"), {"v": variant})
-            on_hand, reserved = (await conn.execute(sa.text(
-                "SELECT coalesce(sum(on_hand), 0), coalesce(sum(reserved), 0) FROM stock_levels "
-                "WHERE variant_id = :v"), {"v": variant})).one()
+            orders = await conn.scalar(
+                sa.text("SELECT count(DISTINCT order_id) FROM order_lines WHERE variant_id = :v"), {"v": variant}
+            )
+            on_hand, reserved = (
+                await conn.execute(
+                    sa.text(
+                        "SELECT coalesce(sum(on_hand), 0), coalesce(sum(reserved), 0) FROM stock_levels "
+                        "WHERE variant_id = :v"
+                    ),
+                    {"v": variant},
+                )
+            ).one()
     finally:
         await engine.dispose()
     return {"orders": int(orders or 0), "on_hand": int(on_hand), "reserved": int(reserved)}
@@ -108,7 +127,7 @@ async def buyer(client: Any, variant: str, i: int, timings: dict[str, list[float
     """One buyer's whole flow; returns OK, the checkout's refusal code, or the error."""
     started = time.perf_counter()
     try:
-        created = (await post(client, CART_CREATE, {"input": {"lines": [{"variantId": variant, "quantity": 1}]}}))
+        created = await post(client, CART_CREATE, {"input": {"lines": [{"variantId": variant, "quantity": 1}]}})
         payload = created["cartCreate"]
         if payload["userErrors"]:
             return f"cartCreate:{payload['userErrors'][0]['code']}"
@@ -128,12 +147,12 @@ async def buyer(client: Any, variant: str, i: int, timings: dict[str, list[float
         return f"ERROR {type(e).__name__}: {str(e)[:200]}"
 
 
-async def race(url: str, variant: int, args: argparse.Namespace) -> tuple[Counter[str], dict[str, list[float]],
-                                                                          float]:
+async def race(url: str, variant: int, args: argparse.Namespace) -> tuple[Counter[str], dict[str, list[float]], float]:
     gate = asyncio.Semaphore(args.concurrency)
     timings: dict[str, list[float]] = {"checkout": [], "flow": [], "sold": []}  # sold: when each order was made
     gid = to_global_id("ProductVariant", variant)
     async with server.running(url, workers=args.workers) as api, http_client(api.url, args.concurrency) as client:
+
         async def one(i: int) -> str:
             async with gate:
                 return await buyer(client, gid, i, timings)
@@ -147,13 +166,17 @@ async def race(url: str, variant: int, args: argparse.Namespace) -> tuple[Counte
 
 async def run(args: argparse.Namespace, report: Report) -> int:
     report.context.update(buyers=args.buyers, units=args.units)
-    async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as ref, \
-            scratch_copy(ref, keep=args.keep) as db:
+    async with (
+        reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as ref,
+        scratch_copy(ref, keep=args.keep) as db,
+    ):
         hot, other = await sellable_variants(db.url)
         await stock_only_at(db.url, {hot: args.units, other: 10})
         await statements_per_step(db.url, other, report)
-        say(f"flash-sale: {args.buyers} buyers, {args.concurrency} at a time, {args.units} units, "
-            f"{args.workers} worker(s)")
+        say(
+            f"flash-sale: {args.buyers} buyers, {args.concurrency} at a time, {args.units} units, "
+            f"{args.workers} worker(s)"
+        )
         outcomes, timings, elapsed = await race(db.url, hot, args)
         final = await outcome_of(db.url, hot)
     report.figure("buyers_per_s", round(args.buyers / elapsed, 1), seconds=round(elapsed, 2))

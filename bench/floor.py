@@ -46,28 +46,46 @@ def gid(type_name: str, key: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
 
-def page_json(rows: Sequence[Sequence[Any]], variants: Sequence[Sequence[Any]], first: int, currency: str,
-              scale: int = 1) -> bytes:
+def page_json(
+    rows: Sequence[Sequence[Any]], variants: Sequence[Sequence[Any]], first: int, currency: str, scale: int = 1
+) -> bytes:
     """The listing's JSON from the two result sets; SQLite keeps amounts as integer thousandths (`scale`)."""
+
     def money(amount: Decimal | int | None, currency: str) -> dict[str, str] | None:
         return None if amount is None else {"amount": f"{Decimal(amount) / scale:.2f}", "currency": currency}
 
     by_product: dict[int, list[dict[str, Any]]] = {}
     for product_id, vid, sku, name, price, available in variants:
-        by_product.setdefault(product_id, []).append({
-            "id": gid("ProductVariant", vid), "sku": sku, "name": name, "price": money(price, currency),
-            "stock": {"available": int(available)}})
+        by_product.setdefault(product_id, []).append(
+            {
+                "id": gid("ProductVariant", vid),
+                "sku": sku,
+                "name": name,
+                "price": money(price, currency),
+                "stock": {"available": int(available)},
+            }
+        )
     edges = []
     for pid, name, slug, cid, cname, low, high in rows[:first]:
-        pricing = None if low is None else {"priceRange": {"start": money(low, currency),
-                                                            "stop": money(high, currency)}}
-        edges.append({"node": {
-            "id": gid("Product", pid), "name": name, "slug": slug,
-            "category": None if cid is None else {"id": gid("Category", cid), "name": cname},
-            "pricing": pricing, "variants": by_product.get(pid, [])}})
+        pricing = (
+            None if low is None else {"priceRange": {"start": money(low, currency), "stop": money(high, currency)}}
+        )
+        edges.append(
+            {
+                "node": {
+                    "id": gid("Product", pid),
+                    "name": name,
+                    "slug": slug,
+                    "category": None if cid is None else {"id": gid("Category", cid), "name": cname},
+                    "pricing": pricing,
+                    "variants": by_product.get(pid, []),
+                }
+            }
+        )
     end = base64.urlsafe_b64encode(orjson.dumps([rows[first - 1][1], rows[first - 1][0]])).decode() if edges else None
-    return orjson.dumps({"data": {"products": {"edges": edges, "pageInfo": {
-        "hasNextPage": len(rows) > first, "endCursor": end}}}})
+    return orjson.dumps(
+        {"data": {"products": {"edges": edges, "pageInfo": {"hasNextPage": len(rows) > first, "endCursor": end}}}}
+    )
 
 
 class PostgresPages:
@@ -79,8 +97,14 @@ class PostgresPages:
 
         parsed = make_url(self.url)
         self.pool = await asyncpg.create_pool(
-            host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
-            database=parsed.database, min_size=2, max_size=10)
+            host=parsed.host,
+            port=parsed.port,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+            min_size=2,
+            max_size=10,
+        )
         row = await self.pool.fetchrow(CHANNEL)
         self.channel, self.currency = row[0], row[1]
         self.page_sql = PAGE.format(channel="$1", limit="$2")
@@ -138,8 +162,7 @@ def create_floor_app(url: str) -> Starlette:
     async def health(_request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    return Starlette(routes=[Route("/graphql", listing, methods=["POST"]), Route("/health", health)],
-                     lifespan=lifespan)
+    return Starlette(routes=[Route("/graphql", listing, methods=["POST"]), Route("/health", health)], lifespan=lifespan)
 
 
 def app_from_env() -> Starlette:
@@ -148,5 +171,17 @@ def app_from_env() -> Starlette:
 
 def floor_command() -> list[str]:
     """The uvicorn command line for `bench.server.running(command=...)`."""
-    return [sys.executable, "-m", "uvicorn", "bench.floor:app_from_env", "--factory", "--host", "127.0.0.1",
-            "--port", "{port}", "--log-level", "warning", "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.floor:app_from_env",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]

@@ -46,8 +46,15 @@ CHECKOUT = """mutation($id: ID!, $key: String!) {
   checkoutComplete(cartId: $id, idempotencyKey: $key) { order { id number status total { amount } }
     userErrors { field code message } } }"""
 
-ADDRESS = {"name": "Bench Buyer", "phone": "138 0013 8000", "line1": "1 Nanjing Road", "city": "Shanghai",
-           "country": "CN", "latitude": 31.24, "longitude": 121.48}
+ADDRESS = {
+    "name": "Bench Buyer",
+    "phone": "138 0013 8000",
+    "line1": "1 Nanjing Road",
+    "city": "Shanghai",
+    "country": "CN",
+    "latitude": 31.24,
+    "longitude": 121.48,
+}
 
 JSON = {"Content-Type": "application/json"}
 
@@ -56,8 +63,9 @@ def body(query: str, variables: dict[str, Any] | None = None) -> bytes:
     return orjson.dumps({"query": query, "variables": variables or {}})
 
 
-def graphql_sender(client: httpx.AsyncClient, query: str,
-                   variables: Callable[[int], dict[str, Any]] | None = None) -> Send:
+def graphql_sender(
+    client: httpx.AsyncClient, query: str, variables: Callable[[int], dict[str, Any]] | None = None
+) -> Send:
     """A `Send` posting `query` with `variables(i)` (the same bytes every time when there are none)."""
     fixed = body(query)
 
@@ -94,15 +102,22 @@ def uses_wrk(args: argparse.Namespace) -> bool:
     return bool(args.client == "wrk")
 
 
-async def measure(client: httpx.AsyncClient, base_url: str, query: str, variables: list[dict[str, Any]],
-                  args: argparse.Namespace) -> Load | wrk.WrkLoad:
+async def measure(
+    client: httpx.AsyncClient, base_url: str, query: str, variables: list[dict[str, Any]], args: argparse.Namespace
+) -> Load | wrk.WrkLoad:
     """Post `query` with each of `variables` in turn at `args.concurrency` (with `client`'s headers):
     warm up with `client`, then load with wrk or with `client` (`uses_wrk`)."""
     send = graphql_sender(client, query, lambda i: variables[i % len(variables)])
     if not uses_wrk(args):
-        return await drive(send, concurrency=args.concurrency, duration=args.duration, requests=args.requests,
-                           warmup=args.warmup)
+        return await drive(
+            send, concurrency=args.concurrency, duration=args.duration, requests=args.requests, warmup=args.warmup
+        )
     await drive(send, concurrency=args.concurrency, duration=0, requests=args.warmup)
     headers = {k: v for k, v in client.headers.items() if k.lower() == "authorization"}
-    return await wrk.drive(base_url + "/graphql", [body(query, v) for v in variables],
-                           concurrency=args.concurrency, duration=args.duration, headers=headers)
+    return await wrk.drive(
+        base_url + "/graphql",
+        [body(query, v) for v in variables],
+        concurrency=args.concurrency,
+        duration=args.duration,
+        headers=headers,
+    )

@@ -23,11 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def git_commit() -> tuple[str, bool]:
     """The short sha of HEAD and whether the working tree differs from it (figures of a dirty tree are
     not the commit's figures)."""
+
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
         except (OSError, subprocess.CalledProcessError):
             return ""
+
     return git("rev-parse", "--short", "HEAD").strip() or "unknown", bool(git("status", "--porcelain").strip())
 
 
@@ -93,8 +95,9 @@ class Load:
             report.figure(f"{prefix}p{q}_ms", round(percentile(ordered, q) * 1000, 2), **extra)
         report.figure(f"{prefix}requests", len(ordered), **extra)
         report.figure(f"{prefix}errors", self.errors, **extra)
-        report.figure(f"{prefix}client_cpu_share", round(self.client_cpu / self.elapsed, 2) if self.elapsed else 0,
-                      **extra)
+        report.figure(
+            f"{prefix}client_cpu_share", round(self.client_cpu / self.elapsed, 2) if self.elapsed else 0, **extra
+        )
         if self.first_error:
             say(f"{prefix or 'load'}: first error: {self.first_error[:500]}")
 
@@ -102,8 +105,7 @@ class Load:
 Send = Callable[[int], Awaitable[str | None]]  # one request; returns an error message, or None when it went well
 
 
-async def drive(send: Send, *, concurrency: int, duration: float, requests: int | None,
-                warmup: int = 0) -> Load:
+async def drive(send: Send, *, concurrency: int, duration: float, requests: int | None, warmup: int = 0) -> Load:
     """Call `send` from `concurrency` tasks for `duration` seconds, or `requests` times when given.
 
     The first `warmup` calls (connections, caches, the server's first-request costs) are not measured.
@@ -115,8 +117,9 @@ async def drive(send: Send, *, concurrency: int, duration: float, requests: int 
     return Load(latencies, elapsed, errors, first_error, time.process_time() - cpu)
 
 
-async def _run(send: Send, concurrency: int, duration: float | None,
-               requests: int | None) -> tuple[list[float], int, str | None, float]:
+async def _run(
+    send: Send, concurrency: int, duration: float | None, requests: int | None
+) -> tuple[list[float], int, str | None, float]:
     latencies: list[float] = []
     failures: list[str] = []
     issued = 0

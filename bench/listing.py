@@ -21,12 +21,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-floor", action="store_true", help="skip the raw-SQL floor")
 
 
-async def load(url: str, args: argparse.Namespace, *, command: list[str] | None = None,
-               env: dict[str, str] | None = None, sample: list[Any] | None = None) -> Load | WrkLoad:
+async def load(
+    url: str,
+    args: argparse.Namespace,
+    *,
+    command: list[str] | None = None,
+    env: dict[str, str] | None = None,
+    sample: list[Any] | None = None,
+) -> Load | WrkLoad:
     """Start a server on the database at `url` (the API unless `command`), and drive the listing at it;
     the first page's products go into `sample` when given."""
-    async with server.running(url, workers=args.workers, command=command, env=env) as running, \
-            http_client(running.url, args.concurrency) as client:
+    async with (
+        server.running(url, workers=args.workers, command=command, env=env) as running,
+        http_client(running.url, args.concurrency) as client,
+    ):
         if sample is not None:
             sample.extend((await post(client, LISTING, {"first": args.first}))["products"]["edges"])
         return await measure(client, running.url, LISTING, [{"first": args.first}], args)
@@ -49,8 +57,13 @@ async def run(args: argparse.Namespace, report: Report) -> int:
         if not args.no_floor:
             say(f"listing: raw-SQL floor, concurrency {args.concurrency}")
             floor_page: list[Any] = []
-            base = await load(db.url, args, command=floor.floor_command(),
-                              env=server.server_env(db.url, FLOOR_DATABASE_URL=db.url), sample=floor_page)
+            base = await load(
+                db.url,
+                args,
+                command=floor.floor_command(),
+                env=server.server_env(db.url, FLOOR_DATABASE_URL=db.url),
+                sample=floor_page,
+            )
             base.report(report, target="floor")
             if floor_page != api_page:  # the ratio only means something if both serve the same page
                 say(f"the floor's page differs from the API's:\n{floor_page[:1]}\n{api_page[:1]}")

@@ -73,27 +73,59 @@ async def fill(engine: AsyncEngine, stores: int) -> int:
     """The channel, one product variant, the stores and their stock; returns the variant id."""
     rng = random.Random(42)
     async with engine.begin() as conn:
-        channel = await conn.scalar(sa.insert(Channel).values(
-            slug="online", name="Online", currency="CNY", kind=ChannelKind.APP, ownership=ChannelOwnership.DIRECT,
-            is_default=True, is_active=True).returning(Channel.id))
-        product = await conn.scalar(sa.insert(Product).values(name="Bench Tee", slug="bench-tee")
-                                    .returning(Product.id))
-        variant = await conn.scalar(sa.insert(ProductVariant).values(product_id=product, sku="BENCH-1", name="M")
-                                    .returning(ProductVariant.id))
+        channel = await conn.scalar(
+            sa.insert(Channel)
+            .values(
+                slug="online",
+                name="Online",
+                currency="CNY",
+                kind=ChannelKind.APP,
+                ownership=ChannelOwnership.DIRECT,
+                is_default=True,
+                is_active=True,
+            )
+            .returning(Channel.id)
+        )
+        product = await conn.scalar(sa.insert(Product).values(name="Bench Tee", slug="bench-tee").returning(Product.id))
+        variant = await conn.scalar(
+            sa.insert(ProductVariant).values(product_id=product, sku="BENCH-1", name="M").returning(ProductVariant.id)
+        )
         rows = []
         for i in range(stores):
             lat, lon = scatter(rng, SPREAD_KM)
-            rows.append({"id": i + 1, "code": f"B{i + 1:05d}", "name": f"Bench store {i + 1}",
-                         "type": LocationType.STORE, "latitude": lat, "longitude": lon, "is_pickup_point": True,
-                         "ships_to_home": True, "priority": 100, "is_active": True})
+            rows.append(
+                {
+                    "id": i + 1,
+                    "code": f"B{i + 1:05d}",
+                    "name": f"Bench store {i + 1}",
+                    "type": LocationType.STORE,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "is_pickup_point": True,
+                    "ships_to_home": True,
+                    "priority": 100,
+                    "is_active": True,
+                }
+            )
         await conn.execute(sa.insert(Location), rows)
         await conn.execute(sa.insert(ChannelLocation), [{"channel_id": channel, "location_id": r["id"]} for r in rows])
-        await conn.execute(sa.insert(StockLevel), [
-            {"variant_id": variant, "location_id": r["id"], "on_hand": rng.randint(1, 30),
-             "reserved": 0 if rng.random() < 0.7 else 1} for r in rows if rng.random() < 0.5])
+        await conn.execute(
+            sa.insert(StockLevel),
+            [
+                {
+                    "variant_id": variant,
+                    "location_id": r["id"],
+                    "on_hand": rng.randint(1, 30),
+                    "reserved": 0 if rng.random() < 0.7 else 1,
+                }
+                for r in rows
+                if rng.random() < 0.5
+            ],
+        )
         if conn.dialect.name == "postgresql":
-            await conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('locations', 'id'), "
-                                       "(SELECT MAX(id) FROM locations))"))
+            await conn.execute(
+                sa.text("SELECT setval(pg_get_serial_sequence('locations', 'id'), (SELECT MAX(id) FROM locations))")
+            )
     if engine.dialect.name == "postgresql":  # the statistics autovacuum would gather after a bulk load;
         async with engine.connect() as conn:  # SQLite is left without, as an embedded install runs
             await conn.execute(sa.text("ANALYZE"))
@@ -111,20 +143,34 @@ async def measure(report: Report, backend: str, engine: AsyncEngine, stores: int
     started = time.perf_counter()
     variant = to_global_id("ProductVariant", await fill(engine, stores))
     report.figure("setup_s", round(time.perf_counter() - started, 2), backend=backend, stores=stores)
-    settings = Settings(database_url="sqlite://", secret_key=SecretStr(secrets.token_urlsafe(48)),
-                        order_expiry_interval=0, rate_limit=False, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(
+        database_url="sqlite://",
+        secret_key=SecretStr(secrets.token_urlsafe(48)),
+        order_expiry_interval=0,
+        rate_limit=False,
+        _env_file=None,
+    )  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
     rng = random.Random(7)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http,
+    ):
         for case, args in CASES.items():
-            variables = {"radius": args.get("radius"), "first": args.get("first"),
-                         "variant": variant if args.get("variant") else None, "inStock": args.get("inStock")}
+            variables = {
+                "radius": args.get("radius"),
+                "first": args.get("first"),
+                "variant": variant if args.get("variant") else None,
+                "inStock": args.get("inStock"),
+            }
             timings, returned = [], []
             for i in range(calls + 10):
                 lat, lon = scatter(rng, 30.0)
-                request = ({"query": BASELINE} if args.get("baseline") else
-                           {"query": QUERY, "variables": {**variables, "lat": lat, "lon": lon}})
+                request = (
+                    {"query": BASELINE}
+                    if args.get("baseline")
+                    else {"query": QUERY, "variables": {**variables, "lat": lat, "lon": lon}}
+                )
                 t0 = time.perf_counter()
                 response = await http.post("/graphql", json=request)
                 elapsed = time.perf_counter() - t0
@@ -135,8 +181,13 @@ async def measure(report: Report, backend: str, engine: AsyncEngine, stores: int
                     timings.append(elapsed)
                     returned.append(len(next(iter(body["data"].values()))))
             timings.sort()
-            extra = {"backend": backend, "case": case, "calls": calls, "stores": stores,
-                     "avg_returned": round(statistics.mean(returned), 1)}
+            extra = {
+                "backend": backend,
+                "case": case,
+                "calls": calls,
+                "stores": stores,
+                "avg_returned": round(statistics.mean(returned), 1),
+            }
             for q in (50, 95):
                 report.figure(f"p{q}_ms", round(percentile(timings, q) * 1000, 2), **extra)
 

@@ -59,17 +59,29 @@ async def _prepare(url: str) -> tuple[int, list[str]]:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            member_id = await conn.scalar(sa.select(Order.member_id).where(Order.member_id.is_not(None))
-                                          .group_by(Order.member_id).order_by(sa.func.count().desc()).limit(1))
+            member_id = await conn.scalar(
+                sa.select(Order.member_id)
+                .where(Order.member_id.is_not(None))
+                .group_by(Order.member_id)
+                .order_by(sa.func.count().desc())
+                .limit(1)
+            )
             last = await conn.scalar(sa.select(sa.func.max(MemberIdentity.id))) or 0
             wanted = sorted({1 + i * last // IDENTIFIERS for i in range(IDENTIFIERS)})
-            identifiers = list((await conn.scalars(sa.select(MemberIdentity.value)
-                                                   .where(MemberIdentity.id.in_(wanted)))).all())
+            identifiers = list(
+                (await conn.scalars(sa.select(MemberIdentity.value).where(MemberIdentity.id.in_(wanted)))).all()
+            )
             if not await conn.scalar(sa.select(StaffUser.id).where(StaffUser.email == STAFF_EMAIL)):
                 cheap = PasswordHasher(time_cost=1, memory_cost=8192)  # verified with the costs it was made with
-                await conn.execute(sa.insert(StaffUser).values(email=STAFF_EMAIL, name="Bench admin",
-                                                               password_hash=cheap.hash(STAFF_PASSWORD),
-                                                               role=StaffRole.ADMIN, is_active=True))
+                await conn.execute(
+                    sa.insert(StaffUser).values(
+                        email=STAFF_EMAIL,
+                        name="Bench admin",
+                        password_hash=cheap.hash(STAFF_PASSWORD),
+                        role=StaffRole.ADMIN,
+                        is_active=True,
+                    )
+                )
     finally:
         await engine.dispose()
     if member_id is None or not identifiers:
@@ -77,8 +89,13 @@ async def _prepare(url: str) -> tuple[int, list[str]]:
     return int(member_id), identifiers
 
 
-async def _signed_in_load(url: str, args: argparse.Namespace, sign_in: tuple[str, str, dict[str, str]],
-                          query: str, variables: list[dict[str, Any]]) -> Load | WrkLoad:
+async def _signed_in_load(
+    url: str,
+    args: argparse.Namespace,
+    sign_in: tuple[str, str, dict[str, str]],
+    query: str,
+    variables: list[dict[str, Any]],
+) -> Load | WrkLoad:
     mutation, field, credentials = sign_in
     async with server.running(url, workers=args.workers) as api, http_client(api.url, args.concurrency) as client:
         token = (await post(client, mutation, {"input": credentials}))[field]["accessToken"]
@@ -99,21 +116,35 @@ async def run(args: argparse.Namespace, report: Report) -> int:
     errors = 0
     sizes = ((args.products, args.members, args.orders), (args.large, args.large_members, args.large_orders))
     for products, members, orders in sizes:
-        async with reference(products, members=members, orders=orders, sqlite=args.sqlite, fresh=args.fresh,
-                             report=report) as db:
+        async with reference(
+            products, members=members, orders=orders, sqlite=args.sqlite, fresh=args.fresh, report=report
+        ) as db:
             member_id, identifiers = await _prepare(db.url)
 
             async def me_orders(url: str, a: argparse.Namespace, member_id: int = member_id) -> Load | WrkLoad:
-                return await _signed_in_load(url, a, (SIGN_IN, "tokenCreate", {
-                    "identifier": email(member_id), "password": DEMO_PASSWORD}), ME_ORDERS, [{}])
+                return await _signed_in_load(
+                    url,
+                    a,
+                    (SIGN_IN, "tokenCreate", {"identifier": email(member_id), "password": DEMO_PASSWORD}),
+                    ME_ORDERS,
+                    [{}],
+                )
 
             async def lookup(url: str, a: argparse.Namespace, identifiers: list[str] = identifiers) -> Load | WrkLoad:
-                return await _signed_in_load(url, a, (STAFF_SIGN_IN, "staffTokenCreate", {
-                    "email": STAFF_EMAIL, "password": STAFF_PASSWORD}), LOOKUP,
-                    [{"identifier": i} for i in identifiers])
+                return await _signed_in_load(
+                    url,
+                    a,
+                    (STAFF_SIGN_IN, "staffTokenCreate", {"email": STAFF_EMAIL, "password": STAFF_PASSWORD}),
+                    LOOKUP,
+                    [{"identifier": i} for i in identifiers],
+                )
 
-            pages: dict[str, Measure] = {"listing": listing.load, "detail": detail_load, "me_orders": me_orders,
-                                         "member_lookup": lookup}
+            pages: dict[str, Measure] = {
+                "listing": listing.load,
+                "detail": detail_load,
+                "me_orders": me_orders,
+                "member_lookup": lookup,
+            }
             for page, measure in pages.items():
                 say(f"scale: {page} on {products:,} products, {members:,} members, {orders:,} orders")
                 result = await measure(db.url, args)
@@ -123,9 +154,15 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 p95[(page, products)] = result.quantile(95) * 1000
                 where = {"page": page, "products": products, "members": members, "orders": orders}
                 report.figure("p50_ms", round(result.quantile(50) * 1000, 2), **where)
-                report.figure("p95_ms", round(p95[(page, products)], 2), **where, requests=result.requests,
-                              errors=result.errors)
+                report.figure(
+                    "p95_ms", round(p95[(page, products)], 2), **where, requests=result.requests, errors=result.errors
+                )
     for page in ("listing", "detail", "me_orders", "member_lookup"):
-        report.figure("p95_large_over_small", round(p95[(page, args.large)] / p95[(page, args.products)], 3),
-                      page=page, small=args.products, large=args.large)
+        report.figure(
+            "p95_large_over_small",
+            round(p95[(page, args.large)] / p95[(page, args.products)], 3),
+            page=page,
+            small=args.products,
+            large=args.large,
+        )
     return 1 if errors else 0

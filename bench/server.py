@@ -48,9 +48,16 @@ CACHE_ENV = "RESPONSE_CACHE"  # `--cache` turns the server's response cache on
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """The server's environment: the bench database, a throwaway key, quiet logs, and no per-caller rate
     limit (every bench request comes from one address, and the limit is not what is measured)."""
-    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_urlsafe(48),
-            "LOG_LEVEL": "WARNING", "RATE_LIMIT": "false", "PYTHONUNBUFFERED": "1",
-            CACHE_ENV: os.environ.get(CACHE_ENV, "false"), **extra}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT": "false",
+        "PYTHONUNBUFFERED": "1",
+        CACHE_ENV: os.environ.get(CACHE_ENV, "false"),
+        **extra,
+    }
 
 
 @dataclass
@@ -82,8 +89,11 @@ async def wait_until_answering(url: str, process: subprocess.Popen[bytes], path:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with status {process.returncode}")
             try:
-                response = (await client.post(path, content=TYPENAME, headers={"Content-Type": "application/json"})
-                            if path == "/graphql" else await client.get(path))
+                response = (
+                    await client.post(path, content=TYPENAME, headers={"Content-Type": "application/json"})
+                    if path == "/graphql"
+                    else await client.get(path)
+                )
                 if response.status_code == 200:
                     return time.perf_counter() - started
             except httpx.TransportError:
@@ -109,8 +119,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @asynccontextmanager
-async def running(database_url: str, *, workers: int = 1, command: Sequence[str] | None = None,
-                  env: dict[str, str] | None = None) -> AsyncIterator[Server]:
+async def running(
+    database_url: str, *, workers: int = 1, command: Sequence[str] | None = None, env: dict[str, str] | None = None
+) -> AsyncIterator[Server]:
     """Start the API (or `command`, which must listen on the port given as {port}) and wait until it answers."""
     port = free_port()
     argv = [part.format(port=port) for part in command] if command else serve_command(port, workers)

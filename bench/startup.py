@@ -32,8 +32,15 @@ async def first_answers(url: str, process: subprocess.Popen[bytes], started: flo
             if time.perf_counter() - started > server.READY_TIMEOUT:
                 raise RuntimeError(f"the server did not answer within {server.READY_TIMEOUT:.0f} s")
             try:
-                if typename is None and (await client.post("/graphql", content=server.TYPENAME, headers={
-                        "Content-Type": "application/json"})).status_code == 200:
+                if (
+                    typename is None
+                    and (
+                        await client.post(
+                            "/graphql", content=server.TYPENAME, headers={"Content-Type": "application/json"}
+                        )
+                    ).status_code
+                    == 200
+                ):
                     typename = time.perf_counter() - started
                 if ready is None and (await client.get("/health/ready")).status_code == 200:
                     ready = time.perf_counter() - started

@@ -50,12 +50,19 @@ class Probe:
 @asynccontextmanager
 async def probe(database_url: str) -> AsyncIterator[Probe]:
     engine = create_engine(database_url)
-    settings = Settings(database_url=database_url, secret_key=SecretStr(secrets.token_urlsafe(48)),
-                        order_expiry_interval=0, rate_limit=False, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(
+        database_url=database_url,
+        secret_key=SecretStr(secrets.token_urlsafe(48)),
+        order_expiry_interval=0,
+        rate_limit=False,
+        _env_file=None,
+    )  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
     try:
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
+        ):
             counter = Probe(client)
 
             def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -66,7 +66,6 @@ def _lua_string(body: bytes) -> str:
     return '"' + "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}" for b in body) + '"'
 
 
-
 @dataclass
 class WrkLoad:
     """What wrk measured; reported with the same figures as the Python client's `Load`."""
@@ -94,19 +93,33 @@ class WrkLoad:
             report.figure(f"{prefix}p{q}_ms", round(value * 1000, 2), client="wrk", **extra)
         report.figure(f"{prefix}requests", self.requests, client="wrk", **extra)
         report.figure(f"{prefix}errors", self.errors, client="wrk", **extra)
-        report.figure(f"{prefix}client_cpu_share", round(self.client_cpu / self.elapsed, 2) if self.elapsed else 0,
-                      client="wrk", **extra)
+        report.figure(
+            f"{prefix}client_cpu_share",
+            round(self.client_cpu / self.elapsed, 2) if self.elapsed else 0,
+            client="wrk",
+            **extra,
+        )
 
 
-async def drive(url: str, bodies: list[bytes], *, concurrency: int, duration: float,
-                headers: dict[str, str] | None = None) -> WrkLoad:
+async def drive(
+    url: str, bodies: list[bytes], *, concurrency: int, duration: float, headers: dict[str, str] | None = None
+) -> WrkLoad:
     """Run wrk against `url` for `duration` seconds with `concurrency` connections."""
     path = _script_file(script(bodies, headers or {}))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         process = await asyncio.create_subprocess_exec(
-            "wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--latency", "-s", str(path), url,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "wrk",
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            "-s",
+            str(path),
+            url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await process.communicate()
     finally:
         path.unlink(missing_ok=True)
@@ -117,5 +130,12 @@ async def drive(url: str, bodies: list[bytes], *, concurrency: int, duration: fl
         raise RuntimeError("wrk failed")
     figures = json.loads(line[4:])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return WrkLoad(requests=figures["requests"], elapsed=figures["duration_us"] / 1e6, errors=figures["failed"],
-                   p50=figures["p50"] / 1e6, p95=figures["p95"] / 1e6, p99=figures["p99"] / 1e6, client_cpu=cpu)
+    return WrkLoad(
+        requests=figures["requests"],
+        elapsed=figures["duration_us"] / 1e6,
+        errors=figures["failed"],
+        p50=figures["p50"] / 1e6,
+        p95=figures["p95"] / 1e6,
+        p99=figures["p99"] / 1e6,
+        client_cpu=cpu,
+    )

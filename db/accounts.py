@@ -16,8 +16,7 @@ from domain.errors import DomainError
 
 
 def _identity_match(identities: list[Identity]) -> sa.ColumnElement[bool]:
-    return sa.or_(*[sa.and_(MemberIdentity.kind == i.kind, MemberIdentity.value == i.value)
-                    for i in identities])
+    return sa.or_(*[sa.and_(MemberIdentity.kind == i.kind, MemberIdentity.value == i.value) for i in identities])
 
 
 async def current_principal(session: AsyncSession, claimed: Principal) -> Principal | None:
@@ -27,8 +26,11 @@ async def current_principal(session: AsyncSession, claimed: Principal) -> Princi
     if claimed.kind is PrincipalKind.MEMBER:
         found = await session.scalar(sa.select(Member.id).where(Member.id == claimed.id, Member.erased_at.is_(None)))
         return member(found) if found is not None else None
-    row = (await session.execute(sa.select(StaffUser.role, StaffUser.location_id)
-                                 .where(StaffUser.id == claimed.id, StaffUser.is_active))).first()
+    row = (
+        await session.execute(
+            sa.select(StaffUser.role, StaffUser.location_id).where(StaffUser.id == claimed.id, StaffUser.is_active)
+        )
+    ).first()
     return staff(claimed.id, row.role, row.location_id) if row and claimed.id is not None else None
 
 
@@ -40,17 +42,27 @@ class SqlAccountsRepository:
         if not identities:
             return []
         rows = await self.session.execute(
-            sa.select(MemberIdentity.kind, MemberIdentity.value).where(_identity_match(identities)))
+            sa.select(MemberIdentity.kind, MemberIdentity.value).where(_identity_match(identities))
+        )
         return [Identity(kind, value) for kind, value in rows]
 
-    async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
-                         joined_channel_id: int | None, joined_location_id: int | None = None) -> int:
-        member = Member(name=name, password_hash=password_hash, joined_channel_id=joined_channel_id,
-                        joined_location_id=joined_location_id)
+    async def add_member(
+        self,
+        name: str,
+        password_hash: str | None,
+        identities: list[Identity],
+        joined_channel_id: int | None,
+        joined_location_id: int | None = None,
+    ) -> int:
+        member = Member(
+            name=name,
+            password_hash=password_hash,
+            joined_channel_id=joined_channel_id,
+            joined_location_id=joined_location_id,
+        )
         self.session.add(member)
         await self.session.flush()
-        self.session.add_all([MemberIdentity(member_id=member.id, kind=i.kind, value=i.value)
-                              for i in identities])
+        self.session.add_all([MemberIdentity(member_id=member.id, kind=i.kind, value=i.value) for i in identities])
         try:
             await self.session.flush()
         except IntegrityError:
@@ -59,10 +71,13 @@ class SqlAccountsRepository:
         return member.id
 
     async def member_credentials(self, identity: Identity) -> Credentials | None:
-        row = (await self.session.execute(
-            sa.select(Member.id, Member.password_hash)
-            .join(MemberIdentity, MemberIdentity.member_id == Member.id)
-            .where(_identity_match([identity])))).first()
+        row = (
+            await self.session.execute(
+                sa.select(Member.id, Member.password_hash)
+                .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+                .where(_identity_match([identity]))
+            )
+        ).first()
         return Credentials(row.id, row.password_hash) if row else None
 
     async def staff_credentials(self, email: str) -> Credentials | None:
@@ -72,13 +87,18 @@ class SqlAccountsRepository:
         return await self._staff(StaffUser.id == staff_id)
 
     async def _staff(self, condition: sa.ColumnElement[bool]) -> Credentials | None:
-        row = (await self.session.execute(
-            sa.select(StaffUser.id, StaffUser.password_hash, StaffUser.role, StaffUser.location_id)
-            .where(condition, StaffUser.is_active))).first()
+        row = (
+            await self.session.execute(
+                sa.select(StaffUser.id, StaffUser.password_hash, StaffUser.role, StaffUser.location_id).where(
+                    condition, StaffUser.is_active
+                )
+            )
+        ).first()
         return Credentials(row.id, row.password_hash, row.role, row.location_id) if row else None
 
-    async def add_staff(self, email: str, name: str, role: StaffRole, password_hash: str,
-                        location_id: int | None = None) -> int:
+    async def add_staff(
+        self, email: str, name: str, role: StaffRole, password_hash: str, location_id: int | None = None
+    ) -> int:
         user = StaffUser(email=email, name=name, role=role, password_hash=password_hash, location_id=location_id)
         self.session.add(user)
         try:
@@ -88,26 +108,39 @@ class SqlAccountsRepository:
         return user.id
 
     async def add_refresh_token(self, grant: RefreshGrant, token_hash: str, expires_at: datetime) -> None:
-        await self.session.execute(sa.insert(RefreshToken).values(
-            token_hash=token_hash, family=grant.family, subject_kind=grant.subject_kind,
-            subject_id=grant.subject_id, expires_at=expires_at))
+        await self.session.execute(
+            sa.insert(RefreshToken).values(
+                token_hash=token_hash,
+                family=grant.family,
+                subject_kind=grant.subject_kind,
+                subject_id=grant.subject_id,
+                expires_at=expires_at,
+            )
+        )
 
     async def use_refresh_token(self, token_hash: str, now: datetime) -> RefreshGrant | None:
         # One conditional UPDATE: of two concurrent refreshes with one token, one wins.
-        row = (await self.session.execute(
-            sa.update(RefreshToken)
-            .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None),
-                   RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)
-            .values(used_at=now)
-            .returning(RefreshToken.subject_kind, RefreshToken.subject_id, RefreshToken.family))).first()
+        row = (
+            await self.session.execute(
+                sa.update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == token_hash,
+                    RefreshToken.used_at.is_(None),
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(RefreshToken.subject_kind, RefreshToken.subject_id, RefreshToken.family)
+            )
+        ).first()
         return RefreshGrant(row.subject_kind, row.subject_id, row.family) if row else None
 
     async def refresh_token_family(self, token_hash: str) -> str | None:
-        return await self.session.scalar(
-            sa.select(RefreshToken.family).where(RefreshToken.token_hash == token_hash))
+        return await self.session.scalar(sa.select(RefreshToken.family).where(RefreshToken.token_hash == token_hash))
 
     async def revoke_family(self, family: str, now: datetime) -> None:
         await self.session.execute(
             sa.update(RefreshToken)
             .where(RefreshToken.family == family, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now))
+            .values(revoked_at=now)
+        )

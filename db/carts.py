@@ -22,15 +22,33 @@ from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
 
-_CHANNEL = (Channel.id, Channel.kind, Channel.currency, Channel.points_per_unit, Channel.is_active,
-            Channel.shipping_flat_rate, Channel.shipping_free_over)
+_CHANNEL = (
+    Channel.id,
+    Channel.kind,
+    Channel.currency,
+    Channel.points_per_unit,
+    Channel.is_active,
+    Channel.shipping_flat_rate,
+    Channel.shipping_free_over,
+)
 
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
 # session's identity map would hide those writes from the reads that follow.
-_CART = (Cart.id, Cart.token, Cart.channel_id, Cart.member_id, Cart.location_id, Cart.staff_id,
-         Cart.fulfilment_method, Cart.pickup_location_id, Cart.address, Cart.points, Cart.completed_at.is_not(None),
-         Cart.coupon_code)
+_CART = (
+    Cart.id,
+    Cart.token,
+    Cart.channel_id,
+    Cart.member_id,
+    Cart.location_id,
+    Cart.staff_id,
+    Cart.fulfilment_method,
+    Cart.pickup_location_id,
+    Cart.address,
+    Cart.points,
+    Cart.completed_at.is_not(None),
+    Cart.coupon_code,
+)
 
 
 class SqlCartRepository:
@@ -47,14 +65,28 @@ class SqlCartRepository:
         return ChannelInfo(*(await self.session.execute(sa.select(*_CHANNEL).where(Channel.id == channel_id))).one())
 
     async def member_exists(self, member_id: int) -> bool:
-        return bool(await self.session.scalar(sa.select(sa.exists().where(
-            Member.id == member_id, Member.erased_at.is_(None)))))
+        return bool(
+            await self.session.scalar(sa.select(sa.exists().where(Member.id == member_id, Member.erased_at.is_(None))))
+        )
 
     async def create(self, cart: NewCart) -> int:
         now = self.clock()
-        cart_id: int = (await self.session.execute(sa.insert(Cart).values(
-            token=cart.token, channel_id=cart.channel_id, member_id=cart.member_id, location_id=cart.location_id,
-            staff_id=cart.staff_id, points=0, created_at=now, updated_at=now).returning(Cart.id))).scalar_one()
+        cart_id: int = (
+            await self.session.execute(
+                sa.insert(Cart)
+                .values(
+                    token=cart.token,
+                    channel_id=cart.channel_id,
+                    member_id=cart.member_id,
+                    location_id=cart.location_id,
+                    staff_id=cart.staff_id,
+                    points=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(Cart.id)
+            )
+        ).scalar_one()
         return cart_id
 
     async def cart(self, token: str, *, lock: bool = False) -> CartState | None:
@@ -63,13 +95,19 @@ class SqlCartRepository:
         return CartState(*row[:10], completed=bool(row[10]), coupon_code=row[11]) if row else None
 
     async def lines(self, cart_id: int) -> list[CartLineState]:
-        rows = await self.session.execute(sa.select(CartLine.id, CartLine.variant_id, CartLine.quantity)
-                                          .where(CartLine.cart_id == cart_id).order_by(CartLine.id))
+        rows = await self.session.execute(
+            sa.select(CartLine.id, CartLine.variant_id, CartLine.quantity)
+            .where(CartLine.cart_id == cart_id)
+            .order_by(CartLine.id)
+        )
         return [CartLineState(*r) for r in rows]
 
     async def sellable_variants(self, channel_id: int, variant_ids: Sequence[int]) -> set[int]:
-        rows = await self.session.scalars(sellable_statement(VariantChannelListing.variant_id).where(
-            VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)))
+        rows = await self.session.scalars(
+            sellable_statement(VariantChannelListing.variant_id).where(
+                VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)
+            )
+        )
         return set(rows)
 
     async def prices(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Decimal]:
@@ -81,18 +119,23 @@ class SqlCartRepository:
             return
         now = self.clock()
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(CartLine).values([{"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now}
-                                        for v, q in quantities.items()])
-        await self.session.execute(stmt.on_conflict_do_update(
-            index_elements=["cart_id", "variant_id"], set_={"quantity": stmt.excluded.quantity}))
+        stmt = insert(CartLine).values(
+            [{"cart_id": cart_id, "variant_id": v, "quantity": q, "created_at": now} for v, q in quantities.items()]
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["cart_id", "variant_id"], set_={"quantity": stmt.excluded.quantity}
+            )
+        )
         await self._touch(cart_id)
 
     async def remove_lines(self, cart_id: int, line_ids: Sequence[int]) -> None:
         await self.session.execute(sa.delete(CartLine).where(CartLine.cart_id == cart_id, CartLine.id.in_(line_ids)))
         await self._touch(cart_id)
 
-    async def set_fulfilment(self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None,
-                             address: dict[str, object] | None) -> None:
+    async def set_fulfilment(
+        self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None, address: dict[str, object] | None
+    ) -> None:
         await self._touch(cart_id, fulfilment_method=method, pickup_location_id=pickup_location_id, address=address)
 
     async def set_points(self, cart_id: int, points: int) -> None:
@@ -103,9 +146,13 @@ class SqlCartRepository:
 
     async def location(self, location_id: int, channel_id: int) -> LocationInfo | None:
         linked = sa.exists().where(ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == channel_id)
-        row = (await self.session.execute(sa.select(
-            Location.id, Location.type, Location.is_active, Location.is_pickup_point, linked.label("linked"))
-            .where(Location.id == location_id))).first()
+        row = (
+            await self.session.execute(
+                sa.select(
+                    Location.id, Location.type, Location.is_active, Location.is_pickup_point, linked.label("linked")
+                ).where(Location.id == location_id)
+            )
+        ).first()
         return LocationInfo(*row) if row else None
 
     async def points_balance(self, member_id: int) -> int:

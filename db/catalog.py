@@ -31,8 +31,9 @@ def _conflict(error: IntegrityError, unique_key: str, reference_field: str | Non
     """The coded error for a constraint a concurrent request made us violate."""
     text = str(error.orig).lower()
     if "is_default" in text or "uq_channels_default" in text:
-        return DomainError("DUPLICATE", "Another channel became the default at the same time; try again.",
-                           ["input", "isDefault"])
+        return DomainError(
+            "DUPLICATE", "Another channel became the default at the same time; try again.", ["input", "isDefault"]
+        )
     if "unique" in text or "duplicate key" in text:
         return DomainError("DUPLICATE", f"The {unique_key} is already taken.", ["input", unique_key])
     if reference_field is not None:
@@ -63,8 +64,9 @@ class SqlCatalogRepository:
         key: int = row.id
         return key
 
-    async def _update(self, model: Any, key: int, values: Values, unique_key: str,
-                      reference_field: str | None = None) -> None:
+    async def _update(
+        self, model: Any, key: int, values: Values, unique_key: str, reference_field: str | None = None
+    ) -> None:
         if not values:
             return
         row = await self.session.get(model, key, populate_existing=True)
@@ -97,8 +99,9 @@ class SqlCatalogRepository:
     # Channels
 
     async def _channel(self, where: sa.ColumnElement[bool], *, shared: bool) -> ChannelInfo | None:
-        row = (await self.session.execute(
-            sa.select(*_CHANNEL_COLUMNS).where(where).with_for_update(read=shared))).first()
+        row = (
+            await self.session.execute(sa.select(*_CHANNEL_COLUMNS).where(where).with_for_update(read=shared))
+        ).first()
         return ChannelInfo(row.id, row.slug, row.currency, row.is_default, row.is_active) if row else None
 
     async def channel(self, channel_id: int) -> ChannelInfo | None:
@@ -144,14 +147,23 @@ class SqlCatalogRepository:
         lineage = await self._ancestry(new_parent_id)
         # Lock the moving category and the new parent's ancestors in key order (no deadlock between
         # two moves), then read the lineage again: a move that committed meanwhile is now visible.
-        await self.session.execute(sa.select(Category.id).where(Category.id.in_(sorted({category_id, *lineage})))
-                                   .order_by(Category.id).with_for_update())
+        await self.session.execute(
+            sa.select(Category.id)
+            .where(Category.id.in_(sorted({category_id, *lineage})))
+            .order_by(Category.id)
+            .with_for_update()
+        )
         return await self._ancestry(new_parent_id)
 
     async def category_usage(self, category_id: int) -> tuple[bool, bool]:
-        row = (await self.session.execute(sa.select(
-            sa.exists().where(Category.parent_id == category_id),
-            sa.exists().where(Product.category_id == category_id)))).one()
+        row = (
+            await self.session.execute(
+                sa.select(
+                    sa.exists().where(Category.parent_id == category_id),
+                    sa.exists().where(Product.category_id == category_id),
+                )
+            )
+        ).one()
         return bool(row[0]), bool(row[1])
 
     async def add_category(self, values: Values) -> int:
@@ -193,8 +205,13 @@ class SqlCatalogRepository:
         await self._update(ProductVariant, variant_id, values, "sku")
 
     async def variant_channel_ids(self, variant_id: int) -> list[int]:
-        return list((await self.session.scalars(sa.select(VariantChannelListing.channel_id)
-                                                .where(VariantChannelListing.variant_id == variant_id))).all())
+        return list(
+            (
+                await self.session.scalars(
+                    sa.select(VariantChannelListing.channel_id).where(VariantChannelListing.variant_id == variant_id)
+                )
+            ).all()
+        )
 
     async def delete_variant(self, variant_id: int) -> None:
         await self._delete(ProductVariant, variant_id)
@@ -203,32 +220,47 @@ class SqlCatalogRepository:
 
     async def set_published(self, product_id: int, channel_id: int, is_published: bool) -> None:
         values: Values = {"is_published": is_published, "updated_at": self.clock()}
-        await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id},
-                           values, values)
+        await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id}, values, values)
 
     async def hold_product_listing(self, product_id: int, channel_id: int) -> None:
         # The no-op update still locks the row (PostgreSQL); SQLite writers take turns anyway.
         now = self.clock()
-        await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id},
-                           {"is_published": False, "updated_at": now}, {"updated_at": now})
+        await self._upsert(
+            ProductChannelListing,
+            {"product_id": product_id, "channel_id": channel_id},
+            {"is_published": False, "updated_at": now},
+            {"updated_at": now},
+        )
 
     async def set_variant_price(self, variant_id: int, channel_id: int, price: Decimal | None) -> None:
         keys = {"variant_id": variant_id, "channel_id": channel_id}
         if price is None:
-            await self.session.execute(sa.delete(VariantChannelListing).where(
-                VariantChannelListing.variant_id == variant_id, VariantChannelListing.channel_id == channel_id))
+            await self.session.execute(
+                sa.delete(VariantChannelListing).where(
+                    VariantChannelListing.variant_id == variant_id, VariantChannelListing.channel_id == channel_id
+                )
+            )
         else:
             await self._upsert(VariantChannelListing, keys, {"price": price}, {"price": price})
 
     async def variant_prices(self, product_id: int, channel_id: int) -> list[Decimal]:
-        return list((await self.session.scalars(
-            sa.select(VariantChannelListing.price)
-            .join(ProductVariant, ProductVariant.id == VariantChannelListing.variant_id)
-            .where(ProductVariant.product_id == product_id, VariantChannelListing.channel_id == channel_id))).all())
+        return list(
+            (
+                await self.session.scalars(
+                    sa.select(VariantChannelListing.price)
+                    .join(ProductVariant, ProductVariant.id == VariantChannelListing.variant_id)
+                    .where(ProductVariant.product_id == product_id, VariantChannelListing.channel_id == channel_id)
+                )
+            ).all()
+        )
 
     async def set_price_range(self, product_id: int, channel_id: int, prices: PriceRange | None) -> None:
         await self.session.execute(
             sa.update(ProductChannelListing)
             .where(ProductChannelListing.product_id == product_id, ProductChannelListing.channel_id == channel_id)
-            .values(min_price=prices.start if prices else None, max_price=prices.stop if prices else None,
-                    updated_at=self.clock()))
+            .values(
+                min_price=prices.start if prices else None,
+                max_price=prices.stop if prices else None,
+                updated_at=self.clock(),
+            )
+        )

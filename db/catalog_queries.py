@@ -46,15 +46,21 @@ _ID = SortKey(Product.id, parse=parse_int)
 PRODUCT_ORDERINGS: dict[tuple[ProductSortField, bool], Ordering] = {}
 for _desc in (False, True):
     _sfx = "-desc" if _desc else ""
-    PRODUCT_ORDERINGS[(ProductSortField.NAME, _desc)] = Ordering("name" + _sfx, [
-        SortKey(Product.name, _desc, parse_str), SortKey(Product.id, _desc, parse_int)])
-    PRODUCT_ORDERINGS[(ProductSortField.PRICE, _desc)] = Ordering("price" + _sfx, [
-        SortKey(ProductChannelListing.min_price, _desc, parse_decimal), SortKey(Product.id, _desc, parse_int)])
-    PRODUCT_ORDERINGS[(ProductSortField.NEWEST, _desc)] = Ordering("newest" + _sfx, [
-        SortKey(Product.created_at, not _desc, parse_datetime), SortKey(Product.id, not _desc, parse_int)])
+    PRODUCT_ORDERINGS[(ProductSortField.NAME, _desc)] = Ordering(
+        "name" + _sfx, [SortKey(Product.name, _desc, parse_str), SortKey(Product.id, _desc, parse_int)]
+    )
+    PRODUCT_ORDERINGS[(ProductSortField.PRICE, _desc)] = Ordering(
+        "price" + _sfx,
+        [SortKey(ProductChannelListing.min_price, _desc, parse_decimal), SortKey(Product.id, _desc, parse_int)],
+    )
+    PRODUCT_ORDERINGS[(ProductSortField.NEWEST, _desc)] = Ordering(
+        "newest" + _sfx,
+        [SortKey(Product.created_at, not _desc, parse_datetime), SortKey(Product.id, not _desc, parse_int)],
+    )
 
-CATEGORY_ORDERING = Ordering("category", [SortKey(Category.name, parse=parse_str),
-                                          SortKey(Category.id, parse=parse_int)])
+CATEGORY_ORDERING = Ordering(
+    "category", [SortKey(Category.name, parse=parse_str), SortKey(Category.id, parse=parse_int)]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +87,21 @@ class Listing:
 
 
 # A product page's rows: the product's columns and its listing's, as plain rows (`listing_of`).
-_PRODUCT_COLUMNS = (Product.id, Product.category_id, Product.name, Product.slug, Product.description,
-                    Product.created_at, Product.updated_at)
-_LISTING_COLUMNS = (ProductChannelListing.id.label("listing_id"),
-                    ProductChannelListing.is_published.label("listing_is_published"),
-                    ProductChannelListing.min_price, ProductChannelListing.max_price)
+_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.category_id,
+    Product.name,
+    Product.slug,
+    Product.description,
+    Product.created_at,
+    Product.updated_at,
+)
+_LISTING_COLUMNS = (
+    ProductChannelListing.id.label("listing_id"),
+    ProductChannelListing.is_published.label("listing_is_published"),
+    ProductChannelListing.min_price,
+    ProductChannelListing.max_price,
+)
 
 
 def listing_of(row: Any) -> Listing | None:
@@ -96,8 +112,9 @@ def listing_of(row: Any) -> Listing | None:
 
 
 def product_statement(q: ProductQuery) -> sa.Select[Any]:
-    listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
-                         ProductChannelListing.channel_id == q.channel_id)
+    listing_on = sa.and_(
+        ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == q.channel_id
+    )
     stmt = sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS)
     if q.include_unpublished:
         stmt = stmt.outerjoin(ProductChannelListing, listing_on)
@@ -114,12 +131,19 @@ def product_statement(q: ProductQuery) -> sa.Select[Any]:
     if q.available is not None:
         # Purchasable in the channel: published, a priced variant, stock at the channel's locations.
         in_stock = sa.exists().where(
-            ProductVariant.product_id == Product.id, StockLevel.variant_id == ProductVariant.id,
-            StockLevel.on_hand > StockLevel.reserved, ChannelLocation.location_id == StockLevel.location_id,
-            ChannelLocation.channel_id == q.channel_id, Location.id == StockLevel.location_id, Location.is_active,
-            VariantChannelListing.variant_id == ProductVariant.id, VariantChannelListing.channel_id == q.channel_id)
-        purchasable = sa.and_(ProductChannelListing.is_published.is_(True),
-                              ProductChannelListing.min_price.is_not(None), in_stock)
+            ProductVariant.product_id == Product.id,
+            StockLevel.variant_id == ProductVariant.id,
+            StockLevel.on_hand > StockLevel.reserved,
+            ChannelLocation.location_id == StockLevel.location_id,
+            ChannelLocation.channel_id == q.channel_id,
+            Location.id == StockLevel.location_id,
+            Location.is_active,
+            VariantChannelListing.variant_id == ProductVariant.id,
+            VariantChannelListing.channel_id == q.channel_id,
+        )
+        purchasable = sa.and_(
+            ProductChannelListing.is_published.is_(True), ProductChannelListing.min_price.is_not(None), in_stock
+        )
         stmt = stmt.where(purchasable if q.available else sa.not_(sa.func.coalesce(purchasable, False)))
     if q.sort is ProductSortField.PRICE:
         stmt = stmt.where(ProductChannelListing.min_price.is_not(None))
@@ -141,8 +165,9 @@ def category_statement() -> sa.Select[Any]:
 
 
 async def category_page(session: AsyncSession, page: PageRequest, size: int) -> Page[Any]:
-    return await keyset_page(session, category_statement(), CATEGORY_ORDERING, page, size,
-                             lambda r: (r[0].name, r[0].id))
+    return await keyset_page(
+        session, category_statement(), CATEGORY_ORDERING, page, size, lambda r: (r[0].name, r[0].id)
+    )
 
 
 async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> dict[int, Any]:
@@ -153,15 +178,21 @@ async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> 
 @functools.cache
 def _product_in_channel_statement(by_slug: bool) -> sa.Select[Any]:
     """Parameters `channel_id` and `key` (the id or the slug)."""
-    listing_on = sa.and_(ProductChannelListing.product_id == Product.id,
-                         ProductChannelListing.channel_id == sa.bindparam("channel_id", type_=sa.BigInteger))
+    listing_on = sa.and_(
+        ProductChannelListing.product_id == Product.id,
+        ProductChannelListing.channel_id == sa.bindparam("channel_id", type_=sa.BigInteger),
+    )
     key = Product.slug if by_slug else Product.id
-    return (sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS).outerjoin(ProductChannelListing, listing_on)
-            .where(key == sa.bindparam("key", type_=key.type)))
+    return (
+        sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS)
+        .outerjoin(ProductChannelListing, listing_on)
+        .where(key == sa.bindparam("key", type_=key.type))
+    )
 
 
-async def product_in_channel(session: AsyncSession, channel_id: int, *, id: int | None = None,
-                             slug: str | None = None) -> tuple[Any, Listing | None] | None:
+async def product_in_channel(
+    session: AsyncSession, channel_id: int, *, id: int | None = None, slug: str | None = None
+) -> tuple[Any, Listing | None] | None:
     """One product row by id or slug, with its listing in the channel (None when it has none there)."""
     statement = _product_in_channel_statement(by_slug=id is None)
     rows = await core_rows(session, statement, {"channel_id": channel_id, "key": id if id is not None else slug})
@@ -174,8 +205,13 @@ _VARIANT_COLUMNS = (ProductVariant.id, ProductVariant.product_id, ProductVariant
 async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Any]]:
     """Variants (rows of id, product_id, sku, name: what the graph shows) by product. Plain rows, not
     ORM objects: a page lists hundreds and nothing writes through them."""
-    rows = (await session.execute(sa.select(*_VARIANT_COLUMNS).where(any_of(session, ProductVariant.product_id, ids))
-                                  .order_by(ProductVariant.product_id, ProductVariant.id))).all()
+    rows = (
+        await session.execute(
+            sa.select(*_VARIANT_COLUMNS)
+            .where(any_of(session, ProductVariant.product_id, ids))
+            .order_by(ProductVariant.product_id, ProductVariant.id)
+        )
+    ).all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[r.product_id].append(r)
@@ -189,22 +225,31 @@ def _variants_in_channel_statement(dialect: str) -> sa.Select[Any]:
     channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
     of_products = in_parameter(dialect, ProductVariant.product_id, "product_ids")
     stocked = aliased(ProductVariant)
-    selling = (sa.select(ChannelLocation.location_id)
-               .join(Location, sa.and_(Location.id == ChannelLocation.location_id, Location.is_active))
-               .where(ChannelLocation.channel_id == channel_id))
-    stock = (sa.select(StockLevel.variant_id, sa.func.sum(StockLevel.on_hand - StockLevel.reserved).label("units"))
-             .join(stocked, sa.and_(stocked.id == StockLevel.variant_id,
-                                    in_parameter(dialect, stocked.product_id, "product_ids")))
-             .where(StockLevel.location_id.in_(selling))
-             .group_by(StockLevel.variant_id).subquery())
-    price_on = sa.and_(VariantChannelListing.variant_id == ProductVariant.id,
-                       VariantChannelListing.channel_id == channel_id)
-    return (sa.select(*_VARIANT_COLUMNS, VariantChannelListing.price,
-                      sa.func.coalesce(stock.c.units, 0).label("available"))
-            .outerjoin(VariantChannelListing, price_on)
-            .outerjoin(stock, stock.c.variant_id == ProductVariant.id)
-            .where(of_products)
-            .order_by(ProductVariant.product_id, ProductVariant.id))
+    selling = (
+        sa.select(ChannelLocation.location_id)
+        .join(Location, sa.and_(Location.id == ChannelLocation.location_id, Location.is_active))
+        .where(ChannelLocation.channel_id == channel_id)
+    )
+    stock = (
+        sa.select(StockLevel.variant_id, sa.func.sum(StockLevel.on_hand - StockLevel.reserved).label("units"))
+        .join(
+            stocked,
+            sa.and_(stocked.id == StockLevel.variant_id, in_parameter(dialect, stocked.product_id, "product_ids")),
+        )
+        .where(StockLevel.location_id.in_(selling))
+        .group_by(StockLevel.variant_id)
+        .subquery()
+    )
+    price_on = sa.and_(
+        VariantChannelListing.variant_id == ProductVariant.id, VariantChannelListing.channel_id == channel_id
+    )
+    return (
+        sa.select(*_VARIANT_COLUMNS, VariantChannelListing.price, sa.func.coalesce(stock.c.units, 0).label("available"))
+        .outerjoin(VariantChannelListing, price_on)
+        .outerjoin(stock, stock.c.variant_id == ProductVariant.id)
+        .where(of_products)
+        .order_by(ProductVariant.product_id, ProductVariant.id)
+    )
 
 
 async def variants_in_channel(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, list[Any]]:
@@ -244,8 +289,9 @@ def _categories_statement(dialect: str, with_ancestors: bool) -> sa.Select[Any]:
     return sa.select(*_CATEGORY_COLUMNS).where(Category.id.in_(sa.select(tree.c.id)))
 
 
-async def categories_by_ids(session: AsyncSession, ids: Sequence[int], *,
-                            with_ancestors: bool = False) -> dict[int, Any]:
+async def categories_by_ids(
+    session: AsyncSession, ids: Sequence[int], *, with_ancestors: bool = False
+) -> dict[int, Any]:
     """Category rows (id, parent_id, name, slug, description) by id; with `with_ancestors` also every
     category above them, in the same statement (a product page shows the trail up the tree)."""
     statement = _categories_statement(dialect_name(session), with_ancestors)
@@ -257,56 +303,57 @@ async def variant_listings(session: AsyncSession, keys: Sequence[tuple[int, int]
     ORM objects (a page prices hundreds of variants)."""
     wanted = set(keys)
     rows = await session.execute(
-        sa.select(VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price)
-        .where(any_of(session, VariantChannelListing.variant_id, {k[0] for k in keys}),
-               any_of(session, VariantChannelListing.channel_id, {k[1] for k in keys})))
+        sa.select(
+            VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price
+        ).where(
+            any_of(session, VariantChannelListing.variant_id, {k[0] for k in keys}),
+            any_of(session, VariantChannelListing.channel_id, {k[1] for k in keys}),
+        )
+    )
     return {(r.variant_id, r.channel_id): r for r in rows if (r.variant_id, r.channel_id) in wanted}
 
 
 async def product_listings(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[Any, Listing]:
     """Listings keyed by (product id, channel id)."""
     wanted = set(keys)
-    rows = await core_rows(session, sa.select(
-        ProductChannelListing.product_id, ProductChannelListing.channel_id, ProductChannelListing.is_published,
-        ProductChannelListing.min_price, ProductChannelListing.max_price).where(
-        any_of(session, ProductChannelListing.product_id, {k[0] for k in keys}),
-        any_of(session, ProductChannelListing.channel_id, {k[1] for k in keys})), {})
-    return {(r.product_id, r.channel_id): Listing(r.is_published, r.min_price, r.max_price) for r in rows
-            if (r.product_id, r.channel_id) in wanted}
-
-
-DEFAULT_CHANNEL_KEY = ""
-
-
-async def channels_by_slugs(session: AsyncSession, slugs: Sequence[str]) -> dict[str, Channel]:
-    """Channels by slug; the key "" stands for the default channel."""
-    named = [s for s in slugs if s != DEFAULT_CHANNEL_KEY]
-    rows = (await session.scalars(sa.select(Channel).where(
-        sa.or_(Channel.slug.in_(named), Channel.is_default.is_(True))))).all()
-    found: dict[str, Channel] = {r.slug: r for r in rows if r.slug in named}
-    default = next((r for r in rows if r.is_default), None)
-    if default is not None:
-        found[DEFAULT_CHANNEL_KEY] = default
-    return found
-
-
-async def all_channels(session: AsyncSession) -> list[Channel]:
-    return list((await session.scalars(
-        sa.select(Channel).where(Channel.is_active).order_by(Channel.is_default.desc(), Channel.slug))).all())
+    rows = await core_rows(
+        session,
+        sa.select(
+            ProductChannelListing.product_id,
+            ProductChannelListing.channel_id,
+            ProductChannelListing.is_published,
+            ProductChannelListing.min_price,
+            ProductChannelListing.max_price,
+        ).where(
+            any_of(session, ProductChannelListing.product_id, {k[0] for k in keys}),
+            any_of(session, ProductChannelListing.channel_id, {k[1] for k in keys}),
+        ),
+        {},
+    )
+    return {
+        (r.product_id, r.channel_id): Listing(r.is_published, r.min_price, r.max_price)
+        for r in rows
+        if (r.product_id, r.channel_id) in wanted
+    }
 
 
 async def published_product_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, bool]:
     """Which of these products are published in at least one active channel."""
     rows = await session.scalars(
-        sa.select(ProductChannelListing.product_id).distinct()
+        sa.select(ProductChannelListing.product_id)
+        .distinct()
         .join(Channel, Channel.id == ProductChannelListing.channel_id)
-        .where(ProductChannelListing.product_id.in_(ids), ProductChannelListing.is_published, Channel.is_active))
+        .where(ProductChannelListing.product_id.in_(ids), ProductChannelListing.is_published, Channel.is_active)
+    )
     return dict.fromkeys(rows.all(), True)
 
 
 async def children_by_category_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Category]]:
-    rows = (await session.scalars(sa.select(Category).where(Category.parent_id.in_(ids))
-                                  .order_by(Category.name, Category.id))).all()
+    rows = (
+        await session.scalars(
+            sa.select(Category).where(Category.parent_id.in_(ids)).order_by(Category.name, Category.id)
+        )
+    ).all()
     grouped: dict[int, list[Category]] = defaultdict(list)
     for r in rows:
         assert r.parent_id is not None

@@ -17,10 +17,19 @@ from sqlalchemy.orm import ORMExecuteState, Session
 CATALOGUE_CHANGED = "catalogue_changed"
 STOCK_CHANGED = "stock_changed"
 STOCK_TABLES = frozenset({"stock_levels"})
-CATALOGUE_TABLES = frozenset({
-    "channels", "categories", "products", "product_variants", "product_channel_listings",
-    "variant_channel_listings", "locations", "channel_locations", "promotions",
-})
+CATALOGUE_TABLES = frozenset(
+    {
+        "channels",
+        "categories",
+        "products",
+        "product_variants",
+        "product_channel_listings",
+        "variant_channel_listings",
+        "locations",
+        "channel_locations",
+        "promotions",
+    }
+)
 
 
 def _statement(state: ORMExecuteState) -> None:

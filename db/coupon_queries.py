@@ -15,8 +15,9 @@ COUPON_ORDERING = Ordering("coupons", [SortKey(Coupon.id, descending=True, parse
 
 
 async def coupon_rows_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Coupon]:
-    rows = await session.scalars(sa.select(Coupon).where(Coupon.code.in_(codes)),
-                                 execution_options={"populate_existing": True})
+    rows = await session.scalars(
+        sa.select(Coupon).where(Coupon.code.in_(codes)), execution_options={"populate_existing": True}
+    )
     return {r.code: r for r in rows}
 
 

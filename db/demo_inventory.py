@@ -63,15 +63,39 @@ def store_count(products: int) -> int:
 def locations(products: int, created: datetime) -> list[Row]:
     """The location rows: the warehouse first, then the stores (SH01, SH02, ...)."""
     common = {"city": "Shanghai", "country": "CN", "ships_to_home": True, "is_active": True, "created_at": created}
-    rows: list[Row] = [{
-        "id": WAREHOUSE_ID, "code": "WH01", "name": "Central warehouse", "type": LocationType.WAREHOUSE,
-        "address_line1": "4888 Huyi Highway, Jiading", "postal_code": "201812", "latitude": 31.3504,
-        "longitude": 121.2398, "opening_hours": None, "is_pickup_point": False, "priority": 10, **common}]
-    for n, (name, line1, postal_code, latitude, longitude) in enumerate(_STORES[:store_count(products)], 1):
-        rows.append({
-            "id": WAREHOUSE_ID + n, "code": f"SH{n:02d}", "name": name, "type": LocationType.STORE,
-            "address_line1": line1, "postal_code": postal_code, "latitude": latitude, "longitude": longitude,
-            "opening_hours": OPENING_HOURS, "is_pickup_point": True, "priority": 100, **common})
+    rows: list[Row] = [
+        {
+            "id": WAREHOUSE_ID,
+            "code": "WH01",
+            "name": "Central warehouse",
+            "type": LocationType.WAREHOUSE,
+            "address_line1": "4888 Huyi Highway, Jiading",
+            "postal_code": "201812",
+            "latitude": 31.3504,
+            "longitude": 121.2398,
+            "opening_hours": None,
+            "is_pickup_point": False,
+            "priority": 10,
+            **common,
+        }
+    ]
+    for n, (name, line1, postal_code, latitude, longitude) in enumerate(_STORES[: store_count(products)], 1):
+        rows.append(
+            {
+                "id": WAREHOUSE_ID + n,
+                "code": f"SH{n:02d}",
+                "name": name,
+                "type": LocationType.STORE,
+                "address_line1": line1,
+                "postal_code": postal_code,
+                "latitude": latitude,
+                "longitude": longitude,
+                "opening_hours": OPENING_HOURS,
+                "is_pickup_point": True,
+                "priority": 100,
+                **common,
+            }
+        )
     return rows
 
 
@@ -80,8 +104,9 @@ def channel_links(location_rows: Sequence[Row], channel_ids: Sequence[int]) -> l
     return [{"channel_id": c, "location_id": row["id"]} for row in location_rows for c in channel_ids]
 
 
-def stock(rng: random.Random, variant_ids: Sequence[int], store_ids: Sequence[int],
-          created: datetime) -> tuple[list[Row], list[Row]]:
+def stock(
+    rng: random.Random, variant_ids: Sequence[int], store_ids: Sequence[int], created: datetime
+) -> tuple[list[Row], list[Row]]:
     """Stock levels and their RECEIVE movements.
 
     Per variant: 10% only in the warehouse, 10% only in one store, 5% nowhere (sold out), the
@@ -92,12 +117,30 @@ def stock(rng: random.Random, variant_ids: Sequence[int], store_ids: Sequence[in
     movements: list[Row] = []
 
     def put(variant_id: int, location_id: int, on_hand: int) -> None:
-        levels.append({"id": len(levels) + 1, "variant_id": variant_id, "location_id": location_id,
-                       "on_hand": on_hand, "reserved": 0, "updated_at": created})
-        movements.append({"id": len(movements) + 1, "variant_id": variant_id, "location_id": location_id,
-                          "kind": MovementKind.RECEIVE, "on_hand_delta": on_hand, "reserved_delta": 0,
-                          "reason": "Opening stock", "reference": "demo:opening-stock", "staff_id": None,
-                          "created_at": created})
+        levels.append(
+            {
+                "id": len(levels) + 1,
+                "variant_id": variant_id,
+                "location_id": location_id,
+                "on_hand": on_hand,
+                "reserved": 0,
+                "updated_at": created,
+            }
+        )
+        movements.append(
+            {
+                "id": len(movements) + 1,
+                "variant_id": variant_id,
+                "location_id": location_id,
+                "kind": MovementKind.RECEIVE,
+                "on_hand_delta": on_hand,
+                "reserved_delta": 0,
+                "reason": "Opening stock",
+                "reference": "demo:opening-stock",
+                "staff_id": None,
+                "created_at": created,
+            }
+        )
 
     for variant_id in variant_ids:
         pick = rng.random()

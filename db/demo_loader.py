@@ -22,12 +22,22 @@ BATCH_SIZE = 2_000
 
 # The progress label of each table: what its rows are, so a bar's count is a count of those things
 # (one table per label; tables not named here are labelled with their name).
-_STAGES = {"product_variants": "variants", "product_channel_listings": "product listings",
-           "variant_channel_listings": "variant listings", "channel_locations": "location channels",
-           "stock_levels": "stock levels", "inventory_movements": "stock movements", "coupon_templates":
-           "coupon templates", "member_identities": "member identities", "member_tags": "member tags",
-           "points_entries": "points entries", "order_lines": "order lines", "order_allocations": "allocations",
-           "order_locations": "order locations", "order_events": "order events"}
+_STAGES = {
+    "product_variants": "variants",
+    "product_channel_listings": "product listings",
+    "variant_channel_listings": "variant listings",
+    "channel_locations": "location channels",
+    "stock_levels": "stock levels",
+    "inventory_movements": "stock movements",
+    "coupon_templates": "coupon templates",
+    "member_identities": "member identities",
+    "member_tags": "member tags",
+    "points_entries": "points entries",
+    "order_lines": "order lines",
+    "order_allocations": "allocations",
+    "order_locations": "order locations",
+    "order_events": "order events",
+}
 
 
 def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
@@ -63,7 +73,7 @@ class Loader:
             await self._copy(table, rows, stage)
             return
         for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start:start + BATCH_SIZE]
+            batch = rows[start : start + BATCH_SIZE]
             await self.conn.execute(insert(table), batch)
             self._advance(stage, len(batch))
 
@@ -75,7 +85,7 @@ class Loader:
         assert raw is not None
         step = BATCH_SIZE * 10
         for start in range(0, len(rows), step):
-            batch = rows[start:start + step]
+            batch = rows[start : start + step]
             if fixes:
                 records = []
                 for row in batch:
@@ -104,8 +114,9 @@ class Loader:
             return
         # Explicit ids leave the serial sequences behind: move them past the rows just written.
         for table in (t for t in self.tables if "id" in t.c):  # composite keys (channel_locations) have none
-            await self.conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                         f"(SELECT MAX(id) FROM {table.name}))"))
+            await self.conn.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT MAX(id) FROM {table.name}))")
+            )
 
 
 def stage_totals(tables: dict[Table, list[Row]]) -> dict[str, int]:

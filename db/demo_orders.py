@@ -35,8 +35,15 @@ Row = dict[str, Any]
 HISTORY = timedelta(days=365)
 STILL_PAID = timedelta(days=30)  # orders younger than this (at the epoch) may not be completed yet
 POINTS_VALIDITY_MONTHS = 24  # the setting's default
-ADDRESS = {"name": "Demo Member", "phone": "+8613800138000", "line1": "1 Nanjing East Road", "city": "Shanghai",
-           "country": "CN", "latitude": 31.2355, "longitude": 121.4793}
+ADDRESS = {
+    "name": "Demo Member",
+    "phone": "+8613800138000",
+    "line1": "1 Nanjing East Road",
+    "city": "Shanghai",
+    "country": "CN",
+    "latitude": 31.2355,
+    "longitude": 121.4793,
+}
 _LINES = (1, 1, 2, 2, 2, 3, 3)  # about two lines an order
 _QUANTITIES = (1, 1, 1, 1, 2, 2, 3)
 _ONLINE_PAY = (PaymentMethod.WECHAT_PAY, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY)
@@ -66,8 +73,16 @@ class Planned(NamedTuple):
     lines: tuple[tuple[int, int], ...]  # (variant id, quantity)
 
 
-def plan(rng: random.Random, count: int, members: int, start: datetime, catalogue: Catalogue, online: int,
-         pos: int, store_ids: Sequence[int]) -> list[Planned]:
+def plan(
+    rng: random.Random,
+    count: int,
+    members: int,
+    start: datetime,
+    catalogue: Catalogue,
+    online: int,
+    pos: int,
+    store_ids: Sequence[int],
+) -> list[Planned]:
     """`count` orders, oldest first, over the year from `start`. Members are drawn skewed towards the
     first ids (member 1 has the most orders: ~1/sqrt(members) of them), as real buyers are."""
     if count and (not members or not catalogue.sellable.get(online) or not store_ids):
@@ -76,8 +91,9 @@ def plan(rng: random.Random, count: int, members: int, start: datetime, catalogu
     paid_from = start + HISTORY - STILL_PAID
     planned: list[Planned] = []
     for index in range(count):
-        created = start + step * index + timedelta(microseconds=rng.randrange(max(1, step // timedelta(
-            microseconds=1))))
+        created = (
+            start + step * index + timedelta(microseconds=rng.randrange(max(1, step // timedelta(microseconds=1))))
+        )
         member_id = 1 + int(members * rng.random() ** 2)
         pick = rng.random()
         if pick < 0.05:
@@ -95,8 +111,17 @@ def plan(rng: random.Random, count: int, members: int, start: datetime, catalogu
             method, location_id = FulfilmentMethod.DELIVERY, None
         choices = catalogue.sellable[channel_id]
         variant_ids = {choices[rng.randrange(len(choices))] for _ in range(rng.choice(_LINES))}
-        planned.append(Planned(member_id, created, status, channel_id, method, location_id,
-                               tuple((v, rng.choice(_QUANTITIES)) for v in sorted(variant_ids))))
+        planned.append(
+            Planned(
+                member_id,
+                created,
+                status,
+                channel_id,
+                method,
+                location_id,
+                tuple((v, rng.choice(_QUANTITIES)) for v in sorted(variant_ids)),
+            )
+        )
     return planned
 
 
@@ -141,8 +166,9 @@ class Writer:
     def rows(self, planned: Sequence[Planned], first_id: int) -> dict[str, list[Row]]:
         """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, locations,
         payments, events, points, in the order they must be inserted."""
-        out: dict[str, list[Row]] = {name: [] for name in ("orders", "lines", "allocations", "locations", "payments",
-                                                            "events", "points")}
+        out: dict[str, list[Row]] = {
+            name: [] for name in ("orders", "lines", "allocations", "locations", "payments", "events", "points")
+        }
         prices_of = self.catalogue.prices
         variants = self.catalogue.variants
         for order_id, order in enumerate(planned, first_id):
@@ -156,55 +182,130 @@ class Writer:
                 price = prices[variant_id]
                 line_total = price * quantity
                 total += line_total
-                out["lines"].append({
-                    "id": self.next_line_id, "order_id": order_id, "variant_id": variant_id, "sku": sku,
-                    "product_name": product_name, "variant_name": variant_name, "quantity": quantity,
-                    "unit_price": price, "discounts": [], "total": line_total, "returned_quantity": 0})
-                out["allocations"].append({"id": self.next_allocation_id, "order_id": order_id,
-                                           "order_line_id": self.next_line_id, "variant_id": variant_id,
-                                           "location_id": source, "quantity": quantity})
+                out["lines"].append(
+                    {
+                        "id": self.next_line_id,
+                        "order_id": order_id,
+                        "variant_id": variant_id,
+                        "sku": sku,
+                        "product_name": product_name,
+                        "variant_name": variant_name,
+                        "quantity": quantity,
+                        "unit_price": price,
+                        "discounts": [],
+                        "total": line_total,
+                        "returned_quantity": 0,
+                    }
+                )
+                out["allocations"].append(
+                    {
+                        "id": self.next_allocation_id,
+                        "order_id": order_id,
+                        "order_line_id": self.next_line_id,
+                        "variant_id": variant_id,
+                        "location_id": source,
+                        "quantity": quantity,
+                    }
+                )
                 self.next_line_id += 1
                 self.next_allocation_id += 1
-            out["locations"].extend({"location_id": loc, "order_id": order_id}
-                                    for loc in sorted(order_locations(order.location_id, [source])))
+            out["locations"].extend(
+                {"location_id": loc, "order_id": order_id}
+                for loc in sorted(order_locations(order.location_id, [source]))
+            )
             earned = _earned(order, total)
             done = created + timedelta(days=3 if order.method is FulfilmentMethod.DELIVERY else 0, minutes=30)
             updated = done if order.status is not OrderStatus.PAID else created + timedelta(minutes=2)
-            out["orders"].append({
-                "id": order_id, "token": self._token(order_id),
-                "number": number, "cart_id": None, "idempotency_key": f"demo-{order_id}", "status": order.status,
-                "channel_id": order.channel_id, "member_id": order.member_id, "location_id": order.location_id,
-                "staff_id": None, "fulfilment_method": order.method,
-                "pickup_location_id": order.location_id if order.method is FulfilmentMethod.PICKUP else None,
-                "address": ADDRESS if order.method is FulfilmentMethod.DELIVERY else None,
-                "tracking_number": None, "currency": "CNY", "subtotal": total, "discount_total": Decimal(0),
-                "points_discount": Decimal(0), "shipping": Decimal(0), "total": total, "points_spent": 0,
-                "points_earned": earned, "coupon_code": None, "points_multiplier": Decimal(1),
-                "pickup_code_hash": None, "pickup_attempts": 0, "expires_at": None, "created_at": created,
-                "updated_at": updated})
+            out["orders"].append(
+                {
+                    "id": order_id,
+                    "token": self._token(order_id),
+                    "number": number,
+                    "cart_id": None,
+                    "idempotency_key": f"demo-{order_id}",
+                    "status": order.status,
+                    "channel_id": order.channel_id,
+                    "member_id": order.member_id,
+                    "location_id": order.location_id,
+                    "staff_id": None,
+                    "fulfilment_method": order.method,
+                    "pickup_location_id": order.location_id if order.method is FulfilmentMethod.PICKUP else None,
+                    "address": ADDRESS if order.method is FulfilmentMethod.DELIVERY else None,
+                    "tracking_number": None,
+                    "currency": "CNY",
+                    "subtotal": total,
+                    "discount_total": Decimal(0),
+                    "points_discount": Decimal(0),
+                    "shipping": Decimal(0),
+                    "total": total,
+                    "points_spent": 0,
+                    "points_earned": earned,
+                    "coupon_code": None,
+                    "points_multiplier": Decimal(1),
+                    "pickup_code_hash": None,
+                    "pickup_attempts": 0,
+                    "expires_at": None,
+                    "created_at": created,
+                    "updated_at": updated,
+                }
+            )
             method = (_TILL_PAY if order.method is FulfilmentMethod.IN_STORE else _ONLINE_PAY)[order_id % 3]
             paid_at = created + timedelta(minutes=2)
             payment = {"order_id": order_id, "method": method, "amount": total, "currency": "CNY", "staff_id": None}
-            out["payments"].append({"id": self.next_payment_id, "kind": PaymentKind.CAPTURE,
-                                    "reference": f"demo-pay-{order_id}", "created_at": paid_at, **payment})
+            out["payments"].append(
+                {
+                    "id": self.next_payment_id,
+                    "kind": PaymentKind.CAPTURE,
+                    "reference": f"demo-pay-{order_id}",
+                    "created_at": paid_at,
+                    **payment,
+                }
+            )
             self.next_payment_id += 1
             if order.status is OrderStatus.CANCELLED:
-                out["payments"].append({"id": self.next_payment_id, "kind": PaymentKind.REFUND,
-                                        "reference": f"demo-refund-{order_id}", "created_at": updated, **payment})
+                out["payments"].append(
+                    {
+                        "id": self.next_payment_id,
+                        "kind": PaymentKind.REFUND,
+                        "reference": f"demo-refund-{order_id}",
+                        "created_at": updated,
+                        **payment,
+                    }
+                )
                 self.next_payment_id += 1
-            event = {OrderStatus.COMPLETED: OrderEventType.COMPLETED, OrderStatus.PAID: OrderEventType.PAID,
-                     OrderStatus.CANCELLED: OrderEventType.CANCELLED}[order.status]
-            out["events"].append({"id": order_id, "order_id": order_id, "type": event,
-                                  "data": {"method": method.value, "amount": str(total)}
-                                  if event is OrderEventType.PAID else {},
-                                  "staff_id": None, "member_id": order.member_id, "created_at": updated})
+            event = {
+                OrderStatus.COMPLETED: OrderEventType.COMPLETED,
+                OrderStatus.PAID: OrderEventType.PAID,
+                OrderStatus.CANCELLED: OrderEventType.CANCELLED,
+            }[order.status]
+            out["events"].append(
+                {
+                    "id": order_id,
+                    "order_id": order_id,
+                    "type": event,
+                    "data": {"method": method.value, "amount": str(total)} if event is OrderEventType.PAID else {},
+                    "staff_id": None,
+                    "member_id": order.member_id,
+                    "created_at": updated,
+                }
+            )
             if earned:
                 balance = self.balances.get(order.member_id, 0) + earned
                 self.balances[order.member_id] = balance
-                out["points"].append({
-                    "id": self.next_points_id, "member_id": order.member_id, "kind": PointsKind.EARN,
-                    "delta": earned, "balance_after": balance, "reason": "order completed",
-                    "reference": f"order:{number}", "channel_id": order.channel_id, "staff_id": None,
-                    "expires_at": add_months(done, POINTS_VALIDITY_MONTHS), "created_at": done})
+                out["points"].append(
+                    {
+                        "id": self.next_points_id,
+                        "member_id": order.member_id,
+                        "kind": PointsKind.EARN,
+                        "delta": earned,
+                        "balance_after": balance,
+                        "reason": "order completed",
+                        "reference": f"order:{number}",
+                        "channel_id": order.channel_id,
+                        "staff_id": None,
+                        "expires_at": add_months(done, POINTS_VALIDITY_MONTHS),
+                        "created_at": done,
+                    }
+                )
                 self.next_points_id += 1
         return out

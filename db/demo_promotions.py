@@ -23,33 +23,75 @@ Row = dict[str, Any]
 WELCOME = "WELCOME10"
 
 
-def _rule(name: str, action: Action, conditions: Conditions, epoch: datetime, priority: int = 100,
-          **extra: Any) -> Row:
+def _rule(name: str, action: Action, conditions: Conditions, epoch: datetime, priority: int = 100, **extra: Any) -> Row:
     kind, data = action_record(action)
-    return {"name": name, "priority": priority, "stackable": True, "currency": "CNY",
-            "conditions": conditions_record(conditions), "action_type": kind, "action": data, "is_active": True,
-            "created_at": epoch, "updated_at": epoch, **extra}
+    return {
+        "name": name,
+        "priority": priority,
+        "stackable": True,
+        "currency": "CNY",
+        "conditions": conditions_record(conditions),
+        "action_type": kind,
+        "action": data,
+        "is_active": True,
+        "created_at": epoch,
+        "updated_at": epoch,
+        **extra,
+    }
 
 
 def promotions(flash_variant: tuple[int, Decimal] | None, channel_ids: list[int], epoch: datetime) -> list[Row]:
     """The running promotions; the flash sale when there is a variant to put on sale (its id, price)."""
     channels = frozenset(channel_ids)
-    rows = [_rule("Spend 300, save 30", AmountOff(Decimal(30)),
-                  Conditions(channel_ids=channels, min_subtotal=Decimal(300)), epoch,
-                  id=1, starts_at=None, ends_at=None, location_id=None)]
+    rows = [
+        _rule(
+            "Spend 300, save 30",
+            AmountOff(Decimal(30)),
+            Conditions(channel_ids=channels, min_subtotal=Decimal(300)),
+            epoch,
+            id=1,
+            starts_at=None,
+            ends_at=None,
+            location_id=None,
+        )
+    ]
     if flash_variant is not None:
         variant_id, price = flash_variant
         half = (price / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        rows.append(_rule("Flash sale", FixedPrice(half, per_member_limit=2),
-                          Conditions(channel_ids=channels, variant_ids=frozenset({variant_id})), epoch,
-                          priority=10, id=2, starts_at=None, ends_at=None, location_id=None))
+        rows.append(
+            _rule(
+                "Flash sale",
+                FixedPrice(half, per_member_limit=2),
+                Conditions(channel_ids=channels, variant_ids=frozenset({variant_id})),
+                epoch,
+                priority=10,
+                id=2,
+                starts_at=None,
+                ends_at=None,
+                location_id=None,
+            )
+        )
     return rows
 
 
 def coupon_templates(epoch: datetime) -> list[Row]:
-    return [_rule("Welcome: 10% off your order", PercentOff(Decimal(10)), Conditions(), epoch,
-                  id=1, campaign_code=WELCOME, valid_from=None, valid_until=None, valid_days=30,
-                  total_quantity=None, issued_count=0, per_member_limit=1, redeemable_at=RedeemWhere.ANYWHERE)]
+    return [
+        _rule(
+            "Welcome: 10% off your order",
+            PercentOff(Decimal(10)),
+            Conditions(),
+            epoch,
+            id=1,
+            campaign_code=WELCOME,
+            valid_from=None,
+            valid_until=None,
+            valid_days=30,
+            total_quantity=None,
+            issued_count=0,
+            per_member_limit=1,
+            redeemable_at=RedeemWhere.ANYWHERE,
+        )
+    ]
 
 
 THANKS_TEMPLATE_ID = 2
@@ -60,12 +102,37 @@ def thank_you_coupons(members: int, epoch: datetime) -> tuple[Row, list[Row]]:
     """A staff-issued "thank you" template (20.00 off orders of 200.00, no end date, so it still works
     whenever the demo runs) and its coupons held by the first members, codes `THANKS000001`, ..."""
     holders = range(1, min(members, THANKS_MEMBERS) + 1)
-    template = _rule("Thank you: 20 off orders of 200", AmountOff(Decimal(20)), Conditions(min_subtotal=Decimal(200)),
-                     epoch, id=THANKS_TEMPLATE_ID, campaign_code=None, valid_from=None, valid_until=None,
-                     valid_days=None, total_quantity=None, issued_count=len(holders), per_member_limit=1,
-                     redeemable_at=RedeemWhere.ANYWHERE)
-    coupons = [{"id": member_id, "code": f"THANKS{member_id:06d}", "template_id": THANKS_TEMPLATE_ID,
-                "member_id": member_id, "state": CouponState.ACTIVE, "valid_from": epoch, "valid_until": None,
-                "issued_by_staff_id": None, "redeemed_at": None, "order_id": None, "redeemed_location_id": None,
-                "redeemed_staff_id": None, "created_at": epoch} for member_id in holders]
+    template = _rule(
+        "Thank you: 20 off orders of 200",
+        AmountOff(Decimal(20)),
+        Conditions(min_subtotal=Decimal(200)),
+        epoch,
+        id=THANKS_TEMPLATE_ID,
+        campaign_code=None,
+        valid_from=None,
+        valid_until=None,
+        valid_days=None,
+        total_quantity=None,
+        issued_count=len(holders),
+        per_member_limit=1,
+        redeemable_at=RedeemWhere.ANYWHERE,
+    )
+    coupons = [
+        {
+            "id": member_id,
+            "code": f"THANKS{member_id:06d}",
+            "template_id": THANKS_TEMPLATE_ID,
+            "member_id": member_id,
+            "state": CouponState.ACTIVE,
+            "valid_from": epoch,
+            "valid_until": None,
+            "issued_by_staff_id": None,
+            "redeemed_at": None,
+            "order_id": None,
+            "redeemed_location_id": None,
+            "redeemed_staff_id": None,
+            "created_at": epoch,
+        }
+        for member_id in holders
+    ]
     return template, coupons

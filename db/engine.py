@@ -83,6 +83,7 @@ def _ping_if_idle(dialect: Any) -> Callable[[Any, Any, Any], None]:
             dialect.do_ping(dbapi_connection)
         except Exception as e:  # the pool replaces the connection and tries again
             raise exc.DisconnectionError(f"idle connection failed its ping: {e}") from e
+
     return checkout
 
 
@@ -93,8 +94,9 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                                 skip_autocommit_rollback=True)
+    engine = create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, skip_autocommit_rollback=True
+    )
     event.listen(engine.sync_engine.pool, "connect", _mark_idle)
     event.listen(engine.sync_engine.pool, "checkin", _mark_idle)
     event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle(engine.dialect))
@@ -128,18 +130,33 @@ def _one_at_a_time(method: Callable[..., Awaitable[Any]]) -> Callable[..., Await
     async def wrapper(self: SerialSession, *args: Any, **kwargs: Any) -> Any:
         async with self._lock:
             return await method(self, *args, **kwargs)
+
     return wrapper
 
 
 # The methods that touch the connection; the others (scalars, stream_scalars, __aexit__...)
 # call these, so wrapping them again would deadlock.
-for _name in ("execute", "scalar", "get", "get_one", "stream", "delete", "merge", "flush", "refresh",
-              "run_sync", "connection", "commit", "rollback", "close", "invalidate"):
+for _name in (
+    "execute",
+    "scalar",
+    "get",
+    "get_one",
+    "stream",
+    "delete",
+    "merge",
+    "flush",
+    "refresh",
+    "run_sync",
+    "connection",
+    "commit",
+    "rollback",
+    "close",
+    "invalidate",
+):
     setattr(SerialSession, _name, _one_at_a_time(getattr(AsyncSession, _name)))
 
 
-def create_session_factory(engine: AsyncEngine, *,
-                           autocommit_reads: bool = False) -> async_sessionmaker[AsyncSession]:
+def create_session_factory(engine: AsyncEngine, *, autocommit_reads: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`; with `autocommit_reads`, PostgreSQL reads run outside a transaction
     until a unit of work writes (see the module's docstring)."""
     watch_catalogue_writes()  # sessions note catalogue and stock writes for the response cache

@@ -34,8 +34,13 @@ class SqlInventoryRepository:
 
     async def ensure_level(self, variant_id: int, location_id: int) -> None:
         """Create the (0, 0) stock level if missing; concurrent creators do not collide."""
-        row = {"variant_id": variant_id, "location_id": location_id, "on_hand": 0, "reserved": 0,
-               "updated_at": self.clock()}
+        row = {
+            "variant_id": variant_id,
+            "location_id": location_id,
+            "on_hand": 0,
+            "reserved": 0,
+            "updated_at": self.clock(),
+        }
         await insert_ignoring_duplicates(self.session, StockLevel, [row], ["variant_id", "location_id"])
 
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
@@ -87,5 +92,6 @@ class SqlInventoryRepository:
                 ],
             )
             # stockChanged subscribers hear of every level that moved, once the transaction commits
-            await outbox.record(self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id))
-                                               for m in movements])
+            await outbox.record(
+                self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id)) for m in movements]
+            )

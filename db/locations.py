@@ -35,9 +35,13 @@ class SqlLocationRepository:
     async def state(self, location_id: int) -> LocationState | None:
         # FOR UPDATE: concurrent updates of one location take turns, so the cross-field rules
         # are checked against what the other one wrote.
-        row = (await self.session.execute(
-            sa.select(Location.type, Location.latitude, Location.longitude, Location.is_pickup_point)
-            .where(Location.id == location_id).with_for_update())).first()
+        row = (
+            await self.session.execute(
+                sa.select(Location.type, Location.latitude, Location.longitude, Location.is_pickup_point)
+                .where(Location.id == location_id)
+                .with_for_update()
+            )
+        ).first()
         return LocationState(row.type, row.latitude, row.longitude, row.is_pickup_point) if row else None
 
     async def code_taken(self, code: str, other_than: int | None = None) -> bool:
@@ -74,8 +78,10 @@ class SqlLocationRepository:
         """Replace the location's channel links with exactly these."""
         await self.session.execute(sa.delete(ChannelLocation).where(ChannelLocation.location_id == location_id))
         if channel_ids:
-            await self.session.execute(sa.insert(ChannelLocation), [
-                {"channel_id": channel_id, "location_id": location_id} for channel_id in channel_ids])
+            await self.session.execute(
+                sa.insert(ChannelLocation),
+                [{"channel_id": channel_id, "location_id": location_id} for channel_id in channel_ids],
+            )
 
 
 async def location_id_by_code(session: AsyncSession, code: str) -> int | None:
@@ -84,6 +90,7 @@ async def location_id_by_code(session: AsyncSession, code: str) -> int | None:
 
 
 # ---------------------------------------------------------------------------- pages
+
 
 # One ordering for every list: by type, then name. With a `type` filter that is "by name", and
 # either way the ix_locations_type_name_id index serves both the filter and the order.
@@ -94,11 +101,14 @@ def _parse_type(v: Any) -> LocationType:
         raise InvalidCursor("The cursor is not valid.") from None
 
 
-LOCATION_ORDERING = Ordering("location", [
-    SortKey(Location.type, parse=_parse_type),
-    SortKey(Location.name, parse=parse_str),
-    SortKey(Location.id, parse=parse_int),
-])
+LOCATION_ORDERING = Ordering(
+    "location",
+    [
+        SortKey(Location.type, parse=_parse_type),
+        SortKey(Location.name, parse=parse_str),
+        SortKey(Location.id, parse=parse_int),
+    ],
+)
 
 
 def location_statement(type_: LocationType | None, *, include_inactive: bool) -> sa.Select[Any]:
@@ -110,10 +120,17 @@ def location_statement(type_: LocationType | None, *, include_inactive: bool) ->
     return stmt
 
 
-async def location_page(session: AsyncSession, type_: LocationType | None, page: PageRequest, size: int, *,
-                        include_inactive: bool) -> Page[Any]:
-    return await keyset_page(session, location_statement(type_, include_inactive=include_inactive),
-                             LOCATION_ORDERING, page, size, lambda r: (r[0].type.value, r[0].name, r[0].id))
+async def location_page(
+    session: AsyncSession, type_: LocationType | None, page: PageRequest, size: int, *, include_inactive: bool
+) -> Page[Any]:
+    return await keyset_page(
+        session,
+        location_statement(type_, include_inactive=include_inactive),
+        LOCATION_ORDERING,
+        page,
+        size,
+        lambda r: (r[0].type.value, r[0].name, r[0].id),
+    )
 
 
 # ---------------------------------------------------------------------------- nearby stores
@@ -121,8 +138,14 @@ async def location_page(session: AsyncSession, type_: LocationType | None, page:
 _LOCATIONS, _LINKS, _LEVELS = (cast(sa.Table, m.__table__) for m in (Location, ChannelLocation, StockLevel))
 
 
-async def store_candidates(session: AsyncSession, box: BoundingBox, *, channel_id: int | None = None,
-                           variant_id: int | None = None, in_stock_only: bool = False) -> list[Candidate]:
+async def store_candidates(
+    session: AsyncSession,
+    box: BoundingBox,
+    *,
+    channel_id: int | None = None,
+    variant_id: int | None = None,
+    in_stock_only: bool = False,
+) -> list[Candidate]:
     """Active stores inside the box (the ix_locations_lat_lon index), with the variant's available
     units there when a variant is given (0 without a stock level), in one statement.
     `in_stock_only` keeps the stores with at least one unit available.
@@ -140,7 +163,8 @@ async def store_candidates(session: AsyncSession, box: BoundingBox, *, channel_i
     # latitude range of ix_locations_lat_lon. (PostgreSQL's planner has statistics either way.)
     is_store = sa.func.coalesce(loc.type, loc.type) == LocationType.STORE
     stmt = sa.select(loc.id, loc.latitude, loc.longitude).where(
-        loc.latitude.between(box.min_lat, box.max_lat), lon, is_store, loc.is_active)
+        loc.latitude.between(box.min_lat, box.max_lat), lon, is_store, loc.is_active
+    )
     if channel_id is not None:
         links = _LINKS.c
         stmt = stmt.where(sa.exists().where(links.location_id == loc.id, links.channel_id == channel_id))

@@ -34,8 +34,13 @@ POINTS_ORDERING = Ordering("points", [SortKey(PointsEntry.id, descending=True, p
 
 
 async def identities_by_member_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[MemberIdentity]]:
-    rows = (await session.scalars(sa.select(MemberIdentity).where(MemberIdentity.member_id.in_(ids))
-                                  .order_by(MemberIdentity.member_id, MemberIdentity.id))).all()
+    rows = (
+        await session.scalars(
+            sa.select(MemberIdentity)
+            .where(MemberIdentity.member_id.in_(ids))
+            .order_by(MemberIdentity.member_id, MemberIdentity.id)
+        )
+    ).all()
     grouped: dict[int, list[MemberIdentity]] = defaultdict(list)
     for r in rows:
         grouped[r.member_id].append(r)
@@ -43,8 +48,11 @@ async def identities_by_member_ids(session: AsyncSession, ids: Sequence[int]) ->
 
 
 async def tags_by_member_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[str]]:
-    rows = await session.execute(sa.select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(ids))
-                                 .order_by(MemberTag.member_id, MemberTag.tag))
+    rows = await session.execute(
+        sa.select(MemberTag.member_id, MemberTag.tag)
+        .where(MemberTag.member_id.in_(ids))
+        .order_by(MemberTag.member_id, MemberTag.tag)
+    )
     grouped: dict[int, list[str]] = defaultdict(list)
     for member_id, tag in rows:
         grouped[member_id].append(tag)
@@ -53,8 +61,13 @@ async def tags_by_member_ids(session: AsyncSession, ids: Sequence[int]) -> dict[
 
 async def addresses_by_member_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[MemberAddress]]:
     """Each member's addresses, the default first, then oldest first."""
-    rows = (await session.scalars(sa.select(MemberAddress).where(MemberAddress.member_id.in_(ids)).order_by(
-        MemberAddress.member_id, MemberAddress.is_default.desc(), MemberAddress.id))).all()
+    rows = (
+        await session.scalars(
+            sa.select(MemberAddress)
+            .where(MemberAddress.member_id.in_(ids))
+            .order_by(MemberAddress.member_id, MemberAddress.is_default.desc(), MemberAddress.id)
+        )
+    ).all()
     grouped: dict[int, list[MemberAddress]] = defaultdict(list)
     for r in rows:
         grouped[r.member_id].append(r)
@@ -67,9 +80,13 @@ async def member_by_identities(session: AsyncSession, candidates: Sequence[Ident
     if not candidates:
         return None
     match = sa.or_(*[sa.and_(MemberIdentity.kind == c.kind, MemberIdentity.value == c.value) for c in candidates])
-    rows = (await session.execute(sa.select(Member, MemberIdentity.kind, MemberIdentity.value)
-                                  .join(MemberIdentity, MemberIdentity.member_id == Member.id)
-                                  .where(match, Member.erased_at.is_(None)))).all()
+    rows = (
+        await session.execute(
+            sa.select(Member, MemberIdentity.kind, MemberIdentity.value)
+            .join(MemberIdentity, MemberIdentity.member_id == Member.id)
+            .where(match, Member.erased_at.is_(None))
+        )
+    ).all()
     rank = {(c.kind, c.value): i for i, c in enumerate(candidates)}
     best = min(rows, key=lambda r: rank[(r.kind, r.value)], default=None)
     return best[0] if best is not None else None
@@ -85,10 +102,10 @@ def member_statement(tag: str | None = None, search: str | None = None) -> sa.Se
     return stmt
 
 
-async def member_page(session: AsyncSession, page: PageRequest, size: int, *, tag: str | None = None,
-                      search: str | None = None) -> Page[Any]:
-    return await keyset_page(session, member_statement(tag, search), MEMBER_ORDERING, page, size,
-                             lambda r: (r[0].id,))
+async def member_page(
+    session: AsyncSession, page: PageRequest, size: int, *, tag: str | None = None, search: str | None = None
+) -> Page[Any]:
+    return await keyset_page(session, member_statement(tag, search), MEMBER_ORDERING, page, size, lambda r: (r[0].id,))
 
 
 async def points_history_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
@@ -103,7 +120,17 @@ async def points_entry_counts(session: AsyncSession, ids: Sequence[int]) -> dict
 async def members_with_expired_points(session: AsyncSession, now: datetime) -> list[int]:
     """Members holding points who have a credit lot past its expiry: the candidates of the expiry job
     (some may owe nothing, when later debits already used those lots up)."""
-    return list((await session.scalars(
-        sa.select(Member.id).where(Member.points_balance > 0, sa.exists().where(
-            PointsEntry.member_id == Member.id, PointsEntry.delta > 0, PointsEntry.expires_at <= now))
-        .order_by(Member.id))).all())
+    return list(
+        (
+            await session.scalars(
+                sa.select(Member.id)
+                .where(
+                    Member.points_balance > 0,
+                    sa.exists().where(
+                        PointsEntry.member_id == Member.id, PointsEntry.delta > 0, PointsEntry.expires_at <= now
+                    ),
+                )
+                .order_by(Member.id)
+            )
+        ).all()
+    )

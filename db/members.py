@@ -114,8 +114,7 @@ class SqlMembersRepository:
         for model in (MemberIdentity, MemberAddress, MemberTag):
             await self.session.execute(sa.delete(model).where(model.member_id == member_id))
         for record in (Order, Cart):  # the recipient, phone, address and coordinates; amounts and lines stay
-            await self.session.execute(
-                sa.update(record).where(record.member_id == member_id).values(address=sa.null()))
+            await self.session.execute(sa.update(record).where(record.member_id == member_id).values(address=sa.null()))
         await self.session.execute(
             sa.update(RefreshToken)
             .where(

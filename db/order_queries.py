@@ -49,29 +49,47 @@ ORDER_ORDERING = Ordering("orders", [SortKey(Order.id, descending=True, parse=pa
 
 def sellable_statement(*columns: Any) -> sa.Select[Any]:
     """Variant listings whose product is published in the same channel: what a channel sells."""
-    return (sa.select(*columns)
-            .join(ProductVariant, ProductVariant.id == VariantChannelListing.variant_id)
-            .join(ProductChannelListing, sa.and_(ProductChannelListing.product_id == ProductVariant.product_id,
-                                                 ProductChannelListing.channel_id == VariantChannelListing.channel_id))
-            .where(ProductChannelListing.is_published.is_(True)))
+    return (
+        sa.select(*columns)
+        .join(ProductVariant, ProductVariant.id == VariantChannelListing.variant_id)
+        .join(
+            ProductChannelListing,
+            sa.and_(
+                ProductChannelListing.product_id == ProductVariant.product_id,
+                ProductChannelListing.channel_id == VariantChannelListing.channel_id,
+            ),
+        )
+        .where(ProductChannelListing.is_published.is_(True))
+    )
 
 
 async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Decimal]:
     """Current price of each (variant id, channel id) the channel sells; absent when it does not."""
     wanted = set(keys)
-    rows = await session.execute(sellable_statement(
-        VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price).where(
-        VariantChannelListing.variant_id.in_({k[0] for k in keys}),
-        VariantChannelListing.channel_id.in_({k[1] for k in keys})))
+    rows = await session.execute(
+        sellable_statement(
+            VariantChannelListing.variant_id, VariantChannelListing.channel_id, VariantChannelListing.price
+        ).where(
+            VariantChannelListing.variant_id.in_({k[0] for k in keys}),
+            VariantChannelListing.channel_id.in_({k[1] for k in keys}),
+        )
+    )
     return {(v, c): price for v, c, price in rows if (v, c) in wanted}
 
 
 async def sellable_details(session: AsyncSession, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
     """Price and names of the variants the channel sells, for order lines."""
-    rows = await session.execute(sellable_statement(
-        VariantChannelListing.variant_id, VariantChannelListing.price, ProductVariant.sku, Product.name,
-        ProductVariant.name).join(Product, Product.id == ProductVariant.product_id).where(
-        VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids)))
+    rows = await session.execute(
+        sellable_statement(
+            VariantChannelListing.variant_id,
+            VariantChannelListing.price,
+            ProductVariant.sku,
+            Product.name,
+            ProductVariant.name,
+        )
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids))
+    )
     return {r[0]: Sellable(*r) for r in rows}
 
 
@@ -94,14 +112,16 @@ async def locations_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> d
     """The locations each order belongs to (`domain.orders.access.order_locations`)."""
     found: dict[int, set[int]] = defaultdict(set)
     for order_id, location_id in await session.execute(
-            sa.select(OrderLocation.order_id, OrderLocation.location_id).where(OrderLocation.order_id.in_(ids))):
+        sa.select(OrderLocation.order_id, OrderLocation.location_id).where(OrderLocation.order_id.in_(ids))
+    ):
         found[order_id].add(location_id)
     return {k: frozenset(v) for k, v in found.items()}
 
 
 async def _grouped(session: AsyncSession, model: Any, key: Any, ids: Sequence[int]) -> dict[int, list[Any]]:
-    rows = (await session.scalars(sa.select(model).where(key.in_(ids)).order_by(key, model.id),
-                                  execution_options=_FRESH)).all()
+    rows = (
+        await session.scalars(sa.select(model).where(key.in_(ids)).order_by(key, model.id), execution_options=_FRESH)
+    ).all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[getattr(r, key.key)].append(r)
@@ -141,10 +161,15 @@ class OrderQuery:
 def order_statement(q: OrderQuery) -> sa.Select[Any]:
     stmt = sa.select(Order)
     if q.belongs_to is not None:  # newest first through order_locations' primary key (location, order)
-        stmt = stmt.join(OrderLocation, sa.and_(OrderLocation.order_id == Order.id,
-                                                OrderLocation.location_id == q.belongs_to))
-    for column, value in ((Order.member_id, q.member_id), (Order.status, q.status),
-                          (Order.channel_id, q.channel_id), (Order.location_id, q.location_id)):
+        stmt = stmt.join(
+            OrderLocation, sa.and_(OrderLocation.order_id == Order.id, OrderLocation.location_id == q.belongs_to)
+        )
+    for column, value in (
+        (Order.member_id, q.member_id),
+        (Order.status, q.status),
+        (Order.channel_id, q.channel_id),
+        (Order.location_id, q.location_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if q.created_from is not None:
@@ -155,8 +180,9 @@ def order_statement(q: OrderQuery) -> sa.Select[Any]:
 
 
 async def order_page(session: AsyncSession, q: OrderQuery, page: PageRequest, size: int) -> Page[Any]:
-    return await keyset_page(session, order_statement(q).execution_options(**_FRESH), ORDER_ORDERING, page, size,
-                             lambda r: (r[0].id,))
+    return await keyset_page(
+        session, order_statement(q).execution_options(**_FRESH), ORDER_ORDERING, page, size, lambda r: (r[0].id,)
+    )
 
 
 async def member_order_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
@@ -168,8 +194,9 @@ async def member_order_counts(session: AsyncSession, member_ids: Sequence[int]) 
     return await child_counts(session, Order.member_id, member_ids)
 
 
-async def member_order_pages_at(session: AsyncSession,
-                                keys: Sequence[tuple[ChildPage, int]]) -> dict[tuple[ChildPage, int], Page[Any]]:
+async def member_order_pages_at(
+    session: AsyncSession, keys: Sequence[tuple[ChildPage, int]]
+) -> dict[tuple[ChildPage, int], Page[Any]]:
     """Pages of many members' orders, limited to the orders of one location (what store staff see):
     one statement per location, and a request's staff user has one."""
     by_location: dict[int, list[ChildPage]] = defaultdict(list)
@@ -183,8 +210,7 @@ async def member_order_pages_at(session: AsyncSession,
     return found
 
 
-async def member_order_counts_at(session: AsyncSession,
-                                 keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+async def member_order_counts_at(session: AsyncSession, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """How many of one location's orders each member has (`totalCount` for store staff): one statement
     per location."""
     by_location: dict[int, list[int]] = defaultdict(list)

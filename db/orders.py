@@ -43,10 +43,25 @@ from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
 from domain.orders.services import OrderState, PaymentRecord
 
-_STATE = (Order.id, Order.token, Order.number, Order.status, Order.fulfilment_method, Order.channel_id,
-          Order.member_id, Order.location_id, Order.pickup_location_id, Order.currency, Order.total,
-          Order.points_spent, Order.points_earned, Order.pickup_code_hash, Order.pickup_attempts,
-          Channel.points_per_unit, Order.points_multiplier)
+_STATE = (
+    Order.id,
+    Order.token,
+    Order.number,
+    Order.status,
+    Order.fulfilment_method,
+    Order.channel_id,
+    Order.member_id,
+    Order.location_id,
+    Order.pickup_location_id,
+    Order.currency,
+    Order.total,
+    Order.points_spent,
+    Order.points_earned,
+    Order.pickup_code_hash,
+    Order.pickup_attempts,
+    Channel.points_per_unit,
+    Order.points_multiplier,
+)
 
 
 def order_number(order_id: int, created_at: datetime) -> str:
@@ -61,27 +76,47 @@ class SqlOrdersRepository:
     # Checkout
 
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None:
-        row = (await self.session.execute(sa.select(Order.id, Order.token, Order.number, Order.pickup_code_hash).where(
-            Order.cart_id == cart_id, Order.idempotency_key == idempotency_key))).first()
+        row = (
+            await self.session.execute(
+                sa.select(Order.id, Order.token, Order.number, Order.pickup_code_hash).where(
+                    Order.cart_id == cart_id, Order.idempotency_key == idempotency_key
+                )
+            )
+        ).first()
         return OrderRef(*row) if row else None
 
     async def claim_cart(self, cart_id: int, now: datetime) -> bool:
-        claimed = await self.session.execute(sa.update(Cart).where(Cart.id == cart_id, Cart.completed_at.is_(None))
-                                             .values(completed_at=now, updated_at=now).returning(Cart.id))
+        claimed = await self.session.execute(
+            sa.update(Cart)
+            .where(Cart.id == cart_id, Cart.completed_at.is_(None))
+            .values(completed_at=now, updated_at=now)
+            .returning(Cart.id)
+        )
         return claimed.first() is not None
 
     async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
         return await sellable_details(self.session, channel_id, variant_ids)
 
-    async def sources(self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod,
-                      location_id: int | None) -> list[Source]:
-        stmt = (sa.select(Location.id, Location.type, Location.priority, Location.latitude, Location.longitude,
-                          StockLevel.variant_id, StockLevel.on_hand - StockLevel.reserved)
-                .join(StockLevel, StockLevel.location_id == Location.id)
-                .join(ChannelLocation, sa.and_(ChannelLocation.location_id == Location.id,
-                                               ChannelLocation.channel_id == channel_id))
-                .where(Location.is_active, StockLevel.variant_id.in_(variant_ids),
-                       StockLevel.on_hand > StockLevel.reserved))
+    async def sources(
+        self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
+    ) -> list[Source]:
+        stmt = (
+            sa.select(
+                Location.id,
+                Location.type,
+                Location.priority,
+                Location.latitude,
+                Location.longitude,
+                StockLevel.variant_id,
+                StockLevel.on_hand - StockLevel.reserved,
+            )
+            .join(StockLevel, StockLevel.location_id == Location.id)
+            .join(
+                ChannelLocation,
+                sa.and_(ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == channel_id),
+            )
+            .where(Location.is_active, StockLevel.variant_id.in_(variant_ids), StockLevel.on_hand > StockLevel.reserved)
+        )
         if location_id is not None:
             stmt = stmt.where(Location.id == location_id)
         else:  # shipped: from warehouses and from stores that ship to homes
@@ -93,98 +128,206 @@ class SqlOrdersRepository:
             available[loc_id][variant_id] = int(units)
         return [Source(loc_id, t, p, available[loc_id], lat, lon) for loc_id, (t, p, lat, lon) in found.items()]
 
-    async def add_order(self, order: NewOrder, lines: Sequence[NewOrderLine],
-                        allocations: Sequence[Allocation]) -> OrderRef | None:
+    async def add_order(
+        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation]
+    ) -> OrderRef | None:
         t = order.totals
         values = dict(
-            token=order.token, number=order.token, cart_id=order.cart_id, idempotency_key=order.idempotency_key,
-            status=OrderStatus.UNPAID, channel_id=order.channel_id, member_id=order.member_id,
-            location_id=order.location_id, staff_id=order.staff_id, fulfilment_method=order.method,
-            pickup_location_id=order.pickup_location_id, address=dict(order.address) if order.address else None,
-            currency=t.currency, subtotal=t.subtotal, discount_total=t.discount_total,
-            points_discount=t.points_discount, shipping=t.shipping, total=t.total, points_spent=t.points_spent,
-            points_earned=0, pickup_code_hash=order.pickup_code_hash, pickup_attempts=0,
-            coupon_code=order.coupon_code, points_multiplier=order.points_multiplier,
-            expires_at=order.expires_at, created_at=order.created_at, updated_at=order.created_at)
+            token=order.token,
+            number=order.token,
+            cart_id=order.cart_id,
+            idempotency_key=order.idempotency_key,
+            status=OrderStatus.UNPAID,
+            channel_id=order.channel_id,
+            member_id=order.member_id,
+            location_id=order.location_id,
+            staff_id=order.staff_id,
+            fulfilment_method=order.method,
+            pickup_location_id=order.pickup_location_id,
+            address=dict(order.address) if order.address else None,
+            currency=t.currency,
+            subtotal=t.subtotal,
+            discount_total=t.discount_total,
+            points_discount=t.points_discount,
+            shipping=t.shipping,
+            total=t.total,
+            points_spent=t.points_spent,
+            points_earned=0,
+            pickup_code_hash=order.pickup_code_hash,
+            pickup_attempts=0,
+            coupon_code=order.coupon_code,
+            points_multiplier=order.points_multiplier,
+            expires_at=order.expires_at,
+            created_at=order.created_at,
+            updated_at=order.created_at,
+        )
         try:
             async with self.session.begin_nested():  # a duplicate (cart, key) leaves the transaction usable
-                order_id: int = (await self.session.execute(
-                    sa.insert(Order).values(**values).returning(Order.id))).scalar_one()
+                order_id: int = (
+                    await self.session.execute(sa.insert(Order).values(**values).returning(Order.id))
+                ).scalar_one()
         except IntegrityError:
             return None
         number = order_number(order_id, order.created_at)
         await self.session.execute(sa.update(Order).where(Order.id == order_id).values(number=number))
-        line_ids = list((await self.session.scalars(
-            sa.insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True),
-            [{"order_id": order_id, "variant_id": ln.variant_id, "sku": ln.sku, "product_name": ln.product_name,
-              "variant_name": ln.variant_name, "quantity": ln.quantity, "unit_price": ln.unit_price,
-              "discounts": [{"label": label, "amount": str(amount)} for label, amount in ln.discounts],
-              "total": ln.total, "returned_quantity": 0} for ln in lines])).all())
-        await self.session.execute(sa.insert(OrderAllocation), [
-            {"order_id": order_id, "order_line_id": line_ids[int(a.line_key)], "variant_id": a.variant_id,
-             "location_id": a.location_id, "quantity": a.quantity} for a in allocations])
-        await self.session.execute(sa.insert(OrderLocation), [
-            {"order_id": order_id, "location_id": loc}
-            for loc in sorted(order_locations(order.location_id, (a.location_id for a in allocations)))])
+        line_ids = list(
+            (
+                await self.session.scalars(
+                    sa.insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "order_id": order_id,
+                            "variant_id": ln.variant_id,
+                            "sku": ln.sku,
+                            "product_name": ln.product_name,
+                            "variant_name": ln.variant_name,
+                            "quantity": ln.quantity,
+                            "unit_price": ln.unit_price,
+                            "discounts": [{"label": label, "amount": str(amount)} for label, amount in ln.discounts],
+                            "total": ln.total,
+                            "returned_quantity": 0,
+                        }
+                        for ln in lines
+                    ],
+                )
+            ).all()
+        )
+        await self.session.execute(
+            sa.insert(OrderAllocation),
+            [
+                {
+                    "order_id": order_id,
+                    "order_line_id": line_ids[int(a.line_key)],
+                    "variant_id": a.variant_id,
+                    "location_id": a.location_id,
+                    "quantity": a.quantity,
+                }
+                for a in allocations
+            ],
+        )
+        await self.session.execute(
+            sa.insert(OrderLocation),
+            [
+                {"order_id": order_id, "location_id": loc}
+                for loc in sorted(order_locations(order.location_id, (a.location_id for a in allocations)))
+            ],
+        )
         return OrderRef(order_id, order.token, number)
 
-    async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
-                        staff_id: int | None, member_id: int | None) -> None:
-        await self.session.execute(sa.insert(OrderEvent).values(
-            order_id=order_id, type=type, data=dict(data), staff_id=staff_id, member_id=member_id,
-            created_at=self.clock()))
+    async def add_event(
+        self,
+        order_id: int,
+        type: OrderEventType,
+        data: Mapping[str, Any],
+        *,
+        staff_id: int | None,
+        member_id: int | None,
+    ) -> None:
+        await self.session.execute(
+            sa.insert(OrderEvent).values(
+                order_id=order_id,
+                type=type,
+                data=dict(data),
+                staff_id=staff_id,
+                member_id=member_id,
+                created_at=self.clock(),
+            )
+        )
         # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
         await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))])
 
     # Transitions
 
     async def order(self, token: str) -> OrderState | None:
-        row = (await self.session.execute(
-            sa.select(*_STATE).join(Channel, Channel.id == Order.channel_id).where(Order.token == token)
-            .with_for_update(of=Order))).first()
+        row = (
+            await self.session.execute(
+                sa.select(*_STATE)
+                .join(Channel, Channel.id == Order.channel_id)
+                .where(Order.token == token)
+                .with_for_update(of=Order)
+            )
+        ).first()
         return OrderState(*row) if row else None
 
     async def locations(self, order_id: int) -> frozenset[int]:
-        return frozenset((await self.session.scalars(
-            sa.select(OrderLocation.location_id).where(OrderLocation.order_id == order_id))).all())
+        return frozenset(
+            (
+                await self.session.scalars(
+                    sa.select(OrderLocation.location_id).where(OrderLocation.order_id == order_id)
+                )
+            ).all()
+        )
 
     async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
-        await self.session.execute(sa.update(Order).where(Order.id == order_id).values(**changes,
-                                                                                        updated_at=self.clock()))
+        await self.session.execute(
+            sa.update(Order).where(Order.id == order_id).values(**changes, updated_at=self.clock())
+        )
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         rows = await self.session.execute(
-            sa.select(OrderAllocation.order_line_id, OrderAllocation.variant_id, OrderAllocation.location_id,
-                      OrderAllocation.quantity).where(OrderAllocation.order_id == order_id)
-            .order_by(OrderAllocation.id))
+            sa.select(
+                OrderAllocation.order_line_id,
+                OrderAllocation.variant_id,
+                OrderAllocation.location_id,
+                OrderAllocation.quantity,
+            )
+            .where(OrderAllocation.order_id == order_id)
+            .order_by(OrderAllocation.id)
+        )
         return [Allocation(str(line_id), v, loc, q) for line_id, v, loc, q in rows]
 
     async def payments(self, order_id: int) -> list[PaymentRecord]:
-        rows = await self.session.execute(sa.select(Payment.kind, Payment.method, Payment.amount, Payment.reference)
-                                          .where(Payment.order_id == order_id).order_by(Payment.id))
+        rows = await self.session.execute(
+            sa.select(Payment.kind, Payment.method, Payment.amount, Payment.reference)
+            .where(Payment.order_id == order_id)
+            .order_by(Payment.id)
+        )
         return [PaymentRecord(*r) for r in rows]
 
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None:
-        await self.session.execute(sa.insert(Payment).values(
-            order_id=order_id, kind=payment.kind, method=payment.method, amount=payment.amount, currency=currency,
-            reference=payment.reference, staff_id=staff_id, created_at=self.clock()))
+        await self.session.execute(
+            sa.insert(Payment).values(
+                order_id=order_id,
+                kind=payment.kind,
+                method=payment.method,
+                amount=payment.amount,
+                currency=currency,
+                reference=payment.reference,
+                staff_id=staff_id,
+                created_at=self.clock(),
+            )
+        )
 
     # Returns
 
     async def lines(self, order_id: int) -> list[SoldLine]:
         rows = await self.session.execute(
-            sa.select(OrderLine.id, OrderLine.variant_id, OrderLine.quantity, OrderLine.returned_quantity,
-                      OrderLine.total).where(OrderLine.order_id == order_id).order_by(OrderLine.id))
+            sa.select(
+                OrderLine.id, OrderLine.variant_id, OrderLine.quantity, OrderLine.returned_quantity, OrderLine.total
+            )
+            .where(OrderLine.order_id == order_id)
+            .order_by(OrderLine.id)
+        )
         return [SoldLine(*r) for r in rows]
 
     async def add_returned(self, line_id: int, quantity: int) -> None:
-        await self.session.execute(sa.update(OrderLine).where(OrderLine.id == line_id).values(
-            returned_quantity=OrderLine.returned_quantity + quantity))
+        await self.session.execute(
+            sa.update(OrderLine)
+            .where(OrderLine.id == line_id)
+            .values(returned_quantity=OrderLine.returned_quantity + quantity)
+        )
 
     async def location_exists(self, location_id: int) -> bool:
         return bool(await self.session.scalar(sa.select(sa.exists().where(Location.id == location_id))))
 
     async def expired(self, now: datetime, limit: int) -> list[str]:
-        return list((await self.session.scalars(
-            sa.select(Order.token).where(Order.status == OrderStatus.UNPAID, Order.expires_at <= now)
-            .order_by(Order.expires_at, Order.id).limit(limit))).all())
+        return list(
+            (
+                await self.session.scalars(
+                    sa.select(Order.token)
+                    .where(Order.status == OrderStatus.UNPAID, Order.expires_at <= now)
+                    .order_by(Order.expires_at, Order.id)
+                    .limit(limit)
+                )
+            ).all()
+        )

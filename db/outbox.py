@@ -43,8 +43,12 @@ async def pending(session: AsyncSession) -> bool:
 
 async def claim(session: AsyncSession, limit: int) -> list[tuple[int, str, str]]:
     """The oldest unpublished events, locked against other relays until the transaction ends."""
-    stmt = (sa.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.message)
-            .where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(limit))
+    stmt = (
+        sa.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.message)
+        .where(OutboxEvent.published_at.is_(None))
+        .order_by(OutboxEvent.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return [(i, t, m) for i, t, m in await session.execute(stmt)]
@@ -56,6 +60,7 @@ async def mark_published(session: AsyncSession, ids: list[int], now: datetime) -
 
 async def purge(session: AsyncSession, before: datetime) -> int:
     """Forget published events older than `before`; how many."""
-    result = await session.execute(sa.delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None),
-                                                                OutboxEvent.created_at < before))
+    result = await session.execute(
+        sa.delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None), OutboxEvent.created_at < before)
+    )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -84,8 +84,7 @@ class Ordering:
     keys: Sequence[SortKey]
 
     def encode(self, values: Sequence[Any]) -> str:
-        plain = [str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v
-                 for v in values]
+        plain = [str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v for v in values]
         return base64.urlsafe_b64encode(orjson.dumps([self.name, *plain])).decode().rstrip("=")
 
     def decode(self, cursor: str) -> list[Any]:
@@ -130,8 +129,16 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa
     return sa.or_(*clauses)
 
 
-async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ordering, page: PageRequest,
-                      size: int, key_of: Callable[[Any], Sequence[Any]], *, plain: bool = False) -> Page[Any]:
+async def keyset_page(
+    session: AsyncSession,
+    stmt: sa.Select[Any],
+    ordering: Ordering,
+    page: PageRequest,
+    size: int,
+    key_of: Callable[[Any], Sequence[Any]],
+    *,
+    plain: bool = False,
+) -> Page[Any]:
     """Run `stmt` for one page; `key_of(row)` gives a row's sort key values (cursor material). With
     `plain`, `stmt` selects columns and runs without the ORM's execution layer (db.sql.core_rows)."""
     backwards = page.backwards
@@ -150,15 +157,15 @@ async def keyset_page(session: AsyncSession, stmt: sa.Select[Any], ordering: Ord
         rows.reverse()
     cursors = [ordering.encode(key_of(r)) for r in rows]
     return Page(
-        items=rows, cursors=cursors,
+        items=rows,
+        cursors=cursors,
         has_next_page=more if not backwards else backward_cursor is not None,
         has_previous_page=more if backwards else forward_cursor is not None,
     )
 
 
 async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
-    return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-               or 0)
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +179,9 @@ class ChildPage:
     backwards: bool = False
 
 
-async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ordering: Ordering,
-                             keys: Sequence[ChildPage]) -> dict[ChildPage, Page[Any]]:
+async def newest_child_pages(
+    session: AsyncSession, model: Any, parent: Any, ordering: Ordering, keys: Sequence[ChildPage]
+) -> dict[ChildPage, Page[Any]]:
     """Pages of many parents' rows (a member's orders, coupons, points...): one windowed statement per
     distinct page shape (in practice one), so a list of members costs the same as one. A backward page
     is read oldest-first from `before` and reversed, like `keyset_page`. `ordering` is the newest-first
@@ -184,8 +192,10 @@ async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ord
     found: dict[ChildPage, Page[Any]] = {}
     for (size, after_id, before_id, backwards), parent_ids in shapes.items():
         parent_col = getattr(model, parent.key)
-        within = [*([model.id < after_id] if after_id is not None else []),
-                  *([model.id > before_id] if before_id is not None else [])]
+        within = [
+            *([model.id < after_id] if after_id is not None else []),
+            *([model.id > before_id] if before_id is not None else []),
+        ]
         order = model.id.asc() if backwards else model.id.desc()
         if len(parent_ids) == 1:  # one parent (`me { orders }`): a plain index range
             stmt = sa.select(model).where(parent_col == parent_ids[0], *within).order_by(order).limit(size + 1)
@@ -204,9 +214,11 @@ async def newest_child_pages(session: AsyncSession, model: Any, parent: Any, ord
             if backwards:
                 items.reverse()
             found[ChildPage(parent_id, size, after_id, before_id, backwards)] = Page(
-                items=items, cursors=[ordering.encode([r.id]) for r in items],
+                items=items,
+                cursors=[ordering.encode([r.id]) for r in items],
                 has_next_page=more if not backwards else before_id is not None,
-                has_previous_page=more if backwards else after_id is not None)
+                has_previous_page=more if backwards else after_id is not None,
+            )
     return found
 
 

@@ -56,8 +56,12 @@ class SqlPromotionAdmin:
     # --- promotions
 
     async def promotion(self, promotion_id: int) -> StoredPromotion | None:
-        row = await self.session.scalar(sa.select(PromotionRow).where(PromotionRow.id == promotion_id)
-                                        .with_for_update().execution_options(populate_existing=True))
+        row = await self.session.scalar(
+            sa.select(PromotionRow)
+            .where(PromotionRow.id == promotion_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return StoredPromotion(promotion_of(row), row.location_id, row.is_active) if row else None
 
     async def add_promotion(self, values: Values) -> int:
@@ -65,14 +69,22 @@ class SqlPromotionAdmin:
         return int(result.scalar_one())
 
     async def update_promotion(self, promotion_id: int, values: Values) -> None:
-        await self.session.execute(sa.update(PromotionRow).where(PromotionRow.id == promotion_id).values(**values)
-                                   .execution_options(synchronize_session=False))
+        await self.session.execute(
+            sa.update(PromotionRow)
+            .where(PromotionRow.id == promotion_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     # --- coupon templates
 
     async def template(self, template_id: int) -> TemplateInfo | None:
-        row = await self.session.scalar(sa.select(CouponTemplate).where(CouponTemplate.id == template_id)
-                                        .with_for_update().execution_options(populate_existing=True))
+        row = await self.session.scalar(
+            sa.select(CouponTemplate)
+            .where(CouponTemplate.id == template_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         return template_of(row) if row else None
 
     async def campaign_code_taken(self, code: str, other_than: int | None) -> bool:
@@ -83,16 +95,19 @@ class SqlPromotionAdmin:
 
     async def add_template(self, values: Values) -> int:
         try:
-            result = await self.session.execute(sa.insert(CouponTemplate).values(**values)
-                                                .returning(CouponTemplate.id))
+            result = await self.session.execute(sa.insert(CouponTemplate).values(**values).returning(CouponTemplate.id))
         except IntegrityError:
             raise _duplicate_code() from None
         return int(result.scalar_one())
 
     async def update_template(self, template_id: int, values: Values) -> None:
         try:
-            await self.session.execute(sa.update(CouponTemplate).where(CouponTemplate.id == template_id)
-                                       .values(**values).execution_options(synchronize_session=False))
+            await self.session.execute(
+                sa.update(CouponTemplate)
+                .where(CouponTemplate.id == template_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
         except IntegrityError:
             raise _duplicate_code() from None
 
@@ -146,8 +161,14 @@ def promotion_statement(q: PromotionQuery) -> sa.Select[Any]:
 
 
 async def promotion_page(session: AsyncSession, q: PromotionQuery, page: PageRequest, size: int) -> Page[Any]:
-    return await keyset_page(session, promotion_statement(q).execution_options(**_FRESH), PROMOTION_ORDERING, page,
-                             size, lambda r: (r[0].id,))
+    return await keyset_page(
+        session,
+        promotion_statement(q).execution_options(**_FRESH),
+        PROMOTION_ORDERING,
+        page,
+        size,
+        lambda r: (r[0].id,),
+    )
 
 
 def template_statement(is_active: bool | None) -> sa.Select[Any]:
@@ -156,11 +177,18 @@ def template_statement(is_active: bool | None) -> sa.Select[Any]:
 
 
 async def template_page(session: AsyncSession, is_active: bool | None, page: PageRequest, size: int) -> Page[Any]:
-    return await keyset_page(session, template_statement(is_active).execution_options(**_FRESH), TEMPLATE_ORDERING,
-                             page, size, lambda r: (r[0].id,))
+    return await keyset_page(
+        session,
+        template_statement(is_active).execution_options(**_FRESH),
+        TEMPLATE_ORDERING,
+        page,
+        size,
+        lambda r: (r[0].id,),
+    )
 
 
 # ---------------------------------------------------------------------------- loaders
+
 
 async def promotions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, PromotionRow]:
     rows = await session.scalars(sa.select(PromotionRow).where(PromotionRow.id.in_(ids)), execution_options=_FRESH)
@@ -168,6 +196,5 @@ async def promotions_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[i
 
 
 async def templates_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, CouponTemplate]:
-    rows = await session.scalars(sa.select(CouponTemplate).where(CouponTemplate.id.in_(ids)),
-                                 execution_options=_FRESH)
+    rows = await session.scalars(sa.select(CouponTemplate).where(CouponTemplate.id.in_(ids)), execution_options=_FRESH)
     return {r.id: r for r in rows}

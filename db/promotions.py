@@ -36,16 +36,40 @@ from domain.promotions.records import CouponState, action_from_record, condition
 
 
 def promotion_of(row: PromotionRow) -> Promotion:
-    return Promotion(row.id, row.name, row.priority, row.stackable,
-                     conditions_from_record(row.conditions, row.starts_at, row.ends_at, row.location_id),
-                     action_from_record(row.action_type, row.action), row.currency)
+    return Promotion(
+        row.id,
+        row.name,
+        row.priority,
+        row.stackable,
+        conditions_from_record(row.conditions, row.starts_at, row.ends_at, row.location_id),
+        action_from_record(row.action_type, row.action),
+        row.currency,
+    )
 
 
 def template_of(row: CouponTemplate) -> TemplateInfo:
-    rule = Promotion(row.id, row.name, row.priority, row.stackable, conditions_from_record(row.conditions),
-                     action_from_record(row.action_type, row.action), row.currency)
-    return TemplateInfo(row.id, rule, row.campaign_code, row.valid_from, row.valid_until, row.valid_days,
-                        row.total_quantity, row.issued_count, row.per_member_limit, row.redeemable_at, row.is_active)
+    rule = Promotion(
+        row.id,
+        row.name,
+        row.priority,
+        row.stackable,
+        conditions_from_record(row.conditions),
+        action_from_record(row.action_type, row.action),
+        row.currency,
+    )
+    return TemplateInfo(
+        row.id,
+        rule,
+        row.campaign_code,
+        row.valid_from,
+        row.valid_until,
+        row.valid_days,
+        row.total_quantity,
+        row.issued_count,
+        row.per_member_limit,
+        row.redeemable_at,
+        row.is_active,
+    )
 
 
 def coupon_of(row: Coupon) -> CouponInfo:
@@ -53,27 +77,35 @@ def coupon_of(row: Coupon) -> CouponInfo:
 
 
 def running_filter(now: datetime) -> Any:
-    return sa.and_(PromotionRow.is_active.is_(True),
-                   sa.or_(PromotionRow.starts_at.is_(None), PromotionRow.starts_at <= now),
-                   sa.or_(PromotionRow.ends_at.is_(None), PromotionRow.ends_at > now))
+    return sa.and_(
+        PromotionRow.is_active.is_(True),
+        sa.or_(PromotionRow.starts_at.is_(None), PromotionRow.starts_at <= now),
+        sa.or_(PromotionRow.ends_at.is_(None), PromotionRow.ends_at > now),
+    )
 
 
 # ---------------------------------------------------------------------- batched reads (loaders and repository)
+
 
 async def running_promotions(session: AsyncSession, moments: Sequence[datetime]) -> dict[datetime, list[Promotion]]:
     """The promotions running at each moment (one query: a request asks for one moment)."""
     found: dict[datetime, list[Promotion]] = {}
     for now in set(moments):
-        found[now] = [promotion_of(r) for r in await session.scalars(sa.select(PromotionRow)
-                                                                       .where(running_filter(now)))]
+        found[now] = [
+            promotion_of(r) for r in await session.scalars(sa.select(PromotionRow).where(running_filter(now)))
+        ]
     return found
 
 
 async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> dict[int, tuple[int, frozenset[int]]]:
     """variant id -> (product id, its category with every ancestor): two queries."""
-    rows = (await session.execute(
-        sa.select(ProductVariant.id, ProductVariant.product_id, Product.category_id)
-        .join(Product, Product.id == ProductVariant.product_id).where(ProductVariant.id.in_(variant_ids)))).all()
+    rows = (
+        await session.execute(
+            sa.select(ProductVariant.id, ProductVariant.product_id, Product.category_id)
+            .join(Product, Product.id == ProductVariant.product_id)
+            .where(ProductVariant.id.in_(variant_ids))
+        )
+    ).all()
     parents = await _category_parents(session, {c for _, _, c in rows if c is not None})
     return {v: (p, _with_ancestors(c, parents)) for v, p, c in rows}
 
@@ -96,37 +128,56 @@ def _with_ancestors(category_id: int | None, parents: dict[int, int | None]) -> 
     return frozenset(found)
 
 
-async def member_facts(session: AsyncSession, keys: Sequence[tuple[int, tuple[int, ...]]]
-                       ) -> dict[tuple[int, tuple[int, ...]], MemberFacts]:
+async def member_facts(
+    session: AsyncSession, keys: Sequence[tuple[int, tuple[int, ...]]]
+) -> dict[tuple[int, tuple[int, ...]], MemberFacts]:
     """Key (member id, running promotion ids): the member's tags, whether they have ordered before,
     and the units they bought under each of those promotions (three queries for every key)."""
     members = {m for m, _ in keys}
     promotions = {p for _, ids in keys for p in ids}
     tags: dict[int, set[str]] = {m: set() for m in members}
-    for member, tag in await session.execute(sa.select(MemberTag.member_id, MemberTag.tag)
-                                             .where(MemberTag.member_id.in_(members))):
+    for member, tag in await session.execute(
+        sa.select(MemberTag.member_id, MemberTag.tag).where(MemberTag.member_id.in_(members))
+    ):
         tags[member].add(tag)
-    ordered = set(await session.scalars(sa.select(Order.member_id).distinct().where(
-        Order.member_id.in_(members), Order.status != OrderStatus.CANCELLED)))
+    ordered = set(
+        await session.scalars(
+            sa.select(Order.member_id)
+            .distinct()
+            .where(Order.member_id.in_(members), Order.status != OrderStatus.CANCELLED)
+        )
+    )
     bought: dict[int, dict[tuple[int, int], int]] = {m: {} for m in members}
     if promotions:
         rows = await session.execute(
-            sa.select(PromotionUse.member_id, PromotionUse.promotion_id, PromotionUse.variant_id,
-                      sa.func.sum(PromotionUse.quantity))
+            sa.select(
+                PromotionUse.member_id,
+                PromotionUse.promotion_id,
+                PromotionUse.variant_id,
+                sa.func.sum(PromotionUse.quantity),
+            )
             .join(Order, Order.id == PromotionUse.order_id)
-            .where(PromotionUse.member_id.in_(members), PromotionUse.promotion_id.in_(promotions),
-                   Order.status != OrderStatus.CANCELLED)
-            .group_by(PromotionUse.member_id, PromotionUse.promotion_id, PromotionUse.variant_id))
+            .where(
+                PromotionUse.member_id.in_(members),
+                PromotionUse.promotion_id.in_(promotions),
+                Order.status != OrderStatus.CANCELLED,
+            )
+            .group_by(PromotionUse.member_id, PromotionUse.promotion_id, PromotionUse.variant_id)
+        )
         for member, promotion, variant, units in rows:
             bought[member][(promotion, variant)] = int(units)
-    return {(m, ids): MemberFacts(frozenset(tags[m]), m not in ordered,
-                                  {k: v for k, v in bought[m].items() if k[0] in ids}) for m, ids in keys}
+    return {
+        (m, ids): MemberFacts(frozenset(tags[m]), m not in ordered, {k: v for k, v in bought[m].items() if k[0] in ids})
+        for m, ids in keys
+    }
 
 
 async def coupons_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, tuple[CouponInfo, TemplateInfo]]:
-    rows = await session.execute(sa.select(Coupon, CouponTemplate)
-                                 .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-                                 .where(Coupon.code.in_(codes)))
+    rows = await session.execute(
+        sa.select(Coupon, CouponTemplate)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .where(Coupon.code.in_(codes))
+    )
     return {c.code: (coupon_of(c), template_of(t)) for c, t in rows}
 
 
@@ -158,49 +209,82 @@ class SqlPromotionRepository:
     async def member_coupon_of_campaign(self, member_id: int, template_id: int, now: datetime) -> CouponInfo | None:
         """The member's oldest coupon of the campaign that can still be used, else their latest one
         (used or expired), so the caller can say which."""
-        usable = sa.and_(Coupon.state == CouponState.ACTIVE,
-                         sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now))
+        usable = sa.and_(
+            Coupon.state == CouponState.ACTIVE, sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now)
+        )
         row = await self.session.scalar(
-            sa.select(Coupon).where(Coupon.member_id == member_id, Coupon.template_id == template_id)
-            .order_by(sa.case((usable, 0), else_=1), sa.case((usable, Coupon.id), else_=-Coupon.id)).limit(1))
+            sa.select(Coupon)
+            .where(Coupon.member_id == member_id, Coupon.template_id == template_id)
+            .order_by(sa.case((usable, 0), else_=1), sa.case((usable, Coupon.id), else_=-Coupon.id))
+            .limit(1)
+        )
         return coupon_of(row) if row else None
 
-    async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
-                     staff_id: int | None) -> bool:
+    async def redeem(
+        self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None, staff_id: int | None
+    ) -> bool:
         """Mark the coupon used unless it already is or is outside its window; False when it was not."""
         result = await self.session.execute(
-            sa.update(Coupon).where(
-                Coupon.id == coupon_id, Coupon.state == CouponState.ACTIVE,
+            sa.update(Coupon)
+            .where(
+                Coupon.id == coupon_id,
+                Coupon.state == CouponState.ACTIVE,
                 sa.or_(Coupon.valid_from.is_(None), Coupon.valid_from <= now),
-                sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now))
-            .values(state=CouponState.REDEEMED, redeemed_at=now, order_id=order_id,
-                    redeemed_location_id=location_id, redeemed_staff_id=staff_id)
-            .execution_options(synchronize_session=False))
+                sa.or_(Coupon.valid_until.is_(None), Coupon.valid_until > now),
+            )
+            .values(
+                state=CouponState.REDEEMED,
+                redeemed_at=now,
+                order_id=order_id,
+                redeemed_location_id=location_id,
+                redeemed_staff_id=staff_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
         return bool(getattr(result, "rowcount", 0) == 1)
 
     async def restore(self, order_id: int) -> list[str]:
         """Give back the coupon an order redeemed (the order was cancelled unpaid); its codes."""
         result = await self.session.execute(
-            sa.update(Coupon).where(Coupon.order_id == order_id, Coupon.state == CouponState.REDEEMED)
-            .values(state=CouponState.ACTIVE, redeemed_at=None, order_id=None, redeemed_location_id=None,
-                    redeemed_staff_id=None).returning(Coupon.code)
-            .execution_options(synchronize_session=False))
+            sa.update(Coupon)
+            .where(Coupon.order_id == order_id, Coupon.state == CouponState.REDEEMED)
+            .values(
+                state=CouponState.ACTIVE,
+                redeemed_at=None,
+                order_id=None,
+                redeemed_location_id=None,
+                redeemed_staff_id=None,
+            )
+            .returning(Coupon.code)
+            .execution_options(synchronize_session=False)
+        )
         return list(result.scalars())
 
     async def store_exists(self, location_id: int) -> bool:
-        return bool(await self.session.scalar(sa.select(sa.exists().where(
-            Location.id == location_id, Location.type == LocationType.STORE, Location.is_active.is_(True)))))
+        return bool(
+            await self.session.scalar(
+                sa.select(
+                    sa.exists().where(
+                        Location.id == location_id, Location.type == LocationType.STORE, Location.is_active.is_(True)
+                    )
+                )
+            )
+        )
 
     async def order_store(self, order_token: str) -> tuple[int | None, int | None] | None:
         """(the order's member, the store it belongs to), when the order exists."""
-        row = (await self.session.execute(
-            sa.select(Order.member_id, Order.location_id).where(Order.token == order_token))).first()
+        row = (
+            await self.session.execute(sa.select(Order.member_id, Order.location_id).where(Order.token == order_token))
+        ).first()
         return (row[0], row[1]) if row else None
 
     async def record_uses(self, order_id: int, member_id: int, uses: Sequence[tuple[int, int, int]]) -> None:
         """Units sold at flash-sale prices: (promotion id, variant id, quantity)."""
         if uses:
-            await self.session.execute(sa.insert(PromotionUse), [
-                {"order_id": order_id, "member_id": member_id, "promotion_id": p, "variant_id": v, "quantity": q}
-                for p, v, q in uses])
-
+            await self.session.execute(
+                sa.insert(PromotionUse),
+                [
+                    {"order_id": order_id, "member_id": member_id, "promotion_id": p, "variant_id": v, "quantity": q}
+                    for p, v, q in uses
+                ],
+            )

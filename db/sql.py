@@ -12,8 +12,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]],
-                                     unique: Sequence[str]) -> None:
+async def insert_ignoring_duplicates(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], unique: Sequence[str]
+) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: concurrent writers of the same row do not collide."""
     if not rows:
         return

@@ -66,5 +66,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def str_enum(enum: type, length: int = 20) -> Enum:
     """Enums stored as their values in a VARCHAR (portable, readable, no native enum migrations)."""
-    return Enum(enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(
+        enum, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e], validate_strings=True
+    )

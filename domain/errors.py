@@ -14,8 +14,9 @@ from collections.abc import Sequence
 class DomainError(Exception):
     """An expected failure that the client can fix or must be told about."""
 
-    def __init__(self, code: str, message: str, field: Sequence[str] | None = None,
-                 *, keep_writes: bool = False) -> None:
+    def __init__(
+        self, code: str, message: str, field: Sequence[str] | None = None, *, keep_writes: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

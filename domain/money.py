@@ -16,12 +16,44 @@ from domain.errors import DomainError
 # ISO 4217 minor units for the currencies a retailer is likely to sell in. Unknown
 # currencies are refused rather than guessed.
 MINOR_UNITS: dict[str, int] = {
-    "CNY": 2, "HKD": 2, "TWD": 2, "MOP": 2, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2,
-    "SGD": 2, "MYR": 2, "THB": 2, "PHP": 2, "IDR": 2, "INR": 2, "AUD": 2, "NZD": 2,
-    "CAD": 2, "MXN": 2, "BRL": 2, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2,
-    "AED": 2, "SAR": 2, "ZAR": 2, "TRY": 2, "RUB": 2,
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
-    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3,
+    "CNY": 2,
+    "HKD": 2,
+    "TWD": 2,
+    "MOP": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "SGD": 2,
+    "MYR": 2,
+    "THB": 2,
+    "PHP": 2,
+    "IDR": 2,
+    "INR": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "CAD": 2,
+    "MXN": 2,
+    "BRL": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "AED": 2,
+    "SAR": 2,
+    "ZAR": 2,
+    "TRY": 2,
+    "RUB": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "JOD": 3,
+    "OMR": 3,
 }
 
 # Large enough for any retail price, small enough to fit NUMERIC(14, 3).
@@ -58,8 +90,11 @@ def parse_amount(
     if not amount.is_finite():
         raise DomainError("INVALID", "The amount must be a finite number.", field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError("INVALID", "The amount must be greater than zero." if not allow_zero
-                          else "The amount cannot be negative.", field)
+        raise DomainError(
+            "INVALID",
+            "The amount must be greater than zero." if not allow_zero else "The amount cannot be negative.",
+            field,
+        )
     if amount > MAX_AMOUNT:
         raise DomainError("INVALID", "The amount is too large.", field)
     if amount != amount.quantize(quantum(currency)):

@@ -50,23 +50,56 @@ def _merge(name: str, description: str, areas: tuple[type, ...]) -> type:
     return strawberry.type(type(name, areas, {}), description=description)
 
 
-Query = _merge("Query", "Everything a client can read.", (NodeQuery, ChannelQuery, CatalogQuery, AccountQuery,
-                                                           LocationQuery, AppQuery, MemberQuery, CartQuery,
-                                                           OrderQuery, CouponQuery, PromotionAdminQuery,
-                                                           CouponTemplateQuery))
+Query = _merge(
+    "Query",
+    "Everything a client can read.",
+    (
+        NodeQuery,
+        ChannelQuery,
+        CatalogQuery,
+        AccountQuery,
+        LocationQuery,
+        AppQuery,
+        MemberQuery,
+        CartQuery,
+        OrderQuery,
+        CouponQuery,
+        PromotionAdminQuery,
+        CouponTemplateQuery,
+    ),
+)
 Mutation = _merge(
     "Mutation",
     "Everything a client can change. Each mutation is one transaction; expected "
     "failures come back as `userErrors` and change nothing.",
-    (AccountMutation, ChannelMutation, CatalogMutation, StockMutation, LocationMutation, AppMutation,
-     MemberMutation, MemberAddressMutation, MemberStaffMutation, CartMutation, CheckoutMutation,
-     FulfilmentMutation, CouponMutation, PromotionAdminMutation, CouponTemplateMutation),
+    (
+        AccountMutation,
+        ChannelMutation,
+        CatalogMutation,
+        StockMutation,
+        LocationMutation,
+        AppMutation,
+        MemberMutation,
+        MemberAddressMutation,
+        MemberStaffMutation,
+        CartMutation,
+        CheckoutMutation,
+        FulfilmentMutation,
+        CouponMutation,
+        PromotionAdminMutation,
+        CouponTemplateMutation,
+    ),
 )
 
 
-def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, introspection: bool = True,
-                 batch_max_operations: int | None = None,
-                 extensions: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
+def build_schema(
+    *,
+    debug: bool = False,
+    limits: QueryLimits | None = None,
+    introspection: bool = True,
+    batch_max_operations: int | None = None,
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
+) -> strawberry.Schema:
     """The schema, with the query limits (schema/cost.py) checked before anything runs and every
     top-level error coded; outside debug mode unexpected errors are masked (no internals leak).
     `batch_max_operations` enables array batching over HTTP (off when None); `extensions` come
@@ -85,9 +118,16 @@ def build_schema(*, debug: bool = False, limits: QueryLimits | None = None, intr
         lambda: QueryCost(limits.max_cost),
         *extensions,
     ]
-    config = StrawberryConfig(batching_config={"max_operations": batch_max_operations}
-                              if batch_max_operations else None)
-    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=hooks,
-                               config=config, execution_context_class=SyncCompletion)
+    config = StrawberryConfig(
+        batching_config={"max_operations": batch_max_operations} if batch_max_operations else None
+    )
+    schema = strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=hooks,
+        config=config,
+        execution_context_class=SyncCompletion,
+    )
     direct_resolvers.install(schema)
     return schema

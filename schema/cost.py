@@ -116,8 +116,9 @@ class QueryLimits:
 # --- the cost estimate ----------------------------------------------------------------------
 
 
-def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-               variables: Mapping[str, Any] | None) -> int:
+def query_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int:
     """The estimated cost of the operation `operation_name` of a (validated) document."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -149,8 +150,14 @@ class _CostWalker:
     fragments: dict[str, FragmentDefinitionNode]
     variables: dict[str, Any]
 
-    def selections(self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode | None, m: int,
-                   pending: int | None, seen: frozenset[str]) -> int:
+    def selections(
+        self,
+        parent: GraphQLNamedType | None,
+        selection_set: SelectionSetNode | None,
+        m: int,
+        pending: int | None,
+        seen: frozenset[str],
+    ) -> int:
         """Cost of a selection set; `pending` is the page size its list-typed fields take (connections)."""
         if selection_set is None or parent is None:
             return 0
@@ -171,8 +178,9 @@ class _CostWalker:
                 total += self.selections(target, fragment.selection_set, m, pending, seen | {name})
         return total
 
-    def field(self, parent: GraphQLNamedType, node: FieldNode, m: int, pending: int | None,
-              seen: frozenset[str]) -> int:
+    def field(
+        self, parent: GraphQLNamedType, node: FieldNode, m: int, pending: int | None, seen: frozenset[str]
+    ) -> int:
         definition = self._definition(parent, node.name.value)
         if definition is None:
             return 0
@@ -234,14 +242,16 @@ class QueryCost(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
-            self.cost = query_cost(context.schema._schema, context.graphql_document, context.operation_name,
-                                   context.variables)
+            self.cost = query_cost(
+                context.schema._schema, context.graphql_document, context.operation_name, context.variables
+            )
             throttle = throttle_of(context.context)
             if self.cost > self.max_cost:
                 error = GraphQLError(
                     f"The query's estimated cost {self.cost} is over the limit of {self.max_cost}: ask for "
                     "smaller pages (`first`/`last`) or fewer nested lists.",
-                    extensions=_limit_extensions("cost", self.max_cost) | {"cost": self.cost})
+                    extensions=_limit_extensions("cost", self.max_cost) | {"cost": self.cost},
+                )
                 self._refuse(error)
             elif throttle is not None:
                 self.throttle = await throttle.charge(max(self.cost, 1))
@@ -310,6 +320,5 @@ def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[typ
         coded_rule(aliases_validator(limits.max_aliases), _limit_extensions("aliases", limits.max_aliases)),
     ]
     if not introspection:
-        rules.append(coded_rule(NoSchemaIntrospectionCustomRule,
-                                {"code": ErrorCode.INTROSPECTION_DISABLED.value}))
+        rules.append(coded_rule(NoSchemaIntrospectionCustomRule, {"code": ErrorCode.INTROSPECTION_DISABLED.value}))
     return tuple(rules)

@@ -62,8 +62,11 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
         setattr(attribute, DIRECT, "plain")
         setattr(attribute, ATTRIBUTE, name)
         return attribute
-    if (resolver.root_parameter is not None or resolver.parent_parameter is not None
-            or not all(_passes_through(a.type) for a in field.arguments)):
+    if (
+        resolver.root_parameter is not None
+        or resolver.parent_parameter is not None
+        or not all(_passes_through(a.type) for a in field.arguments)
+    ):
         return None
     func = resolver.wrapped_func
     takes_self = resolver.self_parameter is not None
@@ -71,9 +74,11 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
     info_class = config.info_class
     renamed = {config.name_converter.from_argument(a): a.python_name for a in field.arguments}
     if any(g != p for g, p in renamed.items()):
+
         def python_names(kwargs: dict[str, Any]) -> dict[str, Any]:
             return {renamed[k]: v for k, v in kwargs.items()}
     else:
+
         def python_names(kwargs: dict[str, Any]) -> dict[str, Any]:
             return kwargs
 

@@ -55,5 +55,6 @@ class DocumentCache(SchemaExtension):
             context.pre_execution_errors = []  # validated when it was stored
         yield
         if not self.hit and not context.pre_execution_errors and context.query and context.graphql_document:
-            self.documents.put(context.query, context.graphql_document,
-                               document_bytes(context.query, context.graphql_document))
+            self.documents.put(
+                context.query, context.graphql_document, document_bytes(context.query, context.graphql_document)
+            )

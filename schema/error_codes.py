@@ -49,9 +49,14 @@ def _busy(error: GraphQLError) -> GraphQLError:
     """A field that failed because the database was busy: a readable, coded error the client may retry
     (its mutation, if any, wrote nothing), logged as a warning rather than as a failure of ours."""
     log.warning("database busy at %s: %s", ".".join(map(str, error.path or ())) or "-", error.original_error)
-    return GraphQLError("The database is busy; try again in a moment.", error.nodes, error.source, error.positions,
-                        error.path, extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value,
-                                                "retryAfter": BUSY_RETRY_AFTER})
+    return GraphQLError(
+        "The database is busy; try again in a moment.",
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        extensions={"code": ErrorCode.SERVICE_UNAVAILABLE.value, "retryAfter": BUSY_RETRY_AFTER},
+    )
 
 
 class ErrorCodes(MaskErrors):
@@ -75,20 +80,25 @@ class ErrorCodes(MaskErrors):
     def on_parse(self) -> Iterator[None]:
         yield
         max_tokens = self.execution_context.parse_options.get("max_tokens")
-        _tag(self.execution_context.pre_execution_errors,
-             lambda e: syntax_error_extensions(e, max_tokens) if isinstance(e, GraphQLSyntaxError) else None)
+        _tag(
+            self.execution_context.pre_execution_errors,
+            lambda e: syntax_error_extensions(e, max_tokens) if isinstance(e, GraphQLSyntaxError) else None,
+        )
 
     def on_validate(self) -> Iterator[None]:
         yield
-        _tag(self.execution_context.pre_execution_errors,
-             lambda _e: {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value})
+        _tag(
+            self.execution_context.pre_execution_errors, lambda _e: {"code": ErrorCode.GRAPHQL_VALIDATION_FAILED.value}
+        )
 
     def on_execute(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.data is None:  # variables that do not coerce: nothing ran
-            _tag(result.errors, lambda e: {"code": ErrorCode.BAD_USER_INPUT.value}
-                 if e.path is None and not should_mask(e) else None)
+            _tag(
+                result.errors,
+                lambda e: {"code": ErrorCode.BAD_USER_INPUT.value} if e.path is None and not should_mask(e) else None,
+            )
         if result is not None and result.errors:
             result.errors[:] = [_busy(e) if database_busy(e.original_error) else e for e in result.errors]
 

@@ -26,69 +26,97 @@ P = TypeVar("P")
 class UserErrorCode(Enum):
     INVALID = strawberry.enum_value("INVALID", description="A value is malformed or out of range.")
     REQUIRED = strawberry.enum_value("REQUIRED", description="A required value is missing or empty.")
-    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="A referenced object does not exist or "
-                                      "is not visible to the caller.")
-    DUPLICATE = strawberry.enum_value("DUPLICATE", description="A value that must be unique is taken "
-                                      "(slug, SKU, listing).")
-    INVALID_QUANTITY = strawberry.enum_value("INVALID_QUANTITY", description="A quantity is zero, "
-                                             "negative or too large.")
-    INSUFFICIENT_STOCK = strawberry.enum_value("INSUFFICIENT_STOCK", description="Not enough stock "
-                                               "is available.")
-    IDENTITY_TAKEN = strawberry.enum_value("IDENTITY_TAKEN", description="The e-mail, phone or other "
-                                           "identity belongs to another account.")
-    INVALID_CREDENTIALS = strawberry.enum_value("INVALID_CREDENTIALS", description="The identifier or "
-                                                "password is wrong.")
-    INVALID_TOKEN = strawberry.enum_value("INVALID_TOKEN", description="A refresh token is invalid, "
-                                          "expired, revoked or already used.")
-    PASSWORD_TOO_WEAK = strawberry.enum_value("PASSWORD_TOO_WEAK", description="The password does not "
-                                              "meet the minimum strength.")
-    CATEGORY_CYCLE = strawberry.enum_value("CATEGORY_CYCLE", description="A category cannot be moved "
-                                           "under itself or its own descendants.")
-    IN_USE = strawberry.enum_value("IN_USE", description="The object is still referenced and cannot be "
-                                   "removed.")
-    CURRENCY_INVALID = strawberry.enum_value("CURRENCY_INVALID", description="Not an ISO 4217 currency "
-                                             "code that Omnishop supports.")
-    COUPON_INVALID = strawberry.enum_value("COUPON_INVALID", description="The coupon code is unknown (or "
-                                           "not the caller's), or its campaign was withdrawn.")
-    COUPON_ALREADY_REDEEMED = strawberry.enum_value("COUPON_ALREADY_REDEEMED",
-                                                    description="The coupon has already been redeemed.")
-    COUPON_EXPIRED = strawberry.enum_value("COUPON_EXPIRED", description="The coupon is outside its "
-                                           "validity period.")
-    COUPON_NOT_APPLICABLE = strawberry.enum_value("COUPON_NOT_APPLICABLE", description="The coupon does "
-                                                  "not apply to this cart, channel or member.")
-    COUPON_LIMIT_REACHED = strawberry.enum_value("COUPON_LIMIT_REACHED", description="The member already "
-                                                 "holds as many coupons of this campaign as each member may.")
-    COUPON_EXHAUSTED = strawberry.enum_value("COUPON_EXHAUSTED", description="Every coupon of the campaign "
-                                             "has been given out.")
-    INSUFFICIENT_POINTS = strawberry.enum_value("INSUFFICIENT_POINTS", description="The member's points "
-                                                "balance is too low.")
-    INVALID_TRANSITION = strawberry.enum_value("INVALID_TRANSITION", description="The order cannot move "
-                                               "to that status from its current one.")
-    PICKUP_CODE_INVALID = strawberry.enum_value("PICKUP_CODE_INVALID", description="The pickup code "
-                                                "does not match the order.")
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="A referenced object does not exist or is not visible to the caller."
+    )
+    DUPLICATE = strawberry.enum_value(
+        "DUPLICATE", description="A value that must be unique is taken (slug, SKU, listing)."
+    )
+    INVALID_QUANTITY = strawberry.enum_value(
+        "INVALID_QUANTITY", description="A quantity is zero, negative or too large."
+    )
+    INSUFFICIENT_STOCK = strawberry.enum_value("INSUFFICIENT_STOCK", description="Not enough stock is available.")
+    IDENTITY_TAKEN = strawberry.enum_value(
+        "IDENTITY_TAKEN", description="The e-mail, phone or other identity belongs to another account."
+    )
+    INVALID_CREDENTIALS = strawberry.enum_value(
+        "INVALID_CREDENTIALS", description="The identifier or password is wrong."
+    )
+    INVALID_TOKEN = strawberry.enum_value(
+        "INVALID_TOKEN", description="A refresh token is invalid, expired, revoked or already used."
+    )
+    PASSWORD_TOO_WEAK = strawberry.enum_value(
+        "PASSWORD_TOO_WEAK", description="The password does not meet the minimum strength."
+    )
+    CATEGORY_CYCLE = strawberry.enum_value(
+        "CATEGORY_CYCLE", description="A category cannot be moved under itself or its own descendants."
+    )
+    IN_USE = strawberry.enum_value("IN_USE", description="The object is still referenced and cannot be removed.")
+    CURRENCY_INVALID = strawberry.enum_value(
+        "CURRENCY_INVALID", description="Not an ISO 4217 currency code that Omnishop supports."
+    )
+    COUPON_INVALID = strawberry.enum_value(
+        "COUPON_INVALID", description="The coupon code is unknown (or not the caller's), or its campaign was withdrawn."
+    )
+    COUPON_ALREADY_REDEEMED = strawberry.enum_value(
+        "COUPON_ALREADY_REDEEMED", description="The coupon has already been redeemed."
+    )
+    COUPON_EXPIRED = strawberry.enum_value("COUPON_EXPIRED", description="The coupon is outside its validity period.")
+    COUPON_NOT_APPLICABLE = strawberry.enum_value(
+        "COUPON_NOT_APPLICABLE", description="The coupon does not apply to this cart, channel or member."
+    )
+    COUPON_LIMIT_REACHED = strawberry.enum_value(
+        "COUPON_LIMIT_REACHED",
+        description="The member already holds as many coupons of this campaign as each member may.",
+    )
+    COUPON_EXHAUSTED = strawberry.enum_value(
+        "COUPON_EXHAUSTED", description="Every coupon of the campaign has been given out."
+    )
+    INSUFFICIENT_POINTS = strawberry.enum_value(
+        "INSUFFICIENT_POINTS", description="The member's points balance is too low."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION", description="The order cannot move to that status from its current one."
+    )
+    PICKUP_CODE_INVALID = strawberry.enum_value(
+        "PICKUP_CODE_INVALID", description="The pickup code does not match the order."
+    )
     CART_EMPTY = strawberry.enum_value("CART_EMPTY", description="The cart has no lines.")
-    PAYMENT_DECLINED = strawberry.enum_value("PAYMENT_DECLINED", description="The payment provider refused "
-                                             "the payment; nothing was recorded.")
-    PAYMENT_METHOD_UNAVAILABLE = strawberry.enum_value("PAYMENT_METHOD_UNAVAILABLE", description="The "
-                                                       "payment method is not offered here or not to the caller "
-                                                       "(SANDBOX outside demo and debug mode; the till's methods "
-                                                       "away from the order's store's till).")
-    CHANNEL_NOT_ALLOWED = strawberry.enum_value("CHANNEL_NOT_ALLOWED", description="Carts in this channel "
-                                                "are not for the caller: a POS channel's are opened by staff at "
-                                                "one of its stores.")
-    PICKUP_LOCATION_REQUIRED = strawberry.enum_value("PICKUP_LOCATION_REQUIRED",
-                                                     description="Pickup needs a pickup store.")
-    THROTTLED = strawberry.enum_value("THROTTLED", description="Too many attempts (failed sign-ins, "
-                                      "registrations from one address); nothing was checked. Wait as long as the "
-                                      "message says.")
+    PAYMENT_DECLINED = strawberry.enum_value(
+        "PAYMENT_DECLINED", description="The payment provider refused the payment; nothing was recorded."
+    )
+    PAYMENT_METHOD_UNAVAILABLE = strawberry.enum_value(
+        "PAYMENT_METHOD_UNAVAILABLE",
+        description="The "
+        "payment method is not offered here or not to the caller "
+        "(SANDBOX outside demo and debug mode; the till's methods "
+        "away from the order's store's till).",
+    )
+    CHANNEL_NOT_ALLOWED = strawberry.enum_value(
+        "CHANNEL_NOT_ALLOWED",
+        description="Carts in this channel "
+        "are not for the caller: a POS channel's are opened by staff at "
+        "one of its stores.",
+    )
+    PICKUP_LOCATION_REQUIRED = strawberry.enum_value(
+        "PICKUP_LOCATION_REQUIRED", description="Pickup needs a pickup store."
+    )
+    THROTTLED = strawberry.enum_value(
+        "THROTTLED",
+        description="Too many attempts (failed sign-ins, "
+        "registrations from one address); nothing was checked. Wait as long as the "
+        "message says.",
+    )
 
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")
 class UserError:
-    field: list[str] | None = strawberry.field(description="Path to the argument or input field at fault, "
-                                               "starting with the mutation's argument name (e.g. [\"input\", "
-                                               "\"email\"], [\"lines\", \"2\", \"lineId\"], [\"id\"]); "
-                                               "null when the error is about the request as a whole.")
+    field: list[str] | None = strawberry.field(
+        description="Path to the argument or input field at fault, "
+        'starting with the mutation\'s argument name (e.g. ["input", '
+        '"email"], ["lines", "2", "lineId"], ["id"]); '
+        "null when the error is about the request as a whole."
+    )
     message: str = strawberry.field(description="A human-readable explanation.")
     code: UserErrorCode = strawberry.field(description="A stable code for programs to act on.")
 
@@ -127,8 +155,9 @@ async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T 
     return result, []
 
 
-async def run_prepared_mutation(info: Info, prepare: Callable[[], Awaitable[P]],
-                                work: Callable[[P], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+async def run_prepared_mutation(
+    info: Info, prepare: Callable[[], Awaitable[P]], work: Callable[[P], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
     """`prepare` first, outside the transaction, then `work` with its result in one transaction (as
     `run_mutation`); a `DomainError` from either becomes `userErrors`. `prepare` reads and computes
     only: it is where slow work goes that must not hold the write transaction open (checking or

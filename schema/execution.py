@@ -130,8 +130,14 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
 
-    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
-                       grouped_field_set: Any, position_context: Any) -> Any:
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
         plan = self._plan_for(parent_type, grouped_field_set)
         if plan is not None and not plan.failed:
             try:
@@ -159,8 +165,17 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if first.defer_usage is not None:
                 return None
             if first.node.name.value == "__typename":
-                plan.fields.append(_Field(name=name, attribute=None, resolve=_typename(parent.name), args={},
-                                          wants_info=False, info=_no_info, complete=_as_is))
+                plan.fields.append(
+                    _Field(
+                        name=name,
+                        attribute=None,
+                        resolve=_typename(parent.name),
+                        args={},
+                        wants_info=False,
+                        info=_no_info,
+                        complete=_as_is,
+                    )
+                )
                 continue
             field_def = self.schema.get_field(parent, first.node.name.value)
             if field_def is None:
@@ -173,16 +188,31 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if complete is None:
                 return None
             try:
-                args = (get_argument_values(field_def, first.node, self.variable_values,
-                                            first.fragment_variable_values, self.hide_suggestions)
-                        if field_def.args or first.node.arguments else {})
+                args = (
+                    get_argument_values(
+                        field_def,
+                        first.node,
+                        self.variable_values,
+                        first.fragment_variable_values,
+                        self.hide_suggestions,
+                    )
+                    if field_def.args or first.node.arguments
+                    else {}
+                )
             except Exception:  # graphql-core reports it, at the field's path
                 return None
             wants_info = kind == "info"
-            plan.fields.append(_Field(
-                name=name, attribute=getattr(resolve, ATTRIBUTE, None), resolve=resolve, args=args,
-                wants_info=wants_info, info=self._info_builder(field_def, details, parent) if wants_info else _no_info,
-                complete=complete))
+            plan.fields.append(
+                _Field(
+                    name=name,
+                    attribute=getattr(resolve, ATTRIBUTE, None),
+                    resolve=resolve,
+                    args=args,
+                    wants_info=wants_info,
+                    info=self._info_builder(field_def, details, parent) if wants_info else _no_info,
+                    complete=complete,
+                )
+            )
         return plan
 
     def _info_builder(self, field_def: Any, details: Any, parent: GraphQLObjectType) -> Callable[[Path | None], Any]:
@@ -202,6 +232,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                 if completed is None:
                     raise _Abandon
                 return completed
+
             return non_null
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, details)
@@ -214,6 +245,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                 if not isinstance(value, list | tuple):  # other iterables, and errors returned as values
                     raise _Abandon
                 return [item(v, (path, i, None)) for i, v in enumerate(value)]
+
             return list_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             coerce = type_.coerce_output_value
@@ -227,6 +259,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                 if coerced is None or coerced is Undefined:
                     raise _Abandon
                 return coerced
+
             return leaf
         if isinstance(type_, GraphQLObjectType):
             grouped = self.collect_subfields(type_, details).grouped_field_set
@@ -239,9 +272,13 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             def object_(value: Any, path: Where) -> Any:
                 if value is None or value is Undefined:
                     return None
-                if sub.failed or isinstance(value, Exception) or (
-                        is_type_of is not None and is_type_of(value, None) is not True):
+                if (
+                    sub.failed
+                    or isinstance(value, Exception)
+                    or (is_type_of is not None and is_type_of(value, None) is not True)
+                ):
                     raise _Abandon
                 return run(value, path, is_awaitable)
+
             return object_
         return None  # interfaces and unions: graphql-core resolves the runtime type

@@ -14,6 +14,7 @@ from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import catalog_queries as cq
+from db import channel_queries
 from db import coupon_queries as cqq
 from db import inventory_queries as iq
 from db import member_queries as mq
@@ -57,7 +58,8 @@ def _by_id(model: Any) -> Fetch:
 
 class ChannelBySlugLoader(_Loader):
     """Key "" is the default channel."""
-    fetch = staticmethod(cq.channels_by_slugs)
+
+    fetch = staticmethod(channel_queries.channels_by_slugs)
 
 
 class ChannelByIdLoader(_Loader):
@@ -66,6 +68,7 @@ class ChannelByIdLoader(_Loader):
 
 class CategoryByIdLoader(_Loader):
     """Category rows (id, parent_id, name, slug, description): what the graph shows of a category."""
+
     fetch = staticmethod(cq.categories_by_ids)
 
 
@@ -84,6 +87,7 @@ class ChildrenByCategoryLoader(_Loader):
 
 class PublishedByProductLoader(_Loader):
     """True when the product is published in some active channel."""
+
     fetch = staticmethod(cq.published_product_ids)
     missing: ClassVar[Any] = False
 
@@ -99,17 +103,20 @@ class VariantsByProductLoader(_Loader):
 
 class VariantsInChannelByProductLoader(_Loader):
     """Key (product id, channel id): the variants with their price and available units there."""
+
     fetch = staticmethod(cq.variants_in_channel)
     missing: ClassVar[Any] = ()
 
 
 class ProductListingByProductChannelLoader(_Loader):
     """Key (product id, channel id)."""
+
     fetch = staticmethod(cq.product_listings)
 
 
 class VariantListingByVariantChannelLoader(_Loader):
     """Key (variant id, channel id)."""
+
     fetch = staticmethod(cq.variant_listings)
 
 
@@ -129,17 +136,20 @@ class StockLevelsByVariantLoader(_Loader):
 
 class StockLevelByVariantLocationLoader(_Loader):
     """Key (variant id, location id)."""
+
     fetch = staticmethod(iq.levels_by_pairs)
 
 
 class AvailableByVariantChannelLoader(_Loader):
     """Key (variant id, channel id): units the channel's locations can sell."""
+
     fetch = staticmethod(iq.available_by_variant_channel)
     missing: ClassVar[Any] = 0
 
 
 class AvailableByProductChannelLoader(_Loader):
     """Key (product id, channel id)."""
+
     fetch = staticmethod(iq.available_by_product_channel)
     missing: ClassVar[Any] = 0
 
@@ -177,6 +187,7 @@ class AddressByIdLoader(_Loader):
 
 class PointsHistoryLoader(_Loader):
     """Key `pagination.ChildPage`: one page of one member's ledger."""
+
     fetch = staticmethod(mq.points_history_pages)
 
 
@@ -187,6 +198,7 @@ class PointsCountByMemberLoader(_Loader):
 
 class SellablePriceLoader(_Loader):
     """Key (variant id, channel id): the current price, when the channel sells the variant."""
+
     fetch = staticmethod(oq.sellable_prices)
 
 
@@ -220,6 +232,7 @@ class EventsByOrderLoader(_Loader):
 
 class MemberOrdersLoader(_Loader):
     """Key `pagination.ChildPage`: one page of one member's orders."""
+
     fetch = staticmethod(oq.member_order_pages)
 
 
@@ -230,39 +243,46 @@ class OrderCountByMemberLoader(_Loader):
 
 class MemberOrdersAtLoader(_Loader):
     """Key (`pagination.ChildPage`, location id): one page of one member's orders of that location."""
+
     fetch = staticmethod(oq.member_order_pages_at)
 
 
 class OrderCountByMemberAtLoader(_Loader):
     """Key (member id, location id): how many of that location's orders the member has."""
+
     fetch = staticmethod(oq.member_order_counts_at)
     missing: ClassVar[Any] = 0
 
 
 class OrderLocationsLoader(_Loader):
     """Key order id: the locations the order belongs to (store staff's visibility)."""
+
     fetch = staticmethod(oq.locations_by_order_ids)
     missing: ClassVar[Any] = frozenset()
 
 
 class RunningPromotionsLoader(_Loader):
     """Key: a moment (the request's `Loaders.now`): the promotions running then."""
+
     fetch = staticmethod(pq.running_promotions)
     missing: ClassVar[Any] = ()
 
 
 class CatalogueFactsLoader(_Loader):
     """Key variant id: (product id, the product's category and its ancestors), for promotion scopes."""
+
     fetch = staticmethod(pq.catalogue_facts)
 
 
 class MemberFactsLoader(_Loader):
     """Key (member id, promotion ids): what promotions ask about a member (`cart_pricing.MemberFacts`)."""
+
     fetch = staticmethod(pq.member_facts)
 
 
 class CouponByCodeLoader(_Loader):
     """Key code: (coupon, its template)."""
+
     fetch = staticmethod(pq.coupons_by_codes)
 
 
@@ -276,6 +296,7 @@ class CouponRowByIdLoader(_Loader):
 
 class MemberCouponsLoader(_Loader):
     """Key `pagination.ChildPage`: one page of one member's coupons."""
+
     fetch = staticmethod(cqq.member_coupon_pages)
 
 

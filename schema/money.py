@@ -11,9 +11,10 @@ from domain.money import round_to_minor
 
 @strawberry.type(description="An amount of money in a currency.")
 class Money:
-    amount: Decimal = strawberry.field(description="Exact amount in the currency's minor units, as a "
-                                       "string (\"129.90\").")
-    currency: str = strawberry.field(description="ISO 4217 currency code (\"CNY\").")
+    amount: Decimal = strawberry.field(
+        description='Exact amount in the currency\'s minor units, as a string ("129.90").'
+    )
+    currency: str = strawberry.field(description='ISO 4217 currency code ("CNY").')
 
     @classmethod
     def of(cls, amount: Decimal, currency: str) -> Money:

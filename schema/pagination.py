@@ -47,14 +47,16 @@ class Connection(Generic[T]):
     page_info: PageInfo = strawberry.field(description="Pagination state.")
     count_total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
 
-    @strawberry.field(description="How many items the whole list holds (costs a count query: ask only "
-                      "when you show it).")
+    @strawberry.field(
+        description="How many items the whole list holds (costs a count query: ask only when you show it)."
+    )
     async def total_count(self) -> int | None:
         return await self.count_total() if self.count_total else None
 
 
-def _page_request(first: int | None, after: str | None, last: int | None, before: str | None
-                 ) -> tuple[PageRequest, int]:
+def _page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> tuple[PageRequest, int]:
     """Validate pagination arguments; returns the request and the page size."""
     if first is not None and last is not None:
         raise bad_input("Pass `first` or `last`, not both.")
@@ -76,13 +78,15 @@ async def _paginate(fetch: Callable[[], Awaitable[Page[Any]]]) -> Page[Any]:
         raise bad_input(str(e) or "The cursor is not valid.") from None
 
 
-def _connection(page: Page[Any], nodes: Sequence[Any],
-               count_total: Callable[[], Awaitable[int]] | None = None) -> Connection[Any]:
+def _connection(
+    page: Page[Any], nodes: Sequence[Any], count_total: Callable[[], Awaitable[int]] | None = None
+) -> Connection[Any]:
     edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
@@ -90,19 +94,33 @@ def _connection(page: Page[Any], nodes: Sequence[Any],
     )
 
 
-async def list_connection(first: int | None, after: str | None, last: int | None, before: str | None,
-                          fetch: Callable[[PageRequest, int], Awaitable[Page[Any]]], node: Callable[[Any], T],
-                          count_total: Callable[[], Awaitable[int]]) -> Connection[T]:
+async def list_connection(
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    fetch: Callable[[PageRequest, int], Awaitable[Page[Any]]],
+    node: Callable[[Any], T],
+    count_total: Callable[[], Awaitable[int]],
+) -> Connection[T]:
     """A root list: validate the arguments, `fetch` one keyset page, turn each row into its `node`."""
     request, size = _page_request(first, after, last, before)
     page = await _paginate(lambda: fetch(request, size))
     return _connection(page, [node(row) for row in page.items], count_total=count_total)
 
 
-async def child_connection(parent_id: int, first: int | None, after: str | None, last: int | None,
-                           before: str | None, ordering: Ordering, pages: DataLoader,  # type: ignore[type-arg]
-                           counts: DataLoader, node: Callable[[Any], T],  # type: ignore[type-arg]
-                           scope: Hashable | None = None) -> Connection[T]:
+async def child_connection(
+    parent_id: int,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    ordering: Ordering,
+    pages: DataLoader,  # type: ignore[type-arg]
+    counts: DataLoader,
+    node: Callable[[Any], T],  # type: ignore[type-arg]
+    scope: Hashable | None = None,
+) -> Connection[T]:
     """A list under each item of another list (a member's orders): batched through `pages` (keys
     `ChildPage`) and `counts` (keys parent ids), so its cost does not grow with the outer list. With a
     `scope` (the location store staff are limited to) both loaders are keyed `(key, scope)`."""

@@ -21,6 +21,8 @@ def require_member(info: Info) -> int:
     """The caller must be a signed-in member; returns the member's id."""
     member_id = info.context.principal.member_id
     if member_id is None:
-        raise coded_error("Sign in as a member to do this.", ErrorCode.UNAUTHENTICATED
-                          if info.context.principal.is_anonymous else ErrorCode.FORBIDDEN)
+        raise coded_error(
+            "Sign in as a member to do this.",
+            ErrorCode.UNAUTHENTICATED if info.context.principal.is_anonymous else ErrorCode.FORBIDDEN,
+        )
     return member_id

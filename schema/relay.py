@@ -51,8 +51,14 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
         return None
     type_name, sep, key = decoded
     # ASCII digits only ("²".isdigit() is true but int() refuses it), no leading zeros (one id per object).
-    if (not sep or not (key.isascii() and key.isdigit()) or len(key) > 18 or (len(key) > 1 and key[0] == "0")
-            or type_name not in _FETCHERS or type_name in _TOKEN_KEYED):
+    if (
+        not sep
+        or not (key.isascii() and key.isdigit())
+        or len(key) > 18
+        or (len(key) > 1 and key[0] == "0")
+        or type_name not in _FETCHERS
+        or type_name in _TOKEN_KEYED
+    ):
         return None
     return type_name, int(key)
 

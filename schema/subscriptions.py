@@ -52,8 +52,9 @@ class Live:
 
     def context(self, services: Services) -> Context:
         """A connection's context: anonymous until `connection_init` says otherwise."""
-        context = Context(session=self.unbound, principal=ANONYMOUS, services=services,
-                          loaders=Loaders(self.unbound, services.clock))
+        context = Context(
+            session=self.unbound, principal=ANONYMOUS, services=services, loaders=Loaders(self.unbound, services.clock)
+        )
         context.extra[LIVE] = self
         return context
 
@@ -85,8 +86,9 @@ class Live:
             return
         principal = await current_principal(context.session, context.principal)
         if principal is None:
-            raise coded_error("The access token is revoked: its account was erased or deactivated.",
-                              ErrorCode.UNAUTHENTICATED)
+            raise coded_error(
+                "The access token is revoked: its account was erased or deactivated.", ErrorCode.UNAUTHENTICATED
+            )
         context.principal = principal
 
     async def release(self, context: Context) -> None:
@@ -100,22 +102,30 @@ class Live:
 def _live(info: Info) -> Live:
     live: Any = info.context.extra.get(LIVE)
     if live is None:
-        raise coded_error("Subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) only.",
-                          ErrorCode.BAD_USER_INPUT)
+        raise coded_error(
+            "Subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) only.",
+            ErrorCode.BAD_USER_INPUT,
+        )
     return live  # type: ignore[no-any-return]
 
 
-@strawberry.type(description="Live updates, over WebSocket with the `graphql-transport-ws` subprotocol (or the "
-                 "legacy `graphql-ws`), which carries subscriptions only. Send the bearer token as "
-                 "`{\"Authorization\": \"Bearer ...\"}` in `connection_init`.")
+@strawberry.type(
+    description="Live updates, over WebSocket with the `graphql-transport-ws` subprotocol (or the "
+    "legacy `graphql-ws`), which carries subscriptions only. Send the bearer token as "
+    '`{"Authorization": "Bearer ..."}` in `connection_init`.'
+)
 class Subscription:
-    @strawberry.subscription(description="Each change of the stock of these variants (at `locationId` only, when "
-                             "given): the level as it is after the change. At most 100 variants.")
+    @strawberry.subscription(
+        description="Each change of the stock of these variants (at `locationId` only, when "
+        "given): the level as it is after the change. At most 100 variants."
+    )
     async def stock_changed(
-            self, info: Info,
-            variant_ids: Annotated[list[strawberry.ID], strawberry.argument(description="The variants to watch.")],
-            location_id: Annotated[strawberry.ID | None, strawberry.argument(
-                description="Only this location; every location when null.")] = None,
+        self,
+        info: Info,
+        variant_ids: Annotated[list[strawberry.ID], strawberry.argument(description="The variants to watch.")],
+        location_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this location; every location when null.")
+        ] = None,
     ) -> AsyncGenerator[StockLevel, None]:
         live = _live(info)
         if not 1 <= len(variant_ids) <= MAX_VARIANTS:
@@ -128,7 +138,8 @@ class Subscription:
         async with live.snapshot(info.context):
             variants = await info.context.loaders.variant_by_id.load_many(wanted)
             products = await info.context.loaders.product_by_id.load_many(
-                [v.product_id for v in variants if v is not None])
+                [v.product_id for v in variants if v is not None]
+            )
             visible = await visible_products(info, products)
             if None in variants or None in visible:
                 raise coded_error("No such variant.", ErrorCode.NOT_FOUND)
@@ -143,10 +154,14 @@ class Subscription:
                     if level is not None:
                         yield StockLevel.from_model(level)
 
-    @strawberry.subscription(description="Each change of the order (paid, shipped, ready for pickup, cancelled, "
-                             "returned...): the order as it is after the change. Visible to whoever may read it.")
+    @strawberry.subscription(
+        description="Each change of the order (paid, shipped, ready for pickup, cancelled, "
+        "returned...): the order as it is after the change. Visible to whoever may read it."
+    )
     async def order_updated(
-            self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The order.")],
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order.")],
     ) -> AsyncGenerator[Order, None]:
         live = _live(info)
         token = order_token(id)

@@ -30,9 +30,11 @@ class ThrottleStatus:
     retry_after: int = 0  # whole seconds; 0 when allowed
 
     def as_extension(self) -> dict[str, Any]:
-        return {"maximumAvailable": self.maximum_available,
-                "currentlyAvailable": math.floor(self.currently_available),
-                "restoreRate": self.restore_rate}
+        return {
+            "maximumAvailable": self.maximum_available,
+            "currentlyAvailable": math.floor(self.currently_available),
+            "restoreRate": self.restore_rate,
+        }
 
 
 class CostThrottle(Protocol):
@@ -49,4 +51,5 @@ def throttled_error(cost: int, status: ThrottleStatus) -> GraphQLError:
         f"Throttled: this operation costs {cost} points and {math.floor(status.currently_available)} of "
         f"{status.maximum_available} are available; points restore at {status.restore_rate:g} per second. "
         f"Retry after {status.retry_after} s.",
-        extensions={"code": ErrorCode.THROTTLED.value, "retryAfter": status.retry_after})
+        extensions={"code": ErrorCode.THROTTLED.value, "retryAfter": status.retry_after},
+    )

@@ -101,10 +101,18 @@ def settings() -> Settings:
     # A rate-limit bucket no test empties (the flash sale has 1,000 buyers behind one address);
     # tests/api/test_rate_limits.py sets small ones. No response cache: fixtures write the database
     # directly, behind the API's back; tests/api/test_response_cache.py turns it on.
-    return Settings(database_url="sqlite://", secret_key=TEST_SECRET, password_time_cost=1,
-                    password_memory_kib=8, debug=False, order_expiry_interval=0, rate_limit_bucket=1_000_000,
-                    registrations_per_ip=0,  # tests register many members from one address
-                    response_cache=False, _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        database_url="sqlite://",
+        secret_key=TEST_SECRET,
+        password_time_cost=1,
+        password_memory_kib=8,
+        debug=False,
+        order_expiry_interval=0,
+        rate_limit_bucket=1_000_000,
+        registrations_per_ip=0,  # tests register many members from one address
+        response_cache=False,
+        _env_file=None,
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -30,36 +30,53 @@ class GraphQLClient:
     http: httpx.AsyncClient
     token: str | None = None
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *,
-                   token: str | None = None) -> dict[str, Any]:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
         """POST a GraphQL request and return the JSON body (whatever the status)."""
         bearer = token or self.token
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                        headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         body: dict[str, Any] = response.json()
         return body
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None, *,
-                   token: str | None = None) -> dict[str, Any]:
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
         """POST and insist there were no top-level errors."""
         body = await self.post(query, variables, token=token)
         assert "errors" not in body, body["errors"]
         result: dict[str, Any] = body["data"]
         return result
 
-    async def staff_token(self, engine: AsyncEngine, role: StaffRole = StaffRole.ADMIN,
-                          email: str | None = None, location_id: int | None = None) -> str:
+    async def staff_token(
+        self,
+        engine: AsyncEngine,
+        role: StaffRole = StaffRole.ADMIN,
+        email: str | None = None,
+        location_id: int | None = None,
+    ) -> str:
         """Create a staff user with `role` (working at `location_id`, if given) and sign in through the graph."""
         email = email or f"{role.value}@example.com"
         async with create_session_factory(engine)() as session:
             uow = SqlUnitOfWork(session)
             async with uow.transaction():
-                await create_staff(uow, Argon2Hasher(time_cost=1, memory_cost=8), email, role.value, role,
-                                   STAFF_PASSWORD, location_id=location_id)
+                await create_staff(
+                    uow,
+                    Argon2Hasher(time_cost=1, memory_cost=8),
+                    email,
+                    role.value,
+                    role,
+                    STAFF_PASSWORD,
+                    location_id=location_id,
+                )
         data = await self.data(
             "mutation($e: String!, $p: String!) { staffTokenCreate(input: {email: $e, password: $p}) "
-            "{ accessToken userErrors { code } } }", {"e": email, "p": STAFF_PASSWORD})
+            "{ accessToken userErrors { code } } }",
+            {"e": email, "p": STAFF_PASSWORD},
+        )
         token: str = data["staffTokenCreate"]["accessToken"]
         return token
 
@@ -84,8 +101,9 @@ class StatementCounter:
         return len(self.statements)
 
 
-async def until(condition: Callable[[], bool | Awaitable[bool]], what: str = "the condition", seconds: float = 10
-                ) -> None:
+async def until(
+    condition: Callable[[], bool | Awaitable[bool]], what: str = "the condition", seconds: float = 10
+) -> None:
     """Wait until `condition` holds (checked every 10 ms), failing after `seconds`: a wait for a state,
     not a guess at how long something takes, so a loaded machine makes it slower but never wrong."""
     deadline = asyncio.get_running_loop().time() + seconds

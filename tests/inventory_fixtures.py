@@ -50,17 +50,38 @@ async def channel_id(engine: AsyncEngine, slug: str) -> int:
     return int(found)
 
 
-async def add_location(engine: AsyncEngine, *, name: str | None = None,
-                       type: LocationType = LocationType.STORE,
-                       channels: Iterable[str] = ("online",), is_active: bool = True, priority: int = 100,
-                       latitude: float | None = None, longitude: float | None = None) -> int:
+async def add_location(
+    engine: AsyncEngine,
+    *,
+    name: str | None = None,
+    type: LocationType = LocationType.STORE,
+    channels: Iterable[str] = ("online",),
+    is_active: bool = True,
+    priority: int = 100,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> int:
     """A location sold into `channels` (slugs); returns its id."""
     code = f"T{next(_codes):04d}"
     async with engine.begin() as conn:
-        location_id: int = (await conn.execute(sa.insert(Location).values(
-            code=code, name=name or f"Test location {code}", type=type, latitude=latitude, longitude=longitude,
-            is_pickup_point=type is LocationType.STORE, ships_to_home=True, priority=priority,
-            is_active=is_active, created_at=system_clock()).returning(Location.id))).scalar_one()
+        location_id: int = (
+            await conn.execute(
+                sa.insert(Location)
+                .values(
+                    code=code,
+                    name=name or f"Test location {code}",
+                    type=type,
+                    latitude=latitude,
+                    longitude=longitude,
+                    is_pickup_point=type is LocationType.STORE,
+                    ships_to_home=True,
+                    priority=priority,
+                    is_active=is_active,
+                    created_at=system_clock(),
+                )
+                .returning(Location.id)
+            )
+        ).scalar_one()
         for slug in channels:
             ch = await conn.scalar(sa.select(Channel.id).where(Channel.slug == slug))
             await conn.execute(sa.insert(ChannelLocation).values(channel_id=ch, location_id=location_id))
@@ -71,16 +92,37 @@ async def set_stock(engine: AsyncEngine, variant_id: int, location_id: int, on_h
     """A new stock level, with the RECEIVE (and RESERVATION) movements that explain it."""
     now = system_clock()
     async with engine.begin() as conn:
-        await conn.execute(sa.insert(StockLevel).values(variant_id=variant_id, location_id=location_id,
-                                                        on_hand=on_hand, reserved=reserved, updated_at=now))
-        movements = [{"kind": MovementKind.RECEIVE, "on_hand_delta": on_hand, "reserved_delta": 0,
-                      "reason": "test set-up"}]
+        await conn.execute(
+            sa.insert(StockLevel).values(
+                variant_id=variant_id, location_id=location_id, on_hand=on_hand, reserved=reserved, updated_at=now
+            )
+        )
+        movements = [
+            {"kind": MovementKind.RECEIVE, "on_hand_delta": on_hand, "reserved_delta": 0, "reason": "test set-up"}
+        ]
         if reserved:
-            movements.append({"kind": MovementKind.RESERVATION, "on_hand_delta": 0, "reserved_delta": reserved,
-                              "reason": "test set-up"})
-        await conn.execute(sa.insert(InventoryMovement), [
-            {"variant_id": variant_id, "location_id": location_id, "reference": "test-setup", "staff_id": None,
-             "created_at": now, **m} for m in movements])
+            movements.append(
+                {
+                    "kind": MovementKind.RESERVATION,
+                    "on_hand_delta": 0,
+                    "reserved_delta": reserved,
+                    "reason": "test set-up",
+                }
+            )
+        await conn.execute(
+            sa.insert(InventoryMovement),
+            [
+                {
+                    "variant_id": variant_id,
+                    "location_id": location_id,
+                    "reference": "test-setup",
+                    "staff_id": None,
+                    "created_at": now,
+                    **m,
+                }
+                for m in movements
+            ],
+        )
 
 
 async def clear_stock(engine: AsyncEngine, variant_ids: Sequence[int]) -> None:
@@ -92,13 +134,19 @@ async def clear_stock(engine: AsyncEngine, variant_ids: Sequence[int]) -> None:
 
 async def level(engine: AsyncEngine, variant_id: int, location_id: int) -> Level | None:
     async with engine.connect() as conn:
-        row = (await conn.execute(sa.select(StockLevel.on_hand, StockLevel.reserved).where(
-            StockLevel.variant_id == variant_id, StockLevel.location_id == location_id))).first()
+        row = (
+            await conn.execute(
+                sa.select(StockLevel.on_hand, StockLevel.reserved).where(
+                    StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+                )
+            )
+        ).first()
     return Level(row.on_hand, row.reserved) if row else None
 
 
-async def movement_count(engine: AsyncEngine, variant_id: int | None = None, location_id: int | None = None,
-                         kind: MovementKind | None = None) -> int:
+async def movement_count(
+    engine: AsyncEngine, variant_id: int | None = None, location_id: int | None = None, kind: MovementKind | None = None
+) -> int:
     stmt = sa.select(sa.func.count()).select_from(InventoryMovement)
     if variant_id is not None:
         stmt = stmt.where(InventoryMovement.variant_id == variant_id)
@@ -114,8 +162,13 @@ async def snapshot(engine: AsyncEngine) -> tuple[int, list[tuple[int, int, int, 
     """Every movement counted and every stock level: equal snapshots mean nothing was written."""
     async with engine.connect() as conn:
         movements = (await conn.execute(sa.select(sa.func.count()).select_from(InventoryMovement))).scalar_one()
-        levels = (await conn.execute(sa.select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand,
-                                               StockLevel.reserved).order_by(StockLevel.id))).all()
+        levels = (
+            await conn.execute(
+                sa.select(
+                    StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand, StockLevel.reserved
+                ).order_by(StockLevel.id)
+            )
+        ).all()
     return movements, [(r.variant_id, r.location_id, r.on_hand, r.reserved) for r in levels]
 
 
@@ -130,27 +183,51 @@ class LedgerRow:
 
     @property
     def consistent(self) -> bool:
-        return (self.on_hand == self.on_hand_sum and self.reserved == self.reserved_sum
-                and 0 <= self.reserved <= self.on_hand)
+        return (
+            self.on_hand == self.on_hand_sum
+            and self.reserved == self.reserved_sum
+            and 0 <= self.reserved <= self.on_hand
+        )
 
 
 async def ledger(engine: AsyncEngine) -> list[LedgerRow]:
     """Every stock level beside the sums of its movements."""
-    sums = (sa.select(InventoryMovement.variant_id, InventoryMovement.location_id,
-                      sa.func.sum(InventoryMovement.on_hand_delta).label("on_hand_sum"),
-                      sa.func.sum(InventoryMovement.reserved_delta).label("reserved_sum"))
-            .group_by(InventoryMovement.variant_id, InventoryMovement.location_id).subquery())
-    stmt = (sa.select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand, StockLevel.reserved,
-                      sa.func.coalesce(sums.c.on_hand_sum, 0), sa.func.coalesce(sums.c.reserved_sum, 0))
-            .outerjoin(sums, sa.and_(sums.c.variant_id == StockLevel.variant_id,
-                                     sums.c.location_id == StockLevel.location_id))
-            .order_by(StockLevel.variant_id, StockLevel.location_id))
+    sums = (
+        sa.select(
+            InventoryMovement.variant_id,
+            InventoryMovement.location_id,
+            sa.func.sum(InventoryMovement.on_hand_delta).label("on_hand_sum"),
+            sa.func.sum(InventoryMovement.reserved_delta).label("reserved_sum"),
+        )
+        .group_by(InventoryMovement.variant_id, InventoryMovement.location_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            StockLevel.variant_id,
+            StockLevel.location_id,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            sa.func.coalesce(sums.c.on_hand_sum, 0),
+            sa.func.coalesce(sums.c.reserved_sum, 0),
+        )
+        .outerjoin(
+            sums, sa.and_(sums.c.variant_id == StockLevel.variant_id, sums.c.location_id == StockLevel.location_id)
+        )
+        .order_by(StockLevel.variant_id, StockLevel.location_id)
+    )
     async with engine.connect() as conn:
         rows = (await conn.execute(stmt)).all()
         orphans = await conn.scalar(
-            sa.select(sa.func.count()).select_from(InventoryMovement).where(~sa.exists().where(
-                StockLevel.variant_id == InventoryMovement.variant_id,
-                StockLevel.location_id == InventoryMovement.location_id)))
+            sa.select(sa.func.count())
+            .select_from(InventoryMovement)
+            .where(
+                ~sa.exists().where(
+                    StockLevel.variant_id == InventoryMovement.variant_id,
+                    StockLevel.location_id == InventoryMovement.location_id,
+                )
+            )
+        )
     assert orphans == 0, f"{orphans} movements belong to no stock level"
     return [LedgerRow(*(int(x) for x in r)) for r in rows]
 
@@ -165,22 +242,39 @@ class CatalogueProduct:
         return to_global_id("Product", self.id)
 
 
-async def sellable_products(engine: AsyncEngine, count: int, channels: Sequence[str] = ("online",)) -> list[
-        CatalogueProduct]:
+async def sellable_products(
+    engine: AsyncEngine, count: int, channels: Sequence[str] = ("online",)
+) -> list[CatalogueProduct]:
     """`count` demo products published and priced (every variant) in all `channels`, stock cleared."""
     async with engine.connect() as conn:
         ids = [(await conn.scalar(sa.select(Channel.id).where(Channel.slug == s))) for s in channels]
-        candidates = (await conn.scalars(sa.select(ProductVariant.product_id).distinct()
-                                         .order_by(ProductVariant.product_id))).all()
+        candidates = (
+            await conn.scalars(sa.select(ProductVariant.product_id).distinct().order_by(ProductVariant.product_id))
+        ).all()
         chosen: list[CatalogueProduct] = []
         for product_id in candidates:
-            listed = await conn.scalar(sa.select(sa.func.count()).select_from(ProductChannelListing).where(
-                ProductChannelListing.product_id == product_id, ProductChannelListing.channel_id.in_(ids),
-                ProductChannelListing.is_published, ProductChannelListing.min_price.is_not(None)))
-            variants = (await conn.scalars(sa.select(ProductVariant.id).where(
-                ProductVariant.product_id == product_id).order_by(ProductVariant.id))).all()
-            priced = await conn.scalar(sa.select(sa.func.count()).select_from(VariantChannelListing).where(
-                VariantChannelListing.variant_id.in_(variants), VariantChannelListing.channel_id.in_(ids)))
+            listed = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(ProductChannelListing)
+                .where(
+                    ProductChannelListing.product_id == product_id,
+                    ProductChannelListing.channel_id.in_(ids),
+                    ProductChannelListing.is_published,
+                    ProductChannelListing.min_price.is_not(None),
+                )
+            )
+            variants = (
+                await conn.scalars(
+                    sa.select(ProductVariant.id)
+                    .where(ProductVariant.product_id == product_id)
+                    .order_by(ProductVariant.id)
+                )
+            ).all()
+            priced = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(VariantChannelListing)
+                .where(VariantChannelListing.variant_id.in_(variants), VariantChannelListing.channel_id.in_(ids))
+            )
             if listed == len(ids) and priced == len(ids) * len(variants):
                 chosen.append(CatalogueProduct(product_id, list(variants)))
             if len(chosen) == count:

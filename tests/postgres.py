@@ -28,8 +28,9 @@ def admin_url() -> str:
     given = os.environ.get(ENV)
     if not given:
         return LOCAL_ADMIN_URL
-    return make_url(given).set(drivername="postgresql+asyncpg", database="postgres").render_as_string(
-        hide_password=False)
+    return (
+        make_url(given).set(drivername="postgresql+asyncpg", database="postgres").render_as_string(hide_password=False)
+    )
 
 
 async def reachable(url: str) -> bool:

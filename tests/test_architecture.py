@@ -32,11 +32,32 @@ MAX_LINES = 400
 
 # The standard library modules that do I/O, wait or run threads: the domain gets those through
 # Protocols (a clock, a hasher, a payment gateway), so its rules stay pure and fast to test.
-STDLIB_IO = frozenset({
-    "asyncio", "concurrent", "ftplib", "http", "io", "logging", "multiprocessing", "os", "pathlib",
-    "select", "selectors", "shutil", "smtplib", "socket", "sqlite3", "ssl", "subprocess", "sys",
-    "tempfile", "threading", "time", "urllib",
-})
+STDLIB_IO = frozenset(
+    {
+        "asyncio",
+        "concurrent",
+        "ftplib",
+        "http",
+        "io",
+        "logging",
+        "multiprocessing",
+        "os",
+        "pathlib",
+        "select",
+        "selectors",
+        "shutil",
+        "smtplib",
+        "socket",
+        "sqlite3",
+        "ssl",
+        "subprocess",
+        "sys",
+        "tempfile",
+        "threading",
+        "time",
+        "urllib",
+    }
+)
 # What the domain may import (a top-level name and everything under it).
 DOMAIN_ALLOWS = (frozenset(sys.stdlib_module_names) - STDLIB_IO) | {"__future__", "domain", "phonenumbers"}
 
@@ -159,8 +180,19 @@ def test_no_module_is_a_god_file() -> None:
 
 
 def test_the_domain_allowlist_refuses_any_other_library() -> None:
-    for module in ("jwt", "argon2.exceptions", "sqlalchemy.orm", "httpx", "pydantic", "asyncio", "os.path", "api.app",
-                   "db.uow", "schema.context", "domainx"):
+    for module in (
+        "jwt",
+        "argon2.exceptions",
+        "sqlalchemy.orm",
+        "httpx",
+        "pydantic",
+        "asyncio",
+        "os.path",
+        "api.app",
+        "db.uow",
+        "schema.context",
+        "domainx",
+    ):
         assert not domain_may_import(module), module
     for module in ("domain.orders.model", "decimal", "dataclasses", "collections.abc", "phonenumbers", "__future__"):
         assert domain_may_import(module), module
@@ -195,12 +227,14 @@ def test_the_import_check_sees_every_kind_of_import() -> None:
 # and coupons (orders and coupons name their member at module level), and a variant's stock
 # levels (a stock level names its variant). Each is a `strawberry.lazy` type with its import
 # under `if TYPE_CHECKING:` or inside the resolver, never at module level.
-LAZY_BACK_EDGES: frozenset[tuple[str, str]] = frozenset({
-    ("schema.accounts.types", "schema.orders.types"),
-    ("schema.accounts.types", "schema.orders.queries"),
-    ("schema.accounts.types", "schema.promotions.coupon_types"),
-    ("schema.catalog.types", "schema.inventory.types"),
-})
+LAZY_BACK_EDGES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("schema.accounts.types", "schema.orders.types"),
+        ("schema.accounts.types", "schema.orders.queries"),
+        ("schema.accounts.types", "schema.promotions.coupon_types"),
+        ("schema.catalog.types", "schema.inventory.types"),
+    }
+)
 
 
 def _module_of(name: str, modules: Mapping[str, Path]) -> str | None:
@@ -254,8 +288,8 @@ def circles(graph: Mapping[str, Mapping[str, object]]) -> list[list[str]]:
             if work:
                 low[work[-1][0]] = min(low[work[-1][0]], low[node])
             if low[node] == index[node]:
-                component = stack[stack.index(node):]
-                del stack[stack.index(node):]
+                component = stack[stack.index(node) :]
+                del stack[stack.index(node) :]
                 if len(component) > 1:
                     found.append(sorted(component))
     return found
@@ -267,7 +301,8 @@ def _lazy_lines(path: Path) -> set[int]:
     lines: set[int] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         deferred = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or (
-            isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"))
+            isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        )
         if deferred:
             body = node.body if isinstance(node, ast.If) else [node]
             lines |= {n.lineno for stmt in body for n in ast.walk(stmt) if isinstance(n, ast.Import | ast.ImportFrom)}
@@ -283,8 +318,10 @@ def test_no_import_circles_beyond_the_declared_lazy_back_edges() -> None:
         for component in found:
             lines.append(" <-> ".join(component))
             lines += [f"    {i}" for m in component for t, imps in forward[m].items() if t in component for i in imps]
-        pytest.fail("import circles (break them, or declare a true graph back-edge in LAZY_BACK_EDGES):\n"
-                    + "\n".join(lines), pytrace=False)
+        pytest.fail(
+            "import circles (break them, or declare a true graph back-edge in LAZY_BACK_EDGES):\n" + "\n".join(lines),
+            pytrace=False,
+        )
 
 
 def test_a_back_edge_closes_only_a_circle_of_its_ends() -> None:
@@ -311,9 +348,13 @@ def test_only_back_edges_are_strawberry_lazy() -> None:
     for package in PACKAGES:
         for path in source_files(package):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and ast.unparse(node.func) == "strawberry.lazy" and node.args
-                        and isinstance(node.args[0], ast.Constant)
-                        and (module_name(path), node.args[0].value) not in LAZY_BACK_EDGES):
+                if (
+                    isinstance(node, ast.Call)
+                    and ast.unparse(node.func) == "strawberry.lazy"
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and (module_name(path), node.args[0].value) not in LAZY_BACK_EDGES
+                ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: lazy {node.args[0].value}")
     assert not offenders, "import the type at module level instead:\n" + "\n".join(offenders)
 

@@ -16,9 +16,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_listing_bench_prints_one_json_figure_per_line() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "listing", "--sqlite", "--products", "30", "--concurrency", "2",
-         "--requests", "20", "--warmup", "2", "--first", "5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "listing",
+            "--sqlite",
+            "--products",
+            "30",
+            "--concurrency",
+            "2",
+            "--requests",
+            "20",
+            "--warmup",
+            "2",
+            "--first",
+            "5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     figures = [json.loads(line) for line in done.stdout.splitlines()]
     assert all({"bench", "metric", "value", "commit"} <= f.keys() for f in figures)

@@ -29,9 +29,14 @@ SECRET = "x" * 40
 def omnishop(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """The real command, in an empty folder (no .env) with only `env` set besides the basics."""
     base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    return subprocess.run([sys.executable, "-c", "from api.cli import app; app(prog_name='omnishop')", *args],
-                          cwd=tmp_path, env={**base, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", "from api.cli import app; app(prog_name='omnishop')", *args],
+        cwd=tmp_path,
+        env={**base, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _require_postgres() -> None:
@@ -64,24 +69,50 @@ def empty_postgres() -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.mark.parametrize(("args", "env", "expected"), [
-    pytest.param(("migrate",), {"DATABASE_URL": f"{PG}/omnishop_no_such_db"},
-                 r'^The database "omnishop_no_such_db" does not exist on PostgreSQL at 127\.0\.0\.1:5432: create it',
-                 marks=pytest.mark.postgres),
-    (("seed", "--demo"), {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"},
-     r"^Cannot reach PostgreSQL at 127\.0\.0\.1:1: .*Start PostgreSQL or fix the host and port in DATABASE_URL\.$"),
-    (("serve",), {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x", "SECRET_KEY": SECRET},
-     r"^Cannot reach PostgreSQL at 127\.0\.0\.1:1: "),
-    (("migrate",), {"DATABASE_URL": "sqlite:///no/such/folder/shop.db"},
-     r"^The folder no/such/folder of the SQLite database no/such/folder/shop.db does not exist: create it"),
-    (("serve",), {}, r"^SECRET_KEY is not set\. Set it to a random string"),
-    (("migrate",), {"ACCESS_TOKEN_MINUTES": "soon", "REQUEST_ERROR_STATUS": "500"},
-     r"^ACCESS_TOKEN_MINUTES: Input should be a valid integer.*\(got 'soon'\)\. Fix it in the environment or in "
-     r"\.env\.\nREQUEST_ERROR_STATUS: Value error, must be one of 400, 422 \(got '500'\)\. Fix it"),
-], ids=["pg-database-missing", "pg-down-seed", "pg-down-serve", "sqlite-folder-missing", "no-secret-key",
-        "bad-settings"])
-def test_operator_errors_are_one_line_each(tmp_path: Path, args: tuple[str, ...], env: dict[str, str],
-                                           expected: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        pytest.param(
+            ("migrate",),
+            {"DATABASE_URL": f"{PG}/omnishop_no_such_db"},
+            r'^The database "omnishop_no_such_db" does not exist on PostgreSQL at 127\.0\.0\.1:5432: create it',
+            marks=pytest.mark.postgres,
+        ),
+        (
+            ("seed", "--demo"),
+            {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"},
+            r"^Cannot reach PostgreSQL at 127\.0\.0\.1:1: .*Start PostgreSQL or fix the host and port in DATABASE_URL\.$",  # noqa: E501
+        ),
+        (
+            ("serve",),
+            {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x", "SECRET_KEY": SECRET},
+            r"^Cannot reach PostgreSQL at 127\.0\.0\.1:1: ",
+        ),
+        (
+            ("migrate",),
+            {"DATABASE_URL": "sqlite:///no/such/folder/shop.db"},
+            r"^The folder no/such/folder of the SQLite database no/such/folder/shop.db does not exist: create it",
+        ),
+        (("serve",), {}, r"^SECRET_KEY is not set\. Set it to a random string"),
+        (
+            ("migrate",),
+            {"ACCESS_TOKEN_MINUTES": "soon", "REQUEST_ERROR_STATUS": "500"},
+            r"^ACCESS_TOKEN_MINUTES: Input should be a valid integer.*\(got 'soon'\)\. Fix it in the environment or in "
+            r"\.env\.\nREQUEST_ERROR_STATUS: Value error, must be one of 400, 422 \(got '500'\)\. Fix it",
+        ),
+    ],
+    ids=[
+        "pg-database-missing",
+        "pg-down-seed",
+        "pg-down-serve",
+        "sqlite-folder-missing",
+        "no-secret-key",
+        "bad-settings",
+    ],
+)
+def test_operator_errors_are_one_line_each(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str], expected: str
+) -> None:
     if "127.0.0.1:5432" in env.get("DATABASE_URL", ""):
         _require_postgres()
     done = omnishop(tmp_path, *args, **env)
@@ -97,8 +128,11 @@ def test_serve_refuses_an_unmigrated_postgres_database(tmp_path: Path, empty_pos
     """`serve` does not migrate PostgreSQL itself: it says so instead of serving errors."""
     done = omnishop(tmp_path, "serve", DATABASE_URL=empty_postgres, SECRET_KEY=SECRET)
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert re.fullmatch(r"The database is at migration \(none\) and this version needs \d{4}: run `omnishop "
-                        r"migrate` first\.\n", done.stderr), done.stderr
+    assert re.fullmatch(
+        r"The database is at migration \(none\) and this version needs \d{4}: run `omnishop "
+        r"migrate` first\.\n",
+        done.stderr,
+    ), done.stderr
 
 
 def test_migrate_says_what_it_did(tmp_path: Path) -> None:

@@ -18,8 +18,11 @@ SDL_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
 def test_committed_schema_matches_the_served_schema() -> None:
     served = build_schema().as_str() + "\n"
     committed = SDL_FILE.read_text() if SDL_FILE.exists() else ""
-    diff = "".join(difflib.unified_diff(committed.splitlines(True), served.splitlines(True),
-                                        "schema.graphql (committed)", "served", n=1))
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(True), served.splitlines(True), "schema.graphql (committed)", "served", n=1
+        )
+    )
     assert served == committed, f"Run `omnishop export-schema > schema.graphql` and review:\n{diff[:4000]}"
 
 

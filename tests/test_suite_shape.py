@@ -17,18 +17,29 @@ def _modules() -> list[Path]:
 
 
 def test_only_tests_postgres_knows_where_the_server_is() -> None:
-    spelled = [str(p.relative_to(TESTS)) for p in _modules()
-               if p.name not in KNOWS_THE_SERVER and any(s in p.read_text() for s in SERVER_SPELLINGS)]
+    spelled = [
+        str(p.relative_to(TESTS))
+        for p in _modules()
+        if p.name not in KNOWS_THE_SERVER and any(s in p.read_text() for s in SERVER_SPELLINGS)
+    ]
     assert spelled == []
 
 
 def test_the_pg_fixture_is_defined_once() -> None:
-    defined = [str(p.relative_to(TESTS)) for p in _modules() for node in ast.walk(ast.parse(p.read_text()))
-               if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "pg"]
+    defined = [
+        str(p.relative_to(TESTS))
+        for p in _modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "pg"
+    ]
     assert defined == ["conftest.py"]
 
 
 def test_no_test_prints() -> None:
-    printing = [str(p.relative_to(TESTS)) for p in _modules() for node in ast.walk(ast.parse(p.read_text()))
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"]
+    printing = [
+        str(p.relative_to(TESTS))
+        for p in _modules()
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+    ]
     assert printing == []

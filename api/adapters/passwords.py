@@ -24,8 +24,7 @@ class Argon2Hasher:
         return await asyncio.to_thread(self._argon2.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        return await asyncio.to_thread(self._verify, password_hash or self._decoy, password,
-                                       password_hash is not None)
+        return await asyncio.to_thread(self._verify, password_hash or self._decoy, password, password_hash is not None)
 
     def _verify(self, password_hash: str, password: str, real: bool) -> bool:
         try:

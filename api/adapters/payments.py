@@ -28,8 +28,10 @@ class RecordingProvider:
 
 def built_in_payments(*, sandbox: bool) -> Payments:
     """The till's methods, and SANDBOX: taking payments only when `sandbox`, refunding always."""
-    return Payments({
-        **{method: RecordingProvider("till") for method in STAFF_ONLY_METHODS},
-        PaymentMethod.SANDBOX: RecordingProvider("sandbox"),
-    }, offered=[*STAFF_ONLY_METHODS, *([PaymentMethod.SANDBOX] if sandbox else [])])
-
+    return Payments(
+        {
+            **{method: RecordingProvider("till") for method in STAFF_ONLY_METHODS},
+            PaymentMethod.SANDBOX: RecordingProvider("sandbox"),
+        },
+        offered=[*STAFF_ONLY_METHODS, *([PaymentMethod.SANDBOX] if sandbox else [])],
+    )

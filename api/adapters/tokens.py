@@ -25,8 +25,14 @@ class JwtTokens:
 
     def principal(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(token, self.secret_key, algorithms=[ALGORITHM], issuer=ISSUER, leeway=CLOCK_LEEWAY,
-                                options={"require": ["exp", "sub", "iss"]})
+            claims = jwt.decode(
+                token,
+                self.secret_key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                leeway=CLOCK_LEEWAY,
+                options={"require": ["exp", "sub", "iss"]},
+            )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from None
         return principal_from_claims(claims)

@@ -28,6 +28,7 @@ def in_models(obj: object, name: str | None, type_: str, reflected: bool, compar
     """Alembic's `include_object` for comparing the database with the models."""
     return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
 
+
 __all__ = [
     "DATABASE_ONLY_INDEXES",
     "App",

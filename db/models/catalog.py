@@ -17,8 +17,7 @@ class Category(Base):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"),
-                                                  index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
@@ -34,8 +33,7 @@ class Product(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="SET NULL"),
-                                                    index=True)
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(sa.String(250))
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)

@@ -18,8 +18,13 @@ class Channel(Base):
     __tablename__ = "channels"
     __table_args__ = (
         # At most one default channel: the one used when a client names none.
-        sa.Index("uq_channels_default", "is_default", unique=True,
-                 sqlite_where=sa.text("is_default = 1"), postgresql_where=sa.text("is_default")),
+        sa.Index(
+            "uq_channels_default",
+            "is_default",
+            unique=True,
+            sqlite_where=sa.text("is_default = 1"),
+            postgresql_where=sa.text("is_default"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -18,8 +18,12 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_events"
     __table_args__ = (
         # The relay's scan: what is still to publish, oldest first.
-        sa.Index("ix_outbox_events_unpublished", "id", sqlite_where=sa.text("published_at IS NULL"),
-                 postgresql_where=sa.text("published_at IS NULL")),
+        sa.Index(
+            "ix_outbox_events_unpublished",
+            "id",
+            sqlite_where=sa.text("published_at IS NULL"),
+            postgresql_where=sa.text("published_at IS NULL"),
+        ),
         sa.Index("ix_outbox_events_created_at", "created_at"),
     )
 

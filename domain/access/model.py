@@ -38,17 +38,34 @@ class Permission(str, Enum):
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
     StaffRole.ADMIN: frozenset(Permission),
-    StaffRole.STORE_MANAGER: frozenset({
-        Permission.MANAGE_STOCK, Permission.MANAGE_ORDERS, Permission.FULFIL_ORDERS,
-        Permission.SELL_IN_STORE, Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS,
-        Permission.MANAGE_PROMOTIONS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
-    }),
-    StaffRole.CASHIER: frozenset({
-        Permission.SELL_IN_STORE, Permission.LOOKUP_MEMBERS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
-    }),
-    StaffRole.FULFILLMENT: frozenset({
-        Permission.FULFIL_ORDERS, Permission.VIEW_UNPUBLISHED, Permission.VIEW_ORDERS,
-    }),
+    StaffRole.STORE_MANAGER: frozenset(
+        {
+            Permission.MANAGE_STOCK,
+            Permission.MANAGE_ORDERS,
+            Permission.FULFIL_ORDERS,
+            Permission.SELL_IN_STORE,
+            Permission.LOOKUP_MEMBERS,
+            Permission.MANAGE_MEMBERS,
+            Permission.MANAGE_PROMOTIONS,
+            Permission.VIEW_UNPUBLISHED,
+            Permission.VIEW_ORDERS,
+        }
+    ),
+    StaffRole.CASHIER: frozenset(
+        {
+            Permission.SELL_IN_STORE,
+            Permission.LOOKUP_MEMBERS,
+            Permission.VIEW_UNPUBLISHED,
+            Permission.VIEW_ORDERS,
+        }
+    ),
+    StaffRole.FULFILLMENT: frozenset(
+        {
+            Permission.FULFIL_ORDERS,
+            Permission.VIEW_UNPUBLISHED,
+            Permission.VIEW_ORDERS,
+        }
+    ),
 }
 
 

@@ -24,5 +24,6 @@ def sees_recipient(principal: Principal, member_id: int | None) -> bool:
         return True
     if member_id is None:
         return principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.MEMBER) or principal.can(
-            Permission.LOOKUP_MEMBERS)
+            Permission.LOOKUP_MEMBERS
+        )
     return sees_personal_data(principal, member_id)

@@ -59,8 +59,7 @@ def normalize_phone(value: str, default_region: str, field: list[str] | None = N
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalize_identity(kind: IdentityKind, value: str, default_region: str,
-                       field: list[str] | None = None) -> Identity:
+def normalize_identity(kind: IdentityKind, value: str, default_region: str, field: list[str] | None = None) -> Identity:
     if kind is IdentityKind.EMAIL:
         return Identity(kind, normalize_email(value, field))
     if kind is IdentityKind.PHONE:
@@ -103,10 +102,10 @@ def validate_name(name: str, field: list[str]) -> str:
 def validate_password(password: str, field: list[str]) -> None:
     """At least 8 characters, not all of one kind of character, not the e-mail or phone."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise DomainError("PASSWORD_TOO_WEAK",
-                          f"A password has at least {PASSWORD_MIN_LENGTH} characters.", field)
+        raise DomainError("PASSWORD_TOO_WEAK", f"A password has at least {PASSWORD_MIN_LENGTH} characters.", field)
     if len(password) > PASSWORD_MAX_LENGTH:
         raise DomainError("INVALID", f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field)
     if password.isdigit() or len(set(password)) < 4:
-        raise DomainError("PASSWORD_TOO_WEAK",
-                          "A password needs more variety than digits alone or a repeated character.", field)
+        raise DomainError(
+            "PASSWORD_TOO_WEAK", "A password needs more variety than digits alone or a repeated character.", field
+        )

@@ -50,7 +50,11 @@ class RefreshGrant:
 class AccountsRepository(Protocol):
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]: ...
     async def add_member(
-        self, name: str, password_hash: str | None, identities: list[Identity], joined_channel_id: int | None,
+        self,
+        name: str,
+        password_hash: str | None,
+        identities: list[Identity],
+        joined_channel_id: int | None,
         joined_location_id: int | None = None,
     ) -> int: ...
     async def member_credentials(self, identity: Identity) -> Credentials | None: ...
@@ -111,8 +115,9 @@ async def register_member(
 
 async def add_member(uow: AccountsUnitOfWork, new: NewMember) -> int:
     """Write the member; IDENTITY_TAKEN when a concurrent registration took an identity since."""
-    return await uow.accounts.add_member(new.name, new.password_hash, new.identities, new.joined_channel_id,
-                                         new.joined_location_id)
+    return await uow.accounts.add_member(
+        new.name, new.password_hash, new.identities, new.joined_channel_id, new.joined_location_id
+    )
 
 
 async def prepare_registration(
@@ -159,8 +164,7 @@ async def prepare_registration(
             for t in taken
         ]
     )
-    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id,
-                     reg.joined_location_id)
+    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id, reg.joined_location_id)
 
 
 async def issue_tokens(
@@ -188,8 +192,7 @@ async def create_member_tokens(
     default_region: str,
 ) -> IssuedTokens:
     """Both steps of a member's sign-in in the caller's transaction."""
-    return await issue_tokens(uow, tokens, await authenticate_member(uow, hasher, identifier, password,
-                                                                       default_region))
+    return await issue_tokens(uow, tokens, await authenticate_member(uow, hasher, identifier, password, default_region))
 
 
 @dataclass(frozen=True, slots=True)

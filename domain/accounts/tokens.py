@@ -81,5 +81,12 @@ def principal_from_claims(claims: Mapping[str, object]) -> Principal:
     raise InvalidToken("bad subject")
 
 
-__all__ = ["ANONYMOUS", "AccessTokens", "InvalidToken", "access_claims", "hash_token", "new_refresh_token",
-           "principal_from_claims"]
+__all__ = [
+    "ANONYMOUS",
+    "AccessTokens",
+    "InvalidToken",
+    "access_claims",
+    "hash_token",
+    "new_refresh_token",
+    "principal_from_claims",
+]

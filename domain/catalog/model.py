@@ -60,8 +60,11 @@ def slugify(text: str) -> str:
 
 def validate_slug(slug: str, field: list[str]) -> str:
     if not _SLUG.match(slug) or len(slug) > SLUG_MAX_LENGTH:
-        raise DomainError("INVALID", "A slug is lower-case letters, digits and single hyphens "
-                                     f"(at most {SLUG_MAX_LENGTH} characters).", field)
+        raise DomainError(
+            "INVALID",
+            f"A slug is lower-case letters, digits and single hyphens (at most {SLUG_MAX_LENGTH} characters).",
+            field,
+        )
     return slug
 
 
@@ -78,8 +81,9 @@ def slug_for(name: str, slug: str | None, field: list[str]) -> str:
 def validate_sku(sku: str, field: list[str]) -> str:
     sku = sku.strip()
     if not _SKU.match(sku):
-        raise DomainError("INVALID", "A SKU is 1 to 64 letters, digits or . _ / - and starts with a "
-                                     "letter or digit.", field)
+        raise DomainError(
+            "INVALID", "A SKU is 1 to 64 letters, digits or . _ / - and starts with a letter or digit.", field
+        )
     return sku
 
 
@@ -147,8 +151,11 @@ def check_channel_default(was_default: bool, is_default: bool, is_active: bool) 
     A channel stops being the default only by another one becoming the default.
     """
     if was_default and not is_default:
-        raise DomainError("INVALID", "There must be a default channel: make another channel the default "
-                                     "instead.", ["input", "isDefault"])
+        raise DomainError(
+            "INVALID",
+            "There must be a default channel: make another channel the default instead.",
+            ["input", "isDefault"],
+        )
     if is_default and not is_active:
         raise DomainError("INVALID", "The default channel must be active.", ["input", "isActive"])
 
@@ -156,15 +163,19 @@ def check_channel_default(was_default: bool, is_default: bool, is_active: bool) 
 def check_currency_change(current: str, new: str, has_prices: bool) -> None:
     """Prices are stored in the channel's currency: changing it would silently re-denominate them."""
     if new != current and has_prices:
-        raise DomainError("INVALID", f"Variants are priced in {current} in this channel; remove those prices "
-                                     "before changing its currency.", ["input", "currency"])
+        raise DomainError(
+            "INVALID",
+            f"Variants are priced in {current} in this channel; remove those prices before changing its currency.",
+            ["input", "currency"],
+        )
 
 
 def check_category_move(category_id: int, new_parent_id: int, parent_of: dict[int, int | None]) -> None:
     """A category cannot be moved under itself or one of its descendants."""
     if would_create_cycle(category_id, new_parent_id, parent_of):
-        raise DomainError("CATEGORY_CYCLE", "A category cannot be moved under itself or its own "
-                                            "subcategories.", ["input", "parentId"])
+        raise DomainError(
+            "CATEGORY_CYCLE", "A category cannot be moved under itself or its own subcategories.", ["input", "parentId"]
+        )
 
 
 def check_category_removable(has_children: bool, has_products: bool) -> None:

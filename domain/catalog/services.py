@@ -129,8 +129,13 @@ class InputErrors:
         except DomainError as e:
             self.items.append(e)
 
-    async def unique(self, values: Values, key: str, taken: Callable[[str, int | None], Awaitable[bool]],
-                     other_than: int | None = None) -> None:
+    async def unique(
+        self,
+        values: Values,
+        key: str,
+        taken: Callable[[str, int | None], Awaitable[bool]],
+        other_than: int | None = None,
+    ) -> None:
         value = values.get(key)
         if isinstance(value, str) and await taken(value, other_than):
             self.add("DUPLICATE", f"The {key} '{value}' is already taken.", input_field(key))
@@ -139,8 +144,9 @@ class InputErrors:
         raise_all(self.items)
 
 
-def name_and_slug(errors: InputErrors, values: Values, name: str | None, slug: str | None, max_length: int,
-                   creating: bool) -> None:
+def name_and_slug(
+    errors: InputErrors, values: Values, name: str | None, slug: str | None, max_length: int, creating: bool
+) -> None:
     """Validate a name; a new object without a slug gets one made from its name."""
     if name is not None:
         errors.put(values, "name", model.validate_text, name, input_field("name"), max_length)
@@ -156,8 +162,9 @@ def not_found(what: str, field: list[str]) -> DomainError:
 # Products
 
 
-async def _check_category(errors: InputErrors, repo: CatalogRepository, values: Values,
-                          category_id: int | None) -> None:
+async def _check_category(
+    errors: InputErrors, repo: CatalogRepository, values: Values, category_id: int | None
+) -> None:
     values["category_id"] = category_id
     if category_id is not None and not await repo.category_exists(category_id):
         errors.add("NOT_FOUND", "No such category.", input_field("categoryId"))

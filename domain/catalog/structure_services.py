@@ -38,12 +38,14 @@ def _shipping(errors: InputErrors, values: Values, rates: ShippingRates, currenc
     """Amounts in the channel's currency (checked once the currency itself is valid)."""
     if not isinstance(currency, str):
         return
-    errors.put(values, "shipping_flat_rate", parse_amount, rates.flat_rate, currency,
-               input_field("shipping", "flatRate"))
+    errors.put(
+        values, "shipping_flat_rate", parse_amount, rates.flat_rate, currency, input_field("shipping", "flatRate")
+    )
     values["shipping_free_over"] = None
     if rates.free_over is not None:
-        errors.put(values, "shipping_free_over", parse_amount, rates.free_over, currency,
-                   input_field("shipping", "freeOver"))
+        errors.put(
+            values, "shipping_free_over", parse_amount, rates.free_over, currency, input_field("shipping", "freeOver")
+        )
 
 
 async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
@@ -52,9 +54,16 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
     if current is None:
         raise not_found("channel", ["id"])
     errors = InputErrors()
-    values: Values = {k: v for k, v in (("kind", cmd.kind), ("ownership", cmd.ownership),
-                                        ("is_active", cmd.is_active), ("is_default", cmd.is_default))
-                      if v is not None}
+    values: Values = {
+        k: v
+        for k, v in (
+            ("kind", cmd.kind),
+            ("ownership", cmd.ownership),
+            ("is_active", cmd.is_active),
+            ("is_default", cmd.is_default),
+        )
+        if v is not None
+    }
     if cmd.slug is not None:
         errors.put(values, "slug", model.validate_slug, cmd.slug.strip(), input_field("slug"))
     if cmd.name is not None:
@@ -68,8 +77,12 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
     if cmd.shipping is not None:
         _shipping(errors, values, cmd.shipping, values.get("currency", current.currency))
     is_default = current.is_default if cmd.is_default is None else cmd.is_default
-    errors.check(model.check_channel_default, current.is_default, is_default,
-                 current.is_active if cmd.is_active is None else cmd.is_active)
+    errors.check(
+        model.check_channel_default,
+        current.is_default,
+        is_default,
+        current.is_active if cmd.is_active is None else cmd.is_active,
+    )
     await errors.unique(values, "slug", repo.channel_slug_taken, current.id)
     errors.raise_any()
     if is_default and not current.is_default:

@@ -35,14 +35,16 @@ MAX_OPENING_ENTRIES = 21  # three opening periods a day
 
 # ---------------------------------------------------------------------------- input rules
 
+
 def normalize_code(code: str, field: list[str]) -> str:
     """A short staff- and till-facing code ("SH01"): 1 to 32 letters, digits or hyphens, upper-cased."""
     cleaned = code.strip().upper()
     if not cleaned:
         raise DomainError("REQUIRED", "A location needs a code.", field)
     if not _CODE.match(cleaned):
-        raise DomainError("INVALID", "A code is 1 to 32 letters, digits or hyphens and starts with a letter or "
-                                     "digit.", field)
+        raise DomainError(
+            "INVALID", "A code is 1 to 32 letters, digits or hyphens and starts with a letter or digit.", field
+        )
     return cleaned
 
 
@@ -86,11 +88,14 @@ def validate_opening_hours(entries: Sequence[OpeningHours], field: list[str]) ->
         bad_time = False
         for name, value in (("opens", opens), ("closes", closes)):
             if not _TIME.match(value):
-                errors.add("INVALID", "A time is HH:MM on a 24-hour clock (\"09:30\").", [*at, name])
+                errors.add("INVALID", 'A time is HH:MM on a 24-hour clock ("09:30").', [*at, name])
                 bad_time = True
         if not bad_time and opens >= closes:
-            errors.add("INVALID", "A period opens before it closes (past midnight: end at 23:59 and start the "
-                                  "next day at 00:00).", [*at, "closes"])
+            errors.add(
+                "INVALID",
+                "A period opens before it closes (past midnight: end at 23:59 and start the next day at 00:00).",
+                [*at, "closes"],
+            )
         cleaned.append(OpeningHours(day, opens, closes))
     errors.raise_any()
     ordered = sorted(cleaned, key=lambda h: (DAYS.index(h.day), h.opens))
@@ -117,6 +122,7 @@ def _put_address(errors: InputErrors, values: Values, address: Address) -> None:
 
 
 # ---------------------------------------------------------------------------- use cases
+
 
 @dataclass(frozen=True, slots=True)
 class LocationCreate:
@@ -177,8 +183,9 @@ def _check_state(errors: InputErrors, state: LocationState) -> None:
     if not errors.check(validate_coordinates, state.latitude, state.longitude, input_field("latitude")):
         return
     if state.type is LocationType.STORE and state.latitude is None:
-        errors.add("REQUIRED", "A store needs its latitude and longitude, so customers can find it.",
-                   input_field("latitude"))
+        errors.add(
+            "REQUIRED", "A store needs its latitude and longitude, so customers can find it.", input_field("latitude")
+        )
     if state.is_pickup_point and state.type is not LocationType.STORE:
         errors.add("INVALID", "Only a store can be a pickup point.", input_field("isPickupPoint"))
 
@@ -236,8 +243,12 @@ async def update_location(repo: LocationRepository, cmd: LocationUpdate) -> int:
     longitude = current.longitude if isinstance(cmd.longitude, Keep) else cmd.longitude
     if (latitude, longitude) != (current.latitude, current.longitude):
         values.update(latitude=latitude, longitude=longitude)
-    after = LocationState(cmd.type or current.type, latitude, longitude,
-                          current.is_pickup_point if cmd.is_pickup_point is None else cmd.is_pickup_point)
+    after = LocationState(
+        cmd.type or current.type,
+        latitude,
+        longitude,
+        current.is_pickup_point if cmd.is_pickup_point is None else cmd.is_pickup_point,
+    )
     _check_state(errors, after)
     channel_ids = None if isinstance(cmd.channels, Keep) else await _channel_ids(errors, repo, cmd.channels)
     await errors.unique(values, "code", repo.code_taken, cmd.location_id)
@@ -262,8 +273,9 @@ class NearbySearch:
     limit: int = DEFAULT_NEARBY
 
 
-def nearby_search(latitude: float, longitude: float, radius_km: float | None = None,
-                  first: int | None = None) -> NearbySearch:
+def nearby_search(
+    latitude: float, longitude: float, radius_km: float | None = None, first: int | None = None
+) -> NearbySearch:
     """Check the arguments of a nearby-stores search (INVALID naming the argument)."""
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
         raise DomainError("INVALID", "`latitude` is between -90 and 90.", ["latitude"])

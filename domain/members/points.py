@@ -88,8 +88,12 @@ def check_credit(balance: int, points: int, field: list[str] | None) -> None:
     """Refuse a credit that would take the balance past MAX_BALANCE (a coded error, never an
     overflow in the database)."""
     if points > MAX_BALANCE - balance:
-        raise DomainError("INVALID_QUANTITY", f"A balance holds at most {MAX_BALANCE:,} points; this member can "
-                          f"receive {max(0, MAX_BALANCE - balance):,} more.", field)
+        raise DomainError(
+            "INVALID_QUANTITY",
+            f"A balance holds at most {MAX_BALANCE:,} points; this member can "
+            f"receive {max(0, MAX_BALANCE - balance):,} more.",
+            field,
+        )
 
 
 def validate_adjustment(delta: int, reason: str, field_delta: list[str], field_reason: list[str]) -> str:

@@ -136,8 +136,18 @@ async def adjust_points(
     now = now or uow.clock()
     balance = await _locked(uow, member_id, input_field("memberId"))
     if delta > 0:
-        return await _credit(uow, member_id, balance, PointsKind.ADJUST, delta, reason, policy, now,
-                             input_field("delta"), staff_id=staff_id)
+        return await _credit(
+            uow,
+            member_id,
+            balance,
+            PointsKind.ADJUST,
+            delta,
+            reason,
+            policy,
+            now,
+            input_field("delta"),
+            staff_id=staff_id,
+        )
     await _write_off_expired(uow, member_id, now)
     return await _debit(uow, member_id, PointsKind.ADJUST, -delta, reason, input_field("delta"), staff_id=staff_id)
 
@@ -212,7 +222,15 @@ async def refund_points(
     if points <= 0:
         return balance
     return await _credit(
-        uow, member_id, balance, PointsKind.REFUND, points, "order cancelled", policy, now or uow.clock(), None,
+        uow,
+        member_id,
+        balance,
+        PointsKind.REFUND,
+        points,
+        "order cancelled",
+        policy,
+        now or uow.clock(),
+        None,
         reference=reference,
     )
 

@@ -54,5 +54,7 @@ def sells_at(location_id: int | None, principal: Principal) -> bool:
 
 def serves_store(location_id: int | None, principal: Principal) -> bool:
     """Staff of a store who hand over its pickup orders (fulfilment staff or the till there)."""
-    return location_id is not None and (principal.can_at(Permission.FULFIL_ORDERS, location_id)
-                                        or principal.can_at(Permission.SELL_IN_STORE, location_id))
+    return location_id is not None and (
+        principal.can_at(Permission.FULFIL_ORDERS, location_id)
+        or principal.can_at(Permission.SELL_IN_STORE, location_id)
+    )

@@ -63,8 +63,9 @@ class CartPricing:
     coupon_error: DomainError | None = None  # why the cart's coupon takes nothing off, when it does not
 
 
-async def usable_coupon(source: PricingSource, cart: CartState, channel_id: int, now: datetime,
-                        field: list[str]) -> tuple[CouponInfo, TemplateInfo]:
+async def usable_coupon(
+    source: PricingSource, cart: CartState, channel_id: int, now: datetime, field: list[str]
+) -> tuple[CouponInfo, TemplateInfo]:
     """The cart's member's coupon with `cart.coupon_code`, or why it cannot be used on this cart."""
     found = await source.coupon(cart.coupon_code or "")
     if found is None or cart.member_id is None or found[0].member_id != cart.member_id:
@@ -75,14 +76,25 @@ async def usable_coupon(source: PricingSource, cart: CartState, channel_id: int,
     return coupon, template
 
 
-async def price_cart_lines(source: PricingSource, cart: CartState, lines: Sequence[CartLineState],
-                           prices: Mapping[int, Decimal], channel: ChannelInfo, method: FulfilmentMethod | None,
-                           *, now: datetime, rules: PricingRules = DEFAULT_RULES) -> CartPricing:
+async def price_cart_lines(
+    source: PricingSource,
+    cart: CartState,
+    lines: Sequence[CartLineState],
+    prices: Mapping[int, Decimal],
+    channel: ChannelInfo,
+    method: FulfilmentMethod | None,
+    *,
+    now: datetime,
+    rules: PricingRules = DEFAULT_RULES,
+) -> CartPricing:
     """Price the cart's available lines (`prices` holds the channel's price of each one it sells)
     for `method` (shipping depends on it)."""
     priced = priced_lines(lines, prices)
-    promotions = [p for p in await source.running_promotions(now)
-                  if p.conditions.channel_ids is None or channel.id in p.conditions.channel_ids]
+    promotions = [
+        p
+        for p in await source.running_promotions(now)
+        if p.conditions.channel_ids is None or channel.id in p.conditions.channel_ids
+    ]
     coupon: tuple[CouponInfo, TemplateInfo] | None = None
     problem: DomainError | None = None
     if cart.coupon_code:
@@ -95,24 +107,42 @@ async def price_cart_lines(source: PricingSource, cart: CartState, lines: Sequen
 
     facts = MemberFacts()
     if cart.member_id is not None and priced and promotions:  # nothing asks about the buyer otherwise
-        facts = await source.member_facts(cart.member_id, [p.id for p in promotions
-                                                            if p.source is PromotionSource.PROMOTION])
+        facts = await source.member_facts(
+            cart.member_id, [p.id for p in promotions if p.source is PromotionSource.PROMOTION]
+        )
     catalogue = await source.catalogue_facts([ln.variant_id for ln in priced]) if priced and promotions else {}
-    items = tuple(CartItem(ln.key, ln.variant_id, *catalogue.get(ln.variant_id, (0, frozenset())), ln.quantity,
-                           ln.unit_price) for ln in priced)
-    context = CartContext(channel.currency, channel.id, facts.tags, cart.member_id, facts.is_first_order, now,
-                          items, facts.already_bought or {},
-                          location_id=cart.location_id if cart.at_till else cart.pickup_location_id)
+    items = tuple(
+        CartItem(ln.key, ln.variant_id, *catalogue.get(ln.variant_id, (0, frozenset())), ln.quantity, ln.unit_price)
+        for ln in priced
+    )
+    context = CartContext(
+        channel.currency,
+        channel.id,
+        facts.tags,
+        cart.member_id,
+        facts.is_first_order,
+        now,
+        items,
+        facts.already_bought or {},
+        location_id=cart.location_id if cart.at_till else cart.pickup_location_id,
+    )
     result = price_cart(context, promotions)
     points = cart.points if cart.member_id is not None else 0
-    totals = compute_totals(result.lines, channel.currency, method=method, shipping=rules.shipping(channel),
-                            points=rules.points(channel), points_requested=points,
-                            free_shipping=result.free_shipping)
+    totals = compute_totals(
+        result.lines,
+        channel.currency,
+        method=method,
+        shipping=rules.shipping(channel),
+        points=rules.points(channel),
+        points_requested=points,
+        free_shipping=result.free_shipping,
+    )
     applied = None
     if coupon is not None:
         if any(a.source is PromotionSource.COUPON for a in result.applied):
             applied = coupon[0]
         else:
-            problem = DomainError("COUPON_NOT_APPLICABLE", not_applicable_reason(coupon_rule(coupon[1], coupon[0])),
-                                  ["cartId"])
+            problem = DomainError(
+                "COUPON_NOT_APPLICABLE", not_applicable_reason(coupon_rule(coupon[1], coupon[0])), ["cartId"]
+            )
     return CartPricing(totals, result, applied, problem)

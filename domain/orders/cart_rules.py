@@ -138,8 +138,13 @@ def check_cart_channel(channel: ChannelInfo, staff_id: int | None, store: Locati
     """A POS channel's carts are its tills': opened by staff selling at one of the channel's active
     stores (`store`: where they work), never by shoppers, who would get till prices and till-only
     products delivered. Every other kind of channel (app, web, mini-program, kiosk...) sells to anyone."""
-    if channel.is_pos and not (staff_id is not None and store is not None and store.type is LocationType.STORE
-                               and store.is_active and store.in_channel):
+    if channel.is_pos and not (
+        staff_id is not None
+        and store is not None
+        and store.type is LocationType.STORE
+        and store.is_active
+        and store.in_channel
+    ):
         raise not_a_till(input_field("channel"))
 
 
@@ -153,8 +158,9 @@ def check_checkout_channel(cart: CartState, channel: ChannelInfo) -> None:
 
 
 def not_a_till(field: list[str]) -> DomainError:
-    return DomainError("CHANNEL_NOT_ALLOWED", "Carts in a till channel are opened by staff at one of its stores.",
-                       field)
+    return DomainError(
+        "CHANNEL_NOT_ALLOWED", "Carts in a till channel are opened by staff at one of its stores.", field
+    )
 
 
 def check_open(cart: CartState) -> None:
@@ -183,16 +189,16 @@ def check_pickup_store(location: LocationInfo | None, field: list[str]) -> int:
     """The store a PICKUP order is collected from: an active store, a pickup point, selling in the channel."""
     if location is None:
         raise DomainError("NOT_FOUND", "No such location.", field)
-    if not (location.type is LocationType.STORE and location.is_active and location.is_pickup_point
-            and location.in_channel):
+    if not (
+        location.type is LocationType.STORE and location.is_active and location.is_pickup_point and location.in_channel
+    ):
         raise DomainError("INVALID", "That location is not a pickup store of this channel.", field)
     return location.id
 
 
 def check_till_method(cart: CartState, channel: ChannelInfo, method: FulfilmentMethod, field: list[str]) -> None:
     """IN_STORE and ENDLESS_AISLE happen at a till: a cart a cashier opened at their store in a POS channel."""
-    if method in (FulfilmentMethod.IN_STORE, FulfilmentMethod.ENDLESS_AISLE) and not (
-            cart.at_till and channel.is_pos):
+    if method in (FulfilmentMethod.IN_STORE, FulfilmentMethod.ENDLESS_AISLE) and not (cart.at_till and channel.is_pos):
         raise DomainError("INVALID", f"{method.value} is only for carts opened at a store's till.", field)
 
 
@@ -228,6 +234,8 @@ def destination(address: Mapping[str, object] | None) -> tuple[float, float] | N
 
 def priced_lines(lines: Sequence[CartLineState], prices: Mapping[int, Decimal]) -> list[PricedLine]:
     """The lines the channel still sells, at its current prices; each keyed by its position in the cart."""
-    return [PricedLine(str(i), ln.variant_id, ln.quantity, prices[ln.variant_id])
-            for i, ln in enumerate(lines) if ln.variant_id in prices]
-
+    return [
+        PricedLine(str(i), ln.variant_id, ln.quantity, prices[ln.variant_id])
+        for i, ln in enumerate(lines)
+        if ln.variant_id in prices
+    ]

@@ -81,8 +81,9 @@ class CartRepository(Protocol):
         ...
 
     async def remove_lines(self, cart_id: int, line_ids: Sequence[int]) -> None: ...
-    async def set_fulfilment(self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None,
-                             address: dict[str, object] | None) -> None: ...
+    async def set_fulfilment(
+        self, cart_id: int, method: FulfilmentMethod, pickup_location_id: int | None, address: dict[str, object] | None
+    ) -> None: ...
     async def set_points(self, cart_id: int, points: int) -> None: ...
     async def set_coupon(self, cart_id: int, code: str | None) -> None: ...
     async def location(self, location_id: int, channel_id: int) -> LocationInfo | None: ...
@@ -119,9 +120,11 @@ async def _add(uow: CartUnitOfWork, cart: CartState, requests: Sequence[LineRequ
             errors.append(e)
     wanted = [r.variant_id for r in requests if r.variant_id is not None]
     sellable = await uow.carts.sellable_variants(cart.channel_id, wanted) if wanted else set()
-    errors += [DomainError("NOT_FOUND", "No such product variant for sale in this channel.",
-                           [*path, str(i), "variantId"])
-               for i, r in enumerate(requests) if r.variant_id not in sellable]
+    errors += [
+        DomainError("NOT_FOUND", "No such product variant for sale in this channel.", [*path, str(i), "variantId"])
+        for i, r in enumerate(requests)
+        if r.variant_id not in sellable
+    ]
     raise_all(errors)
     quantities = {ln.variant_id: ln.quantity for ln in await uow.carts.lines(cart.id)}
     changed: dict[int, int] = {}
@@ -134,9 +137,15 @@ async def _add(uow: CartUnitOfWork, cart: CartState, requests: Sequence[LineRequ
     await uow.carts.save_lines(cart.id, changed)
 
 
-async def create_cart(uow: CartUnitOfWork, principal: Principal, *, channel_slug: str | None,
-                      lines: Sequence[LineRequest], member_id: int | None = None,
-                      member_given: bool = False) -> str:
+async def create_cart(
+    uow: CartUnitOfWork,
+    principal: Principal,
+    *,
+    channel_slug: str | None,
+    lines: Sequence[LineRequest],
+    member_id: int | None = None,
+    member_given: bool = False,
+) -> str:
     """Open a cart in a channel: the signed-in member's, a till's (staff selling in store, optionally
     for a recognised member), or a guest's. Returns its token."""
     channel = await uow.carts.channel(channel_slug)
@@ -144,8 +153,9 @@ async def create_cart(uow: CartUnitOfWork, principal: Principal, *, channel_slug
         raise DomainError("NOT_FOUND", "No such channel.", input_field("channel"))
     staff_id = principal.staff_id if principal.can(Permission.SELL_IN_STORE) else None
     till = principal.location_id if staff_id is not None else None
-    check_cart_channel(channel, staff_id, await uow.carts.location(till, channel.id)
-                       if channel.is_pos and till is not None else None)
+    check_cart_channel(
+        channel, staff_id, await uow.carts.location(till, channel.id) if channel.is_pos and till is not None else None
+    )
     owner = principal.member_id
     if member_given:
         if staff_id is None:
@@ -156,14 +166,24 @@ async def create_cart(uow: CartUnitOfWork, principal: Principal, *, channel_slug
     new = NewCart(new_token(), channel.id, owner, till, staff_id)
     cart_id = await uow.carts.create(new)
     if lines:
-        cart = CartState(cart_id, new.token, new.channel_id, new.member_id, new.location_id, new.staff_id,
-                         method=None, pickup_location_id=None, address=None, points=0, completed=False)
+        cart = CartState(
+            cart_id,
+            new.token,
+            new.channel_id,
+            new.member_id,
+            new.location_id,
+            new.staff_id,
+            method=None,
+            pickup_location_id=None,
+            address=None,
+            points=0,
+            completed=False,
+        )
         await _add(uow, cart, lines, input_field("lines"))
     return new.token
 
 
-async def add_lines(uow: CartUnitOfWork, principal: Principal, token: str | None,
-                    lines: Sequence[LineRequest]) -> str:
+async def add_lines(uow: CartUnitOfWork, principal: Principal, token: str | None, lines: Sequence[LineRequest]) -> str:
     """Add lines; a variant already in the cart gets the quantities added."""
     cart = await open_cart(uow, principal, token)
     if not lines:
@@ -172,8 +192,9 @@ async def add_lines(uow: CartUnitOfWork, principal: Principal, token: str | None
     return cart.token
 
 
-async def update_lines(uow: CartUnitOfWork, principal: Principal, token: str | None,
-                       changes: Sequence[LineChange]) -> str:
+async def update_lines(
+    uow: CartUnitOfWork, principal: Principal, token: str | None, changes: Sequence[LineChange]
+) -> str:
     """Set the quantities of existing lines."""
     cart = await open_cart(uow, principal, token)
     by_id = {ln.id: ln for ln in await uow.carts.lines(cart.id)}
@@ -193,19 +214,33 @@ async def update_lines(uow: CartUnitOfWork, principal: Principal, token: str | N
     return cart.token
 
 
-async def remove_lines(uow: CartUnitOfWork, principal: Principal, token: str | None,
-                       line_ids: Sequence[int | None]) -> str:
+async def remove_lines(
+    uow: CartUnitOfWork, principal: Principal, token: str | None, line_ids: Sequence[int | None]
+) -> str:
     cart = await open_cart(uow, principal, token)
     present = {ln.id for ln in await uow.carts.lines(cart.id)}
-    raise_all([DomainError("NOT_FOUND", "No such line in this cart.", ["lineIds", str(i)])
-               for i, line_id in enumerate(line_ids) if line_id not in present])
+    raise_all(
+        [
+            DomainError("NOT_FOUND", "No such line in this cart.", ["lineIds", str(i)])
+            for i, line_id in enumerate(line_ids)
+            if line_id not in present
+        ]
+    )
     await uow.carts.remove_lines(cart.id, [i for i in line_ids if i is not None])
     return cart.token
 
 
-async def set_fulfilment(uow: CartUnitOfWork, principal: Principal, token: str | None, *,
-                         method: FulfilmentMethod, pickup_location_id: int | None, pickup_given: bool,
-                         address: AddressData | None, phone_region: str) -> str:
+async def set_fulfilment(
+    uow: CartUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    *,
+    method: FulfilmentMethod,
+    pickup_location_id: int | None,
+    pickup_given: bool,
+    address: AddressData | None,
+    phone_region: str,
+) -> str:
     """Choose how the order will be fulfilled: DELIVERY or ENDLESS_AISLE to an address, PICKUP at a
     pickup store of the channel, IN_STORE at the till's own store."""
     cart = await open_cart(uow, principal, token)
@@ -217,8 +252,9 @@ async def set_fulfilment(uow: CartUnitOfWork, principal: Principal, token: str |
         if pickup_location_id is None:
             if pickup_given:  # an id, but not one of a location
                 raise DomainError("NOT_FOUND", "No such location.", input_field("pickupLocationId"))
-            raise DomainError("PICKUP_LOCATION_REQUIRED", "Pickup needs the store to pick up from.",
-                              input_field("pickupLocationId"))
+            raise DomainError(
+                "PICKUP_LOCATION_REQUIRED", "Pickup needs the store to pick up from.", input_field("pickupLocationId")
+            )
         location = await uow.carts.location(pickup_location_id, cart.channel_id)
         store = check_pickup_store(location, input_field("pickupLocationId"))
     elif method is FulfilmentMethod.IN_STORE:

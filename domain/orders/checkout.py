@@ -108,25 +108,35 @@ class CheckoutRepository(Protocol):
         ...
 
     async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]: ...
-    async def sources(self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod,
-                      location_id: int | None) -> list[Source]:
+    async def sources(
+        self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
+    ) -> list[Source]:
         """The channel's active locations that hold the variants (only `location_id`, when given;
         only warehouses and stores that ship to homes for deliveries), with what is available now."""
         ...
 
-    async def add_order(self, order: NewOrder, lines: Sequence[NewOrderLine],
-                        allocations: Sequence[Allocation]) -> OrderRef | None:
+    async def add_order(
+        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation]
+    ) -> OrderRef | None:
         """Write the order, its lines and allocations (line keys are positions in `lines`); None
         when an order with the same cart and idempotency key exists."""
         ...
 
-    async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
-                        staff_id: int | None, member_id: int | None) -> None: ...
+    async def add_event(
+        self,
+        order_id: int,
+        type: OrderEventType,
+        data: Mapping[str, Any],
+        *,
+        staff_id: int | None,
+        member_id: int | None,
+    ) -> None: ...
 
 
 class CheckoutPromotions(PricingSource, Protocol):
-    async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
-                     staff_id: int | None) -> bool:
+    async def redeem(
+        self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None, staff_id: int | None
+    ) -> bool:
         """Mark the coupon used unless it already is (or is outside its window); False then."""
         ...
 
@@ -153,9 +163,18 @@ def order_lines(lines: Sequence[CartLineState], sellable: Mapping[int, Sellable]
     result = []
     for priced in totals.lines:
         s = sellable[priced.variant_id]
-        result.append(NewOrderLine(priced.variant_id, s.sku, s.product_name, s.variant_name, priced.quantity,
-                                   priced.unit_price, tuple((d.label, d.amount) for d in priced.discounts),
-                                   priced.total))
+        result.append(
+            NewOrderLine(
+                priced.variant_id,
+                s.sku,
+                s.product_name,
+                s.variant_name,
+                priced.quantity,
+                priced.unit_price,
+                tuple((d.label, d.amount) for d in priced.discounts),
+                priced.total,
+            )
+        )
     assert len(result) == len(lines)
     return result
 
@@ -163,8 +182,11 @@ def order_lines(lines: Sequence[CartLineState], sellable: Mapping[int, Sellable]
 def with_pickup_code(placed: OrderRef, secret: str, key: str) -> OrderRef:
     """A retried checkout's order with its pickup code again (none if the secret changed since)."""
     code = pickup_code(secret, placed.token, key)
-    return replace(placed, pickup_code=code) if pickup_code_matches(placed.token, placed.pickup_code_hash,
-                                                                    code) else placed
+    return (
+        replace(placed, pickup_code=code)
+        if pickup_code_matches(placed.token, placed.pickup_code_hash, code)
+        else placed
+    )
 
 
 async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str, secret: str) -> OrderRef:
@@ -174,9 +196,16 @@ async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str, secre
     return with_pickup_code(placed, secret, key)
 
 
-async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token: str | None, idempotency_key: str,
-                            *, secret: str, rules: PricingRules = DEFAULT_RULES,
-                            now: datetime | None = None) -> OrderRef:
+async def complete_checkout(
+    uow: CheckoutUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    idempotency_key: str,
+    *,
+    secret: str,
+    rules: PricingRules = DEFAULT_RULES,
+    now: datetime | None = None,
+) -> OrderRef:
     """Place the cart's order; the same key for the same cart returns the same order (and its pickup
     code: `secret` derives it, see domain/orders/pickup.py)."""
     key = check_key(idempotency_key)
@@ -205,41 +234,85 @@ async def complete_checkout(uow: CheckoutUnitOfWork, principal: Principal, token
     check_till_method(cart, channel, method, ["cartId"])
     variant_ids = [ln.variant_id for ln in lines]
     sellable = await uow.orders.sellable(channel.id, variant_ids)
-    raise_all([DomainError("NOT_FOUND", "The channel no longer sells this; remove the line.", ["lines", str(i)])
-               for i, ln in enumerate(lines) if ln.variant_id not in sellable])
-    pricing = await price_cart_lines(uow.promotions, cart, lines, {v: s.price for v, s in sellable.items()},
-                                     channel, method, now=now, rules=rules)
+    raise_all(
+        [
+            DomainError("NOT_FOUND", "The channel no longer sells this; remove the line.", ["lines", str(i)])
+            for i, ln in enumerate(lines)
+            if ln.variant_id not in sellable
+        ]
+    )
+    pricing = await price_cart_lines(
+        uow.promotions, cart, lines, {v: s.price for v, s in sellable.items()}, channel, method, now=now, rules=rules
+    )
     if pricing.coupon_error is not None:
         raise pricing.coupon_error  # the shopper expects the coupon's discount: never charge without it
     totals = pricing.totals
     sources = await uow.orders.sources(channel.id, variant_ids, method, store)
-    allocations = allocate([Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)], sources,
-                           method, location_id=store, destination=destination(cart.address))
+    allocations = allocate(
+        [Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)],
+        sources,
+        method,
+        location_id=store,
+        destination=destination(cart.address),
+    )
     order_token = new_token()
     code = pickup_code(secret, order_token, key) if method is FulfilmentMethod.PICKUP else None
-    order = await uow.orders.add_order(NewOrder(
-        order_token, cart.id, key, channel.id, cart.member_id,
-        cart.location_id if cart.location_id is not None else store, cart.staff_id, method,
-        store if method is FulfilmentMethod.PICKUP else None, cart.address, totals,
-        hash_pickup_code(order_token, code) if code else None, now + UNPAID_TTL, now,
-        pricing.coupon.code if pricing.coupon else None, pricing.result.points_multiplier),
-        order_lines(lines, sellable, totals), allocations)
+    order = await uow.orders.add_order(
+        NewOrder(
+            order_token,
+            cart.id,
+            key,
+            channel.id,
+            cart.member_id,
+            cart.location_id if cart.location_id is not None else store,
+            cart.staff_id,
+            method,
+            store if method is FulfilmentMethod.PICKUP else None,
+            cart.address,
+            totals,
+            hash_pickup_code(order_token, code) if code else None,
+            now + UNPAID_TTL,
+            now,
+            pricing.coupon.code if pricing.coupon else None,
+            pricing.result.points_multiplier,
+        ),
+        order_lines(lines, sellable, totals),
+        allocations,
+    )
     if order is None:
         return await _already_placed(uow, cart.id, key, secret)
-    await uow.orders.add_event(order.id, OrderEventType.PLACED, {"total": str(totals.total), "lines": len(lines)},
-                               staff_id=principal.staff_id, member_id=principal.member_id)
+    await uow.orders.add_event(
+        order.id,
+        OrderEventType.PLACED,
+        {"total": str(totals.total), "lines": len(lines)},
+        staff_id=principal.staff_id,
+        member_id=principal.member_id,
+    )
     if pricing.coupon is not None and not await uow.promotions.redeem(
-            pricing.coupon.id, now, order_id=order.id, location_id=cart.location_id if cart.at_till else None,
-            staff_id=principal.staff_id):
-        raise DomainError("COUPON_ALREADY_REDEEMED", "The coupon was used a moment ago; remove it to go on.",
-                          ["cartId"])
+        pricing.coupon.id,
+        now,
+        order_id=order.id,
+        location_id=cart.location_id if cart.at_till else None,
+        staff_id=principal.staff_id,
+    ):
+        raise DomainError(
+            "COUPON_ALREADY_REDEEMED", "The coupon was used a moment ago; remove it to go on.", ["cartId"]
+        )
     if cart.member_id is not None:
-        await uow.promotions.record_uses(order.id, cart.member_id, [
-            (a.id, variant, units) for a in pricing.result.applied if a.source is PromotionSource.PROMOTION
-            for variant, units in a.units])
+        await uow.promotions.record_uses(
+            order.id,
+            cart.member_id,
+            [
+                (a.id, variant, units)
+                for a in pricing.result.applied
+                if a.source is PromotionSource.PROMOTION
+                for variant, units in a.units
+            ],
+        )
     reference = f"order:{order.number}"
     await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
     if cart.member_id is not None and totals.points_spent:
-        await spend_points(uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id,
-                           field=["cartId"], now=now)
+        await spend_points(
+            uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id, field=["cartId"], now=now
+        )
     return replace(order, pickup_code=code)

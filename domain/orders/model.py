@@ -52,8 +52,10 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], tuple[OrderStatus, frozenset[
     (OrderStatus.UNPAID, OrderAction.EXPIRE): (OrderStatus.CANCELLED, _ANY),
     (OrderStatus.PAID, OrderAction.CANCEL): (OrderStatus.CANCELLED, _ANY),
     (OrderStatus.PAID, OrderAction.SHIP): (OrderStatus.SHIPPED, _SHIPPED_METHODS),
-    (OrderStatus.PAID, OrderAction.READY_FOR_PICKUP): (OrderStatus.READY_FOR_PICKUP,
-                                                       frozenset({FulfilmentMethod.PICKUP})),
+    (OrderStatus.PAID, OrderAction.READY_FOR_PICKUP): (
+        OrderStatus.READY_FOR_PICKUP,
+        frozenset({FulfilmentMethod.PICKUP}),
+    ),
     (OrderStatus.PAID, OrderAction.COMPLETE_IN_STORE): (OrderStatus.COMPLETED, frozenset({FulfilmentMethod.IN_STORE})),
     (OrderStatus.READY_FOR_PICKUP, OrderAction.PICK_UP): (OrderStatus.COMPLETED, frozenset({FulfilmentMethod.PICKUP})),
     (OrderStatus.READY_FOR_PICKUP, OrderAction.CANCEL): (OrderStatus.CANCELLED, frozenset({FulfilmentMethod.PICKUP})),
@@ -67,8 +69,10 @@ def transition(status: OrderStatus, action: OrderAction, method: FulfilmentMetho
     """The status after `action`, or INVALID_TRANSITION."""
     step = TRANSITIONS.get((status, action))
     if step is None or method not in step[1]:
-        raise DomainError("INVALID_TRANSITION",
-                          f"An order that is {status.value} ({method.value}) cannot {action.value.replace('_', ' ')}.")
+        raise DomainError(
+            "INVALID_TRANSITION",
+            f"An order that is {status.value} ({method.value}) cannot {action.value.replace('_', ' ')}.",
+        )
     return step[0]
 
 

@@ -38,16 +38,18 @@ class PaymentProvider(Protocol):
 
 
 def unavailable(method: PaymentMethod, why: str = "") -> DomainError:
-    return DomainError("PAYMENT_METHOD_UNAVAILABLE", f"{method.value} payments are not available{why}.",
-                       input_field("method"))
+    return DomainError(
+        "PAYMENT_METHOD_UNAVAILABLE", f"{method.value} payments are not available{why}.", input_field("method")
+    )
 
 
 class Payments:
     """The providers by payment method, and which of them take new payments (`offered`, all by
     default); a provider that is registered but not offered still refunds what it took."""
 
-    def __init__(self, providers: Mapping[PaymentMethod, PaymentProvider], *,
-                 offered: Iterable[PaymentMethod] | None = None) -> None:
+    def __init__(
+        self, providers: Mapping[PaymentMethod, PaymentProvider], *, offered: Iterable[PaymentMethod] | None = None
+    ) -> None:
         self.providers = dict(providers)
         self.offered = frozenset(self.providers if offered is None else offered) & self.providers.keys()
 

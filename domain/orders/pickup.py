@@ -19,8 +19,7 @@ MAX_ATTEMPTS = 5
 
 def pickup_code(secret: str, order_token: str, idempotency_key: str) -> str:
     """The order's code; the same for every retry of its checkout."""
-    digest = hmac.new(secret.encode(), f"pickup-code:{order_token}:{idempotency_key}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(secret.encode(), f"pickup-code:{order_token}:{idempotency_key}".encode(), hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
 
 

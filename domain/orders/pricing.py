@@ -85,9 +85,16 @@ class Totals:
     lines: tuple[PricedLine, ...] = field(default=())
 
 
-def compute_totals(lines: Sequence[PricedLine], currency: str, *, method: FulfilmentMethod | None,
-                   shipping: ShippingRule, points: PointsRule, points_requested: int = 0,
-                   free_shipping: bool = False) -> Totals:
+def compute_totals(
+    lines: Sequence[PricedLine],
+    currency: str,
+    *,
+    method: FulfilmentMethod | None,
+    shipping: ShippingRule,
+    points: PointsRule,
+    points_requested: int = 0,
+    free_shipping: bool = False,
+) -> Totals:
     subtotal = round_to_minor(sum((ln.gross for ln in lines), Decimal(0)), currency)
     discount_total = round_to_minor(sum((ln.discount for ln in lines), Decimal(0)), currency)
     merchandise = subtotal - discount_total

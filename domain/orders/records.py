@@ -19,8 +19,7 @@ class PaymentMethod(str, Enum):
 
 # Methods only a cashier can vouch for (money changed hands at the till or through its terminal).
 # The buyer's own client may record only SANDBOX payments (where offered) until a gateway callback exists.
-STAFF_ONLY_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WECHAT_PAY,
-                                PaymentMethod.ALIPAY})
+STAFF_ONLY_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY})
 
 
 class PaymentKind(str, Enum):

@@ -67,11 +67,17 @@ def _requested(lines: Sequence[SoldLine], requests: Sequence[ReturnRequest]) -> 
     for i, r in enumerate(requests):
         line = by_id.get(r.line_id) if r.line_id is not None else None
         if line is None:
-            errors.append(DomainError("NOT_FOUND", "No such line in this order.", input_field("lines", str(i),
-                                                                                               "orderLineId")))
+            errors.append(
+                DomainError("NOT_FOUND", "No such line in this order.", input_field("lines", str(i), "orderLineId"))
+            )
         elif r.quantity < 1 or wanted.get(line.id, 0) + r.quantity > line.returnable:
-            errors.append(DomainError("INVALID_QUANTITY", f"1 to {line.returnable} units of this line can come "
-                                      "back.", input_field("lines", str(i), "quantity")))
+            errors.append(
+                DomainError(
+                    "INVALID_QUANTITY",
+                    f"1 to {line.returnable} units of this line can come back.",
+                    input_field("lines", str(i), "quantity"),
+                )
+            )
         else:
             wanted[line.id] = wanted.get(line.id, 0) + r.quantity
     if not requests:
@@ -86,8 +92,9 @@ def returned_value(lines: Sequence[SoldLine], wanted: dict[int, int]) -> Decimal
     return sum((ln.total * (ln.returned_quantity + wanted.get(ln.id, 0)) / ln.quantity for ln in lines), Decimal(0))
 
 
-def _restock(wanted: dict[int, int], sold_from: Sequence[Allocation], lines: dict[int, SoldLine],
-             location_id: int | None) -> list[Allocation]:
+def _restock(
+    wanted: dict[int, int], sold_from: Sequence[Allocation], lines: dict[int, SoldLine], location_id: int | None
+) -> list[Allocation]:
     """Where the units go back: the chosen location, else where each line's units were sold from."""
     result: list[Allocation] = []
     for line_id, quantity in wanted.items():
@@ -106,9 +113,17 @@ def _restock(wanted: dict[int, int], sold_from: Sequence[Allocation], lines: dic
     return result
 
 
-async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str | None,
-                       requests: Sequence[ReturnRequest], *, location_id: int | None, location_given: bool,
-                       payments: Payments, now: datetime | None = None) -> str:
+async def return_goods(
+    uow: ReturnsUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    requests: Sequence[ReturnRequest],
+    *,
+    location_id: int | None,
+    location_given: bool,
+    payments: Payments,
+    now: datetime | None = None,
+) -> str:
     """Take back units of a completed order (customer service, or the till of the store that sold it)."""
     order = await load_order(uow, principal, token)
     if not (acts_on(Permission.MANAGE_ORDERS, order.locations, principal) or sells_at(order.location_id, principal)):
@@ -119,14 +134,14 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
         raise DomainError("NOT_FOUND", "No such location.", input_field("locationId"))
     by_id = {ln.id: ln for ln in lines}
     everything = all(wanted.get(ln.id, 0) == ln.returnable for ln in lines)
-    status = transition(order.status, OrderAction.RETURN_ALL if everything else OrderAction.RETURN_PART,
-                        order.method)
+    status = transition(order.status, OrderAction.RETURN_ALL if everything else OrderAction.RETURN_PART, order.method)
     restock = _restock(wanted, await uow.orders.allocations(order.id), by_id, location_id)
     await move_allocations(uow, restock, MovementKind.RETURN, order.reference, staff_id=principal.staff_id)
     for line_id, quantity in wanted.items():
         await uow.orders.add_returned(line_id, quantity)
-    value = round_to_minor(sum((by_id[i].total * q / by_id[i].quantity for i, q in wanted.items()), Decimal(0)),
-                           order.currency)
+    value = round_to_minor(
+        sum((by_id[i].total * q / by_id[i].quantity for i, q in wanted.items()), Decimal(0)), order.currency
+    )
     refund = await refund_payment(uow, order, principal.staff_id, payments, limit=value)
     taken = 0
     if order.member_id is not None and order.points_earned:
@@ -135,7 +150,11 @@ async def return_goods(uow: ReturnsUnitOfWork, principal: Principal, token: str 
         due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
         taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or uow.clock())
     await uow.orders.update(order.id, {"status": status})
-    await uow.orders.add_event(order.id, OrderEventType.RETURNED, {
-        "lines": {str(k): v for k, v in wanted.items()}, "refund": str(refund), "points_clawed_back": taken},
-        staff_id=principal.staff_id, member_id=principal.member_id)
+    await uow.orders.add_event(
+        order.id,
+        OrderEventType.RETURNED,
+        {"lines": {str(k): v for k, v in wanted.items()}, "refund": str(refund), "points_clawed_back": taken},
+        staff_id=principal.staff_id,
+        member_id=principal.member_id,
+    )
     return order.token

@@ -78,8 +78,15 @@ class OrdersRepository(Protocol):
     async def allocations(self, order_id: int) -> list[Allocation]: ...
     async def payments(self, order_id: int) -> list[PaymentRecord]: ...
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None: ...
-    async def add_event(self, order_id: int, type: OrderEventType, data: Mapping[str, Any], *,
-                        staff_id: int | None, member_id: int | None) -> None: ...
+    async def add_event(
+        self,
+        order_id: int,
+        type: OrderEventType,
+        data: Mapping[str, Any],
+        *,
+        staff_id: int | None,
+        member_id: int | None,
+    ) -> None: ...
     async def expired(self, now: datetime, limit: int) -> list[str]:
         """Tokens of unpaid orders whose time ran out, oldest first."""
         ...
@@ -113,28 +120,41 @@ async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | N
     return order
 
 
-async def _event(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, type: OrderEventType,
-                 **data: Any) -> None:
+async def _event(
+    uow: OrdersUnitOfWork, order: OrderState, principal: Principal, type: OrderEventType, **data: Any
+) -> None:
     await uow.orders.add_event(order.id, type, data, staff_id=principal.staff_id, member_id=principal.member_id)
 
 
-async def _complete(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, policy: PointsPolicy,
-                    now: datetime) -> None:
+async def _complete(
+    uow: OrdersUnitOfWork, order: OrderState, principal: Principal, policy: PointsPolicy, now: datetime
+) -> None:
     """COMPLETED: a member earns points on what they paid, at the channel's rate (times the order's
     points multiplier, when a promotion gave one)."""
-    earned = (points_earned(order.total, order.points_per_unit, order.points_multiplier)
-              if order.member_id is not None else 0)
+    earned = (
+        points_earned(order.total, order.points_per_unit, order.points_multiplier) if order.member_id is not None else 0
+    )
     if earned and order.member_id is not None:
-        await earn_points(uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id,
-                          now=now)
+        await earn_points(
+            uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
+        )
     await uow.orders.update(order.id, {"status": OrderStatus.COMPLETED, "points_earned": earned})
     await _event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
         await _event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
 
 
-async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, method: PaymentMethod,
-                    amount: Decimal, policy: PointsPolicy, payments: Payments, now: datetime | None = None) -> str:
+async def pay_order(
+    uow: OrdersUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    *,
+    method: PaymentMethod,
+    amount: Decimal,
+    policy: PointsPolicy,
+    payments: Payments,
+    now: datetime | None = None,
+) -> str:
     """Record a payment of exactly what is due. At the till, an IN_STORE order completes at once:
     its units leave the shelf and the member earns points. Only staff selling at the order's store
     vouch for money taken at a till (cash, the terminal, a scanned code): nobody else saw it change
@@ -150,44 +170,60 @@ async def pay_order(uow: OrdersUnitOfWork, principal: Principal, token: str | No
     value = parse_amount(amount, order.currency, input_field("amount"))
     due = order.total - paid_amount(await uow.orders.payments(order.id))
     if value != due:
-        raise DomainError("INVALID", f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
-                          input_field("amount"))
+        raise DomainError(
+            "INVALID",
+            f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
+            input_field("amount"),
+        )
     if due > 0:
         if method in STAFF_ONLY_METHODS and not till:
             raise unavailable(method, " here: they are taken at the till of the order's store")
         reference = await payments.capture(PaymentRequest(order.reference, method, value, order.currency))
-        await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference),
-                                     order.currency, principal.staff_id)
+        await uow.orders.add_payment(
+            order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference), order.currency, principal.staff_id
+        )
     await uow.orders.update(order.id, {"status": status, "expires_at": None})
     await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
     if order.method is FulfilmentMethod.IN_STORE:
         transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
-        await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
-                               staff_id=principal.staff_id)
+        await move_allocations(
+            uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
+        )
         await _complete(uow, order, principal, policy, now)
     return order.token
 
 
-async def refund_payment(uow: OrdersUnitOfWork, order: OrderState, staff_id: int | None,
-                         payments: Payments, limit: Decimal | None = None) -> Decimal:
+async def refund_payment(
+    uow: OrdersUnitOfWork, order: OrderState, staff_id: int | None, payments: Payments, limit: Decimal | None = None
+) -> Decimal:
     """Give back what was paid (at most `limit`) through the provider of the last capture; returns the amount."""
     records = await uow.orders.payments(order.id)
     amount = paid_amount(records) if limit is None else min(limit, paid_amount(records))
     if amount <= 0:
         return Decimal(0)
     capture = next(p for p in reversed(records) if p.kind is PaymentKind.CAPTURE)
-    reference = await payments.refund(PaymentRequest(order.reference, capture.method, amount, order.currency),
-                                      capture.reference)
-    await uow.orders.add_payment(order.id, PaymentRecord(PaymentKind.REFUND, capture.method, amount, reference),
-                                 order.currency, staff_id)
+    reference = await payments.refund(
+        PaymentRequest(order.reference, capture.method, amount, order.currency), capture.reference
+    )
+    await uow.orders.add_payment(
+        order.id, PaymentRecord(PaymentKind.REFUND, capture.method, amount, reference), order.currency, staff_id
+    )
     return amount
 
 
-async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal, action: OrderAction,
-                  policy: PointsPolicy, now: datetime, payments: Payments) -> None:
+async def _cancel(
+    uow: OrdersUnitOfWork,
+    order: OrderState,
+    principal: Principal,
+    action: OrderAction,
+    policy: PointsPolicy,
+    now: datetime,
+    payments: Payments,
+) -> None:
     status = transition(order.status, action, order.method)
-    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference,
-                           staff_id=principal.staff_id)
+    await move_allocations(
+        uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference, staff_id=principal.staff_id
+    )
     refund = await refund_payment(uow, order, principal.staff_id, payments)
     if order.member_id is not None and order.points_spent:
         await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
@@ -201,8 +237,15 @@ async def _cancel(uow: OrdersUnitOfWork, order: OrderState, principal: Principal
         await _event(uow, order, principal, OrderEventType.REFUNDED, amount=str(refund))
 
 
-async def cancel_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
-                       payments: Payments, now: datetime | None = None) -> str:
+async def cancel_order(
+    uow: OrdersUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    *,
+    policy: PointsPolicy,
+    payments: Payments,
+    now: datetime | None = None,
+) -> str:
     """The buyer (or the order's till) cancels an unpaid order; customer service (MANAGE_ORDERS at a
     location the order belongs to) also a paid one, which records a refund. Reserved stock is
     released and spent points come back; an unpaid order's coupon can be used again (a paid
@@ -234,24 +277,28 @@ async def _fulfilled(uow: OrdersUnitOfWork, principal: Principal, token: str | N
     return order
 
 
-async def ship_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *,
-                     tracking_number: str | None) -> str:
+async def ship_order(
+    uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, tracking_number: str | None
+) -> str:
     """Hand a paid DELIVERY or ENDLESS_AISLE order to the carrier: its reserved units leave their locations."""
     order = await _fulfilled(uow, principal, token)
     tracking = (tracking_number or "").strip() or None
     if tracking is not None and len(tracking) > MAX_TRACKING:
-        raise DomainError("INVALID", f"A tracking number has at most {MAX_TRACKING} characters.",
-                          input_field("trackingNumber"))
+        raise DomainError(
+            "INVALID", f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
+        )
     status = transition(order.status, OrderAction.SHIP, order.method)
-    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
-                           staff_id=principal.staff_id)
+    await move_allocations(
+        uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
+    )
     await uow.orders.update(order.id, {"status": status, "tracking_number": tracking})
     await _event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking)
     return order.token
 
 
-async def deliver_order(uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy,
-                        now: datetime | None = None) -> str:
+async def deliver_order(
+    uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy, now: datetime | None = None
+) -> str:
     """The carrier delivered: the order completes and the member earns points."""
     order = await _fulfilled(uow, principal, token)
     transition(order.status, OrderAction.DELIVER, order.method)
@@ -276,24 +323,34 @@ async def ready_for_pickup(uow: OrdersUnitOfWork, principal: Principal, token: s
     return order.token
 
 
-async def pick_up(uow: OrdersUnitOfWork, principal: Principal, token: str | None, code: str, *,
-                  policy: PointsPolicy, now: datetime | None = None) -> str:
+async def pick_up(
+    uow: OrdersUnitOfWork,
+    principal: Principal,
+    token: str | None,
+    code: str,
+    *,
+    policy: PointsPolicy,
+    now: datetime | None = None,
+) -> str:
     """The customer shows their pickup code at the store: the units leave the shelf, the order
     completes and the member earns points. Wrong codes are counted; after MAX_ATTEMPTS the order is
     refused (customer service takes over)."""
     order = await _at_pickup_store(uow, principal, token)
     transition(order.status, OrderAction.PICK_UP, order.method)
     if order.pickup_attempts >= MAX_ATTEMPTS:
-        raise DomainError("PICKUP_CODE_INVALID", "Too many wrong codes; customer service must hand this order "
-                          "over.", ["pickupCode"])
+        raise DomainError(
+            "PICKUP_CODE_INVALID", "Too many wrong codes; customer service must hand this order over.", ["pickupCode"]
+        )
     if not pickup_code_matches(order.token, order.pickup_code_hash, code):
         await uow.orders.update(order.id, {"pickup_attempts": order.pickup_attempts + 1})
         await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
         left = MAX_ATTEMPTS - order.pickup_attempts - 1
-        raise DomainError("PICKUP_CODE_INVALID", f"The pickup code is wrong ({left} tries left).", ["pickupCode"],
-                          keep_writes=True)
-    await move_allocations(uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference,
-                           staff_id=principal.staff_id)
+        raise DomainError(
+            "PICKUP_CODE_INVALID", f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
+        )
+    await move_allocations(
+        uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
+    )
     await _event(uow, order, principal, OrderEventType.PICKED_UP)
     await _complete(uow, order, principal, policy, now or uow.clock())
     return order.token

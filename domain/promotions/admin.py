@@ -52,8 +52,9 @@ class PromotionStatus(str, Enum):
     ENDED = "ENDED"
 
 
-def promotion_status(is_active: bool, starts_at: datetime | None, ends_at: datetime | None,
-                     now: datetime) -> PromotionStatus:
+def promotion_status(
+    is_active: bool, starts_at: datetime | None, ends_at: datetime | None, now: datetime
+) -> PromotionStatus:
     """Where a promotion is in its life: the window is half-open, like `Conditions`."""
     if not is_active:
         return PromotionStatus.INACTIVE
@@ -100,14 +101,22 @@ async def save_promotion(repo: PromotionAdminRepository, manager: Manager, cmd: 
         elif not is_store:
             errors.append(DomainError("INVALID", "Only a store has promotions of its own.", input_field("locationId")))
     old = current.rule.conditions if current else Conditions()
-    window = (old.starts_at if isinstance(cmd.starts_at, Keep) else cmd.starts_at,
-              old.ends_at if isinstance(cmd.ends_at, Keep) else cmd.ends_at)
-    rule = await merge_rule(repo, current.rule if current else None, cmd.rule, errors, window=window,
-                            location_id=location_id)
+    window = (
+        old.starts_at if isinstance(cmd.starts_at, Keep) else cmd.starts_at,
+        old.ends_at if isinstance(cmd.ends_at, Keep) else cmd.ends_at,
+    )
+    rule = await merge_rule(
+        repo, current.rule if current else None, cmd.rule, errors, window=window, location_id=location_id
+    )
     raise_all(errors)
     is_active = cmd.rule.is_active if cmd.rule.is_active is not None else current.is_active if current else True
-    values = {**rule_values(rule), "starts_at": window[0], "ends_at": window[1], "location_id": location_id,
-              "is_active": is_active}
+    values = {
+        **rule_values(rule),
+        "starts_at": window[0],
+        "ends_at": window[1],
+        "location_id": location_id,
+        "is_active": is_active,
+    }
     if cmd.promotion_id is None:
         return await repo.add_promotion(values)
     await repo.update_promotion(cmd.promotion_id, values)
@@ -182,13 +191,18 @@ async def save_template(repo: TemplateAdminRepository, cmd: TemplateChange) -> i
     if code is not None and not isinstance(cmd.campaign_code, Keep):
         code = normalize_code(code)
         if not (3 <= len(code) <= 32 and set(code) <= _CODE_CHARS and code[0] not in "_-"):
-            errors.append(DomainError("INVALID", "A campaign code is 3 to 32 letters, digits, '_' or '-'.",
-                                      input_field("campaignCode")))
+            errors.append(
+                DomainError(
+                    "INVALID", "A campaign code is 3 to 32 letters, digits, '_' or '-'.", input_field("campaignCode")
+                )
+            )
         elif await repo.campaign_code_taken(code, cmd.template_id):
-            errors.append(DomainError("DUPLICATE", f"The campaign code '{code}' is already taken.",
-                                      input_field("campaignCode")))
+            errors.append(
+                DomainError("DUPLICATE", f"The campaign code '{code}' is already taken.", input_field("campaignCode"))
+            )
     values: Values = {
-        **rule_values(rule), "campaign_code": code,
+        **rule_values(rule),
+        "campaign_code": code,
         "valid_from": _kept(cmd.valid_from, current.valid_from if current else None),
         "valid_until": _kept(cmd.valid_until, current.valid_until if current else None),
         "valid_days": _kept(cmd.valid_days, current.valid_days if current else None),
@@ -198,8 +212,9 @@ async def save_template(repo: TemplateAdminRepository, cmd: TemplateChange) -> i
         "is_active": _kept_flag(cmd.rule.is_active, current.is_active if current else True),
     }
     if cmd.per_member_limit is not None and not 1 <= cmd.per_member_limit <= MAX_PER_MEMBER:
-        errors.append(DomainError("INVALID", f"Each member may get 1 to {MAX_PER_MEMBER} coupons.",
-                                  input_field("perMemberLimit")))
+        errors.append(
+            DomainError("INVALID", f"Each member may get 1 to {MAX_PER_MEMBER} coupons.", input_field("perMemberLimit"))
+        )
     _check_validity(errors, values)
     _check_quantity(errors, values["total_quantity"], current.issued_count if current else 0)
     raise_all(errors)
@@ -220,22 +235,36 @@ def _check_validity(errors: list[DomainError], values: Values) -> None:
             errors.append(DomainError("INVALID", "Give the time with its time zone.", input_field(name)))
             return
     if start is not None and end is not None and end <= start:
-        errors.append(DomainError("INVALID", "Coupons must be valid until after they are valid from.",
-                                  input_field("validUntil")))
+        errors.append(
+            DomainError("INVALID", "Coupons must be valid until after they are valid from.", input_field("validUntil"))
+        )
     if days is not None:
         if not 1 <= days <= MAX_VALID_DAYS:
             errors.append(DomainError("INVALID", f"From 1 to {MAX_VALID_DAYS} days.", input_field("validDays")))
         if start is not None:
-            errors.append(DomainError("INVALID", "With `validDays` a coupon is valid from when it is issued; leave "
-                                      "`validFrom` out.", input_field("validFrom")))
+            errors.append(
+                DomainError(
+                    "INVALID",
+                    "With `validDays` a coupon is valid from when it is issued; leave `validFrom` out.",
+                    input_field("validFrom"),
+                )
+            )
 
 
 def _check_quantity(errors: list[DomainError], total: int | None, issued: int) -> None:
     if total is None:
         return
     if not 1 <= total <= MAX_QUANTITY:
-        errors.append(DomainError("INVALID", f"From 1 to {MAX_QUANTITY:,} coupons, or null for no limit.",
-                                  input_field("totalQuantity")))
+        errors.append(
+            DomainError(
+                "INVALID", f"From 1 to {MAX_QUANTITY:,} coupons, or null for no limit.", input_field("totalQuantity")
+            )
+        )
     elif total < issued:
-        errors.append(DomainError("INVALID", f"{issued} coupons have already been issued; the quantity cannot be "
-                                  "lower.", input_field("totalQuantity")))
+        errors.append(
+            DomainError(
+                "INVALID",
+                f"{issued} coupons have already been issued; the quantity cannot be lower.",
+                input_field("totalQuantity"),
+            )
+        )

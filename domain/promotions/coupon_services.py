@@ -28,8 +28,9 @@ class CouponRepository(PricingSource, Protocol):
         """The member's oldest usable coupon of the campaign, else their latest (used or expired) one."""
         ...
 
-    async def redeem(self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None,
-                     staff_id: int | None) -> bool: ...
+    async def redeem(
+        self, coupon_id: int, now: datetime, *, order_id: int | None, location_id: int | None, staff_id: int | None
+    ) -> bool: ...
 
 
 class TillCouponRepository(CouponRepository, Protocol):
@@ -94,8 +95,9 @@ async def _members_coupon(uow: CouponUnitOfWork, member_id: int, code: str, now:
     return coupon.code
 
 
-async def apply_coupon(uow: CouponUnitOfWork, principal: Principal, token: str | None, code: str, *,
-                       now: datetime) -> str:
+async def apply_coupon(
+    uow: CouponUnitOfWork, principal: Principal, token: str | None, code: str, *, now: datetime
+) -> str:
     """Put the member's coupon on the cart, refusing (with the reason) one that cannot take anything
     off it now. A cart holds one coupon; applying another replaces it."""
     cart = await open_cart(uow, principal, token)
@@ -103,8 +105,11 @@ async def apply_coupon(uow: CouponUnitOfWork, principal: Principal, token: str |
     if not code:
         raise DomainError("REQUIRED", "Give the coupon code.", ["code"])
     if cart.member_id is None:
-        raise DomainError("COUPON_INVALID", "Coupons belong to members: sign in (at a till, identify the member) "
-                          "to use one.", ["code"])
+        raise DomainError(
+            "COUPON_INVALID",
+            "Coupons belong to members: sign in (at a till, identify the member) to use one.",
+            ["code"],
+        )
     candidate = dataclasses.replace(cart, coupon_code=await _members_coupon(uow, cart.member_id, code, now))
     lines = await uow.carts.lines(cart.id)
     channel = await uow.carts.channel_by_id(cart.channel_id)
@@ -123,8 +128,16 @@ async def remove_coupon(uow: CouponUnitOfWork, principal: Principal, token: str 
     return cart.token
 
 
-async def redeem_at_till(uow: TillCouponUnitOfWork, principal: Principal, code: str, *, order_token: str | None,
-                         order_given: bool, location_id: int | None, now: datetime) -> str:
+async def redeem_at_till(
+    uow: TillCouponUnitOfWork,
+    principal: Principal,
+    code: str,
+    *,
+    order_token: str | None,
+    order_given: bool,
+    location_id: int | None,
+    now: datetime,
+) -> str:
     """Write a coupon off at a store's till (the discount was given at the till): once only, at the
     cashier's store (or `location_id`, for staff who work everywhere).
 
@@ -149,10 +162,12 @@ async def redeem_at_till(uow: TillCouponUnitOfWork, principal: Principal, code: 
             raise DomainError("COUPON_INVALID", "This coupon belongs to another member.", ["code"])
     check_usable(coupon, template, now, at_till=True, field=["code"])
     if order_given:
-        raise DomainError("COUPON_NOT_APPLICABLE", "An order keeps the price it was placed at: put the coupon on "
-                          "the till cart (cartCouponApply) before checkout, which redeems it with the order.",
-                          input_field("orderId"))
-    if not await uow.promotions.redeem(coupon.id, now, order_id=None, location_id=store,
-                                       staff_id=principal.staff_id):
+        raise DomainError(
+            "COUPON_NOT_APPLICABLE",
+            "An order keeps the price it was placed at: put the coupon on "
+            "the till cart (cartCouponApply) before checkout, which redeems it with the order.",
+            input_field("orderId"),
+        )
+    if not await uow.promotions.redeem(coupon.id, now, order_id=None, location_id=store, staff_id=principal.staff_id):
         raise DomainError("COUPON_ALREADY_REDEEMED", "This coupon has already been used.", ["code"])
     return coupon.code

@@ -78,8 +78,7 @@ def status(state: CouponState, valid_until: datetime | None, now: datetime) -> C
     return CouponStatus.ACTIVE
 
 
-def check_usable(coupon: CouponInfo, template: TemplateInfo, now: datetime, *, at_till: bool,
-                 field: list[str]) -> None:
+def check_usable(coupon: CouponInfo, template: TemplateInfo, now: datetime, *, at_till: bool, field: list[str]) -> None:
     """Raise why `coupon` cannot be used now (where it is being used), if it cannot."""
     current = status(coupon.state, coupon.valid_until, now)
     if current is CouponStatus.REDEEMED:
@@ -89,8 +88,9 @@ def check_usable(coupon: CouponInfo, template: TemplateInfo, now: datetime, *, a
     if not template.is_active:
         raise DomainError("COUPON_INVALID", "This coupon has been withdrawn.", field)
     if coupon.valid_from is not None and now < coupon.valid_from:
-        raise DomainError("COUPON_NOT_APPLICABLE", f"This coupon can be used from {coupon.valid_from:%Y-%m-%d %H:%M} "
-                          "UTC.", field)
+        raise DomainError(
+            "COUPON_NOT_APPLICABLE", f"This coupon can be used from {coupon.valid_from:%Y-%m-%d %H:%M} UTC.", field
+        )
     if not template.redeemable_at.allows(at_till=at_till):
         where = "at a store's till" if template.redeemable_at is RedeemWhere.IN_STORE else "online"
         raise DomainError("COUPON_NOT_APPLICABLE", f"This coupon can only be used {where}.", field)
@@ -142,7 +142,8 @@ def issuable(template: TemplateInfo, already: int, now: datetime, field: list[st
     if template.valid_until is not None and now >= template.valid_until:
         raise DomainError("COUPON_EXPIRED", "This campaign has ended.", field)
     if already >= template.per_member_limit:
-        raise DomainError("COUPON_LIMIT_REACHED",
-                          f"Each member can get this coupon {template.per_member_limit} time(s).", field)
+        raise DomainError(
+            "COUPON_LIMIT_REACHED", f"Each member can get this coupon {template.per_member_limit} time(s).", field
+        )
     if template.total_quantity is not None and template.issued_count >= template.total_quantity:
         raise DomainError("COUPON_EXHAUSTED", "All the coupons of this campaign have been given out.", field)

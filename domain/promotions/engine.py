@@ -87,16 +87,20 @@ def price_cart(cart: CartContext, promotions: Iterable[Promotion]) -> PricingRes
             multiplier = max(multiplier, action.factor)
             discounts = {}
         else:
-            discounts = {k: v for k, v in _discounts(promotion, cart, eligible, remaining, exponent, units).items()
-                         if v > 0}
+            discounts = {
+                k: v for k, v in _discounts(promotion, cart, eligible, remaining, exponent, units).items() if v > 0
+            }
             if not discounts:
                 continue  # no effect: it does not apply, so it blocks nothing either
         for key, minor in sorted(discounts.items()):
             remaining[key] -= minor
             taken[key].append(Discount(promotion.label, _from_minor(minor, exponent)))
         amount = _from_minor(sum(discounts.values()), exponent)
-        applied.append(AppliedPromotion(promotion.id, promotion.name, promotion.label, promotion.source, amount,
-                                        tuple(sorted(units.items()))))
+        applied.append(
+            AppliedPromotion(
+                promotion.id, promotion.name, promotion.label, promotion.source, amount, tuple(sorted(units.items()))
+            )
+        )
         if not promotion.stackable:
             break  # an exclusive promotion that applies stops every later one
 
@@ -121,8 +125,10 @@ def spread(amount: Decimal, over: Mapping[str, Decimal], currency: str) -> dict[
 
 # --- conditions ----------------------------------------------------------------------------------
 
-def _eligible(promotion: Promotion, cart: CartContext, items: list[CartItem], remaining: Mapping[str, int],
-              exponent: int) -> list[CartItem]:
+
+def _eligible(
+    promotion: Promotion, cart: CartContext, items: list[CartItem], remaining: Mapping[str, int], exponent: int
+) -> list[CartItem]:
     """The lines `promotion` may work on, by key; empty when any of its conditions fails."""
     c = promotion.conditions
     if promotion.currency is not None and promotion.currency != cart.currency:
@@ -149,8 +155,15 @@ def _eligible(promotion: Promotion, cart: CartContext, items: list[CartItem], re
 
 # --- actions -------------------------------------------------------------------------------------
 
-def _discounts(promotion: Promotion, cart: CartContext, eligible: list[CartItem], remaining: Mapping[str, int],
-               exponent: int, units: dict[int, int]) -> dict[str, int]:
+
+def _discounts(
+    promotion: Promotion,
+    cart: CartContext,
+    eligible: list[CartItem],
+    remaining: Mapping[str, int],
+    exponent: int,
+    units: dict[int, int],
+) -> dict[str, int]:
     """Minor units `promotion` takes off each eligible line, each at most what remains of it
     (a limited `FixedPrice` also counts into `units` the units it sold at its price)."""
     action = promotion.action
@@ -183,8 +196,15 @@ def _spread(amount: int, weights: Mapping[str, int]) -> dict[str, int]:
     return shares
 
 
-def _fixed_price(promotion: Promotion, action: FixedPrice, cart: CartContext, eligible: list[CartItem],
-                 remaining: Mapping[str, int], exponent: int, units_sold: dict[int, int]) -> dict[str, int]:
+def _fixed_price(
+    promotion: Promotion,
+    action: FixedPrice,
+    cart: CartContext,
+    eligible: list[CartItem],
+    remaining: Mapping[str, int],
+    exponent: int,
+    units_sold: dict[int, int],
+) -> dict[str, int]:
     """Rule 6: `n` units of a line cost `unit_price` each instead of their share of what remains."""
     price = Fraction(action.unit_price) * 10**exponent
     allowance: dict[int, int] = {}
@@ -228,6 +248,7 @@ def _buy_x_get_y(action: BuyXGetY, eligible: list[CartItem], remaining: Mapping[
 
 
 # --- plumbing ------------------------------------------------------------------------------------
+
 
 def _ordered(promotions: Iterable[Promotion]) -> list[Promotion]:
     ordered = sorted(promotions, key=lambda p: p.sort_key)

@@ -60,8 +60,15 @@ class CouponIssuing(Protocol):
     async def add_coupons(self, coupons: Sequence[NewCoupon]) -> list[CouponInfo]: ...
 
 
-async def issue(repo: CouponIssuing, template_id: int, member_ids: Sequence[int], *, now: datetime,
-                staff_id: int | None = None, field: list[str]) -> Issued:
+async def issue(
+    repo: CouponIssuing,
+    template_id: int,
+    member_ids: Sequence[int],
+    *,
+    now: datetime,
+    staff_id: int | None = None,
+    field: list[str],
+) -> Issued:
     """One coupon of the template for each member (duplicates count once), within its limits.
 
     Raises (about the template, at `field`): NOT_FOUND, COUPON_INVALID (withdrawn), COUPON_EXPIRED
@@ -89,13 +96,15 @@ async def issue(repo: CouponIssuing, template_id: int, member_ids: Sequence[int]
     if not await repo.take(template_id, len(receivers)):
         raise _exhausted(field)
     valid_from, valid_until = validity(template, now)
-    coupons = await repo.add_coupons([NewCoupon(new_coupon_code(), template_id, m, valid_from, valid_until, staff_id)
-                                      for m in receivers])
+    coupons = await repo.add_coupons(
+        [NewCoupon(new_coupon_code(), template_id, m, valid_from, valid_until, staff_id) for m in receivers]
+    )
     return Issued(template_id, coupons, skipped)
 
 
-async def issue_one(repo: CouponIssuing, template_id: int, member_id: int, *, now: datetime,
-                    field: list[str]) -> CouponInfo:
+async def issue_one(
+    repo: CouponIssuing, template_id: int, member_id: int, *, now: datetime, field: list[str]
+) -> CouponInfo:
     """One coupon for one member (a claim); COUPON_LIMIT_REACHED when they hold enough already."""
     issued = await issue(repo, template_id, [member_id], now=now, field=field)
     if issued.skipped:
@@ -137,8 +146,9 @@ class StaffIssuing(CouponIssuing, Protocol):
 async def issue_to_members(repo: StaffIssuing, cmd: IssueCommand, now: datetime) -> Issued:
     errors: list[DomainError] = []
     if not cmd.member_ids and cmd.tag is None:
-        errors.append(DomainError("REQUIRED", "Name the members: `memberIds`, a `tag`, or both.",
-                                  input_field("memberIds")))
+        errors.append(
+            DomainError("REQUIRED", "Name the members: `memberIds`, a `tag`, or both.", input_field("memberIds"))
+        )
     if len(cmd.member_ids) > MAX_MEMBERS_PER_ISSUE:
         raise DomainError("INVALID", f"At most {MAX_MEMBERS_PER_ISSUE:,} members at once.", input_field("memberIds"))
     found = await repo.existing_members(sorted(set(cmd.member_ids))) if cmd.member_ids else set()
@@ -156,7 +166,7 @@ async def issue_to_members(repo: StaffIssuing, cmd: IssueCommand, now: datetime)
     raise_all(errors)
     targets = list(dict.fromkeys([*cmd.member_ids, *tagged]))
     if len(targets) > MAX_MEMBERS_PER_ISSUE:
-        raise DomainError("INVALID", f"More than {MAX_MEMBERS_PER_ISSUE:,} members; issue to a narrower tag.",
-                          input_field("tag"))
-    return await issue(repo, cmd.template_id, targets, now=now, staff_id=cmd.staff_id,
-                       field=input_field("templateId"))
+        raise DomainError(
+            "INVALID", f"More than {MAX_MEMBERS_PER_ISSUE:,} members; issue to a narrower tag.", input_field("tag")
+        )
+    return await issue(repo, cmd.template_id, targets, now=now, staff_id=cmd.staff_id, field=input_field("templateId"))

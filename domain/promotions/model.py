@@ -35,6 +35,7 @@ class PromotionSource(str, Enum):
 
 # --- conditions ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Conditions:
     """When a promotion applies. Every condition given must hold; `None` means "no restriction".
@@ -82,6 +83,7 @@ class Conditions:
 
 
 # --- actions -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class PercentOff:
@@ -139,6 +141,7 @@ MONEY_ACTIONS = (AmountOff, FixedPrice)
 
 # --- promotions and coupons ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Promotion:
     """A rule the engine evaluates in `(priority, source, id)` order (lower priority first).
@@ -193,6 +196,7 @@ def replace_window(promotion: Promotion, starts_at: datetime | None, ends_at: da
 
 
 # --- the cart being priced and the result ---------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class CartItem:

@@ -84,8 +84,12 @@ def action_from_record(kind: ActionType, data: Mapping[str, Any]) -> Action:
     raise ValueError(f"unknown action type {kind!r}")
 
 
-_ID_SETS = {"channel_ids": "channelIds", "product_ids": "productIds", "category_ids": "categoryIds",
-            "variant_ids": "variantIds"}
+_ID_SETS = {
+    "channel_ids": "channelIds",
+    "product_ids": "productIds",
+    "category_ids": "categoryIds",
+    "variant_ids": "variantIds",
+}
 
 
 def conditions_record(c: Conditions) -> dict[str, Any]:
@@ -106,8 +110,12 @@ def conditions_record(c: Conditions) -> dict[str, Any]:
     return data
 
 
-def conditions_from_record(data: Mapping[str, Any], starts_at: datetime | None = None,
-                           ends_at: datetime | None = None, location_id: int | None = None) -> Conditions:
+def conditions_from_record(
+    data: Mapping[str, Any],
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    location_id: int | None = None,
+) -> Conditions:
     def ids(key: str) -> frozenset[int] | None:
         values: Iterable[int] | None = data.get(key)
         return frozenset(int(v) for v in values) if values is not None else None

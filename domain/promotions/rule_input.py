@@ -61,10 +61,23 @@ _ACTION_FIELDS: dict[ActionType, tuple[frozenset[str], frozenset[str]]] = {
     ActionType.FREE_SHIPPING: (frozenset(), frozenset()),
     ActionType.POINTS_MULTIPLIER: (frozenset({"factor"}), frozenset()),
 }
-_INPUT_NAMES = {"percent": "percent", "amount": "amount", "unit_price": "unitPrice",
-                "per_member_limit": "perMemberLimit", "buy": "buy", "get": "get", "factor": "factor"}
-_PLACEHOLDERS: dict[str, Any] = {"percent": Decimal(10), "amount": Decimal(1), "unit_price": Decimal(0),
-                                 "buy": 1, "get": 1, "factor": Decimal(2)}
+_INPUT_NAMES = {
+    "percent": "percent",
+    "amount": "amount",
+    "unit_price": "unitPrice",
+    "per_member_limit": "perMemberLimit",
+    "buy": "buy",
+    "get": "get",
+    "factor": "factor",
+}
+_PLACEHOLDERS: dict[str, Any] = {
+    "percent": Decimal(10),
+    "amount": Decimal(1),
+    "unit_price": Decimal(0),
+    "buy": 1,
+    "get": 1,
+    "factor": Decimal(2),
+}
 
 
 def action_from_input(given: ActionInput, errors: list[DomainError], path: Sequence[str]) -> Action:
@@ -133,9 +146,15 @@ class ReferenceLookup(Protocol):
 BLANK_RULE = Promotion(id=0, name="", priority=100, stackable=True, conditions=Conditions(), action=FreeShipping())
 
 
-async def merge_rule(lookup: ReferenceLookup, current: Promotion | None, change: RuleChange,
-                     errors: list[DomainError], *, window: tuple[datetime | None, datetime | None] = (None, None),
-                     location_id: int | None = None) -> Promotion:
+async def merge_rule(
+    lookup: ReferenceLookup,
+    current: Promotion | None,
+    change: RuleChange,
+    errors: list[DomainError],
+    *,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    location_id: int | None = None,
+) -> Promotion:
     """The rule after `change` (applied to a blank rule when `current` is None), validated; problems
     are appended to `errors` with their input paths."""
     base = current or BLANK_RULE
@@ -147,15 +166,24 @@ async def merge_rule(lookup: ReferenceLookup, current: Promotion | None, change:
     conditions = base.conditions
     if change.conditions is not None:
         conditions = await _conditions(lookup, change.conditions, errors, input_field("conditions"))
-    conditions = replace(conditions, starts_at=window[0], ends_at=window[1],
-                         location_ids=frozenset({location_id}) if location_id is not None else None)
+    conditions = replace(
+        conditions,
+        starts_at=window[0],
+        ends_at=window[1],
+        location_ids=frozenset({location_id}) if location_id is not None else None,
+    )
     action = base.action
     if change.action is not None:
         action = action_from_input(change.action, errors, input_field("action"))
-    rule = replace(base, name=base.name if change.name is None else change.name,
-                   priority=base.priority if change.priority is None else change.priority,
-                   stackable=base.stackable if change.stackable is None else change.stackable,
-                   currency=currency, conditions=conditions, action=action)
+    rule = replace(
+        base,
+        name=base.name if change.name is None else change.name,
+        priority=base.priority if change.priority is None else change.priority,
+        stackable=base.stackable if change.stackable is None else change.stackable,
+        currency=currency,
+        conditions=conditions,
+        action=action,
+    )
     try:
         return validate_promotion(rule)
     except DomainError as e:
@@ -167,26 +195,29 @@ def _at_input_path(error: DomainError) -> DomainError:
     """`validate_promotion` names the rule's fields; the inputs name a few of them differently."""
     renamed: dict[tuple[str, ...], tuple[str, ...]] = {
         ("conditions", "channelIds"): ("conditions", "channels"),
-        ("conditions", "startsAt"): ("startsAt",), ("conditions", "endsAt"): ("endsAt",)}
+        ("conditions", "startsAt"): ("startsAt",),
+        ("conditions", "endsAt"): ("endsAt",),
+    }
     path = error.field or []
     tail = renamed.get(tuple(path[1:3]))
     return DomainError(error.code, error.message, [path[0], *tail, *path[3:]]) if tail else error
 
 
-async def _conditions(lookup: ReferenceLookup, given: ConditionsInput, errors: list[DomainError],
-                      path: list[str]) -> Conditions:
+async def _conditions(
+    lookup: ReferenceLookup, given: ConditionsInput, errors: list[DomainError], path: list[str]
+) -> Conditions:
     channel_ids = None
     if given.channels is not None and _not_too_many(given.channels, errors, [*path, "channels"]):
         slugs = [s.strip() for s in given.channels]
         found = await lookup.channel_ids(sorted(set(slugs))) if slugs else {}
         for i, slug in enumerate(slugs):
             if slug not in found:
-                errors.append(DomainError("NOT_FOUND", f"There is no channel '{slug[:100]}'.",
-                                          [*path, "channels", str(i)]))
+                errors.append(
+                    DomainError("NOT_FOUND", f"There is no channel '{slug[:100]}'.", [*path, "channels", str(i)])
+                )
         channel_ids = _found_set(slugs, {found[s] for s in slugs if s in found})
     tags = None
-    if given.member_tags_any is not None and _not_too_many(given.member_tags_any, errors,
-                                                           [*path, "memberTagsAny"]):
+    if given.member_tags_any is not None and _not_too_many(given.member_tags_any, errors, [*path, "memberTagsAny"]):
         cleaned: set[str] = set()
         for i, tag in enumerate(given.member_tags_any):
             try:
@@ -196,13 +227,22 @@ async def _conditions(lookup: ReferenceLookup, given: ConditionsInput, errors: l
         tags = _found_set(given.member_tags_any, cleaned)
     scopes: dict[IdKind, frozenset[int] | None] = {}
     wanted: tuple[tuple[IdKind, Sequence[int] | None], ...] = (
-        ("product", given.product_ids), ("category", given.category_ids), ("variant", given.variant_ids))
+        ("product", given.product_ids),
+        ("category", given.category_ids),
+        ("variant", given.variant_ids),
+    )
     for kind, ids in wanted:
         scopes[kind] = await _existing(lookup, kind, ids, errors, [*path, f"{kind}Ids"])
-    return Conditions(channel_ids=channel_ids, member_tags_any=tags, min_subtotal=given.min_subtotal,
-                      product_ids=scopes["product"], category_ids=scopes["category"],
-                      variant_ids=scopes["variant"], first_order_only=given.first_order_only,
-                      members_only=given.members_only)
+    return Conditions(
+        channel_ids=channel_ids,
+        member_tags_any=tags,
+        min_subtotal=given.min_subtotal,
+        product_ids=scopes["product"],
+        category_ids=scopes["category"],
+        variant_ids=scopes["variant"],
+        first_order_only=given.first_order_only,
+        members_only=given.members_only,
+    )
 
 
 def _not_too_many(values: Sequence[object], errors: list[DomainError], field: list[str]) -> bool:
@@ -218,8 +258,9 @@ def _found_set(given: Sequence[object], found: set[Any]) -> frozenset[Any] | Non
     return frozenset(found) if found or not given else None
 
 
-async def _existing(lookup: ReferenceLookup, kind: IdKind, ids: Sequence[int] | None, errors: list[DomainError],
-                    field: list[str]) -> frozenset[int] | None:
+async def _existing(
+    lookup: ReferenceLookup, kind: IdKind, ids: Sequence[int] | None, errors: list[DomainError], field: list[str]
+) -> frozenset[int] | None:
     if ids is None or not _not_too_many(ids, errors, field):
         return None
     found = await lookup.existing_ids(kind, sorted(set(ids))) if ids else set()
@@ -232,5 +273,12 @@ async def _existing(lookup: ReferenceLookup, kind: IdKind, ids: Sequence[int] | 
 def rule_values(rule: Promotion) -> Values:
     """The stored columns of a rule (the time window and store are the caller's columns)."""
     kind, data = action_record(rule.action)
-    return {"name": rule.name, "priority": rule.priority, "stackable": rule.stackable, "currency": rule.currency,
-            "conditions": conditions_record(rule.conditions), "action_type": kind, "action": data}
+    return {
+        "name": rule.name,
+        "priority": rule.priority,
+        "stackable": rule.stackable,
+        "currency": rule.currency,
+        "conditions": conditions_record(rule.conditions),
+        "action_type": kind,
+        "action": data,
+    }

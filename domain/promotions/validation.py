@@ -56,8 +56,9 @@ def validate_promotion(promotion: Promotion, path: Sequence[str] = ("input",)) -
     if currency is not None and not is_currency(currency):
         bad("CURRENCY_INVALID", f"'{currency}' is not a supported currency.", "currency")
         currency = None
-    elif currency is None and (isinstance(promotion.action, MONEY_ACTIONS)
-                               or promotion.conditions.min_subtotal is not None):
+    elif currency is None and (
+        isinstance(promotion.action, MONEY_ACTIONS) or promotion.conditions.min_subtotal is not None
+    ):
         bad("REQUIRED", "Amounts need a currency.", "currency")
 
     code = promotion.code
@@ -79,12 +80,21 @@ def _condition_errors(c: Conditions, currency: str | None, path: list[str]) -> l
     for field, value in (("startsAt", c.starts_at), ("endsAt", c.ends_at)):
         if value is not None and not _aware(value):
             errors.append(DomainError("INVALID", "Give the time with its time zone.", [*path, field]))
-    if (c.starts_at is not None and c.ends_at is not None and _aware(c.starts_at) and _aware(c.ends_at)
-            and c.ends_at <= c.starts_at):
+    if (
+        c.starts_at is not None
+        and c.ends_at is not None
+        and _aware(c.starts_at)
+        and _aware(c.ends_at)
+        and c.ends_at <= c.starts_at
+    ):
         errors.append(DomainError("INVALID", "The promotion must end after it starts.", [*path, "endsAt"]))
-    for field, chosen in (("channelIds", c.channel_ids), ("memberTagsAny", c.member_tags_any),
-                          ("productIds", c.product_ids), ("categoryIds", c.category_ids),
-                          ("variantIds", c.variant_ids)):
+    for field, chosen in (
+        ("channelIds", c.channel_ids),
+        ("memberTagsAny", c.member_tags_any),
+        ("productIds", c.product_ids),
+        ("categoryIds", c.category_ids),
+        ("variantIds", c.variant_ids),
+    ):
         if chosen is not None and not chosen:
             errors.append(DomainError("INVALID", "Choose at least one, or leave it out.", [*path, field]))
     if c.min_subtotal is not None and currency is not None:
@@ -103,8 +113,7 @@ def _action_errors(action: Action, currency: str | None, path: list[str]) -> lis
         if currency is not None:
             _amount(errors, action.unit_price, currency, [*path, "unitPrice"], allow_zero=True)
         if action.per_member_limit is not None and not 1 <= action.per_member_limit <= MAX_UNITS:
-            errors.append(DomainError("INVALID", f"A limit is from 1 to {MAX_UNITS} units.",
-                                      [*path, "perMemberLimit"]))
+            errors.append(DomainError("INVALID", f"A limit is from 1 to {MAX_UNITS} units.", [*path, "perMemberLimit"]))
     elif isinstance(action, BuyXGetY):
         for field, units in (("buy", action.buy), ("get", action.get)):
             if not 1 <= units <= MAX_UNITS:
@@ -113,8 +122,9 @@ def _action_errors(action: Action, currency: str | None, path: list[str]) -> lis
     elif isinstance(action, PointsMultiplier):
         factor = action.factor
         if not (factor.is_finite() and 1 < factor <= MAX_POINTS_FACTOR):
-            errors.append(DomainError("INVALID", f"A multiplier is above 1 and at most {MAX_POINTS_FACTOR}.",
-                                      [*path, "factor"]))
+            errors.append(
+                DomainError("INVALID", f"A multiplier is above 1 and at most {MAX_POINTS_FACTOR}.", [*path, "factor"])
+            )
     return errors
 
 

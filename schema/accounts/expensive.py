@@ -36,11 +36,18 @@ class OneExpensiveMutation(ValidationRule):
             return
         count = self._count(node.selection_set, set())
         if count > MAX_EXPENSIVE_PER_OPERATION:
-            self.report_error(GraphQLError(
-                f"This operation asks for {count} of {', '.join(sorted(EXPENSIVE_MUTATIONS))}; one operation may "
-                f"run at most {MAX_EXPENSIVE_PER_OPERATION}: send them one at a time.",
-                node, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value, "limit": "expensiveMutations",
-                                  "maximum": MAX_EXPENSIVE_PER_OPERATION}))
+            self.report_error(
+                GraphQLError(
+                    f"This operation asks for {count} of {', '.join(sorted(EXPENSIVE_MUTATIONS))}; one operation may "
+                    f"run at most {MAX_EXPENSIVE_PER_OPERATION}: send them one at a time.",
+                    node,
+                    extensions={
+                        "code": ErrorCode.QUERY_TOO_COMPLEX.value,
+                        "limit": "expensiveMutations",
+                        "maximum": MAX_EXPENSIVE_PER_OPERATION,
+                    },
+                )
+            )
 
     def _count(self, selections: SelectionSetNode, seen: set[str]) -> int:
         """Root fields named in EXPENSIVE_MUTATIONS, fragments inlined (each fragment once: a cycle

@@ -33,5 +33,8 @@ def login_guard(context: Context) -> LoginGuard | None:
 
 
 def throttled(retry_after: int, what: str = "failed sign-in attempts") -> list[UserError]:
-    return [UserError(field=None, code=UserErrorCode.THROTTLED,
-                      message=f"Too many {what}; try again in {retry_after} seconds.")]
+    return [
+        UserError(
+            field=None, code=UserErrorCode.THROTTLED, message=f"Too many {what}; try again in {retry_after} seconds."
+        )
+    ]

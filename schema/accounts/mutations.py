@@ -10,7 +10,7 @@ from typing import Annotated
 
 import strawberry
 
-from db.catalog_queries import DEFAULT_CHANNEL_KEY
+from db.channel_queries import DEFAULT_CHANNEL_KEY
 from domain.access import model as access
 from domain.accounts import services
 from domain.errors import DomainError, input_field
@@ -67,8 +67,9 @@ async def _member(info: Info, member_id: int | None) -> Member | None:
     return await visible_member(info, member_id, access.member(member_id)) if member_id is not None else None
 
 
-async def _sign_in(info: Info, attempt: services.SignInAttempt,
-                   password: str) -> tuple[services.IssuedTokens | None, list[UserError]]:
+async def _sign_in(
+    info: Info, attempt: services.SignInAttempt, password: str
+) -> tuple[services.IssuedTokens | None, list[UserError]]:
     """Count the attempt against the account (before the password is checked, so parallel guesses
     cannot slip past the limit), check the password, and issue tokens; a success is not counted."""
     ctx = info.context
@@ -101,8 +102,9 @@ class AccountMutation:
         guard = login_guard(ctx)
         # A cashier registering shoppers at a till is signed in and not counted.
         if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
-            return MemberRegisterPayload(member=None,
-                                         user_errors=throttled(retry_after, "registrations from this address"))
+            return MemberRegisterPayload(
+                member=None, user_errors=throttled(retry_after, "registrations from this address")
+            )
 
         async def check() -> services.NewMember:
             slug = input.channel or DEFAULT_CHANNEL_KEY
@@ -123,9 +125,11 @@ class AccountMutation:
         member_id, errors = await run_prepared_mutation(info, check, lambda new: services.add_member(ctx.uow, new))
         return MemberRegisterPayload(member=await _member(info, member_id), user_errors=errors)
 
-    @strawberry.mutation(description="Sign a member in with e-mail or phone and password. After too many "
-                         "failed attempts for one identifier, or from one address, further attempts give "
-                         "THROTTLED for a while.")
+    @strawberry.mutation(
+        description="Sign a member in with e-mail or phone and password. After too many "
+        "failed attempts for one identifier, or from one address, further attempts give "
+        "THROTTLED for a while."
+    )
     async def token_create(
         self,
         info: Info,
@@ -143,9 +147,11 @@ class AccountMutation:
             user_errors=[],
         )
 
-    @strawberry.mutation(description="Sign a staff user in with e-mail and password. After too many failed "
-                         "attempts for one e-mail, or from one address, further attempts give THROTTLED for "
-                         "a while.")
+    @strawberry.mutation(
+        description="Sign a staff user in with e-mail and password. After too many failed "
+        "attempts for one e-mail, or from one address, further attempts give THROTTLED for "
+        "a while."
+    )
     async def staff_token_create(
         self,
         info: Info,

@@ -65,19 +65,29 @@ class Member(Node):
     def points(self) -> Points:
         return Points(balance=self.points_balance, member_id=self.pk)
 
-    @strawberry.field(description="The member's orders from every channel, newest first (visible to the member "
-                      "and to staff who view orders).")
-    async def orders(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                     before: Before = None) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]]:
+    @strawberry.field(
+        description="The member's orders from every channel, newest first (visible to the member "
+        "and to staff who view orders)."
+    )
+    async def orders(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Annotated[Order, strawberry.lazy("schema.orders.types")]]:
         from schema.orders.queries import member_orders
 
         return await member_orders(info, self.pk, first, after, last, before)
 
-    @strawberry.field(description="The member's coupons, newest first, used and expired ones included (visible to "
-                      "the member and to staff who look members up or sell in store).")
-    async def coupons(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                      before: Before = None,
-                      ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
+    @strawberry.field(
+        description="The member's coupons, newest first, used and expired ones included (visible to "
+        "the member and to staff who look members up or sell in store)."
+    )
+    async def coupons(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.promotions.coupon_types")]]:
         from schema.promotions.coupon_types import member_coupons
 
         return await member_coupons(info, self.pk, first, after, last, before)
@@ -101,8 +111,14 @@ class Member(Node):
     @classmethod
     def _from_model(cls, m: MemberModel) -> Member:
         """Only through `member_for`: building a Member is deciding that the caller may see it."""
-        return cls(pk=m.id, name=m.name, created_at=m.created_at, points_balance=m.points_balance,
-                   joined_channel_id=m.joined_channel_id, joined_location_id=m.joined_location_id)
+        return cls(
+            pk=m.id,
+            name=m.name,
+            created_at=m.created_at,
+            points_balance=m.points_balance,
+            joined_channel_id=m.joined_channel_id,
+            joined_location_id=m.joined_location_id,
+        )
 
 
 @strawberry.type(description="A staff user: store manager, cashier, fulfilment or admin.")
@@ -113,16 +129,14 @@ class StaffUser(Node):
     is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
     location_id: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work "
-                      "everywhere.")
+    @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work everywhere.")
     async def location(self, info: Info) -> Location | None:
         row = await info.context.loaders.location_by_id.load(self.location_id) if self.location_id else None
         return Location.from_model(row) if row else None
 
     @classmethod
     def from_model(cls, m: StaffModel) -> StaffUser:
-        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active,
-                   location_id=m.location_id)
+        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active, location_id=m.location_id)
 
 
 def member_for(principal: Principal, row: MemberModel | None) -> Member | None:

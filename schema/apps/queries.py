@@ -17,10 +17,17 @@ from schema.permissions import require
 @strawberry.type
 class AppQuery:
     @strawberry.field(description="Registered apps, newest first (admins).")
-    async def apps(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                   before: Before = None) -> Connection[App]:
+    async def apps(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[App]:
         require(info, Permission.MANAGE_APPS)
         session = info.context.session
-        return await list_connection(first, after, last, before, lambda request, size: id_page(
-            session, AppModel, request, size), lambda row: App.from_model(row[0]), lambda: count(
-            session, id_statement(AppModel)))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: id_page(session, AppModel, request, size),
+            lambda row: App.from_model(row[0]),
+            lambda: count(session, id_statement(AppModel)),
+        )

@@ -49,11 +49,16 @@ class CategoryCreateInput:
     slug: str | None = strawberry.field(default=None, description=SLUG + " Made from the name when omitted.")
     description: str | None = strawberry.field(default=None, description=DESCRIPTION)
     parent_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The parent category; omitted or null for a top-level category.")
+        default=None, description="The parent category; omitted or null for a top-level category."
+    )
 
     def to_command(self) -> cmd.CategoryCreate:
-        return cmd.CategoryCreate(name=self.name, slug=self.slug, description=self.description,
-                                  parent_id=_optional_key(self.parent_id, "Category"))
+        return cmd.CategoryCreate(
+            name=self.name,
+            slug=self.slug,
+            description=self.description,
+            parent_id=_optional_key(self.parent_id, "Category"),
+        )
 
 
 @strawberry.input(description="Changes to a category; omitted fields stay as they are.")
@@ -63,16 +68,23 @@ class CategoryUpdateInput:
     description: strawberry.Maybe[str | None] = strawberry.field(description=DESCRIPTION + " Null clears it.")
     parent_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
         description="Move the category under this one; null moves it to the top of the tree. A category cannot "
-                    "move under itself or its own subcategories (CATEGORY_CYCLE).")
+        "move under itself or its own subcategories (CATEGORY_CYCLE)."
+    )
 
     def to_command(self, category_id: int) -> cmd.CategoryUpdate:
-        return cmd.CategoryUpdate(category_id=category_id, name=self.name, slug=self.slug,
-                                  description=_kept(self.description),
-                                  parent_id=_kept_key(self.parent_id, "Category"))
+        return cmd.CategoryUpdate(
+            category_id=category_id,
+            name=self.name,
+            slug=self.slug,
+            description=_kept(self.description),
+            parent_id=_kept_key(self.parent_id, "Category"),
+        )
 
 
-@strawberry.input(description="A new product. Add variants with `productVariantCreate`, price them with "
-                  "`productVariantPriceSet` and publish with `productChannelListingUpdate`.")
+@strawberry.input(
+    description="A new product. Add variants with `productVariantCreate`, price them with "
+    "`productVariantPriceSet` and publish with `productChannelListingUpdate`."
+)
 class ProductCreateInput:
     name: str = strawberry.field(description=NAME)
     slug: str | None = strawberry.field(default=None, description=SLUG + " Made from the name when omitted.")
@@ -80,8 +92,12 @@ class ProductCreateInput:
     category_id: strawberry.ID | None = strawberry.field(default=None, description="The product's category.")
 
     def to_command(self) -> cmd.ProductCreate:
-        return cmd.ProductCreate(name=self.name, slug=self.slug, description=self.description,
-                                 category_id=_optional_key(self.category_id, "Category"))
+        return cmd.ProductCreate(
+            name=self.name,
+            slug=self.slug,
+            description=self.description,
+            category_id=_optional_key(self.category_id, "Category"),
+        )
 
 
 @strawberry.input(description="Changes to a product; omitted fields stay as they are.")
@@ -90,20 +106,27 @@ class ProductUpdateInput:
     slug: str | None = strawberry.field(default=None, description=SLUG + " Changing it breaks old links.")
     description: strawberry.Maybe[str | None] = strawberry.field(description=DESCRIPTION + " Null clears it.")
     category_id: strawberry.Maybe[strawberry.ID | None] = strawberry.field(
-        description="The product's category; null leaves the product without one.")
+        description="The product's category; null leaves the product without one."
+    )
 
     def to_command(self, product_id: int) -> cmd.ProductUpdate:
-        return cmd.ProductUpdate(product_id=product_id, name=self.name, slug=self.slug,
-                                 description=_kept(self.description),
-                                 category_id=_kept_key(self.category_id, "Category"))
+        return cmd.ProductUpdate(
+            product_id=product_id,
+            name=self.name,
+            slug=self.slug,
+            description=_kept(self.description),
+            category_id=_kept_key(self.category_id, "Category"),
+        )
 
 
 @strawberry.input(description="A new variant of a product.")
 class ProductVariantCreateInput:
     product_id: strawberry.ID = strawberry.field(description="The product the variant belongs to.")
-    sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue: 1 to 64 letters, "
-                                "digits or . _ / -, starting with a letter or digit.")
-    name: str = strawberry.field(description="Display name (\"M / Blue\"); cannot be blank.")
+    sku: str = strawberry.field(
+        description="Stock keeping unit, unique across the catalogue: 1 to 64 letters, "
+        "digits or . _ / -, starting with a letter or digit."
+    )
+    name: str = strawberry.field(description='Display name ("M / Blue"); cannot be blank.')
 
     def to_command(self) -> cmd.VariantCreate:
         return cmd.VariantCreate(product_id=key_of(self.product_id, "Product"), sku=self.sku, name=self.name)
@@ -121,8 +144,9 @@ class ProductVariantUpdateInput:
 @strawberry.input(description="Whether a product is published in a channel.")
 class ProductChannelListingUpdateInput:
     channel: str = strawberry.field(description="Slug of the channel.")
-    is_published: bool = strawberry.field(description="True shows the product to the channel's storefronts; "
-                                          "false hides it from everyone but staff.")
+    is_published: bool = strawberry.field(
+        description="True shows the product to the channel's storefronts; false hides it from everyone but staff."
+    )
 
     def to_command(self, product_id: int) -> cmd.ListingUpdate:
         return cmd.ListingUpdate(product_id=product_id, channel=self.channel, is_published=self.is_published)
@@ -132,11 +156,13 @@ class ProductChannelListingUpdateInput:
 class ProductVariantPriceSetInput:
     channel: str = strawberry.field(description="Slug of the channel.")
     price: strawberry.Maybe[Decimal | None] = strawberry.field(
-        description="Price in the channel's currency with at most its decimal places (\"129.90\" in CNY); "
-                    "null stops selling the variant in the channel. Required.")
+        description='Price in the channel\'s currency with at most its decimal places ("129.90" in CNY); '
+        "null stops selling the variant in the channel. Required."
+    )
 
     def to_command(self, variant_id: int) -> cmd.PriceSet:
         if self.price is None:
-            raise DomainError("REQUIRED", "Give a price, or null to stop selling the variant in the channel.",
-                              ["input", "price"])
+            raise DomainError(
+                "REQUIRED", "Give a price, or null to stop selling the variant in the channel.", ["input", "price"]
+            )
         return cmd.PriceSet(variant_id=variant_id, channel=self.channel, price=self.price.value)

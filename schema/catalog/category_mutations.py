@@ -19,7 +19,6 @@ CategoryChanges = Annotated[CategoryUpdateInput, strawberry.argument(description
 CategoryId = Annotated[strawberry.ID, strawberry.argument(description="The category.")]
 
 
-
 @strawberry.type(description="Result of `categoryCreate`.")
 class CategoryCreatePayload:
     category: Category | None = strawberry.field(description="The new category.")
@@ -45,24 +44,31 @@ async def _category(info: Info, category_id: int | None) -> Category | None:
 
 @strawberry.type
 class CategoryMutation:
-    @strawberry.mutation(description="Create a category, at the top of the tree or under a parent. Staff with "
-                         "the manage-catalogue permission only.")
+    @strawberry.mutation(
+        description="Create a category, at the top of the tree or under a parent. Staff with "
+        "the manage-catalogue permission only."
+    )
     async def category_create(self, info: Info, input: NewCategory) -> CategoryCreatePayload:
         require(info, Permission.MANAGE_CATALOG)
         category_id, errors = await run_mutation(
-            info, lambda: services.create_category(info.context.uow, input.to_command()))
+            info, lambda: services.create_category(info.context.uow, input.to_command())
+        )
         return CategoryCreatePayload(category=await _category(info, category_id), user_errors=errors)
 
-    @strawberry.mutation(description="Rename a category or move it in the tree; moving it under itself or its "
-                         "own subcategories is refused with CATEGORY_CYCLE.")
+    @strawberry.mutation(
+        description="Rename a category or move it in the tree; moving it under itself or its "
+        "own subcategories is refused with CATEGORY_CYCLE."
+    )
     async def category_update(self, info: Info, id: CategoryId, input: CategoryChanges) -> CategoryUpdatePayload:
         require(info, Permission.MANAGE_CATALOG)
         category_id, errors = await run_mutation(
-            info, lambda: services.update_category(info.context.uow, input.to_command(key_of(id, "Category"))))
+            info, lambda: services.update_category(info.context.uow, input.to_command(key_of(id, "Category")))
+        )
         return CategoryUpdatePayload(category=await _category(info, category_id), user_errors=errors)
 
-    @strawberry.mutation(description="Delete an empty category: one with subcategories or products is refused "
-                         "with IN_USE.")
+    @strawberry.mutation(
+        description="Delete an empty category: one with subcategories or products is refused with IN_USE."
+    )
     async def category_delete(self, info: Info, id: CategoryId) -> CategoryDeletePayload:
         require(info, Permission.MANAGE_CATALOG)
         key = key_of(id, "Category")

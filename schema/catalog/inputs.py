@@ -9,13 +9,23 @@ import strawberry
 from domain.catalog import model as domain
 from schema.enums import graphql_enum
 
-ProductSortField = graphql_enum(domain.ProductSortField, "What to sort products by.", {
-    "NAME": "Name, A to Z.", "PRICE": "Lowest variant price in the channel, cheapest first.",
-    "NEWEST": "Creation time, newest first.",
-})
-SortDirection = graphql_enum(domain.SortDirection, "Sort direction.", {
-    "ASC": "The field's natural order.", "DESC": "The reverse.",
-})
+ProductSortField = graphql_enum(
+    domain.ProductSortField,
+    "What to sort products by.",
+    {
+        "NAME": "Name, A to Z.",
+        "PRICE": "Lowest variant price in the channel, cheapest first.",
+        "NEWEST": "Creation time, newest first.",
+    },
+)
+SortDirection = graphql_enum(
+    domain.SortDirection,
+    "Sort direction.",
+    {
+        "ASC": "The field's natural order.",
+        "DESC": "The reverse.",
+    },
+)
 
 
 @strawberry.input(description="An inclusive price range in the channel's currency.")
@@ -27,17 +37,22 @@ class PriceRangeInput:
 @strawberry.input(description="Narrow a product list. All given conditions must hold.")
 class ProductFilter:
     categories: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="In any of these categories or their subcategories.")
+        default=None, description="In any of these categories or their subcategories."
+    )
     price: PriceRangeInput | None = strawberry.field(
-        default=None, description="With a variant priced in this range in the channel.")
+        default=None, description="With a variant priced in this range in the channel."
+    )
     is_available: bool | None = strawberry.field(
-        default=None, description="Purchasable in the channel (true) or not (false).")
+        default=None, description="Purchasable in the channel (true) or not (false)."
+    )
 
 
 @strawberry.input(description="How to order a product list.")
 class ProductSort:
     field: ProductSortField = strawberry.field(  # type: ignore[valid-type]
         description="NAME (A to Z), PRICE (lowest variant price in the channel, cheapest first; products "
-                    "without a price there are left out) or NEWEST (most recently created first).")
+        "without a price there are left out) or NEWEST (most recently created first)."
+    )
     direction: SortDirection = strawberry.field(  # type: ignore[valid-type]
-        default=domain.SortDirection.ASC, description="DESC reverses the field's natural order.")
+        default=domain.SortDirection.ASC, description="DESC reverses the field's natural order."
+    )

@@ -27,8 +27,10 @@ from schema.permissions import require
 
 NewProduct = Annotated[ProductCreateInput, strawberry.argument(description="The new product.")]
 ProductChanges = Annotated[ProductUpdateInput, strawberry.argument(description="What to change.")]
-Listing = Annotated[ProductChannelListingUpdateInput, strawberry.argument(
-    description="The channel and whether the product is published there.")]
+Listing = Annotated[
+    ProductChannelListingUpdateInput,
+    strawberry.argument(description="The channel and whether the product is published there."),
+]
 ProductId = Annotated[strawberry.ID, strawberry.argument(description="The product.")]
 
 
@@ -63,19 +65,22 @@ async def _product(info: Info, product_id: int | None, channel: str | None = Non
 
 @strawberry.type
 class ProductMutation:
-    @strawberry.mutation(description="Create a product, unpublished in every channel. Staff with the "
-                         "manage-catalogue permission only.")
+    @strawberry.mutation(
+        description="Create a product, unpublished in every channel. Staff with the manage-catalogue permission only."
+    )
     async def product_create(self, info: Info, input: NewProduct) -> ProductCreatePayload:
         require(info, Permission.MANAGE_CATALOG)
         product_id, errors = await run_mutation(
-            info, lambda: services.create_product(info.context.uow, input.to_command()))
+            info, lambda: services.create_product(info.context.uow, input.to_command())
+        )
         return ProductCreatePayload(product=await _product(info, product_id), user_errors=errors)
 
     @strawberry.mutation(description="Change a product's name, slug, description or category.")
     async def product_update(self, info: Info, id: ProductId, input: ProductChanges) -> ProductUpdatePayload:
         require(info, Permission.MANAGE_CATALOG)
         product_id, errors = await run_mutation(
-            info, lambda: services.update_product(info.context.uow, input.to_command(key_of(id, "Product"))))
+            info, lambda: services.update_product(info.context.uow, input.to_command(key_of(id, "Product")))
+        )
         return ProductUpdatePayload(product=await _product(info, product_id), user_errors=errors)
 
     @strawberry.mutation(description="Delete a product with its variants, prices and listings.")
@@ -86,15 +91,20 @@ class ProductMutation:
         _, errors = await run_mutation(info, lambda: services.delete_product(info.context.uow, key))
         return ProductDeletePayload(product=None if errors else before, user_errors=errors)
 
-    @strawberry.mutation(description="Publish a product in a channel (storefronts show it; it can be bought "
-                         "once a variant is priced there) or unpublish it (only staff see it).")
-    async def product_channel_listing_update(self, info: Info, id: ProductId, input: Listing
-                                             ) -> ProductChannelListingUpdatePayload:
+    @strawberry.mutation(
+        description="Publish a product in a channel (storefronts show it; it can be bought "
+        "once a variant is priced there) or unpublish it (only staff see it)."
+    )
+    async def product_channel_listing_update(
+        self, info: Info, id: ProductId, input: Listing
+    ) -> ProductChannelListingUpdatePayload:
         require(info, Permission.MANAGE_CATALOG)
         product_id, errors = await run_mutation(
-            info, lambda: services.update_product_listing(info.context.uow, input.to_command(key_of(id, "Product"))))
-        return ProductChannelListingUpdatePayload(product=await _product(info, product_id, input.channel),
-                                                  user_errors=errors)
+            info, lambda: services.update_product_listing(info.context.uow, input.to_command(key_of(id, "Product")))
+        )
+        return ProductChannelListingUpdatePayload(
+            product=await _product(info, product_id, input.channel), user_errors=errors
+        )
 
 
 @strawberry.type

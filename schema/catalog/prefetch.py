@@ -46,8 +46,9 @@ def _wanted(fields: Sequence[SelectedField], name: str) -> bool:
     return any(f.name == name and f.arguments.get("channel") is None for f in fields)
 
 
-async def prefetch_products(info: Info, products: Sequence[Product], node: Sequence[SelectedField],
-                            channel: ChannelModel) -> None:
+async def prefetch_products(
+    info: Info, products: Sequence[Product], node: Sequence[SelectedField], channel: ChannelModel
+) -> None:
     """Load what `node` (the selection on each product) needs for `products`, all fetched in
     `channel`, through the request's dataloaders."""
     loaders = info.context.loaders

@@ -92,10 +92,18 @@ class CatalogQuery:
             info.context.loaders.product_listing.prime((row.id, ch.id), listing)
             return Product.from_model(row, channel, ch, listing)
 
-        page = await list_connection(first, after, last, before, lambda request, size: cq.product_page(
-            session, q, request, size), node, lambda: count(session, cq.product_statement(q)))
-        await prefetch_products(info, [e.node for e in page.edges],
-                                fields_at(info.selected_fields, "products", "edges", "node"), ch)
+        page = await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: cq.product_page(session, q, request, size),
+            node,
+            lambda: count(session, cq.product_statement(q)),
+        )
+        await prefetch_products(
+            info, [e.node for e in page.edges], fields_at(info.selected_fields, "products", "edges", "node"), ch
+        )
         return page
 
     @strawberry.field(
@@ -128,9 +136,15 @@ class CatalogQuery:
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[Category]:
         session = info.context.session
-        return await list_connection(first, after, last, before, lambda request, size: cq.category_page(
-            session, request, size), lambda row: Category.from_model(row[0]), lambda: count(
-            session, cq.category_statement()))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: cq.category_page(session, request, size),
+            lambda row: Category.from_model(row[0]),
+            lambda: count(session, cq.category_statement()),
+        )
 
     @strawberry.field(description="One category by id or slug.")
     async def category(self, info: Info, id: IdArg = None, slug: SlugArg = None) -> Category | None:

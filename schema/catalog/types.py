@@ -44,8 +44,12 @@ class _Unloaded:
 
 UNLOADED: Any = _Unloaded()
 
-ChannelArg = Annotated[str | None, strawberry.argument(
-    description="Channel slug; omitted means the channel the object was fetched in, else the default.")]
+ChannelArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Channel slug; omitted means the channel the object was fetched in, else the default."
+    ),
+]
 
 
 @strawberry.type(description="A node of the category tree.")
@@ -56,8 +60,7 @@ class Category(Node):
     parent_id: strawberry.Private[int | None]
     prefetched_parent: strawberry.Private[Any] = UNLOADED  # handed over with the trail up the tree
 
-    @strawberry.field(description="The parent category; null at the top of the tree.",
-                      graphql_type="Category | None")
+    @strawberry.field(description="The parent category; null at the top of the tree.", graphql_type="Category | None")
     def parent(self, info: Info) -> MaybeAwaitable[Category | None]:
         if self.parent_id is None:
             return None
@@ -108,7 +111,7 @@ class StockSummary:
 @strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
-    name: str = strawberry.field(description="Display name (\"M / Blue\").")
+    name: str = strawberry.field(description='Display name ("M / Blue").')
     product_id: strawberry.Private[int]
     channel_slug: strawberry.Private[str | None]
     # Handed over by prefetching (see Product): the channel, the price listing row there (None: not
@@ -122,8 +125,9 @@ class ProductVariant(Node):
         row = await info.context.loaders.product_by_id.load(self.product_id)
         return Product.from_model(row, self.channel_slug)
 
-    @strawberry.field(description="Price in the channel; null when the variant is not sold there.",
-                      graphql_type=Money | None)
+    @strawberry.field(
+        description="Price in the channel; null when the variant is not sold there.", graphql_type=Money | None
+    )
     def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
         if channel is None and self.channel is not None and self.listing is not UNLOADED:
             return Money.of(self.listing.price, self.channel.currency) if self.listing else None
@@ -134,8 +138,10 @@ class ProductVariant(Node):
         listing = await info.context.loaders.variant_listing.load((self.pk, ch.id))
         return Money.of(listing.price, ch.currency) if listing else None
 
-    @strawberry.field(description="What the channel can sell now: available units over its active locations.",
-                      graphql_type=StockSummary)
+    @strawberry.field(
+        description="What the channel can sell now: available units over its active locations.",
+        graphql_type=StockSummary,
+    )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
         if channel is None and self.channel is not None and self.available is not UNLOADED:
             return StockSummary(available=self.available)
@@ -152,17 +158,25 @@ class ProductVariant(Node):
         return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
 
     @classmethod
-    def from_model(cls, m: VariantModel | Any, channel_slug: str | None = None,
-                   channel: ChannelModel | None = None) -> ProductVariant:
-        return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug,
-                   channel=channel)
+    def from_model(
+        cls, m: VariantModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None
+    ) -> ProductVariant:
+        return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug, channel=channel)
 
     @classmethod
     def offered(cls, row: Any, channel_slug: str | None, channel: ChannelModel) -> ProductVariant:
         """From a row of `variants_in_channel`: the variant with its price (None: not sold there) and
         available units in `channel`."""
-        return cls(pk=row.id, sku=row.sku, name=row.name, product_id=row.product_id, channel_slug=channel_slug,
-                   channel=channel, listing=row if row.price is not None else None, available=int(row.available))
+        return cls(
+            pk=row.id,
+            sku=row.sku,
+            name=row.name,
+            product_id=row.product_id,
+            channel_slug=channel_slug,
+            channel=channel,
+            listing=row if row.price is not None else None,
+            available=int(row.available),
+        )
 
 
 @strawberry.type(description="Something sold, with one or more variants (sizes, colours).")
@@ -209,8 +223,9 @@ class Product(Node):
         ch = await channel_for(info, channel or self.channel_slug)
         return ch, await info.context.loaders.product_listing.load((self.pk, ch.id))
 
-    @strawberry.field(description="Prices in the channel; null when no variant is priced there.",
-                      graphql_type=ProductPricing | None)
+    @strawberry.field(
+        description="Prices in the channel; null when no variant is priced there.", graphql_type=ProductPricing | None
+    )
     def pricing(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[ProductPricing | None]:
         if (ch := self._known(channel)) is not None:
             return _pricing(ch, self.listing)
@@ -219,8 +234,11 @@ class Product(Node):
     async def _load_pricing(self, info: Info, channel: str | None) -> ProductPricing | None:
         return _pricing(*await self._listing(info, channel))
 
-    @strawberry.field(description="Whether the product can be bought in the channel: published there, "
-                      "with a priced variant and stock at the channel's locations.", graphql_type=bool)
+    @strawberry.field(
+        description="Whether the product can be bought in the channel: published there, "
+        "with a priced variant and stock at the channel's locations.",
+        graphql_type=bool,
+    )
     def is_available(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[bool]:
         if self._known(channel) is not None and (not buyable(self.listing) or self.available is not None):
             return buyable(self.listing) and (self.available or 0) > 0
@@ -232,8 +250,10 @@ class Product(Node):
             return False
         return await info.context.loaders.available_by_product.load((self.pk, ch.id)) > 0  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Whether the product is published in the channel (staff see unpublished "
-                      "products too).", graphql_type=bool)
+    @strawberry.field(
+        description="Whether the product is published in the channel (staff see unpublished products too).",
+        graphql_type=bool,
+    )
     def is_published(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[bool]:
         if self._known(channel) is not None:
             return bool(self.listing and self.listing.is_published)
@@ -244,13 +264,27 @@ class Product(Node):
         return bool(listing and listing.is_published)
 
     @classmethod
-    def from_model(cls, m: ProductModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None,
-                   listing: Any = UNLOADED) -> Product:
+    def from_model(
+        cls,
+        m: ProductModel | Any,
+        channel_slug: str | None = None,
+        channel: ChannelModel | None = None,
+        listing: Any = UNLOADED,
+    ) -> Product:
         """`channel` is the channel `channel_slug` names and `listing` the product's listing row there,
         when the caller has them."""
-        return cls(pk=m.id, name=m.name, slug=m.slug, description=m.description, created_at=m.created_at,
-                   updated_at=m.updated_at, category_id=m.category_id, channel_slug=channel_slug,
-                   channel=channel, listing=listing)
+        return cls(
+            pk=m.id,
+            name=m.name,
+            slug=m.slug,
+            description=m.description,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            category_id=m.category_id,
+            channel_slug=channel_slug,
+            channel=channel,
+            listing=listing,
+        )
 
 
 def buyable(listing: Any) -> bool:
@@ -261,8 +295,12 @@ def buyable(listing: Any) -> bool:
 def _pricing(ch: ChannelModel, listing: Any) -> ProductPricing | None:
     if listing is None or listing.min_price is None or listing.max_price is None:
         return None
-    return ProductPricing(currency=ch.currency, price_range=PriceRange(
-        start=Money.of(listing.min_price, ch.currency), stop=Money.of(listing.max_price, ch.currency)))
+    return ProductPricing(
+        currency=ch.currency,
+        price_range=PriceRange(
+            start=Money.of(listing.min_price, ch.currency), stop=Money.of(listing.max_price, ch.currency)
+        ),
+    )
 
 
 async def visible_products(info: Info, rows: list[ProductModel | None]) -> list[ProductModel | None]:

@@ -43,15 +43,15 @@ class ProductVariantUpdatePayload:
 
 @strawberry.type(description="Result of `productVariantDelete`.")
 class ProductVariantDeletePayload:
-    product_variant: ProductVariant | None = strawberry.field(description="The variant as it was before "
-                                                              "deletion.")
+    product_variant: ProductVariant | None = strawberry.field(description="The variant as it was before deletion.")
     user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `productVariantPriceSet`.")
 class ProductVariantPriceSetPayload:
-    product_variant: ProductVariant | None = strawberry.field(description="The variant, priced in the channel "
-                                                              "of the input.")
+    product_variant: ProductVariant | None = strawberry.field(
+        description="The variant, priced in the channel of the input."
+    )
     user_errors: list[UserError] = user_errors_field()
 
 
@@ -62,21 +62,25 @@ async def _variant(info: Info, variant_id: int | None, channel: str | None = Non
 
 @strawberry.type
 class VariantMutation:
-    @strawberry.mutation(description="Add a variant to a product. SKUs are unique across the catalogue "
-                         "(DUPLICATE). Staff with the manage-catalogue permission only.")
-    async def product_variant_create(self, info: Info, input: NewVariant
-                                     ) -> ProductVariantCreatePayload:
+    @strawberry.mutation(
+        description="Add a variant to a product. SKUs are unique across the catalogue "
+        "(DUPLICATE). Staff with the manage-catalogue permission only."
+    )
+    async def product_variant_create(self, info: Info, input: NewVariant) -> ProductVariantCreatePayload:
         require(info, Permission.MANAGE_CATALOG)
         variant_id, errors = await run_mutation(
-            info, lambda: services.create_variant(info.context.uow, input.to_command()))
+            info, lambda: services.create_variant(info.context.uow, input.to_command())
+        )
         return ProductVariantCreatePayload(product_variant=await _variant(info, variant_id), user_errors=errors)
 
     @strawberry.mutation(description="Change a variant's SKU or name.")
-    async def product_variant_update(self, info: Info, id: VariantId, input: VariantChanges
-                                     ) -> ProductVariantUpdatePayload:
+    async def product_variant_update(
+        self, info: Info, id: VariantId, input: VariantChanges
+    ) -> ProductVariantUpdatePayload:
         require(info, Permission.MANAGE_CATALOG)
         variant_id, errors = await run_mutation(
-            info, lambda: services.update_variant(info.context.uow, input.to_command(key_of(id, "ProductVariant"))))
+            info, lambda: services.update_variant(info.context.uow, input.to_command(key_of(id, "ProductVariant")))
+        )
         return ProductVariantUpdatePayload(product_variant=await _variant(info, variant_id), user_errors=errors)
 
     @strawberry.mutation(description="Delete a variant with its prices; the product's price ranges follow.")
@@ -87,14 +91,17 @@ class VariantMutation:
         _, errors = await run_mutation(info, lambda: services.delete_variant(info.context.uow, key))
         return ProductVariantDeletePayload(product_variant=None if errors else before, user_errors=errors)
 
-    @strawberry.mutation(description="Set a variant's price in a channel, in the channel's currency, or remove "
-                         "it (null price) to stop selling the variant there. The product's price range in the "
-                         "channel follows; a product priced for the first time in a channel gets an "
-                         "unpublished listing there.")
-    async def product_variant_price_set(self, info: Info, id: VariantId, input: Price
-                                        ) -> ProductVariantPriceSetPayload:
+    @strawberry.mutation(
+        description="Set a variant's price in a channel, in the channel's currency, or remove "
+        "it (null price) to stop selling the variant there. The product's price range in the "
+        "channel follows; a product priced for the first time in a channel gets an "
+        "unpublished listing there."
+    )
+    async def product_variant_price_set(self, info: Info, id: VariantId, input: Price) -> ProductVariantPriceSetPayload:
         require(info, Permission.MANAGE_CATALOG)
         variant_id, errors = await run_mutation(
-            info, lambda: services.set_variant_price(info.context.uow, input.to_command(key_of(id, "ProductVariant"))))
-        return ProductVariantPriceSetPayload(product_variant=await _variant(info, variant_id, input.channel),
-                                             user_errors=errors)
+            info, lambda: services.set_variant_price(info.context.uow, input.to_command(key_of(id, "ProductVariant")))
+        )
+        return ProductVariantPriceSetPayload(
+            product_variant=await _variant(info, variant_id, input.channel), user_errors=errors
+        )

@@ -20,7 +20,6 @@ ChannelChanges = Annotated[ChannelUpdateInput, strawberry.argument(description="
 ChannelId = Annotated[strawberry.ID, strawberry.argument(description="The channel to change.")]
 
 
-
 @strawberry.type(description="Result of `channelCreate`.")
 class ChannelCreatePayload:
     channel: Channel | None = strawberry.field(description="The new channel.")
@@ -44,15 +43,19 @@ class ChannelMutation:
     async def channel_create(self, info: Info, input: NewChannel) -> ChannelCreatePayload:
         require(info, Permission.MANAGE_CHANNELS)
         channel_id, errors = await run_mutation(
-            info, lambda: services.create_channel(info.context.uow, input.to_command()))
+            info, lambda: services.create_channel(info.context.uow, input.to_command())
+        )
         info.context.services.channels.clear()  # a new default channel replaces the cached one
         return ChannelCreatePayload(channel=await _channel(info, channel_id), user_errors=errors)
 
-    @strawberry.mutation(description="Change a sales channel. Its currency cannot change once variants are "
-                         "priced in it. Staff with the manage-channels permission only.")
+    @strawberry.mutation(
+        description="Change a sales channel. Its currency cannot change once variants are "
+        "priced in it. Staff with the manage-channels permission only."
+    )
     async def channel_update(self, info: Info, id: ChannelId, input: ChannelChanges) -> ChannelUpdatePayload:
         require(info, Permission.MANAGE_CHANNELS)
         channel_id, errors = await run_mutation(
-            info, lambda: services.update_channel(info.context.uow, input.to_command(key_of(id, "Channel"))))
+            info, lambda: services.update_channel(info.context.uow, input.to_command(key_of(id, "Channel")))
+        )
         info.context.services.channels.clear()
         return ChannelUpdatePayload(channel=await _channel(info, channel_id), user_errors=errors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.catalog_queries import all_channels
+from db.channel_queries import all_channels
 from schema.channels.types import Channel
 from schema.context import Info
 

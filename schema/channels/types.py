@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from db.catalog_queries import DEFAULT_CHANNEL_KEY
+from db.channel_queries import DEFAULT_CHANNEL_KEY
 from db.models import Channel as ChannelModel
 from domain.catalog import model as domain
 from domain.orders.cart_rules import channel_shipping
@@ -14,33 +14,52 @@ from schema.errors import ErrorCode, coded_error
 from schema.money import Money
 from schema.relay import Node, register_node
 
-ChannelKind = graphql_enum(domain.ChannelKind, "The kind of touchpoint a channel serves.", {
-    "APP": "Native mobile app.", "H5": "Mobile web (H5).", "WECHAT_MINI": "WeChat mini-program.",
-    "PC": "Desktop web shop.", "POS": "In-store point of sale (tills).", "KIOSK": "Self-service kiosk in a store.",
-    "WEARABLE": "Smart watch or other wearable.", "PARTNER": "Third-party platform or marketplace.",
-})
-ChannelOwnership = graphql_enum(domain.ChannelOwnership, "Who operates the channel; drives settlement.", {
-    "DIRECT": "Company-owned.", "FRANCHISE": "Run by a franchisee (加盟).",
-    "CONSIGNMENT": "A concession in a mall (联营).", "PLATFORM": "A third-party marketplace.",
-})
+ChannelKind = graphql_enum(
+    domain.ChannelKind,
+    "The kind of touchpoint a channel serves.",
+    {
+        "APP": "Native mobile app.",
+        "H5": "Mobile web (H5).",
+        "WECHAT_MINI": "WeChat mini-program.",
+        "PC": "Desktop web shop.",
+        "POS": "In-store point of sale (tills).",
+        "KIOSK": "Self-service kiosk in a store.",
+        "WEARABLE": "Smart watch or other wearable.",
+        "PARTNER": "Third-party platform or marketplace.",
+    },
+)
+ChannelOwnership = graphql_enum(
+    domain.ChannelOwnership,
+    "Who operates the channel; drives settlement.",
+    {
+        "DIRECT": "Company-owned.",
+        "FRANCHISE": "Run by a franchisee (加盟).",
+        "CONSIGNMENT": "A concession in a mall (联营).",
+        "PLATFORM": "A third-party marketplace.",
+    },
+)
 
 
-@strawberry.type(description="A channel's delivery charge (DELIVERY and ENDLESS_AISLE orders; pickup and "
-                 "in-store sales ship nothing).")
+@strawberry.type(
+    description="A channel's delivery charge (DELIVERY and ENDLESS_AISLE orders; pickup and "
+    "in-store sales ship nothing)."
+)
 class ChannelShipping:
     flat_rate: Money = strawberry.field(description="The charge per order.")
     free_over: Money | None = strawberry.field(description="Merchandise at or above this ships free; null: never.")
 
 
-@strawberry.type(description="A sales context (app, mini-program, POS...) with its own currency, prices "
-                 "and product publication.")
+@strawberry.type(
+    description="A sales context (app, mini-program, POS...) with its own currency, prices and product publication."
+)
 class Channel(Node):
     slug: str = strawberry.field(description="What clients pass as `channel:`.")
     name: str = strawberry.field(description="Display name.")
     currency: str = strawberry.field(description="ISO 4217 currency the channel sells in.")
     kind: ChannelKind = strawberry.field(description="The touchpoint kind.")  # type: ignore[valid-type]
     ownership: ChannelOwnership = strawberry.field(  # type: ignore[valid-type]
-        description="Who operates it (direct, franchise, consignment, platform).")
+        description="Who operates it (direct, franchise, consignment, platform)."
+    )
     is_default: bool = strawberry.field(description="Used when a client names no channel.")
     is_active: bool = strawberry.field(description="Inactive channels are hidden from storefronts.")
     shipping: ChannelShipping = strawberry.field(description="What delivery costs in this channel.")
@@ -48,11 +67,21 @@ class Channel(Node):
     @classmethod
     def from_model(cls, m: ChannelModel) -> Channel:
         rule = channel_shipping(m.shipping_flat_rate, m.shipping_free_over)
-        shipping = ChannelShipping(flat_rate=Money.of(rule.flat_rate, m.currency),
-                                   free_over=Money.of(rule.free_over, m.currency) if rule.free_over is not None
-                                   else None)
-        return cls(pk=m.id, slug=m.slug, name=m.name, currency=m.currency, kind=m.kind,
-                   ownership=m.ownership, is_default=m.is_default, is_active=m.is_active, shipping=shipping)
+        shipping = ChannelShipping(
+            flat_rate=Money.of(rule.flat_rate, m.currency),
+            free_over=Money.of(rule.free_over, m.currency) if rule.free_over is not None else None,
+        )
+        return cls(
+            pk=m.id,
+            slug=m.slug,
+            name=m.name,
+            currency=m.currency,
+            kind=m.kind,
+            ownership=m.ownership,
+            is_default=m.is_default,
+            is_active=m.is_active,
+            shipping=shipping,
+        )
 
 
 async def channel_for(info: Info, slug: str | None) -> ChannelModel:
@@ -69,8 +98,9 @@ async def channel_for(info: Info, slug: str | None) -> ChannelModel:
         if channel is not None:
             cache.put(key, channel, generation)
     if channel is None or (not channel.is_active and slug is not None):
-        raise coded_error(f"Channel '{slug}' does not exist." if slug else "No default channel is set up.",
-                          ErrorCode.NOT_FOUND)
+        raise coded_error(
+            f"Channel '{slug}' does not exist." if slug else "No default channel is set up.", ErrorCode.NOT_FOUND
+        )
     return channel
 
 

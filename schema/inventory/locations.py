@@ -37,7 +37,7 @@ class LocationAddressInput:
     line1: str | None = strawberry.field(default=None, description="Street and number (at most 250 characters).")
     city: str | None = strawberry.field(default=None, description="City (at most 100 characters).")
     postal_code: str | None = strawberry.field(default=None, description="Postal code (at most 20 characters).")
-    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code (\"CN\").")
+    country: str | None = strawberry.field(default=None, description='ISO 3166-1 alpha-2 code ("CN").')
 
     def to_domain(self) -> rules.Address:
         return rules.Address(self.line1, self.city, self.postal_code, self.country)
@@ -56,31 +56,44 @@ def _hours(entries: list[OpeningHoursInput] | None) -> list[rules.OpeningHours]:
 
 @strawberry.input(description="A new warehouse or store.")
 class LocationCreateInput:
-    code: str = strawberry.field(description="Unique code staff and tills use: 1 to 32 letters, digits or "
-                                 "hyphens, stored upper-case (\"SH01\").")
+    code: str = strawberry.field(
+        description='Unique code staff and tills use: 1 to 32 letters, digits or hyphens, stored upper-case ("SH01").'
+    )
     name: str = strawberry.field(description="Display name; cannot be blank.")
     type: LocationType = strawberry.field(description="Warehouse or store.")  # type: ignore[valid-type]
     address: LocationAddressInput | None = strawberry.field(default=None, description="Where it is.")
-    latitude: float | None = strawberry.field(default=None, description="WGS84 latitude, -90 to 90; a store "
-                                              "needs it (with `longitude`).")
+    latitude: float | None = strawberry.field(
+        default=None, description="WGS84 latitude, -90 to 90; a store needs it (with `longitude`)."
+    )
     longitude: float | None = strawberry.field(default=None, description="WGS84 longitude, -180 to 180.")
-    opening_hours: list[OpeningHoursInput] | None = strawberry.field(default=None, description="When it is "
-                                                                     "open; none when omitted.")
-    is_pickup_point: bool = strawberry.field(default=False, description="Customers can collect online "
-                                             "orders here (stores only).")
+    opening_hours: list[OpeningHoursInput] | None = strawberry.field(
+        default=None, description="When it is open; none when omitted."
+    )
+    is_pickup_point: bool = strawberry.field(
+        default=False, description="Customers can collect online orders here (stores only)."
+    )
     ships_to_home: bool = strawberry.field(default=False, description="Orders can be shipped from here.")
-    priority: int = strawberry.field(default=100, description="Allocation preference when distance does not "
-                                     "decide, 0 to 10000 (lower first).")
+    priority: int = strawberry.field(
+        default=100, description="Allocation preference when distance does not decide, 0 to 10000 (lower first)."
+    )
     is_active: bool = strawberry.field(default=True, description="Inactive locations sell nothing.")
     channels: list[str] | None = strawberry.field(default=None, description=CHANNELS + " None when omitted.")
 
     def to_command(self) -> rules.LocationCreate:
         return rules.LocationCreate(
-            code=self.code, name=self.name, type=domain.LocationType(self.type.value),
+            code=self.code,
+            name=self.name,
+            type=domain.LocationType(self.type.value),
             address=self.address.to_domain() if self.address else rules.Address(),
-            latitude=self.latitude, longitude=self.longitude, opening_hours=_hours(self.opening_hours),
-            is_pickup_point=self.is_pickup_point, ships_to_home=self.ships_to_home, priority=self.priority,
-            is_active=self.is_active, channels=self.channels or ())
+            latitude=self.latitude,
+            longitude=self.longitude,
+            opening_hours=_hours(self.opening_hours),
+            is_pickup_point=self.is_pickup_point,
+            ships_to_home=self.ships_to_home,
+            priority=self.priority,
+            is_active=self.is_active,
+            channels=self.channels or (),
+        )
 
 
 @strawberry.input(description="Changes to a location; omitted fields stay as they are.")
@@ -88,33 +101,45 @@ class LocationUpdateInput:
     code: str | None = strawberry.field(default=None, description="A new unique code.")
     name: str | None = strawberry.field(default=None, description="Display name; cannot be blank.")
     type: LocationType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Warehouse or store.")
+        default=None, description="Warehouse or store."
+    )
     address: strawberry.Maybe[LocationAddressInput | None] = strawberry.field(
-        description="The new address, replacing the whole old one; null clears it.")
-    latitude: strawberry.Maybe[float | None] = strawberry.field(description="WGS84 latitude; null clears it "
-                                                                "(warehouses only).")
+        description="The new address, replacing the whole old one; null clears it."
+    )
+    latitude: strawberry.Maybe[float | None] = strawberry.field(
+        description="WGS84 latitude; null clears it (warehouses only)."
+    )
     longitude: strawberry.Maybe[float | None] = strawberry.field(description="WGS84 longitude; null clears it.")
     opening_hours: strawberry.Maybe[list[OpeningHoursInput] | None] = strawberry.field(
-        description="The new opening hours, replacing the old ones; null or [] clears them.")
-    is_pickup_point: bool | None = strawberry.field(default=None, description="Customers can collect online "
-                                                    "orders here (stores only).")
+        description="The new opening hours, replacing the old ones; null or [] clears them."
+    )
+    is_pickup_point: bool | None = strawberry.field(
+        default=None, description="Customers can collect online orders here (stores only)."
+    )
     ships_to_home: bool | None = strawberry.field(default=None, description="Orders can be shipped from here.")
     priority: int | None = strawberry.field(default=None, description="Allocation preference, 0 to 10000.")
     is_active: bool | None = strawberry.field(default=None, description="Inactive locations sell nothing.")
-    channels: list[str] | None = strawberry.field(default=None, description=CHANNELS + " Replaces the "
-                                                  "current set; [] unlinks every channel.")
+    channels: list[str] | None = strawberry.field(
+        default=None, description=CHANNELS + " Replaces the current set; [] unlinks every channel."
+    )
 
     def to_command(self, location_id: int) -> rules.LocationUpdate:
         address = self.address.value if self.address is not None else None
         return rules.LocationUpdate(
-            location_id=location_id, code=self.code, name=self.name,
+            location_id=location_id,
+            code=self.code,
+            name=self.name,
             type=domain.LocationType(self.type.value) if self.type is not None else None,
             address=KEEP if self.address is None else address.to_domain() if address else rules.Address(),
             latitude=KEEP if self.latitude is None else self.latitude.value,
             longitude=KEEP if self.longitude is None else self.longitude.value,
             opening_hours=KEEP if self.opening_hours is None else _hours(self.opening_hours.value),
-            is_pickup_point=self.is_pickup_point, ships_to_home=self.ships_to_home, priority=self.priority,
-            is_active=self.is_active, channels=KEEP if self.channels is None else self.channels)
+            is_pickup_point=self.is_pickup_point,
+            ships_to_home=self.ships_to_home,
+            priority=self.priority,
+            is_active=self.is_active,
+            channels=KEEP if self.channels is None else self.channels,
+        )
 
 
 @strawberry.type(description="Result of `locationCreate`.")
@@ -140,20 +165,25 @@ def _arg(description: str) -> object:
 
 @strawberry.type
 class LocationMutation:
-    @strawberry.mutation(description="Create a warehouse or store and link it to the channels it sells into. "
-                         "Staff with the manage-locations permission only.")
+    @strawberry.mutation(
+        description="Create a warehouse or store and link it to the channels it sells into. "
+        "Staff with the manage-locations permission only."
+    )
     async def location_create(
-        self, info: Info, input: Annotated[LocationCreateInput, _arg("The new location.")],
+        self,
+        info: Info,
+        input: Annotated[LocationCreateInput, _arg("The new location.")],
     ) -> LocationCreatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
         repo = db.SqlLocationRepository(info.context.session)
         location_id, errors = await run_mutation(info, lambda: rules.create_location(repo, input.to_command()))
         return LocationCreatePayload(location=await _location(info, location_id), user_errors=errors)
 
-    @strawberry.mutation(description="Change a warehouse or store. Staff with the manage-locations permission "
-                         "only.")
+    @strawberry.mutation(description="Change a warehouse or store. Staff with the manage-locations permission only.")
     async def location_update(
-        self, info: Info, id: Annotated[strawberry.ID, _arg("The location to change.")],
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("The location to change.")],
         input: Annotated[LocationUpdateInput, _arg("What to change.")],
     ) -> LocationUpdatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
@@ -165,32 +195,49 @@ class LocationMutation:
 
 @strawberry.type
 class LocationQuery:
-    @strawberry.field(description="Warehouses and stores, by type (stores first) and then name; with `type`, "
-                      "by name. Only staff see inactive locations.")
+    @strawberry.field(
+        description="Warehouses and stores, by type (stores first) and then name; with `type`, "
+        "by name. Only staff see inactive locations."
+    )
     async def locations(
-        self, info: Info,
+        self,
+        info: Info,
         type: Annotated[LocationType | None, _arg("Only this kind of location.")] = None,  # type: ignore[valid-type]
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Location]:
         kind = domain.LocationType(type.value) if type is not None else None
         staff = info.context.principal.staff_id is not None
         session = info.context.session
-        return await list_connection(first, after, last, before, lambda request, size: db.location_page(
-            session, kind, request, size, include_inactive=staff), lambda row: Location.from_model(row[0]),
-            lambda: count(session, db.location_statement(kind, include_inactive=staff)))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: db.location_page(session, kind, request, size, include_inactive=staff),
+            lambda row: Location.from_model(row[0]),
+            lambda: count(session, db.location_statement(kind, include_inactive=staff)),
+        )
 
-    @strawberry.field(description="Active stores within `radiusKm` of a point, closest first, with the "
-                      "available units of `variantId` at each: \"find the closest store that has it\".")
+    @strawberry.field(
+        description="Active stores within `radiusKm` of a point, closest first, with the "
+        'available units of `variantId` at each: "find the closest store that has it".'
+    )
     async def nearby_stores(
-        self, info: Info,
+        self,
+        info: Info,
         latitude: Annotated[float, _arg("WGS84 latitude of the point to search from, -90 to 90.")],
         longitude: Annotated[float, _arg("WGS84 longitude of the point, -180 to 180.")],
-        radius_km: Annotated[float | None, _arg("Search radius in kilometres, more than 0 and at most 1000 "
-                                                "(default 50).")] = None,
+        radius_km: Annotated[
+            float | None, _arg("Search radius in kilometres, more than 0 and at most 1000 (default 50).")
+        ] = None,
         variant_id: Annotated[strawberry.ID | None, _arg("The product variant whose availability to show.")] = None,
         first: Annotated[int | None, _arg("How many stores at most (default 20, max 100).")] = None,
-        in_stock_only: Annotated[bool | None, _arg("Only stores with at least one unit of `variantId` available "
-                                                   "(needs `variantId`).")] = False,
+        in_stock_only: Annotated[
+            bool | None, _arg("Only stores with at least one unit of `variantId` available (needs `variantId`).")
+        ] = False,
         channel: Annotated[str | None, _arg("Only stores that sell into this channel (slug).")] = None,
     ) -> list[NearbyStore]:
         try:
@@ -206,9 +253,13 @@ class LocationQuery:
             raise bad_input("`inStockOnly` needs a `variantId`.")
         channel_id = (await channel_for(info, channel)).id if channel is not None else None
         box = domain.bounding_box(search.latitude, search.longitude, search.radius_km)
-        candidates = await db.store_candidates(info.context.session, box, channel_id=channel_id,
-                                               variant_id=variant, in_stock_only=in_stock_only)
+        candidates = await db.store_candidates(
+            info.context.session, box, channel_id=channel_id, variant_id=variant, in_stock_only=in_stock_only
+        )
         found = rules.nearest(search, candidates)
         rows = await loaders.location_by_id.load_many([f.location_id for f in found])
-        return [NearbyStore(location=Location.from_model(row), distance_km=f.distance_km, available=f.available)
-                for f, row in zip(found, rows, strict=True) if row is not None]
+        return [
+            NearbyStore(location=Location.from_model(row), distance_km=f.distance_km, available=f.available)
+            for f, row in zip(found, rows, strict=True)
+            if row is not None
+        ]

@@ -97,14 +97,18 @@ class StockLevel(Node):
     variant_id: strawberry.Private[int]
     location_id: strawberry.Private[int]
 
-    @strawberry.field(description="Units physically there. Only for staff and apps who manage stock "
-                      "(UNAUTHENTICATED / FORBIDDEN for others, who read `available`).")
+    @strawberry.field(
+        description="Units physically there. Only for staff and apps who manage stock "
+        "(UNAUTHENTICATED / FORBIDDEN for others, who read `available`)."
+    )
     def on_hand(self, info: Info) -> int:
         require(info, Permission.MANAGE_STOCK)
         return self.units_on_hand
 
-    @strawberry.field(description="Units promised to orders not yet shipped or collected. Only for staff and "
-                      "apps who manage stock, like `onHand`.")
+    @strawberry.field(
+        description="Units promised to orders not yet shipped or collected. Only for staff and "
+        "apps who manage stock, like `onHand`."
+    )
     def reserved(self, info: Info) -> int:
         require(info, Permission.MANAGE_STOCK)
         return self.units_reserved
@@ -123,8 +127,13 @@ class StockLevel(Node):
 
     @classmethod
     def from_model(cls, m: StockLevelModel) -> StockLevel:
-        return cls(pk=m.id, units_on_hand=m.on_hand, units_reserved=m.reserved, variant_id=m.variant_id,
-                   location_id=m.location_id)
+        return cls(
+            pk=m.id,
+            units_on_hand=m.on_hand,
+            units_reserved=m.reserved,
+            variant_id=m.variant_id,
+            location_id=m.location_id,
+        )
 
 
 @strawberry.type(description="A store near a point, as `nearbyStores` finds it.")

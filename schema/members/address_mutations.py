@@ -56,29 +56,49 @@ class MemberAddressMutation:
     async def member_address_create(self, info: Info, input: AddressArg) -> MemberAddressCreatePayload:
         member_id = require_member(info)
         ctx = info.context
-        address_id, errors = await run_mutation(info, lambda: services.save_address(
-            ctx.uow, member_id=member_id, address_id=None, data=input.to_data(), is_default=input.is_default,
-            default_region=ctx.services.phone_region))
-        return MemberAddressCreatePayload(address=await _address(info, address_id),
-                                          member=await load_member(info, member_id), user_errors=errors)
+        address_id, errors = await run_mutation(
+            info,
+            lambda: services.save_address(
+                ctx.uow,
+                member_id=member_id,
+                address_id=None,
+                data=input.to_data(),
+                is_default=input.is_default,
+                default_region=ctx.services.phone_region,
+            ),
+        )
+        return MemberAddressCreatePayload(
+            address=await _address(info, address_id), member=await load_member(info, member_id), user_errors=errors
+        )
 
     @strawberry.mutation(description="Replace one of the signed-in member's addresses.")
     async def member_address_update(self, info: Info, id: AddressId, input: AddressArg) -> MemberAddressUpdatePayload:
         member_id = require_member(info)
         ctx = info.context
         key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
-        address_id, errors = await run_mutation(info, lambda: services.save_address(
-            ctx.uow, member_id=member_id, address_id=key, data=input.to_data(), is_default=input.is_default,
-            default_region=ctx.services.phone_region))
-        return MemberAddressUpdatePayload(address=await _address(info, address_id),
-                                          member=await load_member(info, member_id), user_errors=errors)
+        address_id, errors = await run_mutation(
+            info,
+            lambda: services.save_address(
+                ctx.uow,
+                member_id=member_id,
+                address_id=key,
+                data=input.to_data(),
+                is_default=input.is_default,
+                default_region=ctx.services.phone_region,
+            ),
+        )
+        return MemberAddressUpdatePayload(
+            address=await _address(info, address_id), member=await load_member(info, member_id), user_errors=errors
+        )
 
     @strawberry.mutation(description="Remove one of the signed-in member's addresses.")
     async def member_address_delete(self, info: Info, id: AddressId) -> MemberAddressDeletePayload:
         member_id = require_member(info)
         key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
         before = await _address(info, key)
-        _, errors = await run_mutation(info, lambda: services.delete_address(
-            info.context.uow, member_id=member_id, address_id=key))
-        return MemberAddressDeletePayload(address=None if errors else before,
-                                          member=await load_member(info, member_id), user_errors=errors)
+        _, errors = await run_mutation(
+            info, lambda: services.delete_address(info.context.uow, member_id=member_id, address_id=key)
+        )
+        return MemberAddressDeletePayload(
+            address=None if errors else before, member=await load_member(info, member_id), user_errors=errors
+        )

@@ -68,33 +68,57 @@ def _erase_target(info: Info, member_gid: strawberry.ID | None) -> int:
 
 @strawberry.type
 class MemberMutation:
-    @strawberry.mutation(description="Recognise a member by one more identity (a member card handed over at the "
-                         "till, a WeChat OpenID). A member links to themselves; staff selling in store link for a "
-                         "given member. IDENTITY_TAKEN when another member has it; linking one the member already "
-                         "has changes nothing.")
-    async def member_identity_link(self, info: Info, input: Annotated[MemberIdentityLinkInput, strawberry.argument(
-            description="The identity and, for staff, the member.")]) -> MemberIdentityLinkPayload:
+    @strawberry.mutation(
+        description="Recognise a member by one more identity (a member card handed over at the "
+        "till, a WeChat OpenID). A member links to themselves; staff selling in store link for a "
+        "given member. IDENTITY_TAKEN when another member has it; linking one the member already "
+        "has changes nothing."
+    )
+    async def member_identity_link(
+        self,
+        info: Info,
+        input: Annotated[
+            MemberIdentityLinkInput, strawberry.argument(description="The identity and, for staff, the member.")
+        ],
+    ) -> MemberIdentityLinkPayload:
         member_id, staff_id = _link_target(info, input.member_id)
         ctx = info.context
-        linked, errors = await run_mutation(info, lambda: services.link_identity(
-            ctx.uow, member_id=member_id, kind=IdentityKind(input.kind.value), value=input.value,
-            staff_id=staff_id, default_region=ctx.services.phone_region))
+        linked, errors = await run_mutation(
+            info,
+            lambda: services.link_identity(
+                ctx.uow,
+                member_id=member_id,
+                kind=IdentityKind(input.kind.value),
+                value=input.value,
+                staff_id=staff_id,
+                default_region=ctx.services.phone_region,
+            ),
+        )
         return MemberIdentityLinkPayload(member=await load_member(info, linked), user_errors=errors)
 
     @strawberry.mutation(description="The signed-in member changes their own profile.")
-    async def member_update(self, info: Info, input: Annotated[MemberUpdateInput, strawberry.argument(
-            description="What changes.")]) -> MemberUpdatePayload:
+    async def member_update(
+        self, info: Info, input: Annotated[MemberUpdateInput, strawberry.argument(description="What changes.")]
+    ) -> MemberUpdatePayload:
         member_id = require_member(info)
         updated, errors = await run_mutation(
-            info, lambda: services.update_profile(info.context.uow, member_id, name=input.name))
+            info, lambda: services.update_profile(info.context.uow, member_id, name=input.name)
+        )
         return MemberUpdatePayload(member=await load_member(info, updated), user_errors=errors)
 
-    @strawberry.mutation(description="Erase a member's personal data on request (PIPL/GDPR): identities, "
-                         "addresses, tags, password and name go, so nobody can sign in as or look up the member "
-                         "again; orders and the points ledger stay, anonymised. The signed-in member erases "
-                         "themselves (omit `id`); admins erase any member.")
-    async def member_erase(self, info: Info, id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="The member to erase; omit to erase yourself.")] = None) -> MemberErasePayload:
+    @strawberry.mutation(
+        description="Erase a member's personal data on request (PIPL/GDPR): identities, "
+        "addresses, tags, password and name go, so nobody can sign in as or look up the member "
+        "again; orders and the points ledger stay, anonymised. The signed-in member erases "
+        "themselves (omit `id`); admins erase any member."
+    )
+    async def member_erase(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The member to erase; omit to erase yourself.")
+        ] = None,
+    ) -> MemberErasePayload:
         member_id = _erase_target(info, id)
         _, errors = await run_mutation(info, lambda: services.erase_member(info.context.uow, member_id))
         return MemberErasePayload(erased=not errors, user_errors=errors)

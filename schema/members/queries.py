@@ -21,11 +21,14 @@ MAX_SEARCH = 100
 
 @strawberry.type
 class MemberQuery:
-    @strawberry.field(description="Staff (tills, service desks): the member an identifier belongs to: an e-mail, "
-                      "a phone number in any format, a member card number, a WeChat OpenID or an app device id. "
-                      "Null when nobody matches.")
-    async def member_lookup(self, info: Info, identifier: Annotated[str, strawberry.argument(
-            description="What was typed or scanned.")]) -> Member | None:
+    @strawberry.field(
+        description="Staff (tills, service desks): the member an identifier belongs to: an e-mail, "
+        "a phone number in any format, a member card number, a WeChat OpenID or an app device id. "
+        "Null when nobody matches."
+    )
+    async def member_lookup(
+        self, info: Info, identifier: Annotated[str, strawberry.argument(description="What was typed or scanned.")]
+    ) -> Member | None:
         require(info, Permission.LOOKUP_MEMBERS)
         candidates = lookup_candidates(identifier, info.context.services.phone_region)
         row = await mq.member_by_identities(info.context.session, candidates)
@@ -34,8 +37,9 @@ class MemberQuery:
         info.context.loaders.member_by_id.prime(row.id, row)
         return member_for(info.context.principal, row)
 
-    @strawberry.field(description="Staff: members, newest first, optionally only those with a tag or whose name "
-                      "contains a text.")
+    @strawberry.field(
+        description="Staff: members, newest first, optionally only those with a tag or whose name contains a text."
+    )
     async def members(
         self,
         info: Info,
@@ -44,8 +48,9 @@ class MemberQuery:
         last: Last = None,
         before: Before = None,
         tag: Annotated[str | None, strawberry.argument(description="Only members with this tag (any case).")] = None,
-        search: Annotated[str | None, strawberry.argument(
-            description="Only members whose name contains this text (any case).")] = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Only members whose name contains this text (any case).")
+        ] = None,
     ) -> Connection[Member]:
         require(info, Permission.LOOKUP_MEMBERS)
         if search is not None and len(search) > MAX_SEARCH:
@@ -60,6 +65,12 @@ class MemberQuery:
             info.context.loaders.member_by_id.prime(row[0].id, row[0])
             return member_for(principal, row[0])
 
-        return await list_connection(first, after, last, before, lambda request, size: mq.member_page(
-            session, request, size, tag=wanted, search=search), node, lambda: count(
-            session, mq.member_statement(wanted, search)))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: mq.member_page(session, request, size, tag=wanted, search=search),
+            node,
+            lambda: count(session, mq.member_statement(wanted, search)),
+        )

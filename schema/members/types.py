@@ -25,14 +25,18 @@ from schema.relay import Node, register_node
 
 # Named after the GraphQL type it kinds (PointsEntry), values and docs mirrored from the domain.
 _EntryKind = Enum("PointsEntryKind", {k.name: k.value for k in domain.PointsKind}, type=str)  # type: ignore[misc]
-PointsEntryKind = graphql_enum(_EntryKind, "Why the points balance changed.", {
-    "EARN": "Earned on a completed order.",
-    "SPEND": "Used to pay for (part of) an order.",
-    "REFUND": "Points spent on a cancelled order came back.",
-    "CLAWBACK": "Points earned on returned goods were taken back.",
-    "ADJUST": "A staff correction or bonus (e.g. for following the official account).",
-    "EXPIRE": "Unspent points passed their validity.",
-})
+PointsEntryKind = graphql_enum(
+    _EntryKind,
+    "Why the points balance changed.",
+    {
+        "EARN": "Earned on a completed order.",
+        "SPEND": "Used to pay for (part of) an order.",
+        "REFUND": "Points spent on a cancelled order came back.",
+        "CLAWBACK": "Points earned on returned goods were taken back.",
+        "ADJUST": "A staff correction or bonus (e.g. for following the official account).",
+        "EXPIRE": "Unspent points passed their validity.",
+    },
+)
 
 
 @strawberry.type(description="One change of a member's points balance. Entries are never edited or deleted.")
@@ -42,28 +46,48 @@ class PointsEntry:
     reason: str = strawberry.field(description="A human-readable reason.")
     balance_after: int = strawberry.field(description="The balance right after this change.")
     created_at: datetime = strawberry.field(description="When the change was made.")
-    expires_at: datetime | None = strawberry.field(description="For points added: when they expire if still "
-                                                   "unspent (oldest-expiring points are used first); null for "
-                                                   "deductions.")
+    expires_at: datetime | None = strawberry.field(
+        description="For points added: when they expire if still "
+        "unspent (oldest-expiring points are used first); null for "
+        "deductions."
+    )
 
     @classmethod
     def from_model(cls, m: EntryModel) -> PointsEntry:
-        return cls(kind=m.kind, delta=m.delta, reason=m.reason, balance_after=m.balance_after,
-                   created_at=m.created_at, expires_at=m.expires_at)
+        return cls(
+            kind=m.kind,
+            delta=m.delta,
+            reason=m.reason,
+            balance_after=m.balance_after,
+            created_at=m.created_at,
+            expires_at=m.expires_at,
+        )
 
 
-@strawberry.type(description="A member's loyalty points: one balance earned and spent on every channel, "
-                 "kept as an append-only ledger.")
+@strawberry.type(
+    description="A member's loyalty points: one balance earned and spent on every channel, "
+    "kept as an append-only ledger."
+)
 class Points:
     balance: int = strawberry.field(description="Points available now: the sum of the ledger.")
     member_id: strawberry.Private[int]
 
     @strawberry.field(description="The ledger, newest entry first.")
-    async def history(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                      before: Before = None) -> Connection[PointsEntry]:
+    async def history(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[PointsEntry]:
         loaders = info.context.loaders
-        return await child_connection(self.member_id, first, after, last, before, POINTS_ORDERING,
-                                      loaders.points_history, loaders.points_count_by_member, PointsEntry.from_model)
+        return await child_connection(
+            self.member_id,
+            first,
+            after,
+            last,
+            before,
+            POINTS_ORDERING,
+            loaders.points_history,
+            loaders.points_count_by_member,
+            PointsEntry.from_model,
+        )
 
 
 @strawberry.type(description="An address in a member's address book, for delivery at checkout.")
@@ -77,17 +101,30 @@ class MemberAddress(Node):
     country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
     latitude: float | None = strawberry.field(description="WGS84 latitude, when known.")
     longitude: float | None = strawberry.field(description="WGS84 longitude, when known.")
-    is_default: bool = strawberry.field(description="The member's default address; a member's first address "
-                                        "is the default, and at most one is.")
+    is_default: bool = strawberry.field(
+        description="The member's default address; a member's first address is the default, and at most one is."
+    )
     created_at: datetime = strawberry.field(description="When the address was added.")
     member_id: strawberry.Private[int]
 
     @classmethod
     def _from_model(cls, m: AddressModel) -> MemberAddress:
         """Only through `address_for`."""
-        return cls(pk=m.id, name=m.name, phone=m.phone, line1=m.line1, line2=m.line2, city=m.city,
-                   postal_code=m.postal_code, country=m.country, latitude=m.latitude, longitude=m.longitude,
-                   is_default=m.is_default, created_at=m.created_at, member_id=m.member_id)
+        return cls(
+            pk=m.id,
+            name=m.name,
+            phone=m.phone,
+            line1=m.line1,
+            line2=m.line2,
+            city=m.city,
+            postal_code=m.postal_code,
+            country=m.country,
+            latitude=m.latitude,
+            longitude=m.longitude,
+            is_default=m.is_default,
+            created_at=m.created_at,
+            member_id=m.member_id,
+        )
 
 
 def address_for(principal: Principal, row: AddressModel | None) -> MemberAddress | None:

@@ -45,13 +45,26 @@ class _Priced:
 
 
 def cart_state(m: CartModel) -> CartState:
-    return CartState(m.id, m.token, m.channel_id, m.member_id, m.location_id, m.staff_id, m.fulfilment_method,
-                     m.pickup_location_id, m.address, m.points, m.completed_at is not None, m.coupon_code)
+    return CartState(
+        m.id,
+        m.token,
+        m.channel_id,
+        m.member_id,
+        m.location_id,
+        m.staff_id,
+        m.fulfilment_method,
+        m.pickup_location_id,
+        m.address,
+        m.points,
+        m.completed_at is not None,
+        m.coupon_code,
+    )
 
 
 def channel_info(m: ChannelModel) -> ChannelInfo:
-    return ChannelInfo(m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate,
-                       m.shipping_free_over)
+    return ChannelInfo(
+        m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate, m.shipping_free_over
+    )
 
 
 @strawberry.type(description="An amount taken off a line by a promotion or coupon.")
@@ -79,9 +92,16 @@ class DeliveryAddress:
     def of(cls, data: Mapping[str, Any] | None) -> DeliveryAddress | None:
         if not data:
             return None
-        return cls(name=data["name"], phone=data["phone"], line1=data["line1"], city=data["city"],
-                   postal_code=data.get("postal_code"), country=data["country"], latitude=data.get("latitude"),
-                   longitude=data.get("longitude"))
+        return cls(
+            name=data["name"],
+            phone=data["phone"],
+            line1=data["line1"],
+            city=data["city"],
+            postal_code=data.get("postal_code"),
+            country=data["country"],
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+        )
 
 
 @strawberry.type(description="A variant in a cart, at the channel's current price.")
@@ -100,11 +120,14 @@ class CartLine:
 
     @strawberry.field(description="What is bought.")
     async def variant(self, info: Info) -> ProductVariant:
-        return ProductVariant.from_model(await info.context.loaders.variant_by_id.load(self.variant_id),
-                                         self.channel_slug)
+        return ProductVariant.from_model(
+            await info.context.loaders.variant_by_id.load(self.variant_id), self.channel_slug
+        )
 
-    @strawberry.field(description="False when the channel no longer sells the variant: the line is left out of "
-                      "the totals and checkout refuses it until it is removed.")
+    @strawberry.field(
+        description="False when the channel no longer sells the variant: the line is left out of "
+        "the totals and checkout refuses it until it is removed."
+    )
     def is_available(self) -> bool:
         return self.price is not None
 
@@ -116,8 +139,10 @@ class CartLine:
     def total(self) -> Money:
         return Money.of(self.priced.total if self.priced else Decimal(0), self.currency)
 
-    @strawberry.field(description="What each promotion and the coupon took off this line, in the order they "
-                      "applied; they sum to unitPrice x quantity - total.")
+    @strawberry.field(
+        description="What each promotion and the coupon took off this line, in the order they "
+        "applied; they sum to unitPrice x quantity - total."
+    )
     def discounts(self) -> list[Discount]:
         if self.priced is None:
             return []
@@ -138,14 +163,17 @@ class CartFulfillment:
         return Location.from_model(row) if row else None
 
 
-@strawberry.type(description="Lines being bought in one channel, by a member, at a till or by a guest. A guest's "
-                 "cart is reached by its ID alone (keep it secret); a member's only by that member.")
+@strawberry.type(
+    description="Lines being bought in one channel, by a member, at a till or by a guest. A guest's "
+    "cart is reached by its ID alone (keep it secret); a member's only by that member."
+)
 class Cart(Node):
     token: strawberry.Private[str]
     channel_id: strawberry.Private[int]
     state: strawberry.Private[CartState]
-    points: int = strawberry.field(description="Points the member asked to pay with (`cartPointsApply`); "
-                                   "`pointsUsed` says how many apply.")
+    points: int = strawberry.field(
+        description="Points the member asked to pay with (`cartPointsApply`); `pointsUsed` says how many apply."
+    )
     is_completed: bool = strawberry.field(description="Checked out: the cart can no longer change.")
     created_at: datetime = strawberry.field(description="When the cart was opened.")
     updated_at: datetime = strawberry.field(description="When the cart last changed.")
@@ -168,8 +196,15 @@ class Cart(Node):
         found = await loaders.sellable_price.load_many([(ln.variant_id, self.channel_id) for ln in lines])
         prices = {ln.variant_id: p for ln, p in zip(lines, found, strict=True) if p is not None}
         states = [CartLineState(ln.id, ln.variant_id, ln.quantity) for ln in lines]
-        pricing = await price_cart_lines(LoaderPricingSource(loaders), self.state, states, prices,
-                                         channel_info(channel), self.state.method, now=loaders.now)
+        pricing = await price_cart_lines(
+            LoaderPricingSource(loaders),
+            self.state,
+            states,
+            prices,
+            channel_info(channel),
+            self.state.method,
+            now=loaders.now,
+        )
         return _Priced(channel, lines, prices, pricing)
 
     async def _money(self, info: Info, name: str) -> Money:
@@ -184,9 +219,18 @@ class Cart(Node):
     async def lines(self, info: Info) -> list[CartLine]:
         p = await self._priced(info)
         by_variant = {ln.variant_id: ln for ln in p.pricing.totals.lines}
-        return [CartLine(pk=ln.id, variant_id=ln.variant_id, channel_slug=p.channel.slug, currency=p.channel.currency,
-                         price=p.prices.get(ln.variant_id), priced=by_variant.get(ln.variant_id),
-                         quantity=ln.quantity) for ln in p.lines]
+        return [
+            CartLine(
+                pk=ln.id,
+                variant_id=ln.variant_id,
+                channel_slug=p.channel.slug,
+                currency=p.channel.currency,
+                price=p.prices.get(ln.variant_id),
+                priced=by_variant.get(ln.variant_id),
+                quantity=ln.quantity,
+            )
+            for ln in p.lines
+        ]
 
     @strawberry.field(description="Sum of the available lines before discounts.")
     async def subtotal(self, info: Info) -> Money:
@@ -200,8 +244,9 @@ class Cart(Node):
     async def points_discount(self, info: Info) -> Money:
         return await self._money(info, "points_discount")
 
-    @strawberry.field(description="Shipping for DELIVERY and ENDLESS_AISLE (free from the channel's threshold); "
-                      "zero otherwise.")
+    @strawberry.field(
+        description="Shipping for DELIVERY and ENDLESS_AISLE (free from the channel's threshold); zero otherwise."
+    )
     async def shipping(self, info: Info) -> Money:
         return await self._money(info, "shipping")
 
@@ -217,27 +262,42 @@ class Cart(Node):
     def applied_coupon(self) -> str | None:
         return self.state.coupon_code
 
-    @strawberry.field(description="Why the applied coupon takes nothing off right now (expired, used, the cart "
-                      "below its minimum...); null when it applies or none is applied. Checkout refuses the cart "
-                      "until it applies again or is removed.")
+    @strawberry.field(
+        description="Why the applied coupon takes nothing off right now (expired, used, the cart "
+        "below its minimum...); null when it applies or none is applied. Checkout refuses the cart "
+        "until it applies again or is removed."
+    )
     async def coupon_problem(self, info: Info) -> str | None:
         error = (await self._priced(info)).pricing.coupon_error
         return error.message if error else None
 
-    @strawberry.field(description="How the order will be fulfilled; null until `cartFulfillmentSet` (a till's "
-                      "cart is then sold IN_STORE).")
+    @strawberry.field(
+        description="How the order will be fulfilled; null until `cartFulfillmentSet` (a till's "
+        "cart is then sold IN_STORE)."
+    )
     def fulfillment(self) -> CartFulfillment | None:
         method = self.state.method
         if method is None:
             return None
-        return CartFulfillment(method=method, address=DeliveryAddress.of(self.state.address),
-                               pickup_location_id=self.state.pickup_location_id)
+        return CartFulfillment(
+            method=method,
+            address=DeliveryAddress.of(self.state.address),
+            pickup_location_id=self.state.pickup_location_id,
+        )
 
     @classmethod
     def from_model(cls, m: CartModel) -> Cart:
-        return cls(pk=m.id, token=m.token, channel_id=m.channel_id, state=cart_state(m), points=m.points,
-                   is_completed=m.completed_at is not None, created_at=m.created_at, updated_at=m.updated_at,
-                   memo={})
+        return cls(
+            pk=m.id,
+            token=m.token,
+            channel_id=m.channel_id,
+            state=cart_state(m),
+            points=m.points,
+            is_completed=m.completed_at is not None,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+            memo={},
+        )
 
 
 async def visible_cart(info: Info, token: str | None) -> Cart | None:

@@ -64,54 +64,88 @@ def _store_staff(info: Info) -> None:
 
 @strawberry.type
 class FulfilmentMutation:
-    @strawberry.mutation(description="Fulfilment staff hand a paid DELIVERY or ENDLESS_AISLE order to the "
-                         "carrier: its reserved units leave their locations.")
-    async def order_ship(self, info: Info, id: OrderId, input: Annotated[OrderShipInput, strawberry.argument(
-            description="Shipping details.")]) -> OrderShipPayload:
+    @strawberry.mutation(
+        description="Fulfilment staff hand a paid DELIVERY or ENDLESS_AISLE order to the "
+        "carrier: its reserved units leave their locations."
+    )
+    async def order_ship(
+        self,
+        info: Info,
+        id: OrderId,
+        input: Annotated[OrderShipInput, strawberry.argument(description="Shipping details.")],
+    ) -> OrderShipPayload:
         require(info, Permission.FULFIL_ORDERS)
         ctx = info.context
-        order, errors = await change_order(info, lambda: services.ship_order(
-            ctx.uow, ctx.principal, order_token(id), tracking_number=input.tracking_number))
+        order, errors = await change_order(
+            info,
+            lambda: services.ship_order(ctx.uow, ctx.principal, order_token(id), tracking_number=input.tracking_number),
+        )
         return OrderShipPayload(order=order, user_errors=errors)
 
-    @strawberry.mutation(description="Fulfilment staff record that the carrier delivered a shipped order: it "
-                         "completes and the member earns points.")
+    @strawberry.mutation(
+        description="Fulfilment staff record that the carrier delivered a shipped order: it "
+        "completes and the member earns points."
+    )
     async def order_deliver(self, info: Info, id: OrderId) -> OrderDeliverPayload:
         require(info, Permission.FULFIL_ORDERS)
         ctx = info.context
-        order, errors = await change_order(info, lambda: services.deliver_order(
-            ctx.uow, ctx.principal, order_token(id), policy=policy(info)))
+        order, errors = await change_order(
+            info, lambda: services.deliver_order(ctx.uow, ctx.principal, order_token(id), policy=policy(info))
+        )
         return OrderDeliverPayload(order=order, user_errors=errors)
 
     @strawberry.mutation(description="Staff of the pickup store mark a paid PICKUP order as packed and waiting.")
     async def order_ready_for_pickup(self, info: Info, id: OrderId) -> OrderReadyForPickupPayload:
         _store_staff(info)
         ctx = info.context
-        order, errors = await change_order(info, lambda: services.ready_for_pickup(
-            ctx.uow, ctx.principal, order_token(id)))
+        order, errors = await change_order(
+            info, lambda: services.ready_for_pickup(ctx.uow, ctx.principal, order_token(id))
+        )
         return OrderReadyForPickupPayload(order=order, user_errors=errors)
 
-    @strawberry.mutation(description="Staff of the pickup store hand the order over against its pickup code: "
-                         "the units leave the shelf, the order completes and the member earns points. A wrong "
-                         "code is PICKUP_CODE_INVALID; after 5 wrong codes the order is refused.")
-    async def order_pickup(self, info: Info, id: OrderId, pickup_code: Annotated[str, strawberry.argument(
-            description="The code the customer shows.")]) -> OrderPickupPayload:
+    @strawberry.mutation(
+        description="Staff of the pickup store hand the order over against its pickup code: "
+        "the units leave the shelf, the order completes and the member earns points. A wrong "
+        "code is PICKUP_CODE_INVALID; after 5 wrong codes the order is refused."
+    )
+    async def order_pickup(
+        self,
+        info: Info,
+        id: OrderId,
+        pickup_code: Annotated[str, strawberry.argument(description="The code the customer shows.")],
+    ) -> OrderPickupPayload:
         _store_staff(info)
         ctx = info.context
-        order, errors = await change_order(info, lambda: services.pick_up(
-            ctx.uow, ctx.principal, order_token(id), pickup_code, policy=policy(info)))
+        order, errors = await change_order(
+            info, lambda: services.pick_up(ctx.uow, ctx.principal, order_token(id), pickup_code, policy=policy(info))
+        )
         return OrderPickupPayload(order=order, user_errors=errors)
 
-    @strawberry.mutation(description="Customer service, or the till of the store that sold it, take back goods "
-                         "of a completed order: the units go back on the shelf (where they were sold from, or at "
-                         "`locationId`), their price is refunded and the points earned on them clawed back.")
-    async def order_return(self, info: Info, id: OrderId, input: Annotated[OrderReturnInput, strawberry.argument(
-            description="The lines and quantities coming back.")]) -> OrderReturnPayload:
+    @strawberry.mutation(
+        description="Customer service, or the till of the store that sold it, take back goods "
+        "of a completed order: the units go back on the shelf (where they were sold from, or at "
+        "`locationId`), their price is refunded and the points earned on them clawed back."
+    )
+    async def order_return(
+        self,
+        info: Info,
+        id: OrderId,
+        input: Annotated[OrderReturnInput, strawberry.argument(description="The lines and quantities coming back.")],
+    ) -> OrderReturnPayload:
         _staff_with(info, Permission.MANAGE_ORDERS, Permission.SELL_IN_STORE)
         ctx = info.context
         requests = [returns.ReturnRequest(decode_id(ln.order_line_id, "OrderLine"), ln.quantity) for ln in input.lines]
         location = decode_id(input.location_id, "Location") if input.location_id is not None else None
-        order, errors = await change_order(info, lambda: returns.return_goods(
-            ctx.uow, ctx.principal, order_token(id), requests, location_id=location,
-            location_given=input.location_id is not None, payments=ctx.services.payments))
+        order, errors = await change_order(
+            info,
+            lambda: returns.return_goods(
+                ctx.uow,
+                ctx.principal,
+                order_token(id),
+                requests,
+                location_id=location,
+                location_given=input.location_id is not None,
+                payments=ctx.services.payments,
+            ),
+        )
         return OrderReturnPayload(order=order, user_errors=errors)

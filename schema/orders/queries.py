@@ -50,9 +50,15 @@ async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
     if f.location_id is not None and location_id is None:
         raise bad_input("`locationId` is not a location's ID.")
     channel_id = (await channel_for(info, f.channel)).id if f.channel is not None else None
-    return oq.OrderQuery(member_id=member_id, status=DomainStatus(f.status.value) if f.status else None,
-                         channel_id=channel_id, location_id=location_id, created_from=_utc(f.created_from),
-                         created_to=_utc(f.created_to), belongs_to=belongs_to)
+    return oq.OrderQuery(
+        member_id=member_id,
+        status=DomainStatus(f.status.value) if f.status else None,
+        channel_id=channel_id,
+        location_id=location_id,
+        created_from=_utc(f.created_from),
+        created_to=_utc(f.created_to),
+        belongs_to=belongs_to,
+    )
 
 
 def _store_of(info: Info) -> int | None:
@@ -61,8 +67,7 @@ def _store_of(info: Info) -> int | None:
     if not is_scoped(principal):
         return None
     if principal.location_id is None:
-        raise coded_error("Staff see the orders of the location they work at, and you have none.",
-                          ErrorCode.FORBIDDEN)
+        raise coded_error("Staff see the orders of the location they work at, and you have none.", ErrorCode.FORBIDDEN)
     return principal.location_id
 
 
@@ -71,8 +76,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-async def member_orders(info: Info, member_id: int, first: int | None, after: str | None, last: int | None,
-                        before: str | None) -> Connection[Order]:
+async def member_orders(
+    info: Info, member_id: int, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Connection[Order]:
     """`Member.orders`: the member themself and staff who view orders; batched over a list of members."""
     principal = info.context.principal
     if principal.member_id != member_id and not principal.can(Permission.VIEW_ORDERS):
@@ -80,44 +86,86 @@ async def member_orders(info: Info, member_id: int, first: int | None, after: st
     belongs_to = _store_of(info) if principal.member_id != member_id else None
     loaders = info.context.loaders
     if belongs_to is None:
-        return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING,
-                                      loaders.member_orders, loaders.order_count_by_member, Order.from_model)
-    return await child_connection(member_id, first, after, last, before, oq.ORDER_ORDERING, loaders.member_orders_at,
-                                  loaders.order_count_by_member_at, Order.from_model, scope=belongs_to)
+        return await child_connection(
+            member_id,
+            first,
+            after,
+            last,
+            before,
+            oq.ORDER_ORDERING,
+            loaders.member_orders,
+            loaders.order_count_by_member,
+            Order.from_model,
+        )
+    return await child_connection(
+        member_id,
+        first,
+        after,
+        last,
+        before,
+        oq.ORDER_ORDERING,
+        loaders.member_orders_at,
+        loaders.order_count_by_member_at,
+        Order.from_model,
+        scope=belongs_to,
+    )
 
 
-async def order_connection(info: Info, q: oq.OrderQuery, first: int | None, after: str | None, last: int | None,
-                           before: str | None) -> Connection[Order]:
+async def order_connection(
+    info: Info, q: oq.OrderQuery, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Connection[Order]:
     session = info.context.session
 
     def node(row: Any) -> Order:
         info.context.loaders.order_by_token.prime(row[0].token, row[0])
         return Order.from_model(row[0])
 
-    return await list_connection(first, after, last, before, lambda request, size: oq.order_page(
-        session, q, request, size), node, lambda: count(session, oq.order_statement(q)))
+    return await list_connection(
+        first,
+        after,
+        last,
+        before,
+        lambda request, size: oq.order_page(session, q, request, size),
+        node,
+        lambda: count(session, oq.order_statement(q)),
+    )
 
 
 @strawberry.type
 class CartQuery:
-    @strawberry.field(description="A cart by ID: a member's own cart, a till's cart for staff at that store, or "
-                      "a guest cart for whoever holds its ID; null otherwise.")
+    @strawberry.field(
+        description="A cart by ID: a member's own cart, a till's cart for staff at that store, or "
+        "a guest cart for whoever holds its ID; null otherwise."
+    )
     async def cart(self, info: Info, id: CartId) -> Cart | None:
         return await visible_cart(info, cart_token(id))
 
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(description="An order by ID: a member's own, any for staff who view orders (store staff: "
-                      "an order of their location), a guest order for whoever holds its ID; null otherwise.")
-    async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(
-            description="The order.")]) -> Order | None:
+    @strawberry.field(
+        description="An order by ID: a member's own, any for staff who view orders (store staff: "
+        "an order of their location), a guest order for whoever holds its ID; null otherwise."
+    )
+    async def order(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The order.")]
+    ) -> Order | None:
         return await visible_order(info, order_token(id))
 
-    @strawberry.field(description="Orders, newest first: a member's own; every order for staff who view orders, "
-                      "except store staff, who see their location's (its sales, pickups and what it ships). "
-                      "Anonymous callers are told to sign in.")
-    async def orders(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                     before: Before = None, filter: Annotated[OrderFilter | None, strawberry.argument(
-                         description="Only orders matching all of these.")] = None) -> Connection[Order]:
+    @strawberry.field(
+        description="Orders, newest first: a member's own; every order for staff who view orders, "
+        "except store staff, who see their location's (its sales, pickups and what it ships). "
+        "Anonymous callers are told to sign in."
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            OrderFilter | None, strawberry.argument(description="Only orders matching all of these.")
+        ] = None,
+    ) -> Connection[Order]:
         return await order_connection(info, await order_query(info, filter), first, after, last, before)

@@ -56,10 +56,19 @@ class OrderLine:
 
     @classmethod
     def from_model(cls, m: LineModel, currency: str, channel_slug: str | None) -> OrderLine:
-        return cls(pk=m.id, variant_id=m.variant_id, channel_slug=channel_slug, sku=m.sku,
-                   product_name=m.product_name, variant_name=m.variant_name, quantity=m.quantity,
-                   returned_quantity=m.returned_quantity, unit_price=Money.of(m.unit_price, currency),
-                   total=Money.of(m.total, currency), discounts=discounts_of(m.discounts, currency))
+        return cls(
+            pk=m.id,
+            variant_id=m.variant_id,
+            channel_slug=channel_slug,
+            sku=m.sku,
+            product_name=m.product_name,
+            variant_name=m.variant_name,
+            quantity=m.quantity,
+            returned_quantity=m.returned_quantity,
+            unit_price=Money.of(m.unit_price, currency),
+            total=Money.of(m.total, currency),
+            discounts=discounts_of(m.discounts, currency),
+        )
 
 
 @strawberry.type(description="Money received for an order, or given back.")
@@ -72,8 +81,13 @@ class Payment:
 
     @classmethod
     def from_model(cls, m: PaymentModel) -> Payment:
-        return cls(kind=m.kind, method=m.method, amount=Money.of(m.amount, m.currency), reference=m.reference,
-                   created_at=m.created_at)
+        return cls(
+            kind=m.kind,
+            method=m.method,
+            amount=Money.of(m.amount, m.currency),
+            reference=m.reference,
+            created_at=m.created_at,
+        )
 
 
 @strawberry.type(description="A step in an order's history.")
@@ -82,8 +96,9 @@ class OrderEvent:
     created_at: datetime = strawberry.field(description="When.")
 
 
-@strawberry.type(description="The single record of a sale from any channel: its lines, money, points, "
-                 "fulfilment and history.")
+@strawberry.type(
+    description="The single record of a sale from any channel: its lines, money, points, fulfilment and history."
+)
 class Order(Node):
     token: strawberry.Private[str]
     row: strawberry.Private[OrderModel]
@@ -94,13 +109,16 @@ class Order(Node):
     discount_total: Money = strawberry.field(description="Sum of the lines' discounts.")
     points_discount: Money = strawberry.field(description="What the spent points paid.")
     shipping: Money = strawberry.field(description="Shipping charged.")
-    total: Money = strawberry.field(description="What the customer pays: subtotal - discountTotal - "
-                                    "pointsDiscount + shipping.")
+    total: Money = strawberry.field(
+        description="What the customer pays: subtotal - discountTotal - pointsDiscount + shipping."
+    )
     points_spent: int = strawberry.field(description="Points used to pay.")
     points_earned: int = strawberry.field(description="Points the member earned (once the order completed).")
-    pickup_code: str | None = strawberry.field(description="PICKUP orders: the code to show at the store. Only "
-                                               "in the result of `checkoutComplete` and of its retries with the "
-                                               "same idempotency key (only a hash is kept); null elsewhere.")
+    pickup_code: str | None = strawberry.field(
+        description="PICKUP orders: the code to show at the store. Only "
+        "in the result of `checkoutComplete` and of its retries with the "
+        "same idempotency key (only a hash is kept); null elsewhere."
+    )
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
     expires_at: datetime | None = strawberry.field(description="When an unpaid order is cancelled if not paid.")
     created_at: datetime = strawberry.field(description="When the order was placed.")
@@ -110,12 +128,15 @@ class Order(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Order", self.token))
 
-    @strawberry.field(description="Where it is delivered, for DELIVERY and ENDLESS_AISLE; null for callers who "
-                      "may not see the recipient (only the buyer, staff who look members up and whoever ships it "
-                      "do).")
+    @strawberry.field(
+        description="Where it is delivered, for DELIVERY and ENDLESS_AISLE; null for callers who "
+        "may not see the recipient (only the buyer, staff who look members up and whoever ships it "
+        "do)."
+    )
     def delivery_address(self, info: Info) -> DeliveryAddress | None:
-        return DeliveryAddress.of(self.row.address) if sees_recipient(info.context.principal,
-                                                                      self.row.member_id) else None
+        return (
+            DeliveryAddress.of(self.row.address) if sees_recipient(info.context.principal, self.row.member_id) else None
+        )
 
     @strawberry.field(description="The channel it was sold in.")
     async def channel(self, info: Info) -> Channel:
@@ -125,8 +146,9 @@ class Order(Node):
         row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
         return Location.from_model(row) if row else None
 
-    @strawberry.field(description="The store the sale is attributed to (the till's or the pickup store); null "
-                      "for online deliveries.")
+    @strawberry.field(
+        description="The store the sale is attributed to (the till's or the pickup store); null for online deliveries."
+    )
     async def location(self, info: Info) -> Location | None:
         return await self._location(info, self.row.location_id)
 
@@ -134,8 +156,9 @@ class Order(Node):
     async def pickup_location(self, info: Info) -> Location | None:
         return await self._location(info, self.row.pickup_location_id)
 
-    @strawberry.field(description="The member who bought; null for guests (and for callers who may not see "
-                      "the member).")
+    @strawberry.field(
+        description="The member who bought; null for guests (and for callers who may not see the member)."
+    )
     async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.row.member_id)
 
@@ -151,17 +174,25 @@ class Order(Node):
 
     @strawberry.field(description="What is still to pay: the total less what was paid (zero once paid).")
     async def amount_due(self, info: Info) -> Money:
-        paid = sum((p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
-                    for p in await info.context.loaders.payments_by_order.load(self.pk)), Decimal(0))
+        paid = sum(
+            (
+                p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
+                for p in await info.context.loaders.payments_by_order.load(self.pk)
+            ),
+            Decimal(0),
+        )
         return Money.of(max(self.row.total - paid, Decimal(0)), self.row.currency)
 
-    @strawberry.field(description="The coupon redeemed with the order; null when none was (or the caller may not "
-                      "see it).")
+    @strawberry.field(
+        description="The coupon redeemed with the order; null when none was (or the caller may not see it)."
+    )
     async def coupon(self, info: Info) -> Coupon | None:
         return await visible_coupon(info, self.row.coupon_code) if self.row.coupon_code else None
 
-    @strawberry.field(description="What each point earned on this order was multiplied by (a promotion's points "
-                      "multiplier; 1 when none applied).")
+    @strawberry.field(
+        description="What each point earned on this order was multiplied by (a promotion's points "
+        "multiplier; 1 when none applied)."
+    )
     def points_multiplier(self) -> Decimal:
         return Decimal(format(self.row.points_multiplier.normalize(), "f"))  # 1.500 -> 1.5, 10.000 -> 10
 
@@ -173,13 +204,26 @@ class Order(Node):
     @classmethod
     def from_model(cls, m: OrderModel, pickup_code: str | None = None) -> Order:
         cur = m.currency
-        return cls(pk=m.id, token=m.token, row=m, number=m.number, status=m.status,
-                   fulfillment_method=m.fulfilment_method, subtotal=Money.of(m.subtotal, cur),
-                   discount_total=Money.of(m.discount_total, cur), points_discount=Money.of(m.points_discount, cur),
-                   shipping=Money.of(m.shipping, cur), total=Money.of(m.total, cur), points_spent=m.points_spent,
-                   points_earned=m.points_earned, pickup_code=pickup_code, tracking_number=m.tracking_number,
-                   expires_at=m.expires_at,
-                   created_at=m.created_at, updated_at=m.updated_at)
+        return cls(
+            pk=m.id,
+            token=m.token,
+            row=m,
+            number=m.number,
+            status=m.status,
+            fulfillment_method=m.fulfilment_method,
+            subtotal=Money.of(m.subtotal, cur),
+            discount_total=Money.of(m.discount_total, cur),
+            points_discount=Money.of(m.points_discount, cur),
+            shipping=Money.of(m.shipping, cur),
+            total=Money.of(m.total, cur),
+            points_spent=m.points_spent,
+            points_earned=m.points_earned,
+            pickup_code=pickup_code,
+            tracking_number=m.tracking_number,
+            expires_at=m.expires_at,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
 
 
 async def _visible(info: Info, rows: list[OrderModel | None]) -> list[bool]:
@@ -199,8 +243,10 @@ async def visible_order(info: Info, token: str | None, pickup_code: str | None =
 
 async def _fetch_orders(info: Info, tokens: list[str]) -> list[Order | None]:
     rows = await info.context.loaders.order_by_token.load_many(tokens)
-    return [Order.from_model(r) if r is not None and seen else None
-            for r, seen in zip(rows, await _visible(info, rows), strict=True)]
+    return [
+        Order.from_model(r) if r is not None and seen else None
+        for r, seen in zip(rows, await _visible(info, rows), strict=True)
+    ]
 
 
 register_node("Order", _fetch_orders, token_keys=True)

@@ -25,16 +25,24 @@ from schema.pagination import Connection, child_connection
 from schema.promotions.types import CouponTemplate
 from schema.relay import Node, register_node
 
-CouponStatus = graphql_enum(rules.CouponStatus, "Where a coupon stands.", {
-    "ACTIVE": "Can be used (from `validFrom`, until `validUntil`).",
-    "REDEEMED": "Used: at checkout or written off at a till.",
-    "EXPIRED": "Not used before `validUntil`.",
-})
+CouponStatus = graphql_enum(
+    rules.CouponStatus,
+    "Where a coupon stands.",
+    {
+        "ACTIVE": "Can be used (from `validFrom`, until `validUntil`).",
+        "REDEEMED": "Used: at checkout or written off at a till.",
+        "EXPIRED": "Not used before `validUntil`.",
+    },
+)
 
 
 def can_see_coupons_of(principal: Principal, member_id: int) -> bool:
-    return (principal.member_id == member_id or principal.can(Permission.LOOKUP_MEMBERS)
-            or principal.can(Permission.SELL_IN_STORE) or principal.can(Permission.MANAGE_PROMOTIONS))
+    return (
+        principal.member_id == member_id
+        or principal.can(Permission.LOOKUP_MEMBERS)
+        or principal.can(Permission.SELL_IN_STORE)
+        or principal.can(Permission.MANAGE_PROMOTIONS)
+    )
 
 
 @strawberry.type(description="A member's coupon: one use of a coupon template's discount, with its own code.")
@@ -43,11 +51,12 @@ class Coupon(Node):
     member_id: strawberry.Private[int]
     state: strawberry.Private[object]
     redeemed_location_id: strawberry.Private[int | None]
-    code: str = strawberry.field(description="The coupon's own code: what the member shows at the till (as a QR "
-                                 "code) or types at checkout. Keep it private.")
+    code: str = strawberry.field(
+        description="The coupon's own code: what the member shows at the till (as a QR "
+        "code) or types at checkout. Keep it private."
+    )
     valid_from: datetime | None = strawberry.field(description="Usable from this moment (null: at once).")
-    valid_until: datetime | None = strawberry.field(description="Usable until this moment, exclusive (null: no "
-                                                    "end).")
+    valid_until: datetime | None = strawberry.field(description="Usable until this moment, exclusive (null: no end).")
     redeemed_at: datetime | None = strawberry.field(description="When it was used; null until then.")
     created_at: datetime = strawberry.field(description="When the member got it.")
 
@@ -59,8 +68,10 @@ class Coupon(Node):
     async def template(self, info: Info) -> CouponTemplate:
         return CouponTemplate.from_model(await info.context.loaders.coupon_template_by_id.load(self.template_id))
 
-    @strawberry.field(description="The member the coupon belongs to; null for callers who may not see the "
-                      "member's personal data (e.g. an app with only `promotions:write`).")
+    @strawberry.field(
+        description="The member the coupon belongs to; null for callers who may not see the "
+        "member's personal data (e.g. an app with only `promotions:write`)."
+    )
     async def member(self, info: Info) -> Member | None:
         return await visible_member(info, self.member_id)
 
@@ -73,9 +84,18 @@ class Coupon(Node):
 
     @classmethod
     def from_model(cls, m: CouponModel) -> Coupon:
-        return cls(pk=m.id, template_id=m.template_id, member_id=m.member_id, state=m.state,
-                   redeemed_location_id=m.redeemed_location_id, code=m.code, valid_from=m.valid_from,
-                   valid_until=m.valid_until, redeemed_at=m.redeemed_at, created_at=m.created_at)
+        return cls(
+            pk=m.id,
+            template_id=m.template_id,
+            member_id=m.member_id,
+            state=m.state,
+            redeemed_location_id=m.redeemed_location_id,
+            code=m.code,
+            valid_from=m.valid_from,
+            valid_until=m.valid_until,
+            redeemed_at=m.redeemed_at,
+            created_at=m.created_at,
+        )
 
 
 async def visible_coupon(info: Info, code: str) -> Coupon | None:
@@ -85,14 +105,24 @@ async def visible_coupon(info: Info, code: str) -> Coupon | None:
     return Coupon.from_model(row)
 
 
-async def member_coupons(info: Info, member_id: int, first: int | None, after: str | None, last: int | None,
-                         before: str | None) -> Connection[Coupon]:
+async def member_coupons(
+    info: Info, member_id: int, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Connection[Coupon]:
     """`Member.coupons`: newest first; batched over a list of members."""
     if not can_see_coupons_of(info.context.principal, member_id):
         raise coded_error("Only the member and staff see a member's coupons.", ErrorCode.FORBIDDEN)
     loaders = info.context.loaders
-    return await child_connection(member_id, first, after, last, before, COUPON_ORDERING, loaders.member_coupons,
-                                  loaders.coupon_count_by_member, Coupon.from_model)
+    return await child_connection(
+        member_id,
+        first,
+        after,
+        last,
+        before,
+        COUPON_ORDERING,
+        loaders.member_coupons,
+        loaders.coupon_count_by_member,
+        Coupon.from_model,
+    )
 
 
 async def _fetch_coupons(info: Info, ids: list[int]) -> list[Coupon | None]:

@@ -53,20 +53,27 @@ def _arg(description: str) -> object:
 
 @strawberry.type
 class PromotionAdminMutation:
-    @strawberry.mutation(description="Create a promotion. Admins create chain-wide or store promotions; a store "
-                         "manager's are always their own store's.")
+    @strawberry.mutation(
+        description="Create a promotion. Admins create chain-wide or store promotions; a store "
+        "manager's are always their own store's."
+    )
     async def promotion_create(
-        self, info: Info, input: Annotated[PromotionCreateInput, _arg("The new promotion.")],
+        self,
+        info: Info,
+        input: Annotated[PromotionCreateInput, _arg("The new promotion.")],
     ) -> PromotionCreatePayload:
         manager = promotion_manager(info)
         repo = db.SqlPromotionAdmin(info.context.session)
-        promotion, errors = await change_promotion(info, lambda: rules.save_promotion(repo, manager,
-                                                                                      input.to_command()))
+        promotion, errors = await change_promotion(
+            info, lambda: rules.save_promotion(repo, manager, input.to_command())
+        )
         return PromotionCreatePayload(promotion=promotion, user_errors=errors)
 
     @strawberry.mutation(description="Change, reschedule, or switch a promotion on or off (`isActive`).")
     async def promotion_update(
-        self, info: Info, id: Annotated[strawberry.ID, _arg("The promotion to change.")],
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("The promotion to change.")],
         input: Annotated[PromotionUpdateInput, _arg("What to change.")],
     ) -> PromotionUpdatePayload:
         manager = promotion_manager(info)
@@ -75,10 +82,13 @@ class PromotionAdminMutation:
         promotion, errors = await change_promotion(info, lambda: rules.save_promotion(repo, manager, command))
         return PromotionUpdatePayload(promotion=promotion, user_errors=errors)
 
-    @strawberry.mutation(description="Stop a promotion now; it stays listed, and `promotionUpdate` with `isActive: "
-                         "true` brings it back.")
+    @strawberry.mutation(
+        description="Stop a promotion now; it stays listed, and `promotionUpdate` with `isActive: true` brings it back."
+    )
     async def promotion_deactivate(
-        self, info: Info, id: Annotated[strawberry.ID, _arg("The promotion to stop.")],
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("The promotion to stop.")],
     ) -> PromotionDeactivatePayload:
         manager = promotion_manager(info)
         repo = db.SqlPromotionAdmin(info.context.session)

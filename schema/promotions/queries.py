@@ -31,8 +31,10 @@ def _arg(description: str) -> object:
 
 @strawberry.type
 class CouponQuery:
-    @strawberry.field(description="A coupon by its code: the member's own, or any for staff at a till or who "
-                      "look members up; null otherwise.")
+    @strawberry.field(
+        description="A coupon by its code: the member's own, or any for staff at a till or who "
+        "look members up; null otherwise."
+    )
     async def coupon(self, info: Info, code: Code) -> Coupon | None:
         return await visible_coupon(info, code)
 
@@ -42,19 +44,31 @@ def _promotion_query(info: Info, manager: rules.Manager, f: PromotionFilter | No
     location_id = decode_id(f.location_id, "Location") if f.location_id is not None else None
     if f.location_id is not None and location_id is None:
         raise bad_input("`locationId` is not a location's ID.")
-    return db.PromotionQuery(is_active=f.is_active, status=rules.PromotionStatus(f.status.value) if f.status else None,
-                             running_at=f.running_at, location_id=location_id, visible_to_store=manager.store_id,
-                             now=info.context.loaders.now)
+    return db.PromotionQuery(
+        is_active=f.is_active,
+        status=rules.PromotionStatus(f.status.value) if f.status else None,
+        running_at=f.running_at,
+        location_id=location_id,
+        visible_to_store=manager.store_id,
+        now=info.context.loaders.now,
+    )
 
 
 @strawberry.type
 class PromotionAdminQuery:
-    @strawberry.field(description="Promotions, newest first. Staff who manage promotions: admins see all, a store "
-                      "manager the chain-wide ones and their store's.")
-    async def promotions(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                         before: Before = None,
-                         filter: Annotated[PromotionFilter | None, _arg("Only promotions matching all of these.")]
-                         = None) -> Connection[Promotion]:
+    @strawberry.field(
+        description="Promotions, newest first. Staff who manage promotions: admins see all, a store "
+        "manager the chain-wide ones and their store's."
+    )
+    async def promotions(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[PromotionFilter | None, _arg("Only promotions matching all of these.")] = None,
+    ) -> Connection[Promotion]:
         q = _promotion_query(info, promotion_manager(info), filter)
         session = info.context.session
 
@@ -62,8 +76,15 @@ class PromotionAdminQuery:
             info.context.loaders.promotion_by_id.prime(row[0].id, row[0])
             return Promotion.from_model(row[0])
 
-        return await list_connection(first, after, last, before, lambda request, size: db.promotion_page(
-            session, q, request, size), node, lambda: count(session, db.promotion_statement(q)))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: db.promotion_page(session, q, request, size),
+            node,
+            lambda: count(session, db.promotion_statement(q)),
+        )
 
     @strawberry.field(description="A promotion by ID; null when it does not exist or is not visible to the caller.")
     async def promotion(self, info: Info, id: Annotated[strawberry.ID, _arg("The promotion.")]) -> Promotion | None:
@@ -75,11 +96,15 @@ class PromotionAdminQuery:
 @strawberry.type
 class CouponTemplateQuery:
     @strawberry.field(description="Coupon templates (campaigns), newest first. Staff who manage promotions.")
-    async def coupon_templates(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                               before: Before = None,
-                               filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of "
-                                                                                   "these.")] = None
-                               ) -> Connection[CouponTemplate]:
+    async def coupon_templates(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of these.")] = None,
+    ) -> Connection[CouponTemplate]:
         require(info, Permission.MANAGE_PROMOTIONS)
         is_active = filter.is_active if filter else None
         session = info.context.session
@@ -88,12 +113,19 @@ class CouponTemplateQuery:
             info.context.loaders.coupon_template_by_id.prime(row[0].id, row[0])
             return CouponTemplate.from_model(row[0])
 
-        return await list_connection(first, after, last, before, lambda request, size: db.template_page(
-            session, is_active, request, size), node, lambda: count(session, db.template_statement(is_active)))
+        return await list_connection(
+            first,
+            after,
+            last,
+            before,
+            lambda request, size: db.template_page(session, is_active, request, size),
+            node,
+            lambda: count(session, db.template_statement(is_active)),
+        )
 
-    @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage "
-                      "promotions.")
-    async def coupon_template(self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template.")]
-                              ) -> CouponTemplate | None:
+    @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage promotions.")
+    async def coupon_template(
+        self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template.")]
+    ) -> CouponTemplate | None:
         require(info, Permission.MANAGE_PROMOTIONS)
         return await template_by_id(info, decode_id(id, "CouponTemplate"))

@@ -56,8 +56,9 @@ class CouponTemplateUpdatePayload:
 @strawberry.type(description="A member `couponIssue` gave no coupon to, and why.")
 class CouponIssueSkip:
     member_id: strawberry.Private[int]
-    code: UserErrorCode = strawberry.field(description="Why: COUPON_LIMIT_REACHED (they hold as many as each member "
-                                           "may).")
+    code: UserErrorCode = strawberry.field(
+        description="Why: COUPON_LIMIT_REACHED (they hold as many as each member may)."
+    )
     message: str = strawberry.field(description="A human-readable explanation.")
 
     @strawberry.field(description="The member; null for callers who may not see members' personal data.")
@@ -92,17 +93,22 @@ def _arg(description: str) -> object:
 class CouponTemplateMutation:
     @strawberry.mutation(description="Create a coupon template (a campaign). Administrators only.")
     async def coupon_template_create(
-        self, info: Info, input: Annotated[CouponTemplateCreateInput, _arg("The new coupon template.")],
+        self,
+        info: Info,
+        input: Annotated[CouponTemplateCreateInput, _arg("The new coupon template.")],
     ) -> CouponTemplateCreatePayload:
         template_admin(info)
         repo = db.SqlPromotionAdmin(info.context.session)
         template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, input.to_command()))
         return CouponTemplateCreatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
-    @strawberry.mutation(description="Change a coupon template, or switch the campaign on or off (`isActive`). "
-                         "Administrators only.")
+    @strawberry.mutation(
+        description="Change a coupon template, or switch the campaign on or off (`isActive`). Administrators only."
+    )
     async def coupon_template_update(
-        self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template to change.")],
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, _arg("The coupon template to change.")],
         input: Annotated[CouponTemplateUpdateInput, _arg("What to change.")],
     ) -> CouponTemplateUpdatePayload:
         template_admin(info)
@@ -111,12 +117,16 @@ class CouponTemplateMutation:
         template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, command))
         return CouponTemplateUpdatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
-    @strawberry.mutation(description="Give members a coupon of a template each, by id and/or by tag, within its "
-                         "total quantity and per-member limit. Members who hold as many as each may are skipped (and "
-                         "listed); when the campaign has fewer coupons left than members to give them to, nothing is "
-                         "issued (COUPON_EXHAUSTED). Administrators only.")
+    @strawberry.mutation(
+        description="Give members a coupon of a template each, by id and/or by tag, within its "
+        "total quantity and per-member limit. Members who hold as many as each may are skipped (and "
+        "listed); when the campaign has fewer coupons left than members to give them to, nothing is "
+        "issued (COUPON_EXHAUSTED). Administrators only."
+    )
     async def coupon_issue(
-        self, info: Info, input: Annotated[CouponIssueInput, _arg("The template and the members.")],
+        self,
+        info: Info,
+        input: Annotated[CouponIssueInput, _arg("The template and the members.")],
     ) -> CouponIssuePayload:
         principal = template_admin(info)
         repo = SqlCouponIssuing(info.context.session)
@@ -124,10 +134,18 @@ class CouponTemplateMutation:
         now = info.context.loaders.now
         issued, errors = await run_mutation(info, lambda: issuing.issue_to_members(repo, command, now))
         if issued is None:
-            return CouponIssuePayload(issued_count=0, coupon_ids=[], skipped=[], skipped_count=0, template_id=None,
-                                      user_errors=errors)
-        skipped = [CouponIssueSkip(member_id=s.member_id, code=UserErrorCode(s.code), message=s.message)
-                   for s in issued.skipped[:MAX_LISTED]]
-        return CouponIssuePayload(issued_count=len(issued.coupons), coupon_ids=[c.id for c in issued.coupons[
-            :MAX_LISTED]], skipped=skipped, skipped_count=len(issued.skipped), template_id=issued.template_id,
-            user_errors=errors)
+            return CouponIssuePayload(
+                issued_count=0, coupon_ids=[], skipped=[], skipped_count=0, template_id=None, user_errors=errors
+            )
+        skipped = [
+            CouponIssueSkip(member_id=s.member_id, code=UserErrorCode(s.code), message=s.message)
+            for s in issued.skipped[:MAX_LISTED]
+        ]
+        return CouponIssuePayload(
+            issued_count=len(issued.coupons),
+            coupon_ids=[c.id for c in issued.coupons[:MAX_LISTED]],
+            skipped=skipped,
+            skipped_count=len(issued.skipped),
+            template_id=issued.template_id,
+            user_errors=errors,
+        )

@@ -47,26 +47,38 @@ def _renamed(enum: type[Enum], name: str) -> type[Enum]:
     return Enum(name, {m.name: m.value for m in enum})  # type: ignore[return-value]
 
 
-PromotionActionType = graphql_enum(_renamed(ActionType, "PromotionActionType"), "What a promotion or coupon does.", {
-    "PERCENT_OFF": "A percentage off each eligible line (`percent`).",
-    "AMOUNT_OFF": "An amount off the eligible lines together (`amount`), spread over them pro rata.",
-    "FIXED_PRICE": "A flash-sale price per eligible unit (`unitPrice`), for at most `perMemberLimit` units per "
-                   "member and variant when given.",
-    "BUY_X_GET_Y": "For every `buy` + `get` eligible units, the `get` cheapest are `percent` off (100: free).",
-    "FREE_SHIPPING": "The order ships free.",
-    "POINTS_MULTIPLIER": "Points earned on the order are multiplied by `factor`.",
-})
-PromotionStatus = graphql_enum(admin.PromotionStatus, "Where a promotion is in its life, now.", {
-    "INACTIVE": "Switched off (`promotionDeactivate`); it applies to nothing until switched on again.",
-    "SCHEDULED": "Active, and its start is still ahead.",
-    "RUNNING": "Active and inside its time window: it prices carts now.",
-    "ENDED": "Active, but its end has passed.",
-})
-CouponRedeemChannel = graphql_enum(_renamed(RedeemWhere, "CouponRedeemChannel"), "Where a coupon can be redeemed.", {
-    "ONLINE": "At checkout in the online channels only.",
-    "IN_STORE": "At a store's till only (a POS cart or a write-off).",
-    "ANYWHERE": "Online and in store.",
-})
+PromotionActionType = graphql_enum(
+    _renamed(ActionType, "PromotionActionType"),
+    "What a promotion or coupon does.",
+    {
+        "PERCENT_OFF": "A percentage off each eligible line (`percent`).",
+        "AMOUNT_OFF": "An amount off the eligible lines together (`amount`), spread over them pro rata.",
+        "FIXED_PRICE": "A flash-sale price per eligible unit (`unitPrice`), for at most `perMemberLimit` units per "
+        "member and variant when given.",
+        "BUY_X_GET_Y": "For every `buy` + `get` eligible units, the `get` cheapest are `percent` off (100: free).",
+        "FREE_SHIPPING": "The order ships free.",
+        "POINTS_MULTIPLIER": "Points earned on the order are multiplied by `factor`.",
+    },
+)
+PromotionStatus = graphql_enum(
+    admin.PromotionStatus,
+    "Where a promotion is in its life, now.",
+    {
+        "INACTIVE": "Switched off (`promotionDeactivate`); it applies to nothing until switched on again.",
+        "SCHEDULED": "Active, and its start is still ahead.",
+        "RUNNING": "Active and inside its time window: it prices carts now.",
+        "ENDED": "Active, but its end has passed.",
+    },
+)
+CouponRedeemChannel = graphql_enum(
+    _renamed(RedeemWhere, "CouponRedeemChannel"),
+    "Where a coupon can be redeemed.",
+    {
+        "ONLINE": "At checkout in the online channels only.",
+        "IN_STORE": "At a store's till only (a POS cart or a write-off).",
+        "ANYWHERE": "Online and in store.",
+    },
+)
 
 
 @strawberry.type(description="What a promotion or coupon does; only the fields its `type` uses are set.")
@@ -75,8 +87,9 @@ class PromotionAction:
     percent: Decimal | None = strawberry.field(description="PERCENT_OFF and BUY_X_GET_Y: the percentage off.")
     amount: Money | None = strawberry.field(description="AMOUNT_OFF: the amount off the eligible lines.")
     unit_price: Money | None = strawberry.field(description="FIXED_PRICE: the price of each eligible unit.")
-    per_member_limit: int | None = strawberry.field(description="FIXED_PRICE: units per member and variant at that "
-                                                    "price; null: no limit.")
+    per_member_limit: int | None = strawberry.field(
+        description="FIXED_PRICE: units per member and variant at that price; null: no limit."
+    )
     buy: int | None = strawberry.field(description="BUY_X_GET_Y: units bought.")
     get: int | None = strawberry.field(description="BUY_X_GET_Y: units discounted for every `buy` bought.")
     factor: Decimal | None = strawberry.field(description="POINTS_MULTIPLIER: what points earned are multiplied by.")
@@ -87,8 +100,9 @@ class PromotionAction:
             return Money.of(amount, currency) if currency else None
 
         kind, _ = action_record(action)
-        fields: dict[str, Any] = dict.fromkeys(("percent", "amount", "unit_price", "per_member_limit", "buy", "get",
-                                                "factor"))
+        fields: dict[str, Any] = dict.fromkeys(
+            ("percent", "amount", "unit_price", "per_member_limit", "buy", "get", "factor")
+        )
         match action:
             case PercentOff(percent=percent):
                 fields["percent"] = percent
@@ -107,20 +121,24 @@ def _ids(type_name: str, ids: frozenset[int] | None) -> list[strawberry.ID] | No
     return None if ids is None else [strawberry.ID(to_global_id(type_name, i)) for i in sorted(ids)]
 
 
-@strawberry.type(description="When a promotion or coupon applies; every condition given must hold, null ones do "
-                 "not restrict. Products, categories and variants are a scope: a line is eligible when it matches "
-                 "any of them.")
+@strawberry.type(
+    description="When a promotion or coupon applies; every condition given must hold, null ones do "
+    "not restrict. Products, categories and variants are a scope: a line is eligible when it matches "
+    "any of them."
+)
 class PromotionConditions:
     channel_ids: strawberry.Private[frozenset[int] | None]
     member_tags_any: list[str] | None = strawberry.field(description="The member has at least one of these tags.")
     min_subtotal: Money | None = strawberry.field(description="The eligible lines add up to at least this much.")
     product_ids: list[strawberry.ID] | None = strawberry.field(description="Lines of these products are eligible.")
-    category_ids: list[strawberry.ID] | None = strawberry.field(description="Lines of products in these categories "
-                                                                "(or their subcategories) are eligible.")
+    category_ids: list[strawberry.ID] | None = strawberry.field(
+        description="Lines of products in these categories (or their subcategories) are eligible."
+    )
     variant_ids: list[strawberry.ID] | None = strawberry.field(description="Lines of these variants are eligible.")
     first_order_only: bool = strawberry.field(description="Only for a member's first order.")
-    members_only: bool = strawberry.field(description="Only for a member's cart: as set, or (when not set) "
-                                          "because the action has a per-member limit.")
+    members_only: bool = strawberry.field(
+        description="Only for a member's cart: as set, or (when not set) because the action has a per-member limit."
+    )
 
     @strawberry.field(description="The cart is in one of these channels; null: any channel.")
     async def channels(self, info: Info) -> list[Channel] | None:
@@ -132,27 +150,35 @@ class PromotionConditions:
     @classmethod
     def of(cls, rule: Rule) -> PromotionConditions:
         c, currency = rule.conditions, rule.currency
-        return cls(channel_ids=c.channel_ids,
-                   member_tags_any=sorted(c.member_tags_any) if c.member_tags_any is not None else None,
-                   min_subtotal=Money.of(c.min_subtotal, currency) if c.min_subtotal is not None and currency
-                   else None,
-                   product_ids=_ids("Product", c.product_ids), category_ids=_ids("Category", c.category_ids),
-                   variant_ids=_ids("ProductVariant", c.variant_ids), first_order_only=c.first_order_only,
-                   members_only=rule.members_only)
+        return cls(
+            channel_ids=c.channel_ids,
+            member_tags_any=sorted(c.member_tags_any) if c.member_tags_any is not None else None,
+            min_subtotal=Money.of(c.min_subtotal, currency) if c.min_subtotal is not None and currency else None,
+            product_ids=_ids("Product", c.product_ids),
+            category_ids=_ids("Category", c.category_ids),
+            variant_ids=_ids("ProductVariant", c.variant_ids),
+            first_order_only=c.first_order_only,
+            members_only=rule.members_only,
+        )
 
 
-@strawberry.type(description="An automatic promotion: it prices every cart that meets its conditions while it "
-                 "runs. Staff who manage promotions only.")
+@strawberry.type(
+    description="An automatic promotion: it prices every cart that meets its conditions while it "
+    "runs. Staff who manage promotions only."
+)
 class Promotion(Node):
     name: str = strawberry.field(description="What order lines show for the discount.")
     priority: int = strawberry.field(description="Evaluation order, lower first (0 to 1,000,000).")
-    stackable: bool = strawberry.field(description="Combines with other promotions; false: exclusive (applies only "
-                                       "when nothing applied before it, and stops the rest).")
+    stackable: bool = strawberry.field(
+        description="Combines with other promotions; false: exclusive (applies only "
+        "when nothing applied before it, and stops the rest)."
+    )
     is_active: bool = strawberry.field(description="Switched on; inactive promotions apply to nothing.")
     starts_at: datetime | None = strawberry.field(description="Applies from this moment on; null: from the start.")
     ends_at: datetime | None = strawberry.field(description="Applies until just before this moment; null: no end.")
-    currency: str | None = strawberry.field(description="Its amounts' currency; it applies only to carts in it. Null: "
-                                            "any currency (no amounts).")
+    currency: str | None = strawberry.field(
+        description="Its amounts' currency; it applies only to carts in it. Null: any currency (no amounts)."
+    )
     location_id: strawberry.Private[int | None]
     conditions: PromotionConditions = strawberry.field(description="When it applies.")
     action: PromotionAction = strawberry.field(description="What it does.")
@@ -163,8 +189,7 @@ class Promotion(Node):
     def status(self, info: Info) -> PromotionStatus:  # type: ignore[valid-type]
         return admin.promotion_status(self.is_active, self.starts_at, self.ends_at, info.context.loaders.now)
 
-    @strawberry.field(description="The store whose sales it applies to (that store's own promotion); null: "
-                      "chain-wide.")
+    @strawberry.field(description="The store whose sales it applies to (that store's own promotion); null: chain-wide.")
     async def location(self, info: Info) -> Location | None:
         if self.location_id is None:
             return None
@@ -174,31 +199,50 @@ class Promotion(Node):
     @classmethod
     def from_model(cls, m: PromotionRow) -> Promotion:
         rule = promotion_of(m)
-        return cls(pk=m.id, name=m.name, priority=m.priority, stackable=m.stackable, is_active=m.is_active,
-                   starts_at=m.starts_at, ends_at=m.ends_at, currency=m.currency, location_id=m.location_id,
-                   conditions=PromotionConditions.of(rule),
-                   action=PromotionAction.of(rule.action, m.currency), created_at=m.created_at,
-                   updated_at=m.updated_at)
+        return cls(
+            pk=m.id,
+            name=m.name,
+            priority=m.priority,
+            stackable=m.stackable,
+            is_active=m.is_active,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            currency=m.currency,
+            location_id=m.location_id,
+            conditions=PromotionConditions.of(rule),
+            action=PromotionAction.of(rule.action, m.currency),
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
 
 
-@strawberry.type(description="What a coupon gives and how many exist: coupons are issued from it to members by "
-                 "staff (`couponIssue`) or claimed with its campaign code (`couponClaim`).")
+@strawberry.type(
+    description="What a coupon gives and how many exist: coupons are issued from it to members by "
+    "staff (`couponIssue`) or claimed with its campaign code (`couponClaim`)."
+)
 class CouponTemplate(Node):
     name: str = strawberry.field(description="The campaign's name.")
-    campaign_code: str | None = strawberry.field(description="The public code members claim with (what a QR code "
-                                                 "carries, e.g. WELCOME10); null: issued by staff only.")
+    campaign_code: str | None = strawberry.field(
+        description="The public code members claim with (what a QR code "
+        "carries, e.g. WELCOME10); null: issued by staff only."
+    )
     valid_from: datetime | None = strawberry.field(description="Fixed validity: coupons are valid from this moment.")
-    valid_until: datetime | None = strawberry.field(description="Coupons are valid until just before this moment, "
-                                                    "and none are issued after it.")
-    valid_days: int | None = strawberry.field(description="Coupons are valid for this many days from when each is "
-                                              "issued (never past `validUntil`); null: fixed dates.")
+    valid_until: datetime | None = strawberry.field(
+        description="Coupons are valid until just before this moment, and none are issued after it."
+    )
+    valid_days: int | None = strawberry.field(
+        description="Coupons are valid for this many days from when each is "
+        "issued (never past `validUntil`); null: fixed dates."
+    )
     total_quantity: int | None = strawberry.field(description="How many coupons the campaign has; null: unlimited.")
     issued_count: int = strawberry.field(description="How many have been issued.")
     per_member_limit: int = strawberry.field(description="How many coupons of this campaign one member may hold.")
     redeemable_at: CouponRedeemChannel = strawberry.field(  # type: ignore[valid-type]
-        description="Where its coupons can be redeemed.")
-    is_active: bool = strawberry.field(description="Switched on; an inactive campaign issues nothing and its "
-                                       "coupons cannot be used.")
+        description="Where its coupons can be redeemed."
+    )
+    is_active: bool = strawberry.field(
+        description="Switched on; an inactive campaign issues nothing and its coupons cannot be used."
+    )
     conditions: PromotionConditions = strawberry.field(description="When its coupons apply.")
     action: PromotionAction = strawberry.field(description="What its coupons do.")
     currency: str | None = strawberry.field(description="Its amounts' currency; null: any currency (no amounts).")
@@ -214,12 +258,26 @@ class CouponTemplate(Node):
     @classmethod
     def from_model(cls, m: TemplateRow) -> CouponTemplate:
         rule = template_of(m).rule
-        return cls(pk=m.id, name=m.name, campaign_code=m.campaign_code, valid_from=m.valid_from,
-                   valid_until=m.valid_until, valid_days=m.valid_days, total_quantity=m.total_quantity,
-                   issued_count=m.issued_count, per_member_limit=m.per_member_limit, redeemable_at=m.redeemable_at,
-                   is_active=m.is_active, conditions=PromotionConditions.of(rule),
-                   action=PromotionAction.of(rule.action, m.currency), currency=m.currency, priority=m.priority,
-                   stackable=m.stackable, created_at=m.created_at, updated_at=m.updated_at)
+        return cls(
+            pk=m.id,
+            name=m.name,
+            campaign_code=m.campaign_code,
+            valid_from=m.valid_from,
+            valid_until=m.valid_until,
+            valid_days=m.valid_days,
+            total_quantity=m.total_quantity,
+            issued_count=m.issued_count,
+            per_member_limit=m.per_member_limit,
+            redeemable_at=m.redeemable_at,
+            is_active=m.is_active,
+            conditions=PromotionConditions.of(rule),
+            action=PromotionAction.of(rule.action, m.currency),
+            currency=m.currency,
+            priority=m.priority,
+            stackable=m.stackable,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
 
 
 def manager_of(info: Info) -> admin.Manager | None:
@@ -254,8 +312,9 @@ async def template_by_id(info: Info, template_id: int | None) -> CouponTemplate 
 async def _fetch_promotions(info: Info, ids: list[int]) -> list[Promotion | None]:
     manager = manager_of(info)
     rows = await info.context.loaders.promotion_by_id.load_many(ids) if manager else [None] * len(ids)
-    return [Promotion.from_model(r) if r is not None and manager and manager.sees(r.location_id) else None
-            for r in rows]
+    return [
+        Promotion.from_model(r) if r is not None and manager and manager.sees(r.location_id) else None for r in rows
+    ]
 
 
 async def _fetch_templates(info: Info, ids: list[int]) -> list[CouponTemplate | None]:

@@ -59,20 +59,52 @@ REFUSALS = {UNAUTHENTICATED, FORBIDDEN}
 
 # Anyone, or the signed-in member (or buyer) acting on what is theirs: their own checks are
 # tested with each feature, and the reads below prove they reach nothing of anyone else's.
-PUBLIC_MUTATIONS = frozenset({
-    "memberRegister", "tokenCreate", "staffTokenCreate", "tokenRefresh", "tokenRevoke",
-    "memberUpdate", "memberAddressCreate", "memberAddressUpdate", "memberAddressDelete",
-    "cartCreate", "cartLinesAdd", "cartLinesUpdate", "cartLinesRemove", "cartFulfillmentSet", "cartPointsApply",
-    "cartCouponApply", "cartCouponRemove", "checkoutComplete", "orderPay", "orderCancel", "couponClaim",
-})
+PUBLIC_MUTATIONS = frozenset(
+    {
+        "memberRegister",
+        "tokenCreate",
+        "staffTokenCreate",
+        "tokenRefresh",
+        "tokenRevoke",
+        "memberUpdate",
+        "memberAddressCreate",
+        "memberAddressUpdate",
+        "memberAddressDelete",
+        "cartCreate",
+        "cartLinesAdd",
+        "cartLinesUpdate",
+        "cartLinesRemove",
+        "cartFulfillmentSet",
+        "cartPointsApply",
+        "cartCouponApply",
+        "cartCouponRemove",
+        "checkoutComplete",
+        "orderPay",
+        "orderCancel",
+        "couponClaim",
+    }
+)
 
 # Staff (or app) mutations: the caller needs at least one of these permissions. `memberIdentityLink`
 # and `memberErase` are also a member's own (for themselves): for another member's id they are staff's.
 STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     **dict.fromkeys(("channelCreate", "channelUpdate"), frozenset({P.MANAGE_CHANNELS})),
-    **dict.fromkeys(("productCreate", "productUpdate", "productDelete", "productChannelListingUpdate",
-                     "productVariantCreate", "productVariantUpdate", "productVariantDelete", "productVariantPriceSet",
-                     "categoryCreate", "categoryUpdate", "categoryDelete"), frozenset({P.MANAGE_CATALOG})),
+    **dict.fromkeys(
+        (
+            "productCreate",
+            "productUpdate",
+            "productDelete",
+            "productChannelListingUpdate",
+            "productVariantCreate",
+            "productVariantUpdate",
+            "productVariantDelete",
+            "productVariantPriceSet",
+            "categoryCreate",
+            "categoryUpdate",
+            "categoryDelete",
+        ),
+        frozenset({P.MANAGE_CATALOG}),
+    ),
     **dict.fromkeys(("stockAdjust", "stockTransfer"), frozenset({P.MANAGE_STOCK})),
     **dict.fromkeys(("locationCreate", "locationUpdate"), frozenset({P.MANAGE_LOCATIONS})),
     **dict.fromkeys(("appCreate", "appRevoke"), frozenset({P.MANAGE_APPS})),
@@ -83,8 +115,17 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     **dict.fromkeys(("orderReadyForPickup", "orderPickup"), frozenset({P.FULFIL_ORDERS, P.SELL_IN_STORE})),
     "orderReturn": frozenset({P.MANAGE_ORDERS, P.SELL_IN_STORE}),
     "couponRedeem": frozenset({P.SELL_IN_STORE}),
-    **dict.fromkeys(("promotionCreate", "promotionUpdate", "promotionDeactivate", "couponTemplateCreate",
-                     "couponTemplateUpdate", "couponIssue"), frozenset({P.MANAGE_PROMOTIONS})),
+    **dict.fromkeys(
+        (
+            "promotionCreate",
+            "promotionUpdate",
+            "promotionDeactivate",
+            "couponTemplateCreate",
+            "couponTemplateUpdate",
+            "couponIssue",
+        ),
+        frozenset({P.MANAGE_PROMOTIONS}),
+    ),
 }
 
 APP_SCOPE = AppScope.CATALOG_READ  # the app caller: may read the catalogue, nothing else
@@ -162,12 +203,21 @@ class Arguments:
         if isinstance(type_, GraphQLEnumType):
             return next(iter(type_.values))
         if isinstance(type_, GraphQLInputObjectType):
-            return {name: self.value(field.type, name, mutation)
-                    for name, field in type_.fields.items() if self.wanted(field)}
+            return {
+                name: self.value(field.type, name, mutation)
+                for name, field in type_.fields.items()
+                if self.wanted(field)
+            }
         assert isinstance(type_, GraphQLScalarType)
-        return {"ID": lambda: self.id_of(self.node_type(hint, mutation)), "String": lambda: "x", "Int": lambda: 1,
-                "Float": lambda: 1.0, "Boolean": lambda: True, "Decimal": lambda: "1",
-                "DateTime": lambda: "2030-01-01T00:00:00+00:00"}[type_.name]()
+        return {
+            "ID": lambda: self.id_of(self.node_type(hint, mutation)),
+            "String": lambda: "x",
+            "Int": lambda: 1,
+            "Float": lambda: 1.0,
+            "Boolean": lambda: True,
+            "Decimal": lambda: "1",
+            "DateTime": lambda: "2030-01-01T00:00:00+00:00",
+        }[type_.name]()
 
     @staticmethod
     def wanted(arg: GraphQLArgument | GraphQLInputField) -> bool:
@@ -213,13 +263,18 @@ def call_codes(body: dict[str, Any], field: str) -> tuple[list[str], Any]:
 
 
 async def test_every_staff_mutation_refuses_callers_without_its_permission(
-        client: GraphQLClient, engine: AsyncEngine, graphql_schema: GraphQLSchema) -> None:
+    client: GraphQLClient, engine: AsyncEngine, graphql_schema: GraphQLSchema
+) -> None:
     await seed_demo(engine, products=0, seed=1)
     member = await new_member(client)
     roles = {role: await client.staff_token(engine, role) for role in StaffRole}
-    created = (await client.data(
-        "mutation($s: [AppScope!]!) { appCreate(input: {name: \"Reader\", scopes: $s}) { token userErrors { code } } }",
-        {"s": [APP_SCOPE.name]}, token=roles[StaffRole.ADMIN]))["appCreate"]
+    created = (
+        await client.data(
+            'mutation($s: [AppScope!]!) { appCreate(input: {name: "Reader", scopes: $s}) { token userErrors { code } } }',  # noqa: E501
+            {"s": [APP_SCOPE.name]},
+            token=roles[StaffRole.ADMIN],
+        )
+    )["appCreate"]
     app_token, app_permissions = created["token"], SCOPE_PERMISSIONS[APP_SCOPE]
     args = Arguments(graphql_schema)
     failures: list[str] = []
@@ -227,10 +282,13 @@ async def test_every_staff_mutation_refuses_callers_without_its_permission(
     for name in sorted(STAFF_MUTATIONS):
         permissions = STAFF_MUTATIONS[name]
         document, variables = args.document(name)
-        callers: list[tuple[str, str | None, str]] = [("anonymous", None, UNAUTHENTICATED),
-                                                      ("member", member.token, FORBIDDEN)]
-        callers += [(role.value, token, FORBIDDEN) for role, token in roles.items()
-                    if not ROLE_PERMISSIONS[role] & permissions]
+        callers: list[tuple[str, str | None, str]] = [
+            ("anonymous", None, UNAUTHENTICATED),
+            ("member", member.token, FORBIDDEN),
+        ]
+        callers += [
+            (role.value, token, FORBIDDEN) for role, token in roles.items() if not ROLE_PERMISSIONS[role] & permissions
+        ]
         if not app_permissions & permissions:
             callers.append((f"app {APP_SCOPE.value}", app_token, FORBIDDEN))
         for caller, token, expected in callers:
@@ -282,41 +340,84 @@ class Owned:
 
     @property
     def secrets(self) -> list[str]:
-        return [self.ann.id, self.order_id, self.order_number, self.cart_id, self.coupon_id, self.coupon_code,
-                self.address_id, "ann@example.com", ADDRESS["line1"], CARD, BONUS]
+        return [
+            self.ann.id,
+            self.order_id,
+            self.order_number,
+            self.cart_id,
+            self.coupon_id,
+            self.coupon_code,
+            self.address_id,
+            "ann@example.com",
+            ADDRESS["line1"],
+            CARD,
+            BONUS,
+        ]
 
 
 async def ann_owns(shop: Shop) -> Owned:
     client = shop.client
     ann = await new_member(client)
     await add_template(shop.engine, PercentOff(Decimal(10)), name="Spring", campaign_code="SPRING10", valid_days=30)
-    coupon = (await client.data("mutation { couponClaim(code: \"SPRING10\") { coupon { id code } "
-                                "userErrors { code } } }", token=ann.token))["couponClaim"]["coupon"]
-    address = (await client.data("mutation($a: MemberAddressInput!) { memberAddressCreate(input: $a) { "
-                                 "address { id } } }", {"a": ADDRESS}, token=ann.token))["memberAddressCreate"]
-    linked = (await client.data("mutation($v: String!) { memberIdentityLink(input: {kind: MEMBER_CARD, value: $v}) "
-                                "{ userErrors { code } } }", {"v": CARD}, token=ann.token))["memberIdentityLink"]
+    coupon = (
+        await client.data(
+            'mutation { couponClaim(code: "SPRING10") { coupon { id code } userErrors { code } } }', token=ann.token
+        )
+    )["couponClaim"]["coupon"]
+    address = (
+        await client.data(
+            "mutation($a: MemberAddressInput!) { memberAddressCreate(input: $a) { address { id } } }",
+            {"a": ADDRESS},
+            token=ann.token,
+        )
+    )["memberAddressCreate"]
+    linked = (
+        await client.data(
+            "mutation($v: String!) { memberIdentityLink(input: {kind: MEMBER_CARD, value: $v}) "
+            "{ userErrors { code } } }",
+            {"v": CARD},
+            token=ann.token,
+        )
+    )["memberIdentityLink"]
     admin = await client.staff_token(shop.engine, StaffRole.ADMIN)
-    adjusted = (await client.data("mutation($m: ID!, $r: String!) { pointsAdjust(input: {memberId: $m, delta: 50, "
-                                  "reason: $r}) { userErrors { code } } }", {"m": ann.id, "r": BONUS},
-                                  token=admin))["pointsAdjust"]
+    adjusted = (
+        await client.data(
+            "mutation($m: ID!, $r: String!) { pointsAdjust(input: {memberId: $m, delta: 50, "
+            "reason: $r}) { userErrors { code } } }",
+            {"m": ann.id, "r": BONUS},
+            token=admin,
+        )
+    )["pointsAdjust"]
     assert linked["userErrors"] == adjusted["userErrors"] == []
     bought = await shop.cart([(0, 1)], token=ann.token)
-    await shop.fulfil(bought["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)},
-                      token=ann.token)
+    await shop.fulfil(
+        bought["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, token=ann.token
+    )
     order = await placed(shop, bought["id"], token=ann.token)
     cart = await shop.cart([(1, 2)], token=ann.token)
     guest_cart = await shop.cart([(2, 1)])
-    return Owned(ann, order["id"], order["number"], cart["id"], guest_cart["id"], coupon["id"], coupon["code"],
-                 address["address"]["id"])
+    return Owned(
+        ann,
+        order["id"],
+        order["number"],
+        cart["id"],
+        guest_cart["id"],
+        coupon["id"],
+        coupon["code"],
+        address["address"]["id"],
+    )
 
 
 def reads(owned: Owned) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(type, way, document, variables): every way to read one of Ann's objects by its id or key."""
     o = owned
     ways: list[tuple[str, str, str, dict[str, Any]]] = []
-    for kind, object_id in (("Order", o.order_id), ("Cart", o.cart_id), ("Coupon", o.coupon_id),
-                            ("MemberAddress", o.address_id)):
+    for kind, object_id in (
+        ("Order", o.order_id),
+        ("Cart", o.cart_id),
+        ("Coupon", o.coupon_id),
+        ("MemberAddress", o.address_id),
+    ):
         ways += [(kind, "node", NODE, {"id": object_id}), (kind, "nodes", NODES, {"ids": [object_id]})]
     ways += [
         ("Order", "order", ORDER, {"id": o.order_id}),
@@ -329,12 +430,14 @@ def reads(owned: Owned) -> list[tuple[str, str, str, dict[str, Any]]]:
     ]
     # Points entries and identities have no ids of their own: they are read through their member.
     for kind in ("PointsEntry", "Identity"):
-        ways += [(kind, "node(member)", MEMBER_NODE, {"id": o.ann.id}),
-                 (kind, "nodes(member)", NODES, {"ids": [o.ann.id]}),
-                 (kind, "me", ME, {}),
-                 (kind, "memberLookup", LOOKUP, {"q": "ann@example.com"}),
-                 (kind, "memberLookup(card)", LOOKUP, {"q": CARD}),
-                 (kind, "members", MEMBERS, {"q": "Ann"})]
+        ways += [
+            (kind, "node(member)", MEMBER_NODE, {"id": o.ann.id}),
+            (kind, "nodes(member)", NODES, {"ids": [o.ann.id]}),
+            (kind, "me", ME, {}),
+            (kind, "memberLookup", LOOKUP, {"q": "ann@example.com"}),
+            (kind, "memberLookup(card)", LOOKUP, {"q": CARD}),
+            (kind, "members", MEMBERS, {"q": "Ann"}),
+        ]
     return ways
 
 
@@ -371,8 +474,11 @@ async def test_nobody_else_reads_a_members_objects(shop: Shop, caller: str) -> N
         token = None
     else:
         admin = await client.staff_token(shop.engine, StaffRole.ADMIN, email="root@example.com")
-        token = (await client.data("mutation { appCreate(input: {name: \"Reader\", scopes: [CATALOG_READ]}) "
-                                   "{ token } }", token=admin))["appCreate"]["token"]
+        token = (
+            await client.data(
+                'mutation { appCreate(input: {name: "Reader", scopes: [CATALOG_READ]}) { token } }', token=admin
+            )
+        )["appCreate"]["token"]
     failures = []
     ways = reads(o)
     for kind, way, document, variables in ways:
@@ -397,34 +503,63 @@ async def test_nobody_else_changes_a_members_objects(shop: Shop, caller: str) ->
     token = bo.token if caller == "another member" else None
     own_cart = (await shop.cart([(0, 1)], token=token))["id"]
     attempts = [
-        ("cartLinesAdd", "mutation($c: ID!, $v: ID!) { cartLinesAdd(cartId: $c, lines: [{variantId: $v, "
-         "quantity: 1}]) { cart { id } userErrors { code } } }", {"c": o.cart_id, "v": shop.v(0)}),
-        ("checkoutComplete", "mutation($c: ID!) { checkoutComplete(cartId: $c, idempotencyKey: \"k\") { "
-         "order { id } userErrors { code } } }", {"c": o.cart_id}),
-        ("orderCancel", "mutation($o: ID!) { orderCancel(id: $o) { order { id } userErrors { code } } }",
-         {"o": o.order_id}),
-        ("orderPay", "mutation($o: ID!) { orderPay(id: $o, input: {method: CASH, amount: \"120.00\"}) { "
-         "order { id } userErrors { code } } }", {"o": o.order_id}),
-        ("cartCouponApply", "mutation($c: ID!, $k: String!) { cartCouponApply(cartId: $c, code: $k) { "
-         "cart { id } userErrors { code } } }", {"c": own_cart, "k": o.coupon_code}),
-        ("memberAddressUpdate", "mutation($a: ID!, $i: MemberAddressInput!) { memberAddressUpdate(id: $a, "
-         "input: $i) { address { id } userErrors { code } } }", {"a": o.address_id, "i": {**ADDRESS, "line1": "x"}}),
-        ("memberAddressDelete", "mutation($a: ID!) { memberAddressDelete(id: $a) { address { id } "
-         "userErrors { code } } }", {"a": o.address_id}),
+        (
+            "cartLinesAdd",
+            "mutation($c: ID!, $v: ID!) { cartLinesAdd(cartId: $c, lines: [{variantId: $v, "
+            "quantity: 1}]) { cart { id } userErrors { code } } }",
+            {"c": o.cart_id, "v": shop.v(0)},
+        ),
+        (
+            "checkoutComplete",
+            'mutation($c: ID!) { checkoutComplete(cartId: $c, idempotencyKey: "k") { '
+            "order { id } userErrors { code } } }",
+            {"c": o.cart_id},
+        ),
+        (
+            "orderCancel",
+            "mutation($o: ID!) { orderCancel(id: $o) { order { id } userErrors { code } } }",
+            {"o": o.order_id},
+        ),
+        (
+            "orderPay",
+            'mutation($o: ID!) { orderPay(id: $o, input: {method: CASH, amount: "120.00"}) { '
+            "order { id } userErrors { code } } }",
+            {"o": o.order_id},
+        ),
+        (
+            "cartCouponApply",
+            "mutation($c: ID!, $k: String!) { cartCouponApply(cartId: $c, code: $k) { "
+            "cart { id } userErrors { code } } }",
+            {"c": own_cart, "k": o.coupon_code},
+        ),
+        (
+            "memberAddressUpdate",
+            "mutation($a: ID!, $i: MemberAddressInput!) { memberAddressUpdate(id: $a, "
+            "input: $i) { address { id } userErrors { code } } }",
+            {"a": o.address_id, "i": {**ADDRESS, "line1": "x"}},
+        ),
+        (
+            "memberAddressDelete",
+            "mutation($a: ID!) { memberAddressDelete(id: $a) { address { id } userErrors { code } } }",
+            {"a": o.address_id},
+        ),
     ]
     for name, document, variables in attempts:
         body = await client.post(document, variables, token=token)
         codes = {e.get("extensions", {}).get("code") for e in body.get("errors", ())}
         payload = (body.get("data") or {}).get(name)
-        refused = payload is None or (payload["userErrors"] and not any(
-            v for k, v in payload.items() if k != "userErrors"))
+        refused = payload is None or (
+            payload["userErrors"] and not any(v for k, v in payload.items() if k != "userErrors")
+        )
         assert codes <= REFUSALS and refused, (name, body)
         assert not [s for s in o.secrets if s in json.dumps(body)], (name, body)
     # and Ann's objects are as she left them
     ann = o.ann.token
     assert (await client.data(CART, {"id": o.cart_id}, token=ann))["cart"]["lines"] == [{"quantity": 2}]
-    assert (await client.data("query($id: ID!) { order(id: $id) { status } }", {"id": o.order_id},
-                              token=ann))["order"]["status"] == "UNPAID"
+    assert (await client.data("query($id: ID!) { order(id: $id) { status } }", {"id": o.order_id}, token=ann))["order"][
+        "status"
+    ] == "UNPAID"
     assert (await client.data(COUPON, {"code": o.coupon_code}, token=ann))["coupon"]["status"] == "ACTIVE"
     assert (await client.data("{ me { addresses { line1 } } }", token=ann))["me"]["addresses"] == [
-        {"line1": ADDRESS["line1"]}]
+        {"line1": ADDRESS["line1"]}
+    ]

@@ -66,14 +66,16 @@ class SignedIn:
 
 
 async def register(client: GraphQLClient, **fields: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client.data(REGISTER, {"input": {"password": PASSWORD, "name": "Ann Lee",
-                                                                      **fields}}))["memberRegister"]
+    payload: dict[str, Any] = (
+        await client.data(REGISTER, {"input": {"password": PASSWORD, "name": "Ann Lee", **fields}})
+    )["memberRegister"]
     return payload
 
 
 async def sign_in(client: GraphQLClient, identifier: str, password: str = PASSWORD) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client.data(SIGN_IN, {"identifier": identifier,
-                                                           "password": password}))["tokenCreate"]
+    payload: dict[str, Any] = (await client.data(SIGN_IN, {"identifier": identifier, "password": password}))[
+        "tokenCreate"
+    ]
     return payload
 
 
@@ -104,6 +106,7 @@ def global_id(raw: str) -> str:
 
 # --- registration ---------------------------------------------------------------------------------
 
+
 async def test_a_member_registers_with_an_email_stored_lower_case(client: GraphQLClient, demo: AsyncEngine) -> None:
     payload = await register(client, email="  Ann.Lee@Example.COM ", name="  Ann   Lee ")
     assert payload["userErrors"] == []
@@ -124,8 +127,9 @@ async def test_a_member_registers_with_a_phone_stored_in_e164(client: GraphQLCli
     assert payload["member"]["identities"] == [{"kind": "PHONE", "value": "+8613800138000"}]
 
 
-async def test_a_foreign_phone_with_its_country_code_keeps_its_country(client: GraphQLClient,
-                                                                      demo: AsyncEngine) -> None:
+async def test_a_foreign_phone_with_its_country_code_keeps_its_country(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     payload = await register(client, phone="+1 650 253 0000")
     assert payload["member"]["phone"] == "+16502530000"
 
@@ -133,8 +137,10 @@ async def test_a_foreign_phone_with_its_country_code_keeps_its_country(client: G
 async def test_a_member_registers_with_both_email_and_phone(client: GraphQLClient, demo: AsyncEngine) -> None:
     payload = await register(client, email="Ann@Example.com", phone="+86 138-0013-8000")
     assert payload["userErrors"] == []
-    assert payload["member"]["identities"] == [{"kind": "EMAIL", "value": "ann@example.com"},
-                                               {"kind": "PHONE", "value": "+8613800138000"}]
+    assert payload["member"]["identities"] == [
+        {"kind": "EMAIL", "value": "ann@example.com"},
+        {"kind": "PHONE", "value": "+8613800138000"},
+    ]
     assert await count(demo, "member_identities") == 2
 
 
@@ -145,13 +151,17 @@ async def test_the_password_is_stored_hashed(client: GraphQLClient, demo: AsyncE
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-async def test_a_member_registering_at_the_till_is_attributed_to_that_channel(client: GraphQLClient,
-                                                                             demo: AsyncEngine) -> None:
+async def test_a_member_registering_at_the_till_is_attributed_to_that_channel(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     await register(client, phone="13800138000", channel="pos")
     await register(client, email="bob@example.com")
     async with demo.connect() as conn:
-        rows = (await conn.execute(sa.text(
-            "SELECT c.slug FROM members m JOIN channels c ON c.id = m.joined_channel_id ORDER BY m.id"))).all()
+        rows = (
+            await conn.execute(
+                sa.text("SELECT c.slug FROM members m JOIN channels c ON c.id = m.joined_channel_id ORDER BY m.id")
+            )
+        ).all()
     assert [r.slug for r in rows] == ["pos", "online"]
 
 
@@ -162,16 +172,22 @@ async def test_registering_through_an_unknown_channel_is_refused(client: GraphQL
     assert await count(demo, "members") == 0
 
 
-@pytest.mark.parametrize(("first", "second", "field"), [
-    ({"email": "ann@example.com"}, {"email": "ANN@Example.com "}, "email"),
-    ({"phone": "13800138000"}, {"phone": "+86 138 0013 8000"}, "phone"),
-    ({"phone": "+8613800138000"}, {"phone": "0086 138-0013-8000"}, "phone"),
-    ({"email": "ann@example.com", "phone": "13800138000"}, {"email": "other@example.com", "phone": "138 0013 8000"},
-     "phone"),
-])
-async def test_an_identity_belongs_to_one_member_only(client: GraphQLClient, demo: AsyncEngine,
-                                                      first: dict[str, str], second: dict[str, str],
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "field"),
+    [
+        ({"email": "ann@example.com"}, {"email": "ANN@Example.com "}, "email"),
+        ({"phone": "13800138000"}, {"phone": "+86 138 0013 8000"}, "phone"),
+        ({"phone": "+8613800138000"}, {"phone": "0086 138-0013-8000"}, "phone"),
+        (
+            {"email": "ann@example.com", "phone": "13800138000"},
+            {"email": "other@example.com", "phone": "138 0013 8000"},
+            "phone",
+        ),
+    ],
+)
+async def test_an_identity_belongs_to_one_member_only(
+    client: GraphQLClient, demo: AsyncEngine, first: dict[str, str], second: dict[str, str], field: str
+) -> None:
     assert (await register(client, **first))["userErrors"] == []
     members, identities = await count(demo, "members"), await count(demo, "member_identities")
     payload = await register(client, **second, name="Someone Else")
@@ -187,21 +203,24 @@ async def test_every_taken_identity_is_reported(client: GraphQLClient, demo: Asy
     assert sorted(codes(payload)) == [("IDENTITY_TAKEN", "email"), ("IDENTITY_TAKEN", "phone")]
 
 
-@pytest.mark.parametrize(("fields", "expected"), [
-    ({"email": "not-an-email"}, [("INVALID", "email")]),
-    ({"phone": "12345"}, [("INVALID", "phone")]),
-    ({"phone": "call me maybe"}, [("INVALID", "phone")]),
-    ({"email": "ann@example.com", "password": "short"}, [("PASSWORD_TOO_WEAK", "password")]),
-    ({"email": "ann@example.com", "password": "12345678"}, [("PASSWORD_TOO_WEAK", "password")]),
-    ({"email": "ann@example.com", "password": "aaaaaaaaaa"}, [("PASSWORD_TOO_WEAK", "password")]),
-    ({"email": "ann@example.com", "name": "   "}, [("REQUIRED", "name")]),
-    ({"email": "ann@example.com", "name": "x" * 101}, [("INVALID", "name")]),
-    ({}, [("REQUIRED", "email")]),
-    ({"email": "", "phone": "  "}, [("REQUIRED", "email")]),
-])
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"email": "not-an-email"}, [("INVALID", "email")]),
+        ({"phone": "12345"}, [("INVALID", "phone")]),
+        ({"phone": "call me maybe"}, [("INVALID", "phone")]),
+        ({"email": "ann@example.com", "password": "short"}, [("PASSWORD_TOO_WEAK", "password")]),
+        ({"email": "ann@example.com", "password": "12345678"}, [("PASSWORD_TOO_WEAK", "password")]),
+        ({"email": "ann@example.com", "password": "aaaaaaaaaa"}, [("PASSWORD_TOO_WEAK", "password")]),
+        ({"email": "ann@example.com", "name": "   "}, [("REQUIRED", "name")]),
+        ({"email": "ann@example.com", "name": "x" * 101}, [("INVALID", "name")]),
+        ({}, [("REQUIRED", "email")]),
+        ({"email": "", "phone": "  "}, [("REQUIRED", "email")]),
+    ],
+)
 async def test_bad_registrations_say_which_field_is_wrong_and_write_nothing(
-        client: GraphQLClient, demo: AsyncEngine, fields: dict[str, str],
-        expected: list[tuple[str, str]]) -> None:
+    client: GraphQLClient, demo: AsyncEngine, fields: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
     payload = await register(client, **fields)
     assert payload["member"] is None
     assert codes(payload) == expected
@@ -212,16 +231,20 @@ async def test_bad_registrations_say_which_field_is_wrong_and_write_nothing(
 
 async def test_several_mistakes_are_reported_together(client: GraphQLClient, demo: AsyncEngine) -> None:
     payload = await register(client, email="ann@", phone="999", password="1234", name="")
-    assert sorted(codes(payload)) == [("INVALID", "email"), ("INVALID", "phone"),
-                                      ("PASSWORD_TOO_WEAK", "password"), ("REQUIRED", "name")]
+    assert sorted(codes(payload)) == [
+        ("INVALID", "email"),
+        ("INVALID", "phone"),
+        ("PASSWORD_TOO_WEAK", "password"),
+        ("REQUIRED", "name"),
+    ]
     assert await count(demo, "members") == 0
 
 
-async def test_a_missing_identity_is_reported_alongside_other_mistakes(client: GraphQLClient,
-                                                                      demo: AsyncEngine) -> None:
+async def test_a_missing_identity_is_reported_alongside_other_mistakes(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     payload = await register(client, password="1234", name="")
-    assert sorted(codes(payload)) == [("PASSWORD_TOO_WEAK", "password"), ("REQUIRED", "email"),
-                                      ("REQUIRED", "name")]
+    assert sorted(codes(payload)) == [("PASSWORD_TOO_WEAK", "password"), ("REQUIRED", "email"), ("REQUIRED", "name")]
 
 
 async def test_user_error_messages_do_not_leak_internals(client: GraphQLClient, demo: AsyncEngine) -> None:
@@ -233,35 +256,56 @@ async def test_user_error_messages_do_not_leak_internals(client: GraphQLClient, 
 
 # --- sign in --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("identifier", ["ann@example.com", "ANN@EXAMPLE.COM", " ann@example.com ",
-                                        "13800138000", "138 0013 8000", "+86 138-0013-8000", "+8613800138000"])
-async def test_a_member_signs_in_with_email_or_phone_in_any_format(client: GraphQLClient, demo: AsyncEngine,
-                                                                  identifier: str) -> None:
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "ann@example.com",
+        "ANN@EXAMPLE.COM",
+        " ann@example.com ",
+        "13800138000",
+        "138 0013 8000",
+        "+86 138-0013-8000",
+        "+8613800138000",
+    ],
+)
+async def test_a_member_signs_in_with_email_or_phone_in_any_format(
+    client: GraphQLClient, demo: AsyncEngine, identifier: str
+) -> None:
     registered = (await register(client, email="ann@example.com", phone="13800138000"))["member"]
     payload = await sign_in(client, identifier)
     assert payload["userErrors"] == []
     assert payload["accessToken"] and payload["refreshToken"]
     assert payload["accessToken"] != payload["refreshToken"]
-    assert payload["member"] == {"id": registered["id"], "name": "Ann Lee", "email": "ann@example.com",
-                                 "phone": "+8613800138000"}
+    assert payload["member"] == {
+        "id": registered["id"],
+        "name": "Ann Lee",
+        "email": "ann@example.com",
+        "phone": "+8613800138000",
+    }
 
 
-@pytest.mark.parametrize(("identifier", "password"), [
-    ("ann@example.com", "open-sesame-43"),  # wrong password
-    ("ann@example.com", ""),
-    ("ann@example.com", "OPEN-SESAME-42"),
-    ("bob@example.com", PASSWORD),  # nobody
-    ("13900139000", PASSWORD),
-    ("not an identifier", PASSWORD),
-    ("", ""),
-])
-async def test_wrong_password_and_unknown_identifier_look_the_same(client: GraphQLClient, demo: AsyncEngine,
-                                                                  identifier: str, password: str) -> None:
+@pytest.mark.parametrize(
+    ("identifier", "password"),
+    [
+        ("ann@example.com", "open-sesame-43"),  # wrong password
+        ("ann@example.com", ""),
+        ("ann@example.com", "OPEN-SESAME-42"),
+        ("bob@example.com", PASSWORD),  # nobody
+        ("13900139000", PASSWORD),
+        ("not an identifier", PASSWORD),
+        ("", ""),
+    ],
+)
+async def test_wrong_password_and_unknown_identifier_look_the_same(
+    client: GraphQLClient, demo: AsyncEngine, identifier: str, password: str
+) -> None:
     await register(client, email="ann@example.com")
     payload = await sign_in(client, identifier, password)
     assert payload["accessToken"] is None and payload["refreshToken"] is None and payload["member"] is None
     assert [(e["code"], e["message"]) for e in payload["userErrors"]] == [
-        ("INVALID_CREDENTIALS", "The identifier or password is wrong.")]
+        ("INVALID_CREDENTIALS", "The identifier or password is wrong.")
+    ]
 
 
 async def test_a_failed_sign_in_issues_no_refresh_token(client: GraphQLClient, demo: AsyncEngine) -> None:
@@ -271,6 +315,7 @@ async def test_a_failed_sign_in_issues_no_refresh_token(client: GraphQLClient, d
 
 
 # --- me and bearer tokens -------------------------------------------------------------------------
+
 
 async def test_me_is_the_member_the_access_token_belongs_to(client: GraphQLClient, demo: AsyncEngine) -> None:
     ann = await member_signed_in(client, "ann@example.com")
@@ -301,8 +346,9 @@ def _forged_tokens(member_id: int) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", list(_forged_tokens(1)))
-async def test_a_bad_bearer_token_is_unauthenticated_not_anonymous(client: GraphQLClient, demo: AsyncEngine,
-                                                                   kind: str) -> None:
+async def test_a_bad_bearer_token_is_unauthenticated_not_anonymous(
+    client: GraphQLClient, demo: AsyncEngine, kind: str
+) -> None:
     await member_signed_in(client, "ann@example.com")
     token = _forged_tokens(1)[kind]
     response = await client.http.post("/graphql", json={"query": ME}, headers={"Authorization": f"Bearer {token}"})
@@ -314,8 +360,9 @@ async def test_a_bad_bearer_token_is_unauthenticated_not_anonymous(client: Graph
 
 
 @pytest.mark.parametrize("header", ["Basic YW5uOnB3", "Bearer", "Bearer   ", "Token abc", "garbage"])
-async def test_an_authorization_header_that_is_not_a_bearer_token_is_refused(client: GraphQLClient,
-                                                                             demo: AsyncEngine, header: str) -> None:
+async def test_an_authorization_header_that_is_not_a_bearer_token_is_refused(
+    client: GraphQLClient, demo: AsyncEngine, header: str
+) -> None:
     response = await client.http.post("/graphql", json={"query": ME}, headers={"Authorization": header})
     assert response.status_code == 401
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -323,13 +370,15 @@ async def test_an_authorization_header_that_is_not_a_bearer_token_is_refused(cli
 
 async def test_the_bearer_scheme_is_case_insensitive(client: GraphQLClient, demo: AsyncEngine) -> None:
     ann = await member_signed_in(client, "ann@example.com")
-    response = await client.http.post("/graphql", json={"query": ME},
-                                      headers={"Authorization": f"bearer {ann.access_token}"})
+    response = await client.http.post(
+        "/graphql", json={"query": ME}, headers={"Authorization": f"bearer {ann.access_token}"}
+    )
     assert response.status_code == 200
     assert response.json()["data"]["me"]["id"] == ann.id
 
 
 # --- refresh and sign out -------------------------------------------------------------------------
+
 
 async def test_refreshing_rotates_both_tokens(client: GraphQLClient, demo: AsyncEngine) -> None:
     ann = await member_signed_in(client, "ann@example.com")
@@ -370,8 +419,9 @@ async def test_an_unknown_refresh_token_is_invalid(client: GraphQLClient, demo: 
 async def test_an_expired_refresh_token_is_invalid(client: GraphQLClient, demo: AsyncEngine) -> None:
     ann = await member_signed_in(client, "ann@example.com")
     async with demo.begin() as conn:
-        await conn.execute(sa.text("UPDATE refresh_tokens SET expires_at = :past"),
-                           {"past": datetime.now(UTC) - timedelta(seconds=1)})
+        await conn.execute(
+            sa.text("UPDATE refresh_tokens SET expires_at = :past"), {"past": datetime.now(UTC) - timedelta(seconds=1)}
+        )
     assert codes(await refresh(client, ann.refresh_token)) == [("INVALID_TOKEN", "refreshToken")]
 
 
@@ -389,8 +439,9 @@ async def test_signing_out_with_an_unknown_token_says_so(client: GraphQLClient, 
     assert codes(payload) == [("INVALID_TOKEN", "refreshToken")]
 
 
-async def test_only_one_of_many_concurrent_refreshes_with_one_token_succeeds(client: GraphQLClient,
-                                                                              demo: AsyncEngine) -> None:
+async def test_only_one_of_many_concurrent_refreshes_with_one_token_succeeds(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     if demo.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
     ann = await member_signed_in(client, "ann@example.com")
@@ -401,8 +452,9 @@ async def test_only_one_of_many_concurrent_refreshes_with_one_token_succeeds(cli
     assert (await client.data(ME, token=winners[0]["accessToken"]))["me"]["id"] == ann.id
 
 
-async def test_of_concurrent_registrations_with_one_email_exactly_one_wins(client: GraphQLClient,
-                                                                            demo: AsyncEngine) -> None:
+async def test_of_concurrent_registrations_with_one_email_exactly_one_wins(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     if demo.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
     results = await asyncio.gather(*[register(client, email="race@example.com") for _ in range(5)])
@@ -413,6 +465,7 @@ async def test_of_concurrent_registrations_with_one_email_exactly_one_wins(clien
 
 # --- staff ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", list(StaffRole))
 async def test_staff_sign_in_and_see_themselves(client: GraphQLClient, demo: AsyncEngine, role: StaffRole) -> None:
     token = await client.staff_token(demo, role)
@@ -422,30 +475,35 @@ async def test_staff_sign_in_and_see_themselves(client: GraphQLClient, demo: Asy
     assert (await client.data(ME, token=token))["me"] is None
 
 
-async def test_staff_sign_in_normalises_the_email_and_returns_the_staff_user(client: GraphQLClient,
-                                                                            demo: AsyncEngine) -> None:
+async def test_staff_sign_in_normalises_the_email_and_returns_the_staff_user(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     await client.staff_token(demo, StaffRole.CASHIER, email="till.one@example.com")
-    payload = (await client.data(STAFF_SIGN_IN, {"email": " Till.One@Example.COM ",
-                                                 "password": STAFF_PASSWORD}))["staffTokenCreate"]
+    payload = (await client.data(STAFF_SIGN_IN, {"email": " Till.One@Example.COM ", "password": STAFF_PASSWORD}))[
+        "staffTokenCreate"
+    ]
     assert payload["userErrors"] == []
     assert payload["staff"]["email"] == "till.one@example.com" and payload["staff"]["role"] == "CASHIER"
 
 
-@pytest.mark.parametrize(("email", "password"), [("cashier@example.com", "wrong-pass-123"),
-                                                 ("nobody@example.com", STAFF_PASSWORD), ("not-an-email", "x")])
-async def test_staff_sign_in_failures_look_the_same(client: GraphQLClient, demo: AsyncEngine, email: str,
-                                                    password: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("cashier@example.com", "wrong-pass-123"), ("nobody@example.com", STAFF_PASSWORD), ("not-an-email", "x")],
+)
+async def test_staff_sign_in_failures_look_the_same(
+    client: GraphQLClient, demo: AsyncEngine, email: str, password: str
+) -> None:
     await client.staff_token(demo, StaffRole.CASHIER)
     payload = (await client.data(STAFF_SIGN_IN, {"email": email, "password": password}))["staffTokenCreate"]
     assert payload["accessToken"] is None and payload["staff"] is None
     assert [(e["code"], e["message"]) for e in payload["userErrors"]] == [
-        ("INVALID_CREDENTIALS", "The identifier or password is wrong.")]
+        ("INVALID_CREDENTIALS", "The identifier or password is wrong.")
+    ]
 
 
 async def test_members_cannot_use_the_staff_sign_in(client: GraphQLClient, demo: AsyncEngine) -> None:
     await register(client, email="ann@example.com")
-    payload = (await client.data(STAFF_SIGN_IN, {"email": "ann@example.com",
-                                                 "password": PASSWORD}))["staffTokenCreate"]
+    payload = (await client.data(STAFF_SIGN_IN, {"email": "ann@example.com", "password": PASSWORD}))["staffTokenCreate"]
     assert codes(payload) == [("INVALID_CREDENTIALS", None)]
 
 
@@ -456,28 +514,33 @@ async def test_a_member_token_has_no_staff_me(client: GraphQLClient, demo: Async
 
 async def test_a_staff_refresh_keeps_the_role(client: GraphQLClient, demo: AsyncEngine) -> None:
     await client.staff_token(demo, StaffRole.STORE_MANAGER)
-    signed_in = (await client.data(STAFF_SIGN_IN, {"email": "store_manager@example.com",
-                                                   "password": STAFF_PASSWORD}))["staffTokenCreate"]
+    signed_in = (await client.data(STAFF_SIGN_IN, {"email": "store_manager@example.com", "password": STAFF_PASSWORD}))[
+        "staffTokenCreate"
+    ]
     rotated = await refresh(client, signed_in["refreshToken"])
     assert rotated["userErrors"] == []
     me = (await client.data(STAFF_ME, token=rotated["accessToken"]))["staffMe"]
     assert me["role"] == "STORE_MANAGER"
 
 
-async def test_a_deactivated_staff_user_can_neither_refresh_nor_sign_in(client: GraphQLClient,
-                                                                        demo: AsyncEngine) -> None:
+async def test_a_deactivated_staff_user_can_neither_refresh_nor_sign_in(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     await client.staff_token(demo, StaffRole.CASHIER)
-    signed_in = (await client.data(STAFF_SIGN_IN, {"email": "cashier@example.com",
-                                                   "password": STAFF_PASSWORD}))["staffTokenCreate"]
+    signed_in = (await client.data(STAFF_SIGN_IN, {"email": "cashier@example.com", "password": STAFF_PASSWORD}))[
+        "staffTokenCreate"
+    ]
     async with demo.begin() as conn:
         await conn.execute(sa.text("UPDATE staff_users SET is_active = :no"), {"no": False})
     assert codes(await refresh(client, signed_in["refreshToken"])) == [("INVALID_TOKEN", "refreshToken")]
-    again = (await client.data(STAFF_SIGN_IN, {"email": "cashier@example.com",
-                                               "password": STAFF_PASSWORD}))["staffTokenCreate"]
+    again = (await client.data(STAFF_SIGN_IN, {"email": "cashier@example.com", "password": STAFF_PASSWORD}))[
+        "staffTokenCreate"
+    ]
     assert codes(again) == [("INVALID_CREDENTIALS", None)]
 
 
 # --- node(id:) for members ------------------------------------------------------------------------
+
 
 async def test_a_member_can_fetch_themselves_by_id(client: GraphQLClient, demo: AsyncEngine) -> None:
     ann = await member_signed_in(client, "ann@example.com")
@@ -490,7 +553,9 @@ async def test_members_cannot_see_each_other(client: GraphQLClient, demo: AsyncE
     bob = await member_signed_in(client, "bob@example.com", name="Bob")
     assert (await client.data(NODE, {"id": ann.id}, token=bob.access_token))["node"] is None
     assert (await client.data(NODES, {"ids": [ann.id, bob.id]}, token=bob.access_token))["nodes"] == [
-        None, {"id": bob.id, "name": "Bob"}]
+        None,
+        {"id": bob.id, "name": "Bob"},
+    ]
 
 
 async def test_anonymous_callers_cannot_see_members(client: GraphQLClient, demo: AsyncEngine) -> None:
@@ -514,13 +579,30 @@ async def test_fulfilment_staff_cannot_look_members_up(client: GraphQLClient, de
 def _malformed_ids(member_id: str) -> list[str]:
     key = base64.urlsafe_b64decode(member_id + "=" * (-len(member_id) % 4)).decode().partition(":")[2]
     return [
-        "garbage", "", " ", "=", "!!!!", "乌龙",
-        global_id("Member:abc"), global_id("Member:"), global_id("Member"), global_id(":1"),
-        global_id("Member:-1"), global_id("Member:1.0"), global_id("Member: 1"), global_id(f"Member:{key} "),
-        global_id("Member:²"), global_id("Member:١"), global_id(f"Member:0{key}"), global_id("Member:99999999"),
-        global_id("Member:" + "9" * 40), global_id("NoSuchType:1"), global_id("member:1"),
+        "garbage",
+        "",
+        " ",
+        "=",
+        "!!!!",
+        "乌龙",
+        global_id("Member:abc"),
+        global_id("Member:"),
+        global_id("Member"),
+        global_id(":1"),
+        global_id("Member:-1"),
+        global_id("Member:1.0"),
+        global_id("Member: 1"),
+        global_id(f"Member:{key} "),
+        global_id("Member:²"),
+        global_id("Member:١"),
+        global_id(f"Member:0{key}"),
+        global_id("Member:99999999"),
+        global_id("Member:" + "9" * 40),
+        global_id("NoSuchType:1"),
+        global_id("member:1"),
         base64.urlsafe_b64encode(b"\xff\xfeMember:1").decode(),
-        "a" * 10_000, member_id * 50,
+        "a" * 10_000,
+        member_id * 50,
     ]
 
 

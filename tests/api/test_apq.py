@@ -42,18 +42,22 @@ def code_of(response: httpx.Response) -> str:
 async def http_client(engine: AsyncEngine, settings: Settings, **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update=overrides), engine=engine)
     transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport,
-                                                                   base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
         yield http
 
 
 async def test_an_unknown_hash_is_not_found_then_the_query_is_stored_and_found(
-        client: GraphQLClient, statements: StatementCounter) -> None:
+    client: GraphQLClient, statements: StatementCounter
+) -> None:
     statements.reset()
     missing = await client.http.post("/graphql", json={"extensions": persisted(sha(QUERY))})
     assert missing.status_code == 200  # as Apollo answers application/json
-    assert missing.json()["errors"] == [{"message": "PersistedQueryNotFound",
-                                         "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
+    assert missing.json()["errors"] == [
+        {"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}
+    ]
     assert "data" not in missing.json()
     assert missing.headers["cache-control"] == "no-store"
     assert statements.count == 0
@@ -67,8 +71,9 @@ async def test_an_unknown_hash_is_not_found_then_the_query_is_stored_and_found(
 
 
 async def test_a_query_that_does_not_match_its_hash_is_refused_and_not_stored(client: GraphQLClient) -> None:
-    wrong = await client.http.post("/graphql", json={"query": "{ __typename }", "extensions": persisted(sha(QUERY))},
-                                   headers=ASK_NEW)
+    wrong = await client.http.post(
+        "/graphql", json={"query": "{ __typename }", "extensions": persisted(sha(QUERY))}, headers=ASK_NEW
+    )
     assert wrong.status_code == 400 and code_of(wrong) == "BAD_USER_INPUT"
     assert "does not match" in wrong.json()["errors"][0]["message"]
     again = await client.http.post("/graphql", json={"extensions": persisted(sha(QUERY))})
@@ -90,13 +95,16 @@ async def test_a_hash_alone_works_over_get_and_mutations_are_still_refused(clien
     assert refused.status_code == 405 and refused.headers["allow"] == "POST"
 
 
-@pytest.mark.parametrize("extension", [
-    {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}},
-    {"persistedQuery": {"sha256Hash": "0" * 64}},
-    {"persistedQuery": {"version": 1, "sha256Hash": "not-a-hash"}},
-    {"persistedQuery": {"version": 1, "sha256Hash": 12}},
-    {"persistedQuery": "0" * 64},
-])
+@pytest.mark.parametrize(
+    "extension",
+    [
+        {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}},
+        {"persistedQuery": {"sha256Hash": "0" * 64}},
+        {"persistedQuery": {"version": 1, "sha256Hash": "not-a-hash"}},
+        {"persistedQuery": {"version": 1, "sha256Hash": 12}},
+        {"persistedQuery": "0" * 64},
+    ],
+)
 async def test_a_malformed_persisted_query_is_a_bad_request(client: GraphQLClient, extension: dict[str, Any]) -> None:
     response = await client.http.post("/graphql", json={"query": QUERY, "extensions": extension})
     assert response.status_code == 400 and code_of(response) == "BAD_REQUEST"

@@ -49,13 +49,28 @@ async def shop(engine: AsyncEngine) -> AsyncEngine:
             row.pop("id")
             await conn.execute(sa.insert(model.__table__), [{**row, **extra, "name": f"Copy {i}"} for i in range(5)])
         template_id = await conn.scalar(sa.select(CouponTemplate.id).limit(1))
-        await conn.execute(sa.insert(Coupon.__table__), [
-            {"code": f"PAGE{i:04d}", "template_id": template_id, "member_id": 1 if i < 7 else 3,
-             "state": CouponState.ACTIVE} for i in range(9)])
-        await conn.execute(sa.insert(App.__table__), [
-            {"name": f"App {i}", "token_hash": f"{i:064d}", "token_hint": "x", "scopes": []} for i in range(6)])
-        await conn.execute(sa.text("INSERT INTO points_entries (member_id, kind, delta, reason, balance_after, "
-                                   "created_at) SELECT 1, 'ADJUST', 1, 'bonus', 1, created_at FROM orders"))
+        await conn.execute(
+            sa.insert(Coupon.__table__),
+            [
+                {
+                    "code": f"PAGE{i:04d}",
+                    "template_id": template_id,
+                    "member_id": 1 if i < 7 else 3,
+                    "state": CouponState.ACTIVE,
+                }
+                for i in range(9)
+            ],
+        )
+        await conn.execute(
+            sa.insert(App.__table__),
+            [{"name": f"App {i}", "token_hash": f"{i:064d}", "token_hint": "x", "scopes": []} for i in range(6)],
+        )
+        await conn.execute(
+            sa.text(
+                "INSERT INTO points_entries (member_id, kind, delta, reason, balance_after, "
+                "created_at) SELECT 1, 'ADJUST', 1, 'bonus', 1, created_at FROM orders"
+            )
+        )
     return engine
 
 
@@ -77,7 +92,8 @@ def _ids(page: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("name", list(LISTS))
 async def test_paging_back_from_the_end_gives_the_forward_pages_reversed(
-        client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter, name: str) -> None:
+    client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter, name: str
+) -> None:
     admin = await client.staff_token(shop)
     statements.reset()
     forward: list[list[str]] = []
@@ -111,8 +127,9 @@ async def test_paging_back_from_the_end_gives_the_forward_pages_reversed(
 
 
 @pytest.mark.parametrize("name", list(LISTS))
-async def test_first_with_last_or_another_lists_cursor_is_refused(client: GraphQLClient, shop: AsyncEngine,
-                                                                  name: str) -> None:
+async def test_first_with_last_or_another_lists_cursor_is_refused(
+    client: GraphQLClient, shop: AsyncEngine, name: str
+) -> None:
     admin = await client.staff_token(shop)
     document, _ = LISTS[name]
     elsewhere = Ordering("elsewhere", [SortKey(sa.column("id"), parse=parse_int)]).encode([1])
@@ -128,7 +145,8 @@ MEMBERS_WITH_COUNTS = """query($n: Int) { members(first: $n) { edges { node { na
 
 
 async def test_members_with_their_lists_and_counts_cost_the_same_statements_for_1_or_3(
-        client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter) -> None:
+    client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter
+) -> None:
     admin = await client.staff_token(shop)
     counts = []
     for n in (1, 3):

@@ -19,8 +19,10 @@ ERRORS = "userErrors { field message code }"
 CHANNEL = "channel { id slug name currency kind ownership isDefault isActive }"
 CATEGORY = "category { id name slug description parent { id slug } children { slug } }"
 PRODUCT = "product { id name slug description createdAt updatedAt category { slug } variants { id sku name } }"
-LISTED = ("isPublished(channel: $channel) "
-          "pricing(channel: $channel) { currency priceRange { start { amount currency } stop { amount } } }")
+LISTED = (
+    "isPublished(channel: $channel) "
+    "pricing(channel: $channel) { currency priceRange { start { amount currency } stop { amount } } }"
+)
 LISTED_PRODUCT = f"product {{ id name slug variants {{ sku }} {LISTED} }}"
 VARIANT = "productVariant { id sku name product { id slug } }"
 PRICED_VARIANT = "productVariant { id sku price(channel: $channel) { amount currency } }"
@@ -76,8 +78,9 @@ class BackOffice:
         assert payload["userErrors"] == [], payload["userErrors"]
         return payload
 
-    async def channel(self, slug: str = "online", currency: str = "CNY", kind: str = "APP",
-                      **extra: Any) -> dict[str, Any]:
+    async def channel(
+        self, slug: str = "online", currency: str = "CNY", kind: str = "APP", **extra: Any
+    ) -> dict[str, Any]:
         input = {"slug": slug, "name": slug.title(), "currency": currency, "kind": kind, **extra}
         return (await self.ok(CHANNEL_CREATE, "channelCreate", input=input))["channel"]
 
@@ -88,19 +91,29 @@ class BackOffice:
         return (await self.ok(PRODUCT_CREATE, "productCreate", input={"name": name, **extra}))["product"]
 
     async def variant(self, product: dict[str, Any], sku: str, name: str = "Default") -> dict[str, Any]:
-        payload = await self.ok(VARIANT_CREATE, "productVariantCreate",
-                                input={"productId": product["id"], "sku": sku, "name": name})
+        payload = await self.ok(
+            VARIANT_CREATE, "productVariantCreate", input={"productId": product["id"], "sku": sku, "name": name}
+        )
         return payload["productVariant"]
 
     async def price(self, variant: dict[str, Any], price: str | None, channel: str = "online") -> dict[str, Any]:
-        payload = await self.ok(PRICE_SET, "productVariantPriceSet", id=variant["id"], channel=channel,
-                                input={"channel": channel, "price": price})
+        payload = await self.ok(
+            PRICE_SET,
+            "productVariantPriceSet",
+            id=variant["id"],
+            channel=channel,
+            input={"channel": channel, "price": price},
+        )
         return payload["productVariant"]
 
-    async def publish(self, product: dict[str, Any], channel: str = "online", published: bool = True
-                      ) -> dict[str, Any]:
-        payload = await self.ok(LISTING_UPDATE, "productChannelListingUpdate", id=product["id"], channel=channel,
-                                input={"channel": channel, "isPublished": published})
+    async def publish(self, product: dict[str, Any], channel: str = "online", published: bool = True) -> dict[str, Any]:
+        payload = await self.ok(
+            LISTING_UPDATE,
+            "productChannelListingUpdate",
+            id=product["id"],
+            channel=channel,
+            input={"channel": channel, "isPublished": published},
+        )
         return payload["product"]
 
     async def staff_view(self, product: dict[str, Any], channel: str = "online") -> dict[str, Any]:
@@ -137,7 +150,8 @@ async def shirt_with_two_sizes(staff: BackOffice) -> tuple[dict[str, Any], dict[
 
 
 async def test_a_priced_and_published_product_is_sold_to_anonymous_shoppers(
-        client: GraphQLClient, staff: BackOffice) -> None:
+    client: GraphQLClient, staff: BackOffice
+) -> None:
     await staff.channel("online", "CNY")
     tops = await staff.category("Tops")
     shirt = await staff.product("Linen Shirt", description="Cool in summer.", categoryId=tops["id"])
@@ -149,15 +163,23 @@ async def test_a_priced_and_published_product_is_sold_to_anonymous_shoppers(
     data = await client.data(STOREFRONT, {"channel": "online", "slug": "linen-shirt"})
     [node] = [e["node"] for e in data["products"]["edges"]]
     assert node["slug"] == "linen-shirt"
-    assert node["pricing"] == {"currency": "CNY", "priceRange": {
-        "start": {"amount": "129.90", "currency": "CNY"}, "stop": {"amount": "149.00", "currency": "CNY"}}}
+    assert node["pricing"] == {
+        "currency": "CNY",
+        "priceRange": {
+            "start": {"amount": "129.90", "currency": "CNY"},
+            "stop": {"amount": "149.00", "currency": "CNY"},
+        },
+    }
     assert data["product"]["name"] == "Linen Shirt"
-    assert data["product"]["variants"] == [{"sku": "SHIRT-M", "price": {"amount": "129.90", "currency": "CNY"}},
-                                           {"sku": "SHIRT-L", "price": {"amount": "149.00", "currency": "CNY"}}]
+    assert data["product"]["variants"] == [
+        {"sku": "SHIRT-M", "price": {"amount": "129.90", "currency": "CNY"}},
+        {"sku": "SHIRT-L", "price": {"amount": "149.00", "currency": "CNY"}},
+    ]
 
 
 async def test_an_unpublished_product_is_hidden_from_shoppers_but_visible_to_staff(
-        client: GraphQLClient, staff: BackOffice) -> None:
+    client: GraphQLClient, staff: BackOffice
+) -> None:
     await staff.channel("online")
     shirt, medium, _ = await shirt_with_two_sizes(staff)
     await staff.price(medium, "99")
@@ -221,8 +243,7 @@ async def test_making_a_channel_the_default_unsets_the_previous_one(client: Grap
     await staff.channel("online")
     pos = await staff.channel("pos", kind="POS")
 
-    changed = await staff.ok(CHANNEL_UPDATE, "channelUpdate", id=pos["id"],
-                             input={"isDefault": True, "name": "Stores"})
+    changed = await staff.ok(CHANNEL_UPDATE, "channelUpdate", id=pos["id"], input={"isDefault": True, "name": "Stores"})
 
     assert changed["channel"]["isDefault"] is True and changed["channel"]["name"] == "Stores"
     channels = (await client.data("{ channels { slug isDefault } }"))["channels"]
@@ -232,8 +253,9 @@ async def test_making_a_channel_the_default_unsets_the_previous_one(client: Grap
 async def test_the_default_channel_is_neither_unset_nor_deactivated(staff: BackOffice) -> None:
     online = await staff.channel("online")
 
-    payload = await staff.run(CHANNEL_UPDATE, "channelUpdate", id=online["id"],
-                              input={"isDefault": False, "isActive": False})
+    payload = await staff.run(
+        CHANNEL_UPDATE, "channelUpdate", id=online["id"], input={"isDefault": False, "isActive": False}
+    )
 
     assert payload["channel"] is None
     assert codes(payload) == [("INVALID", ["input", "isDefault"])]
@@ -244,11 +266,15 @@ async def test_the_default_channel_is_neither_unset_nor_deactivated(staff: BackO
 async def test_a_channel_needs_a_known_currency_a_name_and_a_free_slug(engine: AsyncEngine, staff: BackOffice) -> None:
     await staff.channel("online")
 
-    payload = await staff.run(CHANNEL_CREATE, "channelCreate",
-                              input={"slug": "online", "name": " ", "currency": "XYZ", "kind": "H5"})
+    payload = await staff.run(
+        CHANNEL_CREATE, "channelCreate", input={"slug": "online", "name": " ", "currency": "XYZ", "kind": "H5"}
+    )
 
-    assert sorted(codes(payload)) == [("CURRENCY_INVALID", ["input", "currency"]),
-                                      ("DUPLICATE", ["input", "slug"]), ("REQUIRED", ["input", "name"])]
+    assert sorted(codes(payload)) == [
+        ("CURRENCY_INVALID", ["input", "currency"]),
+        ("DUPLICATE", ["input", "slug"]),
+        ("REQUIRED", ["input", "name"]),
+    ]
     assert await rows(engine, "channels") == 1
 
 
@@ -273,14 +299,16 @@ async def test_a_category_moves_under_a_parent_and_back_to_the_top(staff: BackOf
     apparel = await staff.category("Apparel")
     tops = await staff.category("Tops", slug="tops", description="Shirts and tees.")
 
-    moved = await staff.ok(CATEGORY_UPDATE, "categoryUpdate", id=tops["id"],
-                           input={"parentId": apparel["id"], "name": "Tops & Tees"})
+    moved = await staff.ok(
+        CATEGORY_UPDATE, "categoryUpdate", id=tops["id"], input={"parentId": apparel["id"], "name": "Tops & Tees"}
+    )
 
     assert moved["category"]["parent"] == {"id": apparel["id"], "slug": "apparel"}
     assert moved["category"]["name"] == "Tops & Tees" and moved["category"]["slug"] == "tops"
     assert moved["category"]["description"] == "Shirts and tees."
-    back = await staff.ok(CATEGORY_UPDATE, "categoryUpdate", id=tops["id"],
-                          input={"parentId": None, "description": None})
+    back = await staff.ok(
+        CATEGORY_UPDATE, "categoryUpdate", id=tops["id"], input={"parentId": None, "description": None}
+    )
     assert back["category"]["parent"] is None and back["category"]["description"] is None
 
 
@@ -290,8 +318,7 @@ async def test_a_category_cannot_move_under_itself_or_its_descendants(staff: Bac
     shirts = await staff.category("Shirts", parentId=tops["id"])
 
     for parent in (shirts, apparel):
-        payload = await staff.run(CATEGORY_UPDATE, "categoryUpdate", id=apparel["id"],
-                                  input={"parentId": parent["id"]})
+        payload = await staff.run(CATEGORY_UPDATE, "categoryUpdate", id=apparel["id"], input={"parentId": parent["id"]})
         assert codes(payload) == [("CATEGORY_CYCLE", ["input", "parentId"])]
     tree = await staff.run(CATEGORY_UPDATE, "categoryUpdate", id=apparel["id"], input={})
     assert tree["category"]["parent"] is None and tree["category"]["children"] == [{"slug": "tops"}]
@@ -330,14 +357,19 @@ async def test_updating_a_product_changes_only_the_given_fields(staff: BackOffic
     assert renamed["product"]["updatedAt"] > shirt["updatedAt"]
     assert renamed["product"]["description"] == "Cool." and renamed["product"]["category"] == {"slug": "tops"}
 
-    cleared = await staff.ok(PRODUCT_UPDATE, "productUpdate", id=shirt["id"],
-                             input={"description": None, "categoryId": None, "slug": "shirt"})
+    cleared = await staff.ok(
+        PRODUCT_UPDATE,
+        "productUpdate",
+        id=shirt["id"],
+        input={"description": None, "categoryId": None, "slug": "shirt"},
+    )
     assert cleared["product"]["description"] is None and cleared["product"]["category"] is None
     assert cleared["product"]["slug"] == "shirt"
 
 
 async def test_deleting_a_product_deletes_its_variants_and_listings(
-        engine: AsyncEngine, client: GraphQLClient, staff: BackOffice) -> None:
+    engine: AsyncEngine, client: GraphQLClient, staff: BackOffice
+) -> None:
     await staff.channel("online")
     shirt, medium, _ = await shirt_with_two_sizes(staff)
     await staff.price(medium, "99")
@@ -356,8 +388,9 @@ async def test_a_variant_is_renamed_given_a_new_sku_and_deleted(staff: BackOffic
     await staff.channel("online")
     shirt, medium, large = await shirt_with_two_sizes(staff)
 
-    changed = await staff.ok(VARIANT_UPDATE, "productVariantUpdate", id=medium["id"],
-                             input={"sku": "SHIRT-M2", "name": "Medium"})
+    changed = await staff.ok(
+        VARIANT_UPDATE, "productVariantUpdate", id=medium["id"], input={"sku": "SHIRT-M2", "name": "Medium"}
+    )
     assert changed["productVariant"]["sku"] == "SHIRT-M2" and changed["productVariant"]["name"] == "Medium"
     assert changed["productVariant"]["product"] == {"id": shirt["id"], "slug": "linen-shirt"}
 
@@ -369,8 +402,9 @@ async def test_a_variant_is_renamed_given_a_new_sku_and_deleted(staff: BackOffic
 async def test_a_sku_belongs_to_one_variant_only(engine: AsyncEngine, staff: BackOffice) -> None:
     shirt, medium, _ = await shirt_with_two_sizes(staff)
 
-    created = await staff.run(VARIANT_CREATE, "productVariantCreate",
-                              input={"productId": shirt["id"], "sku": "SHIRT-M", "name": "M again"})
+    created = await staff.run(
+        VARIANT_CREATE, "productVariantCreate", input={"productId": shirt["id"], "sku": "SHIRT-M", "name": "M again"}
+    )
     updated = await staff.run(VARIANT_UPDATE, "productVariantUpdate", id=medium["id"], input={"sku": "SHIRT-L"})
 
     assert created["productVariant"] is None and codes(created) == [("DUPLICATE", ["input", "sku"])]
@@ -389,17 +423,26 @@ async def test_a_product_slug_belongs_to_one_product_only(staff: BackOffice) -> 
 
 
 async def test_every_input_error_is_reported_at_once_and_nothing_is_written(
-        engine: AsyncEngine, staff: BackOffice) -> None:
-    payload = await staff.run(PRODUCT_CREATE, "productCreate",
-                              input={"name": "  ", "slug": "Not A Slug", "categoryId": "not-an-id"})
+    engine: AsyncEngine, staff: BackOffice
+) -> None:
+    payload = await staff.run(
+        PRODUCT_CREATE, "productCreate", input={"name": "  ", "slug": "Not A Slug", "categoryId": "not-an-id"}
+    )
     assert payload["product"] is None
-    assert sorted(codes(payload)) == [("INVALID", ["input", "slug"]), ("NOT_FOUND", ["input", "categoryId"]),
-                                      ("REQUIRED", ["input", "name"])]
+    assert sorted(codes(payload)) == [
+        ("INVALID", ["input", "slug"]),
+        ("NOT_FOUND", ["input", "categoryId"]),
+        ("REQUIRED", ["input", "name"]),
+    ]
 
-    variant = await staff.run(VARIANT_CREATE, "productVariantCreate",
-                              input={"productId": "bm9wZQ", "sku": "has space", "name": ""})
-    assert sorted(codes(variant)) == [("INVALID", ["input", "sku"]), ("NOT_FOUND", ["input", "productId"]),
-                                      ("REQUIRED", ["input", "name"])]
+    variant = await staff.run(
+        VARIANT_CREATE, "productVariantCreate", input={"productId": "bm9wZQ", "sku": "has space", "name": ""}
+    )
+    assert sorted(codes(variant)) == [
+        ("INVALID", ["input", "sku"]),
+        ("NOT_FOUND", ["input", "productId"]),
+        ("REQUIRED", ["input", "name"]),
+    ]
     for table in ("products", "product_variants", "categories"):
         assert await rows(engine, table) == 0
 
@@ -408,14 +451,19 @@ async def test_unknown_or_malformed_ids_are_not_found(staff: BackOffice) -> None
     tops = await staff.category("Tops")
     shirt, medium, _ = await shirt_with_two_sizes(staff)
 
-    for document, field, bad_id in ((PRODUCT_UPDATE, "productUpdate", tops["id"]),
-                                    (PRODUCT_UPDATE, "productUpdate", "garbage"),
-                                    (VARIANT_UPDATE, "productVariantUpdate", shirt["id"]),
-                                    (CATEGORY_UPDATE, "categoryUpdate", medium["id"])):
+    for document, field, bad_id in (
+        (PRODUCT_UPDATE, "productUpdate", tops["id"]),
+        (PRODUCT_UPDATE, "productUpdate", "garbage"),
+        (VARIANT_UPDATE, "productVariantUpdate", shirt["id"]),
+        (CATEGORY_UPDATE, "categoryUpdate", medium["id"]),
+    ):
         payload = await staff.run(document, field, id=bad_id, input={"name": "X"})
         assert codes(payload) == [("NOT_FOUND", ["id"])], (field, bad_id)
-    for document, field in ((PRODUCT_DELETE, "productDelete"), (VARIANT_DELETE, "productVariantDelete"),
-                            (CATEGORY_DELETE, "categoryDelete")):
+    for document, field in (
+        (PRODUCT_DELETE, "productDelete"),
+        (VARIANT_DELETE, "productVariantDelete"),
+        (CATEGORY_DELETE, "categoryDelete"),
+    ):
         assert codes(await staff.run(document, field, id="garbage")) == [("NOT_FOUND", ["id"])]
     moved = await staff.run(CATEGORY_UPDATE, "categoryUpdate", id=tops["id"], input={"parentId": shirt["id"]})
     assert codes(moved) == [("NOT_FOUND", ["input", "parentId"])]
@@ -430,8 +478,13 @@ async def test_a_price_has_at_most_the_channel_currency_decimals(engine: AsyncEn
     _, medium, _ = await shirt_with_two_sizes(staff)
 
     for channel, price in (("online", "12.345"), ("online", "-1"), ("tokyo", "1200.5")):
-        payload = await staff.run(PRICE_SET, "productVariantPriceSet", id=medium["id"], channel=channel,
-                                  input={"channel": channel, "price": price})
+        payload = await staff.run(
+            PRICE_SET,
+            "productVariantPriceSet",
+            id=medium["id"],
+            channel=channel,
+            input={"channel": channel, "price": price},
+        )
         assert payload["productVariant"] is None
         assert codes(payload) == [("INVALID", ["input", "price"])], (channel, price)
     assert await rows(engine, "variant_channel_listings") == 0
@@ -443,11 +496,13 @@ async def test_a_price_names_a_known_channel_and_is_given_or_null(staff: BackOff
     await staff.channel("online")
     shirt, medium, _ = await shirt_with_two_sizes(staff)
 
-    unknown = await staff.run(PRICE_SET, "productVariantPriceSet", id=medium["id"],
-                              input={"channel": "moon", "price": "1"})
+    unknown = await staff.run(
+        PRICE_SET, "productVariantPriceSet", id=medium["id"], input={"channel": "moon", "price": "1"}
+    )
     missing = await staff.run(PRICE_SET, "productVariantPriceSet", id=medium["id"], input={"channel": "online"})
-    listing = await staff.run(LISTING_UPDATE, "productChannelListingUpdate", id=shirt["id"],
-                              input={"channel": "moon", "isPublished": True})
+    listing = await staff.run(
+        LISTING_UPDATE, "productChannelListingUpdate", id=shirt["id"], input={"channel": "moon", "isPublished": True}
+    )
 
     assert codes(unknown) == codes(listing) == [("NOT_FOUND", ["input", "channel"])]
     assert codes(missing) == [("REQUIRED", ["input", "price"])]
@@ -456,14 +511,18 @@ async def test_a_price_names_a_known_channel_and_is_given_or_null(staff: BackOff
 async def test_mutations_in_one_request_each_see_the_writes_before_them(staff: BackOffice) -> None:
     await staff.channel("online")
     shirt, medium, _ = await shirt_with_two_sizes(staff)
-    listing = "{ product { isPublished(channel: \"online\") pricing { priceRange { start { amount } } } } }"
+    listing = '{ product { isPublished(channel: "online") pricing { priceRange { start { amount } } } } }'
 
-    data = await staff.client.data(f"""mutation($shirt: ID!, $medium: ID!) {{
+    data = await staff.client.data(
+        f"""mutation($shirt: ID!, $medium: ID!) {{
       a: productVariantPriceSet(id: $medium, input: {{channel: "online", price: "10"}}) {{ productVariant {{ id }} }}
       b: productChannelListingUpdate(id: $shirt, input: {{channel: "online", isPublished: true}}) {listing}
       c: productVariantPriceSet(id: $medium, input: {{channel: "online", price: "12"}}) {{ productVariant {{ id }} }}
       d: productChannelListingUpdate(id: $shirt, input: {{channel: "online", isPublished: false}}) {listing}
-    }}""", {"shirt": shirt["id"], "medium": medium["id"]}, token=staff.token)
+    }}""",
+        {"shirt": shirt["id"], "medium": medium["id"]},
+        token=staff.token,
+    )
 
     assert data["b"]["product"] == {"isPublished": True, "pricing": {"priceRange": {"start": {"amount": "10.00"}}}}
     assert data["d"]["product"] == {"isPublished": False, "pricing": {"priceRange": {"start": {"amount": "12.00"}}}}
@@ -472,16 +531,24 @@ async def test_mutations_in_one_request_each_see_the_writes_before_them(staff: B
 async def test_of_concurrent_requests_for_one_sku_exactly_one_wins(engine: AsyncEngine, staff: BackOffice) -> None:
     shirt = await staff.product("Linen Shirt")
 
-    payloads = await asyncio.gather(*[
-        staff.run(VARIANT_CREATE, "productVariantCreate", input={"productId": shirt["id"], "sku": "SKU-1",
-                                                                  "name": f"Try {i}"}) for i in range(4)])
+    payloads = await asyncio.gather(
+        *[
+            staff.run(
+                VARIANT_CREATE,
+                "productVariantCreate",
+                input={"productId": shirt["id"], "sku": "SKU-1", "name": f"Try {i}"},
+            )
+            for i in range(4)
+        ]
+    )
 
     assert sorted(code for p in payloads for code in codes(p)) == [("DUPLICATE", ["input", "sku"])] * 3
     assert await rows(engine, "product_variants") == 1
 
 
 async def test_a_slug_or_sku_taken_between_the_check_and_the_write_is_still_a_duplicate(
-        engine: AsyncEngine, staff: BackOffice, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: AsyncEngine, staff: BackOffice, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shirt, _, _ = await shirt_with_two_sizes(staff)
 
     async def not_taken_yet(*_args: Any) -> bool:  # as if the other request committed just after the check
@@ -489,8 +556,9 @@ async def test_a_slug_or_sku_taken_between_the_check_and_the_write_is_still_a_du
 
     for check in ("sku_taken", "product_slug_taken"):
         monkeypatch.setattr(SqlCatalogRepository, check, not_taken_yet)
-    variant = await staff.run(VARIANT_CREATE, "productVariantCreate",
-                              input={"productId": shirt["id"], "sku": "SHIRT-M", "name": "M"})
+    variant = await staff.run(
+        VARIANT_CREATE, "productVariantCreate", input={"productId": shirt["id"], "sku": "SHIRT-M", "name": "M"}
+    )
     product = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "Linen Shirt"})
 
     assert codes(variant) == [("DUPLICATE", ["input", "sku"])]
@@ -522,18 +590,20 @@ ATTEMPTS = [
 
 async def member_token(client: GraphQLClient) -> str:
     registered = await client.data(
-        "mutation { memberRegister(input: {email: \"ann@example.com\", password: \"open-sesame-42\", name: \"Ann\"})"
-        " { userErrors { code } } }")
+        'mutation { memberRegister(input: {email: "ann@example.com", password: "open-sesame-42", name: "Ann"})'
+        " { userErrors { code } } }"
+    )
     assert registered["memberRegister"]["userErrors"] == []
     signed_in = await client.data(
-        "mutation { tokenCreate(input: {identifier: \"ann@example.com\", password: \"open-sesame-42\"}) "
-        "{ accessToken } }")
+        'mutation { tokenCreate(input: {identifier: "ann@example.com", password: "open-sesame-42"}) { accessToken } }'
+    )
     token: str = signed_in["tokenCreate"]["accessToken"]
     return token
 
 
 async def test_anonymous_callers_must_sign_in_to_administer_the_catalogue(
-        engine: AsyncEngine, client: GraphQLClient) -> None:
+    engine: AsyncEngine, client: GraphQLClient
+) -> None:
     for document, variables in ATTEMPTS:
         body = await client.post(document, variables)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
@@ -541,10 +611,14 @@ async def test_anonymous_callers_must_sign_in_to_administer_the_catalogue(
 
 
 async def test_members_cashiers_and_store_managers_may_not_administer_the_catalogue(
-        engine: AsyncEngine, client: GraphQLClient, staff: BackOffice) -> None:
+    engine: AsyncEngine, client: GraphQLClient, staff: BackOffice
+) -> None:
     await staff.channel("online")  # members register through the default channel
-    tokens = [await member_token(client), await client.staff_token(engine, StaffRole.CASHIER),
-              await client.staff_token(engine, StaffRole.STORE_MANAGER)]
+    tokens = [
+        await member_token(client),
+        await client.staff_token(engine, StaffRole.CASHIER),
+        await client.staff_token(engine, StaffRole.STORE_MANAGER),
+    ]
     for token in tokens:
         for document, variables in ATTEMPTS:
             body = await client.post(document, variables, token=token)

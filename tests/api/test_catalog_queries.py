@@ -40,13 +40,18 @@ def names(page: dict[str, Any]) -> list[str]:
 
 async def published_count(engine: AsyncEngine, channel: str) -> int:
     async with engine.connect() as conn:
-        return int(await conn.scalar(sa.text(
-            "SELECT count(*) FROM product_channel_listings l JOIN channels c ON c.id = l.channel_id "
-            "WHERE c.slug = :s AND l.is_published"), {"s": channel}))
+        return int(
+            await conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM product_channel_listings l JOIN channels c ON c.id = l.channel_id "
+                    "WHERE c.slug = :s AND l.is_published"
+                ),
+                {"s": channel},
+            )
+        )
 
 
-async def test_anonymous_see_only_products_published_in_the_channel(
-        client: GraphQLClient, engine: AsyncEngine) -> None:
+async def test_anonymous_see_only_products_published_in_the_channel(client: GraphQLClient, engine: AsyncEngine) -> None:
     online = await products(client, first=100)
     pos = await products(client, first=100, channel="pos")
     assert online["totalCount"] == len(online["edges"]) == await published_count(engine, "online")
@@ -129,13 +134,17 @@ async def test_filter_by_price_range(client: GraphQLClient) -> None:
 async def test_prices_follow_the_channel_the_product_was_listed_in(client: GraphQLClient) -> None:
     online = {e["node"]["slug"]: e["node"] for e in (await products(client, first=100))["edges"]}
     pos = {e["node"]["slug"]: e["node"] for e in (await products(client, first=100, channel="pos"))["edges"]}
-    differing = [s for s in online.keys() & pos.keys()
-                 if online[s]["variants"][0]["price"] != pos[s]["variants"][0]["price"]]
+    differing = [
+        s for s in online.keys() & pos.keys() if online[s]["variants"][0]["price"] != pos[s]["variants"][0]["price"]
+    ]
     assert differing, "the demo prices some items differently at the till"
     slug = differing[0]
     data = await client.data(
-        'query($s: String!) { product(slug: $s) { variants { online: price pos: price(channel: "pos") { amount } } } }'
-        .replace("online: price", "online: price { amount }"), {"s": slug})
+        'query($s: String!) { product(slug: $s) { variants { online: price pos: price(channel: "pos") { amount } } } }'.replace(  # noqa: E501
+            "online: price", "online: price { amount }"
+        ),
+        {"s": slug},
+    )
     variant = data["product"]["variants"][0]
     assert variant["online"]["amount"] == online[slug]["variants"][0]["price"]["amount"]
     assert variant["pos"]["amount"] == pos[slug]["variants"][0]["price"]["amount"]
@@ -156,17 +165,29 @@ async def test_node_resolves_every_catalogue_type(client: GraphQLClient) -> None
     ids = [node["id"], node["variants"][0]["id"], node["category"]["id"], channel, "garbage", ""]
     data = await client.data("query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }", {"ids": ids})
     assert [n and n["__typename"] for n in data["nodes"]] == [
-        "Product", "ProductVariant", "Category", "Channel", None, None]
+        "Product",
+        "ProductVariant",
+        "Category",
+        "Channel",
+        None,
+        None,
+    ]
     assert [n["id"] for n in data["nodes"][:4]] == ids[:4]
 
 
 async def test_products_published_nowhere_are_invisible_to_anonymous_node_lookups(
-        client: GraphQLClient, engine: AsyncEngine) -> None:
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     edges = (await products(client, first=3))["edges"]
     hidden, shown = edges[0]["node"], edges[1]["node"]
     async with engine.begin() as conn:
-        await conn.execute(sa.text("UPDATE product_channel_listings SET is_published = false WHERE product_id = "
-                                   "(SELECT id FROM products WHERE slug = :s)"), {"s": hidden["slug"]})
+        await conn.execute(
+            sa.text(
+                "UPDATE product_channel_listings SET is_published = false WHERE product_id = "
+                "(SELECT id FROM products WHERE slug = :s)"
+            ),
+            {"s": hidden["slug"]},
+        )
     ids = [hidden["id"], hidden["variants"][0]["id"], shown["id"]]
     query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
     assert [n and n["id"] for n in (await client.data(query, {"ids": ids}))["nodes"]] == [None, None, shown["id"]]
@@ -174,17 +195,21 @@ async def test_products_published_nowhere_are_invisible_to_anonymous_node_lookup
     assert [n["id"] for n in (await client.data(query, {"ids": ids}, token=token))["nodes"]] == ids
 
 
-@pytest.mark.parametrize(("variables", "message"), [
-    ({"first": 101}, "between 0 and 100"),
-    ({"first": -1}, "between 0 and 100"),
-    ({"first": 5, "last": 5}, "not both"),
-    ({"after": "not-a-cursor"}, "cursor"),
-    ({"filter": {"categories": ["garbage"]}}, "not a category id"),
-    ({"filter": {"price": {"gte": "-5"}}}, "non-negative"),
-    ({"search": "x" * 101}, "at most 100"),
-])
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"first": 101}, "between 0 and 100"),
+        ({"first": -1}, "between 0 and 100"),
+        ({"first": 5, "last": 5}, "not both"),
+        ({"after": "not-a-cursor"}, "cursor"),
+        ({"filter": {"categories": ["garbage"]}}, "not a category id"),
+        ({"filter": {"price": {"gte": "-5"}}}, "non-negative"),
+        ({"search": "x" * 101}, "at most 100"),
+    ],
+)
 async def test_bad_list_arguments_are_client_errors(
-        client: GraphQLClient, variables: dict[str, Any], message: str) -> None:
+    client: GraphQLClient, variables: dict[str, Any], message: str
+) -> None:
     body = await client.post(PAGE, variables)
     assert body["data"] is None
     assert message in body["errors"][0]["message"]
@@ -208,7 +233,8 @@ LISTING = """query($n: Int!) { products(first: $n) { edges { node {
 
 
 async def test_listing_costs_the_same_statements_for_10_or_50_products(
-        client: GraphQLClient, statements: StatementCounter) -> None:
+    client: GraphQLClient, statements: StatementCounter
+) -> None:
     counts = []
     for size in (10, 50, 10):
         statements.reset()
@@ -226,7 +252,8 @@ DETAIL = """query($slug: String!) { product(slug: $slug) { name isAvailable
 
 
 async def test_the_product_page_derives_availability_from_its_variants(
-        client: GraphQLClient, statements: StatementCounter) -> None:
+    client: GraphQLClient, statements: StatementCounter
+) -> None:
     slugs = [e["node"]["slug"] for e in (await products(client, first=3))["edges"]]
     for slug in slugs:
         statements.reset()
@@ -243,7 +270,8 @@ TRAIL = """query($slug: String!) { product(slug: $slug) {
 
 
 async def test_the_product_page_shows_the_category_trail_in_one_statement(
-        client: GraphQLClient, statements: StatementCounter) -> None:
+    client: GraphQLClient, statements: StatementCounter
+) -> None:
     tree = await client.data("{ categories(first: 100) { edges { node { name parent { name } } } } }")
     parent_of = {e["node"]["name"]: (e["node"]["parent"] or {}).get("name") for e in tree["categories"]["edges"]}
     page = await client.data("{ products(first: 100) { edges { node { slug category { name } } } } }")

@@ -34,29 +34,34 @@ async def delivery_cart_totals(shop: Shop) -> dict[str, Any]:
 
 
 async def test_a_channel_without_rates_charges_the_default(shop: Shop) -> None:
-    channel = (await shop.client.data("{ channels { slug shipping { flatRate { amount } freeOver { amount } } } }"))
+    channel = await shop.client.data("{ channels { slug shipping { flatRate { amount } freeOver { amount } } } }")
     assert channel["channels"][0]["shipping"] == {"flatRate": {"amount": "10.00"}, "freeOver": {"amount": "199.00"}}
     assert (await delivery_cart_totals(shop))["shipping"] == {"amount": "10.00"}
 
 
 async def test_a_channel_charges_its_own_rates(shop: Shop) -> None:
     admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="rates-admin@example.com")
-    changed = await shop.client.data(SET, {"id": await online_channel_id(shop),
-                                           "shipping": {"flatRate": "15.00", "freeOver": "40.00"}}, token=admin)
+    changed = await shop.client.data(
+        SET, {"id": await online_channel_id(shop), "shipping": {"flatRate": "15.00", "freeOver": "40.00"}}, token=admin
+    )
     assert changed["channelUpdate"]["userErrors"] == []
-    assert changed["channelUpdate"]["channel"]["shipping"] == {"flatRate": {"amount": "15.00"},
-                                                               "freeOver": {"amount": "40.00"}}
+    assert changed["channelUpdate"]["channel"]["shipping"] == {
+        "flatRate": {"amount": "15.00"},
+        "freeOver": {"amount": "40.00"},
+    }
     assert (await delivery_cart_totals(shop))["shipping"] == {"amount": "0.00"}  # 50.00 is over 40.00
-    await shop.client.data(SET, {"id": await online_channel_id(shop), "shipping": {"flatRate": "15.00"}},
-                           token=admin)
+    await shop.client.data(SET, {"id": await online_channel_id(shop), "shipping": {"flatRate": "15.00"}}, token=admin)
     totals = await delivery_cart_totals(shop)
     assert (totals["shipping"], totals["total"]) == ({"amount": "15.00"}, {"amount": "65.00"})
 
 
 async def test_rates_are_amounts_in_the_channels_currency(shop: Shop) -> None:
     admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="rates-admin@example.com")
-    refused = await shop.client.data(SET, {"id": await online_channel_id(shop),
-                                           "shipping": {"flatRate": "-1", "freeOver": "9.999"}}, token=admin)
+    refused = await shop.client.data(
+        SET, {"id": await online_channel_id(shop), "shipping": {"flatRate": "-1", "freeOver": "9.999"}}, token=admin
+    )
     assert {tuple(e["field"]) for e in refused["channelUpdate"]["userErrors"]} == {
-        ("input", "shipping", "flatRate"), ("input", "shipping", "freeOver")}
+        ("input", "shipping", "flatRate"),
+        ("input", "shipping", "freeOver"),
+    }
     assert (await delivery_cart_totals(shop))["shipping"] == {"amount": "10.00"}

@@ -42,8 +42,9 @@ async def shop(client: GraphQLClient, demo: Any) -> Shop:
 
 
 async def checkout(shop: Shop, cart_id: str, key: str = "key-1", token: str | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = (await shop.client.data(CHECKOUT, {"id": cart_id, "key": key},
-                                                     token=token))["checkoutComplete"]
+    result: dict[str, Any] = (await shop.client.data(CHECKOUT, {"id": cart_id, "key": key}, token=token))[
+        "checkoutComplete"
+    ]
     return result
 
 
@@ -72,11 +73,20 @@ async def test_an_app_delivery_reserves_stock_at_the_nearest_location_that_has_i
     order = await placed(shop, cart["id"])
     assert re.fullmatch(r"OS-\d{8}-\d{6}", order["number"])
     assert (order["status"], order["fulfillmentMethod"], order["channel"], order["member"]) == (
-        "UNPAID", "DELIVERY", {"slug": "online"}, None)
-    assert [(ln["sku"] != "", ln["quantity"], ln["unitPrice"]["amount"], ln["total"]["amount"])
-            for ln in order["lines"]] == [(True, 2, "50.00", "100.00"), (True, 1, "120.00", "120.00")]
+        "UNPAID",
+        "DELIVERY",
+        {"slug": "online"},
+        None,
+    )
+    assert [
+        (ln["sku"] != "", ln["quantity"], ln["unitPrice"]["amount"], ln["total"]["amount"]) for ln in order["lines"]
+    ] == [(True, 2, "50.00", "100.00"), (True, 1, "120.00", "120.00")]
     assert {k: order[k]["amount"] for k in ("subtotal", "shipping", "total", "amountDue")} == {
-        "subtotal": "220.00", "shipping": "0.00", "total": "220.00", "amountDue": "220.00"}
+        "subtotal": "220.00",
+        "shipping": "0.00",
+        "total": "220.00",
+        "amountDue": "220.00",
+    }
     assert order["deliveryAddress"] == {"name": "Ann Lee", "city": "Shanghai"}
     assert order["events"] == [{"type": "PLACED"}] and order["pickupCode"] is None and order["expiresAt"]
     # Store A (3 km away, ships to homes) has everything; the warehouse is 50 km away.
@@ -96,8 +106,9 @@ async def test_a_delivery_without_coordinates_comes_from_the_preferred_location(
 async def test_a_mini_program_pickup_reserves_at_that_store_and_shows_the_code_once(shop: Shop) -> None:
     member = await new_member(shop.client)
     cart = await shop.cart([(0, 3)], token=member.token)
-    await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)},
-                      token=member.token)
+    await shop.fulfil(
+        cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, token=member.token
+    )
     order = await placed(shop, cart["id"], token=member.token)
     assert re.fullmatch(r"\d{6}", order["pickupCode"])
     assert order["location"] == order["pickupLocation"] == {"id": location_gid(shop.store_a)}
@@ -113,19 +124,22 @@ async def test_a_mini_program_pickup_reserves_at_that_store_and_shows_the_code_o
 async def test_a_retried_pickup_checkout_gets_the_same_working_code(shop: Shop) -> None:
     member = await new_member(shop.client)
     cart = await shop.cart([(0, 1)], token=member.token)
-    await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)},
-                      token=member.token)
+    await shop.fulfil(
+        cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, token=member.token
+    )
     first = await placed(shop, cart["id"], "lost-answer", token=member.token)
     retried = await placed(shop, cart["id"], "lost-answer", token=member.token)
     assert retried["id"] == first["id"] and retried["pickupCode"] == first["pickupCode"]
     assert errors(await checkout(shop, cart["id"], "lost-answer")) == [("NOT_FOUND", ["cartId"])]  # not theirs
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     await shop.client.data(PAY_CASH, {"id": first["id"], "amount": first["total"]["amount"]}, token=cashier)
-    ready = await shop.client.data("mutation($id: ID!) { orderReadyForPickup(id: $id) { order { status } } }",
-                                   {"id": first["id"]}, token=cashier)
+    ready = await shop.client.data(
+        "mutation($id: ID!) { orderReadyForPickup(id: $id) { order { status } } }", {"id": first["id"]}, token=cashier
+    )
     assert ready["orderReadyForPickup"]["order"]["status"] == "READY_FOR_PICKUP"
-    handed = (await shop.client.data(PICKUP, {"id": first["id"], "code": retried["pickupCode"]},
-                                     token=cashier))["orderPickup"]
+    handed = (await shop.client.data(PICKUP, {"id": first["id"], "code": retried["pickupCode"]}, token=cashier))[
+        "orderPickup"
+    ]
     assert handed["userErrors"] == [] and handed["order"]["status"] == "COMPLETED"
 
 
@@ -141,7 +155,10 @@ async def test_a_till_sale_is_in_store_by_default_and_reserves_the_shelf(shop: S
     cart = await shop.cart([(1, 1)], channel="pos", token=cashier)
     order = await placed(shop, cart["id"], token=cashier)
     assert (order["fulfillmentMethod"], order["location"], order["channel"]) == (
-        "IN_STORE", {"id": location_gid(shop.store_a)}, {"slug": "pos"})
+        "IN_STORE",
+        {"id": location_gid(shop.store_a)},
+        {"slug": "pos"},
+    )
     assert await level(shop.engine, shop.variants[1], shop.store_a) == Level(10, 1)
 
 
@@ -244,12 +261,18 @@ async def test_points_applied_to_the_cart_are_spent_at_checkout(shop: Shop) -> N
     await shop.client.data(ADJUST, {"m": member.id, "d": 3000, "r": "welcome"}, token=admin)
     cart = await shop.cart([(0, 1)], token=member.token)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=member.token)
-    await shop.client.data("mutation($id: ID!) { cartPointsApply(cartId: $id, points: 3000) { userErrors { code } } }",
-                           {"id": cart["id"]}, token=member.token)
+    await shop.client.data(
+        "mutation($id: ID!) { cartPointsApply(cartId: $id, points: 3000) { userErrors { code } } }",
+        {"id": cart["id"]},
+        token=member.token,
+    )
     order = await placed(shop, cart["id"], token=member.token)
     # 50.00 + 10.00 shipping = 60.00; points pay at most half: 30.00 = 3,000 points.
     assert (order["pointsSpent"], order["pointsDiscount"]["amount"], order["total"]["amount"]) == (
-        3000, "30.00", "30.00")
+        3000,
+        "30.00",
+        "30.00",
+    )
     assert (await shop.client.data(BALANCE, token=member.token))["me"]["points"]["balance"] == 0
 
 
@@ -259,8 +282,11 @@ async def test_points_no_longer_in_the_balance_fail_the_checkout_and_reserve_not
     await shop.client.data(ADJUST, {"m": member.id, "d": 1000, "r": "welcome"}, token=admin)
     cart = await shop.cart([(0, 1)], token=member.token)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=member.token)
-    await shop.client.data("mutation($id: ID!) { cartPointsApply(cartId: $id, points: 1000) { userErrors { code } } }",
-                           {"id": cart["id"]}, token=member.token)
+    await shop.client.data(
+        "mutation($id: ID!) { cartPointsApply(cartId: $id, points: 1000) { userErrors { code } } }",
+        {"id": cart["id"]},
+        token=member.token,
+    )
     await shop.client.data(ADJUST, {"m": member.id, "d": -500, "r": "correction"}, token=admin)
     refused = await checkout(shop, cart["id"], token=member.token)
     assert errors(refused) == [("INSUFFICIENT_POINTS", ["cartId"])]
@@ -311,8 +337,22 @@ async def test_a_duplicate_cart_and_key_at_insert_is_absorbed_and_the_first_orde
         cart_id = await conn.scalar(sa.select(Cart.id))
         channel_id = await conn.scalar(sa.select(Order.channel_id))
     now = datetime.now(UTC)
-    duplicate = NewOrder("x" * 32, cart_id, "same", channel_id, None, None, None, FulfilmentMethod.DELIVERY, None,
-                         None, Totals("CNY", *(Decimal(0),) * 2, 0, *(Decimal(0),) * 3), None, now, now)
+    duplicate = NewOrder(
+        "x" * 32,
+        cart_id,
+        "same",
+        channel_id,
+        None,
+        None,
+        None,
+        FulfilmentMethod.DELIVERY,
+        None,
+        None,
+        Totals("CNY", *(Decimal(0),) * 2, 0, *(Decimal(0),) * 3),
+        None,
+        now,
+        now,
+    )
     async with create_session_factory(shop.engine)() as session:
         uow = SqlUnitOfWork(session)
         async with uow.transaction():
@@ -323,7 +363,8 @@ async def test_a_duplicate_cart_and_key_at_insert_is_absorbed_and_the_first_orde
 
 
 async def test_reading_several_carts_and_orders_by_id_costs_the_same_statements_as_one(
-        shop: Shop, statements: Any) -> None:
+    shop: Shop, statements: Any
+) -> None:
     ids = []
     for _ in range(3):
         cart = await shop.cart([(0, 1), (1, 1), (2, 1)])

@@ -40,8 +40,11 @@ ISSUE = """mutation($input: CouponIssueInput!) {
 async def add_members(engine: AsyncEngine, n: int, tag: str | None = None) -> list[int]:
     """`n` members written straight into the database, optionally with a tag."""
     async with engine.begin() as conn:
-        ids = list((await conn.execute(sa.insert(Member).returning(Member.id),
-                                       [{"name": f"Member {i}"} for i in range(n)])).scalars())
+        ids = list(
+            (
+                await conn.execute(sa.insert(Member).returning(Member.id), [{"name": f"Member {i}"} for i in range(n)])
+            ).scalars()
+        )
         if tag is not None:
             await conn.execute(sa.insert(MemberTag), [{"member_id": m, "tag": tag} for m in ids])
     return ids
@@ -52,8 +55,9 @@ def gids(member_ids: list[int]) -> list[str]:
 
 
 async def template(client: GraphQLClient, bearer: str, **fields: Any) -> str:
-    payload = await create_template(client, bearer, **{"name": "Gift", "action": {"type": "PERCENT_OFF",
-                                                                                  "percent": "10"}, **fields})
+    payload = await create_template(
+        client, bearer, **{"name": "Gift", "action": {"type": "PERCENT_OFF", "percent": "10"}, **fields}
+    )
     assert payload["userErrors"] == []
     gid: str = payload["couponTemplate"]["id"]
     return gid
@@ -76,8 +80,7 @@ async def issued_count(engine: AsyncEngine) -> int:
         return int(await conn.scalar(sa.select(sa.func.sum(CouponTemplate.issued_count))) or 0)
 
 
-async def test_staff_issue_a_coupon_to_each_member_by_id_and_by_tag(client: GraphQLClient,
-                                                                     engine: AsyncEngine) -> None:
+async def test_staff_issue_a_coupon_to_each_member_by_id_and_by_tag(client: GraphQLClient, engine: AsyncEngine) -> None:
     admin = await token(client, engine)
     gid = await template(client, admin, validDays=7, totalQuantity=10)
     vips = await add_members(engine, 3, tag="vip")
@@ -103,12 +106,15 @@ async def test_fixed_dates_are_each_coupons_window(client: GraphQLClient, engine
     gid = await template(client, admin, validFrom="2030-01-01T00:00:00Z", validUntil="2030-02-01T00:00:00Z")
     payload = await issue(client, admin, gid, memberIds=gids(await add_members(engine, 1)))
     assert (payload["coupons"][0]["validFrom"], payload["coupons"][0]["validUntil"]) == (
-        "2030-01-01T00:00:00+00:00", "2030-02-01T00:00:00+00:00")
+        "2030-01-01T00:00:00+00:00",
+        "2030-02-01T00:00:00+00:00",
+    )
     assert payload["couponTemplate"]["remaining"] is None
 
 
-async def test_members_at_their_limit_are_skipped_and_the_others_served(client: GraphQLClient,
-                                                                         engine: AsyncEngine) -> None:
+async def test_members_at_their_limit_are_skipped_and_the_others_served(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await token(client, engine)
     gid = await template(client, admin, perMemberLimit=2)
     members = await add_members(engine, 3)
@@ -117,7 +123,8 @@ async def test_members_at_their_limit_are_skipped_and_the_others_served(client: 
     payload = await issue(client, admin, gid, memberIds=gids(members))
     assert (payload["issuedCount"], payload["skippedCount"], payload["userErrors"]) == (1, 2, [])
     assert {(s["member"]["id"], s["code"]) for s in payload["skipped"]} == {
-        (g, "COUPON_LIMIT_REACHED") for g in gids(members[:2])}
+        (g, "COUPON_LIMIT_REACHED") for g in gids(members[:2])
+    }
     assert [c["member"]["id"] for c in payload["coupons"]] == gids(members[2:])
     assert len(await coupons(engine)) == 5 and await issued_count(engine) == 5
 
@@ -133,7 +140,8 @@ async def test_a_campaign_short_of_coupons_issues_none(client: GraphQLClient, en
     assert await coupons(engine) == [] and await issued_count(engine) == 0
     assert (await issue(client, admin, gid, memberIds=gids(members[:3])))["issuedCount"] == 3
     assert errors_of(await issue(client, admin, gid, memberIds=gids(members[3:4]))) == {
-        ("COUPON_EXHAUSTED", "input.templateId")}
+        ("COUPON_EXHAUSTED", "input.templateId")
+    }
     assert len(await coupons(engine)) == 3 and await issued_count(engine) == 3
 
 
@@ -141,11 +149,11 @@ async def test_withdrawn_and_ended_campaigns_issue_nothing(client: GraphQLClient
     admin = await token(client, engine)
     members = gids(await add_members(engine, 2))
     withdrawn = await template(client, admin, isActive=False)
-    assert errors_of(await issue(client, admin, withdrawn, memberIds=members)) == {("COUPON_INVALID",
-                                                                                    "input.templateId")}
+    assert errors_of(await issue(client, admin, withdrawn, memberIds=members)) == {
+        ("COUPON_INVALID", "input.templateId")
+    }
     ended = await template(client, admin, validUntil="2020-01-01T00:00:00Z")
-    assert errors_of(await issue(client, admin, ended, memberIds=members)) == {("COUPON_EXPIRED",
-                                                                                "input.templateId")}
+    assert errors_of(await issue(client, admin, ended, memberIds=members)) == {("COUPON_EXPIRED", "input.templateId")}
     assert await coupons(engine) == []
 
 
@@ -153,15 +161,18 @@ async def test_bad_input_is_reported_and_nothing_is_issued(client: GraphQLClient
     admin = await token(client, engine)
     gid = await template(client, admin)
     member = gids(await add_members(engine, 1))[0]
-    payload = await issue(client, admin, gid, memberIds=[member, to_global_id("Member", 99_999), "junk"],
-                          tag="not a tag!")
-    assert errors_of(payload) == {("NOT_FOUND", "input.memberIds.1"), ("NOT_FOUND", "input.memberIds.2"),
-                                  ("INVALID", "input.tag")}
+    payload = await issue(
+        client, admin, gid, memberIds=[member, to_global_id("Member", 99_999), "junk"], tag="not a tag!"
+    )
+    assert errors_of(payload) == {
+        ("NOT_FOUND", "input.memberIds.1"),
+        ("NOT_FOUND", "input.memberIds.2"),
+        ("INVALID", "input.tag"),
+    }
     assert errors_of(await issue(client, admin, gid)) == {("REQUIRED", "input.memberIds")}
     assert errors_of(await issue(client, admin, gid, memberIds=[])) == {("REQUIRED", "input.memberIds")}
     for unknown in (to_global_id("CouponTemplate", 99_999), "junk"):
-        assert errors_of(await issue(client, admin, unknown, memberIds=[member])) == {("NOT_FOUND",
-                                                                                       "input.templateId")}
+        assert errors_of(await issue(client, admin, unknown, memberIds=[member])) == {("NOT_FOUND", "input.templateId")}
     assert await coupons(engine) == []
     nobody = await issue(client, admin, gid, tag="nobody-has-this")
     assert (nobody["issuedCount"], nobody["userErrors"]) == (0, [])
@@ -175,8 +186,12 @@ async def test_only_admins_issue_coupons(client: GraphQLClient, engine: AsyncEng
     manager = await token(client, engine, StaffRole.STORE_MANAGER, store)
     cashier = await token(client, engine, StaffRole.CASHIER, store)
     member = (await member_signed_in(client, "ann@example.com")).access_token
-    for bearer, code in ((None, "UNAUTHENTICATED"), (member, "FORBIDDEN"), (cashier, "FORBIDDEN"),
-                         (manager, "FORBIDDEN")):
+    for bearer, code in (
+        (None, "UNAUTHENTICATED"),
+        (member, "FORBIDDEN"),
+        (cashier, "FORBIDDEN"),
+        (manager, "FORBIDDEN"),
+    ):
         body = await client.post(ISSUE, {"input": {"templateId": gid, "memberIds": members}}, token=bearer)
         assert top_code(body) == code
     assert await coupons(engine) == []

@@ -33,8 +33,10 @@ REMOVE = f"""mutation($id: ID!) {{ cartCouponRemove(cartId: $id) {{ cart {{ appl
 REDEEM = f"""mutation($code: String!, $input: CouponRedeemInput) {{
   couponRedeem(code: $code, input: $input) {{ coupon {{ {COUPON_FIELDS} }} {ERRORS} }} }}"""
 COUPON = f"query($code: String!) {{ coupon(code: $code) {{ {COUPON_FIELDS} }} }}"
-MY_COUPONS = "query($first: Int, $after: String) { me { coupons(first: $first, after: $after) { totalCount " \
-             "edges { node { code status } } pageInfo { hasNextPage endCursor } } } }"
+MY_COUPONS = (
+    "query($first: Int, $after: String) { me { coupons(first: $first, after: $after) { totalCount "
+    "edges { node { code status } } pageInfo { hasNextPage endCursor } } } }"
+)
 CART = f"query($id: ID!) {{ cart(id: $id) {{ {CART_FIELDS} couponProblem }} }}"
 
 
@@ -55,20 +57,23 @@ async def claimed(shop: Shop, member: SignedIn, code: str) -> str:
 
 
 async def apply(shop: Shop, cart_id: str, code: str, token: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = (await shop.client.data(APPLY, {"id": cart_id, "code": code},
-                                                     token=token))["cartCouponApply"]
+    result: dict[str, Any] = (await shop.client.data(APPLY, {"id": cart_id, "code": code}, token=token))[
+        "cartCouponApply"
+    ]
     return result
 
 
 async def redeem(shop: Shop, code: str, token: str, **given: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await shop.client.data(REDEEM, {"code": code, "input": given or None},
-                                                     token=token))["couponRedeem"]
+    result: dict[str, Any] = (await shop.client.data(REDEEM, {"code": code, "input": given or None}, token=token))[
+        "couponRedeem"
+    ]
     return result
 
 
 async def campaign(shop: Shop, code: str = "SPRING10", **options: Any) -> int:
-    return await add_template(shop.engine, options.pop("action", PercentOff(Decimal(10))), name="Spring",
-                              campaign_code=code, **options)
+    return await add_template(
+        shop.engine, options.pop("action", PercentOff(Decimal(10))), name="Spring", campaign_code=code, **options
+    )
 
 
 # --- claiming ------------------------------------------------------------------------------------
@@ -132,8 +137,11 @@ async def test_an_applied_coupon_shows_on_the_lines_and_is_redeemed_at_checkout(
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
     order = await placed(shop, cart["id"], token=ann.token)
     assert order["discountTotal"]["amount"] == "11.00" and order["total"]["amount"] == "108.99"  # + 10.00 shipping
-    read = await shop.client.data("query($id: ID!) { order(id: $id) { coupon { code status } pointsMultiplier } }",
-                                  {"id": order["id"]}, token=ann.token)
+    read = await shop.client.data(
+        "query($id: ID!) { order(id: $id) { coupon { code status } pointsMultiplier } }",
+        {"id": order["id"]},
+        token=ann.token,
+    )
     assert read["order"] == {"coupon": {"code": code, "status": "REDEEMED"}, "pointsMultiplier": "1"}
     assert [ln["discounts"] for ln in order["lines"]] == [[{"label": f"Coupon {code}"}]] * 2
     used = (await shop.client.data(COUPON, {"code": code}, token=ann.token))["coupon"]
@@ -172,8 +180,7 @@ async def test_apply_explains_why_a_coupon_does_not_apply(shop: Shop) -> None:
     refused = await apply(shop, cart["id"], codes["MIN200"], ann.token)
     assert errors(refused) == [("COUPON_NOT_APPLICABLE", ["code"])]
     assert "200" in refused["userErrors"][0]["message"]
-    assert errors(await apply(shop, cart["id"], codes["TILLONLY"], ann.token)) == [("COUPON_NOT_APPLICABLE",
-                                                                                    ["code"])]
+    assert errors(await apply(shop, cart["id"], codes["TILLONLY"], ann.token)) == [("COUPON_NOT_APPLICABLE", ["code"])]
     assert errors(await apply(shop, cart["id"], bobs, ann.token)) == [("COUPON_INVALID", ["code"])]
     assert errors(await apply(shop, cart["id"], "", ann.token)) == [("REQUIRED", ["code"])]
     guest = await shop.cart([(0, 1)])
@@ -189,10 +196,14 @@ async def test_a_cart_keeps_its_coupon_and_says_when_it_stops_applying(shop: Sho
     cart = await shop.cart([(0, 2)], token=ann.token)  # 100.00
     assert (await apply(shop, cart["id"], code, ann.token))["cart"]["discountTotal"]["amount"] == "30.00"
     line = cart["lines"][0]["id"]
-    lowered = (await shop.client.data(
-        "mutation($id: ID!, $l: [CartLineUpdateInput!]!) { cartLinesUpdate(cartId: $id, lines: $l) "
-        "{ cart { appliedCoupon couponProblem discountTotal { amount } } } }",
-        {"id": cart["id"], "l": [{"lineId": line, "quantity": 1}]}, token=ann.token))["cartLinesUpdate"]["cart"]
+    lowered = (
+        await shop.client.data(
+            "mutation($id: ID!, $l: [CartLineUpdateInput!]!) { cartLinesUpdate(cartId: $id, lines: $l) "
+            "{ cart { appliedCoupon couponProblem discountTotal { amount } } } }",
+            {"id": cart["id"], "l": [{"lineId": line, "quantity": 1}]},
+            token=ann.token,
+        )
+    )["cartLinesUpdate"]["cart"]
     assert lowered["appliedCoupon"] == code and lowered["discountTotal"] == {"amount": "0.00"}
     assert "100" in lowered["couponProblem"]
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token)
@@ -229,10 +240,12 @@ async def test_till_write_offs_are_refused_with_the_reason(shop: Shop) -> None:
     assert errors(await redeem(shop, web, cashier)) == [("COUPON_NOT_APPLICABLE", ["code"])]
     assert errors(await redeem(shop, "NOSUCHCODE12", cashier)) == [("COUPON_INVALID", ["code"])]
     assert errors(await redeem(shop, spring, cashier, locationId=location_gid(shop.store_b))) == [
-        ("NOT_FOUND", ["input", "locationId"])]
+        ("NOT_FOUND", ["input", "locationId"])
+    ]
     assert errors(await redeem(shop, spring, admin)) == [("REQUIRED", ["input", "locationId"])]
     assert errors(await redeem(shop, spring, cashier, orderId="T3JkZXI6bm9wZQ==")) == [
-        ("NOT_FOUND", ["input", "orderId"])]
+        ("NOT_FOUND", ["input", "orderId"])
+    ]
     assert top_code(await shop.client.post(REDEEM, {"code": spring}, token=ann.token)) == "FORBIDDEN"
     assert top_code(await shop.client.post(REDEEM, {"code": spring})) == "UNAUTHENTICATED"
     assert (await shop.client.data(COUPON, {"code": spring}, token=ann.token))["coupon"]["status"] == "ACTIVE"
@@ -253,19 +266,20 @@ async def test_a_pos_cart_uses_the_members_coupon_at_the_till(shop: Shop) -> Non
     assert used["status"] == "REDEEMED" and used["redeemedLocation"] == {"id": location_gid(shop.store_a)}
 
 
-
 async def test_the_till_never_writes_a_coupon_off_against_an_order_placed_without_it(shop: Shop) -> None:
     """Linking a coupon to a placed order used to mark it REDEEMED while the order kept its full price."""
     await campaign(shop, "TILL5", action=AmountOff(Decimal(5)), redeemable_at=RedeemWhere.IN_STORE)
     ann = await new_member(shop.client)
     code = await claimed(shop, ann, "TILL5")
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
-    other = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, email="b@example.com",
-                                          location_id=shop.store_b)
+    other = await shop.client.staff_token(
+        shop.engine, StaffRole.CASHIER, email="b@example.com", location_id=shop.store_b
+    )
     cart = await shop.cart([(1, 1)], channel="pos", token=cashier, member_id=ann.id)
     order = await placed(shop, cart["id"], token=cashier)
     assert errors(await redeem(shop, code, cashier, orderId=order["id"])) == [
-        ("COUPON_NOT_APPLICABLE", ["input", "orderId"])]
+        ("COUPON_NOT_APPLICABLE", ["input", "orderId"])
+    ]
     assert errors(await redeem(shop, code, other, orderId=order["id"])) == [("NOT_FOUND", ["input", "orderId"])]
     assert (await shop.client.data(COUPON, {"code": code}, token=ann.token))["coupon"]["status"] == "ACTIVE"
     assert order["total"]["amount"] == "120.00"

@@ -20,7 +20,8 @@ PRICE = """query($id: ID!) { node(id: $id) { ... on ProductVariant { price(chann
 
 
 async def test_the_demo_welcome10_campaign_and_promotions_work_as_the_readme_says(
-        engine: AsyncEngine, client: Any) -> None:
+    engine: AsyncEngine, client: Any
+) -> None:
     await seed_demo(engine, products=60, seed=1)
     ann = await new_member(client)
     coupon = (await client.data(CLAIM, {"code": "WELCOME10"}, token=ann.token))["couponClaim"]
@@ -32,11 +33,14 @@ async def test_the_demo_welcome10_campaign_and_promotions_work_as_the_readme_say
         conditions = await conn.scalar(sa.select(Promotion.conditions).where(Promotion.name == "Flash sale"))
     flash = {"id": variant_gid(conditions["variantIds"][0])}  # half price, 2 per member
     flash["price"] = (await client.data(PRICE, {"id": flash["id"]}))["node"]["price"]
-    made = (await client.data(
-        "mutation($input: CartCreateInput!) { cartCreate(input: $input) { cart { id total { amount } "
-        "lines { discounts { label amount { amount } } } } } }",
-        {"input": {"channel": "online", "lines": [{"variantId": flash["id"], "quantity": 3}]}},
-        token=ann.token))["cartCreate"]["cart"]
+    made = (
+        await client.data(
+            "mutation($input: CartCreateInput!) { cartCreate(input: $input) { cart { id total { amount } "
+            "lines { discounts { label amount { amount } } } } } }",
+            {"input": {"channel": "online", "lines": [{"variantId": flash["id"], "quantity": 3}]}},
+            token=ann.token,
+        )
+    )["cartCreate"]["cart"]
     labels = {d["label"] for d in made["lines"][0]["discounts"]}
     assert "Flash sale" in labels
     price = Decimal(flash["price"]["amount"])
@@ -47,4 +51,5 @@ async def test_the_demo_welcome10_campaign_and_promotions_work_as_the_readme_say
     applied = await client.data(APPLY, {"id": made["id"], "code": "welcome10"}, token=ann.token)
     assert applied["cartCouponApply"]["userErrors"] == []
     assert "Coupon " + coupon["coupon"]["code"] in {
-        d["label"] for d in applied["cartCouponApply"]["cart"]["lines"][0]["discounts"]}
+        d["label"] for d in applied["cartCouponApply"]["cart"]["lines"][0]["discounts"]
+    }

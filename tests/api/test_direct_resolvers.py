@@ -21,25 +21,33 @@ def _is_direct(types: dict[str, GraphQLObjectType], type_name: str, field: str) 
     return getattr(types[type_name].fields[field].resolve, "__module__", "") == "schema.direct_resolvers"
 
 
-@pytest.mark.parametrize(("type_name", "field"), [
-    ("Product", "name"),  # an attribute
-    ("Product", "id"),  # a resolver without arguments
-    ("ProductVariant", "price"),  # `channel: String`
-    ("Query", "nearbyStores"),  # Float, ID and Boolean arguments with camelCase names
-    ("Mutation", "appRevoke"),  # `id: ID!`
-])
-def test_fields_with_plain_arguments_resolve_directly(types: dict[str, GraphQLObjectType], type_name: str,
-                                                      field: str) -> None:
+@pytest.mark.parametrize(
+    ("type_name", "field"),
+    [
+        ("Product", "name"),  # an attribute
+        ("Product", "id"),  # a resolver without arguments
+        ("ProductVariant", "price"),  # `channel: String`
+        ("Query", "nearbyStores"),  # Float, ID and Boolean arguments with camelCase names
+        ("Mutation", "appRevoke"),  # `id: ID!`
+    ],
+)
+def test_fields_with_plain_arguments_resolve_directly(
+    types: dict[str, GraphQLObjectType], type_name: str, field: str
+) -> None:
     assert _is_direct(types, type_name, field)
 
 
-@pytest.mark.parametrize(("type_name", "field"), [
-    ("Query", "products"),  # `filter:` and `sortBy:` are input objects strawberry builds
-    ("Mutation", "productCreate"),  # `input:`
-    ("Query", "orders"),  # an input object of enums
-])
-def test_fields_whose_arguments_strawberry_converts_keep_its_resolver(types: dict[str, GraphQLObjectType],
-                                                                      type_name: str, field: str) -> None:
+@pytest.mark.parametrize(
+    ("type_name", "field"),
+    [
+        ("Query", "products"),  # `filter:` and `sortBy:` are input objects strawberry builds
+        ("Mutation", "productCreate"),  # `input:`
+        ("Query", "orders"),  # an input object of enums
+    ],
+)
+def test_fields_whose_arguments_strawberry_converts_keep_its_resolver(
+    types: dict[str, GraphQLObjectType], type_name: str, field: str
+) -> None:
     assert not _is_direct(types, type_name, field)
 
 
@@ -51,8 +59,9 @@ def test_subscriptions_keep_strawberrys_resolver(types: dict[str, GraphQLObjectT
 
 @pytest.mark.usefixtures("demo")
 async def test_a_direct_resolver_passes_renamed_arguments_and_info(client: GraphQLClient) -> None:
-    variant = (await client.data("{ products(first: 1) { edges { node { variants { id } } } } }"))[
-        "products"]["edges"][0]["node"]["variants"][0]["id"]
+    variant = (await client.data("{ products(first: 1) { edges { node { variants { id } } } } }"))["products"]["edges"][
+        0
+    ]["node"]["variants"][0]["id"]
     query = """query($v: ID) { nearbyStores(latitude: 31.23, longitude: 121.47, radiusKm: 50, variantId: $v,
                                             inStockOnly: false, first: 2) { distanceKm location { name } } }"""
     stores = (await client.data(query, {"v": variant}))["nearbyStores"]

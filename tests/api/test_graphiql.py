@@ -33,8 +33,13 @@ def csp(response: httpx.Response) -> dict[str, str]:
 
 def test_vendored_files_match_the_manifest() -> None:
     assert [p.rsplit("/", 1)[-1] for p in MANIFEST] == [
-        "react.production.min.js", "react-dom.production.min.js", "graphiql.min.css", "graphiql.min.js",
-        "style.css", "index.umd.js"]  # load order: React first, the explorer plugin last
+        "react.production.min.js",
+        "react-dom.production.min.js",
+        "graphiql.min.css",
+        "graphiql.min.js",
+        "style.css",
+        "index.umd.js",
+    ]  # load order: React first, the explorer plugin last
     for path, integrity in MANIFEST.items():
         assert sri((STATIC / path).read_bytes()) == integrity, path
         package = path.split("/", 2 if path.startswith("@") else 1)[:-1]
@@ -46,12 +51,15 @@ async def test_the_page_loads_only_this_servers_files(client: GraphQLClient) -> 
     assert response.status_code == 200
     assert re.search(r"<title>Omnishop GraphiQL [^<]*Authorization: Bearer", response.text)
     assert "unpkg" not in response.text and "jsdelivr" not in response.text and "Cookies" not in response.text
-    assert ASSET_TAG.findall(response.text) == [(f"{ASSETS_PATH}/{p}", i) for p, i in MANIFEST.items()
-                                                if p.endswith(".css")] + [
-        (f"{ASSETS_PATH}/{p}", i) for p, i in MANIFEST.items() if p.endswith(".js")]
+    assert ASSET_TAG.findall(response.text) == [
+        (f"{ASSETS_PATH}/{p}", i) for p, i in MANIFEST.items() if p.endswith(".css")
+    ] + [(f"{ASSETS_PATH}/{p}", i) for p, i in MANIFEST.items() if p.endswith(".js")]
     headers = response.headers
     assert (headers["x-content-type-options"], headers["referrer-policy"], headers["x-frame-options"]) == (
-        "nosniff", "no-referrer", "DENY")
+        "nosniff",
+        "no-referrer",
+        "DENY",
+    )
     policy = csp(response)
     inline = re.findall(r"<script>(.*?)</script>", response.text, re.DOTALL)
     hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline]
@@ -92,13 +100,22 @@ async def test_a_mirror_serves_the_same_files(engine: AsyncEngine, settings: Set
     assert policy["style-src"] == f"'self' {mirror}/ 'unsafe-inline'"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "//unpkg.com", "https://a.example; script-src *",
-                                 "https://a.example/'unsafe-eval'", 'https://a.example/"><script>'])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "//unpkg.com",
+        "https://a.example; script-src *",
+        "https://a.example/'unsafe-eval'",
+        'https://a.example/"><script>',
+    ],
+)
 def test_a_mirror_url_cannot_widen_the_policy(url: str) -> None:
     with pytest.raises(ValidationError, match="graphiql_assets_url"):
         Settings(graphiql_assets_url=url, _env_file=None)
     assert Settings(graphiql_assets_url=" https://unpkg.com/ ", _env_file=None).graphiql_assets_url == (
-        "https://unpkg.com")
+        "https://unpkg.com"
+    )
 
 
 async def test_no_files_when_graphiql_is_off(engine: AsyncEngine, settings: Settings) -> None:

@@ -39,8 +39,9 @@ async def test_the_expiry_job_cancels_each_overdue_order_once(shop: Shop) -> Non
 async def test_serve_expires_overdue_orders_in_the_background(shop: Shop, settings: Settings) -> None:
     order = await delivery_order(shop)
     async with shop.engine.begin() as conn:
-        await conn.execute(sa.text("UPDATE orders SET expires_at = :t"),
-                           {"t": datetime.now(UTC) - timedelta(minutes=1)})
+        await conn.execute(
+            sa.text("UPDATE orders SET expires_at = :t"), {"t": datetime.now(UTC) - timedelta(minutes=1)}
+        )
     app = create_app(settings.model_copy(update={"order_expiry_interval": 0.05}), engine=shop.engine)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

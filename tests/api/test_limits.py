@@ -73,8 +73,10 @@ def test_scalars_are_free_and_objects_cost_one() -> None:
 
 
 def test_page_sizes_come_from_literals_variables_and_defaults() -> None:
-    doc = "query($n: Int = 5) { products(first: $n) { edges { node { ...P } } } } " \
-          "fragment P on Product { category { name } variants { sku } }"
+    doc = (
+        "query($n: Int = 5) { products(first: $n) { edges { node { ...P } } } } "
+        "fragment P on Product { category { name } variants { sku } }"
+    )
     assert cost(doc) == 1 + (3 + 5) * 5  # edges, node, category once per product, and 5 variants
     assert cost(doc, {"n": 10}) == 1 + (3 + 5) * 10
     assert cost("{ products { edges { node { name } } } }") == 1 + 2 * 20  # the default page size
@@ -90,7 +92,7 @@ def test_nested_connections_multiply() -> None:
 
 
 def test_paged_lists_and_nodes_count_their_items() -> None:
-    assert cost("{ nodes(ids: [\"a\", \"b\", \"c\"]) { id ... on Product { category { name } } } }") == 3 + 3
+    assert cost('{ nodes(ids: ["a", "b", "c"]) { id ... on Product { category { name } } } }') == 3 + 3
     assert cost("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["a"] * 7}) == 7
     doc = "{ nearbyStores(latitude: 31.2, longitude: 121.4, first: 5) { location { name } } }"
     assert cost(doc) == 5 + 5
@@ -107,7 +109,7 @@ def test_lists_without_a_page_size_count_their_expected_length() -> None:
     doc = "{ me { orders(first: 4) { edges { node { lines { quantity discounts { amount { amount } } } } } } } }"
     assert cost(doc) == 1 + 1 + 4 + 4 + 4 * lines + 4 * lines * 2 * 2  # a discount and its amount
     assert cost("{ categories(first: 2) { edges { node { children { name } } } } }") == 1 + 2 + 2 + 2 * 10
-    assert cost("mutation { tokenRevoke(input: {refreshToken: \"x\"}) { userErrors { code } } }") == 2
+    assert cost('mutation { tokenRevoke(input: {refreshToken: "x"}) { userErrors { code } } }') == 2
 
 
 def test_introspection_is_cheap_and_unknown_fields_cost_nothing() -> None:
@@ -120,15 +122,25 @@ def test_introspection_is_cheap_and_unknown_fields_cost_nothing() -> None:
 
 async def test_every_response_carries_the_cost(client: GraphQLClient) -> None:
     body = await client.post("{ channels { slug } }")
-    assert body == {"data": {"channels": []}, "extensions": {"cost": {
-        "requestedQueryCost": 5, "maxCost": 5000,
-        "throttleStatus": {"maximumAvailable": 1_000_000, "currentlyAvailable": 999_995, "restoreRate": 10000.0}}}}
+    assert body == {
+        "data": {"channels": []},
+        "extensions": {
+            "cost": {
+                "requestedQueryCost": 5,
+                "maxCost": 5000,
+                "throttleStatus": {
+                    "maximumAvailable": 1_000_000,
+                    "currentlyAvailable": 999_995,
+                    "restoreRate": 10000.0,
+                },
+            }
+        },
+    }
     body = await client.post("{ channels { slug }")  # does not even parse
     assert body["extensions"]["cost"] == {"requestedQueryCost": None, "maxCost": 5000}
 
 
-async def test_a_query_too_deep_is_refused_before_any_sql(client: GraphQLClient,
-                                                           statements: StatementCounter) -> None:
+async def test_a_query_too_deep_is_refused_before_any_sql(client: GraphQLClient, statements: StatementCounter) -> None:
     ok = await client.post(nested_categories(12))  # the limit
     assert ok["data"] == {"categories": {"edges": []}}
     statements.reset()
@@ -142,8 +154,7 @@ async def test_a_document_nested_beyond_the_parser_is_refused(client: GraphQLCli
     assert ext == {"code": "QUERY_TOO_COMPLEX", "limit": "depth"}
 
 
-async def test_too_many_aliases_are_refused_before_any_sql(client: GraphQLClient,
-                                                           statements: StatementCounter) -> None:
+async def test_too_many_aliases_are_refused_before_any_sql(client: GraphQLClient, statements: StatementCounter) -> None:
     thirty = " ".join(f"c{i}: channels {{ slug }}" for i in range(30))
     assert "errors" not in await client.post(f"{{ {thirty} }}")
     statements.reset()
@@ -152,8 +163,7 @@ async def test_too_many_aliases_are_refused_before_any_sql(client: GraphQLClient
     assert statements.count == 0
 
 
-async def test_too_many_tokens_are_refused_before_any_sql(client: GraphQLClient,
-                                                          statements: StatementCounter) -> None:
+async def test_too_many_tokens_are_refused_before_any_sql(client: GraphQLClient, statements: StatementCounter) -> None:
     ext = refusal(await client.post("{" + " __typename" * 3000 + "}"))
     assert ext == {"code": "QUERY_TOO_COMPLEX", "limit": "tokens", "maximum": 3000}
     ext = refusal(await client.post("#" + "\n#" * 3000 + "\n{ __typename }"))  # comments count too
@@ -161,10 +171,13 @@ async def test_too_many_tokens_are_refused_before_any_sql(client: GraphQLClient,
     assert statements.count == 0
 
 
-async def test_a_query_over_the_cost_limit_is_refused_before_any_sql(client: GraphQLClient,
-                                                                     statements: StatementCounter) -> None:
-    query = ("query($n: Int) { members(first: 100) { edges { node { name orders(first: $n) { edges { node "
-             "{ number lines { quantity } } } } } } } }")
+async def test_a_query_over_the_cost_limit_is_refused_before_any_sql(
+    client: GraphQLClient, statements: StatementCounter
+) -> None:
+    query = (
+        "query($n: Int) { members(first: 100) { edges { node { name orders(first: $n) { edges { node "
+        "{ number lines { quantity } } } } } } } }"
+    )
     statements.reset()
     body = await client.post(query, {"n": 100})
     ext = refusal(body)
@@ -179,8 +192,10 @@ async def test_a_query_over_the_cost_limit_is_refused_before_any_sql(client: Gra
 
 
 async def test_the_limits_come_from_the_settings(engine: AsyncEngine, settings: Settings) -> None:
-    async with http_client(engine, settings, max_query_depth=3, max_query_aliases=1, max_query_tokens=20,
-                           max_query_cost=10) as http:
+    async with http_client(
+        engine, settings, max_query_depth=3, max_query_aliases=1, max_query_tokens=20, max_query_cost=10
+    ) as http:
+
         async def ext(query: str) -> dict[str, Any]:
             return refusal((await http.post("/graphql", json={"query": query})).json())
 
@@ -197,20 +212,24 @@ async def test_the_limits_come_from_the_settings(engine: AsyncEngine, settings: 
 LOCATIONS = "query($t: LocationType) { locations(type: $t) { edges { node { name } } } }"
 
 
-@pytest.mark.parametrize(("query", "variables", "code"), [
-    ("{ channels { slug }", None, "GRAPHQL_PARSE_FAILED"),
-    ("{ nope }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ channels { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ locations(type: NOPE) { edges { node { name } } } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ products(first: \"ten\") { totalCount } }", None, "GRAPHQL_VALIDATION_FAILED"),
-    ("{ ...Missing }", None, "GRAPHQL_VALIDATION_FAILED"),
-    (LOCATIONS, {"t": "NOPE"}, "BAD_USER_INPUT"),
-    ("query($n: Int) { products(first: $n) { totalCount } }", {"n": "ten"}, "BAD_USER_INPUT"),
-    ("query($n: Int!) { products(first: $n) { totalCount } }", {}, "BAD_USER_INPUT"),
-    ("query($n: Int) { products(first: $n) { totalCount } }", {"n": 2**31}, "BAD_USER_INPUT"),
-])
-async def test_bad_requests_get_a_documented_code_and_no_data(client: GraphQLClient, query: str,
-                                                              variables: dict[str, Any] | None, code: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        ("{ channels { slug }", None, "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ channels { nope } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ locations(type: NOPE) { edges { node { name } } } }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ('{ products(first: "ten") { totalCount } }', None, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ ...Missing }", None, "GRAPHQL_VALIDATION_FAILED"),
+        (LOCATIONS, {"t": "NOPE"}, "BAD_USER_INPUT"),
+        ("query($n: Int) { products(first: $n) { totalCount } }", {"n": "ten"}, "BAD_USER_INPUT"),
+        ("query($n: Int!) { products(first: $n) { totalCount } }", {}, "BAD_USER_INPUT"),
+        ("query($n: Int) { products(first: $n) { totalCount } }", {"n": 2**31}, "BAD_USER_INPUT"),
+    ],
+)
+async def test_bad_requests_get_a_documented_code_and_no_data(
+    client: GraphQLClient, query: str, variables: dict[str, Any] | None, code: str
+) -> None:
     body = await client.post(query, variables)
     assert "data" not in body
     assert body["errors"] and all(e["extensions"]["code"] == code for e in body["errors"])
@@ -244,13 +263,18 @@ async def test_a_failing_resolver_is_masked(client: GraphQLClient, monkeypatch: 
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None
-    assert body["errors"] == [{"message": "Unexpected error.", "locations": [{"line": 1, "column": 3}],
-                               "path": ["channels"], "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
+    assert body["errors"] == [
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["channels"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
     _no_leak(response.text)
 
 
-async def test_a_failure_before_execution_is_masked_too(client: GraphQLClient,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_failure_before_execution_is_masked_too(client: GraphQLClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """An exception outside the resolvers (here in an extension hook) is masked by the view."""
     monkeypatch.setattr(schema.cost, "query_cost", _database_down)
     response = await client.http.post("/graphql", json={"query": "{ channels { slug } }"})
@@ -258,14 +282,16 @@ async def test_a_failure_before_execution_is_masked_too(client: GraphQLClient,
     assert refusal(response.json()) == {"code": "INTERNAL_SERVER_ERROR"}
     assert response.json()["errors"][0]["message"] == "Unexpected error."
     _no_leak(response.text)
-    response = await client.http.post("/graphql", json={"query": "{ channels { slug } }"},
-                                      headers={"Accept": "application/graphql-response+json"})
+    response = await client.http.post(
+        "/graphql", json={"query": "{ channels { slug } }"}, headers={"Accept": "application/graphql-response+json"}
+    )
     assert response.status_code == 500  # no `data`, and not the client's fault
     _no_leak(response.text)
 
 
-async def test_debug_mode_shows_the_message_but_keeps_the_code(engine: AsyncEngine, settings: Settings,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_debug_mode_shows_the_message_but_keeps_the_code(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(schema.channels.queries, "all_channels", _database_down)
     async with http_client(engine, settings, debug=True) as http:
         body = (await http.post("/graphql", json={"query": "{ channels { slug } }"})).json()
@@ -279,8 +305,12 @@ async def test_debug_mode_shows_the_message_but_keeps_the_code(engine: AsyncEngi
 
 async def test_client_errors_are_logged_at_debug_only(client: GraphQLClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    for query in ("{ channels { slug }", "{ nope }", "{ categories(first: 101) { edges { cursor } } }",
-                  "{ members { totalCount } }"):
+    for query in (
+        "{ channels { slug }",
+        "{ nope }",
+        "{ categories(first: 101) { edges { cursor } } }",
+        "{ members { totalCount } }",
+    ):
         assert (await client.post(query))["errors"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     client_errors = [r for r in caplog.records if r.name == "omnishop.errors"]
@@ -288,7 +318,8 @@ async def test_client_errors_are_logged_at_debug_only(client: GraphQLClient, cap
 
 
 async def test_unexpected_errors_are_logged_with_their_traceback(
-        client: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: GraphQLClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(schema.channels.queries, "all_channels", _database_down)
     caplog.set_level(logging.DEBUG)
     await client.post("query Shop { channels { slug } }")

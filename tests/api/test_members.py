@@ -86,10 +86,11 @@ async def shop(engine: AsyncEngine) -> AsyncEngine:
     return engine
 
 
-async def new_member(client: GraphQLClient, email: str | None = "ann@example.com", phone: str | None = None,
-                     name: str = "Ann Lee") -> SignedIn:
+async def new_member(
+    client: GraphQLClient, email: str | None = "ann@example.com", phone: str | None = None, name: str = "Ann Lee"
+) -> SignedIn:
     fields = {k: v for k, v in (("email", email), ("phone", phone)) if v is not None}
-    payload = (await client.data(REGISTER, {"input": {"password": PASSWORD, "name": name, **fields}}))
+    payload = await client.data(REGISTER, {"input": {"password": PASSWORD, "name": name, **fields}})
     assert payload["memberRegister"]["userErrors"] == []
     signed = (await client.data(SIGN_IN, {"i": email or phone, "p": PASSWORD}))["tokenCreate"]
     return SignedIn(payload["memberRegister"]["member"]["id"], signed["accessToken"])
@@ -109,11 +110,18 @@ async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
 
 
 def address(**overrides: Any) -> dict[str, Any]:
-    return {"name": "Ann Lee", "phone": "138 0013 8000", "line1": "1 Nanjing Road", "city": "Shanghai",
-            "country": "cn", **overrides}
+    return {
+        "name": "Ann Lee",
+        "phone": "138 0013 8000",
+        "line1": "1 Nanjing Road",
+        "city": "Shanghai",
+        "country": "cn",
+        **overrides,
+    }
 
 
 # --- profile -------------------------------------------------------------------------------------
+
 
 async def test_a_member_sees_their_whole_profile(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client, phone="+86 138 0013 8000")
@@ -143,16 +151,19 @@ async def test_only_a_signed_in_member_updates_a_profile(client: GraphQLClient, 
 
 # --- tags ----------------------------------------------------------------------------------------
 
+
 async def test_a_store_manager_tags_and_untags_a_member(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
-    added = (await client.data(TAGS_ADD, {"id": ann.id, "tags": ["VIP", " store:SH01", "vip"]},
-                               token=manager))["memberTagsAdd"]
+    added = (await client.data(TAGS_ADD, {"id": ann.id, "tags": ["VIP", " store:SH01", "vip"]}, token=manager))[
+        "memberTagsAdd"
+    ]
     assert added == {"member": {"id": ann.id, "tags": ["store:sh01", "vip"]}, "userErrors": []}
     again = (await client.data(TAGS_ADD, {"id": ann.id, "tags": ["vip", "new"]}, token=manager))["memberTagsAdd"]
     assert again["member"]["tags"] == ["new", "store:sh01", "vip"]
-    removed = (await client.data(TAGS_REMOVE, {"id": ann.id, "tags": ["VIP", "never-had"]},
-                                 token=manager))["memberTagsRemove"]
+    removed = (await client.data(TAGS_REMOVE, {"id": ann.id, "tags": ["VIP", "never-had"]}, token=manager))[
+        "memberTagsRemove"
+    ]
     assert removed["member"]["tags"] == ["new", "store:sh01"]
     assert (await client.data(PROFILE, token=ann.token))["me"]["tags"] == ["new", "store:sh01"]
 
@@ -169,13 +180,12 @@ async def test_bad_tags_say_which_one_and_write_nothing(client: GraphQLClient, s
     assert await scalar(shop, "SELECT count(*) FROM member_tags") == 0
 
 
-@pytest.mark.parametrize(("who", "code"), [("cashier", "FORBIDDEN"), ("member", "FORBIDDEN"),
-                                           ("anonymous", "UNAUTHENTICATED")])
-async def test_only_member_managers_tag_members(client: GraphQLClient, shop: AsyncEngine, who: str,
-                                                code: str) -> None:
+@pytest.mark.parametrize(
+    ("who", "code"), [("cashier", "FORBIDDEN"), ("member", "FORBIDDEN"), ("anonymous", "UNAUTHENTICATED")]
+)
+async def test_only_member_managers_tag_members(client: GraphQLClient, shop: AsyncEngine, who: str, code: str) -> None:
     ann = await new_member(client)
-    token = {"cashier": await client.staff_token(shop, StaffRole.CASHIER), "member": ann.token,
-             "anonymous": None}[who]
+    token = {"cashier": await client.staff_token(shop, StaffRole.CASHIER), "member": ann.token, "anonymous": None}[who]
     for mutation in (TAGS_ADD, TAGS_REMOVE):
         body = await client.post(mutation, {"id": ann.id, "tags": ["vip"]}, token=token)
         assert top_code(body) == code
@@ -193,8 +203,9 @@ async def test_staff_list_members_newest_first_by_tag_and_name(client: GraphQLCl
     assert [e["node"]["name"] for e in everyone["edges"]] == names[::-1] and everyone["totalCount"] == 4
     vips = (await client.data(MEMBERS, {"tag": " VIP ", "first": 2}, token=cashier))["members"]
     assert [e["node"]["name"] for e in vips["edges"]] == ["Cai Lee", "Bo Wang"] and vips["totalCount"] == 3
-    rest = (await client.data(MEMBERS, {"tag": "vip", "first": 2, "after": vips["pageInfo"]["endCursor"]},
-                              token=cashier))["members"]
+    rest = (
+        await client.data(MEMBERS, {"tag": "vip", "first": 2, "after": vips["pageInfo"]["endCursor"]}, token=cashier)
+    )["members"]
     assert [e["node"]["name"] for e in rest["edges"]] == ["Ann Lee"] and not rest["pageInfo"]["hasNextPage"]
     lees = (await client.data(MEMBERS, {"search": "LEE"}, token=cashier))["members"]
     assert [e["node"]["name"] for e in lees["edges"]] == ["Cai Lee", "Ann Lee"]
@@ -204,52 +215,85 @@ async def test_staff_list_members_newest_first_by_tag_and_name(client: GraphQLCl
 
 # --- addresses -----------------------------------------------------------------------------------
 
+
 async def test_a_member_keeps_an_address_book_with_one_default(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
-    first = (await client.data(ADDRESS_CREATE, {"input": address(line2="Flat 3", postalCode="200001",
-                                                                 latitude=31.23, longitude=121.47)},
-                               token=ann.token))["memberAddressCreate"]
+    first = (
+        await client.data(
+            ADDRESS_CREATE,
+            {"input": address(line2="Flat 3", postalCode="200001", latitude=31.23, longitude=121.47)},
+            token=ann.token,
+        )
+    )["memberAddressCreate"]
     assert first["userErrors"] == []
     home = first["address"]
     assert home["isDefault"] is True, "a member's first address is the default"
-    assert (home["phone"], home["country"], home["line2"], home["latitude"]) == ("+8613800138000", "CN",
-                                                                                 "Flat 3", 31.23)
-    second = (await client.data(ADDRESS_CREATE, {"input": address(line1="9 Huaihai Road")},
-                                token=ann.token))["memberAddressCreate"]
+    assert (home["phone"], home["country"], home["line2"], home["latitude"]) == (
+        "+8613800138000",
+        "CN",
+        "Flat 3",
+        31.23,
+    )
+    second = (await client.data(ADDRESS_CREATE, {"input": address(line1="9 Huaihai Road")}, token=ann.token))[
+        "memberAddressCreate"
+    ]
     office = second["address"]
     assert office["isDefault"] is False
-    assert second["member"]["addresses"] == [{"id": home["id"], "isDefault": True},
-                                             {"id": office["id"], "isDefault": False}]
-    moved = (await client.data(ADDRESS_UPDATE, {"id": office["id"], "input": address(line1="9 Huaihai Road",
-                                                                                     isDefault=True)},
-                               token=ann.token))["memberAddressUpdate"]
-    assert moved["member"]["addresses"] == [{"id": office["id"], "isDefault": True},
-                                            {"id": home["id"], "isDefault": False}]
-    kept = (await client.data(ADDRESS_UPDATE, {"id": office["id"], "input": address(line1="10 Huaihai Road")},
-                              token=ann.token))["memberAddressUpdate"]
+    assert second["member"]["addresses"] == [
+        {"id": home["id"], "isDefault": True},
+        {"id": office["id"], "isDefault": False},
+    ]
+    moved = (
+        await client.data(
+            ADDRESS_UPDATE,
+            {"id": office["id"], "input": address(line1="9 Huaihai Road", isDefault=True)},
+            token=ann.token,
+        )
+    )["memberAddressUpdate"]
+    assert moved["member"]["addresses"] == [
+        {"id": office["id"], "isDefault": True},
+        {"id": home["id"], "isDefault": False},
+    ]
+    kept = (
+        await client.data(
+            ADDRESS_UPDATE, {"id": office["id"], "input": address(line1="10 Huaihai Road")}, token=ann.token
+        )
+    )["memberAddressUpdate"]
     assert kept["address"]["line1"] == "10 Huaihai Road" and kept["address"]["isDefault"] is True
     gone = (await client.data(ADDRESS_DELETE, {"id": home["id"]}, token=ann.token))["memberAddressDelete"]
-    assert gone == {"address": {"id": home["id"], "line1": "1 Nanjing Road"},
-                    "member": {"addresses": [{"id": office["id"], "isDefault": True}]}, "userErrors": []}
+    assert gone == {
+        "address": {"id": home["id"], "line1": "1 Nanjing Road"},
+        "member": {"addresses": [{"id": office["id"], "isDefault": True}]},
+        "userErrors": [],
+    }
 
 
 async def test_a_foreign_address_phone_is_read_in_its_own_country(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
-    created = (await client.data(ADDRESS_CREATE, {"input": address(phone="650 253 0000", country="US",
-                                                                   city="Mountain View")},
-                                 token=ann.token))["memberAddressCreate"]
+    created = (
+        await client.data(
+            ADDRESS_CREATE,
+            {"input": address(phone="650 253 0000", country="US", city="Mountain View")},
+            token=ann.token,
+        )
+    )["memberAddressCreate"]
     assert created["address"]["phone"] == "+16502530000"
 
 
-async def test_bad_addresses_report_every_bad_field_and_write_nothing(client: GraphQLClient,
-                                                                      shop: AsyncEngine) -> None:
+async def test_bad_addresses_report_every_bad_field_and_write_nothing(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
-    bad = (await client.data(ADDRESS_CREATE, {"input": address(name=" ", phone="12345", country="China",
-                                                               latitude=31.2)},
-                             token=ann.token))["memberAddressCreate"]
+    bad = (
+        await client.data(
+            ADDRESS_CREATE, {"input": address(name=" ", phone="12345", country="China", latitude=31.2)}, token=ann.token
+        )
+    )["memberAddressCreate"]
     assert bad["address"] is None
-    assert sorted(errors(bad)) == [("INVALID", ["input", "country"]), ("INVALID", ["input", "latitude"]),
-                                   ("INVALID", ["input", "phone"]), ("REQUIRED", ["input", "name"])]
+    assert sorted(errors(bad)) == [
+        ("INVALID", ["input", "country"]),
+        ("INVALID", ["input", "latitude"]),
+        ("INVALID", ["input", "phone"]),
+        ("REQUIRED", ["input", "name"]),
+    ]
     assert await scalar(shop, "SELECT count(*) FROM member_addresses") == 0
 
 
@@ -257,15 +301,19 @@ async def test_another_members_address_is_not_found_anywhere(client: GraphQLClie
     ann, bo = await new_member(client), await new_member(client, "bo@example.com", name="Bo")
     home = (await client.data(ADDRESS_CREATE, {"input": address()}, token=ann.token))["memberAddressCreate"]
     home_id = home["address"]["id"]
-    for mutation, variables in ((ADDRESS_UPDATE, {"id": home_id, "input": address(line1="Mine now")}),
-                                (ADDRESS_DELETE, {"id": home_id}), (ADDRESS_DELETE, {"id": "not-an-id"}),
-                                (ADDRESS_UPDATE, {"id": ann.id, "input": address()})):
+    for mutation, variables in (
+        (ADDRESS_UPDATE, {"id": home_id, "input": address(line1="Mine now")}),
+        (ADDRESS_DELETE, {"id": home_id}),
+        (ADDRESS_DELETE, {"id": "not-an-id"}),
+        (ADDRESS_UPDATE, {"id": ann.id, "input": address()}),
+    ):
         payload = next(iter((await client.data(mutation, variables, token=bo.token)).values()))
         assert payload["address"] is None and errors(payload) == [("NOT_FOUND", ["id"])]
     assert (await client.data(NODES, {"ids": [home_id, ann.id]}, token=bo.token))["nodes"] == [None, None]
     assert (await client.data(NODES, {"ids": [home_id]}))["nodes"] == [None]
     assert (await client.data(NODES, {"ids": [home_id]}, token=ann.token))["nodes"] == [
-        {"id": home_id, "line1": "1 Nanjing Road"}]
+        {"id": home_id, "line1": "1 Nanjing Road"}
+    ]
     cashier = await client.staff_token(shop, StaffRole.CASHIER)
     assert (await client.data(NODES, {"ids": [home_id]}, token=cashier))["nodes"][0]["line1"] == "1 Nanjing Road"
     assert await scalar(shop, "SELECT line1 FROM member_addresses") == "1 Nanjing Road"
@@ -279,18 +327,24 @@ async def test_only_members_keep_address_books(client: GraphQLClient, shop: Asyn
 
 # --- points --------------------------------------------------------------------------------------
 
+
 async def test_points_adjustments_make_a_newest_first_history(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
-    credit = (await client.data(ADJUST, {"m": ann.id, "d": 100, "r": "followed the official account"},
-                                token=manager))["pointsAdjust"]
+    credit = (await client.data(ADJUST, {"m": ann.id, "d": 100, "r": "followed the official account"}, token=manager))[
+        "pointsAdjust"
+    ]
     assert credit["userErrors"] == [] and credit["member"]["points"]["balance"] == 100
     debit = (await client.data(ADJUST, {"m": ann.id, "d": -30, "r": " correction "}, token=manager))["pointsAdjust"]
     points = debit["member"]["points"]
     assert points["balance"] == 70
     newest, oldest = (e["node"] for e in points["history"]["edges"])
-    assert (newest["kind"], newest["delta"], newest["reason"], newest["balanceAfter"]) == ("ADJUST", -30,
-                                                                                          "correction", 70)
+    assert (newest["kind"], newest["delta"], newest["reason"], newest["balanceAfter"]) == (
+        "ADJUST",
+        -30,
+        "correction",
+        70,
+    )
     assert (oldest["delta"], oldest["balanceAfter"]) == (100, 100)
     assert newest["expiresAt"] is None
     earned = datetime.fromisoformat(oldest["createdAt"])
@@ -299,8 +353,9 @@ async def test_points_adjustments_make_a_newest_first_history(client: GraphQLCli
     assert staff_ids == 1, "the store manager is recorded on every adjustment"
 
 
-async def test_a_deduction_beyond_the_balance_is_refused_and_writes_nothing(client: GraphQLClient,
-                                                                            shop: AsyncEngine) -> None:
+async def test_a_deduction_beyond_the_balance_is_refused_and_writes_nothing(
+    client: GraphQLClient, shop: AsyncEngine
+) -> None:
     ann = await new_member(client)
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
     await client.data(ADJUST, {"m": ann.id, "d": 10, "r": "bonus"}, token=manager)
@@ -311,8 +366,9 @@ async def test_a_deduction_beyond_the_balance_is_refused_and_writes_nothing(clie
 
 
 @pytest.mark.parametrize("start", [MAX_BALANCE - 5, 2_140_000_000])  # the bound, and a balance from before it
-async def test_a_credit_past_the_balance_bound_is_a_coded_error(client: GraphQLClient, shop: AsyncEngine,
-                                                                start: int) -> None:
+async def test_a_credit_past_the_balance_bound_is_a_coded_error(
+    client: GraphQLClient, shop: AsyncEngine, start: int
+) -> None:
     """Repeated adjustments once overflowed the 32-bit balance (INTERNAL_SERVER_ERROR on PostgreSQL)."""
     ann = await new_member(client)
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
@@ -326,31 +382,37 @@ async def test_a_credit_past_the_balance_bound_is_a_coded_error(client: GraphQLC
     assert await scalar(shop, "SELECT max(points_balance) FROM members") == max(start, MAX_BALANCE)
 
 
-@pytest.mark.parametrize(("delta", "reason", "member", "expected"), [
-    (0, "nothing", "ann", ("INVALID_QUANTITY", ["input", "delta"])),
-    (10_000_001, "too generous", "ann", ("INVALID_QUANTITY", ["input", "delta"])),
-    (5, "   ", "ann", ("REQUIRED", ["input", "reason"])),
-    (5, "x" * 251, "ann", ("INVALID", ["input", "reason"])),
-    (5, "bonus", "TWVtYmVyOjk5OTk", ("NOT_FOUND", ["input", "memberId"])),
-    (5, "bonus", "garbage", ("NOT_FOUND", ["input", "memberId"])),
-])
-async def test_bad_adjustments_say_why(client: GraphQLClient, shop: AsyncEngine, delta: int, reason: str,
-                                       member: str, expected: tuple[str, list[str]]) -> None:
+@pytest.mark.parametrize(
+    ("delta", "reason", "member", "expected"),
+    [
+        (0, "nothing", "ann", ("INVALID_QUANTITY", ["input", "delta"])),
+        (10_000_001, "too generous", "ann", ("INVALID_QUANTITY", ["input", "delta"])),
+        (5, "   ", "ann", ("REQUIRED", ["input", "reason"])),
+        (5, "x" * 251, "ann", ("INVALID", ["input", "reason"])),
+        (5, "bonus", "TWVtYmVyOjk5OTk", ("NOT_FOUND", ["input", "memberId"])),
+        (5, "bonus", "garbage", ("NOT_FOUND", ["input", "memberId"])),
+    ],
+)
+async def test_bad_adjustments_say_why(
+    client: GraphQLClient, shop: AsyncEngine, delta: int, reason: str, member: str, expected: tuple[str, list[str]]
+) -> None:
     ann = await new_member(client)
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
-    payload = (await client.data(ADJUST, {"m": ann.id if member == "ann" else member, "d": delta, "r": reason},
-                                 token=manager))["pointsAdjust"]
+    payload = (
+        await client.data(ADJUST, {"m": ann.id if member == "ann" else member, "d": delta, "r": reason}, token=manager)
+    )["pointsAdjust"]
     assert errors(payload) == [expected]
     assert await scalar(shop, "SELECT count(*) FROM points_entries") == 0
 
 
-@pytest.mark.parametrize(("who", "code"), [("cashier", "FORBIDDEN"), ("member", "FORBIDDEN"),
-                                           ("anonymous", "UNAUTHENTICATED")])
-async def test_only_member_managers_adjust_points(client: GraphQLClient, shop: AsyncEngine, who: str,
-                                                  code: str) -> None:
+@pytest.mark.parametrize(
+    ("who", "code"), [("cashier", "FORBIDDEN"), ("member", "FORBIDDEN"), ("anonymous", "UNAUTHENTICATED")]
+)
+async def test_only_member_managers_adjust_points(
+    client: GraphQLClient, shop: AsyncEngine, who: str, code: str
+) -> None:
     ann = await new_member(client)
-    token = {"cashier": await client.staff_token(shop, StaffRole.CASHIER), "member": ann.token,
-             "anonymous": None}[who]
+    token = {"cashier": await client.staff_token(shop, StaffRole.CASHIER), "member": ann.token, "anonymous": None}[who]
     assert top_code(await client.post(ADJUST, {"m": ann.id, "d": 1000, "r": "self-service"}, token=token)) == code
     assert await scalar(shop, "SELECT points_balance FROM members") == 0
 
@@ -405,7 +467,8 @@ async def test_points_history_pages_both_ways(client: GraphQLClient, shop: Async
 
 
 async def test_a_page_of_members_costs_the_same_statements_whatever_its_size(
-        client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter) -> None:
+    client: GraphQLClient, shop: AsyncEngine, statements: StatementCounter
+) -> None:
     query = """{ members(first: 50) { edges { node { name email tags addresses { line1 } joinedChannel { slug }
       points { balance history(first: 2) { totalCount edges { node { delta } } } } } } } }"""
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
@@ -432,13 +495,16 @@ async def test_a_page_of_members_costs_the_same_statements_whatever_its_size(
 
 # --- identities ----------------------------------------------------------------------------------
 
+
 async def test_a_member_links_an_identity_to_themselves_once(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client)
     link = {"kind": "WECHAT_OPENID", "value": " oWx_1234567890 "}
     linked = (await client.data(LINK, {"input": link}, token=ann.token))["memberIdentityLink"]
     assert linked["userErrors"] == []
-    assert linked["member"]["identities"] == [{"kind": "EMAIL", "value": "ann@example.com"},
-                                              {"kind": "WECHAT_OPENID", "value": "oWx_1234567890"}]
+    assert linked["member"]["identities"] == [
+        {"kind": "EMAIL", "value": "ann@example.com"},
+        {"kind": "WECHAT_OPENID", "value": "oWx_1234567890"},
+    ]
     again = (await client.data(LINK, {"input": {**link, "memberId": ann.id}}, token=ann.token))["memberIdentityLink"]
     assert again["userErrors"] == [] and again["member"] == linked["member"]
     assert await scalar(shop, "SELECT count(*) FROM member_identities") == 2
@@ -448,23 +514,34 @@ async def test_a_member_links_an_identity_to_themselves_once(client: GraphQLClie
 async def test_an_identity_of_another_member_is_taken(client: GraphQLClient, shop: AsyncEngine) -> None:
     await new_member(client, phone="13800138000")
     bo = await new_member(client, "bo@example.com", name="Bo")
-    payload = (await client.data(LINK, {"input": {"kind": "PHONE", "value": "+86 138-0013-8000"}},
-                                 token=bo.token))["memberIdentityLink"]
+    payload = (await client.data(LINK, {"input": {"kind": "PHONE", "value": "+86 138-0013-8000"}}, token=bo.token))[
+        "memberIdentityLink"
+    ]
     assert payload["member"] is None and errors(payload) == [("IDENTITY_TAKEN", ["input", "value"])]
 
 
-@pytest.mark.parametrize(("kind", "value"), [("EMAIL", "not-an-email"), ("PHONE", "12"), ("MEMBER_CARD", "a b c d"),
-                                             ("MEMBER_CARD", "abc"), ("APP_DEVICE", "x" * 129)])
-async def test_malformed_identities_are_invalid(client: GraphQLClient, shop: AsyncEngine, kind: str,
-                                                value: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("EMAIL", "not-an-email"),
+        ("PHONE", "12"),
+        ("MEMBER_CARD", "a b c d"),
+        ("MEMBER_CARD", "abc"),
+        ("APP_DEVICE", "x" * 129),
+    ],
+)
+async def test_malformed_identities_are_invalid(
+    client: GraphQLClient, shop: AsyncEngine, kind: str, value: str
+) -> None:
     ann = await new_member(client)
-    payload = (await client.data(LINK, {"input": {"kind": kind, "value": value}}, token=ann.token))
+    payload = await client.data(LINK, {"input": {"kind": kind, "value": value}}, token=ann.token)
     assert errors(payload["memberIdentityLink"]) == [("INVALID", ["input", "value"])]
     assert await scalar(shop, "SELECT count(*) FROM member_identities") == 1
 
 
-async def test_identities_are_linked_only_to_yourself_or_by_staff_at_a_till(client: GraphQLClient,
-                                                                           shop: AsyncEngine) -> None:
+async def test_identities_are_linked_only_to_yourself_or_by_staff_at_a_till(
+    client: GraphQLClient, shop: AsyncEngine
+) -> None:
     ann, bo = await new_member(client), await new_member(client, "bo@example.com", name="Bo")
     card = {"kind": "MEMBER_CARD", "value": "CARD-0001"}
     assert top_code(await client.post(LINK, {"input": {**card, "memberId": ann.id}}, token=bo.token)) == "FORBIDDEN"
@@ -479,8 +556,8 @@ async def test_identities_are_linked_only_to_yourself_or_by_staff_at_a_till(clie
 
 # --- erasure and visibility ----------------------------------------------------------------------
 
-async def test_an_erased_member_can_be_neither_found_nor_signed_in_as(client: GraphQLClient,
-                                                                      shop: AsyncEngine) -> None:
+
+async def test_an_erased_member_can_be_neither_found_nor_signed_in_as(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann = await new_member(client, phone="13800138000")
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER)
     await client.data(TAGS_ADD, {"id": ann.id, "tags": ["vip"]}, token=manager)
@@ -510,15 +587,15 @@ async def test_only_admins_erase_other_members(client: GraphQLClient, shop: Asyn
     assert top_code(await client.post(ERASE, {})) == "UNAUTHENTICATED"
     assert top_code(await client.post(ERASE, {}, token=manager)) == "FORBIDDEN"
     admin = await client.staff_token(shop, StaffRole.ADMIN)
-    assert (await client.data(ERASE, {"id": "garbage"}, token=admin))["memberErase"]["userErrors"][0]["code"] == \
-        "NOT_FOUND"
+    assert (await client.data(ERASE, {"id": "garbage"}, token=admin))["memberErase"]["userErrors"][0][
+        "code"
+    ] == "NOT_FOUND"
     assert (await client.data(ERASE, {"id": ann.id}, token=admin))["memberErase"]["erased"] is True
     assert (await client.data(ERASE, {"id": bo.id}, token=bo.token))["memberErase"]["erased"] is True
     assert await scalar(shop, "SELECT count(*) FROM member_identities") == 0
 
 
-async def test_members_never_see_each_other_or_each_others_addresses(client: GraphQLClient,
-                                                                     shop: AsyncEngine) -> None:
+async def test_members_never_see_each_other_or_each_others_addresses(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann, bo = await new_member(client), await new_member(client, "bo@example.com", name="Bo")
     home = (await client.data(ADDRESS_CREATE, {"input": address()}, token=ann.token))["memberAddressCreate"]
     ids = [ann.id, home["address"]["id"], bo.id]
@@ -529,19 +606,29 @@ async def test_members_never_see_each_other_or_each_others_addresses(client: Gra
 
 # --- the expiry job ------------------------------------------------------------------------------
 
+
 async def test_the_expiry_job_writes_off_expired_points_once(client: GraphQLClient, shop: AsyncEngine) -> None:
     ann, bo = await new_member(client), await new_member(client, "bo@example.com", name="Bo")
     long_ago = datetime(2020, 1, 31, tzinfo=UTC)
     async with create_session_factory(shop)() as session:
         uow = SqlUnitOfWork(session)
         async with uow.transaction():
-            await adjust_points(uow, member_id=ann.pk, delta=100, reason="old bonus", staff_id=None,
-                                policy=PointsPolicy(24), now=long_ago)
+            await adjust_points(
+                uow,
+                member_id=ann.pk,
+                delta=100,
+                reason="old bonus",
+                staff_id=None,
+                policy=PointsPolicy(24),
+                now=long_ago,
+            )
             await spend_points(uow, ann.pk, 30, "order-1", now=long_ago)
-            await adjust_points(uow, member_id=ann.pk, delta=5, reason="new bonus", staff_id=None,
-                                policy=PointsPolicy(24))
-            await adjust_points(uow, member_id=bo.pk, delta=40, reason="new bonus", staff_id=None,
-                                policy=PointsPolicy(24))
+            await adjust_points(
+                uow, member_id=ann.pk, delta=5, reason="new bonus", staff_id=None, policy=PointsPolicy(24)
+            )
+            await adjust_points(
+                uow, member_id=bo.pk, delta=40, reason="new bonus", staff_id=None, policy=PointsPolicy(24)
+            )
     assert await expire_all_points(shop) == (70, 1)
     assert await expire_all_points(shop) == (0, 0)
     me = (await client.data(HISTORY, {"id": ann.id, "first": 1}, token=ann.token))["node"]["points"]
@@ -551,10 +638,13 @@ async def test_the_expiry_job_writes_off_expired_points_once(client: GraphQLClie
 
 # --- the dataloaders -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("loader", ["tags_by_member", "addresses_by_member", "address_by_id", "points_history",
-                                    "points_count_by_member"])
-async def test_each_member_loader_fetches_a_batch_in_one_statement(shop: AsyncEngine, statements: StatementCounter,
-                                                                   loader: str) -> None:
+
+@pytest.mark.parametrize(
+    "loader", ["tags_by_member", "addresses_by_member", "address_by_id", "points_history", "points_count_by_member"]
+)
+async def test_each_member_loader_fetches_a_batch_in_one_statement(
+    shop: AsyncEngine, statements: StatementCounter, loader: str
+) -> None:
     sessions = create_session_factory(shop)
     async with sessions() as session:
         uow = SqlUnitOfWork(session)
@@ -562,14 +652,17 @@ async def test_each_member_loader_fetches_a_batch_in_one_statement(shop: AsyncEn
             members = [await uow.accounts.add_member(f"M{i}", None, [], None) for i in range(3)]
             for m in members:
                 await uow.members.add_tags(m, ["vip", f"m{m}"])
-                await uow.members.save_address(m, None, AddressData("A", "+8613800138000", "1 Road", "Shanghai",
-                                                                    "CN"), True)
+                await uow.members.save_address(
+                    m, None, AddressData("A", "+8613800138000", "1 Road", "Shanghai", "CN"), True
+                )
                 for delta in (5, 7):
-                    await adjust_points(uow, member_id=m, delta=delta, reason="bonus", staff_id=None,
-                                        policy=PointsPolicy())
+                    await adjust_points(
+                        uow, member_id=m, delta=delta, reason="bonus", staff_id=None, policy=PointsPolicy()
+                    )
         address_ids = list(await session.scalars(sa.text("SELECT id FROM member_addresses ORDER BY id")))
-    keys: list[Any] = {"address_by_id": address_ids,
-                       "points_history": [ChildPage(m, 1) for m in members]}.get(loader, members)
+    keys: list[Any] = {"address_by_id": address_ids, "points_history": [ChildPage(m, 1) for m in members]}.get(
+        loader, members
+    )
     async with sessions() as session:
         statements.reset()
         batch = getattr(Loaders(session), loader)

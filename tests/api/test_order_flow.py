@@ -67,8 +67,9 @@ async def balance(shop: Shop, member: SignedIn) -> int:
     return int((await shop.client.data(BALANCE, token=member.token))["me"]["points"]["balance"])
 
 
-async def delivery_order(shop: Shop, token: str | None = None, lines: list[tuple[int, int]] | None = None
-                         ) -> dict[str, Any]:
+async def delivery_order(
+    shop: Shop, token: str | None = None, lines: list[tuple[int, int]] | None = None
+) -> dict[str, Any]:
     cart = await shop.cart(lines or [(0, 2)], token=token)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=token)
     return await placed(shop, cart["id"], token=token)
@@ -76,8 +77,9 @@ async def delivery_order(shop: Shop, token: str | None = None, lines: list[tuple
 
 async def pickup_order(shop: Shop, member: SignedIn) -> dict[str, Any]:
     cart = await shop.cart([(0, 1), (2, 1)], token=member.token)
-    await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)},
-                      token=member.token)
+    await shop.fulfil(
+        cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, token=member.token
+    )
     return await placed(shop, cart["id"], token=member.token)
 
 
@@ -105,7 +107,13 @@ async def test_a_delivery_is_paid_shipped_and_delivered_and_earns_points(shop: S
     assert (delivered["order"]["status"], delivered["order"]["pointsEarned"]) == ("COMPLETED", 110)
     assert await balance(shop, member) == 110
     assert [e["type"] for e in delivered["order"]["events"]] == [
-        "PLACED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED", "POINTS_EARNED"]
+        "PLACED",
+        "PAID",
+        "SHIPPED",
+        "DELIVERED",
+        "COMPLETED",
+        "POINTS_EARNED",
+    ]
     await assert_ledger_holds(shop)
 
 
@@ -117,8 +125,9 @@ async def test_a_pickup_is_collected_with_its_code_and_earns_points(shop: Shop) 
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     ready = await run(shop, READY, "orderReadyForPickup", cashier, id=order["id"])
     assert ready["order"]["status"] == "READY_FOR_PICKUP"
-    wrong = await run(shop, PICKUP, "orderPickup", cashier, id=order["id"], code="000000" if code != "000000"
-                      else "111111")
+    wrong = await run(
+        shop, PICKUP, "orderPickup", cashier, id=order["id"], code="000000" if code != "000000" else "111111"
+    )
     assert errors(wrong) == [("PICKUP_CODE_INVALID", ["pickupCode"])] and wrong["order"] is None
     done = await run(shop, PICKUP, "orderPickup", cashier, id=order["id"], code=code)
     assert done["userErrors"] == []
@@ -140,8 +149,9 @@ async def test_five_wrong_pickup_codes_lock_the_order(shop: Shop) -> None:
         refused = await run(shop, PICKUP, "orderPickup", manager, id=order["id"], code=wrong)
         assert errors(refused) == [("PICKUP_CODE_INVALID", ["pickupCode"])]
     locked = await run(shop, PICKUP, "orderPickup", manager, id=order["id"], code=order["pickupCode"])
-    assert errors(locked) == [("PICKUP_CODE_INVALID", ["pickupCode"])] and "Too many" in locked["userErrors"][0][
-        "message"]
+    assert (
+        errors(locked) == [("PICKUP_CODE_INVALID", ["pickupCode"])] and "Too many" in locked["userErrors"][0]["message"]
+    )
     async with shop.engine.connect() as conn:
         assert await conn.scalar(sa.select(Order.pickup_attempts)) == 5
     assert await level(shop.engine, shop.variants[0], shop.store_a) == Level(10, 1)
@@ -157,8 +167,13 @@ async def test_paying_at_the_till_completes_an_in_store_sale_at_once(shop: Shop)
     assert await level(shop.engine, shop.variants[1], shop.store_a) == Level(8, 0)  # off the shelf
     assert await balance(shop, member) == 240
     async with shop.engine.connect() as conn:
-        kinds = (await conn.scalars(sa.select(InventoryMovement.kind).where(
-            InventoryMovement.reference == f"order:{order['number']}").order_by(InventoryMovement.id))).all()
+        kinds = (
+            await conn.scalars(
+                sa.select(InventoryMovement.kind)
+                .where(InventoryMovement.reference == f"order:{order['number']}")
+                .order_by(InventoryMovement.id)
+            )
+        ).all()
     assert [k.value for k in kinds] == ["RESERVATION", "SALE"]
     await assert_ledger_holds(shop)
 
@@ -197,8 +212,11 @@ async def test_a_member_cancels_an_unpaid_order_stock_is_released_and_points_com
     member = await member_with_points(shop, 2000)
     cart = await shop.cart([(0, 2)], token=member.token)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=member.token)
-    await shop.client.data("mutation($id: ID!) { cartPointsApply(cartId: $id, points: 2000) { userErrors { code } } }",
-                           {"id": cart["id"]}, token=member.token)
+    await shop.client.data(
+        "mutation($id: ID!) { cartPointsApply(cartId: $id, points: 2000) { userErrors { code } } }",
+        {"id": cart["id"]},
+        token=member.token,
+    )
     order = await placed(shop, cart["id"], token=member.token)
     assert order["pointsSpent"] == 2000 and await balance(shop, member) == 0
     cancelled = await run(shop, CANCEL, "orderCancel", member.token, id=order["id"])
@@ -219,8 +237,10 @@ async def test_a_paid_order_is_cancelled_by_customer_service_with_a_refund(shop:
     manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_a)
     cancelled = (await run(shop, CANCEL, "orderCancel", manager, id=order["id"]))["order"]
     assert cancelled["status"] == "CANCELLED"
-    assert cancelled["payments"] == [{"kind": "CAPTURE", "method": "SANDBOX", "amount": {"amount": "110.00"}},
-                                     {"kind": "REFUND", "method": "SANDBOX", "amount": {"amount": "110.00"}}]
+    assert cancelled["payments"] == [
+        {"kind": "CAPTURE", "method": "SANDBOX", "amount": {"amount": "110.00"}},
+        {"kind": "REFUND", "method": "SANDBOX", "amount": {"amount": "110.00"}},
+    ]
     assert await level(shop.engine, shop.variants[0], shop.store_a) == Level(10, 0)
 
 
@@ -249,13 +269,15 @@ async def test_steps_the_life_cycle_does_not_allow_are_invalid_transitions(shop:
     assert errors(await run(shop, DELIVER, "orderDeliver", packer, id=unpaid["id"])) == [("INVALID_TRANSITION", None)]
     paid = await pay(shop, unpaid)
     assert errors(await run(shop, READY, "orderReadyForPickup", manager, id=paid["id"])) == [
-        ("INVALID_TRANSITION", None)]
+        ("INVALID_TRANSITION", None)
+    ]
     member = await member_with_points(shop)
     pickup = await pickup_order(shop, member)
     await pay(shop, pickup, member.token)
     assert errors(await run(shop, SHIP, "orderShip", packer, id=pickup["id"])) == [("INVALID_TRANSITION", None)]
     assert errors(await run(shop, PICKUP, "orderPickup", manager, id=pickup["id"], code=pickup["pickupCode"])) == [
-        ("INVALID_TRANSITION", None)]
+        ("INVALID_TRANSITION", None)
+    ]
 
 
 async def test_other_peoples_and_other_stores_orders_are_not_found(shop: Shop) -> None:
@@ -263,8 +285,10 @@ async def test_other_peoples_and_other_stores_orders_are_not_found(shop: Shop) -
     bo = await member_with_points(shop, email="bo@example.com")
     order = await pickup_order(shop, ann)
     assert (await shop.client.data(ORDER, {"id": order["id"]}, token=bo.token))["order"] is None
-    for document, name, extra in ((PAY, "orderPay", {"method": "SANDBOX", "amount": "59.99"}),
-                                  (CANCEL, "orderCancel", {})):
+    for document, name, extra in (
+        (PAY, "orderPay", {"method": "SANDBOX", "amount": "59.99"}),
+        (CANCEL, "orderCancel", {}),
+    ):
         assert errors(await run(shop, document, name, bo.token, id=order["id"], **extra)) == [("NOT_FOUND", ["id"])]
     await pay(shop, order, ann.token)
     elsewhere = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_b)
@@ -291,8 +315,11 @@ async def test_members_list_their_own_orders_and_staff_list_all_newest_first(sho
     assert everything["totalCount"] == 4 and everything["edges"][0]["node"]["number"] == theirs["number"]
     only_bo = await run(shop, ORDERS, "orders", staff, filter={"memberId": bo.id, "channel": "online"})
     assert [e["node"]["number"] for e in only_bo["edges"]] == [theirs["number"]]
-    for window, found in (({"createdFrom": "2999-01-01T00:00:00"}, 0), ({"createdTo": "2999-01-01T00:00:00"}, 4),
-                          ({"createdFrom": "2000-01-01T00:00:00+08:00", "status": "UNPAID"}, 3)):
+    for window, found in (
+        ({"createdFrom": "2999-01-01T00:00:00"}, 0),
+        ({"createdTo": "2999-01-01T00:00:00"}, 4),
+        ({"createdFrom": "2000-01-01T00:00:00+08:00", "status": "UNPAID"}, 3),
+    ):
         assert (await run(shop, ORDERS, "orders", staff, filter=window))["totalCount"] == found, window
     assert top_code(await shop.client.post(ORDERS, {})) == "UNAUTHENTICATED"
     assert top_code(await shop.client.post(ORDERS, {"filter": {"memberId": bo.id}}, token=ann.token)) == "FORBIDDEN"
@@ -312,14 +339,16 @@ async def test_a_member_reads_their_orders_on_their_profile(shop: Shop) -> None:
     page = (await shop.client.data(MY_ORDERS, {"first": 2}, token=ann.token))["me"]["orders"]
     assert [e["node"]["number"] for e in page["edges"]] == [mine[2]["number"], mine[1]["number"]]
     assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
-    rest = (await shop.client.data(MY_ORDERS, {"first": 2, "after": page["pageInfo"]["endCursor"]},
-                                   token=ann.token))["me"]["orders"]
+    rest = (await shop.client.data(MY_ORDERS, {"first": 2, "after": page["pageInfo"]["endCursor"]}, token=ann.token))[
+        "me"
+    ]["orders"]
     assert [e["node"]["number"] for e in rest["edges"]] == [mine[0]["number"]]
     assert not rest["pageInfo"]["hasNextPage"]
 
 
 async def test_members_with_their_orders_cost_the_same_statements_for_1_or_3_members(
-        shop: Shop, statements: StatementCounter) -> None:
+    shop: Shop, statements: StatementCounter
+) -> None:
     manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_a)
     counts = []
     for i in range(3):
@@ -347,24 +376,34 @@ async def test_returned_goods_go_back_on_the_shelf_are_refunded_and_their_points
     await run(shop, DELIVER, "orderDeliver", packer, id=order["id"])
     assert await balance(shop, member) == 110
     line = order["lines"][0]["id"]
-    manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, email="cs@example.com",
-                                          location_id=shop.store_a)
-    too_many = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
-                         input={"lines": [{"orderLineId": line, "quantity": 3}]})
+    manager = await shop.client.staff_token(
+        shop.engine, StaffRole.STORE_MANAGER, email="cs@example.com", location_id=shop.store_a
+    )
+    too_many = await run(
+        shop, RETURN, "orderReturn", manager, id=order["id"], input={"lines": [{"orderLineId": line, "quantity": 3}]}
+    )
     assert errors(too_many) == [("INVALID_QUANTITY", ["input", "lines", "0", "quantity"])]
-    part = await run(shop, RETURN, "orderReturn", manager, id=order["id"], input={
-        "lines": [{"orderLineId": line, "quantity": 1}], "locationId": location_gid(shop.warehouse)})
+    part = await run(
+        shop,
+        RETURN,
+        "orderReturn",
+        manager,
+        id=order["id"],
+        input={"lines": [{"orderLineId": line, "quantity": 1}], "locationId": location_gid(shop.warehouse)},
+    )
     assert part["userErrors"] == []
     assert (part["order"]["status"], part["order"]["lines"][0]["returnedQuantity"]) == ("PARTIALLY_RETURNED", 1)
     assert part["order"]["payments"][-1] == {"kind": "REFUND", "method": "SANDBOX", "amount": {"amount": "50.00"}}
     assert await level(shop.engine, shop.variants[0], shop.warehouse) == Level(11, 0)
     assert await balance(shop, member) == 55  # half the goods came back: half the 110 points go
-    rest = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
-                     input={"lines": [{"orderLineId": line, "quantity": 1}]})
+    rest = await run(
+        shop, RETURN, "orderReturn", manager, id=order["id"], input={"lines": [{"orderLineId": line, "quantity": 1}]}
+    )
     assert rest["order"]["status"] == "RETURNED"
     assert await level(shop.engine, shop.variants[0], shop.store_a) == Level(9, 0)  # back where it was sold from
-    again = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
-                      input={"lines": [{"orderLineId": line, "quantity": 1}]})
+    again = await run(
+        shop, RETURN, "orderReturn", manager, id=order["id"], input={"lines": [{"orderLineId": line, "quantity": 1}]}
+    )
     assert errors(again) == [("INVALID_QUANTITY", ["input", "lines", "0", "quantity"])]
     await assert_ledger_holds(shop)
 
@@ -381,8 +420,14 @@ async def test_returning_an_order_unit_by_unit_claws_back_exactly_what_it_earned
     manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_a)
     left = []
     for _ in range(3):
-        returned = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
-                             input={"lines": [{"orderLineId": order["lines"][0]["id"], "quantity": 1}]})
+        returned = await run(
+            shop,
+            RETURN,
+            "orderReturn",
+            manager,
+            id=order["id"],
+            input={"lines": [{"orderLineId": order["lines"][0]["id"], "quantity": 1}]},
+        )
         assert returned["userErrors"] == []
         left.append(await balance(shop, member))
     assert left == [107, 53, 0]
@@ -395,19 +440,23 @@ async def test_only_completed_orders_come_back_and_only_staff_take_them(shop: Sh
     manager = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, location_id=shop.store_a)
     lines = {"lines": [{"orderLineId": order["lines"][0]["id"], "quantity": 1}]}
     assert errors(await run(shop, RETURN, "orderReturn", manager, id=order["id"], input=lines)) == [
-        ("INVALID_TRANSITION", None)]
-    assert top_code(await shop.client.post(RETURN, {"id": order["id"], "input": lines},
-                                           token=member.token)) == "FORBIDDEN"
-    bogus = await run(shop, RETURN, "orderReturn", manager, id=order["id"],
-                      input={"lines": [{"orderLineId": "nope", "quantity": 1}]})
+        ("INVALID_TRANSITION", None)
+    ]
+    assert (
+        top_code(await shop.client.post(RETURN, {"id": order["id"], "input": lines}, token=member.token)) == "FORBIDDEN"
+    )
+    bogus = await run(
+        shop, RETURN, "orderReturn", manager, id=order["id"], input={"lines": [{"orderLineId": "nope", "quantity": 1}]}
+    )
     assert errors(bogus) == [("NOT_FOUND", ["input", "lines", "0", "orderLineId"])]
 
 
 async def test_a_payment_records_the_providers_reference(shop: Shop) -> None:
     order = await delivery_order(shop)
     await pay(shop, order)
-    data = await shop.client.data("query($id: ID!) { order(id: $id) { payments { kind method reference } } }",
-                                  {"id": order["id"]})
+    data = await shop.client.data(
+        "query($id: ID!) { order(id: $id) { payments { kind method reference } } }", {"id": order["id"]}
+    )
     [payment] = data["order"]["payments"]
     assert (payment["kind"], payment["method"]) == ("CAPTURE", "SANDBOX")
     assert payment["reference"].startswith("sandbox:")

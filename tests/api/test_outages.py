@@ -53,7 +53,8 @@ def test_the_wait_doubles_from_the_interval_up_to_the_cap() -> None:
 
 
 async def test_the_outbox_relay_logs_a_database_outage_once(
-        engine: AsyncEngine, caplog: pytest.LogCaptureFixture) -> None:
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
     real = create_session_factory(engine)
     calls = 0
 
@@ -74,7 +75,8 @@ async def test_the_outbox_relay_logs_a_database_outage_once(
 
 
 async def test_order_expiry_logs_a_database_outage_once(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     calls = 0
 
     async def expire(*_args: Any) -> int:
@@ -110,6 +112,7 @@ class FlakyRedis:
         async def run(**_kwargs: Any) -> list[Any]:
             self._call()
             return [1, "9"]
+
         return run
 
     async def get(self, _key: str) -> bytes | None:
@@ -135,7 +138,8 @@ class FlakyRedis:
 
 
 async def test_the_redis_subscriber_logs_an_outage_once(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr(api.events, "RESUBSCRIBE_SECONDS", 0.001)
     redis = FlakyRedis(FAILURES)
     bus = RedisBus(redis, "events")

@@ -47,20 +47,39 @@ ONE = "query($id: ID!) { promotion(id: $id) { id name } node(id: $id) { id ... o
 # One example of every kind of action: what a closing note can quote.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "PERCENT_OFF": {"name": "Spring sale", "action": {"type": "PERCENT_OFF", "percent": "15"}},
-    "AMOUNT_OFF": {"name": "30 off 200", "currency": "CNY", "conditions": {"minSubtotal": "200"},
-                   "action": {"type": "AMOUNT_OFF", "amount": "30"}},
-    "FIXED_PRICE": {"name": "Flash sale", "currency": "CNY", "stackable": False,
-                    "action": {"type": "FIXED_PRICE", "unitPrice": "9.90", "perMemberLimit": 2}},
+    "AMOUNT_OFF": {
+        "name": "30 off 200",
+        "currency": "CNY",
+        "conditions": {"minSubtotal": "200"},
+        "action": {"type": "AMOUNT_OFF", "amount": "30"},
+    },
+    "FIXED_PRICE": {
+        "name": "Flash sale",
+        "currency": "CNY",
+        "stackable": False,
+        "action": {"type": "FIXED_PRICE", "unitPrice": "9.90", "perMemberLimit": 2},
+    },
     "BUY_X_GET_Y": {"name": "Buy 2 get 1 free", "action": {"type": "BUY_X_GET_Y", "buy": 2, "get": 1}},
-    "FREE_SHIPPING": {"name": "Free shipping for VIPs", "conditions": {"memberTagsAny": ["vip"]},
-                      "action": {"type": "FREE_SHIPPING"}},
-    "POINTS_MULTIPLIER": {"name": "Double points", "conditions": {"channels": ["online"]},
-                          "action": {"type": "POINTS_MULTIPLIER", "factor": "2"}},
+    "FREE_SHIPPING": {
+        "name": "Free shipping for VIPs",
+        "conditions": {"memberTagsAny": ["vip"]},
+        "action": {"type": "FREE_SHIPPING"},
+    },
+    "POINTS_MULTIPLIER": {
+        "name": "Double points",
+        "conditions": {"channels": ["online"]},
+        "action": {"type": "POINTS_MULTIPLIER", "factor": "2"},
+    },
 }
 
 
-async def token(client: GraphQLClient, engine: AsyncEngine, role: StaffRole = StaffRole.ADMIN,
-                 location_id: int | None = None, email: str | None = None) -> str:
+async def token(
+    client: GraphQLClient,
+    engine: AsyncEngine,
+    role: StaffRole = StaffRole.ADMIN,
+    location_id: int | None = None,
+    email: str | None = None,
+) -> str:
     return await client.staff_token(engine, role, email, location_id)
 
 
@@ -70,8 +89,7 @@ async def create(client: GraphQLClient, bearer: str, **fields: Any) -> dict[str,
 
 
 async def update(client: GraphQLClient, bearer: str, gid: str, **fields: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = (await client.data(UPDATE, {"id": gid, "input": fields}, token=bearer))[
-        "promotionUpdate"]
+    payload: dict[str, Any] = (await client.data(UPDATE, {"id": gid, "input": fields}, token=bearer))["promotionUpdate"]
     return payload
 
 
@@ -101,9 +119,11 @@ async def catalogue_ids(engine: AsyncEngine) -> tuple[int, int, int]:
 
 # --- create, read ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", list(EXAMPLES))
-async def test_an_admin_creates_a_promotion_of_every_kind(client: GraphQLClient, engine: AsyncEngine,
-                                                          kind: str) -> None:
+async def test_an_admin_creates_a_promotion_of_every_kind(
+    client: GraphQLClient, engine: AsyncEngine, kind: str
+) -> None:
     payload = await create(client, await token(client, engine), **EXAMPLES[kind])
     assert payload["userErrors"] == []
     promotion = payload["promotion"]
@@ -115,26 +135,56 @@ async def test_an_admin_creates_a_promotion_of_every_kind(client: GraphQLClient,
 
 async def test_a_promotion_reads_back_as_entered(client: GraphQLClient, engine: AsyncEngine) -> None:
     product, category, variant = await catalogue_ids(engine)
-    conditions = {"channels": ["pos", "online"], "memberTagsAny": [" VIP ", "new"], "minSubtotal": "99.5",
-                  "productIds": [to_global_id("Product", product)], "categoryIds": [to_global_id("Category", category)],
-                  "variantIds": [to_global_id("ProductVariant", variant)], "firstOrderOnly": True}
-    payload = await create(client, await token(client, engine), name="  Welcome week ", priority=5, currency="cny",
-                           startsAt="2030-01-01T00:00:00+08:00", endsAt="2030-01-08T00:00:00+08:00",
-                           conditions=conditions, action={"type": "FIXED_PRICE", "unitPrice": "19"})
+    conditions = {
+        "channels": ["pos", "online"],
+        "memberTagsAny": [" VIP ", "new"],
+        "minSubtotal": "99.5",
+        "productIds": [to_global_id("Product", product)],
+        "categoryIds": [to_global_id("Category", category)],
+        "variantIds": [to_global_id("ProductVariant", variant)],
+        "firstOrderOnly": True,
+    }
+    payload = await create(
+        client,
+        await token(client, engine),
+        name="  Welcome week ",
+        priority=5,
+        currency="cny",
+        startsAt="2030-01-01T00:00:00+08:00",
+        endsAt="2030-01-08T00:00:00+08:00",
+        conditions=conditions,
+        action={"type": "FIXED_PRICE", "unitPrice": "19"},
+    )
     assert payload["userErrors"] == []
     p = payload["promotion"]
     assert (p["name"], p["priority"], p["stackable"], p["currency"], p["status"]) == (
-        "Welcome week", 5, True, "CNY", "SCHEDULED")
+        "Welcome week",
+        5,
+        True,
+        "CNY",
+        "SCHEDULED",
+    )
     assert (p["startsAt"], p["endsAt"]) == ("2029-12-31T16:00:00+00:00", "2030-01-07T16:00:00+00:00")
     c = p["conditions"]
     assert sorted(ch["slug"] for ch in c["channels"]) == ["online", "pos"]
     assert c["memberTagsAny"] == ["new", "vip"]
     assert c["minSubtotal"] == {"amount": "99.50", "currency": "CNY"}
     assert (c["productIds"], c["categoryIds"], c["variantIds"], c["firstOrderOnly"]) == (
-        conditions["productIds"], conditions["categoryIds"], conditions["variantIds"], True)
-    assert p["action"] == {"type": "FIXED_PRICE", "percent": None, "amount": None,
-                           "unitPrice": {"amount": "19.00", "currency": "CNY"}, "perMemberLimit": None, "buy": None,
-                           "get": None, "factor": None}
+        conditions["productIds"],
+        conditions["categoryIds"],
+        conditions["variantIds"],
+        True,
+    )
+    assert p["action"] == {
+        "type": "FIXED_PRICE",
+        "percent": None,
+        "amount": None,
+        "unitPrice": {"amount": "19.00", "currency": "CNY"},
+        "perMemberLimit": None,
+        "buy": None,
+        "get": None,
+        "factor": None,
+    }
 
 
 async def test_an_action_takes_exactly_the_fields_of_its_type(client: GraphQLClient, engine: AsyncEngine) -> None:
@@ -142,70 +192,102 @@ async def test_an_action_takes_exactly_the_fields_of_its_type(client: GraphQLCli
     payload = await create(client, admin, name="Bad", action={"type": "BUY_X_GET_Y", "get": 1, "factor": "2"})
     assert errors_of(payload) == {("REQUIRED", "input.action.buy"), ("INVALID", "input.action.factor")}
     assert errors_of(await create(client, admin, name="Bad", action={"type": "FREE_SHIPPING", "percent": "5"})) == {
-        ("INVALID", "input.action.percent")}
-    payload = await create(client, admin, name="B2G1 half", action={"type": "BUY_X_GET_Y", "buy": 2, "get": 1,
-                                                                    "percent": "50"})
+        ("INVALID", "input.action.percent")
+    }
+    payload = await create(
+        client, admin, name="B2G1 half", action={"type": "BUY_X_GET_Y", "buy": 2, "get": 1, "percent": "50"}
+    )
     assert payload["promotion"]["action"]["percent"] == "50"
     assert await count_promotions(engine) == 1
 
 
-async def test_every_bad_field_is_reported_at_once_and_nothing_is_written(client: GraphQLClient,
-                                                                          engine: AsyncEngine) -> None:
-    payload = await create(client, await token(client, engine), name=" ", priority=-1, currency="XXX",
-                           startsAt="2030-01-02T00:00:00Z", endsAt="2030-01-01T00:00:00Z",
-                           conditions={"channels": ["online", "nowhere"], "memberTagsAny": ["bad tag!"],
-                                       "productIds": ["nonsense", to_global_id("Product", 999_999)],
-                                       "categoryIds": [], "variantIds": [to_global_id("Category", 1)]},
-                           action={"type": "PERCENT_OFF", "percent": "120"})
+async def test_every_bad_field_is_reported_at_once_and_nothing_is_written(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
+    payload = await create(
+        client,
+        await token(client, engine),
+        name=" ",
+        priority=-1,
+        currency="XXX",
+        startsAt="2030-01-02T00:00:00Z",
+        endsAt="2030-01-01T00:00:00Z",
+        conditions={
+            "channels": ["online", "nowhere"],
+            "memberTagsAny": ["bad tag!"],
+            "productIds": ["nonsense", to_global_id("Product", 999_999)],
+            "categoryIds": [],
+            "variantIds": [to_global_id("Category", 1)],
+        },
+        action={"type": "PERCENT_OFF", "percent": "120"},
+    )
     assert payload["promotion"] is None
     assert errors_of(payload) == {
-        ("REQUIRED", "input.name"), ("INVALID", "input.priority"), ("CURRENCY_INVALID", "input.currency"),
-        ("INVALID", "input.endsAt"), ("NOT_FOUND", "input.conditions.channels.1"),
-        ("INVALID", "input.conditions.memberTagsAny.0"), ("NOT_FOUND", "input.conditions.productIds.0"),
-        ("NOT_FOUND", "input.conditions.productIds.1"), ("INVALID", "input.conditions.categoryIds"),
-        ("NOT_FOUND", "input.conditions.variantIds.0"), ("INVALID", "input.action.percent")}
+        ("REQUIRED", "input.name"),
+        ("INVALID", "input.priority"),
+        ("CURRENCY_INVALID", "input.currency"),
+        ("INVALID", "input.endsAt"),
+        ("NOT_FOUND", "input.conditions.channels.1"),
+        ("INVALID", "input.conditions.memberTagsAny.0"),
+        ("NOT_FOUND", "input.conditions.productIds.0"),
+        ("NOT_FOUND", "input.conditions.productIds.1"),
+        ("INVALID", "input.conditions.categoryIds"),
+        ("NOT_FOUND", "input.conditions.variantIds.0"),
+        ("INVALID", "input.action.percent"),
+    }
     assert await count_promotions(engine) == 0
 
 
 async def test_amounts_need_a_currency_and_times_a_time_zone(client: GraphQLClient, engine: AsyncEngine) -> None:
     admin = await token(client, engine)
-    payload = await create(client, admin, name="No currency", startsAt="2030-01-01T00:00:00",
-                           action={"type": "AMOUNT_OFF", "amount": "10"})
+    payload = await create(
+        client, admin, name="No currency", startsAt="2030-01-01T00:00:00", action={"type": "AMOUNT_OFF", "amount": "10"}
+    )
     assert errors_of(payload) == {("REQUIRED", "input.currency"), ("INVALID", "input.startsAt")}
-    payload = await create(client, admin, name="Too fine", currency="JPY", action={"type": "AMOUNT_OFF",
-                                                                                  "amount": "10.5"})
+    payload = await create(
+        client, admin, name="Too fine", currency="JPY", action={"type": "AMOUNT_OFF", "amount": "10.5"}
+    )
     assert errors_of(payload) == {("INVALID", "input.action.amount")}
     assert await count_promotions(engine) == 0
 
 
 # --- update, schedule, deactivate -----------------------------------------------------------------
 
+
 async def test_an_update_changes_only_what_it_names(client: GraphQLClient, engine: AsyncEngine) -> None:
     admin = await token(client, engine)
     created = (await create(client, admin, **EXAMPLES["AMOUNT_OFF"]))["promotion"]
-    payload = await update(client, admin, created["id"], name="40 off 200", action={"type": "AMOUNT_OFF",
-                                                                                   "amount": "40"})
+    payload = await update(
+        client, admin, created["id"], name="40 off 200", action={"type": "AMOUNT_OFF", "amount": "40"}
+    )
     assert payload["userErrors"] == []
     p = payload["promotion"]
     assert (p["name"], p["action"]["amount"], p["conditions"]["minSubtotal"], p["currency"]) == (
-        "40 off 200", {"amount": "40.00", "currency": "CNY"}, {"amount": "200.00", "currency": "CNY"}, "CNY")
+        "40 off 200",
+        {"amount": "40.00", "currency": "CNY"},
+        {"amount": "200.00", "currency": "CNY"},
+        "CNY",
+    )
     # Cross-field rules hold after the change: an amount-off promotion keeps a currency.
     assert errors_of(await update(client, admin, created["id"], currency=None)) == {("REQUIRED", "input.currency")}
-    payload = await update(client, admin, created["id"], conditions=None, currency=None,
-                           action={"type": "PERCENT_OFF", "percent": "5"})
+    payload = await update(
+        client, admin, created["id"], conditions=None, currency=None, action={"type": "PERCENT_OFF", "percent": "5"}
+    )
     assert payload["userErrors"] == []
     assert payload["promotion"]["conditions"]["minSubtotal"] is None and payload["promotion"]["currency"] is None
 
 
-async def test_a_promotion_is_scheduled_rescheduled_and_switched_off_and_on(client: GraphQLClient,
-                                                                             engine: AsyncEngine) -> None:
+async def test_a_promotion_is_scheduled_rescheduled_and_switched_off_and_on(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await token(client, engine)
     gid = (await create(client, admin, **EXAMPLES["PERCENT_OFF"]))["promotion"]["id"]
     payload = await update(client, admin, gid, startsAt="2099-01-01T00:00:00Z", endsAt="2099-02-01T00:00:00Z")
-    assert (payload["promotion"]["status"], payload["promotion"]["startsAt"]) == ("SCHEDULED",
-                                                                                  "2099-01-01T00:00:00+00:00")
-    assert errors_of(await update(client, admin, gid, endsAt="2098-01-01T00:00:00Z")) == {("INVALID",
-                                                                                          "input.endsAt")}
+    assert (payload["promotion"]["status"], payload["promotion"]["startsAt"]) == (
+        "SCHEDULED",
+        "2099-01-01T00:00:00+00:00",
+    )
+    assert errors_of(await update(client, admin, gid, endsAt="2098-01-01T00:00:00Z")) == {("INVALID", "input.endsAt")}
     payload = await update(client, admin, gid, startsAt="2020-01-01T00:00:00Z", endsAt="2021-01-01T00:00:00Z")
     assert payload["promotion"]["status"] == "ENDED"
     payload = await update(client, admin, gid, endsAt=None)
@@ -227,8 +309,8 @@ async def test_unknown_promotions_are_not_found(client: GraphQLClient, engine: A
 
 # --- who may --------------------------------------------------------------------------------------
 
-async def test_members_anonymous_callers_and_cashiers_are_refused(client: GraphQLClient,
-                                                                  engine: AsyncEngine) -> None:
+
+async def test_members_anonymous_callers_and_cashiers_are_refused(client: GraphQLClient, engine: AsyncEngine) -> None:
     gid = (await create(client, await token(client, engine), **EXAMPLES["PERCENT_OFF"]))["promotion"]["id"]
     member = (await member_signed_in(client, "ann@example.com")).access_token
     cashier = await token(client, engine, StaffRole.CASHIER, await add_location(engine))
@@ -242,13 +324,14 @@ async def test_members_anonymous_callers_and_cashiers_are_refused(client: GraphQ
     assert await count_promotions(engine) == 1
 
 
-async def test_a_store_manager_manages_only_their_own_stores_promotions(client: GraphQLClient,
-                                                                        engine: AsyncEngine) -> None:
+async def test_a_store_manager_manages_only_their_own_stores_promotions(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await token(client, engine)
     mine, theirs = await add_location(engine), await add_location(engine)
     manager = await token(client, engine, StaffRole.STORE_MANAGER, mine)
     chain = (await create(client, admin, **EXAMPLES["PERCENT_OFF"]))["promotion"]["id"]
-    other = (await create(client, admin, locationId=to_global_id("Location", theirs), **EXAMPLES["BUY_X_GET_Y"]))
+    other = await create(client, admin, locationId=to_global_id("Location", theirs), **EXAMPLES["BUY_X_GET_Y"])
     other_id = other["promotion"]["id"]
     assert other["promotion"]["location"]["id"] == to_global_id("Location", theirs)
 
@@ -287,8 +370,11 @@ async def test_a_promotion_belongs_to_a_store_not_a_warehouse(client: GraphQLCli
 
     admin = await token(client, engine)
     warehouse = await add_location(engine, type=LocationType.WAREHOUSE)
-    for gid, code in ((to_global_id("Location", warehouse), "INVALID"), (to_global_id("Location", 99_999),
-                                                                         "NOT_FOUND"), ("bad", "NOT_FOUND")):
+    for gid, code in (
+        (to_global_id("Location", warehouse), "INVALID"),
+        (to_global_id("Location", 99_999), "NOT_FOUND"),
+        ("bad", "NOT_FOUND"),
+    ):
         payload = await create(client, admin, locationId=gid, **EXAMPLES["PERCENT_OFF"])
         assert errors_of(payload) == {(code, "input.locationId")}
     assert await count_promotions(engine) == 0
@@ -296,8 +382,10 @@ async def test_a_promotion_belongs_to_a_store_not_a_warehouse(client: GraphQLCli
 
 # --- lists ----------------------------------------------------------------------------------------
 
-async def test_promotions_are_listed_newest_first_in_pages_and_filtered(client: GraphQLClient,
-                                                                        engine: AsyncEngine) -> None:
+
+async def test_promotions_are_listed_newest_first_in_pages_and_filtered(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await token(client, engine)
     store = await add_location(engine)
     ids = []
@@ -334,7 +422,8 @@ async def test_promotions_are_listed_newest_first_in_pages_and_filtered(client: 
 
 
 async def test_a_page_of_promotions_costs_the_same_few_statements_however_long(
-        client: GraphQLClient, engine: AsyncEngine, statements: StatementCounter) -> None:
+    client: GraphQLClient, engine: AsyncEngine, statements: StatementCounter
+) -> None:
     admin = await token(client, engine)
     store = to_global_id("Location", await add_location(engine))
     query = LIST.replace("location { id }", "location { id code } conditions { channels { slug } }")

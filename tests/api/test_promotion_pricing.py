@@ -43,12 +43,18 @@ def discounts(cart: dict[str, Any]) -> list[list[dict[str, str]]]:
 
 async def test_a_running_promotion_prices_carts_of_its_channels_only(shop: Shop) -> None:
     online = await channel_id(shop, "online")
-    await add_promotion(shop.engine, PercentOff(Decimal(20)), name="Spring sale",
-                        conditions=Conditions(channel_ids=frozenset({online})))
+    await add_promotion(
+        shop.engine, PercentOff(Decimal(20)), name="Spring sale", conditions=Conditions(channel_ids=frozenset({online}))
+    )
     cart = await shop.cart([(0, 1), (2, 1)])  # 50.00 + 9.99
     assert discounts(cart) == [[{"label": "Spring sale"}]] * 2
-    assert amounts(cart) == {"subtotal": "59.99", "discountTotal": "12.00", "pointsDiscount": "0.00",
-                             "shipping": "0.00", "total": "47.99"}
+    assert amounts(cart) == {
+        "subtotal": "59.99",
+        "discountTotal": "12.00",
+        "pointsDiscount": "0.00",
+        "shipping": "0.00",
+        "total": "47.99",
+    }
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     till = await shop.cart([(0, 1)], channel="pos", token=cashier)
     assert discounts(till) == [[]] and till["total"]["amount"] == "50.00"
@@ -56,10 +62,15 @@ async def test_a_running_promotion_prices_carts_of_its_channels_only(shop: Shop)
 
 async def test_scheduled_and_finished_promotions_do_not_apply(shop: Shop) -> None:
     now = system_clock()
-    await add_promotion(shop.engine, PercentOff(Decimal(50)), name="Later",
-                        conditions=Conditions(starts_at=now + timedelta(hours=1)))
-    await add_promotion(shop.engine, PercentOff(Decimal(50)), name="Over",
-                        conditions=Conditions(starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1)))
+    await add_promotion(
+        shop.engine, PercentOff(Decimal(50)), name="Later", conditions=Conditions(starts_at=now + timedelta(hours=1))
+    )
+    await add_promotion(
+        shop.engine,
+        PercentOff(Decimal(50)),
+        name="Over",
+        conditions=Conditions(starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1)),
+    )
     cart = await shop.cart([(0, 1)])
     assert discounts(cart) == [[]] and cart["total"]["amount"] == "50.00"
 
@@ -70,17 +81,29 @@ async def test_checkout_charges_what_the_cart_showed_and_records_each_discount(s
     ann = await new_member(shop.client)
     cart = await shop.cart([(1, 1)], token=ann.token)  # 120.00, below the 199.00 free-shipping threshold
     filled = (await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, ann.token))["cart"]
-    assert amounts(filled) == {"subtotal": "120.00", "discountTotal": "12.00", "pointsDiscount": "0.00",
-                               "shipping": "0.00", "total": "108.00"}
+    assert amounts(filled) == {
+        "subtotal": "120.00",
+        "discountTotal": "12.00",
+        "pointsDiscount": "0.00",
+        "shipping": "0.00",
+        "total": "108.00",
+    }
     order = await placed(shop, cart["id"], token=ann.token)
     assert (order["discountTotal"]["amount"], order["shipping"]["amount"], order["total"]["amount"]) == (
-        "12.00", "0.00", "108.00")
+        "12.00",
+        "0.00",
+        "108.00",
+    )
     assert [ln["discounts"] for ln in order["lines"]] == [[{"label": "Ten off"}]]
 
 
 async def test_a_flash_sale_price_holds_for_the_per_member_limit_across_orders(shop: Shop) -> None:
-    await add_promotion(shop.engine, FixedPrice(Decimal("30.00"), per_member_limit=1), name="Flash",
-                        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})))
+    await add_promotion(
+        shop.engine,
+        FixedPrice(Decimal("30.00"), per_member_limit=1),
+        name="Flash",
+        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})),
+    )
     ann = await new_member(shop.client)
     cart = await shop.cart([(0, 2)], token=ann.token)  # one unit at 30.00, one at 50.00
     assert cart["lines"][0]["total"]["amount"] == "80.00"
@@ -107,10 +130,22 @@ async def test_a_flash_sale_says_whether_guests_may_have_it(shop: Shop) -> None:
         conditions: dict[str, Any] = {"variantIds": [shop.v(variant)]}
         if open_to_guests is not None:
             conditions["membersOnly"] = open_to_guests
-        made.append((await shop.client.data(create, {"input": {
-            "name": f"Flash {variant}", "currency": "CNY", "conditions": conditions,
-            "action": {"type": "FIXED_PRICE", "unitPrice": "30.00", "perMemberLimit": 1}}}, token=admin))[
-            "promotionCreate"])
+        made.append(
+            (
+                await shop.client.data(
+                    create,
+                    {
+                        "input": {
+                            "name": f"Flash {variant}",
+                            "currency": "CNY",
+                            "conditions": conditions,
+                            "action": {"type": "FIXED_PRICE", "unitPrice": "30.00", "perMemberLimit": 1},
+                        }
+                    },
+                    token=admin,
+                )
+            )["promotionCreate"]
+        )
     assert [m["promotion"]["conditions"]["membersOnly"] for m in made] == [True, False]
     guest = await shop.cart([(0, 2), (1, 2)])
     assert [ln["total"]["amount"] for ln in guest["lines"]] == ["100.00", "150.00"]  # 2 x 50; 30 + 120
@@ -121,14 +156,19 @@ async def test_a_flash_sale_says_whether_guests_may_have_it(shop: Shop) -> None:
 
 async def test_a_points_multiplier_multiplies_what_the_member_earns(shop: Shop) -> None:
     pos = await channel_id(shop, "pos")
-    await add_promotion(shop.engine, PointsMultiplier(Decimal(3)), name="Triple points",
-                        conditions=Conditions(channel_ids=frozenset({pos})))
+    await add_promotion(
+        shop.engine,
+        PointsMultiplier(Decimal(3)),
+        name="Triple points",
+        conditions=Conditions(channel_ids=frozenset({pos})),
+    )
     ann = await new_member(shop.client)
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     cart = await shop.cart([(1, 1)], channel="pos", token=cashier, member_id=ann.id)  # 120.00
     order = await placed(shop, cart["id"], token=cashier)
-    paid = (await shop.client.data(PAY, {"id": order["id"], "method": "CASH", "amount": "120.00"},
-                                   token=cashier))["orderPay"]["order"]
+    paid = (await shop.client.data(PAY, {"id": order["id"], "method": "CASH", "amount": "120.00"}, token=cashier))[
+        "orderPay"
+    ]["order"]
     async with shop.engine.connect() as conn:
         rate = await conn.scalar(sa.select(Channel.points_per_unit).where(Channel.id == pos))
     assert paid["status"] == "COMPLETED" and paid["pointsEarned"] == int(Decimal(120) * rate * 3)
@@ -147,12 +187,16 @@ async def test_a_store_promotion_applies_to_that_stores_sales_only(shop: Shop) -
 
 
 async def test_reading_carts_with_promotions_costs_the_same_statements_for_one_or_three(
-        shop: Shop, statements: StatementCounter) -> None:
-    await add_promotion(shop.engine, PercentOff(Decimal(10)), name="Ten off",
-                        conditions=Conditions(category_ids=frozenset({1, 2, 3})))
+    shop: Shop, statements: StatementCounter
+) -> None:
+    await add_promotion(
+        shop.engine, PercentOff(Decimal(10)), name="Ten off", conditions=Conditions(category_ids=frozenset({1, 2, 3}))
+    )
     ids = [(await shop.cart([(0, 1), (1, 2)]))["id"] for _ in range(3)]
-    query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Cart { total { amount } lines { discounts { label } " \
-            "total { amount } } } } }"
+    query = (
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Cart { total { amount } lines { discounts { label } "
+        "total { amount } } } } }"
+    )
     counts = []
     for size in (1, 3):
         statements.reset()

@@ -24,8 +24,9 @@ ASK_NEW = {"Accept": "application/graphql-response+json"}
 
 
 @asynccontextmanager
-async def http_client(engine: AsyncEngine, settings: Settings, ip: str = "10.0.0.1", clock: FakeClock | None = None,
-                      **overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def http_client(
+    engine: AsyncEngine, settings: Settings, ip: str = "10.0.0.1", clock: FakeClock | None = None, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app built with `overrides`, calling from `ip`; its buckets read `clock` when given."""
     app = create_app(settings.model_copy(update=overrides), engine=engine)
     if clock is not None:
@@ -38,8 +39,9 @@ async def http_client(engine: AsyncEngine, settings: Settings, ip: str = "10.0.0
             yield http
 
 
-async def query(http: httpx.AsyncClient, document: str = CHANNELS, token: str | None = None,
-                headers: dict[str, str] | None = None) -> httpx.Response:
+async def query(
+    http: httpx.AsyncClient, document: str = CHANNELS, token: str | None = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
     auth = {"Authorization": f"Bearer {token}"} if token else {}
     return await http.post("/graphql", json={"query": document}, headers={**auth, **(headers or {})})
 
@@ -50,13 +52,17 @@ def throttle_status(response: httpx.Response) -> dict[str, Any]:
 
 
 async def test_each_operation_is_charged_its_cost_until_the_bucket_is_empty(
-        engine: AsyncEngine, settings: Settings, statements: StatementCounter) -> None:
+    engine: AsyncEngine, settings: Settings, statements: StatementCounter
+) -> None:
     async with http_client(engine, settings, rate_limit_bucket=12, rate_limit_restore_rate=0.01) as http:
         first = await query(http)
         assert first.status_code == 200 and first.json()["data"] == {"channels": []}
         assert throttle_status(first) == {"maximumAvailable": 12, "currentlyAvailable": 7, "restoreRate": 0.01}
-        assert throttle_status(await query(http)) == {"maximumAvailable": 12, "currentlyAvailable": 2,
-                                                      "restoreRate": 0.01}
+        assert throttle_status(await query(http)) == {
+            "maximumAvailable": 12,
+            "currentlyAvailable": 2,
+            "restoreRate": 0.01,
+        }
         statements.reset()
         for headers in ({}, ASK_NEW):  # 429 with either media type
             refused = await query(http, headers=headers)
@@ -92,9 +98,11 @@ async def test_callers_have_their_own_buckets(engine: AsyncEngine, settings: Set
     overrides = {"rate_limit_bucket": 5, "rate_limit_restore_rate": 0.01}
     app = create_app(settings.model_copy(update=overrides), engine=engine)
     async with app.router.lifespan_context(app):
+
         def client(ip: str) -> httpx.AsyncClient:
-            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 50000)),
-                                     base_url="http://testserver")
+            return httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, client=(ip, 50000)), base_url="http://testserver"
+            )
 
         async with client("10.0.0.1") as first, client("10.0.0.2") as second, client("10.0.0.3") as third:
             token = await GraphQLClient(third).staff_token(engine, StaffRole.ADMIN)
@@ -106,8 +114,7 @@ async def test_callers_have_their_own_buckets(engine: AsyncEngine, settings: Set
 
 
 async def test_each_operation_of_a_batch_is_charged(engine: AsyncEngine, settings: Settings) -> None:
-    async with http_client(engine, settings, rate_limit_bucket=12, rate_limit_restore_rate=0.01,
-                           batching=True) as http:
+    async with http_client(engine, settings, rate_limit_bucket=12, rate_limit_restore_rate=0.01, batching=True) as http:
         response = await http.post("/graphql", json=[{"query": CHANNELS}] * 3)
         assert response.status_code == 200  # a batch's status is the batch's, each result has its own error
         first, second, third = response.json()
@@ -124,8 +131,9 @@ async def test_the_rate_limit_can_be_switched_off(engine: AsyncEngine, settings:
 
 
 async def test_a_query_over_the_cost_limit_is_not_charged(engine: AsyncEngine, settings: Settings) -> None:
-    async with http_client(engine, settings, rate_limit_bucket=6, rate_limit_restore_rate=0.01,
-                           max_query_cost=4) as http:
+    async with http_client(
+        engine, settings, rate_limit_bucket=6, rate_limit_restore_rate=0.01, max_query_cost=4
+    ) as http:
         assert (await query(http)).json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
         assert throttle_status(await query(http, "{ __typename }"))["currentlyAvailable"] == 5
 
@@ -135,15 +143,20 @@ async def test_a_query_over_the_cost_limit_is_not_charged(engine: AsyncEngine, s
 
 async def test_buckets_in_redis_are_shared_by_every_server(engine: AsyncEngine, settings: Settings) -> None:
     async with real_redis() as (redis, prefix):
-        shared = {"redis_url": REDIS_URL, "redis_prefix": prefix, "rate_limit_bucket": 12,
-                  "rate_limit_restore_rate": 0.01}
+        shared = {
+            "redis_url": REDIS_URL,
+            "redis_prefix": prefix,
+            "rate_limit_bucket": 12,
+            "rate_limit_restore_rate": 0.01,
+        }
         async with http_client(engine, settings, **shared) as one, http_client(engine, settings, **shared) as two:
             assert throttle_status(await query(one))["currentlyAvailable"] == 7
             assert throttle_status(await query(two))["currentlyAvailable"] == 2
             refused = await query(one)
             assert refused.status_code == 429 and refused.headers["retry-after"] == "300"
             assert [key async for key in redis.scan_iter(match=prefix + "*")] == [
-                f"{prefix}bucket:cost:ip:10.0.0.1".encode()]
+                f"{prefix}bucket:cost:ip:10.0.0.1".encode()
+            ]
         async with http_client(engine, settings, **{**shared, "redis_url": None}) as local:
             assert (await query(local)).status_code == 200  # in process: a bucket of its own
 
@@ -152,4 +165,3 @@ async def test_a_redis_that_does_not_answer_lets_requests_through(engine: AsyncE
     async with http_client(engine, settings, redis_url="redis://127.0.0.1:1/0", rate_limit_bucket=5) as http:
         for _ in range(2):
             assert (await query(http)).status_code == 200
-

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("demo")
 SLUG = "query($id: ID!) { node(id: $id) { ... on ProductVariant { product { slug } } } }"
 PRODUCT = """query($slug: String!) { product(slug: $slug, channel: "online") { name variants { id
   price { amount } stock { available } } } }"""
-LISTING = "{ products(first: 5, channel: \"online\") { edges { node { name } } } }"
+LISTING = '{ products(first: 5, channel: "online") { edges { node { name } } } }'
 SET_PRICE = """mutation($id: ID!, $price: Decimal!) { productVariantPriceSet(id: $id, input: {channel: "online",
   price: $price}) { userErrors { code } } }"""
 ADJUST = """mutation($v: ID!, $l: ID!) { stockAdjust(input: {variantId: $v, locationId: $l, delta: -1,
@@ -33,19 +33,23 @@ ADJUST = """mutation($v: ID!, $l: ID!) { stockAdjust(input: {variantId: $v, loca
 @pytest.fixture
 async def cached(engine: AsyncEngine, settings: Settings) -> AsyncIterator[GraphQLClient]:
     app = create_app(settings.model_copy(update={"response_cache": True}), engine=engine)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http):
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
         yield GraphQLClient(http)
 
 
-async def post(client: GraphQLClient, query: str, variables: dict[str, Any] | None = None,
-               token: str | None = None) -> httpx.Response:
+async def post(
+    client: GraphQLClient, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return await client.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 
 
 async def test_a_repeated_storefront_query_is_answered_without_the_database(
-        cached: GraphQLClient, statements: StatementCounter) -> None:
+    cached: GraphQLClient, statements: StatementCounter
+) -> None:
     first = await post(cached, LISTING)
     assert first.headers.get("x-cache") is None and first.json()["data"]["products"]["edges"]
     statements.reset()
@@ -56,7 +60,7 @@ async def test_a_repeated_storefront_query_is_answered_without_the_database(
 
 
 async def test_each_storefront_operation_of_a_document_is_cached_by_its_name(cached: GraphQLClient) -> None:
-    document = f"query Listing {LISTING} query Cart {{ cart(id: \"x\") {{ id }} }}"
+    document = f'query Listing {LISTING} query Cart {{ cart(id: "x") {{ id }} }}'
     for name, hit in (("Listing", "HIT"), ("Cart", None)):
         for _ in range(2):
             response = await cached.http.post("/graphql", json={"query": document, "operationName": name})
@@ -87,19 +91,21 @@ async def test_a_stock_change_through_the_api_is_seen_at_once(cached: GraphQLCli
     stock = (await post(cached, PRODUCT, {"slug": slug})).json()["data"]["product"]["variants"]
     assert (await post(cached, PRODUCT, {"slug": slug})).headers["x-cache"] == "HIT"
     admin = await cached.staff_token(engine, StaffRole.ADMIN)
-    assert (await cached.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a)}, token=admin)
-            )["stockAdjust"]["userErrors"] == []
+    assert (await cached.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a)}, token=admin))["stockAdjust"][
+        "userErrors"
+    ] == []
     again = (await post(cached, PRODUCT, {"slug": slug})).json()["data"]["product"]["variants"]
     mine = next(v for v in again if v["id"] == shop.v(0))
     assert mine["stock"]["available"] == next(v for v in stock if v["id"] == shop.v(0))["stock"]["available"] - 1
 
 
 async def test_signed_in_callers_mutations_and_guest_objects_are_never_cached(
-        cached: GraphQLClient, engine: AsyncEngine) -> None:
+    cached: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await cached.staff_token(engine, StaffRole.ADMIN)
     for _ in range(2):
         assert (await post(cached, LISTING, token=admin)).headers.get("x-cache") is None
-    cart = "mutation { cartCreate(input: {channel: \"online\"}) { cart { id } } }"
+    cart = 'mutation { cartCreate(input: {channel: "online"}) { cart { id } } }'
     ids = {(await post(cached, cart)).json()["data"]["cartCreate"]["cart"]["id"] for _ in range(2)}
     assert len(ids) == 2
     read = "query($id: ID!) { cart(id: $id) { id } }"
@@ -111,12 +117,18 @@ async def test_signed_in_callers_mutations_and_guest_objects_are_never_cached(
         assert (await post(cached, bad)).headers.get("x-cache") is None
 
 
-@pytest.mark.parametrize("body", [{"query": {"products": 1}}, {"query": ["{ channels { slug } }"]},
-                                  {"query": "{ channels { slug } }", "operationName": {"a": 1}},
-                                  {"query": "{ channels { slug } }", "operationName": ["A"]}])
-async def test_a_query_or_operation_name_that_is_not_text_is_a_bad_request(cached: GraphQLClient,
-                                                                         body: dict[str, Any]) -> None:
-    response = await cached.http.post("/graphql", json=body,
-                                      headers={"Accept": "application/graphql-response+json"})
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": {"products": 1}},
+        {"query": ["{ channels { slug } }"]},
+        {"query": "{ channels { slug } }", "operationName": {"a": 1}},
+        {"query": "{ channels { slug } }", "operationName": ["A"]},
+    ],
+)
+async def test_a_query_or_operation_name_that_is_not_text_is_a_bad_request(
+    cached: GraphQLClient, body: dict[str, Any]
+) -> None:
+    response = await cached.http.post("/graphql", json=body, headers={"Accept": "application/graphql-response+json"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] in {"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}

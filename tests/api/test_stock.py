@@ -88,23 +88,52 @@ class Shop:
     def variant(self) -> int:
         return self.products[0].variant_ids[0]
 
-    async def adjust(self, token: str | None = None, *, variant: int | str | None = None,
-                     location: int | str | None = None, delta: int = 1, reason: str = "delivery",
-                     kind: str | None = None) -> dict[str, Any]:
-        body = await self.client.post(ADJUST, {"input": {
-            "variantId": gid(variant if variant is not None else self.variant, variant_gid),
-            "locationId": gid(location if location is not None else self.a, location_gid),
-            "delta": delta, "reason": reason, **({"kind": kind} if kind else {})}}, token=token or self.admin)
+    async def adjust(
+        self,
+        token: str | None = None,
+        *,
+        variant: int | str | None = None,
+        location: int | str | None = None,
+        delta: int = 1,
+        reason: str = "delivery",
+        kind: str | None = None,
+    ) -> dict[str, Any]:
+        body = await self.client.post(
+            ADJUST,
+            {
+                "input": {
+                    "variantId": gid(variant if variant is not None else self.variant, variant_gid),
+                    "locationId": gid(location if location is not None else self.a, location_gid),
+                    "delta": delta,
+                    "reason": reason,
+                    **({"kind": kind} if kind else {}),
+                }
+            },
+            token=token or self.admin,
+        )
         return body
 
-    async def transfer(self, token: str | None = None, *, variant: int | str | None = None,
-                       source: int | str | None = None, target: int | str | None = None,
-                       quantity: int = 1) -> dict[str, Any]:
-        body = await self.client.post(TRANSFER, {"input": {
-            "variantId": gid(variant if variant is not None else self.variant, variant_gid),
-            "fromLocationId": gid(source if source is not None else self.a, location_gid),
-            "toLocationId": gid(target if target is not None else self.b, location_gid),
-            "quantity": quantity}}, token=token or self.admin)
+    async def transfer(
+        self,
+        token: str | None = None,
+        *,
+        variant: int | str | None = None,
+        source: int | str | None = None,
+        target: int | str | None = None,
+        quantity: int = 1,
+    ) -> dict[str, Any]:
+        body = await self.client.post(
+            TRANSFER,
+            {
+                "input": {
+                    "variantId": gid(variant if variant is not None else self.variant, variant_gid),
+                    "fromLocationId": gid(source if source is not None else self.a, location_gid),
+                    "toLocationId": gid(target if target is not None else self.b, location_gid),
+                    "quantity": quantity,
+                }
+            },
+            token=token or self.admin,
+        )
         return body
 
     async def level(self, location: int, variant: int | None = None) -> Level | None:
@@ -154,15 +183,19 @@ async def ledger_holds(engine: AsyncEngine) -> None:
 
 
 async def member_token(client: GraphQLClient) -> str:
-    await client.data("mutation($i: MemberRegisterInput!) { memberRegister(input: $i) { userErrors { code } } }",
-                      {"i": {"name": "Ann Lee", "email": "ann@example.com", "password": "open-sesame-42"}})
-    data = await client.data("mutation { tokenCreate(input: {identifier: \"ann@example.com\", "
-                             "password: \"open-sesame-42\"}) { accessToken } }")
+    await client.data(
+        "mutation($i: MemberRegisterInput!) { memberRegister(input: $i) { userErrors { code } } }",
+        {"i": {"name": "Ann Lee", "email": "ann@example.com", "password": "open-sesame-42"}},
+    )
+    data = await client.data(
+        'mutation { tokenCreate(input: {identifier: "ann@example.com", password: "open-sesame-42"}) { accessToken } }'
+    )
     token: str = data["tokenCreate"]["accessToken"]
     return token
 
 
 # ---------------------------------------------------------------------------- stockAdjust
+
 
 async def test_an_admin_receives_a_delivery_and_corrects_a_count(shop: Shop) -> None:
     received = payload(await shop.adjust(delta=12, reason="PO-1001 arrived", kind="RECEIVE"), "stockAdjust")
@@ -177,14 +210,24 @@ async def test_an_admin_receives_a_delivery_and_corrects_a_count(shop: Shop) -> 
     assert corrected["stockLevel"]["id"] == stock["id"]
 
     async with shop.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(InventoryMovement.kind, InventoryMovement.on_hand_delta,
-                                             InventoryMovement.reserved_delta, InventoryMovement.reason,
-                                             InventoryMovement.staff_id)
-                                   .where(InventoryMovement.variant_id == shop.variant)
-                                   .order_by(InventoryMovement.id))).all()
+        rows = (
+            await conn.execute(
+                sa.select(
+                    InventoryMovement.kind,
+                    InventoryMovement.on_hand_delta,
+                    InventoryMovement.reserved_delta,
+                    InventoryMovement.reason,
+                    InventoryMovement.staff_id,
+                )
+                .where(InventoryMovement.variant_id == shop.variant)
+                .order_by(InventoryMovement.id)
+            )
+        ).all()
         admin_id = await conn.scalar(sa.select(StaffUser.id).where(StaffUser.email == "admin@example.com"))
-    assert [tuple(r) for r in rows] == [(MovementKind.RECEIVE, 12, 0, "PO-1001 arrived", admin_id),
-                                        (MovementKind.ADJUSTMENT, -5, 0, "stock-take", admin_id)]
+    assert [tuple(r) for r in rows] == [
+        (MovementKind.RECEIVE, 12, 0, "PO-1001 arrived", admin_id),
+        (MovementKind.ADJUSTMENT, -5, 0, "stock-take", admin_id),
+    ]
     await ledger_holds(shop.engine)
 
 
@@ -213,8 +256,10 @@ async def test_counting_out_where_there_is_no_stock_level_writes_nothing(shop: S
     assert await shop.movements() == 0
 
 
-@pytest.mark.parametrize(("delta", "kind"), [(0, None), (1_000_001, None), (-1_000_001, None),
-                                             (2**31 - 1, None), (-(2**31), None), (-4, "RECEIVE")])
+@pytest.mark.parametrize(
+    ("delta", "kind"),
+    [(0, None), (1_000_001, None), (-1_000_001, None), (2**31 - 1, None), (-(2**31), None), (-4, "RECEIVE")],
+)
 async def test_bad_deltas_are_refused(shop: Shop, delta: int, kind: str | None) -> None:
     await set_stock(shop.engine, shop.variant, shop.a, on_hand=10)
     result = payload(await shop.adjust(delta=delta, kind=kind), "stockAdjust")
@@ -243,18 +288,22 @@ async def test_every_input_error_is_reported_at_once(shop: Shop) -> None:
     assert sorted(errors(result)) == [("INVALID_QUANTITY", "delta"), ("REQUIRED", "reason")]
 
 
-@pytest.mark.parametrize(("variant", "location", "expected"), [
-    (to_global_id("ProductVariant", 10**9), None, [("NOT_FOUND", "variantId")]),
-    ("not-an-id", None, [("NOT_FOUND", "variantId")]),
-    (to_global_id("ProductVariant", 10**17), None, [("NOT_FOUND", "variantId")]),
-    (to_global_id("Product", 1), None, [("NOT_FOUND", "variantId")]),
-    (None, to_global_id("Location", 10**9), [("NOT_FOUND", "locationId")]),
-    (None, "%%%", [("NOT_FOUND", "locationId")]),
-    (None, "", [("NOT_FOUND", "locationId")]),
-    ("", to_global_id("Channel", 1), [("NOT_FOUND", "variantId"), ("NOT_FOUND", "locationId")]),
-])
-async def test_unknown_or_malformed_ids_are_not_found(shop: Shop, variant: str | None, location: str | None,
-                                                      expected: list[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("variant", "location", "expected"),
+    [
+        (to_global_id("ProductVariant", 10**9), None, [("NOT_FOUND", "variantId")]),
+        ("not-an-id", None, [("NOT_FOUND", "variantId")]),
+        (to_global_id("ProductVariant", 10**17), None, [("NOT_FOUND", "variantId")]),
+        (to_global_id("Product", 1), None, [("NOT_FOUND", "variantId")]),
+        (None, to_global_id("Location", 10**9), [("NOT_FOUND", "locationId")]),
+        (None, "%%%", [("NOT_FOUND", "locationId")]),
+        (None, "", [("NOT_FOUND", "locationId")]),
+        ("", to_global_id("Channel", 1), [("NOT_FOUND", "variantId"), ("NOT_FOUND", "locationId")]),
+    ],
+)
+async def test_unknown_or_malformed_ids_are_not_found(
+    shop: Shop, variant: str | None, location: str | None, expected: list[tuple[str, str]]
+) -> None:
     before = await shop.snapshot()
     result = payload(await shop.adjust(variant=variant, location=location, delta=5), "stockAdjust")
     assert result["stockLevel"] is None
@@ -264,28 +313,51 @@ async def test_unknown_or_malformed_ids_are_not_found(shop: Shop, variant: str |
 
 # ---------------------------------------------------------------------------- stockTransfer
 
+
 async def test_a_transfer_moves_units_and_returns_both_sides(shop: Shop) -> None:
     await set_stock(shop.engine, shop.variant, shop.a, on_hand=10, reserved=2)
     moved = payload(await shop.transfer(quantity=6), "stockTransfer")
     assert moved["userErrors"] == []
-    assert moved["from"] == {"onHand": 4, "reserved": 2, "available": 2, "location": {"id": location_gid(shop.a)},
-                             "variant": {"id": variant_gid(shop.variant)}}
-    assert moved["to"] == {"onHand": 6, "reserved": 0, "available": 6, "location": {"id": location_gid(shop.b)},
-                           "variant": {"id": variant_gid(shop.variant)}}
+    assert moved["from"] == {
+        "onHand": 4,
+        "reserved": 2,
+        "available": 2,
+        "location": {"id": location_gid(shop.a)},
+        "variant": {"id": variant_gid(shop.variant)},
+    }
+    assert moved["to"] == {
+        "onHand": 6,
+        "reserved": 0,
+        "available": 6,
+        "location": {"id": location_gid(shop.b)},
+        "variant": {"id": variant_gid(shop.variant)},
+    }
 
     back = payload(await shop.transfer(source=shop.b, target=shop.a, quantity=1), "stockTransfer")
     assert (back["from"]["onHand"], back["to"]["onHand"]) == (5, 5)
 
     async with shop.engine.connect() as conn:
-        rows = (await conn.execute(sa.select(InventoryMovement.kind, InventoryMovement.location_id,
-                                             InventoryMovement.on_hand_delta, InventoryMovement.reference)
-                                   .where(InventoryMovement.variant_id == shop.variant,
-                                          InventoryMovement.kind.in_([MovementKind.TRANSFER_OUT,
-                                                                      MovementKind.TRANSFER_IN]))
-                                   .order_by(InventoryMovement.id))).all()
+        rows = (
+            await conn.execute(
+                sa.select(
+                    InventoryMovement.kind,
+                    InventoryMovement.location_id,
+                    InventoryMovement.on_hand_delta,
+                    InventoryMovement.reference,
+                )
+                .where(
+                    InventoryMovement.variant_id == shop.variant,
+                    InventoryMovement.kind.in_([MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN]),
+                )
+                .order_by(InventoryMovement.id)
+            )
+        ).all()
     assert [(r.kind, r.location_id, r.on_hand_delta) for r in rows] == [
-        (MovementKind.TRANSFER_OUT, shop.a, -6), (MovementKind.TRANSFER_IN, shop.b, 6),
-        (MovementKind.TRANSFER_OUT, shop.b, -1), (MovementKind.TRANSFER_IN, shop.a, 1)]
+        (MovementKind.TRANSFER_OUT, shop.a, -6),
+        (MovementKind.TRANSFER_IN, shop.b, 6),
+        (MovementKind.TRANSFER_OUT, shop.b, -1),
+        (MovementKind.TRANSFER_IN, shop.a, 1),
+    ]
     assert rows[0].reference == rows[1].reference != rows[2].reference == rows[3].reference
     assert rows[0].reference.startswith("transfer:")
     await ledger_holds(shop.engine)
@@ -330,16 +402,23 @@ async def test_a_transfer_needs_a_sensible_quantity(shop: Shop, quantity: int) -
     assert await shop.movements() == 1
 
 
-@pytest.mark.parametrize(("variant", "source", "target", "expected"), [
-    ("bogus", None, None, [("NOT_FOUND", "variantId")]),
-    (None, to_global_id("Location", 10**9), None, [("NOT_FOUND", "fromLocationId")]),
-    (None, None, "bogus", [("NOT_FOUND", "toLocationId")]),
-    (to_global_id("ProductVariant", 10**9), "x", "y",
-     [("NOT_FOUND", "variantId"), ("NOT_FOUND", "fromLocationId"), ("NOT_FOUND", "toLocationId")]),
-])
-async def test_a_transfer_between_unknown_things_is_not_found(shop: Shop, variant: str | None, source: str | None,
-                                                              target: str | None,
-                                                              expected: list[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("variant", "source", "target", "expected"),
+    [
+        ("bogus", None, None, [("NOT_FOUND", "variantId")]),
+        (None, to_global_id("Location", 10**9), None, [("NOT_FOUND", "fromLocationId")]),
+        (None, None, "bogus", [("NOT_FOUND", "toLocationId")]),
+        (
+            to_global_id("ProductVariant", 10**9),
+            "x",
+            "y",
+            [("NOT_FOUND", "variantId"), ("NOT_FOUND", "fromLocationId"), ("NOT_FOUND", "toLocationId")],
+        ),
+    ],
+)
+async def test_a_transfer_between_unknown_things_is_not_found(
+    shop: Shop, variant: str | None, source: str | None, target: str | None, expected: list[tuple[str, str]]
+) -> None:
     await set_stock(shop.engine, shop.variant, shop.a, on_hand=10)
     before = await shop.snapshot()
     result = payload(await shop.transfer(variant=variant, source=source, target=target, quantity=1), "stockTransfer")
@@ -349,23 +428,52 @@ async def test_a_transfer_between_unknown_things_is_not_found(shop: Shop, varian
 
 # ---------------------------------------------------------------------------- who may change stock
 
+
 async def test_anonymous_callers_must_sign_in(shop: Shop) -> None:
     before = await shop.snapshot()
-    assert top_level_code(await shop.client.post(ADJUST, {"input": {
-        "variantId": variant_gid(shop.variant), "locationId": location_gid(shop.a), "delta": 5,
-        "reason": "x"}})) == "UNAUTHENTICATED"
-    assert top_level_code(await shop.client.post(TRANSFER, {"input": {
-        "variantId": variant_gid(shop.variant), "fromLocationId": location_gid(shop.a),
-        "toLocationId": location_gid(shop.b), "quantity": 1}})) == "UNAUTHENTICATED"
+    assert (
+        top_level_code(
+            await shop.client.post(
+                ADJUST,
+                {
+                    "input": {
+                        "variantId": variant_gid(shop.variant),
+                        "locationId": location_gid(shop.a),
+                        "delta": 5,
+                        "reason": "x",
+                    }
+                },
+            )
+        )
+        == "UNAUTHENTICATED"
+    )
+    assert (
+        top_level_code(
+            await shop.client.post(
+                TRANSFER,
+                {
+                    "input": {
+                        "variantId": variant_gid(shop.variant),
+                        "fromLocationId": location_gid(shop.a),
+                        "toLocationId": location_gid(shop.b),
+                        "quantity": 1,
+                    }
+                },
+            )
+        )
+        == "UNAUTHENTICATED"
+    )
     assert await shop.snapshot() == before
 
 
 async def test_members_and_cashiers_cannot_change_stock(shop: Shop) -> None:
     await set_stock(shop.engine, shop.variant, shop.a, on_hand=10)
-    tokens = [await member_token(shop.client),
-              await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.a),
-              await shop.client.staff_token(shop.engine, StaffRole.CASHIER, "floating-cashier@example.com"),
-              await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT)]
+    tokens = [
+        await member_token(shop.client),
+        await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.a),
+        await shop.client.staff_token(shop.engine, StaffRole.CASHIER, "floating-cashier@example.com"),
+        await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT),
+    ]
     for token in tokens:
         assert top_level_code(await shop.adjust(token, delta=5)) == "FORBIDDEN"
         assert top_level_code(await shop.transfer(token, quantity=1)) == "FORBIDDEN"
@@ -387,8 +495,9 @@ async def test_a_store_manager_changes_stock_at_their_own_store_only(shop: Shop)
     assert await shop.level(shop.w) is None
     assert await shop.movements(location_id=shop.b) == 1
 
-    other = await shop.client.staff_token(shop.engine, StaffRole.STORE_MANAGER, "b-manager@example.com",
-                                          location_id=shop.b)
+    other = await shop.client.staff_token(
+        shop.engine, StaffRole.STORE_MANAGER, "b-manager@example.com", location_id=shop.b
+    )
     theirs = payload(await shop.adjust(other, location=shop.b, delta=2), "stockAdjust")
     assert theirs["stockLevel"]["onHand"] == 12
     await ledger_holds(shop.engine)
@@ -396,32 +505,42 @@ async def test_a_store_manager_changes_stock_at_their_own_store_only(shop: Shop)
 
 # ---------------------------------------------------------------------------- what shoppers see
 
+
 async def test_variant_stock_sums_the_channels_active_locations_only(shop: Shop) -> None:
-    first, second = shop.products[0].variant_ids[:2] if len(shop.products[0].variant_ids) > 1 else (
-        shop.products[0].variant_ids[0], None)
+    first, second = (
+        shop.products[0].variant_ids[:2]
+        if len(shop.products[0].variant_ids) > 1
+        else (shop.products[0].variant_ids[0], None)
+    )
     inactive = await add_location(shop.engine, name="Closed store", channels=("online", "pos"), is_active=False)
     unlinked = await add_location(shop.engine, name="Back room", channels=())
-    await set_stock(shop.engine, first, shop.a, on_hand=5, reserved=1)   # online + pos: 4
-    await set_stock(shop.engine, first, shop.b, on_hand=3)               # online: 3
-    await set_stock(shop.engine, first, shop.w, on_hand=2, reserved=2)   # online: 0
-    await set_stock(shop.engine, first, inactive, on_hand=100)           # nowhere
-    await set_stock(shop.engine, first, unlinked, on_hand=50)            # nowhere
+    await set_stock(shop.engine, first, shop.a, on_hand=5, reserved=1)  # online + pos: 4
+    await set_stock(shop.engine, first, shop.b, on_hand=3)  # online: 3
+    await set_stock(shop.engine, first, shop.w, on_hand=2, reserved=2)  # online: 0
+    await set_stock(shop.engine, first, inactive, on_hand=100)  # nowhere
+    await set_stock(shop.engine, first, unlinked, on_hand=50)  # nowhere
 
     data = await shop.client.data(VARIANT_STOCK, {"id": shop.products[0].gid, "channel": "pos"})
     product = data["product"]
-    stock = {v["id"]: (v["stock"]["available"], v["online"]["available"], v["pos"]["available"])
-             for v in product["variants"]}
+    stock = {
+        v["id"]: (v["stock"]["available"], v["online"]["available"], v["pos"]["available"]) for v in product["variants"]
+    }
     assert stock[variant_gid(first)] == (4, 7, 4)  # `stock` without a channel follows the product's channel
     if second is not None:
         assert stock[variant_gid(second)] == (0, 0, 0)
     assert (product["isAvailable"], product["online"], product["pos"]) == (True, True, True)
 
     levels = (await shop.client.data(STOCK_LEVELS, {"id": variant_gid(first)}, token=shop.admin))["node"]
-    by_location = {lv["location"]["id"]: (lv["onHand"], lv["reserved"], lv["available"])
-                   for lv in levels["stockLevels"]}
-    assert by_location == {location_gid(shop.a): (5, 1, 4), location_gid(shop.b): (3, 0, 3),
-                           location_gid(shop.w): (2, 2, 0), location_gid(inactive): (100, 0, 100),
-                           location_gid(unlinked): (50, 0, 50)}
+    by_location = {
+        lv["location"]["id"]: (lv["onHand"], lv["reserved"], lv["available"]) for lv in levels["stockLevels"]
+    }
+    assert by_location == {
+        location_gid(shop.a): (5, 1, 4),
+        location_gid(shop.b): (3, 0, 3),
+        location_gid(shop.w): (2, 2, 0),
+        location_gid(inactive): (100, 0, 100),
+        location_gid(unlinked): (50, 0, 50),
+    }
 
 
 async def test_a_product_is_available_only_with_sellable_stock_in_the_channel(shop: Shop) -> None:
@@ -463,9 +582,12 @@ async def test_stock_of_a_variant_not_sold_in_the_channel_does_not_make_the_prod
     product = next(p for p in shop.products if len(p.variant_ids) > 1)
     priced, unpriced = product.variant_ids[0], product.variant_ids[1]
     async with shop.engine.begin() as conn:
-        await conn.execute(sa.delete(VariantChannelListing).where(
-            VariantChannelListing.variant_id == unpriced,
-            VariantChannelListing.channel_id == await channel_id(shop.engine, "online")))
+        await conn.execute(
+            sa.delete(VariantChannelListing).where(
+                VariantChannelListing.variant_id == unpriced,
+                VariantChannelListing.channel_id == await channel_id(shop.engine, "online"),
+            )
+        )
     await set_stock(shop.engine, unpriced, shop.a, on_hand=4)  # sold in pos only
 
     data = await shop.client.data(VARIANT_STOCK, {"id": product.gid})

@@ -48,8 +48,10 @@ async def serving(engine: AsyncEngine, settings: Settings) -> AsyncIterator[tupl
     """One app serving both HTTP and WebSocket, as a browser reaches it (opened and closed in the
     test's own task, as the WebSocket transport requires), and its event bus."""
     app = create_app(settings.model_copy(update={"events_interval": 0.05}), engine=engine)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as c):
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as c,
+    ):
         yield c, view_of(app).state.stores.bus
 
 
@@ -62,10 +64,13 @@ async def heard(bus: LocalBus, subscriptions: int = 1) -> None:
 async def published(engine: AsyncEngine) -> None:
     """Wait until the relay has published every committed event, so that a new subscriber hears only
     what happens next."""
+
     async def relayed() -> bool:
         async with engine.connect() as conn:
-            return not await conn.scalar(sa.select(sa.func.count()).select_from(OutboxEvent).where(
-                OutboxEvent.published_at.is_(None)))
+            return not await conn.scalar(
+                sa.select(sa.func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
+            )
+
     await until(relayed, "the outbox relay's publishing")
 
 
@@ -103,8 +108,7 @@ async def test_stock_changes_reach_a_subscriber_after_commit(demo: AsyncEngine, 
         socket = await connected(http, stack)
         await socket.start(STOCK, {"v": [shop.v(0)], "l": location_gid(shop.store_a)})
         await heard(bus)
-        done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -3},
-                                      token=admin)
+        done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -3}, token=admin)
         assert done["stockAdjust"]["userErrors"] == []
         event = await socket.next()
         assert event["type"] == "next"
@@ -112,14 +116,16 @@ async def test_stock_changes_reach_a_subscriber_after_commit(demo: AsyncEngine, 
         assert (level["available"], level["variant"]["id"]) == (7, shop.v(0))
         # another location, or a refused change (nothing committed), sends nothing
         await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.warehouse), "d": -1}, token=admin)
-        refused = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -100},
-                                         token=admin)
+        refused = await shop.client.data(
+            ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -100}, token=admin
+        )
         assert refused["stockAdjust"]["userErrors"] != []
         assert await socket.nothing()
 
 
 async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_order(
-        demo: AsyncEngine, settings: Settings) -> None:
+    demo: AsyncEngine, settings: Settings
+) -> None:
     async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
         shop = await open_shop(GraphQLClient(http), demo)
         ann, bob = await new_member(shop.client), await new_member(shop.client, "bob@example.com")
@@ -136,12 +142,14 @@ async def test_order_updates_reach_the_buyer_and_only_those_who_may_read_the_ord
         assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["NOT_FOUND"]
         assert (await other.next())["type"] == "complete"
         await heard(bus)  # only the buyer's
-        paid = await shop.client.data(PAY, {"id": order["id"], "method": "SANDBOX", "amount": "60.00"},
-                                      token=ann.token)
+        paid = await shop.client.data(PAY, {"id": order["id"], "method": "SANDBOX", "amount": "60.00"}, token=ann.token)
         assert paid["orderPay"]["userErrors"] == []
         event = await mine.next()
-        assert event["payload"]["data"]["orderUpdated"] == {"number": order["number"], "status": "PAID",
-                                                            "amountDue": {"amount": "0.00"}}
+        assert event["payload"]["data"]["orderUpdated"] == {
+            "number": order["number"],
+            "status": "PAID",
+            "amountDue": {"amount": "0.00"},
+        }
 
 
 async def test_a_bad_token_is_refused_at_connection(engine: AsyncEngine, settings: Settings) -> None:

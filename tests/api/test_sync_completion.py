@@ -34,16 +34,19 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
     (FRAGMENTS, {"first": 5, "withVariants": True, "skipName": False}),
     (FRAGMENTS, {"first": 5, "withVariants": False, "skipName": True}),
     ("""{ categories(first: 50) { edges { node { id name slug parent { id } children { name } } } } }""", {}),
-    ("""{ channels { __typename id slug name currency kind ownership isDefault shipping { flatRate { amount } } } }""",
-     {}),
+    (
+        """{ channels { __typename id slug name currency kind ownership isDefault shipping { flatRate { amount } } } }""",  # noqa: E501
+        {},
+    ),
     # an unknown channel on a nested field: an error with its path, the rest of the page answered
     ("""{ products(first: 2) { edges { node { name variants { sku price(channel: "nope") { amount } } } } } }""", {}),
     ("""{ locations(first: 5) { edges { node { id name type openingHours { day opens closes } } } } }""", {}),
 ]
 
 
-async def _both(client: GraphQLClient, monkeypatch: pytest.MonkeyPatch, query: str,
-                variables: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+async def _both(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch, query: str, variables: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     fast = await client.post(query, variables)
     with monkeypatch.context() as m:
         m.setattr(execution.SyncCompletion, "_plan_for", lambda *_: None)
@@ -53,15 +56,17 @@ async def _both(client: GraphQLClient, monkeypatch: pytest.MonkeyPatch, query: s
 
 
 @pytest.mark.parametrize(("query", "variables"), DOCUMENTS)
-async def test_the_shortcut_answers_as_graphql_core_does(client: GraphQLClient, monkeypatch: pytest.MonkeyPatch,
-                                                         query: str, variables: dict[str, Any]) -> None:
+async def test_the_shortcut_answers_as_graphql_core_does(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch, query: str, variables: dict[str, Any]
+) -> None:
     fast, plain = await _both(client, monkeypatch, query, variables)
     assert fast == plain
     assert fast.get("data") is not None
 
 
-async def test_a_product_page_and_node_lookups_answer_alike(client: GraphQLClient,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_product_page_and_node_lookups_answer_alike(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = await client.data("{ products(first: 3) { edges { node { id slug variants { id } } } } }")
     nodes = [e["node"] for e in page["products"]["edges"]]
     detail = """query($slug: String!) { product(slug: $slug) { id name description category { name parent { name } }

@@ -72,8 +72,9 @@ async def hot_sku(pg: AsyncEngine, units: int) -> tuple[int, int]:
 
 
 async def ready_cart(client: GraphQLClient, variant_id: int, quantity: int = 1) -> str:
-    created = await client.data(CREATE, {"input": {"lines": [{"variantId": variant_gid(variant_id),
-                                                               "quantity": quantity}]}})
+    created = await client.data(
+        CREATE, {"input": {"lines": [{"variantId": variant_gid(variant_id), "quantity": quantity}]}}
+    )
     cart_id: str = created["cartCreate"]["cart"]["id"]
     fulfilled = await client.data(FULFIL, {"id": cart_id, "input": {"method": "DELIVERY", "address": address()}})
     assert fulfilled["cartFulfillmentSet"]["userErrors"] == []
@@ -102,7 +103,8 @@ BUYERS, UNITS, AT_ONCE = 1000, 100, 64
 
 
 async def test_a_flash_sale_of_100_units_to_1000_buyers_sells_exactly_100(
-        pg: AsyncEngine, client: GraphQLClient) -> None:
+    pg: AsyncEngine, client: GraphQLClient
+) -> None:
     """Double-11: 1,000 buyers, 64 at a time, race through the whole cart-to-checkout flow for 100 units."""
     v, warehouse = await hot_sku(pg, UNITS)
 
@@ -125,19 +127,25 @@ async def test_an_order_paid_twice_at_once_is_paid_once(pg: AsyncEngine, client:
     v, _ = await hot_sku(pg, 5)
     cart_id = await ready_cart(client, v)
     order = (await client.data(CHECKOUT, {"id": cart_id, "key": "k"}))["checkoutComplete"]["order"]
-    bodies = await bounded(10, [client.post(PAY, {"id": order["id"], "amount": order["total"]["amount"]})
-                                for _ in range(10)])
+    bodies = await bounded(
+        10, [client.post(PAY, {"id": order["id"], "amount": order["total"]["amount"]}) for _ in range(10)]
+    )
     assert Counter(outcome(b, "orderPay") for b in bodies) == {"OK": 1, "INVALID_TRANSITION": 9}
     async with pg.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
 
 
 async def test_a_members_checkouts_at_once_get_the_flash_price_only_up_to_the_limit(
-        pg: AsyncEngine, client: GraphQLClient) -> None:
+    pg: AsyncEngine, client: GraphQLClient
+) -> None:
     """Eight tabs, one member, one flash-sale unit each: one order gets it, the others pay the list price."""
     shop = await open_shop(client, pg)
-    await add_promotion(pg, FixedPrice(Decimal("30.00"), per_member_limit=1), name="Flash",
-                        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})))
+    await add_promotion(
+        pg,
+        FixedPrice(Decimal("30.00"), per_member_limit=1),
+        name="Flash",
+        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})),
+    )
     ann = await new_member(client)
     carts = [await shop.cart([(0, 1)], token=ann.token) for _ in range(8)]
     for cart in carts:

@@ -35,14 +35,16 @@ def outcome(body: dict[str, object]) -> str:
     return errors[0]["code"] if errors else f"ISSUED {payload['issuedCount']}"
 
 
-async def test_three_issues_of_50_against_100_coupons_give_out_exactly_100(client: GraphQLClient,
-                                                                           pg: AsyncEngine) -> None:
+async def test_three_issues_of_50_against_100_coupons_give_out_exactly_100(
+    client: GraphQLClient, pg: AsyncEngine
+) -> None:
     admin = await token(client, pg)
     gid = await template(client, admin, totalQuantity=100)
     members = await add_members(pg, 150)
-    batches = [gids(members[i * 50:(i + 1) * 50]) for i in range(3)]
-    bodies = await asyncio.gather(*(client.post(ISSUE, {"input": {"templateId": gid, "memberIds": batch}},
-                                                token=admin) for batch in batches))
+    batches = [gids(members[i * 50 : (i + 1) * 50]) for i in range(3)]
+    bodies = await asyncio.gather(
+        *(client.post(ISSUE, {"input": {"templateId": gid, "memberIds": batch}}, token=admin) for batch in batches)
+    )
     assert Counter(map(outcome, bodies)) == {"ISSUED 50": 2, "COUPON_EXHAUSTED": 1}
     assert await totals(pg) == (100, 100, 100)
 
@@ -51,7 +53,8 @@ async def test_overlapping_issues_give_each_member_one_coupon(client: GraphQLCli
     admin = await token(client, pg)
     gid = await template(client, admin)  # unlimited, one per member
     members = gids(await add_members(pg, 40))
-    bodies = await asyncio.gather(*(client.post(ISSUE, {"input": {"templateId": gid, "memberIds": members}},
-                                                token=admin) for _ in range(5)))
+    bodies = await asyncio.gather(
+        *(client.post(ISSUE, {"input": {"templateId": gid, "memberIds": members}}, token=admin) for _ in range(5))
+    )
     assert sorted(map(outcome, bodies)) == ["ISSUED 0"] * 4 + ["ISSUED 40"]
     assert await totals(pg) == (40, 40, 40)

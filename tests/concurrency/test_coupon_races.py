@@ -34,13 +34,16 @@ async def members(pg: AsyncEngine, count: int) -> list[str]:
     """`count` new members and an access token for each."""
     now = system_clock()
     async with pg.begin() as conn:
-        ids = (await conn.scalars(sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), [
-            {"name": f"Buyer {i}", "points_balance": 0, "created_at": now} for i in range(count)])).all()
+        ids = (
+            await conn.scalars(
+                sa.insert(Member).returning(Member.id, sort_by_parameter_order=True),
+                [{"name": f"Buyer {i}", "points_balance": 0, "created_at": now} for i in range(count)],
+            )
+        ).all()
     return [TOKENS.issue(member(i), datetime.now(UTC)) for i in ids]
 
 
-async def test_300_members_claiming_a_campaign_of_100_get_exactly_100(pg: AsyncEngine,
-                                                                       client: GraphQLClient) -> None:
+async def test_300_members_claiming_a_campaign_of_100_get_exactly_100(pg: AsyncEngine, client: GraphQLClient) -> None:
     template = await add_template(pg, AmountOff(Decimal(5)), campaign_code="RUSH100", total_quantity=100)
     tokens = await members(pg, 300)
     bodies = await bounded(64, [client.post(CLAIM, {"code": "RUSH100"}, token=t) for t in tokens])
@@ -48,26 +51,29 @@ async def test_300_members_claiming_a_campaign_of_100_get_exactly_100(pg: AsyncE
     assert results == {"OK": 100, "COUPON_EXHAUSTED": 200}, results
     async with pg.connect() as conn:
         issued = await conn.scalar(sa.select(CouponTemplate.issued_count).where(CouponTemplate.id == template))
-        coupons = await conn.scalar(sa.select(sa.func.count()).select_from(Coupon)
-                                    .where(Coupon.template_id == template))
-        holders = await conn.scalar(sa.select(sa.func.count(sa.distinct(Coupon.member_id)))
-                                    .where(Coupon.template_id == template))
+        coupons = await conn.scalar(
+            sa.select(sa.func.count()).select_from(Coupon).where(Coupon.template_id == template)
+        )
+        holders = await conn.scalar(
+            sa.select(sa.func.count(sa.distinct(Coupon.member_id))).where(Coupon.template_id == template)
+        )
     assert issued == coupons == holders == 100
 
 
 async def test_50_concurrent_redemptions_online_and_at_the_till_redeem_a_coupon_once(
-        pg: AsyncEngine, client: GraphQLClient) -> None:
+    pg: AsyncEngine, client: GraphQLClient
+) -> None:
     variant, _ = await hot_sku(pg, 100)
     await add_template(pg, AmountOff(Decimal(5)), campaign_code="ONCE")
     [token] = await members(pg, 1)
     code = (await client.data(CLAIM, {"code": "ONCE"}, token=token))["couponClaim"]["coupon"]["code"]
     carts = []
     for _ in range(25):  # 25 carts of the member, each with the coupon applied
-        created = await client.data(CREATE, {"input": {"lines": [{"variantId": variant_gid(variant),
-                                                                   "quantity": 1}]}}, token=token)
+        created = await client.data(
+            CREATE, {"input": {"lines": [{"variantId": variant_gid(variant), "quantity": 1}]}}, token=token
+        )
         cart_id = created["cartCreate"]["cart"]["id"]
-        await client.data(FULFIL, {"id": cart_id, "input": {"method": "DELIVERY", "address": address()}},
-                          token=token)
+        await client.data(FULFIL, {"id": cart_id, "input": {"method": "DELIVERY", "address": address()}}, token=token)
         applied = await client.data(APPLY, {"id": cart_id, "code": code}, token=token)
         assert applied["cartCouponApply"]["userErrors"] == []
         carts.append(cart_id)
@@ -78,13 +84,15 @@ async def test_50_concurrent_redemptions_online_and_at_the_till_redeem_a_coupon_
     till = [client.post(REDEEM, {"code": code}, token=cashier) for _ in range(25)]
     calls = [call for pair in zip(online, till, strict=True) for call in pair]  # interleaved
     bodies = await bounded(50, calls)
-    results = Counter(outcome(b, "checkoutComplete" if i % 2 == 0 else "couponRedeem")
-                      for i, b in enumerate(bodies))
+    results = Counter(outcome(b, "checkoutComplete" if i % 2 == 0 else "couponRedeem") for i, b in enumerate(bodies))
     assert results["OK"] == 1, results
     assert set(results) == {"OK", "COUPON_ALREADY_REDEEMED"}, results
     async with pg.connect() as conn:
         orders = await conn.scalar(sa.select(sa.func.count()).select_from(Order).where(Order.coupon_code == code))
-        state = (await conn.execute(sa.select(Coupon.state, Coupon.order_id, Coupon.redeemed_location_id)
-                                    .where(Coupon.code == code))).one()
+        state = (
+            await conn.execute(
+                sa.select(Coupon.state, Coupon.order_id, Coupon.redeemed_location_id).where(Coupon.code == code)
+            )
+        ).one()
     assert state[0].value == "REDEEMED"
     assert (orders, state[1] is not None, state[2] is None) in {(1, True, True), (0, False, False)}

@@ -48,8 +48,9 @@ async def member_with(engine: AsyncEngine, points: int) -> int:
     async def create(uow: SqlUnitOfWork) -> None:
         nonlocal member_id
         member_id = await uow.accounts.add_member("Racer", None, [], None)
-        await adjust_points(uow, member_id=member_id, delta=points, reason="start", staff_id=None,
-                            policy=PointsPolicy())
+        await adjust_points(
+            uow, member_id=member_id, delta=points, reason="start", staff_id=None, policy=PointsPolicy()
+        )
 
     assert await run(engine, create) == "OK"
     return member_id
@@ -59,8 +60,12 @@ async def ledger(engine: AsyncEngine, member_id: int) -> tuple[int, int, list[in
     """(balance, sum of the ledger, balanceAfter of each entry in order)."""
     async with engine.connect() as conn:
         balance = await conn.scalar(sa.text("SELECT points_balance FROM members WHERE id = :m"), {"m": member_id})
-        rows = (await conn.execute(sa.text("SELECT delta, balance_after FROM points_entries WHERE member_id = :m "
-                                           "ORDER BY id"), {"m": member_id})).all()
+        rows = (
+            await conn.execute(
+                sa.text("SELECT delta, balance_after FROM points_entries WHERE member_id = :m ORDER BY id"),
+                {"m": member_id},
+            )
+        ).all()
     return int(balance), sum(r.delta for r in rows), [r.balance_after for r in rows]
 
 
@@ -77,8 +82,9 @@ async def test_50_tills_spending_a_point_each_against_10_never_overdraw(pg: Asyn
     assert balances_after == [10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0], "each spend saw the balance the one before left"
 
 
-async def test_50_concurrent_point_deductions_through_the_api_against_10(client: GraphQLClient,
-                                                                         pg: AsyncEngine) -> None:
+async def test_50_concurrent_point_deductions_through_the_api_against_10(
+    client: GraphQLClient, pg: AsyncEngine
+) -> None:
     member_id = await member_with(pg, 10)
     manager = await client.staff_token(pg, StaffRole.STORE_MANAGER)
     gid = to_global_id("Member", member_id)
@@ -93,8 +99,9 @@ async def test_interleaved_credits_and_debits_keep_the_ledger_equal_to_the_balan
     member_id = await member_with(pg, 10)
 
     def change(delta: int) -> Work:
-        return lambda uow: adjust_points(uow, member_id=member_id, delta=delta, reason="race", staff_id=None,
-                                         policy=PointsPolicy())
+        return lambda uow: adjust_points(
+            uow, member_id=member_id, delta=delta, reason="race", staff_id=None, policy=PointsPolicy()
+        )
 
     deltas = [3 if i % 3 == 0 else -2 for i in range(60)]
     outcomes = await asyncio.gather(*(run(pg, change(d)) for d in deltas))

@@ -51,19 +51,23 @@ class GatedHasher(Argon2Hasher):
         return await super().verify(password_hash, password)
 
 
-async def test_other_writers_go_on_while_a_sign_in_checks_its_password(
-        engine: AsyncEngine, settings: Settings) -> None:
+async def test_other_writers_go_on_while_a_sign_in_checks_its_password(engine: AsyncEngine, settings: Settings) -> None:
     app = create_app(settings, engine=engine)
     view = next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
     hasher = GatedHasher()
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
         client = GraphQLClient(http)
         await client.data(REGISTER, {"e": "first@example.com"})
         view.state.services = dataclasses.replace(view.state.services, hasher=hasher)
-        sign_in = asyncio.create_task(client.post(
-            """mutation { tokenCreate(input: {identifier: "first@example.com", password: "s3cret-pass-9"}) {
-                 accessToken userErrors { code } } }"""))
+        sign_in = asyncio.create_task(
+            client.post(
+                """mutation { tokenCreate(input: {identifier: "first@example.com", password: "s3cret-pass-9"}) {
+                 accessToken userErrors { code } } }"""
+            )
+        )
         await asyncio.wait_for(hasher.waiting.wait(), 5)
         # On SQLite a sign-in that held the write lock while checking would keep this waiting until
         # "database is locked".
@@ -75,7 +79,8 @@ async def test_other_writers_go_on_while_a_sign_in_checks_its_password(
 
 
 async def test_a_writer_that_cannot_get_sqlites_lock_is_told_to_retry_and_writes_nothing(
-        tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "busy.db"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
@@ -83,8 +88,10 @@ async def test_a_writer_that_cannot_get_sqlites_lock_is_told_to_retry_and_writes
         await upgrade(engine)
         await seed_demo(engine, products=3, promotions=False)
         app = create_app(settings, engine=engine)
-        async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+        ):
             client = GraphQLClient(http)
             other = sqlite3.connect(path)  # another process holding the write lock (a long import, say)
             other.execute("BEGIN IMMEDIATE")

@@ -94,8 +94,9 @@ async def test_200_buyers_race_for_20_units(pg: AsyncEngine) -> None:
     race = Race(pg)
 
     def reserve(i: int) -> Callable[[SqlUnitOfWork], Awaitable[object]]:
-        return lambda uow: move_allocations(uow, [Allocation("line", v, store, 1)], MovementKind.RESERVATION,
-                                            f"order-{i}")
+        return lambda uow: move_allocations(
+            uow, [Allocation("line", v, store, 1)], MovementKind.RESERVATION, f"order-{i}"
+        )
 
     results = await race.all([reserve(i) for i in range(200)])
     assert race.database_errors == []
@@ -117,8 +118,10 @@ async def test_multi_line_reservations_in_opposite_orders_do_not_deadlock(pg: As
     race = Race(pg)
 
     def order(i: int) -> Callable[[SqlUnitOfWork], Awaitable[object]]:
-        lines = [Allocation(f"l{j}", v, loc, rng.randint(1, 3)) for j, (v, loc) in
-                 enumerate([(first, a), (second, b), (first, b), (second, a)])]
+        lines = [
+            Allocation(f"l{j}", v, loc, rng.randint(1, 3))
+            for j, (v, loc) in enumerate([(first, a), (second, b), (first, b), (second, a)])
+        ]
         rng.shuffle(lines)  # each buyer lists the lines in its own order
         return lambda uow: move_allocations(uow, lines, MovementKind.RESERVATION, f"order-{i}")
 
@@ -145,8 +148,9 @@ async def test_transfers_back_and_forth_never_create_or_lose_a_unit(pg: AsyncEng
     race = Race(pg)
 
     def move(source: int, target: int, quantity: int) -> Callable[[SqlUnitOfWork], Awaitable[object]]:
-        return lambda uow: transfer_stock(uow, variant_id=v, from_location_id=source, to_location_id=target,
-                                          quantity=quantity, staff_id=None)
+        return lambda uow: transfer_stock(
+            uow, variant_id=v, from_location_id=source, to_location_id=target, quantity=quantity, staff_id=None
+        )
 
     results = await race.all([move(s, t, q) for (s, t), q in zip(plan, quantities, strict=True)])
     assert race.database_errors == [], race.database_errors[:3]
@@ -164,8 +168,7 @@ async def test_transfers_back_and_forth_never_create_or_lose_a_unit(pg: AsyncEng
 async def test_a_concurrent_mixed_workload_keeps_the_ledger_and_the_invariant(pg: AsyncEngine) -> None:
     products = await sellable_products(pg, 2)
     variants = [products[0].variant_ids[0], products[1].variant_ids[0]]
-    locations = [await add_location(pg, type=LocationType.WAREHOUSE), await add_location(pg),
-                 await add_location(pg)]
+    locations = [await add_location(pg, type=LocationType.WAREHOUSE), await add_location(pg), await add_location(pg)]
     for v in variants:
         for loc in locations:
             await set_stock(pg, v, loc, on_hand=15)
@@ -179,24 +182,27 @@ async def test_a_concurrent_mixed_workload_keeps_the_ledger_and_the_invariant(pg
         match rng.choice(["adjust", "transfer", "reserve", "reserve", "shelf", "return", "reserve-and-sell"]):
             case "adjust":
                 delta = rng.choice([-n, n])
-                return lambda uow: adjust_stock(uow, variant_id=v, location_id=loc, delta=delta, reason="count",
-                                                staff_id=None)
+                return lambda uow: adjust_stock(
+                    uow, variant_id=v, location_id=loc, delta=delta, reason="count", staff_id=None
+                )
             case "transfer":
-                return lambda uow: transfer_stock(uow, variant_id=v, from_location_id=loc, to_location_id=other,
-                                                  quantity=n, staff_id=None)
+                return lambda uow: transfer_stock(
+                    uow, variant_id=v, from_location_id=loc, to_location_id=other, quantity=n, staff_id=None
+                )
             case "reserve":
                 lines = [Allocation("a", v, loc, n), Allocation("b", v, other, 1)]
                 return lambda uow: move_allocations(uow, lines, MovementKind.RESERVATION, reference)
             case "shelf":
                 return lambda uow: sell_from_shelf(uow, [Allocation("a", v, loc, n)], reference)
             case "return":
-                return lambda uow: move_allocations(uow, [Allocation("a", v, loc, n)], MovementKind.RETURN,
-                                                    reference)
+                return lambda uow: move_allocations(uow, [Allocation("a", v, loc, n)], MovementKind.RETURN, reference)
             case _:
+
                 async def reserve_and_sell(uow: SqlUnitOfWork) -> None:
                     lines = [Allocation("a", v, loc, n)]
                     await move_allocations(uow, lines, MovementKind.RESERVATION, reference)
                     await move_allocations(uow, lines, MovementKind.SALE, reference)
+
                 return reserve_and_sell
 
     results = await race.all([task(i) for i in range(150)])
@@ -211,22 +217,32 @@ mutation($input: StockAdjustInput!) {
 }"""
 
 
-async def test_50_concurrent_stock_adjusts_through_the_graph_take_out_10_units(pg: AsyncEngine,
-                                                                                client: GraphQLClient) -> None:
+async def test_50_concurrent_stock_adjusts_through_the_graph_take_out_10_units(
+    pg: AsyncEngine, client: GraphQLClient
+) -> None:
     [product] = await sellable_products(pg, 1)
     v = product.variant_ids[0]
     store = await add_location(pg)
     await set_stock(pg, v, store, on_hand=10)
     token = await client.staff_token(pg)
-    variables = {"input": {"variantId": variant_gid(v), "locationId": location_gid(store), "delta": -1,
-                           "reason": "damaged in the rush"}}
+    variables = {
+        "input": {
+            "variantId": variant_gid(v),
+            "locationId": location_gid(store),
+            "delta": -1,
+            "reason": "damaged in the rush",
+        }
+    }
 
     bodies = await asyncio.gather(*(client.post(ADJUST, variables, token=token) for _ in range(50)))
     assert [b for b in bodies if "errors" in b] == []
     outcomes = Counter(tuple(e["code"] for e in b["data"]["stockAdjust"]["userErrors"]) or "OK" for b in bodies)
     assert outcomes == {"OK": 10, ("INSUFFICIENT_STOCK",): 40}
-    on_hands = sorted(b["data"]["stockAdjust"]["stockLevel"]["onHand"] for b in bodies
-                      if b["data"]["stockAdjust"]["stockLevel"] is not None)
+    on_hands = sorted(
+        b["data"]["stockAdjust"]["stockLevel"]["onHand"]
+        for b in bodies
+        if b["data"]["stockAdjust"]["stockLevel"] is not None
+    )
     assert len(on_hands) == 10 and all(0 <= n < 10 for n in on_hands)
     assert await level(pg, v, store) == Level(0, 0)
     assert await movement_count(pg, v, store, MovementKind.ADJUSTMENT) == 10

@@ -34,8 +34,9 @@ async def test_use_cases_and_repositories_tell_the_time_by_the_unit_of_work(engi
     async with create_session_factory(engine)() as session:
         uow = SqlUnitOfWork(session, frozen)
         async with uow.transaction():
-            member_id = await register_member(uow, HASHER, MemberRegistration("Ann", "open-sesame-42", "a@example.com"),
-                                              "CN")
+            member_id = await register_member(
+                uow, HASHER, MemberRegistration("Ann", "open-sesame-42", "a@example.com"), "CN"
+            )
             issued = await issue_tokens(uow, TOKENS, member(member_id))
             await add_tags(uow, member_id, ["vip"])
         async with uow.transaction():
@@ -51,7 +52,8 @@ async def test_use_cases_and_repositories_tell_the_time_by_the_unit_of_work(engi
 async def test_the_request_context_hands_one_clock_to_the_unit_of_work_and_the_loaders(engine: AsyncEngine) -> None:
     services = Services(tokens=TOKENS, hasher=HASHER, payments=built_in_payments(sandbox=False), clock=frozen)
     async with create_session_factory(engine)() as session:
-        context = Context(session=session, principal=ANONYMOUS, services=services,
-                          loaders=Loaders(session, services.clock))
+        context = Context(
+            session=session, principal=ANONYMOUS, services=services, loaders=Loaders(session, services.clock)
+        )
         assert context.uow.clock() == context.loaders.now == FROZEN
         assert context.uow.members.clock is frozen

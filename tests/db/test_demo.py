@@ -75,11 +75,19 @@ async def _count(engine: AsyncEngine, model: type[Base]) -> int:
 async def _snapshot(engine: AsyncEngine) -> list[tuple[object, ...]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            select(Product.id, Product.name, Product.slug, Product.created_at, ProductVariant.sku,
-                   VariantChannelListing.channel_id, VariantChannelListing.price)
+            select(
+                Product.id,
+                Product.name,
+                Product.slug,
+                Product.created_at,
+                ProductVariant.sku,
+                VariantChannelListing.channel_id,
+                VariantChannelListing.price,
+            )
             .join(ProductVariant, ProductVariant.product_id == Product.id)
             .join(VariantChannelListing, VariantChannelListing.variant_id == ProductVariant.id)
-            .order_by(VariantChannelListing.id))
+            .order_by(VariantChannelListing.id)
+        )
         return [tuple(row) for row in rows]
 
 
@@ -146,14 +154,16 @@ async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
         assert {p.id for p in products} - {pl.product_id for pl in listings if pl.channel_id == pos}
         # Most products sell in both channels, and the till sometimes charges differently.
         assert sum(1 for pl in listings if pl.channel_id == pos) >= 50
-        assert any(prices[(p.id, online)] != prices.get((p.id, pos), prices[(p.id, online)])
-                   for p in products)
+        assert any(prices[(p.id, online)] != prices.get((p.id, pos), prices[(p.id, online)]) for p in products)
 
 
 async def _stock_snapshot(engine: AsyncEngine) -> list[tuple[object, ...]]:
     async with engine.connect() as conn:
-        rows = await conn.execute(select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand)
-                                  .order_by(StockLevel.variant_id, StockLevel.location_id))
+        rows = await conn.execute(
+            select(StockLevel.variant_id, StockLevel.location_id, StockLevel.on_hand).order_by(
+                StockLevel.variant_id, StockLevel.location_id
+            )
+        )
         return [tuple(row) for row in rows]
 
 
@@ -165,16 +175,25 @@ async def test_demo_locations_are_a_warehouse_and_shanghai_stores_in_both_channe
     await seed_demo(engine)
     async with engine.connect() as conn:
         locations = (await conn.execute(select(Location).order_by(Location.id))).all()
-        links = set((await conn.execute(select(ChannelLocation.location_id, Channel.slug)
-                                        .join(Channel, Channel.id == ChannelLocation.channel_id))).all())
+        links = set(
+            (
+                await conn.execute(
+                    select(ChannelLocation.location_id, Channel.slug).join(
+                        Channel, Channel.id == ChannelLocation.channel_id
+                    )
+                )
+            ).all()
+        )
     warehouses = [loc for loc in locations if loc.type is LocationType.WAREHOUSE]
     stores = [loc for loc in locations if loc.type is LocationType.STORE]
     assert [(w.code, w.name, w.priority, w.ships_to_home, w.is_pickup_point) for w in warehouses] == [
-        ("WH01", "Central warehouse", 10, True, False)]
+        ("WH01", "Central warehouse", 10, True, False)
+    ]
     assert [s.code for s in stores] == ["SH01", "SH02", "SH03", "SH04"]
     assert len({s.name for s in stores}) == len(stores)
-    every_day = [{"day": d, "opens": "10:00", "closes": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri",
-                                                                        "sat", "sun")]
+    every_day = [
+        {"day": d, "opens": "10:00", "closes": "22:00"} for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    ]
     for loc in locations:
         assert loc.latitude is not None and loc.longitude is not None
         assert distance_km(*SHANGHAI, loc.latitude, loc.longitude) < 60, loc.name  # in Shanghai
@@ -186,8 +205,9 @@ async def test_demo_locations_are_a_warehouse_and_shanghai_stores_in_both_channe
     assert len({(s.latitude, s.longitude) for s in stores}) == len(stores)
 
 
-@pytest.mark.parametrize(("products", "stores"), [(0, 4), (60, 4), (1999, 4), (2000, 5), (4000, 10),
-                                                  (10_000, 25), (1_000_000, 25)])
+@pytest.mark.parametrize(
+    ("products", "stores"), [(0, 4), (60, 4), (1999, 4), (2000, 5), (4000, 10), (10_000, 25), (1_000_000, 25)]
+)
 def test_bigger_catalogues_get_more_stores(products: int, stores: int) -> None:
     assert store_count(products) == stores
 
@@ -196,8 +216,9 @@ async def test_a_bigger_demo_seeds_more_stores(make_engine: MakeEngine) -> None:
     engine = await make_engine()
     report = await seed_demo(engine, products=2000)
     async with engine.connect() as conn:
-        codes = (await conn.scalars(select(Location.code).where(Location.type == LocationType.STORE)
-                                    .order_by(Location.code))).all()
+        codes = (
+            await conn.scalars(select(Location.code).where(Location.type == LocationType.STORE).order_by(Location.code))
+        ).all()
     assert codes == ["SH01", "SH02", "SH03", "SH04", "SH05"]
     assert report.tables["locations"] == 6 and report.tables["channel_locations"] == 12
 
@@ -253,13 +274,32 @@ async def test_same_seed_same_data_other_seed_other_data(make_engine: MakeEngine
 async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
     engine = await make_engine()
     async with engine.begin() as conn:
-        await conn.execute(insert(Channel), [{"slug": "web", "name": "Web", "currency": "CNY",
-                                              "kind": ChannelKind.H5, "ownership": ChannelOwnership.DIRECT}])
+        await conn.execute(
+            insert(Channel),
+            [
+                {
+                    "slug": "web",
+                    "name": "Web",
+                    "currency": "CNY",
+                    "kind": ChannelKind.H5,
+                    "ownership": ChannelOwnership.DIRECT,
+                }
+            ],
+        )
     with pytest.raises(DemoDataExists):
         await seed_demo(engine)
     assert await _count(engine, Channel) == 1
-    for model in (Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing, Location,
-                  ChannelLocation, StockLevel, InventoryMovement):
+    for model in (
+        Category,
+        Product,
+        ProductVariant,
+        ProductChannelListing,
+        VariantChannelListing,
+        Location,
+        ChannelLocation,
+        StockLevel,
+        InventoryMovement,
+    ):
         assert await _count(engine, model) == 0
 
 
@@ -274,17 +314,21 @@ async def test_postgres_seed_and_sequences() -> None:
             assert await _count(engine, Product) == report.tables["products"] == 200
             assert await _count(engine, VariantChannelListing) == report.tables["variant_channel_listings"]
             async with engine.begin() as conn:
-                new_id = await conn.scalar(insert(Product).values(name="New", slug="brand-new")
-                                           .returning(Product.id))
-                new_category = await conn.scalar(insert(Category).values(name="New", slug="brand-new")
-                                                 .returning(Category.id))
+                new_id = await conn.scalar(insert(Product).values(name="New", slug="brand-new").returning(Product.id))
+                new_category = await conn.scalar(
+                    insert(Category).values(name="New", slug="brand-new").returning(Category.id)
+                )
             assert new_id == 201
             assert new_category == report.tables["categories"] + 1
             async with engine.begin() as conn:
-                new_location = await conn.scalar(insert(Location).values(
-                    code="NEW", name="New", type=LocationType.STORE).returning(Location.id))
-                new_level = await conn.scalar(insert(StockLevel).values(
-                    variant_id=1, location_id=new_location, on_hand=1, reserved=0).returning(StockLevel.id))
+                new_location = await conn.scalar(
+                    insert(Location).values(code="NEW", name="New", type=LocationType.STORE).returning(Location.id)
+                )
+                new_level = await conn.scalar(
+                    insert(StockLevel)
+                    .values(variant_id=1, location_id=new_location, on_hand=1, reserved=0)
+                    .returning(StockLevel.id)
+                )
             assert new_location == report.tables["locations"] + 1
             assert new_level == report.tables["stock_levels"] + 1
             with pytest.raises(DemoDataExists):
@@ -315,8 +359,9 @@ async def test_demo_members_and_orders_are_consistent(engine: AsyncEngine, clien
         allocations = (await conn.execute(select(OrderAllocation))).all()
         payments = (await conn.execute(select(Payment))).all()
         events = (await conn.execute(select(OrderEvent))).all()
-        emails = set((await conn.scalars(select(MemberIdentity.value)
-                                         .where(MemberIdentity.kind == IdentityKind.EMAIL))).all())
+        emails = set(
+            (await conn.scalars(select(MemberIdentity.value).where(MemberIdentity.kind == IdentityKind.EMAIL))).all()
+        )
         levels = (await conn.execute(select(StockLevel.on_hand, StockLevel.reserved))).all()
         catalogue = {v.id: (v.sku, v.name) for v in (await conn.execute(select(ProductVariant))).all()}
     assert emails == {f"member{i}@example.com" for i in members}
@@ -350,15 +395,19 @@ async def test_demo_members_and_orders_are_consistent(engine: AsyncEngine, clien
     assert all(reserved == 0 for _, reserved in levels)  # orders are history: stock is untouched
 
     # Ids continue after the explicit ones: a new member registers, a demo member signs in and sees orders.
-    registered = (await client.data(REGISTER, {"input": {"name": "New Member", "email": "new@example.com",
-                                                         "password": "a-good-password"}}))["memberRegister"]
+    registered = (
+        await client.data(
+            REGISTER, {"input": {"name": "New Member", "email": "new@example.com", "password": "a-good-password"}}
+        )
+    )["memberRegister"]
     assert registered["userErrors"] == [] and registered["member"]["email"] == "new@example.com"
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.max(Member.id))) == 51
         assert await conn.scalar(select(func.max(MemberIdentity.id))) == report.tables["member_identities"] + 1
     busiest = max(members, key=lambda i: sum(o.member_id == i for o in orders))
-    token = (await client.data(SIGN_IN, {"input": {"identifier": f"member{busiest}@example.com",
-                                                   "password": DEMO_PASSWORD}}))["tokenCreate"]["accessToken"]
+    token = (
+        await client.data(SIGN_IN, {"input": {"identifier": f"member{busiest}@example.com", "password": DEMO_PASSWORD}})
+    )["tokenCreate"]["accessToken"]
     me = (await client.data(ORDERS_OF_MEMBER, token=token))["me"]
     assert me["points"]["balance"] == members[busiest].points_balance
     assert len(me["orders"]["edges"]) == sum(o.member_id == busiest for o in orders) > 1
@@ -380,19 +429,42 @@ async def test_orders_need_members(make_engine: MakeEngine) -> None:
 async def test_progress_labels_count_what_they_say(make_engine: MakeEngine) -> None:
     """Each progress bar ends at the number of rows of the one table its label names."""
     finals: dict[str, tuple[int, int]] = {}
-    report = await seed_demo(await make_engine(), members=8, orders=40,
-                             progress=lambda stage, done, total: finals.__setitem__(stage, (done, total)))
-    tables = {"variants": "product_variants", "product listings": "product_channel_listings",
-              "variant listings": "variant_channel_listings", "location channels": "channel_locations",
-              "stock levels": "stock_levels", "stock movements": "inventory_movements",
-              "coupon templates": "coupon_templates", "member identities": "member_identities",
-              "member tags": "member_tags", "points entries": "points_entries", "order lines": "order_lines",
-              "allocations": "order_allocations", "order locations": "order_locations", "order events": "order_events"}
+    report = await seed_demo(
+        await make_engine(),
+        members=8,
+        orders=40,
+        progress=lambda stage, done, total: finals.__setitem__(stage, (done, total)),
+    )
+    tables = {
+        "variants": "product_variants",
+        "product listings": "product_channel_listings",
+        "variant listings": "variant_channel_listings",
+        "location channels": "channel_locations",
+        "stock levels": "stock_levels",
+        "stock movements": "inventory_movements",
+        "coupon templates": "coupon_templates",
+        "member identities": "member_identities",
+        "member tags": "member_tags",
+        "points entries": "points_entries",
+        "order lines": "order_lines",
+        "allocations": "order_allocations",
+        "order locations": "order_locations",
+        "order events": "order_events",
+    }
     labelled = {stage: report.tables[tables.get(stage, stage)] for stage in finals}
     assert all(done == total for done, total in finals.values()), finals
     assert {stage: done for stage, (done, _) in finals.items()} == labelled
-    assert set(finals) == set(tables) | {"channels", "categories", "products", "locations", "promotions",
-                                         "coupons", "members", "orders", "payments"}
+    assert set(finals) == set(tables) | {
+        "channels",
+        "categories",
+        "products",
+        "locations",
+        "promotions",
+        "coupons",
+        "members",
+        "orders",
+        "payments",
+    }
 
 
 async def test_demo_members_hold_orders_points_and_coupons(engine: AsyncEngine, client: GraphQLClient) -> None:
@@ -400,8 +472,9 @@ async def test_demo_members_hold_orders_points_and_coupons(engine: AsyncEngine, 
     from api.cli import DEMO_MEMBERS, DEMO_ORDERS, DEMO_PRODUCTS
 
     await seed_demo(engine, products=DEMO_PRODUCTS, members=DEMO_MEMBERS, orders=DEMO_ORDERS)
-    token = (await client.data(SIGN_IN, {"input": {"identifier": "member1@example.com",
-                                                   "password": DEMO_PASSWORD}}))["tokenCreate"]["accessToken"]
+    token = (await client.data(SIGN_IN, {"input": {"identifier": "member1@example.com", "password": DEMO_PASSWORD}}))[
+        "tokenCreate"
+    ]["accessToken"]
     me = (await client.data(MEMBER_LOOP, token=token))["me"]
     assert me["orders"]["edges"] and me["points"]["balance"] > 0 and me["points"]["history"]["edges"]
     assert [(c["node"]["code"], c["node"]["status"]) for c in me["coupons"]["edges"]] == [("THANKS000001", "ACTIVE")]

@@ -53,7 +53,8 @@ async def test_a_failed_write_after_autocommit_reads_leaves_nothing(engine: Asyn
 
 
 async def test_a_connection_the_server_dropped_is_replaced_after_a_pause(
-        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _postgres_only(engine)
     monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_SECONDS", 0.05)
     own = create_engine(engine.url.render_as_string(hide_password=False), pool_size=1)

@@ -64,16 +64,23 @@ class Model:
             cur[1] += reserved
 
 
-EFFECTS = {MovementKind.RESERVATION: (0, 1), MovementKind.RELEASE: (0, -1), MovementKind.SALE: (-1, -1),
-           MovementKind.RETURN: (1, 0)}
+EFFECTS = {
+    MovementKind.RESERVATION: (0, 1),
+    MovementKind.RELEASE: (0, -1),
+    MovementKind.SALE: (-1, -1),
+    MovementKind.RETURN: (1, 0),
+}
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: AsyncEngine, seed: int) -> None:
     rng = random.Random(seed)
     variants = [v for p in await sellable_products(engine, 2) for v in p.variant_ids][:4]
-    locations = [await add_location(engine, type=LocationType.WAREHOUSE),
-                 await add_location(engine), await add_location(engine, channels=("online", "pos"))]
+    locations = [
+        await add_location(engine, type=LocationType.WAREHOUSE),
+        await add_location(engine),
+        await add_location(engine, channels=("online", "pos")),
+    ]
     model = Model()
     for v in variants:
         await set_stock(engine, v, locations[0], on_hand=20)
@@ -82,8 +89,9 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
     outcomes: dict[str, list[bool]] = defaultdict(list)
 
     for step in range(120):
-        op = rng.choice(["adjust", "adjust", "transfer", "transfer", "reserve", "reserve", "release", "sell",
-                         "return", "shelf"])
+        op = rng.choice(
+            ["adjust", "adjust", "transfer", "transfer", "reserve", "reserve", "release", "sell", "return", "shelf"]
+        )
         v, loc = rng.choice(variants), rng.choice(locations)
         reference = f"order-{step}"
         allocations: list[Allocation] = []
@@ -92,23 +100,35 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
             delta = rng.choice([-1, 1]) * rng.randint(1, 12)
             changes = [((v, loc), delta, 0)]
             kind = MovementKind.RECEIVE if delta > 0 and rng.random() < 0.5 else MovementKind.ADJUSTMENT
-            work = partial(adjust_stock, variant_id=v, location_id=loc, delta=delta, reason="count", staff_id=None,
-                           kind=kind)
+            work = partial(
+                adjust_stock, variant_id=v, location_id=loc, delta=delta, reason="count", staff_id=None, kind=kind
+            )
         elif op == "transfer":
             target = rng.choice([x for x in locations if x != loc])
             quantity = rng.randint(1, 10)
             changes = [((v, loc), -quantity, 0), ((v, target), quantity, 0)]
-            work = partial(transfer_stock, variant_id=v, from_location_id=loc, to_location_id=target,
-                           quantity=quantity, staff_id=None)
+            work = partial(
+                transfer_stock,
+                variant_id=v,
+                from_location_id=loc,
+                to_location_id=target,
+                quantity=quantity,
+                staff_id=None,
+            )
         elif op in ("reserve", "shelf"):
-            allocations = [Allocation(f"line{i}", rng.choice(variants), rng.choice(locations), rng.randint(1, 4))
-                           for i in range(rng.randint(1, 3))]
+            allocations = [
+                Allocation(f"line{i}", rng.choice(variants), rng.choice(locations), rng.randint(1, 4))
+                for i in range(rng.randint(1, 3))
+            ]
             on_sign, reserved_sign = (0, 1) if op == "reserve" else (-1, 0)
-            changes = [((a.variant_id, a.location_id), on_sign * a.quantity, reserved_sign * a.quantity)
-                       for a in allocations]
-            work = (partial(move_allocations, allocations=allocations, kind=MovementKind.RESERVATION,
-                            reference=reference) if op == "reserve"
-                    else partial(sell_from_shelf, allocations=allocations, reference=reference))
+            changes = [
+                ((a.variant_id, a.location_id), on_sign * a.quantity, reserved_sign * a.quantity) for a in allocations
+            ]
+            work = (
+                partial(move_allocations, allocations=allocations, kind=MovementKind.RESERVATION, reference=reference)
+                if op == "reserve"
+                else partial(sell_from_shelf, allocations=allocations, reference=reference)
+            )
         else:
             kind = {"release": MovementKind.RELEASE, "sell": MovementKind.SALE}.get(op, MovementKind.RETURN)
             if kind is not MovementKind.RETURN and outstanding and rng.random() < 0.8:
@@ -117,8 +137,13 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
                 allocation = Allocation("line0", v, loc, rng.randint(1, 30))
             allocations = [allocation]
             on_sign, reserved_sign = EFFECTS[kind]
-            changes = [((allocation.variant_id, allocation.location_id), on_sign * allocation.quantity,
-                        reserved_sign * allocation.quantity)]
+            changes = [
+                (
+                    (allocation.variant_id, allocation.location_id),
+                    on_sign * allocation.quantity,
+                    reserved_sign * allocation.quantity,
+                )
+            ]
             work = partial(move_allocations, allocations=allocations, kind=kind, reference=reference)
 
         expected = model.fits(changes)
@@ -143,8 +168,11 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
     for (v, loc), (on_hand, reserved) in model.levels.items():
         assert await level(engine, v, loc) == Level(on_hand, reserved), (v, loc)
     async with engine.connect() as conn:
-        stored = (await conn.execute(sa.select(StockLevel.variant_id, StockLevel.location_id).where(
-            StockLevel.variant_id.in_(variants)))).all()
+        stored = (
+            await conn.execute(
+                sa.select(StockLevel.variant_id, StockLevel.location_id).where(StockLevel.variant_id.in_(variants))
+            )
+        ).all()
     assert {tuple(r) for r in stored} == set(model.levels)
     await assert_ledger_holds(engine)
 
@@ -174,23 +202,26 @@ async def test_a_return_to_a_location_without_the_variant_creates_its_level(engi
     [product] = await sellable_products(engine, 1)
     v = product.variant_ids[0]
     store = await add_location(engine)
-    await in_transaction(engine, lambda uow: move_allocations(uow, [Allocation("l", v, store, 2)],
-                                                              MovementKind.RETURN, "return-1"))
+    await in_transaction(
+        engine, lambda uow: move_allocations(uow, [Allocation("l", v, store, 2)], MovementKind.RETURN, "return-1")
+    )
     assert await level(engine, v, store) == Level(2, 0)
     await assert_ledger_holds(engine)
 
 
-@pytest.mark.parametrize("assignment", ["reserved = on_hand + 1", "on_hand = reserved - 1", "reserved = -1",
-                                        "on_hand = -1, reserved = 0"])
+@pytest.mark.parametrize(
+    "assignment", ["reserved = on_hand + 1", "on_hand = reserved - 1", "reserved = -1", "on_hand = -1, reserved = 0"]
+)
 async def test_the_database_refuses_a_level_that_breaks_the_invariant(engine: AsyncEngine, assignment: str) -> None:
     [product] = await sellable_products(engine, 1)
     store = await add_location(engine)
     await set_stock(engine, product.variant_ids[0], store, on_hand=3, reserved=2)
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:
-            await conn.execute(sa.text(f"UPDATE stock_levels SET {assignment} "
-                                       "WHERE variant_id = :v AND location_id = :l"),
-                               {"v": product.variant_ids[0], "l": store})
+            await conn.execute(
+                sa.text(f"UPDATE stock_levels SET {assignment} WHERE variant_id = :v AND location_id = :l"),
+                {"v": product.variant_ids[0], "l": store},
+            )
     assert await level(engine, product.variant_ids[0], store) == Level(3, 2)
 
 
@@ -199,10 +230,23 @@ async def test_the_database_refuses_a_new_level_that_promises_more_than_it_holds
     store = await add_location(engine)
     with pytest.raises(IntegrityError):
         async with engine.begin() as conn:
-            await conn.execute(sa.insert(StockLevel).values(variant_id=product.variant_ids[0], location_id=store,
-                                                            on_hand=1, reserved=2, updated_at=sa.func.now()))
+            await conn.execute(
+                sa.insert(StockLevel).values(
+                    variant_id=product.variant_ids[0],
+                    location_id=store,
+                    on_hand=1,
+                    reserved=2,
+                    updated_at=sa.func.now(),
+                )
+            )
     async with engine.connect() as conn:
-        assert await conn.scalar(sa.select(sa.func.count()).select_from(StockLevel).where(
-            StockLevel.location_id == store)) == 0
-        assert await conn.scalar(sa.select(sa.func.count()).select_from(InventoryMovement).where(
-            InventoryMovement.location_id == store)) == 0
+        assert (
+            await conn.scalar(sa.select(sa.func.count()).select_from(StockLevel).where(StockLevel.location_id == store))
+            == 0
+        )
+        assert (
+            await conn.scalar(
+                sa.select(sa.func.count()).select_from(InventoryMovement).where(InventoryMovement.location_id == store)
+            )
+            == 0
+        )

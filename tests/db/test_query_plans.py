@@ -29,43 +29,87 @@ PAGE = "edges { cursor node { id } } pageInfo { endCursor }"
 DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
     # (name, document with $after, variables)
     ("products", f"query($after: String) {{ products(first: 3, after: $after) {{ {PAGE} }} }}", {}),
-    *[(f"products by {field} {direction}",
-       f"""query($after: String) {{ products(first: 3, after: $after,
-           sortBy: {{field: {field}, direction: {direction}}}) {{ {PAGE} }} }}""", {})
-      for field in ("NAME", "PRICE", "NEWEST") for direction in ("ASC", "DESC")],
-    ("products in stock", f"query($after: String) {{ products(first: 3, after: $after, filter: {{isAvailable: true}}) "
-                          f"{{ {PAGE} }} }}", {}),
-    ("products by price range", f"""query($after: String) {{ products(first: 3, after: $after,
-        filter: {{price: {{gte: "10", lte: "500"}}}}) {{ {PAGE} }} }}""", {}),
-    ("products searched", f"""query($after: String) {{ products(first: 3, after: $after, search: "shirt")
-        {{ {PAGE} }} }}""", {}),
-    ("a storefront page", """query($after: String) { products(first: 5, after: $after) { edges { cursor node {
+    *[
+        (
+            f"products by {field} {direction}",
+            f"""query($after: String) {{ products(first: 3, after: $after,
+           sortBy: {{field: {field}, direction: {direction}}}) {{ {PAGE} }} }}""",
+            {},
+        )
+        for field in ("NAME", "PRICE", "NEWEST")
+        for direction in ("ASC", "DESC")
+    ],
+    (
+        "products in stock",
+        f"query($after: String) {{ products(first: 3, after: $after, filter: {{isAvailable: true}}) {{ {PAGE} }} }}",
+        {},
+    ),
+    (
+        "products by price range",
+        f"""query($after: String) {{ products(first: 3, after: $after,
+        filter: {{price: {{gte: "10", lte: "500"}}}}) {{ {PAGE} }} }}""",
+        {},
+    ),
+    (
+        "products searched",
+        f"""query($after: String) {{ products(first: 3, after: $after, search: "shirt")
+        {{ {PAGE} }} }}""",
+        {},
+    ),
+    (
+        "a storefront page",
+        """query($after: String) { products(first: 5, after: $after) { edges { cursor node {
         name category { name parent { name } } pricing { priceRange { start { amount } } } isAvailable
         variants { sku price { amount } stock { available } stockLevels { onHand location { name } } } } }
-        pageInfo { endCursor } } }""", {}),
+        pageInfo { endCursor } } }""",
+        {},
+    ),
     ("categories", f"query($after: String) {{ categories(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("locations", f"query($after: String) {{ locations(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("stores", f"query($after: String) {{ locations(first: 3, after: $after, type: STORE) {{ {PAGE} }} }}", {}),
     ("orders", f"query($after: String) {{ orders(first: 3, after: $after) {{ {PAGE} }} }}", {}),
-    *[(f"orders by {name}", f"""query($after: String) {{ orders(first: 3, after: $after, filter: {{{flt}}})
-        {{ {PAGE} }} }}""", {}) for name, flt in (
-        ("status", "status: COMPLETED"), ("channel", 'channel: "online"'),
-        ("period", 'createdFrom: "2000-01-01T00:00:00Z", createdTo: "2100-01-01T00:00:00Z"'))],
-    ("an order page", """query($after: String) { orders(first: 3, after: $after) { edges { cursor node {
+    *[
+        (
+            f"orders by {name}",
+            f"""query($after: String) {{ orders(first: 3, after: $after, filter: {{{flt}}})
+        {{ {PAGE} }} }}""",
+            {},
+        )
+        for name, flt in (
+            ("status", "status: COMPLETED"),
+            ("channel", 'channel: "online"'),
+            ("period", 'createdFrom: "2000-01-01T00:00:00Z", createdTo: "2100-01-01T00:00:00Z"'),
+        )
+    ],
+    (
+        "an order page",
+        """query($after: String) { orders(first: 3, after: $after) { edges { cursor node {
         number status total { amount } lines { sku quantity } payments { amount { amount } } } }
-        pageInfo { endCursor } } }""", {}),
+        pageInfo { endCursor } } }""",
+        {},
+    ),
     ("members", f"query($after: String) {{ members(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("members by tag", f'query($after: String) {{ members(first: 3, after: $after, tag: "vip") {{ {PAGE} }} }}', {}),
-    ("members searched", f'query($after: String) {{ members(first: 3, after: $after, search: "member") {{ {PAGE} }} }}',
-     {}),
-    ("a member's orders and points", """query($after: String) { members(first: 2, after: $after) { edges { cursor
+    (
+        "members searched",
+        f'query($after: String) {{ members(first: 3, after: $after, search: "member") {{ {PAGE} }} }}',
+        {},
+    ),
+    (
+        "a member's orders and points",
+        """query($after: String) { members(first: 2, after: $after) { edges { cursor
         node { orders(first: 3) { edges { node { number } } } points { balance history(first: 3) {
         edges { node { delta } } } } coupons(first: 3) { edges { node { code } } } } } pageInfo { endCursor } } }""",
-     {}),
-    ("a member's orders and points, from the end", """query($after: String) { members(first: 2, after: $after) {
+        {},
+    ),
+    (
+        "a member's orders and points, from the end",
+        """query($after: String) { members(first: 2, after: $after) {
         edges { node { orders(last: 3) { totalCount edges { node { number } } } points { history(last: 3) { totalCount
         edges { node { delta } } } } coupons(last: 3) { totalCount edges { node { code } } } } }
-        pageInfo { endCursor } } }""", {}),
+        pageInfo { endCursor } } }""",
+        {},
+    ),
     ("orders from the end", f"query($after: String) {{ orders(last: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("promotions", f"query($after: String) {{ promotions(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("coupon templates", f"query($after: String) {{ couponTemplates(first: 3, after: $after) {{ {PAGE} }} }}", {}),
@@ -95,8 +139,10 @@ async def test_every_list_is_read_through_indexes(shop: AsyncEngine, client: Gra
     # store staff see their store's orders only: the same lists, through the store's order index
     manager = await client.staff_token(shop, StaffRole.STORE_MANAGER, location_id=store)
     runs = [(admin, name, document, variables) for name, document, variables in DOCUMENTS] + [
-        (manager, f"{name}, as store staff", document, variables) for name, document, variables in DOCUMENTS
-        if name.startswith(("orders", "an order page", "a member's orders"))]
+        (manager, f"{name}, as store staff", document, variables)
+        for name, document, variables in DOCUMENTS
+        if name.startswith(("orders", "an order page", "a member's orders"))
+    ]
     statements: list[tuple[str, str, Any]] = []
     current = ""
 

@@ -50,23 +50,30 @@ async def test_an_erased_members_tokens_stop_acting_at_once(client: GraphQLClien
     admin = await client.staff_token(demo, StaffRole.ADMIN)
     assert (await client.data(ERASE, {"id": ann.id}, token=admin))["memberErase"]["erased"] is True
 
-    for query, variables in ((ME, {}), (ADDRESS_CREATE, {"input": address()}), (CLAIM, {}),
-                             (ERASE, {})):
+    for query, variables in ((ME, {}), (ADDRESS_CREATE, {"input": address()}), (CLAIM, {}), (ERASE, {})):
         assert top_code(await client.post(query, variables, token=ann.token)) == "UNAUTHENTICATED"
     assert (await client.data(REFRESH, {"t": refresh}))["tokenRefresh"] == {
-        "accessToken": None, "userErrors": [{"code": "INVALID_TOKEN"}]}
+        "accessToken": None,
+        "userErrors": [{"code": "INVALID_TOKEN"}],
+    }
     after = await _personal_data(demo)
     assert [(kind, row[:-1]) for kind, row in after[:-1]] == [(kind, row[:-1]) for kind, row in before[:-1]]
     assert after[-1] == before[-1], "the order keeps its lines"
     assert all(row[-1] is not None for _, row in before[:-1]), "the fixture had addresses to erase"
     assert all(row[-1] is None for _, row in after[:-1]), after
-    seen = (await client.data("query($id: ID!) { order(id: $id) { total { amount } deliveryAddress { name } } }",
-                              {"id": order["id"]}, token=admin))["order"]
+    seen = (
+        await client.data(
+            "query($id: ID!) { order(id: $id) { total { amount } deliveryAddress { name } } }",
+            {"id": order["id"]},
+            token=admin,
+        )
+    )["order"]
     assert seen == {"total": {"amount": order["total"]["amount"]}, "deliveryAddress": None}
 
 
-async def test_a_deactivated_or_demoted_staff_users_token_acts_as_they_are_now(client: GraphQLClient,
-                                                                               engine: AsyncEngine) -> None:
+async def test_a_deactivated_or_demoted_staff_users_token_acts_as_they_are_now(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     admin = await client.staff_token(engine, StaffRole.ADMIN)
     assert "errors" not in await client.post(MEMBERS, {}, token=admin)
     async with engine.begin() as conn:
@@ -78,7 +85,8 @@ async def test_a_deactivated_or_demoted_staff_users_token_acts_as_they_are_now(c
 
 
 async def test_checking_a_token_at_use_costs_one_statement_and_none_for_anonymous_callers(
-        client: GraphQLClient, demo: AsyncEngine, statements: StatementCounter) -> None:
+    client: GraphQLClient, demo: AsyncEngine, statements: StatementCounter
+) -> None:
     ann = await new_member(client)
     statements.reset()
     assert (await client.data("{ __typename }")) == {"__typename": "Query"}
@@ -88,8 +96,11 @@ async def test_checking_a_token_at_use_costs_one_statement_and_none_for_anonymou
 
 
 def _registrations(n: int, prefix: str = "r") -> str:
-    fields = " ".join(f'{prefix}{i}: memberRegister(input: {{email: "{prefix}{i}@example.com", name: "R", '
-                      f'password: "s3cret-pass-9"}}) {{ member {{ id }} }}' for i in range(n))
+    fields = " ".join(
+        f'{prefix}{i}: memberRegister(input: {{email: "{prefix}{i}@example.com", name: "R", '
+        f'password: "s3cret-pass-9"}}) {{ member {{ id }} }}'
+        for i in range(n)
+    )
     return f"mutation {{ {fields} }}"
 
 
@@ -109,8 +120,9 @@ async def test_one_operation_runs_at_most_one_expensive_mutation(client: GraphQL
         'memberRegister(input: {email: "s@example.com", name: "S", password: "s3cret-pass-9"}) { member { id } } }',
     ]
     for document in refused:
-        response = await client.http.post("/graphql", json={"query": document},
-                                          headers={"Accept": "application/graphql-response+json"})
+        response = await client.http.post(
+            "/graphql", json={"query": document}, headers={"Accept": "application/graphql-response+json"}
+        )
         body = response.json()
         assert response.status_code == 400 and body.get("data") is None, body
         [error] = body["errors"]
@@ -122,13 +134,16 @@ async def test_one_operation_runs_at_most_one_expensive_mutation(client: GraphQL
     assert cheap["tokenRevoke"] == {"revoked": False}
 
 
-async def test_registrations_are_limited_per_address_but_not_at_a_till(engine: AsyncEngine, settings: Settings,
-                                                                         demo: AsyncEngine) -> None:
+async def test_registrations_are_limited_per_address_but_not_at_a_till(
+    engine: AsyncEngine, settings: Settings, demo: AsyncEngine
+) -> None:
     app = create_app(settings.model_copy(update={"registrations_per_ip": 2}), engine=engine)
     async with app.router.lifespan_context(app):
+
         def caller(ip: str) -> httpx.AsyncClient:
-            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 50000)),
-                                     base_url="http://testserver")
+            return httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app, client=(ip, 50000)), base_url="http://testserver"
+            )
 
         async with caller("10.0.0.1") as one, caller("10.0.0.2") as two:
             farm, shopper = GraphQLClient(one), GraphQLClient(two)

@@ -40,9 +40,11 @@ async def delivery_order(shop: Shop, token: str | None = None) -> dict[str, Any]
 
 
 async def pay(shop: Shop, order: dict[str, Any], method: str, token: str | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = (await shop.client.data(PAY, {"id": order["id"], "method": method,
-                                                           "amount": order["total"]["amount"]},
-                                                     token=token))["orderPay"]
+    result: dict[str, Any] = (
+        await shop.client.data(
+            PAY, {"id": order["id"], "method": method, "amount": order["total"]["amount"]}, token=token
+        )
+    )["orderPay"]
     return result
 
 
@@ -50,8 +52,9 @@ async def nothing_paid(shop: Shop) -> bool:
     async with shop.engine.connect() as conn:
         payments = await conn.scalar(sa.select(sa.func.count()).select_from(Payment))
         statuses = (await conn.scalars(sa.select(Order.status))).all()
-        paid_events = await conn.scalar(sa.select(sa.func.count()).select_from(OrderEvent).where(
-            OrderEvent.type == "PAID"))
+        paid_events = await conn.scalar(
+            sa.select(sa.func.count()).select_from(OrderEvent).where(OrderEvent.type == "PAID")
+        )
     return payments == 0 and {s.value for s in statuses} == {"UNPAID"} and paid_events == 0
 
 
@@ -101,8 +104,12 @@ async def test_a_web_shopper_cannot_buy_from_the_till_channel(shop: Shop) -> Non
 
 
 async def test_a_guest_does_not_get_the_flash_sale_price_on_every_order(shop: Shop) -> None:
-    await add_promotion(shop.engine, FixedPrice(Decimal("30.00"), per_member_limit=1), name="Flash",
-                        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})))
+    await add_promotion(
+        shop.engine,
+        FixedPrice(Decimal("30.00"), per_member_limit=1),
+        name="Flash",
+        conditions=Conditions(variant_ids=frozenset({shop.variants[0]})),
+    )
     for key in ("first", "second"):  # each a fresh guest cart: nothing ties the orders together
         cart = await shop.cart([(0, 1)])
         await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)})
@@ -116,8 +123,11 @@ async def test_a_member_cannot_take_a_tills_cart_home(shop: Shop) -> None:
     ann = await new_member(shop.client)
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     cart = await shop.cart([(1, 1)], channel="pos", token=cashier, member_id=ann.id)
-    added = (await shop.client.data(ADD, {"id": cart["id"], "lines": [{"variantId": shop.v(0), "quantity": 5}]},
-                                    token=ann.token))["cartLinesAdd"]
+    added = (
+        await shop.client.data(
+            ADD, {"id": cart["id"], "lines": [{"variantId": shop.v(0), "quantity": 5}]}, token=ann.token
+        )
+    )["cartLinesAdd"]
     delivered = await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=ann.token)
     placed_at_home = await checkout(shop, cart["id"], token=ann.token)
     for refused in (added, delivered, placed_at_home):
@@ -126,10 +136,13 @@ async def test_a_member_cannot_take_a_tills_cart_home(shop: Shop) -> None:
     assert (await placed(shop, cart["id"], token=cashier))["fulfillmentMethod"] == "IN_STORE"
 
 
-@pytest.mark.parametrize(("demo", "change", "offered"), [
-    (False, {}, False), (True, {}, True), (False, {"debug": True}, True), (False, {"payments_sandbox": True}, True)])
+@pytest.mark.parametrize(
+    ("demo", "change", "offered"),
+    [(False, {}, False), (True, {}, True), (False, {"debug": True}, True), (False, {"payments_sandbox": True}, True)],
+)
 def test_the_sandbox_is_offered_only_in_demo_debug_or_when_asked_for(
-        settings: Settings, demo: bool, change: dict[str, bool], offered: bool) -> None:
+    settings: Settings, demo: bool, change: dict[str, bool], offered: bool
+) -> None:
     services = build_services(settings.model_copy(update=change), demo=demo)
     assert (PaymentMethod.SANDBOX in services.payments.offered) is offered
     assert PaymentMethod.CASH in services.payments.offered
@@ -152,7 +165,8 @@ async def test_a_wholly_discounted_order_is_confirmed_without_money_or_a_gateway
     order = await placed(shop, cart["id"])
     assert order["total"]["amount"] == "0.00"
     assert errors(await pay(shop, {**order, "total": {"amount": "0.01"}}, "SANDBOX")) == [
-        ("INVALID", ["input", "amount"])]
+        ("INVALID", ["input", "amount"])
+    ]
     confirmed = await pay(shop, order, "SANDBOX")
     assert confirmed["userErrors"] == [] and confirmed["order"]["status"] == "PAID"
     async with shop.engine.connect() as conn:

@@ -26,20 +26,24 @@ ASK_NEW = {"Accept": "application/graphql-response+json"}
 
 
 @asynccontextmanager
-async def http_client(engine: AsyncEngine, settings: Settings, **changes: Any
-                      ) -> AsyncIterator[tuple[httpx.AsyncClient, GraphQLView]]:
+async def http_client(
+    engine: AsyncEngine, settings: Settings, **changes: Any
+) -> AsyncIterator[tuple[httpx.AsyncClient, GraphQLView]]:
     app = create_app(settings.model_copy(update=changes), engine=engine)
     transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport,
-                                                                   base_url="http://testserver") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
         yield http, view_of(app)
 
 
 def document_cache(view: GraphQLView) -> Any:
     from schema.document_cache import DocumentCache
 
-    [documents] = [e.args[0] for e in view.schema.extensions
-                   if isinstance(e, functools.partial) and e.func is DocumentCache]
+    [documents] = [
+        e.args[0] for e in view.schema.extensions if isinstance(e, functools.partial) and e.func is DocumentCache
+    ]
     return documents
 
 
@@ -63,7 +67,8 @@ def code_of(response: httpx.Response) -> str:
 
 
 async def test_a_megabyte_document_is_refused_without_an_unbounded_parse(
-        engine: AsyncEngine, settings: Settings, parses: list[int | None]) -> None:
+    engine: AsyncEngine, settings: Settings, parses: list[int | None]
+) -> None:
     document = "{ channels { slug " + "slug " * 200_000 + "} }"  # 1 MB, 200,000 tokens
     async with http_client(engine, settings, response_cache=True) as (http, _view):
         response = await http.post("/graphql", json={"query": document}, headers=ASK_NEW)
@@ -72,8 +77,9 @@ async def test_a_megabyte_document_is_refused_without_an_unbounded_parse(
     assert parses and all(p == settings.max_query_tokens for p in parses), parses
 
 
-async def test_a_get_query_string_is_held_to_the_body_cap(engine: AsyncEngine, settings: Settings,
-                                                         parses: list[int | None]) -> None:
+async def test_a_get_query_string_is_held_to_the_body_cap(
+    engine: AsyncEngine, settings: Settings, parses: list[int | None]
+) -> None:
     document = "{ channels { slug " + "slug " * 2_000 + "} }"
     async with http_client(engine, settings, max_body_bytes=4_096) as (http, _view):
         response = await http.get("/graphql", params={"query": document})
@@ -82,7 +88,8 @@ async def test_a_get_query_string_is_held_to_the_body_cap(engine: AsyncEngine, s
 
 
 async def test_a_document_is_parsed_once_and_then_not_again(
-        engine: AsyncEngine, settings: Settings, parses: list[int | None]) -> None:
+    engine: AsyncEngine, settings: Settings, parses: list[int | None]
+) -> None:
     query = "query Shelf { channels { slug } }"
     async with http_client(engine, settings, response_cache=True) as (http, _view):
         for expected in (1, 1):
@@ -94,7 +101,8 @@ async def test_a_document_is_parsed_once_and_then_not_again(
 
 
 async def test_many_distinct_large_documents_stay_within_every_cache_bound(
-        engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("schema.DOCUMENT_CACHE_BYTES", 1_000_000)
     bounds = {"response_cache_bytes": 100_000, "persisted_query_cache_bytes": 500_000}
     async with http_client(engine, settings, response_cache=True, **bounds) as (http, view):
@@ -110,8 +118,9 @@ async def test_many_distinct_large_documents_stay_within_every_cache_bound(
         assert view.responses._entries.bytes <= 100_000  # type: ignore[union-attr]
 
 
-async def test_only_requests_of_a_storefront_size_reach_the_response_cache(engine: AsyncEngine,
-                                                                          settings: Settings) -> None:
+async def test_only_requests_of_a_storefront_size_reach_the_response_cache(
+    engine: AsyncEngine, settings: Settings
+) -> None:
     small, large = ("query Shelf { channels { slug } } #" + "x" * size for size in (1_000, 70_000))
     async with http_client(engine, settings, response_cache=True) as (http, _view):
         for query, cached in ((small, "HIT"), (large, None)):
@@ -138,17 +147,24 @@ SEARCH = 'query($s: String) { products(channel: "online", first: 1, search: $s) 
 CHECKOUT = "mutation($c: ID!, $k: String!) { checkoutComplete(cartId: $c, idempotencyKey: $k) { order { id } } }"
 
 
-@pytest.mark.parametrize(("query", "variables"), [
-    (SEARCH, {"s": "shoe\x00"}),
-    ('query($s: String) { product(slug: $s, channel: "online") { name } }', {"s": "a\x00b"}),
-    (CHECKOUT, {"c": "Q2FydDox", "k": "key\x00"}),
-    (CHECKOUT, {"c": "Q2FydDox\x00", "k": "key"}),
-    ('{ product(slug: "a\\u0000b", channel: "online") { name } }', None),
-    ('{ products(channel: "online", first: 1, search: """nul \x00""") { edges { node { name } } } }', None),
-])
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (SEARCH, {"s": "shoe\x00"}),
+        ('query($s: String) { product(slug: $s, channel: "online") { name } }', {"s": "a\x00b"}),
+        (CHECKOUT, {"c": "Q2FydDox", "k": "key\x00"}),
+        (CHECKOUT, {"c": "Q2FydDox\x00", "k": "key"}),
+        ('{ product(slug: "a\\u0000b", channel: "online") { name } }', None),
+        ('{ products(channel: "online", first: 1, search: """nul \x00""") { edges { node { name } } } }', None),
+    ],
+)
 async def test_a_nul_character_in_any_string_is_bad_user_input(
-        engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, query: str,
-        variables: dict[str, Any] | None) -> None:
+    engine: AsyncEngine,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    query: str,
+    variables: dict[str, Any] | None,
+) -> None:
     async with http_client(engine, settings) as (http, _view):
         response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=ASK_NEW)
     assert response.status_code == 400, response.text
@@ -156,13 +172,17 @@ async def test_a_nul_character_in_any_string_is_bad_user_input(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
-@pytest.mark.parametrize("body", [
-    b'{"query": "{ channels { slug } }", "variables": {"s": "\\ud800"}}',  # a lone surrogate
-    b'{"query": "{ channels { slug \xff } }"}',  # not UTF-8
-    b'{"query": "{ channels { slug } }", "variables": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-])
-async def test_a_body_that_is_not_json_text_is_a_coded_400(engine: AsyncEngine, settings: Settings,
-                                                          caplog: pytest.LogCaptureFixture, body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"query": "{ channels { slug } }", "variables": {"s": "\\ud800"}}',  # a lone surrogate
+        b'{"query": "{ channels { slug \xff } }"}',  # not UTF-8
+        b'{"query": "{ channels { slug } }", "variables": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+)
+async def test_a_body_that_is_not_json_text_is_a_coded_400(
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
     async with http_client(engine, settings) as (http, _view):
         response = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
         variables = await http.get("/graphql", params={"query": SEARCH, "variables": '{"s": "\\udc00"}'})
@@ -174,11 +194,15 @@ async def test_a_body_that_is_not_json_text_is_a_coded_400(engine: AsyncEngine, 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])
 async def test_a_subscription_over_http_is_refused_with_a_coded_400(
-        engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, method: str) -> None:
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture, method: str
+) -> None:
     query = 'subscription { orderUpdated(id: "T3JkZXI6eA") { number } }'
     async with http_client(engine, settings) as (http, _view):
-        response = await (http.post("/graphql", json={"query": query}) if method == "POST"
-                          else http.get("/graphql", params={"query": query}))
+        response = await (
+            http.post("/graphql", json={"query": query})
+            if method == "POST"
+            else http.get("/graphql", params={"query": query})
+        )
     assert response.status_code == 400 and code_of(response) == "BAD_REQUEST"
     assert "WebSocket" in response.json()["errors"][0]["message"]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text

@@ -80,8 +80,14 @@ async def test_store_staff_never_change_another_stores_orders(shop: Shop) -> Non
     not_found = [("NOT_FOUND", ["id"])]
     assert errors(await run(shop, CANCEL, "orderCancel", manager_b, id=paid["id"])) == not_found
     assert errors(await run(shop, SHIP, "orderShip", packer_b, id=paid["id"])) == not_found
-    assert errors(await run(shop, PAY, "orderPay", manager_b, id=unpaid["id"], method="CASH",
-                            amount=unpaid["total"]["amount"])) == not_found
+    assert (
+        errors(
+            await run(
+                shop, PAY, "orderPay", manager_b, id=unpaid["id"], method="CASH", amount=unpaid["total"]["amount"]
+            )
+        )
+        == not_found
+    )
     line = {"lines": [{"orderLineId": paid["lines"][0]["id"], "quantity": 1}]}
     assert errors(await run(shop, RETURN, "orderReturn", manager_b, id=paid["id"], input=line)) == not_found
     manager_a = await staff(shop, StaffRole.STORE_MANAGER, shop.store_a, "manager-a")

@@ -67,8 +67,11 @@ GUARDED: dict[str, str] = {
     "MemberTagsAddPayload.member": RULE,
     "MemberTagsRemovePayload.member": RULE,
     "PointsAdjustPayload.member": RULE,
-    **{f"MemberAddress{verb}Payload.{field}": RULE
-       for verb in ("Create", "Update", "Delete") for field in ("address", "member")},
+    **{
+        f"MemberAddress{verb}Payload.{field}": RULE
+        for verb in ("Create", "Update", "Delete")
+        for field in ("address", "member")
+    },
 }
 
 
@@ -82,12 +85,18 @@ def carriers(schema: GraphQLSchema) -> set[str]:
     """The personal types and the connections and edges of them (which hold nothing else)."""
     found = set(PERSONAL)
     for t in schema.type_map.values():
-        if (isinstance(t, GraphQLObjectType) and {"node", "cursor"} <= t.fields.keys()
-                and get_named_type(t.fields["node"].type).name in PERSONAL):
+        if (
+            isinstance(t, GraphQLObjectType)
+            and {"node", "cursor"} <= t.fields.keys()
+            and get_named_type(t.fields["node"].type).name in PERSONAL
+        ):
             found.add(t.name)
     for t in schema.type_map.values():
-        if (isinstance(t, GraphQLObjectType) and {"edges", "pageInfo"} <= t.fields.keys()
-                and get_named_type(t.fields["edges"].type).name in found):
+        if (
+            isinstance(t, GraphQLObjectType)
+            and {"edges", "pageInfo"} <= t.fields.keys()
+            and get_named_type(t.fields["edges"].type).name in found
+        ):
             found.add(t.name)
     return found
 
@@ -106,8 +115,13 @@ def entries(schema: GraphQLSchema) -> set[str]:
         seen.add(t.name)
         for name, field in t.fields.items():
             target = get_named_type(field.type)
-            possible = (list(schema.get_possible_types(target)) if isinstance(target, GraphQLAbstractType)
-                        else [target] if isinstance(target, GraphQLObjectType) else [])
+            possible = (
+                list(schema.get_possible_types(target))
+                if isinstance(target, GraphQLAbstractType)
+                else [target]
+                if isinstance(target, GraphQLObjectType)
+                else []
+            )
             if t.name not in personal and any(p.name in personal for p in possible):
                 found.add(f"{t.name}.{name}")
             todo += possible
@@ -122,8 +136,13 @@ def test_every_way_into_personal_data_is_guarded(graphql_schema: GraphQLSchema) 
 
 def test_the_personal_types_are_all_known(graphql_schema: GraphQLSchema) -> None:
     """A new type holding a phone number or an address line is personal: add it to PERSONAL."""
-    holding = {t.name for t in graphql_schema.type_map.values() if isinstance(t, GraphQLObjectType)
-               and {"phone", "email", "identities"} & t.fields.keys() and t.name != "StaffUser"}
+    holding = {
+        t.name
+        for t in graphql_schema.type_map.values()
+        if isinstance(t, GraphQLObjectType)
+        and {"phone", "email", "identities"} & t.fields.keys()
+        and t.name != "StaffUser"
+    }
     assert holding <= PERSONAL
     assert {"Member", "Points", "PointsEntryConnection"} <= carriers(graphql_schema)
 
@@ -194,27 +213,52 @@ class Ann:
 async def ann_with_data(shop: Shop, admin: str) -> Ann:
     client = shop.client
     ann = await new_member(client, EMAIL, PHONE, name=NAME)
-    template = await add_template(shop.engine, PercentOff(Decimal(10)), name="Spring", campaign_code="SPRING10",
-                                  valid_days=30)
-    coupon = (await client.data('mutation { couponClaim(code: "SPRING10") { coupon { id code } } }',
-                                token=ann.token))["couponClaim"]["coupon"]
-    home = (await client.data(
-        "mutation($a: MemberAddressInput!) { memberAddressCreate(input: $a) { address { id } } }",
-        {"a": {**DELIVERY, "line1": HOME}}, token=ann.token))["memberAddressCreate"]["address"]
+    template = await add_template(
+        shop.engine, PercentOff(Decimal(10)), name="Spring", campaign_code="SPRING10", valid_days=30
+    )
+    coupon = (await client.data('mutation { couponClaim(code: "SPRING10") { coupon { id code } } }', token=ann.token))[
+        "couponClaim"
+    ]["coupon"]
+    home = (
+        await client.data(
+            "mutation($a: MemberAddressInput!) { memberAddressCreate(input: $a) { address { id } } }",
+            {"a": {**DELIVERY, "line1": HOME}},
+            token=ann.token,
+        )
+    )["memberAddressCreate"]["address"]
     for document, variables, token in (
-            ("mutation($v: String!) { memberIdentityLink(input: {kind: MEMBER_CARD, value: $v}) "
-             "{ userErrors { code } } }", {"v": CARD}, ann.token),
-            ("mutation($m: ID!, $r: String!) { pointsAdjust(input: {memberId: $m, delta: 50, reason: $r}) "
-             "{ userErrors { code } } }", {"m": ann.id, "r": BONUS}, admin),
-            ("mutation($m: ID!, $t: String!) { memberTagsAdd(id: $m, input: {tags: [$t]}) { userErrors { code } } }",
-             {"m": ann.id, "t": TAG}, admin)):
+        (
+            "mutation($v: String!) { memberIdentityLink(input: {kind: MEMBER_CARD, value: $v}) "
+            "{ userErrors { code } } }",
+            {"v": CARD},
+            ann.token,
+        ),
+        (
+            "mutation($m: ID!, $r: String!) { pointsAdjust(input: {memberId: $m, delta: 50, reason: $r}) "
+            "{ userErrors { code } } }",
+            {"m": ann.id, "r": BONUS},
+            admin,
+        ),
+        (
+            "mutation($m: ID!, $t: String!) { memberTagsAdd(id: $m, input: {tags: [$t]}) { userErrors { code } } }",
+            {"m": ann.id, "t": TAG},
+            admin,
+        ),
+    ):
         [payload] = (await client.data(document, variables, token=token)).values()
         assert payload["userErrors"] == []
     cart = await shop.cart([(0, 1)], token=ann.token)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": DELIVERY}, token=ann.token)
     order = await placed(shop, cart["id"], token=ann.token)
-    return Ann(ann.token, ann.id, coupon["id"], coupon["code"], home["id"], order["id"],
-               to_global_id("CouponTemplate", template))
+    return Ann(
+        ann.token,
+        ann.id,
+        coupon["id"],
+        coupon["code"],
+        home["id"],
+        order["id"],
+        to_global_id("CouponTemplate", template),
+    )
 
 
 def paths(a: Ann) -> list[Probe]:
@@ -222,35 +266,77 @@ def paths(a: Ann) -> list[Probe]:
     one = "query($id: ID!) { node(id: $id) { ... on %s { %s } } }"
     many = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on %s { %s } } }"
     return [
-        Probe("coupon(code).member", "Coupon.member", f"query($c: String!) {{ coupon(code: $c) {{ {member} }} }}",
-              {"c": a.coupon_code}, PROFILE_SECRETS),
+        Probe(
+            "coupon(code).member",
+            "Coupon.member",
+            f"query($c: String!) {{ coupon(code: $c) {{ {member} }} }}",
+            {"c": a.coupon_code},
+            PROFILE_SECRETS,
+        ),
         Probe("node(Coupon).member", "Coupon.member", one % ("Coupon", member), {"id": a.coupon_id}, PROFILE_SECRETS),
-        Probe("nodes(Coupon).member", "Coupon.member", many % ("Coupon", member), {"ids": [a.coupon_id]},
-              PROFILE_SECRETS),
+        Probe(
+            "nodes(Coupon).member", "Coupon.member", many % ("Coupon", member), {"ids": [a.coupon_id]}, PROFILE_SECRETS
+        ),
         Probe("node(Member)", "Query.node", one % ("Member", PROFILE), {"id": a.member_id}, PROFILE_SECRETS),
         Probe("nodes(Member)", "Query.nodes", many % ("Member", PROFILE), {"ids": [a.member_id]}, PROFILE_SECRETS),
-        Probe("node(MemberAddress)", "Query.node", one % ("MemberAddress", "line1 phone"), {"id": a.address_id},
-              [HOME]),
-        Probe("order.member", "Order.member", f"query($id: ID!) {{ order(id: $id) {{ {member} }} }}",
-              {"id": a.order_id}, PROFILE_SECRETS),
+        Probe(
+            "node(MemberAddress)", "Query.node", one % ("MemberAddress", "line1 phone"), {"id": a.address_id}, [HOME]
+        ),
+        Probe(
+            "order.member",
+            "Order.member",
+            f"query($id: ID!) {{ order(id: $id) {{ {member} }} }}",
+            {"id": a.order_id},
+            PROFILE_SECRETS,
+        ),
         Probe("node(Order).member", "Order.member", one % ("Order", member), {"id": a.order_id}, PROFILE_SECRETS),
-        Probe("order.deliveryAddress", "Order.deliveryAddress",
-              f"query($id: ID!) {{ order(id: $id) {{ {ADDRESS} }} }}", {"id": a.order_id}, RECIPIENT_SECRETS),
-        Probe("nodes(Order).deliveryAddress", "Order.deliveryAddress", many % ("Order", ADDRESS),
-              {"ids": [a.order_id]}, RECIPIENT_SECRETS),
-        Probe("orders", "Order.member", f"{{ orders(first: 10) {{ edges {{ node {{ {member} {ADDRESS} }} }} }} }}",
-              {}, RECIPIENT_SECRETS),
+        Probe(
+            "order.deliveryAddress",
+            "Order.deliveryAddress",
+            f"query($id: ID!) {{ order(id: $id) {{ {ADDRESS} }} }}",
+            {"id": a.order_id},
+            RECIPIENT_SECRETS,
+        ),
+        Probe(
+            "nodes(Order).deliveryAddress",
+            "Order.deliveryAddress",
+            many % ("Order", ADDRESS),
+            {"ids": [a.order_id]},
+            RECIPIENT_SECRETS,
+        ),
+        Probe(
+            "orders",
+            "Order.member",
+            f"{{ orders(first: 10) {{ edges {{ node {{ {member} {ADDRESS} }} }} }} }}",
+            {},
+            RECIPIENT_SECRETS,
+        ),
         Probe("me", "Query.me", f"{{ me {{ {PROFILE} }} }}", {}, PROFILE_SECRETS, own_only=True),
-        Probe("memberLookup", "Query.memberLookup",
-              f"query($q: String!) {{ memberLookup(identifier: $q) {{ {PROFILE} }} }}", {"q": CARD},
-              PROFILE_SECRETS, staff_only=True),
-        Probe("members", "Query.members",
-              f"query($q: String!) {{ members(first: 10, search: $q) {{ edges {{ node {{ {PROFILE} }} }} }} }}",
-              {"q": "Secretname"}, PROFILE_SECRETS, staff_only=True),
-        Probe("couponIssue.skipped.member", "CouponIssueSkip.member",
-              "mutation($t: ID!, $m: ID!) { couponIssue(input: {templateId: $t, memberIds: [$m]}) "
-              f"{{ skipped {{ code {member} }} }} }}", {"t": a.template_id, "m": a.member_id}, PROFILE_SECRETS,
-              staff_only=True),
+        Probe(
+            "memberLookup",
+            "Query.memberLookup",
+            f"query($q: String!) {{ memberLookup(identifier: $q) {{ {PROFILE} }} }}",
+            {"q": CARD},
+            PROFILE_SECRETS,
+            staff_only=True,
+        ),
+        Probe(
+            "members",
+            "Query.members",
+            f"query($q: String!) {{ members(first: 10, search: $q) {{ edges {{ node {{ {PROFILE} }} }} }} }}",
+            {"q": "Secretname"},
+            PROFILE_SECRETS,
+            staff_only=True,
+        ),
+        Probe(
+            "couponIssue.skipped.member",
+            "CouponIssueSkip.member",
+            "mutation($t: ID!, $m: ID!) { couponIssue(input: {templateId: $t, memberIds: [$m]}) "
+            f"{{ skipped {{ code {member} }} }} }}",
+            {"t": a.template_id, "m": a.member_id},
+            PROFILE_SECRETS,
+            staff_only=True,
+        ),
     ]
 
 
@@ -265,9 +351,13 @@ def test_the_paths_cover_every_guarded_read() -> None:
 
 def principals(owner: int) -> dict[str, Principal]:
     """Every kind of caller, by the names the tables above use (store staff work at store 1)."""
-    return {"Ann": access.member(owner), "anonymous": access.ANONYMOUS, "another member": access.member(owner + 1),
-            **{role.value: access.staff(9, role, 1 if role is not StaffRole.ADMIN else None) for role in StaffRole},
-            **{f"app {scope.value}": access.app(9, frozenset({scope})) for scope in AppScope}}
+    return {
+        "Ann": access.member(owner),
+        "anonymous": access.ANONYMOUS,
+        "another member": access.member(owner + 1),
+        **{role.value: access.staff(9, role, 1 if role is not StaffRole.ADMIN else None) for role in StaffRole},
+        **{f"app {scope.value}": access.app(9, frozenset({scope})) for scope in AppScope},
+    }
 
 
 def test_the_rule_is_the_table() -> None:
@@ -278,15 +368,22 @@ def test_the_rule_is_the_table() -> None:
 
 async def callers(shop: Shop, admin: str) -> dict[str, str | None]:
     client, engine = shop.client, shop.engine
-    who: dict[str, str | None] = {"anonymous": None,
-                                  "another member": (await new_member(client, "bo@example.com", name="Bo")).token,
-                                  "admin": admin}
+    who: dict[str, str | None] = {
+        "anonymous": None,
+        "another member": (await new_member(client, "bo@example.com", name="Bo")).token,
+        "admin": admin,
+    }
     for role in StaffRole:
         if role is not StaffRole.ADMIN:
             who[role.value] = await client.staff_token(engine, role, location_id=shop.store_a)
     for scope in AppScope:
-        created = (await client.data("mutation($s: [AppScope!]!) { appCreate(input: {name: \"App\", scopes: $s}) "
-                                     "{ token } }", {"s": [scope.name]}, token=admin))["appCreate"]
+        created = (
+            await client.data(
+                'mutation($s: [AppScope!]!) { appCreate(input: {name: "App", scopes: $s}) { token } }',
+                {"s": [scope.name]},
+                token=admin,
+            )
+        )["appCreate"]
         who[f"app {scope.value}"] = created["token"]
     return who
 
@@ -324,10 +421,16 @@ async def test_an_app_with_only_promotions_write_gets_the_coupon_but_not_its_own
     """The reproduction: the coupon is the app's business, the person holding it is not."""
     admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="root@example.com")
     a = await ann_with_data(shop, admin)
-    app = (await shop.client.data('mutation { appCreate(input: {name: "Promo", scopes: [PROMOTIONS_WRITE]}) '
-                                  "{ token } }", token=admin))["appCreate"]["token"]
-    body = await shop.client.post(f"query($c: String!) {{ coupon(code: $c) {{ id code member {{ {PROFILE} }} }} }}",
-                                  {"c": a.coupon_code}, token=app)
+    app = (
+        await shop.client.data(
+            'mutation { appCreate(input: {name: "Promo", scopes: [PROMOTIONS_WRITE]}) { token } }', token=admin
+        )
+    )["appCreate"]["token"]
+    body = await shop.client.post(
+        f"query($c: String!) {{ coupon(code: $c) {{ id code member {{ {PROFILE} }} }} }}",
+        {"c": a.coupon_code},
+        token=app,
+    )
     assert "errors" not in body
     assert body["data"] == {"coupon": {"id": a.coupon_id, "code": a.coupon_code, "member": None}}
 
@@ -337,12 +440,17 @@ async def test_a_guest_orders_recipient_is_the_guests_and_the_shippers(shop: Sho
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": DELIVERY})
     order = await placed(shop, cart["id"])
     admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="root@example.com")
-    reader = (await shop.client.data('mutation { appCreate(input: {name: "BI", scopes: [ORDERS_READ]}) { token } }',
-                                     token=admin))["appCreate"]["token"]
+    reader = (
+        await shop.client.data(
+            'mutation { appCreate(input: {name: "BI", scopes: [ORDERS_READ]}) { token } }', token=admin
+        )
+    )["appCreate"]["token"]
     shipper = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT)
     document = f"query($id: ID!) {{ order(id: $id) {{ number {ADDRESS} }} }}"
-    seen = {caller: (await shop.client.data(document, {"id": order["id"]}, token=token))["order"]["deliveryAddress"]
-            for caller, token in (("guest", None), ("app orders:read", reader), ("fulfillment", shipper))}
+    seen = {
+        caller: (await shop.client.data(document, {"id": order["id"]}, token=token))["order"]["deliveryAddress"]
+        for caller, token in (("guest", None), ("app orders:read", reader), ("fulfillment", shipper))
+    }
     assert seen["guest"] == seen["fulfillment"] == {"name": NAME, "phone": "+8613912345678", "line1": "9 Hidden Road"}
     assert seen["app orders:read"] is None
 
@@ -351,8 +459,12 @@ async def test_signing_in_shows_the_member_their_own_data(shop: Shop) -> None:
     """The caller of `tokenCreate` is anonymous until the answer arrives; what it answers is theirs."""
     admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="root@example.com")
     await ann_with_data(shop, admin)
-    signed = (await shop.client.data(
-        f'mutation($i: String!, $p: String!) {{ tokenCreate(input: {{identifier: $i, password: $p}}) '
-        f'{{ member {{ {PROFILE} }} }} }}', {"i": EMAIL, "p": PASSWORD}))["tokenCreate"]["member"]
+    signed = (
+        await shop.client.data(
+            f"mutation($i: String!, $p: String!) {{ tokenCreate(input: {{identifier: $i, password: $p}}) "
+            f"{{ member {{ {PROFILE} }} }} }}",
+            {"i": EMAIL, "p": PASSWORD},
+        )
+    )["tokenCreate"]["member"]
     text = json.dumps(signed)
     assert [s for s in PROFILE_SECRETS if s not in text] == []

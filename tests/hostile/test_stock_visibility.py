@@ -42,8 +42,11 @@ class Stock:
 
 async def level_id(engine: AsyncEngine, variant_id: int, location_id: int) -> str:
     async with engine.connect() as conn:
-        key = await conn.scalar(sa.select(StockLevelModel.id).where(
-            StockLevelModel.variant_id == variant_id, StockLevelModel.location_id == location_id))
+        key = await conn.scalar(
+            sa.select(StockLevelModel.id).where(
+                StockLevelModel.variant_id == variant_id, StockLevelModel.location_id == location_id
+            )
+        )
     return to_global_id("StockLevel", key)
 
 
@@ -53,28 +56,43 @@ async def stock(engine: AsyncEngine) -> Stock:
     await set_stock(engine, shown.variant_ids[0], store, 9, 2)
     await set_stock(engine, hidden.variant_ids[0], store, 5)
     async with engine.begin() as conn:
-        await conn.execute(sa.update(ProductChannelListing).where(ProductChannelListing.product_id == hidden.id)
-                           .values(is_published=False))
-        sku = await conn.scalar(sa.text("SELECT sku FROM product_variants WHERE id = :v"),
-                                {"v": hidden.variant_ids[0]})
-    return Stock(variant_gid(shown.variant_ids[0]), await level_id(engine, shown.variant_ids[0], store),
-                 await level_id(engine, hidden.variant_ids[0], store), sku)
+        await conn.execute(
+            sa.update(ProductChannelListing)
+            .where(ProductChannelListing.product_id == hidden.id)
+            .values(is_published=False)
+        )
+        sku = await conn.scalar(sa.text("SELECT sku FROM product_variants WHERE id = :v"), {"v": hidden.variant_ids[0]})
+    return Stock(
+        variant_gid(shown.variant_ids[0]),
+        await level_id(engine, shown.variant_ids[0], store),
+        await level_id(engine, hidden.variant_ids[0], store),
+        sku,
+    )
 
 
 async def tokens(client: GraphQLClient, engine: AsyncEngine) -> dict[str, str | None]:
     admin = await client.staff_token(engine, StaffRole.ADMIN)
     apps = {}
     for scope in ("INVENTORY_WRITE", "ORDERS_READ"):
-        apps[scope] = (await client.data(f'mutation {{ appCreate(input: {{name: "A", scopes: [{scope}]}}) '
-                                         "{ token } }", token=admin))["appCreate"]["token"]
-    return {"anonymous": None, "member": (await new_member(client)).token, "admin": admin,
-            "store_manager": await client.staff_token(engine, StaffRole.STORE_MANAGER),
-            "cashier": await client.staff_token(engine, StaffRole.CASHIER),
-            "app inventory:write": apps["INVENTORY_WRITE"], "app orders:read": apps["ORDERS_READ"]}
+        apps[scope] = (
+            await client.data(
+                f'mutation {{ appCreate(input: {{name: "A", scopes: [{scope}]}}) {{ token }} }}', token=admin
+            )
+        )["appCreate"]["token"]
+    return {
+        "anonymous": None,
+        "member": (await new_member(client)).token,
+        "admin": admin,
+        "store_manager": await client.staff_token(engine, StaffRole.STORE_MANAGER),
+        "cashier": await client.staff_token(engine, StaffRole.CASHIER),
+        "app inventory:write": apps["INVENTORY_WRITE"],
+        "app orders:read": apps["ORDERS_READ"],
+    }
 
 
 async def test_an_unpublished_products_stock_level_is_not_reachable_by_id(
-        client: GraphQLClient, engine: AsyncEngine) -> None:
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
     s = await stock(engine)
     who = await tokens(client, engine)
     for caller in ("anonymous", "member", "app orders:read"):
@@ -92,8 +110,12 @@ async def test_an_unpublished_products_stock_level_is_not_reachable_by_id(
 async def test_units_on_hand_and_reserved_are_for_stock_managers(client: GraphQLClient, engine: AsyncEngine) -> None:
     s = await stock(engine)
     who = await tokens(client, engine)
-    expected = {"anonymous": "UNAUTHENTICATED", "member": "FORBIDDEN", "cashier": "FORBIDDEN",
-                "app orders:read": "FORBIDDEN"}
+    expected = {
+        "anonymous": "UNAUTHENTICATED",
+        "member": "FORBIDDEN",
+        "cashier": "FORBIDDEN",
+        "app orders:read": "FORBIDDEN",
+    }
     for caller, code in expected.items():
         body = await client.post(UNITS, {"id": s.variant}, token=who[caller])
         assert {e["extensions"]["code"] for e in body["errors"]} == {code}, caller

@@ -63,7 +63,8 @@ def refused_for_http(message: dict[str, Any], op: str) -> None:
 
 
 async def test_thirty_sockets_sending_queries_hold_no_database_connection(
-        demo: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    demo: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     pool = demo.pool
     async with serving(demo, settings) as (http, bus):
         shop = await open_shop(GraphQLClient(http), demo)
@@ -80,8 +81,9 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
             assert await pool_whole(pool, idle)
             admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
             await heard(bus, len(sockets[::3]))
-            done = await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1},
-                                          token=admin)
+            done = await shop.client.data(
+                ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -1}, token=admin
+            )
             assert done["stockAdjust"]["userErrors"] == []
             for socket in sockets[::3]:  # every watcher hears of it, and gives its session back
                 event = await socket.next()
@@ -94,7 +96,8 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
 
 
 async def test_an_event_gives_its_connection_back_before_it_is_sent(
-        demo: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A client that reads slowly makes the send wait: by then the event must hold no connection."""
     held: dict[int, asyncio.Task[Any] | None] = {}  # pooled connection -> the task that checked it out
 
@@ -109,8 +112,9 @@ async def test_an_event_gives_its_connection_back_before_it_is_sent(
 
     async def watched_send(self: TextWebSocket, message: Any) -> None:
         if message.get("type") == "next":  # nothing else runs now but the outbox relay
-            holding_while_sending.append(any(t is None or "OutboxRelay" not in t.get_coro().__qualname__
-                                             for t in held.values()))
+            holding_while_sending.append(
+                any(t is None or "OutboxRelay" not in t.get_coro().__qualname__ for t in held.values())
+            )
         await send(self, message)
 
     monkeypatch.setattr(TextWebSocket, "send_json", watched_send)
@@ -134,8 +138,9 @@ async def test_an_event_gives_its_connection_back_before_it_is_sent(
 
 async def test_mutations_over_the_socket_run_nothing(engine: AsyncEngine, settings: Settings) -> None:
     """A mutation is refused before it runs: no sign-in attempt that bypasses the sign-in limits."""
-    sign_in = ('mutation { tokenCreate(input: {identifier: "a@example.com", password: "guess"}) '
-               '{ userErrors { code } } }')
+    sign_in = (
+        'mutation { tokenCreate(input: {identifier: "a@example.com", password: "guess"}) { userErrors { code } } }'
+    )
     async with serving(engine, settings) as (http, _bus), AsyncExitStack() as stack:
         socket = await connected(http, stack)
         await socket.ws.send_json({"id": "m", "type": "subscribe", "payload": {"query": sign_in}})
@@ -151,7 +156,8 @@ async def legacy_socket(http: httpx.AsyncClient, stack: AsyncExitStack) -> Any:
 
 
 async def test_legacy_graphql_ws_refuses_queries_with_a_coded_error_and_no_traceback(
-        engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     async with serving(engine, settings) as (http, _bus), AsyncExitStack() as stack:
         ws = await legacy_socket(http, stack)
         await ws.send_json({"id": "1", "type": "start", "payload": {"query": PRODUCTS}})
@@ -166,8 +172,13 @@ async def test_legacy_graphql_ws_serves_subscriptions(demo: AsyncEngine, setting
         shop = await open_shop(GraphQLClient(http), demo)
         admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN)
         ws = await legacy_socket(http, stack)
-        await ws.send_json({"id": "1", "type": "start", "payload": {
-            "query": STOCK, "variables": {"v": [shop.v(0)], "l": location_gid(shop.store_a)}}})
+        await ws.send_json(
+            {
+                "id": "1",
+                "type": "start",
+                "payload": {"query": STOCK, "variables": {"v": [shop.v(0)], "l": location_gid(shop.store_a)}},
+            }
+        )
         await heard(bus)
         await shop.client.data(ADJUST, {"v": shop.v(0), "l": location_gid(shop.store_a), "d": -2}, token=admin)
         event = await ws.receive_json(timeout=5)
@@ -176,14 +187,16 @@ async def test_legacy_graphql_ws_serves_subscriptions(demo: AsyncEngine, setting
 
 @pytest.mark.parametrize("protocol", [PROTOCOL, LEGACY])
 async def test_subscriptions_are_held_to_the_query_limits_and_charged(
-        engine: AsyncEngine, settings: Settings, protocol: str) -> None:
+    engine: AsyncEngine, settings: Settings, protocol: str
+) -> None:
     """Depth and cost are refused before anything runs; each subscription is charged to the caller's
     bucket, so a flood of subscriptions is THROTTLED as a flood of queries would be."""
-    limited = settings.model_copy(update={"max_query_depth": 2, "rate_limit_bucket": 3,
-                                          "rate_limit_restore_rate": 0.001})
+    limited = settings.model_copy(
+        update={"max_query_depth": 2, "rate_limit_bucket": 3, "rate_limit_restore_rate": 0.001}
+    )
     start = "subscribe" if protocol == PROTOCOL else "start"
-    deep = "subscription { orderUpdated(id: \"x\") { lines { variant { product { name } } } } }"
-    cheap = "subscription { orderUpdated(id: \"x\") { number } }"
+    deep = 'subscription { orderUpdated(id: "x") { lines { variant { product { name } } } } }'
+    cheap = 'subscription { orderUpdated(id: "x") { number } }'
     async with serving(engine, limited) as (http, _bus), AsyncExitStack() as stack:
         if protocol == PROTOCOL:
             ws = (await connected(http, stack)).ws

@@ -56,22 +56,42 @@ def domain_error(call: object, *args: object) -> DomainError:
 
 # --- e-mail ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "normalised"), [
-    ("ann@example.com", "ann@example.com"),
-    ("Ann@Example.COM", "ann@example.com"),
-    ("  ann@example.com\t", "ann@example.com"),
-    ("ann.lee+shop@mail.example.co.uk", "ann.lee+shop@mail.example.co.uk"),
-    ("ANN_LEE@SUB-DOMAIN.EXAMPLE.CN", "ann_lee@sub-domain.example.cn"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("ann@example.com", "ann@example.com"),
+        ("Ann@Example.COM", "ann@example.com"),
+        ("  ann@example.com\t", "ann@example.com"),
+        ("ann.lee+shop@mail.example.co.uk", "ann.lee+shop@mail.example.co.uk"),
+        ("ANN_LEE@SUB-DOMAIN.EXAMPLE.CN", "ann_lee@sub-domain.example.cn"),
+    ],
+)
 def test_email_is_trimmed_and_lower_cased(raw: str, normalised: str) -> None:
     assert normalize_email(raw) == normalised
 
 
-@pytest.mark.parametrize("raw", [
-    "", "   ", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "ann lee@example.com",
-    "ann@exa mple.com", "ann@-example.com", "ann@example-.com", "ann@example.com.", "ann@ex_ample.com",
-    "a" * 65 + "@example.com", "ann@" + "a" * 250 + ".com", "ann@example.com\nbcc@evil.com",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "ann",
+        "ann@",
+        "@example.com",
+        "ann@example",
+        "ann@@example.com",
+        "ann lee@example.com",
+        "ann@exa mple.com",
+        "ann@-example.com",
+        "ann@example-.com",
+        "ann@example.com.",
+        "ann@ex_ample.com",
+        "a" * 65 + "@example.com",
+        "ann@" + "a" * 250 + ".com",
+        "ann@example.com\nbcc@evil.com",
+    ],
+)
 def test_malformed_emails_are_invalid(raw: str) -> None:
     error = domain_error(normalize_email, raw, ["input", "email"])
     assert error.code == "INVALID"
@@ -92,16 +112,20 @@ def test_the_invalid_email_message_does_not_echo_huge_input() -> None:
 
 # --- phone ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "e164"), [
-    ("138 0013 8000", "+8613800138000"),
-    ("13800138000", "+8613800138000"),
-    ("138-0013-8000", "+8613800138000"),
-    ("+86 138 0013 8000", "+8613800138000"),
-    ("008613800138000", "+8613800138000"),
-    ("１３８００１３８０００", "+8613800138000"),  # full-width digits from a CJK keyboard
-    ("+1 650 253 0000", "+16502530000"),
-    ("+44 20 7946 0958", "+442079460958"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("138 0013 8000", "+8613800138000"),
+        ("13800138000", "+8613800138000"),
+        ("138-0013-8000", "+8613800138000"),
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("008613800138000", "+8613800138000"),
+        ("１３８００１３８０００", "+8613800138000"),  # full-width digits from a CJK keyboard
+        ("+1 650 253 0000", "+16502530000"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
 def test_phone_numbers_become_e164_with_china_as_the_default_region(raw: str, e164: str) -> None:
     assert normalize_phone(raw, "CN") == e164
 
@@ -111,10 +135,21 @@ def test_the_default_region_applies_only_without_a_country_code() -> None:
     assert normalize_phone("+86 138 0013 8000", "US") == "+8613800138000"
 
 
-@pytest.mark.parametrize("raw", [
-    "", "   ", "abc", "12345", "+86 1380013800", "+8613800138000abc", "(650) 253-0000", "+999 123456789",
-    "1" * 100, "13800138000" + " " * 40 + "trailing junk",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "abc",
+        "12345",
+        "+86 1380013800",
+        "+8613800138000abc",
+        "(650) 253-0000",
+        "+999 123456789",
+        "1" * 100,
+        "13800138000" + " " * 40 + "trailing junk",
+    ],
+)
 def test_garbage_phone_numbers_are_invalid(raw: str) -> None:
     error = domain_error(normalize_phone, raw, "CN", ["input", "phone"])
     assert error.code == "INVALID"
@@ -122,6 +157,7 @@ def test_garbage_phone_numbers_are_invalid(raw: str) -> None:
 
 
 # --- other identities -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", [IdentityKind.WECHAT_OPENID, IdentityKind.MEMBER_CARD, IdentityKind.APP_DEVICE])
 def test_opaque_identities_are_kept_verbatim_but_trimmed(kind: IdentityKind) -> None:
@@ -139,15 +175,19 @@ def test_opaque_identities_are_4_to_128_printable_ascii_characters(value: str) -
 def test_email_and_phone_identities_are_normalised_like_registration() -> None:
     assert normalize_identity(IdentityKind.EMAIL, " A@B.CN ", "CN") == Identity(IdentityKind.EMAIL, "a@b.cn")
     assert normalize_identity(IdentityKind.PHONE, "138 0013 8000", "CN") == Identity(
-        IdentityKind.PHONE, "+8613800138000")
+        IdentityKind.PHONE, "+8613800138000"
+    )
 
 
-@pytest.mark.parametrize(("typed", "identity"), [
-    ("Ann@Example.com ", Identity(IdentityKind.EMAIL, "ann@example.com")),
-    ("138 0013 8000", Identity(IdentityKind.PHONE, "+8613800138000")),
-    ("+8613800138000", Identity(IdentityKind.PHONE, "+8613800138000")),
-    ("+1 650 253 0000", Identity(IdentityKind.PHONE, "+16502530000")),
-])
+@pytest.mark.parametrize(
+    ("typed", "identity"),
+    [
+        ("Ann@Example.com ", Identity(IdentityKind.EMAIL, "ann@example.com")),
+        ("138 0013 8000", Identity(IdentityKind.PHONE, "+8613800138000")),
+        ("+8613800138000", Identity(IdentityKind.PHONE, "+8613800138000")),
+        ("+1 650 253 0000", Identity(IdentityKind.PHONE, "+16502530000")),
+    ],
+)
 def test_sign_in_accepts_an_email_or_a_phone_in_any_format(typed: str, identity: Identity) -> None:
     assert identity_from_login(typed, "CN") == identity
 
@@ -158,6 +198,7 @@ def test_sign_in_with_an_unrecognisable_identifier_finds_no_identity(typed: str)
 
 
 # --- names and passwords --------------------------------------------------------------------------
+
 
 def test_names_are_trimmed_and_inner_whitespace_collapsed() -> None:
     assert validate_name("  Ann \t  Lee ", ["name"]) == "Ann Lee"
@@ -170,19 +211,30 @@ def test_an_empty_name_is_required_and_a_long_one_invalid() -> None:
     assert validate_name("x" * 100, ["name"]) == "x" * 100
 
 
-@pytest.mark.parametrize("password", [
-    "", "short", "seven77",  # too short
-    "12345678", "2024061520240615", "١٢٣٤٥٦٧٨",  # digits alone
-    "aaaaaaaa", "abababab", "abcabcabc", "        ",  # a repeated character or three
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "",
+        "short",
+        "seven77",  # too short
+        "12345678",
+        "2024061520240615",
+        "١٢٣٤٥٦٧٨",  # digits alone
+        "aaaaaaaa",
+        "abababab",
+        "abcabcabc",
+        "        ",  # a repeated character or three
+    ],
+)
 def test_weak_passwords_are_refused(password: str) -> None:
     error = domain_error(validate_password, password, ["password"])
     assert error.code == "PASSWORD_TOO_WEAK"
     assert error.field == ["password"]
 
 
-@pytest.mark.parametrize("password", ["abcdabcd", "open-sesame-42", "correct horse battery", "密码安全非常重要",
-                                      "ab1!" * 32])
+@pytest.mark.parametrize(
+    "password", ["abcdabcd", "open-sesame-42", "correct horse battery", "密码安全非常重要", "ab1!" * 32]
+)
 def test_reasonable_passwords_are_accepted(password: str) -> None:
     validate_password(password, ["password"])
 
@@ -192,6 +244,7 @@ def test_absurdly_long_passwords_are_refused() -> None:
 
 
 # --- errors ---------------------------------------------------------------------------------------
+
 
 def test_raise_all_raises_nothing_one_error_or_all_of_them() -> None:
     raise_all([])
@@ -210,6 +263,7 @@ def test_raise_all_raises_nothing_one_error_or_all_of_them() -> None:
 
 # --- registration rules through a fake repository -------------------------------------------------
 
+
 @dataclass
 class FakeAccounts:
     """An in-memory `AccountsRepository` (only what these tests use)."""
@@ -221,8 +275,14 @@ class FakeAccounts:
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]:
         return [i for i in identities if i in self.identities]
 
-    async def add_member(self, name: str, password_hash: str | None, identities: list[Identity],
-                         joined_channel_id: int | None, joined_location_id: int | None = None) -> int:
+    async def add_member(
+        self,
+        name: str,
+        password_hash: str | None,
+        identities: list[Identity],
+        joined_channel_id: int | None,
+        joined_location_id: int | None = None,
+    ) -> int:
         member_id = len(self.passwords) + 1
         self.passwords[member_id] = password_hash
         self.identities.update({i: member_id for i in identities})
@@ -271,8 +331,11 @@ async def test_registration_reports_every_bad_field_at_once() -> None:
     with pytest.raises(DomainErrors) as caught:
         await register(FakeUow(), name=" ", email="not-an-email", phone="12", password="1234")
     assert [(e.code, e.field) for e in caught.value.errors] == [
-        ("REQUIRED", ["input", "name"]), ("INVALID", ["input", "email"]), ("INVALID", ["input", "phone"]),
-        ("PASSWORD_TOO_WEAK", ["input", "password"])]
+        ("REQUIRED", ["input", "name"]),
+        ("INVALID", ["input", "email"]),
+        ("INVALID", ["input", "phone"]),
+        ("PASSWORD_TOO_WEAK", ["input", "password"]),
+    ]
 
 
 async def test_registration_without_email_or_phone_is_reported_with_the_other_mistakes() -> None:
@@ -286,8 +349,10 @@ async def test_registration_without_email_or_phone_is_reported_with_the_other_mi
 async def test_registration_stores_normalised_identities_and_a_hash_never_the_password() -> None:
     uow = FakeUow()
     member_id = await register(uow, email="Ann@Example.com", phone="138 0013 8000")
-    assert uow.accounts.identities == {Identity(IdentityKind.EMAIL, "ann@example.com"): member_id,
-                                       Identity(IdentityKind.PHONE, "+8613800138000"): member_id}
+    assert uow.accounts.identities == {
+        Identity(IdentityKind.EMAIL, "ann@example.com"): member_id,
+        Identity(IdentityKind.PHONE, "+8613800138000"): member_id,
+    }
     stored = uow.accounts.passwords[member_id]
     assert stored is not None and stored.startswith("$argon2id$") and "open-sesame-42" not in stored
 
@@ -297,16 +362,21 @@ async def test_every_taken_identity_is_reported() -> None:
     await register(uow, email="ann@example.com", phone="13800138000")
     with pytest.raises(DomainErrors) as caught:
         await register(uow, email="ANN@example.com", phone="+86 138 0013 8000")
-    assert [(e.code, e.field) for e in caught.value.errors] == [("IDENTITY_TAKEN", ["input", "email"]),
-                                                              ("IDENTITY_TAKEN", ["input", "phone"])]
+    assert [(e.code, e.field) for e in caught.value.errors] == [
+        ("IDENTITY_TAKEN", ["input", "email"]),
+        ("IDENTITY_TAKEN", ["input", "phone"]),
+    ]
 
 
 async def test_sign_in_failures_look_the_same_whatever_went_wrong() -> None:
     uow = FakeUow()
     await register(uow, email="ann@example.com")
     messages = set()
-    for identifier, password in [("ann@example.com", "wrong-password"), ("bob@example.com", "open-sesame-42"),
-                                 ("garbage", "open-sesame-42")]:
+    for identifier, password in [
+        ("ann@example.com", "wrong-password"),
+        ("bob@example.com", "open-sesame-42"),
+        ("garbage", "open-sesame-42"),
+    ]:
         with pytest.raises(DomainError) as caught:
             await create_member_tokens(uow, HASHER, SETTINGS, identifier, password, "CN")  # type: ignore[arg-type]
         assert caught.value.code == "INVALID_CREDENTIALS"
@@ -348,6 +418,7 @@ async def test_an_unknown_refresh_token_changes_nothing() -> None:
 
 # --- passwords ------------------------------------------------------------------------------------
 
+
 async def test_password_hashes_verify_only_the_right_password() -> None:
     hashed = await HASHER.hash("open-sesame-42")
     assert hashed.startswith("$argon2id$")
@@ -363,6 +434,7 @@ async def test_a_missing_account_never_verifies_even_with_the_decoy_password() -
 
 
 # --- access tokens --------------------------------------------------------------------------------
+
 
 def test_a_member_access_token_round_trips() -> None:
     token = SETTINGS.issue(member(42), datetime.now(UTC))
@@ -381,8 +453,12 @@ def test_a_staff_access_token_carries_the_role_and_its_permissions(role: StaffRo
 
 def test_access_tokens_are_short_lived_jwts() -> None:
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    claims = jwt.decode(SETTINGS.issue(staff(3, StaffRole.CASHIER), now), SECRET,
-                        algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        SETTINGS.issue(staff(3, StaffRole.CASHIER), now),
+        SECRET,
+        algorithms=["HS256"],
+        options={"verify_exp": False, "verify_iat": False},
+    )
     assert claims["sub"] == "staff:3" and claims["role"] == "cashier" and claims["iss"] == "omnishop"
     assert claims["exp"] - claims["iat"] == 15 * 60
 
@@ -411,16 +487,18 @@ def _b64(data: bytes) -> str:
 def test_a_tampered_token_is_refused() -> None:
     header, _payload, signature = SETTINGS.issue(member(1), datetime.now(UTC)).split(".")
     now = int(datetime.now(UTC).timestamp())
-    forged_payload = _b64(f'{{"iss":"omnishop","sub":"staff:1","role":"admin","iat":{now},"exp":{now + 900},'
-                          f'"typ":"access"}}'.encode())
+    forged_payload = _b64(
+        f'{{"iss":"omnishop","sub":"staff:1","role":"admin","iat":{now},"exp":{now + 900},"typ":"access"}}'.encode()
+    )
     with pytest.raises(InvalidToken):
         SETTINGS.principal(f"{header}.{forged_payload}.{signature}")
 
 
 def test_an_unsigned_token_is_refused() -> None:
     now = int(datetime.now(UTC).timestamp())
-    token = jwt.encode({"iss": "omnishop", "sub": "member:1", "iat": now, "exp": now + 900, "typ": "access"},
-                       None, algorithm="none")
+    token = jwt.encode(
+        {"iss": "omnishop", "sub": "member:1", "iat": now, "exp": now + 900, "typ": "access"}, None, algorithm="none"
+    )
     with pytest.raises(InvalidToken):
         SETTINGS.principal(token)
 
@@ -432,11 +510,25 @@ def _signed(**claims: object) -> str:
     return jwt.encode({k: v for k, v in base.items() if v is not None}, SECRET, algorithm="HS256")
 
 
-@pytest.mark.parametrize("claims", [
-    {"iss": "someone-else"}, {"iss": None}, {"exp": None}, {"sub": None}, {"typ": "refresh"}, {"typ": None},
-    {"sub": "member:abc"}, {"sub": "member:"}, {"sub": "member:-1"}, {"sub": "robot:1"}, {"sub": "1"},
-    {"sub": "staff:1"}, {"sub": "staff:1", "role": "overlord"}, {"sub": "member:²"},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"iss": "someone-else"},
+        {"iss": None},
+        {"exp": None},
+        {"sub": None},
+        {"typ": "refresh"},
+        {"typ": None},
+        {"sub": "member:abc"},
+        {"sub": "member:"},
+        {"sub": "member:-1"},
+        {"sub": "robot:1"},
+        {"sub": "1"},
+        {"sub": "staff:1"},
+        {"sub": "staff:1", "role": "overlord"},
+        {"sub": "member:²"},
+    ],
+)
 def test_tokens_with_wrong_claims_are_refused(claims: dict[str, object]) -> None:
     with pytest.raises(InvalidToken):
         SETTINGS.principal(_signed(**claims))
@@ -449,6 +541,7 @@ def test_things_that_are_not_jwts_are_refused(token: str) -> None:
 
 
 # --- refresh tokens -------------------------------------------------------------------------------
+
 
 def test_refresh_tokens_are_random_and_only_their_sha256_is_kept() -> None:
     tokens = {new_refresh_token() for _ in range(100)}
@@ -463,6 +556,7 @@ def test_refresh_tokens_are_random_and_only_their_sha256_is_kept() -> None:
 
 # --- roles and permissions ------------------------------------------------------------------------
 
+
 def test_every_role_has_a_permission_set() -> None:
     assert set(ROLE_PERMISSIONS) == set(StaffRole)
 
@@ -475,9 +569,15 @@ def test_admin_may_do_everything() -> None:
 def test_a_cashier_sells_and_looks_up_members_but_cannot_touch_stock_or_catalogue() -> None:
     cashier = staff(2, StaffRole.CASHIER)
     assert cashier.can(Permission.SELL_IN_STORE) and cashier.can(Permission.LOOKUP_MEMBERS)
-    for forbidden in (Permission.MANAGE_STOCK, Permission.MANAGE_CATALOG, Permission.MANAGE_STAFF,
-                      Permission.MANAGE_CHANNELS, Permission.MANAGE_MEMBERS, Permission.MANAGE_PROMOTIONS,
-                      Permission.MANAGE_ORDERS):
+    for forbidden in (
+        Permission.MANAGE_STOCK,
+        Permission.MANAGE_CATALOG,
+        Permission.MANAGE_STAFF,
+        Permission.MANAGE_CHANNELS,
+        Permission.MANAGE_MEMBERS,
+        Permission.MANAGE_PROMOTIONS,
+        Permission.MANAGE_ORDERS,
+    ):
         assert not cashier.can(forbidden), forbidden
 
 

@@ -57,6 +57,7 @@ async def test_keys_are_separate_and_bounded() -> None:
 
 def test_retry_after_rounds_up_to_whole_seconds() -> None:
     from api.buckets import Take
+
     assert Take(False, 0, 10, 1000, 0.004).retry_after_seconds == 1
     assert Take(False, 0, 10, 1, 2.1).retry_after_seconds == 3
     assert Take(True, 5, 10, 1, 0).retry_after_seconds == 0

@@ -46,12 +46,18 @@ MEMBER_CART = replace(GUEST_CART, member_id=7)
 TILL_CART = replace(GUEST_CART, channel_id=2, location_id=3, staff_id=9)
 
 
-def cart_totals(lines: list[CartLineState], prices: dict[int, Decimal], channel: ChannelInfo, method: M | None,
-                points: int) -> Totals:
+def cart_totals(
+    lines: list[CartLineState], prices: dict[int, Decimal], channel: ChannelInfo, method: M | None, points: int
+) -> Totals:
     """A cart's totals without promotions (`cart_pricing.price_cart_lines` with none running)."""
-    return compute_totals(priced_lines(lines, prices), channel.currency, method=method,
-                          shipping=DEFAULT_RULES.shipping(channel), points=DEFAULT_RULES.points(channel),
-                          points_requested=points)
+    return compute_totals(
+        priced_lines(lines, prices),
+        channel.currency,
+        method=method,
+        shipping=DEFAULT_RULES.shipping(channel),
+        points=DEFAULT_RULES.points(channel),
+        points_requested=points,
+    )
 
 
 def code(f: object) -> str:
@@ -61,6 +67,7 @@ def code(f: object) -> str:
 
 
 # --- who uses a cart ---------------------------------------------------------------------------------
+
 
 def test_a_guest_cart_is_anyones_who_holds_its_id() -> None:
     assert can_use_cart(GUEST_CART, ANONYMOUS) and can_use_cart(GUEST_CART, member(5))
@@ -97,6 +104,7 @@ def test_guest_orders_are_read_by_id_and_member_orders_by_their_member_and_staff
 
 # --- lines ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("quantity", [1, 2, 999])
 def test_a_line_holds_1_to_999_units(quantity: int) -> None:
     assert check_quantity(quantity, ["q"]) == quantity
@@ -109,17 +117,28 @@ def test_other_quantities_are_invalid(quantity: int) -> None:
 
 # --- fulfilment ----------------------------------------------------------------------------------
 
+
 def store(**overrides: object) -> LocationInfo:
-    values: dict[str, object] = {"id": 3, "type": LocationType.STORE, "is_active": True, "is_pickup_point": True,
-                                 "in_channel": True, **overrides}
+    values: dict[str, object] = {
+        "id": 3,
+        "type": LocationType.STORE,
+        "is_active": True,
+        "is_pickup_point": True,
+        "in_channel": True,
+        **overrides,
+    }
     return LocationInfo(**values)  # type: ignore[arg-type]
 
 
 def test_pickup_is_at_an_active_pickup_store_of_the_channel() -> None:
     assert check_pickup_store(store(), ["f"]) == 3
     assert code(lambda: check_pickup_store(None, ["f"])) == "NOT_FOUND"
-    for bad in (store(type=LocationType.WAREHOUSE), store(is_active=False), store(is_pickup_point=False),
-                store(in_channel=False)):
+    for bad in (
+        store(type=LocationType.WAREHOUSE),
+        store(is_active=False),
+        store(is_pickup_point=False),
+        store(in_channel=False),
+    ):
         assert code(lambda bad=bad: check_pickup_store(bad, ["f"])) == "INVALID"
 
 
@@ -154,11 +173,16 @@ PRICES = {10: Decimal("50.00"), 11: Decimal("9.99")}  # 12 is no longer sold
 def test_totals_leave_out_lines_the_channel_no_longer_sells() -> None:
     t = cart_totals(LINES, PRICES, ONLINE, None, 0)
     assert (t.subtotal, t.shipping, t.total, [ln.key for ln in t.lines]) == (
-        Decimal("109.99"), Decimal(0), Decimal("109.99"), ["0", "1"])
+        Decimal("109.99"),
+        Decimal(0),
+        Decimal("109.99"),
+        ["0", "1"],
+    )
 
 
-@pytest.mark.parametrize(("method", "shipping"), [(M.DELIVERY, "10.00"), (M.ENDLESS_AISLE, "10.00"),
-                                                  (M.PICKUP, "0"), (M.IN_STORE, "0")])
+@pytest.mark.parametrize(
+    ("method", "shipping"), [(M.DELIVERY, "10.00"), (M.ENDLESS_AISLE, "10.00"), (M.PICKUP, "0"), (M.IN_STORE, "0")]
+)
 def test_only_shipped_orders_pay_shipping(method: M, shipping: str) -> None:
     assert cart_totals(LINES, PRICES, ONLINE, method, 0).shipping == Decimal(shipping)
 
@@ -179,17 +203,23 @@ def test_totals_add_up_and_points_pay_at_most_half(quantity: int, cents: int, po
 
 # --- keys, tokens, pickup codes, payments ----------------------------------------------------------
 
+
 def test_tokens_are_32_url_safe_characters_and_never_repeat() -> None:
     tokens = {new_token() for _ in range(1000)}
-    assert len(tokens) == 1000 and all(len(t) == 32 and t.replace("-", "").replace("_", "").isalnum()
-                                       for t in tokens)
+    assert len(tokens) == 1000 and all(len(t) == 32 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
 
 
 def test_a_pos_channels_carts_are_opened_by_staff_at_one_of_its_stores() -> None:
     store = LocationInfo(3, LocationType.STORE, is_active=True, is_pickup_point=True, in_channel=True)
     check_cart_channel(POS, 9, store)
-    for staff_id, where in ((None, None), (None, store), (9, None), (9, replace(store, in_channel=False)),
-                            (9, replace(store, is_active=False)), (9, replace(store, type=LocationType.WAREHOUSE))):
+    for staff_id, where in (
+        (None, None),
+        (None, store),
+        (9, None),
+        (9, replace(store, in_channel=False)),
+        (9, replace(store, is_active=False)),
+        (9, replace(store, type=LocationType.WAREHOUSE)),
+    ):
         with pytest.raises(DomainError) as refused:
             check_cart_channel(POS, staff_id, where)
         assert refused.value.code == "CHANNEL_NOT_ALLOWED", (staff_id, where)
@@ -205,8 +235,14 @@ def test_an_idempotency_key_is_trimmed_and_bounded() -> None:
 def test_a_pickup_code_is_the_same_for_a_retry_and_unpredictable_without_the_secret() -> None:
     code = pickup_code("secret", "order-token", "key-1")
     assert len(code) == 6 and code.isdigit() and code == pickup_code("secret", "order-token", "key-1")
-    others = {pickup_code(secret, token, key) for secret, token, key in (
-        ("other secret", "order-token", "key-1"), ("secret", "other-token", "key-1"), ("secret", "order-token", "k2"))}
+    others = {
+        pickup_code(secret, token, key)
+        for secret, token, key in (
+            ("other secret", "order-token", "key-1"),
+            ("secret", "other-token", "key-1"),
+            ("secret", "order-token", "k2"),
+        )
+    }
     assert code not in others and len(others) == 3
 
 
@@ -224,5 +260,12 @@ def test_a_pickup_code_is_checked_against_its_salted_hash() -> None:
 
 def test_what_was_paid_is_captures_less_refunds() -> None:
     assert paid_amount([]) == 0
-    assert paid_amount([PaymentRecord(PaymentKind.CAPTURE, PaymentMethod.CASH, Decimal("60.00")),
-                        PaymentRecord(PaymentKind.REFUND, PaymentMethod.CASH, Decimal("60.00"))]) == 0
+    assert (
+        paid_amount(
+            [
+                PaymentRecord(PaymentKind.CAPTURE, PaymentMethod.CASH, Decimal("60.00")),
+                PaymentRecord(PaymentKind.REFUND, PaymentMethod.CASH, Decimal("60.00")),
+            ]
+        )
+        == 0
+    )

@@ -36,11 +36,14 @@ def code_of(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, list[str] | 
 # Slugs, SKUs and names
 
 
-@pytest.mark.parametrize(("name", "slug"), [
-    ("Linen Shirt", "linen-shirt"),
-    ("  Crème Brûlée -- Mug!  ", "creme-brulee-mug"),
-    ("T-Shirt (XL) 2-Pack", "t-shirt-xl-2-pack"),
-])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Linen Shirt", "linen-shirt"),
+        ("  Crème Brûlée -- Mug!  ", "creme-brulee-mug"),
+        ("T-Shirt (XL) 2-Pack", "t-shirt-xl-2-pack"),
+    ],
+)
 def test_a_slug_is_made_from_the_name_when_none_is_given(name: str, slug: str) -> None:
     assert slugify(name) == slug == slug_for(name, None, FIELD)
 
@@ -156,21 +159,29 @@ def test_only_an_empty_leaf_category_can_be_deleted() -> None:
 def test_a_product_price_range_spans_its_variant_prices() -> None:
     assert price_range([]) is None
     assert price_range([Decimal("99.00")]) == PriceRange(Decimal("99.00"), Decimal("99.00"))
-    assert price_range([Decimal("120"), Decimal("89.90"), Decimal("100")]) == PriceRange(Decimal("89.90"),
-                                                                                          Decimal("120"))
+    assert price_range([Decimal("120"), Decimal("89.90"), Decimal("100")]) == PriceRange(
+        Decimal("89.90"), Decimal("120")
+    )
 
 
-@pytest.mark.parametrize(("price", "currency", "stored"), [
-    ("129.9", "CNY", Decimal("129.90")), ("0", "CNY", Decimal("0.00")), ("1200", "JPY", Decimal("1200")),
-    ("1.234", "KWD", Decimal("1.234")),
-])
-def test_a_variant_price_is_kept_in_the_channel_currency_minor_units(price: str, currency: str,
-                                                                     stored: Decimal) -> None:
+@pytest.mark.parametrize(
+    ("price", "currency", "stored"),
+    [
+        ("129.9", "CNY", Decimal("129.90")),
+        ("0", "CNY", Decimal("0.00")),
+        ("1200", "JPY", Decimal("1200")),
+        ("1.234", "KWD", Decimal("1.234")),
+    ],
+)
+def test_a_variant_price_is_kept_in_the_channel_currency_minor_units(
+    price: str, currency: str, stored: Decimal
+) -> None:
     assert parse_amount(price, currency, FIELD) == stored
 
 
-@pytest.mark.parametrize(("price", "currency"), [("12.345", "CNY"), ("1200.5", "JPY"), ("-1", "CNY"),
-                                                 ("NaN", "CNY"), ("abc", "CNY")])
+@pytest.mark.parametrize(
+    ("price", "currency"), [("12.345", "CNY"), ("1200.5", "JPY"), ("-1", "CNY"), ("NaN", "CNY"), ("abc", "CNY")]
+)
 def test_a_variant_price_with_too_many_decimals_or_below_zero_is_refused(price: str, currency: str) -> None:
     with pytest.raises(DomainError) as e:
         parse_amount(price, currency, FIELD)

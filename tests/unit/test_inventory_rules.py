@@ -36,11 +36,22 @@ HANGZHOU = (30.2741, 120.1551)
 GUANGZHOU = (23.1291, 113.2644)
 
 
-def src(location_id: int, type_: LocationType = STORE, priority: int = 100, at: tuple[float, float] | None = None,
-        **available: int) -> Source:
+def src(
+    location_id: int,
+    type_: LocationType = STORE,
+    priority: int = 100,
+    at: tuple[float, float] | None = None,
+    **available: int,
+) -> Source:
     """A source whose stock is given as v<id>=units."""
-    return Source(location_id, type_, priority, {int(k[1:]): n for k, n in available.items()},
-                  at[0] if at else None, at[1] if at else None)
+    return Source(
+        location_id,
+        type_,
+        priority,
+        {int(k[1:]): n for k, n in available.items()},
+        at[0] if at else None,
+        at[1] if at else None,
+    )
 
 
 def where(allocations: list[Allocation]) -> list[tuple[str, int, int]]:
@@ -52,6 +63,7 @@ def short(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, list[str] | No
 
 
 # ---------------------------------------------------------------------------- PICKUP and IN_STORE
+
 
 @pytest.mark.parametrize("method", [PICKUP, IN_STORE])
 def test_a_store_sale_takes_everything_from_that_store(method: FulfilmentMethod) -> None:
@@ -80,7 +92,9 @@ def test_a_store_that_is_not_among_the_sources_has_nothing(method: FulfilmentMet
 def test_a_store_sale_counts_two_lines_of_one_variant_together(method: FulfilmentMethod) -> None:
     sources = [src(2, v7=5)]
     assert where(allocate([Line("a", 7, 3), Line("b", 7, 2)], sources, method, location_id=2)) == [
-        ("a", 2, 3), ("b", 2, 2)]
+        ("a", 2, 3),
+        ("b", 2, 2),
+    ]
     with pytest.raises(DomainError) as error:
         allocate([Line("a", 7, 3), Line("b", 7, 3)], sources, method, location_id=2)
     assert short(error) == ("INSUFFICIENT_STOCK", ["lines", "b"])
@@ -88,14 +102,18 @@ def test_a_store_sale_counts_two_lines_of_one_variant_together(method: Fulfilmen
 
 # ---------------------------------------------------------------------------- DELIVERY
 
+
 def test_delivery_prefers_one_location_that_covers_every_line_over_a_split() -> None:
     sources = [src(1, WAREHOUSE, priority=1, v7=10), src(2, priority=2, v8=10), src(3, priority=9, v7=1, v8=1)]
     assert where(allocate([Line("a", 7, 1), Line("b", 8, 1)], sources, DELIVERY)) == [("a", 3, 1), ("b", 3, 1)]
 
 
 def test_delivery_from_the_location_nearest_the_destination() -> None:
-    sources = [src(1, WAREHOUSE, priority=1, at=BEIJING, v7=10), src(2, priority=5, at=HANGZHOU, v7=10),
-               src(3, priority=5, at=GUANGZHOU, v7=10)]
+    sources = [
+        src(1, WAREHOUSE, priority=1, at=BEIJING, v7=10),
+        src(2, priority=5, at=HANGZHOU, v7=10),
+        src(3, priority=5, at=GUANGZHOU, v7=10),
+    ]
     assert where(allocate([Line("a", 7, 3)], sources, DELIVERY, destination=SHANGHAI)) == [("a", 2, 3)]
     assert where(allocate([Line("a", 7, 3)], sources, DELIVERY, destination=(39.0, 117.0))) == [("a", 1, 3)]
 
@@ -106,8 +124,11 @@ def test_delivery_ranks_locations_without_coordinates_after_those_with() -> None
 
 
 def test_delivery_without_a_destination_goes_by_priority_then_id() -> None:
-    sources = [src(5, priority=20, at=SHANGHAI, v7=10), src(4, WAREHOUSE, priority=10, v7=10),
-               src(3, priority=10, v7=10)]
+    sources = [
+        src(5, priority=20, at=SHANGHAI, v7=10),
+        src(4, WAREHOUSE, priority=10, v7=10),
+        src(3, priority=10, v7=10),
+    ]
     assert where(allocate([Line("a", 7, 1)], sources, DELIVERY)) == [("a", 3, 1)]
     assert where(allocate([Line("a", 7, 1)], sources[:2], DELIVERY)) == [("a", 4, 1)]
 
@@ -119,8 +140,11 @@ def test_delivery_splits_only_when_no_single_location_can_ship_everything() -> N
 
 
 def test_a_split_delivery_takes_the_best_ranked_locations_first() -> None:
-    sources = [src(1, priority=1, at=BEIJING, v7=5), src(2, priority=1, at=HANGZHOU, v7=5),
-               src(3, priority=1, at=GUANGZHOU, v7=5)]
+    sources = [
+        src(1, priority=1, at=BEIJING, v7=5),
+        src(2, priority=1, at=HANGZHOU, v7=5),
+        src(3, priority=1, at=GUANGZHOU, v7=5),
+    ]
     result = where(allocate([Line("a", 7, 8)], sources, DELIVERY, destination=SHANGHAI))
     assert result == [("a", 2, 5), ("a", 1, 3)]
 
@@ -132,7 +156,10 @@ def test_delivery_sums_two_lines_of_one_variant() -> None:
     # No location covers both: the split never hands out location 1's 4 units twice.
     sources = [src(1, WAREHOUSE, priority=1, v7=4), src(2, priority=2, v7=4)]
     assert where(allocate([Line("a", 7, 3), Line("b", 7, 3)], sources, DELIVERY)) == [
-        ("a", 1, 3), ("b", 1, 1), ("b", 2, 2)]
+        ("a", 1, 3),
+        ("b", 1, 1),
+        ("b", 2, 2),
+    ]
 
 
 def test_delivery_fails_naming_the_line_that_cannot_be_covered() -> None:
@@ -149,9 +176,13 @@ def test_delivery_may_ship_from_stores() -> None:
 
 # ---------------------------------------------------------------------------- ENDLESS_AISLE
 
+
 def test_endless_aisle_ships_from_warehouses_only() -> None:
-    sources = [src(1, STORE, priority=1, v7=10), src(2, WAREHOUSE, priority=5, v7=2), src(3, WAREHOUSE, priority=9,
-                                                                                          v7=10)]
+    sources = [
+        src(1, STORE, priority=1, v7=10),
+        src(2, WAREHOUSE, priority=5, v7=2),
+        src(3, WAREHOUSE, priority=9, v7=10),
+    ]
     assert where(allocate([Line("a", 7, 2)], sources, ENDLESS_AISLE, location_id=1)) == [("a", 2, 2)]
     assert where(allocate([Line("a", 7, 11)], sources, ENDLESS_AISLE, location_id=1)) == [("a", 2, 2), ("a", 3, 9)]
     with pytest.raises(DomainError) as error:
@@ -171,16 +202,23 @@ VARIANTS = st.integers(1, 3)
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> tuple[list[Line], list[Source], FulfilmentMethod, int | None,
-                                        tuple[float, float] | None]:
+def scenarios(
+    draw: st.DrawFn,
+) -> tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None]:
     sources = []
     for location_id in draw(st.lists(st.integers(1, 12), min_size=1, max_size=5, unique=True)):
         at = draw(st.none() | st.tuples(st.floats(-60, 60), st.floats(-180, 180)))
-        sources.append(Source(location_id, draw(st.sampled_from(LocationType)), draw(st.integers(0, 3)),
-                              draw(st.dictionaries(VARIANTS, st.integers(0, 8), max_size=3)),
-                              at[0] if at else None, at[1] if at else None))
-    lines = [Line(f"l{i}", draw(VARIANTS), draw(st.integers(1, 10)))
-             for i in range(draw(st.integers(1, 4)))]
+        sources.append(
+            Source(
+                location_id,
+                draw(st.sampled_from(LocationType)),
+                draw(st.integers(0, 3)),
+                draw(st.dictionaries(VARIANTS, st.integers(0, 8), max_size=3)),
+                at[0] if at else None,
+                at[1] if at else None,
+            )
+        )
+    lines = [Line(f"l{i}", draw(VARIANTS), draw(st.integers(1, 10))) for i in range(draw(st.integers(1, 4)))]
     method = draw(st.sampled_from(FulfilmentMethod))
     location_id = draw(st.sampled_from([s.location_id for s in sources] + [99]))
     destination = draw(st.none() | st.tuples(st.floats(-60, 60), st.floats(-180, 180)))
@@ -198,7 +236,8 @@ def pool(sources: list[Source], method: FulfilmentMethod, location_id: int | Non
 @settings(max_examples=400, deadline=None)
 @given(scenarios())
 def test_allocation_never_exceeds_stock_and_fails_only_when_the_pool_is_short(
-        scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None]) -> None:
+    scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None],
+) -> None:
     lines, sources, method, location_id, destination = scenario
     usable = pool(sources, method, location_id)
     have: dict[int, int] = defaultdict(int)
@@ -235,8 +274,9 @@ def test_allocation_never_exceeds_stock_and_fails_only_when_the_pool_is_short(
 @settings(max_examples=300, deadline=None)
 @given(scenarios(), st.data())
 def test_delivery_uses_one_location_whenever_one_could_cover_the_order(
-        scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None],
-        data: st.DataObject) -> None:
+    scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None],
+    data: st.DataObject,
+) -> None:
     lines, sources, _, _, destination = scenario
     wanted: dict[int, int] = defaultdict(int)
     for line in lines:
@@ -245,22 +285,32 @@ def test_delivery_uses_one_location_whenever_one_could_cover_the_order(
     i = data.draw(st.integers(0, len(sources) - 1))
     extra = data.draw(st.integers(0, 3))
     s = sources[i]
-    sources[i] = Source(s.location_id, s.type, s.priority, {**s.available, **{v: n + extra for v, n in wanted.items()}},
-                        s.latitude, s.longitude)
+    sources[i] = Source(
+        s.location_id,
+        s.type,
+        s.priority,
+        {**s.available, **{v: n + extra for v, n in wanted.items()}},
+        s.latitude,
+        s.longitude,
+    )
     covering = [s for s in sources if all(s.available.get(v, 0) >= n for v, n in wanted.items())]
     result = allocate(lines, sources, DELIVERY, destination=destination)
     [chosen] = {a.location_id for a in result}
     assert where(result) == [(ln.key, chosen, ln.quantity) for ln in lines]
 
     def rank(s: Source) -> tuple[float, int, int]:
-        far = (distance_km(*destination, s.latitude, s.longitude)
-               if destination is not None and s.latitude is not None and s.longitude is not None else math.inf)
+        far = (
+            distance_km(*destination, s.latitude, s.longitude)
+            if destination is not None and s.latitude is not None and s.longitude is not None
+            else math.inf
+        )
         return far, s.priority, s.location_id
 
     assert chosen == min(covering, key=rank).location_id
 
 
 # ---------------------------------------------------------------------------- geography
+
 
 def test_known_distances() -> None:
     assert distance_km(*SHANGHAI, *BEIJING) == pytest.approx(1067, rel=0.01)
@@ -325,8 +375,9 @@ RADIUS = st.one_of(st.floats(0.001, 50), st.floats(50, 3000), st.floats(3000, 20
 
 @settings(max_examples=1000, deadline=None)
 @given(CENTER_LAT, CENTER_LON, RADIUS, st.floats(0, 360), st.floats(0, 1))
-def test_bounding_box_contains_every_point_within_the_radius(lat: float, lon: float, radius: float, bearing: float,
-                                                             fraction: float) -> None:
+def test_bounding_box_contains_every_point_within_the_radius(
+    lat: float, lon: float, radius: float, bearing: float, fraction: float
+) -> None:
     box = bounding_box(lat, lon, radius)
     assert -90 <= box.min_lat <= box.max_lat <= 90
     assert -180 <= box.min_lon <= 180 and -180 <= box.max_lon <= 180
@@ -338,15 +389,25 @@ def test_bounding_box_contains_every_point_within_the_radius(lat: float, lon: fl
 
 # ---------------------------------------------------------------------------- input checks
 
+
 @pytest.mark.parametrize("quantity", [1, 7, MAX_QUANTITY])
 def test_valid_quantities_pass_through(quantity: int) -> None:
     assert validate_quantity(quantity, ["quantity"]) == quantity
     assert validate_quantity(-quantity, ["delta"], allow_negative=True) == -quantity
 
 
-@pytest.mark.parametrize(("quantity", "allow_negative"), [
-    (0, False), (0, True), (-1, False), (MAX_QUANTITY + 1, False), (MAX_QUANTITY + 1, True),
-    (-MAX_QUANTITY - 1, True), (10**18, True)])
+@pytest.mark.parametrize(
+    ("quantity", "allow_negative"),
+    [
+        (0, False),
+        (0, True),
+        (-1, False),
+        (MAX_QUANTITY + 1, False),
+        (MAX_QUANTITY + 1, True),
+        (-MAX_QUANTITY - 1, True),
+        (10**18, True),
+    ],
+)
 def test_invalid_quantities(quantity: int, allow_negative: bool) -> None:
     with pytest.raises(DomainError) as error:
         validate_quantity(quantity, ["lines", "3", "quantity"], allow_negative=allow_negative)
@@ -358,9 +419,21 @@ def test_valid_coordinates(lat: float | None, lon: float | None) -> None:
     validate_coordinates(lat, lon, ["input", "latitude"])
 
 
-@pytest.mark.parametrize(("lat", "lon"), [
-    (31.2, None), (None, 121.4), (90.0001, 0), (-91, 0), (0, 180.5), (0, -181), (math.nan, 0), (0, math.nan),
-    (math.inf, 0), (0, -math.inf)])
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [
+        (31.2, None),
+        (None, 121.4),
+        (90.0001, 0),
+        (-91, 0),
+        (0, 180.5),
+        (0, -181),
+        (math.nan, 0),
+        (0, math.nan),
+        (math.inf, 0),
+        (0, -math.inf),
+    ],
+)
 def test_invalid_coordinates(lat: float | None, lon: float | None) -> None:
     with pytest.raises(DomainError) as error:
         validate_coordinates(lat, lon, ["input", "latitude"])

@@ -25,15 +25,27 @@ def problems(error: DomainError) -> list[tuple[str, list[str] | None]]:
 
 # --- codes, countries, priorities -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "stored"), [("SH01", "SH01"), (" sh01 ", "SH01"), ("wh-north-2", "WH-NORTH-2"),
-                                             ("7", "7"), ("A" * 32, "A" * 32)])
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("SH01", "SH01"), (" sh01 ", "SH01"), ("wh-north-2", "WH-NORTH-2"), ("7", "7"), ("A" * 32, "A" * 32)],
+)
 def test_a_code_is_stored_upper_case(raw: str, stored: str) -> None:
     assert rules.normalize_code(raw, FIELD) == stored
 
 
-@pytest.mark.parametrize(("raw", "code"), [("", "REQUIRED"), ("   ", "REQUIRED"), ("-SH01", "INVALID"),
-                                           ("SH 01", "INVALID"), ("SH_01", "INVALID"), ("A" * 33, "INVALID"),
-                                           ("上海01", "INVALID")])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "REQUIRED"),
+        ("   ", "REQUIRED"),
+        ("-SH01", "INVALID"),
+        ("SH 01", "INVALID"),
+        ("SH_01", "INVALID"),
+        ("A" * 33, "INVALID"),
+        ("上海01", "INVALID"),
+    ],
+)
 def test_a_bad_code_is_refused(raw: str, code: str) -> None:
     with pytest.raises(DomainError) as e:
         rules.normalize_code(raw, FIELD)
@@ -59,22 +71,35 @@ def test_a_priority_is_between_0_and_10000(priority: int, ok: bool) -> None:
 
 # --- opening hours -----------------------------------------------------------------------------------
 
+
 def test_opening_hours_come_back_in_week_order_with_lower_case_days() -> None:
-    hours = [OpeningHours("SUN", "10:00", "18:00"), OpeningHours("mon", "13:00", "21:00"),
-             OpeningHours(" Mon ", "08:30", "12:00")]
+    hours = [
+        OpeningHours("SUN", "10:00", "18:00"),
+        OpeningHours("mon", "13:00", "21:00"),
+        OpeningHours(" Mon ", "08:30", "12:00"),
+    ]
     assert rules.validate_opening_hours(hours, FIELD) == [
-        OpeningHours("mon", "08:30", "12:00"), OpeningHours("mon", "13:00", "21:00"),
-        OpeningHours("sun", "10:00", "18:00")]
+        OpeningHours("mon", "08:30", "12:00"),
+        OpeningHours("mon", "13:00", "21:00"),
+        OpeningHours("sun", "10:00", "18:00"),
+    ]
 
 
 def test_every_bad_opening_period_is_named_by_its_index() -> None:
-    hours = [OpeningHours("funday", "9:00", "24:00"), OpeningHours("tue", "10:00", "10:00"),
-             OpeningHours("wed", "22:00", "06:00")]
+    hours = [
+        OpeningHours("funday", "9:00", "24:00"),
+        OpeningHours("tue", "10:00", "10:00"),
+        OpeningHours("wed", "22:00", "06:00"),
+    ]
     with pytest.raises(DomainError) as e:
         rules.validate_opening_hours(hours, FIELD)
-    assert problems(e.value) == [("INVALID", [*FIELD, "0", "day"]), ("INVALID", [*FIELD, "0", "opens"]),
-                                 ("INVALID", [*FIELD, "0", "closes"]), ("INVALID", [*FIELD, "1", "closes"]),
-                                 ("INVALID", [*FIELD, "2", "closes"])]
+    assert problems(e.value) == [
+        ("INVALID", [*FIELD, "0", "day"]),
+        ("INVALID", [*FIELD, "0", "opens"]),
+        ("INVALID", [*FIELD, "0", "closes"]),
+        ("INVALID", [*FIELD, "1", "closes"]),
+        ("INVALID", [*FIELD, "2", "closes"]),
+    ]
 
 
 def test_opening_periods_of_one_day_cannot_overlap_but_may_touch() -> None:
@@ -82,8 +107,14 @@ def test_opening_periods_of_one_day_cannot_overlap_but_may_touch() -> None:
     assert len(rules.validate_opening_hours(touching, FIELD)) == 2
     with pytest.raises(DomainError, match="overlap"):
         rules.validate_opening_hours([OpeningHours("fri", "09:00", "12:30"), *touching[1:]], FIELD)
-    assert len(rules.validate_opening_hours([OpeningHours("fri", "09:00", "12:30"),
-                                             OpeningHours("sat", "09:00", "12:30")], FIELD)) == 2
+    assert (
+        len(
+            rules.validate_opening_hours(
+                [OpeningHours("fri", "09:00", "12:30"), OpeningHours("sat", "09:00", "12:30")], FIELD
+            )
+        )
+        == 2
+    )
 
 
 def test_at_most_three_periods_a_day_on_average() -> None:
@@ -93,6 +124,7 @@ def test_at_most_three_periods_a_day_on_average() -> None:
 
 # --- create and update, against an in-memory repository ----------------------------------------------
 
+
 class MemoryLocations:
     def __init__(self) -> None:
         self.rows: dict[int, dict[str, Any]] = {}
@@ -101,8 +133,11 @@ class MemoryLocations:
 
     async def state(self, location_id: int) -> rules.LocationState | None:
         row = self.rows.get(location_id)
-        return rules.LocationState(row["type"], row["latitude"], row["longitude"], row.get("is_pickup_point", False)
-                                   ) if row else None
+        return (
+            rules.LocationState(row["type"], row["latitude"], row["longitude"], row.get("is_pickup_point", False))
+            if row
+            else None
+        )
 
     async def code_taken(self, code: str, other_than: int | None = None) -> bool:
         return any(r["code"] == code and key != other_than for key, r in self.rows.items())
@@ -123,10 +158,16 @@ class MemoryLocations:
 
 
 def store(**changes: Any) -> LocationCreate:
-    fields: dict[str, Any] = {"code": "sh09", "name": " Tianzifang ", "type": LocationType.STORE,
-                              "latitude": 31.2086, "longitude": 121.4695, "is_pickup_point": True,
-                              "address": Address("210 Taikang Road", "Shanghai", "200025", "cn"),
-                              "channels": ["online", "pos", "online"]}
+    fields: dict[str, Any] = {
+        "code": "sh09",
+        "name": " Tianzifang ",
+        "type": LocationType.STORE,
+        "latitude": 31.2086,
+        "longitude": 121.4695,
+        "is_pickup_point": True,
+        "address": Address("210 Taikang Road", "Shanghai", "200025", "cn"),
+        "channels": ["online", "pos", "online"],
+    }
     return LocationCreate(**{**fields, **changes})
 
 
@@ -139,15 +180,20 @@ async def test_creating_a_store_stores_clean_values_and_its_channels() -> None:
     assert repo.links[key] == [1, 2]
 
 
-@pytest.mark.parametrize(("changes", "expected"), [
-    ({"latitude": None, "longitude": None}, [("REQUIRED", ["input", "latitude"])]),
-    ({"longitude": None}, [("INVALID", ["input", "latitude"])]),
-    ({"latitude": math.nan}, [("INVALID", ["input", "latitude"])]),
-    ({"type": LocationType.WAREHOUSE}, [("INVALID", ["input", "isPickupPoint"])]),
-    ({"channels": ["online", "kiosk"]}, [("NOT_FOUND", ["input", "channels", "1"])]),
-    ({"name": "", "code": "", "priority": 10**6},
-     [("REQUIRED", ["input", "code"]), ("REQUIRED", ["input", "name"]), ("INVALID", ["input", "priority"])]),
-])
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"latitude": None, "longitude": None}, [("REQUIRED", ["input", "latitude"])]),
+        ({"longitude": None}, [("INVALID", ["input", "latitude"])]),
+        ({"latitude": math.nan}, [("INVALID", ["input", "latitude"])]),
+        ({"type": LocationType.WAREHOUSE}, [("INVALID", ["input", "isPickupPoint"])]),
+        ({"channels": ["online", "kiosk"]}, [("NOT_FOUND", ["input", "channels", "1"])]),
+        (
+            {"name": "", "code": "", "priority": 10**6},
+            [("REQUIRED", ["input", "code"]), ("REQUIRED", ["input", "name"]), ("INVALID", ["input", "priority"])],
+        ),
+    ],
+)
 async def test_a_location_breaking_a_rule_is_not_created(changes: dict[str, Any], expected: list[Any]) -> None:
     repo = MemoryLocations()
     with pytest.raises(DomainError) as e:
@@ -158,8 +204,9 @@ async def test_a_location_breaking_a_rule_is_not_created(changes: dict[str, Any]
 
 async def test_a_warehouse_needs_no_coordinates_and_a_code_is_unique() -> None:
     repo = MemoryLocations()
-    await rules.create_location(repo, store(type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None,
-                                            longitude=None, code="WH01"))
+    await rules.create_location(
+        repo, store(type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None, longitude=None, code="WH01")
+    )
     with pytest.raises(DomainError) as e:
         await rules.create_location(repo, store(code="wh01"))
     assert problems(e.value) == [("DUPLICATE", ["input", "code"])]
@@ -186,8 +233,9 @@ async def test_an_update_is_judged_on_the_result() -> None:
         with pytest.raises(DomainError) as e:
             await rules.update_location(repo, update)
         assert problems(e.value) == [expected]
-    await rules.update_location(repo, LocationUpdate(key, type=LocationType.WAREHOUSE, is_pickup_point=False,
-                                                     latitude=None, longitude=None))
+    await rules.update_location(
+        repo, LocationUpdate(key, type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None, longitude=None)
+    )
     assert repo.rows[key]["type"] is LocationType.WAREHOUSE and repo.rows[key]["latitude"] is None
     with pytest.raises(DomainError) as e:
         await rules.update_location(repo, LocationUpdate(999, name="x"))
@@ -201,12 +249,23 @@ async def test_keep_is_the_default_of_every_clearable_update_field() -> None:
 
 # --- nearby stores -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("args", "field"), [
-    ((90.01, 0.0), "latitude"), ((-90.5, 0.0), "latitude"), ((math.nan, 0.0), "latitude"),
-    ((0.0, 180.01), "longitude"), ((0.0, -math.inf), "longitude"),
-    ((0.0, 0.0, 0.0), "radiusKm"), ((0.0, 0.0, -1.0), "radiusKm"), ((0.0, 0.0, 1000.001), "radiusKm"),
-    ((0.0, 0.0, math.inf), "radiusKm"), ((0.0, 0.0, None, 101), "first"), ((0.0, 0.0, None, -1), "first"),
-])
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ((90.01, 0.0), "latitude"),
+        ((-90.5, 0.0), "latitude"),
+        ((math.nan, 0.0), "latitude"),
+        ((0.0, 180.01), "longitude"),
+        ((0.0, -math.inf), "longitude"),
+        ((0.0, 0.0, 0.0), "radiusKm"),
+        ((0.0, 0.0, -1.0), "radiusKm"),
+        ((0.0, 0.0, 1000.001), "radiusKm"),
+        ((0.0, 0.0, math.inf), "radiusKm"),
+        ((0.0, 0.0, None, 101), "first"),
+        ((0.0, 0.0, None, -1), "first"),
+    ],
+)
 def test_bad_search_arguments_name_the_argument(args: tuple[Any, ...], field: str) -> None:
     with pytest.raises(DomainError) as e:
         rules.nearby_search(*args)
@@ -220,8 +279,12 @@ def test_a_search_defaults_to_50_km_and_20_stores() -> None:
 
 def test_nearest_sorts_by_exact_distance_drops_the_far_and_takes_the_first() -> None:
     origin = (31.2304, 121.4737)
-    candidates = [Candidate(1, 31.3006, 121.5148, 3), Candidate(2, 31.2355, 121.4793, 0),
-                  Candidate(3, 30.2741, 120.1551, 9), Candidate(4, 31.2197, 121.4752, None)]
+    candidates = [
+        Candidate(1, 31.3006, 121.5148, 3),
+        Candidate(2, 31.2355, 121.4793, 0),
+        Candidate(3, 30.2741, 120.1551, 9),
+        Candidate(4, 31.2197, 121.4752, None),
+    ]
     found = rules.nearest(NearbySearch(*origin, radius_km=50, limit=20), candidates)
     assert [f.location_id for f in found] == [2, 4, 1]
     assert [f.available for f in found] == [0, None, 3]

@@ -55,6 +55,7 @@ def test_nothing_or_too_much_has_no_candidates(typed: str) -> None:
 
 # --- normalize_tags ------------------------------------------------------------------------------
 
+
 def test_tags_are_trimmed_lower_cased_and_unique_in_order() -> None:
     assert normalize_tags([" VIP", "store:SH01", "vip", "new", "Store:sh01"]) == ["vip", "store:sh01", "new"]
 
@@ -82,16 +83,32 @@ def test_no_tags_is_required_and_too_many_is_invalid() -> None:
 
 # --- validate_address ----------------------------------------------------------------------------
 
+
 def shanghai(**overrides: object) -> AddressData:
-    fields: dict[str, object] = {"name": " Ann Lee ", "phone": "138 0013 8000", "line1": " 1 Nanjing Road ",
-                                 "city": "Shanghai", "country": "cn", **overrides}
+    fields: dict[str, object] = {
+        "name": " Ann Lee ",
+        "phone": "138 0013 8000",
+        "line1": " 1 Nanjing Road ",
+        "city": "Shanghai",
+        "country": "cn",
+        **overrides,
+    }
     return AddressData(**fields)  # type: ignore[arg-type]
 
 
 def test_a_good_address_comes_back_cleaned() -> None:
     clean = validate_address(shanghai(line2="  ", postal_code=" 200001 ", latitude=31.23, longitude=121.47), "CN")
-    assert clean == AddressData(name="Ann Lee", phone="+8613800138000", line1="1 Nanjing Road", city="Shanghai",
-                                country="CN", line2=None, postal_code="200001", latitude=31.23, longitude=121.47)
+    assert clean == AddressData(
+        name="Ann Lee",
+        phone="+8613800138000",
+        line1="1 Nanjing Road",
+        city="Shanghai",
+        country="CN",
+        line2=None,
+        postal_code="200001",
+        latitude=31.23,
+        longitude=121.47,
+    )
 
 
 def test_the_phone_is_read_in_the_addresses_country() -> None:
@@ -112,12 +129,21 @@ def fields_of(error: DomainError) -> list[tuple[str, list[str] | None]]:
 
 def test_every_bad_field_is_reported_at_once() -> None:
     with pytest.raises(DomainError) as caught:
-        validate_address(shanghai(name="", phone="123", line1=" ", city="x" * 101, country="ZZZ",
-                                  postal_code="9" * 21, line2="y" * 251), "CN")
+        validate_address(
+            shanghai(
+                name="", phone="123", line1=" ", city="x" * 101, country="ZZZ", postal_code="9" * 21, line2="y" * 251
+            ),
+            "CN",
+        )
     assert fields_of(caught.value) == [
-        ("INVALID", ["input", "city"]), ("INVALID", ["input", "country"]), ("INVALID", ["input", "line2"]),
-        ("INVALID", ["input", "phone"]), ("INVALID", ["input", "postalCode"]),
-        ("REQUIRED", ["input", "line1"]), ("REQUIRED", ["input", "name"])]
+        ("INVALID", ["input", "city"]),
+        ("INVALID", ["input", "country"]),
+        ("INVALID", ["input", "line2"]),
+        ("INVALID", ["input", "phone"]),
+        ("INVALID", ["input", "postalCode"]),
+        ("REQUIRED", ["input", "line1"]),
+        ("REQUIRED", ["input", "name"]),
+    ]
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(31.2, None), (None, 121.4), (91.0, 0.0), (0.0, 181.0), (-90.5, 10.0)])

@@ -24,6 +24,7 @@ def refused(value: Decimal | str | int, currency: str = "CNY", **kwargs: bool) -
 
 # --- currencies ---------------------------------------------------------------------------------
 
+
 def test_minor_units_follow_iso_4217() -> None:
     assert quantum("CNY") == Decimal("0.01")
     assert quantum("JPY") == Decimal("1")
@@ -38,20 +39,25 @@ def test_unknown_currencies_are_not_guessed() -> None:
 
 # --- parse_amount: what a client may send ---------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "currency", "expected"), [
-    ("129.90", "CNY", "129.90"),
-    ("129.9", "CNY", "129.90"),
-    ("129", "CNY", "129.00"),
-    (129, "CNY", "129.00"),
-    (Decimal("0.01"), "CNY", "0.01"),
-    ("0", "CNY", "0.00"),
-    ("1500", "JPY", "1500"),
-    ("1500.00", "JPY", "1500"),  # trailing zeros are not extra precision
-    ("1.234", "KWD", "1.234"),
-    ("99999999999", "CNY", "99999999999.00"),
-])
-def test_valid_amounts_are_accepted_in_the_currency_scale(value: str | int | Decimal, currency: str,
-                                                          expected: str) -> None:
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        ("129.90", "CNY", "129.90"),
+        ("129.9", "CNY", "129.90"),
+        ("129", "CNY", "129.00"),
+        (129, "CNY", "129.00"),
+        (Decimal("0.01"), "CNY", "0.01"),
+        ("0", "CNY", "0.00"),
+        ("1500", "JPY", "1500"),
+        ("1500.00", "JPY", "1500"),  # trailing zeros are not extra precision
+        ("1.234", "KWD", "1.234"),
+        ("99999999999", "CNY", "99999999999.00"),
+    ],
+)
+def test_valid_amounts_are_accepted_in_the_currency_scale(
+    value: str | int | Decimal, currency: str, expected: str
+) -> None:
     amount = parse_amount(value, currency)
     assert amount == Decimal(expected)
     assert str(amount) == expected
@@ -80,9 +86,17 @@ def test_text_that_is_not_a_number_is_refused(value: str) -> None:
     assert "is not an amount" in refused(value).message
 
 
-@pytest.mark.parametrize(("value", "currency"), [
-    ("1.234", "CNY"), ("0.001", "USD"), ("1.5", "JPY"), ("0.1", "KRW"), ("1.2345", "KWD"), ("1e-3", "CNY"),
-])
+@pytest.mark.parametrize(
+    ("value", "currency"),
+    [
+        ("1.234", "CNY"),
+        ("0.001", "USD"),
+        ("1.5", "JPY"),
+        ("0.1", "KRW"),
+        ("1.2345", "KWD"),
+        ("1e-3", "CNY"),
+    ],
+)
 def test_more_decimals_than_the_currency_has_are_refused_not_rounded(value: str, currency: str) -> None:
     error = refused(value, currency)
     assert f"{currency} amounts have at most {MINOR_UNITS[currency]} decimal places" in error.message
@@ -95,22 +109,27 @@ def test_amounts_beyond_the_maximum_are_refused(value: str) -> None:
 
 # --- round_to_minor: computed amounts -------------------------------------------------------------
 
-@pytest.mark.parametrize(("amount", "currency", "expected"), [
-    ("0.005", "CNY", "0.01"),
-    ("0.015", "CNY", "0.02"),
-    ("0.0049", "CNY", "0.00"),
-    ("2.675", "CNY", "2.68"),  # a float would give 2.67
-    ("-0.005", "CNY", "-0.01"),  # half away from zero
-    ("2.5", "JPY", "3"),
-    ("3.5", "JPY", "4"),  # not banker's rounding
-    ("0.0005", "KWD", "0.001"),
-    ("10", "CNY", "10.00"),
-])
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("0.005", "CNY", "0.01"),
+        ("0.015", "CNY", "0.02"),
+        ("0.0049", "CNY", "0.00"),
+        ("2.675", "CNY", "2.68"),  # a float would give 2.67
+        ("-0.005", "CNY", "-0.01"),  # half away from zero
+        ("2.5", "JPY", "3"),
+        ("3.5", "JPY", "4"),  # not banker's rounding
+        ("0.0005", "KWD", "0.001"),
+        ("10", "CNY", "10.00"),
+    ],
+)
 def test_computed_amounts_round_half_up_to_the_minor_unit(amount: str, currency: str, expected: str) -> None:
     assert str(round_to_minor(Decimal(amount), currency)) == expected
 
 
 # --- Money ----------------------------------------------------------------------------------------
+
 
 def test_money_of_rounds_to_the_minor_unit() -> None:
     assert Money.of("1.005", "CNY") == Money(Decimal("1.01"), "CNY")
@@ -143,10 +162,12 @@ def test_money_is_immutable() -> None:
 # --- properties ------------------------------------------------------------------------------------
 
 currencies = st.sampled_from(CURRENCIES)
-amounts = st.decimals(min_value=Decimal("-1e11"), max_value=Decimal("1e11"), places=6,
-                      allow_nan=False, allow_infinity=False)
-client_amounts = st.decimals(min_value=Decimal(0), max_value=MAX_AMOUNT, allow_nan=False, allow_infinity=False,
-                             places=3)
+amounts = st.decimals(
+    min_value=Decimal("-1e11"), max_value=Decimal("1e11"), places=6, allow_nan=False, allow_infinity=False
+)
+client_amounts = st.decimals(
+    min_value=Decimal(0), max_value=MAX_AMOUNT, allow_nan=False, allow_infinity=False, places=3
+)
 
 
 @given(amounts, currencies)

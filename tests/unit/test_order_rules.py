@@ -18,14 +18,32 @@ from domain.orders.pricing import Discount, PointsRule, PricedLine, ShippingRule
 S, A = OrderStatus, OrderAction
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    (M.DELIVERY, [(A.PAY, S.PAID), (A.SHIP, S.SHIPPED), (A.DELIVER, S.COMPLETED), (A.RETURN_PART, S.PARTIALLY_RETURNED),
-                  (A.RETURN_ALL, S.RETURNED)]),
-    (M.ENDLESS_AISLE, [(A.PAY, S.PAID), (A.SHIP, S.SHIPPED), (A.DELIVER, S.COMPLETED)]),
-    (M.PICKUP, [(A.PAY, S.PAID), (A.READY_FOR_PICKUP, S.READY_FOR_PICKUP), (A.PICK_UP, S.COMPLETED),
-                (A.RETURN_ALL, S.RETURNED)]),
-    (M.IN_STORE, [(A.PAY, S.PAID), (A.COMPLETE_IN_STORE, S.COMPLETED)]),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        (
+            M.DELIVERY,
+            [
+                (A.PAY, S.PAID),
+                (A.SHIP, S.SHIPPED),
+                (A.DELIVER, S.COMPLETED),
+                (A.RETURN_PART, S.PARTIALLY_RETURNED),
+                (A.RETURN_ALL, S.RETURNED),
+            ],
+        ),
+        (M.ENDLESS_AISLE, [(A.PAY, S.PAID), (A.SHIP, S.SHIPPED), (A.DELIVER, S.COMPLETED)]),
+        (
+            M.PICKUP,
+            [
+                (A.PAY, S.PAID),
+                (A.READY_FOR_PICKUP, S.READY_FOR_PICKUP),
+                (A.PICK_UP, S.COMPLETED),
+                (A.RETURN_ALL, S.RETURNED),
+            ],
+        ),
+        (M.IN_STORE, [(A.PAY, S.PAID), (A.COMPLETE_IN_STORE, S.COMPLETED)]),
+    ],
+)
 def test_each_fulfilment_method_walks_its_own_path(method: M, path: list[tuple[A, S]]) -> None:
     status = S.UNPAID
     for action, expected in path:
@@ -33,17 +51,20 @@ def test_each_fulfilment_method_walks_its_own_path(method: M, path: list[tuple[A
         assert status is expected
 
 
-@pytest.mark.parametrize(("status", "action", "method"), [
-    (S.UNPAID, A.SHIP, M.DELIVERY),  # not paid yet
-    (S.PAID, A.READY_FOR_PICKUP, M.DELIVERY),  # a delivery is not picked up
-    (S.PAID, A.SHIP, M.PICKUP),  # a pickup is not shipped
-    (S.PAID, A.SHIP, M.IN_STORE),
-    (S.SHIPPED, A.CANCEL, M.DELIVERY),  # too late to cancel
-    (S.COMPLETED, A.CANCEL, M.DELIVERY),
-    (S.CANCELLED, A.PAY, M.DELIVERY),  # a cancelled order stays cancelled
-    (S.RETURNED, A.RETURN_PART, M.DELIVERY),
-    (S.PAID, A.PAY, M.DELIVERY),  # no double payment
-])
+@pytest.mark.parametrize(
+    ("status", "action", "method"),
+    [
+        (S.UNPAID, A.SHIP, M.DELIVERY),  # not paid yet
+        (S.PAID, A.READY_FOR_PICKUP, M.DELIVERY),  # a delivery is not picked up
+        (S.PAID, A.SHIP, M.PICKUP),  # a pickup is not shipped
+        (S.PAID, A.SHIP, M.IN_STORE),
+        (S.SHIPPED, A.CANCEL, M.DELIVERY),  # too late to cancel
+        (S.COMPLETED, A.CANCEL, M.DELIVERY),
+        (S.CANCELLED, A.PAY, M.DELIVERY),  # a cancelled order stays cancelled
+        (S.RETURNED, A.RETURN_PART, M.DELIVERY),
+        (S.PAID, A.PAY, M.DELIVERY),  # no double payment
+    ],
+)
 def test_illegal_transitions_are_refused_with_a_code(status: S, action: A, method: M) -> None:
     with pytest.raises(DomainError) as caught:
         transition(status, action, method)
@@ -73,9 +94,14 @@ def line(price: str, qty: int = 1, *discounts: str) -> PricedLine:
 
 
 def test_totals_add_up_with_discounts_points_and_shipping() -> None:
-    totals = compute_totals([line("100.00", 2, "20.00"), line("30.00")], "CNY", method=M.DELIVERY,
-                            shipping=ShippingRule(Decimal("10.00"), Decimal("500")), points=PointsRule(),
-                            points_requested=1000)
+    totals = compute_totals(
+        [line("100.00", 2, "20.00"), line("30.00")],
+        "CNY",
+        method=M.DELIVERY,
+        shipping=ShippingRule(Decimal("10.00"), Decimal("500")),
+        points=PointsRule(),
+        points_requested=1000,
+    )
     assert totals.subtotal == Decimal("230.00") and totals.discount_total == Decimal("20.00")
     assert totals.shipping == Decimal("10.00")
     assert totals.points_spent == 1000 and totals.points_discount == Decimal("10.00")
@@ -86,13 +112,20 @@ def test_shipping_is_free_over_the_threshold_and_for_pickup() -> None:
     rule = ShippingRule(Decimal("10.00"), Decimal("199.00"))
     assert compute_totals([line("199.00")], "CNY", method=M.DELIVERY, shipping=rule, points=PointsRule()).shipping == 0
     assert compute_totals([line("19.00")], "CNY", method=M.PICKUP, shipping=rule, points=PointsRule()).shipping == 0
-    assert compute_totals([line("19.00")], "CNY", method=M.DELIVERY, shipping=rule,
-                          points=PointsRule()).shipping == Decimal("10.00")
+    assert compute_totals(
+        [line("19.00")], "CNY", method=M.DELIVERY, shipping=rule, points=PointsRule()
+    ).shipping == Decimal("10.00")
 
 
 def test_points_pay_at_most_the_configured_share() -> None:
-    totals = compute_totals([line("50.00")], "CNY", method=M.PICKUP, shipping=ShippingRule(),
-                            points=PointsRule(Decimal("0.01"), Decimal("0.5")), points_requested=1_000_000)
+    totals = compute_totals(
+        [line("50.00")],
+        "CNY",
+        method=M.PICKUP,
+        shipping=ShippingRule(),
+        points=PointsRule(Decimal("0.01"), Decimal("0.5")),
+        points_requested=1_000_000,
+    )
     assert totals.points_spent == 2500 and totals.points_discount == Decimal("25.00")
     assert totals.total == Decimal("25.00")
 
@@ -100,15 +133,31 @@ def test_points_pay_at_most_the_configured_share() -> None:
 amounts = st.decimals(min_value=0, max_value=5000, places=2)
 
 
-@given(st.lists(st.tuples(amounts, st.integers(1, 20), amounts), min_size=0, max_size=6),
-       st.integers(0, 10**7), amounts, st.one_of(st.none(), amounts), st.sampled_from(list(M)),
-       st.decimals(min_value=0, max_value=1, places=2))
+@given(
+    st.lists(st.tuples(amounts, st.integers(1, 20), amounts), min_size=0, max_size=6),
+    st.integers(0, 10**7),
+    amounts,
+    st.one_of(st.none(), amounts),
+    st.sampled_from(list(M)),
+    st.decimals(min_value=0, max_value=1, places=2),
+)
 def test_totals_always_balance_and_never_go_negative(
-        raw: list[tuple[Decimal, int, Decimal]], points: int, flat: Decimal, free_over: Decimal | None,
-        method: M, share: Decimal) -> None:
+    raw: list[tuple[Decimal, int, Decimal]],
+    points: int,
+    flat: Decimal,
+    free_over: Decimal | None,
+    method: M,
+    share: Decimal,
+) -> None:
     lines = [PricedLine(str(i), i, q, p, (Discount("x", d),)) for i, (p, q, d) in enumerate(raw)]
-    t = compute_totals(lines, "CNY", method=method, shipping=ShippingRule(flat, free_over),
-                       points=PointsRule(Decimal("0.01"), share), points_requested=points)
+    t = compute_totals(
+        lines,
+        "CNY",
+        method=method,
+        shipping=ShippingRule(flat, free_over),
+        points=PointsRule(Decimal("0.01"), share),
+        points_requested=points,
+    )
     assert t.total == t.subtotal - t.discount_total - t.points_discount + t.shipping
     assert t.total >= 0 and t.discount_total <= t.subtotal and t.points_spent <= points
     assert t.points_discount <= (t.subtotal - t.discount_total + t.shipping) * share
@@ -116,6 +165,7 @@ def test_totals_always_balance_and_never_go_negative(
 
 
 # --- who sees and acts on an order -----------------------------------------------------------------
+
 
 def test_an_order_belongs_to_its_store_and_where_its_units_come_from() -> None:
     assert order_locations(3, [9, 9, 4]) == {3, 4, 9}  # a till's endless-aisle sale shipped from warehouses
@@ -128,8 +178,9 @@ def test_store_staff_see_and_act_on_their_locations_orders_only() -> None:
     assert sees_order(7, at_3, staff(1, StaffRole.FULFILLMENT, 9))
     assert not sees_order(7, at_3, staff(1, StaffRole.CASHIER, 4))
     assert not sees_order(7, at_3, staff(1, StaffRole.STORE_MANAGER))  # assigned to no location
-    assert sees_order(7, frozenset(), staff(1, StaffRole.ADMIN)) and sees_order(7, frozenset(), app(1, frozenset({
-        AppScope.ORDERS_READ})))
+    assert sees_order(7, frozenset(), staff(1, StaffRole.ADMIN)) and sees_order(
+        7, frozenset(), app(1, frozenset({AppScope.ORDERS_READ}))
+    )
     assert sees_order(7, frozenset(), member(7)) and not sees_order(7, at_3, member(8))
     assert sees_order(None, frozenset(), ANONYMOUS)  # a guest order: whoever holds its id
     assert acts_on(Permission.MANAGE_ORDERS, at_3, staff(1, StaffRole.STORE_MANAGER, 3))

@@ -41,18 +41,22 @@ def raw_cursor(payload: Any) -> str:
 
 # --- round trips --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("ordering", "values"), [
-    (BY_ID, [1]),
-    (BY_ID, [2**53 + 1]),
-    (BY_NAME, ["Ann", 7]),
-    (BY_NAME, ["", 7]),
-    (BY_NAME, ["乌龙茶 Oolong 🍵 \"quoted\" \\ back/slash", 8]),
-    (BY_PRICE, [Decimal("129.90"), 9]),
-    (BY_PRICE, [Decimal("0.000"), 10]),
-    (BY_PRICE, [Decimal("-5.5"), 11]),
-    (BY_NEWEST, [datetime(2024, 6, 15, 8, 30, 15, 123456, tzinfo=UTC), 12]),
-    (BY_NEWEST, [datetime(2024, 6, 15, 16, 30, tzinfo=timezone(timedelta(hours=8))), 13]),
-])
+
+@pytest.mark.parametrize(
+    ("ordering", "values"),
+    [
+        (BY_ID, [1]),
+        (BY_ID, [2**53 + 1]),
+        (BY_NAME, ["Ann", 7]),
+        (BY_NAME, ["", 7]),
+        (BY_NAME, ['乌龙茶 Oolong 🍵 "quoted" \\ back/slash', 8]),
+        (BY_PRICE, [Decimal("129.90"), 9]),
+        (BY_PRICE, [Decimal("0.000"), 10]),
+        (BY_PRICE, [Decimal("-5.5"), 11]),
+        (BY_NEWEST, [datetime(2024, 6, 15, 8, 30, 15, 123456, tzinfo=UTC), 12]),
+        (BY_NEWEST, [datetime(2024, 6, 15, 16, 30, tzinfo=timezone(timedelta(hours=8))), 13]),
+    ],
+)
 def test_a_cursor_decodes_to_the_sort_key_it_was_made_from(ordering: Ordering, values: list[Any]) -> None:
     cursor = ordering.encode(values)
     decoded = ordering.decode(cursor)
@@ -86,8 +90,10 @@ def test_any_string_and_id_round_trip(name: str, key: int) -> None:
     assert BY_NAME.decode(BY_NAME.encode([name, key])) == [name, key]
 
 
-@given(st.decimals(min_value=Decimal("-1e11"), max_value=Decimal("1e11"), places=3, allow_nan=False,
-                   allow_infinity=False), st.integers(min_value=1, max_value=2**62))
+@given(
+    st.decimals(min_value=Decimal("-1e11"), max_value=Decimal("1e11"), places=3, allow_nan=False, allow_infinity=False),
+    st.integers(min_value=1, max_value=2**62),
+)
 def test_any_amount_round_trips(price: Decimal, key: int) -> None:
     assert BY_PRICE.decode(BY_PRICE.encode([price, key])) == [price, key]
 
@@ -99,12 +105,26 @@ def test_any_utc_datetime_round_trips(moment: datetime, key: int) -> None:
 
 # --- foreign cursors -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cursor", [
-    "", "garbage", "!!!!", "====", "a", "乌龙茶", "\x00\x01", "Y3Vyc29y",  # "cursor", not JSON
-    raw_cursor({"name": "name", "values": ["Ann", 1]}),
-    raw_cursor("name"), raw_cursor(None), raw_cursor(42), raw_cursor([]),
-    base64.urlsafe_b64encode(b"\xff\xfe not utf-8").decode(),
-])
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "garbage",
+        "!!!!",
+        "====",
+        "a",
+        "乌龙茶",
+        "\x00\x01",
+        "Y3Vyc29y",  # "cursor", not JSON
+        raw_cursor({"name": "name", "values": ["Ann", 1]}),
+        raw_cursor("name"),
+        raw_cursor(None),
+        raw_cursor(42),
+        raw_cursor([]),
+        base64.urlsafe_b64encode(b"\xff\xfe not utf-8").decode(),
+    ],
+)
 def test_garbage_is_an_invalid_cursor(cursor: str) -> None:
     with pytest.raises(InvalidCursor):
         BY_NAME.decode(cursor)
@@ -123,30 +143,33 @@ def test_a_cursor_with_the_wrong_number_of_values_is_refused(payload: list[Any])
         BY_NAME.decode(raw_cursor(payload))
 
 
-@pytest.mark.parametrize(("ordering", "payload"), [
-    (BY_NAME, ["name", 1, 1]),  # a number where a string belongs
-    (BY_NAME, ["name", "Ann", "1"]),  # the id as a string
-    (BY_NAME, ["name", "Ann", 1.5]),
-    (BY_NAME, ["name", "Ann", True]),
-    (BY_NAME, ["name", None, 1]),
-    (BY_NAME, ["name", {"$gt": ""}, 1]),
-    (BY_ID, ["id", None]),
-    (BY_ID, ["id", 2**63]),  # JSON has no 64-bit limit; the database has
-    (BY_ID, ["id", 2**64 - 1]),
-    (BY_ID, ["id", 1e20]),
-    (BY_PRICE, ["price", "cheap", 1]),
-    (BY_PRICE, ["price", None, 1]),
-    (BY_PRICE, ["price", [1], 1]),
-    (BY_PRICE, ["price", "NaN", 1]),
-    (BY_PRICE, ["price", "-Infinity", 1]),
-    (BY_PRICE, ["price", "1e999999", 1]),
-    (BY_PRICE, ["price", "1e16", 1]),
-    (BY_NEWEST, ["newest", "yesterday", 1]),
-    (BY_NEWEST, ["newest", 1718440215, 1]),
-    (BY_NEWEST, ["newest", None, 1]),
-    (BY_NEWEST, ["newest", "2024-06-15T08:30:00", 1]),  # naive: we never make those
-    (BY_NEWEST, ["newest", "2024-06-15", 1]),
-])
+@pytest.mark.parametrize(
+    ("ordering", "payload"),
+    [
+        (BY_NAME, ["name", 1, 1]),  # a number where a string belongs
+        (BY_NAME, ["name", "Ann", "1"]),  # the id as a string
+        (BY_NAME, ["name", "Ann", 1.5]),
+        (BY_NAME, ["name", "Ann", True]),
+        (BY_NAME, ["name", None, 1]),
+        (BY_NAME, ["name", {"$gt": ""}, 1]),
+        (BY_ID, ["id", None]),
+        (BY_ID, ["id", 2**63]),  # JSON has no 64-bit limit; the database has
+        (BY_ID, ["id", 2**64 - 1]),
+        (BY_ID, ["id", 1e20]),
+        (BY_PRICE, ["price", "cheap", 1]),
+        (BY_PRICE, ["price", None, 1]),
+        (BY_PRICE, ["price", [1], 1]),
+        (BY_PRICE, ["price", "NaN", 1]),
+        (BY_PRICE, ["price", "-Infinity", 1]),
+        (BY_PRICE, ["price", "1e999999", 1]),
+        (BY_PRICE, ["price", "1e16", 1]),
+        (BY_NEWEST, ["newest", "yesterday", 1]),
+        (BY_NEWEST, ["newest", 1718440215, 1]),
+        (BY_NEWEST, ["newest", None, 1]),
+        (BY_NEWEST, ["newest", "2024-06-15T08:30:00", 1]),  # naive: we never make those
+        (BY_NEWEST, ["newest", "2024-06-15", 1]),
+    ],
+)
 def test_a_cursor_with_values_of_the_wrong_kind_is_refused(ordering: Ordering, payload: list[Any]) -> None:
     with pytest.raises(InvalidCursor):
         ordering.decode(raw_cursor(payload))
@@ -158,11 +181,17 @@ def test_no_string_makes_decode_fail_other_than_with_invalid_cursor(cursor: str)
         BY_NEWEST.decode(cursor)
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-                    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children,
-                                                                                       max_size=3),
-                    max_leaves=10))
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+        max_leaves=10,
+    )
+)
 def test_no_json_makes_decode_fail_other_than_with_invalid_cursor(payload: Any) -> None:
     for ordering in (BY_NAME, BY_PRICE, BY_NEWEST):
         for candidate in (payload, [ordering.name, payload, 1], [ordering.name, "x", payload]):
@@ -176,6 +205,7 @@ def test_invalid_cursor_is_a_value_error_with_a_client_readable_message() -> Non
 
 
 # --- the value parsers and page requests -----------------------------------------------------------
+
 
 def test_value_parsers_accept_what_encode_produces() -> None:
     assert parse_int(5) == 5
@@ -191,8 +221,17 @@ def test_a_page_request_pages_backwards_only_with_last_alone() -> None:
     assert not PageRequest().backwards
 
 
-PAGER_API = {"After", "Before", "First", "Last", "Connection", "list_connection", "child_connection",
-             "DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE"}
+PAGER_API = {
+    "After",
+    "Before",
+    "First",
+    "Last",
+    "Connection",
+    "list_connection",
+    "child_connection",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+}
 
 
 def test_every_list_is_paged_by_the_one_pager() -> None:

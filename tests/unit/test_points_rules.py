@@ -46,34 +46,42 @@ def months(n: int) -> datetime:
 
 # --- earning and claw-back -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("amount", "rate", "multiplier", "points"), [
-    (Decimal("129.90"), Decimal(1), Decimal(1), 129),
-    (Decimal("99.99"), Decimal("1.5"), Decimal(1), 149),  # 149.985 rounds down
-    (Decimal("0.99"), Decimal(1), Decimal(1), 0),
-    (Decimal("10.50"), Decimal(1), Decimal(2), 21),
-    (Decimal("33.33"), Decimal("0.1"), Decimal(3), 9),  # 9.999 rounds down
-    (Decimal(0), Decimal(1), Decimal(1), 0),
-    (Decimal(-50), Decimal(1), Decimal(1), 0),
-    (Decimal(50), Decimal(0), Decimal(1), 0),
-    (Decimal(50), Decimal(1), Decimal(0), 0),
-])
+
+@pytest.mark.parametrize(
+    ("amount", "rate", "multiplier", "points"),
+    [
+        (Decimal("129.90"), Decimal(1), Decimal(1), 129),
+        (Decimal("99.99"), Decimal("1.5"), Decimal(1), 149),  # 149.985 rounds down
+        (Decimal("0.99"), Decimal(1), Decimal(1), 0),
+        (Decimal("10.50"), Decimal(1), Decimal(2), 21),
+        (Decimal("33.33"), Decimal("0.1"), Decimal(3), 9),  # 9.999 rounds down
+        (Decimal(0), Decimal(1), Decimal(1), 0),
+        (Decimal(-50), Decimal(1), Decimal(1), 0),
+        (Decimal(50), Decimal(0), Decimal(1), 0),
+        (Decimal(50), Decimal(1), Decimal(0), 0),
+    ],
+)
 def test_points_earned_are_rounded_down(amount: Decimal, rate: Decimal, multiplier: Decimal, points: int) -> None:
     assert points_earned(amount, rate, multiplier) == points
 
 
-@pytest.mark.parametrize(("earned", "returned", "order", "taken"), [
-    (129, Decimal("64.95"), Decimal("129.90"), 65),  # 64.5 rounds half up
-    (100, Decimal("33.33"), Decimal("100.00"), 33),  # 33.33 rounds down
-    (100, Decimal("0.50"), Decimal("100.00"), 1),  # 0.5 rounds up
-    (100, Decimal("0.49"), Decimal("100.00"), 0),
-    (100, Decimal("100.00"), Decimal("100.00"), 100),
-    (100, Decimal("250.00"), Decimal("100.00"), 100),  # never above what was earned
-    (0, Decimal("10"), Decimal("10"), 0),
-    (100, Decimal(0), Decimal("10"), 0),
-    (100, Decimal("10"), Decimal(0), 0),
-])
-def test_clawback_is_the_returned_share_half_up_never_above_earned(earned: int, returned: Decimal,
-                                                                    order: Decimal, taken: int) -> None:
+@pytest.mark.parametrize(
+    ("earned", "returned", "order", "taken"),
+    [
+        (129, Decimal("64.95"), Decimal("129.90"), 65),  # 64.5 rounds half up
+        (100, Decimal("33.33"), Decimal("100.00"), 33),  # 33.33 rounds down
+        (100, Decimal("0.50"), Decimal("100.00"), 1),  # 0.5 rounds up
+        (100, Decimal("0.49"), Decimal("100.00"), 0),
+        (100, Decimal("100.00"), Decimal("100.00"), 100),
+        (100, Decimal("250.00"), Decimal("100.00"), 100),  # never above what was earned
+        (0, Decimal("10"), Decimal("10"), 0),
+        (100, Decimal(0), Decimal("10"), 0),
+        (100, Decimal("10"), Decimal(0), 0),
+    ],
+)
+def test_clawback_is_the_returned_share_half_up_never_above_earned(
+    earned: int, returned: Decimal, order: Decimal, taken: int
+) -> None:
     assert clawback_for_return(earned, returned, order) == taken
 
 
@@ -93,7 +101,8 @@ LINES = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 99_999)), min_size=
 @settings(max_examples=300, deadline=None)
 @given(LINES, st.integers(0, 5000), st.data())
 def test_any_sequence_of_partial_returns_claws_back_exactly_what_was_earned(
-        specs: list[tuple[int, int]], earned: int, data: st.DataObject) -> None:
+    specs: list[tuple[int, int]], earned: int, data: st.DataObject
+) -> None:
     lines = [SoldLine(i, i, quantity, 0, Decimal(cents) / 100) for i, (quantity, cents) in enumerate(specs)]
     merchandise = sum((ln.total for ln in lines), Decimal(0))
     taken = 0
@@ -110,15 +119,19 @@ def test_any_sequence_of_partial_returns_claws_back_exactly_what_was_earned(
 
 # --- validity ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("start", "n", "expected"), [
-    (datetime(2025, 1, 31, tzinfo=UTC), 1, datetime(2025, 2, 28, tzinfo=UTC)),
-    (datetime(2024, 1, 31, tzinfo=UTC), 1, datetime(2024, 2, 29, tzinfo=UTC)),  # leap year
-    (datetime(2025, 8, 31, tzinfo=UTC), 1, datetime(2025, 9, 30, tzinfo=UTC)),
-    (datetime(2025, 12, 15, tzinfo=UTC), 1, datetime(2026, 1, 15, tzinfo=UTC)),
-    (datetime(2024, 2, 29, tzinfo=UTC), 24, datetime(2026, 2, 28, tzinfo=UTC)),
-    (datetime(2025, 3, 31, 23, 59, tzinfo=UTC), 11, datetime(2026, 2, 28, 23, 59, tzinfo=UTC)),
-    (datetime(2025, 5, 10, tzinfo=UTC), 0, datetime(2025, 5, 10, tzinfo=UTC)),
-])
+
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        (datetime(2025, 1, 31, tzinfo=UTC), 1, datetime(2025, 2, 28, tzinfo=UTC)),
+        (datetime(2024, 1, 31, tzinfo=UTC), 1, datetime(2024, 2, 29, tzinfo=UTC)),  # leap year
+        (datetime(2025, 8, 31, tzinfo=UTC), 1, datetime(2025, 9, 30, tzinfo=UTC)),
+        (datetime(2025, 12, 15, tzinfo=UTC), 1, datetime(2026, 1, 15, tzinfo=UTC)),
+        (datetime(2024, 2, 29, tzinfo=UTC), 24, datetime(2026, 2, 28, tzinfo=UTC)),
+        (datetime(2025, 3, 31, 23, 59, tzinfo=UTC), 11, datetime(2026, 2, 28, 23, 59, tzinfo=UTC)),
+        (datetime(2025, 5, 10, tzinfo=UTC), 0, datetime(2025, 5, 10, tzinfo=UTC)),
+    ],
+)
 def test_add_months_keeps_the_day_clamped_to_the_months_end(start: datetime, n: int, expected: datetime) -> None:
     assert add_months(start, n) == expected
 
@@ -129,6 +142,7 @@ def test_points_stay_valid_for_the_policys_months() -> None:
 
 
 # --- expiry: oldest lots first -------------------------------------------------------------------
+
 
 def lot(points: int, expires: datetime, kind: PointsKind = EARN) -> LedgerEntry:
     return LedgerEntry(points, kind, expires)
@@ -163,8 +177,12 @@ def test_expiry_already_written_off_is_not_expired_again() -> None:
 
 
 def test_every_kind_of_debit_uses_up_the_oldest_lots() -> None:
-    entries = [lot(100, months(24)), debit(20, PointsKind.CLAWBACK), debit(30, PointsKind.ADJUST),
-               lot(40, months(26), PointsKind.REFUND)]
+    entries = [
+        lot(100, months(24)),
+        debit(20, PointsKind.CLAWBACK),
+        debit(30, PointsKind.ADJUST),
+        lot(40, months(26), PointsKind.REFUND),
+    ]
     assert expired_due(entries, months(25)) == 50
     assert expired_due(entries, months(26)) == 90
 
@@ -178,8 +196,9 @@ def ledgers(draw: st.DrawFn) -> tuple[list[LedgerEntry], int]:
     """A ledger whose running balance never goes below zero, and its balance."""
     entries: list[LedgerEntry] = []
     balance = 0
-    for credit, points, month in draw(st.lists(st.tuples(st.booleans(), st.integers(1, 1000), st.integers(0, 60)),
-                                               max_size=30)):
+    for credit, points, month in draw(
+        st.lists(st.tuples(st.booleans(), st.integers(1, 1000), st.integers(0, 60)), max_size=30)
+    ):
         if credit:
             entries.append(lot(points, months(month)))
             balance += points
@@ -192,7 +211,8 @@ def ledgers(draw: st.DrawFn) -> tuple[list[LedgerEntry], int]:
 
 @given(ledgers(), st.integers(-1, 70))
 def test_expiry_is_within_the_balance_and_running_it_twice_expires_nothing_more(
-        ledger: tuple[list[LedgerEntry], int], month: int) -> None:
+    ledger: tuple[list[LedgerEntry], int], month: int
+) -> None:
     entries, balance = ledger
     now = months(month)
     due = expired_due(entries, now)
@@ -202,18 +222,23 @@ def test_expiry_is_within_the_balance_and_running_it_twice_expires_nothing_more(
 
 # --- adjustments ---------------------------------------------------------------------------------
 
+
 def test_an_adjustment_needs_a_non_zero_delta_within_bounds_and_a_reason() -> None:
     assert validate_adjustment(-5, "  correction ", ["d"], ["r"]) == "correction"
-    for delta, reason, code, field in ((0, "x", "INVALID_QUANTITY", ["d"]),
-                                       (MAX_ADJUSTMENT + 1, "x", "INVALID_QUANTITY", ["d"]),
-                                       (-MAX_ADJUSTMENT - 1, "x", "INVALID_QUANTITY", ["d"]),
-                                       (5, " ", "REQUIRED", ["r"]), (5, "x" * 251, "INVALID", ["r"])):
+    for delta, reason, code, field in (
+        (0, "x", "INVALID_QUANTITY", ["d"]),
+        (MAX_ADJUSTMENT + 1, "x", "INVALID_QUANTITY", ["d"]),
+        (-MAX_ADJUSTMENT - 1, "x", "INVALID_QUANTITY", ["d"]),
+        (5, " ", "REQUIRED", ["r"]),
+        (5, "x" * 251, "INVALID", ["r"]),
+    ):
         with pytest.raises(DomainError) as caught:
             validate_adjustment(delta, reason, ["d"], ["r"])
         assert (caught.value.code, caught.value.field) == (code, field)
 
 
 # --- the use cases over an in-memory ledger ------------------------------------------------------
+
 
 class FakePoints:
     """`PointsRepository` in memory, with the same conditional balance update as the database."""
@@ -238,8 +263,9 @@ class FakePoints:
         self.entries[member_id].append(entry)
 
     async def clawed_back(self, member_id: int, reference: str) -> int:
-        return -sum(e.delta for e in self.entries[member_id]
-                    if e.kind is PointsKind.CLAWBACK and e.reference == reference)
+        return -sum(
+            e.delta for e in self.entries[member_id] if e.kind is PointsKind.CLAWBACK and e.reference == reference
+        )
 
     def kinds(self, member_id: int) -> list[tuple[PointsKind, int]]:
         return [(e.kind, e.delta) for e in self.entries[member_id]]
@@ -321,9 +347,12 @@ async def test_adjustments_credit_with_an_expiry_and_debit_after_writing_off() -
 
 async def test_points_of_an_unknown_member_are_not_found() -> None:
     uow = FakeUow()
-    for call in (adjust_points(uow, member_id=99, delta=5, reason="x", staff_id=None, policy=POLICY),
-                 adjust_points(uow, member_id=None, delta=5, reason="x", staff_id=None, policy=POLICY),
-                 spend_points(uow, 99, 5, "order"), expire_points(uow, 99)):
+    for call in (
+        adjust_points(uow, member_id=99, delta=5, reason="x", staff_id=None, policy=POLICY),
+        adjust_points(uow, member_id=None, delta=5, reason="x", staff_id=None, policy=POLICY),
+        spend_points(uow, 99, 5, "order"),
+        expire_points(uow, 99),
+    ):
         with pytest.raises(DomainError) as caught:
             await call
         assert caught.value.code == "NOT_FOUND"
@@ -338,8 +367,10 @@ async def test_expiry_writes_off_once() -> None:
     assert uow.points.kinds(1) == [(EARN, 100), (EXPIRE, -100)]
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["earn", "spend", "claw", "adjust", "expire"]), st.integers(1, 300),
-                         st.integers(0, 3)), max_size=25)
+OPS = st.lists(
+    st.tuples(st.sampled_from(["earn", "spend", "claw", "adjust", "expire"]), st.integers(1, 300), st.integers(0, 3)),
+    max_size=25,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -359,8 +390,9 @@ def test_any_sequence_of_use_cases_keeps_the_ledger_equal_to_the_balance(ops: li
                 elif op == "claw":
                     await claw_back_points(uow, 1, points, "o", now=now)
                 elif op == "adjust":
-                    await adjust_points(uow, member_id=1, delta=-points, reason="r", staff_id=None, policy=POLICY,
-                                        now=now)
+                    await adjust_points(
+                        uow, member_id=1, delta=-points, reason="r", staff_id=None, policy=POLICY, now=now
+                    )
                 else:
                     await expire_points(uow, 1, now=now)
             except DomainError as e:

@@ -31,7 +31,9 @@ def parsed(given: ActionInput) -> tuple[object, set[tuple[str, str]]]:
 def test_an_action_is_built_from_the_fields_of_its_type() -> None:
     assert parsed(ActionInput(ActionType.PERCENT_OFF, percent=Decimal(15))) == (PercentOff(Decimal(15)), set())
     assert parsed(ActionInput(ActionType.FIXED_PRICE, unit_price=Decimal("9.9"))) == (
-        FixedPrice(Decimal("9.9"), None), set())
+        FixedPrice(Decimal("9.9"), None),
+        set(),
+    )
     assert parsed(ActionInput(ActionType.BUY_X_GET_Y, buy=2, get=1)) == (BuyXGetY(2, 1, Decimal(100)), set())
     assert parsed(ActionInput(ActionType.FREE_SHIPPING)) == (FreeShipping(), set())
 
@@ -43,16 +45,20 @@ def test_missing_fields_are_required_and_extra_ones_invalid() -> None:
     assert errors == {("REQUIRED", "factor"), ("INVALID", "buy"), ("INVALID", "get")}
 
 
-@pytest.mark.parametrize(("is_active", "starts", "ends", "status"), [
-    (False, None, None, PromotionStatus.INACTIVE),
-    (True, None, None, PromotionStatus.RUNNING),
-    (True, NOW, None, PromotionStatus.RUNNING),  # the start instant is inside
-    (True, NOW + timedelta(seconds=1), None, PromotionStatus.SCHEDULED),
-    (True, None, NOW, PromotionStatus.ENDED),  # the end instant is not
-    (True, None, NOW + timedelta(seconds=1), PromotionStatus.RUNNING),
-])
-def test_a_promotions_status_follows_its_half_open_window(is_active: bool, starts: datetime | None,
-                                                          ends: datetime | None, status: PromotionStatus) -> None:
+@pytest.mark.parametrize(
+    ("is_active", "starts", "ends", "status"),
+    [
+        (False, None, None, PromotionStatus.INACTIVE),
+        (True, None, None, PromotionStatus.RUNNING),
+        (True, NOW, None, PromotionStatus.RUNNING),  # the start instant is inside
+        (True, NOW + timedelta(seconds=1), None, PromotionStatus.SCHEDULED),
+        (True, None, NOW, PromotionStatus.ENDED),  # the end instant is not
+        (True, None, NOW + timedelta(seconds=1), PromotionStatus.RUNNING),
+    ],
+)
+def test_a_promotions_status_follows_its_half_open_window(
+    is_active: bool, starts: datetime | None, ends: datetime | None, status: PromotionStatus
+) -> None:
     assert promotion_status(is_active, starts, ends, NOW) is status
 
 
@@ -94,8 +100,10 @@ class MemoryIssuing:
 
     async def add_coupons(self, coupons: Sequence[NewCoupon]) -> list[CouponInfo]:
         self.added += coupons
-        return [CouponInfo(i, c.code, c.template_id, c.member_id, CouponState.ACTIVE, c.valid_from, c.valid_until)
-                for i, c in enumerate(coupons, start=len(self.added))]
+        return [
+            CouponInfo(i, c.code, c.template_id, c.member_id, CouponState.ACTIVE, c.valid_from, c.valid_until)
+            for i, c in enumerate(coupons, start=len(self.added))
+        ]
 
 
 async def test_each_member_gets_one_coupon_and_members_at_their_limit_are_skipped() -> None:
@@ -104,7 +112,8 @@ async def test_each_member_gets_one_coupon_and_members_at_their_limit_are_skippe
     assert [c.member_id for c in issued.coupons] == [1, 3]
     assert [(s.member_id, s.code) for s in issued.skipped] == [(2, "COUPON_LIMIT_REACHED")]
     assert {(c.valid_from, c.valid_until, c.issued_by_staff_id) for c in repo.added} == {
-        (NOW, NOW + timedelta(days=10), 5)}
+        (NOW, NOW + timedelta(days=10), 5)
+    }
     assert repo.template.issued_count == 2
 
 
@@ -115,11 +124,14 @@ async def test_a_batch_larger_than_what_is_left_issues_nothing() -> None:
     assert refused.value.code == "COUPON_EXHAUSTED" and repo.added == [] and repo.template.issued_count == 3
 
 
-@pytest.mark.parametrize(("changes", "code"), [
-    ({"is_active": False}, "COUPON_INVALID"),
-    ({"valid_until": NOW}, "COUPON_EXPIRED"),
-    ({"total_quantity": 2, "issued_count": 2}, "COUPON_EXHAUSTED"),
-])
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"is_active": False}, "COUPON_INVALID"),
+        ({"valid_until": NOW}, "COUPON_EXPIRED"),
+        ({"total_quantity": 2, "issued_count": 2}, "COUPON_EXHAUSTED"),
+    ],
+)
 async def test_a_campaign_that_cannot_issue_refuses_everyone(changes: dict[str, object], code: str) -> None:
     with pytest.raises(DomainError) as refused:
         await issue(MemoryIssuing(campaign(**changes)), 1, [1], now=NOW, field=["templateId"])

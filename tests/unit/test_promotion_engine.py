@@ -38,19 +38,41 @@ NOW = datetime(2025, 11, 11, 0, 0, tzinfo=UTC)
 D = Decimal
 
 
-def item(key: str, price: str, quantity: int = 1, *, variant: int = 0, product: int = 0,
-         categories: frozenset[int] = frozenset()) -> CartItem:
+def item(
+    key: str,
+    price: str,
+    quantity: int = 1,
+    *,
+    variant: int = 0,
+    product: int = 0,
+    categories: frozenset[int] = frozenset(),
+) -> CartItem:
     return CartItem(key, variant or ord(key[0]), product or ord(key[0]), categories, quantity, D(price))
 
 
-def cart(*lines: CartItem, currency: str = "CNY", channel: int = 1, tags: frozenset[str] = frozenset(),
-         member: int | None = 7, first: bool = False, now: datetime = NOW,
-         bought: Mapping[tuple[int, int], int] | None = None) -> CartContext:
+def cart(
+    *lines: CartItem,
+    currency: str = "CNY",
+    channel: int = 1,
+    tags: frozenset[str] = frozenset(),
+    member: int | None = 7,
+    first: bool = False,
+    now: datetime = NOW,
+    bought: Mapping[tuple[int, int], int] | None = None,
+) -> CartContext:
     return CartContext(currency, channel, tags, member, first, now, lines, bought or {})
 
 
-def promo(pid: int, action: Action, *, name: str = "", priority: int = 0, stackable: bool = True,
-          currency: str | None = "CNY", **conditions: Any) -> Promotion:
+def promo(
+    pid: int,
+    action: Action,
+    *,
+    name: str = "",
+    priority: int = 0,
+    stackable: bool = True,
+    currency: str | None = "CNY",
+    **conditions: Any,
+) -> Promotion:
     return Promotion(pid, name or f"P{pid}", priority, stackable, Conditions(**conditions), action, currency)
 
 
@@ -68,6 +90,7 @@ TEN_PERCENT = PercentOff(D(10))
 
 # --- actions -------------------------------------------------------------------------------------
 
+
 def test_percent_off_is_rounded_half_up_on_each_line() -> None:
     result = price_cart(cart(item("a", "3.33"), item("b", "1.10")), [promo(1, PercentOff(D(15)), name="Double 11")])
     assert off(result) == {"a": [("Double 11", D("0.50"))], "b": [("Double 11", D("0.17"))]}  # 0.4995, 0.165
@@ -80,8 +103,9 @@ def test_a_hundred_percent_off_makes_the_line_free_and_no_more() -> None:
 
 
 def test_amount_off_is_spread_pro_rata_to_the_lines() -> None:
-    result = price_cart(cart(item("a", "60.00"), item("b", "10.00", 3), item("c", "10.00")),
-                        [promo(1, AmountOff(D("10.00")))])
+    result = price_cart(
+        cart(item("a", "60.00"), item("b", "10.00", 3), item("c", "10.00")), [promo(1, AmountOff(D("10.00")))]
+    )
     assert taken(result) == {"a": D("6.00"), "b": D("3.00"), "c": D("1.00")}
 
 
@@ -103,8 +127,10 @@ def test_amount_off_never_takes_more_than_the_eligible_lines_are_worth() -> None
 
 
 def test_flash_sale_prices_eligible_units_at_the_fixed_price() -> None:
-    result = price_cart(cart(item("a", "99.00", 2), item("b", "5.00")), [promo(1, FixedPrice(D("49.00")), variant_ids=
-                                                                                frozenset({ord("a")}))])
+    result = price_cart(
+        cart(item("a", "99.00", 2), item("b", "5.00")),
+        [promo(1, FixedPrice(D("49.00")), variant_ids=frozenset({ord("a")}))],
+    )
     assert taken(result) == {"a": D("100.00"), "b": D("0.00")}
     assert result.line("a").total == D("98.00")
 
@@ -134,12 +160,19 @@ def test_a_flash_sale_open_to_guests_gives_them_the_limit_within_the_cart() -> N
     assert taken(result) == {"a": D("100.00")}
 
 
-@pytest.mark.parametrize(("action", "members_only", "expected"), [
-    (FixedPrice(D("49.00")), None, False), (TEN_PERCENT, None, False), (TEN_PERCENT, True, True),
-    (FixedPrice(D("49.00"), per_member_limit=1), None, True), (FixedPrice(D("49.00"), per_member_limit=1), False,
-                                                                False)])
-def test_members_only_is_explicit_or_follows_a_per_member_limit(action: Action, members_only: bool | None,
-                                                                   expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("action", "members_only", "expected"),
+    [
+        (FixedPrice(D("49.00")), None, False),
+        (TEN_PERCENT, None, False),
+        (TEN_PERCENT, True, True),
+        (FixedPrice(D("49.00"), per_member_limit=1), None, True),
+        (FixedPrice(D("49.00"), per_member_limit=1), False, False),
+    ],
+)
+def test_members_only_is_explicit_or_follows_a_per_member_limit(
+    action: Action, members_only: bool | None, expected: bool
+) -> None:
     rule = promo(1, action, members_only=members_only)
     assert rule.members_only is expected
     for member, applies in ((7, True), (None, not expected)):
@@ -164,15 +197,19 @@ def test_fixed_price_after_an_earlier_discount_brings_units_to_the_price() -> No
     assert result.line("a").total == D("100.00")
 
 
-@pytest.mark.parametrize(("quantities", "free_keys"), [
-    ({"a": 1, "b": 1, "c": 1}, {"c": D("10.00")}),
-    ({"a": 1, "b": 1}, {}),
-    ({"a": 2, "b": 2, "c": 1}, {"c": D("10.00")}),  # 5 units: one group of three
-    ({"a": 2, "b": 2, "c": 2}, {"c": D("20.00")}),  # 6 units: the two cheapest
-    ({"a": 4, "b": 1, "c": 1}, {"b": D("20.00"), "c": D("10.00")}),
-])
-def test_buy_two_get_one_makes_the_cheapest_units_free(quantities: dict[str, int],
-                                                       free_keys: dict[str, Decimal]) -> None:
+@pytest.mark.parametrize(
+    ("quantities", "free_keys"),
+    [
+        ({"a": 1, "b": 1, "c": 1}, {"c": D("10.00")}),
+        ({"a": 1, "b": 1}, {}),
+        ({"a": 2, "b": 2, "c": 1}, {"c": D("10.00")}),  # 5 units: one group of three
+        ({"a": 2, "b": 2, "c": 2}, {"c": D("20.00")}),  # 6 units: the two cheapest
+        ({"a": 4, "b": 1, "c": 1}, {"b": D("20.00"), "c": D("10.00")}),
+    ],
+)
+def test_buy_two_get_one_makes_the_cheapest_units_free(
+    quantities: dict[str, int], free_keys: dict[str, Decimal]
+) -> None:
     prices = {"a": "30.00", "b": "20.00", "c": "10.00"}
     lines = [item(k, prices[k], q) for k, q in quantities.items()]
     result = price_cart(cart(*lines), [promo(1, BuyXGetY(2, 1))])
@@ -187,8 +224,14 @@ def test_buy_one_get_one_half_price() -> None:
 def test_free_shipping_reaches_the_totals() -> None:
     result = price_cart(cart(item("a", "20.00")), [promo(1, FreeShipping(), min_subtotal=D("10.00"))])
     assert result.free_shipping and result.applied[0].amount == D("0.00")
-    totals = compute_totals(result.lines, "CNY", method=FulfilmentMethod.DELIVERY, shipping=ShippingRule(D("8.00")),
-                            points=PointsRule(), free_shipping=result.free_shipping)
+    totals = compute_totals(
+        result.lines,
+        "CNY",
+        method=FulfilmentMethod.DELIVERY,
+        shipping=ShippingRule(D("8.00")),
+        points=PointsRule(),
+        free_shipping=result.free_shipping,
+    )
     assert totals.shipping == 0 and totals.total == D("20.00")
 
 
@@ -208,6 +251,7 @@ def test_without_promotions_nothing_changes() -> None:
 
 # --- conditions ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("channel", "applies"), [(1, True), (2, True), (3, False)])
 def test_channel_condition(channel: int, applies: bool) -> None:
     two_channels = promo(1, TEN_PERCENT, channel_ids=frozenset({1, 2}))
@@ -221,12 +265,15 @@ def test_member_tag_condition_needs_any_of_the_tags(tags: set[str], applies: boo
     assert bool(price_cart(cart(item("a", "10.00"), tags=frozenset(tags)), [vip]).applied) is applies
 
 
-@pytest.mark.parametrize(("now", "applies"), [
-    (NOW - timedelta(microseconds=1), False),
-    (NOW, True),  # the start instant is inside the window
-    (NOW + timedelta(hours=1) - timedelta(microseconds=1), True),
-    (NOW + timedelta(hours=1), False),  # the end instant is not
-])
+@pytest.mark.parametrize(
+    ("now", "applies"),
+    [
+        (NOW - timedelta(microseconds=1), False),
+        (NOW, True),  # the start instant is inside the window
+        (NOW + timedelta(hours=1) - timedelta(microseconds=1), True),
+        (NOW + timedelta(hours=1), False),  # the end instant is not
+    ],
+)
 def test_time_window_is_start_inclusive_end_exclusive(now: datetime, applies: bool) -> None:
     flash = promo(1, TEN_PERCENT, starts_at=NOW, ends_at=NOW + timedelta(hours=1))
     assert bool(price_cart(cart(item("a", "10.00"), now=now), [flash]).applied) is applies
@@ -256,22 +303,30 @@ def test_min_subtotal_counts_only_the_eligible_lines() -> None:
     assert price_cart(cart(*lines), [shoes]).applied == ()
 
 
-@pytest.mark.parametrize("scope", [
-    {"product_ids": frozenset({101})},
-    {"category_ids": frozenset({9, 10})},
-    {"variant_ids": frozenset({1001})},
-    {"product_ids": frozenset({555}), "variant_ids": frozenset({1001})},  # union of the scopes
-])
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"product_ids": frozenset({101})},
+        {"category_ids": frozenset({9, 10})},
+        {"variant_ids": frozenset({1001})},
+        {"product_ids": frozenset({555}), "variant_ids": frozenset({1001})},  # union of the scopes
+    ],
+)
 def test_scope_picks_the_eligible_lines(scope: dict[str, Any]) -> None:
-    lines = (item("a", "10.00", variant=1001, product=101, categories=frozenset({9})),
-             item("b", "10.00", variant=2002, product=202, categories=frozenset({3})))
+    lines = (
+        item("a", "10.00", variant=1001, product=101, categories=frozenset({9})),
+        item("b", "10.00", variant=2002, product=202, categories=frozenset({3})),
+    )
     result = price_cart(cart(*lines), [promo(1, TEN_PERCENT, **scope)])
     assert taken(result) == {"a": D("1.00"), "b": D("0.00")}
 
 
 def test_amount_off_is_spread_only_over_lines_in_scope() -> None:
-    lines = (item("a", "30.00", categories=frozenset({9})), item("b", "10.00", categories=frozenset({9})),
-             item("c", "100.00"))
+    lines = (
+        item("a", "30.00", categories=frozenset({9})),
+        item("b", "10.00", categories=frozenset({9})),
+        item("c", "100.00"),
+    )
     result = price_cart(cart(*lines), [promo(1, AmountOff(D("4.00")), category_ids=frozenset({9}))])
     assert taken(result) == {"a": D("3.00"), "b": D("1.00"), "c": D("0.00")}
 
@@ -288,6 +343,7 @@ def test_a_promotion_in_another_currency_does_not_apply() -> None:
 
 # --- priority and stacking -----------------------------------------------------------------------
 
+
 def test_lower_priority_goes_first_and_works_on_what_is_left() -> None:
     lines = (item("a", "100.00"),)
     percent_first = price_cart(cart(*lines), [promo(2, AmountOff(D("10.00")), priority=5), promo(1, TEN_PERCENT)])
@@ -300,26 +356,37 @@ def test_equal_priorities_go_by_id_and_promotions_before_coupons() -> None:
     coupon = coupon_promotion(promo(1, AmountOff(D("10.00"))), "save10")
     result = price_cart(cart(item("a", "100.00")), [coupon, promo(3, TEN_PERCENT), promo(2, TEN_PERCENT)])
     assert [(a.source, a.id) for a in result.applied] == [
-        (PromotionSource.PROMOTION, 2), (PromotionSource.PROMOTION, 3), (PromotionSource.COUPON, 1)]
+        (PromotionSource.PROMOTION, 2),
+        (PromotionSource.PROMOTION, 3),
+        (PromotionSource.COUPON, 1),
+    ]
 
 
 def test_an_exclusive_promotion_that_applies_stops_every_later_one() -> None:
-    result = price_cart(cart(item("a", "100.00")), [
-        promo(1, PercentOff(D(20)), stackable=False), promo(2, TEN_PERCENT), promo(3, FreeShipping())])
+    result = price_cart(
+        cart(item("a", "100.00")),
+        [promo(1, PercentOff(D(20)), stackable=False), promo(2, TEN_PERCENT), promo(3, FreeShipping())],
+    )
     assert [a.id for a in result.applied] == [1] and not result.free_shipping
 
 
 def test_an_exclusive_promotion_does_not_combine_with_earlier_ones() -> None:
-    result = price_cart(cart(item("a", "100.00")), [promo(1, TEN_PERCENT), promo(2, PercentOff(D(50)), stackable=False),
-                                                    promo(3, AmountOff(D("1.00")))])
+    result = price_cart(
+        cart(item("a", "100.00")),
+        [promo(1, TEN_PERCENT), promo(2, PercentOff(D(50)), stackable=False), promo(3, AmountOff(D("1.00")))],
+    )
     assert [a.id for a in result.applied] == [1, 3]
 
 
 def test_an_exclusive_promotion_that_does_not_apply_blocks_nothing() -> None:
-    result = price_cart(cart(item("a", "100.00")), [
-        promo(1, PercentOff(D(50)), stackable=False, channel_ids=frozenset({9})),
-        promo(2, BuyXGetY(2, 1), stackable=False),  # one unit: no effect, so it does not apply
-        promo(3, TEN_PERCENT)])
+    result = price_cart(
+        cart(item("a", "100.00")),
+        [
+            promo(1, PercentOff(D(50)), stackable=False, channel_ids=frozenset({9})),
+            promo(2, BuyXGetY(2, 1), stackable=False),  # one unit: no effect, so it does not apply
+            promo(3, TEN_PERCENT),
+        ],
+    )
     assert [a.id for a in result.applied] == [3]
 
 
@@ -340,6 +407,7 @@ def test_the_order_lines_and_promotions_are_given_in_does_not_matter() -> None:
 
 # --- coupons -------------------------------------------------------------------------------------
 
+
 def test_a_coupon_goes_through_the_same_engine_with_its_code_as_label() -> None:
     welcome = coupon_promotion(promo(40, AmountOff(D("10.00")), name="Welcome gift"), " welcome10 ")
     result = price_cart(cart(item("a", "30.00"), item("b", "10.00")), [welcome])
@@ -355,10 +423,13 @@ def test_a_coupon_flash_price_ignores_purchases_under_a_promotion_with_the_same_
 
 # --- currencies and rounding ---------------------------------------------------------------------
 
+
 def test_jpy_has_no_minor_units() -> None:
     lines = (item("a", "333"), item("b", "1001"), item("c", "1000"))
-    result = price_cart(cart(*lines, currency="JPY"), [promo(1, PercentOff(D(15)), currency=None),
-                                                      promo(2, AmountOff(D("100")), currency="JPY")])
+    result = price_cart(
+        cart(*lines, currency="JPY"),
+        [promo(1, PercentOff(D(15)), currency=None), promo(2, AmountOff(D("100")), currency="JPY")],
+    )
     assert off(result)["a"][0] == ("P1", D(50))  # 49.95 yen rounds half up to 50
     assert all(d.amount == d.amount.to_integral_value() for line in result.lines for d in line.discounts)
     assert result.applied[1].amount == D(100)
@@ -372,15 +443,21 @@ def test_discounts_carry_the_currency_exponent() -> None:
 
 def test_spread_is_available_for_other_order_level_amounts() -> None:
     assert spread(D("1.00"), {"x": D("2.00"), "y": D("1.00"), "z": D(0)}, "CNY") == {
-        "x": D("0.67"), "y": D("0.33"), "z": D("0.00")}
+        "x": D("0.67"),
+        "y": D("0.33"),
+        "z": D("0.00"),
+    }
 
 
-@pytest.mark.parametrize("lines", [
-    (item("a", "1.00"), item("a", "2.00")),
-    (item("a", "1.005"),),
-    (item("a", "1.00", 0),),
-    (item("a", "-1.00"),),
-])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (item("a", "1.00"), item("a", "2.00")),
+        (item("a", "1.005"),),
+        (item("a", "1.00", 0),),
+        (item("a", "-1.00"),),
+    ],
+)
 def test_carts_the_caller_should_never_build_are_refused(lines: tuple[CartItem, ...]) -> None:
     with pytest.raises(ValueError):
         price_cart(cart(*lines), [])
@@ -393,6 +470,7 @@ def test_two_promotions_with_the_same_identity_are_refused() -> None:
 
 # --- validation ----------------------------------------------------------------------------------
 
+
 def invalid(p: Promotion) -> list[tuple[str, list[str] | None]]:
     with pytest.raises(DomainError) as caught:
         validate_promotion(p)
@@ -401,16 +479,25 @@ def invalid(p: Promotion) -> list[tuple[str, list[str] | None]]:
 
 
 def test_a_valid_promotion_comes_back_trimmed() -> None:
-    checked = validate_promotion(promo(1, AmountOff(D("10.00")), name="  Double 11 ", min_subtotal=D("99.00"),
-                                       starts_at=NOW, ends_at=NOW + timedelta(days=1)))
+    checked = validate_promotion(
+        promo(
+            1,
+            AmountOff(D("10.00")),
+            name="  Double 11 ",
+            min_subtotal=D("99.00"),
+            starts_at=NOW,
+            ends_at=NOW + timedelta(days=1),
+        )
+    )
     assert checked.name == "Double 11"
     coupon = validate_promotion(coupon_promotion(promo(1, TEN_PERCENT), "welcome10"))
     assert coupon.code == "WELCOME10" and coupon.label == "Coupon WELCOME10"
 
 
 def test_every_bad_field_is_reported_at_once() -> None:
-    bad = Promotion(1, " ", -1, True, Conditions(starts_at=NOW, ends_at=NOW, channel_ids=frozenset()),
-                    PercentOff(D(0)), None)
+    bad = Promotion(
+        1, " ", -1, True, Conditions(starts_at=NOW, ends_at=NOW, channel_ids=frozenset()), PercentOff(D(0)), None
+    )
     assert invalid(bad) == [
         ("REQUIRED", ["input", "name"]),
         ("INVALID", ["input", "priority"]),
@@ -420,25 +507,29 @@ def test_every_bad_field_is_reported_at_once() -> None:
     ]
 
 
-@pytest.mark.parametrize(("action", "conditions", "currency", "field"), [
-    (PercentOff(D(101)), {}, None, ["action", "percent"]),
-    (PercentOff(D("NaN")), {}, None, ["action", "percent"]),
-    (AmountOff(D(0)), {}, "CNY", ["action", "amount"]),
-    (AmountOff(D("0.5")), {}, "JPY", ["action", "amount"]),
-    (AmountOff(D(5)), {}, None, ["currency"]),
-    (TEN_PERCENT, {"min_subtotal": D(50)}, None, ["currency"]),
-    (TEN_PERCENT, {"min_subtotal": D(0)}, "CNY", ["conditions", "minSubtotal"]),
-    (AmountOff(D(5)), {}, "XXX", ["currency"]),
-    (FixedPrice(D("9.9"), per_member_limit=0), {}, "CNY", ["action", "perMemberLimit"]),
-    (FixedPrice(D("-1")), {}, "CNY", ["action", "unitPrice"]),
-    (BuyXGetY(0, 1), {}, None, ["action", "buy"]),
-    (BuyXGetY(2, 1, D(0)), {}, None, ["action", "percent"]),
-    (PointsMultiplier(D(1)), {}, None, ["action", "factor"]),
-    (TEN_PERCENT, {"starts_at": datetime(2025, 1, 1)}, None, ["conditions", "startsAt"]),
-    (TEN_PERCENT, {"variant_ids": frozenset()}, None, ["conditions", "variantIds"]),
-])
-def test_bad_values_name_their_field(action: Action, conditions: dict[str, Any], currency: str | None,
-                                     field: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("action", "conditions", "currency", "field"),
+    [
+        (PercentOff(D(101)), {}, None, ["action", "percent"]),
+        (PercentOff(D("NaN")), {}, None, ["action", "percent"]),
+        (AmountOff(D(0)), {}, "CNY", ["action", "amount"]),
+        (AmountOff(D("0.5")), {}, "JPY", ["action", "amount"]),
+        (AmountOff(D(5)), {}, None, ["currency"]),
+        (TEN_PERCENT, {"min_subtotal": D(50)}, None, ["currency"]),
+        (TEN_PERCENT, {"min_subtotal": D(0)}, "CNY", ["conditions", "minSubtotal"]),
+        (AmountOff(D(5)), {}, "XXX", ["currency"]),
+        (FixedPrice(D("9.9"), per_member_limit=0), {}, "CNY", ["action", "perMemberLimit"]),
+        (FixedPrice(D("-1")), {}, "CNY", ["action", "unitPrice"]),
+        (BuyXGetY(0, 1), {}, None, ["action", "buy"]),
+        (BuyXGetY(2, 1, D(0)), {}, None, ["action", "percent"]),
+        (PointsMultiplier(D(1)), {}, None, ["action", "factor"]),
+        (TEN_PERCENT, {"starts_at": datetime(2025, 1, 1)}, None, ["conditions", "startsAt"]),
+        (TEN_PERCENT, {"variant_ids": frozenset()}, None, ["conditions", "variantIds"]),
+    ],
+)
+def test_bad_values_name_their_field(
+    action: Action, conditions: dict[str, Any], currency: str | None, field: list[str]
+) -> None:
     assert [f for _, f in invalid(promo(1, action, currency=currency, **conditions))] == [["input", *field]]
 
 

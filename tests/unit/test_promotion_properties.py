@@ -55,13 +55,27 @@ def carts(draw: st.DrawFn, currency: str | None = None) -> CartContext:
     currency = currency or draw(st.sampled_from(CURRENCIES))
     keys = draw(st.lists(st.text("abcdefgh", min_size=1, max_size=3), min_size=1, max_size=6, unique=True))
     lines = tuple(
-        CartItem(key, draw(IDS), draw(IDS), draw(st.frozensets(IDS, max_size=2)), draw(st.integers(1, 6)),
-                 draw(money(currency, 50_000)))
+        CartItem(
+            key,
+            draw(IDS),
+            draw(IDS),
+            draw(st.frozensets(IDS, max_size=2)),
+            draw(st.integers(1, 6)),
+            draw(money(currency, 50_000)),
+        )
         for key in keys
     )
     bought = draw(st.dictionaries(st.tuples(IDS, IDS), st.integers(0, 4), max_size=4))
-    return CartContext(currency, draw(IDS), draw(st.frozensets(st.sampled_from(["vip", "new"]))),
-                       draw(st.none() | IDS), draw(st.booleans()), NOW, lines, bought)
+    return CartContext(
+        currency,
+        draw(IDS),
+        draw(st.frozensets(st.sampled_from(["vip", "new"]))),
+        draw(st.none() | IDS),
+        draw(st.booleans()),
+        NOW,
+        lines,
+        bought,
+    )
 
 
 @st.composite
@@ -96,10 +110,17 @@ def promotion_lists(draw: st.DrawFn, currency: str) -> list[Promotion]:
     ids = draw(st.lists(st.integers(1, 50), max_size=6, unique=True))
     scoped = st.builds(Conditions, category_ids=st.frozensets(IDS, min_size=1, max_size=2))
     return [
-        Promotion(pid, f"P{pid}", draw(st.integers(0, 3)), draw(st.booleans()),
-                  draw(st.just(Conditions()) | scoped | conditions(currency)), draw(actions(currency)),
-                  draw(st.sampled_from([None, currency])), draw(st.sampled_from(PromotionSource)),
-                  f"CODE{pid}")
+        Promotion(
+            pid,
+            f"P{pid}",
+            draw(st.integers(0, 3)),
+            draw(st.booleans()),
+            draw(st.just(Conditions()) | scoped | conditions(currency)),
+            draw(actions(currency)),
+            draw(st.sampled_from([None, currency])),
+            draw(st.sampled_from(PromotionSource)),
+            f"CODE{pid}",
+        )
         for pid in ids
     ]
 
@@ -113,8 +134,9 @@ def priced(draw: st.DrawFn) -> tuple[CartContext, list[Promotion], PricingResult
 
 @settings(max_examples=150)
 @given(priced())
-def test_every_line_discount_is_positive_and_at_most_its_gross(case: tuple[CartContext, list[Promotion],
-                                                                           PricingResult]) -> None:
+def test_every_line_discount_is_positive_and_at_most_its_gross(
+    case: tuple[CartContext, list[Promotion], PricingResult],
+) -> None:
     cart, _, result = case
     q = quantum(cart.currency)
     for line in result.lines:
@@ -125,8 +147,9 @@ def test_every_line_discount_is_positive_and_at_most_its_gross(case: tuple[CartC
 
 @settings(max_examples=150)
 @given(priced())
-def test_line_discounts_add_up_to_the_applied_promotions(case: tuple[CartContext, list[Promotion],
-                                                                     PricingResult]) -> None:
+def test_line_discounts_add_up_to_the_applied_promotions(
+    case: tuple[CartContext, list[Promotion], PricingResult],
+) -> None:
     _, promotions, result = case
     per_label: dict[str, Decimal] = {}
     for line in result.lines:
@@ -148,14 +171,18 @@ def test_an_amount_off_takes_exactly_what_it_can(data: st.DataObject) -> None:
     scope = data.draw(st.none() | st.frozensets(IDS, min_size=1))
     promotion = Promotion(1, "Off", 0, True, Conditions(category_ids=scope), AmountOff(amount), cart.currency)
     result = price_cart(cart, [promotion])
-    eligible = sum((i.unit_price * i.quantity for i in cart.lines if scope is None or i.category_ids & scope),
-                   Decimal(0))
+    eligible = sum(
+        (i.unit_price * i.quantity for i in cart.lines if scope is None or i.category_ids & scope), Decimal(0)
+    )
     assert result.discount_total == min(amount, eligible)
 
 
 @settings(max_examples=300)
-@given(st.sampled_from(CURRENCIES).flatmap(
-    lambda c: st.tuples(st.just(c), money(c), st.dictionaries(st.text("xyz", min_size=1), money(c), max_size=6))))
+@given(
+    st.sampled_from(CURRENCIES).flatmap(
+        lambda c: st.tuples(st.just(c), money(c), st.dictionaries(st.text("xyz", min_size=1), money(c), max_size=6))
+    )
+)
 def test_spread_shares_sum_exactly_and_stay_within_each_weight(case: tuple[str, Decimal, dict[str, Decimal]]) -> None:
     currency, amount, weights = case
     shares = spread(amount, weights, currency)
@@ -166,31 +193,55 @@ def test_spread_shares_sum_exactly_and_stay_within_each_weight(case: tuple[str, 
 
 @settings(max_examples=150)
 @given(priced(), st.randoms(use_true_random=False))
-def test_the_same_cart_always_prices_the_same_way(case: tuple[CartContext, list[Promotion], PricingResult],
-                                                  rnd: random.Random) -> None:
+def test_the_same_cart_always_prices_the_same_way(
+    case: tuple[CartContext, list[Promotion], PricingResult], rnd: random.Random
+) -> None:
     cart, promotions, result = case
     lines, shuffled = list(cart.lines), list(promotions)
     rnd.shuffle(lines)
     rnd.shuffle(shuffled)
-    again = price_cart(CartContext(cart.currency, cart.channel_id, cart.member_tags, cart.member_id,
-                                   cart.is_first_order, cart.now, tuple(lines), dict(cart.already_bought)), shuffled)
+    again = price_cart(
+        CartContext(
+            cart.currency,
+            cart.channel_id,
+            cart.member_tags,
+            cart.member_id,
+            cart.is_first_order,
+            cart.now,
+            tuple(lines),
+            dict(cart.already_bought),
+        ),
+        shuffled,
+    )
     assert {line.key: line for line in again.lines} == {line.key: line for line in result.lines}
     assert (again.applied, again.free_shipping, again.points_multiplier) == (
-        result.applied, result.free_shipping, result.points_multiplier)
+        result.applied,
+        result.free_shipping,
+        result.points_multiplier,
+    )
 
 
 @settings(max_examples=150)
 @given(priced(), st.data())
-def test_totals_are_never_negative_and_add_up(case: tuple[CartContext, list[Promotion], PricingResult],
-                                              data: st.DataObject) -> None:
+def test_totals_are_never_negative_and_add_up(
+    case: tuple[CartContext, list[Promotion], PricingResult], data: st.DataObject
+) -> None:
     cart, _, result = case
     shipping = ShippingRule(data.draw(money(cart.currency, 5_000)), data.draw(st.none() | money(cart.currency)))
-    points = PointsRule(Decimal(1).scaleb(-MINOR_UNITS[cart.currency]), data.draw(st.sampled_from(
-        [Decimal(0), Decimal("0.5"), Decimal(1)])))
+    points = PointsRule(
+        Decimal(1).scaleb(-MINOR_UNITS[cart.currency]),
+        data.draw(st.sampled_from([Decimal(0), Decimal("0.5"), Decimal(1)])),
+    )
     method = data.draw(st.none() | st.sampled_from(FulfilmentMethod))
-    totals = compute_totals(result.lines, cart.currency, method=method,
-                            shipping=shipping, points=points, points_requested=data.draw(st.integers(0, 10**7)),
-                            free_shipping=result.free_shipping)
+    totals = compute_totals(
+        result.lines,
+        cart.currency,
+        method=method,
+        shipping=shipping,
+        points=points,
+        points_requested=data.draw(st.integers(0, 10**7)),
+        free_shipping=result.free_shipping,
+    )
     for amount in (totals.subtotal, totals.discount_total, totals.points_discount, totals.shipping, totals.total):
         assert amount >= 0
     assert totals.total == totals.subtotal - totals.discount_total - totals.points_discount + totals.shipping
