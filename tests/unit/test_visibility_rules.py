@@ -1,12 +1,14 @@
-"""Who sees which products and whose coupons, decided in the domain (`domain.catalog.access`,
-`domain.promotions.access`) rather than in the GraphQL types."""
+"""Who sees which products, whose coupons, which staff users and whose order lists, decided in
+the domain (each area's `access.py`) rather than in the GraphQL types."""
 
 from __future__ import annotations
 
 import pytest
 
 from domain.access.model import ANONYMOUS, Permission, Principal, PrincipalKind, StaffRole, member, staff
+from domain.accounts.access import sees_staff
 from domain.catalog.access import sees_product, sees_unpublished
+from domain.orders.access import sees_orders_of
 from domain.promotions.access import sees_coupons_of
 
 
@@ -36,3 +38,18 @@ def test_a_member_sees_only_their_own_coupons() -> None:
     assert not sees_coupons_of(member(6), 5)
     assert not sees_coupons_of(ANONYMOUS, 5)
     assert not sees_coupons_of(holding(Permission.VIEW_ORDERS), 5)
+
+
+def test_a_staff_user_is_seen_by_themself_and_by_whoever_manages_staff() -> None:
+    assert sees_staff(staff(3, StaffRole.CASHIER), 3)
+    assert not sees_staff(staff(4, StaffRole.STORE_MANAGER), 3)
+    assert sees_staff(staff(9, StaffRole.ADMIN), 3)
+    assert not sees_staff(member(3), 3)
+
+
+def test_a_members_orders_are_theirs_and_order_viewing_staffs() -> None:
+    assert sees_orders_of(5, member(5))
+    assert not sees_orders_of(5, member(6))
+    assert not sees_orders_of(5, ANONYMOUS)
+    assert sees_orders_of(5, holding(Permission.VIEW_ORDERS))
+    assert not sees_orders_of(5, holding(Permission.LOOKUP_MEMBERS))
