@@ -1,4 +1,4 @@
-"""Location storage and reads: implements `domain.inventory.locations.LocationRepository`, the
+"""Location storage and reads: implements `domain.inventory.location_services.LocationRepository`, the
 `locations` keyset pages, and the nearby-stores candidate query.
 
 Locations are written through the ORM, so a row already in the session's identity map stays
@@ -26,6 +26,9 @@ from domain.inventory.model import BoundingBox, LocationType
 
 def _duplicate_code() -> DomainError:
     return DomainError("DUPLICATE", "The code is already taken.", ["input", "code"])
+
+
+_LOCATIONS, _LINKS, _LEVELS = (cast(sa.Table, m.__table__) for m in (Location, ChannelLocation, StockLevel))
 
 
 class SqlLocationRepository:
@@ -83,6 +86,45 @@ class SqlLocationRepository:
                 [{"channel_id": channel_id, "location_id": location_id} for channel_id in channel_ids],
             )
 
+    async def store_candidates(
+        self,
+        box: BoundingBox,
+        *,
+        channel_id: int | None = None,
+        variant_id: int | None = None,
+        in_stock_only: bool = False,
+    ) -> list[Candidate]:
+        """Active stores inside the box (the ix_locations_lat_lon index), with the variant's available
+        units there when a variant is given (0 without a stock level), in one statement.
+        `in_stock_only` keeps the stores with at least one unit available.
+
+        A wide search returns thousands of rows, so this is a Core statement on the tables (no ORM
+        row processing) and the rows become `Candidate` tuples as they are.
+        """
+        loc, level = _LOCATIONS.c, _LEVELS.c
+        if box.wraps:  # across the antimeridian: east of min_lon or west of max_lon
+            lon = sa.or_(loc.longitude >= box.min_lon, loc.longitude <= box.max_lon)
+        else:
+            lon = loc.longitude.between(box.min_lon, box.max_lon)
+        # `type` is wrapped in an expression so that no index can serve it: SQLite, without ANALYZE
+        # statistics, would otherwise prefer that equality (which matches every store) to the
+        # latitude range of ix_locations_lat_lon. (PostgreSQL's planner has statistics either way.)
+        is_store = sa.func.coalesce(loc.type, loc.type) == LocationType.STORE
+        stmt = sa.select(loc.id, loc.latitude, loc.longitude).where(
+            loc.latitude.between(box.min_lat, box.max_lat), lon, is_store, loc.is_active
+        )
+        if channel_id is not None:
+            links = _LINKS.c
+            stmt = stmt.where(sa.exists().where(links.location_id == loc.id, links.channel_id == channel_id))
+        if variant_id is None:
+            stmt = stmt.add_columns(sa.null())
+        else:
+            available = level.on_hand - level.reserved
+            on = sa.and_(level.location_id == loc.id, level.variant_id == variant_id)
+            stmt = stmt.join(_LEVELS, on).where(available > 0) if in_stock_only else stmt.outerjoin(_LEVELS, on)
+            stmt = stmt.add_columns(sa.func.coalesce(available, 0))
+        return list(map(Candidate._make, await self.session.execute(stmt)))
+
 
 async def location_id_by_code(session: AsyncSession, code: str) -> int | None:
     """The location a staff-facing code names ("sh01" finds SH01)."""
@@ -131,48 +173,3 @@ async def location_page(
         size,
         lambda r: (r[0].type.value, r[0].name, r[0].id),
     )
-
-
-# ---------------------------------------------------------------------------- nearby stores
-
-_LOCATIONS, _LINKS, _LEVELS = (cast(sa.Table, m.__table__) for m in (Location, ChannelLocation, StockLevel))
-
-
-async def store_candidates(
-    session: AsyncSession,
-    box: BoundingBox,
-    *,
-    channel_id: int | None = None,
-    variant_id: int | None = None,
-    in_stock_only: bool = False,
-) -> list[Candidate]:
-    """Active stores inside the box (the ix_locations_lat_lon index), with the variant's available
-    units there when a variant is given (0 without a stock level), in one statement.
-    `in_stock_only` keeps the stores with at least one unit available.
-
-    A wide search returns thousands of rows, so this is a Core statement on the tables (no ORM
-    row processing) and the rows become `Candidate` tuples as they are.
-    """
-    loc, level = _LOCATIONS.c, _LEVELS.c
-    if box.wraps:  # across the antimeridian: east of min_lon or west of max_lon
-        lon = sa.or_(loc.longitude >= box.min_lon, loc.longitude <= box.max_lon)
-    else:
-        lon = loc.longitude.between(box.min_lon, box.max_lon)
-    # `type` is wrapped in an expression so that no index can serve it: SQLite, without ANALYZE
-    # statistics, would otherwise prefer that equality (which matches every store) to the
-    # latitude range of ix_locations_lat_lon. (PostgreSQL's planner has statistics either way.)
-    is_store = sa.func.coalesce(loc.type, loc.type) == LocationType.STORE
-    stmt = sa.select(loc.id, loc.latitude, loc.longitude).where(
-        loc.latitude.between(box.min_lat, box.max_lat), lon, is_store, loc.is_active
-    )
-    if channel_id is not None:
-        links = _LINKS.c
-        stmt = stmt.where(sa.exists().where(links.location_id == loc.id, links.channel_id == channel_id))
-    if variant_id is None:
-        stmt = stmt.add_columns(sa.null())
-    else:
-        available = level.on_hand - level.reserved
-        on = sa.and_(level.location_id == loc.id, level.variant_id == variant_id)
-        stmt = stmt.join(_LEVELS, on).where(available > 0) if in_stock_only else stmt.outerjoin(_LEVELS, on)
-        stmt = stmt.add_columns(sa.func.coalesce(available, 0))
-    return list(map(Candidate._make, await session.execute(stmt)))

@@ -19,9 +19,11 @@ from db.catalog import SqlCatalogRepository
 from db.coupon_issuing import SqlCouponIssuing
 from db.engine import write_options
 from db.inventory import SqlInventoryRepository
+from db.locations import SqlLocationRepository
 from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
+from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
 from domain.clock import Clock, system_clock
 
@@ -52,6 +54,10 @@ class SqlUnitOfWork:
         return SqlInventoryRepository(self.session, self.clock)
 
     @cached_property
+    def locations(self) -> SqlLocationRepository:
+        return SqlLocationRepository(self.session)
+
+    @cached_property
     def members(self) -> SqlMembersRepository:
         return SqlMembersRepository(self.session, self.clock)
 
@@ -66,6 +72,10 @@ class SqlUnitOfWork:
     @cached_property
     def promotions(self) -> SqlPromotionRepository:
         return SqlPromotionRepository(self.session)
+
+    @cached_property
+    def promotion_admin(self) -> SqlPromotionAdmin:
+        return SqlPromotionAdmin(self.session)
 
     @cached_property
     def coupon_issuing(self) -> SqlCouponIssuing:

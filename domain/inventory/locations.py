@@ -1,8 +1,8 @@
-"""Locations: what staff may enter about a warehouse or store, the create/update use cases, and
+"""Locations: what staff may enter about a warehouse or store, the create/update commands, and
 the pure half of `nearbyStores` (its argument rules and the ranking by great-circle distance).
 
-The use cases talk to storage through `LocationRepository`; the caller owns the transaction, so
-a refused command writes nothing. Every input error is collected and reported together, with
+The use cases applying these rules are `domain.inventory.location_services`. Every input error
+is collected and reported together, with
 field paths naming the GraphQL argument at fault (`["input", "openingHours", "0", "opens"]`).
 Rules that span fields (a store has coordinates, only a store is a pickup point) are checked on
 the location as it would be after the change, so an update cannot sneak around them.
@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from domain.catalog.commands import KEEP, Keep
 from domain.catalog.model import optional_text, validate_text
@@ -113,7 +113,7 @@ class Address:
     country: str | None = None
 
 
-def _put_address(errors: InputErrors, values: Values, address: Address) -> None:
+def put_address(errors: InputErrors, values: Values, address: Address) -> None:
     at = input_field("address")
     errors.put(values, "address_line1", optional_text, address.line1, [*at, "line1"], LINE1_MAX)
     errors.put(values, "city", optional_text, address.city, [*at, "city"], CITY_MAX)
@@ -121,7 +121,7 @@ def _put_address(errors: InputErrors, values: Values, address: Address) -> None:
     errors.put(values, "country", validate_country, address.country, [*at, "country"])
 
 
-# ---------------------------------------------------------------------------- use cases
+# ---------------------------------------------------------------------------- commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,16 +170,7 @@ class LocationState:
     is_pickup_point: bool
 
 
-class LocationRepository(Protocol):
-    async def state(self, location_id: int) -> LocationState | None: ...
-    async def code_taken(self, code: str, other_than: int | None = None) -> bool: ...
-    async def channel_ids(self, slugs: Sequence[str]) -> dict[str, int]: ...  # the slugs that exist
-    async def add(self, values: Values) -> int: ...
-    async def update(self, location_id: int, values: Values) -> None: ...
-    async def set_channels(self, location_id: int, channel_ids: Sequence[int]) -> None: ...
-
-
-def _check_state(errors: InputErrors, state: LocationState) -> None:
+def check_state(errors: InputErrors, state: LocationState) -> None:
     if not errors.check(validate_coordinates, state.latitude, state.longitude, input_field("latitude")):
         return
     if state.type is LocationType.STORE and state.latitude is None:
@@ -190,16 +181,7 @@ def _check_state(errors: InputErrors, state: LocationState) -> None:
         errors.add("INVALID", "Only a store can be a pickup point.", input_field("isPickupPoint"))
 
 
-async def _channel_ids(errors: InputErrors, repo: LocationRepository, slugs: Sequence[str]) -> list[int]:
-    wanted = [s.strip() for s in slugs]
-    found = await repo.channel_ids(sorted(set(wanted))) if wanted else {}
-    for i, slug in enumerate(wanted):
-        if slug not in found:
-            errors.add("NOT_FOUND", f"There is no channel '{slug[:100]}'.", [*input_field("channels"), str(i)])
-    return sorted({found[s] for s in wanted if s in found})
-
-
-def _put_common(errors: InputErrors, values: Values, cmd: LocationCreate | LocationUpdate) -> None:
+def put_values(errors: InputErrors, values: Values, cmd: LocationCreate | LocationUpdate) -> None:
     if cmd.code is not None:
         errors.put(values, "code", normalize_code, cmd.code, input_field("code"))
     if cmd.name is not None:
@@ -207,7 +189,7 @@ def _put_common(errors: InputErrors, values: Values, cmd: LocationCreate | Locat
     if cmd.priority is not None:
         errors.put(values, "priority", validate_priority, cmd.priority, input_field("priority"))
     if not isinstance(cmd.address, Keep):
-        _put_address(errors, values, cmd.address)
+        put_address(errors, values, cmd.address)
     if not isinstance(cmd.opening_hours, Keep):
         try:
             hours = validate_opening_hours(cmd.opening_hours, input_field("openingHours"))
@@ -217,46 +199,6 @@ def _put_common(errors: InputErrors, values: Values, cmd: LocationCreate | Locat
     for name in ("type", "is_pickup_point", "ships_to_home", "is_active"):
         if getattr(cmd, name) is not None:
             values[name] = getattr(cmd, name)
-
-
-async def create_location(repo: LocationRepository, cmd: LocationCreate) -> int:
-    errors = InputErrors()
-    values: Values = {"latitude": cmd.latitude, "longitude": cmd.longitude}
-    _put_common(errors, values, cmd)
-    _check_state(errors, LocationState(cmd.type, cmd.latitude, cmd.longitude, cmd.is_pickup_point))
-    channel_ids = await _channel_ids(errors, repo, cmd.channels)
-    await errors.unique(values, "code", repo.code_taken)
-    errors.raise_any()
-    location_id = await repo.add(values)
-    await repo.set_channels(location_id, channel_ids)
-    return location_id
-
-
-async def update_location(repo: LocationRepository, cmd: LocationUpdate) -> int:
-    current = await repo.state(cmd.location_id)
-    if current is None:
-        raise DomainError("NOT_FOUND", "No such location.", ["id"])
-    errors = InputErrors()
-    values: Values = {}
-    _put_common(errors, values, cmd)
-    latitude = current.latitude if isinstance(cmd.latitude, Keep) else cmd.latitude
-    longitude = current.longitude if isinstance(cmd.longitude, Keep) else cmd.longitude
-    if (latitude, longitude) != (current.latitude, current.longitude):
-        values.update(latitude=latitude, longitude=longitude)
-    after = LocationState(
-        cmd.type or current.type,
-        latitude,
-        longitude,
-        current.is_pickup_point if cmd.is_pickup_point is None else cmd.is_pickup_point,
-    )
-    _check_state(errors, after)
-    channel_ids = None if isinstance(cmd.channels, Keep) else await _channel_ids(errors, repo, cmd.channels)
-    await errors.unique(values, "code", repo.code_taken, cmd.location_id)
-    errors.raise_any()
-    await repo.update(cmd.location_id, values)
-    if channel_ids is not None:
-        await repo.set_channels(cmd.location_id, channel_ids)
-    return cmd.location_id
 
 
 # ---------------------------------------------------------------------------- nearby stores
@@ -271,12 +213,20 @@ class NearbySearch:
     longitude: float
     radius_km: float = DEFAULT_RADIUS_KM
     limit: int = DEFAULT_NEARBY
+    in_stock_only: bool = False  # only stores with the searched variant available
 
 
 def nearby_search(
-    latitude: float, longitude: float, radius_km: float | None = None, first: int | None = None
+    latitude: float,
+    longitude: float,
+    radius_km: float | None = None,
+    first: int | None = None,
+    *,
+    in_stock_only: bool = False,
+    with_variant: bool = False,
 ) -> NearbySearch:
-    """Check the arguments of a nearby-stores search (INVALID naming the argument)."""
+    """Check the arguments of a nearby-stores search (INVALID naming the argument); only a search
+    for a variant (`with_variant`) can ask for the stores that have it."""
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
         raise DomainError("INVALID", "`latitude` is between -90 and 90.", ["latitude"])
     if not (math.isfinite(longitude) and -180 <= longitude <= 180):
@@ -287,7 +237,9 @@ def nearby_search(
     limit = DEFAULT_NEARBY if first is None else first
     if not 0 <= limit <= MAX_NEARBY:
         raise DomainError("INVALID", f"`first` is between 0 and {MAX_NEARBY}.", ["first"])
-    return NearbySearch(latitude, longitude, radius, limit)
+    if in_stock_only and not with_variant:
+        raise DomainError("INVALID", "`inStockOnly` needs a `variantId`.", ["inStockOnly"])
+    return NearbySearch(latitude, longitude, radius, limit, in_stock_only)
 
 
 class Candidate(NamedTuple):

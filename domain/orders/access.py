@@ -47,6 +47,12 @@ def sees_order(member_id: int | None, locations: Collection[int], principal: Pri
     return is_buyer(member_id, principal) or acts_on(Permission.VIEW_ORDERS, locations, principal)
 
 
+def sees_orders_of(member_id: int, principal: Principal) -> bool:
+    """A member's order list: the member's own, and staff who view orders (store staff only the
+    orders of their location, which the list itself filters)."""
+    return principal.member_id == member_id or principal.can(Permission.VIEW_ORDERS)
+
+
 def sells_at(location_id: int | None, principal: Principal) -> bool:
     """Staff at the till of the store the order belongs to."""
     return location_id is not None and principal.can_at(Permission.SELL_IN_STORE, location_id)

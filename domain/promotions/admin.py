@@ -3,7 +3,8 @@
 The rule fields both share are merged and checked by `domain.promotions.rule_input`; here are
 the fields of each kind (a promotion's time window and store, a template's validity, quantity and
 limits) and who may change what. Every input error is reported at once; nothing is written unless
-the whole command is valid. The caller owns the transaction.
+the whole command is valid. The use cases take the unit of work, whose `promotion_admin`
+repository they use; the caller owns the transaction.
 
 A store manager manages only their own store's promotions (`Manager.store_id`): a new one is
 forced onto that store, chain-wide ones are visible but refused (`NotPermitted`, a top-level
@@ -90,7 +91,13 @@ class PromotionAdminRepository(ReferenceLookup, Protocol):
     async def update_promotion(self, promotion_id: int, values: Values) -> None: ...
 
 
-async def save_promotion(repo: PromotionAdminRepository, manager: Manager, cmd: PromotionChange) -> int:
+class PromotionAdminUnitOfWork(Protocol):
+    @property
+    def promotion_admin(self) -> PromotionAdminRepository: ...
+
+
+async def save_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, cmd: PromotionChange) -> int:
+    repo = uow.promotion_admin
     current = await _managed(repo, manager, cmd.promotion_id) if cmd.promotion_id is not None else None
     location_id = _location_for(manager, current, cmd.location_id)
     errors: list[DomainError] = []
@@ -123,10 +130,10 @@ async def save_promotion(repo: PromotionAdminRepository, manager: Manager, cmd: 
     return cmd.promotion_id
 
 
-async def deactivate_promotion(repo: PromotionAdminRepository, manager: Manager, promotion_id: int) -> int:
+async def deactivate_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, promotion_id: int) -> int:
     """Stop a promotion now (it stays listed; `promotionUpdate(isActive: true)` brings it back)."""
-    await _managed(repo, manager, promotion_id)
-    await repo.update_promotion(promotion_id, {"is_active": False})
+    await _managed(uow.promotion_admin, manager, promotion_id)
+    await uow.promotion_admin.update_promotion(promotion_id, {"is_active": False})
     return promotion_id
 
 
@@ -177,11 +184,17 @@ class TemplateAdminRepository(ReferenceLookup, Protocol):
     async def update_template(self, template_id: int, values: Values) -> None: ...
 
 
+class TemplateAdminUnitOfWork(Protocol):
+    @property
+    def promotion_admin(self) -> TemplateAdminRepository: ...
+
+
 def _kept(value: Any, stored: Any) -> Any:
     return stored if isinstance(value, Keep) else value
 
 
-async def save_template(repo: TemplateAdminRepository, cmd: TemplateChange) -> int:
+async def save_template(uow: TemplateAdminUnitOfWork, cmd: TemplateChange) -> int:
+    repo = uow.promotion_admin
     current = await repo.template(cmd.template_id) if cmd.template_id is not None else None
     if cmd.template_id is not None and current is None:
         raise DomainError("NOT_FOUND", "No such coupon template.", ["id"])

@@ -143,7 +143,14 @@ class StaffIssuing(CouponIssuing, Protocol):
     async def tagged_members(self, tag: str, limit: int) -> list[int]: ...
 
 
-async def issue_to_members(repo: StaffIssuing, cmd: IssueCommand, now: datetime) -> Issued:
+class IssuingUnitOfWork(Protocol):
+    @property
+    def coupon_issuing(self) -> StaffIssuing: ...
+
+
+async def issue_to_members(uow: IssuingUnitOfWork, cmd: IssueCommand, now: datetime) -> Issued:
+    """Staff issue a template's coupons to members by id and/or tag (the `couponIssue` use case)."""
+    repo = uow.coupon_issuing
     errors: list[DomainError] = []
     if not cmd.member_ids and cmd.tag is None:
         errors.append(

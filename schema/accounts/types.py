@@ -9,9 +9,10 @@ import strawberry
 
 from db.models import Member as MemberModel
 from db.models import StaffUser as StaffModel
-from domain.access.model import Permission, Principal
+from domain.access.model import Principal
 from domain.access.personal import sees_personal_data
 from domain.accounts import model as domain
+from domain.accounts.access import sees_staff
 from schema.accounts.enums import IdentityKind, StaffRole
 from schema.channels.types import Channel
 from schema.context import Info
@@ -162,14 +163,9 @@ async def _fetch_members(info: Info, ids: list[int]) -> list[Member | None]:
 register_node("Member", _fetch_members)
 
 
-def can_see_staff(info: Info, staff_id: int) -> bool:
-    principal = info.context.principal
-    return principal.staff_id == staff_id or principal.can(Permission.MANAGE_STAFF)
-
-
 async def _fetch_staff(info: Info, ids: list[int]) -> list[StaffUser | None]:
     rows = await info.context.loaders.staff_by_id.load_many(ids)
-    return [StaffUser.from_model(r) if r and can_see_staff(info, r.id) else None for r in rows]
+    return [StaffUser.from_model(r) if r and sees_staff(info.context.principal, r.id) else None for r in rows]
 
 
 register_node("StaffUser", _fetch_staff)

@@ -10,7 +10,7 @@ import strawberry
 
 from db import catalog_queries as cq
 from db.pagination import count
-from domain.access.model import Permission
+from domain.catalog.access import sees_product, sees_unpublished
 from domain.catalog.model import ProductSortField, SortDirection
 from schema.catalog.inputs import ProductFilter, ProductSort
 from schema.catalog.prefetch import fields_at, prefetch_products
@@ -46,7 +46,7 @@ def _product_query(
     price = f.price if f else None
     return cq.ProductQuery(
         channel_id=channel_id,
-        include_unpublished=info.context.principal.can(Permission.VIEW_UNPUBLISHED),
+        include_unpublished=sees_unpublished(info.context.principal),
         search=search or None,
         category_ids=category_ids or None,
         price_gte=_price(price.gte, "gte") if price else None,
@@ -124,8 +124,7 @@ class CatalogQuery:
             return None
         row, listing = found
         info.context.loaders.product_listing.prime((row.id, ch.id), listing)
-        hidden = listing is None or not listing.is_published
-        if hidden and not info.context.principal.can(Permission.VIEW_UNPUBLISHED):
+        if not sees_product(info.context.principal, listing is not None and listing.is_published):
             return None
         product = Product.from_model(row, channel, ch, listing)
         await prefetch_products(info, [product], fields_at(info.selected_fields, "product"), ch)

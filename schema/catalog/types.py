@@ -22,7 +22,7 @@ from db.models import Category as CategoryModel
 from db.models import Channel as ChannelModel
 from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
-from domain.access.model import Permission
+from domain.catalog.access import sees_unpublished
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.money import Money
@@ -305,7 +305,7 @@ def _pricing(ch: ChannelModel, listing: Any) -> ProductPricing | None:
 
 async def visible_products(info: Info, rows: list[ProductModel | None]) -> list[ProductModel | None]:
     """Staff see every product; others only products published in some active channel."""
-    if info.context.principal.can(Permission.VIEW_UNPUBLISHED):
+    if sees_unpublished(info.context.principal):
         return rows
     published = await info.context.loaders.published_by_product.load_many([r.id for r in rows if r])
     flags = iter(published)

@@ -3,8 +3,8 @@ stock of a product there), and the staff mutations `locationCreate` / `locationU
 
 `nearbyStores` costs a constant few statements whatever it returns: the variant check, one
 query for the candidate stores in a latitude/longitude box (with the variant's available units
-joined in), then the chosen stores through the `location_by_id` loader. The exact distances,
-the radius and the ordering are computed in `domain.inventory.locations.nearest`.
+joined in), then the chosen stores through the `location_by_id` loader. The use cases are
+`domain.inventory.location_services`; here the arguments are parsed and the results mapped.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from db.pagination import count
 from domain.access.model import Permission
 from domain.catalog.commands import KEEP
 from domain.errors import DomainError
+from domain.inventory import location_services as services
 from domain.inventory import locations as rules
 from domain.inventory import model as domain
 from schema.channels.types import channel_for
@@ -175,8 +176,9 @@ class LocationMutation:
         input: Annotated[LocationCreateInput, _arg("The new location.")],
     ) -> LocationCreatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
-        repo = db.SqlLocationRepository(info.context.session)
-        location_id, errors = await run_mutation(info, lambda: rules.create_location(repo, input.to_command()))
+        location_id, errors = await run_mutation(
+            info, lambda: services.create_location(info.context.uow, input.to_command())
+        )
         return LocationCreatePayload(location=await _location(info, location_id), user_errors=errors)
 
     @strawberry.mutation(description="Change a warehouse or store. Staff with the manage-locations permission only.")
@@ -187,9 +189,8 @@ class LocationMutation:
         input: Annotated[LocationUpdateInput, _arg("What to change.")],
     ) -> LocationUpdatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
-        repo = db.SqlLocationRepository(info.context.session)
         command = input.to_command(decode_id(id, "Location") or NO_SUCH_KEY)
-        location_id, errors = await run_mutation(info, lambda: rules.update_location(repo, command))
+        location_id, errors = await run_mutation(info, lambda: services.update_location(info.context.uow, command))
         return LocationUpdatePayload(location=await _location(info, location_id), user_errors=errors)
 
 
@@ -241,22 +242,22 @@ class LocationQuery:
         channel: Annotated[str | None, _arg("Only stores that sell into this channel (slug).")] = None,
     ) -> list[NearbyStore]:
         try:
-            search = rules.nearby_search(latitude, longitude, radius_km, first)
+            search = rules.nearby_search(
+                latitude,
+                longitude,
+                radius_km,
+                first,
+                in_stock_only=bool(in_stock_only),
+                with_variant=variant_id is not None,
+            )
         except DomainError as e:
             raise bad_input(e.message) from None
         loaders = info.context.loaders
         variant = decode_id(variant_id, "ProductVariant") if variant_id is not None else None
         if variant_id is not None and (variant is None or await loaders.variant_by_id.load(variant) is None):
             raise bad_input("`variantId` is not a product variant.")
-        in_stock_only = bool(in_stock_only)
-        if in_stock_only and variant is None:
-            raise bad_input("`inStockOnly` needs a `variantId`.")
         channel_id = (await channel_for(info, channel)).id if channel is not None else None
-        box = domain.bounding_box(search.latitude, search.longitude, search.radius_km)
-        candidates = await db.store_candidates(
-            info.context.session, box, channel_id=channel_id, variant_id=variant, in_stock_only=in_stock_only
-        )
-        found = rules.nearest(search, candidates)
+        found = await services.nearby_stores(info.context.uow, search, variant_id=variant, channel_id=channel_id)
         rows = await loaders.location_by_id.load_many([f.location_id for f in found])
         return [
             NearbyStore(location=Location.from_model(row), distance_km=f.distance_km, available=f.available)

@@ -18,7 +18,7 @@ import strawberry
 from db import order_queries as oq
 from db.pagination import count
 from domain.access.model import Permission
-from domain.orders.access import is_scoped
+from domain.orders.access import is_scoped, sees_orders_of
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
 from schema.context import Info
@@ -81,7 +81,7 @@ async def member_orders(
 ) -> Connection[Order]:
     """`Member.orders`: the member themself and staff who view orders; batched over a list of members."""
     principal = info.context.principal
-    if principal.member_id != member_id and not principal.can(Permission.VIEW_ORDERS):
+    if not sees_orders_of(member_id, principal):
         raise coded_error("Only the member and staff see a member's orders.", ErrorCode.FORBIDDEN)
     belongs_to = _store_of(info) if principal.member_id != member_id else None
     loaders = info.context.loaders

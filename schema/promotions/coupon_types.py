@@ -1,4 +1,4 @@
-"""The `Coupon` type and who may see one.
+"""The `Coupon` type; who may see one is `domain.promotions.access`.
 
 A coupon is personal: its member sees it (`Member.coupons`, `coupon(code)`), and so do staff who
 look members up or sell at a till (the till scans the code before writing it off). Everyone else
@@ -13,8 +13,8 @@ import strawberry
 
 from db.coupon_queries import COUPON_ORDERING
 from db.models import Coupon as CouponModel
-from domain.access.model import Permission, Principal
 from domain.promotions import coupons as rules
+from domain.promotions.access import sees_coupons_of
 from domain.promotions.model import normalize_code
 from schema.accounts.types import Member, visible_member
 from schema.context import Info
@@ -34,15 +34,6 @@ CouponStatus = graphql_enum(
         "EXPIRED": "Not used before `validUntil`.",
     },
 )
-
-
-def can_see_coupons_of(principal: Principal, member_id: int) -> bool:
-    return (
-        principal.member_id == member_id
-        or principal.can(Permission.LOOKUP_MEMBERS)
-        or principal.can(Permission.SELL_IN_STORE)
-        or principal.can(Permission.MANAGE_PROMOTIONS)
-    )
 
 
 @strawberry.type(description="A member's coupon: one use of a coupon template's discount, with its own code.")
@@ -100,7 +91,7 @@ class Coupon(Node):
 
 async def visible_coupon(info: Info, code: str) -> Coupon | None:
     row = await info.context.loaders.coupon_row_by_code.load(normalize_code(code)) if code.strip() else None
-    if row is None or not can_see_coupons_of(info.context.principal, row.member_id):
+    if row is None or not sees_coupons_of(info.context.principal, row.member_id):
         return None
     return Coupon.from_model(row)
 
@@ -109,7 +100,7 @@ async def member_coupons(
     info: Info, member_id: int, first: int | None, after: str | None, last: int | None, before: str | None
 ) -> Connection[Coupon]:
     """`Member.coupons`: newest first; batched over a list of members."""
-    if not can_see_coupons_of(info.context.principal, member_id):
+    if not sees_coupons_of(info.context.principal, member_id):
         raise coded_error("Only the member and staff see a member's coupons.", ErrorCode.FORBIDDEN)
     loaders = info.context.loaders
     return await child_connection(
@@ -128,7 +119,7 @@ async def member_coupons(
 async def _fetch_coupons(info: Info, ids: list[int]) -> list[Coupon | None]:
     rows = await info.context.loaders.coupon_row_by_id.load_many(ids)
     principal = info.context.principal
-    return [Coupon.from_model(r) if r and can_see_coupons_of(principal, r.member_id) else None for r in rows]
+    return [Coupon.from_model(r) if r and sees_coupons_of(principal, r.member_id) else None for r in rows]
 
 
 register_node("Coupon", _fetch_coupons)

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import strawberry
 
-from db import promotion_admin as db
 from domain.promotions import admin as rules
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
@@ -63,9 +62,8 @@ class PromotionAdminMutation:
         input: Annotated[PromotionCreateInput, _arg("The new promotion.")],
     ) -> PromotionCreatePayload:
         manager = promotion_manager(info)
-        repo = db.SqlPromotionAdmin(info.context.session)
         promotion, errors = await change_promotion(
-            info, lambda: rules.save_promotion(repo, manager, input.to_command())
+            info, lambda: rules.save_promotion(info.context.uow, manager, input.to_command())
         )
         return PromotionCreatePayload(promotion=promotion, user_errors=errors)
 
@@ -77,9 +75,10 @@ class PromotionAdminMutation:
         input: Annotated[PromotionUpdateInput, _arg("What to change.")],
     ) -> PromotionUpdatePayload:
         manager = promotion_manager(info)
-        repo = db.SqlPromotionAdmin(info.context.session)
         command = input.to_command(decode_id(id, "Promotion") or NO_SUCH_KEY)
-        promotion, errors = await change_promotion(info, lambda: rules.save_promotion(repo, manager, command))
+        promotion, errors = await change_promotion(
+            info, lambda: rules.save_promotion(info.context.uow, manager, command)
+        )
         return PromotionUpdatePayload(promotion=promotion, user_errors=errors)
 
     @strawberry.mutation(
@@ -91,7 +90,8 @@ class PromotionAdminMutation:
         id: Annotated[strawberry.ID, _arg("The promotion to stop.")],
     ) -> PromotionDeactivatePayload:
         manager = promotion_manager(info)
-        repo = db.SqlPromotionAdmin(info.context.session)
         key = decode_id(id, "Promotion") or NO_SUCH_KEY
-        promotion, errors = await change_promotion(info, lambda: rules.deactivate_promotion(repo, manager, key))
+        promotion, errors = await change_promotion(
+            info, lambda: rules.deactivate_promotion(info.context.uow, manager, key)
+        )
         return PromotionDeactivatePayload(promotion=promotion, user_errors=errors)

@@ -12,8 +12,6 @@ from typing import Annotated
 
 import strawberry
 
-from db import promotion_admin as db
-from db.coupon_issuing import SqlCouponIssuing
 from domain.access.model import Permission, Principal
 from domain.promotions import admin as rules
 from domain.promotions import issuing
@@ -98,8 +96,9 @@ class CouponTemplateMutation:
         input: Annotated[CouponTemplateCreateInput, _arg("The new coupon template.")],
     ) -> CouponTemplateCreatePayload:
         template_admin(info)
-        repo = db.SqlPromotionAdmin(info.context.session)
-        template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, input.to_command()))
+        template_id, errors = await run_mutation(
+            info, lambda: rules.save_template(info.context.uow, input.to_command())
+        )
         return CouponTemplateCreatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
     @strawberry.mutation(
@@ -112,9 +111,8 @@ class CouponTemplateMutation:
         input: Annotated[CouponTemplateUpdateInput, _arg("What to change.")],
     ) -> CouponTemplateUpdatePayload:
         template_admin(info)
-        repo = db.SqlPromotionAdmin(info.context.session)
         command = input.to_command(decode_id(id, "CouponTemplate") or NO_SUCH_KEY)
-        template_id, errors = await run_mutation(info, lambda: rules.save_template(repo, command))
+        template_id, errors = await run_mutation(info, lambda: rules.save_template(info.context.uow, command))
         return CouponTemplateUpdatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 
     @strawberry.mutation(
@@ -129,10 +127,9 @@ class CouponTemplateMutation:
         input: Annotated[CouponIssueInput, _arg("The template and the members.")],
     ) -> CouponIssuePayload:
         principal = template_admin(info)
-        repo = SqlCouponIssuing(info.context.session)
         command = input.to_command(principal.staff_id)
         now = info.context.loaders.now
-        issued, errors = await run_mutation(info, lambda: issuing.issue_to_members(repo, command, now))
+        issued, errors = await run_mutation(info, lambda: issuing.issue_to_members(info.context.uow, command, now))
         if issued is None:
             return CouponIssuePayload(
                 issued_count=0, coupon_ids=[], skipped=[], skipped_count=0, template_id=None, user_errors=errors

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from api.adapters.passwords import Argon2Hasher
 from api.cli import app as cli
 from db.engine import create_engine, create_session_factory
-from db.locations import store_candidates
+from db.locations import SqlLocationRepository
 from db.migrations import upgrade
 from db.models import ChannelLocation, Location, StaffUser
 from db.uow import SqlUnitOfWork
@@ -550,7 +550,7 @@ async def test_the_candidate_query_searches_the_latitude_longitude_index(engine:
     sa.event.listen(engine.sync_engine, "before_cursor_execute", capture)
     try:
         async with create_session_factory(engine)() as session:
-            await store_candidates(session, box, channel_id=1, variant_id=1)
+            await SqlLocationRepository(session).store_candidates(box, channel_id=1, variant_id=1)
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", capture)
     statement, parameters = captured[-1]

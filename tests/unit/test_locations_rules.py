@@ -1,19 +1,17 @@
-"""Location rules without a database: codes, opening hours, addresses, the cross-field rules of
-creating and changing a location (against an in-memory repository), and nearby-store ranking."""
+"""Location rules without a database: codes, opening hours, addresses, the arguments of a
+nearby-stores search and the ranking. The use cases are in test_location_services.py."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
-from domain.catalog.commands import KEEP
 from domain.errors import DomainError, DomainErrors
 from domain.inventory import locations as rules
-from domain.inventory.locations import Address, Candidate, LocationCreate, LocationUpdate, NearbySearch, OpeningHours
-from domain.inventory.model import LocationType, bounding_box, distance_km
+from domain.inventory.locations import Candidate, NearbySearch, OpeningHours
+from domain.inventory.model import bounding_box, distance_km
 
 FIELD = ["input", "x"]
 
@@ -122,131 +120,6 @@ def test_at_most_three_periods_a_day_on_average() -> None:
         rules.validate_opening_hours([OpeningHours("mon", "00:00", "00:01")] * 22, FIELD)
 
 
-# --- create and update, against an in-memory repository ----------------------------------------------
-
-
-class MemoryLocations:
-    def __init__(self) -> None:
-        self.rows: dict[int, dict[str, Any]] = {}
-        self.links: dict[int, list[int]] = {}
-        self.channels = {"online": 1, "pos": 2}
-
-    async def state(self, location_id: int) -> rules.LocationState | None:
-        row = self.rows.get(location_id)
-        return (
-            rules.LocationState(row["type"], row["latitude"], row["longitude"], row.get("is_pickup_point", False))
-            if row
-            else None
-        )
-
-    async def code_taken(self, code: str, other_than: int | None = None) -> bool:
-        return any(r["code"] == code and key != other_than for key, r in self.rows.items())
-
-    async def channel_ids(self, slugs: Sequence[str]) -> dict[str, int]:
-        return {s: self.channels[s] for s in slugs if s in self.channels}
-
-    async def add(self, values: dict[str, object]) -> int:
-        key = len(self.rows) + 1
-        self.rows[key] = dict(values)
-        return key
-
-    async def update(self, location_id: int, values: dict[str, object]) -> None:
-        self.rows[location_id].update(values)
-
-    async def set_channels(self, location_id: int, channel_ids: Sequence[int]) -> None:
-        self.links[location_id] = list(channel_ids)
-
-
-def store(**changes: Any) -> LocationCreate:
-    fields: dict[str, Any] = {
-        "code": "sh09",
-        "name": " Tianzifang ",
-        "type": LocationType.STORE,
-        "latitude": 31.2086,
-        "longitude": 121.4695,
-        "is_pickup_point": True,
-        "address": Address("210 Taikang Road", "Shanghai", "200025", "cn"),
-        "channels": ["online", "pos", "online"],
-    }
-    return LocationCreate(**{**fields, **changes})
-
-
-async def test_creating_a_store_stores_clean_values_and_its_channels() -> None:
-    repo = MemoryLocations()
-    key = await rules.create_location(repo, store())
-    row = repo.rows[key]
-    assert (row["code"], row["name"], row["country"], row["type"]) == ("SH09", "Tianzifang", "CN", LocationType.STORE)
-    assert (row["latitude"], row["longitude"], row["priority"], row["opening_hours"]) == (31.2086, 121.4695, 100, [])
-    assert repo.links[key] == [1, 2]
-
-
-@pytest.mark.parametrize(
-    ("changes", "expected"),
-    [
-        ({"latitude": None, "longitude": None}, [("REQUIRED", ["input", "latitude"])]),
-        ({"longitude": None}, [("INVALID", ["input", "latitude"])]),
-        ({"latitude": math.nan}, [("INVALID", ["input", "latitude"])]),
-        ({"type": LocationType.WAREHOUSE}, [("INVALID", ["input", "isPickupPoint"])]),
-        ({"channels": ["online", "kiosk"]}, [("NOT_FOUND", ["input", "channels", "1"])]),
-        (
-            {"name": "", "code": "", "priority": 10**6},
-            [("REQUIRED", ["input", "code"]), ("REQUIRED", ["input", "name"]), ("INVALID", ["input", "priority"])],
-        ),
-    ],
-)
-async def test_a_location_breaking_a_rule_is_not_created(changes: dict[str, Any], expected: list[Any]) -> None:
-    repo = MemoryLocations()
-    with pytest.raises(DomainError) as e:
-        await rules.create_location(repo, store(**changes))
-    assert problems(e.value) == expected
-    assert repo.rows == {} and repo.links == {}
-
-
-async def test_a_warehouse_needs_no_coordinates_and_a_code_is_unique() -> None:
-    repo = MemoryLocations()
-    await rules.create_location(
-        repo, store(type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None, longitude=None, code="WH01")
-    )
-    with pytest.raises(DomainError) as e:
-        await rules.create_location(repo, store(code="wh01"))
-    assert problems(e.value) == [("DUPLICATE", ["input", "code"])]
-
-
-async def test_an_update_changes_only_what_it_names() -> None:
-    repo = MemoryLocations()
-    key = await rules.create_location(repo, store(opening_hours=[OpeningHours("mon", "10:00", "22:00")]))
-    await rules.update_location(repo, LocationUpdate(key, name="Taikang Road"))
-    assert repo.rows[key]["name"] == "Taikang Road" and repo.rows[key]["opening_hours"] != []
-    assert repo.links[key] == [1, 2]
-    await rules.update_location(repo, LocationUpdate(key, opening_hours=[], channels=[], address=Address()))
-    assert repo.rows[key]["opening_hours"] == [] and repo.rows[key]["city"] is None and repo.links[key] == []
-
-
-async def test_an_update_is_judged_on_the_result() -> None:
-    repo = MemoryLocations()
-    key = await rules.create_location(repo, store())
-    for update, expected in [
-        (LocationUpdate(key, latitude=None, longitude=None), ("REQUIRED", ["input", "latitude"])),
-        (LocationUpdate(key, latitude=None), ("INVALID", ["input", "latitude"])),
-        (LocationUpdate(key, type=LocationType.WAREHOUSE), ("INVALID", ["input", "isPickupPoint"])),
-    ]:
-        with pytest.raises(DomainError) as e:
-            await rules.update_location(repo, update)
-        assert problems(e.value) == [expected]
-    await rules.update_location(
-        repo, LocationUpdate(key, type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None, longitude=None)
-    )
-    assert repo.rows[key]["type"] is LocationType.WAREHOUSE and repo.rows[key]["latitude"] is None
-    with pytest.raises(DomainError) as e:
-        await rules.update_location(repo, LocationUpdate(999, name="x"))
-    assert problems(e.value) == [("NOT_FOUND", ["id"])]
-
-
-async def test_keep_is_the_default_of_every_clearable_update_field() -> None:
-    update = LocationUpdate(1)
-    assert (update.address, update.latitude, update.opening_hours, update.channels) == (KEEP, KEEP, KEEP, KEEP)
-
-
 # --- nearby stores -------------------------------------------------------------------------------------
 
 
@@ -270,6 +143,18 @@ def test_bad_search_arguments_name_the_argument(args: tuple[Any, ...], field: st
     with pytest.raises(DomainError) as e:
         rules.nearby_search(*args)
     assert (e.value.code, e.value.field) == ("INVALID", [field])
+
+
+def test_only_a_search_for_a_variant_can_ask_for_stores_that_have_it() -> None:
+    with pytest.raises(DomainError) as e:
+        rules.nearby_search(0, 0, in_stock_only=True)
+    assert (e.value.code, e.value.field, e.value.message) == (
+        "INVALID",
+        ["inStockOnly"],
+        "`inStockOnly` needs a `variantId`.",
+    )
+    assert rules.nearby_search(0, 0, in_stock_only=True, with_variant=True).in_stock_only
+    assert not rules.nearby_search(0, 0, with_variant=True).in_stock_only
 
 
 def test_a_search_defaults_to_50_km_and_20_stores() -> None:
