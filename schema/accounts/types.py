@@ -68,7 +68,7 @@ class Member(Node):
 
     @strawberry.field(
         description="The member's orders from every channel, newest first (visible to the member "
-        "and to staff who view orders)."
+        "and to staff who view orders; store staff see those of their location)."
     )
     async def orders(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
