@@ -97,7 +97,7 @@ class RefusedRequest(Exception):
         self.refusal = refusal
 
 
-class GraphQLView(GraphQL):  # type: ignore[type-arg]
+class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocket
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -283,7 +283,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self,
         request: Request,
         request_adapter: Any,
-        request_data: Any,  # type: ignore[override]
+        request_data: Any,
         context: Context,
         root_value: Any,
         sub_response: Response,
@@ -310,7 +310,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self,
         request: Request,
         request_adapter: Any,
-        sub_response: Response,  # type: ignore[override]
+        sub_response: Response,
         context: Context,
         root_value: Any,
         request_data: Any,
@@ -319,7 +319,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             digest = requested_hash(request_data.extensions)
         except MalformedPersistedQuery as e:
             raise HTTPException(400, str(e)) from e
-        registers = digest is not None and request_data.query is not None
+        registers = request_data.query is not None
         if digest is not None:
             try:
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
@@ -352,8 +352,8 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                     "graphql-ws) at this URL, not over HTTP.",
                 ) from e
             raise HTTPException(405, f"A {e.operation_type.value} cannot be sent with GET; send it with POST.") from e
-        if registers and self.persisted_queries is not None and within_limits(result):
-            await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]
+        if digest is not None and registers and self.persisted_queries is not None and within_limits(result):
+            await self.persisted_queries.put(digest, request_data.query)
         outcome = outcome_of(request)
         if not outcome.batch:
             outcome.storefront, context.storefront = context.storefront, False
