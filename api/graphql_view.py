@@ -3,7 +3,8 @@ the GraphQL-over-HTTP policy of api/limits.py.
 
 Per HTTP request: refuse an oversized body (or query string), authenticate the bearer token
 once, open one database session, build a fresh set of dataloaders, execute, and close the
-session whatever happened. Request parsing stays strawberry's; this view only overrides its hooks:
+session whatever happened (each step a function of api/http_steps.py). Request parsing stays
+strawberry's; this view only overrides its hooks:
 
 - the media type follows `Accept` (`application/graphql-response+json` when asked for, with
   4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
@@ -46,35 +47,36 @@ from strawberry.types.unset import UNSET
 
 from api.auth import AuthenticationFailed, Authenticator
 from api.graphiql import graphiql_page
+from api.http_steps import (
+    Refusal,
+    apply_outcome,
+    body_too_large,
+    outcome_of,
+    record_result,
+    refusal,
+)
 from api.limits import (
-    GRAPHQL_RESPONSE_JSON,
     JSON,
     BodyTooLarge,
     content_type,
-    declared_too_large,
     http_error,
     limit_body,
-    media_type_of,
     negotiate,
     response_body,
     within_limits,
 )
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
-from api.response_cache import CACHEABLE_REQUEST_BYTES, STOREFRONT, cache_key
+from api.response_cache import CACHEABLE_REQUEST_BYTES, cache_key
 from api.state import AppState
 from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
-from schema.accounts.login_limits import LOGIN_GUARD
 from schema.context import Context
-from schema.errors import ErrorCode
 from schema.loaders import Loaders
 from schema.subscriptions import Live
-from schema.throttle import COST_THROTTLE
 
 # What HTTP carries: subscriptions go over the WebSocket (api/websocket.py), never a POST or GET.
 HTTP_OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
-CLIENT_IP = "client_ip"  # a socket's peer, whose bucket an anonymous subscriber is charged to
 
 
 class _RequestAdapter(StarletteRequestAdapter):
@@ -87,7 +89,15 @@ class _RequestAdapter(StarletteRequestAdapter):
         return value.lower() if value is not None else None
 
 
-class GraphQLView(GraphQL):  # type: ignore[type-arg]
+class RefusedRequest(Exception):
+    """A request refused once its session is open: answered with a coded JSON error."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocket
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -129,39 +139,52 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
     async def _respond(self, request: Request, accepted: str | None) -> Response:
         media_type = accepted or JSON
 
-        def refuse(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-            return http_error(status, message, media_type=media_type, max_cost=self.max_cost, headers=headers)
+        def refuse(refused: Refusal) -> Response:
+            return http_error(
+                refused.status, refused.message, media_type=media_type, max_cost=self.max_cost, headers=refused.headers
+            )
 
-        if accepted is None and not (request.method == "GET" and self._wants_page(request)):
-            return refuse(406, f"Acceptable media types are {GRAPHQL_RESPONSE_JSON} and {JSON}.")
-        too_large = f"The request body is over the limit of {self.max_body_bytes} bytes."
-        if declared_too_large(request.headers, self.max_body_bytes):
-            return refuse(413, too_large)
-        if len(request.scope["query_string"]) > self.max_body_bytes:  # a GET's query is held to the same cap
-            return refuse(414, f"The query string is over the limit of {self.max_body_bytes} bytes.")
-        if request.method == "POST" and media_type_of(request.headers.get("content-type")) != JSON:
-            return refuse(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
+        if (
+            refused := refusal(request, accepted, self.max_body_bytes, wants_page=self._wants_page(request))
+        ) is not None:
+            return refuse(refused)
         try:
             key = await self._cache_key(request, media_type)
         except BodyTooLarge:
-            return refuse(413, too_large)
+            return refuse(body_too_large(self.max_body_bytes))
         if key is not None and self.responses is not None and (hit := await self.responses.get(key)) is not None:
             return Response(hit, headers={"content-type": content_type(media_type), "X-Cache": "HIT"})
+        try:
+            response = await self._execute(request)
+        except RefusedRequest as e:
+            return refuse(e.refusal)
+        outcome = outcome_of(request)
+        apply_outcome(response, outcome, media_type)
+        cached = outcome.cache_body
+        if key is not None and self.responses is not None and cached is not None and response.status_code == 200:
+            await self.responses.put(key, cached)
+        return response
+
+    async def _execute(self, request: Request) -> Response:
+        """Authenticate, run the operation(s) in one session, and tell the relay and the response
+        cache what the request wrote."""
         assert self.state.sessions is not None
         async with self.state.sessions() as session:
             try:
                 principal = await self.auth.principal(request.headers.get("authorization"), session)
             except AuthenticationFailed as e:
-                return refuse(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                raise RefusedRequest(Refusal(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})) from e
             services = self.state.services
-            context = Context(
-                session=session, principal=principal, services=services, loaders=Loaders(session, services.clock)
-            )
             ip = request.client.host if request.client else "unknown"
-            if (throttle := self.rate_limits.cost_throttle(principal, ip)) is not None:
-                context.extra[COST_THROTTLE] = throttle
-            if (guard := self.rate_limits.login_guard(ip)) is not None:
-                context.extra[LOGIN_GUARD] = guard
+            context = Context(
+                session=session,
+                principal=principal,
+                services=services,
+                loaders=Loaders(session, services.clock),
+                client_ip=ip,
+                throttle=self.rate_limits.cost_throttle(principal, ip),
+                login_guard=self.rate_limits.login_guard(ip),
+            )
             try:
                 response = await self.run(request, context=context)
                 if session.info.pop(WRITTEN, False) and self.state.relay is not None:
@@ -170,23 +193,10 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             except HTTPException as e:
                 # 405: a mutation over GET (only POST will do), or a method strawberry does not serve
                 allow = "POST" if request.method == "GET" else "GET, POST"
-                return refuse(e.status_code, e.reason, {"Allow": allow} if e.status_code == 405 else None)
-            except BodyTooLarge:
-                return refuse(413, too_large)
-        status = getattr(request.state, "graphql_status", None)
-        if status is not None:  # a GraphQL result (not the GraphiQL page)
-            response.headers["content-type"] = content_type(media_type)
-            if (media_type == GRAPHQL_RESPONSE_JSON or status == 429) and not getattr(
-                request.state, "graphql_batch", False
-            ):
-                response.status_code = status
-            if (retry_after := getattr(request.state, "retry_after", None)) is not None:
-                response.headers["Retry-After"] = str(retry_after)
-            if getattr(request.state, "no_store", False):  # a CDN must not keep PERSISTED_QUERY_NOT_FOUND
-                response.headers["Cache-Control"] = "no-store"
-            cached = getattr(request.state, "cache_body", None)
-            if key is not None and self.responses is not None and cached is not None and response.status_code == 200:
-                await self.responses.put(key, cached)
+                headers = {"Allow": allow} if e.status_code == 405 else None
+                raise RefusedRequest(Refusal(e.status_code, e.reason, headers)) from e
+            except BodyTooLarge as e:
+                raise RefusedRequest(body_too_large(self.max_body_bytes)) from e
         return response
 
     async def _cache_key(self, request: Request, media_type: str) -> str | None:
@@ -215,7 +225,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         database session of its own: each event reads in one (schema/subscriptions.py)."""
         assert self.state.sessions is not None
         context = Live(self.state.stores.bus, self.state.sessions).context(self.state.services)
-        context.extra[CLIENT_IP] = request.client.host if request.client else "unknown"
+        context.client_ip = request.client.host if request.client else "unknown"
         return context
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -231,8 +241,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 context.principal = await self.auth.principal(header, session)
             except AuthenticationFailed:
                 raise ConnectionRejectionError() from None
-        if (throttle := self.rate_limits.cost_throttle(context.principal, context.extra[CLIENT_IP])) is not None:
-            context.extra[COST_THROTTLE] = throttle
+        context.throttle = self.rate_limits.cost_throttle(context.principal, context.client_ip)
         return UNSET
 
     @staticmethod
@@ -252,20 +261,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
 
     async def process_result(self, request: Request, result: Any) -> Any:
         body, status = response_body(result, debug=self.debug, request_error_status=self.request_error_status)
-        request.state.graphql_status = status
-        retry_after = [
-            e.extensions["retryAfter"]
-            for e in result.errors or ()
-            if (e.extensions or {}).get("code") == ErrorCode.THROTTLED.value
-        ]
-        if retry_after:
-            request.state.retry_after = max(retry_after)
-        if getattr(request.state, "storefront", False) and not result.errors and result.data is not None:
-            # what the cache keeps: the answer without this caller's own throttle status
-            cost = {k: v for k, v in (body.get("extensions") or {}).get("cost", {}).items() if k != "throttleStatus"}
-            request.state.cache_body = orjson.dumps(
-                {**body, "extensions": {**body.get("extensions", {}), "cost": cost}}
-            )
+        record_result(outcome_of(request), body, status, result.errors)
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
@@ -287,7 +283,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self,
         request: Request,
         request_adapter: Any,
-        request_data: Any,  # type: ignore[override]
+        request_data: Any,
         context: Context,
         root_value: Any,
         sub_response: Response,
@@ -297,7 +293,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         # A batch: one after another, since the operations share the request's database session.
-        request.state.graphql_batch = True
+        outcome_of(request).batch = True
         return [
             await self.execute_single(
                 request=request,
@@ -314,7 +310,7 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
         self,
         request: Request,
         request_adapter: Any,
-        sub_response: Response,  # type: ignore[override]
+        sub_response: Response,
         context: Context,
         root_value: Any,
         request_data: Any,
@@ -323,12 +319,12 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
             digest = requested_hash(request_data.extensions)
         except MalformedPersistedQuery as e:
             raise HTTPException(400, str(e)) from e
-        registers = digest is not None and request_data.query is not None
+        registers = request_data.query is not None
         if digest is not None:
             try:
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
             except PersistedQueryError as e:
-                request.state.no_store = True
+                outcome_of(request).no_store = True
                 return ExecutionResult(
                     data=None,
                     errors=[GraphQLError(e.message, extensions={"code": e.code})],
@@ -356,10 +352,11 @@ class GraphQLView(GraphQL):  # type: ignore[type-arg]
                     "graphql-ws) at this URL, not over HTTP.",
                 ) from e
             raise HTTPException(405, f"A {e.operation_type.value} cannot be sent with GET; send it with POST.") from e
-        if registers and self.persisted_queries is not None and within_limits(result):
-            await self.persisted_queries.put(digest, request_data.query)  # type: ignore[arg-type]
-        if not getattr(request.state, "graphql_batch", False):
-            request.state.storefront = context.extra.pop(STOREFRONT, False)
+        if digest is not None and registers and self.persisted_queries is not None and within_limits(result):
+            await self.persisted_queries.put(digest, request_data.query)
+        outcome = outcome_of(request)
+        if not outcome.batch:
+            outcome.storefront, context.storefront = context.storefront, False
         return result
 
     async def render_graphql_ide(self, request: Request) -> Response:

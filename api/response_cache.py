@@ -36,6 +36,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.outages import Outage
 from schema.byte_cache import ByteLRU
+from schema.context import Context
 
 log = logging.getLogger("omnishop.cache")
 
@@ -53,7 +54,6 @@ class ResponseCache(Protocol):
 STOREFRONT_FIELDS = frozenset(
     {"products", "product", "categories", "category", "channels", "locations", "nearbyStores", "__typename"}
 )
-STOREFRONT = "omnishop.storefront"  # the request context's `extra` entry StorefrontCheck sets
 # Requests (body, or a GET's query string) larger than this are neither looked up nor stored: a
 # storefront's queries are a few KB, and a lookup hashes the request before its token limit is known.
 CACHEABLE_REQUEST_BYTES = 64 * 1024
@@ -70,7 +70,7 @@ def reads_storefront(document: DocumentNode, operation_name: str | None) -> bool
 
 
 class StorefrontCheck(SchemaExtension):
-    """Tells the view (through the context's `extra`) whether the operation may be cached. It looks
+    """Tells the view (through `Context.storefront`) whether the operation may be cached. It looks
     at the document strawberry parsed, once it has passed the token limit and validation: the
     cache never parses a document of its own, so a document over the limits costs no more than
     the limits allow."""
@@ -78,9 +78,9 @@ class StorefrontCheck(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
         context = self.execution_context
-        extra = getattr(context.context, "extra", None)
-        if extra is not None and not context.pre_execution_errors and context.graphql_document is not None:
-            extra[STOREFRONT] = reads_storefront(context.graphql_document, context.operation_name)
+        target = context.context
+        if isinstance(target, Context) and not context.pre_execution_errors and context.graphql_document is not None:
+            target.storefront = reads_storefront(context.graphql_document, context.operation_name)
 
 
 def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str:

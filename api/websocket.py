@@ -31,7 +31,6 @@ from strawberry.types.execution import PreExecutionError
 
 from schema.context import Context
 from schema.errors import ErrorCode
-from schema.subscriptions import LIVE
 
 KINDS = {"query": "Queries", "mutation": "Mutations"}
 
@@ -60,7 +59,8 @@ def _refusal(error: GraphQLError) -> GraphQLError:
 async def _served(results: AsyncGenerator[Any, None], context: Context) -> AsyncGenerator[Any, None]:
     """A subscription's results as the socket sends them: the refusal of a query or mutation
     explained, and each event's session given back before the event is sent."""
-    live = context.extra[LIVE]
+    live = context.live
+    assert live is not None  # a socket's context is built with its connection (`Live.context`)
     async with aclosing(results):
         async for result in results:
             if isinstance(result, PreExecutionError) and result.errors:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as _Info
@@ -14,7 +14,9 @@ from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens
 from domain.clock import Clock, system_clock
 from domain.orders.payments import Payments
+from domain.uow import UnitOfWork
 from schema.channels.cache import ChannelCache
+from schema.throttle import CostThrottle, LoginGuard
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -34,14 +36,26 @@ class Services:
     clock: Clock = system_clock  # the one clock: the unit of work and the loaders read it
 
 
+class Connection(Protocol):
+    """A WebSocket connection's subscriptions (schema/subscriptions.py `Live`), as the socket sees them."""
+
+    async def release(self, context: Context) -> None: ...
+
+
 @dataclass
 class Context:
+    """One request's (or one WebSocket connection's) wiring; what the transport does not set is None."""
+
     session: AsyncSession
     principal: Principal
     services: Services
     loaders: Loaders
-    uow: SqlUnitOfWork = field(init=False)
-    extra: dict[str, Any] = field(default_factory=dict)
+    uow: UnitOfWork = field(init=False)
+    client_ip: str = "unknown"  # whose bucket an anonymous caller is charged to
+    throttle: CostThrottle | None = None  # the caller's cost bucket (schema/throttle.py); None: not charged
+    login_guard: LoginGuard | None = None  # sign-in and registration limits (schema/throttle.py)
+    live: Connection | None = None  # a WebSocket's subscriptions; None over HTTP
+    storefront: bool = False  # the operation reads only storefront fields (api/response_cache.py)
     connection_params: Any = None  # a WebSocket's `connection_init` payload (strawberry sets it)
 
     def __post_init__(self) -> None:

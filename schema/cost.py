@@ -44,6 +44,7 @@ was charged (schema/throttle.py) it also has `throttleStatus`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,9 +80,10 @@ from strawberry.extensions.max_aliases import create_validator as aliases_valida
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.types.graphql import OperationType
 
+from schema.context import Context
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from schema.throttle import ThrottleStatus, throttle_of, throttled_error
+from schema.throttle import ThrottleStatus
 
 # How many items a list without a page size or ids is expected to hold (a typical count, not
 # the maximum): by `Type.field`, else by item type, else DEFAULT_LIST_SIZE.
@@ -245,7 +247,7 @@ class QueryCost(SchemaExtension):
             self.cost = query_cost(
                 context.schema._schema, context.graphql_document, context.operation_name, context.variables
             )
-            throttle = throttle_of(context.context)
+            throttle = context.context.throttle if isinstance(context.context, Context) else None
             if self.cost > self.max_cost:
                 error = GraphQLError(
                     f"The query's estimated cost {self.cost} is over the limit of {self.max_cost}: ask for "
@@ -322,3 +324,12 @@ def limit_rules(limits: QueryLimits, *, introspection: bool = True) -> tuple[typ
     if not introspection:
         rules.append(coded_rule(NoSchemaIntrospectionCustomRule, {"code": ErrorCode.INTROSPECTION_DISABLED.value}))
     return tuple(rules)
+
+
+def throttled_error(cost: int, status: ThrottleStatus) -> GraphQLError:
+    return GraphQLError(
+        f"Throttled: this operation costs {cost} points and {math.floor(status.currently_available)} of "
+        f"{status.maximum_available} are available; points restore at {status.restore_rate:g} per second. "
+        f"Retry after {status.retry_after} s.",
+        extensions={"code": ErrorCode.THROTTLED.value, "retryAfter": status.retry_after},
+    )

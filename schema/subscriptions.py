@@ -30,7 +30,6 @@ from schema.orders.ids import order_token
 from schema.orders.types import Order, visible_order
 from schema.relay import decode_id
 
-LIVE = "live"
 MAX_VARIANTS = 100
 
 
@@ -55,7 +54,7 @@ class Live:
         context = Context(
             session=self.unbound, principal=ANONYMOUS, services=services, loaders=Loaders(self.unbound, services.clock)
         )
-        context.extra[LIVE] = self
+        context.live = self
         return context
 
     def _use(self, context: Context, session: AsyncSession) -> None:
@@ -100,13 +99,13 @@ class Live:
 
 
 def _live(info: Info) -> Live:
-    live: Any = info.context.extra.get(LIVE)
-    if live is None:
+    live = info.context.live
+    if not isinstance(live, Live):
         raise coded_error(
             "Subscriptions are served over WebSocket (graphql-transport-ws or graphql-ws) only.",
             ErrorCode.BAD_USER_INPUT,
         )
-    return live  # type: ignore[no-any-return]
+    return live
 
 
 @strawberry.type(

@@ -1,9 +1,11 @@
-"""Rate limiting by query cost, as the schema sees it: the caller's bucket is charged the
-operation's estimated cost (schema/cost.py) after the limits pass and before execution.
+"""The caller's limits as the schema sees them; the transport (api/rate_limits.py) implements them
+and puts them into the request's `Context`, and without one nothing is limited.
 
-The HTTP layer (api/rate_limits.py) puts a `CostThrottle` bound to the caller into
-`Context.extra[COST_THROTTLE]`; without one nothing is charged. A refused operation gets a
-`THROTTLED` error with `extensions.retryAfter` (seconds) and does not run.
+- `Context.throttle`, a `CostThrottle` bound to the caller: the bucket is charged the operation's
+  estimated cost (schema/cost.py) after the limits pass and before execution. A refused operation
+  gets a `THROTTLED` error with `extensions.retryAfter` (seconds) and does not run.
+- `Context.login_guard`, a `LoginGuard` bound to the client's IP: failed sign-ins and
+  registrations (schema/accounts/login_limits.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from graphql import GraphQLError
-
-from schema.errors import ErrorCode
-
-COST_THROTTLE = "cost_throttle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +37,12 @@ class CostThrottle(Protocol):
     async def charge(self, cost: int) -> ThrottleStatus: ...
 
 
-def throttle_of(context: Any) -> CostThrottle | None:
-    extra = getattr(context, "extra", None)
-    return extra.get(COST_THROTTLE) if isinstance(extra, dict) else None
+class LoginGuard(Protocol):
+    async def attempt(self, identifier: str) -> int | None:
+        """Count an attempt on `identifier`; the seconds to wait when it is over a limit."""
 
+    async def succeeded(self, identifier: str) -> None:
+        """Take back the attempt, and forget the identifier's failures."""
 
-def throttled_error(cost: int, status: ThrottleStatus) -> GraphQLError:
-    return GraphQLError(
-        f"Throttled: this operation costs {cost} points and {math.floor(status.currently_available)} of "
-        f"{status.maximum_available} are available; points restore at {status.restore_rate:g} per second. "
-        f"Retry after {status.retry_after} s.",
-        extensions={"code": ErrorCode.THROTTLED.value, "retryAfter": status.retry_after},
-    )
+    async def registration(self) -> int | None:
+        """Count a registration from this address; the seconds to wait when it is over the limit."""

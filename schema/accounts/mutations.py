@@ -21,7 +21,7 @@ from schema.accounts.inputs import (
     TokenRefreshInput,
     TokenRevokeInput,
 )
-from schema.accounts.login_limits import login_guard, throttled
+from schema.accounts.login_limits import throttled
 from schema.accounts.types import Member, StaffUser, visible_member
 from schema.context import Info
 from schema.errors import UserError, run_mutation, run_prepared_mutation, user_errors_field
@@ -73,7 +73,7 @@ async def _sign_in(
     """Count the attempt against the account (before the password is checked, so parallel guesses
     cannot slip past the limit), check the password, and issue tokens; a success is not counted."""
     ctx = info.context
-    guard = login_guard(ctx)
+    guard = ctx.login_guard
     if guard is not None and (retry_after := await guard.attempt(attempt.subject)) is not None:
         return None, throttled(retry_after)
     issued, errors = await run_prepared_mutation(
@@ -99,7 +99,7 @@ class AccountMutation:
         input: Annotated[MemberRegisterInput, strawberry.argument(description="The new member's details.")],
     ) -> MemberRegisterPayload:
         ctx = info.context
-        guard = login_guard(ctx)
+        guard = ctx.login_guard
         # A cashier registering shoppers at a till is signed in and not counted.
         if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
             return MemberRegisterPayload(

@@ -1,0 +1,52 @@
+"""The unit of work a request's use cases share, as the domain sees it: every area's Protocol in
+one, so the schema holds it without naming the SQL adapter (db/uow.py `SqlUnitOfWork`)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from domain.accounts.services import AccountsUnitOfWork
+from domain.apps.services import AppsUnitOfWork
+from domain.catalog.services import CatalogUnitOfWork
+from domain.members.services import MembersUnitOfWork
+from domain.orders.checkout import CheckoutPromotions, CheckoutRepository, CheckoutUnitOfWork
+from domain.orders.returns import ReturnsRepository, ReturnsUnitOfWork
+from domain.orders.services import CouponReturns
+from domain.promotions.coupon_services import (
+    ClaimUnitOfWork,
+    CouponUnitOfWork,
+    TillCouponRepository,
+    TillCouponUnitOfWork,
+)
+
+
+class Orders(CheckoutRepository, ReturnsRepository, Protocol):
+    """Orders as checkout, returns and the order use cases see them."""
+
+
+class Promotions(CheckoutPromotions, CouponReturns, TillCouponRepository, Protocol):
+    """Promotions and coupons as checkout, returns and the coupon use cases see them."""
+
+
+class UnitOfWork(
+    AccountsUnitOfWork,
+    AppsUnitOfWork,
+    CatalogUnitOfWork,
+    CheckoutUnitOfWork,
+    ReturnsUnitOfWork,
+    CouponUnitOfWork,
+    ClaimUnitOfWork,
+    TillCouponUnitOfWork,
+    MembersUnitOfWork,
+    Protocol,
+):
+    """What `Context.uow` offers: the repositories of every area and `transaction()`."""
+
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def promotions(self) -> Promotions: ...
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """One mutation's transaction: everything in the block commits together or rolls back."""
+        ...
