@@ -9,6 +9,7 @@ from typing import Protocol
 from domain.accounts.services import AccountsUnitOfWork
 from domain.apps.services import AppsUnitOfWork
 from domain.catalog.services import CatalogUnitOfWork
+from domain.inventory.location_services import LocationsUnitOfWork
 from domain.members.services import MembersUnitOfWork
 from domain.orders.checkout import CheckoutPromotions, CheckoutRepository, CheckoutUnitOfWork
 from domain.orders.returns import ReturnsRepository, ReturnsUnitOfWork
@@ -39,6 +40,7 @@ class UnitOfWork(
     ClaimUnitOfWork,
     TillCouponUnitOfWork,
     MembersUnitOfWork,
+    LocationsUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""
