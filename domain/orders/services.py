@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from domain.access.model import ANONYMOUS, Permission, Principal
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.inventory.model import Allocation, FulfilmentMethod, MovementKind
 from domain.inventory.services import InventoryUnitOfWork, move_allocations
 from domain.members.points import points_earned
@@ -116,7 +116,7 @@ async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | N
     if order is not None and is_scoped(principal):
         order = replace(order, locations=await uow.orders.locations(order.id))
     if order is None or not sees_order(order.member_id, order.locations, principal):
-        raise DomainError("NOT_FOUND", "No such order.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such order.", ["id"])
     return order
 
 
@@ -171,7 +171,7 @@ async def pay_order(
     due = order.total - paid_amount(await uow.orders.payments(order.id))
     if value != due:
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
             input_field("amount"),
         )
@@ -256,7 +256,7 @@ async def cancel_order(
         raise AccessDenied("Only the buyer, the order's store or customer service cancel orders.")
     transition(order.status, OrderAction.CANCEL, order.method)
     if order.status is not OrderStatus.UNPAID and not service:
-        raise DomainError("INVALID_TRANSITION", "A paid order is cancelled by customer service.")
+        raise DomainError(Code.INVALID_TRANSITION, "A paid order is cancelled by customer service.")
     await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or uow.clock(), payments)
     return order.token
 
@@ -285,7 +285,7 @@ async def ship_order(
     tracking = (tracking_number or "").strip() or None
     if tracking is not None and len(tracking) > MAX_TRACKING:
         raise DomainError(
-            "INVALID", f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
+            Code.INVALID, f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
         )
     status = transition(order.status, OrderAction.SHIP, order.method)
     await move_allocations(
@@ -339,14 +339,16 @@ async def pick_up(
     transition(order.status, OrderAction.PICK_UP, order.method)
     if order.pickup_attempts >= MAX_ATTEMPTS:
         raise DomainError(
-            "PICKUP_CODE_INVALID", "Too many wrong codes; customer service must hand this order over.", ["pickupCode"]
+            Code.PICKUP_CODE_INVALID,
+            "Too many wrong codes; customer service must hand this order over.",
+            ["pickupCode"],
         )
     if not pickup_code_matches(order.token, order.pickup_code_hash, code):
         await uow.orders.update(order.id, {"pickup_attempts": order.pickup_attempts + 1})
         await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
         left = MAX_ATTEMPTS - order.pickup_attempts - 1
         raise DomainError(
-            "PICKUP_CODE_INVALID", f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
+            Code.PICKUP_CODE_INVALID, f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
         )
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
