@@ -258,10 +258,25 @@ class SqlOrdersRepository:
             ).all()
         )
 
-    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
+    async def _update(self, order_id: int, **columns: Any) -> None:
         await self.session.execute(
-            sa.update(Order).where(Order.id == order_id).values(**changes, updated_at=self.clock())
+            sa.update(Order).where(Order.id == order_id).values(**columns, updated_at=self.clock())
         )
+
+    async def set_status(self, order_id: int, status: OrderStatus) -> None:
+        await self._update(order_id, status=status)
+
+    async def end_payment_wait(self, order_id: int, status: OrderStatus) -> None:
+        await self._update(order_id, status=status, expires_at=None)
+
+    async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None:
+        await self._update(order_id, status=status, tracking_number=tracking_number)
+
+    async def record_completion(self, order_id: int, points_earned: int) -> None:
+        await self._update(order_id, status=OrderStatus.COMPLETED, points_earned=points_earned)
+
+    async def record_pickup_attempt(self, order_id: int) -> None:
+        await self._update(order_id, pickup_attempts=Order.pickup_attempts + 1)
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         rows = await self.session.execute(

@@ -149,7 +149,7 @@ async def return_goods(
         already = await uow.points.clawed_back(order.member_id, order.reference)
         due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
         taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or uow.clock())
-    await uow.orders.update(order.id, {"status": status})
+    await uow.orders.set_status(order.id, status)
     await uow.orders.add_event(
         order.id,
         OrderEventType.RETURNED,

@@ -74,7 +74,20 @@ class OrdersRepository(Protocol):
         """The locations the order belongs to (`access.order_locations`)."""
         ...
 
-    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None: ...
+    async def set_status(self, order_id: int, status: OrderStatus) -> None: ...
+    async def end_payment_wait(self, order_id: int, status: OrderStatus) -> None:
+        """Paid or cancelled: the new status, and the order no longer expires."""
+        ...
+
+    async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None: ...
+    async def record_completion(self, order_id: int, points_earned: int) -> None:
+        """COMPLETED, with the points the member earned on it."""
+        ...
+
+    async def record_pickup_attempt(self, order_id: int) -> None:
+        """One more wrong pickup code."""
+        ...
+
     async def allocations(self, order_id: int) -> list[Allocation]: ...
     async def payments(self, order_id: int) -> list[PaymentRecord]: ...
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None: ...
@@ -138,7 +151,7 @@ async def _complete(
         await earn_points(
             uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
         )
-    await uow.orders.update(order.id, {"status": OrderStatus.COMPLETED, "points_earned": earned})
+    await uow.orders.record_completion(order.id, earned)
     await _event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
         await _event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
@@ -182,7 +195,7 @@ async def pay_order(
         await uow.orders.add_payment(
             order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference), order.currency, principal.staff_id
         )
-    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    await uow.orders.end_payment_wait(order.id, status)
     await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
     if order.method is FulfilmentMethod.IN_STORE:
         transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
@@ -228,7 +241,7 @@ async def _cancel(
     if order.member_id is not None and order.points_spent:
         await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
     returned = await uow.promotions.restore(order.id) if order.status is OrderStatus.UNPAID else []
-    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    await uow.orders.end_payment_wait(order.id, status)
     kind = OrderEventType.EXPIRED if action is OrderAction.EXPIRE else OrderEventType.CANCELLED
     await _event(uow, order, principal, kind)
     for code in returned:
@@ -291,7 +304,7 @@ async def ship_order(
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
     )
-    await uow.orders.update(order.id, {"status": status, "tracking_number": tracking})
+    await uow.orders.record_shipment(order.id, status, tracking)
     await _event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking)
     return order.token
 
@@ -318,7 +331,7 @@ async def ready_for_pickup(uow: OrdersUnitOfWork, principal: Principal, token: s
     """The pickup store has the order packed and waiting."""
     order = await _at_pickup_store(uow, principal, token)
     status = transition(order.status, OrderAction.READY_FOR_PICKUP, order.method)
-    await uow.orders.update(order.id, {"status": status})
+    await uow.orders.set_status(order.id, status)
     await _event(uow, order, principal, OrderEventType.READY_FOR_PICKUP)
     return order.token
 
@@ -344,7 +357,7 @@ async def pick_up(
             ["pickupCode"],
         )
     if not pickup_code_matches(order.token, order.pickup_code_hash, code):
-        await uow.orders.update(order.id, {"pickup_attempts": order.pickup_attempts + 1})
+        await uow.orders.record_pickup_attempt(order.id)
         await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
         left = MAX_ATTEMPTS - order.pickup_attempts - 1
         raise DomainError(
