@@ -1,7 +1,7 @@
 """Coded domain errors: the one exception family that becomes `userErrors`.
 
-Every expected business failure raises a `DomainError` carrying a stable `code` (the
-`UserErrorCode` enum value clients switch on) and optionally the input `field` path it is
+Every expected business failure raises a `DomainError` carrying a stable `Code` (mirrored by the
+schema's `UserErrorCode`, which clients switch on) and optionally the input `field` path it is
 about. The schema layer maps them to `userErrors` in one place; nothing else builds error
 lists by hand.
 """
