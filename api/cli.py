@@ -199,7 +199,7 @@ async def _staff_create(
     from db.uow import SqlUnitOfWork
     from domain.access.model import StaffRole
     from domain.accounts.services import create_staff
-    from domain.errors import DomainError, DomainErrors
+    from domain.errors import Code, DomainError, DomainErrors
 
     assert isinstance(role, StaffRole)
     await _migrate(settings)
@@ -210,7 +210,7 @@ async def _staff_create(
             async with uow.transaction():
                 location_id = await location_id_by_code(session, location) if location is not None else None
                 if location is not None and location_id is None:
-                    raise DomainError("NOT_FOUND", f"There is no location with the code {location!r}.", ["location"])
+                    raise DomainError(Code.NOT_FOUND, f"There is no location with the code {location!r}.", ["location"])
                 staff_id = await create_staff(uow, hasher, email, name, role, password, location_id)
         except DomainError as e:
             for err in e.errors if isinstance(e, DomainErrors) else [e]:

@@ -12,7 +12,7 @@ from db.models import Member, MemberIdentity, RefreshToken, StaffUser
 from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
 from domain.accounts.model import Identity
 from domain.accounts.services import Credentials, RefreshGrant
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 
 def _identity_match(identities: list[Identity]) -> sa.ColumnElement[bool]:
@@ -67,7 +67,7 @@ class SqlAccountsRepository:
             await self.session.flush()
         except IntegrityError:
             # Lost a race with a concurrent registration of the same identity.
-            raise DomainError("IDENTITY_TAKEN", "That identity is already registered.") from None
+            raise DomainError(Code.IDENTITY_TAKEN, "That identity is already registered.") from None
         return member.id
 
     async def member_credentials(self, identity: Identity) -> Credentials | None:
@@ -104,7 +104,7 @@ class SqlAccountsRepository:
         try:
             await self.session.flush()
         except IntegrityError:
-            raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", ["email"]) from None
+            raise DomainError(Code.IDENTITY_TAKEN, "A staff user with that e-mail exists.", ["email"]) from None
         return user.id
 
     async def add_refresh_token(self, grant: RefreshGrant, token_hash: str, expires_at: datetime) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.mappers import columns, state
 from db.models import Cart, CartLine, Channel, ChannelLocation, Location, Member, VariantChannelListing
 from db.order_queries import sellable_prices, sellable_statement
 from domain.clock import Clock, system_clock
@@ -22,32 +23,32 @@ from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
 
-_CHANNEL = (
-    Channel.id,
-    Channel.kind,
-    Channel.currency,
-    Channel.points_per_unit,
-    Channel.is_active,
-    Channel.shipping_flat_rate,
-    Channel.shipping_free_over,
+_CHANNEL = columns(
+    id=Channel.id,
+    kind=Channel.kind,
+    currency=Channel.currency,
+    points_per_unit=Channel.points_per_unit,
+    is_active=Channel.is_active,
+    shipping_flat_rate=Channel.shipping_flat_rate,
+    shipping_free_over=Channel.shipping_free_over,
 )
 
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
 # session's identity map would hide those writes from the reads that follow.
-_CART = (
-    Cart.id,
-    Cart.token,
-    Cart.channel_id,
-    Cart.member_id,
-    Cart.location_id,
-    Cart.staff_id,
-    Cart.fulfilment_method,
-    Cart.pickup_location_id,
-    Cart.address,
-    Cart.points,
-    Cart.completed_at.is_not(None),
-    Cart.coupon_code,
+_CART = columns(
+    id=Cart.id,
+    token=Cart.token,
+    channel_id=Cart.channel_id,
+    member_id=Cart.member_id,
+    location_id=Cart.location_id,
+    staff_id=Cart.staff_id,
+    method=Cart.fulfilment_method,
+    pickup_location_id=Cart.pickup_location_id,
+    address=Cart.address,
+    points=Cart.points,
+    completed=Cart.completed_at.is_not(None),
+    coupon_code=Cart.coupon_code,
 )
 
 
@@ -59,10 +60,12 @@ class SqlCartRepository:
     async def channel(self, slug: str | None) -> ChannelInfo | None:
         where = Channel.slug == slug if slug is not None else Channel.is_default.is_(True)
         row = (await self.session.execute(sa.select(*_CHANNEL).where(where))).first()
-        return ChannelInfo(*row) if row else None
+        return state(ChannelInfo, row) if row else None
 
     async def channel_by_id(self, channel_id: int) -> ChannelInfo:
-        return ChannelInfo(*(await self.session.execute(sa.select(*_CHANNEL).where(Channel.id == channel_id))).one())
+        return state(
+            ChannelInfo, (await self.session.execute(sa.select(*_CHANNEL).where(Channel.id == channel_id))).one()
+        )
 
     async def member_exists(self, member_id: int) -> bool:
         return bool(
@@ -92,15 +95,15 @@ class SqlCartRepository:
     async def cart(self, token: str, *, lock: bool = False) -> CartState | None:
         stmt = sa.select(*_CART).where(Cart.token == token)
         row = (await self.session.execute(stmt.with_for_update() if lock else stmt)).first()
-        return CartState(*row[:10], completed=bool(row[10]), coupon_code=row[11]) if row else None
+        return state(CartState, row) if row else None
 
     async def lines(self, cart_id: int) -> list[CartLineState]:
         rows = await self.session.execute(
-            sa.select(CartLine.id, CartLine.variant_id, CartLine.quantity)
+            sa.select(*columns(id=CartLine.id, variant_id=CartLine.variant_id, quantity=CartLine.quantity))
             .where(CartLine.cart_id == cart_id)
             .order_by(CartLine.id)
         )
-        return [CartLineState(*r) for r in rows]
+        return [state(CartLineState, r) for r in rows]
 
     async def sellable_variants(self, channel_id: int, variant_ids: Sequence[int]) -> set[int]:
         rows = await self.session.scalars(
@@ -149,11 +152,17 @@ class SqlCartRepository:
         row = (
             await self.session.execute(
                 sa.select(
-                    Location.id, Location.type, Location.is_active, Location.is_pickup_point, linked.label("linked")
+                    *columns(
+                        id=Location.id,
+                        type=Location.type,
+                        is_active=Location.is_active,
+                        is_pickup_point=Location.is_pickup_point,
+                        in_channel=linked,
+                    )
                 ).where(Location.id == location_id)
             )
         ).first()
-        return LocationInfo(*row) if row else None
+        return state(LocationInfo, row) if row else None
 
     async def points_balance(self, member_id: int) -> int:
         return int(await self.session.scalar(sa.select(Member.points_balance).where(Member.id == member_id)) or 0)

@@ -22,7 +22,7 @@ from db.models import Category, Channel, Product, ProductChannelListing, Product
 from domain.catalog.model import PriceRange
 from domain.catalog.services import ChannelInfo, Values
 from domain.clock import Clock, system_clock
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 _CHANNEL_COLUMNS = (Channel.id, Channel.slug, Channel.currency, Channel.is_default, Channel.is_active)
 
@@ -32,13 +32,13 @@ def _conflict(error: IntegrityError, unique_key: str, reference_field: str | Non
     text = str(error.orig).lower()
     if "is_default" in text or "uq_channels_default" in text:
         return DomainError(
-            "DUPLICATE", "Another channel became the default at the same time; try again.", ["input", "isDefault"]
+            Code.DUPLICATE, "Another channel became the default at the same time; try again.", ["input", "isDefault"]
         )
     if "unique" in text or "duplicate key" in text:
-        return DomainError("DUPLICATE", f"The {unique_key} is already taken.", ["input", unique_key])
+        return DomainError(Code.DUPLICATE, f"The {unique_key} is already taken.", ["input", unique_key])
     if reference_field is not None:
-        return DomainError("NOT_FOUND", "The referenced object no longer exists.", ["input", reference_field])
-    return DomainError("IN_USE", "Other data still refers to this object.", ["id"])
+        return DomainError(Code.NOT_FOUND, "The referenced object no longer exists.", ["input", reference_field])
+    return DomainError(Code.IN_USE, "Other data still refers to this object.", ["id"])
 
 
 class SqlCatalogRepository:
@@ -71,7 +71,7 @@ class SqlCatalogRepository:
             return
         row = await self.session.get(model, key, populate_existing=True)
         if row is None:  # deleted by a concurrent request since the use case looked
-            raise DomainError("NOT_FOUND", "It no longer exists.", ["id"])
+            raise DomainError(Code.NOT_FOUND, "It no longer exists.", ["id"])
         for name, value in values.items():
             setattr(row, name, value)
         try:
@@ -93,7 +93,7 @@ class SqlCatalogRepository:
         try:
             result = await self.session.execute(stmt, execution_options={"populate_existing": True})
         except IntegrityError as e:  # the product, variant or channel was deleted meanwhile
-            raise DomainError("NOT_FOUND", "It no longer exists.", ["id"]) from e
+            raise DomainError(Code.NOT_FOUND, "It no longer exists.", ["id"]) from e
         result.scalars().all()
 
     # Channels

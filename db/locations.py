@@ -19,13 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Channel, ChannelLocation, Location, StockLevel
 from db.pagination import InvalidCursor, Ordering, Page, PageRequest, SortKey, keyset_page, parse_int, parse_str
 from domain.catalog.services import Values
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.inventory.locations import Candidate, LocationState
 from domain.inventory.model import BoundingBox, LocationType
 
 
 def _duplicate_code() -> DomainError:
-    return DomainError("DUPLICATE", "The code is already taken.", ["input", "code"])
+    return DomainError(Code.DUPLICATE, "The code is already taken.", ["input", "code"])
 
 
 _LOCATIONS, _LINKS, _LEVELS = (cast(sa.Table, m.__table__) for m in (Location, ChannelLocation, StockLevel))
@@ -69,7 +69,7 @@ class SqlLocationRepository:
             return
         row = await self.session.get(Location, location_id, populate_existing=True)
         if row is None:  # deleted by a concurrent request since the use case looked
-            raise DomainError("NOT_FOUND", "No such location.", ["id"])
+            raise DomainError(Code.NOT_FOUND, "No such location.", ["id"])
         for name, value in values.items():
             setattr(row, name, value)
         try:

@@ -13,7 +13,7 @@ from db.sql import insert_ignoring_duplicates
 from domain.access.model import PrincipalKind
 from domain.accounts.model import Identity
 from domain.clock import Clock, system_clock
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.members.model import AddressData
 from domain.members.services import ERASED_NAME
 
@@ -50,7 +50,7 @@ class SqlMembersRepository:
                 )
         except IntegrityError:  # a concurrent link of the same identity won
             raise DomainError(
-                "IDENTITY_TAKEN", "That identity belongs to another member.", input_field("value")
+                Code.IDENTITY_TAKEN, "That identity belongs to another member.", input_field("value")
             ) from None
 
     async def rename(self, member_id: int, name: str) -> None:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.mappers import columns, state
 from db.models import (
     Cart,
     CartLine,
@@ -81,16 +82,18 @@ async def sellable_details(session: AsyncSession, channel_id: int, variant_ids: 
     """Price and names of the variants the channel sells, for order lines."""
     rows = await session.execute(
         sellable_statement(
-            VariantChannelListing.variant_id,
-            VariantChannelListing.price,
-            ProductVariant.sku,
-            Product.name,
-            ProductVariant.name,
+            *columns(
+                variant_id=VariantChannelListing.variant_id,
+                price=VariantChannelListing.price,
+                sku=ProductVariant.sku,
+                product_name=Product.name,
+                variant_name=ProductVariant.name,
+            )
         )
         .join(Product, Product.id == ProductVariant.product_id)
         .where(VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids))
     )
-    return {r[0]: Sellable(*r) for r in rows}
+    return {r.variant_id: state(Sellable, r) for r in rows}
 
 
 # The use cases write carts and orders with Core statements; `populate_existing` makes sure an object

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox
+from db.mappers import columns, state
 from db.models import (
     Cart,
     Channel,
@@ -43,24 +44,24 @@ from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
 from domain.orders.services import OrderState, PaymentRecord
 
-_STATE = (
-    Order.id,
-    Order.token,
-    Order.number,
-    Order.status,
-    Order.fulfilment_method,
-    Order.channel_id,
-    Order.member_id,
-    Order.location_id,
-    Order.pickup_location_id,
-    Order.currency,
-    Order.total,
-    Order.points_spent,
-    Order.points_earned,
-    Order.pickup_code_hash,
-    Order.pickup_attempts,
-    Channel.points_per_unit,
-    Order.points_multiplier,
+_STATE = columns(
+    id=Order.id,
+    token=Order.token,
+    number=Order.number,
+    status=Order.status,
+    method=Order.fulfilment_method,
+    channel_id=Order.channel_id,
+    member_id=Order.member_id,
+    location_id=Order.location_id,
+    pickup_location_id=Order.pickup_location_id,
+    currency=Order.currency,
+    total=Order.total,
+    points_spent=Order.points_spent,
+    points_earned=Order.points_earned,
+    pickup_code_hash=Order.pickup_code_hash,
+    pickup_attempts=Order.pickup_attempts,
+    points_per_unit=Channel.points_per_unit,
+    points_multiplier=Order.points_multiplier,
 )
 
 
@@ -78,12 +79,14 @@ class SqlOrdersRepository:
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None:
         row = (
             await self.session.execute(
-                sa.select(Order.id, Order.token, Order.number, Order.pickup_code_hash).where(
-                    Order.cart_id == cart_id, Order.idempotency_key == idempotency_key
-                )
+                sa.select(
+                    *columns(
+                        id=Order.id, token=Order.token, number=Order.number, pickup_code_hash=Order.pickup_code_hash
+                    )
+                ).where(Order.cart_id == cart_id, Order.idempotency_key == idempotency_key)
             )
         ).first()
-        return OrderRef(*row) if row else None
+        return state(OrderRef, row) if row else None
 
     async def claim_cart(self, cart_id: int, now: datetime) -> bool:
         claimed = await self.session.execute(
@@ -247,7 +250,7 @@ class SqlOrdersRepository:
                 .with_for_update(of=Order)
             )
         ).first()
-        return OrderState(*row) if row else None
+        return state(OrderState, row) if row else None
 
     async def locations(self, order_id: int) -> frozenset[int]:
         return frozenset(
@@ -258,10 +261,25 @@ class SqlOrdersRepository:
             ).all()
         )
 
-    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
+    async def _update(self, order_id: int, **columns: Any) -> None:
         await self.session.execute(
-            sa.update(Order).where(Order.id == order_id).values(**changes, updated_at=self.clock())
+            sa.update(Order).where(Order.id == order_id).values(**columns, updated_at=self.clock())
         )
+
+    async def set_status(self, order_id: int, status: OrderStatus) -> None:
+        await self._update(order_id, status=status)
+
+    async def end_payment_wait(self, order_id: int, status: OrderStatus) -> None:
+        await self._update(order_id, status=status, expires_at=None)
+
+    async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None:
+        await self._update(order_id, status=status, tracking_number=tracking_number)
+
+    async def record_completion(self, order_id: int, points_earned: int) -> None:
+        await self._update(order_id, status=OrderStatus.COMPLETED, points_earned=points_earned)
+
+    async def record_pickup_attempt(self, order_id: int) -> None:
+        await self._update(order_id, pickup_attempts=Order.pickup_attempts + 1)
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         rows = await self.session.execute(
@@ -278,11 +296,13 @@ class SqlOrdersRepository:
 
     async def payments(self, order_id: int) -> list[PaymentRecord]:
         rows = await self.session.execute(
-            sa.select(Payment.kind, Payment.method, Payment.amount, Payment.reference)
+            sa.select(
+                *columns(kind=Payment.kind, method=Payment.method, amount=Payment.amount, reference=Payment.reference)
+            )
             .where(Payment.order_id == order_id)
             .order_by(Payment.id)
         )
-        return [PaymentRecord(*r) for r in rows]
+        return [state(PaymentRecord, r) for r in rows]
 
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None:
         await self.session.execute(
@@ -303,12 +323,18 @@ class SqlOrdersRepository:
     async def lines(self, order_id: int) -> list[SoldLine]:
         rows = await self.session.execute(
             sa.select(
-                OrderLine.id, OrderLine.variant_id, OrderLine.quantity, OrderLine.returned_quantity, OrderLine.total
+                *columns(
+                    id=OrderLine.id,
+                    variant_id=OrderLine.variant_id,
+                    quantity=OrderLine.quantity,
+                    returned_quantity=OrderLine.returned_quantity,
+                    total=OrderLine.total,
+                )
             )
             .where(OrderLine.order_id == order_id)
             .order_by(OrderLine.id)
         )
-        return [SoldLine(*r) for r in rows]
+        return [state(SoldLine, r) for r in rows]
 
     async def add_returned(self, line_id: int, quantity: int) -> None:
         await self.session.execute(

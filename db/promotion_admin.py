@@ -24,7 +24,7 @@ from db.models import Category, Channel, CouponTemplate, Location, Product, Prod
 from db.models import Promotion as PromotionRow
 from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
 from db.promotions import promotion_of, running_filter, template_of
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.inventory.model import LocationType
 from domain.promotions.admin import PromotionStatus, StoredPromotion
 from domain.promotions.coupons import TemplateInfo
@@ -34,7 +34,7 @@ _ID_TABLES: dict[IdKind, Any] = {"product": Product, "category": Category, "vari
 
 
 def _duplicate_code() -> DomainError:
-    return DomainError("DUPLICATE", "The campaign code is already taken.", ["input", "campaignCode"])
+    return DomainError(Code.DUPLICATE, "The campaign code is already taken.", ["input", "campaignCode"])
 
 
 class SqlPromotionAdmin:

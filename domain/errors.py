@@ -1,7 +1,7 @@
 """Coded domain errors: the one exception family that becomes `userErrors`.
 
-Every expected business failure raises a `DomainError` carrying a stable `code` (the
-`UserErrorCode` enum value clients switch on) and optionally the input `field` path it is
+Every expected business failure raises a `DomainError` carrying a stable `Code` (mirrored by the
+schema's `UserErrorCode`, which clients switch on) and optionally the input `field` path it is
 about. The schema layer maps them to `userErrors` in one place; nothing else builds error
 lists by hand.
 """
@@ -9,13 +9,48 @@ lists by hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Every `DomainError` code, one enum so a misspelt code is a type error, not a 500 at run
+    time. The schema's `UserErrorCode` mirrors it value for value (a test checks the sets)."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    IDENTITY_TAKEN = "IDENTITY_TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    CATEGORY_CYCLE = "CATEGORY_CYCLE"
+    IN_USE = "IN_USE"
+    CURRENCY_INVALID = "CURRENCY_INVALID"
+    COUPON_INVALID = "COUPON_INVALID"
+    COUPON_ALREADY_REDEEMED = "COUPON_ALREADY_REDEEMED"
+    COUPON_EXPIRED = "COUPON_EXPIRED"
+    COUPON_NOT_APPLICABLE = "COUPON_NOT_APPLICABLE"
+    COUPON_LIMIT_REACHED = "COUPON_LIMIT_REACHED"
+    COUPON_EXHAUSTED = "COUPON_EXHAUSTED"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    PICKUP_CODE_INVALID = "PICKUP_CODE_INVALID"
+    CART_EMPTY = "CART_EMPTY"
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"
+    PAYMENT_METHOD_UNAVAILABLE = "PAYMENT_METHOD_UNAVAILABLE"
+    CHANNEL_NOT_ALLOWED = "CHANNEL_NOT_ALLOWED"
+    PICKUP_LOCATION_REQUIRED = "PICKUP_LOCATION_REQUIRED"
+    THROTTLED = "THROTTLED"
 
 
 class DomainError(Exception):
     """An expected failure that the client can fix or must be told about."""
 
     def __init__(
-        self, code: str, message: str, field: Sequence[str] | None = None, *, keep_writes: bool = False
+        self, code: Code, message: str, field: Sequence[str] | None = None, *, keep_writes: bool = False
     ) -> None:
         super().__init__(message)
         self.code = code

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 # ISO 4217 minor units for the currencies a retailer is likely to sell in. Unknown
 # currencies are refused rather than guessed.
@@ -80,26 +80,26 @@ def parse_amount(
 ) -> Decimal:
     """Validate a client-supplied amount: finite, not negative, not too many decimals."""
     if currency not in MINOR_UNITS:
-        raise DomainError("CURRENCY_INVALID", f"'{currency}' is not a supported currency.", field)
+        raise DomainError(Code.CURRENCY_INVALID, f"'{currency}' is not a supported currency.", field)
     if isinstance(value, str) and "_" in value:  # Decimal() accepts "1_000"; clients should not
-        raise DomainError("INVALID", f"'{value[:40]}' is not an amount.", field)
+        raise DomainError(Code.INVALID, f"'{value[:40]}' is not an amount.", field)
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise DomainError("INVALID", f"'{value}' is not an amount.", field) from None
+        raise DomainError(Code.INVALID, f"'{value}' is not an amount.", field) from None
     if not amount.is_finite():
-        raise DomainError("INVALID", "The amount must be a finite number.", field)
+        raise DomainError(Code.INVALID, "The amount must be a finite number.", field)
     if amount < 0 or (amount == 0 and not allow_zero):
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             "The amount must be greater than zero." if not allow_zero else "The amount cannot be negative.",
             field,
         )
     if amount > MAX_AMOUNT:
-        raise DomainError("INVALID", "The amount is too large.", field)
+        raise DomainError(Code.INVALID, "The amount is too large.", field)
     if amount != amount.quantize(quantum(currency)):
         places = MINOR_UNITS[currency]
-        raise DomainError("INVALID", f"{currency} amounts have at most {places} decimal places.", field)
+        raise DomainError(Code.INVALID, f"{currency} amounts have at most {places} decimal places.", field)
     return abs(amount.quantize(quantum(currency)))  # abs: "-0" is plain zero, never "-0.00"
 
 

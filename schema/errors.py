@@ -22,6 +22,7 @@ T = TypeVar("T")
 P = TypeVar("P")
 
 
+# Mirrors `domain.errors.Code` value for value (tests/test_error_codes.py), adding descriptions.
 @strawberry.enum(description="Why a mutation refused its input; clients switch on these.")
 class UserErrorCode(Enum):
     INVALID = strawberry.enum_value("INVALID", description="A value is malformed or out of range.")

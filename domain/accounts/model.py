@@ -14,7 +14,7 @@ from enum import Enum
 
 import phonenumbers
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 128
@@ -42,7 +42,7 @@ def normalize_email(value: str, field: list[str] | None = None) -> str:
     email = value.strip()
     lowered = email.lower()  # can be longer than `email` ("İ" lower-cases to two code points)
     if len(lowered) > 254 or not _EMAIL.match(email):
-        raise DomainError("INVALID", f"'{value[:80]}' is not a valid e-mail address.", field)
+        raise DomainError(Code.INVALID, f"'{value[:80]}' is not a valid e-mail address.", field)
     return lowered
 
 
@@ -55,7 +55,7 @@ def normalize_phone(value: str, default_region: str, field: list[str] | None = N
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise DomainError("INVALID", f"'{value[:40]}' is not a valid phone number.", field)
+        raise DomainError(Code.INVALID, f"'{value[:40]}' is not a valid phone number.", field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -66,7 +66,7 @@ def normalize_identity(kind: IdentityKind, value: str, default_region: str, fiel
         return Identity(kind, normalize_phone(value, default_region, field))
     opaque = value.strip()
     if not _OPAQUE.match(opaque):
-        raise DomainError("INVALID", f"A {kind.value} is 4 to 128 printable characters without spaces.", field)
+        raise DomainError(Code.INVALID, f"A {kind.value} is 4 to 128 printable characters without spaces.", field)
     return Identity(kind, opaque)
 
 
@@ -93,19 +93,19 @@ def login_subject(identifier: str, default_region: str) -> str:
 def validate_name(name: str, field: list[str]) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise DomainError("REQUIRED", "A name is required.", field)
+        raise DomainError(Code.REQUIRED, "A name is required.", field)
     if len(cleaned) > NAME_MAX_LENGTH:
-        raise DomainError("INVALID", f"A name has at most {NAME_MAX_LENGTH} characters.", field)
+        raise DomainError(Code.INVALID, f"A name has at most {NAME_MAX_LENGTH} characters.", field)
     return cleaned
 
 
 def validate_password(password: str, field: list[str]) -> None:
     """At least 8 characters, not all of one kind of character, not the e-mail or phone."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise DomainError("PASSWORD_TOO_WEAK", f"A password has at least {PASSWORD_MIN_LENGTH} characters.", field)
+        raise DomainError(Code.PASSWORD_TOO_WEAK, f"A password has at least {PASSWORD_MIN_LENGTH} characters.", field)
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise DomainError("INVALID", f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field)
+        raise DomainError(Code.INVALID, f"A password has at most {PASSWORD_MAX_LENGTH} characters.", field)
     if password.isdigit() or len(set(password)) < 4:
         raise DomainError(
-            "PASSWORD_TOO_WEAK", "A password needs more variety than digits alone or a repeated character.", field
+            Code.PASSWORD_TOO_WEAK, "A password needs more variety than digits alone or a repeated character.", field
         )

@@ -29,7 +29,7 @@ from domain.accounts.model import (
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens, hash_token, new_refresh_token
 from domain.clock import Timed
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ class IssuedTokens:
 
 
 def _invalid_credentials() -> DomainError:
-    return DomainError("INVALID_CREDENTIALS", "The identifier or password is wrong.")
+    return DomainError(Code.INVALID_CREDENTIALS, "The identifier or password is wrong.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +147,7 @@ async def prepare_registration(
         except DomainError as e:
             errors.append(e)
     if not identity_given:
-        errors.append(DomainError("REQUIRED", "Give an e-mail address or a phone number.", input_field("email")))
+        errors.append(DomainError(Code.REQUIRED, "Give an e-mail address or a phone number.", input_field("email")))
     try:
         validate_password(reg.password, input_field("password"))
     except DomainError as e:
@@ -157,7 +157,7 @@ async def prepare_registration(
     raise_all(
         [
             DomainError(
-                "IDENTITY_TAKEN",
+                Code.IDENTITY_TAKEN,
                 f"That {t.kind.value.lower()} is already registered.",
                 input_field(t.kind.value.lower()),
             )
@@ -253,7 +253,7 @@ async def refresh_tokens(uow: AccountsUnitOfWork, tokens: AccessTokens, refresh_
         if family is not None:
             await uow.accounts.revoke_family(family, now)
         raise DomainError(
-            "INVALID_TOKEN",
+            Code.INVALID_TOKEN,
             "The refresh token is invalid, expired or already used.",
             input_field("refreshToken"),
             keep_writes=family is not None,
@@ -261,7 +261,7 @@ async def refresh_tokens(uow: AccountsUnitOfWork, tokens: AccessTokens, refresh_
     if grant.subject_kind is PrincipalKind.STAFF:
         access = await uow.accounts.staff_access(grant.subject_id)
         if access is None or access.role is None:
-            raise DomainError("INVALID_TOKEN", "The staff account is no longer active.", input_field("refreshToken"))
+            raise DomainError(Code.INVALID_TOKEN, "The staff account is no longer active.", input_field("refreshToken"))
         principal = staff(grant.subject_id, access.role, access.location_id)
     else:
         principal = member(grant.subject_id)
@@ -271,7 +271,7 @@ async def refresh_tokens(uow: AccountsUnitOfWork, tokens: AccessTokens, refresh_
 async def revoke_refresh_token(uow: AccountsUnitOfWork, refresh_token: str) -> None:
     family = await uow.accounts.refresh_token_family(hash_token(refresh_token))
     if family is None:
-        raise DomainError("INVALID_TOKEN", "The refresh token is not known.", input_field("refreshToken"))
+        raise DomainError(Code.INVALID_TOKEN, "The refresh token is not known.", input_field("refreshToken"))
     await uow.accounts.revoke_family(family, uow.clock())
 
 
@@ -300,5 +300,5 @@ async def create_staff(
         errors.append(e)
     raise_all(errors)
     if await uow.accounts.staff_credentials(norm_email) is not None:
-        raise DomainError("IDENTITY_TAKEN", "A staff user with that e-mail exists.", input_field("email"))
+        raise DomainError(Code.IDENTITY_TAKEN, "A staff user with that e-mail exists.", input_field("email"))
     return await uow.accounts.add_staff(norm_email, name, role, await hasher.hash(password), location_id)

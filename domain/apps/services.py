@@ -12,7 +12,7 @@ from typing import Protocol
 
 from domain.access.model import AppScope
 from domain.accounts.tokens import hash_token
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 
 APP_TOKEN_PREFIX = "app_"
 HINT_LENGTH = 10
@@ -46,11 +46,11 @@ async def create_app(
     errors = []
     name = name.strip()
     if not name:
-        errors.append(DomainError("REQUIRED", "Name the app.", input_field("name")))
+        errors.append(DomainError(Code.REQUIRED, "Name the app.", input_field("name")))
     elif len(name) > NAME_MAX:
-        errors.append(DomainError("INVALID", f"At most {NAME_MAX} characters.", input_field("name")))
+        errors.append(DomainError(Code.INVALID, f"At most {NAME_MAX} characters.", input_field("name")))
     if not scopes:
-        errors.append(DomainError("REQUIRED", "Give the app at least one scope.", input_field("scopes")))
+        errors.append(DomainError(Code.REQUIRED, "Give the app at least one scope.", input_field("scopes")))
     raise_all(errors)
     token = new_app_token()
     ordered = sorted(set(scopes), key=lambda s: s.value)
@@ -60,5 +60,5 @@ async def create_app(
 
 async def revoke_app(uow: AppsUnitOfWork, app_id: int | None) -> int:
     if app_id is None or not await uow.apps.revoke_app(app_id):
-        raise DomainError("NOT_FOUND", "No such active app.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such active app.", ["id"])
     return app_id

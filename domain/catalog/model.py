@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.money import is_currency
 
 SLUG_MAX_LENGTH = 100
@@ -61,7 +61,7 @@ def slugify(text: str) -> str:
 def validate_slug(slug: str, field: list[str]) -> str:
     if not _SLUG.match(slug) or len(slug) > SLUG_MAX_LENGTH:
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             f"A slug is lower-case letters, digits and single hyphens (at most {SLUG_MAX_LENGTH} characters).",
             field,
         )
@@ -74,7 +74,7 @@ def slug_for(name: str, slug: str | None, field: list[str]) -> str:
         return validate_slug(slug.strip(), field)
     made = slugify(name)
     if not made:
-        raise DomainError("REQUIRED", "Give a slug: the name has no letters a URL can use.", field)
+        raise DomainError(Code.REQUIRED, "Give a slug: the name has no letters a URL can use.", field)
     return made
 
 
@@ -82,7 +82,7 @@ def validate_sku(sku: str, field: list[str]) -> str:
     sku = sku.strip()
     if not _SKU.match(sku):
         raise DomainError(
-            "INVALID", "A SKU is 1 to 64 letters, digits or . _ / - and starts with a letter or digit.", field
+            Code.INVALID, "A SKU is 1 to 64 letters, digits or . _ / - and starts with a letter or digit.", field
         )
     return sku
 
@@ -90,9 +90,9 @@ def validate_sku(sku: str, field: list[str]) -> str:
 def validate_text(value: str, field: list[str], max_length: int, required: bool = True) -> str:
     cleaned = value.strip()
     if required and not cleaned:
-        raise DomainError("REQUIRED", "This cannot be empty.", field)
+        raise DomainError(Code.REQUIRED, "This cannot be empty.", field)
     if len(cleaned) > max_length:
-        raise DomainError("INVALID", f"At most {max_length} characters.", field)
+        raise DomainError(Code.INVALID, f"At most {max_length} characters.", field)
     return cleaned
 
 
@@ -134,7 +134,7 @@ def validate_currency(code: str, field: list[str]) -> str:
     """An ISO 4217 code Omnishop knows how to round ("cny" is read as "CNY")."""
     cleaned = code.strip().upper()
     if not is_currency(cleaned):
-        raise DomainError("CURRENCY_INVALID", f"'{code[:10]}' is not a supported ISO 4217 currency code.", field)
+        raise DomainError(Code.CURRENCY_INVALID, f"'{code[:10]}' is not a supported ISO 4217 currency code.", field)
     return cleaned
 
 
@@ -152,19 +152,19 @@ def check_channel_default(was_default: bool, is_default: bool, is_active: bool) 
     """
     if was_default and not is_default:
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             "There must be a default channel: make another channel the default instead.",
             ["input", "isDefault"],
         )
     if is_default and not is_active:
-        raise DomainError("INVALID", "The default channel must be active.", ["input", "isActive"])
+        raise DomainError(Code.INVALID, "The default channel must be active.", ["input", "isActive"])
 
 
 def check_currency_change(current: str, new: str, has_prices: bool) -> None:
     """Prices are stored in the channel's currency: changing it would silently re-denominate them."""
     if new != current and has_prices:
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             f"Variants are priced in {current} in this channel; remove those prices before changing its currency.",
             ["input", "currency"],
         )
@@ -174,13 +174,15 @@ def check_category_move(category_id: int, new_parent_id: int, parent_of: dict[in
     """A category cannot be moved under itself or one of its descendants."""
     if would_create_cycle(category_id, new_parent_id, parent_of):
         raise DomainError(
-            "CATEGORY_CYCLE", "A category cannot be moved under itself or its own subcategories.", ["input", "parentId"]
+            Code.CATEGORY_CYCLE,
+            "A category cannot be moved under itself or its own subcategories.",
+            ["input", "parentId"],
         )
 
 
 def check_category_removable(has_children: bool, has_products: bool) -> None:
     """Only an empty leaf can go: deleting it must not orphan subcategories or uncategorise products."""
     if has_children:
-        raise DomainError("IN_USE", "The category has subcategories; move or delete them first.", ["id"])
+        raise DomainError(Code.IN_USE, "The category has subcategories; move or delete them first.", ["id"])
     if has_products:
-        raise DomainError("IN_USE", "Products are in the category; move them first.", ["id"])
+        raise DomainError(Code.IN_USE, "Products are in the category; move them first.", ["id"])

@@ -28,7 +28,7 @@ from domain.catalog.commands import (
     VariantUpdate,
 )
 from domain.catalog.model import PriceRange
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.money import parse_amount
 
 P = ParamSpec("P")
@@ -103,7 +103,7 @@ class InputErrors:
     def __init__(self) -> None:
         self.items: list[DomainError] = []
 
-    def add(self, code: str, message: str, field: list[str]) -> None:
+    def add(self, code: Code, message: str, field: list[str]) -> None:
         self.items.append(DomainError(code, message, field))
 
     def value(self, rule: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
@@ -138,7 +138,7 @@ class InputErrors:
     ) -> None:
         value = values.get(key)
         if isinstance(value, str) and await taken(value, other_than):
-            self.add("DUPLICATE", f"The {key} '{value}' is already taken.", input_field(key))
+            self.add(Code.DUPLICATE, f"The {key} '{value}' is already taken.", input_field(key))
 
     def raise_any(self) -> None:
         raise_all(self.items)
@@ -156,7 +156,7 @@ def name_and_slug(
 
 
 def not_found(what: str, field: list[str]) -> DomainError:
-    return DomainError("NOT_FOUND", f"No such {what}.", field)
+    return DomainError(Code.NOT_FOUND, f"No such {what}.", field)
 
 
 # Products
@@ -167,7 +167,7 @@ async def _check_category(
 ) -> None:
     values["category_id"] = category_id
     if category_id is not None and not await repo.category_exists(category_id):
-        errors.add("NOT_FOUND", "No such category.", input_field("categoryId"))
+        errors.add(Code.NOT_FOUND, "No such category.", input_field("categoryId"))
 
 
 async def create_product(uow: CatalogUnitOfWork, cmd: ProductCreate) -> int:
@@ -214,7 +214,7 @@ async def create_variant(uow: CatalogUnitOfWork, cmd: VariantCreate) -> int:
     errors = InputErrors()
     values: Values = {"product_id": cmd.product_id}
     if not await repo.product_exists(cmd.product_id):
-        errors.add("NOT_FOUND", "No such product.", input_field("productId"))
+        errors.add(Code.NOT_FOUND, "No such product.", input_field("productId"))
     errors.put(values, "sku", model.validate_sku, cmd.sku, input_field("sku"))
     errors.put(values, "name", model.validate_text, cmd.name, input_field("name"), model.VARIANT_NAME_MAX)
     await errors.unique(values, "sku", repo.sku_taken)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from domain.catalog import model
 from domain.catalog.commands import KEEP, CategoryCreate, CategoryUpdate, ChannelCreate, ChannelUpdate, ShippingRates
 from domain.catalog.services import CatalogUnitOfWork, InputErrors, Values, name_and_slug, not_found
-from domain.errors import input_field
+from domain.errors import Code, input_field
 from domain.money import parse_amount
 
 # Channels
@@ -101,7 +101,7 @@ async def create_category(uow: CatalogUnitOfWork, cmd: CategoryCreate) -> int:
     name_and_slug(errors, values, cmd.name, cmd.slug, model.CATEGORY_NAME_MAX, creating=True)
     errors.put(values, "description", model.optional_text, cmd.description, input_field("description"))
     if cmd.parent_id is not None and not await repo.category_exists(cmd.parent_id):
-        errors.add("NOT_FOUND", "No such parent category.", input_field("parentId"))
+        errors.add(Code.NOT_FOUND, "No such parent category.", input_field("parentId"))
     await errors.unique(values, "slug", repo.category_slug_taken)
     errors.raise_any()
     return await repo.add_category(values)
@@ -120,7 +120,7 @@ async def update_category(uow: CatalogUnitOfWork, cmd: CategoryUpdate) -> int:
         values["parent_id"] = None
     elif cmd.parent_id is not KEEP:
         if not await repo.category_exists(cmd.parent_id):
-            errors.add("NOT_FOUND", "No such parent category.", input_field("parentId"))
+            errors.add(Code.NOT_FOUND, "No such parent category.", input_field("parentId"))
         else:
             lineage = await repo.category_lineage(cmd.category_id, cmd.parent_id)
             if errors.check(model.check_category_move, cmd.category_id, cmd.parent_id, lineage):

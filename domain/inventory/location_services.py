@@ -12,7 +12,7 @@ from typing import Protocol
 
 from domain.catalog.commands import Keep
 from domain.catalog.services import InputErrors, Values
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.inventory.locations import (
     Candidate,
     LocationCreate,
@@ -49,7 +49,7 @@ async def _channel_ids(errors: InputErrors, repo: LocationRepository, slugs: Seq
     found = await repo.channel_ids(sorted(set(wanted))) if wanted else {}
     for i, slug in enumerate(wanted):
         if slug not in found:
-            errors.add("NOT_FOUND", f"There is no channel '{slug[:100]}'.", [*input_field("channels"), str(i)])
+            errors.add(Code.NOT_FOUND, f"There is no channel '{slug[:100]}'.", [*input_field("channels"), str(i)])
     return sorted({found[s] for s in wanted if s in found})
 
 
@@ -71,7 +71,7 @@ async def update_location(uow: LocationsUnitOfWork, cmd: LocationUpdate) -> int:
     repo = uow.locations
     current = await repo.state(cmd.location_id)
     if current is None:
-        raise DomainError("NOT_FOUND", "No such location.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such location.", ["id"])
     errors = InputErrors()
     values: Values = {}
     put_values(errors, values, cmd)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from domain.catalog.commands import KEEP, Keep
 from domain.catalog.model import optional_text, validate_text
 from domain.catalog.services import InputErrors, Values
-from domain.errors import DomainError, DomainErrors, input_field
+from domain.errors import Code, DomainError, DomainErrors, input_field
 from domain.inventory.model import LocationType, distance_km, validate_coordinates
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
@@ -40,10 +40,10 @@ def normalize_code(code: str, field: list[str]) -> str:
     """A short staff- and till-facing code ("SH01"): 1 to 32 letters, digits or hyphens, upper-cased."""
     cleaned = code.strip().upper()
     if not cleaned:
-        raise DomainError("REQUIRED", "A location needs a code.", field)
+        raise DomainError(Code.REQUIRED, "A location needs a code.", field)
     if not _CODE.match(cleaned):
         raise DomainError(
-            "INVALID", "A code is 1 to 32 letters, digits or hyphens and starts with a letter or digit.", field
+            Code.INVALID, "A code is 1 to 32 letters, digits or hyphens and starts with a letter or digit.", field
         )
     return cleaned
 
@@ -54,13 +54,13 @@ def validate_country(country: str | None, field: list[str]) -> str | None:
     if not cleaned:
         return None
     if not _COUNTRY.match(cleaned):
-        raise DomainError("INVALID", "A country is a two-letter ISO 3166-1 code such as CN.", field)
+        raise DomainError(Code.INVALID, "A country is a two-letter ISO 3166-1 code such as CN.", field)
     return cleaned
 
 
 def validate_priority(priority: int, field: list[str]) -> int:
     if not 0 <= priority <= PRIORITY_MAX:
-        raise DomainError("INVALID", f"The priority is 0 to {PRIORITY_MAX:,} (lower is preferred).", field)
+        raise DomainError(Code.INVALID, f"The priority is 0 to {PRIORITY_MAX:,} (lower is preferred).", field)
     return priority
 
 
@@ -77,22 +77,22 @@ def validate_opening_hours(entries: Sequence[OpeningHours], field: list[str]) ->
     """Periods with known days and HH:MM times, each opening before it closes, none overlapping
     another on the same day; returned in week order (mon first)."""
     if len(entries) > MAX_OPENING_ENTRIES:
-        raise DomainError("INVALID", f"At most {MAX_OPENING_ENTRIES} opening periods.", field)
+        raise DomainError(Code.INVALID, f"At most {MAX_OPENING_ENTRIES} opening periods.", field)
     errors = InputErrors()
     cleaned: list[OpeningHours] = []
     for i, entry in enumerate(entries):
         at = [*field, str(i)]
         day, opens, closes = entry.day.strip().lower(), entry.opens.strip(), entry.closes.strip()
         if day not in DAYS:
-            errors.add("INVALID", "The day is one of mon, tue, wed, thu, fri, sat, sun.", [*at, "day"])
+            errors.add(Code.INVALID, "The day is one of mon, tue, wed, thu, fri, sat, sun.", [*at, "day"])
         bad_time = False
         for name, value in (("opens", opens), ("closes", closes)):
             if not _TIME.match(value):
-                errors.add("INVALID", 'A time is HH:MM on a 24-hour clock ("09:30").', [*at, name])
+                errors.add(Code.INVALID, 'A time is HH:MM on a 24-hour clock ("09:30").', [*at, name])
                 bad_time = True
         if not bad_time and opens >= closes:
             errors.add(
-                "INVALID",
+                Code.INVALID,
                 "A period opens before it closes (past midnight: end at 23:59 and start the next day at 00:00).",
                 [*at, "closes"],
             )
@@ -101,7 +101,7 @@ def validate_opening_hours(entries: Sequence[OpeningHours], field: list[str]) ->
     ordered = sorted(cleaned, key=lambda h: (DAYS.index(h.day), h.opens))
     for before, after in itertools.pairwise(ordered):
         if before.day == after.day and after.opens < before.closes:
-            raise DomainError("INVALID", f"Opening periods on {after.day} overlap.", field)
+            raise DomainError(Code.INVALID, f"Opening periods on {after.day} overlap.", field)
     return ordered
 
 
@@ -175,10 +175,12 @@ def check_state(errors: InputErrors, state: LocationState) -> None:
         return
     if state.type is LocationType.STORE and state.latitude is None:
         errors.add(
-            "REQUIRED", "A store needs its latitude and longitude, so customers can find it.", input_field("latitude")
+            Code.REQUIRED,
+            "A store needs its latitude and longitude, so customers can find it.",
+            input_field("latitude"),
         )
     if state.is_pickup_point and state.type is not LocationType.STORE:
-        errors.add("INVALID", "Only a store can be a pickup point.", input_field("isPickupPoint"))
+        errors.add(Code.INVALID, "Only a store can be a pickup point.", input_field("isPickupPoint"))
 
 
 def put_values(errors: InputErrors, values: Values, cmd: LocationCreate | LocationUpdate) -> None:
@@ -228,17 +230,17 @@ def nearby_search(
     """Check the arguments of a nearby-stores search (INVALID naming the argument); only a search
     for a variant (`with_variant`) can ask for the stores that have it."""
     if not (math.isfinite(latitude) and -90 <= latitude <= 90):
-        raise DomainError("INVALID", "`latitude` is between -90 and 90.", ["latitude"])
+        raise DomainError(Code.INVALID, "`latitude` is between -90 and 90.", ["latitude"])
     if not (math.isfinite(longitude) and -180 <= longitude <= 180):
-        raise DomainError("INVALID", "`longitude` is between -180 and 180.", ["longitude"])
+        raise DomainError(Code.INVALID, "`longitude` is between -180 and 180.", ["longitude"])
     radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
     if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_KM):
-        raise DomainError("INVALID", f"`radiusKm` is greater than 0 and at most {MAX_RADIUS_KM:g}.", ["radiusKm"])
+        raise DomainError(Code.INVALID, f"`radiusKm` is greater than 0 and at most {MAX_RADIUS_KM:g}.", ["radiusKm"])
     limit = DEFAULT_NEARBY if first is None else first
     if not 0 <= limit <= MAX_NEARBY:
-        raise DomainError("INVALID", f"`first` is between 0 and {MAX_NEARBY}.", ["first"])
+        raise DomainError(Code.INVALID, f"`first` is between 0 and {MAX_NEARBY}.", ["first"])
     if in_stock_only and not with_variant:
-        raise DomainError("INVALID", "`inStockOnly` needs a `variantId`.", ["inStockOnly"])
+        raise DomainError(Code.INVALID, "`inStockOnly` needs a `variantId`.", ["inStockOnly"])
     return NearbySearch(latitude, longitude, radius, limit, in_stock_only)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 MAX_QUANTITY = 1_000_000  # per movement: larger is a typo, not a delivery
 EARTH_RADIUS_KM = 6371.0088
@@ -45,18 +45,18 @@ def validate_quantity(quantity: int, field: list[str], *, allow_negative: bool =
     """A positive quantity (or a non-zero delta) no larger than MAX_QUANTITY."""
     if quantity == 0 or (quantity < 0 and not allow_negative):
         raise DomainError(
-            "INVALID_QUANTITY",
+            Code.INVALID_QUANTITY,
             "The quantity must be greater than zero." if not allow_negative else "The change cannot be zero.",
             field,
         )
     if abs(quantity) > MAX_QUANTITY:
-        raise DomainError("INVALID_QUANTITY", f"At most {MAX_QUANTITY:,} units in one movement.", field)
+        raise DomainError(Code.INVALID_QUANTITY, f"At most {MAX_QUANTITY:,} units in one movement.", field)
     return quantity
 
 
 def validate_coordinates(latitude: float | None, longitude: float | None, field: list[str]) -> None:
     if (latitude is None) != (longitude is None):
-        raise DomainError("INVALID", "Give both latitude and longitude, or neither.", field)
+        raise DomainError(Code.INVALID, "Give both latitude and longitude, or neither.", field)
     if (
         latitude is not None
         and longitude is not None
@@ -64,7 +64,7 @@ def validate_coordinates(latitude: float | None, longitude: float | None, field:
             math.isfinite(latitude) and math.isfinite(longitude) and -90 <= latitude <= 90 and -180 <= longitude <= 180
         )
     ):
-        raise DomainError("INVALID", "Latitude is -90..90 and longitude -180..180.", field)
+        raise DomainError(Code.INVALID, "Latitude is -90..90 and longitude -180..180.", field)
 
 
 # ---------------------------------------------------------------------------- geography
@@ -136,7 +136,9 @@ class Allocation:
 
 def _short(line: Line, have: int) -> DomainError:
     return DomainError(
-        "INSUFFICIENT_STOCK", f"Only {have} of the {line.quantity} units asked for are available.", ["lines", line.key]
+        Code.INSUFFICIENT_STOCK,
+        f"Only {have} of the {line.quantity} units asked for are available.",
+        ["lines", line.key],
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.inventory.model import Allocation, MovementKind, validate_quantity
 
 
@@ -62,10 +62,10 @@ async def _check_targets(
     """NOT_FOUND for the variant and each (location id, input field name) that does not exist."""
     errors = []
     if variant_id is None or not await uow.inventory.variant_exists(variant_id):
-        errors.append(DomainError("NOT_FOUND", "No such product variant.", input_field("variantId")))
+        errors.append(DomainError(Code.NOT_FOUND, "No such product variant.", input_field("variantId")))
     for location_id, field in locations:
         if location_id is None or not await uow.inventory.location_exists(location_id):
-            errors.append(DomainError("NOT_FOUND", "No such location.", input_field(field)))
+            errors.append(DomainError(Code.NOT_FOUND, "No such location.", input_field(field)))
     raise_all(errors)
 
 
@@ -75,7 +75,7 @@ async def _shortfall(
     level = await uow.inventory.level(variant_id, location_id)
     available = level.available if level else 0
     return DomainError(
-        "INSUFFICIENT_STOCK", f"Only {available} units are available there; {wanted} were asked for.", field
+        Code.INSUFFICIENT_STOCK, f"Only {available} units are available there; {wanted} were asked for.", field
     )
 
 
@@ -98,11 +98,13 @@ async def adjust_stock(
         errors.append(e)
     reason = reason.strip()
     if not reason:
-        errors.append(DomainError("REQUIRED", "Say why the stock changes.", input_field("reason")))
+        errors.append(DomainError(Code.REQUIRED, "Say why the stock changes.", input_field("reason")))
     elif len(reason) > MAX_REASON:
-        errors.append(DomainError("INVALID", f"A reason has at most {MAX_REASON} characters.", input_field("reason")))
+        errors.append(
+            DomainError(Code.INVALID, f"A reason has at most {MAX_REASON} characters.", input_field("reason"))
+        )
     if kind is MovementKind.RECEIVE and delta < 0:
-        errors.append(DomainError("INVALID_QUANTITY", "A receipt adds stock.", input_field("delta")))
+        errors.append(DomainError(Code.INVALID_QUANTITY, "A receipt adds stock.", input_field("delta")))
     raise_all(errors)
     await _check_targets(uow, variant_id, [(location_id, "locationId")])
     assert variant_id is not None and location_id is not None
@@ -125,7 +127,7 @@ async def transfer_stock(
     transfer reference that both movements carry."""
     validate_quantity(quantity, input_field("quantity"))
     if from_location_id is not None and from_location_id == to_location_id:
-        raise DomainError("INVALID", "A transfer goes to another location.", input_field("toLocationId"))
+        raise DomainError(Code.INVALID, "A transfer goes to another location.", input_field("toLocationId"))
     await _check_targets(uow, variant_id, [(from_location_id, "fromLocationId"), (to_location_id, "toLocationId")])
     assert variant_id is not None and from_location_id is not None and to_location_id is not None
     reference = f"transfer:{uuid.uuid4().hex[:24]}"

@@ -7,7 +7,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from domain.accounts.model import Identity, IdentityKind, normalize_email, normalize_phone
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 
 TAG_MAX_LENGTH = 50
 MAX_TAGS_PER_CALL = 50
@@ -35,15 +35,15 @@ def lookup_candidates(identifier: str, default_region: str) -> list[Identity]:
 def normalize_tags(tags: list[str]) -> list[str]:
     """Lower-case, trimmed, unique tags such as `vip` or `store:sh01`."""
     if not tags:
-        raise DomainError("REQUIRED", "Give at least one tag.", input_field("tags"))
+        raise DomainError(Code.REQUIRED, "Give at least one tag.", input_field("tags"))
     if len(tags) > MAX_TAGS_PER_CALL:
-        raise DomainError("INVALID", f"At most {MAX_TAGS_PER_CALL} tags at once.", input_field("tags"))
+        raise DomainError(Code.INVALID, f"At most {MAX_TAGS_PER_CALL} tags at once.", input_field("tags"))
     result: list[str] = []
     for i, raw in enumerate(tags):
         tag = raw.strip().lower()
         if not _TAG.match(tag):
             raise DomainError(
-                "INVALID",
+                Code.INVALID,
                 "A tag is 1 to 50 lower-case letters, digits or : _ - . characters.",
                 input_field("tags", str(i)),
             )
@@ -72,9 +72,9 @@ def validate_address(a: AddressData, default_region: str, path: tuple[str, ...] 
     def text(value: str | None, field: str, limit: int, required: bool = True) -> str | None:
         cleaned = (value or "").strip()
         if required and not cleaned:
-            errors.append(DomainError("REQUIRED", "This cannot be empty.", [*path, field]))
+            errors.append(DomainError(Code.REQUIRED, "This cannot be empty.", [*path, field]))
         elif len(cleaned) > limit:
-            errors.append(DomainError("INVALID", f"At most {limit} characters.", [*path, field]))
+            errors.append(DomainError(Code.INVALID, f"At most {limit} characters.", [*path, field]))
         return cleaned or None
 
     name = text(a.name, "name", 100)
@@ -84,7 +84,9 @@ def validate_address(a: AddressData, default_region: str, path: tuple[str, ...] 
     postal = text(a.postal_code, "postalCode", 20, required=False)
     country = (a.country or "").strip().upper()
     if not _COUNTRY.match(country):
-        errors.append(DomainError("INVALID", "A country is an ISO 3166-1 alpha-2 code such as CN.", [*path, "country"]))
+        errors.append(
+            DomainError(Code.INVALID, "A country is an ISO 3166-1 alpha-2 code such as CN.", [*path, "country"])
+        )
     phone = ""
     try:
         phone = normalize_phone(a.phone or "", country if _COUNTRY.match(country) else default_region, [*path, "phone"])
@@ -93,7 +95,9 @@ def validate_address(a: AddressData, default_region: str, path: tuple[str, ...] 
     if (a.latitude is None) != (a.longitude is None) or (
         a.latitude is not None and not (-90 <= a.latitude <= 90 and -180 <= (a.longitude or 0) <= 180)
     ):
-        errors.append(DomainError("INVALID", "Give a valid latitude and longitude, or neither.", [*path, "latitude"]))
+        errors.append(
+            DomainError(Code.INVALID, "Give a valid latitude and longitude, or neither.", [*path, "latitude"])
+        )
     raise_all(errors)
     return AddressData(
         name=name or "",

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import Enum
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 
 MAX_ADJUSTMENT = 10_000_000  # per staff adjustment
 MAX_BALANCE = 1_000_000_000  # per member: well inside the 32-bit columns the balance and ledger use
@@ -89,7 +89,7 @@ def check_credit(balance: int, points: int, field: list[str] | None) -> None:
     overflow in the database)."""
     if points > MAX_BALANCE - balance:
         raise DomainError(
-            "INVALID_QUANTITY",
+            Code.INVALID_QUANTITY,
             f"A balance holds at most {MAX_BALANCE:,} points; this member can "
             f"receive {max(0, MAX_BALANCE - balance):,} more.",
             field,
@@ -98,12 +98,12 @@ def check_credit(balance: int, points: int, field: list[str] | None) -> None:
 
 def validate_adjustment(delta: int, reason: str, field_delta: list[str], field_reason: list[str]) -> str:
     if delta == 0:
-        raise DomainError("INVALID_QUANTITY", "The adjustment cannot be zero.", field_delta)
+        raise DomainError(Code.INVALID_QUANTITY, "The adjustment cannot be zero.", field_delta)
     if abs(delta) > MAX_ADJUSTMENT:
-        raise DomainError("INVALID_QUANTITY", f"At most {MAX_ADJUSTMENT:,} points in one adjustment.", field_delta)
+        raise DomainError(Code.INVALID_QUANTITY, f"At most {MAX_ADJUSTMENT:,} points in one adjustment.", field_delta)
     reason = reason.strip()
     if not reason:
-        raise DomainError("REQUIRED", "Say why the points change.", field_reason)
+        raise DomainError(Code.REQUIRED, "Say why the points change.", field_reason)
     if len(reason) > 250:
-        raise DomainError("INVALID", "A reason has at most 250 characters.", field_reason)
+        raise DomainError(Code.INVALID, "A reason has at most 250 characters.", field_reason)
     return reason

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.clock import Timed
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.members.points import (
     LedgerEntry,
     PointsKind,
@@ -69,7 +69,7 @@ class PointsPolicy:
 async def _locked(uow: PointsUnitOfWork, member_id: int, field: list[str]) -> int:
     balance = await uow.points.lock_balance(member_id)
     if balance is None:
-        raise DomainError("NOT_FOUND", "No such member.", field)
+        raise DomainError(Code.NOT_FOUND, "No such member.", field)
     return balance
 
 
@@ -98,7 +98,7 @@ async def _credit(
     check_credit(locked_balance, points, field)
     balance = await uow.points.change_balance(member_id, points)
     if balance is None:
-        raise DomainError("NOT_FOUND", "No such member.")
+        raise DomainError(Code.NOT_FOUND, "No such member.")
     await uow.points.append(member_id, NewEntry(kind, points, balance, reason, expires_at=policy.expiry(now), **extra))  # type: ignore[arg-type]
     return balance
 
@@ -114,7 +114,7 @@ async def _debit(
 ) -> int:
     balance = await uow.points.change_balance(member_id, -points)
     if balance is None:
-        raise DomainError("INSUFFICIENT_POINTS", f"The member does not have {points} points to use.", field)
+        raise DomainError(Code.INSUFFICIENT_POINTS, f"The member does not have {points} points to use.", field)
     await uow.points.append(member_id, NewEntry(kind, -points, balance, reason, **extra))  # type: ignore[arg-type]
     return balance
 
@@ -132,7 +132,7 @@ async def adjust_points(
     """A staff correction or bonus; returns the new balance. A deduction cannot overdraw."""
     reason = validate_adjustment(delta, reason, input_field("delta"), input_field("reason"))
     if member_id is None:
-        raise DomainError("NOT_FOUND", "No such member.", input_field("memberId"))
+        raise DomainError(Code.NOT_FOUND, "No such member.", input_field("memberId"))
     now = now or uow.clock()
     balance = await _locked(uow, member_id, input_field("memberId"))
     if delta > 0:
@@ -164,7 +164,7 @@ async def spend_points(
 ) -> int:
     """Pay with points (checkout); INSUFFICIENT_POINTS when the balance does not cover them."""
     if points <= 0:  # a negative spend would be a credit that never expires
-        raise DomainError("INVALID_QUANTITY", "Use at least one point.", field or ["points"])
+        raise DomainError(Code.INVALID_QUANTITY, "Use at least one point.", field or ["points"])
     await _locked(uow, member_id, field or ["memberId"])
     await _write_off_expired(uow, member_id, now or uow.clock())
     return await _debit(

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from domain.accounts.model import Identity, IdentityKind, normalize_identity, validate_name
 from domain.clock import Timed
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.members.model import AddressData, normalize_tags, validate_address
 
 MAX_ADDRESSES = 20
@@ -41,7 +41,7 @@ class MembersUnitOfWork(Timed, Protocol):
 
 async def _existing(uow: MembersUnitOfWork, member_id: int | None, field: list[str]) -> int:
     if member_id is None or not await uow.members.member_exists(member_id):
-        raise DomainError("NOT_FOUND", "No such member.", field)
+        raise DomainError(Code.NOT_FOUND, "No such member.", field)
     return member_id
 
 
@@ -64,7 +64,7 @@ async def link_identity(
         return member_id
     if owner is not None:
         raise DomainError(
-            "IDENTITY_TAKEN", f"That {kind.value.lower()} belongs to another member.", input_field("value")
+            Code.IDENTITY_TAKEN, f"That {kind.value.lower()} belongs to another member.", input_field("value")
         )
     await uow.members.add_identity(member_id, identity, staff_id)
     return member_id
@@ -74,7 +74,7 @@ async def update_profile(uow: MembersUnitOfWork, member_id: int | None, *, name:
     """The member changes their own profile; omitted (None) fields stay as they are."""
     new_name = validate_name(name, input_field("name")) if name is not None else None
     if member_id is None or not await uow.members.member_exists(member_id):
-        raise DomainError("NOT_FOUND", "No such member.")
+        raise DomainError(Code.NOT_FOUND, "No such member.")
     if new_name is not None:
         await uow.members.rename(member_id, new_name)
     return member_id
@@ -107,15 +107,15 @@ async def save_address(
     clean = validate_address(data, default_region)
     if address_id is not None:
         if await uow.members.address_owner(address_id) != member_id:
-            raise DomainError("NOT_FOUND", "No such address.", ["id"])
+            raise DomainError(Code.NOT_FOUND, "No such address.", ["id"])
     elif await uow.members.address_count(member_id) >= MAX_ADDRESSES:
-        raise DomainError("INVALID", f"A member keeps at most {MAX_ADDRESSES} addresses.")
+        raise DomainError(Code.INVALID, f"A member keeps at most {MAX_ADDRESSES} addresses.")
     return await uow.members.save_address(member_id, address_id, clean, is_default)
 
 
 async def delete_address(uow: MembersUnitOfWork, *, member_id: int, address_id: int | None) -> None:
     if address_id is None or await uow.members.address_owner(address_id) != member_id:
-        raise DomainError("NOT_FOUND", "No such address.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such address.", ["id"])
     await uow.members.delete_address(address_id)
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import DEFAULT_RULES, CartLineState, CartState, ChannelInfo, PricingRules, priced_lines
 from domain.orders.pricing import Totals, compute_totals
@@ -69,7 +69,7 @@ async def usable_coupon(
     """The cart's member's coupon with `cart.coupon_code`, or why it cannot be used on this cart."""
     found = await source.coupon(cart.coupon_code or "")
     if found is None or cart.member_id is None or found[0].member_id != cart.member_id:
-        raise DomainError("COUPON_INVALID", "No such coupon for this member.", field)
+        raise DomainError(Code.COUPON_INVALID, "No such coupon for this member.", field)
     coupon, template = found
     check_usable(coupon, template, now, at_till=cart.at_till, field=field)
     check_channel(template, channel_id, field)
@@ -143,6 +143,6 @@ async def price_cart_lines(
             applied = coupon[0]
         else:
             problem = DomainError(
-                "COUPON_NOT_APPLICABLE", not_applicable_reason(coupon_rule(coupon[1], coupon[0])), ["cartId"]
+                Code.COUPON_NOT_APPLICABLE, not_applicable_reason(coupon_rule(coupon[1], coupon[0])), ["cartId"]
             )
     return CartPricing(totals, result, applied, problem)

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from domain.access.model import Permission, Principal
 from domain.catalog.model import ChannelKind
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.inventory.model import FulfilmentMethod, LocationType
 from domain.orders.pricing import PointsRule, PricedLine, ShippingRule
 
@@ -125,7 +125,7 @@ def check_can_change(cart: CartState, principal: Principal) -> None:
     only at the till. The member a cashier opened it for reads it, but does not add till-only
     products to it or have it delivered at till prices from home."""
     if cart.staff_id is not None and not _sells_at_till(cart, principal):
-        raise DomainError("INVALID", "A till's cart is changed and checked out at the till.", ["cartId"])
+        raise DomainError(Code.INVALID, "A till's cart is changed and checked out at the till.", ["cartId"])
 
 
 def _sells_at_till(cart: CartState, principal: Principal) -> bool:
@@ -152,20 +152,20 @@ def check_checkout_channel(cart: CartState, channel: ChannelInfo) -> None:
     """At checkout: a cart in a POS channel must be a till's (carts opened before the rule above),
     and a deactivated channel sells nothing more, also to carts opened while it was active."""
     if not channel.is_active:
-        raise DomainError("NOT_FOUND", "The channel no longer sells; start a new cart.", ["cartId"])
+        raise DomainError(Code.NOT_FOUND, "The channel no longer sells; start a new cart.", ["cartId"])
     if channel.is_pos and not cart.at_till:
         raise not_a_till(["cartId"])
 
 
 def not_a_till(field: list[str]) -> DomainError:
     return DomainError(
-        "CHANNEL_NOT_ALLOWED", "Carts in a till channel are opened by staff at one of its stores.", field
+        Code.CHANNEL_NOT_ALLOWED, "Carts in a till channel are opened by staff at one of its stores.", field
     )
 
 
 def check_open(cart: CartState) -> None:
     if cart.completed:
-        raise DomainError("INVALID", "The cart has been checked out; start a new cart.", ["cartId"])
+        raise DomainError(Code.INVALID, "The cart has been checked out; start a new cart.", ["cartId"])
 
 
 # ---------------------------------------------------------------------------- lines
@@ -173,13 +173,13 @@ def check_open(cart: CartState) -> None:
 
 def check_quantity(quantity: int, field: list[str]) -> int:
     if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise DomainError("INVALID_QUANTITY", f"A line holds 1 to {MAX_LINE_QUANTITY} units.", field)
+        raise DomainError(Code.INVALID_QUANTITY, f"A line holds 1 to {MAX_LINE_QUANTITY} units.", field)
     return quantity
 
 
 def check_line_count(count: int) -> None:
     if count > MAX_CART_LINES:
-        raise DomainError("INVALID", f"A cart holds at most {MAX_CART_LINES} lines.", ["lines"])
+        raise DomainError(Code.INVALID, f"A cart holds at most {MAX_CART_LINES} lines.", ["lines"])
 
 
 # ---------------------------------------------------------------------------- fulfilment
@@ -188,18 +188,18 @@ def check_line_count(count: int) -> None:
 def check_pickup_store(location: LocationInfo | None, field: list[str]) -> int:
     """The store a PICKUP order is collected from: an active store, a pickup point, selling in the channel."""
     if location is None:
-        raise DomainError("NOT_FOUND", "No such location.", field)
+        raise DomainError(Code.NOT_FOUND, "No such location.", field)
     if not (
         location.type is LocationType.STORE and location.is_active and location.is_pickup_point and location.in_channel
     ):
-        raise DomainError("INVALID", "That location is not a pickup store of this channel.", field)
+        raise DomainError(Code.INVALID, "That location is not a pickup store of this channel.", field)
     return location.id
 
 
 def check_till_method(cart: CartState, channel: ChannelInfo, method: FulfilmentMethod, field: list[str]) -> None:
     """IN_STORE and ENDLESS_AISLE happen at a till: a cart a cashier opened at their store in a POS channel."""
     if method in (FulfilmentMethod.IN_STORE, FulfilmentMethod.ENDLESS_AISLE) and not (cart.at_till and channel.is_pos):
-        raise DomainError("INVALID", f"{method.value} is only for carts opened at a store's till.", field)
+        raise DomainError(Code.INVALID, f"{method.value} is only for carts opened at a store's till.", field)
 
 
 def checkout_fulfilment(cart: CartState) -> tuple[FulfilmentMethod, int | None]:
@@ -208,15 +208,15 @@ def checkout_fulfilment(cart: CartState) -> tuple[FulfilmentMethod, int | None]:
     if method is None:
         if cart.at_till:
             return FulfilmentMethod.IN_STORE, cart.location_id
-        raise DomainError("REQUIRED", "Choose how the order is fulfilled (cartFulfillmentSet) first.", ["cartId"])
+        raise DomainError(Code.REQUIRED, "Choose how the order is fulfilled (cartFulfillmentSet) first.", ["cartId"])
     if method is FulfilmentMethod.PICKUP:
         if cart.pickup_location_id is None:
-            raise DomainError("PICKUP_LOCATION_REQUIRED", "Choose the store to pick the order up from.", ["cartId"])
+            raise DomainError(Code.PICKUP_LOCATION_REQUIRED, "Choose the store to pick the order up from.", ["cartId"])
         return method, cart.pickup_location_id
     if method is FulfilmentMethod.IN_STORE:
         return method, cart.location_id
     if cart.address is None:
-        raise DomainError("REQUIRED", "A delivery needs an address.", ["cartId"])
+        raise DomainError(Code.REQUIRED, "A delivery needs an address.", ["cartId"])
     return method, None
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from domain.access.model import Permission, Principal
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.inventory.model import FulfilmentMethod
 from domain.members.model import AddressData, validate_address
 from domain.orders.cart_rules import (
@@ -104,7 +104,7 @@ async def open_cart(uow: CartUnitOfWork, principal: Principal, token: str | None
     """The caller's cart, locked for this transaction; NOT_FOUND when missing or not theirs."""
     cart = await uow.carts.cart(token, lock=True) if token else None
     if cart is None or not can_use_cart(cart, principal):
-        raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+        raise DomainError(Code.NOT_FOUND, "No such cart.", ["cartId"])
     check_can_change(cart, principal)
     check_open(cart)
     return cart
@@ -121,7 +121,7 @@ async def _add(uow: CartUnitOfWork, cart: CartState, requests: Sequence[LineRequ
     wanted = [r.variant_id for r in requests if r.variant_id is not None]
     sellable = await uow.carts.sellable_variants(cart.channel_id, wanted) if wanted else set()
     errors += [
-        DomainError("NOT_FOUND", "No such product variant for sale in this channel.", [*path, str(i), "variantId"])
+        DomainError(Code.NOT_FOUND, "No such product variant for sale in this channel.", [*path, str(i), "variantId"])
         for i, r in enumerate(requests)
         if r.variant_id not in sellable
     ]
@@ -150,7 +150,7 @@ async def create_cart(
     for a recognised member), or a guest's. Returns its token."""
     channel = await uow.carts.channel(channel_slug)
     if channel is None or (channel_slug is not None and not channel.is_active):
-        raise DomainError("NOT_FOUND", "No such channel.", input_field("channel"))
+        raise DomainError(Code.NOT_FOUND, "No such channel.", input_field("channel"))
     staff_id = principal.staff_id if principal.can(Permission.SELL_IN_STORE) else None
     till = principal.location_id if staff_id is not None else None
     check_cart_channel(
@@ -159,9 +159,9 @@ async def create_cart(
     owner = principal.member_id
     if member_given:
         if staff_id is None:
-            raise DomainError("INVALID", "Only staff at a till open carts for a member.", input_field("memberId"))
+            raise DomainError(Code.INVALID, "Only staff at a till open carts for a member.", input_field("memberId"))
         if member_id is None or not await uow.carts.member_exists(member_id):
-            raise DomainError("NOT_FOUND", "No such member.", input_field("memberId"))
+            raise DomainError(Code.NOT_FOUND, "No such member.", input_field("memberId"))
         owner = member_id
     new = NewCart(new_token(), channel.id, owner, till, staff_id)
     cart_id = await uow.carts.create(new)
@@ -187,7 +187,7 @@ async def add_lines(uow: CartUnitOfWork, principal: Principal, token: str | None
     """Add lines; a variant already in the cart gets the quantities added."""
     cart = await open_cart(uow, principal, token)
     if not lines:
-        raise DomainError("REQUIRED", "Give at least one line.", ["lines"])
+        raise DomainError(Code.REQUIRED, "Give at least one line.", ["lines"])
     await _add(uow, cart, lines, ["lines"])
     return cart.token
 
@@ -203,7 +203,7 @@ async def update_lines(
     for i, c in enumerate(changes):
         line = by_id.get(c.line_id) if c.line_id is not None else None
         if line is None:
-            errors.append(DomainError("NOT_FOUND", "No such line in this cart.", ["lines", str(i), "lineId"]))
+            errors.append(DomainError(Code.NOT_FOUND, "No such line in this cart.", ["lines", str(i), "lineId"]))
             continue
         try:
             quantities[line.variant_id] = check_quantity(c.quantity, ["lines", str(i), "quantity"])
@@ -221,7 +221,7 @@ async def remove_lines(
     present = {ln.id for ln in await uow.carts.lines(cart.id)}
     raise_all(
         [
-            DomainError("NOT_FOUND", "No such line in this cart.", ["lineIds", str(i)])
+            DomainError(Code.NOT_FOUND, "No such line in this cart.", ["lineIds", str(i)])
             for i, line_id in enumerate(line_ids)
             if line_id not in present
         ]
@@ -251,9 +251,11 @@ async def set_fulfilment(
     if method is FulfilmentMethod.PICKUP:
         if pickup_location_id is None:
             if pickup_given:  # an id, but not one of a location
-                raise DomainError("NOT_FOUND", "No such location.", input_field("pickupLocationId"))
+                raise DomainError(Code.NOT_FOUND, "No such location.", input_field("pickupLocationId"))
             raise DomainError(
-                "PICKUP_LOCATION_REQUIRED", "Pickup needs the store to pick up from.", input_field("pickupLocationId")
+                Code.PICKUP_LOCATION_REQUIRED,
+                "Pickup needs the store to pick up from.",
+                input_field("pickupLocationId"),
             )
         location = await uow.carts.location(pickup_location_id, cart.channel_id)
         store = check_pickup_store(location, input_field("pickupLocationId"))
@@ -261,7 +263,7 @@ async def set_fulfilment(
         store = cart.location_id
     else:
         if address is None:
-            raise DomainError("REQUIRED", "A delivery needs an address.", input_field("address"))
+            raise DomainError(Code.REQUIRED, "A delivery needs an address.", input_field("address"))
         saved = dataclasses.asdict(validate_address(address, phone_region, ("input", "address")))
     await uow.carts.set_fulfilment(cart.id, method, store, saved)
     return cart.token
@@ -272,10 +274,10 @@ async def apply_points(uow: CartUnitOfWork, principal: Principal, token: str | N
     caps (at most a share of what is due) is applied; the balance is checked again at checkout."""
     cart = await open_cart(uow, principal, token)
     if cart.member_id is None:
-        raise DomainError("INVALID", "Only a member's cart can be paid with points.", ["cartId"])
+        raise DomainError(Code.INVALID, "Only a member's cart can be paid with points.", ["cartId"])
     if not 0 <= points <= MAX_POINTS:
-        raise DomainError("INVALID_QUANTITY", f"Use 0 to {MAX_POINTS:,} points.", ["points"])
+        raise DomainError(Code.INVALID_QUANTITY, f"Use 0 to {MAX_POINTS:,} points.", ["points"])
     if points and points > await uow.carts.points_balance(cart.member_id):
-        raise DomainError("INSUFFICIENT_POINTS", f"The member does not have {points} points.", ["points"])
+        raise DomainError(Code.INSUFFICIENT_POINTS, f"The member does not have {points} points.", ["points"])
     await uow.carts.set_points(cart.id, points)
     return cart.token

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from domain.access.model import Principal
-from domain.errors import DomainError, raise_all
+from domain.errors import Code, DomainError, raise_all
 from domain.inventory.model import Allocation, FulfilmentMethod, Line, MovementKind, Source, allocate
 from domain.inventory.services import InventoryUnitOfWork, move_allocations
 from domain.members.points_services import PointsUnitOfWork, spend_points
@@ -155,7 +155,7 @@ class CheckoutUnitOfWork(CartUnitOfWork, InventoryUnitOfWork, PointsUnitOfWork, 
 def check_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise DomainError("INVALID", f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
+        raise DomainError(Code.INVALID, f"An idempotency key has 1 to {MAX_KEY_LENGTH} characters.", ["idempotencyKey"])
     return key
 
 
@@ -192,7 +192,7 @@ def with_pickup_code(placed: OrderRef, secret: str, key: str) -> OrderRef:
 async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str, secret: str) -> OrderRef:
     placed = await uow.orders.order_by_key(cart_id, key)
     if placed is None:
-        raise DomainError("INVALID", "The cart has already been checked out.", ["cartId"])
+        raise DomainError(Code.INVALID, "The cart has already been checked out.", ["cartId"])
     return with_pickup_code(placed, secret, key)
 
 
@@ -212,7 +212,7 @@ async def complete_checkout(
     now = now or uow.clock()
     cart = await uow.carts.cart(token) if token else None
     if cart is None or not can_use_cart(cart, principal):
-        raise DomainError("NOT_FOUND", "No such cart.", ["cartId"])
+        raise DomainError(Code.NOT_FOUND, "No such cart.", ["cartId"])
     check_can_change(cart, principal)
     placed = await uow.orders.order_by_key(cart.id, key)
     if placed is not None:
@@ -227,7 +227,7 @@ async def complete_checkout(
         await uow.points.lock_balance(cart.member_id)
     lines = await uow.carts.lines(cart.id)
     if not lines:
-        raise DomainError("CART_EMPTY", "The cart has no lines.", ["cartId"])
+        raise DomainError(Code.CART_EMPTY, "The cart has no lines.", ["cartId"])
     channel = await uow.carts.channel_by_id(cart.channel_id)
     method, store = checkout_fulfilment(cart)
     check_checkout_channel(cart, channel)
@@ -236,7 +236,7 @@ async def complete_checkout(
     sellable = await uow.orders.sellable(channel.id, variant_ids)
     raise_all(
         [
-            DomainError("NOT_FOUND", "The channel no longer sells this; remove the line.", ["lines", str(i)])
+            DomainError(Code.NOT_FOUND, "The channel no longer sells this; remove the line.", ["lines", str(i)])
             for i, ln in enumerate(lines)
             if ln.variant_id not in sellable
         ]
@@ -296,7 +296,7 @@ async def complete_checkout(
         staff_id=principal.staff_id,
     ):
         raise DomainError(
-            "COUPON_ALREADY_REDEEMED", "The coupon was used a moment ago; remove it to go on.", ["cartId"]
+            Code.COUPON_ALREADY_REDEEMED, "The coupon was used a moment ago; remove it to go on.", ["cartId"]
         )
     if cart.member_id is not None:
         await uow.promotions.record_uses(

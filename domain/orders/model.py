@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.inventory.model import FulfilmentMethod
 
 
@@ -70,7 +70,7 @@ def transition(status: OrderStatus, action: OrderAction, method: FulfilmentMetho
     step = TRANSITIONS.get((status, action))
     if step is None or method not in step[1]:
         raise DomainError(
-            "INVALID_TRANSITION",
+            Code.INVALID_TRANSITION,
             f"An order that is {status.value} ({method.value}) cannot {action.value.replace('_', ' ')}.",
         )
     return step[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.orders.records import PaymentMethod
 
 
@@ -39,7 +39,7 @@ class PaymentProvider(Protocol):
 
 def unavailable(method: PaymentMethod, why: str = "") -> DomainError:
     return DomainError(
-        "PAYMENT_METHOD_UNAVAILABLE", f"{method.value} payments are not available{why}.", input_field("method")
+        Code.PAYMENT_METHOD_UNAVAILABLE, f"{method.value} payments are not available{why}.", input_field("method")
     )
 
 

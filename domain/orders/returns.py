@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from domain.access.model import Permission, Principal
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.inventory.model import Allocation, MovementKind
 from domain.inventory.services import move_allocations
 from domain.members.points import clawback_for_return
@@ -68,12 +68,12 @@ def _requested(lines: Sequence[SoldLine], requests: Sequence[ReturnRequest]) -> 
         line = by_id.get(r.line_id) if r.line_id is not None else None
         if line is None:
             errors.append(
-                DomainError("NOT_FOUND", "No such line in this order.", input_field("lines", str(i), "orderLineId"))
+                DomainError(Code.NOT_FOUND, "No such line in this order.", input_field("lines", str(i), "orderLineId"))
             )
         elif r.quantity < 1 or wanted.get(line.id, 0) + r.quantity > line.returnable:
             errors.append(
                 DomainError(
-                    "INVALID_QUANTITY",
+                    Code.INVALID_QUANTITY,
                     f"1 to {line.returnable} units of this line can come back.",
                     input_field("lines", str(i), "quantity"),
                 )
@@ -81,7 +81,7 @@ def _requested(lines: Sequence[SoldLine], requests: Sequence[ReturnRequest]) -> 
         else:
             wanted[line.id] = wanted.get(line.id, 0) + r.quantity
     if not requests:
-        errors.append(DomainError("REQUIRED", "Say which lines come back.", input_field("lines")))
+        errors.append(DomainError(Code.REQUIRED, "Say which lines come back.", input_field("lines")))
     raise_all(errors)
     return wanted
 
@@ -131,7 +131,7 @@ async def return_goods(
     lines = await uow.orders.lines(order.id)
     wanted = _requested(lines, requests)
     if location_given and (location_id is None or not await uow.orders.location_exists(location_id)):
-        raise DomainError("NOT_FOUND", "No such location.", input_field("locationId"))
+        raise DomainError(Code.NOT_FOUND, "No such location.", input_field("locationId"))
     by_id = {ln.id: ln for ln in lines}
     everything = all(wanted.get(ln.id, 0) == ln.returnable for ln in lines)
     status = transition(order.status, OrderAction.RETURN_ALL if everything else OrderAction.RETURN_PART, order.method)
@@ -149,7 +149,7 @@ async def return_goods(
         already = await uow.points.clawed_back(order.member_id, order.reference)
         due = clawback_for_return(order.points_earned, returned_value(lines, wanted), merchandise, already)
         taken = await claw_back_points(uow, order.member_id, due, order.reference, now=now or uow.clock())
-    await uow.orders.update(order.id, {"status": status})
+    await uow.orders.set_status(order.id, status)
     await uow.orders.add_event(
         order.id,
         OrderEventType.RETURNED,

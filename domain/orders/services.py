@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from domain.access.model import ANONYMOUS, Permission, Principal
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.inventory.model import Allocation, FulfilmentMethod, MovementKind
 from domain.inventory.services import InventoryUnitOfWork, move_allocations
 from domain.members.points import points_earned
@@ -74,7 +74,20 @@ class OrdersRepository(Protocol):
         """The locations the order belongs to (`access.order_locations`)."""
         ...
 
-    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None: ...
+    async def set_status(self, order_id: int, status: OrderStatus) -> None: ...
+    async def end_payment_wait(self, order_id: int, status: OrderStatus) -> None:
+        """Paid or cancelled: the new status, and the order no longer expires."""
+        ...
+
+    async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None: ...
+    async def record_completion(self, order_id: int, points_earned: int) -> None:
+        """COMPLETED, with the points the member earned on it."""
+        ...
+
+    async def record_pickup_attempt(self, order_id: int) -> None:
+        """One more wrong pickup code."""
+        ...
+
     async def allocations(self, order_id: int) -> list[Allocation]: ...
     async def payments(self, order_id: int) -> list[PaymentRecord]: ...
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None: ...
@@ -116,7 +129,7 @@ async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | N
     if order is not None and is_scoped(principal):
         order = replace(order, locations=await uow.orders.locations(order.id))
     if order is None or not sees_order(order.member_id, order.locations, principal):
-        raise DomainError("NOT_FOUND", "No such order.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such order.", ["id"])
     return order
 
 
@@ -138,7 +151,7 @@ async def _complete(
         await earn_points(
             uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
         )
-    await uow.orders.update(order.id, {"status": OrderStatus.COMPLETED, "points_earned": earned})
+    await uow.orders.record_completion(order.id, earned)
     await _event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
         await _event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
@@ -171,7 +184,7 @@ async def pay_order(
     due = order.total - paid_amount(await uow.orders.payments(order.id))
     if value != due:
         raise DomainError(
-            "INVALID",
+            Code.INVALID,
             f"The amount due is {round_to_minor(due, order.currency)} {order.currency}.",
             input_field("amount"),
         )
@@ -182,7 +195,7 @@ async def pay_order(
         await uow.orders.add_payment(
             order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference), order.currency, principal.staff_id
         )
-    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    await uow.orders.end_payment_wait(order.id, status)
     await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
     if order.method is FulfilmentMethod.IN_STORE:
         transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
@@ -228,7 +241,7 @@ async def _cancel(
     if order.member_id is not None and order.points_spent:
         await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
     returned = await uow.promotions.restore(order.id) if order.status is OrderStatus.UNPAID else []
-    await uow.orders.update(order.id, {"status": status, "expires_at": None})
+    await uow.orders.end_payment_wait(order.id, status)
     kind = OrderEventType.EXPIRED if action is OrderAction.EXPIRE else OrderEventType.CANCELLED
     await _event(uow, order, principal, kind)
     for code in returned:
@@ -256,7 +269,7 @@ async def cancel_order(
         raise AccessDenied("Only the buyer, the order's store or customer service cancel orders.")
     transition(order.status, OrderAction.CANCEL, order.method)
     if order.status is not OrderStatus.UNPAID and not service:
-        raise DomainError("INVALID_TRANSITION", "A paid order is cancelled by customer service.")
+        raise DomainError(Code.INVALID_TRANSITION, "A paid order is cancelled by customer service.")
     await _cancel(uow, order, principal, OrderAction.CANCEL, policy, now or uow.clock(), payments)
     return order.token
 
@@ -285,13 +298,13 @@ async def ship_order(
     tracking = (tracking_number or "").strip() or None
     if tracking is not None and len(tracking) > MAX_TRACKING:
         raise DomainError(
-            "INVALID", f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
+            Code.INVALID, f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
         )
     status = transition(order.status, OrderAction.SHIP, order.method)
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
     )
-    await uow.orders.update(order.id, {"status": status, "tracking_number": tracking})
+    await uow.orders.record_shipment(order.id, status, tracking)
     await _event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking)
     return order.token
 
@@ -318,7 +331,7 @@ async def ready_for_pickup(uow: OrdersUnitOfWork, principal: Principal, token: s
     """The pickup store has the order packed and waiting."""
     order = await _at_pickup_store(uow, principal, token)
     status = transition(order.status, OrderAction.READY_FOR_PICKUP, order.method)
-    await uow.orders.update(order.id, {"status": status})
+    await uow.orders.set_status(order.id, status)
     await _event(uow, order, principal, OrderEventType.READY_FOR_PICKUP)
     return order.token
 
@@ -339,14 +352,16 @@ async def pick_up(
     transition(order.status, OrderAction.PICK_UP, order.method)
     if order.pickup_attempts >= MAX_ATTEMPTS:
         raise DomainError(
-            "PICKUP_CODE_INVALID", "Too many wrong codes; customer service must hand this order over.", ["pickupCode"]
+            Code.PICKUP_CODE_INVALID,
+            "Too many wrong codes; customer service must hand this order over.",
+            ["pickupCode"],
         )
     if not pickup_code_matches(order.token, order.pickup_code_hash, code):
-        await uow.orders.update(order.id, {"pickup_attempts": order.pickup_attempts + 1})
+        await uow.orders.record_pickup_attempt(order.id)
         await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
         left = MAX_ATTEMPTS - order.pickup_attempts - 1
         raise DomainError(
-            "PICKUP_CODE_INVALID", f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
+            Code.PICKUP_CODE_INVALID, f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
         )
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id

@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from domain.catalog.commands import KEEP, Keep
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.promotions.coupons import TemplateInfo
 from domain.promotions.model import Conditions, Promotion, normalize_code
 from domain.promotions.records import RedeemWhere
@@ -104,9 +104,11 @@ async def save_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, cmd: P
     if location_id is not None and (current is None or location_id != current.location_id):
         is_store = await repo.location_is_store(location_id)
         if is_store is None:
-            errors.append(DomainError("NOT_FOUND", "No such location.", input_field("locationId")))
+            errors.append(DomainError(Code.NOT_FOUND, "No such location.", input_field("locationId")))
         elif not is_store:
-            errors.append(DomainError("INVALID", "Only a store has promotions of its own.", input_field("locationId")))
+            errors.append(
+                DomainError(Code.INVALID, "Only a store has promotions of its own.", input_field("locationId"))
+            )
     old = current.rule.conditions if current else Conditions()
     window = (
         old.starts_at if isinstance(cmd.starts_at, Keep) else cmd.starts_at,
@@ -140,7 +142,7 @@ async def deactivate_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, 
 async def _managed(repo: PromotionAdminRepository, manager: Manager, promotion_id: int) -> StoredPromotion:
     current = await repo.promotion(promotion_id)
     if current is None or not manager.sees(current.location_id):
-        raise DomainError("NOT_FOUND", "No such promotion.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such promotion.", ["id"])
     if not manager.manages(current.location_id):
         raise NotPermitted("Chain-wide promotions are managed by administrators.")
     return current
@@ -197,7 +199,7 @@ async def save_template(uow: TemplateAdminUnitOfWork, cmd: TemplateChange) -> in
     repo = uow.promotion_admin
     current = await repo.template(cmd.template_id) if cmd.template_id is not None else None
     if cmd.template_id is not None and current is None:
-        raise DomainError("NOT_FOUND", "No such coupon template.", ["id"])
+        raise DomainError(Code.NOT_FOUND, "No such coupon template.", ["id"])
     errors: list[DomainError] = []
     rule = await merge_rule(repo, current.rule if current else None, cmd.rule, errors)
     code = _kept(cmd.campaign_code, current.campaign_code if current else None)
@@ -206,12 +208,14 @@ async def save_template(uow: TemplateAdminUnitOfWork, cmd: TemplateChange) -> in
         if not (3 <= len(code) <= 32 and set(code) <= _CODE_CHARS and code[0] not in "_-"):
             errors.append(
                 DomainError(
-                    "INVALID", "A campaign code is 3 to 32 letters, digits, '_' or '-'.", input_field("campaignCode")
+                    Code.INVALID, "A campaign code is 3 to 32 letters, digits, '_' or '-'.", input_field("campaignCode")
                 )
             )
         elif await repo.campaign_code_taken(code, cmd.template_id):
             errors.append(
-                DomainError("DUPLICATE", f"The campaign code '{code}' is already taken.", input_field("campaignCode"))
+                DomainError(
+                    Code.DUPLICATE, f"The campaign code '{code}' is already taken.", input_field("campaignCode")
+                )
             )
     values: Values = {
         **rule_values(rule),
@@ -226,7 +230,9 @@ async def save_template(uow: TemplateAdminUnitOfWork, cmd: TemplateChange) -> in
     }
     if cmd.per_member_limit is not None and not 1 <= cmd.per_member_limit <= MAX_PER_MEMBER:
         errors.append(
-            DomainError("INVALID", f"Each member may get 1 to {MAX_PER_MEMBER} coupons.", input_field("perMemberLimit"))
+            DomainError(
+                Code.INVALID, f"Each member may get 1 to {MAX_PER_MEMBER} coupons.", input_field("perMemberLimit")
+            )
         )
     _check_validity(errors, values)
     _check_quantity(errors, values["total_quantity"], current.issued_count if current else 0)
@@ -245,19 +251,21 @@ def _check_validity(errors: list[DomainError], values: Values) -> None:
     start, end, days = values["valid_from"], values["valid_until"], values["valid_days"]
     for name, moment in (("validFrom", start), ("validUntil", end)):
         if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
-            errors.append(DomainError("INVALID", "Give the time with its time zone.", input_field(name)))
+            errors.append(DomainError(Code.INVALID, "Give the time with its time zone.", input_field(name)))
             return
     if start is not None and end is not None and end <= start:
         errors.append(
-            DomainError("INVALID", "Coupons must be valid until after they are valid from.", input_field("validUntil"))
+            DomainError(
+                Code.INVALID, "Coupons must be valid until after they are valid from.", input_field("validUntil")
+            )
         )
     if days is not None:
         if not 1 <= days <= MAX_VALID_DAYS:
-            errors.append(DomainError("INVALID", f"From 1 to {MAX_VALID_DAYS} days.", input_field("validDays")))
+            errors.append(DomainError(Code.INVALID, f"From 1 to {MAX_VALID_DAYS} days.", input_field("validDays")))
         if start is not None:
             errors.append(
                 DomainError(
-                    "INVALID",
+                    Code.INVALID,
                     "With `validDays` a coupon is valid from when it is issued; leave `validFrom` out.",
                     input_field("validFrom"),
                 )
@@ -270,13 +278,13 @@ def _check_quantity(errors: list[DomainError], total: int | None, issued: int) -
     if not 1 <= total <= MAX_QUANTITY:
         errors.append(
             DomainError(
-                "INVALID", f"From 1 to {MAX_QUANTITY:,} coupons, or null for no limit.", input_field("totalQuantity")
+                Code.INVALID, f"From 1 to {MAX_QUANTITY:,} coupons, or null for no limit.", input_field("totalQuantity")
             )
         )
     elif total < issued:
         errors.append(
             DomainError(
-                "INVALID",
+                Code.INVALID,
                 f"{issued} coupons have already been issued; the quantity cannot be lower.",
                 input_field("totalQuantity"),
             )

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.access.model import Permission, Principal
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from domain.orders.cart_pricing import PricingSource, price_cart_lines
 from domain.orders.carts import CartUnitOfWork, open_cart
 from domain.promotions.coupons import CouponInfo, TemplateInfo, check_held, check_usable
@@ -65,11 +65,11 @@ async def claim(uow: ClaimUnitOfWork, member_id: int, code: str, *, now: datetim
     within the campaign's quantity and the per-member limit. Returns the new coupon's code."""
     campaign = await uow.promotions.campaign(normalize_code(code)) if code.strip() else None
     if campaign is None:
-        raise DomainError("COUPON_INVALID", "No such campaign code.", ["code"])
+        raise DomainError(Code.COUPON_INVALID, "No such campaign code.", ["code"])
     try:
         coupon = await issue_one(uow.coupon_issuing, campaign.id, member_id, now=now, field=["code"])
     except DomainError as e:
-        if e.code == "COUPON_LIMIT_REACHED":  # the member has theirs: say so if it was used or ran out
+        if e.code is Code.COUPON_LIMIT_REACHED:  # the member has theirs: say so if it was used or ran out
             held = await uow.promotions.member_coupon_of_campaign(member_id, campaign.id, now)
             if held is not None:
                 check_held(held, normalize_code(code), now, ["code"])
@@ -83,14 +83,14 @@ async def _members_coupon(uow: CouponUnitOfWork, member_id: int, code: str, now:
     found = await uow.promotions.coupon(code)
     if found is not None:
         if found[0].member_id != member_id:
-            raise DomainError("COUPON_INVALID", "No such coupon for this member.", ["code"])
+            raise DomainError(Code.COUPON_INVALID, "No such coupon for this member.", ["code"])
         return code
     campaign = await uow.promotions.campaign(code)
     if campaign is None:
-        raise DomainError("COUPON_INVALID", "No such coupon.", ["code"])
+        raise DomainError(Code.COUPON_INVALID, "No such coupon.", ["code"])
     coupon = await uow.promotions.member_coupon_of_campaign(member_id, campaign.id, now)
     if coupon is None:
-        raise DomainError("COUPON_INVALID", "Claim this campaign's coupon first (couponClaim).", ["code"])
+        raise DomainError(Code.COUPON_INVALID, "Claim this campaign's coupon first (couponClaim).", ["code"])
     check_held(coupon, code, now, ["code"])
     return coupon.code
 
@@ -103,10 +103,10 @@ async def apply_coupon(
     cart = await open_cart(uow, principal, token)
     code = normalize_code(code)
     if not code:
-        raise DomainError("REQUIRED", "Give the coupon code.", ["code"])
+        raise DomainError(Code.REQUIRED, "Give the coupon code.", ["code"])
     if cart.member_id is None:
         raise DomainError(
-            "COUPON_INVALID",
+            Code.COUPON_INVALID,
             "Coupons belong to members: sign in (at a till, identify the member) to use one.",
             ["code"],
         )
@@ -116,7 +116,7 @@ async def apply_coupon(
     prices = await uow.carts.prices(channel.id, [ln.variant_id for ln in lines]) if lines else {}
     pricing = await price_cart_lines(uow.promotions, candidate, lines, prices, channel, candidate.method, now=now)
     error = pricing.coupon_error
-    if error is not None and (error.code != "COUPON_NOT_APPLICABLE" or prices):
+    if error is not None and (error.code is not Code.COUPON_NOT_APPLICABLE or prices):
         raise DomainError(error.code, error.message, ["code"])  # an empty cart takes any usable coupon
     await uow.carts.set_coupon(cart.id, candidate.coupon_code)
     return cart.token
@@ -147,27 +147,27 @@ async def redeem_at_till(
     with the order); another store's order is NOT_FOUND."""
     store = location_id if location_id is not None else principal.location_id
     if store is None:
-        raise DomainError("REQUIRED", "Say at which store the coupon is redeemed.", input_field("locationId"))
+        raise DomainError(Code.REQUIRED, "Say at which store the coupon is redeemed.", input_field("locationId"))
     if not principal.can_at(Permission.SELL_IN_STORE, store) or not await uow.promotions.store_exists(store):
-        raise DomainError("NOT_FOUND", "No such store of yours.", input_field("locationId"))
+        raise DomainError(Code.NOT_FOUND, "No such store of yours.", input_field("locationId"))
     found = await uow.promotions.coupon(normalize_code(code))
     if found is None:
-        raise DomainError("COUPON_INVALID", "No such coupon.", ["code"])
+        raise DomainError(Code.COUPON_INVALID, "No such coupon.", ["code"])
     coupon, template = found
     if order_given:
         order = await uow.promotions.order_store(order_token) if order_token else None
         if order is None or order[1] != store:
-            raise DomainError("NOT_FOUND", "No such order at this store.", input_field("orderId"))
+            raise DomainError(Code.NOT_FOUND, "No such order at this store.", input_field("orderId"))
         if order[0] is not None and order[0] != coupon.member_id:
-            raise DomainError("COUPON_INVALID", "This coupon belongs to another member.", ["code"])
+            raise DomainError(Code.COUPON_INVALID, "This coupon belongs to another member.", ["code"])
     check_usable(coupon, template, now, at_till=True, field=["code"])
     if order_given:
         raise DomainError(
-            "COUPON_NOT_APPLICABLE",
+            Code.COUPON_NOT_APPLICABLE,
             "An order keeps the price it was placed at: put the coupon on "
             "the till cart (cartCouponApply) before checkout, which redeems it with the order.",
             input_field("orderId"),
         )
     if not await uow.promotions.redeem(coupon.id, now, order_id=None, location_id=store, staff_id=principal.staff_id):
-        raise DomainError("COUPON_ALREADY_REDEEMED", "This coupon has already been used.", ["code"])
+        raise DomainError(Code.COUPON_ALREADY_REDEEMED, "This coupon has already been used.", ["code"])
     return coupon.code

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from domain.promotions.model import Promotion, coupon_promotion, replace_window
 from domain.promotions.records import CouponState, RedeemWhere
 
@@ -82,18 +82,18 @@ def check_usable(coupon: CouponInfo, template: TemplateInfo, now: datetime, *, a
     """Raise why `coupon` cannot be used now (where it is being used), if it cannot."""
     current = status(coupon.state, coupon.valid_until, now)
     if current is CouponStatus.REDEEMED:
-        raise DomainError("COUPON_ALREADY_REDEEMED", "This coupon has already been used.", field)
+        raise DomainError(Code.COUPON_ALREADY_REDEEMED, "This coupon has already been used.", field)
     if current is CouponStatus.EXPIRED:
-        raise DomainError("COUPON_EXPIRED", "This coupon has expired.", field)
+        raise DomainError(Code.COUPON_EXPIRED, "This coupon has expired.", field)
     if not template.is_active:
-        raise DomainError("COUPON_INVALID", "This coupon has been withdrawn.", field)
+        raise DomainError(Code.COUPON_INVALID, "This coupon has been withdrawn.", field)
     if coupon.valid_from is not None and now < coupon.valid_from:
         raise DomainError(
-            "COUPON_NOT_APPLICABLE", f"This coupon can be used from {coupon.valid_from:%Y-%m-%d %H:%M} UTC.", field
+            Code.COUPON_NOT_APPLICABLE, f"This coupon can be used from {coupon.valid_from:%Y-%m-%d %H:%M} UTC.", field
         )
     if not template.redeemable_at.allows(at_till=at_till):
         where = "at a store's till" if template.redeemable_at is RedeemWhere.IN_STORE else "online"
-        raise DomainError("COUPON_NOT_APPLICABLE", f"This coupon can only be used {where}.", field)
+        raise DomainError(Code.COUPON_NOT_APPLICABLE, f"This coupon can only be used {where}.", field)
 
 
 def check_held(coupon: CouponInfo, campaign_code: str, now: datetime, field: list[str]) -> None:
@@ -101,15 +101,15 @@ def check_held(coupon: CouponInfo, campaign_code: str, now: datetime, field: lis
     used it, or it ran out) rather than "claim it first" or "limit reached"."""
     current = status(coupon.state, coupon.valid_until, now)
     if current is CouponStatus.REDEEMED:
-        raise DomainError("COUPON_ALREADY_REDEEMED", f"You have already used your {campaign_code} coupon.", field)
+        raise DomainError(Code.COUPON_ALREADY_REDEEMED, f"You have already used your {campaign_code} coupon.", field)
     if current is CouponStatus.EXPIRED:
-        raise DomainError("COUPON_EXPIRED", f"Your {campaign_code} coupon has expired.", field)
+        raise DomainError(Code.COUPON_EXPIRED, f"Your {campaign_code} coupon has expired.", field)
 
 
 def check_channel(template: TemplateInfo, channel_id: int, field: list[str]) -> None:
     channels = template.rule.conditions.channel_ids
     if channels is not None and channel_id not in channels:
-        raise DomainError("COUPON_NOT_APPLICABLE", "This coupon cannot be used in this channel.", field)
+        raise DomainError(Code.COUPON_NOT_APPLICABLE, "This coupon cannot be used in this channel.", field)
 
 
 def coupon_rule(template: TemplateInfo, coupon: CouponInfo) -> Promotion:
@@ -138,12 +138,12 @@ def not_applicable_reason(rule: Promotion) -> str:
 def issuable(template: TemplateInfo, already: int, now: datetime, field: list[str]) -> None:
     """Raise when a member holding `already` coupons of `template` may not get another."""
     if not template.is_active:
-        raise DomainError("COUPON_INVALID", "This campaign has ended.", field)
+        raise DomainError(Code.COUPON_INVALID, "This campaign has ended.", field)
     if template.valid_until is not None and now >= template.valid_until:
-        raise DomainError("COUPON_EXPIRED", "This campaign has ended.", field)
+        raise DomainError(Code.COUPON_EXPIRED, "This campaign has ended.", field)
     if already >= template.per_member_limit:
         raise DomainError(
-            "COUPON_LIMIT_REACHED", f"Each member can get this coupon {template.per_member_limit} time(s).", field
+            Code.COUPON_LIMIT_REACHED, f"Each member can get this coupon {template.per_member_limit} time(s).", field
         )
     if template.total_quantity is not None and template.issued_count >= template.total_quantity:
-        raise DomainError("COUPON_EXHAUSTED", "All the coupons of this campaign have been given out.", field)
+        raise DomainError(Code.COUPON_EXHAUSTED, "All the coupons of this campaign have been given out.", field)

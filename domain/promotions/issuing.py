@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from domain.errors import DomainError, input_field, raise_all
+from domain.errors import Code, DomainError, input_field, raise_all
 from domain.members.model import normalize_tags
 from domain.promotions.coupons import CouponInfo, TemplateInfo, issuable, new_coupon_code, validity
 
@@ -39,10 +39,10 @@ class NewCoupon:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A member who got no coupon, and why (a `UserErrorCode` value)."""
+    """A member who got no coupon, and why."""
 
     member_id: int
-    code: str
+    code: Code
     message: str
 
 
@@ -75,7 +75,7 @@ async def issue(
     (its validity has ended), COUPON_EXHAUSTED (fewer left than members to give them to)."""
     template = await repo.lock_template(template_id)
     if template is None:
-        raise DomainError("NOT_FOUND", "No such coupon template.", field)
+        raise DomainError(Code.NOT_FOUND, "No such coupon template.", field)
     issuable(template, 0, now, field)  # the campaign itself: withdrawn, ended or given out
     wanted = list(dict.fromkeys(member_ids))
     held = await repo.held(template_id, wanted) if wanted else {}
@@ -85,7 +85,7 @@ async def issue(
         try:
             issuable(template, held.get(member_id, 0), now, field)
         except DomainError as e:
-            if e.code != "COUPON_LIMIT_REACHED":
+            if e.code is not Code.COUPON_LIMIT_REACHED:
                 raise
             skipped.append(Skipped(member_id, e.code, e.message))
             continue
@@ -122,7 +122,7 @@ def _check_quantity(template: TemplateInfo, count: int, field: list[str]) -> Non
 
 def _exhausted(field: list[str], left: int | None = None) -> DomainError:
     detail = f" Only {left} left; nothing was issued." if left is not None else ""
-    return DomainError("COUPON_EXHAUSTED", "The campaign does not have enough coupons left." + detail, field)
+    return DomainError(Code.COUPON_EXHAUSTED, "The campaign does not have enough coupons left." + detail, field)
 
 
 # --- staff issuing -------------------------------------------------------------------------------
@@ -154,14 +154,14 @@ async def issue_to_members(uow: IssuingUnitOfWork, cmd: IssueCommand, now: datet
     errors: list[DomainError] = []
     if not cmd.member_ids and cmd.tag is None:
         errors.append(
-            DomainError("REQUIRED", "Name the members: `memberIds`, a `tag`, or both.", input_field("memberIds"))
+            DomainError(Code.REQUIRED, "Name the members: `memberIds`, a `tag`, or both.", input_field("memberIds"))
         )
     if len(cmd.member_ids) > MAX_MEMBERS_PER_ISSUE:
-        raise DomainError("INVALID", f"At most {MAX_MEMBERS_PER_ISSUE:,} members at once.", input_field("memberIds"))
+        raise DomainError(Code.INVALID, f"At most {MAX_MEMBERS_PER_ISSUE:,} members at once.", input_field("memberIds"))
     found = await repo.existing_members(sorted(set(cmd.member_ids))) if cmd.member_ids else set()
     for i, member_id in enumerate(cmd.member_ids):
         if member_id not in found:
-            errors.append(DomainError("NOT_FOUND", "No such member.", input_field("memberIds", str(i))))
+            errors.append(DomainError(Code.NOT_FOUND, "No such member.", input_field("memberIds", str(i))))
     tagged: list[int] = []
     if cmd.tag is not None:
         try:
@@ -174,6 +174,6 @@ async def issue_to_members(uow: IssuingUnitOfWork, cmd: IssueCommand, now: datet
     targets = list(dict.fromkeys([*cmd.member_ids, *tagged]))
     if len(targets) > MAX_MEMBERS_PER_ISSUE:
         raise DomainError(
-            "INVALID", f"More than {MAX_MEMBERS_PER_ISSUE:,} members; issue to a narrower tag.", input_field("tag")
+            Code.INVALID, f"More than {MAX_MEMBERS_PER_ISSUE:,} members; issue to a narrower tag.", input_field("tag")
         )
     return await issue(repo, cmd.template_id, targets, now=now, staff_id=cmd.staff_id, field=input_field("templateId"))

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from domain.catalog.commands import KEEP, Keep
-from domain.errors import DomainError, DomainErrors, input_field
+from domain.errors import Code, DomainError, DomainErrors, input_field
 from domain.members.model import normalize_tags
 from domain.promotions.model import (
     Action,
@@ -86,10 +86,10 @@ def action_from_input(given: ActionInput, errors: list[DomainError], path: Seque
     for attr, name in _INPUT_NAMES.items():
         value = getattr(given, attr)
         if attr in required and value is None:
-            errors.append(DomainError("REQUIRED", f"A {given.type.value} action needs `{name}`.", [*path, name]))
+            errors.append(DomainError(Code.REQUIRED, f"A {given.type.value} action needs `{name}`.", [*path, name]))
             value = _PLACEHOLDERS[attr]
         elif value is not None and attr not in required | optional:
-            errors.append(DomainError("INVALID", f"A {given.type.value} action takes no `{name}`.", [*path, name]))
+            errors.append(DomainError(Code.INVALID, f"A {given.type.value} action takes no `{name}`.", [*path, name]))
         v[attr] = value
     match given.type:
         case ActionType.PERCENT_OFF:
@@ -159,7 +159,7 @@ async def merge_rule(
     are appended to `errors` with their input paths."""
     base = current or BLANK_RULE
     if current is None and change.action is None:
-        errors.append(DomainError("REQUIRED", "Say what the promotion does.", input_field("action")))
+        errors.append(DomainError(Code.REQUIRED, "Say what the promotion does.", input_field("action")))
     currency = base.currency if isinstance(change.currency, Keep) else change.currency
     if currency is not None:
         currency = currency.strip().upper()
@@ -213,7 +213,7 @@ async def _conditions(
         for i, slug in enumerate(slugs):
             if slug not in found:
                 errors.append(
-                    DomainError("NOT_FOUND", f"There is no channel '{slug[:100]}'.", [*path, "channels", str(i)])
+                    DomainError(Code.NOT_FOUND, f"There is no channel '{slug[:100]}'.", [*path, "channels", str(i)])
                 )
         channel_ids = _found_set(slugs, {found[s] for s in slugs if s in found})
     tags = None
@@ -247,7 +247,7 @@ async def _conditions(
 
 def _not_too_many(values: Sequence[object], errors: list[DomainError], field: list[str]) -> bool:
     if len(values) > MAX_SCOPE_IDS:
-        errors.append(DomainError("INVALID", f"At most {MAX_SCOPE_IDS} at once.", field))
+        errors.append(DomainError(Code.INVALID, f"At most {MAX_SCOPE_IDS} at once.", field))
         return False
     return True
 
@@ -266,7 +266,7 @@ async def _existing(
     found = await lookup.existing_ids(kind, sorted(set(ids))) if ids else set()
     for i, key in enumerate(ids):
         if key not in found:
-            errors.append(DomainError("NOT_FOUND", f"No such {kind}.", [*field, str(i)]))
+            errors.append(DomainError(Code.NOT_FOUND, f"No such {kind}.", [*field, str(i)]))
     return _found_set(ids, {k for k in ids if k in found})
 
 

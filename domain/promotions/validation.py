@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from domain.errors import DomainError, raise_all
+from domain.errors import Code, DomainError, raise_all
 from domain.money import is_currency, parse_amount
 from domain.promotions.model import (
     MONEY_ACTIONS,
@@ -41,33 +41,33 @@ def validate_promotion(promotion: Promotion, path: Sequence[str] = ("input",)) -
     """The promotion with its name trimmed and its coupon code normalized, or `DomainError`(s)."""
     errors: list[DomainError] = []
 
-    def bad(code: str, message: str, *field: str) -> None:
+    def bad(code: Code, message: str, *field: str) -> None:
         errors.append(DomainError(code, message, [*path, *field]))
 
     name = promotion.name.strip()
     if not name:
-        bad("REQUIRED", "Give the promotion a name.", "name")
+        bad(Code.REQUIRED, "Give the promotion a name.", "name")
     elif len(name) > NAME_MAX:
-        bad("INVALID", f"A name has at most {NAME_MAX} characters.", "name")
+        bad(Code.INVALID, f"A name has at most {NAME_MAX} characters.", "name")
     if not 0 <= promotion.priority <= PRIORITY_MAX:
-        bad("INVALID", f"The priority is a whole number from 0 to {PRIORITY_MAX:,}.", "priority")
+        bad(Code.INVALID, f"The priority is a whole number from 0 to {PRIORITY_MAX:,}.", "priority")
 
     currency = promotion.currency
     if currency is not None and not is_currency(currency):
-        bad("CURRENCY_INVALID", f"'{currency}' is not a supported currency.", "currency")
+        bad(Code.CURRENCY_INVALID, f"'{currency}' is not a supported currency.", "currency")
         currency = None
     elif currency is None and (
         isinstance(promotion.action, MONEY_ACTIONS) or promotion.conditions.min_subtotal is not None
     ):
-        bad("REQUIRED", "Amounts need a currency.", "currency")
+        bad(Code.REQUIRED, "Amounts need a currency.", "currency")
 
     code = promotion.code
     if promotion.source is PromotionSource.COUPON:
         code = normalize_code(code or "")
         if not code:
-            bad("REQUIRED", "A coupon needs a code.", "code")
+            bad(Code.REQUIRED, "A coupon needs a code.", "code")
         elif not _CODE.match(code):
-            bad("INVALID", "A code is 3 to 32 letters, digits, '_' or '-'.", "code")
+            bad(Code.INVALID, "A code is 3 to 32 letters, digits, '_' or '-'.", "code")
 
     errors += _condition_errors(promotion.conditions, currency, [*path, "conditions"])
     errors += _action_errors(promotion.action, currency, [*path, "action"])
@@ -79,7 +79,7 @@ def _condition_errors(c: Conditions, currency: str | None, path: list[str]) -> l
     errors: list[DomainError] = []
     for field, value in (("startsAt", c.starts_at), ("endsAt", c.ends_at)):
         if value is not None and not _aware(value):
-            errors.append(DomainError("INVALID", "Give the time with its time zone.", [*path, field]))
+            errors.append(DomainError(Code.INVALID, "Give the time with its time zone.", [*path, field]))
     if (
         c.starts_at is not None
         and c.ends_at is not None
@@ -87,7 +87,7 @@ def _condition_errors(c: Conditions, currency: str | None, path: list[str]) -> l
         and _aware(c.ends_at)
         and c.ends_at <= c.starts_at
     ):
-        errors.append(DomainError("INVALID", "The promotion must end after it starts.", [*path, "endsAt"]))
+        errors.append(DomainError(Code.INVALID, "The promotion must end after it starts.", [*path, "endsAt"]))
     for field, chosen in (
         ("channelIds", c.channel_ids),
         ("memberTagsAny", c.member_tags_any),
@@ -96,7 +96,7 @@ def _condition_errors(c: Conditions, currency: str | None, path: list[str]) -> l
         ("variantIds", c.variant_ids),
     ):
         if chosen is not None and not chosen:
-            errors.append(DomainError("INVALID", "Choose at least one, or leave it out.", [*path, field]))
+            errors.append(DomainError(Code.INVALID, "Choose at least one, or leave it out.", [*path, field]))
     if c.min_subtotal is not None and currency is not None:
         _amount(errors, c.min_subtotal, currency, [*path, "minSubtotal"], allow_zero=False)
     return errors
@@ -113,24 +113,28 @@ def _action_errors(action: Action, currency: str | None, path: list[str]) -> lis
         if currency is not None:
             _amount(errors, action.unit_price, currency, [*path, "unitPrice"], allow_zero=True)
         if action.per_member_limit is not None and not 1 <= action.per_member_limit <= MAX_UNITS:
-            errors.append(DomainError("INVALID", f"A limit is from 1 to {MAX_UNITS} units.", [*path, "perMemberLimit"]))
+            errors.append(
+                DomainError(Code.INVALID, f"A limit is from 1 to {MAX_UNITS} units.", [*path, "perMemberLimit"])
+            )
     elif isinstance(action, BuyXGetY):
         for field, units in (("buy", action.buy), ("get", action.get)):
             if not 1 <= units <= MAX_UNITS:
-                errors.append(DomainError("INVALID", f"From 1 to {MAX_UNITS} units.", [*path, field]))
+                errors.append(DomainError(Code.INVALID, f"From 1 to {MAX_UNITS} units.", [*path, field]))
         _percent(errors, action.percent, [*path, "percent"])
     elif isinstance(action, PointsMultiplier):
         factor = action.factor
         if not (factor.is_finite() and 1 < factor <= MAX_POINTS_FACTOR):
             errors.append(
-                DomainError("INVALID", f"A multiplier is above 1 and at most {MAX_POINTS_FACTOR}.", [*path, "factor"])
+                DomainError(
+                    Code.INVALID, f"A multiplier is above 1 and at most {MAX_POINTS_FACTOR}.", [*path, "factor"]
+                )
             )
     return errors
 
 
 def _percent(errors: list[DomainError], value: Decimal, field: list[str]) -> None:
     if not (value.is_finite() and 0 < value <= 100):
-        errors.append(DomainError("INVALID", "A percentage is above 0 and at most 100.", field))
+        errors.append(DomainError(Code.INVALID, "A percentage is above 0 and at most 100.", field))
 
 
 def _amount(errors: list[DomainError], value: Decimal, currency: str, field: list[str], *, allow_zero: bool) -> None:

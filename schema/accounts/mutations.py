@@ -13,7 +13,7 @@ import strawberry
 from db.channel_queries import DEFAULT_CHANNEL_KEY
 from domain.access import model as access
 from domain.accounts import services
-from domain.errors import DomainError, input_field
+from domain.errors import Code, DomainError, input_field
 from schema.accounts.inputs import (
     MemberRegisterInput,
     StaffTokenCreateInput,
@@ -110,7 +110,7 @@ class AccountMutation:
             slug = input.channel or DEFAULT_CHANNEL_KEY
             channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
             if channel is None:
-                raise DomainError("NOT_FOUND", "No such channel.", input_field("channel"))
+                raise DomainError(Code.NOT_FOUND, "No such channel.", input_field("channel"))
             reg = services.MemberRegistration(
                 name=input.name,
                 password=input.password,

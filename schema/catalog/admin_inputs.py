@@ -13,7 +13,7 @@ from decimal import Decimal
 import strawberry
 
 from domain.catalog import commands as cmd
-from domain.errors import DomainError
+from domain.errors import Code, DomainError
 from schema.relay import decode_id
 
 NO_SUCH_KEY = 0  # row keys start at 1
@@ -163,6 +163,6 @@ class ProductVariantPriceSetInput:
     def to_command(self, variant_id: int) -> cmd.PriceSet:
         if self.price is None:
             raise DomainError(
-                "REQUIRED", "Give a price, or null to stop selling the variant in the channel.", ["input", "price"]
+                Code.REQUIRED, "Give a price, or null to stop selling the variant in the channel.", ["input", "price"]
             )
         return cmd.PriceSet(variant_id=variant_id, channel=self.channel, price=self.price.value)
