@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.catalog.model import ChannelKind
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.inventory.services import Level, Movement
 from domain.members.points import LedgerEntry, PointsKind
@@ -32,6 +33,9 @@ from domain.promotions import Promotion
 from domain.promotions.coupons import CouponInfo, TemplateInfo
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+WEB, POS = 1, 2  # channels
+WAREHOUSE, STORE = 10, 20  # locations
+HOME = {"city": "Shanghai", "line1": "1 Nanjing Rd"}
 
 
 class FakeInventory:
@@ -363,6 +367,38 @@ class FakeUow:
         self.orders = FakeOrders(self.carts, self.inventory)
         self.promotions = FakePromotions()
         self.clock = lambda: now
+        self.carts.channels[WEB] = ChannelInfo(WEB, ChannelKind.APP, "CNY", Decimal(1))
+        self.carts.channels[POS] = ChannelInfo(POS, ChannelKind.POS, "CNY", Decimal(1))
+        self.inventory.locations.update({WAREHOUSE: LocationType.WAREHOUSE, STORE: LocationType.STORE})
+        self.carts.stores[STORE] = LocationInfo(STORE, LocationType.STORE, True, True, True)
+
+    def cart(
+        self,
+        lines: Mapping[int, int],
+        *,
+        price: Decimal = Decimal("100.00"),
+        channel_id: int = WEB,
+        member_id: int | None = None,
+        staff_id: int | None = None,
+        location_id: int | None = None,
+        **changes: Any,
+    ) -> str:
+        """Arrange: a cart of `lines` (variant id -> quantity), each variant at `price` in its channel
+        (delivered HOME unless `changes` say otherwise), and the member with an empty points balance."""
+        token = f"cart-{len(self.carts.carts) + 1}"
+        cart_id = len(self.carts.carts) + 1
+        method = None if staff_id is not None else FulfilmentMethod.DELIVERY
+        self.carts.carts[token] = replace(
+            CartState(cart_id, token, channel_id, member_id, location_id, staff_id, method, None, HOME, 0, False),
+            **changes,
+        )
+        self.carts.lines_of[cart_id] = [CartLineState(100 * cart_id + v, v, q) for v, q in lines.items()]
+        for v in lines:
+            self.carts.prices_of[(channel_id, v)] = price
+            self.inventory.variants.add(v)
+        if member_id is not None:
+            self.points.balances.setdefault(member_id, 0)
+        return token
 
     def level(self, variant_id: int, location_id: int) -> tuple[int, int]:
         """Assert: (on hand, reserved) of a stock level."""
