@@ -17,10 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from domain.catalog.model import ChannelKind
+from domain.clock import Clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.inventory.services import Level, Movement
 from domain.members.points import LedgerEntry, PointsKind
 from domain.members.points_services import NewEntry
+from domain.orders.access import order_locations
 from domain.orders.cart_pricing import MemberFacts
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
@@ -267,8 +269,7 @@ class FakeOrders:
 
     async def locations(self, order_id: int) -> frozenset[int]:
         p = self.placed[order_id]
-        found = {a.location_id for a in p.allocations} | {p.state.location_id, p.state.pickup_location_id}
-        return frozenset(loc for loc in found if loc is not None)
+        return order_locations(p.state.location_id, (a.location_id for a in p.allocations))
 
     async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
         p = self.placed[order_id]
@@ -366,7 +367,7 @@ class FakeUow:
         self.carts = FakeCarts(self.points)
         self.orders = FakeOrders(self.carts, self.inventory)
         self.promotions = FakePromotions()
-        self.clock = lambda: now
+        self.clock: Clock = lambda: now
         self.carts.channels[WEB] = ChannelInfo(WEB, ChannelKind.APP, "CNY", Decimal(1))
         self.carts.channels[POS] = ChannelInfo(POS, ChannelKind.POS, "CNY", Decimal(1))
         self.inventory.locations.update({WAREHOUSE: LocationType.WAREHOUSE, STORE: LocationType.STORE})

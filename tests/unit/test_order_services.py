@@ -1,0 +1,343 @@
+"""The order state machine through its use cases, over the in-memory unit of work: paying,
+shipping, delivering, picking up, cancelling (stock released, points and coupons back) and
+returning (stock back on the shelf, money refunded, points clawed back)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from domain.access.model import Principal, StaffRole, member, staff
+from domain.errors import DomainError
+from domain.inventory.model import FulfilmentMethod, MovementKind
+from domain.members.points import PointsKind
+from domain.members.points_services import PointsPolicy
+from domain.orders.access import AccessDenied
+from domain.orders.checkout import OrderRef, complete_checkout
+from domain.orders.model import OrderStatus
+from domain.orders.payments import PaymentRequest, Payments
+from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
+from domain.orders.returns import ReturnRequest, return_goods
+from domain.orders.services import (
+    cancel_order,
+    deliver_order,
+    expire_order,
+    pay_order,
+    pick_up,
+    ready_for_pickup,
+    ship_order,
+)
+from domain.promotions.coupons import CouponInfo, TemplateInfo
+from domain.promotions.model import Conditions, PercentOff, Promotion
+from domain.promotions.records import CouponState, RedeemWhere
+from tests.fakes import POS, STORE, WAREHOUSE, FakeUow, Placed
+
+SHOES, ANNA = 1, 5
+BUYER = member(ANNA)
+SERVICE = staff(90, StaffRole.ADMIN)
+PACKER = staff(91, StaffRole.FULFILLMENT, WAREHOUSE)
+CASHIER = staff(92, StaffRole.CASHIER, STORE)
+CASHIER_AT_WAREHOUSE = staff(96, StaffRole.CASHIER, WAREHOUSE)  # sees its orders, does not ship them
+POLICY = PointsPolicy()
+
+
+class Provider:
+    """A payment provider that approves everything and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.refunds: list[tuple[PaymentRequest, str | None]] = []
+
+    async def capture(self, request: PaymentRequest) -> str:
+        return f"cap-{request.amount}"
+
+    async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
+        self.refunds.append((request, capture_reference))
+        return f"ref-{request.amount}"
+
+
+PROVIDER = Provider()
+PAYMENTS = Payments({m: PROVIDER for m in PaymentMethod})
+
+
+async def place(uow: FakeUow, quantity: int = 2, principal: Principal = BUYER, **cart: Any) -> Placed:
+    """Arrange: an unpaid order for `quantity` shoes at 100.00 from the warehouse (5 on hand)."""
+    uow.inventory.stock(SHOES, WAREHOUSE, 5)
+    cart.setdefault("member_id", ANNA)
+    ref: OrderRef = await complete_checkout(uow, principal, uow.cart({SHOES: quantity}, **cart), "k", secret="s")
+    return uow.orders.placed[ref.id]
+
+
+async def pay(uow: FakeUow, order: Placed, principal: Principal = BUYER, **kw: Any) -> None:
+    kw.setdefault("method", PaymentMethod.SANDBOX)
+    kw.setdefault("amount", order.state.total)
+    await pay_order(uow, principal, order.state.token, policy=POLICY, payments=PAYMENTS, **kw)
+
+
+async def refused(call: Any) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        await call
+    return caught.value
+
+
+def events(order: Placed) -> list[OrderEventType]:
+    return [t for t, _ in order.events]
+
+
+# --- paying --------------------------------------------------------------------------------------
+
+
+async def test_the_buyer_pays_exactly_what_is_due() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    assert order.state.status is OrderStatus.PAID and order.extra["expires_at"] is None
+    assert [(p.kind, p.amount, p.reference) for p in order.payments] == [
+        (PaymentKind.CAPTURE, Decimal("200.00"), "cap-200.00")
+    ]
+    assert events(order) == [OrderEventType.PLACED, OrderEventType.PAID]
+
+
+async def test_a_payment_of_another_amount_is_refused() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    error = await refused(pay(uow, order, amount=Decimal("199.99")))
+    assert (error.code, error.field) == ("INVALID", ["input", "amount"])
+    assert order.payments == [] and order.state.status is OrderStatus.UNPAID
+
+
+async def test_only_the_till_vouches_for_cash() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    error = await refused(pay(uow, order, method=PaymentMethod.CASH))
+    assert error.code == "PAYMENT_METHOD_UNAVAILABLE"
+
+
+async def test_an_order_of_another_member_does_not_exist_for_them() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    assert (await refused(pay(uow, order, member(ANNA + 1)))).code == "NOT_FOUND"
+
+
+async def test_a_paid_order_is_not_paid_again() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    assert (await refused(pay(uow, order))).code == "INVALID_TRANSITION"
+
+
+async def test_paying_at_the_till_completes_an_in_store_sale_and_earns_points() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 3)
+    token = uow.cart({SHOES: 1}, channel_id=POS, staff_id=CASHIER.id, location_id=STORE, member_id=ANNA)
+    ref = await complete_checkout(uow, CASHIER, token, "k", secret="s")
+    order = uow.orders.placed[ref.id]
+    await pay(uow, order, CASHIER, method=PaymentMethod.CASH)
+    assert order.state.status is OrderStatus.COMPLETED
+    assert uow.level(SHOES, STORE) == (2, 0), "the unit left the shelf"
+    assert uow.points.kinds(ANNA) == [(PointsKind.EARN, 100)] and order.state.points_earned == 100
+
+
+# --- shipping and delivering ---------------------------------------------------------------------
+
+
+async def test_shipping_sells_the_reserved_units() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    await ship_order(uow, PACKER, order.state.token, tracking_number=" SF123 ")
+    assert order.state.status is OrderStatus.SHIPPED and order.extra["tracking_number"] == "SF123"
+    assert uow.level(SHOES, WAREHOUSE) == (3, 0)
+    assert uow.inventory.movements[-1].kind is MovementKind.SALE
+
+
+async def test_an_unpaid_order_is_not_shipped() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    error = await refused(ship_order(uow, PACKER, order.state.token, tracking_number=None))
+    assert error.code == "INVALID_TRANSITION"
+    assert uow.level(SHOES, WAREHOUSE) == (5, 2)
+
+
+async def test_only_fulfilment_staff_of_a_location_the_order_belongs_to_ship_it() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    elsewhere = staff(93, StaffRole.FULFILLMENT, STORE)
+    error = await refused(ship_order(uow, elsewhere, order.state.token, tracking_number=None))
+    assert error.code == "NOT_FOUND", "store staff do not see another location's orders"
+    with pytest.raises(AccessDenied):
+        await ship_order(uow, CASHIER_AT_WAREHOUSE, order.state.token, tracking_number=None)
+
+
+async def test_delivery_completes_the_order_and_the_member_earns_what_they_paid() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    await ship_order(uow, PACKER, order.state.token, tracking_number=None)
+    await deliver_order(uow, PACKER, order.state.token, policy=POLICY)
+    assert order.state.status is OrderStatus.COMPLETED and order.state.points_earned == 200
+    assert uow.points.balances[ANNA] == 200
+    assert events(order)[-3:] == [OrderEventType.DELIVERED, OrderEventType.COMPLETED, OrderEventType.POINTS_EARNED]
+
+
+# --- pickup --------------------------------------------------------------------------------------
+
+
+async def picked(uow: FakeUow) -> tuple[Placed, str]:
+    uow.inventory.stock(SHOES, STORE, 3)
+    token = uow.cart({SHOES: 1}, member_id=ANNA, method=FulfilmentMethod.PICKUP, pickup_location_id=STORE, address=None)
+    ref = await complete_checkout(uow, BUYER, token, "k", secret="s")
+    order = uow.orders.placed[ref.id]
+    await pay(uow, order)
+    assert ref.pickup_code is not None
+    return order, ref.pickup_code
+
+
+async def test_the_pickup_code_hands_the_order_over_and_sells_its_units() -> None:
+    uow = FakeUow()
+    order, code = await picked(uow)
+    keeper = staff(94, StaffRole.STORE_MANAGER, STORE)
+    await ready_for_pickup(uow, keeper, order.state.token)
+    await pick_up(uow, keeper, order.state.token, code, policy=POLICY)
+    assert order.state.status is OrderStatus.COMPLETED
+    assert uow.level(SHOES, STORE) == (2, 0)
+
+
+async def test_wrong_pickup_codes_are_counted_and_kept_until_the_order_is_refused() -> None:
+    uow = FakeUow()
+    order, code = await picked(uow)
+    keeper = staff(94, StaffRole.STORE_MANAGER, STORE)
+    await ready_for_pickup(uow, keeper, order.state.token)
+    for left in (4, 3, 2, 1, 0):
+        error = await refused(pick_up(uow, keeper, order.state.token, "000000", policy=POLICY))
+        assert (error.code, error.keep_writes) == ("PICKUP_CODE_INVALID", True)
+        assert f"({left} tries left)" in error.message
+    error = await refused(pick_up(uow, keeper, order.state.token, code, policy=POLICY))
+    assert (error.code, order.state.pickup_attempts) == ("PICKUP_CODE_INVALID", 5)
+    assert order.state.status is OrderStatus.READY_FOR_PICKUP and uow.level(SHOES, STORE) == (3, 1)
+
+
+async def test_only_the_pickup_stores_staff_hand_over_its_orders() -> None:
+    uow = FakeUow()
+    order, _ = await picked(uow)
+    error = await refused(ready_for_pickup(uow, staff(95, StaffRole.STORE_MANAGER, WAREHOUSE), order.state.token))
+    assert error.code == "NOT_FOUND"
+    with pytest.raises(AccessDenied):
+        await ready_for_pickup(uow, BUYER, order.state.token)  # sees it, does not hand it over
+
+
+# --- cancelling and expiring ---------------------------------------------------------------------
+
+
+def give_coupon(uow: FakeUow) -> CouponInfo:
+    rule = Promotion(3, "Ten off", 100, True, Conditions(), PercentOff(Decimal(10)))
+    template = TemplateInfo(3, rule, None, None, None, None, None, 1, 1, RedeemWhere.ANYWHERE, True)
+    coupon = CouponInfo(4, "TENOFF", 3, ANNA, CouponState.ACTIVE, None, None)
+    uow.promotions.coupons[coupon.code] = (coupon, template)
+    return coupon
+
+
+async def test_cancelling_releases_stock_and_gives_spent_points_and_the_coupon_back() -> None:
+    uow = FakeUow()
+    give_coupon(uow)
+    uow.points.balances[ANNA] = 5000
+    order = await place(uow, points=2000, coupon_code="TENOFF")
+    assert uow.points.balances[ANNA] == 3000 and uow.promotions.redeemed
+    await cancel_order(uow, BUYER, order.state.token, policy=POLICY, payments=PAYMENTS)
+    assert order.state.status is OrderStatus.CANCELLED
+    assert uow.level(SHOES, WAREHOUSE) == (5, 0)
+    assert uow.points.kinds(ANNA) == [(PointsKind.SPEND, -2000), (PointsKind.REFUND, 2000)]
+    assert uow.promotions.redeemed == {}
+    assert events(order)[-2:] == [OrderEventType.CANCELLED, OrderEventType.COUPON_RETURNED]
+
+
+async def test_a_paid_order_is_cancelled_by_customer_service_with_a_refund() -> None:
+    uow = FakeUow()
+    give_coupon(uow)
+    order = await place(uow, coupon_code="TENOFF")
+    await pay(uow, order)
+    assert (await refused(cancel_order(uow, BUYER, order.state.token, policy=POLICY, payments=PAYMENTS))).code == (
+        "INVALID_TRANSITION"
+    )
+    await cancel_order(uow, SERVICE, order.state.token, policy=POLICY, payments=PAYMENTS)
+    assert order.state.status is OrderStatus.CANCELLED and uow.level(SHOES, WAREHOUSE) == (5, 0)
+    assert [(p.kind, p.amount) for p in order.payments][-1] == (PaymentKind.REFUND, order.state.total)
+    assert uow.promotions.redeemed, "a paid order's coupon stays used: the refund gave back what was paid"
+    assert events(order)[-1] is OrderEventType.REFUNDED
+
+
+async def test_a_shipped_order_is_not_cancelled() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    await ship_order(uow, PACKER, order.state.token, tracking_number=None)
+    error = await refused(cancel_order(uow, SERVICE, order.state.token, policy=POLICY, payments=PAYMENTS))
+    assert error.code == "INVALID_TRANSITION"
+
+
+async def test_an_unpaid_order_expires_once_releasing_its_stock() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    assert await expire_order(uow, order.state.token, policy=POLICY, now=uow.clock())
+    assert not await expire_order(uow, order.state.token, policy=POLICY, now=uow.clock())
+    assert uow.level(SHOES, WAREHOUSE) == (5, 0) and events(order)[-1] is OrderEventType.EXPIRED
+
+
+# --- returns -------------------------------------------------------------------------------------
+
+
+async def completed(uow: FakeUow) -> Placed:
+    order = await place(uow)
+    await pay(uow, order)
+    await ship_order(uow, PACKER, order.state.token, tracking_number=None)
+    await deliver_order(uow, PACKER, order.state.token, policy=POLICY)
+    return order
+
+
+async def give_back(uow: FakeUow, order: Placed, quantity: int, location_id: int | None = None) -> None:
+    await return_goods(
+        uow,
+        SERVICE,
+        order.state.token,
+        [ReturnRequest(order.lines[0].id, quantity)],
+        location_id=location_id,
+        location_given=location_id is not None,
+        payments=PAYMENTS,
+    )
+
+
+async def test_a_return_restocks_where_the_units_were_sold_refunds_and_claws_back_points() -> None:
+    uow = FakeUow()
+    order = await completed(uow)
+    await give_back(uow, order, 1)
+    assert order.state.status is OrderStatus.PARTIALLY_RETURNED
+    assert uow.level(SHOES, WAREHOUSE) == (4, 0)
+    assert [(p.kind, p.amount) for p in order.payments][-1] == (PaymentKind.REFUND, Decimal("100.00"))
+    assert uow.points.kinds(ANNA)[-1] == (PointsKind.CLAWBACK, -100)  # half the goods: half of 200
+    await give_back(uow, order, 1)
+    assert (order.state.status, uow.level(SHOES, WAREHOUSE)) == (OrderStatus.RETURNED, (5, 0))
+    assert uow.points.balances[ANNA] == 0, "every point earned is clawed back"
+
+
+async def test_a_return_to_a_chosen_location_restocks_there() -> None:
+    uow = FakeUow()
+    order = await completed(uow)
+    await give_back(uow, order, 2, location_id=STORE)
+    assert uow.level(SHOES, STORE) == (2, 0) and uow.level(SHOES, WAREHOUSE) == (3, 0)
+
+
+async def test_more_than_was_sold_is_not_returned() -> None:
+    uow = FakeUow()
+    order = await completed(uow)
+    error = await refused(give_back(uow, order, 3))
+    assert error.code in {"INVALID_QUANTITY", "INVALID"}
+    assert order.state.status is OrderStatus.COMPLETED and uow.level(SHOES, WAREHOUSE) == (3, 0)
+
+
+async def test_an_unfinished_order_is_not_returned() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    assert (await refused(give_back(uow, order, 1))).code == "INVALID_TRANSITION"
