@@ -114,13 +114,15 @@ class FakeCarts:
     def __init__(self, points: FakePoints) -> None:
         self._points = points
         self.channels: dict[int, ChannelInfo] = {}
+        self.slugs: dict[str | None, int] = {}  # None: the default channel
         self.carts: dict[str, CartState] = {}
         self.lines_of: dict[int, list[CartLineState]] = defaultdict(list)
         self.prices_of: dict[tuple[int, int], Decimal] = {}
         self.stores: dict[int, LocationInfo] = {}
 
     async def channel(self, slug: str | None) -> ChannelInfo | None:
-        return next(iter(self.channels.values()), None)
+        found = self.slugs.get(slug)
+        return None if found is None else self.channels[found]
 
     async def channel_by_id(self, channel_id: int) -> ChannelInfo:
         return self.channels[channel_id]
@@ -370,6 +372,7 @@ class FakeUow:
         self.clock: Clock = lambda: now
         self.carts.channels[WEB] = ChannelInfo(WEB, ChannelKind.APP, "CNY", Decimal(1))
         self.carts.channels[POS] = ChannelInfo(POS, ChannelKind.POS, "CNY", Decimal(1))
+        self.carts.slugs.update({None: WEB, "web": WEB, "pos": POS})
         self.inventory.locations.update({WAREHOUSE: LocationType.WAREHOUSE, STORE: LocationType.STORE})
         self.carts.stores[STORE] = LocationInfo(STORE, LocationType.STORE, True, True, True)
 
