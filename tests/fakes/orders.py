@@ -1,27 +1,16 @@
-"""An in-memory unit of work for the service-layer tests (the Cosmic Python pattern).
-
-One `FakeUow` serves the inventory, cart, checkout, order and return use cases: each repository
-keeps plain dicts and makes the same promises as the SQL one (a stock level refuses a change that
-breaks `0 <= reserved <= on_hand`, a cart is claimed once, an order per cart and key is written
-once, a coupon is redeemed once). Nothing rolls back: a test of a refused change asserts what
-the use case raised, and the SQL tests cover the rollback itself.
-"""
+"""In-memory carts, orders and promotions: a cart is claimed once, an order per cart and key is
+written once, a coupon is redeemed once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.catalog.model import ChannelKind
-from domain.clock import Clock
-from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
-from domain.inventory.services import Level, Movement
-from domain.members.points import LedgerEntry, PointsKind
-from domain.members.points_services import NewEntry
+from domain.inventory.model import Allocation, FulfilmentMethod, Source
 from domain.orders.access import order_locations
 from domain.orders.cart_pricing import MemberFacts
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
@@ -33,81 +22,7 @@ from domain.orders.returns import SoldLine
 from domain.orders.services import OrderState, PaymentRecord
 from domain.promotions import Promotion
 from domain.promotions.coupons import CouponInfo, TemplateInfo
-
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-WEB, POS = 1, 2  # channels
-WAREHOUSE, STORE = 10, 20  # locations
-HOME = {"city": "Shanghai", "line1": "1 Nanjing Rd"}
-
-
-class FakeInventory:
-    def __init__(self) -> None:
-        self.variants: set[int] = set()
-        self.locations: dict[int, LocationType] = {}
-        self.levels: dict[tuple[int, int], Level] = {}
-        self.movements: list[Movement] = []
-
-    async def variant_exists(self, variant_id: int) -> bool:
-        return variant_id in self.variants
-
-    async def location_exists(self, location_id: int) -> bool:
-        return location_id in self.locations
-
-    async def ensure_level(self, variant_id: int, location_id: int) -> None:
-        self.levels.setdefault((variant_id, location_id), Level(0, 0))
-
-    async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
-        level = self.levels.get((variant_id, location_id))
-        if level is None:
-            return False
-        after = Level(level.on_hand + on_hand_delta, level.reserved + reserved_delta)
-        if not 0 <= after.reserved <= after.on_hand:
-            return False
-        self.levels[(variant_id, location_id)] = after
-        return True
-
-    async def level(self, variant_id: int, location_id: int) -> Level | None:
-        return self.levels.get((variant_id, location_id))
-
-    async def record(self, movements: Sequence[Movement]) -> None:
-        self.movements.extend(movements)
-
-    def stock(self, variant_id: int, location_id: int, on_hand: int, reserved: int = 0) -> None:
-        """Arrange: a stock level (the variant and location exist from then on)."""
-        self.variants.add(variant_id)
-        self.locations.setdefault(location_id, LocationType.WAREHOUSE)
-        self.levels[(variant_id, location_id)] = Level(on_hand, reserved)
-
-
-class FakePoints:
-    """`PointsRepository` with the same conditional balance update as the database."""
-
-    def __init__(self) -> None:
-        self.balances: dict[int, int] = {}
-        self.entries: dict[int, list[NewEntry]] = defaultdict(list)
-
-    async def lock_balance(self, member_id: int) -> int | None:
-        return self.balances.get(member_id)
-
-    async def change_balance(self, member_id: int, delta: int) -> int | None:
-        if member_id not in self.balances or self.balances[member_id] + delta < 0:
-            return None
-        self.balances[member_id] += delta
-        return self.balances[member_id]
-
-    async def ledger(self, member_id: int) -> list[LedgerEntry]:
-        return [LedgerEntry(e.delta, e.kind, e.expires_at) for e in self.entries[member_id]]
-
-    async def append(self, member_id: int, entry: NewEntry) -> None:
-        self.entries[member_id].append(entry)
-
-    async def clawed_back(self, member_id: int, reference: str) -> int:
-        return -sum(
-            e.delta for e in self.entries[member_id] if e.kind is PointsKind.CLAWBACK and e.reference == reference
-        )
-
-    def kinds(self, member_id: int) -> list[tuple[PointsKind, int]]:
-        return [(e.kind, e.delta) for e in self.entries[member_id]]
+from tests.fakes.stock import FakeInventory, FakePoints
 
 
 class FakeCarts:
@@ -358,53 +273,3 @@ class FakePromotions:
         for coupon_id in back:
             del self.redeemed[coupon_id]
         return [info.code for info, _ in self.coupons.values() if info.id in back]
-
-
-class FakeUow:
-    """Every repository the order life cycle touches, and a stopped clock."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.inventory = FakeInventory()
-        self.points = FakePoints()
-        self.carts = FakeCarts(self.points)
-        self.orders = FakeOrders(self.carts, self.inventory)
-        self.promotions = FakePromotions()
-        self.clock: Clock = lambda: now
-        self.carts.channels[WEB] = ChannelInfo(WEB, ChannelKind.APP, "CNY", Decimal(1))
-        self.carts.channels[POS] = ChannelInfo(POS, ChannelKind.POS, "CNY", Decimal(1))
-        self.carts.slugs.update({None: WEB, "web": WEB, "pos": POS})
-        self.inventory.locations.update({WAREHOUSE: LocationType.WAREHOUSE, STORE: LocationType.STORE})
-        self.carts.stores[STORE] = LocationInfo(STORE, LocationType.STORE, True, True, True)
-
-    def cart(
-        self,
-        lines: Mapping[int, int],
-        *,
-        price: Decimal = Decimal("100.00"),
-        channel_id: int = WEB,
-        member_id: int | None = None,
-        staff_id: int | None = None,
-        location_id: int | None = None,
-        **changes: Any,
-    ) -> str:
-        """Arrange: a cart of `lines` (variant id -> quantity), each variant at `price` in its channel
-        (delivered HOME unless `changes` say otherwise), and the member with an empty points balance."""
-        token = f"cart-{len(self.carts.carts) + 1}"
-        cart_id = len(self.carts.carts) + 1
-        method = None if staff_id is not None else FulfilmentMethod.DELIVERY
-        self.carts.carts[token] = replace(
-            CartState(cart_id, token, channel_id, member_id, location_id, staff_id, method, None, HOME, 0, False),
-            **changes,
-        )
-        self.carts.lines_of[cart_id] = [CartLineState(100 * cart_id + v, v, q) for v, q in lines.items()]
-        for v in lines:
-            self.carts.prices_of[(channel_id, v)] = price
-            self.inventory.variants.add(v)
-        if member_id is not None:
-            self.points.balances.setdefault(member_id, 0)
-        return token
-
-    def level(self, variant_id: int, location_id: int) -> tuple[int, int]:
-        """Assert: (on hand, reserved) of a stock level."""
-        lv = self.inventory.levels[(variant_id, location_id)]
-        return lv.on_hand, lv.reserved
