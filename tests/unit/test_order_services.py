@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from domain.access.model import Principal, StaffRole, member, staff
-from domain.errors import DomainError
+from domain.access.model import ANONYMOUS, Principal, StaffRole, member, staff
+from domain.errors import DomainError, DomainErrors
 from domain.inventory.model import FulfilmentMethod, MovementKind
 from domain.members.points import PointsKind
 from domain.members.points_services import PointsPolicy
@@ -39,6 +39,7 @@ BUYER = member(ANNA)
 SERVICE = staff(90, StaffRole.ADMIN)
 PACKER = staff(91, StaffRole.FULFILLMENT, WAREHOUSE)
 CASHIER = staff(92, StaffRole.CASHIER, STORE)
+PACKER_AT_STORE = staff(97, StaffRole.FULFILLMENT, STORE)  # sees the store's orders, is not its till
 CASHIER_AT_WAREHOUSE = staff(96, StaffRole.CASHIER, WAREHOUSE)  # sees its orders, does not ship them
 POLICY = PointsPolicy()
 
@@ -139,6 +140,54 @@ async def test_paying_at_the_till_completes_an_in_store_sale_and_earns_points() 
     assert uow.points.kinds(ANNA) == [(PointsKind.EARN, 100)] and order.state.points_earned == 100
 
 
+async def test_customer_service_records_a_payment_but_not_money_taken_at_a_till() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    assert (await refused(pay(uow, order, SERVICE, method=PaymentMethod.CARD))).code == "PAYMENT_METHOD_UNAVAILABLE"
+    await pay(uow, order, SERVICE)
+    assert order.state.status is OrderStatus.PAID
+
+
+async def test_a_method_the_shop_does_not_offer_is_unavailable() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    closed = Payments({PaymentMethod.SANDBOX: PROVIDER}, offered=[])
+    error = await refused(
+        pay_order(
+            uow,
+            BUYER,
+            order.state.token,
+            method=PaymentMethod.SANDBOX,
+            amount=Decimal(200),
+            policy=POLICY,
+            payments=closed,
+        )
+    )
+    assert error.code == "PAYMENT_METHOD_UNAVAILABLE" and order.payments == []
+
+
+async def test_a_wholly_discounted_order_is_confirmed_with_nothing_due() -> None:
+    uow = FakeUow()
+    give_coupon(uow, percent=100)
+    uow.inventory.stock(SHOES, STORE, 1)
+    order = await place(
+        uow, 1, coupon_code="TENOFF", method=FulfilmentMethod.PICKUP, pickup_location_id=STORE, address=None
+    )
+    assert order.state.total == 0
+    await pay(uow, order, method=PaymentMethod.CASH)  # no money moves, so no till needs to vouch for it
+    assert order.state.status is OrderStatus.PAID and order.payments == []
+
+
+async def test_a_guest_order_is_paid_by_whoever_holds_its_id_and_earns_no_points() -> None:
+    uow = FakeUow()
+    order = await place(uow, principal=ANONYMOUS, member_id=None)
+    await pay(uow, order, ANONYMOUS)
+    await ship_order(uow, PACKER, order.state.token, tracking_number=None)
+    await deliver_order(uow, PACKER, order.state.token, policy=POLICY)
+    assert (order.state.status, order.state.points_earned) == (OrderStatus.COMPLETED, 0)
+    assert OrderEventType.POINTS_EARNED not in events(order)
+
+
 # --- shipping and delivering ---------------------------------------------------------------------
 
 
@@ -169,6 +218,30 @@ async def test_only_fulfilment_staff_of_a_location_the_order_belongs_to_ship_it(
     assert error.code == "NOT_FOUND", "store staff do not see another location's orders"
     with pytest.raises(AccessDenied):
         await ship_order(uow, CASHIER_AT_WAREHOUSE, order.state.token, tracking_number=None)
+
+
+async def test_a_tracking_number_has_at_most_100_characters() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    error = await refused(ship_order(uow, PACKER, order.state.token, tracking_number="X" * 101))
+    assert (error.code, error.field) == ("INVALID", ["input", "trackingNumber"])
+    assert order.state.status is OrderStatus.PAID
+
+
+async def test_the_buyer_does_not_ship_their_own_order() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    with pytest.raises(AccessDenied):
+        await ship_order(uow, BUYER, order.state.token, tracking_number=None)
+
+
+async def test_a_delivery_order_is_not_made_ready_for_pickup() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    assert (await refused(ready_for_pickup(uow, PACKER, order.state.token))).code == "INVALID_TRANSITION"
 
 
 async def test_delivery_completes_the_order_and_the_member_earns_what_they_paid() -> None:
@@ -231,8 +304,8 @@ async def test_only_the_pickup_stores_staff_hand_over_its_orders() -> None:
 # --- cancelling and expiring ---------------------------------------------------------------------
 
 
-def give_coupon(uow: FakeUow) -> CouponInfo:
-    rule = Promotion(3, "Ten off", 100, True, Conditions(), PercentOff(Decimal(10)))
+def give_coupon(uow: FakeUow, percent: int = 10) -> CouponInfo:
+    rule = Promotion(3, "Ten off", 100, True, Conditions(), PercentOff(Decimal(percent)))
     template = TemplateInfo(3, rule, None, None, None, None, None, 1, 1, RedeemWhere.ANYWHERE, True)
     coupon = CouponInfo(4, "TENOFF", 3, ANNA, CouponState.ACTIVE, None, None)
     uow.promotions.coupons[coupon.code] = (coupon, template)
@@ -268,6 +341,32 @@ async def test_a_paid_order_is_cancelled_by_customer_service_with_a_refund() -> 
     assert events(order)[-1] is OrderEventType.REFUNDED
 
 
+async def test_the_refund_goes_back_through_the_provider_against_the_capture() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    PROVIDER.refunds.clear()
+    await cancel_order(uow, SERVICE, order.state.token, policy=POLICY, payments=PAYMENTS)
+    [(request, capture)] = PROVIDER.refunds
+    assert (request.amount, request.order_reference, capture) == (
+        Decimal("200.00"),
+        order.state.reference,
+        "cap-200.00",
+    )
+    assert order.payments[-1].reference == "ref-200.00"
+
+
+async def test_the_till_cancels_an_unpaid_order_of_its_store() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 3)
+    token = uow.cart({SHOES: 1}, channel_id=POS, staff_id=CASHIER.id, location_id=STORE, member_id=ANNA)
+    order = uow.orders.placed[(await complete_checkout(uow, CASHIER, token, "k", secret="s")).id]
+    with pytest.raises(AccessDenied):
+        await cancel_order(uow, PACKER_AT_STORE, order.state.token, policy=POLICY, payments=PAYMENTS)
+    await cancel_order(uow, CASHIER, order.state.token, policy=POLICY, payments=PAYMENTS)
+    assert order.state.status is OrderStatus.CANCELLED and uow.level(SHOES, STORE) == (3, 0)
+
+
 async def test_a_shipped_order_is_not_cancelled() -> None:
     uow = FakeUow()
     order = await place(uow)
@@ -275,6 +374,14 @@ async def test_a_shipped_order_is_not_cancelled() -> None:
     await ship_order(uow, PACKER, order.state.token, tracking_number=None)
     error = await refused(cancel_order(uow, SERVICE, order.state.token, policy=POLICY, payments=PAYMENTS))
     assert error.code == "INVALID_TRANSITION"
+
+
+async def test_the_expiry_job_leaves_a_paid_order_alone() -> None:
+    uow = FakeUow()
+    order = await place(uow)
+    await pay(uow, order)
+    assert not await expire_order(uow, order.state.token, policy=POLICY, now=uow.clock())
+    assert order.state.status is OrderStatus.PAID and uow.level(SHOES, WAREHOUSE) == (5, 2)
 
 
 async def test_an_unpaid_order_expires_once_releasing_its_stock() -> None:
@@ -332,8 +439,59 @@ async def test_more_than_was_sold_is_not_returned() -> None:
     uow = FakeUow()
     order = await completed(uow)
     error = await refused(give_back(uow, order, 3))
-    assert error.code in {"INVALID_QUANTITY", "INVALID"}
+    assert (error.code, error.field) == ("INVALID_QUANTITY", ["input", "lines", "0", "quantity"])
     assert order.state.status is OrderStatus.COMPLETED and uow.level(SHOES, WAREHOUSE) == (3, 0)
+
+
+async def test_a_return_names_every_line_that_is_not_the_orders() -> None:
+    uow = FakeUow()
+    order = await completed(uow)
+    requests = [ReturnRequest(None, 1), ReturnRequest(999, 1)]
+    with pytest.raises(DomainErrors) as caught:
+        await return_goods(
+            uow, SERVICE, order.state.token, requests, location_id=None, location_given=False, payments=PAYMENTS
+        )
+    assert [e.field for e in caught.value.errors] == [
+        ["input", "lines", "0", "orderLineId"],
+        ["input", "lines", "1", "orderLineId"],
+    ]
+
+
+async def test_a_return_to_an_unknown_location_is_not_found() -> None:
+    uow = FakeUow()
+    order = await completed(uow)
+    error = await refused(give_back(uow, order, 1, location_id=99))
+    assert (error.code, error.field) == ("NOT_FOUND", ["input", "locationId"])
+    assert uow.level(SHOES, WAREHOUSE) == (3, 0)
+
+
+async def test_returns_are_taken_by_customer_service_or_the_store_that_sold_the_order() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 3)
+    token = uow.cart({SHOES: 1}, channel_id=POS, staff_id=CASHIER.id, location_id=STORE, member_id=ANNA)
+    order = uow.orders.placed[(await complete_checkout(uow, CASHIER, token, "k", secret="s")).id]
+    await pay(uow, order, CASHIER, method=PaymentMethod.CASH)
+    with pytest.raises(AccessDenied):
+        await return_goods(
+            uow,
+            BUYER,
+            order.state.token,
+            [ReturnRequest(order.lines[0].id, 1)],
+            location_id=None,
+            location_given=False,
+            payments=PAYMENTS,
+        )
+    await return_goods(
+        uow,
+        CASHIER,
+        order.state.token,
+        [ReturnRequest(order.lines[0].id, 1)],
+        location_id=None,
+        location_given=False,
+        payments=PAYMENTS,
+    )
+    assert order.state.status is OrderStatus.RETURNED and uow.level(SHOES, STORE) == (3, 0)
+    assert uow.points.balances[ANNA] == 0
 
 
 async def test_an_unfinished_order_is_not_returned() -> None:
