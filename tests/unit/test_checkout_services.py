@@ -15,14 +15,11 @@ from domain.members.points import PointsKind
 from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
-from domain.promotions.coupons import CouponInfo, TemplateInfo
-from domain.promotions.model import Conditions, PercentOff, Promotion
-from domain.promotions.records import CouponState, RedeemWhere
 from tests.fakes import POS, STORE, WAREHOUSE, FakeUow
+from tests.order_steps import ANNA, give_coupon
 
 SECRET = "pickup-secret"
 SHOES, SOCKS = 1, 2
-ANNA = 5
 
 
 async def checkout(uow: FakeUow, token: str, key: str = "k1", principal: Principal = ANONYMOUS) -> OrderRef:
@@ -187,18 +184,10 @@ async def test_points_beyond_the_balance_are_refused() -> None:
     assert uow.points.balances[ANNA] == 2999
 
 
-def give_coupon(uow: FakeUow, owner: int, code: str = "TENOFF") -> CouponInfo:
-    rule = Promotion(3, "Ten off", 100, True, Conditions(), PercentOff(Decimal(10)))
-    template = TemplateInfo(3, rule, None, None, None, None, None, 1, 1, RedeemWhere.ANYWHERE, True)
-    coupon = CouponInfo(4, code, 3, owner, CouponState.ACTIVE, None, None)
-    uow.promotions.coupons[code] = (coupon, template)
-    return coupon
-
-
 async def test_the_carts_coupon_is_redeemed_for_the_order_it_discounts() -> None:
     uow = FakeUow()
     uow.inventory.stock(SHOES, WAREHOUSE, 5)
-    coupon = give_coupon(uow, ANNA)
+    coupon = give_coupon(uow)
     placed = await checkout(uow, uow.cart({SHOES: 1}, member_id=ANNA, coupon_code="TENOFF"), principal=member(ANNA))
     assert uow.orders.placed[placed.id].state.total == Decimal("100.00")  # 100.00 - 10% + 10.00 shipping
     assert uow.promotions.redeemed == {coupon.id: placed.id}
@@ -207,7 +196,7 @@ async def test_the_carts_coupon_is_redeemed_for_the_order_it_discounts() -> None
 async def test_a_coupon_used_a_moment_ago_refuses_the_checkout() -> None:
     uow = FakeUow()
     uow.inventory.stock(SHOES, WAREHOUSE, 5)
-    coupon = give_coupon(uow, ANNA)
+    coupon = give_coupon(uow)
     uow.promotions.redeemed[coupon.id] = None  # another checkout won the race
     token = uow.cart({SHOES: 1}, member_id=ANNA, coupon_code="TENOFF")
     error = await refused(uow, token, principal=member(ANNA))
@@ -218,7 +207,7 @@ async def test_a_coupon_used_a_moment_ago_refuses_the_checkout() -> None:
 async def test_a_coupon_of_another_member_is_refused_rather_than_dropped() -> None:
     uow = FakeUow()
     uow.inventory.stock(SHOES, WAREHOUSE, 5)
-    give_coupon(uow, ANNA + 1)
+    give_coupon(uow, owner=ANNA + 1)
     token = uow.cart({SHOES: 1}, member_id=ANNA, coupon_code="TENOFF")
     error = await refused(uow, token, principal=member(ANNA))
     assert error.code == "COUPON_INVALID"

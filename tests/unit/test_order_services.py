@@ -5,21 +5,17 @@ returning (stock back on the shelf, money refunded, points clawed back)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from domain.access.model import ANONYMOUS, Principal, StaffRole, member, staff
-from domain.errors import DomainError, DomainErrors
+from domain.access.model import ANONYMOUS, StaffRole, member, staff
 from domain.inventory.model import FulfilmentMethod, MovementKind
 from domain.members.points import PointsKind
-from domain.members.points_services import PointsPolicy
 from domain.orders.access import AccessDenied
-from domain.orders.checkout import OrderRef, complete_checkout
+from domain.orders.checkout import complete_checkout
 from domain.orders.model import OrderStatus
-from domain.orders.payments import PaymentRequest, Payments
+from domain.orders.payments import Payments
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
-from domain.orders.returns import ReturnRequest, return_goods
 from domain.orders.services import (
     cancel_order,
     deliver_order,
@@ -29,62 +25,25 @@ from domain.orders.services import (
     ready_for_pickup,
     ship_order,
 )
-from domain.promotions.coupons import CouponInfo, TemplateInfo
-from domain.promotions.model import Conditions, PercentOff, Promotion
-from domain.promotions.records import CouponState, RedeemWhere
 from tests.fakes import POS, STORE, WAREHOUSE, FakeUow, Placed
-
-SHOES, ANNA = 1, 5
-BUYER = member(ANNA)
-SERVICE = staff(90, StaffRole.ADMIN)
-PACKER = staff(91, StaffRole.FULFILLMENT, WAREHOUSE)
-CASHIER = staff(92, StaffRole.CASHIER, STORE)
-PACKER_AT_STORE = staff(97, StaffRole.FULFILLMENT, STORE)  # sees the store's orders, is not its till
-CASHIER_AT_WAREHOUSE = staff(96, StaffRole.CASHIER, WAREHOUSE)  # sees its orders, does not ship them
-POLICY = PointsPolicy()
-
-
-class Provider:
-    """A payment provider that approves everything and remembers what it was asked."""
-
-    def __init__(self) -> None:
-        self.refunds: list[tuple[PaymentRequest, str | None]] = []
-
-    async def capture(self, request: PaymentRequest) -> str:
-        return f"cap-{request.amount}"
-
-    async def refund(self, request: PaymentRequest, capture_reference: str | None) -> str:
-        self.refunds.append((request, capture_reference))
-        return f"ref-{request.amount}"
-
-
-PROVIDER = Provider()
-PAYMENTS = Payments({m: PROVIDER for m in PaymentMethod})
-
-
-async def place(uow: FakeUow, quantity: int = 2, principal: Principal = BUYER, **cart: Any) -> Placed:
-    """Arrange: an unpaid order for `quantity` shoes at 100.00 from the warehouse (5 on hand)."""
-    uow.inventory.stock(SHOES, WAREHOUSE, 5)
-    cart.setdefault("member_id", ANNA)
-    ref: OrderRef = await complete_checkout(uow, principal, uow.cart({SHOES: quantity}, **cart), "k", secret="s")
-    return uow.orders.placed[ref.id]
-
-
-async def pay(uow: FakeUow, order: Placed, principal: Principal = BUYER, **kw: Any) -> None:
-    kw.setdefault("method", PaymentMethod.SANDBOX)
-    kw.setdefault("amount", order.state.total)
-    await pay_order(uow, principal, order.state.token, policy=POLICY, payments=PAYMENTS, **kw)
-
-
-async def refused(call: Any) -> DomainError:
-    with pytest.raises(DomainError) as caught:
-        await call
-    return caught.value
-
-
-def events(order: Placed) -> list[OrderEventType]:
-    return [t for t, _ in order.events]
-
+from tests.order_steps import (
+    ANNA,
+    BUYER,
+    CASHIER,
+    CASHIER_AT_WAREHOUSE,
+    PACKER,
+    PACKER_AT_STORE,
+    PAYMENTS,
+    POLICY,
+    PROVIDER,
+    SERVICE,
+    SHOES,
+    events,
+    give_coupon,
+    pay,
+    place,
+    refused,
+)
 
 # --- paying --------------------------------------------------------------------------------------
 
@@ -304,14 +263,6 @@ async def test_only_the_pickup_stores_staff_hand_over_its_orders() -> None:
 # --- cancelling and expiring ---------------------------------------------------------------------
 
 
-def give_coupon(uow: FakeUow, percent: int = 10) -> CouponInfo:
-    rule = Promotion(3, "Ten off", 100, True, Conditions(), PercentOff(Decimal(percent)))
-    template = TemplateInfo(3, rule, None, None, None, None, None, 1, 1, RedeemWhere.ANYWHERE, True)
-    coupon = CouponInfo(4, "TENOFF", 3, ANNA, CouponState.ACTIVE, None, None)
-    uow.promotions.coupons[coupon.code] = (coupon, template)
-    return coupon
-
-
 async def test_cancelling_releases_stock_and_gives_spent_points_and_the_coupon_back() -> None:
     uow = FakeUow()
     give_coupon(uow)
@@ -390,112 +341,3 @@ async def test_an_unpaid_order_expires_once_releasing_its_stock() -> None:
     assert await expire_order(uow, order.state.token, policy=POLICY, now=uow.clock())
     assert not await expire_order(uow, order.state.token, policy=POLICY, now=uow.clock())
     assert uow.level(SHOES, WAREHOUSE) == (5, 0) and events(order)[-1] is OrderEventType.EXPIRED
-
-
-# --- returns -------------------------------------------------------------------------------------
-
-
-async def completed(uow: FakeUow) -> Placed:
-    order = await place(uow)
-    await pay(uow, order)
-    await ship_order(uow, PACKER, order.state.token, tracking_number=None)
-    await deliver_order(uow, PACKER, order.state.token, policy=POLICY)
-    return order
-
-
-async def give_back(uow: FakeUow, order: Placed, quantity: int, location_id: int | None = None) -> None:
-    await return_goods(
-        uow,
-        SERVICE,
-        order.state.token,
-        [ReturnRequest(order.lines[0].id, quantity)],
-        location_id=location_id,
-        location_given=location_id is not None,
-        payments=PAYMENTS,
-    )
-
-
-async def test_a_return_restocks_where_the_units_were_sold_refunds_and_claws_back_points() -> None:
-    uow = FakeUow()
-    order = await completed(uow)
-    await give_back(uow, order, 1)
-    assert order.state.status is OrderStatus.PARTIALLY_RETURNED
-    assert uow.level(SHOES, WAREHOUSE) == (4, 0)
-    assert [(p.kind, p.amount) for p in order.payments][-1] == (PaymentKind.REFUND, Decimal("100.00"))
-    assert uow.points.kinds(ANNA)[-1] == (PointsKind.CLAWBACK, -100)  # half the goods: half of 200
-    await give_back(uow, order, 1)
-    assert (order.state.status, uow.level(SHOES, WAREHOUSE)) == (OrderStatus.RETURNED, (5, 0))
-    assert uow.points.balances[ANNA] == 0, "every point earned is clawed back"
-
-
-async def test_a_return_to_a_chosen_location_restocks_there() -> None:
-    uow = FakeUow()
-    order = await completed(uow)
-    await give_back(uow, order, 2, location_id=STORE)
-    assert uow.level(SHOES, STORE) == (2, 0) and uow.level(SHOES, WAREHOUSE) == (3, 0)
-
-
-async def test_more_than_was_sold_is_not_returned() -> None:
-    uow = FakeUow()
-    order = await completed(uow)
-    error = await refused(give_back(uow, order, 3))
-    assert (error.code, error.field) == ("INVALID_QUANTITY", ["input", "lines", "0", "quantity"])
-    assert order.state.status is OrderStatus.COMPLETED and uow.level(SHOES, WAREHOUSE) == (3, 0)
-
-
-async def test_a_return_names_every_line_that_is_not_the_orders() -> None:
-    uow = FakeUow()
-    order = await completed(uow)
-    requests = [ReturnRequest(None, 1), ReturnRequest(999, 1)]
-    with pytest.raises(DomainErrors) as caught:
-        await return_goods(
-            uow, SERVICE, order.state.token, requests, location_id=None, location_given=False, payments=PAYMENTS
-        )
-    assert [e.field for e in caught.value.errors] == [
-        ["input", "lines", "0", "orderLineId"],
-        ["input", "lines", "1", "orderLineId"],
-    ]
-
-
-async def test_a_return_to_an_unknown_location_is_not_found() -> None:
-    uow = FakeUow()
-    order = await completed(uow)
-    error = await refused(give_back(uow, order, 1, location_id=99))
-    assert (error.code, error.field) == ("NOT_FOUND", ["input", "locationId"])
-    assert uow.level(SHOES, WAREHOUSE) == (3, 0)
-
-
-async def test_returns_are_taken_by_customer_service_or_the_store_that_sold_the_order() -> None:
-    uow = FakeUow()
-    uow.inventory.stock(SHOES, STORE, 3)
-    token = uow.cart({SHOES: 1}, channel_id=POS, staff_id=CASHIER.id, location_id=STORE, member_id=ANNA)
-    order = uow.orders.placed[(await complete_checkout(uow, CASHIER, token, "k", secret="s")).id]
-    await pay(uow, order, CASHIER, method=PaymentMethod.CASH)
-    with pytest.raises(AccessDenied):
-        await return_goods(
-            uow,
-            BUYER,
-            order.state.token,
-            [ReturnRequest(order.lines[0].id, 1)],
-            location_id=None,
-            location_given=False,
-            payments=PAYMENTS,
-        )
-    await return_goods(
-        uow,
-        CASHIER,
-        order.state.token,
-        [ReturnRequest(order.lines[0].id, 1)],
-        location_id=None,
-        location_given=False,
-        payments=PAYMENTS,
-    )
-    assert order.state.status is OrderStatus.RETURNED and uow.level(SHOES, STORE) == (3, 0)
-    assert uow.points.balances[ANNA] == 0
-
-
-async def test_an_unfinished_order_is_not_returned() -> None:
-    uow = FakeUow()
-    order = await place(uow)
-    await pay(uow, order)
-    assert (await refused(give_back(uow, order, 1))).code == "INVALID_TRANSITION"
