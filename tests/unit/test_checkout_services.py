@@ -4,6 +4,8 @@ same key return that order."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +17,7 @@ from domain.members.points import PointsKind
 from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
-from tests.fakes import POS, STORE, WAREHOUSE, FakeUow
+from tests.fakes import POS, STORE, T0, WAREHOUSE, FakeUow
 from tests.order_steps import ANNA, give_coupon
 
 SECRET = "pickup-secret"
@@ -160,6 +162,64 @@ async def test_a_delivery_needs_an_address() -> None:
     assert (error.code, error.message) == ("REQUIRED", "A delivery needs an address.")
 
 
+async def test_a_choice_of_fulfilment_comes_first_and_pickup_names_its_store() -> None:
+    uow = FakeUow()
+    assert (await refused(uow, uow.cart({SHOES: 1}, method=None))).code == "REQUIRED"
+    token = uow.cart({SHOES: 1}, method=FulfilmentMethod.PICKUP, address=None)
+    assert (await refused(uow, token)).code == "PICKUP_LOCATION_REQUIRED"
+
+
+async def test_a_tills_cart_is_checked_out_only_at_the_till() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 1)
+    token = uow.cart({SHOES: 1}, channel_id=POS, staff_id=9, location_id=STORE, member_id=ANNA)
+    error = await refused(uow, token, principal=member(ANNA))
+    assert (error.code, error.field) == ("INVALID", ["cartId"])
+    assert uow.orders.placed == {}
+
+
+async def test_a_till_channel_checks_out_only_till_carts() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    assert (await refused(uow, uow.cart({SHOES: 1}, channel_id=POS))).code == "CHANNEL_NOT_ALLOWED"
+
+
+async def test_a_deactivated_channel_sells_nothing_more() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    token = uow.cart({SHOES: 1})
+    uow.carts.channels[1] = replace(uow.carts.channels[1], is_active=False)
+    error = await refused(uow, token)
+    assert (error.code, error.message) == ("NOT_FOUND", "The channel no longer sells; start a new cart.")
+
+
+async def test_an_endless_aisle_order_ships_from_warehouses_only() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 5)
+    cashier = staff(9, StaffRole.CASHIER, STORE)
+    till = {"channel_id": POS, "staff_id": 9, "location_id": STORE, "method": FulfilmentMethod.ENDLESS_AISLE}
+    assert (await refused(uow, uow.cart({SHOES: 1}, **till), principal=cashier)).code == "INSUFFICIENT_STOCK"
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    placed = await checkout(uow, uow.cart({SHOES: 1}, **till), principal=cashier)
+    assert [a.location_id for a in uow.orders.placed[placed.id].allocations] == [WAREHOUSE]
+
+
+async def test_the_order_is_priced_at_checkout_not_when_the_line_was_added() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    token = uow.cart({SHOES: 1}, price=Decimal("100.00"))
+    uow.carts.prices_of[(1, SHOES)] = Decimal("250.00")
+    placed = await checkout(uow, token)
+    assert uow.orders.placed[placed.id].state.total == Decimal("250.00")  # free shipping from 199.00
+
+
+async def test_an_unpaid_order_holds_its_stock_for_30_minutes() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    placed = await checkout(uow, uow.cart({SHOES: 1}))
+    assert uow.orders.placed[placed.id].extra["expires_at"] == T0 + timedelta(minutes=30)
+
+
 # --- points and coupons --------------------------------------------------------------------------
 
 
@@ -182,6 +242,13 @@ async def test_points_beyond_the_balance_are_refused() -> None:
     error = await refused(uow, token, principal=member(ANNA))
     assert error.code == "INSUFFICIENT_POINTS"
     assert uow.points.balances[ANNA] == 2999
+
+
+async def test_a_guest_pays_no_part_with_points() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    placed = await checkout(uow, uow.cart({SHOES: 1}, points=3000))
+    assert uow.orders.placed[placed.id].state.points_spent == 0
 
 
 async def test_the_carts_coupon_is_redeemed_for_the_order_it_discounts() -> None:
