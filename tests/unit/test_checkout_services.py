@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -197,7 +198,12 @@ async def test_an_endless_aisle_order_ships_from_warehouses_only() -> None:
     uow = FakeUow()
     uow.inventory.stock(SHOES, STORE, 5)
     cashier = staff(9, StaffRole.CASHIER, STORE)
-    till = {"channel_id": POS, "staff_id": 9, "location_id": STORE, "method": FulfilmentMethod.ENDLESS_AISLE}
+    till: dict[str, Any] = {
+        "channel_id": POS,
+        "staff_id": 9,
+        "location_id": STORE,
+        "method": FulfilmentMethod.ENDLESS_AISLE,
+    }
     assert (await refused(uow, uow.cart({SHOES: 1}, **till), principal=cashier)).code == "INSUFFICIENT_STOCK"
     uow.inventory.stock(SHOES, WAREHOUSE, 1)
     placed = await checkout(uow, uow.cart({SHOES: 1}, **till), principal=cashier)
