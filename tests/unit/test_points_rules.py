@@ -4,7 +4,6 @@ first), validity periods, and the use cases over an in-memory ledger."""
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +24,6 @@ from domain.members.points import (
     validate_adjustment,
 )
 from domain.members.points_services import (
-    NewEntry,
     PointsPolicy,
     adjust_points,
     claw_back_points,
@@ -35,6 +33,7 @@ from domain.members.points_services import (
     spend_points,
 )
 from domain.orders.returns import SoldLine, returned_value
+from tests.fakes import FakePoints
 
 T0 = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
 EARN, SPEND, EXPIRE = PointsKind.EARN, PointsKind.SPEND, PointsKind.EXPIRE
@@ -238,37 +237,6 @@ def test_an_adjustment_needs_a_non_zero_delta_within_bounds_and_a_reason() -> No
 
 
 # --- the use cases over an in-memory ledger ------------------------------------------------------
-
-
-class FakePoints:
-    """`PointsRepository` in memory, with the same conditional balance update as the database."""
-
-    def __init__(self) -> None:
-        self.balances: dict[int, int] = {}
-        self.entries: dict[int, list[NewEntry]] = defaultdict(list)
-
-    async def lock_balance(self, member_id: int) -> int | None:
-        return self.balances.get(member_id)
-
-    async def change_balance(self, member_id: int, delta: int) -> int | None:
-        if member_id not in self.balances or self.balances[member_id] + delta < 0:
-            return None
-        self.balances[member_id] += delta
-        return self.balances[member_id]
-
-    async def ledger(self, member_id: int) -> list[LedgerEntry]:
-        return [LedgerEntry(e.delta, e.kind, e.expires_at) for e in self.entries[member_id]]
-
-    async def append(self, member_id: int, entry: NewEntry) -> None:
-        self.entries[member_id].append(entry)
-
-    async def clawed_back(self, member_id: int, reference: str) -> int:
-        return -sum(
-            e.delta for e in self.entries[member_id] if e.kind is PointsKind.CLAWBACK and e.reference == reference
-        )
-
-    def kinds(self, member_id: int) -> list[tuple[PointsKind, int]]:
-        return [(e.kind, e.delta) for e in self.entries[member_id]]
 
 
 class FakeUow:
