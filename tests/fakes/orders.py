@@ -188,11 +188,26 @@ class FakeOrders:
         p = self.placed[order_id]
         return order_locations(p.state.location_id, (a.location_id for a in p.allocations))
 
-    async def update(self, order_id: int, changes: Mapping[str, Any]) -> None:
+    def _update(self, order_id: int, **changes: Any) -> None:
         p = self.placed[order_id]
         known = {k: v for k, v in changes.items() if hasattr(p.state, k)}
         p.state = replace(p.state, **known)
         p.extra.update({k: v for k, v in changes.items() if k not in known})
+
+    async def set_status(self, order_id: int, status: OrderStatus) -> None:
+        self._update(order_id, status=status)
+
+    async def end_payment_wait(self, order_id: int, status: OrderStatus) -> None:
+        self._update(order_id, status=status, expires_at=None)
+
+    async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None:
+        self._update(order_id, status=status, tracking_number=tracking_number)
+
+    async def record_completion(self, order_id: int, points_earned: int) -> None:
+        self._update(order_id, status=OrderStatus.COMPLETED, points_earned=points_earned)
+
+    async def record_pickup_attempt(self, order_id: int) -> None:
+        self._update(order_id, pickup_attempts=self.placed[order_id].state.pickup_attempts + 1)
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         return list(self.placed[order_id].allocations)
