@@ -94,6 +94,17 @@ def _connection(
     )
 
 
+def primed(loader: DataLoader, key: Callable[[Any], Hashable], build: Callable[[Any], T]) -> Callable[[Any], T]:  # type: ignore[type-arg]
+    """A root list's `node` for pages of one model: each row's model primes `loader` under its `key`
+    (so a field that loads it again costs no statement) and is `build` into its GraphQL type."""
+
+    def node(row: Any) -> T:
+        loader.prime(key(row[0]), row[0])
+        return build(row[0])
+
+    return node
+
+
 async def list_connection(
     first: int | None,
     after: str | None,

@@ -160,10 +160,6 @@ async def _location(info: Info, location_id: int | None) -> Location | None:
     return Location.from_model(row) if row else None
 
 
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type
 class LocationMutation:
     @strawberry.mutation(
@@ -173,7 +169,7 @@ class LocationMutation:
     async def location_create(
         self,
         info: Info,
-        input: Annotated[LocationCreateInput, _arg("The new location.")],
+        input: Annotated[LocationCreateInput, strawberry.argument(description="The new location.")],
     ) -> LocationCreatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
         location_id, errors = await run_mutation(
@@ -185,8 +181,8 @@ class LocationMutation:
     async def location_update(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, _arg("The location to change.")],
-        input: Annotated[LocationUpdateInput, _arg("What to change.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The location to change.")],
+        input: Annotated[LocationUpdateInput, strawberry.argument(description="What to change.")],
     ) -> LocationUpdatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
         command = input.to_command(decode_id(id, "Location") or NO_SUCH_KEY)
@@ -203,7 +199,7 @@ class LocationQuery:
     async def locations(
         self,
         info: Info,
-        type: Annotated[LocationType | None, _arg("Only this kind of location.")] = None,  # type: ignore[valid-type]
+        type: Annotated[LocationType | None, strawberry.argument(description="Only this kind of location.")] = None,  # type: ignore[valid-type]
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -229,17 +225,29 @@ class LocationQuery:
     async def nearby_stores(
         self,
         info: Info,
-        latitude: Annotated[float, _arg("WGS84 latitude of the point to search from, -90 to 90.")],
-        longitude: Annotated[float, _arg("WGS84 longitude of the point, -180 to 180.")],
+        latitude: Annotated[
+            float, strawberry.argument(description="WGS84 latitude of the point to search from, -90 to 90.")
+        ],
+        longitude: Annotated[float, strawberry.argument(description="WGS84 longitude of the point, -180 to 180.")],
         radius_km: Annotated[
-            float | None, _arg("Search radius in kilometres, more than 0 and at most 1000 (default 50).")
+            float | None,
+            strawberry.argument(description="Search radius in kilometres, more than 0 and at most 1000 (default 50)."),
         ] = None,
-        variant_id: Annotated[strawberry.ID | None, _arg("The product variant whose availability to show.")] = None,
-        first: Annotated[int | None, _arg("How many stores at most (default 20, max 100).")] = None,
+        variant_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The product variant whose availability to show.")
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many stores at most (default 20, max 100).")
+        ] = None,
         in_stock_only: Annotated[
-            bool | None, _arg("Only stores with at least one unit of `variantId` available (needs `variantId`).")
+            bool | None,
+            strawberry.argument(
+                description="Only stores with at least one unit of `variantId` available (needs `variantId`)."
+            ),
         ] = False,
-        channel: Annotated[str | None, _arg("Only stores that sell into this channel (slug).")] = None,
+        channel: Annotated[
+            str | None, strawberry.argument(description="Only stores that sell into this channel (slug).")
+        ] = None,
     ) -> list[NearbyStore]:
         try:
             search = rules.nearby_search(

@@ -50,46 +50,37 @@ async def _address(info: Info, address_id: int | None) -> MemberAddress | None:
     return address_for(info.context.principal, row)
 
 
+async def _save(
+    info: Info, address_id: int | None, input: MemberAddressInput
+) -> tuple[MemberAddress | None, Member | None, list[UserError]]:
+    """Create (`address_id` None) or replace one of the signed-in member's addresses: what the payload shows."""
+    member_id = require_member(info)
+    ctx = info.context
+    saved, errors = await run_mutation(
+        info,
+        lambda: services.save_address(
+            ctx.uow,
+            member_id=member_id,
+            address_id=address_id,
+            data=input.to_data(),
+            is_default=input.is_default,
+            default_region=ctx.services.phone_region,
+        ),
+    )
+    return await _address(info, saved), await load_member(info, member_id), errors
+
+
 @strawberry.type
 class MemberAddressMutation:
     @strawberry.mutation(description="Add an address to the signed-in member's address book (at most 20).")
     async def member_address_create(self, info: Info, input: AddressArg) -> MemberAddressCreatePayload:
-        member_id = require_member(info)
-        ctx = info.context
-        address_id, errors = await run_mutation(
-            info,
-            lambda: services.save_address(
-                ctx.uow,
-                member_id=member_id,
-                address_id=None,
-                data=input.to_data(),
-                is_default=input.is_default,
-                default_region=ctx.services.phone_region,
-            ),
-        )
-        return MemberAddressCreatePayload(
-            address=await _address(info, address_id), member=await load_member(info, member_id), user_errors=errors
-        )
+        address, member, errors = await _save(info, None, input)
+        return MemberAddressCreatePayload(address=address, member=member, user_errors=errors)
 
     @strawberry.mutation(description="Replace one of the signed-in member's addresses.")
     async def member_address_update(self, info: Info, id: AddressId, input: AddressArg) -> MemberAddressUpdatePayload:
-        member_id = require_member(info)
-        ctx = info.context
-        key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
-        address_id, errors = await run_mutation(
-            info,
-            lambda: services.save_address(
-                ctx.uow,
-                member_id=member_id,
-                address_id=key,
-                data=input.to_data(),
-                is_default=input.is_default,
-                default_region=ctx.services.phone_region,
-            ),
-        )
-        return MemberAddressUpdatePayload(
-            address=await _address(info, address_id), member=await load_member(info, member_id), user_errors=errors
-        )
+        address, member, errors = await _save(info, decode_id(id, "MemberAddress") or NO_SUCH_KEY, input)
+        return MemberAddressUpdatePayload(address=address, member=member, user_errors=errors)
 
     @strawberry.mutation(description="Remove one of the signed-in member's addresses.")
     async def member_address_delete(self, info: Info, id: AddressId) -> MemberAddressDeletePayload:

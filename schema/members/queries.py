@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -13,7 +13,7 @@ from domain.members.model import TAG_MAX_LENGTH, lookup_candidates
 from schema.accounts.types import Member, member_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, list_connection
+from schema.pagination import After, Before, Connection, First, Last, list_connection, primed
 from schema.permissions import require
 
 MAX_SEARCH = 100
@@ -60,17 +60,13 @@ class MemberQuery:
         wanted = tag.strip().lower() if tag is not None else None
         session = info.context.session
         principal = info.context.principal
-
-        def node(row: Any) -> Member | None:  # never None: LOOKUP_MEMBERS sees every member
-            info.context.loaders.member_by_id.prime(row[0].id, row[0])
-            return member_for(principal, row[0])
-
         return await list_connection(
             first,
             after,
             last,
             before,
             lambda request, size: mq.member_page(session, request, size, tag=wanted, search=search),
-            node,
+            # never None: LOOKUP_MEMBERS sees every member
+            primed(info.context.loaders.member_by_id, lambda m: m.id, lambda m: member_for(principal, m)),
             lambda: count(session, mq.member_statement(wanted, search)),
         )

@@ -11,7 +11,7 @@ keyset pages on the order id (newest first), one index per filter (store staff's
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -27,7 +27,7 @@ from schema.orders.cart_types import Cart, visible_cart
 from schema.orders.ids import CartId, cart_token, order_token
 from schema.orders.inputs import OrderFilter
 from schema.orders.types import Order, visible_order
-from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection
+from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection, primed
 from schema.relay import decode_id
 
 
@@ -115,18 +115,13 @@ async def order_connection(
     info: Info, q: oq.OrderQuery, first: int | None, after: str | None, last: int | None, before: str | None
 ) -> Connection[Order]:
     session = info.context.session
-
-    def node(row: Any) -> Order:
-        info.context.loaders.order_by_token.prime(row[0].token, row[0])
-        return Order.from_model(row[0])
-
     return await list_connection(
         first,
         after,
         last,
         before,
         lambda request, size: oq.order_page(session, q, request, size),
-        node,
+        primed(info.context.loaders.order_by_token, lambda o: o.token, Order.from_model),
         lambda: count(session, oq.order_statement(q)),
     )
 

@@ -46,10 +46,6 @@ class PromotionDeactivatePayload:
     user_errors: list[UserError] = user_errors_field()
 
 
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type
 class PromotionAdminMutation:
     @strawberry.mutation(
@@ -59,7 +55,7 @@ class PromotionAdminMutation:
     async def promotion_create(
         self,
         info: Info,
-        input: Annotated[PromotionCreateInput, _arg("The new promotion.")],
+        input: Annotated[PromotionCreateInput, strawberry.argument(description="The new promotion.")],
     ) -> PromotionCreatePayload:
         manager = promotion_manager(info)
         promotion, errors = await change_promotion(
@@ -71,8 +67,8 @@ class PromotionAdminMutation:
     async def promotion_update(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, _arg("The promotion to change.")],
-        input: Annotated[PromotionUpdateInput, _arg("What to change.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The promotion to change.")],
+        input: Annotated[PromotionUpdateInput, strawberry.argument(description="What to change.")],
     ) -> PromotionUpdatePayload:
         manager = promotion_manager(info)
         command = input.to_command(decode_id(id, "Promotion") or NO_SUCH_KEY)
@@ -87,7 +83,7 @@ class PromotionAdminMutation:
     async def promotion_deactivate(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, _arg("The promotion to stop.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The promotion to stop.")],
     ) -> PromotionDeactivatePayload:
         manager = promotion_manager(info)
         key = decode_id(id, "Promotion") or NO_SUCH_KEY

@@ -7,7 +7,7 @@ Admins see every promotion, a store manager the chain-wide ones and their own st
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -17,16 +17,12 @@ from domain.access.model import Permission
 from domain.promotions import admin as rules
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, list_connection
+from schema.pagination import After, Before, Connection, First, Last, list_connection, primed
 from schema.permissions import require
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.promotions.inputs import Code, CouponTemplateFilter, PromotionFilter
 from schema.promotions.types import NO_SUCH_KEY, CouponTemplate, Promotion, promotion_manager, template_by_id
 from schema.relay import decode_id
-
-
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
 
 
 @strawberry.type
@@ -67,27 +63,26 @@ class PromotionAdminQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[PromotionFilter | None, _arg("Only promotions matching all of these.")] = None,
+        filter: Annotated[
+            PromotionFilter | None, strawberry.argument(description="Only promotions matching all of these.")
+        ] = None,
     ) -> Connection[Promotion]:
         q = _promotion_query(info, promotion_manager(info), filter)
         session = info.context.session
-
-        def node(row: Any) -> Promotion:
-            info.context.loaders.promotion_by_id.prime(row[0].id, row[0])
-            return Promotion.from_model(row[0])
-
         return await list_connection(
             first,
             after,
             last,
             before,
             lambda request, size: db.promotion_page(session, q, request, size),
-            node,
+            primed(info.context.loaders.promotion_by_id, lambda p: p.id, Promotion.from_model),
             lambda: count(session, db.promotion_statement(q)),
         )
 
     @strawberry.field(description="A promotion by ID; null when it does not exist or is not visible to the caller.")
-    async def promotion(self, info: Info, id: Annotated[strawberry.ID, _arg("The promotion.")]) -> Promotion | None:
+    async def promotion(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The promotion.")]
+    ) -> Promotion | None:
         manager = promotion_manager(info)
         row = await info.context.loaders.promotion_by_id.load(decode_id(id, "Promotion") or NO_SUCH_KEY)
         return Promotion.from_model(row) if row is not None and manager.sees(row.location_id) else None
@@ -103,29 +98,26 @@ class CouponTemplateQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: Annotated[CouponTemplateFilter | None, _arg("Only templates matching all of these.")] = None,
+        filter: Annotated[
+            CouponTemplateFilter | None, strawberry.argument(description="Only templates matching all of these.")
+        ] = None,
     ) -> Connection[CouponTemplate]:
         require(info, Permission.MANAGE_PROMOTIONS)
         is_active = filter.is_active if filter else None
         session = info.context.session
-
-        def node(row: Any) -> CouponTemplate:
-            info.context.loaders.coupon_template_by_id.prime(row[0].id, row[0])
-            return CouponTemplate.from_model(row[0])
-
         return await list_connection(
             first,
             after,
             last,
             before,
             lambda request, size: db.template_page(session, is_active, request, size),
-            node,
+            primed(info.context.loaders.coupon_template_by_id, lambda t: t.id, CouponTemplate.from_model),
             lambda: count(session, db.template_statement(is_active)),
         )
 
     @strawberry.field(description="A coupon template by ID; null when it does not exist. Staff who manage promotions.")
     async def coupon_template(
-        self, info: Info, id: Annotated[strawberry.ID, _arg("The coupon template.")]
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The coupon template.")]
     ) -> CouponTemplate | None:
         require(info, Permission.MANAGE_PROMOTIONS)
         return await template_by_id(info, decode_id(id, "CouponTemplate"))

@@ -83,17 +83,13 @@ class CouponIssuePayload:
         return await template_by_id(info, self.template_id)
 
 
-def _arg(description: str) -> object:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type
 class CouponTemplateMutation:
     @strawberry.mutation(description="Create a coupon template (a campaign). Administrators only.")
     async def coupon_template_create(
         self,
         info: Info,
-        input: Annotated[CouponTemplateCreateInput, _arg("The new coupon template.")],
+        input: Annotated[CouponTemplateCreateInput, strawberry.argument(description="The new coupon template.")],
     ) -> CouponTemplateCreatePayload:
         template_admin(info)
         template_id, errors = await run_mutation(
@@ -107,8 +103,8 @@ class CouponTemplateMutation:
     async def coupon_template_update(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, _arg("The coupon template to change.")],
-        input: Annotated[CouponTemplateUpdateInput, _arg("What to change.")],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The coupon template to change.")],
+        input: Annotated[CouponTemplateUpdateInput, strawberry.argument(description="What to change.")],
     ) -> CouponTemplateUpdatePayload:
         template_admin(info)
         command = input.to_command(decode_id(id, "CouponTemplate") or NO_SUCH_KEY)
@@ -124,7 +120,7 @@ class CouponTemplateMutation:
     async def coupon_issue(
         self,
         info: Info,
-        input: Annotated[CouponIssueInput, _arg("The template and the members.")],
+        input: Annotated[CouponIssueInput, strawberry.argument(description="The template and the members.")],
     ) -> CouponIssuePayload:
         principal = template_admin(info)
         command = input.to_command(principal.staff_id)

@@ -229,6 +229,7 @@ PAGER_API = {
     "Connection",
     "list_connection",
     "child_connection",
+    "primed",
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
 }
