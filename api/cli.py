@@ -9,7 +9,9 @@ import asyncio
 import functools
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -303,17 +305,31 @@ def serve(
     if demo:
         asyncio.run(_seed(settings, DEMO_PRODUCTS, 1, members=DEMO_MEMBERS, orders=DEMO_ORDERS, quiet_if_exists=True))
         os.environ[DEMO_ENV] = "1"
-    if workers > 1 and settings.response_cache and settings.redis_url is None:
-        # a worker's cache would not hear of another worker's writes
-        os.environ["RESPONSE_CACHE"] = "false"
-        console.print("Response cache off: several workers share it only through Redis (set REDIS_URL).")
     console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql")
-    uvicorn.run(
-        "api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    with _shared_cache_version(settings, workers):
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+
+
+@contextmanager
+def _shared_cache_version(settings: Settings, workers: int) -> Iterator[None]:
+    """Several workers without Redis share the response cache's version through a file of their own
+    for as long as they serve, so that a write in one invalidates what the others cached."""
+    if workers == 1 or not settings.response_cache or settings.redis_url or settings.response_cache_version_file:
+        yield
+        return
+    fd, path = tempfile.mkstemp(prefix="omnishop-cache-version-")
+    os.close(fd)
+    os.environ["RESPONSE_CACHE_VERSION_FILE"] = path
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.remove(path)

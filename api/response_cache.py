@@ -17,15 +17,20 @@ the version, so during a flash sale the cache keeps answering: stock figures (`a
 prices and publication still never do. Writes made outside the API (SQL by hand, `omnishop
 seed`) do not bump it: entries expire within the TTL.
 
-In process by default (at most `RESPONSE_CACHE_BYTES` of answers). With `REDIS_URL`, entries
-and the version live in Redis, shared by every worker; with several workers and no Redis,
-`omnishop serve` turns the cache off, since a worker would not hear of another's writes.
+In process by default (at most `RESPONSE_CACHE_BYTES` of answers in each worker). The workers
+of one `omnishop serve --workers N` share the version through a small memory-mapped file
+(`RESPONSE_CACHE_VERSION_FILE`, which `serve` sets), so a write in any worker invalidates what
+every worker cached. With `REDIS_URL`, entries and the version live in Redis, shared by every
+worker of every server.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
+import os
+import secrets
 import time
 from collections.abc import Iterator
 from typing import Any, Protocol
@@ -91,17 +96,64 @@ def cache_key(version: int, method: str, payload: bytes, media_type: str) -> str
     return digest.hexdigest()
 
 
+class Version(Protocol):
+    def read(self) -> int: ...
+    def bump(self) -> None: ...
+
+
+class LocalVersion:
+    """The version of one process's cache."""
+
+    def __init__(self) -> None:
+        self._value = 0
+
+    def read(self) -> int:
+        return self._value
+
+    def bump(self) -> None:
+        self._value += 1
+
+
+class VersionFile:
+    """The version in a small file that every process on the host maps into memory: a read is a
+    memory read, not a system call. A bump writes fresh random bytes instead of incrementing, so
+    processes need no lock between them: all a reader relies on is that each bump changes the
+    value to one it has never had (a read torn by a concurrent bump is just another such value)."""
+
+    SIZE = 8
+
+    def __init__(self, path: os.PathLike[str] | str) -> None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < self.SIZE:
+                os.ftruncate(fd, self.SIZE)
+            self._map = mmap.mmap(fd, self.SIZE)
+        finally:
+            os.close(fd)  # the mapping keeps the file
+
+    def read(self) -> int:
+        return int.from_bytes(self._map[: self.SIZE], "little")
+
+    def bump(self) -> None:
+        self._map[: self.SIZE] = secrets.token_bytes(self.SIZE)
+
+
 class MemoryResponseCache:
     """The most recently used responses of this process, at most `max_bytes` of them, each for `ttl`
-    seconds."""
+    seconds, under a version that is this process's own or shared through a `VersionFile`."""
 
-    def __init__(self, max_bytes: int, ttl: float) -> None:
+    def __init__(self, max_bytes: int, ttl: float, version: Version | None = None) -> None:
         self.ttl = ttl
-        self._version = 0
+        self._version = version or LocalVersion()
+        self._seen = self._version.read()
         self._entries: ByteLRU[str, tuple[float, bytes]] = ByteLRU(max_bytes)
 
     async def version(self) -> int | None:
-        return self._version
+        current = self._version.read()
+        if current != self._seen:  # another process wrote: nothing stored here can be served again
+            self._seen = current
+            self._entries.clear()
+        return current
 
     async def get(self, key: str) -> bytes | None:
         entry = self._entries.get(key)
@@ -116,8 +168,8 @@ class MemoryResponseCache:
         self._entries.put(key, (time.monotonic() + self.ttl, body), len(key) + len(body))
 
     async def bump(self) -> None:
-        self._version += 1
-        self._entries.clear()  # nothing stored under an older version can be served again
+        self._version.bump()
+        await self.version()
 
 
 class RedisResponseCache:

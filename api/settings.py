@@ -164,7 +164,8 @@ class Settings(BaseSettings):
     # The response cache (api/response_cache.py): repeated anonymous queries answered from memory.
     response_cache: bool = Field(
         True,
-        description="Cache the answers to anonymous queries (off by itself with several workers and no REDIS_URL).",
+        description="Cache the answers to anonymous queries (shared by the workers of one `serve`; "
+        "set REDIS_URL to share it between servers).",
     )
     response_cache_ttl: float = Field(5.0, gt=0, le=300, description="Seconds an answer is kept.")
     response_cache_stale_stock: bool = Field(
@@ -175,6 +176,11 @@ class Settings(BaseSettings):
     )
     response_cache_bytes: int = Field(
         64 * 1024 * 1024, ge=65536, description="Bytes of answers kept in process (least recently used go first)."
+    )
+    response_cache_version_file: Path | None = Field(
+        None,
+        description="A file through which processes on one host share the cache's version without Redis, so a "
+        "write in one invalidates the answers cached by all (`serve --workers N` sets it itself).",
     )
     payments_sandbox: bool = Field(
         False,

@@ -18,7 +18,7 @@ from api.buckets import MemoryBuckets, RedisBuckets
 from api.events import LocalBus, RedisBus
 from api.persisted_queries import MemoryQueryStore, QueryStore, RedisQueryStore
 from api.rate_limits import RateLimits
-from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache
+from api.response_cache import MemoryResponseCache, RedisResponseCache, ResponseCache, VersionFile
 from api.settings import Settings
 
 REDIS_TIMEOUT_SECONDS = 0.5  # a slow Redis must not stall every request
@@ -42,7 +42,11 @@ def build_stores(settings: Settings) -> Stores:
     if settings.redis_url is None:
         persisted = MemoryQueryStore(settings.persisted_query_cache_bytes) if settings.persisted_queries else None
         responses = (
-            MemoryResponseCache(settings.response_cache_bytes, settings.response_cache_ttl)
+            MemoryResponseCache(
+                settings.response_cache_bytes,
+                settings.response_cache_ttl,
+                VersionFile(settings.response_cache_version_file) if settings.response_cache_version_file else None,
+            )
             if settings.response_cache
             else None
         )

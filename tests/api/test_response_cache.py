@@ -4,7 +4,10 @@ Signed-in callers, mutations, carts and orders are never cached."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.cli import _shared_cache_version
 from api.settings import Settings
 from domain.access.model import StaffRole
 from tests.api.test_carts import open_shop
@@ -30,14 +34,21 @@ ADJUST = """mutation($v: ID!, $l: ID!) { stockAdjust(input: {variantId: $v, loca
   reason: "count"}) { userErrors { code } } }"""
 
 
-@pytest.fixture
-async def cached(engine: AsyncEngine, settings: Settings) -> AsyncIterator[GraphQLClient]:
-    app = create_app(settings.model_copy(update={"response_cache": True}), engine=engine)
+@asynccontextmanager
+async def worker(engine: AsyncEngine, settings: Settings, **changes: Any) -> AsyncIterator[GraphQLClient]:
+    """One server process's app, with the response cache on."""
+    app = create_app(settings.model_copy(update={"response_cache": True, **changes}), engine=engine)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def cached(engine: AsyncEngine, settings: Settings) -> AsyncIterator[GraphQLClient]:
+    async with worker(engine, settings) as client:
+        yield client
 
 
 async def post(
@@ -83,6 +94,45 @@ async def test_a_price_change_through_the_api_is_seen_at_once(cached: GraphQLCli
     after = await post(cached, PRODUCT, {"slug": slug})
     assert after.headers.get("x-cache") is None and before != "1.23"
     assert price(after.json()) == "1.23"
+
+
+async def test_a_price_change_in_one_worker_is_seen_at_once_by_the_others(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    """The workers of one `serve --workers N` without Redis share the version through a file."""
+    [product] = await sellable_products(engine, 1)
+    variant = variant_gid(product.variant_ids[0])
+    shared = tmp_path / "cache-version"
+    async with (
+        worker(engine, settings, response_cache_version_file=shared) as first,
+        worker(engine, settings, response_cache_version_file=shared) as second,
+    ):
+        slug = (await first.data(SLUG, {"id": variant}))["node"]["product"]["slug"]
+        for _ in range(2):
+            assert (await post(first, PRODUCT, {"slug": slug})).json()["data"]
+        assert (await post(first, PRODUCT, {"slug": slug})).headers["x-cache"] == "HIT"
+        admin = await second.staff_token(engine, StaffRole.ADMIN)
+        changed = await second.data(SET_PRICE, {"id": variant, "price": "2.34"}, token=admin)
+        assert changed["productVariantPriceSet"]["userErrors"] == []
+        after = await post(first, PRODUCT, {"slug": slug})
+        assert after.headers.get("x-cache") is None
+        prices = {v["id"]: v["price"]["amount"] for v in after.json()["data"]["product"]["variants"]}
+        assert str(prices[variant]) == "2.34"
+
+
+def test_serve_gives_several_workers_a_shared_version_file_for_as_long_as_they_serve(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RESPONSE_CACHE_VERSION_FILE", raising=False)
+    alone = settings.model_copy(update={"response_cache": True, "redis_url": None, "response_cache_version_file": None})
+    with _shared_cache_version(alone, workers=2):
+        path = Path(os.environ["RESPONSE_CACHE_VERSION_FILE"])
+        assert path.exists()
+    assert not path.exists()
+    monkeypatch.delenv("RESPONSE_CACHE_VERSION_FILE")
+    for changes, workers in (({}, 1), ({"redis_url": "redis://127.0.0.1:6379/0"}, 2), ({"response_cache": False}, 2)):
+        with _shared_cache_version(alone.model_copy(update=changes), workers):
+            assert "RESPONSE_CACHE_VERSION_FILE" not in os.environ, changes
 
 
 async def test_a_stock_change_through_the_api_is_seen_at_once(cached: GraphQLClient, engine: AsyncEngine) -> None:
