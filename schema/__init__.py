@@ -27,6 +27,7 @@ from schema.document_cache import DOCUMENT_CACHE_BYTES, DocumentCache
 from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
 from schema.inventory.locations import LocationMutation, LocationQuery
+from schema.inventory.movements import InventoryMovementQuery
 from schema.inventory.stock_mutations import StockMutation
 from schema.members.address_mutations import MemberAddressMutation
 from schema.members.mutations import MemberMutation
@@ -59,6 +60,7 @@ Query = _merge(
         CatalogQuery,
         AccountQuery,
         LocationQuery,
+        InventoryMovementQuery,
         AppQuery,
         MemberQuery,
         CartQuery,

@@ -72,7 +72,10 @@ class InventoryMovement(Base):
     """Append-only: every change to a stock level, never updated or deleted."""
 
     __tablename__ = "inventory_movements"
-    __table_args__ = (sa.Index("ix_inventory_movements_level", "variant_id", "location_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_inventory_movements_level", "variant_id", "location_id", "id"),
+        sa.Index("ix_inventory_movements_location", "location_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))

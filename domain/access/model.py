@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 
+class AccessDenied(Exception):
+    """The caller may not do this or read this (a top-level FORBIDDEN, not a userError)."""
+
+
 class StaffRole(str, Enum):
     ADMIN = "admin"
     STORE_MANAGER = "store_manager"

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
+from domain.access.model import AccessDenied as AccessDenied  # the caller sees the order but may not act on it
 from domain.access.model import Permission, Principal
-
-
-class AccessDenied(Exception):
-    """The caller sees the order but may not do this to it (a top-level FORBIDDEN, not a userError)."""
 
 
 def order_locations(store_id: int | None, allocated_from: Iterable[int]) -> frozenset[int]:

@@ -114,6 +114,11 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
     ("promotions", f"query($after: String) {{ promotions(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("coupon templates", f"query($after: String) {{ couponTemplates(first: 3, after: $after) {{ {PAGE} }} }}", {}),
     ("apps", f"query($after: String) {{ apps(first: 3, after: $after) {{ {PAGE} }} }}", {}),
+    (
+        "inventory movements",
+        f"query($after: String) {{ inventoryMovements(first: 3, after: $after) {{ {PAGE} }} }}",
+        {},
+    ),
 ]
 
 
@@ -141,7 +146,7 @@ async def test_every_list_is_read_through_indexes(shop: AsyncEngine, client: Gra
     runs = [(admin, name, document, variables) for name, document, variables in DOCUMENTS] + [
         (manager, f"{name}, as store staff", document, variables)
         for name, document, variables in DOCUMENTS
-        if name.startswith(("orders", "an order page", "a member's orders"))
+        if name.startswith(("orders", "an order page", "a member's orders", "inventory movements"))
     ]
     statements: list[tuple[str, str, Any]] = []
     current = ""

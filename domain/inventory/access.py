@@ -1,0 +1,24 @@
+"""Who reads the stock ledger.
+
+Staff and apps who manage stock read inventory movements: admins and apps at every location,
+a store's staff only at their own. A store's staff asking for another location is refused
+rather than answered with an empty page, so a screen never shows a silently wrong ledger.
+"""
+
+from __future__ import annotations
+
+from domain.access.model import AccessDenied, Permission, Principal
+
+
+def ledger_location(principal: Principal, requested: int | None) -> int | None:
+    """The location a read of the ledger is limited to (None: every location). The caller holds
+    MANAGE_STOCK."""
+    if principal.can_everywhere(Permission.MANAGE_STOCK):
+        return requested
+    if principal.location_id is None or requested not in (None, principal.location_id):
+        raise AccessDenied("Store staff read the stock movements of their own location only.")
+    return principal.location_id
+
+
+def sees_movement(principal: Principal, location_id: int) -> bool:
+    return principal.can_at(Permission.MANAGE_STOCK, location_id)

@@ -1,0 +1,31 @@
+"""Who reads the stock ledger: admins and apps anywhere, a store's staff only at their store."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.access.model import AccessDenied, AppScope, StaffRole, app, staff
+from domain.inventory.access import ledger_location, sees_movement
+
+STORE, OTHER = 7, 8
+
+
+def test_admins_and_stock_apps_read_any_location_or_all() -> None:
+    for who in (staff(1, StaffRole.ADMIN), app(2, frozenset({AppScope.INVENTORY_WRITE}))):
+        assert ledger_location(who, None) is None
+        assert ledger_location(who, OTHER) == OTHER
+        assert sees_movement(who, OTHER)
+
+
+def test_a_store_manager_reads_their_store_by_default_and_no_other() -> None:
+    manager = staff(1, StaffRole.STORE_MANAGER, STORE)
+    assert ledger_location(manager, None) == STORE
+    assert ledger_location(manager, STORE) == STORE
+    with pytest.raises(AccessDenied):
+        ledger_location(manager, OTHER)
+    assert sees_movement(manager, STORE) and not sees_movement(manager, OTHER)
+
+
+def test_a_store_manager_without_a_store_reads_nothing() -> None:
+    with pytest.raises(AccessDenied):
+        ledger_location(staff(1, StaffRole.STORE_MANAGER), None)
