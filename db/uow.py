@@ -25,6 +25,7 @@ from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
+from db.transfers import SqlTransferRepository
 from domain.clock import Clock, system_clock
 
 
@@ -52,6 +53,10 @@ class SqlUnitOfWork:
     @cached_property
     def inventory(self) -> SqlInventoryRepository:
         return SqlInventoryRepository(self.session, self.clock)
+
+    @cached_property
+    def transfers(self) -> SqlTransferRepository:
+        return SqlTransferRepository(self.session, self.clock)
 
     @cached_property
     def locations(self) -> SqlLocationRepository:

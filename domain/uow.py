@@ -10,6 +10,7 @@ from domain.accounts.services import AccountsUnitOfWork
 from domain.apps.services import AppsUnitOfWork
 from domain.catalog.services import CatalogUnitOfWork
 from domain.inventory.location_services import LocationsUnitOfWork
+from domain.inventory.transfers import TransferUnitOfWork
 from domain.members.services import MembersUnitOfWork
 from domain.orders.checkout import CheckoutPromotions, CheckoutRepository, CheckoutUnitOfWork
 from domain.orders.returns import ReturnsRepository, ReturnsUnitOfWork
@@ -41,6 +42,7 @@ class UnitOfWork(
     TillCouponUnitOfWork,
     MembersUnitOfWork,
     LocationsUnitOfWork,
+    TransferUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""

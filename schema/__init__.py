@@ -29,6 +29,7 @@ from schema.execution import SyncCompletion
 from schema.inventory.locations import LocationMutation, LocationQuery
 from schema.inventory.movements import InventoryMovementQuery
 from schema.inventory.stock_mutations import StockMutation
+from schema.inventory.transfers import StockTransferMutation, StockTransferQuery
 from schema.members.address_mutations import MemberAddressMutation
 from schema.members.mutations import MemberMutation
 from schema.members.queries import MemberQuery
@@ -61,6 +62,7 @@ Query = _merge(
         AccountQuery,
         LocationQuery,
         InventoryMovementQuery,
+        StockTransferQuery,
         AppQuery,
         MemberQuery,
         CartQuery,
@@ -79,6 +81,7 @@ Mutation = _merge(
         ChannelMutation,
         CatalogMutation,
         StockMutation,
+        StockTransferMutation,
         LocationMutation,
         AppMutation,
         MemberMutation,

@@ -4,7 +4,7 @@ from db.models.accounts import Member, MemberIdentity, RefreshToken, StaffUser
 from db.models.base import Base
 from db.models.catalog import Category, Product, ProductChannelListing, ProductVariant, VariantChannelListing
 from db.models.channels import Channel
-from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel
+from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel, StockTransfer
 from db.models.members import App, MemberAddress, MemberTag, PointsEntry
 from db.models.orders import (
     Cart,
@@ -62,6 +62,7 @@ __all__ = [
     "RefreshToken",
     "StaffUser",
     "StockLevel",
+    "StockTransfer",
     "VariantChannelListing",
     "in_models",
 ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.models.base import Base
 from db.types import BigIntPK, UtcDateTime, str_enum
 from domain.clock import system_clock
-from domain.inventory.model import LocationType, MovementKind
+from domain.inventory.model import LocationType, MovementKind, TransferStatus
 
 
 class Location(Base):
@@ -87,3 +87,31 @@ class InventoryMovement(Base):
     reference: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+
+
+class StockTransfer(Base):
+    """Units sent from one location to another: IN_TRANSIT until the receiver counts them in."""
+
+    __tablename__ = "stock_transfers"
+    __table_args__ = (
+        sa.Index("ix_stock_transfers_to", "to_location_id", "id"),
+        sa.Index("ix_stock_transfers_from", "from_location_id", "id"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint(
+            "received_quantity IS NULL OR (received_quantity >= 0 AND received_quantity <= quantity)",
+            name="received_within_sent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+    from_location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"))
+    to_location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"))
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+    status: Mapped[TransferStatus] = mapped_column(str_enum(TransferStatus))
+    received_quantity: Mapped[int | None] = mapped_column(sa.Integer)
+    sent_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
+    received_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -1,8 +1,8 @@
-"""Who reads the stock ledger.
+"""Who reads a location's stock records: the ledger of movements and the transfers in and out.
 
-Staff and apps who manage stock read inventory movements: admins and apps at every location,
-a store's staff only at their own. A store's staff asking for another location is refused
-rather than answered with an empty page, so a screen never shows a silently wrong ledger.
+Staff and apps who manage stock read them: admins and apps at every location, a store's staff
+only at their own. A store's staff asking for another location is refused rather than answered
+with an empty page, so a screen never shows a silently wrong ledger.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from domain.access.model import AccessDenied, Permission, Principal
 
 
-def ledger_location(principal: Principal, requested: int | None) -> int | None:
-    """The location a read of the ledger is limited to (None: every location). The caller holds
+def stock_records_scope(principal: Principal, requested: int | None) -> int | None:
+    """The location a read of stock records is limited to (None: every location). The caller holds
     MANAGE_STOCK."""
     if principal.can_everywhere(Permission.MANAGE_STOCK):
         return requested
@@ -22,3 +22,8 @@ def ledger_location(principal: Principal, requested: int | None) -> int | None:
 
 def sees_movement(principal: Principal, location_id: int) -> bool:
     return principal.can_at(Permission.MANAGE_STOCK, location_id)
+
+
+def sees_transfer(principal: Principal, from_location_id: int, to_location_id: int) -> bool:
+    """The staff of either end, and admins and apps who manage stock."""
+    return sees_movement(principal, from_location_id) or sees_movement(principal, to_location_id)

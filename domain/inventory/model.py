@@ -34,6 +34,11 @@ class MovementKind(str, Enum):
     RETURN = "RETURN"
 
 
+class TransferStatus(str, Enum):
+    IN_TRANSIT = "IN_TRANSIT"  # sent, not yet counted in at the receiving location
+    RECEIVED = "RECEIVED"
+
+
 class FulfilmentMethod(str, Enum):
     DELIVERY = "DELIVERY"
     PICKUP = "PICKUP"

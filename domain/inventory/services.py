@@ -56,7 +56,7 @@ class InventoryUnitOfWork(Protocol):
 MAX_REASON = 250
 
 
-async def _check_targets(
+async def check_targets(
     uow: InventoryUnitOfWork, variant_id: int | None, locations: Sequence[tuple[int | None, str]]
 ) -> None:
     """NOT_FOUND for the variant and each (location id, input field name) that does not exist."""
@@ -69,7 +69,7 @@ async def _check_targets(
     raise_all(errors)
 
 
-async def _shortfall(
+async def shortfall(
     uow: InventoryUnitOfWork, variant_id: int, location_id: int, wanted: int, field: list[str]
 ) -> DomainError:
     level = await uow.inventory.level(variant_id, location_id)
@@ -106,12 +106,17 @@ async def adjust_stock(
     if kind is MovementKind.RECEIVE and delta < 0:
         errors.append(DomainError(Code.INVALID_QUANTITY, "A receipt adds stock.", input_field("delta")))
     raise_all(errors)
-    await _check_targets(uow, variant_id, [(location_id, "locationId")])
+    await check_targets(uow, variant_id, [(location_id, "locationId")])
     assert variant_id is not None and location_id is not None
     await uow.inventory.ensure_level(variant_id, location_id)
     if not await uow.inventory.apply(variant_id, location_id, delta, 0):
-        raise await _shortfall(uow, variant_id, location_id, -delta, input_field("delta"))
+        raise await shortfall(uow, variant_id, location_id, -delta, input_field("delta"))
     await uow.inventory.record([Movement(variant_id, location_id, kind, delta, 0, reason, None, staff_id)])
+
+
+def new_reference() -> str:
+    """The reference both movements of a transfer carry."""
+    return f"transfer:{uuid.uuid4().hex[:24]}"
 
 
 async def transfer_stock(
@@ -128,15 +133,15 @@ async def transfer_stock(
     validate_quantity(quantity, input_field("quantity"))
     if from_location_id is not None and from_location_id == to_location_id:
         raise DomainError(Code.INVALID, "A transfer goes to another location.", input_field("toLocationId"))
-    await _check_targets(uow, variant_id, [(from_location_id, "fromLocationId"), (to_location_id, "toLocationId")])
+    await check_targets(uow, variant_id, [(from_location_id, "fromLocationId"), (to_location_id, "toLocationId")])
     assert variant_id is not None and from_location_id is not None and to_location_id is not None
-    reference = f"transfer:{uuid.uuid4().hex[:24]}"
+    reference = new_reference()
     await uow.inventory.ensure_level(variant_id, to_location_id)
     # Touch the two rows in location order, so opposite transfers cannot deadlock.
     for location_id in sorted((from_location_id, to_location_id)):
         delta = -quantity if location_id == from_location_id else quantity
         if not await uow.inventory.apply(variant_id, location_id, delta, 0):
-            raise await _shortfall(uow, variant_id, from_location_id, quantity, input_field("quantity"))
+            raise await shortfall(uow, variant_id, from_location_id, quantity, input_field("quantity"))
     await uow.inventory.record(
         [
             Movement(
@@ -179,7 +184,7 @@ async def move_allocations(
         if kind is MovementKind.RETURN:
             await uow.inventory.ensure_level(a.variant_id, a.location_id)
         if not await uow.inventory.apply(a.variant_id, a.location_id, on_sign * a.quantity, reserved_sign * a.quantity):
-            raise await _shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
+            raise await shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
     await uow.inventory.record(
         [
             Movement(
@@ -203,7 +208,7 @@ async def sell_from_shelf(
     """An in-store sale: the units leave the shelf at once, without a reservation first."""
     for a in sorted(allocations, key=lambda a: (a.location_id, a.variant_id)):
         if not await uow.inventory.apply(a.variant_id, a.location_id, -a.quantity, 0):
-            raise await _shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
+            raise await shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
     await uow.inventory.record(
         [
             Movement(a.variant_id, a.location_id, MovementKind.SALE, -a.quantity, 0, "sale", reference, staff_id)

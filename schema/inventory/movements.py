@@ -19,7 +19,7 @@ from db.models import InventoryMovement as MovementModel
 from db.pagination import count
 from domain.access.model import AccessDenied, Permission
 from domain.accounts.access import sees_staff
-from domain.inventory.access import ledger_location, sees_movement
+from domain.inventory.access import sees_movement, stock_records_scope
 from domain.inventory.model import MovementKind
 from schema.accounts.types import StaffUser
 from schema.catalog.types import ProductVariant
@@ -128,7 +128,7 @@ class InventoryMovementQuery:
         f = filter or InventoryMovementFilter()
         variant_id = _id(f.variant_id, "ProductVariant", "variantId")
         try:
-            location_id = ledger_location(principal, _id(f.location_id, "Location", "locationId"))
+            location_id = stock_records_scope(principal, _id(f.location_id, "Location", "locationId"))
         except AccessDenied as e:
             raise coded_error(str(e), ErrorCode.FORBIDDEN) from None
         session = info.context.session

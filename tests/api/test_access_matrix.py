@@ -105,7 +105,9 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
         ),
         frozenset({P.MANAGE_CATALOG}),
     ),
-    **dict.fromkeys(("stockAdjust", "stockTransfer"), frozenset({P.MANAGE_STOCK})),
+    **dict.fromkeys(
+        ("stockAdjust", "stockTransfer", "stockTransferSend", "stockTransferReceive"), frozenset({P.MANAGE_STOCK})
+    ),
     **dict.fromkeys(("locationCreate", "locationUpdate"), frozenset({P.MANAGE_LOCATIONS})),
     **dict.fromkeys(("appCreate", "appRevoke"), frozenset({P.MANAGE_APPS})),
     "memberIdentityLink": frozenset({P.SELL_IN_STORE}),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
-from domain.inventory.model import LocationType
+from domain.inventory.model import LocationType, TransferStatus
 from domain.inventory.services import Level, Movement
+from domain.inventory.transfers import Transfer
 from domain.members.points import LedgerEntry, PointsKind
 from domain.members.points_services import NewEntry
 
@@ -79,3 +81,42 @@ class FakePoints:
 
     def kinds(self, member_id: int) -> list[tuple[PointsKind, int]]:
         return [(e.kind, e.delta) for e in self.entries[member_id]]
+
+
+class FakeTransfers:
+    def __init__(self) -> None:
+        self.transfers: dict[int, Transfer] = {}
+
+    async def add(
+        self,
+        reference: str,
+        variant_id: int,
+        from_location_id: int,
+        to_location_id: int,
+        quantity: int,
+        staff_id: int | None,
+    ) -> int:
+        transfer_id = len(self.transfers) + 1
+        self.transfers[transfer_id] = Transfer(
+            transfer_id,
+            reference,
+            variant_id,
+            from_location_id,
+            to_location_id,
+            quantity,
+            TransferStatus.IN_TRANSIT,
+            None,
+        )
+        return transfer_id
+
+    async def get(self, transfer_id: int) -> Transfer | None:
+        return self.transfers.get(transfer_id)
+
+    async def mark_received(self, transfer_id: int, received_quantity: int, staff_id: int | None) -> bool:
+        transfer = self.transfers[transfer_id]
+        if transfer.status is not TransferStatus.IN_TRANSIT:
+            return False
+        self.transfers[transfer_id] = replace(
+            transfer, status=TransferStatus.RECEIVED, received_quantity=received_quantity
+        )
+        return True

@@ -5,27 +5,27 @@ from __future__ import annotations
 import pytest
 
 from domain.access.model import AccessDenied, AppScope, StaffRole, app, staff
-from domain.inventory.access import ledger_location, sees_movement
+from domain.inventory.access import sees_movement, stock_records_scope
 
 STORE, OTHER = 7, 8
 
 
 def test_admins_and_stock_apps_read_any_location_or_all() -> None:
     for who in (staff(1, StaffRole.ADMIN), app(2, frozenset({AppScope.INVENTORY_WRITE}))):
-        assert ledger_location(who, None) is None
-        assert ledger_location(who, OTHER) == OTHER
+        assert stock_records_scope(who, None) is None
+        assert stock_records_scope(who, OTHER) == OTHER
         assert sees_movement(who, OTHER)
 
 
 def test_a_store_manager_reads_their_store_by_default_and_no_other() -> None:
     manager = staff(1, StaffRole.STORE_MANAGER, STORE)
-    assert ledger_location(manager, None) == STORE
-    assert ledger_location(manager, STORE) == STORE
+    assert stock_records_scope(manager, None) == STORE
+    assert stock_records_scope(manager, STORE) == STORE
     with pytest.raises(AccessDenied):
-        ledger_location(manager, OTHER)
+        stock_records_scope(manager, OTHER)
     assert sees_movement(manager, STORE) and not sees_movement(manager, OTHER)
 
 
 def test_a_store_manager_without_a_store_reads_nothing() -> None:
     with pytest.raises(AccessDenied):
-        ledger_location(staff(1, StaffRole.STORE_MANAGER), None)
+        stock_records_scope(staff(1, StaffRole.STORE_MANAGER), None)
