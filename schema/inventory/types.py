@@ -119,7 +119,7 @@ class StockLevel(Node):
 
     @strawberry.field(description="Where the stock is.")
     async def location(self, info: Info) -> Location:
-        return Location.from_model(await info.context.loaders.location_by_id.load(self.location_id))
+        return Location.from_model(await info.context.loaders.location_by_id.load_existing(self.location_id))
 
     @strawberry.field(description="What the stock is of.")
     async def variant(self, info: Info) -> ProductVariant:
