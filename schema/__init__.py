@@ -26,7 +26,8 @@ from schema.cost import QueryCost, QueryLimits, limit_rules
 from schema.document_cache import DOCUMENT_CACHE_BYTES, DocumentCache
 from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
-from schema.inventory.locations import LocationMutation, LocationQuery
+from schema.inventory.location_mutations import LocationMutation
+from schema.inventory.queries import LocationQuery
 from schema.inventory.stock_mutations import StockMutation
 from schema.members.address_mutations import MemberAddressMutation
 from schema.members.mutations import MemberMutation
