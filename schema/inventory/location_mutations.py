@@ -14,9 +14,7 @@ from schema.errors import UserError, run_mutation, user_errors_field
 from schema.inventory.inputs import LocationCreateInput, LocationUpdateInput
 from schema.inventory.types import Location
 from schema.permissions import require
-from schema.relay import decode_id
-
-NO_SUCH_KEY = 0  # row keys start at 1: a malformed id becomes NOT_FOUND with the other input errors
+from schema.relay import key_of
 
 
 @strawberry.type(description="Result of `locationCreate`.")
@@ -61,6 +59,6 @@ class LocationMutation:
         input: Annotated[LocationUpdateInput, strawberry.argument(description="What to change.")],
     ) -> LocationUpdatePayload:
         require(info, Permission.MANAGE_LOCATIONS)
-        command = input.to_command(decode_id(id, "Location") or NO_SUCH_KEY)
+        command = input.to_command(key_of(id, "Location"))
         location_id, errors = await run_mutation(info, lambda: services.update_location(info.context.uow, command))
         return LocationUpdatePayload(location=await _location(info, location_id), user_errors=errors)

@@ -38,8 +38,6 @@ from schema.permissions import require
 from schema.promotions.enums import CouponRedeemChannel, PromotionActionType, PromotionStatus
 from schema.relay import Node, register_node, to_global_id
 
-NO_SUCH_KEY = 0  # row keys start at 1: a malformed id is NOT_FOUND like an unknown one
-
 
 @strawberry.type(description="What a promotion or coupon does; only the fields its `type` uses are set.")
 class PromotionAction:
