@@ -22,8 +22,5 @@ def movement_statement(variant_id: int | None, location_id: int | None) -> sa.Se
     return stmt
 
 
-async def movement_page(
-    session: AsyncSession, page: PageRequest, size: int, *, variant_id: int | None, location_id: int | None
-) -> Page[Any]:
-    stmt = movement_statement(variant_id, location_id)
-    return await keyset_page(session, stmt, MOVEMENT_ORDERING, page, size, lambda r: (r[0].id,))
+async def movement_page(session: AsyncSession, page: PageRequest, size: int, statement: sa.Select[Any]) -> Page[Any]:
+    return await keyset_page(session, statement, MOVEMENT_ORDERING, page, size, lambda r: (r[0].id,))

@@ -26,10 +26,11 @@ from schema.cost import QueryCost, QueryLimits, limit_rules
 from schema.document_cache import DOCUMENT_CACHE_BYTES, DocumentCache
 from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
-from schema.inventory.locations import LocationMutation, LocationQuery
-from schema.inventory.movements import InventoryMovementQuery
+from schema.inventory.location_mutations import LocationMutation
+from schema.inventory.queries import LocationQuery
+from schema.inventory.record_queries import StockRecordQuery
 from schema.inventory.stock_mutations import StockMutation
-from schema.inventory.transfers import StockTransferMutation, StockTransferQuery
+from schema.inventory.transfer_mutations import StockTransferMutation
 from schema.members.address_mutations import MemberAddressMutation
 from schema.members.mutations import MemberMutation
 from schema.members.queries import MemberQuery
@@ -61,8 +62,7 @@ Query = _merge(
         CatalogQuery,
         AccountQuery,
         LocationQuery,
-        InventoryMovementQuery,
-        StockTransferQuery,
+        StockRecordQuery,
         AppQuery,
         MemberQuery,
         CartQuery,

@@ -79,6 +79,16 @@ def decode_id(global_id: str, *type_names: str) -> int | None:
     return parsed[1]
 
 
+NO_SUCH_KEY = 0  # row keys start at 1
+
+
+def key_of(global_id: str, type_name: str) -> int:
+    """The key of a global id of `type_name`, or `NO_SUCH_KEY`: a use case then reports a malformed
+    id as NOT_FOUND at its field path, with every other input error."""
+    key = decode_id(global_id, type_name)
+    return NO_SUCH_KEY if key is None else key
+
+
 def register_node(type_name: str, fetch: NodeFetcher, *, token_keys: bool = False) -> None:
     """How `node(id:)` fetches `type_name` objects; with `token_keys` the fetcher receives tokens (str)."""
     _FETCHERS[type_name] = fetch

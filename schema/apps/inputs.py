@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.apps.types import AppScope
+from schema.apps.enums import AppScope
 
 
 @strawberry.input(description="A new app.")

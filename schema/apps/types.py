@@ -9,24 +9,9 @@ import strawberry
 from db.models import App as AppModel
 from domain.access import model as access
 from domain.access.model import Permission
+from schema.apps.enums import AppScope
 from schema.context import Info
-from schema.enums import graphql_enum
 from schema.relay import Node, register_node
-
-AppScope = graphql_enum(
-    access.AppScope,
-    "What an app's token may do.",
-    {
-        "CATALOG_READ": "Read catalogue data, including unpublished products.",
-        "CATALOG_WRITE": "Create and change products, variants, categories and prices.",
-        "INVENTORY_WRITE": "Adjust and transfer stock.",
-        "ORDERS_READ": "Read every order.",
-        "ORDERS_WRITE": "Change and fulfil orders.",
-        "MEMBERS_READ": "Look members up.",
-        "MEMBERS_WRITE": "Tag members and adjust their points.",
-        "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
-    },
-)
 
 
 @strawberry.type(description="A third-party app with a long-lived, scoped token (an ERP, a marketing tool).")

@@ -1,7 +1,7 @@
 """Inputs of the staff catalogue mutations, and how each becomes a domain command.
 
-Ids arrive as Relay global ids. One that is malformed or names another type becomes
-`NO_SUCH_KEY`, a key no row has, so the use case reports it as NOT_FOUND at its field path
+Ids arrive as Relay global ids, read with `schema.relay.key_of`: one that is malformed or names
+another type becomes a key no row has, so the use case reports it as NOT_FOUND at its field path
 together with every other input error. In update inputs, an omitted or null field is left as
 it is, except fields that can be cleared (`Maybe`): omitted leaves them, null clears them.
 """
@@ -14,15 +14,7 @@ import strawberry
 
 from domain.catalog import commands as cmd
 from domain.errors import Code, DomainError
-from schema.relay import decode_id
-
-NO_SUCH_KEY = 0  # row keys start at 1
-
-
-def key_of(global_id: str, type_name: str) -> int:
-    """The key of a global id of `type_name`, or a key that matches nothing."""
-    key = decode_id(global_id, type_name)
-    return NO_SUCH_KEY if key is None else key
+from schema.relay import key_of
 
 
 def _optional_key(global_id: str | None, type_name: str) -> int | None:

@@ -8,11 +8,12 @@ import strawberry
 
 from domain.access.model import Permission
 from domain.catalog import structure_services as services
-from schema.catalog.admin_inputs import CategoryCreateInput, CategoryUpdateInput, key_of
+from schema.catalog.admin_inputs import CategoryCreateInput, CategoryUpdateInput
 from schema.catalog.types import Category
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
+from schema.relay import key_of
 
 NewCategory = Annotated[CategoryCreateInput, strawberry.argument(description="The new category.")]
 CategoryChanges = Annotated[CategoryUpdateInput, strawberry.argument(description="What to change.")]

@@ -16,7 +16,6 @@ from schema.catalog.admin_inputs import (
     ProductChannelListingUpdateInput,
     ProductCreateInput,
     ProductUpdateInput,
-    key_of,
 )
 from schema.catalog.category_mutations import CategoryMutation
 from schema.catalog.types import Product
@@ -24,6 +23,7 @@ from schema.catalog.variant_mutations import VariantMutation
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
+from schema.relay import key_of
 
 NewProduct = Annotated[ProductCreateInput, strawberry.argument(description="The new product.")]
 ProductChanges = Annotated[ProductUpdateInput, strawberry.argument(description="What to change.")]

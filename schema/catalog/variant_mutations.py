@@ -16,12 +16,12 @@ from schema.catalog.admin_inputs import (
     ProductVariantCreateInput,
     ProductVariantPriceSetInput,
     ProductVariantUpdateInput,
-    key_of,
 )
 from schema.catalog.types import ProductVariant
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
+from schema.relay import key_of
 
 NewVariant = Annotated[ProductVariantCreateInput, strawberry.argument(description="The new variant.")]
 VariantChanges = Annotated[ProductVariantUpdateInput, strawberry.argument(description="What to change.")]

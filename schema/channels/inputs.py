@@ -8,7 +8,7 @@ import strawberry
 
 from domain.catalog import commands as cmd
 from domain.catalog import model as domain
-from schema.channels.types import ChannelKind, ChannelOwnership
+from schema.channels.enums import ChannelKind, ChannelOwnership
 
 SLUG = "What clients pass as `channel:`: lower-case letters, digits and single hyphens."
 CURRENCY = (

@@ -8,12 +8,12 @@ import strawberry
 
 from domain.access.model import Permission
 from domain.catalog import structure_services as services
-from schema.catalog.admin_inputs import key_of
 from schema.channels.inputs import ChannelCreateInput, ChannelUpdateInput
 from schema.channels.types import Channel
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.permissions import require
+from schema.relay import key_of
 
 NewChannel = Annotated[ChannelCreateInput, strawberry.argument(description="The new channel.")]
 ChannelChanges = Annotated[ChannelUpdateInput, strawberry.argument(description="What to change.")]

@@ -6,38 +6,12 @@ import strawberry
 
 from db.channel_queries import DEFAULT_CHANNEL_KEY
 from db.models import Channel as ChannelModel
-from domain.catalog import model as domain
 from domain.orders.cart_rules import channel_shipping
+from schema.channels.enums import ChannelKind, ChannelOwnership
 from schema.context import Info
-from schema.enums import graphql_enum
 from schema.errors import ErrorCode, coded_error
 from schema.money import Money
 from schema.relay import Node, register_node
-
-ChannelKind = graphql_enum(
-    domain.ChannelKind,
-    "The kind of touchpoint a channel serves.",
-    {
-        "APP": "Native mobile app.",
-        "H5": "Mobile web (H5).",
-        "WECHAT_MINI": "WeChat mini-program.",
-        "PC": "Desktop web shop.",
-        "POS": "In-store point of sale (tills).",
-        "KIOSK": "Self-service kiosk in a store.",
-        "WEARABLE": "Smart watch or other wearable.",
-        "PARTNER": "Third-party platform or marketplace.",
-    },
-)
-ChannelOwnership = graphql_enum(
-    domain.ChannelOwnership,
-    "Who operates the channel; drives settlement.",
-    {
-        "DIRECT": "Company-owned.",
-        "FRANCHISE": "Run by a franchisee (加盟).",
-        "CONSIGNMENT": "A concession in a mall (联营).",
-        "PLATFORM": "A third-party marketplace.",
-    },
-)
 
 
 @strawberry.type(

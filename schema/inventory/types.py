@@ -15,22 +15,12 @@ from db.catalog_queries import rows_by_ids
 from db.models import Location as LocationModel
 from db.models import StockLevel as StockLevelModel
 from domain.access.model import Permission
-from domain.inventory import model as domain
 from schema.catalog.types import ProductVariant, visible_variant_ids
 from schema.channels.types import Channel
 from schema.context import Info
-from schema.enums import graphql_enum
+from schema.inventory.enums import LocationType
 from schema.permissions import require
 from schema.relay import Node, register_node
-
-LocationType = graphql_enum(
-    domain.LocationType,
-    "Where stock physically is.",
-    {
-        "WAREHOUSE": "A central or regional warehouse.",
-        "STORE": "A shop: it sells at its tills and may be a pickup point and ship to homes.",
-    },
-)
 
 
 @strawberry.type(description="When a store is open on one day of the week.")
@@ -119,7 +109,7 @@ class StockLevel(Node):
 
     @strawberry.field(description="Where the stock is.")
     async def location(self, info: Info) -> Location:
-        return Location.from_model(await info.context.loaders.location_by_id.load(self.location_id))
+        return Location.from_model(await info.context.loaders.location_by_id.load_existing(self.location_id))
 
     @strawberry.field(description="What the stock is of.")
     async def variant(self, info: Info) -> ProductVariant:

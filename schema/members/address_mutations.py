@@ -15,10 +15,10 @@ from schema.accounts.types import Member
 from schema.context import Info
 from schema.errors import UserError, run_mutation, user_errors_field
 from schema.members.inputs import MemberAddressInput
-from schema.members.mutations import NO_SUCH_KEY, load_member
+from schema.members.mutations import load_member
 from schema.members.types import MemberAddress, address_for
 from schema.permissions import require_member
-from schema.relay import decode_id
+from schema.relay import key_of
 
 AddressId = Annotated[strawberry.ID, strawberry.argument(description="The address (one of your own).")]
 AddressArg = Annotated[MemberAddressInput, strawberry.argument(description="The whole address.")]
@@ -79,13 +79,13 @@ class MemberAddressMutation:
 
     @strawberry.mutation(description="Replace one of the signed-in member's addresses.")
     async def member_address_update(self, info: Info, id: AddressId, input: AddressArg) -> MemberAddressUpdatePayload:
-        address, member, errors = await _save(info, decode_id(id, "MemberAddress") or NO_SUCH_KEY, input)
+        address, member, errors = await _save(info, key_of(id, "MemberAddress"), input)
         return MemberAddressUpdatePayload(address=address, member=member, user_errors=errors)
 
     @strawberry.mutation(description="Remove one of the signed-in member's addresses.")
     async def member_address_delete(self, info: Info, id: AddressId) -> MemberAddressDeletePayload:
         member_id = require_member(info)
-        key = decode_id(id, "MemberAddress") or NO_SUCH_KEY
+        key = key_of(id, "MemberAddress")
         before = await _address(info, key)
         _, errors = await run_mutation(
             info, lambda: services.delete_address(info.context.uow, member_id=member_id, address_id=key)

@@ -18,9 +18,7 @@ from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.members.inputs import MemberIdentityLinkInput, MemberUpdateInput
 from schema.permissions import require, require_member
-from schema.relay import decode_id
-
-NO_SUCH_KEY = 0  # row keys start at 1: a malformed id becomes NOT_FOUND
+from schema.relay import decode_id, key_of
 
 
 async def load_member(info: Info, member_id: int | None) -> Member | None:
@@ -60,10 +58,10 @@ def _link_target(info: Info, member_gid: strawberry.ID | None) -> tuple[int | No
 def _erase_target(info: Info, member_gid: strawberry.ID | None) -> int:
     if member_gid is None:
         return require_member(info)
-    member_id = decode_id(member_gid, "Member")
-    if member_id is None or member_id != info.context.principal.member_id:
+    member_id = key_of(member_gid, "Member")
+    if member_id != info.context.principal.member_id:
         require(info, Permission.ERASE_MEMBERS)
-    return member_id if member_id is not None else NO_SUCH_KEY
+    return member_id
 
 
 @strawberry.type

@@ -191,7 +191,7 @@ class Cart(Node):
 
     async def _price(self, info: Info) -> _Priced:
         loaders = info.context.loaders
-        channel = await loaders.channel_by_id.load(self.channel_id)
+        channel = await loaders.channel_by_id.load_existing(self.channel_id)
         lines = list(await loaders.cart_lines.load(self.pk))
         found = await loaders.sellable_price.load_many([(ln.variant_id, self.channel_id) for ln in lines])
         prices = {ln.variant_id: p for ln, p in zip(lines, found, strict=True) if p is not None}
@@ -213,7 +213,7 @@ class Cart(Node):
 
     @strawberry.field(description="The channel the cart buys in (its prices and currency).")
     async def channel(self, info: Info) -> Channel:
-        return Channel.from_model(await info.context.loaders.channel_by_id.load(self.channel_id))
+        return Channel.from_model(await info.context.loaders.channel_by_id.load_existing(self.channel_id))
 
     @strawberry.field(description="The cart's lines, oldest first.")
     async def lines(self, info: Info) -> list[CartLine]:

@@ -24,8 +24,7 @@ class LoaderPricingSource:
         return {v: f for v, f in zip(variant_ids, found, strict=True) if f is not None}
 
     async def member_facts(self, member_id: int, promotion_ids: Sequence[int]) -> MemberFacts:
-        facts: MemberFacts = await self.loaders.member_facts.load((member_id, tuple(sorted(promotion_ids))))
-        return facts
+        return await self.loaders.member_facts.load_existing((member_id, tuple(sorted(promotion_ids))))
 
     async def coupon(self, code: str) -> tuple[CouponInfo, TemplateInfo] | None:
         found: tuple[CouponInfo, TemplateInfo] | None = await self.loaders.coupon_by_code.load(code)

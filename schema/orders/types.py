@@ -13,7 +13,6 @@ from decimal import Decimal
 import strawberry
 
 from db.models import Order as OrderModel
-from db.models import OrderEvent as EventModel
 from db.models import OrderLine as LineModel
 from db.models import Payment as PaymentModel
 from domain.access.personal import sees_recipient
@@ -140,7 +139,7 @@ class Order(Node):
 
     @strawberry.field(description="The channel it was sold in.")
     async def channel(self, info: Info) -> Channel:
-        return Channel.from_model(await info.context.loaders.channel_by_id.load(self.row.channel_id))
+        return Channel.from_model(await info.context.loaders.channel_by_id.load_existing(self.row.channel_id))
 
     async def _location(self, info: Info, location_id: int | None) -> Location | None:
         row = await info.context.loaders.location_by_id.load(location_id) if location_id else None
@@ -198,7 +197,7 @@ class Order(Node):
 
     @strawberry.field(description="The order's history, oldest first.")
     async def events(self, info: Info) -> list[OrderEvent]:
-        rows: list[EventModel] = await info.context.loaders.events_by_order.load(self.pk)
+        rows = await info.context.loaders.events_by_order.load(self.pk)
         return [OrderEvent(type=e.type, created_at=e.created_at) for e in rows]
 
     @classmethod

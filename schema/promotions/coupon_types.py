@@ -57,7 +57,8 @@ class Coupon(Node):
 
     @strawberry.field(description="What the coupon gives and its conditions (its template).")
     async def template(self, info: Info) -> CouponTemplate:
-        return CouponTemplate.from_model(await info.context.loaders.coupon_template_by_id.load(self.template_id))
+        template = await info.context.loaders.coupon_template_by_id.load_existing(self.template_id)
+        return CouponTemplate.from_model(template)
 
     @strawberry.field(
         description="The member the coupon belongs to; null for callers who may not see the "

@@ -19,8 +19,8 @@ from domain.catalog.commands import KEEP
 from domain.promotions import admin, issuing
 from domain.promotions.records import ActionType, RedeemWhere
 from domain.promotions.rule_input import ActionInput, ConditionsInput, RuleChange
-from schema.catalog.admin_inputs import key_of
-from schema.promotions.types import CouponRedeemChannel, PromotionActionType, PromotionStatus
+from schema.promotions.enums import CouponRedeemChannel, PromotionActionType, PromotionStatus
+from schema.relay import key_of
 
 IDS = " (unknown ids: NOT_FOUND at their position)."
 Code = Annotated[str, strawberry.argument(description="The coupon's code (case and surrounding spaces do not matter).")]

@@ -15,8 +15,8 @@ from domain.promotions import admin as rules
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.promotions.inputs import PromotionCreateInput, PromotionUpdateInput
-from schema.promotions.types import NO_SUCH_KEY, Promotion, promotion_by_id, promotion_manager
-from schema.relay import decode_id
+from schema.promotions.types import Promotion, promotion_by_id, promotion_manager
+from schema.relay import key_of
 
 
 async def change_promotion(info: Info, work: Callable[[], Awaitable[int]]) -> tuple[Promotion | None, list[UserError]]:
@@ -71,7 +71,7 @@ class PromotionAdminMutation:
         input: Annotated[PromotionUpdateInput, strawberry.argument(description="What to change.")],
     ) -> PromotionUpdatePayload:
         manager = promotion_manager(info)
-        command = input.to_command(decode_id(id, "Promotion") or NO_SUCH_KEY)
+        command = input.to_command(key_of(id, "Promotion"))
         promotion, errors = await change_promotion(
             info, lambda: rules.save_promotion(info.context.uow, manager, command)
         )
@@ -86,7 +86,7 @@ class PromotionAdminMutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The promotion to stop.")],
     ) -> PromotionDeactivatePayload:
         manager = promotion_manager(info)
-        key = decode_id(id, "Promotion") or NO_SUCH_KEY
+        key = key_of(id, "Promotion")
         promotion, errors = await change_promotion(
             info, lambda: rules.deactivate_promotion(info.context.uow, manager, key)
         )

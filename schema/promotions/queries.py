@@ -21,8 +21,8 @@ from schema.pagination import After, Before, Connection, First, Last, list_conne
 from schema.permissions import require
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.promotions.inputs import Code, CouponTemplateFilter, PromotionFilter
-from schema.promotions.types import NO_SUCH_KEY, CouponTemplate, Promotion, promotion_manager, template_by_id
-from schema.relay import decode_id
+from schema.promotions.types import CouponTemplate, Promotion, promotion_manager, template_by_id
+from schema.relay import decode_id, key_of
 
 
 @strawberry.type
@@ -84,7 +84,7 @@ class PromotionAdminQuery:
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="The promotion.")]
     ) -> Promotion | None:
         manager = promotion_manager(info)
-        row = await info.context.loaders.promotion_by_id.load(decode_id(id, "Promotion") or NO_SUCH_KEY)
+        row = await info.context.loaders.promotion_by_id.load(key_of(id, "Promotion"))
         return Promotion.from_model(row) if row is not None and manager.sees(row.location_id) else None
 
 

@@ -25,8 +25,8 @@ from schema.promotions.inputs import (
     CouponTemplateCreateInput,
     CouponTemplateUpdateInput,
 )
-from schema.promotions.types import NO_SUCH_KEY, CouponTemplate, template_by_id
-from schema.relay import decode_id
+from schema.promotions.types import CouponTemplate, template_by_id
+from schema.relay import key_of
 
 MAX_LISTED = 100  # coupons and skipped members a payload lists
 
@@ -107,7 +107,7 @@ class CouponTemplateMutation:
         input: Annotated[CouponTemplateUpdateInput, strawberry.argument(description="What to change.")],
     ) -> CouponTemplateUpdatePayload:
         template_admin(info)
-        command = input.to_command(decode_id(id, "CouponTemplate") or NO_SUCH_KEY)
+        command = input.to_command(key_of(id, "CouponTemplate"))
         template_id, errors = await run_mutation(info, lambda: rules.save_template(info.context.uow, command))
         return CouponTemplateUpdatePayload(coupon_template=await template_by_id(info, template_id), user_errors=errors)
 

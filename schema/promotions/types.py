@@ -1,5 +1,5 @@
 """Promotion and coupon-template types as staff read them: the rule (conditions and action), its
-schedule or validity, and the enums they use.
+schedule or validity.
 
 Types are built from rows (`from_model`), with the stored rule read back through
 `domain.promotions.records`. Who sees them is decided where they are fetched: the admin queries
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import strawberry
@@ -29,56 +28,15 @@ from domain.promotions.model import (
     PointsMultiplier,
 )
 from domain.promotions.model import Promotion as Rule
-from domain.promotions.records import ActionType, RedeemWhere, action_record
+from domain.promotions.records import action_record
 from schema.channels.types import Channel
 from schema.context import Info
-from schema.enums import graphql_enum
 from schema.errors import ErrorCode, coded_error
 from schema.inventory.types import Location
 from schema.money import Money
 from schema.permissions import require
+from schema.promotions.enums import CouponRedeemChannel, PromotionActionType, PromotionStatus
 from schema.relay import Node, register_node, to_global_id
-
-NO_SUCH_KEY = 0  # row keys start at 1: a malformed id is NOT_FOUND like an unknown one
-
-
-def _renamed(enum: type[Enum], name: str) -> type[Enum]:
-    """The domain enum under the name the graph gives it."""
-    return Enum(name, {m.name: m.value for m in enum})  # type: ignore[return-value]
-
-
-PromotionActionType = graphql_enum(
-    _renamed(ActionType, "PromotionActionType"),
-    "What a promotion or coupon does.",
-    {
-        "PERCENT_OFF": "A percentage off each eligible line (`percent`).",
-        "AMOUNT_OFF": "An amount off the eligible lines together (`amount`), spread over them pro rata.",
-        "FIXED_PRICE": "A flash-sale price per eligible unit (`unitPrice`), for at most `perMemberLimit` units per "
-        "member and variant when given.",
-        "BUY_X_GET_Y": "For every `buy` + `get` eligible units, the `get` cheapest are `percent` off (100: free).",
-        "FREE_SHIPPING": "The order ships free.",
-        "POINTS_MULTIPLIER": "Points earned on the order are multiplied by `factor`.",
-    },
-)
-PromotionStatus = graphql_enum(
-    admin.PromotionStatus,
-    "Where a promotion is in its life, now.",
-    {
-        "INACTIVE": "Switched off (`promotionDeactivate`); it applies to nothing until switched on again.",
-        "SCHEDULED": "Active, and its start is still ahead.",
-        "RUNNING": "Active and inside its time window: it prices carts now.",
-        "ENDED": "Active, but its end has passed.",
-    },
-)
-CouponRedeemChannel = graphql_enum(
-    _renamed(RedeemWhere, "CouponRedeemChannel"),
-    "Where a coupon can be redeemed.",
-    {
-        "ONLINE": "At checkout in the online channels only.",
-        "IN_STORE": "At a store's till only (a POS cart or a write-off).",
-        "ANYWHERE": "Online and in store.",
-    },
-)
 
 
 @strawberry.type(description="What a promotion or coupon does; only the fields its `type` uses are set.")

@@ -1,0 +1,50 @@
+"""The dataloader base: one fetch per batch of keys, a declared value for the keys it did not find,
+and an error (not a null) when a key that must find something finds nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from schema.batch_loader import BatchLoader, OptionalLoader
+
+SEEN: list[list[int]] = []
+
+
+async def _squares_of_evens(_session: Any, keys: Sequence[int]) -> dict[int, int]:
+    SEEN.append(list(keys))
+    return {k: k * k for k in keys if k % 2 == 0}
+
+
+class SquareByNumberLoader(OptionalLoader[int, int]):
+    fetch = staticmethod(_squares_of_evens)
+
+
+class SquareOrZeroByNumberLoader(BatchLoader[int, int]):
+    fetch = staticmethod(_squares_of_evens)
+    missing = 0
+
+
+@pytest.fixture(autouse=True)
+def _forget() -> None:
+    SEEN.clear()
+
+
+async def test_keys_asked_for_together_are_fetched_in_one_call() -> None:
+    loader = SquareByNumberLoader(None)
+    assert await asyncio.gather(*(loader.load(k) for k in (2, 3, 4))) == [4, None, 16]
+    assert SEEN == [[2, 3, 4]]
+
+
+async def test_a_key_not_found_loads_the_declared_missing_value() -> None:
+    assert await SquareOrZeroByNumberLoader(None).load_many([3, 4]) == [0, 16]
+
+
+async def test_a_key_that_must_find_something_fails_loudly_when_it_does_not() -> None:
+    loader = SquareByNumberLoader(None)
+    assert await loader.load_existing(2) == 4
+    with pytest.raises(LookupError, match="SquareByNumberLoader found nothing for 3"):
+        await loader.load_existing(3)
