@@ -67,9 +67,10 @@ class Readiness:
 
 
 def build_services(settings: Settings, *, demo: bool = False) -> Services:
+    secret_key = settings.resolved_secret_key(allow_generated=demo)
     return Services(
         tokens=JwtTokens(
-            secret_key=settings.resolved_secret_key(allow_generated=demo),
+            secret_key=secret_key,
             access_ttl=timedelta(minutes=settings.access_token_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
@@ -77,6 +78,7 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         phone_region=settings.phone_region,
         points_validity_months=settings.points_validity_months,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
+        secret_key=secret_key,
         debug=settings.debug,
     )
 

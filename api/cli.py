@@ -16,7 +16,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from api import __version__
 from api.preflight import OperatorError, load_settings, open_database
@@ -93,7 +93,7 @@ async def _seed(
     async with open_database(settings.database_url) as engine:
         try:
             with Progress(*columns, console=console, transient=False) as progress:
-                tasks: dict[str, int] = {}
+                tasks: dict[str, TaskID] = {}
 
                 def report(stage: str, done: int, total: int) -> None:
                     if stage not in tasks:

@@ -16,20 +16,19 @@ class SqlAppsRepository:
         self.clock = clock
 
     async def add_app(self, name: str, token_hash: str, hint: str, scopes: list[AppScope], staff_id: int | None) -> int:
-        return int(
-            await self.session.scalar(
-                sa.insert(App)
-                .values(
-                    name=name,
-                    token_hash=token_hash,
-                    token_hint=hint,
-                    scopes=[s.value for s in scopes],
-                    created_by_staff_id=staff_id,
-                    created_at=self.clock(),
-                )
-                .returning(App.id)
+        result = await self.session.execute(
+            sa.insert(App)
+            .values(
+                name=name,
+                token_hash=token_hash,
+                token_hint=hint,
+                scopes=[s.value for s in scopes],
+                created_by_staff_id=staff_id,
+                created_at=self.clock(),
             )
+            .returning(App.id)
         )
+        return int(result.scalar_one())
 
     async def revoke_app(self, app_id: int) -> bool:
         found = await self.session.scalar(

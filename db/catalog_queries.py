@@ -39,7 +39,7 @@ from db.pagination import (
     parse_int,
     parse_str,
 )
-from db.sql import any_of, core_rows, dialect_name, in_parameter
+from db.sql import AnySelect, any_of, core_rows, dialect_name, in_parameter
 from domain.catalog.model import ProductSortField
 
 _ID = SortKey(Product.id, parse=parse_int)
@@ -111,7 +111,7 @@ def listing_of(row: Any) -> Listing | None:
     return Listing(row.listing_is_published, row.min_price, row.max_price)
 
 
-def product_statement(q: ProductQuery) -> sa.Select[Any]:
+def product_statement(q: ProductQuery) -> AnySelect:
     listing_on = sa.and_(
         ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == q.channel_id
     )
@@ -176,7 +176,7 @@ async def rows_by_ids(session: AsyncSession, model: Any, ids: Sequence[int]) -> 
 
 
 @functools.cache
-def _product_in_channel_statement(by_slug: bool) -> sa.Select[Any]:
+def _product_in_channel_statement(by_slug: bool) -> AnySelect:
     """Parameters `channel_id` and `key` (the id or the slug)."""
     listing_on = sa.and_(
         ProductChannelListing.product_id == Product.id,
@@ -219,7 +219,7 @@ async def variants_by_product_ids(session: AsyncSession, ids: Sequence[int]) -> 
 
 
 @functools.cache
-def _variants_in_channel_statement(dialect: str) -> sa.Select[Any]:
+def _variants_in_channel_statement(dialect: str) -> AnySelect:
     """Parameters `channel_id` and `product_ids`. The stock is summed in one grouped subquery over the
     channel's active locations (a correlated subquery per variant planned and ran twice as long)."""
     channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
@@ -279,7 +279,7 @@ async def category_subtrees(session: AsyncSession, ids: Sequence[int]) -> list[i
 
 
 @functools.cache
-def _categories_statement(dialect: str, with_ancestors: bool) -> sa.Select[Any]:
+def _categories_statement(dialect: str, with_ancestors: bool) -> AnySelect:
     """Parameter `ids`: those categories, and with `with_ancestors` every category above them."""
     wanted = in_parameter(dialect, Category.id, "ids")
     if not with_ancestors:

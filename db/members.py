@@ -95,13 +95,12 @@ class SqlMembersRepository:
                 sa.update(MemberAddress).where(MemberAddress.member_id == member_id).values(is_default=False)
             )
         if address_id is None:
-            return int(
-                await self.session.scalar(
-                    sa.insert(MemberAddress)
-                    .values(member_id=member_id, is_default=is_default or first, created_at=self.clock(), **values)
-                    .returning(MemberAddress.id)
-                )
+            result = await self.session.execute(
+                sa.insert(MemberAddress)
+                .values(member_id=member_id, is_default=is_default or first, created_at=self.clock(), **values)
+                .returning(MemberAddress.id)
             )
+            return int(result.scalar_one())
         if is_default:
             values["is_default"] = True
         await self.session.execute(sa.update(MemberAddress).where(MemberAddress.id == address_id).values(**values))

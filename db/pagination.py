@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.sql import core_rows
+from db.sql import AnySelect, core_rows
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    column: sa.ColumnElement[Any]
+    column: sa.SQLColumnExpression[Any]  # a mapped attribute or a column expression
     descending: bool = False
     parse: Callable[[Any], Any] = lambda v: v
 
@@ -131,7 +131,7 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa
 
 async def keyset_page(
     session: AsyncSession,
-    stmt: sa.Select[Any],
+    stmt: AnySelect,
     ordering: Ordering,
     page: PageRequest,
     size: int,
@@ -164,7 +164,7 @@ async def keyset_page(
     )
 
 
-async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
+async def count(session: AsyncSession, stmt: AnySelect) -> int:
     return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0)
 
 

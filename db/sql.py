@@ -11,6 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# A SELECT of any number of columns: SQLAlchemy 2.1 types a select by its row (`Select[int, str]`), so
+# `Select[Any]` is a select of one column.
+AnySelect = sa.Select[*tuple[Any, ...]]
+
 
 async def insert_ignoring_duplicates(
     session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], unique: Sequence[str]

@@ -29,6 +29,7 @@ class Services:
     tokens: AccessTokens
     hasher: PasswordHasher
     payments: Payments  # payment providers by method; real gateways register here
+    secret_key: str  # the server's secret, which also signs the tokens: pickup codes derive from it
     phone_region: str = "CN"
     points_validity_months: int = 24
     debug: bool = False

@@ -69,6 +69,8 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
     ):
         return None
     func = resolver.wrapped_func
+    if not callable(func):  # a classmethod strawberry has not bound to its type
+        return None
     takes_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
     info_class = config.info_class

@@ -7,7 +7,7 @@ the mirrored members; convert with `DomainEnum(value.value)`.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
@@ -18,4 +18,6 @@ def graphql_enum(domain_enum: type[Enum], description: str, docs: dict[str, str]
     if missing:
         raise ValueError(f"{domain_enum.__name__}: undocumented values {sorted(missing)}")
     members = {m.name: strawberry.enum_value(m.value, description=docs[m.name]) for m in domain_enum}
-    return strawberry.enum(Enum(domain_enum.__name__, members), description=description)  # type: ignore[misc]
+    # Enum's functional API: mypy cannot type a class whose members are only known at run time.
+    mirrored = cast(type[Enum], Enum(domain_enum.__name__, members))
+    return strawberry.enum(mirrored, description=description)

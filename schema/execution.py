@@ -182,7 +182,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                 return None
             resolve = field_def.resolve
             kind = getattr(resolve, DIRECT, None)
-            if kind is None or kind == "async":
+            if resolve is None or kind is None or kind == "async":
                 return None
             complete = self._completer(field_def.type, details)
             if complete is None:
@@ -266,7 +266,9 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             sub = self._plan_for(type_, grouped)
             if sub is None:
                 return None
-            is_type_of = type_.is_type_of
+            # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info, which a
+            # plan does not build: it is called with None instead
+            is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
             run, is_awaitable = sub.run, self.is_awaitable
 
             def object_(value: Any, path: Where) -> Any:

@@ -63,8 +63,8 @@ def _page_request(
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
             raise bad_input(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}.")
-    for name, value in (("after", after), ("before", before)):
-        if value is not None and len(value) > 500:
+    for name, cursor in (("after", after), ("before", before)):
+        if cursor is not None and len(cursor) > 500:
             raise bad_input(f"`{name}` is not a valid cursor.")
     size = first if first is not None else last if last is not None else DEFAULT_PAGE_SIZE
     return PageRequest(first=first, after=after, last=last, before=before), size

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
 from domain.catalog import model as domain
 from schema.enums import graphql_enum
 
-ProductSortField = graphql_enum(
+# Classes made at run time: `Any` to mypy, so that the fields below can name them as their types.
+ProductSortField: Any = graphql_enum(
     domain.ProductSortField,
     "What to sort products by.",
     {
@@ -18,7 +20,7 @@ ProductSortField = graphql_enum(
         "NEWEST": "Creation time, newest first.",
     },
 )
-SortDirection = graphql_enum(
+SortDirection: Any = graphql_enum(
     domain.SortDirection,
     "Sort direction.",
     {
@@ -49,10 +51,10 @@ class ProductFilter:
 
 @strawberry.input(description="How to order a product list.")
 class ProductSort:
-    field: ProductSortField = strawberry.field(  # type: ignore[valid-type]
+    field: ProductSortField = strawberry.field(
         description="NAME (A to Z), PRICE (lowest variant price in the channel, cheapest first; products "
         "without a price there are left out) or NEWEST (most recently created first)."
     )
-    direction: SortDirection = strawberry.field(  # type: ignore[valid-type]
+    direction: SortDirection = strawberry.field(
         default=domain.SortDirection.ASC, description="DESC reverses the field's natural order."
     )

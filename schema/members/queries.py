@@ -7,8 +7,9 @@ from typing import Annotated
 import strawberry
 
 from db import member_queries as mq
+from db.models import Member as MemberModel
 from db.pagination import count
-from domain.access.model import Permission
+from domain.access.model import Permission, Principal
 from domain.members.model import TAG_MAX_LENGTH, lookup_candidates
 from schema.accounts.types import Member, member_for
 from schema.context import Info
@@ -17,6 +18,12 @@ from schema.pagination import After, Before, Connection, First, Last, list_conne
 from schema.permissions import require
 
 MAX_SEARCH = 100
+
+
+def _listed(principal: Principal, row: MemberModel) -> Member:
+    member = member_for(principal, row)
+    assert member is not None, "LOOKUP_MEMBERS sees every member"
+    return member
 
 
 @strawberry.type
@@ -66,7 +73,6 @@ class MemberQuery:
             last,
             before,
             lambda request, size: mq.member_page(session, request, size, tag=wanted, search=search),
-            # never None: LOOKUP_MEMBERS sees every member
-            primed(info.context.loaders.member_by_id, lambda m: m.id, lambda m: member_for(principal, m)),
+            primed(info.context.loaders.member_by_id, lambda m: m.id, lambda m: _listed(principal, m)),
             lambda: count(session, mq.member_statement(wanted, search)),
         )

@@ -13,7 +13,7 @@ imports them from here).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -73,7 +73,7 @@ class Discount:
     amount: Money = strawberry.field(description="How much it took off the line.")
 
 
-def discounts_of(data: list[Mapping[str, str]], currency: str) -> list[Discount]:
+def discounts_of(data: Sequence[Mapping[str, str]], currency: str) -> list[Discount]:
     return [Discount(label=d["label"], amount=Money.of(Decimal(d["amount"]), currency)) for d in data]
 
 

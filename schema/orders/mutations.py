@@ -86,7 +86,7 @@ class CheckoutMutation:
                 ctx.principal,
                 decode_token(cart_id, "Cart"),
                 idempotency_key,
-                secret=ctx.services.tokens.secret_key,
+                secret=ctx.services.secret_key,
             ),
         )
         order = await visible_order(info, placed.token, placed.pickup_code) if placed else None

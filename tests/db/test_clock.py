@@ -50,7 +50,13 @@ async def test_use_cases_and_repositories_tell_the_time_by_the_unit_of_work(engi
 
 
 async def test_the_request_context_hands_one_clock_to_the_unit_of_work_and_the_loaders(engine: AsyncEngine) -> None:
-    services = Services(tokens=TOKENS, hasher=HASHER, payments=built_in_payments(sandbox=False), clock=frozen)
+    services = Services(
+        tokens=TOKENS,
+        hasher=HASHER,
+        payments=built_in_payments(sandbox=False),
+        secret_key=TOKENS.secret_key,
+        clock=frozen,
+    )
     async with create_session_factory(engine)() as session:
         context = Context(
             session=session, principal=ANONYMOUS, services=services, loaders=Loaders(session, services.clock)
