@@ -14,12 +14,19 @@ from domain.members.services import MembersUnitOfWork
 from domain.orders.checkout import CheckoutPromotions, CheckoutRepository, CheckoutUnitOfWork
 from domain.orders.returns import ReturnsRepository, ReturnsUnitOfWork
 from domain.orders.services import CouponReturns
+from domain.promotions.admin import (
+    PromotionAdminRepository,
+    PromotionAdminUnitOfWork,
+    TemplateAdminRepository,
+    TemplateAdminUnitOfWork,
+)
 from domain.promotions.coupon_services import (
     ClaimUnitOfWork,
     CouponUnitOfWork,
     TillCouponRepository,
     TillCouponUnitOfWork,
 )
+from domain.promotions.issuing import IssuingUnitOfWork, StaffIssuing
 
 
 class Orders(CheckoutRepository, ReturnsRepository, Protocol):
@@ -28,6 +35,10 @@ class Orders(CheckoutRepository, ReturnsRepository, Protocol):
 
 class Promotions(CheckoutPromotions, CouponReturns, TillCouponRepository, Protocol):
     """Promotions and coupons as checkout, returns and the coupon use cases see them."""
+
+
+class PromotionAdmin(PromotionAdminRepository, TemplateAdminRepository, Protocol):
+    """Promotions and coupon templates as staff manage them."""
 
 
 class UnitOfWork(
@@ -41,6 +52,9 @@ class UnitOfWork(
     TillCouponUnitOfWork,
     MembersUnitOfWork,
     LocationsUnitOfWork,
+    PromotionAdminUnitOfWork,
+    TemplateAdminUnitOfWork,
+    IssuingUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""
@@ -49,6 +63,10 @@ class UnitOfWork(
     def orders(self) -> Orders: ...
     @property
     def promotions(self) -> Promotions: ...
+    @property
+    def promotion_admin(self) -> PromotionAdmin: ...
+    @property
+    def coupon_issuing(self) -> StaffIssuing: ...  # members claiming a coupon use a part of it
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """One mutation's transaction: everything in the block commits together or rolls back."""
         ...
