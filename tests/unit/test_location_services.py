@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from db.changes import columns
 from domain.catalog.commands import KEEP
 from domain.errors import DomainError, DomainErrors
 from domain.inventory import location_services as services
 from domain.inventory.locations import (
     Address,
     Candidate,
+    LocationChanges,
     LocationCreate,
     LocationState,
     LocationUpdate,
@@ -54,13 +56,13 @@ class MemoryLocations:
     async def channel_ids(self, slugs: Sequence[str]) -> dict[str, int]:
         return {s: self.channels[s] for s in slugs if s in self.channels}
 
-    async def add(self, values: dict[str, object]) -> int:
+    async def add(self, new: LocationChanges) -> int:
         key = len(self.rows) + 1
-        self.rows[key] = dict(values)
+        self.rows[key] = columns(new)
         return key
 
-    async def update(self, location_id: int, values: dict[str, object]) -> None:
-        self.rows[location_id].update(values)
+    async def update(self, location_id: int, changes: LocationChanges) -> None:
+        self.rows[location_id].update(columns(changes))
 
     async def set_channels(self, location_id: int, channel_ids: Sequence[int]) -> None:
         self.links[location_id] = list(channel_ids)
