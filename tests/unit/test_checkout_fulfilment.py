@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from domain.access.model import ANONYMOUS, Principal, StaffRole, member, staff
-from domain.errors import DomainError
+from domain.errors import DomainError, DomainErrors
 from domain.inventory.model import FulfilmentMethod, MovementKind
 from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.records import OrderEventType
@@ -273,3 +273,45 @@ async def test_a_coupon_redeemed_at_the_till_is_recorded_as_redeemed_for_that_or
     ref = await checkout(uow, token, principal=CASHIER)
     assert uow.promotions.redeemed == {coupon.id: ref.id}
     assert uow.orders.placed[ref.id].state.total == Decimal("90.00")  # no shipping at the till
+
+
+async def test_an_idempotency_key_counts_per_cart() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 5)
+    first = await checkout(uow, uow.cart({SHOES: 1}), "same")
+    second = await checkout(uow, uow.cart({SHOES: 1}), "same")
+    assert first.id != second.id and uow.level(SHOES, WAREHOUSE) == (5, 2)
+
+
+async def test_an_endless_aisle_order_ships_from_the_warehouse_nearest_the_shopper() -> None:
+    uow = located(FakeUow())
+    suburb = 30
+    uow.inventory.locations[suburb] = uow.inventory.locations[WAREHOUSE]
+    uow.inventory.coordinates[suburb] = (31.2400, 121.4800)  # nearer the store than the airport
+    for location_id in (STORE, WAREHOUSE, suburb):
+        uow.inventory.stock(SHOES, location_id, 5)
+    token = uow.cart({SHOES: 1}, method=FulfilmentMethod.ENDLESS_AISLE, address=NEAR_STORE, **TILL)
+    ref = await checkout(uow, token, principal=CASHIER)
+    assert sources(uow, ref) == {(SHOES, suburb, 1)}
+
+
+async def test_every_line_the_channel_stopped_selling_is_named_at_once() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 5)
+    token = uow.cart({SHOES: 1, SOCKS: 1, 3: 1})
+    del uow.carts.prices_of[(1, SHOES)], uow.carts.prices_of[(1, 3)]
+    with pytest.raises(DomainErrors) as caught:
+        await checkout(uow, token)
+    assert [(e.code, e.field) for e in caught.value.errors] == [
+        ("NOT_FOUND", ["lines", "0"]),
+        ("NOT_FOUND", ["lines", "2"]),
+    ]
+
+
+async def test_a_pickup_store_short_of_several_lines_names_the_first() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, STORE, 5)
+    uow.inventory.stock(SOCKS, STORE, 1)
+    token = uow.cart({SHOES: 1, SOCKS: 2, 3: 2}, method=FulfilmentMethod.PICKUP, pickup_location_id=STORE, address=None)
+    error = await refused(uow, token)
+    assert (error.code, error.field) == ("INSUFFICIENT_STOCK", ["lines", "1"])
