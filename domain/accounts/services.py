@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
+from domain.access.model import ANONYMOUS, Principal, PrincipalKind, StaffRole, member, staff
 from domain.accounts.limits import LoginGuard, count_sign_in
 from domain.accounts.model import (
     Identity,
@@ -83,7 +83,7 @@ class MemberRegistration:
     email: str | None = None
     phone: str | None = None
     joined_channel_id: int | None = None
-    joined_location_id: int | None = None  # the store, when registered at a till
+    registered_by: Principal = ANONYMOUS  # whoever sent it: the shopper, or a cashier at a till
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,9 @@ async def prepare_registration(
             for t in taken
         ]
     )
-    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id, reg.joined_location_id)
+    # Registered by a cashier at a till: the member joined at that store.
+    at_store = reg.registered_by.location_id if reg.registered_by.staff_id else None
+    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id, at_store)
 
 
 async def issue_tokens(

@@ -104,8 +104,7 @@ class AccountMutation:
                 email=input.email,
                 phone=input.phone,
                 joined_channel_id=channel.id,
-                # Registered by a cashier at a till: the member joined at that store.
-                joined_location_id=ctx.principal.location_id if ctx.principal.staff_id else None,
+                registered_by=ctx.principal,
             )
             return await services.prepare_registration(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
 

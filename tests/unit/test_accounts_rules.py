@@ -16,6 +16,7 @@ from domain.access.model import (
     ANONYMOUS,
     ROLE_PERMISSIONS,
     Permission,
+    Principal,
     PrincipalKind,
     StaffRole,
     member,
@@ -275,6 +276,7 @@ class FakeAccounts:
     identities: dict[Identity, int] = field(default_factory=dict)
     passwords: dict[int, str | None] = field(default_factory=dict)
     tokens: dict[str, dict[str, object]] = field(default_factory=dict)
+    joined_at: dict[int, int | None] = field(default_factory=dict)  # member -> the store they joined at
 
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]:
         return [i for i in identities if i in self.identities]
@@ -289,6 +291,7 @@ class FakeAccounts:
     ) -> int:
         member_id = len(self.passwords) + 1
         self.passwords[member_id] = password_hash
+        self.joined_at[member_id] = joined_location_id
         self.identities.update({i: member_id for i in identities})
         return member_id
 
@@ -326,7 +329,7 @@ class FakeUow:
 HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
 
 
-async def register(uow: FakeUow, **kwargs: str | None) -> int:
+async def register(uow: FakeUow, **kwargs: object) -> int:
     reg = MemberRegistration(**{"name": "Ann", "password": "open-sesame-42", **kwargs})  # type: ignore[arg-type]
     return await register_member(uow, HASHER, reg, "CN")  # type: ignore[arg-type]
 
@@ -359,6 +362,18 @@ async def test_registration_stores_normalised_identities_and_a_hash_never_the_pa
     }
     stored = uow.accounts.passwords[member_id]
     assert stored is not None and stored.startswith("$argon2id$") and "open-sesame-42" not in stored
+
+
+@pytest.mark.parametrize(
+    ("registered_by", "store"),
+    [(ANONYMOUS, None), (staff(7, StaffRole.CASHIER, 20), 20), (staff(1, StaffRole.ADMIN), None)],
+)
+async def test_a_member_registered_by_a_cashier_at_a_till_joined_at_that_store(
+    registered_by: Principal, store: int | None
+) -> None:
+    uow = FakeUow()
+    member_id = await register(uow, email="ann@example.com", registered_by=registered_by)  # type: ignore[arg-type]
+    assert uow.accounts.joined_at[member_id] == store
 
 
 async def test_every_taken_identity_is_reported() -> None:
