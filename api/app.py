@@ -36,6 +36,7 @@ from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
 from db.engine import create_engine, create_session_factory
+from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
 from schema.context import Services
 
@@ -66,7 +67,7 @@ class Readiness:
         return True
 
 
-def build_services(settings: Settings, *, demo: bool = False) -> Services:
+def build_services(settings: Settings, *, demo: bool = False, clock: Clock = system_clock) -> Services:
     secret_key = settings.resolved_secret_key(allow_generated=demo)
     return Services(
         tokens=JwtTokens(
@@ -80,14 +81,23 @@ def build_services(settings: Settings, *, demo: bool = False) -> Services:
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
         debug=settings.debug,
+        clock=clock,
     )
 
 
-def create_app(settings: Settings | None = None, *, demo: bool = False, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    demo: bool = False,
+    engine: AsyncEngine | None = None,
+    clock: Clock = system_clock,
+) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
-    share one engine across apps."""
+    share one engine across apps; `clock` is the time everything reads (the use cases, the
+    loaders, the outbox relay and the order-expiry job)."""
     settings = settings or Settings()
-    state = AppState(settings=settings, services=build_services(settings, demo=demo), stores=build_stores(settings))
+    services = build_services(settings, demo=demo, clock=clock)
+    state = AppState(settings=settings, services=services, stores=build_stores(settings))
     readiness = Readiness(settings.database_url)
 
     @asynccontextmanager
@@ -95,14 +105,16 @@ def create_app(settings: Settings | None = None, *, demo: bool = False, engine: 
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
         state.sessions = create_session_factory(state.engine, autocommit_reads=True)
-        state.relay = OutboxRelay(create_session_factory(state.engine), state.stores.bus, settings.events_interval)
+        state.relay = OutboxRelay(
+            create_session_factory(state.engine), state.stores.bus, settings.events_interval, clock
+        )
         await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         expiry = None
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
-            expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval))
+            expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval, clock))
         try:
             yield
         finally:

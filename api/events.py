@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.outages import Outage
 from db import outbox
 from db.engine import write_options
-from domain.clock import system_clock
+from domain.clock import Clock, system_clock
 
 log = logging.getLogger("omnishop.events")
 
@@ -125,10 +125,13 @@ Bus = LocalBus
 
 
 class OutboxRelay:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus, interval: float) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], bus: Bus, interval: float, clock: Clock = system_clock
+    ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.interval = interval
+        self.clock = clock  # when events count as published, and when they are old enough to purge
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -173,12 +176,12 @@ class OutboxRelay:
             claimed = await outbox.claim(session, BATCH)
             if claimed:
                 await self.bus.publish((topic, message) for _, topic, message in claimed)
-                await outbox.mark_published(session, [i for i, _, _ in claimed], system_clock())
+                await outbox.mark_published(session, [i for i, _, _ in claimed], self.clock())
             await session.commit()
         return len(claimed)
 
     async def _purge(self) -> None:
         async with self.sessions() as session:
             await session.connection(execution_options={**write_options(session), BACKGROUND: True})
-            await outbox.purge(session, system_clock() - KEEP_PUBLISHED)
+            await outbox.purge(session, self.clock() - KEEP_PUBLISHED)
             await session.commit()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,7 +17,7 @@ from api.outages import Outage
 from db.engine import create_session_factory
 from db.member_queries import members_with_expired_points
 from db.uow import SqlUnitOfWork
-from domain.clock import system_clock
+from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
 from domain.members.points_services import expire_points as expire_member_points
 from domain.orders.services import expire_order
@@ -27,16 +26,16 @@ log = logging.getLogger("omnishop.jobs")
 ORDER_BATCH = 500
 
 
-async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) -> tuple[int, int]:
+async def expire_all_points(engine: AsyncEngine, clock: Clock = system_clock) -> tuple[int, int]:
     """(points, members) written off."""
-    moment = now or system_clock()
+    moment = clock()
     sessions = create_session_factory(engine)
     async with sessions() as session:
         candidates = await members_with_expired_points(session, moment)
     points = members = 0
     for member_id in candidates:
         async with sessions() as session:
-            uow = SqlUnitOfWork(session)
+            uow = SqlUnitOfWork(session, clock)
             async with uow.transaction():
                 expired = await expire_member_points(uow, member_id, moment)
         points += expired
@@ -44,29 +43,31 @@ async def expire_all_points(engine: AsyncEngine, now: datetime | None = None) ->
     return points, members
 
 
-async def expire_unpaid_orders(engine: AsyncEngine, policy: PointsPolicy, now: datetime | None = None) -> int:
+async def expire_unpaid_orders(engine: AsyncEngine, policy: PointsPolicy, clock: Clock = system_clock) -> int:
     """Cancel unpaid orders whose time ran out, releasing their stock and points; returns how many."""
-    moment = now or system_clock()
+    moment = clock()
     sessions = create_session_factory(engine)
     async with sessions() as session:
-        due = await SqlUnitOfWork(session).orders.expired(moment, ORDER_BATCH)
+        due = await SqlUnitOfWork(session, clock).orders.expired(moment, ORDER_BATCH)
     expired = 0
     for token in due:
         async with sessions() as session:
-            uow = SqlUnitOfWork(session)
+            uow = SqlUnitOfWork(session, clock)
             async with uow.transaction():
                 expired += await expire_order(uow, token, policy=policy, now=moment)
     return expired
 
 
-async def run_order_expiry(engine: AsyncEngine, policy: PointsPolicy, interval: float) -> None:
+async def run_order_expiry(
+    engine: AsyncEngine, policy: PointsPolicy, interval: float, clock: Clock = system_clock
+) -> None:
     """The background loop `serve` runs in every worker; it survives an outage of the database,
     logging it once and backing off (api/outages.py)."""
     outage = Outage(log, "order expiry")
     while True:
         await asyncio.sleep(outage.delay(interval))
         try:
-            count = await expire_unpaid_orders(engine, policy)
+            count = await expire_unpaid_orders(engine, policy, clock)
             outage.recovered()
             if count:
                 log.info("expired %d unpaid orders", count)

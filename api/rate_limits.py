@@ -52,7 +52,7 @@ class CallerThrottle:
 
 @dataclass(frozen=True, slots=True)
 class IpLoginGuard:
-    """A `schema.throttle.LoginGuard` for sign-ins and registrations from one IP."""
+    """A `domain.accounts.limits.LoginGuard` for sign-ins and registrations from one IP."""
 
     buckets: Buckets
     ip: str

@@ -11,18 +11,23 @@ those checks could not see, and becomes the same coded `DomainError`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.changes import columns
 from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from domain.catalog.changes import CategoryChanges, ChannelChanges, ProductChanges, VariantChanges
 from domain.catalog.model import PriceRange
-from domain.catalog.services import ChannelInfo, Values
+from domain.catalog.services import ChannelInfo
 from domain.clock import Clock, system_clock
 from domain.errors import Code, DomainError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _CHANNEL_COLUMNS = (Channel.id, Channel.slug, Channel.currency, Channel.is_default, Channel.is_active)
 
@@ -65,8 +70,9 @@ class SqlCatalogRepository:
         return key
 
     async def _update(
-        self, model: Any, key: int, values: Values, unique_key: str, reference_field: str | None = None
+        self, model: Any, key: int, changes: DataclassInstance, unique_key: str, reference_field: str | None = None
     ) -> None:
+        values = columns(changes)
         if not values:
             return
         row = await self.session.get(model, key, populate_existing=True)
@@ -85,7 +91,9 @@ class SqlCatalogRepository:
         except IntegrityError as e:
             raise _conflict(e, "id") from None
 
-    async def _upsert(self, model: Any, keys: dict[str, int], insert: Values, update: Values) -> None:
+    async def _upsert(
+        self, model: Any, keys: dict[str, int], insert: dict[str, object], update: dict[str, object]
+    ) -> None:
         """Insert the row for `keys`, or update it; objects in the session are refreshed."""
         dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(model).values(**keys, **insert)
@@ -122,11 +130,11 @@ class SqlCatalogRepository:
     async def clear_default_channel(self) -> None:
         await self.session.execute(sa.update(Channel).where(Channel.is_default).values(is_default=False))
 
-    async def add_channel(self, values: Values) -> int:
-        return await self._add(Channel(**values), "slug")
+    async def add_channel(self, new: ChannelChanges) -> int:
+        return await self._add(Channel(**columns(new)), "slug")
 
-    async def update_channel(self, channel_id: int, values: Values) -> None:
-        await self._update(Channel, channel_id, values, "slug")
+    async def update_channel(self, channel_id: int, changes: ChannelChanges) -> None:
+        await self._update(Channel, channel_id, changes, "slug")
 
     # Categories
 
@@ -166,11 +174,11 @@ class SqlCatalogRepository:
         ).one()
         return bool(row[0]), bool(row[1])
 
-    async def add_category(self, values: Values) -> int:
-        return await self._add(Category(**values), "slug", "parentId")
+    async def add_category(self, new: CategoryChanges) -> int:
+        return await self._add(Category(**columns(new)), "slug", "parentId")
 
-    async def update_category(self, category_id: int, values: Values) -> None:
-        await self._update(Category, category_id, values, "slug", "parentId")
+    async def update_category(self, category_id: int, changes: CategoryChanges) -> None:
+        await self._update(Category, category_id, changes, "slug", "parentId")
 
     async def delete_category(self, category_id: int) -> None:
         await self._delete(Category, category_id)
@@ -183,11 +191,11 @@ class SqlCatalogRepository:
     async def product_slug_taken(self, slug: str, other_than: int | None = None) -> bool:
         return await self._taken(Product.slug, slug, Product.id, other_than)
 
-    async def add_product(self, values: Values) -> int:
-        return await self._add(Product(**values), "slug", "categoryId")
+    async def add_product(self, new: ProductChanges) -> int:
+        return await self._add(Product(**columns(new)), "slug", "categoryId")
 
-    async def update_product(self, product_id: int, values: Values) -> None:
-        await self._update(Product, product_id, values, "slug", "categoryId")
+    async def update_product(self, product_id: int, changes: ProductChanges) -> None:
+        await self._update(Product, product_id, changes, "slug", "categoryId")
 
     async def delete_product(self, product_id: int) -> None:
         await self._delete(Product, product_id)  # variants and listings go by ON DELETE CASCADE
@@ -198,11 +206,11 @@ class SqlCatalogRepository:
     async def sku_taken(self, sku: str, other_than: int | None = None) -> bool:
         return await self._taken(ProductVariant.sku, sku, ProductVariant.id, other_than)
 
-    async def add_variant(self, values: Values) -> int:
-        return await self._add(ProductVariant(**values), "sku", "productId")
+    async def add_variant(self, new: VariantChanges) -> int:
+        return await self._add(ProductVariant(**columns(new)), "sku", "productId")
 
-    async def update_variant(self, variant_id: int, values: Values) -> None:
-        await self._update(ProductVariant, variant_id, values, "sku")
+    async def update_variant(self, variant_id: int, changes: VariantChanges) -> None:
+        await self._update(ProductVariant, variant_id, changes, "sku")
 
     async def variant_channel_ids(self, variant_id: int) -> list[int]:
         return list(
@@ -219,7 +227,7 @@ class SqlCatalogRepository:
     # Listings
 
     async def set_published(self, product_id: int, channel_id: int, is_published: bool) -> None:
-        values: Values = {"is_published": is_published, "updated_at": self.clock()}
+        values: dict[str, object] = {"is_published": is_published, "updated_at": self.clock()}
         await self._upsert(ProductChannelListing, {"product_id": product_id, "channel_id": channel_id}, values, values)
 
     async def hold_product_listing(self, product_id: int, channel_id: int) -> None:

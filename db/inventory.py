@@ -93,5 +93,5 @@ class SqlInventoryRepository:
             )
             # stockChanged subscribers hear of every level that moved, once the transaction commits
             await outbox.record(
-                self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id)) for m in movements]
+                self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id)) for m in movements], now
             )

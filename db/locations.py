@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.changes import columns
 from db.models import Channel, ChannelLocation, Location, StockLevel
 from db.pagination import InvalidCursor, Ordering, Page, PageRequest, SortKey, keyset_page, parse_int, parse_str
-from domain.catalog.services import Values
+from domain.catalog.commands import Keep
 from domain.errors import Code, DomainError
-from domain.inventory.locations import Candidate, LocationState
+from domain.inventory.locations import Candidate, LocationChanges, LocationState
 from domain.inventory.model import BoundingBox, LocationType
 
 
@@ -29,6 +30,13 @@ def _duplicate_code() -> DomainError:
 
 
 _LOCATIONS, _LINKS, _LEVELS = (cast(sa.Table, m.__table__) for m in (Location, ChannelLocation, StockLevel))
+
+
+def _columns(changes: LocationChanges) -> dict[str, object]:
+    values = columns(changes)
+    if not isinstance(changes.opening_hours, Keep):  # stored as JSON
+        values["opening_hours"] = [{"day": h.day, "opens": h.opens, "closes": h.closes} for h in changes.opening_hours]
+    return values
 
 
 class SqlLocationRepository:
@@ -55,8 +63,8 @@ class SqlLocationRepository:
         rows = await self.session.execute(sa.select(Channel.slug, Channel.id).where(Channel.slug.in_(slugs)))
         return {slug: channel_id for slug, channel_id in rows}
 
-    async def add(self, values: Values) -> int:
-        row = Location(**values)
+    async def add(self, new: LocationChanges) -> int:
+        row = Location(**_columns(new))
         self.session.add(row)
         try:
             await self.session.flush()
@@ -64,7 +72,8 @@ class SqlLocationRepository:
             raise _duplicate_code() from None
         return row.id
 
-    async def update(self, location_id: int, values: Values) -> None:
+    async def update(self, location_id: int, changes: LocationChanges) -> None:
+        values = _columns(changes)
         if not values:
             return
         row = await self.session.get(Location, location_id, populate_existing=True)

@@ -226,6 +226,7 @@ class SqlOrdersRepository:
         staff_id: int | None,
         member_id: int | None,
     ) -> None:
+        now = self.clock()
         await self.session.execute(
             sa.insert(OrderEvent).values(
                 order_id=order_id,
@@ -233,11 +234,11 @@ class SqlOrdersRepository:
                 data=dict(data),
                 staff_id=staff_id,
                 member_id=member_id,
-                created_at=self.clock(),
+                created_at=now,
             )
         )
         # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
-        await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))])
+        await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))], now)
 
     # Transitions
 

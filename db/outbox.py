@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxEvent
-from domain.clock import system_clock
 
 WRITTEN = "outbox_written"
 ORDER = "order"
@@ -29,9 +28,9 @@ def stock_topic(variant_id: int) -> str:
     return f"{STOCK}:{variant_id}"
 
 
-async def record(session: AsyncSession, events: Iterable[tuple[str, str]]) -> None:
+async def record(session: AsyncSession, events: Iterable[tuple[str, str]], now: datetime) -> None:
     """Add (topic, message) events to the outbox, in the caller's transaction (duplicates once)."""
-    rows = [{"topic": t, "message": m, "created_at": system_clock()} for t, m in dict.fromkeys(events)]
+    rows = [{"topic": t, "message": m, "created_at": now} for t, m in dict.fromkeys(events)]
     if rows:
         await session.execute(sa.insert(OutboxEvent), rows)
         session.info[WRITTEN] = True  # the request tells its worker's relay to publish right after commit

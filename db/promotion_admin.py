@@ -26,15 +26,56 @@ from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, par
 from db.promotions import promotion_of, running_filter, template_of
 from domain.errors import Code, DomainError
 from domain.inventory.model import LocationType
-from domain.promotions.admin import PromotionStatus, StoredPromotion
+from domain.promotions.admin import PromotionStatus, StoredPromotion, TemplateFields
 from domain.promotions.coupons import TemplateInfo
-from domain.promotions.rule_input import IdKind, Values
+from domain.promotions.model import Promotion
+from domain.promotions.records import action_record, conditions_record
+from domain.promotions.rule_input import IdKind
 
 _ID_TABLES: dict[IdKind, Any] = {"product": Product, "category": Category, "variant": ProductVariant}
 
 
 def _duplicate_code() -> DomainError:
     return DomainError(Code.DUPLICATE, "The campaign code is already taken.", ["input", "campaignCode"])
+
+
+def _rule_columns(rule: Promotion) -> dict[str, Any]:
+    """The columns a promotion and a coupon template share (the window and store are their own)."""
+    kind, data = action_record(rule.action)
+    return {
+        "name": rule.name,
+        "priority": rule.priority,
+        "stackable": rule.stackable,
+        "currency": rule.currency,
+        "conditions": conditions_record(rule.conditions),
+        "action_type": kind,
+        "action": data,
+    }
+
+
+def _promotion_columns(p: StoredPromotion) -> dict[str, Any]:
+    window = p.rule.conditions
+    return {
+        **_rule_columns(p.rule),
+        "starts_at": window.starts_at,
+        "ends_at": window.ends_at,
+        "location_id": p.location_id,
+        "is_active": p.is_active,
+    }
+
+
+def _template_columns(t: TemplateFields) -> dict[str, Any]:
+    return {
+        **_rule_columns(t.rule),
+        "campaign_code": t.campaign_code,
+        "valid_from": t.valid_from,
+        "valid_until": t.valid_until,
+        "valid_days": t.valid_days,
+        "total_quantity": t.total_quantity,
+        "per_member_limit": t.per_member_limit,
+        "redeemable_at": t.redeemable_at,
+        "is_active": t.is_active,
+    }
 
 
 class SqlPromotionAdmin:
@@ -64,11 +105,18 @@ class SqlPromotionAdmin:
         )
         return StoredPromotion(promotion_of(row), row.location_id, row.is_active) if row else None
 
-    async def add_promotion(self, values: Values) -> int:
+    async def add_promotion(self, promotion: StoredPromotion) -> int:
+        values = _promotion_columns(promotion)
         result = await self.session.execute(sa.insert(PromotionRow).values(**values).returning(PromotionRow.id))
         return int(result.scalar_one())
 
-    async def update_promotion(self, promotion_id: int, values: Values) -> None:
+    async def update_promotion(self, promotion_id: int, promotion: StoredPromotion) -> None:
+        await self._update_promotion(promotion_id, _promotion_columns(promotion))
+
+    async def set_promotion_active(self, promotion_id: int, is_active: bool) -> None:
+        await self._update_promotion(promotion_id, {"is_active": is_active})
+
+    async def _update_promotion(self, promotion_id: int, values: dict[str, Any]) -> None:
         await self.session.execute(
             sa.update(PromotionRow)
             .where(PromotionRow.id == promotion_id)
@@ -93,19 +141,20 @@ class SqlPromotionAdmin:
             where.append(CouponTemplate.id != other_than)
         return bool(await self.session.scalar(sa.select(sa.exists().where(*where))))
 
-    async def add_template(self, values: Values) -> int:
+    async def add_template(self, template: TemplateFields) -> int:
+        values = _template_columns(template)
         try:
             result = await self.session.execute(sa.insert(CouponTemplate).values(**values).returning(CouponTemplate.id))
         except IntegrityError:
             raise _duplicate_code() from None
         return int(result.scalar_one())
 
-    async def update_template(self, template_id: int, values: Values) -> None:
+    async def update_template(self, template_id: int, template: TemplateFields) -> None:
         try:
             await self.session.execute(
                 sa.update(CouponTemplate)
                 .where(CouponTemplate.id == template_id)
-                .values(**values)
+                .values(**_template_columns(template))
                 .execution_options(synchronize_session=False)
             )
         except IntegrityError:

@@ -10,13 +10,14 @@ from strawberry.types import Info as _Info
 
 from db.uow import SqlUnitOfWork
 from domain.access.model import Principal
+from domain.accounts.limits import LoginGuard
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens
 from domain.clock import Clock, system_clock
 from domain.orders.payments import Payments
 from domain.uow import UnitOfWork
 from schema.channels.cache import ChannelCache
-from schema.throttle import CostThrottle, LoginGuard
+from schema.throttle import CostThrottle
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -54,7 +55,7 @@ class Context:
     uow: UnitOfWork = field(init=False)
     client_ip: str = "unknown"  # whose bucket an anonymous caller is charged to
     throttle: CostThrottle | None = None  # the caller's cost bucket (schema/throttle.py); None: not charged
-    login_guard: LoginGuard | None = None  # sign-in and registration limits (schema/throttle.py)
+    login_guard: LoginGuard | None = None  # sign-in and registration limits (domain/accounts/limits.py)
     live: Connection | None = None  # a WebSocket's subscriptions; None over HTTP
     storefront: bool = False  # the operation reads only storefront fields (api/response_cache.py)
     connection_params: Any = None  # a WebSocket's `connection_init` payload (strawberry sets it)

@@ -2,7 +2,8 @@
 
 `run_mutation` is the one place a domain failure becomes `userErrors`: it runs the use case
 in one transaction, and on a `DomainError` rolls everything back and reports the error
-codes. Top-level errors carry `extensions.code` from a documented set.
+codes. Top-level errors carry `extensions.code` from a documented set; `refused` maps a use
+case's refusal of the caller to one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
+from domain.access.model import AccessDenied, SignInRequired
 from domain.errors import DomainError, DomainErrors
 from schema.context import Info
 
@@ -207,6 +209,12 @@ class ErrorCode(str, Enum):
 
 def coded_error(message: str, code: ErrorCode) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value})
+
+
+def refused(denied: AccessDenied) -> GraphQLError:
+    """A use case's refusal of the caller: UNAUTHENTICATED when signing in would help, else FORBIDDEN."""
+    code = ErrorCode.UNAUTHENTICATED if isinstance(denied, SignInRequired) else ErrorCode.FORBIDDEN
+    return coded_error(str(denied), code)
 
 
 def bad_input(message: str) -> GraphQLError:

@@ -4,8 +4,8 @@ and puts them into the request's `Context`, and without one nothing is limited.
 - `Context.throttle`, a `CostThrottle` bound to the caller: the bucket is charged the operation's
   estimated cost (schema/cost.py) after the limits pass and before execution. A refused operation
   gets a `THROTTLED` error with `extensions.retryAfter` (seconds) and does not run.
-- `Context.login_guard`, a `LoginGuard` bound to the client's IP: failed sign-ins and
-  registrations (schema/accounts/login_limits.py).
+- `Context.login_guard`, a `domain.accounts.limits.LoginGuard` bound to the client's IP: failed
+  sign-ins and registrations, which the account use cases count.
 """
 
 from __future__ import annotations
@@ -35,14 +35,3 @@ class ThrottleStatus:
 
 class CostThrottle(Protocol):
     async def charge(self, cost: int) -> ThrottleStatus: ...
-
-
-class LoginGuard(Protocol):
-    async def attempt(self, identifier: str) -> int | None:
-        """Count an attempt on `identifier`; the seconds to wait when it is over a limit."""
-
-    async def succeeded(self, identifier: str) -> None:
-        """Take back the attempt, and forget the identifier's failures."""
-
-    async def registration(self) -> int | None:
-        """Count a registration from this address; the seconds to wait when it is over the limit."""

@@ -15,6 +15,10 @@ class AccessDenied(Exception):
     """The caller may not do this or read this (a top-level FORBIDDEN, not a userError)."""
 
 
+class SignInRequired(AccessDenied):
+    """An anonymous caller asked for what only a signed-in one may see (a top-level UNAUTHENTICATED)."""
+
+
 class StaffRole(str, Enum):
     ADMIN = "admin"
     STORE_MANAGER = "store_manager"

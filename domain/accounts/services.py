@@ -5,7 +5,8 @@ Registering and signing in come in two steps, so that the caller can run the slo
 hashing or checking a password, about 0.1 s of CPU) before it opens the write transaction:
 on SQLite a write transaction holds the database's one write lock, and every other writer
 would wait behind the password check. `prepare_registration` then `add_member`;
-`find_member` / `find_staff`, then `check_password`, then `issue_tokens`.
+`find_member` / `find_staff`, then `check_sign_in`, then `finish_sign_in`. Sign-ins and
+registrations are counted against the caller's `LoginGuard` (domain/accounts/limits.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
+from domain.access.model import ANONYMOUS, Principal, PrincipalKind, StaffRole, member, staff
+from domain.accounts.limits import LoginGuard, count_sign_in
 from domain.accounts.model import (
     Identity,
     IdentityKind,
@@ -81,7 +83,7 @@ class MemberRegistration:
     email: str | None = None
     phone: str | None = None
     joined_channel_id: int | None = None
-    joined_location_id: int | None = None  # the store, when registered at a till
+    registered_by: Principal = ANONYMOUS  # whoever sent it: the shopper, or a cashier at a till
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +166,9 @@ async def prepare_registration(
             for t in taken
         ]
     )
-    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id, reg.joined_location_id)
+    # Registered by a cashier at a till: the member joined at that store.
+    at_store = reg.registered_by.location_id if reg.registered_by.staff_id else None
+    return NewMember(name, await hasher.hash(reg.password), identities, reg.joined_channel_id, at_store)
 
 
 async def issue_tokens(
@@ -234,6 +238,25 @@ async def check_password(hasher: PasswordHasher, attempt: SignInAttempt, passwor
         return member(creds.subject_id)
     assert creds.role is not None
     return staff(creds.subject_id, creds.role, creds.location_id)
+
+
+async def check_sign_in(
+    hasher: PasswordHasher, guard: LoginGuard | None, attempt: SignInAttempt, password: str
+) -> Principal:
+    """Count the attempt against the account (THROTTLED past the limit, and the password is not
+    checked), then check the password. Reads only."""
+    await count_sign_in(guard, attempt.subject)
+    return await check_password(hasher, attempt, password)
+
+
+async def finish_sign_in(
+    uow: AccountsUnitOfWork, tokens: AccessTokens, guard: LoginGuard | None, attempt: SignInAttempt, who: Principal
+) -> IssuedTokens:
+    """Issue the tokens of a checked sign-in; a success is not counted as a failure."""
+    issued = await issue_tokens(uow, tokens, who)
+    if guard is not None:
+        await guard.succeeded(attempt.subject)
+    return issued
 
 
 async def authenticate_member(

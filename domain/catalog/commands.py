@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Final
+from typing import Final, TypeVar
 
 from domain.catalog.model import ChannelKind, ChannelOwnership
 
@@ -22,6 +22,12 @@ class Keep(Enum):
 
 
 KEEP: Final = Keep.KEEP
+T = TypeVar("T")
+
+
+def given(value: T | None) -> T | Keep:
+    """A field of an update that cannot be cleared: None leaves it as it is."""
+    return KEEP if value is None else value
 
 
 @dataclass(frozen=True, slots=True)

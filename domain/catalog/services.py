@@ -4,10 +4,10 @@ Also the storage interface every catalogue use case needs (`CatalogRepository`, 
 `uow.catalog`) and the input-checking helpers they share; channels and categories are in
 `domain.catalog.structure_services`, the commands in `domain.catalog.commands`.
 
-Each use case takes a unit of work and a plain command. Every input error is collected and
-raised together (`raise_all`); the caller owns the transaction, so a refused command leaves
-nothing written. Field paths name the GraphQL argument at fault: `["id"]` or
-`["input", "<field>"]`.
+Each use case takes a unit of work and a plain command, and writes typed change records
+(`domain.catalog.changes`). Every input error is collected and raised together (`raise_all`);
+the caller owns the transaction, so a refused command leaves nothing written. Field paths
+name the GraphQL argument at fault: `["id"]` or `["input", "<field>"]`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from decimal import Decimal
 from typing import ParamSpec, Protocol, TypeVar
 
 from domain.catalog import model
+from domain.catalog.changes import CategoryChanges, ChannelChanges, ProductChanges, VariantChanges
 from domain.catalog.commands import (
     KEEP,
+    Keep,
     ListingUpdate,
     PriceSet,
     ProductCreate,
@@ -33,10 +35,6 @@ from domain.money import parse_amount
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-# Column values to write, by attribute name of the stored row.
-Values = dict[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +55,8 @@ class CatalogRepository(Protocol):
     async def channel_slug_taken(self, slug: str, other_than: int | None = None) -> bool: ...
     async def channel_has_prices(self, channel_id: int) -> bool: ...
     async def clear_default_channel(self) -> None: ...
-    async def add_channel(self, values: Values) -> int: ...
-    async def update_channel(self, channel_id: int, values: Values) -> None: ...
+    async def add_channel(self, new: ChannelChanges) -> int: ...
+    async def update_channel(self, channel_id: int, changes: ChannelChanges) -> None: ...
 
     # Categories. `category_lineage` maps each category from `new_parent_id` up to the root to
     # its parent, holding those rows and the moving one so concurrent moves cannot make a loop.
@@ -66,20 +64,20 @@ class CatalogRepository(Protocol):
     async def category_slug_taken(self, slug: str, other_than: int | None = None) -> bool: ...
     async def category_lineage(self, category_id: int, new_parent_id: int) -> dict[int, int | None]: ...
     async def category_usage(self, category_id: int) -> tuple[bool, bool]: ...  # (children, products)
-    async def add_category(self, values: Values) -> int: ...
-    async def update_category(self, category_id: int, values: Values) -> None: ...
+    async def add_category(self, new: CategoryChanges) -> int: ...
+    async def update_category(self, category_id: int, changes: CategoryChanges) -> None: ...
     async def delete_category(self, category_id: int) -> None: ...
 
     # Products and variants.
     async def product_exists(self, product_id: int) -> bool: ...
     async def product_slug_taken(self, slug: str, other_than: int | None = None) -> bool: ...
-    async def add_product(self, values: Values) -> int: ...
-    async def update_product(self, product_id: int, values: Values) -> None: ...
+    async def add_product(self, new: ProductChanges) -> int: ...
+    async def update_product(self, product_id: int, changes: ProductChanges) -> None: ...
     async def delete_product(self, product_id: int) -> None: ...
     async def variant_product_id(self, variant_id: int) -> int | None: ...
     async def sku_taken(self, sku: str, other_than: int | None = None) -> bool: ...
-    async def add_variant(self, values: Values) -> int: ...
-    async def update_variant(self, variant_id: int, values: Values) -> None: ...
+    async def add_variant(self, new: VariantChanges) -> int: ...
+    async def update_variant(self, variant_id: int, changes: VariantChanges) -> None: ...
     async def variant_channel_ids(self, variant_id: int) -> list[int]: ...
     async def delete_variant(self, variant_id: int) -> None: ...
 
@@ -122,21 +120,22 @@ class InputErrors:
             return False
         return True
 
-    def put(self, values: Values, key: str, rule: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> None:
-        """values[key] = rule(...), unless the rule refuses the input."""
+    def or_keep(self, rule: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | Keep:
+        """What the rule makes of the input, or KEEP when it refuses it (nothing is written then)."""
         try:
-            values[key] = rule(*args, **kwargs)
+            return rule(*args, **kwargs)
         except DomainError as e:
             self.items.append(e)
+            return KEEP
 
     async def unique(
         self,
-        values: Values,
         key: str,
+        value: str | Keep,
         taken: Callable[[str, int | None], Awaitable[bool]],
         other_than: int | None = None,
     ) -> None:
-        value = values.get(key)
+        """DUPLICATE at input field `key` when another object has the (new) value."""
         if isinstance(value, str) and await taken(value, other_than):
             self.add(Code.DUPLICATE, f"The {key} '{value}' is already taken.", input_field(key))
 
@@ -145,14 +144,15 @@ class InputErrors:
 
 
 def name_and_slug(
-    errors: InputErrors, values: Values, name: str | None, slug: str | None, max_length: int, creating: bool
-) -> None:
+    errors: InputErrors, name: str | None, slug: str | None, max_length: int, creating: bool
+) -> tuple[str | Keep, str | Keep]:
     """Validate a name; a new object without a slug gets one made from its name."""
-    if name is not None:
-        errors.put(values, "name", model.validate_text, name, input_field("name"), max_length)
-    made_name = values.get("name")
-    if slug is not None or (creating and isinstance(made_name, str)):
-        errors.put(values, "slug", model.slug_for, str(made_name or ""), slug, input_field("slug"))
+    new_name = KEEP if name is None else errors.or_keep(model.validate_text, name, input_field("name"), max_length)
+    new_slug: str | Keep = KEEP
+    if slug is not None or (creating and isinstance(new_name, str)):
+        made_from = new_name if isinstance(new_name, str) else ""
+        new_slug = errors.or_keep(model.slug_for, made_from, slug, input_field("slug"))
+    return new_name, new_slug
 
 
 def not_found(what: str, field: list[str]) -> DomainError:
@@ -162,24 +162,21 @@ def not_found(what: str, field: list[str]) -> DomainError:
 # Products
 
 
-async def _check_category(
-    errors: InputErrors, repo: CatalogRepository, values: Values, category_id: int | None
-) -> None:
-    values["category_id"] = category_id
+async def _category(errors: InputErrors, repo: CatalogRepository, category_id: int | None) -> int | None:
     if category_id is not None and not await repo.category_exists(category_id):
         errors.add(Code.NOT_FOUND, "No such category.", input_field("categoryId"))
+    return category_id
 
 
 async def create_product(uow: CatalogUnitOfWork, cmd: ProductCreate) -> int:
     repo = uow.catalog
     errors = InputErrors()
-    values: Values = {}
-    name_and_slug(errors, values, cmd.name, cmd.slug, model.PRODUCT_NAME_MAX, creating=True)
-    errors.put(values, "description", model.optional_text, cmd.description, input_field("description"))
-    await _check_category(errors, repo, values, cmd.category_id)
-    await errors.unique(values, "slug", repo.product_slug_taken)
+    name, slug = name_and_slug(errors, cmd.name, cmd.slug, model.PRODUCT_NAME_MAX, creating=True)
+    description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
+    category_id = await _category(errors, repo, cmd.category_id)
+    await errors.unique("slug", slug, repo.product_slug_taken)
     errors.raise_any()
-    return await repo.add_product(values)
+    return await repo.add_product(ProductChanges(name, slug, description, category_id))
 
 
 async def update_product(uow: CatalogUnitOfWork, cmd: ProductUpdate) -> int:
@@ -187,15 +184,16 @@ async def update_product(uow: CatalogUnitOfWork, cmd: ProductUpdate) -> int:
     if not await repo.product_exists(cmd.product_id):
         raise not_found("product", ["id"])
     errors = InputErrors()
-    values: Values = {}
-    name_and_slug(errors, values, cmd.name, cmd.slug, model.PRODUCT_NAME_MAX, creating=False)
+    name, slug = name_and_slug(errors, cmd.name, cmd.slug, model.PRODUCT_NAME_MAX, creating=False)
+    description: str | Keep | None = KEEP
     if cmd.description is not KEEP:
-        errors.put(values, "description", model.optional_text, cmd.description, input_field("description"))
+        description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
+    category_id: int | Keep | None = KEEP
     if cmd.category_id is not KEEP:
-        await _check_category(errors, repo, values, cmd.category_id)
-    await errors.unique(values, "slug", repo.product_slug_taken, cmd.product_id)
+        category_id = await _category(errors, repo, cmd.category_id)
+    await errors.unique("slug", slug, repo.product_slug_taken, cmd.product_id)
     errors.raise_any()
-    await repo.update_product(cmd.product_id, values)
+    await repo.update_product(cmd.product_id, ProductChanges(name, slug, description, category_id))
     return cmd.product_id
 
 
@@ -212,14 +210,13 @@ async def delete_product(uow: CatalogUnitOfWork, product_id: int) -> None:
 async def create_variant(uow: CatalogUnitOfWork, cmd: VariantCreate) -> int:
     repo = uow.catalog
     errors = InputErrors()
-    values: Values = {"product_id": cmd.product_id}
     if not await repo.product_exists(cmd.product_id):
         errors.add(Code.NOT_FOUND, "No such product.", input_field("productId"))
-    errors.put(values, "sku", model.validate_sku, cmd.sku, input_field("sku"))
-    errors.put(values, "name", model.validate_text, cmd.name, input_field("name"), model.VARIANT_NAME_MAX)
-    await errors.unique(values, "sku", repo.sku_taken)
+    sku = errors.or_keep(model.validate_sku, cmd.sku, input_field("sku"))
+    name = errors.or_keep(model.validate_text, cmd.name, input_field("name"), model.VARIANT_NAME_MAX)
+    await errors.unique("sku", sku, repo.sku_taken)
     errors.raise_any()
-    return await repo.add_variant(values)
+    return await repo.add_variant(VariantChanges(cmd.product_id, sku, name))
 
 
 async def update_variant(uow: CatalogUnitOfWork, cmd: VariantUpdate) -> int:
@@ -227,14 +224,13 @@ async def update_variant(uow: CatalogUnitOfWork, cmd: VariantUpdate) -> int:
     if await repo.variant_product_id(cmd.variant_id) is None:
         raise not_found("variant", ["id"])
     errors = InputErrors()
-    values: Values = {}
-    if cmd.sku is not None:
-        errors.put(values, "sku", model.validate_sku, cmd.sku, input_field("sku"))
+    sku = KEEP if cmd.sku is None else errors.or_keep(model.validate_sku, cmd.sku, input_field("sku"))
+    name: str | Keep = KEEP
     if cmd.name is not None:
-        errors.put(values, "name", model.validate_text, cmd.name, input_field("name"), model.VARIANT_NAME_MAX)
-    await errors.unique(values, "sku", repo.sku_taken, cmd.variant_id)
+        name = errors.or_keep(model.validate_text, cmd.name, input_field("name"), model.VARIANT_NAME_MAX)
+    await errors.unique("sku", sku, repo.sku_taken, cmd.variant_id)
     errors.raise_any()
-    await repo.update_variant(cmd.variant_id, values)
+    await repo.update_variant(cmd.variant_id, VariantChanges(sku=sku, name=name))
     return cmd.variant_id
 
 

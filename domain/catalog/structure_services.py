@@ -1,14 +1,26 @@
 """Use cases for the catalogue's structure: sales channels and the category tree.
 
 Same shape as `domain.catalog.services` (whose repository and helpers they share): validate
-everything, report every bad field at once, then write.
+everything, report every bad field at once, then write a change record.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from domain.catalog import model
-from domain.catalog.commands import KEEP, CategoryCreate, CategoryUpdate, ChannelCreate, ChannelUpdate, ShippingRates
-from domain.catalog.services import CatalogUnitOfWork, InputErrors, Values, name_and_slug, not_found
+from domain.catalog.changes import CategoryChanges, ChannelChanges
+from domain.catalog.commands import (
+    KEEP,
+    CategoryCreate,
+    CategoryUpdate,
+    ChannelCreate,
+    ChannelUpdate,
+    Keep,
+    ShippingRates,
+    given,
+)
+from domain.catalog.services import CatalogUnitOfWork, InputErrors, name_and_slug, not_found
 from domain.errors import Code, input_field
 from domain.money import parse_amount
 
@@ -18,34 +30,34 @@ from domain.money import parse_amount
 async def create_channel(uow: CatalogUnitOfWork, cmd: ChannelCreate) -> int:
     repo = uow.catalog
     errors = InputErrors()
-    values: Values = {"kind": cmd.kind, "ownership": cmd.ownership, "is_active": cmd.is_active}
-    errors.put(values, "slug", model.validate_slug, cmd.slug.strip(), input_field("slug"))
-    errors.put(values, "name", model.validate_text, cmd.name, input_field("name"), model.CHANNEL_NAME_MAX)
-    errors.put(values, "currency", model.validate_currency, cmd.currency, input_field("currency"))
+    slug = errors.or_keep(model.validate_slug, cmd.slug.strip(), input_field("slug"))
+    name = errors.or_keep(model.validate_text, cmd.name, input_field("name"), model.CHANNEL_NAME_MAX)
+    currency = errors.or_keep(model.validate_currency, cmd.currency, input_field("currency"))
     # The first active channel becomes the default: clients that name none need one.
     is_default = cmd.is_default or (cmd.is_active and await repo.default_channel_id() is None)
     errors.check(model.check_channel_default, False, is_default, cmd.is_active)
-    if cmd.shipping is not None:
-        _shipping(errors, values, cmd.shipping, values.get("currency"))
-    await errors.unique(values, "slug", repo.channel_slug_taken)
+    flat_rate, free_over = _shipping(errors, cmd.shipping, currency)
+    await errors.unique("slug", slug, repo.channel_slug_taken)
     errors.raise_any()
     if is_default:
         await repo.clear_default_channel()
-    return await repo.add_channel({**values, "is_default": is_default})
-
-
-def _shipping(errors: InputErrors, values: Values, rates: ShippingRates, currency: object) -> None:
-    """Amounts in the channel's currency (checked once the currency itself is valid)."""
-    if not isinstance(currency, str):
-        return
-    errors.put(
-        values, "shipping_flat_rate", parse_amount, rates.flat_rate, currency, input_field("shipping", "flatRate")
+    return await repo.add_channel(
+        ChannelChanges(slug, name, currency, cmd.kind, cmd.ownership, cmd.is_active, is_default, flat_rate, free_over)
     )
-    values["shipping_free_over"] = None
-    if rates.free_over is not None:
-        errors.put(
-            values, "shipping_free_over", parse_amount, rates.free_over, currency, input_field("shipping", "freeOver")
-        )
+
+
+def _shipping(
+    errors: InputErrors, rates: ShippingRates | None, currency: str | Keep
+) -> tuple[Decimal | Keep, Decimal | Keep | None]:
+    """Amounts in the channel's currency (checked once the currency itself is valid); KEEP
+    without rates."""
+    if rates is None or isinstance(currency, Keep):
+        return KEEP, KEEP
+    at = input_field("shipping")
+    flat_rate = errors.or_keep(parse_amount, rates.flat_rate, currency, [*at, "flatRate"])
+    if rates.free_over is None:
+        return flat_rate, None
+    return flat_rate, errors.or_keep(parse_amount, rates.free_over, currency, [*at, "freeOver"])
 
 
 async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
@@ -54,28 +66,18 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
     if current is None:
         raise not_found("channel", ["id"])
     errors = InputErrors()
-    values: Values = {
-        k: v
-        for k, v in (
-            ("kind", cmd.kind),
-            ("ownership", cmd.ownership),
-            ("is_active", cmd.is_active),
-            ("is_default", cmd.is_default),
-        )
-        if v is not None
-    }
-    if cmd.slug is not None:
-        errors.put(values, "slug", model.validate_slug, cmd.slug.strip(), input_field("slug"))
+    slug = KEEP if cmd.slug is None else errors.or_keep(model.validate_slug, cmd.slug.strip(), input_field("slug"))
+    name: str | Keep = KEEP
     if cmd.name is not None:
-        errors.put(values, "name", model.validate_text, cmd.name, input_field("name"), model.CHANNEL_NAME_MAX)
+        name = errors.or_keep(model.validate_text, cmd.name, input_field("name"), model.CHANNEL_NAME_MAX)
+    currency: str | Keep = KEEP
     if cmd.currency is not None:
-        currency = errors.value(model.validate_currency, cmd.currency, input_field("currency"))
-        if currency is not None and currency != current.currency:
+        wanted = errors.value(model.validate_currency, cmd.currency, input_field("currency"))
+        if wanted is not None and wanted != current.currency:
             has_prices = await repo.channel_has_prices(current.id)
-            if errors.check(model.check_currency_change, current.currency, currency, has_prices):
-                values["currency"] = currency
-    if cmd.shipping is not None:
-        _shipping(errors, values, cmd.shipping, values.get("currency", current.currency))
+            if errors.check(model.check_currency_change, current.currency, wanted, has_prices):
+                currency = wanted
+    flat_rate, free_over = _shipping(errors, cmd.shipping, current.currency if isinstance(currency, Keep) else currency)
     is_default = current.is_default if cmd.is_default is None else cmd.is_default
     errors.check(
         model.check_channel_default,
@@ -83,11 +85,22 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
         is_default,
         current.is_active if cmd.is_active is None else cmd.is_active,
     )
-    await errors.unique(values, "slug", repo.channel_slug_taken, current.id)
+    await errors.unique("slug", slug, repo.channel_slug_taken, current.id)
     errors.raise_any()
     if is_default and not current.is_default:
         await repo.clear_default_channel()
-    await repo.update_channel(current.id, values)
+    changes = ChannelChanges(
+        slug,
+        name,
+        currency,
+        given(cmd.kind),
+        given(cmd.ownership),
+        given(cmd.is_active),
+        given(cmd.is_default),
+        flat_rate,
+        free_over,
+    )
+    await repo.update_channel(current.id, changes)
     return current.id
 
 
@@ -97,14 +110,13 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
 async def create_category(uow: CatalogUnitOfWork, cmd: CategoryCreate) -> int:
     repo = uow.catalog
     errors = InputErrors()
-    values: Values = {"parent_id": cmd.parent_id}
-    name_and_slug(errors, values, cmd.name, cmd.slug, model.CATEGORY_NAME_MAX, creating=True)
-    errors.put(values, "description", model.optional_text, cmd.description, input_field("description"))
+    name, slug = name_and_slug(errors, cmd.name, cmd.slug, model.CATEGORY_NAME_MAX, creating=True)
+    description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
     if cmd.parent_id is not None and not await repo.category_exists(cmd.parent_id):
         errors.add(Code.NOT_FOUND, "No such parent category.", input_field("parentId"))
-    await errors.unique(values, "slug", repo.category_slug_taken)
+    await errors.unique("slug", slug, repo.category_slug_taken)
     errors.raise_any()
-    return await repo.add_category(values)
+    return await repo.add_category(CategoryChanges(name, slug, description, cmd.parent_id))
 
 
 async def update_category(uow: CatalogUnitOfWork, cmd: CategoryUpdate) -> int:
@@ -112,22 +124,21 @@ async def update_category(uow: CatalogUnitOfWork, cmd: CategoryUpdate) -> int:
     if not await repo.category_exists(cmd.category_id):
         raise not_found("category", ["id"])
     errors = InputErrors()
-    values: Values = {}
-    name_and_slug(errors, values, cmd.name, cmd.slug, model.CATEGORY_NAME_MAX, creating=False)
+    name, slug = name_and_slug(errors, cmd.name, cmd.slug, model.CATEGORY_NAME_MAX, creating=False)
+    description: str | Keep | None = KEEP
     if cmd.description is not KEEP:
-        errors.put(values, "description", model.optional_text, cmd.description, input_field("description"))
-    if cmd.parent_id is None:
-        values["parent_id"] = None
-    elif cmd.parent_id is not KEEP:
+        description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
+    parent_id: int | Keep | None = None if cmd.parent_id is None else KEEP
+    if isinstance(cmd.parent_id, int):
         if not await repo.category_exists(cmd.parent_id):
             errors.add(Code.NOT_FOUND, "No such parent category.", input_field("parentId"))
         else:
             lineage = await repo.category_lineage(cmd.category_id, cmd.parent_id)
             if errors.check(model.check_category_move, cmd.category_id, cmd.parent_id, lineage):
-                values["parent_id"] = cmd.parent_id
-    await errors.unique(values, "slug", repo.category_slug_taken, cmd.category_id)
+                parent_id = cmd.parent_id
+    await errors.unique("slug", slug, repo.category_slug_taken, cmd.category_id)
     errors.raise_any()
-    await repo.update_category(cmd.category_id, values)
+    await repo.update_category(cmd.category_id, CategoryChanges(name, slug, description, parent_id))
     return cmd.category_id
 
 

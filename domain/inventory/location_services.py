@@ -8,21 +8,23 @@ hold, what a store needs, the ranking by great-circle distance) are `domain.inve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from domain.catalog.commands import Keep
-from domain.catalog.services import InputErrors, Values
+from domain.catalog.services import InputErrors
 from domain.errors import Code, DomainError, input_field
 from domain.inventory.locations import (
     Candidate,
+    LocationChanges,
     LocationCreate,
     LocationState,
     LocationUpdate,
     NearbySearch,
     NearbyStore,
     check_state,
+    checked_changes,
     nearest,
-    put_values,
 )
 from domain.inventory.model import BoundingBox, bounding_box
 
@@ -31,8 +33,8 @@ class LocationRepository(Protocol):
     async def state(self, location_id: int) -> LocationState | None: ...
     async def code_taken(self, code: str, other_than: int | None = None) -> bool: ...
     async def channel_ids(self, slugs: Sequence[str]) -> dict[str, int]: ...  # the slugs that exist
-    async def add(self, values: Values) -> int: ...
-    async def update(self, location_id: int, values: Values) -> None: ...
+    async def add(self, new: LocationChanges) -> int: ...
+    async def update(self, location_id: int, changes: LocationChanges) -> None: ...
     async def set_channels(self, location_id: int, channel_ids: Sequence[int]) -> None: ...
     async def store_candidates(
         self, box: BoundingBox, *, channel_id: int | None, variant_id: int | None, in_stock_only: bool
@@ -56,13 +58,12 @@ async def _channel_ids(errors: InputErrors, repo: LocationRepository, slugs: Seq
 async def create_location(uow: LocationsUnitOfWork, cmd: LocationCreate) -> int:
     repo = uow.locations
     errors = InputErrors()
-    values: Values = {"latitude": cmd.latitude, "longitude": cmd.longitude}
-    put_values(errors, values, cmd)
+    new = replace(checked_changes(errors, cmd), latitude=cmd.latitude, longitude=cmd.longitude)
     check_state(errors, LocationState(cmd.type, cmd.latitude, cmd.longitude, cmd.is_pickup_point))
     channel_ids = await _channel_ids(errors, repo, cmd.channels)
-    await errors.unique(values, "code", repo.code_taken)
+    await errors.unique("code", new.code, repo.code_taken)
     errors.raise_any()
-    location_id = await repo.add(values)
+    location_id = await repo.add(new)
     await repo.set_channels(location_id, channel_ids)
     return location_id
 
@@ -73,12 +74,11 @@ async def update_location(uow: LocationsUnitOfWork, cmd: LocationUpdate) -> int:
     if current is None:
         raise DomainError(Code.NOT_FOUND, "No such location.", ["id"])
     errors = InputErrors()
-    values: Values = {}
-    put_values(errors, values, cmd)
+    changes = checked_changes(errors, cmd)
     latitude = current.latitude if isinstance(cmd.latitude, Keep) else cmd.latitude
     longitude = current.longitude if isinstance(cmd.longitude, Keep) else cmd.longitude
     if (latitude, longitude) != (current.latitude, current.longitude):
-        values.update(latitude=latitude, longitude=longitude)
+        changes = replace(changes, latitude=latitude, longitude=longitude)
     after = LocationState(
         cmd.type or current.type,
         latitude,
@@ -87,9 +87,9 @@ async def update_location(uow: LocationsUnitOfWork, cmd: LocationUpdate) -> int:
     )
     check_state(errors, after)
     channel_ids = None if isinstance(cmd.channels, Keep) else await _channel_ids(errors, repo, cmd.channels)
-    await errors.unique(values, "code", repo.code_taken, cmd.location_id)
+    await errors.unique("code", changes.code, repo.code_taken, cmd.location_id)
     errors.raise_any()
-    await repo.update(cmd.location_id, values)
+    await repo.update(cmd.location_id, changes)
     if channel_ids is not None:
         await repo.set_channels(cmd.location_id, channel_ids)
     return cmd.location_id

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from domain.catalog.commands import KEEP, Keep
+from domain.catalog.commands import KEEP, Keep, given
 from domain.catalog.model import optional_text, validate_text
-from domain.catalog.services import InputErrors, Values
+from domain.catalog.services import InputErrors
 from domain.errors import Code, DomainError, DomainErrors, input_field
 from domain.inventory.model import LocationType, distance_km, validate_coordinates
 
@@ -113,14 +113,6 @@ class Address:
     country: str | None = None
 
 
-def put_address(errors: InputErrors, values: Values, address: Address) -> None:
-    at = input_field("address")
-    errors.put(values, "address_line1", optional_text, address.line1, [*at, "line1"], LINE1_MAX)
-    errors.put(values, "city", optional_text, address.city, [*at, "city"], CITY_MAX)
-    errors.put(values, "postal_code", optional_text, address.postal_code, [*at, "postalCode"], POSTAL_CODE_MAX)
-    errors.put(values, "country", validate_country, address.country, [*at, "country"])
-
-
 # ---------------------------------------------------------------------------- commands
 
 
@@ -183,24 +175,71 @@ def check_state(errors: InputErrors, state: LocationState) -> None:
         errors.add(Code.INVALID, "Only a store can be a pickup point.", input_field("isPickupPoint"))
 
 
-def put_values(errors: InputErrors, values: Values, cmd: LocationCreate | LocationUpdate) -> None:
-    if cmd.code is not None:
-        errors.put(values, "code", normalize_code, cmd.code, input_field("code"))
-    if cmd.name is not None:
-        errors.put(values, "name", validate_text, cmd.name, input_field("name"), NAME_MAX)
-    if cmd.priority is not None:
-        errors.put(values, "priority", validate_priority, cmd.priority, input_field("priority"))
-    if not isinstance(cmd.address, Keep):
-        put_address(errors, values, cmd.address)
-    if not isinstance(cmd.opening_hours, Keep):
-        try:
-            hours = validate_opening_hours(cmd.opening_hours, input_field("openingHours"))
-            values["opening_hours"] = [{"day": h.day, "opens": h.opens, "closes": h.closes} for h in hours]
-        except DomainError as e:  # every bad period, each at its own path
-            errors.items.extend(e.errors if isinstance(e, DomainErrors) else [e])
-    for name in ("type", "is_pickup_point", "ships_to_home", "is_active"):
-        if getattr(cmd, name) is not None:
-            values[name] = getattr(cmd, name)
+@dataclass(frozen=True, slots=True)
+class LocationChanges:
+    """What the location use cases write: KEEP leaves a field as it is (a new row takes the
+    default). The repository maps the fields to storage by name."""
+
+    code: str | Keep = KEEP
+    name: str | Keep = KEEP
+    type: LocationType | Keep = KEEP
+    address_line1: str | Keep | None = KEEP
+    city: str | Keep | None = KEEP
+    postal_code: str | Keep | None = KEEP
+    country: str | Keep | None = KEEP
+    latitude: float | Keep | None = KEEP
+    longitude: float | Keep | None = KEEP
+    opening_hours: Sequence[OpeningHours] | Keep = KEEP
+    priority: int | Keep = KEEP
+    is_pickup_point: bool | Keep = KEEP
+    ships_to_home: bool | Keep = KEEP
+    is_active: bool | Keep = KEEP
+
+
+def _address(
+    errors: InputErrors, address: Address | Keep
+) -> tuple[str | Keep | None, str | Keep | None, str | Keep | None, str | Keep | None]:
+    """line 1, city, postal code and country; all KEEP when the address is left as it is."""
+    if isinstance(address, Keep):
+        return KEEP, KEEP, KEEP, KEEP
+    at = input_field("address")
+    return (
+        errors.or_keep(optional_text, address.line1, [*at, "line1"], LINE1_MAX),
+        errors.or_keep(optional_text, address.city, [*at, "city"], CITY_MAX),
+        errors.or_keep(optional_text, address.postal_code, [*at, "postalCode"], POSTAL_CODE_MAX),
+        errors.or_keep(validate_country, address.country, [*at, "country"]),
+    )
+
+
+def _opening_hours(errors: InputErrors, hours: Sequence[OpeningHours] | Keep) -> Sequence[OpeningHours] | Keep:
+    if isinstance(hours, Keep):
+        return KEEP
+    try:
+        return validate_opening_hours(hours, input_field("openingHours"))
+    except DomainError as e:  # every bad period, each at its own path
+        errors.items.extend(e.errors if isinstance(e, DomainErrors) else [e])
+        return KEEP
+
+
+def checked_changes(errors: InputErrors, cmd: LocationCreate | LocationUpdate) -> LocationChanges:
+    """The command's fields, each checked; the coordinates are the use cases' to set."""
+    line1, city, postal_code, country = _address(errors, cmd.address)
+    return LocationChanges(
+        code=KEEP if cmd.code is None else errors.or_keep(normalize_code, cmd.code, input_field("code")),
+        name=KEEP if cmd.name is None else errors.or_keep(validate_text, cmd.name, input_field("name"), NAME_MAX),
+        type=given(cmd.type),
+        address_line1=line1,
+        city=city,
+        postal_code=postal_code,
+        country=country,
+        opening_hours=_opening_hours(errors, cmd.opening_hours),
+        priority=KEEP
+        if cmd.priority is None
+        else errors.or_keep(validate_priority, cmd.priority, input_field("priority")),
+        is_pickup_point=given(cmd.is_pickup_point),
+        ships_to_home=given(cmd.ships_to_home),
+        is_active=given(cmd.is_active),
+    )
 
 
 # ---------------------------------------------------------------------------- nearby stores

@@ -15,9 +15,19 @@ ships a DELIVERY). A web delivery has no store: it belongs to the locations that
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from domain.access.model import AccessDenied as AccessDenied  # the caller sees the order but may not act on it
 from domain.access.model import Permission, Principal
+from domain.access.model import SignInRequired as SignInRequired
+
+
+@dataclass(frozen=True, slots=True)
+class OrderScope:
+    """The orders a list may show, narrowed to what the caller may see."""
+
+    member_id: int | None = None  # only this member's orders
+    belongs_to: int | None = None  # store staff: only the orders belonging to this location
 
 
 def order_locations(store_id: int | None, allocated_from: Iterable[int]) -> frozenset[int]:
@@ -61,3 +71,33 @@ def serves_store(location_id: int | None, principal: Principal) -> bool:
         principal.can_at(Permission.FULFIL_ORDERS, location_id)
         or principal.can_at(Permission.SELL_IN_STORE, location_id)
     )
+
+
+def store_of(principal: Principal) -> int | None:
+    """The location whose orders store staff are limited to; None for everyone else."""
+    if not is_scoped(principal):
+        return None
+    if principal.location_id is None:
+        raise AccessDenied("Staff see the orders of the location they work at, and you have none.")
+    return principal.location_id
+
+
+def order_list_scope(principal: Principal, member_id: int | None) -> OrderScope:
+    """The root `orders` list: staff who view orders see all orders (store staff their location's)
+    of any member or none; a member sees only their own; anyone else is told to sign in."""
+    belongs_to = store_of(principal)
+    if principal.can(Permission.VIEW_ORDERS):
+        return OrderScope(member_id, belongs_to)
+    if principal.member_id is None:
+        raise (SignInRequired if principal.is_anonymous else AccessDenied)("Sign in to see orders.")
+    if member_id is not None and member_id != principal.member_id:
+        raise AccessDenied("Members see only their own orders.")
+    return OrderScope(principal.member_id)
+
+
+def member_orders_scope(member_id: int, principal: Principal) -> OrderScope:
+    """`Member.orders`: the member's own, and staff who view orders (store staff only the orders
+    of their location)."""
+    if not sees_orders_of(member_id, principal):
+        raise AccessDenied("Only the member and staff see a member's orders.")
+    return OrderScope(member_id, store_of(principal) if principal.member_id != member_id else None)

@@ -23,7 +23,7 @@ from domain.errors import Code, DomainError, input_field, raise_all
 from domain.promotions.coupons import TemplateInfo
 from domain.promotions.model import Conditions, Promotion, normalize_code
 from domain.promotions.records import RedeemWhere
-from domain.promotions.rule_input import ReferenceLookup, RuleChange, Values, merge_rule, rule_values
+from domain.promotions.rule_input import ReferenceLookup, RuleChange, merge_rule
 
 # --- promotions ----------------------------------------------------------------------------------
 
@@ -87,8 +87,9 @@ class PromotionChange:
 class PromotionAdminRepository(ReferenceLookup, Protocol):
     async def location_is_store(self, location_id: int) -> bool | None: ...  # None: no such location
     async def promotion(self, promotion_id: int) -> StoredPromotion | None: ...  # locked for the update
-    async def add_promotion(self, values: Values) -> int: ...
-    async def update_promotion(self, promotion_id: int, values: Values) -> None: ...
+    async def add_promotion(self, promotion: StoredPromotion) -> int: ...
+    async def update_promotion(self, promotion_id: int, promotion: StoredPromotion) -> None: ...  # all of it
+    async def set_promotion_active(self, promotion_id: int, is_active: bool) -> None: ...
 
 
 class PromotionAdminUnitOfWork(Protocol):
@@ -119,23 +120,17 @@ async def save_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, cmd: P
     )
     raise_all(errors)
     is_active = cmd.rule.is_active if cmd.rule.is_active is not None else current.is_active if current else True
-    values = {
-        **rule_values(rule),
-        "starts_at": window[0],
-        "ends_at": window[1],
-        "location_id": location_id,
-        "is_active": is_active,
-    }
+    promotion = StoredPromotion(rule, location_id, is_active)
     if cmd.promotion_id is None:
-        return await repo.add_promotion(values)
-    await repo.update_promotion(cmd.promotion_id, values)
+        return await repo.add_promotion(promotion)
+    await repo.update_promotion(cmd.promotion_id, promotion)
     return cmd.promotion_id
 
 
 async def deactivate_promotion(uow: PromotionAdminUnitOfWork, manager: Manager, promotion_id: int) -> int:
     """Stop a promotion now (it stays listed; `promotionUpdate(isActive: true)` brings it back)."""
     await _managed(uow.promotion_admin, manager, promotion_id)
-    await uow.promotion_admin.update_promotion(promotion_id, {"is_active": False})
+    await uow.promotion_admin.set_promotion_active(promotion_id, False)
     return promotion_id
 
 
@@ -179,11 +174,26 @@ class TemplateChange:
     redeemable_at: RedeemWhere | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateFields:
+    """A coupon template as staff set it: what `add_template` and `update_template` write."""
+
+    rule: Promotion
+    campaign_code: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+    total_quantity: int | None
+    per_member_limit: int
+    redeemable_at: RedeemWhere
+    is_active: bool
+
+
 class TemplateAdminRepository(ReferenceLookup, Protocol):
     async def template(self, template_id: int) -> TemplateInfo | None: ...  # locked for the update
     async def campaign_code_taken(self, code: str, other_than: int | None) -> bool: ...
-    async def add_template(self, values: Values) -> int: ...
-    async def update_template(self, template_id: int, values: Values) -> None: ...
+    async def add_template(self, template: TemplateFields) -> int: ...
+    async def update_template(self, template_id: int, template: TemplateFields) -> None: ...  # all of it
 
 
 class TemplateAdminUnitOfWork(Protocol):
@@ -217,29 +227,29 @@ async def save_template(uow: TemplateAdminUnitOfWork, cmd: TemplateChange) -> in
                     Code.DUPLICATE, f"The campaign code '{code}' is already taken.", input_field("campaignCode")
                 )
             )
-    values: Values = {
-        **rule_values(rule),
-        "campaign_code": code,
-        "valid_from": _kept(cmd.valid_from, current.valid_from if current else None),
-        "valid_until": _kept(cmd.valid_until, current.valid_until if current else None),
-        "valid_days": _kept(cmd.valid_days, current.valid_days if current else None),
-        "total_quantity": _kept(cmd.total_quantity, current.total_quantity if current else None),
-        "per_member_limit": cmd.per_member_limit or (current.per_member_limit if current else 1),
-        "redeemable_at": cmd.redeemable_at or (current.redeemable_at if current else RedeemWhere.ANYWHERE),
-        "is_active": _kept_flag(cmd.rule.is_active, current.is_active if current else True),
-    }
+    template = TemplateFields(
+        rule,
+        campaign_code=code,
+        valid_from=_kept(cmd.valid_from, current.valid_from if current else None),
+        valid_until=_kept(cmd.valid_until, current.valid_until if current else None),
+        valid_days=_kept(cmd.valid_days, current.valid_days if current else None),
+        total_quantity=_kept(cmd.total_quantity, current.total_quantity if current else None),
+        per_member_limit=cmd.per_member_limit or (current.per_member_limit if current else 1),
+        redeemable_at=cmd.redeemable_at or (current.redeemable_at if current else RedeemWhere.ANYWHERE),
+        is_active=_kept_flag(cmd.rule.is_active, current.is_active if current else True),
+    )
     if cmd.per_member_limit is not None and not 1 <= cmd.per_member_limit <= MAX_PER_MEMBER:
         errors.append(
             DomainError(
                 Code.INVALID, f"Each member may get 1 to {MAX_PER_MEMBER} coupons.", input_field("perMemberLimit")
             )
         )
-    _check_validity(errors, values)
-    _check_quantity(errors, values["total_quantity"], current.issued_count if current else 0)
+    _check_validity(errors, template)
+    _check_quantity(errors, template.total_quantity, current.issued_count if current else 0)
     raise_all(errors)
     if cmd.template_id is None:
-        return await repo.add_template(values)
-    await repo.update_template(cmd.template_id, values)
+        return await repo.add_template(template)
+    await repo.update_template(cmd.template_id, template)
     return cmd.template_id
 
 
@@ -247,8 +257,8 @@ def _kept_flag(value: bool | None, stored: bool) -> bool:
     return stored if value is None else value
 
 
-def _check_validity(errors: list[DomainError], values: Values) -> None:
-    start, end, days = values["valid_from"], values["valid_until"], values["valid_days"]
+def _check_validity(errors: list[DomainError], template: TemplateFields) -> None:
+    start, end, days = template.valid_from, template.valid_until, template.valid_days
     for name, moment in (("validFrom", start), ("validUntil", end)):
         if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
             errors.append(DomainError(Code.INVALID, "Give the time with its time zone.", input_field(name)))

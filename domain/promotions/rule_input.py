@@ -29,10 +29,9 @@ from domain.promotions.model import (
     PointsMultiplier,
     Promotion,
 )
-from domain.promotions.records import ActionType, action_record, conditions_record
+from domain.promotions.records import ActionType
 from domain.promotions.validation import validate_promotion
 
-Values = dict[str, Any]
 IdKind = Literal["product", "category", "variant"]
 MAX_SCOPE_IDS = 1_000  # ids (or channels, tags) in one condition
 
@@ -268,17 +267,3 @@ async def _existing(
         if key not in found:
             errors.append(DomainError(Code.NOT_FOUND, f"No such {kind}.", [*field, str(i)]))
     return _found_set(ids, {k for k in ids if k in found})
-
-
-def rule_values(rule: Promotion) -> Values:
-    """The stored columns of a rule (the time window and store are the caller's columns)."""
-    kind, data = action_record(rule.action)
-    return {
-        "name": rule.name,
-        "priority": rule.priority,
-        "stackable": rule.stackable,
-        "currency": rule.currency,
-        "conditions": conditions_record(rule.conditions),
-        "action_type": kind,
-        "action": data,
-    }

@@ -6,7 +6,7 @@ accounts past any per-request limit. An operation that selects more than
 `MAX_EXPENSIVE_PER_OPERATION` of `EXPENSIVE_MUTATIONS` (aliases and fragments included) is
 refused whole, as a validation error coded QUERY_TOO_COMPLEX with `extensions.limit =
 "expensiveMutations"`: nothing runs. How often one address may register is limited apart
-(schema/accounts/login_limits.py).
+(domain/accounts/limits.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Account mutations: register, sign in (members and staff), refresh and revoke tokens.
 
 Sign-in attempts are limited per account and per client IP, registrations per client IP
-(schema/accounts/login_limits.py); one operation runs at most one of the mutations that hash or
+(domain/accounts/limits.py); one operation runs at most one of the mutations that hash or
 check a password (schema/accounts/expensive.py)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import strawberry
 
 from db.channel_queries import DEFAULT_CHANNEL_KEY
 from domain.access import model as access
-from domain.accounts import services
+from domain.accounts import limits, services
 from domain.errors import Code, DomainError, input_field
 from schema.accounts.inputs import (
     MemberRegisterInput,
@@ -21,7 +21,6 @@ from schema.accounts.inputs import (
     TokenRefreshInput,
     TokenRevokeInput,
 )
-from schema.accounts.login_limits import throttled
 from schema.accounts.types import Member, StaffUser, visible_member
 from schema.context import Info
 from schema.errors import UserError, run_mutation, run_prepared_mutation, user_errors_field
@@ -70,20 +69,13 @@ async def _member(info: Info, member_id: int | None) -> Member | None:
 async def _sign_in(
     info: Info, attempt: services.SignInAttempt, password: str
 ) -> tuple[services.IssuedTokens | None, list[UserError]]:
-    """Count the attempt against the account (before the password is checked, so parallel guesses
-    cannot slip past the limit), check the password, and issue tokens; a success is not counted."""
+    """Check the password outside the transaction, then issue tokens in it."""
     ctx = info.context
-    guard = ctx.login_guard
-    if guard is not None and (retry_after := await guard.attempt(attempt.subject)) is not None:
-        return None, throttled(retry_after)
-    issued, errors = await run_prepared_mutation(
+    return await run_prepared_mutation(
         info,
-        lambda: services.check_password(ctx.services.hasher, attempt, password),
-        lambda principal: services.issue_tokens(ctx.uow, ctx.services.tokens, principal),
+        lambda: services.check_sign_in(ctx.services.hasher, ctx.login_guard, attempt, password),
+        lambda who: services.finish_sign_in(ctx.uow, ctx.services.tokens, ctx.login_guard, attempt, who),
     )
-    if issued is not None and guard is not None:
-        await guard.succeeded(attempt.subject)
-    return issued, errors
 
 
 @strawberry.type
@@ -99,14 +91,9 @@ class AccountMutation:
         input: Annotated[MemberRegisterInput, strawberry.argument(description="The new member's details.")],
     ) -> MemberRegisterPayload:
         ctx = info.context
-        guard = ctx.login_guard
-        # A cashier registering shoppers at a till is signed in and not counted.
-        if guard is not None and not ctx.principal.staff_id and (retry_after := await guard.registration()) is not None:
-            return MemberRegisterPayload(
-                member=None, user_errors=throttled(retry_after, "registrations from this address")
-            )
 
         async def check() -> services.NewMember:
+            await limits.count_registration(ctx.login_guard, ctx.principal)
             slug = input.channel or DEFAULT_CHANNEL_KEY
             channel = await ctx.loaders.channel_by_slug.load(slug) if len(slug) <= 100 else None
             if channel is None:
@@ -117,8 +104,7 @@ class AccountMutation:
                 email=input.email,
                 phone=input.phone,
                 joined_channel_id=channel.id,
-                # Registered by a cashier at a till: the member joined at that store.
-                joined_location_id=ctx.principal.location_id if ctx.principal.staff_id else None,
+                registered_by=ctx.principal,
             )
             return await services.prepare_registration(ctx.uow, ctx.services.hasher, reg, ctx.services.phone_region)
 

@@ -15,7 +15,7 @@ from domain.access.model import AccessDenied, Permission
 from domain.inventory import model as domain
 from domain.inventory.access import stock_records_scope
 from schema.context import Info
-from schema.errors import ErrorCode, bad_input, coded_error
+from schema.errors import bad_input, refused
 from schema.inventory.inputs import InventoryMovementFilter, StockTransferFilter
 from schema.inventory.record_types import InventoryMovement, StockTransfer
 from schema.pagination import After, Before, Connection, First, Last, list_connection
@@ -39,7 +39,7 @@ def _scope(info: Info, location_id: strawberry.ID | None) -> int | None:
     try:
         return stock_records_scope(principal, requested)
     except AccessDenied as e:
-        raise coded_error(str(e), ErrorCode.FORBIDDEN) from None
+        raise refused(e) from None
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from db.models import StockTransfer as TransferModel
 from domain.access.model import AccessDenied, Permission
 from domain.inventory import transfers as services
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
+from schema.errors import UserError, refused, run_mutation, user_errors_field
 from schema.inventory.inputs import StockTransferInput, StockTransferReceiveInput
 from schema.inventory.record_types import StockTransfer
 from schema.inventory.types import StockLevel
@@ -40,7 +40,7 @@ async def _run(info: Info, work: Callable[[], Awaitable[int]]) -> tuple[Transfer
     try:
         transfer_id, errors = await run_mutation(info, work)
     except AccessDenied as e:
-        raise coded_error(str(e), ErrorCode.FORBIDDEN) from None
+        raise refused(e) from None
     row = await info.context.session.get(TransferModel, transfer_id) if transfer_id is not None else None
     return row, errors
 

@@ -17,7 +17,7 @@ from domain.orders.access import AccessDenied
 from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.records import PaymentMethod as DomainPaymentMethod
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
+from schema.errors import UserError, refused, run_mutation, user_errors_field
 from schema.orders.ids import OrderId, order_token
 from schema.orders.inputs import OrderPayInput
 from schema.orders.types import Order, visible_order
@@ -53,7 +53,7 @@ async def change_order(info: Info, work: Callable[[], Awaitable[str]]) -> tuple[
     try:
         token, errors = await run_mutation(info, work)
     except AccessDenied as e:
-        raise coded_error(str(e), ErrorCode.FORBIDDEN) from None
+        raise refused(e) from None
     return await visible_order(info, token), errors
 
 

@@ -17,12 +17,11 @@ import strawberry
 
 from db import order_queries as oq
 from db.pagination import count
-from domain.access.model import Permission
-from domain.orders.access import is_scoped, sees_orders_of
+from domain.orders.access import AccessDenied, member_orders_scope, order_list_scope
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
 from schema.context import Info
-from schema.errors import ErrorCode, bad_input, coded_error
+from schema.errors import bad_input, refused
 from schema.orders.cart_types import Cart, visible_cart
 from schema.orders.ids import CartId, cart_token, order_token
 from schema.orders.inputs import OrderFilter
@@ -32,43 +31,28 @@ from schema.relay import decode_id
 
 
 async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
-    """The caller's filter, narrowed to what they may see."""
-    principal = info.context.principal
+    """The caller's filter, narrowed to what they may see (`domain.orders.access`)."""
     f = f or OrderFilter()
     member_id = decode_id(f.member_id, "Member") if f.member_id is not None else None
     if f.member_id is not None and member_id is None:
         raise bad_input("`memberId` is not a member's ID.")
-    belongs_to = _store_of(info)
-    if not principal.can(Permission.VIEW_ORDERS):
-        if principal.member_id is None:
-            code = ErrorCode.UNAUTHENTICATED if principal.is_anonymous else ErrorCode.FORBIDDEN
-            raise coded_error("Sign in to see orders.", code)
-        if member_id is not None and member_id != principal.member_id:
-            raise coded_error("Members see only their own orders.", ErrorCode.FORBIDDEN)
-        member_id = principal.member_id
+    try:
+        scope = order_list_scope(info.context.principal, member_id)
+    except AccessDenied as e:
+        raise refused(e) from None
     location_id = decode_id(f.location_id, "Location") if f.location_id is not None else None
     if f.location_id is not None and location_id is None:
         raise bad_input("`locationId` is not a location's ID.")
     channel_id = (await channel_for(info, f.channel)).id if f.channel is not None else None
     return oq.OrderQuery(
-        member_id=member_id,
+        member_id=scope.member_id,
         status=DomainStatus(f.status.value) if f.status else None,
         channel_id=channel_id,
         location_id=location_id,
         created_from=_utc(f.created_from),
         created_to=_utc(f.created_to),
-        belongs_to=belongs_to,
+        belongs_to=scope.belongs_to,
     )
-
-
-def _store_of(info: Info) -> int | None:
-    """The location whose orders a store staff user is limited to; None for everyone else."""
-    principal = info.context.principal
-    if not is_scoped(principal):
-        return None
-    if principal.location_id is None:
-        raise coded_error("Staff see the orders of the location they work at, and you have none.", ErrorCode.FORBIDDEN)
-    return principal.location_id
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -80,10 +64,10 @@ async def member_orders(
     info: Info, member_id: int, first: int | None, after: str | None, last: int | None, before: str | None
 ) -> Connection[Order]:
     """`Member.orders`: the member themself and staff who view orders; batched over a list of members."""
-    principal = info.context.principal
-    if not sees_orders_of(member_id, principal):
-        raise coded_error("Only the member and staff see a member's orders.", ErrorCode.FORBIDDEN)
-    belongs_to = _store_of(info) if principal.member_id != member_id else None
+    try:
+        belongs_to = member_orders_scope(member_id, info.context.principal).belongs_to
+    except AccessDenied as e:
+        raise refused(e) from None
     loaders = info.context.loaders
     if belongs_to is None:
         return await child_connection(

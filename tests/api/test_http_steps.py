@@ -40,7 +40,7 @@ def test_the_sql_unit_of_work_offers_all_the_protocol_asks() -> None:
     """mypy checks the signatures (`Context.uow` is assigned a `SqlUnitOfWork`); this, that nothing
     the Protocol names is missing."""
     members = get_protocol_members(UnitOfWork)
-    assert {"orders", "promotions", "transaction", "clock"} <= members
+    assert {"orders", "promotions", "promotion_admin", "coupon_issuing", "transaction", "clock"} <= members
     uow = SqlUnitOfWork(session=None)  # type: ignore[arg-type]
     assert not [name for name in members if not hasattr(type(uow), name) and name not in vars(uow)]
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from api.app import create_app
 from api.jobs import expire_unpaid_orders
@@ -30,19 +29,18 @@ async def test_the_expiry_job_cancels_each_overdue_order_once(shop: Shop) -> Non
     order = await delivery_order(shop)
     assert await expire_unpaid_orders(shop.engine, PointsPolicy()) == 0  # not due yet
     later = datetime.now(UTC) + timedelta(hours=1)
-    assert await expire_unpaid_orders(shop.engine, PointsPolicy(), now=later) == 1
-    assert await expire_unpaid_orders(shop.engine, PointsPolicy(), now=later) == 0
+    assert await expire_unpaid_orders(shop.engine, PointsPolicy(), lambda: later) == 1
+    assert await expire_unpaid_orders(shop.engine, PointsPolicy(), lambda: later) == 0
     assert (await shop.client.data(ORDER, {"id": order["id"]}))["order"]["status"] == "CANCELLED"
     assert await level(shop.engine, shop.variants[0], shop.store_a) == Level(10, 0)
 
 
-async def test_serve_expires_overdue_orders_in_the_background(shop: Shop, settings: Settings) -> None:
+async def test_serve_expires_overdue_orders_in_the_background_by_the_apps_clock(shop: Shop, settings: Settings) -> None:
     order = await delivery_order(shop)
-    async with shop.engine.begin() as conn:
-        await conn.execute(
-            sa.text("UPDATE orders SET expires_at = :t"), {"t": datetime.now(UTC) - timedelta(minutes=1)}
-        )
-    app = create_app(settings.model_copy(update={"order_expiry_interval": 0.05}), engine=shop.engine)
+    an_hour_on = datetime.now(UTC) + timedelta(hours=1)
+    app = create_app(
+        settings.model_copy(update={"order_expiry_interval": 0.05}), engine=shop.engine, clock=lambda: an_hour_on
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

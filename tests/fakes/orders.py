@@ -144,7 +144,13 @@ class FakeOrders:
     ) -> list[Source]:
         inv = self._inventory
         return [
-            Source(loc, kind, loc, {v: lv.available for (v, at), lv in inv.levels.items() if at == loc})
+            Source(
+                loc,
+                kind,
+                inv.priorities.get(loc, loc),
+                {v: lv.available for (v, at), lv in inv.levels.items() if at == loc},
+                *inv.coordinates.get(loc, (None, None)),
+            )
             for loc, kind in sorted(inv.locations.items())
             if location_id is None or loc == location_id
         ]

@@ -17,6 +17,8 @@ class FakeInventory:
     def __init__(self) -> None:
         self.variants: set[int] = set()
         self.locations: dict[int, LocationType] = {}
+        self.priorities: dict[int, int] = {}  # lower ships first; a location's id when not set
+        self.coordinates: dict[int, tuple[float, float]] = {}
         self.levels: dict[tuple[int, int], Level] = {}
         self.movements: list[Movement] = []
 

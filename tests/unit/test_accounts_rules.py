@@ -16,11 +16,13 @@ from domain.access.model import (
     ANONYMOUS,
     ROLE_PERMISSIONS,
     Permission,
+    Principal,
     PrincipalKind,
     StaffRole,
     member,
     staff,
 )
+from domain.accounts.limits import count_registration
 from domain.accounts.model import (
     Identity,
     IdentityKind,
@@ -35,13 +37,16 @@ from domain.accounts.services import (
     Credentials,
     MemberRegistration,
     RefreshGrant,
+    check_sign_in,
     create_member_tokens,
+    find_member,
+    finish_sign_in,
     refresh_tokens,
     register_member,
 )
 from domain.accounts.tokens import InvalidToken, access_claims, hash_token, new_refresh_token, principal_from_claims
 from domain.clock import Clock, system_clock
-from domain.errors import DomainError, DomainErrors, raise_all
+from domain.errors import Code, DomainError, DomainErrors, raise_all
 
 SECRET = "unit-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 SETTINGS = JwtTokens(secret_key=SECRET)
@@ -271,6 +276,7 @@ class FakeAccounts:
     identities: dict[Identity, int] = field(default_factory=dict)
     passwords: dict[int, str | None] = field(default_factory=dict)
     tokens: dict[str, dict[str, object]] = field(default_factory=dict)
+    joined_at: dict[int, int | None] = field(default_factory=dict)  # member -> the store they joined at
 
     async def identities_taken(self, identities: list[Identity]) -> list[Identity]:
         return [i for i in identities if i in self.identities]
@@ -285,6 +291,7 @@ class FakeAccounts:
     ) -> int:
         member_id = len(self.passwords) + 1
         self.passwords[member_id] = password_hash
+        self.joined_at[member_id] = joined_location_id
         self.identities.update({i: member_id for i in identities})
         return member_id
 
@@ -322,7 +329,7 @@ class FakeUow:
 HASHER = Argon2Hasher(time_cost=1, memory_cost=8)
 
 
-async def register(uow: FakeUow, **kwargs: str | None) -> int:
+async def register(uow: FakeUow, **kwargs: object) -> int:
     reg = MemberRegistration(**{"name": "Ann", "password": "open-sesame-42", **kwargs})  # type: ignore[arg-type]
     return await register_member(uow, HASHER, reg, "CN")  # type: ignore[arg-type]
 
@@ -355,6 +362,18 @@ async def test_registration_stores_normalised_identities_and_a_hash_never_the_pa
     }
     stored = uow.accounts.passwords[member_id]
     assert stored is not None and stored.startswith("$argon2id$") and "open-sesame-42" not in stored
+
+
+@pytest.mark.parametrize(
+    ("registered_by", "store"),
+    [(ANONYMOUS, None), (staff(7, StaffRole.CASHIER, 20), 20), (staff(1, StaffRole.ADMIN), None)],
+)
+async def test_a_member_registered_by_a_cashier_at_a_till_joined_at_that_store(
+    registered_by: Principal, store: int | None
+) -> None:
+    uow = FakeUow()
+    member_id = await register(uow, email="ann@example.com", registered_by=registered_by)  # type: ignore[arg-type]
+    assert uow.accounts.joined_at[member_id] == store
 
 
 async def test_every_taken_identity_is_reported() -> None:
@@ -623,3 +642,97 @@ def test_the_claims_rules_need_no_signing_library() -> None:
     assert principal_from_claims(claims) == staff(3, StaffRole.CASHIER, 5)
     with pytest.raises(InvalidToken):
         principal_from_claims({**claims, "loc": True})
+
+
+# --- sign-in and registration limits --------------------------------------------------------------
+
+
+@dataclass
+class FakeGuard:
+    """A `LoginGuard` that refuses after `allowed` attempts and remembers what it was told."""
+
+    allowed: int = 1
+    attempts: list[str] = field(default_factory=list)
+    succeeded_for: list[str] = field(default_factory=list)
+    registrations: int = 0
+
+    async def attempt(self, identifier: str) -> int | None:
+        self.attempts.append(identifier)
+        return 30 if len(self.attempts) > self.allowed else None
+
+    async def succeeded(self, identifier: str) -> None:
+        self.succeeded_for.append(identifier)
+
+    async def registration(self) -> int | None:
+        self.registrations += 1
+        return 60 if self.registrations > self.allowed else None
+
+
+class CountingHasher:
+    """Counts password checks, so a test can see that a throttled attempt checked nothing."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    async def hash(self, password: str) -> str:
+        return await HASHER.hash(password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        self.checks += 1
+        return await HASHER.verify(password_hash, password)
+
+
+async def test_a_throttled_sign_in_is_refused_before_the_password_is_checked() -> None:
+    uow, guard, hasher = FakeUow(), FakeGuard(allowed=1), CountingHasher()
+    await register(uow, email="ann@example.com")
+    attempt = await find_member(uow, "ann@example.com", "CN")  # type: ignore[arg-type]
+    with pytest.raises(DomainError) as wrong:
+        await check_sign_in(hasher, guard, attempt, "wrong-password")
+    assert wrong.value.code == Code.INVALID_CREDENTIALS and hasher.checks == 1
+    with pytest.raises(DomainError) as refused:
+        await check_sign_in(hasher, guard, attempt, "open-sesame-42")
+    assert refused.value.code == Code.THROTTLED and refused.value.field is None
+    assert refused.value.message == "Too many failed sign-in attempts; try again in 30 seconds."
+    assert hasher.checks == 1
+
+
+async def test_every_spelling_of_an_account_counts_against_one_limit() -> None:
+    uow, guard = FakeUow(), FakeGuard(allowed=5)
+    await register(uow, email="ann@example.com", phone="13800138000")
+    for typed in ("ann@example.com", "ANN@example.com", "138 0013 8000"):
+        attempt = await find_member(uow, typed, "CN")  # type: ignore[arg-type]
+        with pytest.raises(DomainError):
+            await check_sign_in(HASHER, guard, attempt, "wrong-password")
+    assert len(set(guard.attempts)) == 1
+
+
+async def test_a_successful_sign_in_forgets_the_accounts_failures() -> None:
+    uow, guard = FakeUow(), FakeGuard(allowed=5)
+    await register(uow, email="ann@example.com")
+    attempt = await find_member(uow, "ann@example.com", "CN")  # type: ignore[arg-type]
+    who = await check_sign_in(HASHER, guard, attempt, "open-sesame-42")
+    issued = await finish_sign_in(uow, SETTINGS, guard, attempt, who)  # type: ignore[arg-type]
+    assert issued.principal == who and guard.succeeded_for == [attempt.subject]
+
+
+async def test_too_many_registrations_from_one_address_are_throttled() -> None:
+    guard = FakeGuard(allowed=1)
+    await count_registration(guard, ANONYMOUS)
+    with pytest.raises(DomainError) as refused:
+        await count_registration(guard, ANONYMOUS)
+    assert refused.value.code == Code.THROTTLED
+    assert refused.value.message == "Too many registrations from this address; try again in 60 seconds."
+
+
+async def test_a_cashier_registering_shoppers_at_a_till_is_not_counted() -> None:
+    guard = FakeGuard(allowed=0)
+    await count_registration(guard, staff(7, StaffRole.CASHIER, 20))
+    assert guard.registrations == 0
+
+
+async def test_without_a_guard_nothing_is_limited() -> None:
+    uow = FakeUow()
+    await register(uow, email="ann@example.com")
+    attempt = await find_member(uow, "ann@example.com", "CN")  # type: ignore[arg-type]
+    await count_registration(None, ANONYMOUS)
+    assert await check_sign_in(HASHER, None, attempt, "open-sesame-42") == member(1)

@@ -8,12 +8,13 @@ from typing import Any, cast
 
 import pytest
 
+from db.changes import columns
+from domain.catalog.changes import ProductChanges, VariantChanges
 from domain.catalog.commands import ListingUpdate, PriceSet, ProductCreate, ProductUpdate, VariantCreate
 from domain.catalog.model import PriceRange
 from domain.catalog.services import (
     CatalogUnitOfWork,
     ChannelInfo,
-    Values,
     create_product,
     create_variant,
     delete_variant,
@@ -30,8 +31,8 @@ class FakeCatalog:
     """The part of `CatalogRepository` the product, variant and listing use cases reach."""
 
     def __init__(self) -> None:
-        self.products: dict[int, Values] = {}
-        self.variants: dict[int, Values] = {}
+        self.products: dict[int, dict[str, object]] = {}  # stored as the SQL repository would store them
+        self.variants: dict[int, dict[str, object]] = {}
         self.categories: set[int] = {3}
         self.prices: dict[tuple[int, int], Decimal] = {}  # (variant, channel) -> price
         self.listings: dict[tuple[int, int], dict[str, Any]] = {}  # (product, channel) -> published, range
@@ -48,12 +49,12 @@ class FakeCatalog:
     async def product_slug_taken(self, slug: str, other_than: int | None = None) -> bool:
         return any(p["slug"] == slug and i != other_than for i, p in self.products.items())
 
-    async def add_product(self, values: Values) -> int:
-        self.products[len(self.products) + 1] = dict(values)
+    async def add_product(self, new: ProductChanges) -> int:
+        self.products[len(self.products) + 1] = columns(new)
         return len(self.products)
 
-    async def update_product(self, product_id: int, values: Values) -> None:
-        self.products[product_id].update(values)
+    async def update_product(self, product_id: int, changes: ProductChanges) -> None:
+        self.products[product_id].update(columns(changes))
 
     async def variant_product_id(self, variant_id: int) -> int | None:
         found = self.variants.get(variant_id)
@@ -62,8 +63,8 @@ class FakeCatalog:
     async def sku_taken(self, sku: str, other_than: int | None = None) -> bool:
         return any(v["sku"] == sku and i != other_than for i, v in self.variants.items())
 
-    async def add_variant(self, values: Values) -> int:
-        self.variants[len(self.variants) + 1] = dict(values)
+    async def add_variant(self, new: VariantChanges) -> int:
+        self.variants[len(self.variants) + 1] = columns(new)
         return len(self.variants)
 
     async def variant_channel_ids(self, variant_id: int) -> list[int]:

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from db.changes import columns
 from domain.catalog.commands import KEEP
 from domain.errors import DomainError, DomainErrors
 from domain.inventory import location_services as services
 from domain.inventory.locations import (
     Address,
     Candidate,
+    LocationChanges,
     LocationCreate,
     LocationState,
     LocationUpdate,
@@ -35,6 +37,7 @@ def problems(error: DomainError) -> list[tuple[str, list[str] | None]]:
 class MemoryLocations:
     def __init__(self) -> None:
         self.rows: dict[int, dict[str, Any]] = {}
+        self.updates: list[LocationChanges] = []  # what each update asked to write
         self.links: dict[int, list[int]] = {}
         self.channels = {"online": 1, "pos": 2}
         self.candidates: list[Candidate] = []
@@ -54,13 +57,14 @@ class MemoryLocations:
     async def channel_ids(self, slugs: Sequence[str]) -> dict[str, int]:
         return {s: self.channels[s] for s in slugs if s in self.channels}
 
-    async def add(self, values: dict[str, object]) -> int:
+    async def add(self, new: LocationChanges) -> int:
         key = len(self.rows) + 1
-        self.rows[key] = dict(values)
+        self.rows[key] = columns(new)
         return key
 
-    async def update(self, location_id: int, values: dict[str, object]) -> None:
-        self.rows[location_id].update(values)
+    async def update(self, location_id: int, changes: LocationChanges) -> None:
+        self.updates.append(changes)
+        self.rows[location_id].update(columns(changes))
 
     async def set_channels(self, location_id: int, channel_ids: Sequence[int]) -> None:
         self.links[location_id] = list(channel_ids)
@@ -183,3 +187,140 @@ async def test_nearby_stores_asks_storage_for_the_box_and_ranks_what_comes_back(
     [(box, channel_id, variant_id, in_stock_only)] = uow.locations.searches
     assert (channel_id, variant_id, in_stock_only) == (2, 7, True)
     assert box.min_lat < 31.2304 < box.max_lat and box.min_lon < 121.4737 < box.max_lon
+
+
+# --- what a create refuses and what an update writes -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"code": "-SH09"}, ("INVALID", ["input", "code"])),
+        ({"name": "x" * 201}, ("INVALID", ["input", "name"])),
+        ({"priority": -1}, ("INVALID", ["input", "priority"])),
+        ({"address": Address(country="CHN")}, ("INVALID", ["input", "address", "country"])),
+        ({"address": Address(line1="x" * 251)}, ("INVALID", ["input", "address", "line1"])),
+        ({"address": Address(postal_code="1" * 21)}, ("INVALID", ["input", "address", "postalCode"])),
+        ({"latitude": 91.0}, ("INVALID", ["input", "latitude"])),
+        (
+            {"opening_hours": [OpeningHours("someday", "09:00", "17:00")]},
+            ("INVALID", ["input", "openingHours", "0", "day"]),
+        ),
+        (
+            {"opening_hours": [OpeningHours("mon", "17:00", "09:00")]},
+            ("INVALID", ["input", "openingHours", "0", "closes"]),
+        ),
+        (
+            {"opening_hours": [OpeningHours("mon", "09:00", "13:00"), OpeningHours("mon", "12:00", "18:00")]},
+            ("INVALID", ["input", "openingHours"]),
+        ),
+    ],
+)
+async def test_a_location_with_one_bad_field_is_refused_at_that_field_and_not_written(
+    changes: dict[str, Any], expected: tuple[str, list[str]]
+) -> None:
+    uow = FakeUow()
+    with pytest.raises(DomainError) as e:
+        await services.create_location(uow, store(**changes))
+    assert problems(e.value) == [expected]
+    assert uow.locations.rows == {}
+
+
+async def test_unknown_channels_are_each_named_by_their_position() -> None:
+    with pytest.raises(DomainError) as e:
+        await services.create_location(FakeUow(), store(channels=["kiosk", "online", "app"]))
+    assert problems(e.value) == [("NOT_FOUND", ["input", "channels", "0"]), ("NOT_FOUND", ["input", "channels", "2"])]
+
+
+async def test_an_update_writes_only_the_fields_it_names() -> None:
+    uow = FakeUow()
+    key = await services.create_location(uow, store())
+    await services.update_location(uow, LocationUpdate(key, name=" Taikang Road ", priority=5))
+    assert uow.locations.updates == [LocationChanges(name="Taikang Road", priority=5)]
+
+
+async def test_coordinates_are_rewritten_only_when_they_move() -> None:
+    uow = FakeUow()
+    key = await services.create_location(uow, store())
+    await services.update_location(uow, LocationUpdate(key, latitude=31.2086, longitude=121.4695))
+    await services.update_location(uow, LocationUpdate(key, latitude=31.21))
+    assert uow.locations.updates == [LocationChanges(), LocationChanges(latitude=31.21, longitude=121.4695)]
+
+
+async def test_a_new_address_replaces_the_old_one_whole() -> None:
+    uow = FakeUow()
+    key = await services.create_location(uow, store())
+    await services.update_location(uow, LocationUpdate(key, address=Address(city=" Suzhou ")))
+    row = uow.locations.rows[key]
+    assert (row["address_line1"], row["city"], row["postal_code"], row["country"]) == (None, "Suzhou", None, None)
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ({"type": LocationType.STORE}, ("REQUIRED", ["input", "latitude"])),  # a store needs coordinates
+        ({"type": LocationType.STORE, "latitude": 31.0}, ("INVALID", ["input", "latitude"])),  # both or neither
+        ({"is_pickup_point": True}, ("INVALID", ["input", "isPickupPoint"])),  # still a warehouse
+        ({"code": "SH09"}, ("DUPLICATE", ["input", "code"])),  # the store's code
+    ],
+)
+async def test_a_warehouse_update_is_judged_on_the_warehouse_it_would_become(
+    update: dict[str, Any], expected: tuple[str, list[str]]
+) -> None:
+    uow = FakeUow()
+    await services.create_location(uow, store())
+    warehouse = store(code="WH01", type=LocationType.WAREHOUSE, is_pickup_point=False, latitude=None, longitude=None)
+    key = await services.create_location(uow, warehouse)
+    with pytest.raises(DomainError) as e:
+        await services.update_location(uow, LocationUpdate(key, **update))
+    assert problems(e.value) == [expected]
+    assert uow.locations.updates == []
+
+
+async def test_a_location_keeps_its_own_code_on_update() -> None:
+    uow = FakeUow()
+    key = await services.create_location(uow, store())
+    await services.update_location(uow, LocationUpdate(key, code="sh09"))
+    assert uow.locations.rows[key]["code"] == "SH09"
+
+
+async def test_leaving_the_channels_out_keeps_the_links_and_an_empty_list_clears_them() -> None:
+    uow = FakeUow()
+    key = await services.create_location(uow, store())
+    await services.update_location(uow, LocationUpdate(key, name="Taikang Road"))
+    assert uow.locations.links[key] == [1, 2]
+    await services.update_location(uow, LocationUpdate(key, channels=[" pos "]))
+    assert uow.locations.links[key] == [2]
+
+
+SHANGHAI = (31.2304, 121.4737)
+AROUND_PEOPLES_SQUARE = [
+    Candidate(1, 31.3006, 121.5148),  # 9 km
+    Candidate(3, 31.2450, 121.4900),  # 2 km
+    Candidate(2, 31.2355, 121.4793),  # under 1 km
+]
+
+
+@pytest.mark.parametrize(("limit", "closest"), [(0, []), (1, [2]), (2, [2, 3]), (20, [2, 3])])
+async def test_a_search_returns_at_most_its_limit_of_the_closest_stores_within_the_radius(
+    limit: int, closest: list[int]
+) -> None:
+    uow = FakeUow()
+    uow.locations.candidates = AROUND_PEOPLES_SQUARE
+    found = await services.nearby_stores(uow, NearbySearch(*SHANGHAI, radius_km=5, limit=limit))
+    assert [f.location_id for f in found] == closest
+
+
+async def test_a_search_without_a_variant_reports_no_availability_and_any_channel() -> None:
+    uow = FakeUow()
+    uow.locations.candidates = AROUND_PEOPLES_SQUARE
+    found = await services.nearby_stores(uow, NearbySearch(*SHANGHAI))
+    assert [f.available for f in found] == [None, None, None]
+    [(_, channel_id, variant_id, in_stock_only)] = uow.locations.searches
+    assert (channel_id, variant_id, in_stock_only) == (None, None, False)
+
+
+async def test_a_search_far_from_every_store_finds_none() -> None:
+    uow = FakeUow()
+    uow.locations.candidates = AROUND_PEOPLES_SQUARE  # what a coarse prefilter might still let through
+    assert await services.nearby_stores(uow, NearbySearch(39.9042, 116.4074, radius_km=50)) == []

@@ -11,7 +11,17 @@ from hypothesis import strategies as st
 from domain.access.model import ANONYMOUS, AppScope, Permission, StaffRole, app, member, staff
 from domain.errors import DomainError
 from domain.inventory.model import FulfilmentMethod as M
-from domain.orders.access import acts_on, is_scoped, order_locations, sees_order
+from domain.orders.access import (
+    AccessDenied,
+    OrderScope,
+    SignInRequired,
+    acts_on,
+    is_scoped,
+    member_orders_scope,
+    order_list_scope,
+    order_locations,
+    sees_order,
+)
 from domain.orders.model import TRANSITIONS, OrderAction, OrderStatus, allowed_actions, transition
 from domain.orders.pricing import Discount, PointsRule, PricedLine, ShippingRule, compute_totals
 
@@ -188,3 +198,37 @@ def test_store_staff_see_and_act_on_their_locations_orders_only() -> None:
     assert not acts_on(Permission.MANAGE_ORDERS, at_3, staff(1, StaffRole.CASHIER, 3))
     assert is_scoped(staff(1, StaffRole.CASHIER, 3)) and not is_scoped(staff(1, StaffRole.ADMIN))
     assert not is_scoped(member(7)) and not is_scoped(app(1, frozenset({AppScope.ORDERS_READ})))
+
+
+# --- whose orders a list shows ---------------------------------------------------------------------
+
+
+def test_a_member_lists_only_their_own_orders_whatever_they_ask() -> None:
+    assert order_list_scope(member(7), None) == OrderScope(member_id=7)
+    assert order_list_scope(member(7), 7) == OrderScope(member_id=7)
+    with pytest.raises(AccessDenied, match="only their own"):
+        order_list_scope(member(7), 8)
+
+
+def test_an_anonymous_caller_is_told_to_sign_in_and_an_app_without_orders_is_refused() -> None:
+    with pytest.raises(SignInRequired):
+        order_list_scope(ANONYMOUS, None)
+    with pytest.raises(AccessDenied) as refused:
+        order_list_scope(app(1, frozenset({AppScope.CATALOG_READ})), None)
+    assert not isinstance(refused.value, SignInRequired)
+
+
+def test_order_viewing_staff_list_any_members_orders_and_store_staff_only_their_locations() -> None:
+    assert order_list_scope(staff(1, StaffRole.ADMIN), 8) == OrderScope(member_id=8)
+    assert order_list_scope(app(1, frozenset({AppScope.ORDERS_READ})), None) == OrderScope()
+    assert order_list_scope(staff(1, StaffRole.CASHIER, 3), 8) == OrderScope(member_id=8, belongs_to=3)
+    with pytest.raises(AccessDenied, match="you have none"):
+        order_list_scope(staff(1, StaffRole.STORE_MANAGER), None)
+
+
+def test_a_members_order_list_is_theirs_whole_and_store_staffs_narrowed_to_their_location() -> None:
+    assert member_orders_scope(7, member(7)) == OrderScope(member_id=7)
+    assert member_orders_scope(7, staff(1, StaffRole.FULFILLMENT, 9)) == OrderScope(member_id=7, belongs_to=9)
+    assert member_orders_scope(7, staff(1, StaffRole.ADMIN)) == OrderScope(member_id=7)
+    with pytest.raises(AccessDenied):
+        member_orders_scope(7, member(8))

@@ -4,8 +4,8 @@ change which promotion, what a refused command leaves unwritten, and the checks 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -16,13 +16,13 @@ from domain.promotions.admin import (
     PromotionChange,
     StoredPromotion,
     TemplateChange,
+    TemplateFields,
     deactivate_promotion,
     save_promotion,
     save_template,
 )
 from domain.promotions.coupons import TemplateInfo
 from domain.promotions.issuing import IssueCommand, issue_to_members
-from domain.promotions.model import Conditions, FreeShipping, Promotion
 from domain.promotions.records import ActionType
 from domain.promotions.rule_input import ActionInput, RuleChange
 
@@ -32,11 +32,11 @@ FREE_SHIPPING = RuleChange(name="Free shipping", action=ActionInput(ActionType.F
 
 
 class MemoryAdmin:
-    """Promotions and templates as rows of values; also the staff issuing side."""
+    """Promotions and templates as the records the use cases write; also the staff issuing side."""
 
     def __init__(self) -> None:
-        self.promotions: dict[int, dict[str, Any]] = {}
-        self.templates: dict[int, dict[str, Any]] = {}
+        self.promotions: dict[int, StoredPromotion] = {}
+        self.templates: dict[int, TemplateFields] = {}
         self.members = {10, 11}
         self.locked: list[int] = []
 
@@ -50,33 +50,32 @@ class MemoryAdmin:
         return {STORE: True, OTHER_STORE: True, WAREHOUSE: False}.get(location_id)
 
     async def promotion(self, promotion_id: int) -> StoredPromotion | None:
-        row = self.promotions.get(promotion_id)
-        if row is None:
-            return None
-        rule = Promotion(promotion_id, row["name"], 100, True, Conditions(), FreeShipping())
-        return StoredPromotion(rule, row["location_id"], row["is_active"])
+        return self.promotions.get(promotion_id)
 
-    async def add_promotion(self, values: dict[str, Any]) -> int:
+    async def add_promotion(self, promotion: StoredPromotion) -> int:
         key = len(self.promotions) + 1
-        self.promotions[key] = dict(values)
+        self.promotions[key] = promotion
         return key
 
-    async def update_promotion(self, promotion_id: int, values: dict[str, Any]) -> None:
-        self.promotions[promotion_id].update(values)
+    async def update_promotion(self, promotion_id: int, promotion: StoredPromotion) -> None:
+        self.promotions[promotion_id] = promotion
+
+    async def set_promotion_active(self, promotion_id: int, is_active: bool) -> None:
+        self.promotions[promotion_id] = replace(self.promotions[promotion_id], is_active=is_active)
 
     async def template(self, template_id: int) -> TemplateInfo | None:
         return None
 
     async def campaign_code_taken(self, code: str, other_than: int | None) -> bool:
-        return any(t["campaign_code"] == code for k, t in self.templates.items() if k != other_than)
+        return any(t.campaign_code == code for k, t in self.templates.items() if k != other_than)
 
-    async def add_template(self, values: dict[str, Any]) -> int:
+    async def add_template(self, template: TemplateFields) -> int:
         key = len(self.templates) + 1
-        self.templates[key] = dict(values)
+        self.templates[key] = template
         return key
 
-    async def update_template(self, template_id: int, values: dict[str, Any]) -> None:
-        self.templates[template_id].update(values)
+    async def update_template(self, template_id: int, template: TemplateFields) -> None:
+        self.templates[template_id] = template
 
     async def existing_members(self, member_ids: Sequence[int]) -> set[int]:
         return self.members & set(member_ids)
@@ -98,7 +97,7 @@ async def test_a_store_managers_new_promotion_is_their_stores() -> None:
     uow = FakeUow()
     key = await save_promotion(uow, Manager(store_id=STORE), PromotionChange(FREE_SHIPPING))
     row = uow.promotion_admin.promotions[key]
-    assert (row["name"], row["location_id"], row["is_active"]) == ("Free shipping", STORE, True)
+    assert (row.rule.name, row.location_id, row.is_active) == ("Free shipping", STORE, True)
     with pytest.raises(NotPermitted):
         await save_promotion(uow, Manager(store_id=STORE), PromotionChange(FREE_SHIPPING, location_id=None))
 
@@ -114,7 +113,7 @@ async def test_a_store_manager_cannot_touch_chain_wide_promotions_nor_see_other_
         await deactivate_promotion(uow, manager, other)
     assert (e.value.code, e.value.field) == ("NOT_FOUND", ["id"])
     assert await deactivate_promotion(uow, Manager(), other) == other
-    assert [r["is_active"] for r in uow.promotion_admin.promotions.values()] == [True, False]
+    assert [r.is_active for r in uow.promotion_admin.promotions.values()] == [True, False]
 
 
 async def test_a_promotion_of_a_warehouse_is_refused_and_not_written() -> None:
@@ -129,7 +128,7 @@ async def test_a_campaign_code_is_upper_cased_and_unique() -> None:
     uow = FakeUow()
     change = TemplateChange(FREE_SHIPPING, campaign_code="spring-26", valid_days=30)
     key = await save_template(uow, change)
-    assert uow.promotion_admin.templates[key]["campaign_code"] == "SPRING-26"
+    assert uow.promotion_admin.templates[key].campaign_code == "SPRING-26"
     with pytest.raises(DomainError) as e:
         await save_template(uow, change)
     assert (e.value.code, e.value.field) == ("DUPLICATE", ["input", "campaignCode"])
