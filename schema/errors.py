@@ -135,7 +135,8 @@ def user_errors(error: DomainError) -> list[UserError]:
 
 
 async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run `work` in one transaction; a `DomainError` rolls it back and becomes `userErrors`."""
+    """Run `work` in one transaction; a `DomainError` rolls it back and becomes `userErrors`, a
+    refusal of the caller (`AccessDenied`) rolls it back and becomes a top-level error."""
     ctx = info.context
     failure: DomainError | None = None
     result: T | None = None
@@ -149,6 +150,8 @@ async def run_mutation(info: Info, work: Callable[[], Awaitable[T]]) -> tuple[T 
                 failure = e  # commit what the failure itself recorded
     except DomainError as e:
         failure = e
+    except AccessDenied as e:
+        raise refused(e) from None
     # What the payload reads next must come from the database, not from objects this request
     # loaded before the write (sessions do not expire objects on commit).
     ctx.loaders.clear()

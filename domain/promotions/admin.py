@@ -7,7 +7,7 @@ the whole command is valid. The use cases take the unit of work, whose `promotio
 repository they use; the caller owns the transaction.
 
 A store manager manages only their own store's promotions (`Manager.store_id`): a new one is
-forced onto that store, chain-wide ones are visible but refused (`NotPermitted`, a top-level
+forced onto that store, chain-wide ones are visible but refused (`AccessDenied`, a top-level
 FORBIDDEN), other stores' ones are invisible (NOT_FOUND). Coupon templates are chain-wide.
 """
 
@@ -18,6 +18,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
+from domain.access.model import AccessDenied
 from domain.catalog.commands import KEEP, Keep
 from domain.errors import Code, DomainError, input_field, raise_all
 from domain.promotions.coupons import TemplateInfo
@@ -26,10 +27,6 @@ from domain.promotions.records import RedeemWhere
 from domain.promotions.rule_input import ReferenceLookup, RuleChange, merge_rule
 
 # --- promotions ----------------------------------------------------------------------------------
-
-
-class NotPermitted(Exception):
-    """The caller sees the promotion but may not change it (a top-level FORBIDDEN, not a userError)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +136,7 @@ async def _managed(repo: PromotionAdminRepository, manager: Manager, promotion_i
     if current is None or not manager.sees(current.location_id):
         raise DomainError(Code.NOT_FOUND, "No such promotion.", ["id"])
     if not manager.manages(current.location_id):
-        raise NotPermitted("Chain-wide promotions are managed by administrators.")
+        raise AccessDenied("Chain-wide promotions are managed by administrators.")
     return current
 
 
@@ -147,7 +144,7 @@ def _location_for(manager: Manager, current: StoredPromotion | None, asked: int 
     """The promotion's store: a store manager's own (they cannot move it or make it chain-wide)."""
     location_id = (current.location_id if current else manager.store_id) if isinstance(asked, Keep) else asked
     if not manager.manages(location_id):
-        raise NotPermitted("You manage only your own store's promotions.")
+        raise AccessDenied("You manage only your own store's promotions.")
     return location_id
 
 

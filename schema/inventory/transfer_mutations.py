@@ -9,10 +9,10 @@ from typing import Annotated
 import strawberry
 
 from db.models import StockTransfer as TransferModel
-from domain.access.model import AccessDenied, Permission
+from domain.access.model import Permission
 from domain.inventory import transfers as services
 from schema.context import Info
-from schema.errors import UserError, refused, run_mutation, user_errors_field
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.inventory.inputs import StockTransferInput, StockTransferReceiveInput
 from schema.inventory.record_types import StockTransfer
 from schema.inventory.types import StockLevel
@@ -37,10 +37,7 @@ class StockTransferReceivePayload:
 async def _run(info: Info, work: Callable[[], Awaitable[int]]) -> tuple[TransferModel | None, list[UserError]]:
     """Run a transfer use case in one transaction: the transfer afterwards, and the userErrors."""
     require(info, Permission.MANAGE_STOCK)
-    try:
-        transfer_id, errors = await run_mutation(info, work)
-    except AccessDenied as e:
-        raise refused(e) from None
+    transfer_id, errors = await run_mutation(info, work)
     row = await info.context.session.get(TransferModel, transfer_id) if transfer_id is not None else None
     return row, errors
 

@@ -13,11 +13,10 @@ import strawberry
 
 from domain.members.points_services import PointsPolicy
 from domain.orders import services
-from domain.orders.access import AccessDenied
 from domain.orders.checkout import OrderRef, complete_checkout
 from domain.orders.records import PaymentMethod as DomainPaymentMethod
 from schema.context import Info
-from schema.errors import UserError, refused, run_mutation, user_errors_field
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.orders.ids import OrderId, order_token
 from schema.orders.inputs import OrderPayInput
 from schema.orders.types import Order, visible_order
@@ -50,10 +49,7 @@ def policy(info: Info) -> PointsPolicy:
 
 async def change_order(info: Info, work: Callable[[], Awaitable[str]]) -> tuple[Order | None, list[UserError]]:
     """Run an order use case in one transaction; the order as it is afterwards, and the userErrors."""
-    try:
-        token, errors = await run_mutation(info, work)
-    except AccessDenied as e:
-        raise refused(e) from None
+    token, errors = await run_mutation(info, work)
     return await visible_order(info, token), errors
 
 

@@ -13,7 +13,7 @@ import strawberry
 
 from domain.promotions import admin as rules
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
+from schema.errors import UserError, run_mutation, user_errors_field
 from schema.promotions.inputs import PromotionCreateInput, PromotionUpdateInput
 from schema.promotions.types import Promotion, promotion_by_id, promotion_manager
 from schema.relay import key_of
@@ -21,10 +21,7 @@ from schema.relay import key_of
 
 async def change_promotion(info: Info, work: Callable[[], Awaitable[int]]) -> tuple[Promotion | None, list[UserError]]:
     """Run a promotion use case in one transaction; the promotion afterwards, and the userErrors."""
-    try:
-        promotion_id, errors = await run_mutation(info, work)
-    except rules.NotPermitted as e:
-        raise coded_error(str(e), ErrorCode.FORBIDDEN) from None
+    promotion_id, errors = await run_mutation(info, work)
     return await promotion_by_id(info, promotion_id), errors
 
 

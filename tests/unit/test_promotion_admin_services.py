@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from domain.access.model import AccessDenied
 from domain.errors import DomainError
 from domain.promotions.admin import (
     Manager,
-    NotPermitted,
     PromotionChange,
     StoredPromotion,
     TemplateChange,
@@ -98,7 +98,7 @@ async def test_a_store_managers_new_promotion_is_their_stores() -> None:
     key = await save_promotion(uow, Manager(store_id=STORE), PromotionChange(FREE_SHIPPING))
     row = uow.promotion_admin.promotions[key]
     assert (row.rule.name, row.location_id, row.is_active) == ("Free shipping", STORE, True)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(AccessDenied):
         await save_promotion(uow, Manager(store_id=STORE), PromotionChange(FREE_SHIPPING, location_id=None))
 
 
@@ -107,7 +107,7 @@ async def test_a_store_manager_cannot_touch_chain_wide_promotions_nor_see_other_
     chain = await save_promotion(uow, Manager(), PromotionChange(FREE_SHIPPING, location_id=None))
     other = await save_promotion(uow, Manager(), PromotionChange(FREE_SHIPPING, location_id=OTHER_STORE))
     manager = Manager(store_id=STORE)
-    with pytest.raises(NotPermitted):
+    with pytest.raises(AccessDenied):
         await deactivate_promotion(uow, manager, chain)
     with pytest.raises(DomainError) as e:
         await deactivate_promotion(uow, manager, other)
