@@ -3,7 +3,7 @@
 The server under load runs in another process, and PostgreSQL here has no pg_stat_statements, so
 the count comes from a second, in-process instance of the app on the same database: the same
 requests go through httpx's ASGI transport while a `before_cursor_execute` listener counts what
-SQLAlchemy sends (transaction control left out). It works the same on SQLite and PostgreSQL.
+SQLAlchemy sends (transaction control and the outbox relay left out). It works the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import event
 
 from api.app import create_app
+from api.events import BACKGROUND
 from api.settings import Settings
 from db.engine import create_engine
 
@@ -65,7 +66,9 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
         ):
             counter = Probe(client)
 
-            def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            def count(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_args: Any) -> None:
+                if context is not None and context.execution_options.get(BACKGROUND):
+                    return  # the outbox relay's, published after a request's commit, not the request's
                 if not statement.lstrip().upper().startswith(CONTROL):
                     counter.seen.append(statement)
 

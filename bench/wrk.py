@@ -2,7 +2,9 @@
 the server, where the Python client saturated first (its `client_cpu_share` reached 0.8 against the
 floor). One wrk thread, `concurrency` keep-alive connections, POSTing the given bodies in turn; a
 Lua `done` hook prints the figures as JSON. wrk counts time, not requests: `--requests` falls back
-to the Python client.
+to the Python client. With `once`, each body is sent exactly once and wrk stops when the last answer
+is in (the flash sale's checkouts, one per prepared cart); `counts` tallies answers containing given
+strings (outcomes, without parsing the bodies in Python).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 import resource
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +25,27 @@ from bench.harness import Report, say
 _CHECK_AND_REPORT = """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
-function init(args) failed = 0 end
+function init(args) failed = 0; answered = 0; counted = {} end
 function response(status, headers, body)
+  answered = answered + 1
   if status ~= 200 or string.find(body, '"errors"', 1, true) then failed = failed + 1 end
+  for name, text in pairs(counts) do
+    if string.find(body, text, 1, true) then counted[name] = (counted[name] or 0) + 1 end
+  end
+  if once and answered >= #bodies then wrk.thread:stop() end
 end
 function done(summary, latency, requests)
   local e = summary.errors
   local bad = e.connect + e.read + e.write + e.timeout
-  for _, t in ipairs(threads) do bad = bad + t:get("failed") end
-  io.write(string.format('WRK {"requests":%d,"duration_us":%d,"failed":%d,"p50":%d,"p95":%d,"p99":%d}\\n',
+  local tally = {}
+  for _, t in ipairs(threads) do
+    bad = bad + t:get("failed")
+    for name, _ in pairs(counts) do tally[#tally + 1] = string.format('"%s":%d', name, t:get("counted")[name] or 0) end
+  end
+  io.write(string.format(
+    'WRK {"requests":%d,"duration_us":%d,"failed":%d,"p50":%d,"p95":%d,"p99":%d,"counts":{%s}}\\n',
     summary.requests, summary.duration, bad,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), table.concat(tally, ",")))
 end
 """
 
@@ -41,16 +54,27 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def script(bodies: list[bytes], headers: dict[str, str]) -> str:
-    """POST `bodies` in turn (one body: wrk sends it without calling Lua per request)."""
+def script(
+    bodies: list[bytes], headers: dict[str, str], *, once: bool = False, counts: Mapping[str, str] | None = None
+) -> str:
+    """POST `bodies` in turn (one body: wrk sends it without calling Lua per request); with `once`, each
+    body once, then each connection waits until the last answer stops the thread."""
     lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
-    if len(bodies) == 1:
-        lines.append(f"wrk.body = {_lua_string(bodies[0])}")
+    lines.append(f"once = {'true' if once else 'false'}")
+    lines.append(
+        "counts = {"
+        + ", ".join(f"[{_lua_string(k.encode())}] = {_lua_string(v.encode())}" for k, v in (counts or {}).items())
+        + "}"
+    )
+    lines.append("bodies = {" + ",\n".join(_lua_string(b) for b in bodies) + "}")
+    if len(bodies) == 1 and not once:
+        lines.append("wrk.body = bodies[1]")
     else:
-        lines.append("local bodies = {" + ",\n".join(_lua_string(b) for b in bodies) + "}")
         lines.append("local i = 0")
         lines.append("request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end")
+    if once:  # no request after the last body: a connection that would send one waits for the stop
+        lines.append("delay = function() if i >= #bodies then return 3600000 end return 0 end")
     return "\n".join(lines) + _CHECK_AND_REPORT
 
 
@@ -78,6 +102,7 @@ class WrkLoad:
     p99: float
     client_cpu: float
     first_error: str | None = None  # wrk counts failures without keeping them
+    counts: dict[str, int] = field(default_factory=dict)  # answers containing each of `drive`'s `counts`
 
     @property
     def rate(self) -> float:
@@ -102,10 +127,18 @@ class WrkLoad:
 
 
 async def drive(
-    url: str, bodies: list[bytes], *, concurrency: int, duration: float, headers: dict[str, str] | None = None
+    url: str,
+    bodies: list[bytes],
+    *,
+    concurrency: int,
+    duration: float,
+    headers: dict[str, str] | None = None,
+    once: bool = False,
+    counts: Mapping[str, str] | None = None,
 ) -> WrkLoad:
-    """Run wrk against `url` for `duration` seconds with `concurrency` connections."""
-    path = _script_file(script(bodies, headers or {}))
+    """Run wrk against `url` for `duration` seconds with `concurrency` connections (with `once`: until
+    every body has been answered, `duration` being the limit)."""
+    path = _script_file(script(bodies, headers or {}, once=once, counts=counts))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         process = await asyncio.create_subprocess_exec(
@@ -138,4 +171,5 @@ async def drive(
         p95=figures["p95"] / 1e6,
         p99=figures["p99"] / 1e6,
         client_cpu=cpu,
+        counts=figures["counts"],
     )

@@ -36,7 +36,7 @@ _CHANNEL = columns(
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
 # session's identity map would hide those writes from the reads that follow.
-_CART = columns(
+CART_COLUMNS = columns(
     id=Cart.id,
     token=Cart.token,
     channel_id=Cart.channel_id,
@@ -93,7 +93,7 @@ class SqlCartRepository:
         return cart_id
 
     async def cart(self, token: str, *, lock: bool = False) -> CartState | None:
-        stmt = sa.select(*_CART).where(Cart.token == token)
+        stmt = sa.select(*CART_COLUMNS).where(Cart.token == token)
         row = (await self.session.execute(stmt.with_for_update() if lock else stmt)).first()
         return state(CartState, row) if row else None
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, NamedTuple
 
-from db.orders import order_number
+from db.order_writes import order_number
 from domain.inventory.model import FulfilmentMethod
 from domain.members.points import PointsKind, add_months
 from domain.orders.access import order_locations

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.mappers import columns, state
 from db.models import (
     Cart,
     CartLine,
@@ -42,6 +41,7 @@ from db.pagination import (
     newest_child_pages,
     parse_int,
 )
+from domain.orders.cart_rules import CartLineState
 from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
 
@@ -78,22 +78,43 @@ async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]
     return {(v, c): price for v, c, price in rows if (v, c) in wanted}
 
 
-async def sellable_details(session: AsyncSession, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
-    """Price and names of the variants the channel sells, for order lines."""
-    rows = await session.execute(
+async def checkout_lines(
+    session: AsyncSession, cart_id: int, channel_id: int
+) -> tuple[list[CartLineState], dict[int, Sellable]]:
+    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
+    sold = (
         sellable_statement(
-            *columns(
-                variant_id=VariantChannelListing.variant_id,
-                price=VariantChannelListing.price,
-                sku=ProductVariant.sku,
-                product_name=Product.name,
-                variant_name=ProductVariant.name,
-            )
+            VariantChannelListing.variant_id,
+            VariantChannelListing.price,
+            ProductVariant.sku,
+            Product.name.label("product_name"),
+            ProductVariant.name.label("variant_name"),
         )
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(VariantChannelListing.channel_id == channel_id, VariantChannelListing.variant_id.in_(variant_ids))
+        .where(VariantChannelListing.channel_id == channel_id)
+        .subquery("sold")
     )
-    return {r.variant_id: state(Sellable, r) for r in rows}
+    rows = await session.execute(
+        sa.select(
+            CartLine.id,
+            CartLine.variant_id,
+            CartLine.quantity,
+            sold.c.price,
+            sold.c.sku,
+            sold.c.product_name,
+            sold.c.variant_name,
+        )
+        .outerjoin(sold, sold.c.variant_id == CartLine.variant_id)
+        .where(CartLine.cart_id == cart_id)
+        .order_by(CartLine.id)
+    )
+    lines: list[CartLineState] = []
+    sellable: dict[int, Sellable] = {}
+    for line_id, variant, quantity, price, sku, product_name, variant_name in rows:
+        lines.append(CartLineState(line_id, variant, quantity))
+        if price is not None:
+            sellable[variant] = Sellable(variant, price, sku, product_name, variant_name)
+    return lines, sellable
 
 
 # The use cases write carts and orders with Core statements; `populate_existing` makes sure an object

@@ -5,7 +5,7 @@ Orders are written with Core statements and read as plain columns (never ORM obj
 go stale in the session). `order()` locks the row (FOR UPDATE on PostgreSQL; SQLite write
 transactions take turns), so concurrent transitions of one order queue up. The order number is
 derived from the row id and the day (`OS-20261123-000123`): unique by construction, and readable
-over the phone.
+over the phone (db/order_writes.py).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox
+from db.carts import CART_COLUMNS
 from db.mappers import columns, state
 from db.models import (
     Cart,
@@ -34,11 +34,13 @@ from db.models import (
     Payment,
     StockLevel,
 )
-from db.order_queries import sellable_details
+from db.order_queries import checkout_lines
+from db.order_writes import order_rows, write_order
 from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
-from domain.orders.access import order_locations
+from domain.orders.cart_rules import CartLineState, CartState
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
+from domain.orders.checkout import OrderEvent as PlacedEvent
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
@@ -65,10 +67,6 @@ _STATE = columns(
 )
 
 
-def order_number(order_id: int, created_at: datetime) -> str:
-    return f"OS-{created_at:%Y%m%d}-{order_id:06d}"
-
-
 class SqlOrdersRepository:
     def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
@@ -88,17 +86,18 @@ class SqlOrdersRepository:
         ).first()
         return state(OrderRef, row) if row else None
 
-    async def claim_cart(self, cart_id: int, now: datetime) -> bool:
+    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
         claimed = await self.session.execute(
             sa.update(Cart)
-            .where(Cart.id == cart_id, Cart.completed_at.is_(None))
+            .where(Cart.token == token, Cart.completed_at.is_(None))
             .values(completed_at=now, updated_at=now)
-            .returning(Cart.id)
+            .returning(*CART_COLUMNS)
         )
-        return claimed.first() is not None
+        row = claimed.first()
+        return state(CartState, row) if row else None
 
-    async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
-        return await sellable_details(self.session, channel_id, variant_ids)
+    async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
+        return await checkout_lines(self.session, cart_id, channel_id)
 
     async def sources(
         self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
@@ -132,89 +131,9 @@ class SqlOrdersRepository:
         return [Source(loc_id, t, p, available[loc_id], lat, lon) for loc_id, (t, p, lat, lon) in found.items()]
 
     async def add_order(
-        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation]
-    ) -> OrderRef | None:
-        t = order.totals
-        values = dict(
-            token=order.token,
-            number=order.token,
-            cart_id=order.cart_id,
-            idempotency_key=order.idempotency_key,
-            status=OrderStatus.UNPAID,
-            channel_id=order.channel_id,
-            member_id=order.member_id,
-            location_id=order.location_id,
-            staff_id=order.staff_id,
-            fulfilment_method=order.method,
-            pickup_location_id=order.pickup_location_id,
-            address=dict(order.address) if order.address else None,
-            currency=t.currency,
-            subtotal=t.subtotal,
-            discount_total=t.discount_total,
-            points_discount=t.points_discount,
-            shipping=t.shipping,
-            total=t.total,
-            points_spent=t.points_spent,
-            points_earned=0,
-            pickup_code_hash=order.pickup_code_hash,
-            pickup_attempts=0,
-            coupon_code=order.coupon_code,
-            points_multiplier=order.points_multiplier,
-            expires_at=order.expires_at,
-            created_at=order.created_at,
-            updated_at=order.created_at,
-        )
-        try:
-            async with self.session.begin_nested():  # a duplicate (cart, key) leaves the transaction usable
-                order_id: int = (
-                    await self.session.execute(sa.insert(Order).values(**values).returning(Order.id))
-                ).scalar_one()
-        except IntegrityError:
-            return None
-        number = order_number(order_id, order.created_at)
-        await self.session.execute(sa.update(Order).where(Order.id == order_id).values(number=number))
-        line_ids = list(
-            (
-                await self.session.scalars(
-                    sa.insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "order_id": order_id,
-                            "variant_id": ln.variant_id,
-                            "sku": ln.sku,
-                            "product_name": ln.product_name,
-                            "variant_name": ln.variant_name,
-                            "quantity": ln.quantity,
-                            "unit_price": ln.unit_price,
-                            "discounts": [{"label": label, "amount": str(amount)} for label, amount in ln.discounts],
-                            "total": ln.total,
-                            "returned_quantity": 0,
-                        }
-                        for ln in lines
-                    ],
-                )
-            ).all()
-        )
-        await self.session.execute(
-            sa.insert(OrderAllocation),
-            [
-                {
-                    "order_id": order_id,
-                    "order_line_id": line_ids[int(a.line_key)],
-                    "variant_id": a.variant_id,
-                    "location_id": a.location_id,
-                    "quantity": a.quantity,
-                }
-                for a in allocations
-            ],
-        )
-        await self.session.execute(
-            sa.insert(OrderLocation),
-            [
-                {"order_id": order_id, "location_id": loc}
-                for loc in sorted(order_locations(order.location_id, (a.location_id for a in allocations)))
-            ],
-        )
+        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation], placed: PlacedEvent
+    ) -> OrderRef:
+        order_id, number = await write_order(self.session, order_rows(order, lines, allocations, placed))
         return OrderRef(order_id, order.token, number)
 
     async def add_event(

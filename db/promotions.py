@@ -98,34 +98,33 @@ async def running_promotions(session: AsyncSession, moments: Sequence[datetime])
 
 
 async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> dict[int, tuple[int, frozenset[int]]]:
-    """variant id -> (product id, its category with every ancestor): two queries."""
-    rows = (
-        await session.execute(
-            sa.select(ProductVariant.id, ProductVariant.product_id, Product.category_id)
-            .join(Product, Product.id == ProductVariant.product_id)
-            .where(ProductVariant.id.in_(variant_ids))
+    """variant id -> (product id, its category with every ancestor): one recursive query that walks
+    up from each variant's category (UNION drops repeated rows, so even a cycle ends)."""
+    tree = (
+        sa.select(
+            ProductVariant.id.label("variant_id"),
+            ProductVariant.product_id.label("product_id"),
+            Product.category_id.label("category_id"),
         )
-    ).all()
-    parents = await _category_parents(session, {c for _, _, c in rows if c is not None})
-    return {v: (p, _with_ancestors(c, parents)) for v, p, c in rows}
-
-
-async def _category_parents(session: AsyncSession, ids: set[int]) -> dict[int, int | None]:
-    """Each category in `ids` and every ancestor, with its parent: one recursive query."""
-    if not ids:
-        return {}
-    tree = sa.select(Category.id, Category.parent_id).where(Category.id.in_(ids)).cte("tree", recursive=True)
-    tree = tree.union(sa.select(Category.id, Category.parent_id).join(tree, Category.id == tree.c.parent_id))
-    return {i: p for i, p in (await session.execute(sa.select(tree.c.id, tree.c.parent_id))).all()}
-
-
-def _with_ancestors(category_id: int | None, parents: dict[int, int | None]) -> frozenset[int]:
-    found: set[int] = set()
-    current = category_id
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return frozenset(found)
+        .join(Product, Product.id == ProductVariant.product_id)
+        .where(ProductVariant.id.in_(variant_ids))
+        .cte("tree", recursive=True)
+    )
+    tree = tree.union(
+        sa.select(tree.c.variant_id, tree.c.product_id, Category.parent_id)
+        .join(Category, Category.id == tree.c.category_id)
+        .where(Category.parent_id.is_not(None))
+    )
+    products: dict[int, int] = {}
+    categories: dict[int, set[int]] = {}
+    for variant, product, category in await session.execute(
+        sa.select(tree.c.variant_id, tree.c.product_id, tree.c.category_id)
+    ):
+        products[variant] = product
+        found = categories.setdefault(variant, set())
+        if category is not None:
+            found.add(category)
+    return {v: (p, frozenset(categories[v])) for v, p in products.items()}
 
 
 async def member_facts(

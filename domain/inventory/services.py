@@ -177,14 +177,11 @@ async def move_allocations(
     """Apply one reservation-life-cycle step to every allocation, atomically per stock level.
 
     A reservation that the stock cannot cover raises INSUFFICIENT_STOCK naming the line; the
-    caller's transaction then undoes the lines already reserved.
+    caller's transaction then undoes the lines already reserved and the movements. The movements are
+    written first, so that the stock rows, locked by the first change until the commit, are the last
+    thing the transaction touches (a flash sale's buyers queue on one of them).
     """
     on_sign, reserved_sign = _EFFECTS[kind]
-    for a in sorted(allocations, key=lambda a: (a.location_id, a.variant_id)):
-        if kind is MovementKind.RETURN:
-            await uow.inventory.ensure_level(a.variant_id, a.location_id)
-        if not await uow.inventory.apply(a.variant_id, a.location_id, on_sign * a.quantity, reserved_sign * a.quantity):
-            raise await shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
     await uow.inventory.record(
         [
             Movement(
@@ -200,6 +197,11 @@ async def move_allocations(
             for a in allocations
         ]
     )
+    for a in sorted(allocations, key=lambda a: (a.location_id, a.variant_id)):
+        if kind is MovementKind.RETURN:
+            await uow.inventory.ensure_level(a.variant_id, a.location_id)
+        if not await uow.inventory.apply(a.variant_id, a.location_id, on_sign * a.quantity, reserved_sign * a.quantity):
+            raise await shortfall(uow, a.variant_id, a.location_id, a.quantity, ["lines", a.line_key])
 
 
 async def sell_from_shelf(

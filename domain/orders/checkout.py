@@ -1,19 +1,20 @@
 """Checkout: a cart becomes an order, in one transaction.
 
     claim the cart -> re-price at the channel's current prices, with the running promotions and the
-    cart's coupon -> allocate stock -> write the order, its lines and allocations -> redeem the
-    coupon -> reserve the stock -> spend the points
+    cart's coupon -> allocate stock -> write the order, its lines, allocations and PLACED event ->
+    redeem the coupon -> spend the points -> reserve the stock
 
-The claim is one conditional UPDATE of the cart (`completed_at IS NULL`): concurrent checkouts of
-one cart queue on its row, and whoever comes second finds the cart completed and, with the same
-idempotency key, the order the first one made (the unique (cart, key) constraint backs this up).
+The claim is one conditional UPDATE of the cart by its token (`completed_at IS NULL`) that returns the
+cart as it is now that we hold it: concurrent checkouts of one cart queue on its row, and whoever comes
+second finds no open cart, then reads it and, with the same idempotency key, the order the first one
+made (one claim per cart means one order per cart; the unique (cart, key) constraint backs this up).
 A member's checkouts of different carts queue on the member's row, so per-member promotion limits,
 first-order promotions and the points balance are read and written by one checkout at a time.
-Reserving is the atomic conditional UPDATE of each stock level, done last so the hot rows are
-locked for as short a time as possible; any failure (INSUFFICIENT_STOCK naming the cart line,
-INSUFFICIENT_POINTS, a coupon that stopped applying or was used a moment ago) rolls the whole
-order back, claim included. A coupon that no longer applies is refused rather than silently
-dropped: the shopper saw its discount.
+Reserving is the atomic conditional UPDATE of each stock level, done last (its movements are written
+just before) so the hot rows are locked for as short a time as possible: from that UPDATE to the
+commit. Any failure (INSUFFICIENT_STOCK naming the cart line, INSUFFICIENT_POINTS, a coupon that
+stopped applying or was used a moment ago) rolls the whole order back, claim included. A coupon
+that no longer applies is refused rather than silently dropped: the shopper saw its discount.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from domain.orders.cart_pricing import PricingSource, price_cart_lines
 from domain.orders.cart_rules import (
     DEFAULT_RULES,
     CartLineState,
+    CartState,
     PricingRules,
     can_use_cart,
     check_can_change,
@@ -90,6 +92,14 @@ class NewOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderEvent:
+    type: OrderEventType
+    data: Mapping[str, Any]
+    staff_id: int | None
+    member_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewOrderLine:
     variant_id: int
     sku: str
@@ -103,11 +113,15 @@ class NewOrderLine:
 
 class CheckoutRepository(Protocol):
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None: ...
-    async def claim_cart(self, cart_id: int, now: datetime) -> bool:
-        """Mark the cart completed unless it already is; False when it was."""
+    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
+        """Mark the cart completed unless it already is, and return it as it is now (completed); None
+        when there is no such cart or it was completed already."""
         ...
 
-    async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]: ...
+    async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
+        """The cart's lines, and the price and names of each line's variant the channel sells."""
+        ...
+
     async def sources(
         self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
     ) -> list[Source]:
@@ -116,21 +130,11 @@ class CheckoutRepository(Protocol):
         ...
 
     async def add_order(
-        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation]
-    ) -> OrderRef | None:
-        """Write the order, its lines and allocations (line keys are positions in `lines`); None
-        when an order with the same cart and idempotency key exists."""
+        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation], placed: OrderEvent
+    ) -> OrderRef:
+        """Write the order, its lines and allocations (line keys are positions in `lines`; a line's
+        variant appears on no other line) and its `placed` event."""
         ...
-
-    async def add_event(
-        self,
-        order_id: int,
-        type: OrderEventType,
-        data: Mapping[str, Any],
-        *,
-        staff_id: int | None,
-        member_id: int | None,
-    ) -> None: ...
 
 
 class CheckoutPromotions(PricingSource, Protocol):
@@ -189,8 +193,16 @@ def with_pickup_code(placed: OrderRef, secret: str, key: str) -> OrderRef:
     )
 
 
-async def _already_placed(uow: CheckoutUnitOfWork, cart_id: int, key: str, secret: str) -> OrderRef:
-    placed = await uow.orders.order_by_key(cart_id, key)
+async def _already_placed(
+    uow: CheckoutUnitOfWork, principal: Principal, token: str | None, key: str, secret: str
+) -> OrderRef:
+    """The order this key placed from the cart `token` before (a retry), when the cart could not be
+    claimed; NOT_FOUND or INVALID when there is none."""
+    cart = await uow.carts.cart(token) if token else None
+    if cart is None or not can_use_cart(cart, principal):
+        raise DomainError(Code.NOT_FOUND, "No such cart.", ["cartId"])
+    check_can_change(cart, principal)
+    placed = await uow.orders.order_by_key(cart.id, key)
     if placed is None:
         raise DomainError(Code.INVALID, "The cart has already been checked out.", ["cartId"])
     return with_pickup_code(placed, secret, key)
@@ -210,30 +222,23 @@ async def complete_checkout(
     code: `secret` derives it, see domain/orders/pickup.py)."""
     key = check_key(idempotency_key)
     now = now or uow.clock()
-    cart = await uow.carts.cart(token) if token else None
-    if cart is None or not can_use_cart(cart, principal):
+    cart = await uow.orders.claim_cart(token, now) if token else None
+    if cart is None:  # no such cart, or already checked out: by this key (a retry) or another
+        return await _already_placed(uow, principal, token, key, secret)
+    if not can_use_cart(cart, principal):  # the claim rolls back with the error
         raise DomainError(Code.NOT_FOUND, "No such cart.", ["cartId"])
     check_can_change(cart, principal)
-    placed = await uow.orders.order_by_key(cart.id, key)
-    if placed is not None:
-        return with_pickup_code(placed, secret, key)
-    if not await uow.orders.claim_cart(cart.id, now):
-        return await _already_placed(uow, cart.id, key, secret)
-    cart = await uow.carts.cart(cart.token)  # as it is now that we hold it
-    assert cart is not None
     if cart.member_id is not None:
         # A member's checkouts go one at a time: what a flash sale's per-member limit, a first-order
         # promotion and the points balance read below must not change until this order is written.
         await uow.points.lock_balance(cart.member_id)
-    lines = await uow.carts.lines(cart.id)
+    lines, sellable = await uow.orders.cart_lines(cart.id, cart.channel_id)
     if not lines:
         raise DomainError(Code.CART_EMPTY, "The cart has no lines.", ["cartId"])
     channel = await uow.carts.channel_by_id(cart.channel_id)
     method, store = checkout_fulfilment(cart)
     check_checkout_channel(cart, channel)
     check_till_method(cart, channel, method, ["cartId"])
-    variant_ids = [ln.variant_id for ln in lines]
-    sellable = await uow.orders.sellable(channel.id, variant_ids)
     raise_all(
         [
             DomainError(Code.NOT_FOUND, "The channel no longer sells this; remove the line.", ["lines", str(i)])
@@ -247,7 +252,7 @@ async def complete_checkout(
     if pricing.coupon_error is not None:
         raise pricing.coupon_error  # the shopper expects the coupon's discount: never charge without it
     totals = pricing.totals
-    sources = await uow.orders.sources(channel.id, variant_ids, method, store)
+    sources = await uow.orders.sources(channel.id, [ln.variant_id for ln in lines], method, store)
     allocations = allocate(
         [Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)],
         sources,
@@ -278,15 +283,12 @@ async def complete_checkout(
         ),
         order_lines(lines, sellable, totals),
         allocations,
-    )
-    if order is None:
-        return await _already_placed(uow, cart.id, key, secret)
-    await uow.orders.add_event(
-        order.id,
-        OrderEventType.PLACED,
-        {"total": str(totals.total), "lines": len(lines)},
-        staff_id=principal.staff_id,
-        member_id=principal.member_id,
+        OrderEvent(
+            OrderEventType.PLACED,
+            {"total": str(totals.total), "lines": len(lines)},
+            principal.staff_id,
+            principal.member_id,
+        ),
     )
     if pricing.coupon is not None and not await uow.promotions.redeem(
         pricing.coupon.id,
@@ -310,9 +312,9 @@ async def complete_checkout(
             ],
         )
     reference = f"order:{order.number}"
-    await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
     if cart.member_id is not None and totals.points_spent:
         await spend_points(
             uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id, field=["cartId"], now=now
         )
+    await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
     return replace(order, pickup_code=code)

@@ -321,14 +321,18 @@ async def test_a_guest_order_has_no_member_and_is_read_by_its_id(shop: Shop) -> 
         assert await conn.scalar(sa.select(sa.func.count()).select_from(OrderLine)) == 1
 
 
-async def test_a_duplicate_cart_and_key_at_insert_is_absorbed_and_the_first_order_kept(shop: Shop) -> None:
+async def test_a_second_order_for_one_cart_and_key_is_refused_by_the_database_too(shop: Shop) -> None:
+    """The claim lets one checkout per cart write an order; the unique (cart, key) backs it up."""
     from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
 
     from db.engine import create_session_factory
     from db.uow import SqlUnitOfWork
     from domain.inventory.model import FulfilmentMethod
-    from domain.orders.checkout import NewOrder
+    from domain.orders.checkout import NewOrder, NewOrderLine, OrderEvent
     from domain.orders.pricing import Totals
+    from domain.orders.records import OrderEventType
 
     cart = await shop.cart([(0, 1)])
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
@@ -353,11 +357,13 @@ async def test_a_duplicate_cart_and_key_at_insert_is_absorbed_and_the_first_orde
         now,
         now,
     )
+    line = NewOrderLine(shop.variants[0], "SKU", "Product", "Variant", 1, Decimal(1), (), Decimal(1))
     async with create_session_factory(shop.engine)() as session:
         uow = SqlUnitOfWork(session)
-        async with uow.transaction():
-            assert await uow.orders.add_order(duplicate, [], []) is None  # the unique (cart, key) said no
-            found = await uow.orders.order_by_key(cart_id, "same")  # and the transaction goes on
+        with pytest.raises(IntegrityError):
+            async with uow.transaction():
+                await uow.orders.add_order(duplicate, [line], [], OrderEvent(OrderEventType.PLACED, {}, None, None))
+        found = await uow.orders.order_by_key(cart_id, "same")
     assert found is not None and found.number == first["number"]
     assert await order_count(shop) == 1
 
@@ -381,3 +387,25 @@ async def test_reading_several_carts_and_orders_by_id_costs_the_same_statements_
         assert [n["id"] for n in found] == wanted
         counts.append(statements.count)
     assert counts[0] == counts[1], counts
+
+
+LEAN_CHECKOUT = """mutation($id: ID!, $key: String!) {
+  checkoutComplete(cartId: $id, idempotencyKey: $key) {
+    order { id number status total { amount } } userErrors { code } } }"""
+
+
+@pytest.mark.parametrize("lines", [[(0, 1)], [(0, 1), (1, 2)]])
+async def test_a_checkout_costs_a_fixed_number_of_statements_and_one_reservation_per_stock_level(
+    shop: Shop, statements: Any, lines: list[tuple[int, int]]
+) -> None:
+    """Claim (returning the cart), lines with their prices, channel, running promotions, stock, the order
+    with everything that hangs off it (one statement on PostgreSQL), movements, their outbox rows, one
+    reservation per stock level, and the order the payload shows: what each buyer of a flash sale costs
+    (with promotions running, one more: the variants' categories)."""
+    cart = await shop.cart(lines)
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    statements.reset()
+    done = (await shop.client.data(LEAN_CHECKOUT, {"id": cart["id"], "key": "k"}))["checkoutComplete"]
+    assert done["userErrors"] == [] and done["order"]["status"] == "UNPAID"
+    order_writes = 1 if shop.engine.dialect.name == "postgresql" else 7
+    assert statements.count == 8 + order_writes + len(lines), statements.statements

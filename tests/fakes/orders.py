@@ -15,7 +15,7 @@ from domain.orders.access import order_locations
 from domain.orders.cart_pricing import MemberFacts
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
-from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
+from domain.orders.checkout import NewOrder, NewOrderLine, OrderEvent, OrderRef, Sellable
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
@@ -121,23 +121,25 @@ class FakeOrders:
     def __init__(self, carts: FakeCarts, inventory: FakeInventory) -> None:
         self._carts, self._inventory = carts, inventory
         self.placed: dict[int, Placed] = {}
-        self.names: dict[int, str] = {}  # variant id -> product name, for sellable()
+        self.names: dict[int, str] = {}  # variant id -> product name, for cart_lines()
 
     # checkout
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None:
         found = next((p for p in self.placed.values() if p.key == (cart_id, idempotency_key)), None)
         return None if found is None else self._ref(found)
 
-    async def claim_cart(self, cart_id: int, now: datetime) -> bool:
-        cart = next(c for c in self._carts.carts.values() if c.id == cart_id)
-        if cart.completed:
-            return False
-        self._carts.carts[cart.token] = replace(cart, completed=True)
-        return True
+    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
+        cart = self._carts.carts.get(token)
+        if cart is None or cart.completed:
+            return None
+        self._carts.carts[token] = replace(cart, completed=True)
+        return self._carts.carts[token]
 
-    async def sellable(self, channel_id: int, variant_ids: Sequence[int]) -> dict[int, Sellable]:
-        prices = await self._carts.prices(channel_id, variant_ids)
-        return {v: Sellable(v, p, f"SKU-{v}", self.names.get(v, f"Product {v}"), "Default") for v, p in prices.items()}
+    async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
+        lines = await self._carts.lines(cart_id)
+        prices = await self._carts.prices(channel_id, [ln.variant_id for ln in lines])
+        sold = {v: Sellable(v, p, f"SKU-{v}", self.names.get(v, f"Product {v}"), "Default") for v, p in prices.items()}
+        return lines, sold
 
     async def sources(
         self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
@@ -156,10 +158,9 @@ class FakeOrders:
         ]
 
     async def add_order(
-        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation]
-    ) -> OrderRef | None:
-        if await self.order_by_key(order.cart_id, order.idempotency_key) is not None:
-            return None
+        self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation], placed: OrderEvent
+    ) -> OrderRef:
+        assert await self.order_by_key(order.cart_id, order.idempotency_key) is None, "one claim, one order"
         order_id = len(self.placed) + 1
         channel = self._carts.channels[order.channel_id]
         state = OrderState(
@@ -184,6 +185,7 @@ class FakeOrders:
         sold = [SoldLine(i, ln.variant_id, ln.quantity, 0, ln.total) for i, ln in enumerate(lines)]
         self.placed[order_id] = Placed(state, (order.cart_id, order.idempotency_key), sold, list(allocations))
         self.placed[order_id].extra["expires_at"] = order.expires_at
+        self.placed[order_id].events.append((placed.type, dict(placed.data)))
         return self._ref(self.placed[order_id])
 
     # after checkout
