@@ -48,8 +48,10 @@ import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
@@ -68,10 +70,12 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     is_leaf_type,
+    visit,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -138,6 +142,55 @@ def query_cost(
     values.update(variables or {})
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return _CostWalker(schema, fragments, values).selections(root, operation.selection_set, 1, None, frozenset())
+
+
+MAX_COSTS_PER_DOCUMENT = 64  # page sizes remembered per document; further ones are worked out each time
+
+
+class _Costs(Visitor):
+    """A document's costs by operation and by what they read of the variables (those given as `first`,
+    `last` or `ids`), kept as long as the parsed document is (schema/document_cache.py)."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        visit(document, self)
+        self.reads = tuple(sorted(self.names))
+        self.by_reading: dict[tuple[Any, ...], int] = {}
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        if node.name.value in ("first", "last", "ids") and isinstance(node.value, VariableNode):
+            self.names.add(node.value.name.value)
+
+
+_COSTS: WeakKeyDictionary[DocumentNode, _Costs] = WeakKeyDictionary()
+
+
+def _read(variables: Mapping[str, Any] | None, name: str) -> Any:
+    """What the cost takes of a variable: a page size (clamped as the cost clamps it), a number of ids,
+    or neither; a variable left out is its default's."""
+    if variables is None or name not in variables:
+        return "default"
+    value = variables[name]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return min(max(value, 0), MAX_PAGE_SIZE)
+    return ("ids", len(value)) if isinstance(value, list | tuple) else None
+
+
+def document_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int:
+    """`query_cost`, worked out once per document, operation and page sizes."""
+    costs = _COSTS.get(document)
+    if costs is None:
+        costs = _COSTS[document] = _Costs(document)
+    key = (operation_name, *(_read(variables, n) for n in costs.reads))
+    found = costs.by_reading.get(key)
+    if found is None:
+        found = query_cost(schema, document, operation_name, variables)
+        if len(costs.by_reading) < MAX_COSTS_PER_DOCUMENT:
+            costs.by_reading[key] = found
+    return found
 
 
 def _list_size(parent: GraphQLNamedType, node: FieldNode, item: GraphQLNamedType) -> int:
@@ -244,7 +297,7 @@ class QueryCost(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
-            self.cost = query_cost(
+            self.cost = document_cost(
                 context.schema._schema, context.graphql_document, context.operation_name, context.variables
             )
             throttle = context.context.throttle if isinstance(context.context, Context) else None
