@@ -144,7 +144,7 @@ def query_cost(
     return _CostWalker(schema, fragments, values).selections(root, operation.selection_set, 1, None, frozenset())
 
 
-MAX_COSTS_PER_DOCUMENT = 64  # page sizes remembered per document; further ones are worked out each time
+MAX_COSTS_PER_DOCUMENT = 16  # page sizes remembered per document; further ones are worked out each time
 
 
 class _Costs(Visitor):
