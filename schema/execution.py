@@ -169,7 +169,7 @@ class _OperationPlans:
         for node in (operation, *fragments.values()):
             visit(node, seen)
         self.directive_variables = tuple(sorted(seen.names))
-        self.by_choice: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan | None]] = {}
+        self.by_choice: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan | None]] = {}  # by type and `_shape`
 
     def plans(self, variables: Mapping[str, Any]) -> dict[tuple[Any, ...], _Plan | None]:
         choice = tuple(variables.get(n) for n in self.directive_variables)
@@ -210,7 +210,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # this request's: plans by grouped field set (kept alive, so that its id is not reused), the
         # plans that failed, arguments bound to the variables
-        self._plans: dict[int, tuple[Any, _Plan | None]] = {}
+        self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
         self._failed: set[_Plan] = set()
         self._args: dict[_Field, dict[str, Any]] = {}
         self._operation_plans: dict[tuple[Any, ...], _Plan | None] | None = None
@@ -234,9 +234,10 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
     def _plan_for(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
-        found = self._plans.get(id(grouped_field_set))
+        key = (parent.name, id(grouped_field_set))
+        found = self._plans.get(key)
         if found is None:
-            found = self._plans[id(grouped_field_set)] = (grouped_field_set, self._shared(parent, grouped_field_set))
+            found = self._plans[key] = (grouped_field_set, self._shared(parent, grouped_field_set))
         return found[1]
 
     def _shared(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
@@ -249,7 +250,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if operation is None:
                 operation = _PLANS[self.operation] = _OperationPlans(self.operation, self.fragment_definitions)
             plans = self._operation_plans = operation.plans(self.variable_values.coerced)
-        key = (parent.name, _shape(grouped_field_set))
+        key = (parent, _shape(grouped_field_set))  # the schema's type itself: a plan holds its resolvers
         if key not in plans:
             plans[key] = self._build(parent, grouped_field_set)
         return plans[key]
