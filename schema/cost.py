@@ -48,7 +48,6 @@ import math
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
     ArgumentNode,
@@ -87,6 +86,7 @@ from strawberry.types.graphql import OperationType
 from schema.context import Context
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.per_document import PerDocument
 from schema.throttle import ThrottleStatus
 
 # How many items a list without a page size or ids is expected to hold (a typical count, not
@@ -163,7 +163,7 @@ class _Costs(Visitor):
             self.names.add(node.value.name.value)
 
 
-_COSTS: WeakKeyDictionary[DocumentNode, _Costs] = WeakKeyDictionary()
+_COSTS: PerDocument[DocumentNode, _Costs] = PerDocument()
 
 
 def _read(variables: Mapping[str, Any] | None, name: str) -> Any:
@@ -181,9 +181,7 @@ def document_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> int:
     """`query_cost`, worked out once per document, operation and page sizes."""
-    costs = _COSTS.get(document)
-    if costs is None:
-        costs = _COSTS[document] = _Costs(document)
+    costs = _COSTS.get(document, _Costs)
     key = (operation_name, *(_read(variables, n) for n in costs.reads))
     found = costs.by_reading.get(key)
     if found is None:

@@ -30,7 +30,6 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from graphql import (
     DirectiveNode,
@@ -56,6 +55,7 @@ from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.direct_resolvers import ATTRIBUTE, DIRECT
+from schema.per_document import PerDocument
 
 
 class _Abandon(Exception):
@@ -182,7 +182,7 @@ class _OperationPlans:
 
 
 # Kept as long as the operation's document is (plans hold its field nodes, never the operation).
-_PLANS: WeakKeyDictionary[OperationDefinitionNode, _OperationPlans] = WeakKeyDictionary()
+_PLANS: PerDocument[OperationDefinitionNode, _OperationPlans] = PerDocument()
 
 
 def _shape(grouped_field_set: Any) -> tuple[Any, ...]:
@@ -246,9 +246,7 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             return None  # field middleware, or errors that stay where they happen: graphql-core's own way
         plans = self._operation_plans
         if plans is None:
-            operation = _PLANS.get(self.operation)
-            if operation is None:
-                operation = _PLANS[self.operation] = _OperationPlans(self.operation, self.fragment_definitions)
+            operation = _PLANS.get(self.operation, lambda op: _OperationPlans(op, self.fragment_definitions))
             plans = self._operation_plans = operation.plans(self.variable_values.coerced)
         key = (parent, _shape(grouped_field_set))  # the schema's type itself: a plan holds its resolvers
         if key not in plans:

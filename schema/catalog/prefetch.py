@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from graphql import OperationDefinitionNode
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -26,6 +25,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
+from schema.per_document import PerDocument
 
 if TYPE_CHECKING:
     from schema.context import Info
@@ -44,13 +44,13 @@ class Wants:
 
 # By operation (kept while its document is) and the root field's path: parsed documents are cached
 # (schema/document_cache.py), so a storefront's few operations are each worked out once.
-_WANTS: WeakKeyDictionary[OperationDefinitionNode, dict[tuple[str | int, ...], Wants]] = WeakKeyDictionary()
+_WANTS: PerDocument[OperationDefinitionNode, dict[tuple[str | int, ...], Wants]] = PerDocument()
 
 
 def wants(info: Info, *path: str) -> Wants:
     """What the selection below the root field resolving now asks for on products, reached by `path`
     (field names) from that field."""
-    by_path = _WANTS.setdefault(info.operation, {})
+    by_path = _WANTS.get(info.operation, lambda _: {})
     key = tuple(info.path.as_list())
     found = by_path.get(key)
     if found is None:
