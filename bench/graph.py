@@ -59,18 +59,25 @@ ADDRESS = {
 JSON = {"Content-Type": "application/json"}
 
 
-def body(query: str, variables: dict[str, Any] | None = None) -> bytes:
-    return orjson.dumps({"query": query, "variables": variables or {}})
+def body(query: str, variables: dict[str, Any] | None = None, operation: str | None = None) -> bytes:
+    """A request body; `operation` names the operation to run when the document holds several."""
+    payload: dict[str, Any] = {"query": query, "variables": variables or {}}
+    if operation is not None:
+        payload["operationName"] = operation
+    return orjson.dumps(payload)
 
 
 def graphql_sender(
-    client: httpx.AsyncClient, query: str, variables: Callable[[int], dict[str, Any]] | None = None
+    client: httpx.AsyncClient,
+    query: str,
+    variables: Callable[[int], dict[str, Any]] | None = None,
+    operation: str | None = None,
 ) -> Send:
     """A `Send` posting `query` with `variables(i)` (the same bytes every time when there are none)."""
-    fixed = body(query)
+    fixed = body(query, None, operation)
 
     async def send(i: int) -> str | None:
-        content = body(query, variables(i)) if variables else fixed
+        content = body(query, variables(i), operation) if variables else fixed
         response = await client.post("/graphql", content=content, headers=JSON)
         if response.status_code != 200 or b'"errors"' in response.content:
             return f"{response.status_code} {response.text[:300]}"
@@ -79,9 +86,11 @@ def graphql_sender(
     return send
 
 
-async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+async def post(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, operation: str | None = None
+) -> dict[str, Any]:
     """One request whose answer is needed: the `data`, or RuntimeError with the errors."""
-    response = await client.post("/graphql", content=body(query, variables), headers=JSON)
+    response = await client.post("/graphql", content=body(query, variables, operation), headers=JSON)
     answer: dict[str, Any] = response.json()
     if "errors" in answer or answer.get("data") is None:
         raise RuntimeError(f"{response.status_code}: {str(answer.get('errors'))[:500]}")
@@ -103,11 +112,16 @@ def uses_wrk(args: argparse.Namespace) -> bool:
 
 
 async def measure(
-    client: httpx.AsyncClient, base_url: str, query: str, variables: list[dict[str, Any]], args: argparse.Namespace
+    client: httpx.AsyncClient,
+    base_url: str,
+    query: str,
+    variables: list[dict[str, Any]],
+    args: argparse.Namespace,
+    operation: str | None = None,
 ) -> Load | wrk.WrkLoad:
-    """Post `query` with each of `variables` in turn at `args.concurrency` (with `client`'s headers):
-    warm up with `client`, then load with wrk or with `client` (`uses_wrk`)."""
-    send = graphql_sender(client, query, lambda i: variables[i % len(variables)])
+    """Post `query` (its `operation`) with each of `variables` in turn at `args.concurrency` (with
+    `client`'s headers): warm up with `client`, then load with wrk or with `client` (`uses_wrk`)."""
+    send = graphql_sender(client, query, lambda i: variables[i % len(variables)], operation)
     if not uses_wrk(args):
         return await drive(
             send, concurrency=args.concurrency, duration=args.duration, requests=args.requests, warmup=args.warmup
@@ -116,7 +130,7 @@ async def measure(
     headers = {k: v for k, v in client.headers.items() if k.lower() == "authorization"}
     return await wrk.drive(
         base_url + "/graphql",
-        [body(query, v) for v in variables],
+        [body(query, v, operation) for v in variables],
         concurrency=args.concurrency,
         duration=args.duration,
         headers=headers,

@@ -1,6 +1,7 @@
 """`listing`: the storefront's first product page (price, stock, category, variants) as an anonymous
 client, and beside it, in the same run and at the same concurrency, the raw-SQL floor serving the
-same rows; the ratio of the two throughputs is the figure to watch.
+same rows; the ratio of the two throughputs is the figure to watch. `--document` sends a client's
+listing instead (bench/documents.py); the floor serves its own page of the same size.
 """
 
 from __future__ import annotations
@@ -10,49 +11,59 @@ from typing import Any
 
 from bench import floor, server
 from bench.database import reference
+from bench.documents import Document, add_document_options, chosen
 from bench.graph import LISTING, http_client, measure, post
 from bench.harness import Load, Report, say
-from bench.statements import statements_per_request
+from bench.statements import per_request
 from bench.wrk import WrkLoad
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--first", type=int, default=20, help="products on the page (QUALITY.md's bar uses 50)")
     parser.add_argument("--no-floor", action="store_true", help="skip the raw-SQL floor")
+    add_document_options(parser)
 
 
 async def load(
     url: str,
     args: argparse.Namespace,
+    page: Document,
     *,
     command: list[str] | None = None,
     env: dict[str, str] | None = None,
     sample: list[Any] | None = None,
 ) -> Load | WrkLoad:
-    """Start a server on the database at `url` (the API unless `command`), and drive the listing at it;
-    the first page's products go into `sample` when given."""
+    """Start a server on the database at `url` (the API unless `command`), and drive the listing at it
+    (the floor reads `first` from the same body); the first page's products go into `sample` when given
+    (their ids for a client's document, whose nodes are not the floor's)."""
     async with (
         server.running(url, workers=args.workers, command=command, env=env) as running,
         http_client(running.url, args.concurrency) as client,
     ):
         if sample is not None:
-            sample.extend((await post(client, LISTING, {"first": args.first}))["products"]["edges"])
-        return await measure(client, running.url, LISTING, [{"first": args.first}], args)
+            edges = (await post(client, page.text, page.variables, page.operation))["products"]["edges"]
+            sample.extend(edges if args.document is None else [e["node"]["id"] for e in edges])
+        return await measure(client, running.url, page.text, [page.variables], args, page.operation)
 
 
-async def statements(url: str, first: int, report: Report) -> None:
-    """Statements per request at the bench's page size and at the largest, to show they stay constant."""
-    for size in sorted({first, 100}):
-        count = await statements_per_request(url, [(LISTING, {"first": size})] * 5)
-        report.figure("statements_per_request", round(count, 2), first=size)
+async def statements(url: str, page: Document, report: Report) -> None:
+    """Statements (and fields graphql-core resolves) per request at the page's size and at the largest,
+    to show the statements stay constant."""
+    for size in sorted({page.variables["first"], 100}):
+        counted = await per_request(url, [(page.text, {**page.variables, "first": size})] * 5, operation=page.operation)
+        report.figure("statements_per_request", round(counted.statements, 2), first=size)
+        report.figure("graphql_core_fields_per_request", round(counted.graphql_core_fields, 1), first=size)
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
+    page = chosen(args, LISTING, {"first": args.first}, report)
+    if not isinstance(page.variables.get("first"), int):
+        raise SystemExit("the listing's variables need `first`, the page size (the floor serves as many)")
     async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as db:
-        report.context["first"] = args.first
+        report.context["first"] = page.variables["first"]
         say(f"listing: API, concurrency {args.concurrency}")
         api_page: list[Any] = []
-        api = await load(db.url, args, sample=api_page)
+        api = await load(db.url, args, page, sample=api_page)
         api.report(report, target="api")
         if not args.no_floor:
             say(f"listing: raw-SQL floor, concurrency {args.concurrency}")
@@ -60,6 +71,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
             base = await load(
                 db.url,
                 args,
+                page,
                 command=floor.floor_command(),
                 env=server.server_env(db.url, FLOOR_DATABASE_URL=db.url),
                 sample=floor_page,
@@ -69,5 +81,5 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 say(f"the floor's page differs from the API's:\n{floor_page[:1]}\n{api_page[:1]}")
             report.figure("floor_matches_api", floor_page == api_page)
             report.figure("api_over_floor", round(api.rate / base.rate, 3) if base.rate else None)
-        await statements(db.url, args.first, report)
+        await statements(db.url, page, report)
     return 1 if api.errors else 0

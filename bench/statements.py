@@ -1,9 +1,11 @@
-"""SQL statements per request, counted in-process.
+"""SQL statements and fields resolved by graphql-core per request, counted in-process.
 
 The server under load runs in another process, and PostgreSQL here has no pg_stat_statements, so
 the count comes from a second, in-process instance of the app on the same database: the same
 requests go through httpx's ASGI transport while a `before_cursor_execute` listener counts what
-SQLAlchemy sends (transaction control and the outbox relay left out). It works the same on SQLite and PostgreSQL.
+SQLAlchemy sends (transaction control and the outbox relay left out). It works the same on SQLite and
+PostgreSQL. The fields graphql-core resolves itself (`execute_field`, about 3 µs each) are counted beside
+them: what the executor's plans (schema/execution.py) complete is not among them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from api.app import create_app
 from api.events import BACKGROUND
 from api.settings import Settings
 from db.engine import create_engine
+from schema.execution import SyncCompletion
 
 Request = tuple[str, dict[str, Any]]  # GraphQL document and variables
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -33,9 +36,13 @@ class Probe:
 
     client: httpx.AsyncClient
     seen: list[str] = field(default_factory=list)
+    fields: int = 0  # resolved by graphql-core since the last `take`
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}})
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, operation: str | None = None
+    ) -> dict[str, Any]:
+        payload = {"query": query, "variables": variables or {}, "operationName": operation}
+        response = await self.client.post("/graphql", json=payload)
         body: dict[str, Any] = response.json()
         if response.status_code != 200 or "errors" in body:
             raise RuntimeError(f"statement probe failed: {response.text[:500]}")
@@ -45,7 +52,14 @@ class Probe:
         """Statements since the last call."""
         n = len(self.seen)
         self.seen.clear()
+        self.fields = 0
         return n
+
+
+@dataclass(frozen=True)
+class PerRequest:
+    statements: float
+    graphql_core_fields: float
 
 
 @asynccontextmanager
@@ -59,6 +73,7 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
         _env_file=None,
     )  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
+    execute_field = SyncCompletion.execute_field
     try:
         async with (
             app.router.lifespan_context(app),
@@ -72,19 +87,28 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
                 if not statement.lstrip().upper().startswith(CONTROL):
                     counter.seen.append(statement)
 
+            def counted(context: SyncCompletion, *args: Any) -> Any:
+                counter.fields += 1
+                return execute_field(context, *args)
+
             event.listen(engine.sync_engine, "before_cursor_execute", count)
+            SyncCompletion.execute_field = counted  # type: ignore[method-assign]
             yield counter
     finally:
+        SyncCompletion.execute_field = execute_field  # type: ignore[method-assign]
         await engine.dispose()
 
 
-async def statements_per_request(database_url: str, requests: Sequence[Request], *, warmup: int = 2) -> float:
-    """Mean statements per request over `requests`, after `warmup` unmeasured ones (the first fill
-    caches that a running server has already filled)."""
+async def per_request(
+    database_url: str, requests: Sequence[Request], *, operation: str | None = None, warmup: int = 2
+) -> PerRequest:
+    """Mean statements and graphql-core fields per request over `requests` (of `operation`), after
+    `warmup` unmeasured ones (the first fill caches that a running server has already filled)."""
     async with probe(database_url) as counter:
         for query, variables in list(requests[:1]) * warmup:
-            await counter.post(query, variables)
+            await counter.post(query, variables, operation)
         counter.take()
         for query, variables in requests:
-            await counter.post(query, variables)
-        return counter.take() / len(requests)
+            await counter.post(query, variables, operation)
+        fields = counter.fields
+        return PerRequest(counter.take() / len(requests), fields / len(requests))

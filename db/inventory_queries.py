@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChannelLocation, Location, ProductVariant, StockLevel, VariantChannelListing
+from db.models import ChannelLocation, Location, StockLevel
 
 
 async def levels_by_variant_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StockLevel]]:
@@ -65,35 +65,6 @@ async def available_by_variant_channel(
         .group_by(StockLevel.variant_id, ChannelLocation.channel_id)
     )
     return {(v, c): int(total or 0) for v, c, total in rows}
-
-
-async def available_by_product_channel(
-    session: AsyncSession, keys: Sequence[tuple[int, int]]
-) -> dict[tuple[int, int], int]:
-    """Units a channel can sell of each product (all its variants priced in the channel)."""
-    rows = await session.execute(
-        sa.select(
-            ProductVariant.product_id, ChannelLocation.channel_id, sa.func.sum(StockLevel.on_hand - StockLevel.reserved)
-        )
-        .join(StockLevel, StockLevel.variant_id == ProductVariant.id)
-        .join(ChannelLocation, ChannelLocation.location_id == StockLevel.location_id)
-        .join(Location, Location.id == StockLevel.location_id)
-        # Only variants sold (priced) in the channel make the product buyable there.
-        .join(
-            VariantChannelListing,
-            sa.and_(
-                VariantChannelListing.variant_id == ProductVariant.id,
-                VariantChannelListing.channel_id == ChannelLocation.channel_id,
-            ),
-        )
-        .where(
-            ProductVariant.product_id.in_({k[0] for k in keys}),
-            ChannelLocation.channel_id.in_({k[1] for k in keys}),
-            Location.is_active,
-        )
-        .group_by(ProductVariant.product_id, ChannelLocation.channel_id)
-    )
-    return {(p, c): int(total or 0) for p, c, total in rows}
 
 
 async def channel_ids_by_location_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[int]]:

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     ExecutionResult,
     FieldNode,
@@ -68,10 +69,12 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     is_leaf_type,
+    visit,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -83,6 +86,7 @@ from strawberry.types.graphql import OperationType
 from schema.context import Context
 from schema.errors import ErrorCode
 from schema.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.per_document import PerDocument
 from schema.throttle import ThrottleStatus
 
 # How many items a list without a page size or ids is expected to hold (a typical count, not
@@ -138,6 +142,53 @@ def query_cost(
     values.update(variables or {})
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     return _CostWalker(schema, fragments, values).selections(root, operation.selection_set, 1, None, frozenset())
+
+
+MAX_COSTS_PER_DOCUMENT = 16  # page sizes remembered per document; further ones are worked out each time
+
+
+class _Costs(Visitor):
+    """A document's costs by operation and by what they read of the variables (those given as `first`,
+    `last` or `ids`), kept as long as the parsed document is (schema/document_cache.py)."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        visit(document, self)
+        self.reads = tuple(sorted(self.names))
+        self.by_reading: dict[tuple[Any, ...], int] = {}
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        if node.name.value in ("first", "last", "ids") and isinstance(node.value, VariableNode):
+            self.names.add(node.value.name.value)
+
+
+_COSTS: PerDocument[DocumentNode, _Costs] = PerDocument()
+
+
+def _read(variables: Mapping[str, Any] | None, name: str) -> Any:
+    """What the cost takes of a variable: a page size (clamped as the cost clamps it), a number of ids,
+    or neither; a variable left out is its default's."""
+    if variables is None or name not in variables:
+        return "default"
+    value = variables[name]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return min(max(value, 0), MAX_PAGE_SIZE)
+    return ("ids", len(value)) if isinstance(value, list | tuple) else None
+
+
+def document_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> int:
+    """`query_cost`, worked out once per document, operation and page sizes."""
+    costs = _COSTS.get(document, _Costs)
+    key = (operation_name, *(_read(variables, n) for n in costs.reads))
+    found = costs.by_reading.get(key)
+    if found is None:
+        found = query_cost(schema, document, operation_name, variables)
+        if len(costs.by_reading) < MAX_COSTS_PER_DOCUMENT:
+            costs.by_reading[key] = found
+    return found
 
 
 def _list_size(parent: GraphQLNamedType, node: FieldNode, item: GraphQLNamedType) -> int:
@@ -244,7 +295,7 @@ class QueryCost(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and context.graphql_document is not None:
-            self.cost = query_cost(
+            self.cost = document_cost(
                 context.schema._schema, context.graphql_document, context.operation_name, context.variables
             )
             throttle = context.context.throttle if isinstance(context.context, Context) else None

@@ -5,7 +5,8 @@ Nothing here parses: on a miss strawberry parses the text with the request's par
 token limit `MaxTokensLimiter` sets), so a document over the limits costs no more than the limit
 allows. A document is kept only once it has passed validation (which includes the depth, alias
 and introspection limits): one that fails is never kept and never evicts one that works. The
-cache is bounded in bytes (schema/byte_cache.py), an entry counting its text and its syntax tree.
+cache is bounded in bytes (schema/byte_cache.py), an entry counting its text, its syntax tree and the
+plans the executor keeps with it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from schema.byte_cache import ByteLRU
 
 DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024
 # Measured with tracemalloc: a parsed document holds about 560 bytes of nodes, locations and
-# tokens per lexical token, besides its text (and string values, at most the text again).
-BYTES_PER_TOKEN = 600
+# tokens per lexical token, besides its text (and string values, at most the text again). The
+# executor's plans live as long as the document (schema/execution.py): about 80 bytes per token of
+# the storefront's listing, for each of at most 4 choices of its `@skip`/`@include` variables.
+BYTES_PER_TOKEN = 600 + 4 * 80
 
 
 def document_bytes(query: str, document: DocumentNode) -> int:

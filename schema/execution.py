@@ -9,36 +9,53 @@ prefetch.py), and that general path was about half of the request's CPU.
 `SyncCompletion` (the schema's execution context) keeps graphql-core's semantics and takes a short
 cut where it can prove it gives the same answer: when every field selected on an object type is
 answered by a direct resolver (schema/direct_resolvers.py) or `__typename`, and every sub-selection
-is such an object type, a list of one, or a scalar or enum, the selection's **plan** (built once
-per request and selection) reads the values and serialises them in one pass. Anything the plan
-does not expect (an awaitable value, an exception, a null in a non-null position, a value that
-does not serialise, an object of another type) abandons the shortcut for that object, closes any
-coroutine it was handed, and graphql-core executes the object as it always would: errors, paths and
-null propagation are graphql-core's own. Only reads repeat in that case (fields below the root never
-write: a mutation's root field runs once, through graphql-core), and a plan that failed once is not
-tried again in the same request.
+is such an object type, a list of one, or a scalar or enum, the selection's **plan** reads the values
+and serialises them in one pass. Anything the plan does not expect (an awaitable value, an exception,
+a null in a non-null position, a value that does not serialise, an object of another type, arguments
+that do not coerce) abandons the shortcut for that object, closes any coroutine it was handed, and
+graphql-core executes the object as it always would: errors, paths and null propagation are
+graphql-core's own. Only reads repeat in that case (fields below the root never write: a mutation's
+root field runs once, through graphql-core), and a plan that failed once is not tried again in the
+same request.
+
+Plans depend on the document, not the request: they are built once per operation (and per choice of
+the `@skip`/`@include` variables, which decide what is selected) and kept with its parsed document
+(schema/document_cache.py keeps documents, bounded in bytes; a plan goes when its document does).
+A request binds only what varies: the arguments that name variables, coerced once per request.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    visit,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.direct_resolvers import ATTRIBUTE, DIRECT
+from schema.per_document import PerDocument
 
 
 class _Abandon(Exception):
@@ -49,7 +66,7 @@ class _Abandon(Exception):
 # same three fields (prev, key, typename), which costs far less to make; `_path` converts it when a
 # resolver asks for its info.
 Where = Path | tuple[Any, str | int, str | None] | None
-Complete = Callable[[Any, Where], Any]
+Complete = Callable[[Any, Where, "SyncCompletion"], Any]
 
 
 def _path(where: Where) -> Path | None:
@@ -58,43 +75,47 @@ def _path(where: Where) -> Path | None:
     return Path(_path(where[0]), where[1], where[2])
 
 
-class _LazyInfo:
-    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
-    fields of a page take `info` but answer without it)."""
-
-    __slots__ = ("_build", "_info", "_where")
-
-    def __init__(self, build: Callable[[Path | None], Any], where: Where) -> None:
-        self._build, self._where, self._info = build, where, None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._info is None:
-            self._info = self._build(_path(self._where))
-        return getattr(self._info, name)
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Field:
     name: str  # the response key
     attribute: str | None  # read this attribute; else call `resolve`
     resolve: Callable[..., Any]
-    args: dict[str, Any]
+    args: dict[str, Any] | None  # None: they name variables, bound per request (`SyncCompletion._bound`)
     wants_info: bool
-    info: Callable[[Path | None], Any]  # builds the resolve info, for `resolve` when it asks for one
+    parent: GraphQLObjectType
+    definition: GraphQLField | None  # None for `__typename`
+    nodes: list[FieldNode]
     complete: Complete
+
+
+class _LazyInfo:
+    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
+    fields of a page take `info` but answer without it)."""
+
+    __slots__ = ("_context", "_field", "_info", "_where")
+
+    def __init__(self, context: SyncCompletion, field: _Field, where: Where) -> None:
+        self._context, self._field, self._where = context, field, where
+        self._info: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._info is None:
+            f = self._field
+            assert f.definition is not None
+            self._info = self._context.build_resolve_info(f.definition, f.nodes, f.parent, _path(self._where))  # type: ignore[arg-type]
+        return getattr(self._info, name)
 
 
 class _Plan:
     """How to answer one selection on one object type in one pass."""
 
-    __slots__ = ("failed", "fields", "parent")
+    __slots__ = ("fields", "parent")
 
     def __init__(self, parent: GraphQLObjectType) -> None:
         self.parent = parent
         self.fields: list[_Field] = []
-        self.failed = False
 
-    def run(self, source: Any, where: Where, is_awaitable: Callable[[Any], bool]) -> dict[str, Any]:
+    def run(self, source: Any, where: Where, context: SyncCompletion) -> dict[str, Any]:
         out: dict[str, Any] = {}
         typename = self.parent.name
         for f in self.fields:
@@ -102,25 +123,84 @@ class _Plan:
             if f.attribute is not None:
                 value = getattr(source, f.attribute)
             else:
-                value = f.resolve(source, _LazyInfo(f.info, here) if f.wants_info else None, **f.args)
-                if is_awaitable(value):
+                args = f.args if f.args is not None else context._bound(f)
+                value = f.resolve(source, _LazyInfo(context, f, here) if f.wants_info else None, **args)
+                if context.is_awaitable(value):
                     if inspect.iscoroutine(value):
                         value.close()
                     raise _Abandon
-            out[f.name] = f.complete(value, here)
+            out[f.name] = f.complete(value, here, context)
         return out
+
+
+class _DirectiveVariables(Visitor):
+    """Collects the variables that directives (`@skip`, `@include`) read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
+        for argument in node.arguments or ():
+            self.names.update(_variables(argument.value))
+
+
+def _variables(value: ValueNode) -> set[str]:
+    if isinstance(value, VariableNode):
+        return {value.name.value}
+    if isinstance(value, ListValueNode):
+        return set().union(*(_variables(v) for v in value.values))
+    if isinstance(value, ObjectValueNode):
+        return set().union(*(_variables(f.value) for f in value.fields))
+    return set()
+
+
+MAX_SELECTIONS_PER_OPERATION = 4  # choices of `@skip`/`@include` variables whose plans are kept
+
+
+class _OperationPlans:
+    """The plans of one operation, by the values of the variables its directives read (which decide
+    what is selected), then by object type and selection."""
+
+    __slots__ = ("by_choice", "directive_variables")
+
+    def __init__(self, operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]) -> None:
+        seen = _DirectiveVariables()
+        for node in (operation, *fragments.values()):
+            visit(node, seen)
+        self.directive_variables = tuple(sorted(seen.names))
+        self.by_choice: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan | None]] = {}  # by type and `_shape`
+
+    def plans(self, variables: Mapping[str, Any]) -> dict[tuple[Any, ...], _Plan | None]:
+        choice = tuple(variables.get(n) for n in self.directive_variables)
+        found = self.by_choice.get(choice)
+        if found is None:
+            found = {}
+            if len(self.by_choice) < MAX_SELECTIONS_PER_OPERATION:
+                self.by_choice[choice] = found
+        return found
+
+
+# Kept as long as the operation's document is (plans hold its field nodes, never the operation).
+_PLANS: PerDocument[OperationDefinitionNode, _OperationPlans] = PerDocument()
+
+
+def _shape(grouped_field_set: Any) -> tuple[Any, ...]:
+    """A selection by the field nodes it groups under each response key: the same nodes of one document
+    (and the same directive choices) give the same selection in every request."""
+    return tuple((name, *(id(d.node) for d in details)) for name, details in grouped_field_set.items())
 
 
 def _typename(name: str) -> Callable[..., str]:
     return lambda _source, _info: name
 
 
-def _no_info(_path: Path | None) -> None:
-    return None
-
-
-def _as_is(value: Any, _where: Where) -> Any:
+def _as_is(value: Any, _where: Where, _context: SyncCompletion) -> Any:
     return value
+
+
+def _uses_variables(node: FieldNode) -> bool:
+    return any(_variables(a.value) for a in node.arguments or ())
 
 
 class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
@@ -128,7 +208,12 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # this request's: plans by grouped field set (kept alive, so that its id is not reused), the
+        # plans that failed, arguments bound to the variables
         self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
+        self._failed: set[_Plan] = set()
+        self._args: dict[_Field, dict[str, Any]] = {}
+        self._operation_plans: dict[tuple[Any, ...], _Plan | None] | None = None
 
     def execute_fields(
         self,
@@ -139,43 +224,56 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         plan = self._plan_for(parent_type, grouped_field_set)
-        if plan is not None and not plan.failed:
+        if plan is not None and plan not in self._failed:
             try:
-                return plan.run(source_value, path, self.is_awaitable)
+                return plan.run(source_value, path, self)
             except _Abandon:
-                plan.failed = True
+                self._failed.add(plan)
             except Exception:  # graphql-core will raise it again, with its path and locations
-                plan.failed = True
+                self._failed.add(plan)
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
     def _plan_for(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
         key = (parent.name, id(grouped_field_set))
         found = self._plans.get(key)
         if found is None:
-            # keep the field set alive with its plan, so that its id is not reused in this request
-            found = self._plans[key] = (grouped_field_set, self._build(parent, grouped_field_set))
+            found = self._plans[key] = (grouped_field_set, self._shared(parent, grouped_field_set))
         return found[1]
 
-    def _build(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
+    def _shared(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
+        """The operation's plan for the selection, built the first time any request needs it."""
         if (self.middleware_manager is not None and self.middleware_manager.middlewares) or not self.error_propagation:
             return None  # field middleware, or errors that stay where they happen: graphql-core's own way
+        plans = self._operation_plans
+        if plans is None:
+            operation = _PLANS.get(self.operation, lambda op: _OperationPlans(op, self.fragment_definitions))
+            plans = self._operation_plans = operation.plans(self.variable_values.coerced)
+        key = (parent, _shape(grouped_field_set))  # the schema's type itself: a plan holds its resolvers
+        if key not in plans:
+            plans[key] = self._build(parent, grouped_field_set)
+        return plans[key]
+
+    def _bound(self, field: _Field) -> dict[str, Any]:
+        """`field`'s arguments with this request's variables."""
+        args = self._args.get(field)
+        if args is None:
+            assert field.definition is not None
+            try:
+                args = get_argument_values(field.definition, field.nodes[0], self.variable_values)
+            except Exception:  # graphql-core reports it, at the field's path
+                raise _Abandon from None
+            self._args[field] = args
+        return args
+
+    def _build(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
         plan = _Plan(parent)
         for name, details in grouped_field_set.items():
             first = details[0]
-            if first.defer_usage is not None:
+            if first.defer_usage is not None or first.fragment_variable_values is not None:
                 return None
+            nodes = [d.node for d in details]
             if first.node.name.value == "__typename":
-                plan.fields.append(
-                    _Field(
-                        name=name,
-                        attribute=None,
-                        resolve=_typename(parent.name),
-                        args={},
-                        wants_info=False,
-                        info=_no_info,
-                        complete=_as_is,
-                    )
-                )
+                plan.fields.append(_Field(name, None, _typename(parent.name), {}, False, parent, None, nodes, _as_is))
                 continue
             field_def = self.schema.get_field(parent, first.node.name.value)
             if field_def is None:
@@ -187,37 +285,19 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             complete = self._completer(field_def.type, details)
             if complete is None:
                 return None
-            try:
-                args = (
-                    get_argument_values(
-                        field_def,
-                        first.node,
-                        self.variable_values,
-                        first.fragment_variable_values,
-                        self.hide_suggestions,
-                    )
-                    if field_def.args or first.node.arguments
-                    else {}
-                )
-            except Exception:  # graphql-core reports it, at the field's path
-                return None
-            wants_info = kind == "info"
+            args: dict[str, Any] | None = {}
+            if _uses_variables(first.node):
+                args = None
+            elif field_def.args or first.node.arguments:
+                try:
+                    args = get_argument_values(field_def, first.node)
+                except Exception:  # graphql-core reports it, at the field's path
+                    return None
+            attribute = getattr(resolve, ATTRIBUTE, None)
             plan.fields.append(
-                _Field(
-                    name=name,
-                    attribute=getattr(resolve, ATTRIBUTE, None),
-                    resolve=resolve,
-                    args=args,
-                    wants_info=wants_info,
-                    info=self._info_builder(field_def, details, parent) if wants_info else _no_info,
-                    complete=complete,
-                )
+                _Field(name, attribute, resolve, args, kind == "info", parent, field_def, nodes, complete)
             )
         return plan
-
-    def _info_builder(self, field_def: Any, details: Any, parent: GraphQLObjectType) -> Callable[[Path | None], Any]:
-        nodes = [d.node for d in details]
-        return lambda path: self.build_resolve_info(field_def, nodes, parent, path)  # type: ignore[arg-type]
 
     def _completer(self, type_: GraphQLOutputType, details: Any) -> Complete | None:
         if isinstance(type_, GraphQLNonNull):
@@ -225,10 +305,10 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if inner is None:
                 return None
 
-            def non_null(value: Any, path: Where) -> Any:
+            def non_null(value: Any, path: Where, context: SyncCompletion) -> Any:
                 if value is None or value is Undefined:
                     raise _Abandon
-                completed = inner(value, path)
+                completed = inner(value, path, context)
                 if completed is None:
                     raise _Abandon
                 return completed
@@ -239,18 +319,18 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             if item is None:
                 return None
 
-            def list_(value: Any, path: Where) -> Any:
+            def list_(value: Any, path: Where, context: SyncCompletion) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if not isinstance(value, list | tuple):  # other iterables, and errors returned as values
                     raise _Abandon
-                return [item(v, (path, i, None)) for i, v in enumerate(value)]
+                return [item(v, (path, i, None), context) for i, v in enumerate(value)]
 
             return list_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             coerce = type_.coerce_output_value
 
-            def leaf(value: Any, _path: Where) -> Any:
+            def leaf(value: Any, _path: Where, _context: SyncCompletion) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if isinstance(value, Exception):
@@ -269,18 +349,18 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info, which a
             # plan does not build: it is called with None instead
             is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
-            run, is_awaitable = sub.run, self.is_awaitable
+            run = sub.run
 
-            def object_(value: Any, path: Where) -> Any:
+            def object_(value: Any, path: Where, context: SyncCompletion) -> Any:
                 if value is None or value is Undefined:
                     return None
                 if (
-                    sub.failed
+                    sub in context._failed
                     or isinstance(value, Exception)
                     or (is_type_of is not None and is_type_of(value, None) is not True)
                 ):
                     raise _Abandon
-                return run(value, path, is_awaitable)
+                return run(value, path, context)
 
             return object_
         return None  # interfaces and unions: graphql-core resolves the runtime type

@@ -29,7 +29,6 @@ from schema.catalog.loaders import (
 )
 from schema.channels.loaders import ChannelByIdLoader, ChannelBySlugLoader
 from schema.inventory.loaders import (
-    AvailableByProductChannelLoader,
     AvailableByVariantChannelLoader,
     ChannelIdsByLocationLoader,
     LocationByIdLoader,
@@ -113,7 +112,6 @@ class Loaders:
     stock_levels_by_variant = _PerRequest(StockLevelsByVariantLoader)
     stock_level = _PerRequest(StockLevelByVariantLocationLoader)
     available_by_variant = _PerRequest(AvailableByVariantChannelLoader)
-    available_by_product = _PerRequest(AvailableByProductChannelLoader)
     app_by_id = _PerRequest(AppByIdLoader)
     member_by_id = _PerRequest(MemberByIdLoader)
     staff_by_id = _PerRequest(StaffByIdLoader)

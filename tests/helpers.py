@@ -31,22 +31,32 @@ class GraphQLClient:
     token: str | None = None
 
     async def post(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        operation: str | None = None,
     ) -> dict[str, Any]:
-        """POST a GraphQL request and return the JSON body (whatever the status)."""
+        """POST a GraphQL request (of `operation` in the document, when named) and return the JSON body
+        (whatever the status)."""
         bearer = token or self.token
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        payload = {"query": query, "variables": variables or {}, "operationName": operation}
+        response = await self.http.post("/graphql", json=payload, headers=headers)
         body: dict[str, Any] = response.json()
         return body
 
     async def data(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        operation: str | None = None,
     ) -> dict[str, Any]:
         """POST and insist there were no top-level errors."""
-        body = await self.post(query, variables, token=token)
+        body = await self.post(query, variables, token=token, operation=operation)
         assert "errors" not in body, body["errors"]
         result: dict[str, Any] = body["data"]
         return result

@@ -47,3 +47,38 @@ def test_the_listing_bench_prints_one_json_figure_per_line() -> None:
     assert by_metric[("requests_per_s", "api", 5)] > 0
     assert by_metric[("statements_per_request", None, 5)] > 0
     assert by_metric[("api_over_floor", None, 5)] > 0
+
+
+CLIENT_DOCUMENT = """fragment Price on Money { amount currency __typename }
+query Other { channels { slug } }
+query Listing($first: Int, $channel: String) {
+  products(first: $first, channel: $channel) {
+    edges { node { id name __typename variants { sku price(channel: $channel) { ...Price } __typename } } }
+  }
+}"""
+
+
+def test_the_listing_bench_sends_a_clients_document_and_tags_its_figures(tmp_path: Path) -> None:
+    document = tmp_path / "client.graphql"
+    document.write_text(CLIENT_DOCUMENT)
+    variables = '{"first": 4, "channel": "online"}'
+    options = ["--sqlite", "--products", "30", "--concurrency", "2", "--requests", "10", "--warmup", "2"]
+    chosen = ["--document", str(document), "--operation", "Listing", "--variables", variables]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "listing", *options, *chosen],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    measured = [f for f in figures if f["metric"] != "seed_rows_per_s"]
+    assert all(
+        f["document"] == "client.graphql" and f["operation"] == "Listing" and f["variables"] == variables
+        for f in measured
+    )
+    by_metric = {(f["metric"], f.get("target"), f.get("first")): f["value"] for f in measured}
+    assert by_metric[("requests", "api", 4)] == 10 and by_metric[("errors", "api", 4)] == 0
+    assert by_metric[("floor_matches_api", None, 4)] is True  # the same products, by id
+    assert by_metric[("statements_per_request", None, 4)] == by_metric[("statements_per_request", None, 100)]

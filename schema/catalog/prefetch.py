@@ -4,29 +4,75 @@ A field resolved through an async resolver costs a coroutine, and in a list a ta
 on a page of 50 products with their variants that is most of the request's CPU. The `products`
 and `product` resolvers therefore look at the selection once, load what it names through the
 same dataloaders the fields would use (one batch each, so the statements are the same), and hand
-the values to the objects; the fields then return them synchronously. A field asked with another
-`channel:` than its object's, or an object built elsewhere (`node`, a cart line), still loads
-through its own async path.
+the values to the objects; the fields then return them synchronously.
+
+What is loaded depends only on which fields are selected, never on their arguments: prices and
+stock come in the channel the page was fetched in, and a field whose `channel:` names another
+channel loads its own (schema/catalog/types.py). So it is worked out once per operation and root
+field, not per request (`_WANTS`); whether a literal, a variable or nothing names the channel
+makes no difference to what runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from graphql import OperationDefinitionNode
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
-from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, buyable
+from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
+from schema.per_document import PerDocument
 
 if TYPE_CHECKING:
     from schema.context import Info
 
 
-def fields_at(selections: Iterable[Selection], *path: str) -> list[SelectedField]:
-    """The fields reached by following `path` (response field names) from `selections`, through
-    fragments; every alias of a name is followed."""
+@dataclass(frozen=True, slots=True)
+class Wants:
+    """What a selection on products asks for that a page loads in one batch per kind."""
+
+    listing: bool  # pricing, isAvailable or isPublished: the product's listing in the channel
+    category: bool
+    parents: bool  # the categories above it (a product page's trail)
+    variants: bool
+    offers: bool  # the variants' prices and stock in the channel (price, stock, or isAvailable from them)
+
+
+# By operation (kept while its document is) and the root field's path: parsed documents are cached
+# (schema/document_cache.py), so a storefront's few operations are each worked out once.
+_WANTS: PerDocument[OperationDefinitionNode, dict[tuple[str | int, ...], Wants]] = PerDocument()
+
+
+def wants(info: Info, *path: str) -> Wants:
+    """What the selection below the root field resolving now asks for on products, reached by `path`
+    (field names) from that field."""
+    by_path = _WANTS.get(info.operation, lambda _: {})
+    key = tuple(info.path.as_list())
+    found = by_path.get(key)
+    if found is None:
+        found = by_path[key] = _wants(_fields_at(info.selected_fields, *path))
+    return found
+
+
+def _wants(node: list[SelectedField]) -> Wants:
+    names = {f.name for f in node}
+    variant_names = {f.name for f in _fields_at(node, "variants")}
+    return Wants(
+        listing=bool(names & {"pricing", "isAvailable", "isPublished"}),
+        category="category" in names,
+        parents="parent" in {f.name for f in _fields_at(node, "category")},
+        variants="variants" in names,
+        offers="isAvailable" in names or ("variants" in names and bool(variant_names & {"price", "stock"})),
+    )
+
+
+def _fields_at(selections: Iterable[Selection], *path: str) -> list[SelectedField]:
+    """The fields reached by following `path` (field names) from `selections`, through fragments;
+    every alias of a name is followed."""
     level = list(_flatten(selections))
     for name in path:
         level = [f for parent in level if parent.name == name for f in _flatten(parent.selections)]
@@ -41,47 +87,26 @@ def _flatten(selections: Iterable[Selection]) -> Iterable[SelectedField]:
             yield from _flatten(s.selections)
 
 
-def _wanted(fields: Sequence[SelectedField], name: str) -> bool:
-    """`name` is selected without a `channel:` of its own (so the object's channel answers it)."""
-    return any(f.name == name and f.arguments.get("channel") is None for f in fields)
-
-
-async def prefetch_products(
-    info: Info, products: Sequence[Product], node: Sequence[SelectedField], channel: ChannelModel
-) -> None:
-    """Load what `node` (the selection on each product) needs for `products`, all fetched in
-    `channel`, through the request's dataloaders."""
+async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wants, channel: ChannelModel) -> None:
+    """Load what `wanted` names for `products`, all fetched in `channel`, through the request's dataloaders."""
     loaders = info.context.loaders
-    names = {f.name for f in node}
-    variant_fields = fields_at(node, "variants") if "variants" in names else []
-    wants_price, wants_stock = _wanted(variant_fields, "price"), _wanted(variant_fields, "stock")
-    # isAvailable comes from the variants' prices and stock when those are loaded anyway.
-    derive_available = _wanted(node, "isAvailable") and "variants" in names and wants_price and wants_stock
     unlisted = [p for p in products if p.listing is UNLOADED]
-    if unlisted and (_wanted(node, "pricing") or _wanted(node, "isAvailable") or _wanted(node, "isPublished")):
+    if unlisted and wanted.listing:
         listings = await loaders.product_listing.load_many([(p.pk, channel.id) for p in unlisted])
         for p, listing in zip(unlisted, listings, strict=True):
             p.listing = listing
-    if "category" in names:
-        await _prefetch_categories(info, products, any(f.name == "parent" for f in fields_at(node, "category")))
-    if "variants" in names:
-        if wants_price or wants_stock or derive_available:
-            # the variants with their price and stock in the channel, in one statement
-            offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
-            for p, rows in zip(products, offers, strict=True):
-                p.prefetched_variants = [ProductVariant.offered(r, p.channel_slug, channel) for r in rows]
-        else:
-            rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
-            for p, rows in zip(products, rows_by_product, strict=True):
-                p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, channel) for r in rows]
-        if derive_available:
-            for p in products:
-                p.available = sum(v.available for v in p.prefetched_variants if v.listing is not None)
-    if _wanted(node, "isAvailable") and not derive_available:
-        for_sale = [p for p in products if buyable(p.listing)]
-        units = await loaders.available_by_product.load_many([(p.pk, channel.id) for p in for_sale])
-        for p, n in zip(for_sale, units, strict=True):
-            p.available = n
+    if wanted.category:
+        await _prefetch_categories(info, products, wanted.parents)
+    if wanted.offers:
+        # the variants with their price and stock in the channel, in one statement
+        offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
+        for p, rows in zip(products, offers, strict=True):
+            p.prefetched_variants = [ProductVariant.offered(r, p.channel_slug, channel) for r in rows]
+            p.available = units_for_sale(rows)
+    elif wanted.variants:
+        rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
+        for p, rows in zip(products, rows_by_product, strict=True):
+            p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, channel) for r in rows]
 
 
 async def _prefetch_categories(info: Info, products: Sequence[Product], with_parents: bool) -> None:

@@ -13,7 +13,7 @@ from db.pagination import count
 from domain.catalog.access import sees_product, sees_unpublished
 from domain.catalog.model import ProductSortField, SortDirection
 from schema.catalog.inputs import ProductFilter, ProductSort
-from schema.catalog.prefetch import fields_at, prefetch_products
+from schema.catalog.prefetch import prefetch_products, wants
 from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
@@ -101,9 +101,7 @@ class CatalogQuery:
             node,
             lambda: count(session, cq.product_statement(q)),
         )
-        await prefetch_products(
-            info, [e.node for e in page.edges], fields_at(info.selected_fields, "products", "edges", "node"), ch
-        )
+        await prefetch_products(info, [e.node for e in page.edges], wants(info, "products", "edges", "node"), ch)
         return page
 
     @strawberry.field(
@@ -127,7 +125,7 @@ class CatalogQuery:
         if not sees_product(info.context.principal, listing is not None and listing.is_published):
             return None
         product = Product.from_model(row, channel, ch, listing)
-        await prefetch_products(info, [product], fields_at(info.selected_fields, "product"), ch)
+        await prefetch_products(info, [product], wants(info, "product"), ch)
         return product
 
     @strawberry.field(description="Categories, by name.")

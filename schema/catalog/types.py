@@ -12,7 +12,7 @@ the request.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
@@ -129,8 +129,8 @@ class ProductVariant(Node):
         description="Price in the channel; null when the variant is not sold there.", graphql_type=Money | None
     )
     def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
-        if channel is None and self.channel is not None and self.listing is not UNLOADED:
-            return Money.of(self.listing.price, self.channel.currency) if self.listing else None
+        if self.listing is not UNLOADED and (ch := _same(self.channel, channel)) is not None:
+            return Money.of(self.listing.price, ch.currency) if self.listing else None
         return self._load_price(info, channel)
 
     async def _load_price(self, info: Info, channel: str | None) -> Money | None:
@@ -143,7 +143,7 @@ class ProductVariant(Node):
         graphql_type=StockSummary,
     )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
-        if channel is None and self.channel is not None and self.available is not UNLOADED:
+        if self.available is not UNLOADED and _same(self.channel, channel) is not None:
             return StockSummary(available=self.available)
         return self._load_stock(info, channel)
 
@@ -217,7 +217,7 @@ class Product(Node):
 
     def _known(self, channel: str | None) -> ChannelModel | None:
         """The object's channel, when the field asks for no other and the listing came with it."""
-        return self.channel if channel is None and self.listing is not UNLOADED else None
+        return _same(self.channel, channel) if self.listing is not UNLOADED else None
 
     async def _listing(self, info: Info, channel: str | None) -> tuple[ChannelModel, Any]:
         ch = await channel_for(info, channel or self.channel_slug)
@@ -248,7 +248,7 @@ class Product(Node):
         ch, listing = await self._listing(info, channel)
         if not buyable(listing):
             return False
-        return await info.context.loaders.available_by_product.load((self.pk, ch.id)) > 0  # type: ignore[no-any-return]
+        return units_for_sale(await info.context.loaders.variants_in_channel.load((self.pk, ch.id))) > 0
 
     @strawberry.field(
         description="Whether the product is published in the channel (staff see unpublished products too).",
@@ -285,6 +285,20 @@ class Product(Node):
             channel=channel,
             listing=listing,
         )
+
+
+def _same(fetched_in: ChannelModel | None, asked: str | None) -> ChannelModel | None:
+    """The channel an object was fetched in, when a field's `channel:` asks for no other (none, or
+    that channel's slug): what the object was handed answers the field."""
+    if fetched_in is None or (asked is not None and asked != fetched_in.slug):
+        return None
+    return fetched_in
+
+
+def units_for_sale(offers: Iterable[Any]) -> int:
+    """Units a channel can sell of a product: the available stock of its variants priced there (rows
+    of `variants_in_channel`). The product is available when this is above zero and it is `buyable`."""
+    return sum(int(r.available) for r in offers if r.price is not None)
 
 
 def buyable(listing: Any) -> bool:

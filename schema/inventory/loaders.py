@@ -34,10 +34,3 @@ class AvailableByVariantChannelLoader(BatchLoader[tuple[int, int], int]):
 
     fetch = staticmethod(iq.available_by_variant_channel)
     missing = 0
-
-
-class AvailableByProductChannelLoader(BatchLoader[tuple[int, int], int]):
-    """Key (product id, channel id)."""
-
-    fetch = staticmethod(iq.available_by_product_channel)
-    missing = 0

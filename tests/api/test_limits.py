@@ -20,7 +20,7 @@ import schema.cost
 from api.app import create_app
 from api.settings import Settings
 from schema import build_schema
-from schema.cost import LIST_SIZES, query_cost
+from schema.cost import LIST_SIZES, document_cost, query_cost
 from schema.errors import ErrorCode
 from tests.helpers import GraphQLClient, StatementCounter
 
@@ -84,6 +84,25 @@ def test_page_sizes_come_from_literals_variables_and_defaults() -> None:
     # Clamped to 100: the field itself refuses larger pages.
     assert cost("{ products(first: 100000) { edges { node { name } } } }") == 1 + 2 * 100
     assert cost("{ products(first: 0) { edges { node { name } } } }") == 1
+
+
+def test_a_documents_cost_is_worked_out_once_per_operation_and_page_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = parse(
+        "query A($n: Int = 5, $ids: [ID!]!) { products(first: $n) { edges { node { name } } } nodes(ids: $ids) { id } }"
+        " query B { products(first: 2) { edges { node { name } } } }"
+    )
+    cases: list[tuple[str, dict[str, Any] | None]] = [
+        ("A", {"ids": []}),
+        ("A", {"n": None, "ids": ["x"]}),  # explicitly null: the default page size, not the variable's default
+        ("A", {"n": 7, "ids": ["x", "y"]}),
+        ("A", {"n": 1000, "ids": []}),
+        ("B", None),
+    ]
+    costs = [document_cost(GRAPHQL_SCHEMA, document, op, v) for op, v in cases]
+    assert costs == [query_cost(GRAPHQL_SCHEMA, document, op, v) for op, v in cases] == [11, 42, 17, 201, 5]
+    monkeypatch.setattr(schema.cost, "query_cost", _database_down)  # from now on, only what was worked out
+    assert [document_cost(GRAPHQL_SCHEMA, document, op, v) for op, v in cases] == costs
+    assert document_cost(GRAPHQL_SCHEMA, document, "A", {"n": 100, "ids": []}) == 201  # clamped alike
 
 
 def test_nested_connections_multiply() -> None:
@@ -276,7 +295,7 @@ async def test_a_failing_resolver_is_masked(client: GraphQLClient, monkeypatch: 
 
 async def test_a_failure_before_execution_is_masked_too(client: GraphQLClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """An exception outside the resolvers (here in an extension hook) is masked by the view."""
-    monkeypatch.setattr(schema.cost, "query_cost", _database_down)
+    monkeypatch.setattr(schema.cost, "document_cost", _database_down)
     response = await client.http.post("/graphql", json={"query": "{ channels { slug } }"})
     assert response.status_code == 200
     assert refusal(response.json()) == {"code": "INTERNAL_SERVER_ERROR"}

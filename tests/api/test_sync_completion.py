@@ -98,3 +98,30 @@ async def test_a_storefront_page_is_completed_by_plans(client: GraphQLClient, mo
     executed.clear()
     await client.data(LISTING, {"first": 5})  # a count, and another channel's prices: graphql-core awaits them
     assert len(executed) > 100
+
+
+async def test_plans_are_built_once_per_document_and_bound_to_each_requests_variables(
+    client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    build = execution.SyncCompletion._build
+
+    def spy(self: execution.SyncCompletion, parent: Any, grouped_field_set: Any) -> Any:
+        built.append(parent.name)
+        return build(self, parent, grouped_field_set)
+
+    monkeypatch.setattr(execution.SyncCompletion, "_build", spy)
+    page = """query($first: Int!, $channel: String, $hide: Boolean!) { products(first: $first) { edges { node {
+      name @skip(if: $hide) variants { sku price(channel: $channel) { amount currency } } } } } }"""
+    await client.data(page, {"first": 3, "channel": None, "hide": False})
+    assert {"ProductVariant", "Product", "Money"} <= set(built)
+    built.clear()
+    await client.data(page, {"first": 5, "channel": "online", "hide": False})
+    assert built == []  # another page size, the channel named: the same plans
+    for channel in ("pos", "nope", None):  # another channel's prices, an unknown channel: bound per request
+        fast, plain = await _both(client, monkeypatch, page, {"first": 3, "channel": channel, "hide": False})
+        assert fast == plain
+    assert built == []
+    hidden = await client.data(page, {"first": 3, "channel": None, "hide": True})
+    assert "Product" in built  # `@skip` chose another selection: its own plans
+    assert all("name" not in e["node"] for e in hidden["products"]["edges"])
