@@ -69,6 +69,12 @@ def numbered_slug(slug: str, n: int) -> str:
     return slug[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
 
 
+def search_terms(text: str | None) -> tuple[str, ...]:
+    """What a shopper's search asks for: every whitespace-separated term, lower-cased, once each; a
+    product matches when its text holds all of them ("纯棉 T恤" is two terms, "白色" one)."""
+    return tuple(dict.fromkeys(text.lower().split())) if text else ()
+
+
 def validate_slug(slug: str, field: list[str]) -> str:
     if not _SLUG.match(slug) or len(slug) > SLUG_MAX_LENGTH:
         raise DomainError(

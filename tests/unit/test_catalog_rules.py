@@ -17,6 +17,7 @@ from domain.catalog.model import (
     numbered_slug,
     optional_text,
     price_range,
+    search_terms,
     slug_for,
     slugify,
     validate_currency,
@@ -67,6 +68,20 @@ def test_a_numbered_slug_stays_within_the_length_limit() -> None:
     long = "-".join(["chun-mian"] * 20)[:SLUG_MAX_LENGTH]
     assert len(numbered_slug(long, 12)) <= SLUG_MAX_LENGTH
     assert validate_slug(numbered_slug(long, 12), FIELD).endswith("-12")
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("纯棉 T恤", ("纯棉", "t恤")),
+        ("  Linen\tSHIRT linen ", ("linen", "shirt")),  # any whitespace, any case, once each
+        ("白色", ("白色",)),
+        ("   ", ()),
+        (None, ()),
+    ],
+)
+def test_a_search_is_the_terms_between_whitespace(text: str | None, terms: tuple[str, ...]) -> None:
+    assert search_terms(text) == terms
 
 
 @pytest.mark.parametrize("slug", ["Upper", "two  spaces", "-leading", "trailing-", "double--hyphen", "", "a" * 101])
