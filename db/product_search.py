@@ -75,6 +75,9 @@ def relevance_ordering(terms: Sequence[str], rank: sa.ColumnElement[int]) -> Ord
 
 async def refresh_all(conn: AsyncConnection) -> None:
     """Rewrite every product's text on PostgreSQL, after a bulk load that skipped the triggers
-    (`session_replication_role = replica` skips them with the foreign-key checks); SQLite's ran."""
-    if conn.dialect.name == "postgresql":
+    (`session_replication_role = replica` skips them with the foreign-key checks); SQLite's ran. A
+    database made from the models alone, not migrated, has no search text to write."""
+    if conn.dialect.name != "postgresql":
+        return
+    if await conn.scalar(sa.text("SELECT to_regproc('product_search_refresh') IS NOT NULL")):
         await conn.execute(sa.text("SELECT product_search_refresh(ARRAY(SELECT id FROM products))"))
