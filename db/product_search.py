@@ -1,10 +1,13 @@
 """Product search: which products hold every term, and how well each matches.
 
 The text searched is `product_search.body` (migration 0012): a product's name, description, SKUs
-and variant names, lower-cased, kept in step by triggers. A term of 3 characters or more is
-answered from the trigram index (pg_trgm's GIN index on PostgreSQL, an FTS5 trigram table on
-SQLite); a shorter one (most Chinese words are two characters: "白色", "圆领") cannot be split into
-trigrams and is a LIKE over the same text, which narrows what the index found or, alone, reads it all.
+and variant names, lower-cased, kept in step by triggers. Most Chinese words are two characters
+("白色", "圆领"), shorter than the trigrams both indexes are made of:
+
+- PostgreSQL stores the text with every character tripled, and looks for the tripled term: any term
+  is then a trigram or more, and every one is answered from pg_trgm's GIN index;
+- SQLite answers terms of 3 characters or more from its FTS5 trigram table, and a shorter one with a
+  LIKE over the same text, which narrows what the index found or, alone, reads it all.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def _contains(column: Any, term: str, dialect: str) -> sa.ColumnElement[bool]:
 def matching(terms: Sequence[str], dialect: str) -> sa.ColumnElement[bool]:
     """Products whose text holds every term (terms are lower-case)."""
     if dialect == "postgresql":
-        found = sa.select(_search.c.product_id).where(*(_contains(_search.c.body, t, dialect) for t in terms))
+        tripled = ("".join(c * 3 for c in t) for t in terms)
+        found = sa.select(_search.c.product_id).where(*(_contains(_search.c.body, t, dialect) for t in tripled))
         return Product.id.in_(found)
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     where = [_contains(_search.c.body, t, dialect) for t in terms if len(t) < TRIGRAM]

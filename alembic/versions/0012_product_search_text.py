@@ -9,8 +9,10 @@ names (which hold the colour and size: "白色 / M"). `product_search` keeps tha
 one row per product, written by triggers, so every writer (staff mutations, the demo loader,
 plain INSERTs) keeps it in step:
 
-- PostgreSQL: a table with a pg_trgm GIN index (substring LIKE from the index for terms of 3 or
-  more characters); statement-level triggers refresh the products a statement touched. It replaces
+- PostgreSQL: a table with a pg_trgm GIN index, statement-level triggers refreshing the products a
+  statement touched. The text is stored with every character written three times ("白色" is
+  "白白白色色色"): a term tripled the same way is then at least one trigram, so the index answers
+  "白色" or "鞋" too, and it is in the tripled text exactly when the term is in the text. It replaces
   0008's trigram index on the name alone.
 - SQLite: an FTS5 table with the trigram tokenizer (rowid = product id), row-level triggers.
 
@@ -38,7 +40,9 @@ _PG_UPGRADE = [
     "CREATE INDEX ix_product_search_body_trgm ON product_search USING gin (body gin_trgm_ops)",
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO product_search (product_id, body)
-        SELECT p.id, lower(concat_ws(' ', p.name, p.description, string_agg(v.sku || ' ' || v.name, ' ' ORDER BY v.id)))
+        SELECT p.id, regexp_replace(
+            lower(concat_ws(' ', p.name, p.description, string_agg(v.sku || ' ' || v.name, ' ' ORDER BY v.id))),
+            '(.)', '\\1\\1\\1', 'g')
         FROM products p LEFT JOIN product_variants v ON v.product_id = p.id
         WHERE p.id = ANY (ids)
         GROUP BY p.id
