@@ -38,7 +38,10 @@ _PG_UPGRADE = [
         body TEXT NOT NULL
     )""",
     "CREATE INDEX ix_product_search_body_trgm ON product_search USING gin (body gin_trgm_ops)",
+    # Writers of one product's variants take turns on the product row: the second reads the variants the
+    # first committed (each statement of the function reads afresh) instead of overwriting them.
     """CREATE OR REPLACE FUNCTION product_search_refresh(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$
+        SELECT 1 FROM products WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
         INSERT INTO product_search (product_id, body)
         SELECT p.id, regexp_replace(
             lower(concat_ws(' ', p.name, p.description, string_agg(v.sku || ' ' || v.name, ' ' ORDER BY v.id))),
