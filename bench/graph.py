@@ -26,6 +26,24 @@ LISTING = """query Listing($first: Int!) {
   }
 }"""
 
+SEARCH = LISTING.replace("query Listing($first: Int!)", "query Search($first: Int!, $search: String!)").replace(
+    "products(first: $first)", "products(first: $first, search: $search)"
+)
+# What `listing --search` asks for in turn: words of a name, of two names, a description's word, a
+# SKU's prefix, a size; Chinese of two characters (below a trigram: a LIKE over every product's text)
+# and of four, which the demo's English catalogue does not hold (the cost of finding nothing).
+SEARCHES = (
+    "shirt",
+    "linen shirt",
+    "merino hoodie",
+    "softness",
+    "APP-0001",
+    "cotton tee xl",
+    "白色",
+    "纯棉 T恤",
+    "男女同款",
+)
+
 DETAIL = """query Detail($slug: String!) {
   product(slug: $slug) { id name slug description createdAt
     category { id name slug parent { id name } }

@@ -2,6 +2,9 @@
 client, and beside it, in the same run and at the same concurrency, the raw-SQL floor serving the
 same rows; the ratio of the two throughputs is the figure to watch. `--document` sends a client's
 listing instead (bench/documents.py); the floor serves its own page of the same size.
+
+`listing --search`: the same page for the searches of `bench.graph.SEARCHES` in turn, ranked by
+relevance (the floor does not search, so it is left out).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 from bench import floor, server
 from bench.database import reference
 from bench.documents import Document, add_document_options, chosen
-from bench.graph import LISTING, http_client, measure, post
+from bench.graph import LISTING, SEARCH, SEARCHES, http_client, measure, post
 from bench.harness import Load, Report, say
 from bench.statements import per_request
 from bench.wrk import WrkLoad
@@ -21,7 +24,15 @@ from bench.wrk import WrkLoad
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--first", type=int, default=20, help="products on the page (QUALITY.md's bar uses 50)")
     parser.add_argument("--no-floor", action="store_true", help="skip the raw-SQL floor")
+    parser.add_argument("--search", action="store_true", help="search the catalogue (bench.graph.SEARCHES) instead")
     add_document_options(parser)
+
+
+def _requests(page: Document, size: int, search: bool) -> tuple[str, list[dict[str, Any]]]:
+    """The document and the variables sets the bench sends for a page of `size`."""
+    if search:
+        return SEARCH, [{"first": size, "search": text} for text in SEARCHES]
+    return page.text, [{**page.variables, "first": size}]
 
 
 async def load(
@@ -43,14 +54,17 @@ async def load(
         if sample is not None:
             edges = (await post(client, page.text, page.variables, page.operation))["products"]["edges"]
             sample.extend(edges if args.document is None else [e["node"]["id"] for e in edges])
-        return await measure(client, running.url, page.text, [page.variables], args, page.operation)
+        text, variables = _requests(page, page.variables["first"], args.search)
+        return await measure(client, running.url, text, variables, args, page.operation)
 
 
-async def statements(url: str, page: Document, report: Report) -> None:
+async def statements(url: str, page: Document, report: Report, search: bool) -> None:
     """Statements (and fields graphql-core resolves) per request at the page's size and at the largest,
     to show the statements stay constant."""
     for size in sorted({page.variables["first"], 100}):
-        counted = await per_request(url, [(page.text, {**page.variables, "first": size})] * 5, operation=page.operation)
+        text, variables = _requests(page, size, search)
+        requests = [(text, v) for v in variables] * (1 if search else 5)
+        counted = await per_request(url, requests, operation=page.operation)
         report.figure("statements_per_request", round(counted.statements, 2), first=size)
         report.figure("graphql_core_fields_per_request", round(counted.graphql_core_fields, 1), first=size)
 
@@ -59,13 +73,16 @@ async def run(args: argparse.Namespace, report: Report) -> int:
     page = chosen(args, LISTING, {"first": args.first}, report)
     if not isinstance(page.variables.get("first"), int):
         raise SystemExit("the listing's variables need `first`, the page size (the floor serves as many)")
+    if args.search and args.document is not None:
+        raise SystemExit("--search sends the bench's own search page: leave out --document")
     async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as db:
         report.context["first"] = page.variables["first"]
-        say(f"listing: API, concurrency {args.concurrency}")
+        report.context["search"] = list(SEARCHES) if args.search else None
+        say(f"listing{' --search' if args.search else ''}: API, concurrency {args.concurrency}")
         api_page: list[Any] = []
         api = await load(db.url, args, page, sample=api_page)
         api.report(report, target="api")
-        if not args.no_floor:
+        if not args.no_floor and not args.search:
             say(f"listing: raw-SQL floor, concurrency {args.concurrency}")
             floor_page: list[Any] = []
             base = await load(
@@ -81,5 +98,5 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 say(f"the floor's page differs from the API's:\n{floor_page[:1]}\n{api_page[:1]}")
             report.figure("floor_matches_api", floor_page == api_page)
             report.figure("api_over_floor", round(api.rate / base.rate, 3) if base.rate else None)
-        await statements(db.url, page, report)
+        await statements(db.url, page, report, args.search)
     return 1 if api.errors else 0

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db import product_search as search
 from db.models import (
     Category,
     Channel,
@@ -33,6 +34,7 @@ from db.pagination import (
     Page,
     PageRequest,
     SortKey,
+    count,
     keyset_page,
     parse_datetime,
     parse_decimal,
@@ -67,12 +69,12 @@ CATEGORY_ORDERING = Ordering(
 class ProductQuery:
     channel_id: int
     include_unpublished: bool = False
-    search: str | None = None
+    search_terms: tuple[str, ...] = ()  # domain.catalog.model.search_terms
     category_ids: Sequence[int] | None = None  # the categories with all their subcategories (`category_subtrees`)
     price_gte: Decimal | None = None
     price_lte: Decimal | None = None
     available: bool | None = None
-    sort: ProductSortField = ProductSortField.NAME
+    sort: ProductSortField | None = None  # by relevance when searching, else by name
     descending: bool = False
 
 
@@ -111,7 +113,7 @@ def listing_of(row: Any) -> Listing | None:
     return Listing(row.listing_is_published, row.min_price, row.max_price)
 
 
-def product_statement(q: ProductQuery) -> AnySelect:
+def product_statement(q: ProductQuery, dialect: str) -> AnySelect:
     listing_on = sa.and_(
         ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == q.channel_id
     )
@@ -120,8 +122,8 @@ def product_statement(q: ProductQuery) -> AnySelect:
         stmt = stmt.outerjoin(ProductChannelListing, listing_on)
     else:
         stmt = stmt.join(ProductChannelListing, listing_on).where(ProductChannelListing.is_published)
-    if q.search:
-        stmt = stmt.where(sa.func.lower(Product.name).contains(q.search.strip().lower(), autoescape=True))
+    if q.search_terms:
+        stmt = stmt.where(search.matching(q.search_terms, dialect))
     if q.category_ids is not None:
         stmt = stmt.where(Product.category_id.in_(q.category_ids))
     if q.price_gte is not None:
@@ -151,13 +153,25 @@ def product_statement(q: ProductQuery) -> AnySelect:
 
 
 async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
-    ordering = PRODUCT_ORDERINGS[(q.sort, q.descending)]
+    dialect = dialect_name(session)
+    stmt = product_statement(q, dialect)
+    if q.sort is None and q.search_terms:
+        rank = search.relevance(q.search_terms, dialect)
+        stmt = stmt.add_columns(rank.label("relevance"))
+        ordering = search.relevance_ordering(q.search_terms, rank)
+        return await keyset_page(session, stmt, ordering, page, size, lambda r: (r.relevance, r.name, r.id), plain=True)
+    sort = q.sort or ProductSortField.NAME
     columns = {
         ProductSortField.NAME: lambda r: (r.name, r.id),
         ProductSortField.PRICE: lambda r: (r.min_price, r.id),
         ProductSortField.NEWEST: lambda r: (r.created_at, r.id),
     }
-    return await keyset_page(session, product_statement(q), ordering, page, size, columns[q.sort], plain=True)
+    ordering = PRODUCT_ORDERINGS[(sort, q.descending)]
+    return await keyset_page(session, stmt, ordering, page, size, columns[sort], plain=True)
+
+
+async def product_count(session: AsyncSession, q: ProductQuery) -> int:
+    return await count(session, product_statement(q, dialect_name(session)))
 
 
 def category_statement() -> sa.Select[Any]:

@@ -25,7 +25,7 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import demo_catalogue, demo_inventory, demo_members, demo_orders, demo_promotions
+from db import demo_catalogue, demo_inventory, demo_members, demo_orders, demo_promotions, product_search
 from db.demo_catalogue import CATEGORIES, CHANNELS, EPOCH, ONLINE, POS, PRODUCTS, VARIANT_LISTINGS, VARIANTS
 from db.demo_loader import Loader, Progress, Row, stage_totals
 from db.engine import WRITE_OPTION
@@ -221,4 +221,5 @@ async def seed_demo(
                     await loader.write(table, made[name])
                     counts[table.name] = counts.get(table.name, 0) + len(made[name])
             await loader.fix_sequences()
+            await product_search.refresh_all(conn)
     return DemoReport(rows=sum(counts.values()), seconds=time.perf_counter() - started, tables=counts)

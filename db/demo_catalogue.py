@@ -17,7 +17,7 @@ from sqlalchemy import Table
 
 from db.demo_loader import Row
 from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
-from domain.catalog.model import ChannelKind, ChannelOwnership, slugify
+from domain.catalog.model import ChannelKind, ChannelOwnership, numbered_slug, slugify
 
 CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
     cast(Table, model.__table__)
@@ -147,7 +147,7 @@ def _unique_slug(name: str, taken: set[str]) -> str:
     slug, n = base, 1
     while slug in taken:
         n += 1
-        slug = f"{base}-{n}"
+        slug = numbered_slug(base, n)
     taken.add(slug)
     return slug
 

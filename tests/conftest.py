@@ -56,6 +56,7 @@ async def engines(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
         if url is not None:
             postgres = create_engine(url)
             async with postgres.begin() as conn:  # a reused CI database may hold an older run's tables
+                await conn.execute(sa.text("DROP TABLE IF EXISTS product_search"))  # it refers to products
                 await conn.run_sync(Base.metadata.drop_all)
                 await conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
             await upgrade(postgres)

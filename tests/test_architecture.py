@@ -3,7 +3,7 @@
     api  ->  schema  ->  db  ->  domain        (an arrow: "may import")
 
 - `domain` imports only what DOMAIN_ALLOWS: the standard library without its I/O and
-  concurrency modules, `phonenumbers`, and itself (an allowlist: a new dependency fails here
+  concurrency modules, `phonenumbers`, `pypinyin`, and itself (an allowlist: a new dependency fails here
   until it is behind a Protocol in an adapter, or added on purpose);
 - `db` may import `domain`, never `schema` or `api`;
 - `schema` may import `domain` and `db`, never `api`;
@@ -59,7 +59,7 @@ STDLIB_IO = frozenset(
     }
 )
 # What the domain may import (a top-level name and everything under it).
-DOMAIN_ALLOWS = (frozenset(sys.stdlib_module_names) - STDLIB_IO) | {"__future__", "domain", "phonenumbers"}
+DOMAIN_ALLOWS = (frozenset(sys.stdlib_module_names) - STDLIB_IO) | {"__future__", "domain", "phonenumbers", "pypinyin"}
 
 # What each other package must not import (a name and everything under it).
 FORBIDDEN: dict[str, tuple[str, ...]] = {

@@ -19,18 +19,23 @@ from db.models.orders import (
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
 
-# Indexes that migrations create on PostgreSQL only and the models cannot declare (expression
-# indexes with an operator class of an extension): schema comparisons leave them out.
-DATABASE_ONLY_INDEXES = frozenset({"ix_products_name_trgm"})  # products(search:), migration 0008
+# What migration 0012 creates for products(search:) and the models cannot declare (a table written
+# by triggers: on PostgreSQL with a trigram index of an extension, on SQLite an FTS5 table and its
+# shadow tables): schema comparisons leave them out.
+DATABASE_ONLY_TABLES = frozenset(
+    {"product_search", *(f"product_search_{part}" for part in ("data", "idx", "content", "docsize", "config"))}
+)
+DATABASE_ONLY_INDEXES = frozenset({"ix_product_search_body_trgm"})  # PostgreSQL only
 
 
 def in_models(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Alembic's `include_object` for comparing the database with the models."""
-    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+    return not (reflected and name in (DATABASE_ONLY_TABLES if type_ == "table" else DATABASE_ONLY_INDEXES))
 
 
 __all__ = [
     "DATABASE_ONLY_INDEXES",
+    "DATABASE_ONLY_TABLES",
     "App",
     "Base",
     "Cart",

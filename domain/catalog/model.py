@@ -53,9 +53,26 @@ class SortDirection(str, Enum):
 
 
 def slugify(text: str) -> str:
-    """A URL-safe slug from a name; empty when the name has no ASCII letters or digits."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """A URL-safe slug from a name: Chinese characters become their pinyin syllables, one word each
+    ("纯棉T恤" is "chun-mian-t-xu"), accents are dropped; empty when nothing a URL can use is left."""
+    # Imported here: its dictionaries take 0.4 s to load, and only a staff write without a slug needs them.
+    from pypinyin import lazy_pinyin
+
+    spelled = " ".join(lazy_pinyin(text))
+    ascii_text = unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_MAX_LENGTH].strip("-")
+
+
+def numbered_slug(slug: str, n: int) -> str:
+    """The n-th candidate for a slug made from a name that another object already has: "tee-2", "tee-3"."""
+    suffix = f"-{n}"
+    return slug[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def search_terms(text: str | None) -> tuple[str, ...]:
+    """What a shopper's search asks for: every whitespace-separated term, lower-cased, once each; a
+    product matches when its text holds all of them ("纯棉 T恤" is two terms, "白色" one)."""
+    return tuple(dict.fromkeys(text.lower().split())) if text else ()
 
 
 def validate_slug(slug: str, field: list[str]) -> str:
@@ -73,8 +90,8 @@ def slug_for(name: str, slug: str | None, field: list[str]) -> str:
     if slug is not None:
         return validate_slug(slug.strip(), field)
     made = slugify(name)
-    if not made:
-        raise DomainError(Code.REQUIRED, "Give a slug: the name has no letters a URL can use.", field)
+    if len(made) < 2:  # "" or one letter: nobody can read a product's URL from it
+        raise DomainError(Code.REQUIRED, "Give a slug: the name has too few letters a URL can use.", field)
     return made
 
 

@@ -155,6 +155,21 @@ def name_and_slug(
     return new_name, new_slug
 
 
+async def free_slug(
+    errors: InputErrors, slug: str | Keep, given: str | None, taken: Callable[[str, int | None], Awaitable[bool]]
+) -> str | Keep:
+    """A given slug must be free (DUPLICATE otherwise); one made from the name takes the first free of
+    "tee", "tee-2", "tee-3"..., so a second product or category of the same name still gets a slug."""
+    if given is not None or isinstance(slug, Keep):
+        await errors.unique("slug", slug, taken)
+        return slug
+    candidate, n = slug, 1
+    while await taken(candidate, None):
+        n += 1
+        candidate = model.numbered_slug(slug, n)
+    return candidate
+
+
 def not_found(what: str, field: list[str]) -> DomainError:
     return DomainError(Code.NOT_FOUND, f"No such {what}.", field)
 
@@ -174,7 +189,7 @@ async def create_product(uow: CatalogUnitOfWork, cmd: ProductCreate) -> int:
     name, slug = name_and_slug(errors, cmd.name, cmd.slug, model.PRODUCT_NAME_MAX, creating=True)
     description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
     category_id = await _category(errors, repo, cmd.category_id)
-    await errors.unique("slug", slug, repo.product_slug_taken)
+    slug = await free_slug(errors, slug, cmd.slug, repo.product_slug_taken)
     errors.raise_any()
     return await repo.add_product(ProductChanges(name, slug, description, category_id))
 

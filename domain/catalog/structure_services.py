@@ -20,7 +20,7 @@ from domain.catalog.commands import (
     ShippingRates,
     given,
 )
-from domain.catalog.services import CatalogUnitOfWork, InputErrors, name_and_slug, not_found
+from domain.catalog.services import CatalogUnitOfWork, InputErrors, free_slug, name_and_slug, not_found
 from domain.errors import Code, input_field
 from domain.money import parse_amount
 
@@ -114,7 +114,7 @@ async def create_category(uow: CatalogUnitOfWork, cmd: CategoryCreate) -> int:
     description = errors.or_keep(model.optional_text, cmd.description, input_field("description"))
     if cmd.parent_id is not None and not await repo.category_exists(cmd.parent_id):
         errors.add(Code.NOT_FOUND, "No such parent category.", input_field("parentId"))
-    await errors.unique("slug", slug, repo.category_slug_taken)
+    slug = await free_slug(errors, slug, cmd.slug, repo.category_slug_taken)
     errors.raise_any()
     return await repo.add_category(CategoryChanges(name, slug, description, cmd.parent_id))
 

@@ -11,7 +11,7 @@ import strawberry
 from db import catalog_queries as cq
 from db.pagination import count
 from domain.catalog.access import sees_product, sees_unpublished
-from domain.catalog.model import ProductSortField, SortDirection
+from domain.catalog.model import ProductSortField, SortDirection, search_terms
 from schema.catalog.inputs import ProductFilter, ProductSort
 from schema.catalog.prefetch import prefetch_products, wants
 from schema.catalog.types import Category, ChannelArg, Product
@@ -47,12 +47,12 @@ def _product_query(
     return cq.ProductQuery(
         channel_id=channel_id,
         include_unpublished=sees_unpublished(info.context.principal),
-        search=search or None,
+        search_terms=search_terms(search),
         category_ids=category_ids or None,
         price_gte=_price(price.gte, "gte") if price else None,
         price_lte=_price(price.lte, "lte") if price else None,
         available=f.is_available if f else None,
-        sort=ProductSortField(sort.field.value) if sort else ProductSortField.NAME,
+        sort=ProductSortField(sort.field.value) if sort else None,
         descending=bool(sort and sort.direction.value == SortDirection.DESC.value),
     )
 
@@ -72,13 +72,19 @@ class CatalogQuery:
         last: Last = None,
         before: Before = None,
         search: Annotated[
-            str | None, strawberry.argument(description="Case-insensitive text the product name contains.")
+            str | None,
+            strawberry.argument(
+                description="Words to look for, case-insensitive: every word must be in the product's name, "
+                "description, a variant's SKU or a variant's name (its colour or size); Chinese needs no "
+                'spaces ("纯棉 T恤", "白色"). Best matches (words in the name) first unless `sortBy` is given.'
+            ),
         ] = None,
         filter: Annotated[
             ProductFilter | None, strawberry.argument(description="Conditions to narrow the list.")
         ] = None,
         sort_by: Annotated[
-            ProductSort | None, strawberry.argument(description="Order; NAME A to Z by default.")
+            ProductSort | None,
+            strawberry.argument(description="Order; by relevance when searching, else NAME A to Z, by default."),
         ] = None,
     ) -> Connection[Product]:
         ch = await channel_for(info, channel)
@@ -99,7 +105,7 @@ class CatalogQuery:
             before,
             lambda request, size: cq.product_page(session, q, request, size),
             node,
-            lambda: count(session, cq.product_statement(q)),
+            lambda: cq.product_count(session, q),
         )
         await prefetch_products(info, [e.node for e in page.edges], wants(info, "products", "edges", "node"), ch)
         return page

@@ -344,7 +344,8 @@ async def test_only_an_empty_category_can_be_deleted(engine: AsyncEngine, staff:
 async def test_a_product_slug_is_made_from_its_name_unless_given(staff: BackOffice) -> None:
     assert (await staff.product("Crème Brûlée Mug"))["slug"] == "creme-brulee-mug"
     assert (await staff.product("连衣裙", slug="silk-dress"))["slug"] == "silk-dress"
-    payload = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "连衣裙"})
+    assert (await staff.product("连衣裙"))["slug"] == "lian-yi-qun"
+    payload = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "X"})
     assert codes(payload) == [("REQUIRED", ["input", "slug"])]
 
 
@@ -412,14 +413,25 @@ async def test_a_sku_belongs_to_one_variant_only(engine: AsyncEngine, staff: Bac
     assert await rows(engine, "product_variants") == 2
 
 
+async def test_chinese_names_get_pinyin_slugs_unique_in_the_catalogue(staff: BackOffice) -> None:
+    category = await staff.category("男装")
+    again = await staff.category("男装")
+    tees = [await staff.product("纯棉T恤", categoryId=category["id"]) for _ in range(2)]
+
+    assert [category["slug"], again["slug"]] == ["nan-zhuang", "nan-zhuang-2"]
+    assert [t["slug"] for t in tees] == ["chun-mian-t-xu", "chun-mian-t-xu-2"]
+
+
 async def test_a_product_slug_belongs_to_one_product_only(staff: BackOffice) -> None:
     await staff.product("Linen Shirt")
     other = await staff.product("Cotton Shirt")
 
-    created = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "Linen Shirt"})
+    created = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "Cotton Tee", "slug": "linen-shirt"})
     updated = await staff.run(PRODUCT_UPDATE, "productUpdate", id=other["id"], input={"slug": "linen-shirt"})
+    same_name = await staff.run(PRODUCT_CREATE, "productCreate", input={"name": "Linen Shirt"})
 
     assert codes(created) == codes(updated) == [("DUPLICATE", ["input", "slug"])]
+    assert same_name["product"]["slug"] == "linen-shirt-2"
 
 
 async def test_every_input_error_is_reported_at_once_and_nothing_is_written(

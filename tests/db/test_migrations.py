@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from alembic import command
 from db.engine import create_engine
 from db.migrations import alembic_config, upgrade
-from db.models import DATABASE_ONLY_INDEXES, Base, in_models
+from db.models import DATABASE_ONLY_INDEXES, DATABASE_ONLY_TABLES, Base, in_models
 from tests import postgres
 
 T = TypeVar("T")
@@ -154,7 +154,7 @@ async def test_migrated_database_has_the_models_check_constraints_and_partial_in
 
     def reflected(conn: Connection) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         insp = sa.inspect(conn)
-        tables = _model_tables(conn)
+        tables = _model_tables(conn) - DATABASE_ONLY_TABLES
         checks = {t: {str(c["name"]) for c in insp.get_check_constraints(t)} for t in tables}
         partial = {t: {str(i["name"]) for i in insp.get_indexes(t) if _is_partial(i, dialect)} for t in tables}
         return checks, partial
@@ -173,15 +173,17 @@ async def test_migrated_database_has_the_models_check_constraints_and_partial_in
     assert partial == model_partial, _differences("partial indexes", partial, model_partial)
 
 
-async def test_the_database_only_indexes_exist_on_postgresql_alone(empty_engine: AsyncEngine) -> None:
+async def test_the_search_table_and_its_trigram_index_exist_on_both_databases(empty_engine: AsyncEngine) -> None:
     await upgrade(empty_engine)
 
-    def indexes(conn: Connection) -> set[str]:
+    def found(conn: Connection) -> tuple[set[str], set[str]]:
         insp = sa.inspect(conn)
-        return {str(i["name"]) for t in _model_tables(conn) for i in insp.get_indexes(t)}
+        tables = _model_tables(conn) & DATABASE_ONLY_TABLES
+        return tables, {str(i["name"]) for i in insp.get_indexes("product_search")}
 
-    found = await _inspect(empty_engine, indexes) & DATABASE_ONLY_INDEXES
-    assert found == (DATABASE_ONLY_INDEXES if empty_engine.dialect.name == "postgresql" else set())
+    tables, indexes = await _inspect(empty_engine, found)
+    assert "product_search" in tables
+    assert indexes == (DATABASE_ONLY_INDEXES if empty_engine.dialect.name == "postgresql" else set())
 
 
 async def test_migrations_are_reversible(empty_engine: AsyncEngine) -> None:

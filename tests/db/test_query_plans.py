@@ -56,6 +56,14 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
         {{ {PAGE} }} }}""",
         {},
     ),
+    *[
+        (
+            f"products searched for {text}",
+            f"""query($after: String) {{ products(first: 3, after: $after, search: "{text}") {{ {PAGE} }} }}""",
+            {},
+        )
+        for text in ("纯棉 T恤", "男女同款 白色", "linen shirt")
+    ],
     (
         "a storefront page",
         """query($after: String) { products(first: 5, after: $after) { edges { cursor node {

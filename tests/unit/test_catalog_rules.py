@@ -8,13 +8,16 @@ from decimal import Decimal
 import pytest
 
 from domain.catalog.model import (
+    SLUG_MAX_LENGTH,
     PriceRange,
     check_category_move,
     check_category_removable,
     check_channel_default,
     check_currency_change,
+    numbered_slug,
     optional_text,
     price_range,
+    search_terms,
     slug_for,
     slugify,
     validate_currency,
@@ -42,17 +45,43 @@ def code_of(error: pytest.ExceptionInfo[DomainError]) -> tuple[str, list[str] | 
         ("Linen Shirt", "linen-shirt"),
         ("  Crème Brûlée -- Mug!  ", "creme-brulee-mug"),
         ("T-Shirt (XL) 2-Pack", "t-shirt-xl-2-pack"),
+        ("连衣裙", "lian-yi-qun"),
+        ("T恤", "t-xu"),
+        ("纯棉 T恤 男女同款", "chun-mian-t-xu-nan-nv-tong-kuan"),
+        ("Café 咖啡杯", "cafe-ka-fei-bei"),
     ],
 )
 def test_a_slug_is_made_from_the_name_when_none_is_given(name: str, slug: str) -> None:
     assert slugify(name) == slug == slug_for(name, None, FIELD)
 
 
-def test_a_name_without_latin_letters_needs_a_slug() -> None:
+@pytest.mark.parametrize("name", ["!!", "X", "…"])
+def test_a_name_that_makes_no_slug_or_a_one_letter_slug_needs_a_slug(name: str) -> None:
     with pytest.raises(DomainError) as e:
-        slug_for("连衣裙", None, FIELD)
+        slug_for(name, None, FIELD)
     assert code_of(e) == ("REQUIRED", FIELD)
-    assert slug_for("连衣裙", " silk-dress ", FIELD) == "silk-dress"
+    assert slug_for(name, " silk-dress ", FIELD) == "silk-dress"
+
+
+def test_a_numbered_slug_stays_within_the_length_limit() -> None:
+    assert numbered_slug("tee", 2) == "tee-2"
+    long = "-".join(["chun-mian"] * 20)[:SLUG_MAX_LENGTH]
+    assert len(numbered_slug(long, 12)) <= SLUG_MAX_LENGTH
+    assert validate_slug(numbered_slug(long, 12), FIELD).endswith("-12")
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        ("纯棉 T恤", ("纯棉", "t恤")),
+        ("  Linen\tSHIRT linen ", ("linen", "shirt")),  # any whitespace, any case, once each
+        ("白色", ("白色",)),
+        ("   ", ()),
+        (None, ()),
+    ],
+)
+def test_a_search_is_the_terms_between_whitespace(text: str | None, terms: tuple[str, ...]) -> None:
+    assert search_terms(text) == terms
 
 
 @pytest.mark.parametrize("slug", ["Upper", "two  spaces", "-leading", "trailing-", "double--hyphen", "", "a" * 101])

@@ -122,6 +122,14 @@ async def test_a_new_product_without_a_slug_gets_one_from_its_name() -> None:
     }
 
 
+async def test_products_of_one_name_get_numbered_slugs_but_a_given_slug_must_be_free() -> None:
+    uow = Uow()
+    made = [await create_product(uow.port, ProductCreate("纯棉 T恤")) for _ in range(3)]
+    assert [uow.catalog.products[i]["slug"] for i in made] == ["chun-mian-t-xu", "chun-mian-t-xu-2", "chun-mian-t-xu-3"]
+    error = await refused(create_product(uow.port, ProductCreate("Tee", slug="chun-mian-t-xu-2")))
+    assert (error.code, error.field) == ("DUPLICATE", ["input", "slug"])
+
+
 async def test_every_bad_field_of_a_product_is_reported_at_once() -> None:
     uow = Uow()
     await create_product(uow.port, ProductCreate("Taken", slug="taken"))
