@@ -18,6 +18,7 @@ from db.models.orders import (
 )
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
+from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # Indexes that migrations create on PostgreSQL only and the models cannot declare (expression
 # indexes with an operator class of an extension): schema comparisons leave them out.
@@ -64,5 +65,8 @@ __all__ = [
     "StockLevel",
     "StockTransfer",
     "VariantChannelListing",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "in_models",
 ]
