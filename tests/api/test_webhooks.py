@@ -5,9 +5,13 @@ a dead endpoint beside a live one, secret rotation, and targets refused on inner
 from __future__ import annotations
 
 import asyncio
+import re
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +45,7 @@ UPDATE = """mutation($id: ID!, $input: WebhookUpdateInput!) {
   webhookUpdate(id: $id, input: $input) { webhook { id targetUrl isActive } userErrors { field code } } }"""
 DELETE = "mutation($id: ID!) { webhookDelete(id: $id) { webhook { id } userErrors { field code } } }"
 RETRY = "mutation($id: ID!) { webhookDeliveryRetry(id: $id) { delivery { status } userErrors { field code } } }"
+APPS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "apps.md"
 LIST = """{ webhooks(first: 10) { edges { node { id name isActive
   deliveries(first: 10) { edges { node { id event status attempts responseStatus } } } } } } }"""
 
@@ -303,3 +308,29 @@ async def test_a_host_name_resolving_to_an_inner_address_is_refused_at_delivery(
         allow_private=False,
     )
     assert answer.refused and answer.status is None
+
+
+async def test_the_receiver_in_the_docs_verifies_a_real_delivery(
+    hooked: Hooked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await hooked.app()
+    created = await hooked.webhook(token, "/placeholder", ["PRODUCT_UPDATED"])
+    monkeypatch.setenv("OMNISHOP_WEBHOOK_SECRET", created["secret"])
+    match = re.search(r"```python\n(.*?)```", APPS_PAGE.read_text(encoding="utf-8"), re.DOTALL)
+    assert match is not None
+    receiver: dict[str, Any] = {"__name__": "receiver"}
+    exec(compile(match.group(1), "docs/apps.md", "exec"), receiver)
+    handled: list[tuple[str, dict[str, Any]]] = []
+    receiver["handle"] = lambda event, data: handled.append((event, data))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), receiver["Receiver"])
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        await hooked.client.data(UPDATE, {"id": created["webhook"]["id"], "input": {"targetUrl": url}}, token=token)
+        await hooked.announce(WebhookEventType.PRODUCT_UPDATED, 5)
+        delivery = await hooked.delivery()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (delivery.status, delivery.response_status) == ("SUCCEEDED", 204)
+    assert handled == [("PRODUCT_UPDATED", {"product": {"id": to_global_id("Product", 5)}})]
