@@ -34,7 +34,7 @@ from domain.apps.webhooks import WebhookEventType
 from schema.relay import to_global_id
 from tests.api.test_carts import open_shop
 from tests.api.test_members import new_member
-from tests.api.test_order_flow import delivery_order
+from tests.api.test_order_flow import delivery_order, pay
 from tests.helpers import GraphQLClient
 from tests.webhook_receiver import Receiver
 
@@ -123,7 +123,9 @@ async def hooked(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]
     receiver = Receiver()
     await receiver.start()
     app = create_app(
-        settings.model_copy(update={"webhook_allow_private_networks": True, "events_interval": 0.05}),
+        settings.model_copy(
+            update={"webhook_allow_private_networks": True, "events_interval": 0.05, "payments_sandbox": True}
+        ),
         engine=demo,
         clock=clock,
     )
@@ -334,3 +336,42 @@ async def test_the_receiver_in_the_docs_verifies_a_real_delivery(
         server.server_close()
     assert (delivery.status, delivery.response_status) == ("SUCCEEDED", 204)
     assert handled == [("PRODUCT_UPDATED", {"product": {"id": to_global_id("Product", 5)}})]
+
+
+WIRED = ["ORDER_CREATED", "ORDER_PAID", "ORDER_CANCELLED", "STOCK_CHANGED", "PRODUCT_UPDATED", "MEMBER_CREATED"]
+
+
+async def test_the_graphs_own_changes_reach_the_webhooks_that_hear_of_them(hooked: Hooked) -> None:
+    client, admin = hooked.client, hooked.admin
+    await hooked.webhook(await hooked.app(), "/all", [*WIRED, "MEMBER_ERASED"])
+    shop = await open_shop(client, hooked.engine)
+    order = await delivery_order(shop)
+    assert (await pay(shop, order))["status"] == "PAID"
+    cancelled = await client.data(
+        "mutation($id: ID!) { orderCancel(id: $id) { userErrors { code } } }", {"id": order["id"]}, token=admin
+    )
+    assert cancelled["orderCancel"]["userErrors"] == []
+    product = (
+        await client.data(
+            "query($v: ID!) { node(id: $v) { ... on ProductVariant { product { id } } } }", {"v": shop.v(0)}
+        )
+    )["node"]["product"]["id"]
+    renamed = await client.data(
+        'mutation($id: ID!) { productUpdate(id: $id, input: {name: "Renamed"}) { userErrors { code } } }',
+        {"id": product},
+        token=admin,
+    )
+    assert renamed["productUpdate"]["userErrors"] == []
+    member = await new_member(client)
+    erased = await client.data("mutation { memberErase { userErrors { code } } }", token=member.token)
+    assert erased["memberErase"]["userErrors"] == []
+    events: set[str] = set()
+    for count in range(1, 100):
+        received = await hooked.receiver.wait_for("/all", count)
+        events = {orjson.loads(r.body)["event"] for r in received}
+        if events >= {*WIRED, "MEMBER_ERASED"}:
+            break
+    assert events == {*WIRED, "MEMBER_ERASED"}
+    bodies = [orjson.loads(r.body) for r in hooked.receiver.at("/all")]
+    assert {"member": {"id": member.id}} in [b["data"] for b in bodies if b["event"] == "MEMBER_ERASED"]
+    assert {"product": {"id": product}} in [b["data"] for b in bodies if b["event"] == "PRODUCT_UPDATED"]
