@@ -108,3 +108,18 @@ def test_an_app_manages_its_own_an_admin_anyones_and_nobody_else_any() -> None:
     ):
         with pytest.raises(AccessDenied):
             owner(someone, None)
+
+
+def test_the_breaker_opens_after_failures_in_a_row_and_probes_once_after_the_pause() -> None:
+    breaker = Breaker()
+    for _ in range(BREAKER_FAILURES - 1):
+        breaker.failed(1, NOW)
+    assert not breaker.is_open(1, NOW)
+    breaker.succeeded(1)  # a success starts the count again
+    for _ in range(BREAKER_FAILURES):
+        breaker.failed(1, NOW)
+    assert breaker.is_open(1, NOW) and not breaker.is_open(2, NOW)
+    after = NOW + BREAKER_OPEN
+    assert not breaker.is_open(1, after)
+    breaker.failed(1, after)  # the probe failed: open again at once
+    assert breaker.is_open(1, after)
