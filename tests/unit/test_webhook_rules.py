@@ -1,4 +1,5 @@
-"""The webhook rules: which answers are retried and when, which targets are refused, who manages."""
+"""The webhook rules: which answers are retried and when, which targets are refused, who manages, and
+when the circuit breaker stops calling an endpoint."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from api.webhooks.worker import BREAKER_FAILURES, BREAKER_OPEN, Breaker
 from domain.access.model import ROLE_PERMISSIONS, AccessDenied, Principal, PrincipalKind, SignInRequired, StaffRole
 from domain.apps.webhooks import BACKOFF, Outcome, is_public, next_attempt, outcome, owner, target_problem
 
