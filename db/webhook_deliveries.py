@@ -84,7 +84,7 @@ async def add(session: AsyncSession, deliveries: Sequence[tuple[int, WebhookEven
         )
 
 
-def _due(now: datetime, skip_webhooks: Collection[int]) -> sa.Select[tuple[int]]:
+def _due(now: datetime, skip_webhooks: Collection[int]) -> sa.Select[int]:
     return (
         sa.select(WebhookDelivery.id)
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
