@@ -206,13 +206,18 @@ async def test_a_refusal_is_not_retried_and_410_gone_disables_the_webhook(
     assert retried["webhookDeliveryRetry"] == {"delivery": {"status": "PENDING"}, "userErrors": []}
 
 
-async def test_a_dead_endpoint_does_not_hold_up_another(hooked: Hooked) -> None:
+async def test_a_dead_endpoint_holds_up_neither_another_nor_a_checkout(hooked: Hooked) -> None:
     hooked.receiver.hanging.add("/dead")
-    await hooked.webhook(await hooked.app("Dead"), "/dead", ["PRODUCT_UPDATED"])
-    await hooked.webhook(await hooked.app("Live"), "/live", ["PRODUCT_UPDATED"])
+    await hooked.webhook(await hooked.app("Dead"), "/dead", ["PRODUCT_UPDATED", "ORDER_CREATED"])
+    await hooked.webhook(await hooked.app("Live"), "/live", ["PRODUCT_UPDATED", "ORDER_CREATED"])
     await hooked.announce(WebhookEventType.PRODUCT_UPDATED, *range(1, 11))
     await hooked.receiver.wait_for("/live", 10)
-    assert len(hooked.receiver.at("/dead")) <= 4  # its concurrency limit: the rest wait their turn
+    assert len(await hooked.receiver.wait_for("/dead", 4)) == 4  # its concurrency limit: the rest wait their turn
+    shop = await open_shop(hooked.client, hooked.engine)
+    async with asyncio.timeout(5):  # the checkout only writes its events; the dead endpoint waits after commit
+        await delivery_order(shop)
+    [*_, last] = await hooked.receiver.wait_for("/live", 11)
+    assert orjson.loads(last.body)["event"] == "ORDER_CREATED"
 
 
 async def test_a_rotated_secret_signs_alongside_the_old_one(hooked: Hooked) -> None:
