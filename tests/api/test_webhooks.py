@@ -35,7 +35,7 @@ from schema.relay import to_global_id
 from tests.api.test_carts import open_shop
 from tests.api.test_members import new_member
 from tests.api.test_order_flow import delivery_order, pay
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, StatementCounter, until
 from tests.webhook_receiver import Receiver
 
 CREATE = """mutation($input: WebhookCreateInput!) {
@@ -98,19 +98,17 @@ class Hooked:
 
     async def delivery(self, path_index: int = 0, attempts: int = 1) -> WebhookDelivery:
         """The oldest delivery (of the `path_index`th webhook), once `attempts` attempts are recorded."""
-        for _ in range(250):
+        found: list[WebhookDelivery] = []
+
+        async def recorded() -> bool:
             async with AsyncSession(self.engine) as session:
-                rows = (
-                    await session.scalars(
-                        sa.select(WebhookDelivery).order_by(WebhookDelivery.webhook_id, WebhookDelivery.id)
-                    )
-                ).all()
+                rows = (await session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.id))).all()
             webhook_ids = sorted({r.webhook_id for r in rows})
-            mine = [r for r in rows if webhook_ids and r.webhook_id == webhook_ids[path_index]]
-            if mine and mine[0].attempts >= attempts:
-                return mine[0]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no delivery with {attempts} attempts")
+            found[:] = [r for r in rows if len(webhook_ids) > path_index and r.webhook_id == webhook_ids[path_index]]
+            return bool(found) and found[0].attempts >= attempts
+
+        await until(recorded, f"a delivery with {attempts} attempts")
+        return found[0]
 
     def worker(self) -> DeliveryWorker:
         return DeliveryWorker(create_session_factory(self.engine), interval=1, allow_private=True, clock=self.clock)
@@ -379,3 +377,22 @@ async def test_the_graphs_own_changes_reach_the_webhooks_that_hear_of_them(hooke
     bodies = [orjson.loads(r.body) for r in hooked.receiver.at("/all")]
     assert {"member": {"id": member.id}} in [b["data"] for b in bodies if b["event"] == "MEMBER_ERASED"]
     assert {"product": {"id": product}} in [b["data"] for b in bodies if b["event"] == "PRODUCT_UPDATED"]
+
+
+async def test_listing_webhooks_with_their_deliveries_costs_the_same_statements_for_one_or_many(
+    hooked: Hooked, statements: StatementCounter
+) -> None:
+    async def listed() -> int:
+        statements.reset()
+        await hooked.client.data(LIST, token=hooked.admin)
+        return statements.count
+
+    await hooked.webhook(await hooked.app("A"), "/a", ["PRODUCT_UPDATED"])
+    await hooked.announce(WebhookEventType.PRODUCT_UPDATED, 1, 2)
+    await hooked.receiver.wait_for("/a", 2)
+    one = await listed()
+    for name in ("B", "C", "D"):
+        await hooked.webhook(await hooked.app(name), f"/{name}", ["PRODUCT_UPDATED"])
+    await hooked.announce(WebhookEventType.PRODUCT_UPDATED, 3, 4)
+    await hooked.receiver.wait_for("/D", 2)
+    assert await listed() == one, statements.statements
