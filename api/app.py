@@ -35,6 +35,7 @@ from api.preflight import describe_database_error
 from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
+from api.webhooks.worker import DeliveryWorker
 from db.engine import create_engine, create_session_factory
 from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
@@ -81,6 +82,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
         debug=settings.debug,
+        webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,
     )
 
@@ -94,7 +96,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps; `clock` is the time everything reads (the use cases, the
-    loaders, the outbox relay and the order-expiry job)."""
+    loaders, the outbox relay, the webhook delivery worker and the order-expiry job)."""
     settings = settings or Settings()
     services = build_services(settings, demo=demo, clock=clock)
     state = AppState(settings=settings, services=services, stores=build_stores(settings))
@@ -105,12 +107,19 @@ def create_app(
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
         state.sessions = create_session_factory(state.engine, autocommit_reads=True)
+        deliveries = DeliveryWorker(
+            create_session_factory(state.engine),
+            interval=settings.events_interval,
+            allow_private=settings.webhook_allow_private_networks,
+            clock=clock,
+        )
         state.relay = OutboxRelay(
-            create_session_factory(state.engine), state.stores.bus, settings.events_interval, clock
+            create_session_factory(state.engine), state.stores.bus, settings.events_interval, clock, deliveries.nudge
         )
         await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
+        delivering = asyncio.create_task(deliveries.run())
         expiry = None
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
@@ -119,10 +128,15 @@ def create_app(
             yield
         finally:
             state.relay.stop()
+            deliveries.stop()
             try:
                 await asyncio.wait_for(relay, 10)
             except TimeoutError:
                 log.warning("outbox relay did not stop in time")
+            try:
+                await asyncio.wait_for(delivering, 20)
+            except TimeoutError:
+                log.warning("webhook delivery did not stop in time (unfinished attempts are retried)")
             if expiry is not None:
                 expiry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

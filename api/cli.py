@@ -258,6 +258,36 @@ async def _expire_orders(settings: Settings) -> int:
         return await expire_unpaid_orders(engine, PointsPolicy(settings.points_validity_months))
 
 
+@app.command("webhooks-deliver")
+@_one_line
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
+) -> None:
+    """Deliver webhooks in a process of its own (`serve` delivers too; several can run at once)."""
+    settings = load_settings()
+    if settings.is_sqlite:
+        asyncio.run(_migrate(settings))
+    with suppress(KeyboardInterrupt):
+        done = asyncio.run(_webhooks_deliver(settings, once))
+        console.print(f"[green]Made {done:,} webhook delivery attempts.")
+
+
+async def _webhooks_deliver(settings: Settings, once: bool) -> int:
+    from api.webhooks.worker import DeliveryWorker
+    from db.engine import create_session_factory
+
+    async with open_database(settings.database_url) as engine:
+        worker = DeliveryWorker(
+            create_session_factory(engine),
+            interval=settings.events_interval,
+            allow_private=settings.webhook_allow_private_networks,
+        )
+        if once:
+            return await worker.deliver_due()
+        await worker.run()
+        return 0
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL)."""
@@ -333,3 +363,7 @@ def _shared_cache_version(settings: Settings, workers: int) -> Iterator[None]:
     finally:
         with suppress(OSError):
             os.remove(path)
+
+
+if __name__ == "__main__":  # `python -m api.cli`, the same as the `omnishop` command
+    app()

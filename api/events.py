@@ -6,7 +6,8 @@ subscribers, so a subscriber on one worker hears of a change committed by anothe
 
 `OutboxRelay` runs in each worker: it claims unpublished outbox rows (SKIP LOCKED on
 PostgreSQL: workers share the work, none publishes a row another is publishing), publishes them,
-and marks them published in the same transaction. It wakes every `interval` seconds, and at once
+and marks them published in the same transaction, in which it also makes the webhook deliveries
+of the webhook events among them (api/webhooks/payloads.py). It wakes every `interval` seconds, and at once
 when this worker commits a change that wrote to the outbox (`nudge`); while the database or Redis
 is down it backs off and logs the outage once (api/outages.py). Delivery is at least once;
 a subscription re-reads the current state for every event, so a repeat is harmless.
@@ -18,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +27,8 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.outages import Outage
-from db import outbox
+from api.webhooks import payloads
+from db import outbox, webhook_events
 from db.engine import write_options
 from domain.clock import Clock, system_clock
 
@@ -126,12 +128,18 @@ Bus = LocalBus
 
 class OutboxRelay:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], bus: Bus, interval: float, clock: Clock = system_clock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        interval: float,
+        clock: Clock = system_clock,
+        on_deliveries: Callable[[], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.interval = interval
         self.clock = clock  # when events count as published, and when they are old enough to purge
+        self.on_deliveries = on_deliveries  # webhook deliveries were made: wake the delivery worker
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -174,10 +182,15 @@ class OutboxRelay:
             await session.rollback()
             await session.connection(execution_options={**write_options(session), BACKGROUND: True})
             claimed = await outbox.claim(session, BATCH)
+            made = 0
             if claimed:
-                await self.bus.publish((topic, message) for _, topic, message in claimed)
+                events = [(topic, message) for _, topic, message in claimed]
+                await self.bus.publish((t, m) for t, m in events if webhook_events.event_of(t) is None)
+                made = await payloads.fan_out(session, events, self.clock())
                 await outbox.mark_published(session, [i for i, _, _ in claimed], self.clock())
             await session.commit()
+        if made and self.on_deliveries is not None:
+            self.on_deliveries()
         return len(claimed)
 
     async def _purge(self) -> None:

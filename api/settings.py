@@ -182,6 +182,11 @@ class Settings(BaseSettings):
         description="A file through which processes on one host share the cache's version without Redis, so a "
         "write in one invalidates the answers cached by all (`serve --workers N` sets it itself).",
     )
+    webhook_allow_private_networks: bool = Field(
+        False,
+        description="Let webhooks target loopback, link-local and private addresses, and plain http: for "
+        "development and tests, never production (a webhook could otherwise reach inside your network).",
+    )
     payments_sandbox: bool = Field(
         False,
         description="Accept SANDBOX payments (the test gateway approves "

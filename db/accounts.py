@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import webhook_events
 from db.models import Member, MemberIdentity, RefreshToken, StaffUser
 from domain.access.model import Principal, PrincipalKind, StaffRole, member, staff
 from domain.accounts.model import Identity
 from domain.accounts.services import Credentials, RefreshGrant
+from domain.apps.webhooks import WebhookEventType
 from domain.errors import Code, DomainError
 
 
@@ -68,6 +70,7 @@ class SqlAccountsRepository:
         except IntegrityError:
             # Lost a race with a concurrent registration of the same identity.
             raise DomainError(Code.IDENTITY_TAKEN, "That identity is already registered.") from None
+        await webhook_events.announce(self.session, WebhookEventType.MEMBER_CREATED, member.id, member.created_at)
         return member.id
 
     async def member_credentials(self, identity: Identity) -> Credentials | None:

@@ -18,8 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import webhook_events
 from db.changes import columns
 from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from domain.apps.webhooks import WebhookEventType
 from domain.catalog.changes import CategoryChanges, ChannelChanges, ProductChanges, VariantChanges
 from domain.catalog.model import PriceRange
 from domain.catalog.services import ChannelInfo
@@ -196,6 +198,7 @@ class SqlCatalogRepository:
 
     async def update_product(self, product_id: int, changes: ProductChanges) -> None:
         await self._update(Product, product_id, changes, "slug", "categoryId")
+        await webhook_events.announce(self.session, WebhookEventType.PRODUCT_UPDATED, product_id, self.clock())
 
     async def delete_product(self, product_id: int) -> None:
         await self._delete(Product, product_id)  # variants and listings go by ON DELETE CASCADE

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox
+from db import outbox, webhook_events
 from db.models import InventoryMovement, Location, ProductVariant, StockLevel
 from db.sql import insert_ignoring_duplicates
+from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.inventory.services import Level, Movement
 
@@ -92,6 +93,13 @@ class SqlInventoryRepository:
                 ],
             )
             # stockChanged subscribers hear of every level that moved, once the transaction commits
+            # ... and so do the webhooks for STOCK_CHANGED
+            levels = [(m.variant_id, m.location_id) for m in movements]
             await outbox.record(
-                self.session, [(outbox.stock_topic(m.variant_id), str(m.location_id)) for m in movements], now
+                self.session,
+                [
+                    *((outbox.stock_topic(v), str(loc)) for v, loc in levels),
+                    *webhook_events.rows(WebhookEventType.STOCK_CHANGED, (f"{v}:{loc}" for v, loc in levels)),
+                ],
+                now,
             )

@@ -8,10 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import webhook_events
 from db.models import Cart, Member, MemberAddress, MemberIdentity, MemberTag, Order, RefreshToken
 from db.sql import insert_ignoring_duplicates
 from domain.access.model import PrincipalKind
 from domain.accounts.model import Identity
+from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.errors import Code, DomainError, input_field
 from domain.members.model import AddressData
@@ -126,3 +128,4 @@ class SqlMembersRepository:
         await self.session.execute(
             sa.update(Member).where(Member.id == member_id).values(name=ERASED_NAME, password_hash=None, erased_at=now)
         )
+        await webhook_events.announce(self.session, WebhookEventType.MEMBER_ERASED, member_id, now)  # apps erase too

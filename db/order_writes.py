@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox
+from db import outbox, webhook_events
 from db.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
 from domain.inventory.model import Allocation
 from domain.orders.access import order_locations
@@ -114,6 +114,17 @@ async def write_order(session: AsyncSession, rows: OrderRows) -> tuple[int, str]
     return await _statement_per_table(session, rows)
 
 
+def _announcements(placed: Any, rows: OrderRows) -> sa.CompoundSelect[Any]:
+    """The outbox rows of a placed order, made from the id the statement generates: its subscribers'
+    topic and, for webhooks, ORDER_CREATED (what `_statement_per_table` records)."""
+    order_id = sa.cast(placed.c.id, sa.Text)
+    created_at = sa.literal(rows.order["created_at"], OutboxEvent.created_at.type)
+    selects = [sa.select(sa.literal(f"{outbox.ORDER}:") + order_id, order_id, created_at)]
+    if (event := webhook_events.ORDER_EVENTS.get(rows.event["type"])) is not None:
+        selects.append(sa.select(sa.literal(webhook_events.topic(event)), order_id, created_at))
+    return sa.union_all(*selects)
+
+
 def _one_statement(rows: OrderRows) -> sa.Select[Any]:
     next_id = sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("id")).subquery("n")
     id_text = sa.cast(next_id.c.id, sa.Text)
@@ -129,14 +140,7 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
     ctes = [
         _hang(OrderEvent, placed, rows.event),
         sa.insert(OutboxEvent)
-        .from_select(
-            ["topic", "message", "created_at"],
-            sa.select(
-                sa.literal(f"{outbox.ORDER}:") + sa.cast(placed.c.id, sa.Text),
-                sa.cast(placed.c.id, sa.Text),
-                sa.literal(rows.order["created_at"], OutboxEvent.created_at.type),
-            ),
-        )
+        .from_select(["topic", "message", "created_at"], _announcements(placed, rows))
         .cte("outbox"),
     ]
     lines = _values(OrderLine, rows.lines, "line_values")
@@ -218,5 +222,9 @@ async def _statement_per_table(session: AsyncSession, rows: OrderRows) -> tuple[
             sa.insert(OrderLocation), [{"order_id": order_id, "location_id": loc} for loc in rows.locations]
         )
     await session.execute(sa.insert(OrderEvent).values(order_id=order_id, **rows.event))
-    await outbox.record(session, [(outbox.order_topic(order_id), str(order_id))], rows.order["created_at"])
+    announcements = [
+        (outbox.order_topic(order_id), str(order_id)),
+        *webhook_events.order_events(rows.event["type"], order_id),
+    ]
+    await outbox.record(session, announcements, rows.order["created_at"])
     return order_id, number

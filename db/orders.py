@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox
+from db import outbox, webhook_events
 from db.carts import CART_COLUMNS
 from db.mappers import columns, state
 from db.models import (
@@ -157,7 +157,9 @@ class SqlOrdersRepository:
             )
         )
         # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
-        await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))], now)
+        # (and webhooks of the entries that are webhook events)
+        events = [(outbox.order_topic(order_id), str(order_id)), *webhook_events.order_events(type, order_id)]
+        await outbox.record(self.session, events, now)
 
     # Transitions
 

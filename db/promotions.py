@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import webhook_events
 from db.models import (
     Category,
     Coupon,
@@ -27,6 +28,7 @@ from db.models import (
     PromotionUse,
 )
 from db.models import Promotion as PromotionRow
+from domain.apps.webhooks import WebhookEventType
 from domain.inventory.model import LocationType
 from domain.orders.cart_pricing import MemberFacts
 from domain.orders.model import OrderStatus
@@ -240,7 +242,10 @@ class SqlPromotionRepository:
             )
             .execution_options(synchronize_session=False)
         )
-        return bool(getattr(result, "rowcount", 0) == 1)
+        redeemed = getattr(result, "rowcount", 0) == 1
+        if redeemed:
+            await webhook_events.announce(self.session, WebhookEventType.COUPON_REDEEMED, coupon_id, now)
+        return redeemed
 
     async def restore(self, order_id: int) -> list[str]:
         """Give back the coupon an order redeemed (the order was cancelled unpaid); its codes."""

@@ -26,6 +26,7 @@ from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
 from db.transfers import SqlTransferRepository
+from db.webhooks import SqlWebhooksRepository
 from domain.clock import Clock, system_clock
 
 
@@ -85,6 +86,10 @@ class SqlUnitOfWork:
     @cached_property
     def coupon_issuing(self) -> SqlCouponIssuing:
         return SqlCouponIssuing(self.session)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhooksRepository:
+        return SqlWebhooksRepository(self.session, self.clock)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

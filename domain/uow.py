@@ -8,6 +8,7 @@ from typing import Protocol
 
 from domain.accounts.services import AccountsUnitOfWork
 from domain.apps.services import AppsUnitOfWork
+from domain.apps.webhook_services import WebhooksUnitOfWork
 from domain.catalog.services import CatalogUnitOfWork
 from domain.inventory.location_services import LocationsUnitOfWork
 from domain.inventory.transfers import TransferUnitOfWork
@@ -57,6 +58,7 @@ class UnitOfWork(
     MembersUnitOfWork,
     LocationsUnitOfWork,
     TransferUnitOfWork,
+    WebhooksUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""

@@ -17,6 +17,8 @@ from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
 from schema.apps.mutations import AppMutation
 from schema.apps.queries import AppQuery
+from schema.apps.webhook_mutations import WebhookMutation
+from schema.apps.webhook_queries import WebhookQuery
 from schema.byte_cache import ByteLRU
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
@@ -64,6 +66,7 @@ Query = _merge(
         LocationQuery,
         StockRecordQuery,
         AppQuery,
+        WebhookQuery,
         MemberQuery,
         CartQuery,
         OrderQuery,
@@ -84,6 +87,7 @@ Mutation = _merge(
         StockTransferMutation,
         LocationMutation,
         AppMutation,
+        WebhookMutation,
         MemberMutation,
         MemberAddressMutation,
         MemberStaffMutation,

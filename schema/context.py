@@ -34,6 +34,7 @@ class Services:
     phone_region: str = "CN"
     points_validity_months: int = 24
     debug: bool = False
+    webhook_allow_private_networks: bool = False  # webhook targets on loopback and private networks (tests)
     channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)
     clock: Clock = system_clock  # the one clock: the unit of work and the loaders read it
 

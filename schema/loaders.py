@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.clock import Clock, system_clock
 from schema.accounts.loaders import IdentitiesByMemberLoader, MemberByIdLoader, StaffByIdLoader
-from schema.apps.loaders import AppByIdLoader
+from schema.apps.loaders import (
+    AppByIdLoader,
+    DeliveryByIdLoader,
+    DeliveryCountByWebhookLoader,
+    DeliveryPageByWebhookLoader,
+    WebhookByIdLoader,
+)
 from schema.batch_loader import BatchLoader
 from schema.catalog.loaders import (
     CategoryByIdLoader,
@@ -113,6 +119,10 @@ class Loaders:
     stock_level = _PerRequest(StockLevelByVariantLocationLoader)
     available_by_variant = _PerRequest(AvailableByVariantChannelLoader)
     app_by_id = _PerRequest(AppByIdLoader)
+    webhook_by_id = _PerRequest(WebhookByIdLoader)
+    delivery_by_id = _PerRequest(DeliveryByIdLoader)
+    webhook_deliveries = _PerRequest(DeliveryPageByWebhookLoader)
+    delivery_count_by_webhook = _PerRequest(DeliveryCountByWebhookLoader)
     member_by_id = _PerRequest(MemberByIdLoader)
     staff_by_id = _PerRequest(StaffByIdLoader)
     identities_by_member = _PerRequest(IdentitiesByMemberLoader)

@@ -149,6 +149,12 @@ def test_version() -> None:
     assert result.exit_code == 0 and result.output == f"omnishop {__version__}\n"
 
 
+def test_webhooks_deliver_once_delivers_what_is_due_and_exits(tmp_path: Path) -> None:
+    done = omnishop(tmp_path, "webhooks-deliver", "--once", DATABASE_URL=f"sqlite:///{tmp_path / 'shop.db'}")
+    assert done.returncode == 0, done.stderr
+    assert "Made 0 webhook delivery attempts." in done.stdout + done.stderr
+
+
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
 
 

@@ -1,7 +1,7 @@
 """product search text: name, description, SKUs and variant names in one indexed row per product
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06 08:00:00.000000
 
 `products(search:)` matches every term against a product's name, description, SKUs and variant
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

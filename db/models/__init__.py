@@ -18,6 +18,7 @@ from db.models.orders import (
 )
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
+from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
 # by triggers: on PostgreSQL with a trigram index of an extension, on SQLite an FTS5 table and its
@@ -69,5 +70,8 @@ __all__ = [
     "StockLevel",
     "StockTransfer",
     "VariantChannelListing",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "in_models",
 ]

@@ -1,4 +1,4 @@
-"""The apps' enum: what an app's token may do.
+"""The apps' enums: what an app's token may do, what its webhooks hear about, how deliveries stand.
 
 Its own module so that the app inputs use it without importing the app types.
 """
@@ -6,6 +6,7 @@ Its own module so that the app inputs use it without importing the app types.
 from __future__ import annotations
 
 from domain.access import model as access
+from domain.apps import webhooks
 from schema.enums import graphql_enum
 
 AppScope = graphql_enum(
@@ -20,5 +21,37 @@ AppScope = graphql_enum(
         "MEMBERS_READ": "Look members up.",
         "MEMBERS_WRITE": "Tag members and adjust their points.",
         "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
+    },
+)
+
+WebhookEventType = graphql_enum(
+    webhooks.WebhookEventType,
+    "What a webhook hears about. Settlement, fulfilment and payment events are declared for the apps "
+    "that will use them and not sent yet.",
+    {
+        "ORDER_CREATED": "An order was placed (online or at a till).",
+        "ORDER_PAID": "An order was paid.",
+        "ORDER_CANCELLED": "An order was cancelled, or expired unpaid.",
+        "ORDER_FULFILLED": "An order was fulfilled (not sent yet).",
+        "ORDER_COMPLETED": "An order was completed.",
+        "ORDER_RETURNED": "Goods of an order were returned.",
+        "STOCK_CHANGED": "A stock level moved (a sale, an adjustment, a transfer).",
+        "PRODUCT_UPDATED": "A product's details changed.",
+        "MEMBER_CREATED": "A member registered.",
+        "MEMBER_ERASED": "A member's personal data was erased: erase yours too.",
+        "COUPON_REDEEMED": "A coupon was used.",
+        "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed (not sent yet).",
+        "PAYMENT_INITIALIZE": "A payment is to start at a payment app (not sent yet).",
+        "PAYMENT_REFUND_REQUESTED": "A payment app is asked for a refund (not sent yet).",
+    },
+)
+
+WebhookDeliveryStatus = graphql_enum(
+    webhooks.WebhookDeliveryStatus,
+    "Where a delivery stands.",
+    {
+        "PENDING": "Not delivered yet: waiting for its first attempt or its next retry.",
+        "SUCCEEDED": "The receiver answered 2xx.",
+        "FAILED": "Given up: the receiver refused it, or every retry failed.",
     },
 )

@@ -1,0 +1,77 @@
+"""A real HTTP receiver on 127.0.0.1 for the webhook tests: records each request and answers with
+the status the test sets per path (or never answers, for a dead endpoint)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    server: asyncio.Server | None = None
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+    answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)  # path: answers in turn
+    hanging: set[str] = field(default_factory=set)  # paths that never answer
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.received if r.path == path]
+
+    async def wait_for(self, path: str, count: int) -> list[Received]:
+        """Until `count` requests reached `path` (10 s at most)."""
+        async with asyncio.timeout(10), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.at(path)) >= count)
+        return self.at(path)
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        self._closing.set()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = (await reader.readline()).decode()
+            path = request_line.split(" ")[1]
+            headers = {}
+            while (line := (await reader.readline()).decode().strip()) != "":
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            async with self._arrived:
+                self.received.append(Received(path, headers, body))
+                self._arrived.notify_all()
+            if path in self.hanging:
+                await self._closing.wait()
+                return
+            queue = self.answers.get(path, [])
+            status, extra = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else (204, {}))
+            lines = [
+                f"HTTP/1.1 {status} X",
+                "content-length: 2",
+                "connection: close",
+                *(f"{k}: {v}" for k, v in extra.items()),
+            ]
+            writer.write(("\r\n".join(lines) + "\r\n\r\nok").encode())
+            await writer.drain()
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
