@@ -26,7 +26,7 @@ from bench.graph import ADDRESS, CART_CREATE, CHECKOUT, FULFIL, JSON, body, http
 from bench.harness import Load, Report, drive, say
 from bench.statements import probe
 from db.engine import create_engine
-from db.models import InventoryMovement, StockLevel
+from db.models import InventoryMovement, Order, OrderLine, StockLevel
 from domain.clock import system_clock
 from domain.inventory.model import MovementKind
 from domain.orders.carts import new_token
@@ -116,12 +116,10 @@ async def last_order_at(url: str, variant: int) -> float:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            last: datetime | None = await conn.scalar(
-                sa.text(
-                    "SELECT max(o.created_at) FROM orders o JOIN order_lines l ON l.order_id = o.id "
-                    "WHERE l.variant_id = :v"
-                ),
-                {"v": variant},
+            last: datetime | None = await conn.scalar(  # typed: SQLite keeps timestamps as text
+                sa.select(sa.func.max(Order.created_at))
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .where(OrderLine.variant_id == variant)
             )
     finally:
         await engine.dispose()
