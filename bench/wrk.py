@@ -74,7 +74,11 @@ def script(
         # wrk calls request() once before the run to check it (that body is not sent): i starts at -1
         # so that the run sends bodies 1 to n; then a connection waits for the stop instead of sending
         lines.append("i = -1")
-        lines.append("request = function() i = i + 1; return wrk.format(nil, nil, nil, bodies[math.max(i, 1)]) end")
+        # and a connection the server closed asks for one more when it reconnects: a GET of /health/live
+        lines.append(
+            "request = function() i = i + 1; if i > #bodies then return wrk.format('GET', '/health/live') end; "
+            "return wrk.format(nil, nil, nil, bodies[math.max(i, 1)]) end"
+        )
         lines.append("delay = function() if i >= #bodies then return 3600000 end return 0 end")
     elif len(bodies) == 1:
         lines.append("wrk.body = bodies[1]")
