@@ -2,9 +2,10 @@
 the server, where the Python client saturated first (its `client_cpu_share` reached 0.8 against the
 floor). One wrk thread, `concurrency` keep-alive connections, POSTing the given bodies in turn; a
 Lua `done` hook prints the figures as JSON. wrk counts time, not requests: `--requests` falls back
-to the Python client. With `once`, each body is sent exactly once and wrk stops when the last answer
-is in (the flash sale's checkouts, one per prepared cart); `counts` tallies answers containing given
-strings (outcomes, without parsing the bodies in Python).
+to the Python client. With `once`, each body is sent exactly once and wrk is stopped (SIGINT: it
+prints its figures as at the end of `-d`) when the last answer is in (the flash sale's checkouts,
+one per prepared cart); `counts` tallies answers containing given strings (outcomes, without
+parsing the bodies in Python).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import json
 import resource
 import shutil
+import signal
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ function response(status, headers, body)
   for name, text in pairs(counts) do
     if string.find(body, text, 1, true) then counted[name] = (counted[name] or 0) + 1 end
   end
-  if once and answered >= #bodies then wrk.thread:stop() end
+  if once and answered == #bodies then io.write("ANSWERED\\n"); io.flush() end
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -68,13 +70,21 @@ def script(
         + "}"
     )
     lines.append("bodies = {" + ",\n".join(_lua_string(b) for b in bodies) + "}")
-    if len(bodies) == 1 and not once:
+    if once:
+        # wrk calls request() once before the run to check it (that body is not sent): i starts at -1
+        # so that the run sends bodies 1 to n; then a connection waits for the stop instead of sending
+        lines.append("i = -1")
+        # and a connection the server closed asks for one more when it reconnects: a GET of /health/live
+        lines.append(
+            "request = function() i = i + 1; if i > #bodies then return wrk.format('GET', '/health/live') end; "
+            "return wrk.format(nil, nil, nil, bodies[math.max(i, 1)]) end"
+        )
+        lines.append("delay = function() if i >= #bodies then return 3600000 end return 0 end")
+    elif len(bodies) == 1:
         lines.append("wrk.body = bodies[1]")
     else:
-        lines.append("local i = 0")
+        lines.append("i = 0")
         lines.append("request = function() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end")
-    if once:  # no request after the last body: a connection that would send one waits for the stop
-        lines.append("delay = function() if i >= #bodies then return 3600000 end return 0 end")
     return "\n".join(lines) + _CHECK_AND_REPORT
 
 
@@ -146,6 +156,9 @@ async def drive(
             "-t1",
             f"-c{concurrency}",
             f"-d{max(1, round(duration))}s",
+            # wrk leaves an answer slower than its timeout (2 s by default) out of the latencies; every
+            # one of `once`'s answers counts
+            *([f"--timeout={max(1, round(duration))}s"] if once else []),
             "--latency",
             "-s",
             str(path),
@@ -153,13 +166,21 @@ async def drive(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await process.communicate()
+        assert process.stdout is not None and process.stderr is not None
+        lines = []
+        async for raw in process.stdout:
+            lines.append(raw.decode())
+            if raw.startswith(b"ANSWERED"):  # wrk runs for -d whatever its threads do; SIGINT ends it now
+                process.send_signal(signal.SIGINT)
+        err = await process.stderr.read()
+        await process.wait()
+        out = "".join(lines)
     finally:
         path.unlink(missing_ok=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    line = next((x for x in out.decode().splitlines() if x.startswith("WRK ")), None)
+    line = next((x for x in out.splitlines() if x.startswith("WRK ")), None)
     if process.returncode != 0 or line is None:
-        say(f"wrk failed ({process.returncode}):\n{out.decode()[-2000:]}\n{err.decode()[-2000:]}")
+        say(f"wrk failed ({process.returncode}):\n{out[-2000:]}\n{err.decode()[-2000:]}")
         raise RuntimeError("wrk failed")
     figures = json.loads(line[4:])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

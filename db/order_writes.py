@@ -2,7 +2,8 @@
 
 On PostgreSQL it is one statement: data-modifying CTEs take the order id from the sequence, derive
 the number from it, and hang the lines, allocations (matched to their line by variant: an order
-has one line per variant), locations, event and outbox row off it. A checkout is a handful of round
+has one line per variant), locations, event and outbox row off it; rows come as arrays, so the
+statement is compiled once. A checkout is a handful of round
 trips on a busy event loop; seven of them were this. Elsewhere (SQLite) it is one statement per
 table, the number written once the id is known.
 """
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
@@ -193,11 +195,14 @@ def _hang(model: Any, placed: Any, values: dict[str, Any]) -> Any:
 
 
 def _values(model: Any, rows: list[dict[str, Any]], name: str) -> Any:
-    """`rows` as a VALUES list whose columns are typed as `model`'s."""
+    """`rows` as `unnest` of one array per column, typed as `model`'s columns: one statement text (and
+    one cached compilation and prepared statement) whatever the number of rows, where VALUES would
+    be compiled anew for every order."""
     table = model.__table__
     keys = list(rows[0])
-    return sa.values(*(sa.column(k, table.c[k].type) for k in keys), name=name).data(
-        [tuple(r[k] for k in keys) for r in rows]
+    arrays = [sa.literal([r[k] for r in rows], ARRAY(table.c[k].type, dimensions=1)) for k in keys]
+    return (
+        sa.func.unnest(*arrays).table_valued(*(sa.column(k, table.c[k].type) for k in keys)).render_derived(name=name)
     )
 
 
