@@ -25,6 +25,7 @@ from db.models import (
     Cart,
     Channel,
     ChannelLocation,
+    Fulfilment,
     Location,
     Order,
     OrderAllocation,
@@ -41,6 +42,7 @@ from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, S
 from domain.orders.cart_rules import CartLineState, CartState
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
 from domain.orders.checkout import OrderEvent as PlacedEvent
+from domain.orders.fulfilment import FulfilmentState, FulfilmentStatus
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
@@ -213,6 +215,40 @@ class SqlOrdersRepository:
             .order_by(OrderAllocation.id)
         )
         return [Allocation(str(line_id), v, loc, q) for line_id, v, loc, q in rows]
+
+    async def fulfilments(self, order_id: int) -> list[FulfilmentState]:
+        rows = await self.session.execute(
+            sa.select(
+                *columns(
+                    id=Fulfilment.id,
+                    order_id=Fulfilment.order_id,
+                    location_id=Fulfilment.location_id,
+                    status=Fulfilment.status,
+                    tracking_number=Fulfilment.tracking_number,
+                )
+            )
+            .where(Fulfilment.order_id == order_id)
+            .order_by(Fulfilment.id)
+        )
+        return [state(FulfilmentState, r) for r in rows]
+
+    async def fulfilment_order(self, fulfilment_id: int) -> str | None:
+        return await self.session.scalar(
+            sa.select(Order.token)
+            .join(Fulfilment, Fulfilment.order_id == Order.id)
+            .where(Fulfilment.id == fulfilment_id)
+        )
+
+    async def _update_fulfilments(self, ids: Sequence[int], **columns: Any) -> None:
+        await self.session.execute(
+            sa.update(Fulfilment).where(Fulfilment.id.in_(ids)).values(**columns, updated_at=self.clock())
+        )
+
+    async def set_fulfilments(self, ids: Sequence[int], status: FulfilmentStatus) -> None:
+        await self._update_fulfilments(ids, status=status)
+
+    async def record_fulfilment_shipment(self, ids: Sequence[int], tracking_number: str | None) -> None:
+        await self._update_fulfilments(ids, status=FulfilmentStatus.SHIPPED, tracking_number=tracking_number)
 
     async def payments(self, order_id: int) -> list[PaymentRecord]:
         rows = await self.session.execute(

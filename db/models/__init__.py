@@ -9,6 +9,7 @@ from db.models.members import App, MemberAddress, MemberTag, PointsEntry
 from db.models.orders import (
     Cart,
     CartLine,
+    Fulfilment,
     Order,
     OrderAllocation,
     OrderEvent,
@@ -40,6 +41,7 @@ __all__ = [
     "ChannelLocation",
     "Coupon",
     "CouponTemplate",
+    "Fulfilment",
     "InventoryMovement",
     "Location",
     "Member",

@@ -54,6 +54,34 @@ def sees_order(member_id: int | None, locations: Collection[int], principal: Pri
     return is_buyer(member_id, principal) or acts_on(Permission.VIEW_ORDERS, locations, principal)
 
 
+def sees_fulfilment(
+    member_id: int | None, location_id: int, principal: Principal, *, through_order: bool = False
+) -> bool:
+    """One location's share of an order: its buyer, and staff who view orders at that location
+    (head office: everywhere); a store's staff never see the other locations' shares of an order.
+    Fulfilment ids are sequential, so a guest order's are its guest's only when reached through the
+    order's unguessable id (`through_order`: `Order.fulfillments`), never by their own id."""
+    buyer = (
+        is_buyer(member_id, principal)
+        if through_order
+        else (member_id is not None and principal.member_id == member_id)
+    )
+    return buyer or principal.can_at(Permission.VIEW_ORDERS, location_id)
+
+
+def fulfilment_queue_scope(principal: Principal, requested: int | None) -> int | None:
+    """The location a `fulfillments` list is limited to (None: every location), for staff who view
+    orders: head office any (or all), a store's staff their own (by default; another location is
+    refused rather than shown empty, as for stock records)."""
+    if not principal.can(Permission.VIEW_ORDERS):
+        raise (SignInRequired if principal.is_anonymous else AccessDenied)("Staff who view orders see fulfilments.")
+    if principal.can_everywhere(Permission.VIEW_ORDERS):
+        return requested
+    if principal.location_id is None or requested not in (None, principal.location_id):
+        raise AccessDenied("Store staff see the fulfilments of their own location only.")
+    return principal.location_id
+
+
 def sees_orders_of(member_id: int, principal: Principal) -> bool:
     """A member's order list: the member's own, and staff who view orders (store staff only the
     orders of their location, which the list itself filters)."""
