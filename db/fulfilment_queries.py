@@ -47,8 +47,8 @@ async def fulfilments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[
     return {f.id: (f, o) for f, o in rows.tuples()}
 
 
-def fulfilment_statement(location_id: int | None, status: FulfilmentStatus | None) -> sa.Select[Any]:
-    stmt: sa.Select[Any] = sa.select(Fulfilment, Order).join(Order, Order.id == Fulfilment.order_id)
+def fulfilment_statement(location_id: int | None, status: FulfilmentStatus | None) -> sa.Select[Fulfilment, Order]:
+    stmt = sa.select(Fulfilment, Order).join(Order, Order.id == Fulfilment.order_id)
     if location_id is not None:
         stmt = stmt.where(Fulfilment.location_id == location_id)
     if status is not None:
@@ -56,5 +56,7 @@ def fulfilment_statement(location_id: int | None, status: FulfilmentStatus | Non
     return stmt
 
 
-async def fulfilment_page(session: AsyncSession, page: PageRequest, size: int, statement: sa.Select[Any]) -> Page[Any]:
+async def fulfilment_page(
+    session: AsyncSession, page: PageRequest, size: int, statement: sa.Select[Fulfilment, Order]
+) -> Page[Any]:
     return await keyset_page(session, statement, FULFILMENT_ORDERING, page, size, lambda r: (r[0].id,))
