@@ -44,7 +44,7 @@ async def fulfilments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[
         sa.select(Fulfilment, Order).join(Order, Order.id == Fulfilment.order_id).where(Fulfilment.id.in_(ids)),
         execution_options=_FRESH,
     )
-    return {f.id: (f, o) for f, o in rows.tuples()}
+    return {f.id: (f, o) for f, o in rows}
 
 
 def fulfilment_statement(location_id: int | None, status: FulfilmentStatus | None) -> sa.Select[Fulfilment, Order]:

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from domain.access.model import AccessDenied as AccessDenied  # the caller sees the order but may not act on it
-from domain.access.model import Permission, Principal
+from domain.access.model import Permission, Principal, PrincipalKind
 from domain.access.model import SignInRequired as SignInRequired
 
 
@@ -59,13 +59,13 @@ def sees_fulfilment(
 ) -> bool:
     """One location's share of an order: its buyer, and staff who view orders at that location
     (head office: everywhere); a store's staff never see the other locations' shares of an order.
-    Fulfilment ids are sequential, so a guest order's are its guest's only when reached through the
-    order's unguessable id (`through_order`: `Order.fulfillments`), never by their own id."""
-    buyer = (
-        is_buyer(member_id, principal)
-        if through_order
-        else (member_id is not None and principal.member_id == member_id)
-    )
+    A guest order's are its guest's when reached through the order's unguessable id
+    (`through_order`: `Order.fulfillments`), never by their own sequential id; a staff or app
+    caller reached the order by permission and is no guest."""
+    if member_id is not None:
+        buyer = principal.member_id == member_id
+    else:
+        buyer = through_order and principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.MEMBER)
     return buyer or principal.can_at(Permission.VIEW_ORDERS, location_id)
 
 

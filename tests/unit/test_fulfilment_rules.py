@@ -89,6 +89,7 @@ def test_staff_see_their_locations_fulfilments_and_the_buyer_theirs() -> None:
 def test_a_guest_orders_fulfilments_are_seen_by_their_own_id_only_by_staff() -> None:
     assert not sees_fulfilment(None, WH, ANONYMOUS)
     assert sees_fulfilment(None, WH, ANONYMOUS, through_order=True)
+    assert not sees_fulfilment(None, WH, PACKER_SH04, through_order=True), "staff reach it by permission"
 
 
 def test_the_queue_of_store_staff_is_their_locations() -> None:
