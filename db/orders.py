@@ -32,11 +32,13 @@ from db.models import (
     OrderEvent,
     OrderLine,
     OrderLocation,
+    OutboxEvent,
     Payment,
     StockLevel,
 )
 from db.order_queries import checkout_lines
 from db.order_writes import order_rows, write_order
+from db.types import UtcDateTime
 from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.orders.cart_rules import CartLineState, CartState
@@ -158,8 +160,20 @@ class SqlOrdersRepository:
                 created_at=now,
             )
         )
-        # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
-        await outbox.record(self.session, [(outbox.order_topic(order_id), str(order_id))], now)
+        # Every change of an order comes with an event: orderUpdated subscribers hear of it after commit,
+        # and so do the screens of the locations that fulfil it (fulfillmentUpdated), in one statement.
+        order_row = sa.select(
+            sa.literal(outbox.order_topic(order_id)), sa.literal(str(order_id)), sa.literal(now, UtcDateTime())
+        )
+        parts = sa.select(
+            sa.literal(f"{outbox.FULFILMENT}:") + sa.cast(Fulfilment.location_id, sa.Text),
+            sa.cast(Fulfilment.id, sa.Text),
+            sa.literal(now, UtcDateTime()),
+        ).where(Fulfilment.order_id == order_id)
+        await self.session.execute(
+            sa.insert(OutboxEvent).from_select(["topic", "message", "created_at"], sa.union_all(order_row, parts))
+        )
+        self.session.info[outbox.WRITTEN] = True
 
     # Transitions
 
