@@ -19,7 +19,7 @@ from enum import Enum
 
 from domain.errors import Code, DomainError
 from domain.inventory.model import Allocation
-from domain.orders.model import OrderAction
+from domain.orders.model import OrderAction, OrderStatus
 
 
 class FulfilmentStatus(str, Enum):
@@ -74,6 +74,17 @@ def order_step(statuses: Iterable[FulfilmentStatus]) -> OrderAction | None:
     if not live or any(s not in _LEFT for s in live):
         return None
     return OrderAction.DELIVER if all(s is FulfilmentStatus.DELIVERED for s in live) else OrderAction.SHIP
+
+
+def whole_order_status(status: OrderStatus) -> FulfilmentStatus:
+    """The status of every fulfilment of an order that moved as a whole (orders from before
+    fulfilments, the demo's history): shipped, delivered once completed (or returned since),
+    cancelled, else pending."""
+    if status is OrderStatus.SHIPPED:
+        return FulfilmentStatus.SHIPPED
+    if status in (OrderStatus.COMPLETED, OrderStatus.PARTIALLY_RETURNED, OrderStatus.RETURNED):
+        return FulfilmentStatus.DELIVERED
+    return FulfilmentStatus.CANCELLED if status is OrderStatus.CANCELLED else FulfilmentStatus.PENDING
 
 
 def fulfilment_locations(allocations: Iterable[Allocation]) -> list[int]:

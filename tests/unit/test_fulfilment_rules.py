@@ -17,8 +17,9 @@ from domain.orders.fulfilment import (
     fulfilment_locations,
     fulfilment_transition,
     order_step,
+    whole_order_status,
 )
-from domain.orders.model import OrderAction
+from domain.orders.model import OrderAction, OrderStatus
 
 P, S, D, C = FulfilmentStatus.PENDING, FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED, FulfilmentStatus.CANCELLED
 SH01, SH04, WH = 1, 4, 9
@@ -108,3 +109,22 @@ def test_only_the_sending_locations_fulfilment_staff_see_where_a_parcel_goes() -
     assert sees_parcel_recipient(PACKER_SH04, 5, SH04)
     assert not sees_parcel_recipient(PACKER_SH04, 5, WH), "fulfilment staff elsewhere do not"
     assert sees_parcel_recipient(member(5), 5, WH) and not sees_parcel_recipient(member(6), 5, WH)
+
+
+@pytest.mark.parametrize(
+    ("order", "fulfilment"),
+    [
+        (OrderStatus.UNPAID, P),
+        (OrderStatus.PAID, P),
+        (OrderStatus.READY_FOR_PICKUP, P),
+        (OrderStatus.SHIPPED, S),
+        (OrderStatus.COMPLETED, D),
+        (OrderStatus.PARTIALLY_RETURNED, D),
+        (OrderStatus.RETURNED, D),
+        (OrderStatus.CANCELLED, C),
+    ],
+)
+def test_an_order_that_moved_whole_gives_its_fulfilments_its_status(
+    order: OrderStatus, fulfilment: FulfilmentStatus
+) -> None:
+    assert whole_order_status(order) is fulfilment
