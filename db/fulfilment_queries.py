@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Fulfilment, Order, OrderAllocation
 from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
 from domain.orders.fulfilment import FulfilmentStatus
+from domain.orders.model import OrderStatus
 
 FULFILMENT_ORDERING = Ordering("fulfilments", [SortKey(Fulfilment.id, parse=parse_int)])
 
@@ -48,7 +49,12 @@ async def fulfilments_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[
 
 
 def fulfilment_statement(location_id: int | None, status: FulfilmentStatus | None) -> sa.Select[Fulfilment, Order]:
-    stmt = sa.select(Fulfilment, Order).join(Order, Order.id == Fulfilment.order_id)
+    """The queue: fulfilments of orders placed and paid for (an unpaid order is not packed yet)."""
+    stmt = (
+        sa.select(Fulfilment, Order)
+        .join(Order, Order.id == Fulfilment.order_id)
+        .where(Order.status != OrderStatus.UNPAID)
+    )
     if location_id is not None:
         stmt = stmt.where(Fulfilment.location_id == location_id)
     if status is not None:

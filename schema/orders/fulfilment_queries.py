@@ -1,5 +1,5 @@
-"""A location's queue: `fulfillments(filter: {locationId, status})`, oldest first, for staff who view
-orders; a store's staff read their own location's (its default; another location is FORBIDDEN,
+"""A location's queue: `fulfillments(filter: {locationId, status})`, oldest first, the parts of paid
+orders, for staff who view orders; a store's staff read their own location's (its default; another location is FORBIDDEN,
 domain/orders/access.py `fulfilment_queue_scope`)."""
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def _location(info: Info, location_id: strawberry.ID | None) -> int | None:
 @strawberry.type
 class FulfilmentQuery:
     @strawberry.field(
-        description="Staff who view orders: fulfilments, oldest first: what a location has to pick, "
-        "pack and send (store staff: their location's; head office: any or all)."
+        description="Staff who view orders: fulfilments of paid orders, oldest first: what a location "
+        "has to pick, pack and send (store staff: their location's; head office: any or all)."
     )
     async def fulfillments(
         self,

@@ -109,6 +109,16 @@ async def test_a_split_delivery_ships_and_completes_part_by_part(shop: Shop) -> 
     await assert_ledger_holds(shop)
 
 
+async def test_an_unpaid_orders_part_is_not_in_the_queue_yet(shop: Shop) -> None:
+    cart = await shop.cart([(0, 1)])
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    order = await placed(shop, cart["id"])
+    store_packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.store_a)
+    assert await queue(shop, store_packer) == []
+    await pay(shop, order)
+    assert [f["order"]["id"] for f in await queue(shop, store_packer)] == [order["id"]]
+
+
 async def test_store_staff_neither_read_nor_ship_another_locations_part(shop: Shop) -> None:
     await split_order(shop)
     store_packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.store_a)
