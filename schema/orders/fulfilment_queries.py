@@ -1,6 +1,6 @@
 """A location's queue: `fulfillments(filter: {locationId, status})`, oldest first, the parts of paid
-orders, for staff who view orders; a store's staff read their own location's (its default; another location is FORBIDDEN,
-domain/orders/access.py `fulfilment_queue_scope`)."""
+orders, for staff who view orders; a store's staff read their own location's (its default; another
+location is FORBIDDEN, domain/orders/access.py `fulfilment_queue_scope`)."""
 
 from __future__ import annotations
 
