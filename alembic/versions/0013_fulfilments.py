@@ -1,4 +1,4 @@
-"""fulfilments: each location's share of an order
+"""fulfilments: each location's share of an order; a channel's delivery routing
 
 Revision ID: 0013
 Revises: 0010
@@ -7,7 +7,8 @@ Create Date: 2026-12-06 08:30:00.000000
 One fulfilment per order and location its units are allocated from; its lines are the order's
 allocations there. Existing orders get theirs from their allocations, with the status that
 follows from the order's: shipped orders' SHIPPED (with the order's tracking number), completed
-and returned ones' DELIVERED, cancelled ones' CANCELLED, the rest PENDING.
+and returned ones' DELIVERED, cancelled ones' CANCELLED, the rest PENDING. `channels.routing` is
+the rule that picks the locations shipping a channel's deliveries (NEAREST, as before, for all).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('channels', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('routing', sa.Enum('NEAREST', 'PRIORITY', 'WAREHOUSES_FIRST', name='routing', native_enum=False, length=20), server_default='NEAREST', nullable=False))
     op.create_table('fulfilments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -65,3 +68,5 @@ def downgrade() -> None:
     with op.batch_alter_table('fulfilments', schema=None) as batch_op:
         batch_op.drop_index('ix_fulfilments_location_id_status_id')
     op.drop_table('fulfilments')
+    with op.batch_alter_table('channels', schema=None) as batch_op:
+        batch_op.drop_column('routing')

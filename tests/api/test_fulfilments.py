@@ -149,3 +149,30 @@ async def test_order_ship_sends_the_callers_part_and_the_address_goes_to_the_sen
     read = (await shop.client.data(QUEUE, {"filter": {}}, token=store_packer))["fulfillments"]["edges"]
     assert [e["node"]["deliveryAddress"] for e in read] == [{"name": "Ann Lee"}]
     assert warehouse_part["id"] not in {e["node"]["id"] for e in read}
+
+
+ROUTE = """mutation($id: ID!, $routing: FulfillmentRouting!) {
+  channelUpdate(id: $id, input: {routing: $routing}) { channel { routing } userErrors { field code } } }"""
+PARTS = "query($id: ID!) { order(id: $id) { fulfillments { location { id } } } }"
+
+
+async def shipped_from(shop: Shop) -> list[str]:
+    """Where a delivery of variant 2 (held by store A, the nearest, and by the warehouse) ships from."""
+    cart = await shop.cart([(2, 1)])
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    order = await placed(shop, cart["id"])
+    parts = (await shop.client.data(PARTS, {"id": order["id"]}))["order"]["fulfillments"]
+    return [f["location"]["id"] for f in parts]
+
+
+async def test_an_operator_routes_a_channels_deliveries(shop: Shop) -> None:
+    assert await shipped_from(shop) == [location_gid(shop.store_a)], "NEAREST by default"
+    admin = await shop.client.staff_token(shop.engine, StaffRole.ADMIN, email="routing-admin@example.com")
+    channels = (await shop.client.data("{ channels { id slug routing } }"))["channels"]
+    online = next(c for c in channels if c["slug"] == "online")
+    assert online["routing"] == "NEAREST"
+    changed = await shop.client.data(ROUTE, {"id": online["id"], "routing": "WAREHOUSES_FIRST"}, token=admin)
+    assert changed["channelUpdate"] == {"channel": {"routing": "WAREHOUSES_FIRST"}, "userErrors": []}
+    assert await shipped_from(shop) == [location_gid(shop.warehouse)]
+    refused = await shop.client.post(ROUTE, {"id": online["id"], "routing": "PRIORITY"})
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
