@@ -31,6 +31,7 @@ _CHANNEL = columns(
     is_active=Channel.is_active,
     shipping_flat_rate=Channel.shipping_flat_rate,
     shipping_free_over=Channel.shipping_free_over,
+    routing=Channel.routing,
 )
 
 

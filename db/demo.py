@@ -33,6 +33,7 @@ from db.models import (
     ChannelLocation,
     Coupon,
     CouponTemplate,
+    Fulfilment,
     InventoryMovement,
     Location,
     Member,
@@ -57,8 +58,9 @@ PROMOTIONS, COUPON_TEMPLATES, COUPONS = (cast(Table, model.__table__) for model 
 MEMBERS, IDENTITIES, TAGS, POINTS = (
     cast(Table, model.__table__) for model in (Member, MemberIdentity, MemberTag, PointsEntry)
 )
-ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, PAYMENTS, ORDER_EVENTS = (
-    cast(Table, model.__table__) for model in (Order, OrderLine, OrderAllocation, OrderLocation, Payment, OrderEvent)
+ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, FULFILMENTS, PAYMENTS, ORDER_EVENTS = (
+    cast(Table, model.__table__)
+    for model in (Order, OrderLine, OrderAllocation, OrderLocation, Fulfilment, Payment, OrderEvent)
 )
 _MEMBER_TABLES = {"members": MEMBERS, "identities": IDENTITIES, "tags": TAGS, "points": POINTS}
 _ORDER_TABLES = {
@@ -66,6 +68,7 @@ _ORDER_TABLES = {
     "lines": ORDER_LINES,
     "allocations": ALLOCATIONS,
     "locations": ORDER_LOCATIONS,
+    "fulfilments": FULFILMENTS,
     "payments": PAYMENTS,
     "events": ORDER_EVENTS,
     "points": POINTS,
@@ -155,6 +158,7 @@ def _order_totals(planned: list[demo_orders.Planned]) -> dict[str, int]:
         "order lines": lines,
         "allocations": lines,
         "order locations": len(planned),
+        "fulfilments": len(planned),
         "payments": len(planned) + cancelled,
         "order events": len(planned),
         "points entries": completed,

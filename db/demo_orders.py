@@ -1,6 +1,6 @@
 """The demo's order history: members' orders over the year before the demo epoch, with their lines
-(SKU, names and price copied from the catalogue), stock allocations, payments, one event each, and
-the points the completed ones earned.
+(SKU, names and price copied from the catalogue), stock allocations, one fulfilment each (at the
+location its stock came from), payments, one event each, and the points the completed ones earned.
 
 Orders are history: they do not change stock levels (the catalogue's stock is what is on the shelf
 now) and carry no reservations. Most are COMPLETED; the last month's are partly still PAID; about 5%
@@ -27,6 +27,7 @@ from db.order_writes import order_number
 from domain.inventory.model import FulfilmentMethod
 from domain.members.points import PointsKind, add_months
 from domain.orders.access import order_locations
+from domain.orders.fulfilment import whole_order_status
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
 
@@ -165,9 +166,10 @@ class Writer:
 
     def rows(self, planned: Sequence[Planned], first_id: int) -> dict[str, list[Row]]:
         """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, locations,
-        payments, events, points, in the order they must be inserted."""
+        fulfilments, payments, events, points, in the order they must be inserted."""
         out: dict[str, list[Row]] = {
-            name: [] for name in ("orders", "lines", "allocations", "locations", "payments", "events", "points")
+            name: []
+            for name in ("orders", "lines", "allocations", "locations", "fulfilments", "payments", "events", "points")
         }
         prices_of = self.catalogue.prices
         variants = self.catalogue.variants
@@ -245,6 +247,17 @@ class Writer:
                     "pickup_code_hash": None,
                     "pickup_attempts": 0,
                     "expires_at": None,
+                    "created_at": created,
+                    "updated_at": updated,
+                }
+            )
+            out["fulfilments"].append(
+                {
+                    "id": order_id,
+                    "order_id": order_id,
+                    "location_id": source,
+                    "status": whole_order_status(order.status),
+                    "tracking_number": None,
                     "created_at": created,
                     "updated_at": updated,
                 }

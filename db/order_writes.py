@@ -1,9 +1,10 @@
-"""Writing a placed order: the order, its lines, allocations, locations, PLACED event and outbox row.
+"""Writing a placed order: the order, its lines, allocations, locations, fulfilments, PLACED event and
+outbox row.
 
 On PostgreSQL it is one statement: data-modifying CTEs take the order id from the sequence, derive
 the number from it, and hang the lines, allocations (matched to their line by variant: an order
-has one line per variant), locations, event and outbox row off it; rows come as arrays, so the
-statement is compiled once. A checkout is a handful of round
+has one line per variant), locations, fulfilments, event and outbox rows off it; rows come as arrays,
+so the statement is compiled once. A checkout is a handful of round
 trips on a busy event loop; seven of them were this. Elsewhere (SQLite) it is one statement per
 table, the number written once the id is known.
 """
@@ -20,11 +21,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
-from db.models import Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
+from db.models import Fulfilment, Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
 from domain.inventory.model import Allocation
 from domain.orders.access import order_locations
 from domain.orders.checkout import NewOrder, NewOrderLine
 from domain.orders.checkout import OrderEvent as PlacedEvent
+from domain.orders.fulfilment import FulfilmentStatus, fulfilment_locations
 from domain.orders.model import OrderStatus
 
 NUMBER_DIGITS = 6
@@ -42,6 +44,7 @@ class OrderRows:
     lines: list[dict[str, Any]]
     allocations: list[dict[str, Any]]  # variant_id, location_id, quantity
     locations: list[int]
+    fulfilments: list[dict[str, Any]]  # location_id, status, created_at, updated_at: one per location stock leaves
     event: dict[str, Any]
 
 
@@ -97,6 +100,15 @@ def order_rows(
             for a in allocations
         ],
         locations=sorted(order_locations(order.location_id, (a.location_id for a in allocations))),
+        fulfilments=[
+            {
+                "location_id": loc,
+                "status": FulfilmentStatus.PENDING,
+                "created_at": order.created_at,
+                "updated_at": order.created_at,
+            }
+            for loc in fulfilment_locations(allocations)
+        ],
         event={
             "type": placed.type,
             "data": dict(placed.data),
@@ -176,6 +188,15 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
             )
             .cte("locations")
         )
+    if rows.fulfilments:
+        parts = _values(Fulfilment, rows.fulfilments, "fulfilment_values")
+        ctes.append(
+            sa.insert(Fulfilment)
+            .from_select(
+                ["order_id", *parts.c.keys()], sa.select(placed.c.id, *parts.c).join_from(placed, parts, sa.true())
+            )
+            .cte("fulfilments")
+        )
     return sa.select(placed.c.id, placed.c.number).add_cte(*ctes)
 
 
@@ -226,6 +247,8 @@ async def _statement_per_table(session: AsyncSession, rows: OrderRows) -> tuple[
         await session.execute(
             sa.insert(OrderLocation), [{"order_id": order_id, "location_id": loc} for loc in rows.locations]
         )
+    if rows.fulfilments:
+        await session.execute(sa.insert(Fulfilment), [{"order_id": order_id, **f} for f in rows.fulfilments])
     await session.execute(sa.insert(OrderEvent).values(order_id=order_id, **rows.event))
     announcements = [
         (outbox.order_topic(order_id), str(order_id)),

@@ -25,22 +25,26 @@ from db.models import (
     Cart,
     Channel,
     ChannelLocation,
+    Fulfilment,
     Location,
     Order,
     OrderAllocation,
     OrderEvent,
     OrderLine,
     OrderLocation,
+    OutboxEvent,
     Payment,
     StockLevel,
 )
 from db.order_queries import checkout_lines
 from db.order_writes import order_rows, write_order
+from db.types import UtcDateTime
 from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.orders.cart_rules import CartLineState, CartState
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
 from domain.orders.checkout import OrderEvent as PlacedEvent
+from domain.orders.fulfilment import FulfilmentState, FulfilmentStatus
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
@@ -156,10 +160,21 @@ class SqlOrdersRepository:
                 created_at=now,
             )
         )
-        # every change of an order comes with an event: orderUpdated subscribers hear of it after commit
-        # (and webhooks of the entries that are webhook events)
-        events = [(outbox.order_topic(order_id), str(order_id)), *webhook_events.order_events(type, order_id)]
-        await outbox.record(self.session, events, now)
+        # Every change of an order comes with an event: orderUpdated subscribers hear of it after commit,
+        # and so do the screens of the locations that fulfil it (fulfillmentUpdated) and, for the entries
+        # that are webhook events, the webhooks: in one statement.
+        created_at = sa.literal(now, UtcDateTime())
+        announced = [(outbox.order_topic(order_id), str(order_id)), *webhook_events.order_events(type, order_id)]
+        rows = [sa.select(sa.literal(topic), sa.literal(message), created_at) for topic, message in announced]
+        parts = sa.select(
+            sa.literal(f"{outbox.FULFILMENT}:") + sa.cast(Fulfilment.location_id, sa.Text),
+            sa.cast(Fulfilment.id, sa.Text),
+            created_at,
+        ).where(Fulfilment.order_id == order_id)
+        await self.session.execute(
+            sa.insert(OutboxEvent).from_select(["topic", "message", "created_at"], sa.union_all(*rows, parts))
+        )
+        self.session.info[outbox.WRITTEN] = True
 
     # Transitions
 
@@ -215,6 +230,40 @@ class SqlOrdersRepository:
             .order_by(OrderAllocation.id)
         )
         return [Allocation(str(line_id), v, loc, q) for line_id, v, loc, q in rows]
+
+    async def fulfilments(self, order_id: int) -> list[FulfilmentState]:
+        rows = await self.session.execute(
+            sa.select(
+                *columns(
+                    id=Fulfilment.id,
+                    order_id=Fulfilment.order_id,
+                    location_id=Fulfilment.location_id,
+                    status=Fulfilment.status,
+                    tracking_number=Fulfilment.tracking_number,
+                )
+            )
+            .where(Fulfilment.order_id == order_id)
+            .order_by(Fulfilment.id)
+        )
+        return [state(FulfilmentState, r) for r in rows]
+
+    async def fulfilment_order(self, fulfilment_id: int) -> str | None:
+        return await self.session.scalar(
+            sa.select(Order.token)
+            .join(Fulfilment, Fulfilment.order_id == Order.id)
+            .where(Fulfilment.id == fulfilment_id)
+        )
+
+    async def _update_fulfilments(self, ids: Sequence[int], **columns: Any) -> None:
+        await self.session.execute(
+            sa.update(Fulfilment).where(Fulfilment.id.in_(ids)).values(**columns, updated_at=self.clock())
+        )
+
+    async def set_fulfilments(self, ids: Sequence[int], status: FulfilmentStatus) -> None:
+        await self._update_fulfilments(ids, status=status)
+
+    async def record_fulfilment_shipment(self, ids: Sequence[int], tracking_number: str | None) -> None:
+        await self._update_fulfilments(ids, status=FulfilmentStatus.SHIPPED, tracking_number=tracking_number)
 
     async def payments(self, order_id: int) -> list[PaymentRecord]:
         rows = await self.session.execute(

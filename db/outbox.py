@@ -18,6 +18,7 @@ from db.models import OutboxEvent
 WRITTEN = "outbox_written"
 ORDER = "order"
 STOCK = "stock"
+FULFILMENT = "fulfilment"
 
 
 def order_topic(order_id: int) -> str:
@@ -26,6 +27,11 @@ def order_topic(order_id: int) -> str:
 
 def stock_topic(variant_id: int) -> str:
     return f"{STOCK}:{variant_id}"
+
+
+def fulfilment_topic(location_id: int) -> str:
+    """A location's fulfilments (message: the fulfilment's id): its queue screen listens here."""
+    return f"{FULFILMENT}:{location_id}"
 
 
 async def record(session: AsyncSession, events: Iterable[tuple[str, str]], now: datetime) -> None:

@@ -40,6 +40,7 @@ from schema.members.staff_mutations import MemberStaffMutation
 from schema.nodes import NodeQuery
 from schema.orders.cart_mutations import CartMutation
 from schema.orders.fulfilment_mutations import FulfilmentMutation
+from schema.orders.fulfilment_queries import FulfilmentQuery
 from schema.orders.mutations import CheckoutMutation
 from schema.orders.queries import CartQuery, OrderQuery
 from schema.promotions.coupon_mutations import CouponMutation
@@ -70,6 +71,7 @@ Query = _merge(
         MemberQuery,
         CartQuery,
         OrderQuery,
+        FulfilmentQuery,
         CouponQuery,
         PromotionAdminQuery,
         CouponTemplateQuery,

@@ -49,9 +49,12 @@ from schema.members.loaders import (
     TagsByMemberLoader,
 )
 from schema.orders.loaders import (
+    AllocationsByOrderLoader,
     CartByTokenLoader,
     CartLinesByCartLoader,
     EventsByOrderLoader,
+    FulfilmentByIdLoader,
+    FulfilmentsByOrderLoader,
     LocationIdsByOrderLoader,
     OrderByTokenLoader,
     OrderCountByMemberLoader,
@@ -143,6 +146,9 @@ class Loaders:
     member_orders_at = _PerRequest(OrderPageByMemberLocationLoader)
     order_count_by_member_at = _PerRequest(OrderCountByMemberLocationLoader)
     order_locations = _PerRequest(LocationIdsByOrderLoader)
+    fulfilments_by_order = _PerRequest(FulfilmentsByOrderLoader)
+    allocations_by_order = _PerRequest(AllocationsByOrderLoader)
+    fulfilment_by_id = _PerRequest(FulfilmentByIdLoader)
     running_promotions = _PerRequest(RunningPromotionsByMomentLoader)
     catalogue_facts = _PerRequest(CatalogueFactsByVariantLoader)
     member_facts = _PerRequest(MemberFactsByMemberPromotionsLoader)

@@ -1,4 +1,5 @@
-"""Subscriptions (WebSocket, `graphql-transport-ws` or `graphql-ws`): `stockChanged` and `orderUpdated`.
+"""Subscriptions (WebSocket, `graphql-transport-ws` or `graphql-ws`): `stockChanged`, `orderUpdated` and
+`fulfillmentUpdated`.
 
 Each event comes from the outbox through the event bus (api/events.py) and carries only which
 stock level or order changed; the subscription then reads its current state in a fresh database
@@ -18,16 +19,17 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.accounts import current_principal
-from db.outbox import order_topic, stock_topic
+from db.outbox import fulfilment_topic, order_topic, stock_topic
 from db.uow import SqlUnitOfWork
 from domain.access.model import ANONYMOUS, PrincipalKind
+from domain.orders.access import AccessDenied, fulfilment_queue_scope
 from schema.catalog.types import visible_products
 from schema.context import Context, Info, Services
-from schema.errors import ErrorCode, bad_input, coded_error
+from schema.errors import ErrorCode, bad_input, coded_error, refused
 from schema.inventory.types import StockLevel
 from schema.loaders import Loaders
 from schema.orders.ids import order_token
-from schema.orders.types import Order, visible_order
+from schema.orders.types import Fulfillment, Order, visible_fulfilment, visible_order
 from schema.relay import decode_id
 
 MAX_VARIANTS = 100
@@ -175,3 +177,34 @@ class Subscription:
                     order = await visible_order(info, token)
                     if order is not None:
                         yield order
+
+    @strawberry.subscription(
+        description="A location's queue, live: each change of one of its fulfilments (a new paid "
+        "order to send, shipped, delivered, cancelled), as it is after the change. For staff who "
+        "view orders: store staff their own location (the default), head office the one they name."
+    )
+    async def fulfillment_updated(
+        self,
+        info: Info,
+        location_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The location; store staff's own when null."),
+        ] = None,
+    ) -> AsyncGenerator[Fulfillment, None]:
+        live = _live(info)
+        requested = decode_id(location_id, "Location") if location_id is not None else None
+        if location_id is not None and requested is None:
+            raise bad_input("`locationId` is not a location's ID.")
+        try:
+            location = fulfilment_queue_scope(info.context.principal, requested)
+        except AccessDenied as e:
+            raise refused(e) from None
+        if location is None:
+            raise bad_input("Name the location whose fulfilments to watch (`locationId`).")
+        async with aclosing(live.bus.subscribe([fulfilment_topic(location)])) as events:
+            async for _, message in events:
+                async with live.snapshot(info.context):
+                    found = await info.context.loaders.fulfilment_by_id.load(int(message))
+                    fulfilment = visible_fulfilment(info, found)
+                    if fulfilment is not None:
+                        yield fulfilment

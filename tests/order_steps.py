@@ -13,10 +13,11 @@ from domain.access.model import Principal, StaffRole, member, staff
 from domain.errors import DomainError
 from domain.members.points_services import PointsPolicy
 from domain.orders.checkout import OrderRef, complete_checkout
+from domain.orders.fulfilment_services import deliver_order, ship_order
 from domain.orders.payments import PaymentRequest, Payments
 from domain.orders.records import OrderEventType, PaymentMethod
 from domain.orders.returns import ReturnRequest, return_goods
-from domain.orders.services import deliver_order, pay_order, ship_order
+from domain.orders.services import pay_order
 from domain.promotions.coupons import CouponInfo, TemplateInfo
 from domain.promotions.model import Conditions, PercentOff, Promotion
 from domain.promotions.records import CouponState, RedeemWhere

@@ -9,6 +9,7 @@ from db.models.members import App, MemberAddress, MemberTag, PointsEntry
 from db.models.orders import (
     Cart,
     CartLine,
+    Fulfilment,
     Order,
     OrderAllocation,
     OrderEvent,
@@ -46,6 +47,7 @@ __all__ = [
     "ChannelLocation",
     "Coupon",
     "CouponTemplate",
+    "Fulfilment",
     "InventoryMovement",
     "Location",
     "Member",

@@ -12,6 +12,7 @@ from db.models.base import Base
 from db.types import Amount, BigIntPK, UtcDateTime, str_enum
 from domain.catalog.model import ChannelKind, ChannelOwnership
 from domain.clock import system_clock
+from domain.inventory.model import Routing
 
 
 class Channel(Base):
@@ -41,4 +42,8 @@ class Channel(Base):
     # threshold (null: no threshold). No flat rate set: the platform default applies.
     shipping_flat_rate: Mapped[Decimal | None] = mapped_column(Amount)
     shipping_free_over: Mapped[Decimal | None] = mapped_column(Amount)
+    # Which locations ship its deliveries (domain.inventory.model.Routing); an operator sets it.
+    routing: Mapped[Routing] = mapped_column(
+        str_enum(Routing), default=Routing.NEAREST, server_default=Routing.NEAREST.value
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

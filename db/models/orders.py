@@ -23,6 +23,7 @@ from db.models.base import Base
 from db.types import Amount, BigIntPK, UtcDateTime, str_enum
 from domain.clock import system_clock
 from domain.inventory.model import FulfilmentMethod
+from domain.orders.fulfilment import FulfilmentStatus
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
 
@@ -169,6 +170,25 @@ class OrderLocation(Base):
 
     location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Fulfilment(Base):
+    """One location's share of an order (domain/orders/fulfilment.py): its lines are the order's
+    allocations at that location. A location's queue pages its fulfilments oldest first by status."""
+
+    __tablename__ = "fulfilments"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "location_id"),
+        sa.Index("ix_fulfilments_location_id_status_id", "location_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    location_id: Mapped[int] = mapped_column(sa.ForeignKey("locations.id", ondelete="CASCADE"))
+    status: Mapped[FulfilmentStatus] = mapped_column(str_enum(FulfilmentStatus))
+    tracking_number: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
 
 
 class Payment(Base):

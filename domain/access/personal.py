@@ -20,8 +20,16 @@ def sees_recipient(principal: Principal, member_id: int | None) -> bool:
     """An order's delivery name, phone and address: its buyer's personal data, which whoever ships
     the order (FULFIL_ORDERS) needs too. A guest order's is its guest's, who reached the order by its
     id; a caller with a staff or app token reached it by permission and is no guest."""
-    if principal.can(Permission.FULFIL_ORDERS):
-        return True
+    return principal.can(Permission.FULFIL_ORDERS) or _buyer_side(principal, member_id)
+
+
+def sees_parcel_recipient(principal: Principal, member_id: int | None, location_id: int) -> bool:
+    """A fulfilment's delivery details: only the fulfilment staff of the location that sends it (not
+    those of the order's other locations), and those who see the order's recipient as its buyer's."""
+    return principal.can_at(Permission.FULFIL_ORDERS, location_id) or _buyer_side(principal, member_id)
+
+
+def _buyer_side(principal: Principal, member_id: int | None) -> bool:
     if member_id is None:
         return principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.MEMBER) or principal.can(
             Permission.LOOKUP_MEMBERS

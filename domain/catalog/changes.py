@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from domain.catalog.commands import KEEP, Keep
 from domain.catalog.model import ChannelKind, ChannelOwnership
+from domain.inventory.model import Routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class ChannelChanges:
     is_default: bool | Keep = KEEP
     shipping_flat_rate: Decimal | Keep = KEEP
     shipping_free_over: Decimal | Keep | None = KEEP  # None: delivery is never free
+    routing: Routing | Keep = KEEP
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Final, TypeVar
 
 from domain.catalog.model import ChannelKind, ChannelOwnership
+from domain.inventory.model import Routing
 
 
 class Keep(Enum):
@@ -48,6 +49,7 @@ class ChannelCreate:
     is_default: bool = False
     is_active: bool = True
     shipping: ShippingRates | None = None
+    routing: Routing = Routing.NEAREST
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class ChannelUpdate:
     is_default: bool | None = None
     is_active: bool | None = None
     shipping: ShippingRates | None = None
+    routing: Routing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,9 @@ async def create_channel(uow: CatalogUnitOfWork, cmd: ChannelCreate) -> int:
     if is_default:
         await repo.clear_default_channel()
     return await repo.add_channel(
-        ChannelChanges(slug, name, currency, cmd.kind, cmd.ownership, cmd.is_active, is_default, flat_rate, free_over)
+        ChannelChanges(
+            slug, name, currency, cmd.kind, cmd.ownership, cmd.is_active, is_default, flat_rate, free_over, cmd.routing
+        )
     )
 
 
@@ -99,6 +101,7 @@ async def update_channel(uow: CatalogUnitOfWork, cmd: ChannelUpdate) -> int:
         given(cmd.is_default),
         flat_rate,
         free_over,
+        given(cmd.routing),
     )
     await repo.update_channel(current.id, changes)
     return current.id

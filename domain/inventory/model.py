@@ -39,6 +39,15 @@ class TransferStatus(str, Enum):
     RECEIVED = "RECEIVED"
 
 
+class Routing(str, Enum):
+    """How a channel picks the locations that ship its orders (an order is split only when no one
+    location can take it all)."""
+
+    NEAREST = "NEAREST"  # nearest to the address, then by priority
+    PRIORITY = "PRIORITY"  # the locations' priority list, then nearest
+    WAREHOUSES_FIRST = "WAREHOUSES_FIRST"  # warehouses before stores, then nearest
+
+
 class FulfilmentMethod(str, Enum):
     DELIVERY = "DELIVERY"
     PICKUP = "PICKUP"
@@ -154,13 +163,15 @@ def allocate(
     *,
     location_id: int | None = None,
     destination: tuple[float, float] | None = None,
+    routing: Routing = Routing.NEAREST,
 ) -> list[Allocation]:
     """Decide where each line's units come from.
 
     PICKUP and IN_STORE take the one given store only. DELIVERY and ENDLESS_AISLE prefer a
     single location that covers every line (nearest to the destination when coordinates are
-    known, else by priority); only when none can is an order split, line by line, taking
-    from the best-ranked locations first. ENDLESS_AISLE ships from warehouses only.
+    known, else by priority, as the channel's `routing` ranks them); only when none can is an
+    order split, line by line, taking from the best-ranked locations first. ENDLESS_AISLE ships
+    from warehouses only.
     """
     if method in (FulfilmentMethod.PICKUP, FulfilmentMethod.IN_STORE):
         store = next((s for s in sources if s.location_id == location_id), None)
@@ -174,13 +185,16 @@ def allocate(
         return [Allocation(ln.key, ln.variant_id, location_id, ln.quantity) for ln in lines]
     pool = [s for s in sources if method is not FulfilmentMethod.ENDLESS_AISLE or s.type is LocationType.WAREHOUSE]
 
-    def rank(s: Source) -> tuple[float, int, int]:
+    def rank(s: Source) -> tuple[float, ...]:
         far = (
             distance_km(destination[0], destination[1], s.latitude, s.longitude)
             if destination and s.latitude is not None and s.longitude is not None
             else math.inf
         )
-        return (far, s.priority, s.location_id)
+        if routing is Routing.PRIORITY:
+            return (s.priority, far, s.location_id)
+        first = 0 if routing is not Routing.WAREHOUSES_FIRST or s.type is LocationType.WAREHOUSE else 1
+        return (first, far, s.priority, s.location_id)
 
     pool.sort(key=rank)
     needed: dict[int, int] = {}

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from domain.access.model import AccessDenied as AccessDenied  # the caller sees the order but may not act on it
-from domain.access.model import Permission, Principal
+from domain.access.model import Permission, Principal, PrincipalKind
 from domain.access.model import SignInRequired as SignInRequired
 
 
@@ -52,6 +52,34 @@ def acts_on(permission: Permission, locations: Collection[int], principal: Princ
 
 def sees_order(member_id: int | None, locations: Collection[int], principal: Principal) -> bool:
     return is_buyer(member_id, principal) or acts_on(Permission.VIEW_ORDERS, locations, principal)
+
+
+def sees_fulfilment(
+    member_id: int | None, location_id: int, principal: Principal, *, through_order: bool = False
+) -> bool:
+    """One location's share of an order: its buyer, and staff who view orders at that location
+    (head office: everywhere); a store's staff never see the other locations' shares of an order.
+    A guest order's are its guest's when reached through the order's unguessable id
+    (`through_order`: `Order.fulfillments`), never by their own sequential id; a staff or app
+    caller reached the order by permission and is no guest."""
+    if member_id is not None:
+        buyer = principal.member_id == member_id
+    else:
+        buyer = through_order and principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.MEMBER)
+    return buyer or principal.can_at(Permission.VIEW_ORDERS, location_id)
+
+
+def fulfilment_queue_scope(principal: Principal, requested: int | None) -> int | None:
+    """The location a `fulfillments` list is limited to (None: every location), for staff who view
+    orders: head office any (or all), a store's staff their own (by default; another location is
+    refused rather than shown empty, as for stock records)."""
+    if not principal.can(Permission.VIEW_ORDERS):
+        raise (SignInRequired if principal.is_anonymous else AccessDenied)("Staff who view orders see fulfilments.")
+    if principal.can_everywhere(Permission.VIEW_ORDERS):
+        return requested
+    if principal.location_id is None or requested not in (None, principal.location_id):
+        raise AccessDenied("Store staff see the fulfilments of their own location only.")
+    return principal.location_id
 
 
 def sees_orders_of(member_id: int, principal: Principal) -> bool:

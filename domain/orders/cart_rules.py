@@ -20,7 +20,7 @@ from typing import Protocol
 from domain.access.model import Permission, Principal
 from domain.catalog.model import ChannelKind
 from domain.errors import Code, DomainError, input_field
-from domain.inventory.model import FulfilmentMethod, LocationType
+from domain.inventory.model import FulfilmentMethod, LocationType, Routing
 from domain.orders.pricing import PointsRule, PricedLine, ShippingRule
 
 MAX_LINE_QUANTITY = 999
@@ -47,6 +47,7 @@ class ChannelInfo:
     is_active: bool = True
     shipping_flat_rate: Decimal | None = None
     shipping_free_over: Decimal | None = None
+    routing: Routing = Routing.NEAREST  # which locations ship its deliveries
 
     @property
     def is_pos(self) -> bool:

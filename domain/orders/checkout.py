@@ -259,6 +259,7 @@ async def complete_checkout(
         method,
         location_id=store,
         destination=destination(cart.address),
+        routing=channel.routing,
     )
     order_token = new_token()
     code = pickup_code(secret, order_token, key) if method is FulfilmentMethod.PICKUP else None

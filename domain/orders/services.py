@@ -1,4 +1,5 @@
-"""Order use cases after checkout: pay, cancel (or expire), ship, deliver, ready for pickup, pick up.
+"""Order use cases after checkout: pay, cancel (or expire), ready for pickup, pick up (shipping and
+delivery go by fulfilment: domain/orders/fulfilment_services.py).
 
 Each runs in the caller's transaction and starts by locking the order row, so two requests never
 move one order at once; the next status always comes from `model.transition` (INVALID_TRANSITION
@@ -23,12 +24,11 @@ from domain.members.points import points_earned
 from domain.members.points_services import PointsPolicy, PointsUnitOfWork, earn_points, refund_points
 from domain.money import parse_amount, round_to_minor
 from domain.orders.access import AccessDenied, acts_on, is_buyer, is_scoped, sees_order, sells_at, serves_store
+from domain.orders.fulfilment import FulfilmentAction, FulfilmentState, FulfilmentStatus, fulfilment_transition
 from domain.orders.model import OrderAction, OrderStatus, transition
 from domain.orders.payments import PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
-
-MAX_TRACKING = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,19 @@ class OrdersRepository(Protocol):
         ...
 
     async def allocations(self, order_id: int) -> list[Allocation]: ...
+    async def fulfilments(self, order_id: int) -> list[FulfilmentState]:
+        """The order's fulfilments, in id order."""
+        ...
+
+    async def fulfilment_order(self, fulfilment_id: int) -> str | None:
+        """The token of the order the fulfilment belongs to."""
+        ...
+
+    async def set_fulfilments(self, ids: Sequence[int], status: FulfilmentStatus) -> None: ...
+    async def record_fulfilment_shipment(self, ids: Sequence[int], tracking_number: str | None) -> None:
+        """SHIPPED, with the carrier's tracking number."""
+        ...
+
     async def payments(self, order_id: int) -> list[PaymentRecord]: ...
     async def add_payment(self, order_id: int, payment: PaymentRecord, currency: str, staff_id: int | None) -> None: ...
     async def add_event(
@@ -133,13 +146,22 @@ async def load_order(uow: OrdersUnitOfWork, principal: Principal, token: str | N
     return order
 
 
-async def _event(
+async def close_fulfilments(uow: OrdersUnitOfWork, order_id: int, action: FulfilmentAction) -> None:
+    """Hand over or cancel every fulfilment of the order that is not yet cancelled (INVALID_TRANSITION
+    when one has already left: a partly shipped order is not cancelled)."""
+    parts = [f for f in await uow.orders.fulfilments(order_id) if f.status is not FulfilmentStatus.CANCELLED]
+    statuses = {fulfilment_transition(f.status, action) for f in parts}  # all PENDING: one status after
+    for status in statuses:
+        await uow.orders.set_fulfilments([f.id for f in parts], status)
+
+
+async def record_event(
     uow: OrdersUnitOfWork, order: OrderState, principal: Principal, type: OrderEventType, **data: Any
 ) -> None:
     await uow.orders.add_event(order.id, type, data, staff_id=principal.staff_id, member_id=principal.member_id)
 
 
-async def _complete(
+async def complete_order(
     uow: OrdersUnitOfWork, order: OrderState, principal: Principal, policy: PointsPolicy, now: datetime
 ) -> None:
     """COMPLETED: a member earns points on what they paid, at the channel's rate (times the order's
@@ -152,9 +174,9 @@ async def _complete(
             uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
         )
     await uow.orders.record_completion(order.id, earned)
-    await _event(uow, order, principal, OrderEventType.COMPLETED)
+    await record_event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
-        await _event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
+        await record_event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)
 
 
 async def pay_order(
@@ -196,13 +218,14 @@ async def pay_order(
             order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference), order.currency, principal.staff_id
         )
     await uow.orders.end_payment_wait(order.id, status)
-    await _event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
+    await record_event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
     if order.method is FulfilmentMethod.IN_STORE:
         transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
+        await close_fulfilments(uow, order.id, FulfilmentAction.HAND_OVER)
         await move_allocations(
             uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
         )
-        await _complete(uow, order, principal, policy, now)
+        await complete_order(uow, order, principal, policy, now)
     return order.token
 
 
@@ -234,6 +257,7 @@ async def _cancel(
     payments: Payments,
 ) -> None:
     status = transition(order.status, action, order.method)
+    await close_fulfilments(uow, order.id, FulfilmentAction.CANCEL)
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference, staff_id=principal.staff_id
     )
@@ -243,11 +267,11 @@ async def _cancel(
     returned = await uow.promotions.restore(order.id) if order.status is OrderStatus.UNPAID else []
     await uow.orders.end_payment_wait(order.id, status)
     kind = OrderEventType.EXPIRED if action is OrderAction.EXPIRE else OrderEventType.CANCELLED
-    await _event(uow, order, principal, kind)
+    await record_event(uow, order, principal, kind)
     for code in returned:
-        await _event(uow, order, principal, OrderEventType.COUPON_RETURNED, code=code)
+        await record_event(uow, order, principal, OrderEventType.COUPON_RETURNED, code=code)
     if refund > 0:
-        await _event(uow, order, principal, OrderEventType.REFUNDED, amount=str(refund))
+        await record_event(uow, order, principal, OrderEventType.REFUNDED, amount=str(refund))
 
 
 async def cancel_order(
@@ -283,43 +307,6 @@ async def expire_order(uow: OrdersUnitOfWork, token: str, *, policy: PointsPolic
     return True
 
 
-async def _fulfilled(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
-    order = await load_order(uow, principal, token)
-    if not acts_on(Permission.FULFIL_ORDERS, order.locations, principal):
-        raise AccessDenied("Only fulfilment staff of a location the order belongs to ship and deliver it.")
-    return order
-
-
-async def ship_order(
-    uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, tracking_number: str | None
-) -> str:
-    """Hand a paid DELIVERY or ENDLESS_AISLE order to the carrier: its reserved units leave their locations."""
-    order = await _fulfilled(uow, principal, token)
-    tracking = (tracking_number or "").strip() or None
-    if tracking is not None and len(tracking) > MAX_TRACKING:
-        raise DomainError(
-            Code.INVALID, f"A tracking number has at most {MAX_TRACKING} characters.", input_field("trackingNumber")
-        )
-    status = transition(order.status, OrderAction.SHIP, order.method)
-    await move_allocations(
-        uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
-    )
-    await uow.orders.record_shipment(order.id, status, tracking)
-    await _event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking)
-    return order.token
-
-
-async def deliver_order(
-    uow: OrdersUnitOfWork, principal: Principal, token: str | None, *, policy: PointsPolicy, now: datetime | None = None
-) -> str:
-    """The carrier delivered: the order completes and the member earns points."""
-    order = await _fulfilled(uow, principal, token)
-    transition(order.status, OrderAction.DELIVER, order.method)
-    await _event(uow, order, principal, OrderEventType.DELIVERED)
-    await _complete(uow, order, principal, policy, now or uow.clock())
-    return order.token
-
-
 async def _at_pickup_store(uow: OrdersUnitOfWork, principal: Principal, token: str | None) -> OrderState:
     order = await load_order(uow, principal, token)
     if order.method is FulfilmentMethod.PICKUP and not serves_store(order.pickup_location_id, principal):
@@ -332,7 +319,7 @@ async def ready_for_pickup(uow: OrdersUnitOfWork, principal: Principal, token: s
     order = await _at_pickup_store(uow, principal, token)
     status = transition(order.status, OrderAction.READY_FOR_PICKUP, order.method)
     await uow.orders.set_status(order.id, status)
-    await _event(uow, order, principal, OrderEventType.READY_FOR_PICKUP)
+    await record_event(uow, order, principal, OrderEventType.READY_FOR_PICKUP)
     return order.token
 
 
@@ -358,7 +345,7 @@ async def pick_up(
         )
     if not pickup_code_matches(order.token, order.pickup_code_hash, code):
         await uow.orders.record_pickup_attempt(order.id)
-        await _event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
+        await record_event(uow, order, principal, OrderEventType.PICKUP_CODE_REJECTED)
         left = MAX_ATTEMPTS - order.pickup_attempts - 1
         raise DomainError(
             Code.PICKUP_CODE_INVALID, f"The pickup code is wrong ({left} tries left).", ["pickupCode"], keep_writes=True
@@ -366,6 +353,7 @@ async def pick_up(
     await move_allocations(
         uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
     )
-    await _event(uow, order, principal, OrderEventType.PICKED_UP)
-    await _complete(uow, order, principal, policy, now or uow.clock())
+    await close_fulfilments(uow, order.id, FulfilmentAction.HAND_OVER)
+    await record_event(uow, order, principal, OrderEventType.PICKED_UP)
+    await complete_order(uow, order, principal, policy, now or uow.clock())
     return order.token

@@ -1,11 +1,14 @@
-"""The channels' enums: the kind of touchpoint, and who operates it.
+"""The channels' enums: the kind of touchpoint, who operates it, and how its deliveries are routed.
 
 Their own module so that the channel inputs use them without importing the channel types.
 """
 
 from __future__ import annotations
 
+from enum import Enum
+
 from domain.catalog import model as domain
+from domain.inventory.model import Routing
 from schema.enums import graphql_enum
 
 ChannelKind = graphql_enum(
@@ -30,5 +33,17 @@ ChannelOwnership = graphql_enum(
         "FRANCHISE": "Run by a franchisee (加盟).",
         "CONSIGNMENT": "A concession in a mall (联营).",
         "PLATFORM": "A third-party marketplace.",
+    },
+)
+# Named for what it routes (a channel's fulfilments); the domain calls it Routing.
+_Routing = Enum("FulfillmentRouting", {m.name: m.value for m in Routing}, type=str)  # type: ignore[misc]
+FulfillmentRouting = graphql_enum(
+    _Routing,
+    "Which locations ship a channel's deliveries. Whatever the rule, an order is split only when no "
+    "one location can take it all, and only warehouses and stores that ship to homes ship.",
+    {
+        "NEAREST": "The location nearest to the address, then by the locations' priority.",
+        "PRIORITY": "By the locations' priority (lowest first), then the nearest.",
+        "WAREHOUSES_FIRST": "Warehouses before stores, each the nearest first.",
     },
 )

@@ -8,7 +8,8 @@ import strawberry
 
 from domain.catalog import commands as cmd
 from domain.catalog import model as domain
-from schema.channels.enums import ChannelKind, ChannelOwnership
+from domain.inventory.model import Routing
+from schema.channels.enums import ChannelKind, ChannelOwnership, FulfillmentRouting
 
 SLUG = "What clients pass as `channel:`: lower-case letters, digits and single hyphens."
 CURRENCY = (
@@ -32,6 +33,7 @@ class ChannelShippingInput:
 
 
 SHIPPING = "Delivery charges; a channel without them charges the default (10.00, free from 199.00)."
+ROUTING = "Which locations ship its deliveries."
 
 
 @strawberry.input(description="A new sales channel. The first active channel becomes the default.")
@@ -46,6 +48,9 @@ class ChannelCreateInput:
     is_default: bool = strawberry.field(default=False, description=IS_DEFAULT)
     is_active: bool = strawberry.field(default=True, description="Inactive channels are hidden from storefronts.")
     shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
+    routing: FulfillmentRouting = strawberry.field(  # type: ignore[valid-type]
+        default=FulfillmentRouting.NEAREST, description=ROUTING + " NEAREST when omitted."
+    )
 
     def to_command(self) -> cmd.ChannelCreate:
         return cmd.ChannelCreate(
@@ -57,6 +62,7 @@ class ChannelCreateInput:
             is_default=self.is_default,
             is_active=self.is_active,
             shipping=self.shipping.to_rates() if self.shipping else None,
+            routing=Routing(self.routing.value),
         )
 
 
@@ -75,6 +81,7 @@ class ChannelUpdateInput:
         description="Inactive channels are hidden from storefronts; the default channel cannot be deactivated.",
     )
     shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
+    routing: FulfillmentRouting | None = strawberry.field(default=None, description=ROUTING)  # type: ignore[valid-type]
 
     def to_command(self, channel_id: int) -> cmd.ChannelUpdate:
         return cmd.ChannelUpdate(
@@ -87,4 +94,5 @@ class ChannelUpdateInput:
             is_default=self.is_default,
             is_active=self.is_active,
             shipping=self.shipping.to_rates() if self.shipping else None,
+            routing=Routing(self.routing.value) if self.routing is not None else None,
         )

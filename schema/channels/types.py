@@ -7,7 +7,7 @@ import strawberry
 from db.channel_queries import DEFAULT_CHANNEL_KEY
 from db.models import Channel as ChannelModel
 from domain.orders.cart_rules import channel_shipping
-from schema.channels.enums import ChannelKind, ChannelOwnership
+from schema.channels.enums import ChannelKind, ChannelOwnership, FulfillmentRouting
 from schema.context import Info
 from schema.errors import ErrorCode, coded_error
 from schema.money import Money
@@ -37,6 +37,9 @@ class Channel(Node):
     is_default: bool = strawberry.field(description="Used when a client names no channel.")
     is_active: bool = strawberry.field(description="Inactive channels are hidden from storefronts.")
     shipping: ChannelShipping = strawberry.field(description="What delivery costs in this channel.")
+    routing: FulfillmentRouting = strawberry.field(  # type: ignore[valid-type]
+        description="Which locations ship its deliveries (set with `channelUpdate`)."
+    )
 
     @classmethod
     def from_model(cls, m: ChannelModel) -> Channel:
@@ -55,6 +58,7 @@ class Channel(Node):
             is_default=m.is_default,
             is_active=m.is_active,
             shipping=shipping,
+            routing=m.routing,
         )
 
 

@@ -63,7 +63,7 @@ def cart_state(m: CartModel) -> CartState:
 
 def channel_info(m: ChannelModel) -> ChannelInfo:
     return ChannelInfo(
-        m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate, m.shipping_free_over
+        m.id, m.kind, m.currency, m.points_per_unit, m.is_active, m.shipping_flat_rate, m.shipping_free_over, m.routing
     )
 
 

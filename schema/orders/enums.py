@@ -1,4 +1,4 @@
-"""The enums of carts and orders: fulfilment method, order status, payments and order events.
+"""The enums of carts and orders: fulfilment method, order and fulfilment status, payments and order events.
 
 Their own module so that inputs, types and resolvers of the area import them without importing
 each other.
@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.inventory.model import FulfilmentMethod as _DomainMethod
 from domain.orders import records
+from domain.orders.fulfilment import FulfilmentStatus as _DomainFulfilmentStatus
 from domain.orders.model import OrderStatus as _DomainStatus
 from schema.enums import graphql_enum
 
@@ -41,6 +42,17 @@ OrderStatus = graphql_enum(
         "RETURNED": "All of the goods came back.",
     },
 )
+_FulfilmentStatus = Enum("FulfillmentStatus", {m.name: m.value for m in _DomainFulfilmentStatus}, type=str)  # type: ignore[misc]
+FulfillmentStatus = graphql_enum(
+    _FulfilmentStatus,
+    "Where one location's share of an order is.",
+    {
+        "PENDING": "To pick, pack and send (or hand over at the store).",
+        "SHIPPED": "Handed to the carrier; its units have left the location.",
+        "DELIVERED": "Delivered, collected or carried out of the store.",
+        "CANCELLED": "The order was cancelled before it left.",
+    },
+)
 PaymentMethod = graphql_enum(
     records.PaymentMethod,
     "How an order is paid.",
@@ -68,8 +80,8 @@ OrderEventType = graphql_enum(
         "PAID": "A payment covered the order.",
         "CANCELLED": "The order was cancelled.",
         "EXPIRED": "The order was not paid in time and was cancelled.",
-        "SHIPPED": "The order was handed to the carrier.",
-        "DELIVERED": "The carrier delivered the order.",
+        "SHIPPED": "The order, or one location's share of it, was handed to the carrier.",
+        "DELIVERED": "The carrier delivered the order, or one location's share of it.",
         "READY_FOR_PICKUP": "The order is waiting at the pickup store.",
         "PICKUP_CODE_REJECTED": "Someone gave a wrong pickup code at the store.",
         "PICKED_UP": "The customer collected the order.",

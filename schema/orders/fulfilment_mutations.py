@@ -1,5 +1,5 @@
-"""Fulfilment and returns (staff): `orderShip`, `orderDeliver`, `orderReadyForPickup`, `orderPickup`,
-`orderReturn`."""
+"""Fulfilment and returns (staff): `fulfillmentShip`, `orderShip`, `orderDeliver`, `orderReadyForPickup`,
+`orderPickup`, `orderReturn`."""
 
 from __future__ import annotations
 
@@ -8,15 +8,21 @@ from typing import Annotated
 import strawberry
 
 from domain.access.model import Permission
-from domain.orders import returns, services
+from domain.orders import fulfilment_services, returns, services
 from schema.context import Info
-from schema.errors import ErrorCode, UserError, coded_error, user_errors_field
+from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
 from schema.orders.ids import OrderId, order_token
-from schema.orders.inputs import OrderReturnInput, OrderShipInput
+from schema.orders.inputs import FulfillmentShipInput, OrderReturnInput, OrderShipInput
 from schema.orders.mutations import change_order, policy
-from schema.orders.types import Order
+from schema.orders.types import Fulfillment, Order, visible_fulfilment
 from schema.permissions import require
-from schema.relay import decode_id
+from schema.relay import decode_id, key_of
+
+
+@strawberry.type(description="Result of `fulfillmentShip`.")
+class FulfillmentShipPayload:
+    fulfillment: Fulfillment | None = strawberry.field(description="The shipped fulfilment.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type(description="Result of `orderShip`.")
@@ -65,8 +71,31 @@ def _store_staff(info: Info) -> None:
 @strawberry.type
 class FulfilmentMutation:
     @strawberry.mutation(
-        description="Fulfilment staff hand a paid DELIVERY or ENDLESS_AISLE order to the "
-        "carrier: its reserved units leave their locations."
+        description="Fulfilment staff of its location (or head office) hand one location's share of "
+        "a paid DELIVERY or ENDLESS_AISLE order to the carrier, with its own tracking number: its "
+        "units leave the location. The order is SHIPPED once every fulfilment is."
+    )
+    async def fulfillment_ship(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The fulfilment.")],
+        input: Annotated[FulfillmentShipInput, strawberry.argument(description="Shipping details.")],
+    ) -> FulfillmentShipPayload:
+        require(info, Permission.FULFIL_ORDERS)
+        ctx = info.context
+        shipped, errors = await run_mutation(
+            info,
+            lambda: fulfilment_services.ship_fulfilment(
+                ctx.uow, ctx.principal, key_of(id, "Fulfillment"), tracking_number=input.tracking_number
+            ),
+        )
+        found = await ctx.loaders.fulfilment_by_id.load(shipped) if shipped is not None else None
+        return FulfillmentShipPayload(fulfillment=visible_fulfilment(info, found), user_errors=errors)
+
+    @strawberry.mutation(
+        description="Fulfilment staff hand a paid DELIVERY or ENDLESS_AISLE order to the carrier, as "
+        "far as they send it: every pending fulfilment of their location (head office: all of them). "
+        "Its units leave their locations; the order is SHIPPED once every fulfilment is."
     )
     async def order_ship(
         self,
@@ -78,19 +107,23 @@ class FulfilmentMutation:
         ctx = info.context
         order, errors = await change_order(
             info,
-            lambda: services.ship_order(ctx.uow, ctx.principal, order_token(id), tracking_number=input.tracking_number),
+            lambda: fulfilment_services.ship_order(
+                ctx.uow, ctx.principal, order_token(id), tracking_number=input.tracking_number
+            ),
         )
         return OrderShipPayload(order=order, user_errors=errors)
 
     @strawberry.mutation(
-        description="Fulfilment staff record that the carrier delivered a shipped order: it "
+        description="Fulfilment staff record that the carrier delivered a shipped order's fulfilments "
+        "of their location (head office: all of them); once every one is delivered the order "
         "completes and the member earns points."
     )
     async def order_deliver(self, info: Info, id: OrderId) -> OrderDeliverPayload:
         require(info, Permission.FULFIL_ORDERS)
         ctx = info.context
         order, errors = await change_order(
-            info, lambda: services.deliver_order(ctx.uow, ctx.principal, order_token(id), policy=policy(info))
+            info,
+            lambda: fulfilment_services.deliver_order(ctx.uow, ctx.principal, order_token(id), policy=policy(info)),
         )
         return OrderDeliverPayload(order=order, user_errors=errors)
 

@@ -1,4 +1,5 @@
-"""Inputs of the cart, checkout and order mutations and of the `orders` filter."""
+"""Inputs of the cart, checkout, order and fulfilment mutations and of the `orders` and `fulfillments`
+filters."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import strawberry
 
 from domain.orders.carts import LineChange, LineRequest
 from schema.members.inputs import AddressInput
-from schema.orders.enums import FulfillmentMethod, OrderStatus, PaymentMethod
+from schema.orders.enums import FulfillmentMethod, FulfillmentStatus, OrderStatus, PaymentMethod
 from schema.relay import decode_id
 
 
@@ -73,6 +74,23 @@ class OrderPayInput:
 class OrderShipInput:
     tracking_number: str | None = strawberry.field(
         default=None, description="The carrier's tracking number (at most 100 characters)."
+    )
+
+
+@strawberry.input(description="Shipping details of one fulfilment.")
+class FulfillmentShipInput:
+    tracking_number: str | None = strawberry.field(
+        default=None, description="The carrier's tracking number (at most 100 characters)."
+    )
+
+
+@strawberry.input(description="Which fulfilments to list; every given condition must hold.")
+class FulfillmentFilter:
+    location_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this location's (store staff: their own, the default)."
+    )
+    status: FulfillmentStatus | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only fulfilments in this status (PENDING: the queue to send)."
     )
 
 

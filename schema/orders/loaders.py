@@ -1,4 +1,5 @@
-"""The buying side's dataloaders: carts, orders, their lines, payments and events, and a member's orders."""
+"""The buying side's dataloaders: carts, orders, their lines, payments, events and fulfilments, and a
+member's orders."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from db import fulfilment_queries as fq
 from db import order_queries as oq
-from db.models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment
+from db.models import Cart, CartLine, Fulfilment, Order, OrderAllocation, OrderEvent, OrderLine, Payment
 from db.pagination import ChildPage, Page
 from schema.batch_loader import BatchLoader, OptionalLoader
 
@@ -75,3 +77,19 @@ class OrderCountByMemberLocationLoader(BatchLoader[tuple[int, int], int]):
 
     fetch = staticmethod(oq.member_order_counts_at)
     missing = 0
+
+
+class FulfilmentsByOrderLoader(BatchLoader[int, Sequence[Fulfilment]]):
+    fetch = staticmethod(fq.fulfilments_by_order_ids)
+    missing = ()
+
+
+class AllocationsByOrderLoader(BatchLoader[int, Sequence[OrderAllocation]]):
+    fetch = staticmethod(fq.allocations_by_order_ids)
+    missing = ()
+
+
+class FulfilmentByIdLoader(OptionalLoader[int, tuple[Fulfilment, Order]]):
+    """Key fulfilment id: the fulfilment and its order."""
+
+    fetch = staticmethod(fq.fulfilments_by_ids)

@@ -12,11 +12,12 @@ from decimal import Decimal
 
 import strawberry
 
+from db.models import Fulfilment as FulfilmentModel
 from db.models import Order as OrderModel
 from db.models import OrderLine as LineModel
 from db.models import Payment as PaymentModel
-from domain.access.personal import sees_recipient
-from domain.orders.access import is_scoped, sees_order
+from domain.access.personal import sees_parcel_recipient, sees_recipient
+from domain.orders.access import is_scoped, sees_fulfilment, sees_order
 from domain.orders.records import PaymentKind as DomainPaymentKind
 from schema.accounts.types import Member, visible_member
 from schema.catalog.types import ProductVariant
@@ -25,7 +26,14 @@ from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
 from schema.orders.cart_types import DeliveryAddress, Discount, discounts_of
-from schema.orders.enums import FulfillmentMethod, OrderEventType, OrderStatus, PaymentKind, PaymentMethod
+from schema.orders.enums import (
+    FulfillmentMethod,
+    FulfillmentStatus,
+    OrderEventType,
+    OrderStatus,
+    PaymentKind,
+    PaymentMethod,
+)
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import Node, not_fetchable, register_node, to_global_id
 
@@ -200,6 +208,19 @@ class Order(Node):
         rows = await info.context.loaders.events_by_order.load(self.pk)
         return [OrderEvent(type=e.type, created_at=e.created_at) for e in rows]
 
+    @strawberry.field(
+        description="Where its units leave from: one fulfilment per location, in id order (store "
+        "staff see their location's only; the buyer and head office all)."
+    )
+    async def fulfillments(self, info: Info) -> list[Fulfillment]:
+        principal = info.context.principal
+        rows = await info.context.loaders.fulfilments_by_order.load(self.pk)
+        return [
+            Fulfillment.from_model(f, self.row)
+            for f in rows
+            if sees_fulfilment(self.row.member_id, f.location_id, principal, through_order=True)
+        ]
+
     @classmethod
     def from_model(cls, m: OrderModel, pickup_code: str | None = None) -> Order:
         cur = m.currency
@@ -223,6 +244,88 @@ class Order(Node):
             created_at=m.created_at,
             updated_at=m.updated_at,
         )
+
+
+@strawberry.type(description="Units of one order line that a fulfilment sends.")
+class FulfillmentLine:
+    order_line: OrderLine = strawberry.field(description="The order line.")
+    quantity: int = strawberry.field(description="How many of its units leave from the fulfilment's location.")
+
+
+@strawberry.type(
+    description="One location's share of an order: what it picks, packs and sends (or hands over), "
+    "shipped on its own with its own tracking number. The order is SHIPPED when every fulfilment is, "
+    "COMPLETED when every one is delivered or handed over."
+)
+class Fulfillment(Node):
+    row: strawberry.Private[FulfilmentModel]
+    order_row: strawberry.Private[OrderModel]
+    status: FulfillmentStatus = strawberry.field(description="Where it is.")  # type: ignore[valid-type]
+    tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
+    created_at: datetime = strawberry.field(description="When it was created (with its order).")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="The fulfilment's opaque global ID.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Fulfillment", self.pk))
+
+    @strawberry.field(description="The order it is part of.")
+    def order(self) -> Order:
+        return Order.from_model(self.order_row)
+
+    @strawberry.field(description="The location it leaves from.")
+    async def location(self, info: Info) -> Location:
+        return Location.from_model(await info.context.loaders.location_by_id.load_existing(self.row.location_id))
+
+    @strawberry.field(description="The order lines and units it sends, in the order's line order.")
+    async def lines(self, info: Info) -> list[FulfillmentLine]:
+        loaders = info.context.loaders
+        allocations = await loaders.allocations_by_order.load(self.order_row.id)
+        channel = await loaders.channel_by_id.load(self.order_row.channel_id)
+        units: dict[int, int] = {}
+        for a in allocations:
+            if a.location_id == self.row.location_id:
+                units[a.order_line_id] = units.get(a.order_line_id, 0) + a.quantity
+        return [
+            FulfillmentLine(
+                order_line=OrderLine.from_model(ln, self.order_row.currency, channel.slug if channel else None),
+                quantity=units[ln.id],
+            )
+            for ln in await loaders.order_lines.load(self.order_row.id)
+            if ln.id in units
+        ]
+
+    @strawberry.field(
+        description="Where to send it, for DELIVERY and ENDLESS_AISLE: only for the fulfilment staff "
+        "of its location (who must send it), the buyer, and staff who look members up; null otherwise."
+    )
+    def delivery_address(self, info: Info) -> DeliveryAddress | None:
+        principal = info.context.principal
+        seen = sees_parcel_recipient(principal, self.order_row.member_id, self.row.location_id)
+        return DeliveryAddress.of(self.order_row.address) if seen else None
+
+    @classmethod
+    def from_model(cls, m: FulfilmentModel, order: OrderModel) -> Fulfillment:
+        return cls(
+            pk=m.id,
+            row=m,
+            order_row=order,
+            status=m.status,
+            tracking_number=m.tracking_number,
+            created_at=m.created_at,
+            updated_at=m.updated_at,
+        )
+
+
+def visible_fulfilment(info: Info, found: tuple[FulfilmentModel, OrderModel] | None) -> Fulfillment | None:
+    """The fulfilment, when the caller sees it (`domain.orders.access.sees_fulfilment`)."""
+    if found is None or not sees_fulfilment(found[1].member_id, found[0].location_id, info.context.principal):
+        return None
+    return Fulfillment.from_model(*found)
+
+
+async def _fetch_fulfilments(info: Info, ids: list[int]) -> list[Fulfillment | None]:
+    return [visible_fulfilment(info, f) for f in await info.context.loaders.fulfilment_by_id.load_many(ids)]
 
 
 async def _visible(info: Info, rows: list[OrderModel | None]) -> list[bool]:
@@ -250,3 +353,4 @@ async def _fetch_orders(info: Info, tokens: list[str]) -> list[Order | None]:
 
 register_node("Order", _fetch_orders, token_keys=True)
 register_node("OrderLine", not_fetchable)  # lines have ids (mutations name them), read through their order
+register_node("Fulfillment", _fetch_fulfilments)

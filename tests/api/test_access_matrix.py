@@ -116,7 +116,7 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     "memberIdentityLink": frozenset({P.SELL_IN_STORE}),
     "memberErase": frozenset({P.ERASE_MEMBERS}),
     **dict.fromkeys(("memberTagsAdd", "memberTagsRemove", "pointsAdjust"), frozenset({P.MANAGE_MEMBERS})),
-    **dict.fromkeys(("orderShip", "orderDeliver"), frozenset({P.FULFIL_ORDERS})),
+    **dict.fromkeys(("orderShip", "orderDeliver", "fulfillmentShip"), frozenset({P.FULFIL_ORDERS})),
     **dict.fromkeys(("orderReadyForPickup", "orderPickup"), frozenset({P.FULFIL_ORDERS, P.SELL_IN_STORE})),
     "orderReturn": frozenset({P.MANAGE_ORDERS, P.SELL_IN_STORE}),
     "couponRedeem": frozenset({P.SELL_IN_STORE}),

@@ -157,3 +157,36 @@ async def test_a_bad_token_is_refused_at_connection(engine: AsyncEngine, setting
         await ws.send_json({"type": "connection_init", "payload": {"Authorization": "Bearer nonsense"}})
         with pytest.raises(Exception):  # noqa: B017 - the server closes the socket (4403)
             await ws.receive_json(timeout=5)
+
+
+FULFILMENTS = """subscription($l: ID) { fulfillmentUpdated(locationId: $l) {
+  status location { id } order { status } lines { quantity } } }"""
+
+
+async def test_a_stores_queue_hears_of_its_fulfilments_and_another_store_is_refused(
+    demo: AsyncEngine, settings: Settings
+) -> None:
+    async with serving(demo, settings) as (http, bus), AsyncExitStack() as stack:
+        shop = await open_shop(GraphQLClient(http), demo)
+        packer = await shop.client.staff_token(demo, StaffRole.FULFILLMENT, location_id=shop.store_a)
+        cashier_b = await shop.client.staff_token(demo, StaffRole.CASHIER, location_id=shop.store_b)
+        cart = await shop.cart([(0, 2)])
+        await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})  # store A is nearest
+        order = await placed(shop, cart["id"])
+        await published(demo)
+        store = await connected(http, stack, packer)
+        await store.start(FULFILMENTS, {})
+        other = await connected(http, stack, cashier_b)
+        await other.start(FULFILMENTS, {"l": location_gid(shop.store_a)})
+        refused = await other.next()
+        assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["FORBIDDEN"]
+        await heard(bus)
+        paid = await shop.client.data(PAY, {"id": order["id"], "method": "SANDBOX", "amount": "110.00"})
+        assert paid["orderPay"]["userErrors"] == []
+        event = await store.next()
+        assert event["payload"]["data"]["fulfillmentUpdated"] == {
+            "status": "PENDING",
+            "location": {"id": location_gid(shop.store_a)},
+            "order": {"status": "PAID"},
+            "lines": [{"quantity": 2}],
+        }

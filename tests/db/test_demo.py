@@ -463,6 +463,7 @@ async def test_progress_labels_count_what_they_say(make_engine: MakeEngine) -> N
         "coupons",
         "members",
         "orders",
+        "fulfilments",
         "payments",
     }
 

@@ -127,6 +127,14 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
         f"query($after: String) {{ inventoryMovements(first: 3, after: $after) {{ {PAGE} }} }}",
         {},
     ),
+    ("fulfilments", f"query($after: String) {{ fulfillments(first: 3, after: $after) {{ {PAGE} }} }}", {}),
+    (
+        "fulfilments to send",
+        """query($after: String) { fulfillments(first: 3, after: $after, filter: {status: PENDING}) {
+        edges { cursor node { id lines { quantity } order { number fulfillments { id } } } }
+        pageInfo { endCursor } } }""",
+        {},
+    ),
 ]
 
 
@@ -154,7 +162,7 @@ async def test_every_list_is_read_through_indexes(shop: AsyncEngine, client: Gra
     runs = [(admin, name, document, variables) for name, document, variables in DOCUMENTS] + [
         (manager, f"{name}, as store staff", document, variables)
         for name, document, variables in DOCUMENTS
-        if name.startswith(("orders", "an order page", "a member's orders", "inventory movements"))
+        if name.startswith(("orders", "an order page", "a member's orders", "inventory movements", "fulfilments"))
     ]
     statements: list[tuple[str, str, Any]] = []
     current = ""

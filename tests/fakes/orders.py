@@ -16,6 +16,7 @@ from domain.orders.cart_pricing import MemberFacts
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderEvent, OrderRef, Sellable
+from domain.orders.fulfilment import FulfilmentState, FulfilmentStatus, fulfilment_locations
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType
 from domain.orders.returns import SoldLine
@@ -122,6 +123,7 @@ class FakeOrders:
         self._carts, self._inventory = carts, inventory
         self.placed: dict[int, Placed] = {}
         self.names: dict[int, str] = {}  # variant id -> product name, for cart_lines()
+        self.parts: dict[int, FulfilmentState] = {}
 
     # checkout
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None:
@@ -185,6 +187,9 @@ class FakeOrders:
         sold = [SoldLine(i, ln.variant_id, ln.quantity, 0, ln.total) for i, ln in enumerate(lines)]
         self.placed[order_id] = Placed(state, (order.cart_id, order.idempotency_key), sold, list(allocations))
         self.placed[order_id].extra["expires_at"] = order.expires_at
+        for loc in fulfilment_locations(allocations):
+            fid = len(self.parts) + 1
+            self.parts[fid] = FulfilmentState(fid, order_id, loc, FulfilmentStatus.PENDING)
         self.placed[order_id].events.append((placed.type, dict(placed.data)))
         return self._ref(self.placed[order_id])
 
@@ -219,6 +224,21 @@ class FakeOrders:
 
     async def allocations(self, order_id: int) -> list[Allocation]:
         return list(self.placed[order_id].allocations)
+
+    async def fulfilments(self, order_id: int) -> list[FulfilmentState]:
+        return [f for f in self.parts.values() if f.order_id == order_id]
+
+    async def fulfilment_order(self, fulfilment_id: int) -> str | None:
+        f = self.parts.get(fulfilment_id)
+        return None if f is None else self.placed[f.order_id].state.token
+
+    async def set_fulfilments(self, ids: Sequence[int], status: FulfilmentStatus) -> None:
+        for i in ids:
+            self.parts[i] = replace(self.parts[i], status=status)
+
+    async def record_fulfilment_shipment(self, ids: Sequence[int], tracking_number: str | None) -> None:
+        for i in ids:
+            self.parts[i] = replace(self.parts[i], status=FulfilmentStatus.SHIPPED, tracking_number=tracking_number)
 
     async def payments(self, order_id: int) -> list[PaymentRecord]:
         return list(self.placed[order_id].payments)

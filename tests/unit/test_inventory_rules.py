@@ -18,6 +18,7 @@ from domain.inventory.model import (
     FulfilmentMethod,
     Line,
     LocationType,
+    Routing,
     Source,
     allocate,
     bounding_box,
@@ -233,10 +234,26 @@ def pool(sources: list[Source], method: FulfilmentMethod, location_id: int | Non
     return sources
 
 
+def test_a_channel_can_route_by_priority_or_warehouses_first() -> None:
+    sources = [
+        src(1, WAREHOUSE, priority=9, at=BEIJING, v7=10),
+        src(2, priority=5, at=HANGZHOU, v7=10),
+        src(3, priority=1, at=GUANGZHOU, v7=10),
+    ]
+    order = [Line("a", 7, 3)]
+    assert where(allocate(order, sources, DELIVERY, destination=SHANGHAI, routing=Routing.PRIORITY)) == [("a", 3, 3)]
+    first = allocate(order, sources, DELIVERY, destination=SHANGHAI, routing=Routing.WAREHOUSES_FIRST)
+    assert where(first) == [("a", 1, 3)]
+
+
+ROUTINGS = st.sampled_from(Routing)
+
+
 @settings(max_examples=400, deadline=None)
-@given(scenarios())
+@given(scenarios(), ROUTINGS)
 def test_allocation_never_exceeds_stock_and_fails_only_when_the_pool_is_short(
     scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None],
+    routing: Routing,
 ) -> None:
     lines, sources, method, location_id, destination = scenario
     usable = pool(sources, method, location_id)
@@ -249,7 +266,7 @@ def test_allocation_never_exceeds_stock_and_fails_only_when_the_pool_is_short(
         wanted[line.variant_id] += line.quantity
     enough = all(have[v] >= n for v, n in wanted.items())
     try:
-        result = allocate(lines, sources, method, location_id=location_id, destination=destination)
+        result = allocate(lines, sources, method, location_id=location_id, destination=destination, routing=routing)
     except DomainError as e:
         assert not enough, f"refused although the pool holds {dict(have)} for {dict(wanted)}"
         assert e.code == "INSUFFICIENT_STOCK"
@@ -272,10 +289,11 @@ def test_allocation_never_exceeds_stock_and_fails_only_when_the_pool_is_short(
 
 
 @settings(max_examples=300, deadline=None)
-@given(scenarios(), st.data())
+@given(scenarios(), st.data(), ROUTINGS)
 def test_delivery_uses_one_location_whenever_one_could_cover_the_order(
     scenario: tuple[list[Line], list[Source], FulfilmentMethod, int | None, tuple[float, float] | None],
     data: st.DataObject,
+    routing: Routing,
 ) -> None:
     lines, sources, _, _, destination = scenario
     wanted: dict[int, int] = defaultdict(int)
@@ -294,17 +312,20 @@ def test_delivery_uses_one_location_whenever_one_could_cover_the_order(
         s.longitude,
     )
     covering = [s for s in sources if all(s.available.get(v, 0) >= n for v, n in wanted.items())]
-    result = allocate(lines, sources, DELIVERY, destination=destination)
+    result = allocate(lines, sources, DELIVERY, destination=destination, routing=routing)
     [chosen] = {a.location_id for a in result}
     assert where(result) == [(ln.key, chosen, ln.quantity) for ln in lines]
 
-    def rank(s: Source) -> tuple[float, int, int]:
+    def rank(s: Source) -> tuple[float, ...]:
         far = (
             distance_km(*destination, s.latitude, s.longitude)
             if destination is not None and s.latitude is not None and s.longitude is not None
             else math.inf
         )
-        return far, s.priority, s.location_id
+        if routing is Routing.PRIORITY:
+            return s.priority, far, s.location_id
+        warehouse_rank = int(routing is Routing.WAREHOUSES_FIRST and s.type is not LocationType.WAREHOUSE)
+        return warehouse_rank, far, s.priority, s.location_id
 
     assert chosen == min(covering, key=rank).location_id
 

@@ -13,18 +13,11 @@ from domain.inventory.model import FulfilmentMethod, MovementKind
 from domain.members.points import PointsKind
 from domain.orders.access import AccessDenied
 from domain.orders.checkout import complete_checkout
+from domain.orders.fulfilment_services import deliver_order, ship_order
 from domain.orders.model import OrderStatus
 from domain.orders.payments import Payments
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
-from domain.orders.services import (
-    cancel_order,
-    deliver_order,
-    expire_order,
-    pay_order,
-    pick_up,
-    ready_for_pickup,
-    ship_order,
-)
+from domain.orders.services import cancel_order, expire_order, pay_order, pick_up, ready_for_pickup
 from tests.fakes import POS, STORE, WAREHOUSE, FakeUow, Placed
 from tests.order_steps import (
     ANNA,
