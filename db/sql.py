@@ -37,7 +37,7 @@ def any_of(session: AsyncSession, column: Any, values: Iterable[Any]) -> sa.Colu
     items = list(values)
     if dialect_name(session) == "postgresql":
         return column == sa.any_(sa.literal(items, ARRAY(column.type)))
-    return column.in_(items)  # type: ignore[no-any-return]
+    return column.in_(items)
 
 
 def in_parameter(dialect: str, column: Any, name: str) -> sa.ColumnElement[bool]:
@@ -45,7 +45,7 @@ def in_parameter(dialect: str, column: Any, name: str) -> sa.ColumnElement[bool]
     `any_of`)."""
     if dialect == "postgresql":
         return column == sa.any_(sa.bindparam(name, type_=ARRAY(column.type)))
-    return column.in_(sa.bindparam(name, expanding=True))  # type: ignore[no-any-return]
+    return column.in_(sa.bindparam(name, expanding=True))
 
 
 async def core_rows(session: AsyncSession, statement: sa.Executable, parameters: dict[str, Any]) -> Sequence[Any]:

@@ -94,7 +94,7 @@ def _connection(
     )
 
 
-def primed(loader: DataLoader, key: Callable[[Any], Hashable], build: Callable[[Any], T]) -> Callable[[Any], T]:  # type: ignore[type-arg]
+def primed(loader: DataLoader, key: Callable[[Any], Hashable], build: Callable[[Any], T]) -> Callable[[Any], T]:
     """A root list's `node` for pages of one model: each row's model primes `loader` under its `key`
     (so a field that loads it again costs no statement) and is `build` into its GraphQL type."""
 
@@ -127,9 +127,9 @@ async def child_connection(
     last: int | None,
     before: str | None,
     ordering: Ordering,
-    pages: DataLoader,  # type: ignore[type-arg]
+    pages: DataLoader,
     counts: DataLoader,
-    node: Callable[[Any], T],  # type: ignore[type-arg]
+    node: Callable[[Any], T],
     scope: Hashable | None = None,
 ) -> Connection[T]:
     """A list under each item of another list (a member's orders): batched through `pages` (keys

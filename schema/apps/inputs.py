@@ -19,7 +19,7 @@ class WebhookCreateInput:
     target_url: str = strawberry.field(
         description="An https:// URL events are POSTed to; loopback, link-local and private addresses are refused."
     )
-    events: list[WebhookEventType] = strawberry.field(description="What it hears about.")  # type: ignore[valid-type]
+    events: list[WebhookEventType] = strawberry.field(description="What it hears about.")
     query: str | None = strawberry.field(
         default=None, description="A payload-shaping subscription document: not supported yet, leave it out."
     )
@@ -31,9 +31,7 @@ class WebhookCreateInput:
 @strawberry.input(description="Changes to a webhook; what is left out stays as it is.")
 class WebhookUpdateInput:
     target_url: str | None = strawberry.field(default=None, description="A new target URL.")
-    events: list[WebhookEventType] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="The new list of events."
-    )
+    events: list[WebhookEventType] | None = strawberry.field(default=None, description="The new list of events.")
     query: str | None = strawberry.field(
         default=None, description="A payload-shaping subscription document: not supported yet, leave it out."
     )

@@ -17,7 +17,7 @@ from schema.relay import Node, register_node
 @strawberry.type(description="A third-party app with a long-lived, scoped token (an ERP, a marketing tool).")
 class App(Node):
     name: str = strawberry.field(description="Display name.")
-    scopes: list[AppScope] = strawberry.field(description="What its token may do.")  # type: ignore[valid-type]
+    scopes: list[AppScope] = strawberry.field(description="What its token may do.")
     token_hint: str = strawberry.field(description="The token's first characters, to tell tokens apart.")
     created_at: datetime = strawberry.field(description="When the app was registered.")
     revoked_at: datetime | None = strawberry.field(description="When its token was revoked; null while active.")

@@ -20,8 +20,8 @@ from schema.relay import Node, register_node
 
 @strawberry.type(description="One event for one webhook, and how its delivery went.")
 class WebhookDelivery(Node):
-    event: WebhookEventType = strawberry.field(description="What happened.")  # type: ignore[valid-type]
-    status: WebhookDeliveryStatus = strawberry.field(description="Where the delivery stands.")  # type: ignore[valid-type]
+    event: WebhookEventType = strawberry.field(description="What happened.")
+    status: WebhookDeliveryStatus = strawberry.field(description="Where the delivery stands.")
     attempts: int = strawberry.field(description="How many attempts were made.")
     response_status: int | None = strawberry.field(description="The HTTP status of the last answer; null if none came.")
     created_at: datetime = strawberry.field(description="When the event was committed.")
@@ -42,7 +42,7 @@ class WebhookDelivery(Node):
 class Webhook(Node):
     name: str = strawberry.field(description="Display name.")
     target_url: str = strawberry.field(description="Where events are POSTed.")
-    events: list[WebhookEventType] = strawberry.field(description="What it hears about.")  # type: ignore[valid-type]
+    events: list[WebhookEventType] = strawberry.field(description="What it hears about.")
     query: str | None = strawberry.field(
         description="A subscription document shaping the payload; always null for now (the default payload is sent)."
     )

@@ -65,7 +65,7 @@ class Category(Node):
         if self.parent_id is None:
             return None
         if self.prefetched_parent is not UNLOADED:
-            return self.prefetched_parent  # type: ignore[no-any-return]
+            return self.prefetched_parent
         return _category(info, self.parent_id)
 
     @strawberry.field(description="Direct subcategories, by name.")
@@ -200,7 +200,7 @@ class Product(Node):
     @strawberry.field(description="The product's category.", graphql_type="Category | None")
     def category(self, info: Info) -> MaybeAwaitable[Category | None]:
         if self.prefetched_category is not UNLOADED:
-            return self.prefetched_category  # type: ignore[no-any-return]
+            return self.prefetched_category
         if self.category_id is None:
             return None
         return _category(info, self.category_id)
@@ -208,7 +208,7 @@ class Product(Node):
     @strawberry.field(description="The product's variants, in creation order.", graphql_type=list[ProductVariant])
     def variants(self, info: Info) -> MaybeAwaitable[list[ProductVariant]]:
         if self.prefetched_variants is not UNLOADED:
-            return self.prefetched_variants  # type: ignore[no-any-return]
+            return self.prefetched_variants
         return self._load_variants(info)
 
     async def _load_variants(self, info: Info) -> list[ProductVariant]:

@@ -48,7 +48,7 @@ class ChannelCreateInput:
     is_default: bool = strawberry.field(default=False, description=IS_DEFAULT)
     is_active: bool = strawberry.field(default=True, description="Inactive channels are hidden from storefronts.")
     shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
-    routing: FulfillmentRouting = strawberry.field(  # type: ignore[valid-type]
+    routing: FulfillmentRouting = strawberry.field(
         default=FulfillmentRouting.NEAREST, description=ROUTING + " NEAREST when omitted."
     )
 
@@ -81,7 +81,7 @@ class ChannelUpdateInput:
         description="Inactive channels are hidden from storefronts; the default channel cannot be deactivated.",
     )
     shipping: ChannelShippingInput | None = strawberry.field(default=None, description=SHIPPING)
-    routing: FulfillmentRouting | None = strawberry.field(default=None, description=ROUTING)  # type: ignore[valid-type]
+    routing: FulfillmentRouting | None = strawberry.field(default=None, description=ROUTING)
 
     def to_command(self, channel_id: int) -> cmd.ChannelUpdate:
         return cmd.ChannelUpdate(

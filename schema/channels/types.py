@@ -30,14 +30,14 @@ class Channel(Node):
     slug: str = strawberry.field(description="What clients pass as `channel:`.")
     name: str = strawberry.field(description="Display name.")
     currency: str = strawberry.field(description="ISO 4217 currency the channel sells in.")
-    kind: ChannelKind = strawberry.field(description="The touchpoint kind.")  # type: ignore[valid-type]
-    ownership: ChannelOwnership = strawberry.field(  # type: ignore[valid-type]
+    kind: ChannelKind = strawberry.field(description="The touchpoint kind.")
+    ownership: ChannelOwnership = strawberry.field(
         description="Who operates it (direct, franchise, consignment, platform)."
     )
     is_default: bool = strawberry.field(description="Used when a client names no channel.")
     is_active: bool = strawberry.field(description="Inactive channels are hidden from storefronts.")
     shipping: ChannelShipping = strawberry.field(description="What delivery costs in this channel.")
-    routing: FulfillmentRouting = strawberry.field(  # type: ignore[valid-type]
+    routing: FulfillmentRouting = strawberry.field(
         description="Which locations ship its deliveries (set with `channelUpdate`)."
     )
 

@@ -19,9 +19,7 @@ class StockAdjustInput:
         description="Units to add (positive) or remove (negative); reserved units cannot be removed."
     )
     reason: str = strawberry.field(description="Why, for the movement ledger (at most 250 characters).")
-    kind: StockAdjustKind | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="ADJUSTMENT (default) or RECEIVE."
-    )
+    kind: StockAdjustKind | None = strawberry.field(default=None, description="ADJUSTMENT (default) or RECEIVE.")
 
 
 @strawberry.input(description="Move available units from one location to another.")
@@ -63,7 +61,7 @@ class LocationCreateInput:
         description='Unique code staff and tills use: 1 to 32 letters, digits or hyphens, stored upper-case ("SH01").'
     )
     name: str = strawberry.field(description="Display name; cannot be blank.")
-    type: LocationType = strawberry.field(description="Warehouse or store.")  # type: ignore[valid-type]
+    type: LocationType = strawberry.field(description="Warehouse or store.")
     address: LocationAddressInput | None = strawberry.field(default=None, description="Where it is.")
     latitude: float | None = strawberry.field(
         default=None, description="WGS84 latitude, -90 to 90; a store needs it (with `longitude`)."
@@ -103,9 +101,7 @@ class LocationCreateInput:
 class LocationUpdateInput:
     code: str | None = strawberry.field(default=None, description="A new unique code.")
     name: str | None = strawberry.field(default=None, description="Display name; cannot be blank.")
-    type: LocationType | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Warehouse or store."
-    )
+    type: LocationType | None = strawberry.field(default=None, description="Warehouse or store.")
     address: strawberry.Maybe[LocationAddressInput | None] = strawberry.field(
         description="The new address, replacing the whole old one; null clears it."
     )
@@ -163,6 +159,4 @@ class StockTransferFilter:
     location_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only those sent from or to this location (store staff: their own, the default)."
     )
-    status: StockTransferStatus | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Only those in this status."
-    )
+    status: StockTransferStatus | None = strawberry.field(default=None, description="Only those in this status.")

@@ -37,7 +37,7 @@ class LocationQuery:
     async def locations(
         self,
         info: Info,
-        type: Annotated[LocationType | None, strawberry.argument(description="Only this kind of location.")] = None,  # type: ignore[valid-type]
+        type: Annotated[LocationType | None, strawberry.argument(description="Only this kind of location.")] = None,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -45,7 +45,7 @@ async def _variant(info: Info, variant_id: int) -> ProductVariant:
 @strawberry.type(description="One change to a stock level, as the ledger recorded it (never changed afterwards).")
 class InventoryMovement(Node):
     row: strawberry.Private[MovementModel]
-    kind: InventoryMovementKind = strawberry.field(description="What changed the level.")  # type: ignore[valid-type]
+    kind: InventoryMovementKind = strawberry.field(description="What changed the level.")
     delta: int = strawberry.field(description="Change to `onHand` (a level's deltas sum to its `onHand`).")
     reserved_delta: int = strawberry.field(description="Change to `reserved`.")
     reason: str | None = strawberry.field(description="Why, as recorded.")
@@ -89,7 +89,7 @@ class StockTransfer(Node):
     received_quantity: int | None = strawberry.field(
         description="Units counted in by the receiver (fewer than sent when some were lost); null in transit."
     )
-    status: StockTransferStatus = strawberry.field(description="Where the transfer is.")  # type: ignore[valid-type]
+    status: StockTransferStatus = strawberry.field(description="Where the transfer is.")
     sent_at: datetime = strawberry.field(description="When it was sent.")
     received_at: datetime | None = strawberry.field(description="When it was counted in.")
 

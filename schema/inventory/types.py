@@ -42,7 +42,7 @@ class Address:
 class Location(Node):
     code: str = strawberry.field(description='Short unique code used by staff and tills ("SH01").')
     name: str = strawberry.field(description="Display name.")
-    type: LocationType = strawberry.field(description="Warehouse or store.")  # type: ignore[valid-type]
+    type: LocationType = strawberry.field(description="Warehouse or store.")
     address: Address = strawberry.field(description="Where it is.")
     latitude: float | None = strawberry.field(description="WGS84 latitude.")
     longitude: float | None = strawberry.field(description="WGS84 longitude.")

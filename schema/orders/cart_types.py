@@ -151,7 +151,7 @@ class CartLine:
 
 @strawberry.type(description="How a cart's order will be fulfilled.")
 class CartFulfillment:
-    method: FulfillmentMethod = strawberry.field(description="The fulfilment method.")  # type: ignore[valid-type]
+    method: FulfillmentMethod = strawberry.field(description="The fulfilment method.")
     address: DeliveryAddress | None = strawberry.field(description="Where DELIVERY and ENDLESS_AISLE orders go.")
     pickup_location_id: strawberry.Private[int | None]
 

@@ -52,7 +52,7 @@ class CartCreateInput:
 
 @strawberry.input(description="How the cart's order is fulfilled.")
 class CartFulfillmentInput:
-    method: FulfillmentMethod = strawberry.field(  # type: ignore[valid-type]
+    method: FulfillmentMethod = strawberry.field(
         description="DELIVERY and ENDLESS_AISLE need `address`; PICKUP needs `pickupLocationId`; IN_STORE and "
         "ENDLESS_AISLE are for carts opened at a till."
     )
@@ -66,7 +66,7 @@ class CartFulfillmentInput:
 
 @strawberry.input(description="A payment of an order.")
 class OrderPayInput:
-    method: PaymentMethod = strawberry.field(description="How it was paid.")  # type: ignore[valid-type]
+    method: PaymentMethod = strawberry.field(description="How it was paid.")
     amount: Decimal = strawberry.field(description="The amount paid: exactly what the order has due (its `amountDue`).")
 
 
@@ -89,7 +89,7 @@ class FulfillmentFilter:
     location_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only this location's (store staff: their own, the default)."
     )
-    status: FulfillmentStatus | None = strawberry.field(  # type: ignore[valid-type]
+    status: FulfillmentStatus | None = strawberry.field(
         default=None, description="Only fulfilments in this status (PENDING: the queue to send)."
     )
 
@@ -111,7 +111,7 @@ class OrderReturnInput:
 @strawberry.input(description="Which orders to list; every given condition must hold.")
 class OrderFilter:
     status: OrderStatus | None = strawberry.field(
-        default=None,  # type: ignore[valid-type]
+        default=None,
         description="Only orders in this status.",
     )
     channel: str | None = strawberry.field(default=None, description="Only orders of the channel with this slug.")

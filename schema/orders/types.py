@@ -80,8 +80,8 @@ class OrderLine:
 
 @strawberry.type(description="Money received for an order, or given back.")
 class Payment:
-    kind: PaymentKind = strawberry.field(description="Received or refunded.")  # type: ignore[valid-type]
-    method: PaymentMethod = strawberry.field(description="How.")  # type: ignore[valid-type]
+    kind: PaymentKind = strawberry.field(description="Received or refunded.")
+    method: PaymentMethod = strawberry.field(description="How.")
     amount: Money = strawberry.field(description="How much.")
     reference: str | None = strawberry.field(description="The payment provider's transaction reference.")
     created_at: datetime = strawberry.field(description="When.")
@@ -99,7 +99,7 @@ class Payment:
 
 @strawberry.type(description="A step in an order's history.")
 class OrderEvent:
-    type: OrderEventType = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    type: OrderEventType = strawberry.field(description="What happened.")
     created_at: datetime = strawberry.field(description="When.")
 
 
@@ -110,8 +110,8 @@ class Order(Node):
     token: strawberry.Private[str]
     row: strawberry.Private[OrderModel]
     number: str = strawberry.field(description="Human-friendly unique number (OS-20261123-000123).")
-    status: OrderStatus = strawberry.field(description="Where the order is in its life cycle.")  # type: ignore
-    fulfillment_method: FulfillmentMethod = strawberry.field(description="How it reaches the customer.")  # type: ignore
+    status: OrderStatus = strawberry.field(description="Where the order is in its life cycle.")
+    fulfillment_method: FulfillmentMethod = strawberry.field(description="How it reaches the customer.")
     subtotal: Money = strawberry.field(description="Sum of the lines before discounts.")
     discount_total: Money = strawberry.field(description="Sum of the lines' discounts.")
     points_discount: Money = strawberry.field(description="What the spent points paid.")
@@ -260,7 +260,7 @@ class FulfillmentLine:
 class Fulfillment(Node):
     row: strawberry.Private[FulfilmentModel]
     order_row: strawberry.Private[OrderModel]
-    status: FulfillmentStatus = strawberry.field(description="Where it is.")  # type: ignore[valid-type]
+    status: FulfillmentStatus = strawberry.field(description="Where it is.")
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number, once shipped.")
     created_at: datetime = strawberry.field(description="When it was created (with its order).")
     updated_at: datetime = strawberry.field(description="When it last changed.")

@@ -41,7 +41,7 @@ from schema.relay import Node, register_node, to_global_id
 
 @strawberry.type(description="What a promotion or coupon does; only the fields its `type` uses are set.")
 class PromotionAction:
-    type: PromotionActionType = strawberry.field(description="The kind of action.")  # type: ignore[valid-type]
+    type: PromotionActionType = strawberry.field(description="The kind of action.")
     percent: Decimal | None = strawberry.field(description="PERCENT_OFF and BUY_X_GET_Y: the percentage off.")
     amount: Money | None = strawberry.field(description="AMOUNT_OFF: the amount off the eligible lines.")
     unit_price: Money | None = strawberry.field(description="FIXED_PRICE: the price of each eligible unit.")
@@ -144,7 +144,7 @@ class Promotion(Node):
     updated_at: datetime = strawberry.field(description="When it was last changed.")
 
     @strawberry.field(description="Where it is in its life now.")
-    def status(self, info: Info) -> PromotionStatus:  # type: ignore[valid-type]
+    def status(self, info: Info) -> PromotionStatus:
         return admin.promotion_status(self.is_active, self.starts_at, self.ends_at, info.context.loaders.now)
 
     @strawberry.field(description="The store whose sales it applies to (that store's own promotion); null: chain-wide.")
@@ -195,9 +195,7 @@ class CouponTemplate(Node):
     total_quantity: int | None = strawberry.field(description="How many coupons the campaign has; null: unlimited.")
     issued_count: int = strawberry.field(description="How many have been issued.")
     per_member_limit: int = strawberry.field(description="How many coupons of this campaign one member may hold.")
-    redeemable_at: CouponRedeemChannel = strawberry.field(  # type: ignore[valid-type]
-        description="Where its coupons can be redeemed."
-    )
+    redeemable_at: CouponRedeemChannel = strawberry.field(description="Where its coupons can be redeemed.")
     is_active: bool = strawberry.field(
         description="Switched on; an inactive campaign issues nothing and its coupons cannot be used."
     )
