@@ -20,10 +20,12 @@ def stock_records_scope(principal: Principal, requested: int | None) -> int | No
     return principal.location_id
 
 
-def sees_movement(principal: Principal, location_id: int) -> bool:
+def manages_stock_at(principal: Principal, location_id: int) -> bool:
+    """Reads and changes a location's stock records (counts stock in or out, sends and receives
+    transfers): admins and apps anywhere, a store's staff at their own store."""
     return principal.can_at(Permission.MANAGE_STOCK, location_id)
 
 
 def sees_transfer(principal: Principal, from_location_id: int, to_location_id: int) -> bool:
     """The staff of either end, and admins and apps who manage stock."""
-    return sees_movement(principal, from_location_id) or sees_movement(principal, to_location_id)
+    return manages_stock_at(principal, from_location_id) or manages_stock_at(principal, to_location_id)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from domain.access.model import AccessDenied, Permission, Principal
+from domain.access.model import AccessDenied, Principal
 from domain.errors import Code, DomainError, input_field
-from domain.inventory.access import sees_transfer
+from domain.inventory.access import manages_stock_at, sees_transfer
 from domain.inventory.model import MovementKind, TransferStatus, validate_quantity
 from domain.inventory.services import InventoryUnitOfWork, Movement, check_targets, new_reference, shortfall
 
@@ -72,7 +72,7 @@ async def send_transfer(
         raise DomainError(Code.INVALID, "A transfer goes to another location.", input_field("toLocationId"))
     await check_targets(uow, variant_id, [(from_location_id, "fromLocationId"), (to_location_id, "toLocationId")])
     assert variant_id is not None and from_location_id is not None and to_location_id is not None
-    if not principal.can_at(Permission.MANAGE_STOCK, from_location_id):
+    if not manages_stock_at(principal, from_location_id):
         raise AccessDenied("You can send stock only from your own location.")
     reference = new_reference()
     if not await uow.inventory.apply(variant_id, from_location_id, -quantity, 0):
@@ -103,7 +103,7 @@ async def receive_transfer(uow: TransferUnitOfWork, principal: Principal, transf
     transfer = await uow.transfers.get(transfer_id) if transfer_id is not None else None
     if transfer is None or not sees_transfer(principal, transfer.from_location_id, transfer.to_location_id):
         raise DomainError(Code.NOT_FOUND, "No such stock transfer.", ["id"])
-    if not principal.can_at(Permission.MANAGE_STOCK, transfer.to_location_id):
+    if not manages_stock_at(principal, transfer.to_location_id):
         raise AccessDenied("Only the receiving location's staff receive a transfer.")
     if not 0 <= counted <= transfer.quantity:
         raise DomainError(

@@ -17,7 +17,7 @@ from db.catalog_queries import rows_by_ids
 from db.models import InventoryMovement as MovementModel
 from db.models import StockTransfer as TransferModel
 from domain.accounts.access import sees_staff
-from domain.inventory.access import sees_movement, sees_transfer
+from domain.inventory.access import manages_stock_at, sees_transfer
 from schema.accounts.types import StaffUser
 from schema.catalog.types import ProductVariant
 from schema.context import Info
@@ -131,7 +131,7 @@ async def _fetch_movements(info: Info, ids: list[int]) -> list[InventoryMovement
     found = await rows_by_ids(info.context.session, MovementModel, ids)
     principal = info.context.principal
     return [
-        InventoryMovement.from_model(m) if (m := found.get(i)) and sees_movement(principal, m.location_id) else None
+        InventoryMovement.from_model(m) if (m := found.get(i)) and manages_stock_at(principal, m.location_id) else None
         for i in ids
     ]
 

@@ -8,6 +8,7 @@ import strawberry
 
 from domain.access.model import Permission
 from domain.inventory import services
+from domain.inventory.access import manages_stock_at
 from domain.inventory.model import MovementKind
 from schema.context import Info
 from schema.errors import ErrorCode, UserError, coded_error, run_mutation, user_errors_field
@@ -33,7 +34,7 @@ class StockTransferPayload:
 def _require_stock_rights(info: Info, location_id: int | None) -> int | None:
     """MANAGE_STOCK, and a store's own staff only at that store."""
     principal = require(info, Permission.MANAGE_STOCK)
-    if location_id is not None and not principal.can_at(Permission.MANAGE_STOCK, location_id):
+    if location_id is not None and not manages_stock_at(principal, location_id):
         raise coded_error("You can change stock only at your own store.", ErrorCode.FORBIDDEN)
     return principal.staff_id
 

@@ -47,6 +47,7 @@ RULE = "sees_personal_data: the member, or who looks members up"
 RECIPIENT = "sees_recipient: the buyer, who looks members up, or who ships the order"
 SIGNED_IN = "the caller has just proved to be this member (registration, sign-in)"
 OWN_CART = "the cart is the caller's own (can_use_cart); its address is what they typed"
+PARCEL = "sees_parcel_recipient: the buyer's side, or the fulfilment staff of the location that sends it"
 
 # Where personal data enters the graph, and what guards it.
 GUARDED: dict[str, str] = {
@@ -57,6 +58,7 @@ GUARDED: dict[str, str] = {
     "Query.nodes": RULE,
     "Order.member": RULE,
     "Order.deliveryAddress": RECIPIENT,
+    "Fulfillment.deliveryAddress": PARCEL,  # within RECIPIENT: staff of the order's other locations do not
     "Coupon.member": RULE,
     "CouponIssueSkip.member": RULE,
     "CartFulfillment.address": OWN_CART,
@@ -294,6 +296,13 @@ def paths(a: Ann) -> list[Probe]:
             "order.deliveryAddress",
             "Order.deliveryAddress",
             f"query($id: ID!) {{ order(id: $id) {{ {ADDRESS} }} }}",
+            {"id": a.order_id},
+            RECIPIENT_SECRETS,
+        ),
+        Probe(
+            "order.fulfillments.deliveryAddress",
+            "Fulfillment.deliveryAddress",
+            f"query($id: ID!) {{ order(id: $id) {{ fulfillments {{ {ADDRESS} }} }} }}",
             {"id": a.order_id},
             RECIPIENT_SECRETS,
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.access.model import AccessDenied, AppScope, StaffRole, app, staff
-from domain.inventory.access import sees_movement, stock_records_scope
+from domain.inventory.access import manages_stock_at, stock_records_scope
 
 STORE, OTHER = 7, 8
 
@@ -14,7 +14,7 @@ def test_admins_and_stock_apps_read_any_location_or_all() -> None:
     for who in (staff(1, StaffRole.ADMIN), app(2, frozenset({AppScope.INVENTORY_WRITE}))):
         assert stock_records_scope(who, None) is None
         assert stock_records_scope(who, OTHER) == OTHER
-        assert sees_movement(who, OTHER)
+        assert manages_stock_at(who, OTHER)
 
 
 def test_a_store_manager_reads_their_store_by_default_and_no_other() -> None:
@@ -23,7 +23,7 @@ def test_a_store_manager_reads_their_store_by_default_and_no_other() -> None:
     assert stock_records_scope(manager, STORE) == STORE
     with pytest.raises(AccessDenied):
         stock_records_scope(manager, OTHER)
-    assert sees_movement(manager, STORE) and not sees_movement(manager, OTHER)
+    assert manages_stock_at(manager, STORE) and not manages_stock_at(manager, OTHER)
 
 
 def test_a_store_manager_without_a_store_reads_nothing() -> None:
