@@ -22,6 +22,7 @@ from typing import Any
 import strawberry
 
 from schema.context import Info
+from schema.errors import bad_input
 
 NodeFetcher = Callable[[Info, list[Any]], Awaitable[list[Any]]]
 _FETCHERS: dict[str, NodeFetcher] = {}
@@ -77,6 +78,17 @@ def decode_id(global_id: str, *type_names: str) -> int | None:
     if parsed is None or parsed[0] not in type_names:
         return None
     return parsed[1]
+
+
+def filter_key(global_id: strawberry.ID | None, type_name: str, argument: str, noun: str) -> int | None:
+    """The key of an optional id argument of a list's filter (None when it was not given); an id of
+    another type is BAD_USER_INPUT naming the argument, since the list cannot be answered."""
+    if global_id is None:
+        return None
+    key = decode_id(global_id, type_name)
+    if key is None:
+        raise bad_input(f"`{argument}` is not {noun}'s ID.")
+    return key
 
 
 NO_SUCH_KEY = 0  # row keys start at 1

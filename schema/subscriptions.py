@@ -30,7 +30,7 @@ from schema.inventory.types import StockLevel
 from schema.loaders import Loaders
 from schema.orders.ids import order_token
 from schema.orders.types import Fulfillment, Order, visible_fulfilment, visible_order
-from schema.relay import decode_id
+from schema.relay import decode_id, filter_key
 
 MAX_VARIANTS = 100
 
@@ -192,9 +192,7 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[Fulfillment, None]:
         live = _live(info)
-        requested = decode_id(location_id, "Location") if location_id is not None else None
-        if location_id is not None and requested is None:
-            raise bad_input("`locationId` is not a location's ID.")
+        requested = filter_key(location_id, "Location", "locationId", "a location")
         try:
             location = fulfilment_queue_scope(info.context.principal, requested)
         except AccessDenied as e:

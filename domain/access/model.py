@@ -144,6 +144,18 @@ class Principal:
         return self.can_everywhere(permission) or self.location_id == location_id
 
 
+def location_scope(principal: Principal, permission: Permission, requested: int | None, refusal: str) -> int | None:
+    """The location a list of one location's records is limited to (None: every location): those who
+    hold `permission` everywhere read any (or all); a store's staff their own, by default. Another
+    location is refused with `refusal` rather than answered empty, so a screen never shows a silently
+    wrong list."""
+    if principal.can_everywhere(permission):
+        return requested
+    if principal.location_id is None or requested not in (None, principal.location_id):
+        raise AccessDenied(refusal)
+    return principal.location_id
+
+
 ANONYMOUS = Principal(PrincipalKind.ANONYMOUS)
 
 

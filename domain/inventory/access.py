@@ -7,17 +7,14 @@ with an empty page, so a screen never shows a silently wrong ledger.
 
 from __future__ import annotations
 
-from domain.access.model import AccessDenied, Permission, Principal
+from domain.access.model import Permission, Principal, location_scope
 
 
 def stock_records_scope(principal: Principal, requested: int | None) -> int | None:
     """The location a read of stock records is limited to (None: every location). The caller holds
     MANAGE_STOCK."""
-    if principal.can_everywhere(Permission.MANAGE_STOCK):
-        return requested
-    if principal.location_id is None or requested not in (None, principal.location_id):
-        raise AccessDenied("Store staff read the stock movements of their own location only.")
-    return principal.location_id
+    refusal = "Store staff read the stock movements of their own location only."
+    return location_scope(principal, Permission.MANAGE_STOCK, requested, refusal)
 
 
 def manages_stock_at(principal: Principal, location_id: int) -> bool:

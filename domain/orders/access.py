@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from domain.access.model import AccessDenied as AccessDenied  # the caller sees the order but may not act on it
-from domain.access.model import Permission, Principal, PrincipalKind
+from domain.access.model import Permission, Principal, PrincipalKind, location_scope
 from domain.access.model import SignInRequired as SignInRequired
 
 
@@ -75,11 +75,8 @@ def fulfilment_queue_scope(principal: Principal, requested: int | None) -> int |
     refused rather than shown empty, as for stock records)."""
     if not principal.can(Permission.VIEW_ORDERS):
         raise (SignInRequired if principal.is_anonymous else AccessDenied)("Staff who view orders see fulfilments.")
-    if principal.can_everywhere(Permission.VIEW_ORDERS):
-        return requested
-    if principal.location_id is None or requested not in (None, principal.location_id):
-        raise AccessDenied("Store staff see the fulfilments of their own location only.")
-    return principal.location_id
+    refusal = "Store staff see the fulfilments of their own location only."
+    return location_scope(principal, Permission.VIEW_ORDERS, requested, refusal)
 
 
 def sees_orders_of(member_id: int, principal: Principal) -> bool:

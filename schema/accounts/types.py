@@ -169,3 +169,11 @@ async def _fetch_staff(info: Info, ids: list[int]) -> list[StaffUser | None]:
 
 
 register_node("StaffUser", _fetch_staff)
+
+
+async def visible_staff(info: Info, staff_id: int | None) -> StaffUser | None:
+    """The staff user behind a record (who moved stock, who sent a transfer), for those who may see them."""
+    if staff_id is None or not sees_staff(info.context.principal, staff_id):
+        return None
+    row = await info.context.loaders.staff_by_id.load(staff_id)
+    return StaffUser.from_model(row) if row is not None else None

@@ -15,27 +15,18 @@ from domain.access.model import AccessDenied, Permission
 from domain.inventory import model as domain
 from domain.inventory.access import stock_records_scope
 from schema.context import Info
-from schema.errors import bad_input, refused
+from schema.errors import refused
 from schema.inventory.inputs import InventoryMovementFilter, StockTransferFilter
 from schema.inventory.record_types import InventoryMovement, StockTransfer
 from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.permissions import require
-from schema.relay import decode_id
-
-
-def _id(value: strawberry.ID | None, type_name: str, argument: str) -> int | None:
-    if value is None:
-        return None
-    key = decode_id(value, type_name)
-    if key is None:
-        raise bad_input(f"`{argument}` is not a {type_name}'s ID.")
-    return key
+from schema.relay import filter_key
 
 
 def _scope(info: Info, location_id: strawberry.ID | None) -> int | None:
     """The location the caller's read is limited to (None: every location)."""
     principal = require(info, Permission.MANAGE_STOCK)
-    requested = _id(location_id, "Location", "locationId")
+    requested = filter_key(location_id, "Location", "locationId", "a Location")
     try:
         return stock_records_scope(principal, requested)
     except AccessDenied as e:
@@ -60,7 +51,7 @@ class StockRecordQuery:
     ) -> Connection[InventoryMovement]:
         f = filter or InventoryMovementFilter()
         location_id = _scope(info, f.location_id)
-        variant_id = _id(f.variant_id, "ProductVariant", "variantId")
+        variant_id = filter_key(f.variant_id, "ProductVariant", "variantId", "a ProductVariant")
         statement = im.movement_statement(variant_id, location_id)
         session = info.context.session
         return await list_connection(

@@ -16,22 +16,13 @@ import strawberry
 from db.catalog_queries import rows_by_ids
 from db.models import InventoryMovement as MovementModel
 from db.models import StockTransfer as TransferModel
-from domain.accounts.access import sees_staff
 from domain.inventory.access import manages_stock_at, sees_transfer
-from schema.accounts.types import StaffUser
+from schema.accounts.types import StaffUser, visible_staff
 from schema.catalog.types import ProductVariant
 from schema.context import Info
 from schema.inventory.enums import InventoryMovementKind, StockTransferStatus
 from schema.inventory.types import Location
 from schema.relay import Node, register_node
-
-
-async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
-    """The staff user behind a record, for those who may see them."""
-    if staff_id is None or not sees_staff(info.context.principal, staff_id):
-        return None
-    row = await info.context.loaders.staff_by_id.load(staff_id)
-    return StaffUser.from_model(row) if row is not None else None
 
 
 async def _location(info: Info, location_id: int) -> Location:
@@ -65,7 +56,7 @@ class InventoryMovement(Node):
         "and for staff users you may not see."
     )
     async def staff(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.row.staff_id)
+        return await visible_staff(info, self.row.staff_id)
 
     @classmethod
     def from_model(cls, m: MovementModel) -> InventoryMovement:
@@ -107,11 +98,11 @@ class StockTransfer(Node):
 
     @strawberry.field(description="Who sent it (null for staff users you may not see).")
     async def sent_by(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.row.sent_by_staff_id)
+        return await visible_staff(info, self.row.sent_by_staff_id)
 
     @strawberry.field(description="Who counted it in (null in transit, or for staff users you may not see).")
     async def received_by(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.row.received_by_staff_id)
+        return await visible_staff(info, self.row.received_by_staff_id)
 
     @classmethod
     def from_model(cls, m: TransferModel) -> StockTransfer:

@@ -13,18 +13,16 @@ from db.pagination import count
 from domain.orders.access import AccessDenied, fulfilment_queue_scope
 from domain.orders.fulfilment import FulfilmentStatus
 from schema.context import Info
-from schema.errors import bad_input, refused
+from schema.errors import refused
 from schema.orders.inputs import FulfillmentFilter
 from schema.orders.types import Fulfillment
 from schema.pagination import After, Before, Connection, First, Last, list_connection
-from schema.relay import decode_id
+from schema.relay import filter_key
 
 
 def _location(info: Info, location_id: strawberry.ID | None) -> int | None:
     """The location the caller's list is limited to (None: every location)."""
-    requested = decode_id(location_id, "Location") if location_id is not None else None
-    if location_id is not None and requested is None:
-        raise bad_input("`locationId` is not a location's ID.")
+    requested = filter_key(location_id, "Location", "locationId", "a location")
     try:
         return fulfilment_queue_scope(info.context.principal, requested)
     except AccessDenied as e:

@@ -21,28 +21,24 @@ from domain.orders.access import AccessDenied, member_orders_scope, order_list_s
 from domain.orders.model import OrderStatus as DomainStatus
 from schema.channels.types import channel_for
 from schema.context import Info
-from schema.errors import bad_input, refused
+from schema.errors import refused
 from schema.orders.cart_types import Cart, visible_cart
 from schema.orders.ids import CartId, cart_token, order_token
 from schema.orders.inputs import OrderFilter
 from schema.orders.types import Order, visible_order
 from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection, primed
-from schema.relay import decode_id
+from schema.relay import filter_key
 
 
 async def order_query(info: Info, f: OrderFilter | None) -> oq.OrderQuery:
     """The caller's filter, narrowed to what they may see (`domain.orders.access`)."""
     f = f or OrderFilter()
-    member_id = decode_id(f.member_id, "Member") if f.member_id is not None else None
-    if f.member_id is not None and member_id is None:
-        raise bad_input("`memberId` is not a member's ID.")
+    member_id = filter_key(f.member_id, "Member", "memberId", "a member")
     try:
         scope = order_list_scope(info.context.principal, member_id)
     except AccessDenied as e:
         raise refused(e) from None
-    location_id = decode_id(f.location_id, "Location") if f.location_id is not None else None
-    if f.location_id is not None and location_id is None:
-        raise bad_input("`locationId` is not a location's ID.")
+    location_id = filter_key(f.location_id, "Location", "locationId", "a location")
     channel_id = (await channel_for(info, f.channel)).id if f.channel is not None else None
     return oq.OrderQuery(
         member_id=scope.member_id,

@@ -16,13 +16,12 @@ from db.pagination import count
 from domain.access.model import Permission
 from domain.promotions import admin as rules
 from schema.context import Info
-from schema.errors import bad_input
 from schema.pagination import After, Before, Connection, First, Last, list_connection, primed
 from schema.permissions import require
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.promotions.inputs import Code, CouponTemplateFilter, PromotionFilter
 from schema.promotions.types import CouponTemplate, Promotion, promotion_manager, template_by_id
-from schema.relay import decode_id, key_of
+from schema.relay import decode_id, filter_key, key_of
 
 
 @strawberry.type
@@ -37,9 +36,7 @@ class CouponQuery:
 
 def _promotion_query(info: Info, manager: rules.Manager, f: PromotionFilter | None) -> db.PromotionQuery:
     f = f or PromotionFilter()
-    location_id = decode_id(f.location_id, "Location") if f.location_id is not None else None
-    if f.location_id is not None and location_id is None:
-        raise bad_input("`locationId` is not a location's ID.")
+    location_id = filter_key(f.location_id, "Location", "locationId", "a location")
     return db.PromotionQuery(
         is_active=f.is_active,
         status=rules.PromotionStatus(f.status.value) if f.status else None,
