@@ -86,13 +86,19 @@ async def fan_out(
             continue
         envelope = {"event": event.value, "createdAt": created_at}
         default = orjson.dumps({**envelope, "data": data}).decode()
+        # One run per query and app for each event (an app's webhooks often share a query). Not shared
+        # between apps with the same scopes: what a field shows may depend on which app asks.
+        shaped: dict[tuple[str, int], str] = {}
         for s in subscribers:
             if event not in s.events:
                 continue
             body = default
             if s.query is not None and renderer is not None:
-                shaped = await _shaped(session, renderer, s, event, message, now, orders)
-                body = orjson.dumps({**envelope, **shaped}).decode()
+                key = (s.query, s.app_id)
+                if key not in shaped:
+                    result = await _shaped(session, renderer, s, event, message, now, orders)
+                    shaped[key] = orjson.dumps({**envelope, **result}).decode()
+                body = shaped[key]
             rows.append((s.webhook_id, event, body))
     await webhook_deliveries.add(session, rows, now)
     return len(rows)

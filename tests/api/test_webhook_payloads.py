@@ -16,8 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from api.app import build_services
 from api.settings import Settings
-from db.models import Webhook
+from api.webhooks.payloads import PayloadRenderer, fan_out
+from db.engine import write_options
+from db.models import Order, Webhook
 from domain.access.model import AppScope
 from domain.apps.webhooks import WebhookEventType
 from schema import build_schema
@@ -28,6 +31,7 @@ from tests.api.test_members import new_member
 from tests.api.test_order_flow import delivery_order, pay
 from tests.api.test_subscriptions import connected, serving
 from tests.api.test_webhooks import UPDATE, Hooked, hooked_app
+from tests.helpers import StatementCounter
 
 ORDER_QUERY = """subscription { event { type issuedAt ... on OrderWebhookEvent {
   number order { number status total { amount } member { email } deliveryAddress { phone } } } } }"""
@@ -197,3 +201,33 @@ async def test_event_is_not_served_over_websocket(engine: AsyncEngine, settings:
         await socket.start("subscription { event { type } }", {})
         message = await socket.next()
     assert "not served over WebSocket" in json.dumps(message)
+
+
+async def test_an_apps_webhooks_sharing_a_query_run_it_once_per_event(
+    hooked: Hooked, settings: Settings, statements: StatementCounter
+) -> None:
+    """Fan-out's statements, pinned: the subscribers, the order, one run of the query (three reads through
+    the loaders), the deliveries in one insert; more webhooks of the app with that query add none."""
+    shop = await open_shop(hooked.client, hooked.engine)
+    token = await hooked.app("ERP", ("ORDERS_READ", "MEMBERS_READ"))
+    await hooked.webhook(token, "/one", ["ORDER_CREATED"], ORDER_QUERY)
+    order = await delivery_order(shop, (await new_member(hooked.client, EMAIL, PHONE, name=NAME)).token)
+    async with AsyncSession(hooked.engine) as session:
+        order_id = await session.scalar(sa.select(Order.id).where(Order.number == order["number"]))
+    schema = build_schema()
+    renderer = PayloadRenderer(payload_queries(schema), build_services(settings))
+
+    async def fanned_out() -> tuple[int, int]:
+        async with AsyncSession(hooked.engine) as session:
+            await session.connection(execution_options=write_options(session))  # as the relay writes
+            statements.reset()
+            made = await fan_out(session, [("webhook:ORDER_CREATED", str(order_id))], hooked.clock(), renderer)
+            await session.rollback()
+        return made, statements.count
+
+    one = await fanned_out()
+    for path in ("/two", "/three"):
+        await hooked.webhook(token, path, ["ORDER_CREATED"], ORDER_QUERY)
+    await hooked.webhook(token, "/default", ["ORDER_CREATED"])
+    assert one == (1, 6), statements.statements
+    assert await fanned_out() == (4, 6), statements.statements
