@@ -121,9 +121,10 @@ async def _shaped(
         return {"data": None}
     principal = app_principal(subscriber.app_id, subscriber.scopes)
     try:
-        return await renderer.queries.run(
-            subscriber.query, root, session=session, principal=principal, services=renderer.services
-        )
+        async with session.begin_nested():  # a statement that fails rolls back to here, not the relay's batch
+            return await renderer.queries.run(
+                subscriber.query, root, session=session, principal=principal, services=renderer.services
+            )
     except Exception:  # a delivery is still owed: say the payload failed rather than lose the event
         log.exception("payload query of webhook %s failed", subscriber.webhook_id)
         return {

@@ -12,7 +12,9 @@ as `data: null` with the reason in `errors`, so the app hears why.
 Running it is graphql-core's `execute` of the subscription operation with the event as the root
 value (what graphql-core does for each event of a live subscription), in the caller's session,
 with a fresh context and loaders for the app's principal: fields answer what they would answer
-the app's token over HTTP, nulls and coded errors included.
+the app's token over HTTP, nulls and coded errors included. A field that failed in the database
+is raised rather than reported, so that the caller rolls back to its savepoint (on PostgreSQL a
+failed statement leaves the transaction unusable).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access.model import Principal
@@ -127,6 +130,9 @@ class PayloadQueries:
         if inspect.isawaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
+        for error in result.errors or ():
+            if isinstance(error.original_error, DBAPIError):  # the caller's transaction may be unusable now
+                raise error.original_error
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [_error(e, mask=not services.debug) for e in result.errors]

@@ -24,8 +24,10 @@ from db.models import Order, Webhook
 from domain.access.model import AppScope
 from domain.apps.webhooks import WebhookEventType
 from schema import build_schema
+from schema.apps import payload_types
 from schema.apps.payload_queries import payload_queries
 from schema.cost import QueryLimits
+from schema.relay import to_global_id
 from tests.api.test_carts import open_shop
 from tests.api.test_members import new_member
 from tests.api.test_order_flow import delivery_order, pay
@@ -231,3 +233,24 @@ async def test_an_apps_webhooks_sharing_a_query_run_it_once_per_event(
     await hooked.webhook(token, "/default", ["ORDER_CREATED"])
     assert one == (1, 6), statements.statements
     assert await fanned_out() == (4, 6), statements.statements
+
+
+async def test_a_payload_query_that_fails_in_the_database_costs_neither_its_delivery_nor_the_batch(
+    hooked: Hooked, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a failed statement spoils its transaction: the query runs in a savepoint, so the
+    relay still writes every delivery of the batch (this one saying what went wrong)."""
+
+    async def broken(info: Any, type_name: str, key: int | str) -> Any:
+        await info.context.session.execute(sa.text("SELECT no_such_column FROM webhooks"))
+
+    monkeypatch.setattr(payload_types, "_node", broken)
+    query = "subscription { event { ... on ProductWebhookEvent { product { id } } } }"
+    await hooked.webhook(await hooked.app("Shaped"), "/shaped", ["PRODUCT_UPDATED"], query)
+    await hooked.webhook(await hooked.app("Plain"), "/plain", ["PRODUCT_UPDATED"])
+    await hooked.announce(WebhookEventType.PRODUCT_UPDATED, 1, 2)
+    shaped = [body(r) for r in await hooked.receiver.wait_for("/shaped", 2)]
+    plain = [body(r) for r in await hooked.receiver.wait_for("/plain", 2)]
+    assert [b["data"] for b in shaped] == [None, None]
+    assert {e["extensions"]["code"] for b in shaped for e in b["errors"]} == {"INTERNAL_SERVER_ERROR"}
+    assert sorted(b["data"]["product"]["id"] for b in plain) == sorted(to_global_id("Product", i) for i in (1, 2))
