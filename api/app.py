@@ -35,10 +35,12 @@ from api.preflight import describe_database_error
 from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
+from api.webhooks.payloads import PayloadRenderer
 from api.webhooks.worker import DeliveryWorker
 from db.engine import create_engine, create_session_factory
 from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
+from schema.apps.payload_queries import payload_queries
 from schema.context import Services
 
 log = logging.getLogger("omnishop")
@@ -101,6 +103,8 @@ def create_app(
     services = build_services(settings, demo=demo, clock=clock)
     state = AppState(settings=settings, services=services, stores=build_stores(settings))
     readiness = Readiness(settings.database_url)
+    schema = schema_for(settings)
+    renderer = PayloadRenderer(payload_queries(schema), services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -114,7 +118,12 @@ def create_app(
             clock=clock,
         )
         state.relay = OutboxRelay(
-            create_session_factory(state.engine), state.stores.bus, settings.events_interval, clock, deliveries.nudge
+            create_session_factory(state.engine),
+            state.stores.bus,
+            settings.events_interval,
+            clock,
+            deliveries.nudge,
+            renderer,
         )
         await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
@@ -154,7 +163,7 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
-    view = GraphQLView(schema_for(settings), state)
+    view = GraphQLView(schema, state)
     middleware = []
     if settings.cors_origins:
         middleware.append(

@@ -134,8 +134,10 @@ class OutboxRelay:
         interval: float,
         clock: Clock = system_clock,
         on_deliveries: Callable[[], None] | None = None,
+        renderer: payloads.PayloadRenderer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.renderer = renderer  # runs webhooks' payload queries (None: default payloads only)
         self.bus = bus
         self.interval = interval
         self.clock = clock  # when events count as published, and when they are old enough to purge
@@ -186,7 +188,7 @@ class OutboxRelay:
             if claimed:
                 events = [(topic, message) for _, topic, message in claimed]
                 await self.bus.publish((t, m) for t, m in events if webhook_events.event_of(t) is None)
-                made = await payloads.fan_out(session, events, self.clock())
+                made = await payloads.fan_out(session, events, self.clock(), self.renderer)
                 await outbox.mark_published(session, [i for i, _, _ in claimed], self.clock())
             await session.commit()
         if made and self.on_deliveries is not None:

@@ -39,6 +39,7 @@ from db.models import (
 from db.order_queries import checkout_lines
 from db.order_writes import order_rows, write_order
 from db.types import UtcDateTime
+from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
 from domain.orders.cart_rules import CartLineState, CartState
@@ -210,7 +211,9 @@ class SqlOrdersRepository:
         await self._update(order_id, status=status, expires_at=None)
 
     async def record_shipment(self, order_id: int, status: OrderStatus, tracking_number: str | None) -> None:
+        """Every fulfilment has left: the order is SHIPPED, and webhooks hear ORDER_FULFILLED."""
         await self._update(order_id, status=status, tracking_number=tracking_number)
+        await webhook_events.announce(self.session, WebhookEventType.ORDER_FULFILLED, order_id, self.clock())
 
     async def record_completion(self, order_id: int, points_earned: int) -> None:
         await self._update(order_id, status=OrderStatus.COMPLETED, points_earned=points_earned)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import App, Webhook, WebhookAttempt, WebhookDelivery
+from domain.access.model import AppScope
 from domain.apps.webhooks import WebhookDeliveryStatus, WebhookEventType
 
 
@@ -26,6 +27,9 @@ from domain.apps.webhooks import WebhookDeliveryStatus, WebhookEventType
 class Subscriber:
     webhook_id: int
     events: frozenset[WebhookEventType]
+    app_id: int = 0
+    scopes: frozenset[AppScope] = frozenset()  # the app's: its payload query runs with them
+    query: str | None = None  # the payload query (None: the default payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +60,21 @@ class Result:
 async def subscribers(session: AsyncSession) -> list[Subscriber]:
     """The active webhooks of apps that are not revoked."""
     rows = await session.execute(
-        sa.select(Webhook.id, Webhook.events)
+        sa.select(Webhook.id, Webhook.events, App.id, App.scopes, Webhook.query)
         .join(App, App.id == Webhook.app_id)
         .where(Webhook.is_active.is_(True), App.revoked_at.is_(None))
     )
-    known = WebhookEventType.__members__
-    return [Subscriber(i, frozenset(WebhookEventType(e) for e in events if e in known)) for i, events in rows]
+    known, scopes = WebhookEventType.__members__, AppScope._value2member_map_
+    return [
+        Subscriber(
+            i,
+            frozenset(WebhookEventType(e) for e in events if e in known),
+            app_id,
+            frozenset(AppScope(s) for s in app_scopes if s in scopes),
+            query,
+        )
+        for i, events, app_id, app_scopes, query in rows
+    ]
 
 
 async def add(session: AsyncSession, deliveries: Sequence[tuple[int, WebhookEventType, str]], now: datetime) -> None:

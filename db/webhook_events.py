@@ -15,12 +15,15 @@ from domain.orders.records import OrderEventType
 
 PREFIX = "webhook:"
 
-# The order history entries that are webhook events (an unpaid order that expires is cancelled).
+# The order history entries that are webhook events (an unpaid order that expires is cancelled; a
+# pickup order collected is fulfilled; a shipped one is fulfilled when its last fulfilment leaves,
+# which `SqlOrdersRepository.record_shipment` announces).
 ORDER_EVENTS = {
     OrderEventType.PLACED: WebhookEventType.ORDER_CREATED,
     OrderEventType.PAID: WebhookEventType.ORDER_PAID,
     OrderEventType.CANCELLED: WebhookEventType.ORDER_CANCELLED,
     OrderEventType.EXPIRED: WebhookEventType.ORDER_CANCELLED,
+    OrderEventType.PICKED_UP: WebhookEventType.ORDER_FULFILLED,
     OrderEventType.COMPLETED: WebhookEventType.ORDER_COMPLETED,
     OrderEventType.RETURNED: WebhookEventType.ORDER_RETURNED,
 }

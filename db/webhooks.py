@@ -37,7 +37,7 @@ class SqlWebhooksRepository:
         return bool(await self.session.scalar(sa.select(sa.exists().where(App.id == app_id, App.revoked_at.is_(None)))))
 
     async def add_webhook(
-        self, app_id: int, name: str, target_url: str, events: list[WebhookEventType], secret: str
+        self, app_id: int, name: str, target_url: str, events: list[WebhookEventType], query: str | None, secret: str
     ) -> int:
         result = await self.session.execute(
             sa.insert(Webhook)
@@ -46,6 +46,7 @@ class SqlWebhooksRepository:
                 name=name,
                 target_url=target_url,
                 events=[e.value for e in events],
+                query=query,
                 secret=secret,
                 is_active=True,
                 created_at=self.clock(),
@@ -57,16 +58,24 @@ class SqlWebhooksRepository:
     async def webhook_app(self, webhook_id: int) -> int | None:
         return await self.session.scalar(sa.select(Webhook.app_id).where(Webhook.id == webhook_id))
 
+    async def webhook_shape(self, webhook_id: int) -> tuple[str | None, list[WebhookEventType]]:
+        stmt = sa.select(Webhook.query, Webhook.events).where(Webhook.id == webhook_id)
+        row = (await self.session.execute(stmt)).one()
+        return row.query, [WebhookEventType(e) for e in row.events if e in WebhookEventType.__members__]
+
     async def update_webhook(
         self,
         webhook_id: int,
         *,
         target_url: str | None,
         events: list[WebhookEventType] | None,
+        query: str | None,
         is_active: bool | None,
         secret: str | None,
     ) -> None:
         values: dict[str, Any] = {}
+        if query is not None:
+            values["query"] = query or None
         if target_url is not None:
             values["target_url"] = target_url
         if events is not None:

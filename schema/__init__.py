@@ -15,7 +15,9 @@ from schema import direct_resolvers
 from schema.accounts.expensive import OneExpensiveMutation
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
+from schema.apps import payload_queries
 from schema.apps.mutations import AppMutation
+from schema.apps.payload_types import PAYLOAD_TYPES
 from schema.apps.queries import AppQuery
 from schema.apps.webhook_mutations import WebhookMutation
 from schema.apps.webhook_queries import WebhookQuery
@@ -136,9 +138,11 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=list(PAYLOAD_TYPES.values()),  # `Subscription.event`'s kinds of events
         extensions=hooks,
         config=config,
         execution_context_class=SyncCompletion,
     )
     direct_resolvers.install(schema)
+    payload_queries.attach(schema, limits, introspection=introspection)
     return schema

@@ -23,6 +23,7 @@ from db.outbox import fulfilment_topic, order_topic, stock_topic
 from db.uow import SqlUnitOfWork
 from domain.access.model import ANONYMOUS, PrincipalKind
 from domain.orders.access import AccessDenied, fulfilment_queue_scope
+from schema.apps.payload_types import WebhookEvent
 from schema.catalog.types import visible_products
 from schema.context import Context, Info, Services
 from schema.errors import ErrorCode, bad_input, coded_error, refused
@@ -206,3 +207,13 @@ class Subscription:
                     fulfilment = visible_fulfilment(info, found)
                     if fulfilment is not None:
                         yield fulfilment
+
+    @strawberry.subscription(
+        description="What a webhook delivers, as its payload query (`Webhook.query`) selects it, e.g. "
+        "`subscription { event { type ... on OrderWebhookEvent { order { number status } } } }`. "
+        "Only webhooks run it, with their app's permissions; it is not served over WebSocket."
+    )
+    async def event(self, info: Info) -> AsyncGenerator[WebhookEvent, None]:
+        _live(info)
+        raise bad_input("`event` shapes webhook payloads (`Webhook.query`); it is not served over WebSocket.")
+        yield  # an async generator, as a subscription is

@@ -22,6 +22,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)  # path: answers in turn
     hanging: set[str] = field(default_factory=set)  # paths that never answer
+    endless: set[str] = field(default_factory=set)  # paths that answer 200 with a body that never ends
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -61,6 +62,12 @@ class Receiver:
                 self._arrived.notify_all()
             if path in self.hanging:
                 await self._closing.wait()
+                return
+            if path in self.endless:
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 1000000000000\r\n\r\n")
+                while not self._closing.is_set():  # until the sender hangs up (a write then fails)
+                    writer.write(b"x" * 65536)
+                    await writer.drain()
                 return
             queue = self.answers.get(path, [])
             status, extra = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else (204, {}))

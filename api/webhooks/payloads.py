@@ -6,20 +6,30 @@ it carries no personal data, so an app needs the matching scope to read more thr
 
 | event | data |
 |---|---|
-| ORDER_CREATED, ORDER_PAID, ORDER_CANCELLED, ORDER_COMPLETED, ORDER_RETURNED | `{"order": {"number", "status"}}` |
+| ORDER_CREATED, _PAID, _CANCELLED, _FULFILLED, _COMPLETED, _RETURNED | `{"order": {"number", "status"}}` |
 | STOCK_CHANGED | `{"variant": {"id"}, "location": {"id"}}` |
 | PRODUCT_UPDATED | `{"product": {"id"}}` |
 | MEMBER_CREATED, MEMBER_ERASED | `{"member": {"id"}}` |
 | COUPON_REDEEMED | `{"coupon": {"id"}}` |
 
 An order's global id is its bearer token, so it is left out: `order(number:)` finds it for an app
-that may read orders. The body is fixed when the delivery is made (after the change committed), so
-every attempt sends the same bytes.
+that may read orders.
+
+A webhook with a payload query (`Webhook.query`) gets the query's result instead: `data` is its
+`data` (`{"event": {...}}`), and its `errors`, when a field failed or was refused to the app, come
+beside it. The query runs here, when the relay turns the committed outbox rows into deliveries,
+rather than at each attempt: the relay runs right after the change commits, so `data` shows the
+state the event announced (a retry hours later would otherwise describe a later state), every
+attempt sends the same bytes under the same `webhook-id`, and an attempt never waits on a query
+while it holds an endpoint's slot. It runs in the relay's transaction with the app's principal
+and its own loaders, within the query limits the document passed when it was registered.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,17 +39,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import webhook_deliveries, webhook_events
 from db.models import Order
+from domain.access.model import app as app_principal
+from domain.apps.webhooks import PAYLOAD_SUBJECTS, PayloadSubject
 from domain.apps.webhooks import WebhookEventType as E
+from schema.apps.payload_queries import PayloadQueries
+from schema.apps.payload_types import payload_event
+from schema.context import Services
 from schema.relay import to_global_id
 
-ORDER_EVENTS = frozenset({E.ORDER_CREATED, E.ORDER_PAID, E.ORDER_CANCELLED, E.ORDER_COMPLETED, E.ORDER_RETURNED})
+ORDER_EVENTS = frozenset(e for e, s in PAYLOAD_SUBJECTS.items() if s is PayloadSubject.ORDER)
+log = logging.getLogger("omnishop.webhooks")
+
 SUBJECT_TYPES = {E.PRODUCT_UPDATED: ("product", "Product"), E.COUPON_REDEEMED: ("coupon", "Coupon")}
 SUBJECT_TYPES |= {e: ("member", "Member") for e in (E.MEMBER_CREATED, E.MEMBER_ERASED)}
 
 
-async def fan_out(session: AsyncSession, events: Sequence[tuple[str, str]], now: datetime) -> int:
+@dataclass(frozen=True, slots=True)
+class PayloadRenderer:
+    """What running payload queries needs: the schema's documents and the services resolvers read."""
+
+    queries: PayloadQueries
+    services: Services
+
+
+async def fan_out(
+    session: AsyncSession,
+    events: Sequence[tuple[str, str]],
+    now: datetime,
+    renderer: PayloadRenderer | None = None,
+) -> int:
     """One delivery per subscribed webhook for each webhook event among `events` (outbox topic, message),
-    in the caller's transaction; how many."""
+    in the caller's transaction; how many. Without a `renderer` every webhook gets the default payload."""
     announced = [(e, m) for t, m in events if (e := webhook_events.event_of(t)) is not None]
     if not announced:
         return 0
@@ -54,17 +84,60 @@ async def fan_out(session: AsyncSession, events: Sequence[tuple[str, str]], now:
         data = default_data(event, message, orders)
         if data is None:
             continue
-        body = orjson.dumps({"event": event.value, "createdAt": created_at, "data": data}).decode()
-        rows += [(s.webhook_id, event, body) for s in subscribers if event in s.events]
+        envelope = {"event": event.value, "createdAt": created_at}
+        default = orjson.dumps({**envelope, "data": data}).decode()
+        # One run per query and app for each event (an app's webhooks often share a query). Not shared
+        # between apps with the same scopes: what a field shows may depend on which app asks.
+        shaped: dict[tuple[str, int], str] = {}
+        for s in subscribers:
+            if event not in s.events:
+                continue
+            body = default
+            if s.query is not None and renderer is not None:
+                key = (s.query, s.app_id)
+                if key not in shaped:
+                    result = await _shaped(session, renderer, s, event, message, now, orders)
+                    shaped[key] = orjson.dumps({**envelope, **result}).decode()
+                body = shaped[key]
+            rows.append((s.webhook_id, event, body))
     await webhook_deliveries.add(session, rows, now)
     return len(rows)
+
+
+async def _shaped(
+    session: AsyncSession,
+    renderer: PayloadRenderer,
+    subscriber: webhook_deliveries.Subscriber,
+    event: E,
+    message: str,
+    now: datetime,
+    orders: dict[int, dict[str, Any]],
+) -> dict[str, Any]:
+    """The payload query's `{"data", "errors"}` for one webhook, as its app sees the graph."""
+    assert subscriber.query is not None
+    order = orders.get(int(message)) if event in ORDER_EVENTS else None
+    root = payload_event(event, message, now, (order["token"], order["number"]) if order else None)
+    if root is None:
+        return {"data": None}
+    principal = app_principal(subscriber.app_id, subscriber.scopes)
+    try:
+        async with session.begin_nested():  # a statement that fails rolls back to here, not the relay's batch
+            return await renderer.queries.run(
+                subscriber.query, root, session=session, principal=principal, services=renderer.services
+            )
+    except Exception:  # a delivery is still owed: say the payload failed rather than lose the event
+        log.exception("payload query of webhook %s failed", subscriber.webhook_id)
+        return {
+            "data": None,
+            "errors": [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+        }
 
 
 def default_data(event: E, message: str, orders: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
     """The event's default `data` (None: its subject is gone)."""
     if event in ORDER_EVENTS:
         order = orders.get(int(message))
-        return {"order": order} if order else None
+        return {"order": {"number": order["number"], "status": order["status"]}} if order else None
     if event is E.STOCK_CHANGED:
         variant, _, location = message.partition(":")
         return {
@@ -78,5 +151,5 @@ def default_data(event: E, message: str, orders: dict[int, dict[str, Any]]) -> d
 async def _orders(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    rows = await session.execute(sa.select(Order.id, Order.number, Order.status).where(Order.id.in_(ids)))
-    return {i: {"number": number, "status": status.value} for i, number, status in rows}
+    rows = await session.execute(sa.select(Order.id, Order.number, Order.status, Order.token).where(Order.id.in_(ids)))
+    return {i: {"number": number, "status": status.value, "token": token} for i, number, status, token in rows}

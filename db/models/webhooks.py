@@ -24,6 +24,7 @@ class Webhook(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     target_url: Mapped[str] = mapped_column(sa.String(500))
     events: Mapped[list[str]] = mapped_column(sa.JSON)
+    query: Mapped[str | None] = mapped_column(sa.Text)  # the payload query (None: the default payload)
     secret: Mapped[str] = mapped_column(sa.String(120))
     previous_secret: Mapped[str | None] = mapped_column(sa.String(120))
     previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -10,25 +10,41 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from domain.access.model import Principal
-from domain.apps.webhooks import WebhookEventType, check_secret, check_spec, new_secret, owner, refuse_query
+from domain.apps.webhooks import (
+    PayloadQueryCheck,
+    WebhookEventType,
+    check_query,
+    check_secret,
+    check_spec,
+    new_secret,
+    owner,
+)
 from domain.errors import Code, DomainError, input_field
 
 
 class WebhooksRepository(Protocol):
     async def app_active(self, app_id: int) -> bool: ...
     async def add_webhook(
-        self, app_id: int, name: str, target_url: str, events: list[WebhookEventType], secret: str
+        self, app_id: int, name: str, target_url: str, events: list[WebhookEventType], query: str | None, secret: str
     ) -> int: ...
     async def webhook_app(self, webhook_id: int) -> int | None: ...
+    async def webhook_shape(self, webhook_id: int) -> tuple[str | None, list[WebhookEventType]]:
+        """The webhook's payload query and events, as stored."""
+        ...
+
     async def update_webhook(
         self,
         webhook_id: int,
         *,
         target_url: str | None,
         events: list[WebhookEventType] | None,
+        query: str | None,
         is_active: bool | None,
         secret: str | None,
-    ) -> None: ...
+    ) -> None:
+        """Change what is not None; a `query` of "" removes the payload query."""
+        ...
+
     async def delete_webhook(self, webhook_id: int) -> None: ...
     async def delivery_app(self, delivery_id: int) -> int | None: ...
     async def retry_delivery(self, delivery_id: int) -> None: ...
@@ -48,18 +64,20 @@ async def create_webhook(
     target_url: str,
     events: Sequence[WebhookEventType],
     query: str | None,
+    checker: PayloadQueryCheck,
     allow_private: bool,
 ) -> tuple[int, str]:
     """Register a webhook; returns its id and its signing secret (the only time it is shown)."""
     mine = owner(principal, app_id)
     app_id = mine if mine is not None else app_id
-    refuse_query(query)
     checked_name, url, checked_events = check_spec(name, target_url, events, allow_private=allow_private)
+    assert checked_events is not None
+    checked_query = check_query(query, checked_events, checker)
     if app_id is None or not await uow.webhooks.app_active(app_id):
         raise DomainError(Code.NOT_FOUND, "Name an active app the webhook belongs to.", input_field("appId"))
     assert checked_name is not None and url is not None and checked_events is not None
     secret = new_secret()
-    return await uow.webhooks.add_webhook(app_id, checked_name, url, checked_events, secret), secret
+    return await uow.webhooks.add_webhook(app_id, checked_name, url, checked_events, checked_query, secret), secret
 
 
 async def _own(uow: WebhooksUnitOfWork, principal: Principal, webhook_id: int | None) -> int:
@@ -80,14 +98,21 @@ async def update_webhook(
     query: str | None,
     is_active: bool | None,
     secret: str | None,
+    checker: PayloadQueryCheck,
     allow_private: bool,
 ) -> int:
+    """Change a webhook. A new query is checked against its events, and new events against its
+    query (a query must fit every event it shapes); a blank `query` goes back to the default payload."""
     webhook_id = await _own(uow, principal, webhook_id)
-    refuse_query(query)
     _, url, checked_events = check_spec(None, target_url, events, allow_private=allow_private)
+    new_query = None
+    if query is not None or checked_events is not None:
+        stored_query, stored_events = await uow.webhooks.webhook_shape(webhook_id)
+        after = check_query(query if query is not None else stored_query, checked_events or stored_events, checker)
+        new_query = None if query is None else after or ""
     rotated = check_secret(secret) if secret is not None else None
     await uow.webhooks.update_webhook(
-        webhook_id, target_url=url, events=checked_events, is_active=is_active, secret=rotated
+        webhook_id, target_url=url, events=checked_events, query=new_query, is_active=is_active, secret=rotated
     )
     return webhook_id
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from domain.access.model import AccessDenied, Permission, Principal, PrincipalKind, SignInRequired
 from domain.errors import Code, DomainError, input_field, raise_all
@@ -116,14 +117,65 @@ def check_spec(
     return name, target_url, sorted(set(events), key=list(WebhookEventType).index) if events is not None else None
 
 
-def refuse_query(query: str | None) -> None:
-    """Payload queries come in a later release: say so rather than ignore one."""
-    if query is not None:
-        raise DomainError(
-            Code.INVALID,
-            "Payload queries are not supported yet: leave `query` out to receive the documented default payload.",
-            input_field("query"),
+# Payload queries: a GraphQL subscription document selecting `event`, whose result is a delivery's
+# `data`. Each event is about one kind of subject, and the document may only ask for the kinds the
+# webhook's events bring (an `... on StockWebhookEvent` on an order webhook would never apply).
+QUERY_MAX = 20_000  # characters; the query limits (tokens, depth, cost) apply on top, as to any request
+
+
+class PayloadSubject(StrEnum):
+    ORDER = "ORDER"
+    STOCK = "STOCK"
+    PRODUCT = "PRODUCT"
+    MEMBER = "MEMBER"
+    COUPON = "COUPON"
+
+
+PAYLOAD_SUBJECTS: dict[WebhookEventType, PayloadSubject] = {
+    **{
+        e: PayloadSubject.ORDER
+        for e in (
+            WebhookEventType.ORDER_CREATED,
+            WebhookEventType.ORDER_PAID,
+            WebhookEventType.ORDER_CANCELLED,
+            WebhookEventType.ORDER_FULFILLED,
+            WebhookEventType.ORDER_COMPLETED,
+            WebhookEventType.ORDER_RETURNED,
         )
+    },
+    WebhookEventType.STOCK_CHANGED: PayloadSubject.STOCK,
+    WebhookEventType.PRODUCT_UPDATED: PayloadSubject.PRODUCT,
+    WebhookEventType.MEMBER_CREATED: PayloadSubject.MEMBER,
+    WebhookEventType.MEMBER_ERASED: PayloadSubject.MEMBER,
+    WebhookEventType.COUPON_REDEEMED: PayloadSubject.COUPON,
+}
+
+
+class PayloadQueryCheck(Protocol):
+    """Checks a payload query against the graph (parse, validation, limits): the schema implements it."""
+
+    def problem(self, query: str, subjects: frozenset[PayloadSubject]) -> str | None:
+        """Why `query` cannot shape payloads about `subjects` (None: it can)."""
+        ...
+
+
+def check_query(query: str | None, events: Sequence[WebhookEventType], checker: PayloadQueryCheck) -> str | None:
+    """The payload query to store for a webhook hearing of `events` (None: the default payload; a blank
+    query removes one). INVALID on `query` when it is too long, not a fitting subscription document, or
+    when an event has no payload query (its payload is the default one only)."""
+    if query is None or not query.strip():
+        return None
+    problem: str | None = None
+    without = [e.value for e in events if e not in PAYLOAD_SUBJECTS]
+    if len(query) > QUERY_MAX:
+        problem = f"A payload query has at most {QUERY_MAX} characters."
+    elif without:
+        problem = f"{', '.join(without)} deliveries carry the default payload only: subscribe them in another webhook."
+    else:
+        problem = checker.problem(query, frozenset(PAYLOAD_SUBJECTS[e] for e in events))
+    if problem:
+        raise DomainError(Code.INVALID, problem, input_field("query"))
+    return query
 
 
 # scheme://[credentials@]host[:port][/path?query#fragment]; a host is a name, an IPv4 or a bracketed IPv6.

@@ -26,13 +26,13 @@ AppScope = graphql_enum(
 
 WebhookEventType = graphql_enum(
     webhooks.WebhookEventType,
-    "What a webhook hears about. Settlement, fulfilment and payment events are declared for the apps "
-    "that will use them and not sent yet.",
+    "What a webhook hears about. Settlement and payment events are declared for the apps that will "
+    "use them and not sent yet.",
     {
         "ORDER_CREATED": "An order was placed (online or at a till).",
         "ORDER_PAID": "An order was paid.",
         "ORDER_CANCELLED": "An order was cancelled, or expired unpaid.",
-        "ORDER_FULFILLED": "An order was fulfilled (not sent yet).",
+        "ORDER_FULFILLED": "Every fulfilment of an order left its location: shipped, or collected at a pickup point.",
         "ORDER_COMPLETED": "An order was completed.",
         "ORDER_RETURNED": "Goods of an order were returned.",
         "STOCK_CHANGED": "A stock level moved (a sale, an adjustment, a transfer).",

@@ -21,7 +21,10 @@ class WebhookCreateInput:
     )
     events: list[WebhookEventType] = strawberry.field(description="What it hears about.")
     query: str | None = strawberry.field(
-        default=None, description="A payload-shaping subscription document: not supported yet, leave it out."
+        default=None,
+        description="A subscription document whose result is each delivery's `data`, run with the app's "
+        "permissions: `subscription { event { ... on OrderWebhookEvent { order { number } } } }`. "
+        "Left out: the default payload.",
     )
     app_id: strawberry.ID | None = strawberry.field(
         default=None, description="The app it belongs to: admins name one; an app's own token needs none."
@@ -33,7 +36,7 @@ class WebhookUpdateInput:
     target_url: str | None = strawberry.field(default=None, description="A new target URL.")
     events: list[WebhookEventType] | None = strawberry.field(default=None, description="The new list of events.")
     query: str | None = strawberry.field(
-        default=None, description="A payload-shaping subscription document: not supported yet, leave it out."
+        default=None, description="A new payload query; an empty string goes back to the default payload."
     )
     is_active: bool | None = strawberry.field(default=None, description="Turn deliveries on or off.")
     secret: str | None = strawberry.field(

@@ -11,6 +11,7 @@ from domain.access.model import AccessDenied
 from domain.apps import webhook_services as services
 from domain.apps.webhooks import WebhookEventType as DomainEvent
 from schema.apps.inputs import WebhookCreateInput, WebhookUpdateInput
+from schema.apps.payload_queries import payload_queries
 from schema.apps.webhook_types import Webhook, WebhookDelivery, managed_by
 from schema.context import Info
 from schema.errors import UserError, refused, run_mutation, user_errors_field
@@ -84,6 +85,7 @@ class WebhookMutation:
                 target_url=input.target_url,
                 events=_events(input.events) or [],
                 query=input.query,
+                checker=payload_queries(info.schema),
                 allow_private=ctx.services.webhook_allow_private_networks,
             ),
             app_id,
@@ -111,6 +113,7 @@ class WebhookMutation:
                 query=input.query,
                 is_active=input.is_active,
                 secret=input.secret,
+                checker=payload_queries(info.schema),
                 allow_private=ctx.services.webhook_allow_private_networks,
             ),
         )

@@ -44,7 +44,8 @@ class Webhook(Node):
     target_url: str = strawberry.field(description="Where events are POSTed.")
     events: list[WebhookEventType] = strawberry.field(description="What it hears about.")
     query: str | None = strawberry.field(
-        description="A subscription document shaping the payload; always null for now (the default payload is sent)."
+        description="The subscription document whose result is each delivery's `data` (docs/apps.md); null: "
+        "the default payload."
     )
     is_active: bool = strawberry.field(description="Whether events are delivered; a 410 Gone answer turns it off.")
 
@@ -69,7 +70,7 @@ class Webhook(Node):
     def from_model(cls, m: WebhookModel) -> Webhook:
         known = webhooks.WebhookEventType.__members__
         events = [webhooks.WebhookEventType(e) for e in m.events if e in known]
-        return cls(pk=m.id, name=m.name, target_url=m.target_url, events=events, query=None, is_active=m.is_active)
+        return cls(pk=m.id, name=m.name, target_url=m.target_url, events=events, query=m.query, is_active=m.is_active)
 
 
 def managed_by(info: Info, requested_app_id: int | None = None) -> int | None:

@@ -8,6 +8,7 @@ import asyncio
 import re
 import threading
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import ThreadingHTTPServer
@@ -69,20 +70,20 @@ class Hooked:
     receiver: Receiver
     admin: str
 
-    async def app(self, name: str = "ERP") -> str:
+    async def app(self, name: str = "ERP", scopes: tuple[str, ...] = ("CATALOG_READ",)) -> str:
         """A new app's token."""
         created = await self.client.data(
-            "mutation($n: String!) { appCreate(input: {name: $n, scopes: [CATALOG_READ]}) { token } }",
-            {"n": name},
+            "mutation($n: String!, $s: [AppScope!]!) { appCreate(input: {name: $n, scopes: $s}) { token } }",
+            {"n": name, "s": list(scopes)},
             token=self.admin,
         )
         token: str = created["appCreate"]["token"]
         return token
 
-    async def webhook(self, token: str, path: str, events: list[str]) -> dict[str, Any]:
+    async def webhook(self, token: str, path: str, events: list[str], query: str | None = None) -> dict[str, Any]:
         data = await self.client.data(
             CREATE,
-            {"input": {"name": path, "targetUrl": self.receiver.url(path), "events": events}},
+            {"input": {"name": path, "targetUrl": self.receiver.url(path), "events": events, "query": query}},
             token=token,
         )
         result: dict[str, Any] = data["webhookCreate"]
@@ -114,8 +115,10 @@ class Hooked:
         return DeliveryWorker(create_session_factory(self.engine), interval=1, allow_private=True, clock=self.clock)
 
 
-@pytest.fixture
-async def hooked(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]:
+@asynccontextmanager
+async def hooked_app(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]:
+    """The app with its relay and delivery worker running on a movable clock, a receiver on 127.0.0.1
+    and an admin's token (the webhook test modules share it)."""
     clock = MovableClock()
     receiver = Receiver()
     await receiver.start()
@@ -123,7 +126,7 @@ async def hooked(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]
         settings.model_copy(
             update={"webhook_allow_private_networks": True, "events_interval": 0.05, "payments_sandbox": True}
         ),
-        engine=demo,
+        engine=engine,
         clock=clock,
     )
     async with app.router.lifespan_context(app):
@@ -131,9 +134,15 @@ async def hooked(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             client = GraphQLClient(http)
             try:
-                yield Hooked(client, demo, clock, receiver, await client.staff_token(demo, StaffRole.ADMIN))
+                yield Hooked(client, engine, clock, receiver, await client.staff_token(engine, StaffRole.ADMIN))
             finally:
                 await receiver.close()
+
+
+@pytest.fixture
+async def hooked(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Hooked]:
+    async with hooked_app(demo, settings) as h:
+        yield h
 
 
 async def test_a_checkout_is_delivered_signed_with_the_secret_shown_once(hooked: Hooked) -> None:

@@ -10,7 +10,20 @@ import pytest
 
 from api.webhooks.worker import BREAKER_FAILURES, BREAKER_OPEN, Breaker
 from domain.access.model import ROLE_PERMISSIONS, AccessDenied, Principal, PrincipalKind, SignInRequired, StaffRole
-from domain.apps.webhooks import BACKOFF, Outcome, is_public, next_attempt, outcome, owner, target_problem
+from domain.apps.webhooks import (
+    BACKOFF,
+    QUERY_MAX,
+    Outcome,
+    PayloadSubject,
+    WebhookEventType,
+    check_query,
+    is_public,
+    next_attempt,
+    outcome,
+    owner,
+    target_problem,
+)
+from domain.errors import Code, DomainError
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
@@ -125,3 +138,48 @@ def test_the_breaker_opens_after_failures_in_a_row_and_probes_once_after_the_pau
     assert not breaker.is_open(1, after)
     breaker.failed(1, after)  # the probe failed: open again at once
     assert breaker.is_open(1, after)
+
+
+class Checker:
+    """The graph's check, as the domain sees it: records what it was asked."""
+
+    def __init__(self, problem: str | None = None) -> None:
+        self.asked: list[frozenset[PayloadSubject]] = []
+        self.answer = problem
+
+    def problem(self, query: str, subjects: frozenset[PayloadSubject]) -> str | None:
+        self.asked.append(subjects)
+        return self.answer
+
+
+def test_no_query_or_a_blank_one_is_the_default_payload() -> None:
+    checker = Checker("never asked")
+    assert check_query(None, [WebhookEventType.ORDER_PAID], checker) is None
+    assert check_query("  \n", [WebhookEventType.ORDER_PAID], checker) is None
+    assert checker.asked == []
+
+
+def test_a_query_is_checked_for_the_kinds_of_events_it_shapes() -> None:
+    checker = Checker()
+    query = "subscription { event { type } }"
+    events = [WebhookEventType.ORDER_PAID, WebhookEventType.ORDER_FULFILLED, WebhookEventType.STOCK_CHANGED]
+    assert check_query(query, events, checker) == query
+    assert checker.asked == [frozenset({PayloadSubject.ORDER, PayloadSubject.STOCK})]
+
+
+@pytest.mark.parametrize(
+    ("query", "events", "problem"),
+    [
+        ("subscription { event { type } }", [WebhookEventType.SETTLEMENT_STATEMENT_CONFIRMED], None),
+        ("subscription { event { type } }", [WebhookEventType.PAYMENT_INITIALIZE], None),
+        ("x" * (QUERY_MAX + 1), [WebhookEventType.ORDER_PAID], None),
+        ("subscription { event { nope } }", [WebhookEventType.ORDER_PAID], "Cannot query field 'nope'"),
+    ],
+)
+def test_a_query_that_cannot_shape_the_events_is_invalid_on_query(
+    query: str, events: list[WebhookEventType], problem: str | None
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        check_query(query, events, Checker(problem))
+    assert (refused.value.code, refused.value.field) == (Code.INVALID, ["input", "query"])
+    assert problem is None or refused.value.message == problem
