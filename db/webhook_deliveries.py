@@ -26,6 +26,7 @@ from domain.apps.webhooks import WebhookDeliveryStatus, WebhookEventType
 class Subscriber:
     webhook_id: int
     events: frozenset[WebhookEventType]
+    app_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +57,12 @@ class Result:
 async def subscribers(session: AsyncSession) -> list[Subscriber]:
     """The active webhooks of apps that are not revoked."""
     rows = await session.execute(
-        sa.select(Webhook.id, Webhook.events)
+        sa.select(Webhook.id, Webhook.events, Webhook.app_id)
         .join(App, App.id == Webhook.app_id)
         .where(Webhook.is_active.is_(True), App.revoked_at.is_(None))
     )
     known = WebhookEventType.__members__
-    return [Subscriber(i, frozenset(WebhookEventType(e) for e in events if e in known)) for i, events in rows]
+    return [Subscriber(i, frozenset(WebhookEventType(e) for e in events if e in known), app) for i, events, app in rows]
 
 
 async def add(session: AsyncSession, deliveries: Sequence[tuple[int, WebhookEventType, str]], now: datetime) -> None:
