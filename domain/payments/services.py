@@ -62,7 +62,10 @@ async def open_transaction(
 ) -> Opened:
     """A PENDING transaction for what the order still has due, at the chosen gateway. Whoever may pay
     the order (the buyer, its store's till, customer service: as `orderPay`) may open one."""
-    order = await load_order(uow, principal, token)
+    try:
+        order = await load_order(uow, principal, token)
+    except DomainError as e:
+        raise DomainError(e.code, e.message, ["orderId"]) from None
     may_pay(order, principal)
     transition(order.status, OrderAction.PAY, order.method)
     gateway = await uow.transactions.gateway(gateway_app_id) if gateway_app_id is not None else None

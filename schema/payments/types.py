@@ -9,7 +9,7 @@ from db.models import Transaction as TransactionModel
 from schema.context import Info
 from schema.money import Money
 from schema.payments.enums import TransactionStatus
-from schema.relay import to_global_id
+from schema.relay import Node, not_fetchable, register_node, to_global_id
 
 
 @strawberry.type(description="A payment app that takes payments (`transactionInitialize` with its id).")
@@ -25,8 +25,7 @@ class PaymentGateway:
 @strawberry.type(
     description="An order's payment at a payment app: opened for the amount due, moved by what the app reports."
 )
-class Transaction:
-    id: strawberry.ID = strawberry.field(description="The transaction's global id (the app reports events with it).")
+class Transaction(Node):
     status: TransactionStatus = strawberry.field(description="Where it stands.")
     amount: Money = strawberry.field(description="What was due when it was opened.")
     charged_amount: Money = strawberry.field(description="What the app reported charged.")
@@ -37,7 +36,7 @@ class Transaction:
     @classmethod
     def from_model(cls, m: TransactionModel) -> Transaction:
         return cls(
-            id=strawberry.ID(to_global_id("Transaction", m.id)),
+            pk=m.id,
             status=m.status,
             amount=Money.of(m.amount, m.currency),
             charged_amount=Money.of(m.charged, m.currency),
@@ -50,3 +49,6 @@ class Transaction:
     async def gateway(self, info: Info) -> PaymentGateway | None:
         app: AppModel | None = await info.context.loaders.app_by_id.load(self.app_id) if self.app_id else None
         return PaymentGateway.of(app.id, app.name) if app else None
+
+
+register_node("Transaction", not_fetchable)  # read through its order; its app names it when it reports
