@@ -20,9 +20,7 @@ class FakeTransactions:
     async def gateway(self, app_id: int) -> Gateway | None:
         return self.gateways.get(app_id)
 
-    async def open(
-        self, order_id: int, gateway: Gateway, amount: Decimal, currency: str, staff_id: int | None
-    ) -> int:
+    async def open(self, order_id: int, gateway: Gateway, amount: Decimal, currency: str, staff_id: int | None) -> int:
         transaction_id = len(self.rows) + 1
         self.rows[transaction_id] = TransactionState(
             transaction_id, order_id, gateway.app_id, TransactionStatus.PENDING, amount, currency
