@@ -312,3 +312,15 @@ async def test_a_member_cannot_pay_with_the_sandbox_on_a_production_server(payin
         "order": None,
         "userErrors": [{"code": "PAYMENT_METHOD_UNAVAILABLE", "field": ["input", "method"]}],
     }
+
+
+async def test_one_operation_calls_at_most_one_gateway(paying: Paying) -> None:
+    gateway = await paying.gateway()
+    member = await new_member(paying.client)
+    order = await delivery_order(paying.shop, member.token)
+    twice = """mutation($o: ID!, $g: ID!) {
+      a: transactionInitialize(orderId: $o, input: {gatewayId: $g}) { clientData }
+      b: transactionInitialize(orderId: $o, input: {gatewayId: $g}) { clientData } }"""
+    body = await paying.client.post(twice, {"o": order["id"], "g": gateway.id}, token=member.token)
+    assert body["errors"][0]["extensions"]["limit"] == "expensiveMutations" and "data" not in body
+    assert paying.receiver.at("/pay") == []
