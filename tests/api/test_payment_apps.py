@@ -220,6 +220,23 @@ async def test_a_reported_charge_pays_the_order_once_and_a_repeat_counts_once(
     assert await paid_events(paying.engine) == 1
 
 
+async def test_an_order_lists_transactions_read_in_one_statement_for_any_number_of_orders(
+    paying: Paying, statements: StatementCounter
+) -> None:
+    gateway = await paying.gateway()
+    member = await new_member(paying.client)
+    mine = """{ me { orders(first: 10) { edges { node { amountDue { amount }
+      transactions { id gateway { name } } } } } } }"""
+    counts = []
+    for _ in range(2):
+        await paying.pending(gateway, member)
+        statements.reset()
+        orders = (await paying.client.data(mine, token=member.token))["me"]["orders"]["edges"]
+        counts.append(len(statements.statements))
+        assert all(len(o["node"]["transactions"]) == 1 for o in orders)
+    assert counts[0] == counts[1], statements.statements  # one batched read of every order's transactions
+
+
 async def test_a_partial_charge_does_not_pay_the_order_and_the_rest_does(paying: Paying) -> None:
     gateway = await paying.gateway()
     member = await new_member(paying.client)
@@ -257,11 +274,14 @@ async def test_concurrent_reports_of_one_charge_pay_the_order_once(paying: Payin
 async def test_cancelling_a_paid_order_asks_its_app_for_the_refund(paying: Paying) -> None:
     gateway = await paying.gateway()
     refunds = await paying.webhook(gateway.token, paying.receiver.url("/refunds"), ["PAYMENT_REFUND_REQUESTED"])
+    await paying.webhook(gateway.token, paying.receiver.url("/paid"), ["ORDER_PAID"])
     bystander, _ = await paying.app("Another provider", ["PAYMENTS"])
     await paying.webhook(bystander, paying.receiver.url("/not-mine"), ["PAYMENT_REFUND_REQUESTED"])
     member = await new_member(paying.client)
     order, transaction_id = await paying.pending(gateway, member)
     reported(await paying.report(gateway, transaction_id, "CHARGE_SUCCESS", "110.00", "wx-charge"))
+    [paid] = await paying.receiver.wait_for("/paid", 1)  # paid through the app as through any payment
+    assert orjson.loads(paid.body)["data"] == {"order": {"number": order["number"], "status": "PAID"}}
     cancelled = await paying.client.data(CANCEL, {"id": order["id"]}, token=paying.admin)  # customer service
     assert cancelled["orderCancel"] == {"order": {"status": "CANCELLED"}, "userErrors": []}
     [request] = await paying.receiver.wait_for("/refunds", 1)
