@@ -116,10 +116,16 @@ class SqlTransactionsRepository:
         )
 
     async def answered(self, transaction_id: int, status: TransactionStatus, psp_reference: str | None) -> None:
-        values: dict[str, object] = {"status": status, "updated_at": self.clock()}
-        if psp_reference is not None:
-            values["psp_reference"] = psp_reference
-        await self.session.execute(sa.update(Transaction).where(Transaction.id == transaction_id).values(**values))
+        """Only a transaction still PENDING: the app may have reported a charge before its answer came back."""
+        await self.session.execute(
+            sa.update(Transaction)
+            .where(Transaction.id == transaction_id, Transaction.status == TransactionStatus.PENDING)
+            .values(
+                status=status,
+                psp_reference=sa.func.coalesce(Transaction.psp_reference, psp_reference),
+                updated_at=self.clock(),
+            )
+        )
 
     async def add_event(
         self, transaction_id: int, type: TransactionEventType, amount: Decimal, psp_reference: str, now: datetime

@@ -177,7 +177,8 @@ class TransactionsRepository(Protocol):
     async def transaction(self, transaction_id: int) -> TransactionState | None: ...
     async def order_token(self, transaction_id: int) -> str | None: ...
     async def answered(self, transaction_id: int, status: TransactionStatus, psp_reference: str | None) -> None:
-        """What the app's answer to PAYMENT_INITIALIZE left the transaction at."""
+        """What the app's answer to PAYMENT_INITIALIZE left the transaction at, if it is still PENDING (a
+        charge the app reported before its answer arrived is not undone)."""
         ...
 
     async def add_event(

@@ -21,6 +21,7 @@ from domain.orders.model import OrderAction, OrderStatus, transition
 from domain.orders.records import OrderEventType
 from domain.orders.services import OrdersUnitOfWork, load_order, may_pay, paid_amount, record_event, settle_paid
 from domain.payments.model import (
+    PSP_REFERENCE_MAX,
     Gateway,
     GatewayAnswer,
     TransactionEventType,
@@ -89,7 +90,10 @@ async def record_answer(uow: PaymentsUnitOfWork, opened: Opened, answer: Gateway
         why, code = declined(answer), Code.PAYMENT_DECLINED
     data = answer.data if isinstance(answer.data, dict) else {}
     reference = data.get("pspReference")
-    reference = check_psp_reference(reference) if isinstance(reference, str) and reference.strip() else None
+    if isinstance(reference, str) and 0 < len(reference.strip()) <= PSP_REFERENCE_MAX:
+        reference = reference.strip()
+    else:
+        reference = None  # none, or not one we can keep: the app's reports will name it
     if why is not None:
         await uow.transactions.answered(opened.transaction_id, TransactionStatus.FAILED, reference)
         raise DomainError(code, why, input_field("gatewayId"), keep_writes=True)

@@ -39,7 +39,8 @@ class FakeTransactions:
 
     async def answered(self, transaction_id: int, status: TransactionStatus, psp_reference: str | None) -> None:
         t = self.rows[transaction_id]
-        self.rows[transaction_id] = replace(t, status=status, psp_reference=psp_reference or t.psp_reference)
+        if t.status is TransactionStatus.PENDING:
+            self.rows[transaction_id] = replace(t, status=status, psp_reference=t.psp_reference or psp_reference)
 
     async def add_event(
         self, transaction_id: int, type: TransactionEventType, amount: Decimal, psp_reference: str, now: datetime

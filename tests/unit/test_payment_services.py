@@ -68,6 +68,17 @@ async def test_the_apps_answer_is_the_client_data_and_a_refusal_fails_the_transa
     assert uow.transactions.rows[again.transaction_id].status is TransactionStatus.FAILED
 
 
+async def test_a_charge_reported_before_the_apps_answer_arrived_is_not_undone_by_it() -> None:
+    uow = FakeUow()
+    with_gateway(uow)
+    order = await place(uow)
+    started = await opened(uow, order)
+    await report(uow, started.transaction_id, E.CHARGE_SUCCESS, "200.00", "quick")
+    await record_answer(uow, started, GatewayAnswer(200, {"pspReference": "x" * 101}))
+    assert uow.transactions.rows[started.transaction_id].status is TransactionStatus.CHARGED
+    assert order.state.status is OrderStatus.PAID
+
+
 async def test_the_charge_that_covers_the_total_pays_the_order_once() -> None:
     uow = FakeUow()
     with_gateway(uow)
