@@ -10,6 +10,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -21,8 +22,12 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from api.app import create_app
 from api.settings import Settings
+from api.webhooks.sync_call import HttpGatewayCalls
 from db.models import OrderEvent, TransactionEvent
 from domain.access.model import StaffRole
+from domain.orders.model import OrderStatus
+from domain.payments import model as payments
+from domain.payments.services import Opened
 from tests.api.test_carts import Shop, open_shop
 from tests.api.test_members import SignedIn, errors, new_member
 from tests.api.test_order_flow import delivery_order
@@ -344,3 +349,24 @@ async def test_one_operation_calls_at_most_one_gateway(paying: Paying) -> None:
     body = await paying.client.post(twice, {"o": order["id"], "g": gateway.id}, token=member.token)
     assert body["errors"][0]["extensions"]["limit"] == "expensiveMutations" and "data" not in body
     assert paying.receiver.at("/pay") == []
+
+
+async def test_the_gateway_call_is_bounded_and_refuses_inner_addresses_outside_private_network_mode() -> None:
+    receiver = Receiver()
+    await receiver.start()
+    receiver.hanging.add("/slow")
+    try:
+
+        def opened(url: str) -> Opened:
+            gateway = payments.Gateway(1, 1, "Slow Pay", url, ("whsec_" + "QUJD" * 8,))
+            return Opened(1, gateway, Decimal("1.00"), "CNY", "N-1", OrderStatus.UNPAID)
+
+        refused = await HttpGatewayCalls(allow_private=False).initialize(opened(receiver.url("/slow")))
+        assert (refused.status, refused.error) == (None, "refused: only https targets are allowed")
+        inner = await HttpGatewayCalls(allow_private=False).initialize(opened("https://127.0.0.1:9/pay"))
+        assert inner.status is None and inner.error is not None and "non-public" in inner.error
+        async with asyncio.timeout(5):
+            slow = await HttpGatewayCalls(allow_private=True, timeout=0.5).initialize(opened(receiver.url("/slow")))
+        assert (slow.status, slow.error) == (None, "timed out") and len(receiver.at("/slow")) == 1
+    finally:
+        await receiver.close()
