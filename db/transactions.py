@@ -104,10 +104,6 @@ class SqlTransactionsRepository:
         rows = await self.session.execute(stmt.with_for_update(of=Transaction))
         return [state(TransactionState, r) for r in rows]
 
-    async def transaction(self, transaction_id: int) -> TransactionState | None:
-        row = (await self.session.execute(sa.select(*_STATE).where(Transaction.id == transaction_id))).first()
-        return state(TransactionState, row) if row else None
-
     async def order_token(self, transaction_id: int) -> str | None:
         return await self.session.scalar(
             sa.select(Order.token)

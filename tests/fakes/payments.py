@@ -30,9 +30,6 @@ class FakeTransactions:
     async def for_order(self, order_id: int) -> list[TransactionState]:
         return [t for t in self.rows.values() if t.order_id == order_id]
 
-    async def transaction(self, transaction_id: int) -> TransactionState | None:
-        return self.rows.get(transaction_id)
-
     async def order_token(self, transaction_id: int) -> str | None:
         t = self.rows.get(transaction_id)
         return self.tokens.get(t.order_id) if t else None
