@@ -30,7 +30,7 @@ class Services:
 
     tokens: AccessTokens
     hasher: PasswordHasher
-    payments: Payments  # payment providers by method; real gateways register here
+    payments: Payments  # the till's methods and the sandbox, by method (payment apps go through `gateways`)
     secret_key: str  # the server's secret, which also signs the tokens: pickup codes derive from it
     gateways: GatewayCalls  # calls payment apps synchronously (transactionInitialize)
     phone_region: str = "CN"
