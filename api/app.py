@@ -36,6 +36,7 @@ from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
 from api.webhooks.payloads import PayloadRenderer
+from api.webhooks.sync_call import HttpGatewayCalls
 from api.webhooks.worker import DeliveryWorker
 from db.engine import create_engine, create_session_factory
 from domain.clock import Clock, system_clock
@@ -83,6 +84,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         points_validity_months=settings.points_validity_months,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
+        gateways=HttpGatewayCalls(allow_private=settings.webhook_allow_private_networks, clock=clock),
         debug=settings.debug,
         webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,

@@ -16,6 +16,7 @@ from domain.members.services import MembersUnitOfWork
 from domain.orders.checkout import CheckoutPromotions, CheckoutRepository, CheckoutUnitOfWork
 from domain.orders.returns import ReturnsRepository, ReturnsUnitOfWork
 from domain.orders.services import CouponReturns
+from domain.payments.services import PaymentsUnitOfWork
 from domain.promotions.admin import (
     PromotionAdminRepository,
     PromotionAdminUnitOfWork,
@@ -59,6 +60,7 @@ class UnitOfWork(
     LocationsUnitOfWork,
     TransferUnitOfWork,
     WebhooksUnitOfWork,
+    PaymentsUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""

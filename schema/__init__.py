@@ -45,6 +45,8 @@ from schema.orders.fulfilment_mutations import FulfilmentMutation
 from schema.orders.fulfilment_queries import FulfilmentQuery
 from schema.orders.mutations import CheckoutMutation
 from schema.orders.queries import CartQuery, OrderQuery
+from schema.payments.mutations import PaymentMutation
+from schema.payments.queries import PaymentQuery
 from schema.promotions.coupon_mutations import CouponMutation
 from schema.promotions.promotion_mutations import PromotionAdminMutation
 from schema.promotions.queries import CouponQuery, CouponTemplateQuery, PromotionAdminQuery
@@ -74,6 +76,7 @@ Query = _merge(
         CartQuery,
         OrderQuery,
         FulfilmentQuery,
+        PaymentQuery,
         CouponQuery,
         PromotionAdminQuery,
         CouponTemplateQuery,
@@ -98,6 +101,7 @@ Mutation = _merge(
         CartMutation,
         CheckoutMutation,
         FulfilmentMutation,
+        PaymentMutation,
         CouponMutation,
         PromotionAdminMutation,
         CouponTemplateMutation,

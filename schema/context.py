@@ -15,6 +15,7 @@ from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens
 from domain.clock import Clock, system_clock
 from domain.orders.payments import Payments
+from domain.payments.services import GatewayCalls
 from domain.uow import UnitOfWork
 from schema.channels.cache import ChannelCache
 from schema.throttle import CostThrottle
@@ -29,8 +30,9 @@ class Services:
 
     tokens: AccessTokens
     hasher: PasswordHasher
-    payments: Payments  # payment providers by method; real gateways register here
+    payments: Payments  # the till's methods and the sandbox, by method (payment apps go through `gateways`)
     secret_key: str  # the server's secret, which also signs the tokens: pickup codes derive from it
+    gateways: GatewayCalls  # calls payment apps synchronously (transactionInitialize)
     phone_region: str = "CN"
     points_validity_months: int = 24
     debug: bool = False

@@ -103,6 +103,8 @@ LIST_SIZES = {
     "Order.lines": 5,
     "Cart.lines": 5,
     "Order.payments": 2,
+    "Order.transactions": 2,
+    "Query.paymentGateways": 3,
     "OrderLine.discounts": 2,
     "CartLine.discounts": 2,
     "UserError": 1,  # `userErrors`: built in memory, usually none

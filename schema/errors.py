@@ -88,6 +88,11 @@ class UserErrorCode(Enum):
     PAYMENT_DECLINED = strawberry.enum_value(
         "PAYMENT_DECLINED", description="The payment provider refused the payment; nothing was recorded."
     )
+    GATEWAY_UNAVAILABLE = strawberry.enum_value(
+        "GATEWAY_UNAVAILABLE",
+        description="The payment app did not answer (timed out, refused the connection, or gave no usable "
+        "answer); try again or choose another gateway.",
+    )
     PAYMENT_METHOD_UNAVAILABLE = strawberry.enum_value(
         "PAYMENT_METHOD_UNAVAILABLE",
         description="The "

@@ -65,6 +65,7 @@ from schema.orders.loaders import (
     PaymentsByOrderLoader,
     SellablePriceByVariantChannelLoader,
 )
+from schema.payments.loaders import TransactionByIdLoader, TransactionsByOrderLoader
 from schema.promotions.loaders import (
     CatalogueFactsByVariantLoader,
     CouponByCodeLoader,
@@ -149,6 +150,8 @@ class Loaders:
     fulfilments_by_order = _PerRequest(FulfilmentsByOrderLoader)
     allocations_by_order = _PerRequest(AllocationsByOrderLoader)
     fulfilment_by_id = _PerRequest(FulfilmentByIdLoader)
+    transactions_by_order = _PerRequest(TransactionsByOrderLoader)
+    transaction_by_id = _PerRequest(TransactionByIdLoader)
     running_promotions = _PerRequest(RunningPromotionsByMomentLoader)
     catalogue_facts = _PerRequest(CatalogueFactsByVariantLoader)
     member_facts = _PerRequest(MemberFactsByMemberPromotionsLoader)

@@ -23,6 +23,7 @@ class Receiver:
     answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)  # path: answers in turn
     hanging: set[str] = field(default_factory=set)  # paths that never answer
     endless: set[str] = field(default_factory=set)  # paths that answer 200 with a body that never ends
+    bodies: dict[str, bytes] = field(default_factory=dict)  # path: the body of its answers (default "ok")
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -71,13 +72,14 @@ class Receiver:
                 return
             queue = self.answers.get(path, [])
             status, extra = queue.pop(0) if len(queue) > 1 else (queue[0] if queue else (204, {}))
+            answer = self.bodies.get(path, b"ok")
             lines = [
                 f"HTTP/1.1 {status} X",
-                "content-length: 2",
+                f"content-length: {len(answer)}",
                 "connection: close",
                 *(f"{k}: {v}" for k, v in extra.items()),
             ]
-            writer.write(("\r\n".join(lines) + "\r\n\r\nok").encode())
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + answer)
             await writer.drain()
         finally:
             with contextlib.suppress(Exception):

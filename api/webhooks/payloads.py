@@ -11,6 +11,10 @@ it carries no personal data, so an app needs the matching scope to read more thr
 | PRODUCT_UPDATED | `{"product": {"id"}}` |
 | MEMBER_CREATED, MEMBER_ERASED | `{"member": {"id"}}` |
 | COUPON_REDEEMED | `{"coupon": {"id"}}` |
+| PAYMENT_REFUND_REQUESTED | `{"transaction": {"id", "pspReference"}, "order": {...}, "amount": {...}}` |
+
+A refund request goes only to the webhooks of the app whose transaction it is (PAYMENT_INITIALIZE
+is no event of the outbox: `transactionInitialize` calls the gateway itself, api/webhooks/sync_call.py).
 
 An order's global id is its bearer token, so it is left out: `order(number:)` finds it for an app
 that may read orders.
@@ -31,6 +35,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -38,10 +43,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import webhook_deliveries, webhook_events
-from db.models import Order
+from db.models import Order, Transaction
 from domain.access.model import app as app_principal
 from domain.apps.webhooks import PAYLOAD_SUBJECTS, PayloadSubject
 from domain.apps.webhooks import WebhookEventType as E
+from domain.money import round_to_minor
 from schema.apps.payload_queries import PayloadQueries
 from schema.apps.payload_types import payload_event
 from schema.context import Services
@@ -78,10 +84,15 @@ async def fan_out(
     if not wanted:
         return 0
     orders = await _orders(session, [int(m) for e, m in wanted if e in ORDER_EVENTS])
+    refunds = await _refunds(session, [m for e, m in wanted if e is E.PAYMENT_REFUND_REQUESTED])
     created_at = now.isoformat().replace("+00:00", "Z")
     rows = []
     for event, message in wanted:
-        data = default_data(event, message, orders)
+        app_id: int | None = None  # None: every subscriber; a refund request only its transaction's app
+        if event is E.PAYMENT_REFUND_REQUESTED:
+            app_id, data = refunds.get(message, (None, None))
+        else:
+            data = default_data(event, message, orders)
         if data is None:
             continue
         envelope = {"event": event.value, "createdAt": created_at}
@@ -90,10 +101,10 @@ async def fan_out(
         # between apps with the same scopes: what a field shows may depend on which app asks.
         shaped: dict[tuple[str, int], str] = {}
         for s in subscribers:
-            if event not in s.events:
+            if event not in s.events or (event is E.PAYMENT_REFUND_REQUESTED and s.app_id != app_id):
                 continue
             body = default
-            if s.query is not None and renderer is not None:
+            if s.query is not None and renderer is not None:  # only events with a subject (webhook rules)
                 key = (s.query, s.app_id)
                 if key not in shaped:
                     result = await _shaped(session, renderer, s, event, message, now, orders)
@@ -153,3 +164,33 @@ async def _orders(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, 
         return {}
     rows = await session.execute(sa.select(Order.id, Order.number, Order.status, Order.token).where(Order.id.in_(ids)))
     return {i: {"number": number, "status": status.value, "token": token} for i, number, status, token in rows}
+
+
+async def _refunds(session: AsyncSession, messages: list[str]) -> dict[str, tuple[int | None, dict[str, Any] | None]]:
+    """Refund requests (`transaction:amount`): the app asked, and the payload's data."""
+    if not messages:
+        return {}
+    ids = {int(m.partition(":")[0]) for m in messages}
+    rows = await session.execute(
+        sa.select(Transaction.id, Transaction.app_id, Transaction.currency, Transaction.psp_reference)
+        .add_columns(Order.number, Order.status)
+        .join(Order, Order.id == Transaction.order_id)
+        .where(Transaction.id.in_(ids))
+    )
+    found = {r[0]: r for r in rows}
+    result: dict[str, tuple[int | None, dict[str, Any] | None]] = {}
+    for message in messages:
+        transaction_id, _, amount = message.partition(":")
+        row = found.get(int(transaction_id))
+        if row is None:
+            continue
+        _, app_id, currency, reference, number, status = row
+        result[message] = (
+            app_id,
+            {
+                "transaction": {"id": to_global_id("Transaction", row[0]), "pspReference": reference},
+                "order": {"number": number, "status": status.value},
+                "amount": {"amount": str(round_to_minor(Decimal(amount), currency)), "currency": currency},
+            },
+        )
+    return result

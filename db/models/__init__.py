@@ -18,6 +18,7 @@ from db.models.orders import (
     Payment,
 )
 from db.models.outbox import OutboxEvent
+from db.models.payments import Transaction, TransactionEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
 from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
@@ -71,6 +72,8 @@ __all__ = [
     "StaffUser",
     "StockLevel",
     "StockTransfer",
+    "Transaction",
+    "TransactionEvent",
     "VariantChannelListing",
     "Webhook",
     "WebhookAttempt",

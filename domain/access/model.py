@@ -42,6 +42,7 @@ class Permission(str, Enum):
     VIEW_UNPUBLISHED = "view_unpublished"  # see catalogue data not published in a channel
     VIEW_ORDERS = "view_orders"  # read every member's orders
     MANAGE_APPS = "manage_apps"  # third-party app tokens
+    REPORT_PAYMENTS = "report_payments"  # a payment app reports charges and refunds of its own transactions
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -95,6 +96,9 @@ class AppScope(str, Enum):
     MEMBERS_READ = "members:read"
     MEMBERS_WRITE = "members:write"
     PROMOTIONS_WRITE = "promotions:write"
+    PAYMENTS = "payments"  # a payment provider's app: a gateway when it hears PAYMENT_INITIALIZE
+    REPORTS_READ = "reports:read"
+    SETTLEMENT_WRITE = "settlement:write"
 
 
 SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
@@ -106,6 +110,10 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.MEMBERS_READ: frozenset({Permission.LOOKUP_MEMBERS}),
     AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
     AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
+    AppScope.PAYMENTS: frozenset({Permission.REPORT_PAYMENTS}),
+    # Declared for the data centre and settlement, whose permissions come with them.
+    AppScope.REPORTS_READ: frozenset(),
+    AppScope.SETTLEMENT_WRITE: frozenset(),
 }
 
 

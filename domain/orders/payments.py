@@ -2,9 +2,10 @@
 
 One provider per payment method. The till's methods (cash, the card terminal, scanning the
 shopper's WeChat Pay or Alipay code) are vouched for by the cashier; SANDBOX approves everything.
-The providers themselves are adapters (`api/adapters/payments.py` has the built-in ones): a real
-gateway implements `PaymentProvider` and is registered in `Payments` at start-up; the use cases
-call it inside the order's transaction and record the provider's reference with the payment.
+The providers themselves are adapters (`api/adapters/payments.py` has the built-in ones); the use
+cases call them inside the order's transaction and record the provider's reference with the
+payment. Online payment providers are payment apps instead (domain/payments/): they are called
+outside any transaction and report the money themselves.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ class PaymentMethod(str, Enum):
 
 
 # Methods only a cashier can vouch for (money changed hands at the till or through its terminal).
-# The buyer's own client may record only SANDBOX payments (where offered) until a gateway callback exists.
+# The buyer's own client may record only SANDBOX payments (where offered); real money online comes
+# through payment apps, which report their charges themselves (domain/payments/).
 STAFF_ONLY_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY})
 
 

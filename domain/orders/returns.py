@@ -27,6 +27,7 @@ from domain.orders.model import OrderAction, transition
 from domain.orders.payments import Payments
 from domain.orders.records import OrderEventType
 from domain.orders.services import OrdersRepository, OrdersUnitOfWork, load_order, refund_payment
+from domain.payments.refunds import request_refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ async def return_goods(
         sum((by_id[i].total * q / by_id[i].quantity for i, q in wanted.items()), Decimal(0)), order.currency
     )
     refund = await refund_payment(uow, order, principal.staff_id, payments, limit=value)
+    await request_refunds(uow.transactions, order.id, value - refund, now or uow.clock())
     taken = 0
     if order.member_id is not None and order.points_earned:
         merchandise = sum((ln.total for ln in lines), Decimal(0))

@@ -29,6 +29,8 @@ from domain.orders.model import OrderAction, OrderStatus, transition
 from domain.orders.payments import PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
+from domain.payments.model import TransactionsRepository, gateway_paid
+from domain.payments.refunds import request_refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
     def orders(self) -> OrdersRepository: ...
     @property
     def promotions(self) -> CouponReturns: ...
+    @property
+    def transactions(self) -> TransactionsRepository: ...  # payment apps' money for the order
 
 
 def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
@@ -197,13 +201,11 @@ async def pay_order(
     due (wholly discounted) is confirmed with an amount of 0 whatever the method: no money moves."""
     now = now or uow.clock()
     order = await load_order(uow, principal, token)
-    till = sells_at(order.location_id, principal)
-    customer_service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
-    if not (till or customer_service or is_buyer(order.member_id, principal)):
-        raise AccessDenied("Only the buyer, the order's store or customer service take payments.")
+    till = may_pay(order, principal)
     status = transition(order.status, OrderAction.PAY, order.method)
     value = parse_amount(amount, order.currency, input_field("amount"))
-    due = order.total - paid_amount(await uow.orders.payments(order.id))
+    received = paid_amount(await uow.orders.payments(order.id))
+    due = order.total - received - gateway_paid(await uow.transactions.for_order(order.id))
     if value != due:
         raise DomainError(
             Code.INVALID,
@@ -217,8 +219,34 @@ async def pay_order(
         await uow.orders.add_payment(
             order.id, PaymentRecord(PaymentKind.CAPTURE, method, value, reference), order.currency, principal.staff_id
         )
+    await settle_paid(uow, order, principal, status, policy, now, method=method.value, amount=str(value))
+    return order.token
+
+
+def may_pay(order: OrderState, principal: Principal) -> bool:
+    """Whether the caller may pay the order (AccessDenied otherwise): the buyer, the till of its store,
+    customer service. Returns whether the caller is the till (which alone vouches for cash)."""
+    till = sells_at(order.location_id, principal)
+    customer_service = acts_on(Permission.MANAGE_ORDERS, order.locations, principal)
+    if not (till or customer_service or is_buyer(order.member_id, principal)):
+        raise AccessDenied("Only the buyer, the order's store or customer service take payments.")
+    return till
+
+
+async def settle_paid(
+    uow: OrdersUnitOfWork,
+    order: OrderState,
+    principal: Principal,
+    status: OrderStatus,
+    policy: PointsPolicy,
+    now: datetime,
+    **event: str,
+) -> None:
+    """The order is paid (by a payment recorded here, or by a payment app's charge): it stops expiring,
+    its PAID event is written (and announced to webhooks), and an IN_STORE order completes at once:
+    its units leave the shelf and the member earns points."""
     await uow.orders.end_payment_wait(order.id, status)
-    await record_event(uow, order, principal, OrderEventType.PAID, method=method.value, amount=str(value))
+    await record_event(uow, order, principal, OrderEventType.PAID, **event)
     if order.method is FulfilmentMethod.IN_STORE:
         transition(status, OrderAction.COMPLETE_IN_STORE, order.method)
         await close_fulfilments(uow, order.id, FulfilmentAction.HAND_OVER)
@@ -226,7 +254,6 @@ async def pay_order(
             uow, await uow.orders.allocations(order.id), MovementKind.SALE, order.reference, staff_id=principal.staff_id
         )
         await complete_order(uow, order, principal, policy, now)
-    return order.token
 
 
 async def refund_payment(
@@ -262,6 +289,7 @@ async def _cancel(
         uow, await uow.orders.allocations(order.id), MovementKind.RELEASE, order.reference, staff_id=principal.staff_id
     )
     refund = await refund_payment(uow, order, principal.staff_id, payments)
+    await request_refunds(uow.transactions, order.id, None, now)
     if order.member_id is not None and order.points_spent:
         await refund_points(uow, order.member_id, order.points_spent, order.reference, policy=policy, now=now)
     returned = await uow.promotions.restore(order.id) if order.status is OrderStatus.UNPAID else []

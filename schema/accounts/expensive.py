@@ -2,9 +2,9 @@
 
 Registering and signing in hash or check a password with argon2 (about 0.1 s of CPU each), so
 one request with 30 aliased `memberRegister` fields would cost 3 s of a worker and create 30
-accounts past any per-request limit. An operation that selects more than
-`MAX_EXPENSIVE_PER_OPERATION` of `EXPENSIVE_MUTATIONS` (aliases and fragments included) is
-refused whole, as a validation error coded QUERY_TOO_COMPLEX with `extensions.limit =
+accounts past any per-request limit (and `transactionInitialize` waits on a payment app). An
+operation that selects more than `MAX_EXPENSIVE_PER_OPERATION` of `EXPENSIVE_MUTATIONS` (aliases and
+fragments included) is refused whole, as a validation error coded QUERY_TOO_COMPLEX with `extensions.limit =
 "expensiveMutations"`: nothing runs. How often one address may register is limited apart
 (domain/accounts/limits.py).
 """
@@ -26,7 +26,8 @@ from graphql import (
 
 from schema.errors import ErrorCode
 
-EXPENSIVE_MUTATIONS = frozenset({"memberRegister", "tokenCreate", "staffTokenCreate"})
+# transactionInitialize waits up to 10 s for a payment app: 30 aliases would hold a worker for minutes.
+EXPENSIVE_MUTATIONS = frozenset({"memberRegister", "tokenCreate", "staffTokenCreate", "transactionInitialize"})
 MAX_EXPENSIVE_PER_OPERATION = 1
 
 

@@ -21,13 +21,16 @@ AppScope = graphql_enum(
         "MEMBERS_READ": "Look members up.",
         "MEMBERS_WRITE": "Tag members and adjust their points.",
         "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
+        "PAYMENTS": "Take payments as a payment provider: with a PAYMENT_INITIALIZE webhook the app is a "
+        "payment gateway, and it reports its transactions' charges and refunds.",
+        "REPORTS_READ": "Read the data centre's reports (declared: the reports come in a later release).",
+        "SETTLEMENT_WRITE": "Manage settlement (declared: settlement comes in a later release).",
     },
 )
 
 WebhookEventType = graphql_enum(
     webhooks.WebhookEventType,
-    "What a webhook hears about. Settlement and payment events are declared for the apps that will "
-    "use them and not sent yet.",
+    "What a webhook hears about. Settlement events are declared for the apps that will use them and not sent yet.",
     {
         "ORDER_CREATED": "An order was placed (online or at a till).",
         "ORDER_PAID": "An order was paid.",
@@ -41,8 +44,10 @@ WebhookEventType = graphql_enum(
         "MEMBER_ERASED": "A member's personal data was erased: erase yours too.",
         "COUPON_REDEEMED": "A coupon was used.",
         "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed (not sent yet).",
-        "PAYMENT_INITIALIZE": "A payment is to start at a payment app (not sent yet).",
-        "PAYMENT_REFUND_REQUESTED": "A payment app is asked for a refund (not sent yet).",
+        "PAYMENT_INITIALIZE": "A payment is to start at a payment app: called synchronously by "
+        "`transactionInitialize`, its answer is the `clientData` (a PAYMENTS app with this event is a gateway).",
+        "PAYMENT_REFUND_REQUESTED": "A paid order of a payment app's transaction was cancelled or returned: "
+        "refund the amount and report REFUND_SUCCESS.",
     },
 )
 

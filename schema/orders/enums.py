@@ -59,8 +59,8 @@ PaymentMethod = graphql_enum(
     {
         "CASH": "Cash at the till (recorded by the order's store's till only).",
         "CARD": "Bank card at the till's terminal (recorded by the order's store's till only).",
-        "WECHAT_PAY": "WeChat Pay, confirmed by the till (staff only until a gateway callback exists).",
-        "ALIPAY": "Alipay, confirmed by the till (staff only until a gateway callback exists).",
+        "WECHAT_PAY": "WeChat Pay scanned at the till, confirmed by the till (online: a payment app).",
+        "ALIPAY": "Alipay scanned at the till, confirmed by the till (online: a payment app).",
         "SANDBOX": "The test gateway, approving everything: only in demo and debug mode or with PAYMENTS_SANDBOX.",
     },
 )

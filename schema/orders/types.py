@@ -34,6 +34,7 @@ from schema.orders.enums import (
     PaymentKind,
     PaymentMethod,
 )
+from schema.payments.types import Transaction
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import Node, not_fetchable, register_node, to_global_id
 
@@ -179,16 +180,25 @@ class Order(Node):
     async def payments(self, info: Info) -> list[Payment]:
         return [Payment.from_model(p) for p in await info.context.loaders.payments_by_order.load(self.pk)]
 
-    @strawberry.field(description="What is still to pay: the total less what was paid (zero once paid).")
+    @strawberry.field(
+        description="What is still to pay: the total less what was paid, here or through a payment app (zero "
+        "once paid)."
+    )
     async def amount_due(self, info: Info) -> Money:
+        loaders = info.context.loaders
         paid = sum(
             (
                 p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
-                for p in await info.context.loaders.payments_by_order.load(self.pk)
+                for p in await loaders.payments_by_order.load(self.pk)
             ),
             Decimal(0),
         )
+        paid += sum((t.charged - t.refunded for t in await loaders.transactions_by_order.load(self.pk)), Decimal(0))
         return Money.of(max(self.row.total - paid, Decimal(0)), self.row.currency)
+
+    @strawberry.field(description="Its payments through payment apps, oldest first.")
+    async def transactions(self, info: Info) -> list[Transaction]:
+        return [Transaction.from_model(t) for t in await info.context.loaders.transactions_by_order.load(self.pk)]
 
     @strawberry.field(
         description="The coupon redeemed with the order; null when none was (or the caller may not see it)."

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
 from api.adapters.tokens import JwtTokens
+from api.webhooks.sync_call import HttpGatewayCalls
 from db.engine import create_session_factory
 from db.models import MemberTag, RefreshToken
 from db.uow import SqlUnitOfWork
@@ -55,6 +56,7 @@ async def test_the_request_context_hands_one_clock_to_the_unit_of_work_and_the_l
         hasher=HASHER,
         payments=built_in_payments(sandbox=False),
         secret_key=TOKENS.secret_key,
+        gateways=HttpGatewayCalls(allow_private=False, clock=frozen),
         clock=frozen,
     )
     async with create_session_factory(engine)() as session:
