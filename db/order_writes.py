@@ -157,7 +157,7 @@ def _shape(rows: OrderRows) -> _Shape:
 
 def _parameters(rows: OrderRows) -> dict[str, Any]:
     """The values of one order, named as `_one_statement`'s bound parameters."""
-    values = {"number_prefix": f"OS-{rows.order['created_at']:%Y%m%d}-"}
+    values: dict[str, Any] = {"number_prefix": f"OS-{rows.order['created_at']:%Y%m%d}-"}
     values |= {f"order_{k}": v for k, v in rows.order.items()}
     values |= {f"event_{k}": v for k, v in rows.event.items()}
     for name, table in (
