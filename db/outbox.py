@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxEvent
 
+_EVENTS = cast(sa.Table, OutboxEvent.__table__)  # Core inserts: no ORM bulk machinery per event
 WRITTEN = "outbox_written"
 ORDER = "order"
 STOCK = "stock"
@@ -38,7 +40,7 @@ async def record(session: AsyncSession, events: Iterable[tuple[str, str]], now: 
     """Add (topic, message) events to the outbox, in the caller's transaction (duplicates once)."""
     rows = [{"topic": t, "message": m, "created_at": now} for t, m in dict.fromkeys(events)]
     if rows:
-        await session.execute(sa.insert(OutboxEvent), rows)
+        await session.execute(sa.insert(_EVENTS), rows)
         session.info[WRITTEN] = True  # the request tells its worker's relay to publish right after commit
 
 
