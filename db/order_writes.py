@@ -11,6 +11,7 @@ table, the number written once the id is known.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,42 +123,80 @@ def order_rows(
 async def write_order(session: AsyncSession, rows: OrderRows) -> tuple[int, str]:
     """Write `rows`; the order's id and number."""
     if session.get_bind().dialect.name == "postgresql":
-        found = (await session.execute(_one_statement(rows))).one()
+        found = (await session.execute(_one_statement(_shape(rows)), _parameters(rows))).one()
         session.info[outbox.WRITTEN] = True
         return int(found.id), str(found.number)
     return await _statement_per_table(session, rows)
 
 
-def _announcements(placed: Any, rows: OrderRows) -> sa.CompoundSelect[Any]:
-    """The outbox rows of a placed order, made from the id the statement generates: its subscribers'
-    topic and, for webhooks, ORDER_CREATED (what `_statement_per_table` records)."""
-    order_id = sa.cast(placed.c.id, sa.Text)
-    created_at = sa.literal(rows.order["created_at"], OutboxEvent.created_at.type)
-    selects = [sa.select(sa.literal(f"{outbox.ORDER}:") + order_id, order_id, created_at)]
-    if (event := webhook_events.ORDER_EVENTS.get(rows.event["type"])) is not None:
-        selects.append(sa.select(sa.literal(webhook_events.topic(event)), order_id, created_at))
-    return sa.union_all(*selects)
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the one statement's text depends on: which rows an order has, never their values."""
+
+    order: tuple[str, ...]
+    event: tuple[str, ...]
+    lines: tuple[str, ...]
+    allocations: tuple[str, ...]  # empty when there are none (nothing to reserve: a till sale)
+    locations: bool
+    fulfilments: tuple[str, ...]
+    webhook_topic: str | None  # the webhook event the order's first event announces, if any
 
 
-def _one_statement(rows: OrderRows) -> sa.Select[Any]:
+def _shape(rows: OrderRows) -> _Shape:
+    event = webhook_events.ORDER_EVENTS.get(rows.event["type"])
+    return _Shape(
+        tuple(rows.order),
+        tuple(rows.event),
+        tuple(rows.lines[0]),
+        tuple(rows.allocations[0]) if rows.allocations else (),
+        bool(rows.locations),
+        tuple(rows.fulfilments[0]) if rows.fulfilments else (),
+        webhook_events.topic(event) if event is not None else None,
+    )
+
+
+def _parameters(rows: OrderRows) -> dict[str, Any]:
+    """The values of one order, named as `_one_statement`'s bound parameters."""
+    values: dict[str, Any] = {"number_prefix": f"OS-{rows.order['created_at']:%Y%m%d}-"}
+    values |= {f"order_{k}": v for k, v in rows.order.items()}
+    values |= {f"event_{k}": v for k, v in rows.event.items()}
+    for name, table in (
+        ("line", rows.lines),
+        ("allocation", rows.allocations),
+        ("fulfilment", rows.fulfilments),
+        ("location", [{"location_id": loc} for loc in rows.locations]),
+    ):
+        values |= {f"{name}_{k}": [r[k] for r in table] for k in (table[0] if table else ())}
+    return values
+
+
+@functools.cache
+def _one_statement(shape: _Shape) -> sa.Select[Any]:
+    """The order's INSERTs as one statement of bound parameters, built once per shape: building and
+    keying a statement of this size costs more CPU than running it, and a built statement keeps its
+    cache key."""
     next_id = sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence("orders", "id")).label("id")).subquery("n")
     id_text = sa.cast(next_id.c.id, sa.Text)
-    number = sa.literal(f"OS-{rows.order['created_at']:%Y%m%d}-") + sa.func.lpad(
+    number = sa.bindparam("number_prefix", type_=sa.Text) + sa.func.lpad(
         id_text, sa.func.greatest(NUMBER_DIGITS, sa.func.length(id_text)), "0"
     )
     placed = (
         sa.insert(Order)
-        .from_select(["id", "number", *rows.order], sa.select(next_id.c.id, number, *_literals(Order, rows.order)))
+        .from_select(
+            ["id", "number", *shape.order], sa.select(next_id.c.id, number, *_bound(Order, "order", shape.order))
+        )
         .returning(Order.id, Order.number)
         .cte("placed")
     )
     ctes = [
-        _hang(OrderEvent, placed, rows.event),
+        sa.insert(OrderEvent)
+        .from_select(["order_id", *shape.event], sa.select(placed.c.id, *_bound(OrderEvent, "event", shape.event)))
+        .cte("order_events_row"),
         sa.insert(OutboxEvent)
-        .from_select(["topic", "message", "created_at"], _announcements(placed, rows))
+        .from_select(["topic", "message", "created_at"], _announcements(placed, shape.webhook_topic))
         .cte("outbox"),
     ]
-    lines = _values(OrderLine, rows.lines, "line_values")
+    lines = _values(OrderLine, "line", shape.lines)
     added = (
         sa.insert(OrderLine)
         .from_select(
@@ -167,8 +206,8 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
         .cte("added_lines")
     )
     ctes.append(added)
-    if rows.allocations:
-        allocated = _values(OrderAllocation, rows.allocations, "allocation_values")
+    if shape.allocations:
+        allocated = _values(OrderAllocation, "allocation", shape.allocations)
         ctes.append(
             sa.insert(OrderAllocation)
             .from_select(
@@ -179,8 +218,8 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
             )
             .cte("allocations")
         )
-    if rows.locations:
-        at = _values(OrderLocation, [{"location_id": loc} for loc in rows.locations], "location_values")
+    if shape.locations:
+        at = _values(OrderLocation, "location", ("location_id",))
         ctes.append(
             sa.insert(OrderLocation)
             .from_select(
@@ -188,8 +227,8 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
             )
             .cte("locations")
         )
-    if rows.fulfilments:
-        parts = _values(Fulfilment, rows.fulfilments, "fulfilment_values")
+    if shape.fulfilments:
+        parts = _values(Fulfilment, "fulfilment", shape.fulfilments)
         ctes.append(
             sa.insert(Fulfilment)
             .from_select(
@@ -200,30 +239,34 @@ def _one_statement(rows: OrderRows) -> sa.Select[Any]:
     return sa.select(placed.c.id, placed.c.number).add_cte(*ctes)
 
 
-def _literals(model: Any, values: dict[str, Any]) -> list[sa.ColumnElement[Any]]:
-    """Bound values typed as `model`'s columns (so enums, JSON and amounts bind as the ORM would)."""
+def _announcements(placed: Any, webhook_topic: str | None) -> sa.CompoundSelect[Any]:
+    """The outbox rows of a placed order, made from the id the statement generates: its subscribers'
+    topic and, for webhooks, ORDER_CREATED (what `_statement_per_table` records)."""
+    order_id = sa.cast(placed.c.id, sa.Text)
+    created_at = sa.bindparam("order_created_at", type_=OutboxEvent.created_at.type)
+    selects = [sa.select(sa.literal(f"{outbox.ORDER}:") + order_id, order_id, created_at)]
+    if webhook_topic is not None:
+        selects.append(sa.select(sa.literal(webhook_topic), order_id, created_at))
+    return sa.union_all(*selects)
+
+
+def _bound(model: Any, prefix: str, keys: Sequence[str]) -> list[sa.ColumnElement[Any]]:
+    """Bound parameters `<prefix>_<column>` typed as `model`'s columns (so enums, JSON and amounts bind
+    as the ORM would)."""
     table = model.__table__
-    return [sa.literal(v, table.c[k].type) for k, v in values.items()]
+    return [sa.bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys]
 
 
-def _hang(model: Any, placed: Any, values: dict[str, Any]) -> Any:
-    """An INSERT of one `model` row that belongs to the order `placed` inserts."""
-    return (
-        sa.insert(model)
-        .from_select(["order_id", *values], sa.select(placed.c.id, *_literals(model, values)))
-        .cte(f"{model.__tablename__}_row")
-    )
-
-
-def _values(model: Any, rows: list[dict[str, Any]], name: str) -> Any:
-    """`rows` as `unnest` of one array per column, typed as `model`'s columns: one statement text (and
-    one cached compilation and prepared statement) whatever the number of rows, where VALUES would
-    be compiled anew for every order."""
+def _values(model: Any, prefix: str, keys: Sequence[str]) -> Any:
+    """Rows as `unnest` of one array parameter per column (`<prefix>_<column>`), typed as `model`'s
+    columns: one statement text (and one cached compilation and prepared statement) whatever the
+    number of rows, where VALUES would be compiled anew for every order."""
     table = model.__table__
-    keys = list(rows[0])
-    arrays = [sa.literal([r[k] for r in rows], ARRAY(table.c[k].type, dimensions=1)) for k in keys]
+    arrays = [sa.bindparam(f"{prefix}_{k}", type_=ARRAY(table.c[k].type, dimensions=1)) for k in keys]
     return (
-        sa.func.unnest(*arrays).table_valued(*(sa.column(k, table.c[k].type) for k in keys)).render_derived(name=name)
+        sa.func.unnest(*arrays)
+        .table_valued(*(sa.column(k, table.c[k].type) for k in keys))
+        .render_derived(name=f"{prefix}_values")
     )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxEvent
 
+_EVENTS = cast(sa.Table, OutboxEvent.__table__)  # Core inserts: no ORM bulk machinery per event
 WRITTEN = "outbox_written"
 ORDER = "order"
 STOCK = "stock"
@@ -38,7 +40,7 @@ async def record(session: AsyncSession, events: Iterable[tuple[str, str]], now: 
     """Add (topic, message) events to the outbox, in the caller's transaction (duplicates once)."""
     rows = [{"topic": t, "message": m, "created_at": now} for t, m in dict.fromkeys(events)]
     if rows:
-        await session.execute(sa.insert(OutboxEvent), rows)
+        await session.execute(sa.insert(_EVENTS), rows)
         session.info[WRITTEN] = True  # the request tells its worker's relay to publish right after commit
 
 
@@ -46,21 +48,20 @@ async def pending(session: AsyncSession) -> bool:
     return bool(await session.scalar(sa.select(sa.exists().where(OutboxEvent.published_at.is_(None)))))
 
 
-async def claim(session: AsyncSession, limit: int) -> list[tuple[int, str, str]]:
-    """The oldest unpublished events, locked against other relays until the transaction ends."""
-    stmt = (
-        sa.select(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.message)
-        .where(OutboxEvent.published_at.is_(None))
-        .order_by(OutboxEvent.id)
-        .limit(limit)
-    )
+async def take(session: AsyncSession, limit: int, now: datetime) -> list[tuple[int, str, str]]:
+    """The oldest unpublished events, oldest first, marked published as of `now` in one statement; other
+    relays skip the rows until the transaction ends, and a rollback (the publishing failed) leaves them
+    for the next try."""
+    oldest = sa.select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return [(i, t, m) for i, t, m in await session.execute(stmt)]
-
-
-async def mark_published(session: AsyncSession, ids: list[int], now: datetime) -> None:
-    await session.execute(sa.update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(published_at=now))
+        oldest = oldest.with_for_update(skip_locked=True)
+    taken = await session.execute(
+        sa.update(OutboxEvent)
+        .where(OutboxEvent.id.in_(oldest.scalar_subquery()))
+        .values(published_at=now)
+        .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.message)
+    )
+    return sorted((i, t, m) for i, t, m in taken)
 
 
 async def purge(session: AsyncSession, before: datetime) -> int:
