@@ -134,12 +134,14 @@ class OutboxRelay:
         interval: float,
         clock: Clock = system_clock,
         on_deliveries: Callable[[], None] | None = None,
+        on_backlog: Callable[[int], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.interval = interval
         self.clock = clock  # when events count as published, and when they are old enough to purge
         self.on_deliveries = on_deliveries  # webhook deliveries were made: wake the delivery worker
+        self.on_backlog = on_backlog  # the metrics: how many events wait after each round (one COUNT)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -163,6 +165,8 @@ class OutboxRelay:
                 ticks += 1
                 if ticks % 600 == 0:
                     await self._purge()
+                if self.on_backlog is not None:
+                    self.on_backlog(await self.backlog())
                 outage.recovered()
             except asyncio.CancelledError:
                 raise
@@ -192,6 +196,12 @@ class OutboxRelay:
         if made and self.on_deliveries is not None:
             self.on_deliveries()
         return len(claimed)
+
+    async def backlog(self) -> int:
+        """How many events are not yet published."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={BACKGROUND: True})
+            return await outbox.unpublished(session)
 
     async def _purge(self) -> None:
         async with self.sessions() as session:

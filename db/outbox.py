@@ -46,6 +46,12 @@ async def pending(session: AsyncSession) -> bool:
     return bool(await session.scalar(sa.select(sa.exists().where(OutboxEvent.published_at.is_(None)))))
 
 
+async def unpublished(session: AsyncSession) -> int:
+    """How many events wait to be published (the metrics' backlog)."""
+    count = await session.scalar(sa.select(sa.func.count()).where(OutboxEvent.published_at.is_(None)))
+    return int(count or 0)
+
+
 async def claim(session: AsyncSession, limit: int) -> list[tuple[int, str, str]]:
     """The oldest unpublished events, locked against other relays until the transaction ends."""
     stmt = (
