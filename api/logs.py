@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from api.request_record import current
-from api.settings import Settings
+
+if TYPE_CHECKING:  # uvicorn's workers import this module before they answer its health checks: keep it light
+    from api.settings import Settings
 
 # Extra fields a log call may pass (`extra={...}`) that the JSON line carries.
 EXTRA_FIELDS = ("status", "duration_ms")
