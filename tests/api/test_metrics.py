@@ -23,6 +23,11 @@ from api.metrics_port import metrics_app
 from api.settings import Settings
 from db import outbox
 from db.engine import create_engine, create_session_factory
+from domain.access.model import StaffRole
+from domain.apps.webhooks import WebhookEventType
+from tests.api.test_webhooks import Hooked, MovableClock
+from tests.helpers import GraphQLClient, until
+from tests.webhook_receiver import Receiver
 
 CHANNELS = "query Channels { channels { slug } }"  # costs 5
 BAD_SIGN_IN = """mutation SignIn { tokenCreate(input: {identifier: "nobody@example.com", password: "wrong-pass"})
@@ -175,3 +180,31 @@ async def test_the_relay_counts_the_outbox_backlog(engine: AsyncEngine) -> None:
     assert await relay.backlog() == 3
     await relay.drain_once()
     assert await relay.backlog() == 0
+
+
+async def test_webhook_attempts_are_counted_by_outcome(demo: AsyncEngine, settings: Settings) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    receiver.answers["/flaky"] = [(503, {})]
+    receiver.answers["/gone"] = [(410, {})]
+    overrides = {"webhook_allow_private_networks": True, "events_interval": 0.05}
+    try:
+        async with served(demo, settings, **overrides) as http:
+            client = GraphQLClient(http)
+            hooked = Hooked(client, demo, MovableClock(), receiver, await client.staff_token(demo, StaffRole.ADMIN))
+            token = await hooked.app()
+            for path in ("/ok", "/flaky", "/gone"):
+                await hooked.webhook(token, path, ["PRODUCT_UPDATED"])
+            await hooked.announce(WebhookEventType.PRODUCT_UPDATED, 1)
+            attempts = "omnishop_webhook_deliveries_total"
+            text = ""
+
+            async def all_three() -> bool:
+                nonlocal text
+                text = await scrape(http)
+                return sum(sample(text, attempts, outcome=o) for o in ("succeeded", "retry", "gone")) == 3
+
+            await until(all_three, "three attempts counted")
+    finally:
+        await receiver.close()
+    assert [sample(text, attempts, outcome=o) for o in ("succeeded", "retry", "gone", "failed")] == [1, 1, 1, 0]
