@@ -82,14 +82,14 @@ class Observe:
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
-        span = self.tracing.request_span(scope, record) if self.tracing is not None else nullcontext()
+        tracing = self.tracing
         try:
-            with span as opened:
+            with tracing.request_span(scope, record) if tracing is not None else nullcontext() as opened:
                 try:
                     await self.app(scope, receive, answer)
                 finally:
-                    if opened is not None:
-                        self.tracing.finish_request(opened, status, record)  # type: ignore[union-attr]
+                    if tracing is not None and opened is not None:
+                        tracing.finish_request(opened, status, record)
         finally:
             seconds = time.perf_counter() - started
             if self.metrics is not None:
@@ -129,15 +129,15 @@ class OperationObserver(SchemaExtension):
         self.valid = not self.execution_context.pre_execution_errors  # before the limits add theirs
 
     def on_operation(self) -> Iterator[None]:
-        span = self.tracing.operation_span() if self.tracing is not None else nullcontext()
-        with span as opened:
+        tracing = self.tracing
+        with tracing.operation_span() if tracing is not None else nullcontext() as opened:
             yield
             kind, name = describe(self.execution_context)
             record = CURRENT.get()
             if record is not None:
                 record.operation_type, record.operation, record.valid_document = kind, name, self.valid
-            if opened is not None:
-                self.tracing.name_operation(opened, kind, name)  # type: ignore[union-attr]
+            if tracing is not None and opened is not None:
+                tracing.name_operation(opened, kind, name)
 
 
 def _codes(errors: list[GraphQLError] | None) -> set[Any]:
