@@ -1,5 +1,6 @@
-"""`omnishop serve --workers 2 METRICS=true`: whichever worker answers a scrape reports every worker's
-requests (prometheus-client's multiprocess mode, in a directory `serve` makes and removes)."""
+"""`omnishop serve --workers 2` with `METRICS=true`: every scrape reports every worker's requests
+(prometheus-client's multiprocess mode, in a directory `serve` makes and removes), here on the
+metrics' own port (`METRICS_PORT`, served by `serve`'s own process) behind `METRICS_TOKEN`."""
 
 from __future__ import annotations
 
@@ -38,14 +39,16 @@ def counted(text: str) -> tuple[float, float]:
     return operations, requests
 
 
-def test_two_workers_report_all_requests_in_every_scrape(tmp_path: Path) -> None:
-    port = free_port()
+def test_two_workers_report_all_their_requests_on_the_metrics_port(tmp_path: Path) -> None:
+    port, metrics_port = free_port(), free_port()
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "omnishop-metrics-*")))
     env = {
         **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}",
         "SECRET_KEY": "k" * 48,
         "METRICS": "true",
+        "METRICS_PORT": str(metrics_port),
+        "METRICS_TOKEN": "scrape-token",
         "RATE_LIMIT": "false",
         "RESPONSE_CACHE": "false",
         "LOG_LEVEL": "WARNING",
@@ -71,9 +74,11 @@ def test_two_workers_report_all_requests_in_every_scrape(tmp_path: Path) -> None
         assert len(made) == 1
         writers = {name.rsplit("_", 1)[-1] for name in os.listdir(made.pop()) if name.startswith("counter_")}
         assert len(writers) == 2, writers  # each worker wrote its own file
-        for _ in range(6):  # a scrape may land on either worker: each one adds up both
-            scrape = httpx.get(url + "/metrics", headers={"Connection": "close"})
-            assert counted(scrape.text) == (REQUESTS, REQUESTS)
+        assert httpx.get(url + "/metrics").status_code == 404  # not on the API's port
+        scrapes = f"http://127.0.0.1:{metrics_port}/metrics"
+        assert httpx.get(scrapes).status_code == 401
+        scrape = httpx.get(scrapes, headers={"Authorization": "Bearer scrape-token"})
+        assert counted(scrape.text) == (REQUESTS, REQUESTS)
     finally:
         server.terminate()
         server.wait(30)
