@@ -36,8 +36,9 @@ CORS_ALLOW_HEADERS = (
     "tracestate",
     "x-request-id",
 )
-# What a client reads: when to retry after 429, whether the response cache answered, the token error.
-CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate")
+# What a client reads: when to retry after 429, whether the response cache answered, the token error, and
+# the request's id in the server's logs (when they name requests: api/observe.py).
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate", "X-Request-ID")
 
 
 def _comma_list(value: object) -> object:
