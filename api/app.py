@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,6 +32,7 @@ from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
+from api.observability import Observability
 from api.preflight import describe_database_error
 from api.settings import Settings
 from api.state import AppState
@@ -97,15 +99,19 @@ def create_app(
     demo: bool = False,
     engine: AsyncEngine | None = None,
     clock: Clock = system_clock,
+    tracer_provider: Any = None,
 ) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps; `clock` is the time everything reads (the use cases, the
-    loaders, the outbox relay, the webhook delivery worker and the order-expiry job)."""
+    loaders, the outbox relay, the webhook delivery worker and the order-expiry job);
+    `tracer_provider` (an OpenTelemetry SDK provider) traces without the OTEL_* variables (tests)."""
     settings = settings or Settings()
     services = build_services(settings, demo=demo, clock=clock)
     state = AppState(settings=settings, services=services, stores=build_stores(settings))
     readiness = Readiness(settings.database_url)
-    schema = schema_for(settings)
+    seen = Observability(settings, tracer_provider)
+    state.metrics = seen.metrics
+    schema = schema_for(settings, seen.extensions())
     renderer = PayloadRenderer(payload_queries(schema), services)
 
     @asynccontextmanager
@@ -118,6 +124,7 @@ def create_app(
             interval=settings.events_interval,
             allow_private=settings.webhook_allow_private_networks,
             clock=clock,
+            on_outcome=seen.metrics.webhook_delivery if seen.metrics else None,
         )
         state.relay = OutboxRelay(
             create_session_factory(state.engine),
@@ -126,7 +133,9 @@ def create_app(
             clock,
             deliveries.nudge,
             renderer,
+            on_backlog=seen.metrics.outbox_backlog.set if seen.metrics else None,
         )
+        unwatch = seen.watch(state.engine)
         await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
@@ -153,6 +162,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await expiry
             await state.stores.close()
+            unwatch()
             if own_engine:
                 await state.engine.dispose()
 
@@ -166,7 +176,7 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "up"})
 
     view = GraphQLView(schema, state)
-    middleware = []
+    middleware = seen.middleware()
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -185,6 +195,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
             *([ASSET_ROUTE] if settings.graphiql else []),
+            *seen.routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,

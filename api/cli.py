@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -336,7 +336,15 @@ def serve(
         asyncio.run(_seed(settings, DEMO_PRODUCTS, 1, members=DEMO_MEMBERS, orders=DEMO_ORDERS, quiet_if_exists=True))
         os.environ[DEMO_ENV] = "1"
     console.print(f"GraphiQL: [bold]http://{host}:{port}/graphql")
-    with _shared_cache_version(settings, workers):
+    from api.metrics_port import metrics_port, shared_directory
+
+    logging: dict[str, Any] = {}
+    if settings.log_format == "json":
+        from api.logs import log_config
+
+        logging["log_config"] = log_config(settings)
+    # The metrics directory is set before any worker starts (each chooses how to count on import).
+    with _shared_cache_version(settings, workers), shared_directory(settings), metrics_port(settings, host):
         uvicorn.run(
             "api.app:app_from_env",
             factory=True,
@@ -345,6 +353,9 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
             access_log=False,
+            timeout_keep_alive=settings.serve_keepalive_timeout,
+            timeout_graceful_shutdown=settings.serve_graceful_timeout,
+            **logging,
         )
 
 

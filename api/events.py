@@ -135,6 +135,7 @@ class OutboxRelay:
         clock: Clock = system_clock,
         on_deliveries: Callable[[], None] | None = None,
         renderer: payloads.PayloadRenderer | None = None,
+        on_backlog: Callable[[int], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.renderer = renderer  # runs webhooks' payload queries (None: default payloads only)
@@ -142,6 +143,7 @@ class OutboxRelay:
         self.interval = interval
         self.clock = clock  # when events count as published, and when they are old enough to purge
         self.on_deliveries = on_deliveries  # webhook deliveries were made: wake the delivery worker
+        self.on_backlog = on_backlog  # the metrics: how many events wait after each round (one COUNT)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -165,6 +167,8 @@ class OutboxRelay:
                 ticks += 1
                 if ticks % 600 == 0:
                     await self._purge()
+                if self.on_backlog is not None:
+                    self.on_backlog(await self.backlog())
                 outage.recovered()
             except asyncio.CancelledError:
                 raise
@@ -195,6 +199,12 @@ class OutboxRelay:
         if made and self.on_deliveries is not None:
             self.on_deliveries()
         return len(taken)
+
+    async def backlog(self) -> int:
+        """How many events are not yet published."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={BACKGROUND: True})
+            return await outbox.unpublished(session)
 
     async def _purge(self) -> None:
         async with self.sessions() as session:

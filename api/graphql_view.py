@@ -65,7 +65,9 @@ from api.limits import (
     response_body,
     within_limits,
 )
+from api.observe import note_operation
 from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, requested_hash, resolve
+from api.request_record import current
 from api.response_cache import CACHEABLE_REQUEST_BYTES, cache_key
 from api.state import AppState
 from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
@@ -117,6 +119,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.persisted_queries = state.stores.persisted_queries
         self.responses = state.stores.responses
         self.stale_stock = settings.response_cache_stale_stock
+        self.metrics = state.metrics
         self.graphiql_html, self.graphiql_headers = graphiql_page(settings.graphiql_assets_url)
 
     def encode_json(self, data: object) -> bytes:
@@ -152,8 +155,12 @@ class GraphQLView(GraphQL[Context, None]):
             key = await self._cache_key(request, media_type)
         except BodyTooLarge:
             return refuse(body_too_large(self.max_body_bytes))
-        if key is not None and self.responses is not None and (hit := await self.responses.get(key)) is not None:
-            return Response(hit, headers={"content-type": content_type(media_type), "X-Cache": "HIT"})
+        if key is not None and self.responses is not None:
+            hit = await self.responses.get(key)
+            if self.metrics is not None:
+                self.metrics.cache_lookup(hit is not None)
+            if hit is not None:
+                return Response(hit, headers={"content-type": content_type(media_type), "X-Cache": "HIT"})
         try:
             response = await self._execute(request)
         except RefusedRequest as e:
@@ -174,6 +181,8 @@ class GraphQLView(GraphQL[Context, None]):
                 principal = await self.auth.principal(request.headers.get("authorization"), session)
             except AuthenticationFailed as e:
                 raise RefusedRequest(Refusal(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})) from e
+            if (record := current()) is not None:
+                record.principal = principal.kind.value
             services = self.state.services
             ip = request.client.host if request.client else "unknown"
             context = Context(
@@ -325,11 +334,14 @@ class GraphQLView(GraphQL[Context, None]):
                 request_data.query = await resolve(self.persisted_queries, digest, request_data.query)
             except PersistedQueryError as e:
                 outcome_of(request).no_store = True
-                return ExecutionResult(
+                refused = ExecutionResult(
                     data=None,
                     errors=[GraphQLError(e.message, extensions={"code": e.code})],
                     extensions={"cost": {"requestedQueryCost": None, "maxCost": self.max_cost}},
                 )
+                if self.metrics is not None:
+                    note_operation(self.metrics, refused, ran=False)
+                return refused
         try:
             result = await self.schema.execute(
                 request_data.query,
@@ -352,6 +364,8 @@ class GraphQLView(GraphQL[Context, None]):
                     "graphql-ws) at this URL, not over HTTP.",
                 ) from e
             raise HTTPException(405, f"A {e.operation_type.value} cannot be sent with GET; send it with POST.") from e
+        if self.metrics is not None:
+            note_operation(self.metrics, result)
         if digest is not None and registers and self.persisted_queries is not None and within_limits(result):
             await self.persisted_queries.put(digest, request_data.query)
         outcome = outcome_of(request)

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -25,6 +25,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import Message, Receive
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from api.error_log import log_errors
@@ -88,15 +89,16 @@ def query_limits(settings: Settings) -> QueryLimits:
     )
 
 
-def schema_for(settings: Settings) -> strawberry.Schema:
+def schema_for(settings: Settings, extra: Sequence[Callable[[], SchemaExtension]] = ()) -> strawberry.Schema:
     """The schema as the settings configure it (limits, introspection, batching, debug, the response
-    cache's check), logging only unexpected errors as errors (api/error_log.py)."""
+    cache's check, and the `extra` extensions: the observer of api/observe.py), logging only unexpected
+    errors as errors (api/error_log.py)."""
     schema = build_schema(
         debug=settings.debug,
         limits=query_limits(settings),
         introspection=settings.introspection,
         batch_max_operations=settings.batch_max_operations if settings.batching else None,
-        extensions=(StorefrontCheck,) if settings.response_cache else (),
+        extensions=((StorefrontCheck,) if settings.response_cache else ()) + tuple(extra),
     )
     schema.process_errors = log_errors  # type: ignore[method-assign]
     return schema

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
@@ -36,8 +36,9 @@ CORS_ALLOW_HEADERS = (
     "tracestate",
     "x-request-id",
 )
-# What a client reads: when to retry after 429, whether the response cache answered, the token error.
-CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate")
+# What a client reads: when to retry after 429, whether the response cache answered, the token error, and
+# the request's id in the server's logs (when they name requests: api/observe.py).
+CORS_EXPOSE_HEADERS = ("Retry-After", "X-Cache", "WWW-Authenticate", "X-Request-ID")
 
 
 def _comma_list(value: object) -> object:
@@ -203,6 +204,51 @@ class Settings(BaseSettings):
         "own copies. The files must be byte-identical (checked by SRI).",
     )
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
+    # Observability (api/metrics.py, api/observe.py, api/logs.py; traces take the standard OTEL_* variables).
+    metrics: bool = Field(
+        False, description="Serve Prometheus metrics at `/metrics` (every worker of `serve --workers N` counted)."
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve the metrics on this port of `serve`'s host instead of at `/metrics` of the API's port.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="A bearer token a scraper must send (`Authorization: Bearer ...`) to read the metrics."
+    )
+    metrics_operation_names: int = Field(
+        200,
+        ge=0,
+        le=10_000,
+        description="How many operation names the metrics count apart (the first seen in valid documents, "
+        "persisted ones too); later names, and those of invalid documents, count as `other`.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`json`: one JSON object per line with the request id, operation, principal kind and "
+        "trace id (for a log collector); `text`: plain lines.",
+    )
+    log_requests: bool = Field(
+        False, description="Log one line per HTTP request (method, path, status, duration) at INFO."
+    )
+    # `omnishop serve` (uvicorn).
+    serve_keepalive_timeout: int = Field(
+        75,
+        gt=0,
+        le=3600,
+        description="Seconds an idle HTTP connection is kept open; behind a load balancer, set it longer than "
+        "the balancer's idle timeout (60 s on common ones), so the server never closes a connection the "
+        "balancer is about to reuse.",
+    )
+    serve_graceful_timeout: int = Field(
+        20,
+        ge=0,
+        le=3600,
+        description="Seconds a stopping worker lets requests in flight finish before it closes their "
+        "connections; keep it under the orchestrator's kill delay (Kubernetes' `terminationGracePeriodSeconds`, "
+        "30 s by default).",
+    )
 
     @field_validator("graphiql_assets_url")
     @classmethod

@@ -7,6 +7,7 @@ A module of its own so that the app factory (api/app.py) and the view it mounts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,6 +15,9 @@ from api.events import OutboxRelay
 from api.settings import Settings
 from api.stores import Stores
 from schema.context import Services
+
+if TYPE_CHECKING:
+    from api.metrics import Metrics
 
 
 @dataclass
@@ -26,3 +30,4 @@ class AppState:
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
     relay: OutboxRelay | None = None
+    metrics: Metrics | None = None  # METRICS=true (api/metrics.py)

@@ -16,7 +16,7 @@ from typing import Any
 from bench import detail, flash_sale, listing, nearby, scale, startup
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
-from bench.server import CACHE_ENV
+from bench.server import CACHE_ENV, METRICS_ENV
 
 BENCHES: dict[str, ModuleType] = {
     "listing": listing,
@@ -50,6 +50,12 @@ def common_options() -> argparse.ArgumentParser:
         help="serve with the response cache on (off by default: the "
         "benches measure the work a request does, not a cache hit)",
     )
+    common.add_argument(
+        "--metrics",
+        action="store_true",
+        help="serve with METRICS=true (off by default), and report what /metrics counted beside what the "
+        "bench measured: run once with and once without to see what the metrics cost",
+    )
     return common
 
 
@@ -70,8 +76,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    report = Report(args.bench, {"concurrency": args.concurrency, "workers": args.workers, "cache": args.cache})
+    report = Report(
+        args.bench,
+        {"concurrency": args.concurrency, "workers": args.workers, "cache": args.cache, "metrics": args.metrics},
+    )
     os.environ[CACHE_ENV] = "true" if args.cache else "false"
+    os.environ[METRICS_ENV] = "true" if args.metrics else "false"
     run: Callable[[argparse.Namespace, Report], Coroutine[Any, Any, int]] = BENCHES[args.bench].run
     try:
         import uvloop  # the load generator shares two cores with the server: a faster loop leaves it more

@@ -55,7 +55,11 @@ async def load(
             edges = (await post(client, page.text, page.variables, page.operation))["products"]["edges"]
             sample.extend(edges if args.document is None else [e["node"]["id"] for e in edges])
         text, variables = _requests(page, page.variables["first"], args.search)
-        return await measure(client, running.url, text, variables, args, page.operation)
+        measured = await measure(client, running.url, text, variables, args, page.operation)
+        if getattr(args, "metrics", False) and command is None:
+            count, mean_ms = await server.served_requests(running.url)
+            say(f"/metrics counted {count:.0f} /graphql requests (warm-up included), mean {mean_ms} ms")
+        return measured
 
 
 async def statements(url: str, page: Document, report: Report, search: bool) -> None:

@@ -43,6 +43,7 @@ def serve_command(port: int, workers: int) -> list[str]:
 
 
 CACHE_ENV = "RESPONSE_CACHE"  # `--cache` turns the server's response cache on
+METRICS_ENV = "METRICS"  # `--metrics` turns the server's /metrics on
 
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
@@ -56,6 +57,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
         "RATE_LIMIT": "false",
         "PYTHONUNBUFFERED": "1",
         CACHE_ENV: os.environ.get(CACHE_ENV, "false"),
+        METRICS_ENV: os.environ.get(METRICS_ENV, "false"),
         **extra,
     }
 
@@ -140,3 +142,21 @@ async def running(
             say(f"server stopped with status {process.returncode}; log: {server.log}")
         else:
             server.log.unlink(missing_ok=True)
+
+
+async def served_requests(url: str) -> tuple[float, float]:
+    """What the server's /metrics counted of `/graphql` (every worker's): requests, and their mean
+    latency in milliseconds, to set beside what the bench measured."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with httpx.AsyncClient(base_url=url, timeout=10.0) as client:
+        text = (await client.get("/metrics")).text
+    found = {"count": 0.0, "sum": 0.0}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name.startswith("omnishop_http_request_duration_seconds_") and sample.labels.get("path") == (
+                "/graphql"
+            ):
+                found[sample.name.rsplit("_", 1)[1]] = float(sample.value)
+    mean = 1000 * found["sum"] / found["count"] if found["count"] else float("nan")
+    return found["count"], round(mean, 2)

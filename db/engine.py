@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from db.catalogue_changes import watch_catalogue_writes
 from db.sql import dialect_name
@@ -87,15 +88,42 @@ def _ping_if_idle(dialect: Any) -> Callable[[Any, Any, Any], None]:
     return checkout
 
 
+class WatchedPool(AsyncAdaptedQueuePool):
+    """The PostgreSQL pool, telling `on_wait` (the metrics, when on) how many seconds a checkout waited
+    because every connection was taken: pool events see checkouts and checkins, not the wait."""
+
+    on_wait: Callable[[float], None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.capacity = self.size() + max(0, kwargs.get("max_overflow", 10))
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        on_wait = self.on_wait
+        if on_wait is None or self.checkedout() < self.capacity:
+            return super()._do_get()
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            on_wait(time.perf_counter() - started)
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, skip_autocommit_rollback=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        skip_autocommit_rollback=True,
+        poolclass=WatchedPool,
+        hide_parameters=True,  # an error's message (logged with its traceback) never quotes a member's data
     )
     event.listen(engine.sync_engine.pool, "connect", _mark_idle)
     event.listen(engine.sync_engine.pool, "checkin", _mark_idle)

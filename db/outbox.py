@@ -48,6 +48,12 @@ async def pending(session: AsyncSession) -> bool:
     return bool(await session.scalar(sa.select(sa.exists().where(OutboxEvent.published_at.is_(None)))))
 
 
+async def unpublished(session: AsyncSession) -> int:
+    """How many events wait to be published (the metrics' backlog)."""
+    count = await session.scalar(sa.select(sa.func.count()).where(OutboxEvent.published_at.is_(None)))
+    return int(count or 0)
+
+
 async def take(session: AsyncSession, limit: int, now: datetime) -> list[tuple[int, str, str]]:
     """The oldest unpublished events, oldest first, marked published as of `now` in one statement; other
     relays skip the rows until the transaction ends, and a rollback (the publishing failed) leaves them

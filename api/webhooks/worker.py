@@ -14,6 +14,7 @@ import contextlib
 import logging
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -67,8 +68,10 @@ class DeliveryWorker:
         allow_private: bool,
         clock: Clock = system_clock,
         jitter: random.Random | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self.sessions = sessions
+        self.on_outcome = on_outcome  # each attempt's outcome, for the metrics: succeeded, retry, failed, gone
         self.interval = interval
         self.allow_private = allow_private
         self.clock = clock
@@ -152,8 +155,12 @@ class DeliveryWorker:
                 await session.connection(execution_options={**write_options(session), BACKGROUND: True})
                 await store.record(session, c.id, result, disable_webhook=gone)
                 await session.commit()
+            if self.on_outcome is not None:
+                self.on_outcome("gone" if gone else "retry" if result.next_attempt_at else result.status.value.lower())
         except Exception:
             log.exception("webhook delivery %s: the attempt could not be recorded (retried when its lease ends)", c.id)
+            if self.on_outcome is not None:
+                self.on_outcome("unrecorded")
         finally:
             self.in_flight[c.webhook_id] -= 1
             if not self.in_flight[c.webhook_id]:
