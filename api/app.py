@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api.adapters.images import PillowImages
+from api.adapters.media_storage import LocalMediaStorage
 from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
 from api.adapters.tokens import JwtTokens
@@ -31,12 +33,14 @@ from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
+from api.media_route import media_route
 from api.preflight import describe_database_error
 from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
 from api.webhooks.worker import DeliveryWorker
 from db.engine import create_engine, create_session_factory
+from domain.catalog.media import ImageLimits
 from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
 from schema.context import Services
@@ -81,6 +85,9 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         points_validity_months=settings.points_validity_months,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
+        media=LocalMediaStorage(settings.media_root, settings.media_url),
+        images=PillowImages(),
+        image_limits=ImageLimits(settings.media_max_bytes, settings.media_max_side, settings.media_max_pixels),
         debug=settings.debug,
         webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,
@@ -173,6 +180,7 @@ def create_app(
             Route("/health/ready", ready, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
+            media_route(services.media, services.images),  # product images and thumbnails
             *([ASSET_ROUTE] if settings.graphiql else []),
         ],
         middleware=middleware,

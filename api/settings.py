@@ -193,6 +193,25 @@ class Settings(BaseSettings):
         "everything) outside demo and debug mode: for staging and tests, never "
         "production.",
     )
+    # Product media (api/media_route.py, docs/media.md).
+    media_root: Path = Field(Path("media"), description="Directory where uploaded product images are kept.")
+    media_url: str = Field(
+        "/media",
+        description="Where clients fetch stored images: the app serves them at `/media`; a CDN address in "
+        "front of it (`https://cdn.example.com/media`) goes here.",
+    )
+    media_max_bytes: int = Field(
+        10_485_760, ge=1024, description="Largest uploaded image file; a larger request answers 413."
+    )
+    media_max_side: int = Field(
+        8000, ge=16, le=65_535, description="Most pixels of an uploaded image's width or height."
+    )
+    media_max_pixels: int = Field(
+        40_000_000,
+        ge=256,
+        le=178_000_000,
+        description="Most pixels (width x height) of an uploaded image: what decoding it would allocate.",
+    )
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     graphiql_assets_url: str | None = Field(

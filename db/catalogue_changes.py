@@ -23,6 +23,7 @@ CATALOGUE_TABLES = frozenset(
         "categories",
         "products",
         "product_variants",
+        "product_media",
         "product_channel_listings",
         "variant_channel_listings",
         "locations",

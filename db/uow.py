@@ -20,6 +20,7 @@ from db.coupon_issuing import SqlCouponIssuing
 from db.engine import write_options
 from db.inventory import SqlInventoryRepository
 from db.locations import SqlLocationRepository
+from db.media import SqlMediaRepository
 from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
@@ -62,6 +63,10 @@ class SqlUnitOfWork:
     @cached_property
     def locations(self) -> SqlLocationRepository:
         return SqlLocationRepository(self.session)
+
+    @cached_property
+    def media(self) -> SqlMediaRepository:
+        return SqlMediaRepository(self.session)
 
     @cached_property
     def members(self) -> SqlMembersRepository:

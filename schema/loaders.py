@@ -25,6 +25,9 @@ from schema.catalog.loaders import (
     CategoryByIdLoader,
     CategoryBySlugLoader,
     ChildrenByCategoryLoader,
+    MediaByIdLoader,
+    MediaByProductLoader,
+    MediaByVariantLoader,
     ProductByIdLoader,
     ProductListingByProductChannelLoader,
     PublishedByProductLoader,
@@ -113,6 +116,9 @@ class Loaders:
     product_by_id = _PerRequest(ProductByIdLoader)
     variant_by_id = _PerRequest(VariantByIdLoader)
     variants_by_product = _PerRequest(VariantsByProductLoader)
+    media_by_product = _PerRequest(MediaByProductLoader)
+    media_by_variant = _PerRequest(MediaByVariantLoader)
+    media_by_id = _PerRequest(MediaByIdLoader)
     variants_in_channel = _PerRequest(VariantsByProductChannelLoader)
     product_listing = _PerRequest(ProductListingByProductChannelLoader)
     variant_listing = _PerRequest(VariantListingByVariantChannelLoader)

@@ -18,6 +18,7 @@ from schema.catalog.admin_inputs import (
     ProductUpdateInput,
 )
 from schema.catalog.category_mutations import CategoryMutation
+from schema.catalog.media_mutations import MediaMutation
 from schema.catalog.types import Product
 from schema.catalog.variant_mutations import VariantMutation
 from schema.context import Info
@@ -108,5 +109,5 @@ class ProductMutation:
 
 
 @strawberry.type
-class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation):
+class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation, MediaMutation):
     """Every catalogue administration mutation."""

@@ -23,6 +23,7 @@ from db.models import Channel as ChannelModel
 from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
 from domain.catalog.access import sees_unpublished
+from schema.catalog.media_types import ProductMedia
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.money import Money
@@ -157,6 +158,10 @@ class ProductVariant(Node):
 
         return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
 
+    @strawberry.field(description="The variant's own images (a colour's photos), in the product's order.")
+    async def media(self, info: Info) -> list[ProductMedia]:
+        return ProductMedia.many(info, await info.context.loaders.media_by_variant.load(self.pk))
+
     @classmethod
     def from_model(
         cls, m: VariantModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None
@@ -195,6 +200,7 @@ class Product(Node):
     listing: strawberry.Private[Any] = UNLOADED
     prefetched_category: strawberry.Private[Any] = UNLOADED
     prefetched_variants: strawberry.Private[Any] = UNLOADED
+    prefetched_media: strawberry.Private[Any] = UNLOADED
     available: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The product's category.", graphql_type="Category | None")
@@ -210,6 +216,15 @@ class Product(Node):
         if self.prefetched_variants is not UNLOADED:
             return self.prefetched_variants
         return self._load_variants(info)
+
+    @strawberry.field(description="The product's images, in their order.", graphql_type=list[ProductMedia])
+    def media(self, info: Info) -> MaybeAwaitable[list[ProductMedia]]:
+        if self.prefetched_media is not UNLOADED:
+            return self.prefetched_media
+        return self._load_media(info)
+
+    async def _load_media(self, info: Info) -> list[ProductMedia]:
+        return ProductMedia.many(info, await info.context.loaders.media_by_product.load(self.pk))
 
     async def _load_variants(self, info: Info) -> list[ProductVariant]:
         rows = await info.context.loaders.variants_by_product.load(self.pk)
@@ -352,4 +367,13 @@ async def _fetch_categories(info: Info, ids: list[int]) -> list[Category | None]
 
 register_node("Product", _fetch_products)
 register_node("ProductVariant", _fetch_variants)
+
+
+async def _fetch_media(info: Info, ids: list[int]) -> list[ProductMedia | None]:
+    rows = await info.context.loaders.media_by_id.load_many(ids)
+    visible = {p.pk for p in await _fetch_products(info, [r.product_id for r in rows if r]) if p}
+    return [ProductMedia.many(info, [r])[0] if r and r.product_id in visible else None for r in rows]
+
+
 register_node("Category", _fetch_categories)
+register_node("ProductMedia", _fetch_media)
