@@ -123,6 +123,8 @@ class SqlMediaRepository:
         await self.session.execute(sa.update(ProductMedia).where(ProductMedia.id == media_id).values(alt=alt))
 
     async def set_order(self, product_id: int, media_ids: list[int]) -> None:
+        if not media_ids:
+            return
         position = sa.case({m: i for i, m in enumerate(media_ids)}, value=ProductMedia.id, else_=len(media_ids))
         await self.session.execute(
             sa.update(ProductMedia).where(ProductMedia.product_id == product_id).values(sort_order=position)

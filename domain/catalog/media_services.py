@@ -174,10 +174,11 @@ async def reorder_media(uow: MediaUnitOfWork, principal: Principal, product_id: 
 
 
 async def delete_media(uow: MediaUnitOfWork, principal: Principal, media_id: int) -> StoredMedia:
-    """Remove an image; returns it, so its files can be discarded after the commit."""
+    """Remove an image (the others close up); returns it, so its files can be discarded after the commit."""
     rules.check_manages_catalogue(principal)
     media = await _existing(uow, media_id)
     await uow.media.delete_media(media.id)
+    await uow.media.set_order(media.product_id, await uow.media.media_ids(media.product_id))  # no gap
     return media
 
 
