@@ -24,9 +24,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from api.adapters.images import PillowImages
-from api.adapters.media_storage import LocalMediaStorage
+from api.adapters.media_storage import storage_for
 from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
+from api.adapters.s3_storage import S3MediaStorage
 from api.adapters.tokens import JwtTokens
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
@@ -85,7 +86,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         points_validity_months=settings.points_validity_months,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
-        media=LocalMediaStorage(settings.media_root, settings.media_url),
+        media=storage_for(settings, clock),
         images=PillowImages(),
         image_limits=ImageLimits(settings.media_max_bytes, settings.media_max_side, settings.media_max_pixels),
         debug=settings.debug,
@@ -149,6 +150,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await expiry
             await state.stores.close()
+            if isinstance(services.media, S3MediaStorage):
+                await services.media.close()
             if own_engine:
                 await state.engine.dispose()
 

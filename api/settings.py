@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
@@ -200,6 +200,20 @@ class Settings(BaseSettings):
         description="Where clients fetch stored images: the app serves them at `/media`; a CDN address in "
         "front of it (`https://cdn.example.com/media`) goes here.",
     )
+    media_storage: Literal["local", "s3"] = Field(
+        "local",
+        description="Where uploaded images are kept: `local` (MEDIA_ROOT) or `s3`, an S3-compatible bucket "
+        "(AWS S3, MinIO, Ceph, OSS or COS in S3 mode; the MEDIA_S3_* settings).",
+    )
+    media_s3_endpoint: str | None = Field(
+        None, description="The S3 service's address, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://minio:9000`."
+    )
+    media_s3_bucket: str | None = Field(None, description="The bucket images are kept in (it may stay private).")
+    media_s3_region: str = Field("us-east-1", description="The region requests are signed for.")
+    media_s3_access_key: str | None = Field(
+        None, description="Access key id of a user who may read and write the bucket."
+    )
+    media_s3_secret_key: SecretStr | None = Field(None, description="That user's secret access key.")
     media_max_bytes: int = Field(
         10_485_760, ge=1024, description="Largest uploaded image file; a larger request answers 413."
     )

@@ -1,5 +1,6 @@
 """Media storage behind the domain's `MediaStorage` (domain/catalog/media.py): files in a local
-directory (`MEDIA_ROOT`), which the app serves at `MEDIA_URL` (api/media_route.py).
+directory (`MEDIA_ROOT`), which the app serves at `MEDIA_URL` (api/media_route.py), or in an
+S3-compatible bucket (api/adapters/s3_storage.py), as `MEDIA_STORAGE` says (`storage_for`).
 
 Keys are the domain's (`products/<id>/<token>.<ext>`, `thumbs/<size>/...`); a path is used only
 when it stays inside the root once resolved, so no key reaches another file. A file is written to
@@ -12,6 +13,11 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
+
+from api.adapters.s3_storage import S3MediaStorage
+from api.settings import ConfigurationError, Settings
+from domain.catalog.media import MediaStorage
+from domain.clock import Clock, system_clock
 
 
 class LocalMediaStorage:
@@ -54,3 +60,27 @@ class LocalMediaStorage:
 
     def url(self, key: str) -> str:
         return f"{self.base_url}/{key}"
+
+
+def storage_for(settings: Settings, clock: Clock = system_clock) -> MediaStorage:
+    """The media storage the settings name; an `s3` storage without its bucket or keys refuses to start."""
+    if settings.media_storage == "local":
+        return LocalMediaStorage(settings.media_root, settings.media_url)
+    missing = [
+        f"MEDIA_S3_{name.upper()}"
+        for name in ("endpoint", "bucket", "access_key", "secret_key")
+        if not getattr(settings, f"media_s3_{name}")
+    ]
+    if missing:
+        raise ConfigurationError(f"MEDIA_STORAGE=s3 needs {', '.join(missing)}.")
+    assert settings.media_s3_endpoint and settings.media_s3_bucket and settings.media_s3_access_key
+    assert settings.media_s3_secret_key is not None
+    return S3MediaStorage(
+        settings.media_s3_endpoint,
+        settings.media_s3_bucket,
+        region=settings.media_s3_region,
+        access_key=settings.media_s3_access_key,
+        secret_key=settings.media_s3_secret_key.get_secret_value(),
+        base_url=settings.media_url,
+        clock=clock,
+    )
