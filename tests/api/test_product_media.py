@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import create_app
 from api.settings import Settings
 from domain.access.model import StaffRole
 from tests.helpers import GraphQLClient, StatementCounter
@@ -302,3 +303,33 @@ async def test_a_listing_reads_every_products_images_in_one_statement(
         counts.append(statements.count)
         assert all(len(e["node"]["media"]) == 2 for e in listed["products"]["edges"])
     assert counts[0] == counts[1] <= 4, statements.statements
+
+
+async def test_deleting_a_product_deletes_its_images_and_their_files(
+    client: GraphQLClient, admin: str, product: dict[str, str], settings: Settings
+) -> None:
+    media = added(await upload(client, admin, product["id"], image()))["media"]
+    stored = settings.media_root / media["url"].removeprefix("/media/")
+    assert stored.exists()
+    delete = "mutation($id: ID!) { productDelete(id: $id) { userErrors { code } } }"
+    assert (await client.data(delete, {"id": product["id"]}, token=admin))["productDelete"]["userErrors"] == []
+    assert not stored.exists()
+    gone = await client.data("query($id: ID!) { node(id: $id) { id } }", {"id": media["id"]}, token=admin)
+    assert gone["node"] is None
+
+
+async def test_a_cached_storefront_answer_shows_a_new_image_at_once(
+    engine: AsyncEngine, settings: Settings, product: dict[str, str], admin: str
+) -> None:
+    cached = settings.model_copy(update={"response_cache": True})
+    app = create_app(cached, engine=engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            shop = GraphQLClient(http)
+            assert (await shop.data(MEDIA, {"slug": product["slug"]}))["product"]["media"] == []
+            assert (await shop.data(MEDIA, {"slug": product["slug"]}))["product"]["media"] == []  # from the cache
+            given = {"url": "https://img.example.com/new.jpg", "alt": "new"}
+            await shop.data(ADD, {"productId": product["id"], "input": given}, token=admin)
+            shown = await shop.data(MEDIA, {"slug": product["slug"]})
+            assert [m["url"] for m in shown["product"]["media"]] == [given["url"]]
