@@ -333,3 +333,25 @@ async def test_a_cached_storefront_answer_shows_a_new_image_at_once(
             await shop.data(ADD, {"productId": product["id"], "input": given}, token=admin)
             shown = await shop.data(MEDIA, {"slug": product["slug"]})
             assert [m["url"] for m in shown["product"]["media"]] == [given["url"]]
+
+
+async def test_a_variants_own_images_show_on_the_variant_and_the_product(
+    client: GraphQLClient, admin: str, statements: StatementCounter
+) -> None:
+    page = await client.data("{ products(first: 2) { edges { node { id slug variants { id } } } } }")
+    [first, second] = [e["node"] for e in page["products"]["edges"]]
+    variant = first["variants"][0]["id"]
+    given = {"url": "https://img.example.com/red.jpg", "alt": "In red", "variantId": variant}
+    body = await client.data(ADD, {"productId": first["id"], "input": given}, token=admin)
+    assert body["productMediaAdd"]["userErrors"] == []
+    other = await client.data(ADD, {"productId": second["id"], "input": given}, token=admin)
+    assert other["productMediaAdd"]["userErrors"] == [
+        {"field": ["input", "variantId"], "code": "NOT_FOUND", "message": "No such variant of this product."}
+    ]
+    query = "query($slug: String!) { product(slug: $slug) { media { alt } variants { id media { url alt } } } }"
+    statements.reset()
+    shown = (await client.data(query, {"slug": first["slug"]}))["product"]
+    assert shown["media"] == [{"alt": "In red"}]
+    assert {v["id"]: v["media"] for v in shown["variants"]}[variant] == [{"url": given["url"], "alt": "In red"}]
+    assert all(v["media"] == [] for v in shown["variants"] if v["id"] != variant)
+    assert sum("FROM product_media" in s for s in statements.statements) == 2  # the product's, every variant's
