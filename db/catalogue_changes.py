@@ -24,6 +24,7 @@ CATALOGUE_TABLES = frozenset(
         "products",
         "product_variants",
         "product_media",
+        "variant_attributes",
         "product_channel_listings",
         "variant_channel_listings",
         "locations",

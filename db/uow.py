@@ -27,6 +27,7 @@ from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
 from db.transfers import SqlTransferRepository
+from db.variant_attributes import SqlVariantAttributes
 from db.webhooks import SqlWebhooksRepository
 from domain.clock import Clock, system_clock
 
@@ -91,6 +92,10 @@ class SqlUnitOfWork:
     @cached_property
     def coupon_issuing(self) -> SqlCouponIssuing:
         return SqlCouponIssuing(self.session)
+
+    @cached_property
+    def variant_attributes(self) -> SqlVariantAttributes:
+        return SqlVariantAttributes(self.session)
 
     @cached_property
     def webhooks(self) -> SqlWebhooksRepository:

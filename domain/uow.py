@@ -9,6 +9,7 @@ from typing import Protocol
 from domain.accounts.services import AccountsUnitOfWork
 from domain.apps.services import AppsUnitOfWork
 from domain.apps.webhook_services import WebhooksUnitOfWork
+from domain.catalog.attributes import VariantAttributesUnitOfWork
 from domain.catalog.media_services import MediaUnitOfWork
 from domain.catalog.services import CatalogUnitOfWork
 from domain.inventory.location_services import LocationsUnitOfWork
@@ -49,6 +50,7 @@ class UnitOfWork(
     AppsUnitOfWork,
     CatalogUnitOfWork,
     MediaUnitOfWork,
+    VariantAttributesUnitOfWork,
     CheckoutUnitOfWork,
     ReturnsUnitOfWork,
     CouponUnitOfWork,

@@ -22,6 +22,7 @@ from schema.apps.loaders import (
 )
 from schema.batch_loader import BatchLoader
 from schema.catalog.loaders import (
+    AttributesByVariantLoader,
     CategoryByIdLoader,
     CategoryBySlugLoader,
     ChildrenByCategoryLoader,
@@ -119,6 +120,7 @@ class Loaders:
     media_by_product = _PerRequest(MediaByProductLoader)
     media_by_variant = _PerRequest(MediaByVariantLoader)
     media_by_id = _PerRequest(MediaByIdLoader)
+    attributes_by_variant = _PerRequest(AttributesByVariantLoader)
     variants_in_channel = _PerRequest(VariantsByProductChannelLoader)
     product_listing = _PerRequest(ProductListingByProductChannelLoader)
     variant_listing = _PerRequest(VariantListingByVariantChannelLoader)

@@ -8,6 +8,7 @@ from db.models.catalog import (
     ProductChannelListing,
     ProductMedia,
     ProductVariant,
+    VariantAttribute,
     VariantChannelListing,
 )
 from db.models.channels import Channel
@@ -79,6 +80,7 @@ __all__ = [
     "StaffUser",
     "StockLevel",
     "StockTransfer",
+    "VariantAttribute",
     "VariantChannelListing",
     "Webhook",
     "WebhookAttempt",

@@ -109,3 +109,20 @@ class ProductMedia(Base):
     height: Mapped[int | None] = mapped_column(sa.Integer)
     size_bytes: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+
+
+class VariantAttribute(Base):
+    """A variant's colour, size or other attribute (domain/catalog/attributes.py); the product id is
+    kept beside it so a product list filters on one index."""
+
+    __tablename__ = "variant_attributes"
+    __table_args__ = (
+        sa.UniqueConstraint("variant_id", "name"),
+        sa.Index("ix_variant_attributes_name_value_product_id", "name", "value", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(30))
+    value: Mapped[str] = mapped_column(sa.String(100))

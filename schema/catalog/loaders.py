@@ -11,6 +11,7 @@ from typing import Any
 
 from db import catalog_queries as cq
 from db import media as mq
+from db import variant_attributes as va
 from db.models import Category, Product, ProductVariant
 from schema.batch_loader import BatchLoader, OptionalLoader, by_id
 
@@ -87,3 +88,10 @@ class MediaByVariantLoader(BatchLoader[int, Sequence[Any]]):
 
 class MediaByIdLoader(OptionalLoader[int, Any]):
     fetch = staticmethod(mq.media_by_ids)
+
+
+class AttributesByVariantLoader(BatchLoader[int, Sequence[Any]]):
+    """A variant's attributes (rows of variant_id, name, value), by name."""
+
+    fetch = staticmethod(va.attributes_by_variant_ids)
+    missing = ()

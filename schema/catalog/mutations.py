@@ -17,6 +17,7 @@ from schema.catalog.admin_inputs import (
     ProductCreateInput,
     ProductUpdateInput,
 )
+from schema.catalog.attribute_mutations import AttributeMutation
 from schema.catalog.category_mutations import CategoryMutation
 from schema.catalog.media_mutations import MediaMutation
 from schema.catalog.types import Product
@@ -113,5 +114,5 @@ class ProductMutation:
 
 
 @strawberry.type
-class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation, MediaMutation):
+class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation, MediaMutation, AttributeMutation):
     """Every catalogue administration mutation."""

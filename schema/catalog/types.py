@@ -109,6 +109,12 @@ class StockSummary:
     available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
+@strawberry.type(description="A variant's attribute: what storefronts filter products by.")
+class VariantAttribute:
+    name: str = strawberry.field(description="A lower-case key shared across the catalogue: `colour`, `size`.")
+    value: str = strawberry.field(description='What the shop shows: "白色", "M".')
+
+
 @strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
@@ -157,6 +163,11 @@ class ProductVariant(Node):
         from schema.inventory.types import StockLevel  # a back-edge: a stock level names its variant
 
         return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
+
+    @strawberry.field(description="The variant's colour, size and other attributes, by name.")
+    async def attributes(self, info: Info) -> list[VariantAttribute]:
+        rows = await info.context.loaders.attributes_by_variant.load(self.pk)
+        return [VariantAttribute(name=r.name, value=r.value) for r in rows]
 
     @strawberry.field(description="The variant's own images (a colour's photos), in the product's order.")
     async def media(self, info: Info) -> list[ProductMedia]:

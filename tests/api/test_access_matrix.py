@@ -106,6 +106,7 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
             "productMediaUpdate",
             "productMediaReorder",
             "productMediaDelete",
+            "productVariantAttributesSet",
         ),
         frozenset({P.MANAGE_CATALOG}),
     ),
