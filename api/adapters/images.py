@@ -44,6 +44,8 @@ def _thumbnail(data: bytes, size: int) -> bytes:
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # stored images passed the limits
         with Image.open(io.BytesIO(data)) as source:
             image_format = source.format or "PNG"
+            if image_format == "JPEG":
+                source.draft("RGB", (size, size))  # decode at 1/2, 1/4 or 1/8 scale, still at least `size`
             image = ImageOps.exif_transpose(source)  # phones store portraits sideways, with a flag
             if image.mode == "P" or (image_format == "JPEG" and image.mode not in ("RGB", "L", "CMYK")):
                 image = image.convert("RGBA" if image_format != "JPEG" else "RGB")
