@@ -131,7 +131,8 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        limit = self.max_upload_bytes if is_upload(Headers(scope=scope)) else self.max_body_bytes
+        uploading = scope["method"] == "POST" and is_upload(Headers(scope=scope))
+        limit = self.max_upload_bytes if uploading else self.max_body_bytes
         request = Request(scope, limit_body(receive, limit))
         try:
             response = await self._respond(request, negotiate(request.headers.get("accept")), limit)
@@ -175,7 +176,7 @@ class GraphQLView(GraphQL[Context, None]):
                 principal = await self.auth.principal(request.headers.get("authorization"), session)
             except AuthenticationFailed as e:
                 raise RefusedRequest(Refusal(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})) from e
-            if is_upload(request.headers) and (refused := upload_refusal(principal)) is not None:
+            if request.method == "POST" and is_upload(request.headers) and (refused := upload_refusal(principal)):
                 raise RefusedRequest(refused)  # before a byte of the body is parsed
             services = self.state.services
             ip = request.client.host if request.client else "unknown"
