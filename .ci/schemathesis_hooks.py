@@ -2,6 +2,8 @@
 
 - `Decimal` (money amounts, sent as strings) gets values: ordinary amounts, the edge cases a
   decimal parser trips on, and arbitrary text.
+- `Upload` (a file part of a multipart request, which the fuzzer's JSON bodies cannot send) gets
+  text: what a client that puts anything else in the variable sends (a userError, never a 500).
 - `no_server_error`: what the run must never see, a 5xx status or an `INTERNAL_SERVER_ERROR`
   code. Schemathesis' own `not_a_server_error` counts every field error as a server error,
   including the contract's expected ones (NOT_FOUND, UNAUTHENTICATED, FORBIDDEN), so the run
@@ -36,6 +38,7 @@ DECIMALS = st.one_of(
     st.text(max_size=20),
 )
 schemathesis.graphql.scalar("Decimal", DECIMALS.map(nodes.String))
+schemathesis.graphql.scalar("Upload", st.text(max_size=20).map(nodes.String))
 
 
 @schemathesis.check

@@ -24,14 +24,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from api.adapters.images import PillowImages
+from api.adapters.media_storage import storage_for
 from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
+from api.adapters.s3_storage import S3MediaStorage
 from api.adapters.tokens import JwtTokens
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
+from api.media_route import media_route
 from api.observability import Observability
 from api.preflight import describe_database_error
 from api.settings import Settings
@@ -41,6 +45,7 @@ from api.webhooks.payloads import PayloadRenderer
 from api.webhooks.sync_call import HttpGatewayCalls
 from api.webhooks.worker import DeliveryWorker
 from db.engine import create_engine, create_session_factory
+from domain.catalog.media import ImageLimits
 from domain.clock import Clock, system_clock
 from domain.members.points_services import PointsPolicy
 from schema.apps.payload_queries import payload_queries
@@ -87,6 +92,9 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
         gateways=HttpGatewayCalls(allow_private=settings.webhook_allow_private_networks, clock=clock),
+        media=storage_for(settings, clock),
+        images=PillowImages(),
+        image_limits=ImageLimits(settings.media_max_bytes, settings.media_max_side, settings.media_max_pixels),
         debug=settings.debug,
         webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,
@@ -162,6 +170,8 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await expiry
             await state.stores.close()
+            if isinstance(services.media, S3MediaStorage):
+                await services.media.close()
             unwatch()
             if own_engine:
                 await state.engine.dispose()
@@ -194,6 +204,7 @@ def create_app(
             Route("/health/ready", ready, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
+            media_route(services.media, services.images),  # product images and thumbnails
             *([ASSET_ROUTE] if settings.graphiql else []),
             *seen.routes(),
         ],

@@ -10,7 +10,10 @@ strawberry's; this view only overrides its hooks:
   4xx statuses for request errors: 400, or 422 with `REQUEST_ERROR_STATUS`); refusals before
   GraphQL are coded JSON errors too;
 - an `Accept` that allows neither JSON media type is 406; a POST that is not
-  `application/json` is 415, before the response cache is asked (media types in any case);
+  `application/json` (or multipart) is 415, before the response cache is asked (media types in any case);
+- a `multipart/form-data` POST is an upload (the GraphQL multipart request specification, api/uploads.py):
+  its body may be `MEDIA_MAX_BYTES` larger, and it needs a preflight header (400) and a caller who may
+  upload (401/403) before its body is parsed; the response cache never answers it;
 - a mutation over GET is 405 with `Allow: POST`; a JSON array is 400 unless batching is on,
   and then the operations run one after another (they share the request's session);
 - the caller's cost throttle and sign-in guard (api/rate_limits.py) go into the context; a
@@ -33,8 +36,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from cross_web import HTTPException, StarletteRequestAdapter
+from cross_web import HTTPException
 from graphql import GraphQLError
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -51,6 +55,7 @@ from api.http_steps import (
     Refusal,
     apply_outcome,
     body_too_large,
+    is_upload,
     outcome_of,
     record_result,
     refusal,
@@ -70,6 +75,7 @@ from api.persisted_queries import MalformedPersistedQuery, PersistedQueryError, 
 from api.request_record import current
 from api.response_cache import CACHEABLE_REQUEST_BYTES, cache_key
 from api.state import AppState
+from api.uploads import RequestAdapter, upload_refusal
 from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
@@ -79,16 +85,6 @@ from schema.subscriptions import Live
 
 # What HTTP carries: subscriptions go over the WebSocket (api/websocket.py), never a POST or GET.
 HTTP_OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
-
-
-class _RequestAdapter(StarletteRequestAdapter):
-    """Media types are case-insensitive (RFC 9110), and strawberry compares them as written: its
-    own body parser sees the `Content-Type` in lower case (`_respond` has already checked it)."""
-
-    @property
-    def content_type(self) -> str | None:
-        value = super().content_type
-        return value.lower() if value is not None else None
 
 
 class RefusedRequest(Exception):
@@ -103,10 +99,12 @@ class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocket
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
-    request_adapter_class = _RequestAdapter
+    request_adapter_class = RequestAdapter
 
     def __init__(self, schema: Any, state: AppState) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        # uploads (the GraphQL multipart request specification) for product media; `refusal` asks
+        # for a preflight header first (CSRF) and `_execute` for a caller who may upload
+        super().__init__(schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
         self.state = state
         self.auth = Authenticator(state.services.tokens)
         settings = state.settings
@@ -114,6 +112,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.request_error_status = settings.request_error_status
         self.graphiql_enabled = settings.graphiql
         self.max_body_bytes = settings.max_body_bytes
+        self.max_upload_bytes = settings.max_body_bytes + settings.media_max_bytes  # the operation and a file
         self.max_cost = settings.max_query_cost
         self.rate_limits = state.stores.rate_limits
         self.persisted_queries = state.stores.persisted_queries
@@ -135,11 +134,16 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, limit_body(receive, self.max_body_bytes))
-        response = await self._respond(request, negotiate(request.headers.get("accept")))
+        uploading = scope["method"] == "POST" and is_upload(Headers(scope=scope))
+        limit = self.max_upload_bytes if uploading else self.max_body_bytes
+        request = Request(scope, limit_body(receive, limit))
+        try:
+            response = await self._respond(request, negotiate(request.headers.get("accept")), limit)
+        finally:
+            await request.close()  # an upload's spooled files
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request, accepted: str | None) -> Response:
+    async def _respond(self, request: Request, accepted: str | None, limit: int) -> Response:
         media_type = accepted or JSON
 
         def refuse(refused: Refusal) -> Response:
@@ -147,14 +151,12 @@ class GraphQLView(GraphQL[Context, None]):
                 refused.status, refused.message, media_type=media_type, max_cost=self.max_cost, headers=refused.headers
             )
 
-        if (
-            refused := refusal(request, accepted, self.max_body_bytes, wants_page=self._wants_page(request))
-        ) is not None:
+        if (refused := refusal(request, accepted, limit, wants_page=self._wants_page(request))) is not None:
             return refuse(refused)
         try:
             key = await self._cache_key(request, media_type)
         except BodyTooLarge:
-            return refuse(body_too_large(self.max_body_bytes))
+            return refuse(body_too_large(limit))
         if key is not None and self.responses is not None:
             hit = await self.responses.get(key)
             if self.metrics is not None:
@@ -162,7 +164,7 @@ class GraphQLView(GraphQL[Context, None]):
             if hit is not None:
                 return Response(hit, headers={"content-type": content_type(media_type), "X-Cache": "HIT"})
         try:
-            response = await self._execute(request)
+            response = await self._execute(request, limit)
         except RefusedRequest as e:
             return refuse(e.refusal)
         outcome = outcome_of(request)
@@ -172,7 +174,7 @@ class GraphQLView(GraphQL[Context, None]):
             await self.responses.put(key, cached)
         return response
 
-    async def _execute(self, request: Request) -> Response:
+    async def _execute(self, request: Request, limit: int) -> Response:
         """Authenticate, run the operation(s) in one session, and tell the relay and the response
         cache what the request wrote."""
         assert self.state.sessions is not None
@@ -183,6 +185,8 @@ class GraphQLView(GraphQL[Context, None]):
                 raise RefusedRequest(Refusal(401, str(e), {"WWW-Authenticate": 'Bearer error="invalid_token"'})) from e
             if (record := current()) is not None:
                 record.principal = principal.kind.value
+            if request.method == "POST" and is_upload(request.headers) and (refused := upload_refusal(principal)):
+                raise RefusedRequest(refused)  # before a byte of the body is parsed
             services = self.state.services
             ip = request.client.host if request.client else "unknown"
             context = Context(
@@ -205,12 +209,17 @@ class GraphQLView(GraphQL[Context, None]):
                 headers = {"Allow": allow} if e.status_code == 405 else None
                 raise RefusedRequest(Refusal(e.status_code, e.reason, headers)) from e
             except BodyTooLarge as e:
-                raise RefusedRequest(body_too_large(self.max_body_bytes)) from e
+                raise RefusedRequest(body_too_large(limit)) from e
         return response
 
     async def _cache_key(self, request: Request, media_type: str) -> str | None:
         """The response cache's key for an anonymous GET or POST; None when the cache cannot answer it."""
-        if self.responses is None or "authorization" in request.headers or request.method not in ("GET", "POST"):
+        if (
+            self.responses is None
+            or "authorization" in request.headers
+            or request.method not in ("GET", "POST")
+            or is_upload(request.headers)
+        ):
             return None
         if request.method == "GET" and self._wants_page(request):
             return None
@@ -274,10 +283,17 @@ class GraphQLView(GraphQL[Context, None]):
         return body
 
     async def parse_http_body(self, request_adapter: Any) -> Any:
+        request_adapter.max_part_bytes = self.max_body_bytes
         try:
             return await super().parse_http_body(request_adapter)
         except AttributeError as e:  # strawberry reads `.get` off a JSON body that is not an object
             raise HTTPException(400, "The body must be a JSON object with a `query`.") from e
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        try:
+            return await super().parse_multipart(request)
+        except (TypeError, IndexError, ValueError, AttributeError) as e:  # a `map` that names no variable
+            raise HTTPException(400, "The multipart `map` must name variables of `operations`.") from e
 
     def _validate_batch_request(self, request_data: list[Any], protocol: Any) -> None:
         if self.schema.config.batching_config is None:

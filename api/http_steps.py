@@ -1,7 +1,8 @@
 """The HTTP steps around a GraphQL execution at `/graphql`, each a small function the view
 (api/graphql_view.py) calls in turn and a test can call alone:
 
-1. `refusal`: what is refused before anything is read or run (406, 413, 414, 415);
+1. `refusal`: what is refused before anything is read or run (406, 413, 414, 415; a multipart upload
+   without a preflight header, 400);
 2. the response cache's lookup (api/response_cache.py), then authentication and execution;
 3. `Outcome`: what strawberry's hooks learn about the result while it runs, one typed record per
    request (`outcome_of`), instead of loose attributes on `request.state`;
@@ -15,11 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.limits import GRAPHQL_RESPONSE_JSON, JSON, content_type, declared_too_large, media_type_of
 from schema.errors import ErrorCode
+
+MULTIPART = "multipart/form-data"
+PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-apollo-operation-name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +38,28 @@ def body_too_large(max_bytes: int) -> Refusal:
     return Refusal(413, f"The request body is over the limit of {max_bytes} bytes.")
 
 
+def is_upload(headers: Headers) -> bool:
+    """A GraphQL multipart request (files beside the operation): its body may be larger."""
+    return media_type_of(headers.get("content-type")) == MULTIPART
+
+
 def refusal(request: Request, accepted: str | None, max_bytes: int, *, wants_page: bool) -> Refusal | None:
-    """A request refused on its headers alone, before the response cache is asked or a body read."""
+    """A request refused on its headers alone, before the response cache is asked or a body read.
+    `max_bytes` is the cap for this request (larger for an upload)."""
     if accepted is None and not (request.method == "GET" and wants_page):
         return Refusal(406, f"Acceptable media types are {GRAPHQL_RESPONSE_JSON} and {JSON}.")
     if declared_too_large(request.headers, max_bytes):
         return body_too_large(max_bytes)
     if len(request.scope["query_string"]) > max_bytes:  # a GET's query is held to the same cap
         return Refusal(414, f"The query string is over the limit of {max_bytes} bytes.")
+    if request.method == "POST" and is_upload(request.headers):
+        # A browser sends a multipart form across origins without asking first (a "simple" request):
+        # a header no form can set makes it ask (CORS preflight), as Apollo's CSRF prevention does.
+        if not any(request.headers.get(h, "").strip() for h in PREFLIGHT_HEADERS):
+            return Refusal(400, "Send a multipart request with an `Apollo-Require-Preflight: true` header.")
+        return None
     if request.method == "POST" and media_type_of(request.headers.get("content-type")) != JSON:
-        return Refusal(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`).")
+        return Refusal(415, f"Send the request body as {JSON} (`Content-Type: {JSON}`), or {MULTIPART} for uploads.")
     return None
 
 

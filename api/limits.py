@@ -70,6 +70,7 @@ REFUSED_DOCUMENT_CODES = frozenset(
 HTTP_ERROR_CODES: dict[int, str] = {
     400: ErrorCode.BAD_REQUEST.value,
     401: ErrorCode.UNAUTHENTICATED.value,
+    403: ErrorCode.FORBIDDEN.value,
     404: ErrorCode.NOT_FOUND.value,
     405: ErrorCode.METHOD_NOT_ALLOWED.value,
     406: ErrorCode.NOT_ACCEPTABLE.value,

@@ -194,6 +194,40 @@ class Settings(BaseSettings):
         "everything) outside demo and debug mode: for staging and tests, never "
         "production.",
     )
+    # Product media (api/media_route.py, docs/media.md).
+    media_root: Path = Field(Path("media"), description="Directory where uploaded product images are kept.")
+    media_url: str = Field(
+        "/media",
+        description="Where clients fetch stored images: the app serves them at `/media`; a CDN address in "
+        "front of it (`https://cdn.example.com/media`) goes here.",
+    )
+    media_storage: Literal["local", "s3"] = Field(
+        "local",
+        description="Where uploaded images are kept: `local` (MEDIA_ROOT) or `s3`, an S3-compatible bucket "
+        "(AWS S3, MinIO, Ceph, OSS or COS in S3 mode; the MEDIA_S3_* settings).",
+    )
+    media_s3_endpoint: str | None = Field(
+        None, description="The S3 service's address, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://minio:9000`."
+    )
+    media_s3_bucket: str | None = Field(None, description="The bucket images are kept in (it may stay private).")
+    media_s3_region: str = Field("us-east-1", description="The region requests are signed for.")
+    media_s3_access_key: str | None = Field(
+        None, description="Access key id of a user who may read and write the bucket."
+    )
+    media_s3_secret_key: SecretStr | None = Field(None, description="That user's secret access key.")
+    media_max_bytes: int = Field(
+        10_485_760, ge=1024, description="Largest uploaded image file; a larger request answers 413."
+    )
+    media_max_side: int = Field(
+        8000, ge=16, le=65_535, description="Most pixels of an uploaded image's width or height."
+    )
+    media_max_pixels: int = Field(
+        25_000_000,
+        ge=256,
+        le=178_000_000,
+        description="Most pixels (width x height) of an uploaded image: decoding one to check it takes about 4 "
+        "bytes a pixel (25 million: 100 MB, a 6000 x 4000 camera photo fits).",
+    )
     # Production switches.
     graphiql: bool = Field(True, description="Serve GraphiQL to browsers at GET /graphql.")
     graphiql_assets_url: str | None = Field(

@@ -42,6 +42,7 @@ from db.pagination import (
     parse_str,
 )
 from db.sql import AnySelect, any_of, core_rows, dialect_name, in_parameter
+from db.variant_attributes import AttributeFilter, having_attributes
 from domain.catalog.model import ProductSortField
 
 _ID = SortKey(Product.id, parse=parse_int)
@@ -74,6 +75,7 @@ class ProductQuery:
     price_gte: Decimal | None = None
     price_lte: Decimal | None = None
     available: bool | None = None
+    attributes: tuple[AttributeFilter, ...] = ()  # every (name, values): some variant has one of the values
     sort: ProductSortField | None = None  # by relevance when searching, else by name
     descending: bool = False
 
@@ -126,6 +128,8 @@ def product_statement(q: ProductQuery, dialect: str) -> AnySelect:
         stmt = stmt.where(search.matching(q.search_terms, dialect))
     if q.category_ids is not None:
         stmt = stmt.where(Product.category_id.in_(q.category_ids))
+    if q.attributes:
+        stmt = stmt.where(*having_attributes(q.attributes))
     if q.price_gte is not None:
         stmt = stmt.where(ProductChannelListing.max_price >= q.price_gte)
     if q.price_lte is not None:

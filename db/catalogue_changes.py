@@ -23,6 +23,8 @@ CATALOGUE_TABLES = frozenset(
         "categories",
         "products",
         "product_variants",
+        "product_media",
+        "variant_attributes",
         "product_channel_listings",
         "variant_channel_listings",
         "locations",

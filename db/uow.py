@@ -20,6 +20,7 @@ from db.coupon_issuing import SqlCouponIssuing
 from db.engine import write_options
 from db.inventory import SqlInventoryRepository
 from db.locations import SqlLocationRepository
+from db.media import SqlMediaRepository
 from db.members import SqlMembersRepository
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
@@ -27,6 +28,7 @@ from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
 from db.transactions import SqlTransactionsRepository
 from db.transfers import SqlTransferRepository
+from db.variant_attributes import SqlVariantAttributes
 from db.webhooks import SqlWebhooksRepository
 from domain.clock import Clock, system_clock
 
@@ -65,6 +67,10 @@ class SqlUnitOfWork:
         return SqlLocationRepository(self.session)
 
     @cached_property
+    def media(self) -> SqlMediaRepository:
+        return SqlMediaRepository(self.session)
+
+    @cached_property
     def members(self) -> SqlMembersRepository:
         return SqlMembersRepository(self.session, self.clock)
 
@@ -91,6 +97,10 @@ class SqlUnitOfWork:
     @cached_property
     def transactions(self) -> SqlTransactionsRepository:
         return SqlTransactionsRepository(self.session, self.clock)
+
+    @cached_property
+    def variant_attributes(self) -> SqlVariantAttributes:
+        return SqlVariantAttributes(self.session)
 
     @cached_property
     def webhooks(self) -> SqlWebhooksRepository:

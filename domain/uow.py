@@ -9,6 +9,8 @@ from typing import Protocol
 from domain.accounts.services import AccountsUnitOfWork
 from domain.apps.services import AppsUnitOfWork
 from domain.apps.webhook_services import WebhooksUnitOfWork
+from domain.catalog.attributes import VariantAttributesUnitOfWork
+from domain.catalog.media_services import MediaUnitOfWork
 from domain.catalog.services import CatalogUnitOfWork
 from domain.inventory.location_services import LocationsUnitOfWork
 from domain.inventory.transfers import TransferUnitOfWork
@@ -48,6 +50,8 @@ class UnitOfWork(
     AccountsUnitOfWork,
     AppsUnitOfWork,
     CatalogUnitOfWork,
+    MediaUnitOfWork,
+    VariantAttributesUnitOfWork,
     CheckoutUnitOfWork,
     ReturnsUnitOfWork,
     CouponUnitOfWork,

@@ -13,6 +13,7 @@ from domain.access.model import Principal
 from domain.accounts.limits import LoginGuard
 from domain.accounts.passwords import PasswordHasher
 from domain.accounts.tokens import AccessTokens
+from domain.catalog.media import ImageCodec, ImageLimits, MediaStorage
 from domain.clock import Clock, system_clock
 from domain.orders.payments import Payments
 from domain.payments.services import GatewayCalls
@@ -33,6 +34,9 @@ class Services:
     payments: Payments  # the till's methods and the sandbox, by method (payment apps go through `gateways`)
     secret_key: str  # the server's secret, which also signs the tokens: pickup codes derive from it
     gateways: GatewayCalls  # calls payment apps synchronously (transactionInitialize)
+    media: MediaStorage  # product images and their thumbnails
+    images: ImageCodec  # what an upload is; thumbnails
+    image_limits: ImageLimits
     phone_region: str = "CN"
     points_validity_months: int = 24
     debug: bool = False

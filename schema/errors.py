@@ -177,6 +177,8 @@ async def run_prepared_mutation(
         prepared = await prepare()
     except DomainError as e:  # nothing was written
         return None, user_errors(e)
+    except AccessDenied as e:
+        raise refused(e) from None
     return await run_mutation(info, lambda: work(prepared))
 
 

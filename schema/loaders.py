@@ -22,9 +22,13 @@ from schema.apps.loaders import (
 )
 from schema.batch_loader import BatchLoader
 from schema.catalog.loaders import (
+    AttributesByVariantLoader,
     CategoryByIdLoader,
     CategoryBySlugLoader,
     ChildrenByCategoryLoader,
+    MediaByIdLoader,
+    MediaByProductLoader,
+    MediaByVariantLoader,
     ProductByIdLoader,
     ProductListingByProductChannelLoader,
     PublishedByProductLoader,
@@ -114,6 +118,10 @@ class Loaders:
     product_by_id = _PerRequest(ProductByIdLoader)
     variant_by_id = _PerRequest(VariantByIdLoader)
     variants_by_product = _PerRequest(VariantsByProductLoader)
+    media_by_product = _PerRequest(MediaByProductLoader)
+    media_by_variant = _PerRequest(MediaByVariantLoader)
+    media_by_id = _PerRequest(MediaByIdLoader)
+    attributes_by_variant = _PerRequest(AttributesByVariantLoader)
     variants_in_channel = _PerRequest(VariantsByProductChannelLoader)
     product_listing = _PerRequest(ProductListingByProductChannelLoader)
     variant_listing = _PerRequest(VariantListingByVariantChannelLoader)

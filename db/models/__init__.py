@@ -2,7 +2,15 @@
 
 from db.models.accounts import Member, MemberIdentity, RefreshToken, StaffUser
 from db.models.base import Base
-from db.models.catalog import Category, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.models.catalog import (
+    Category,
+    Product,
+    ProductChannelListing,
+    ProductMedia,
+    ProductVariant,
+    VariantAttribute,
+    VariantChannelListing,
+)
 from db.models.channels import Channel
 from db.models.inventory import ChannelLocation, InventoryMovement, Location, StockLevel, StockTransfer
 from db.models.members import App, MemberAddress, MemberTag, PointsEntry
@@ -65,6 +73,7 @@ __all__ = [
     "PointsEntry",
     "Product",
     "ProductChannelListing",
+    "ProductMedia",
     "ProductVariant",
     "Promotion",
     "PromotionUse",
@@ -74,6 +83,7 @@ __all__ = [
     "StockTransfer",
     "Transaction",
     "TransactionEvent",
+    "VariantAttribute",
     "VariantChannelListing",
     "Webhook",
     "WebhookAttempt",

@@ -83,3 +83,46 @@ class VariantChannelListing(Base):
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
     channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"), index=True)
     price: Mapped[Decimal] = mapped_column(Amount)
+
+
+class ProductMedia(Base):
+    """An image of a product (and optionally of one variant): an address elsewhere (`url`) or a file
+    in the media storage (`storage_key`, with what the upload showed), in the product's order."""
+
+    __tablename__ = "product_media"
+    __table_args__ = (
+        sa.Index("ix_product_media_product_id_sort_order_id", "product_id", "sort_order", "id"),
+        sa.CheckConstraint("(url IS NULL) <> (storage_key IS NULL)", name="url_or_storage_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
+    url: Mapped[str | None] = mapped_column(sa.String(2000))
+    storage_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    alt: Mapped[str] = mapped_column(sa.String(500))
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0)
+    content_type: Mapped[str | None] = mapped_column(sa.String(50))
+    width: Mapped[int | None] = mapped_column(sa.Integer)
+    height: Mapped[int | None] = mapped_column(sa.Integer)
+    size_bytes: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+
+
+class VariantAttribute(Base):
+    """A variant's colour, size or other attribute (domain/catalog/attributes.py); the product id is
+    kept beside it so a product list filters on one index."""
+
+    __tablename__ = "variant_attributes"
+    __table_args__ = (
+        sa.UniqueConstraint("variant_id", "name"),
+        sa.Index("ix_variant_attributes_name_value_product_id", "name", "value", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("product_variants.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(30))
+    value: Mapped[str] = mapped_column(sa.String(100))

@@ -36,6 +36,12 @@ class PriceRangeInput:
     lte: Decimal | None = strawberry.field(default=None, description="At most this price.")
 
 
+@strawberry.input(description="Products with a variant whose attribute `name` has one of `values`.")
+class AttributeFilterInput:
+    name: str = strawberry.field(description="The attribute's key: `colour`, `size`.")
+    values: list[str] = strawberry.field(description="Any of these values will do (at most 50).")
+
+
 @strawberry.input(description="Narrow a product list. All given conditions must hold.")
 class ProductFilter:
     categories: list[strawberry.ID] | None = strawberry.field(
@@ -46,6 +52,9 @@ class ProductFilter:
     )
     is_available: bool | None = strawberry.field(
         default=None, description="Purchasable in the channel (true) or not (false)."
+    )
+    attributes: list[AttributeFilterInput] | None = strawberry.field(
+        default=None, description="With variants of these attributes: every name given must match."
     )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from db import catalog_queries as cq
+from db import media as mq
+from db import variant_attributes as va
 from db.models import Category, Product, ProductVariant
 from schema.batch_loader import BatchLoader, OptionalLoader, by_id
 
@@ -68,3 +70,28 @@ class VariantListingByVariantChannelLoader(OptionalLoader[tuple[int, int], Any])
     """Key (variant id, channel id): a row of (variant_id, channel_id, price)."""
 
     fetch = staticmethod(cq.variant_listings)
+
+
+class MediaByProductLoader(BatchLoader[int, Sequence[Any]]):
+    """A product's images in their order (rows of `db.media.MEDIA_COLUMNS`)."""
+
+    fetch = staticmethod(mq.media_by_product_ids)
+    missing = ()
+
+
+class MediaByVariantLoader(BatchLoader[int, Sequence[Any]]):
+    """A variant's own images, in their product's order."""
+
+    fetch = staticmethod(mq.media_by_variant_ids)
+    missing = ()
+
+
+class MediaByIdLoader(OptionalLoader[int, Any]):
+    fetch = staticmethod(mq.media_by_ids)
+
+
+class AttributesByVariantLoader(BatchLoader[int, Sequence[Any]]):
+    """A variant's attributes (rows of variant_id, name, value), by name."""
+
+    fetch = staticmethod(va.attributes_by_variant_ids)
+    missing = ()

@@ -11,13 +11,15 @@ from typing import Annotated
 import strawberry
 
 from domain.access.model import Permission
-from domain.catalog import services
+from domain.catalog import media_services, services
 from schema.catalog.admin_inputs import (
     ProductChannelListingUpdateInput,
     ProductCreateInput,
     ProductUpdateInput,
 )
+from schema.catalog.attribute_mutations import AttributeMutation
 from schema.catalog.category_mutations import CategoryMutation
+from schema.catalog.media_mutations import MediaMutation
 from schema.catalog.types import Product
 from schema.catalog.variant_mutations import VariantMutation
 from schema.context import Info
@@ -83,12 +85,16 @@ class ProductMutation:
         )
         return ProductUpdatePayload(product=await _product(info, product_id), user_errors=errors)
 
-    @strawberry.mutation(description="Delete a product with its variants, prices and listings.")
+    @strawberry.mutation(description="Delete a product with its variants, prices, listings and images.")
     async def product_delete(self, info: Info, id: ProductId) -> ProductDeletePayload:
         require(info, Permission.MANAGE_CATALOG)
         key = key_of(id, "Product")
         before = await _product(info, key)
+        images = await info.context.loaders.media_by_product.load(key)  # their files go after the commit
         _, errors = await run_mutation(info, lambda: services.delete_product(info.context.uow, key))
+        if not errors:
+            for image in images:
+                await media_services.discard_files(info.context.services.media, image.storage_key)
         return ProductDeletePayload(product=None if errors else before, user_errors=errors)
 
     @strawberry.mutation(
@@ -108,5 +114,5 @@ class ProductMutation:
 
 
 @strawberry.type
-class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation):
+class CatalogMutation(ProductMutation, VariantMutation, CategoryMutation, MediaMutation, AttributeMutation):
     """Every catalogue administration mutation."""

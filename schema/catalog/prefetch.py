@@ -24,6 +24,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
+from schema.catalog.media_types import ProductMedia
 from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
 from schema.per_document import PerDocument
 
@@ -40,6 +41,7 @@ class Wants:
     parents: bool  # the categories above it (a product page's trail)
     variants: bool
     offers: bool  # the variants' prices and stock in the channel (price, stock, or isAvailable from them)
+    media: bool  # the products' images
 
 
 # By operation (kept while its document is) and the root field's path: parsed documents are cached
@@ -67,6 +69,7 @@ def _wants(node: list[SelectedField]) -> Wants:
         parents="parent" in {f.name for f in _fields_at(node, "category")},
         variants="variants" in names,
         offers="isAvailable" in names or ("variants" in names and bool(variant_names & {"price", "stock"})),
+        media="media" in names,
     )
 
 
@@ -97,6 +100,10 @@ async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wan
             p.listing = listing
     if wanted.category:
         await _prefetch_categories(info, products, wanted.parents)
+    if wanted.media:
+        images = await loaders.media_by_product.load_many([p.pk for p in products])
+        for p, rows in zip(products, images, strict=True):
+            p.prefetched_media = ProductMedia.many(info, rows)
     if wanted.offers:
         # the variants with their price and stock in the channel, in one statement
         offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])

@@ -10,9 +10,11 @@ import strawberry
 
 from db import catalog_queries as cq
 from db.pagination import count
+from db.variant_attributes import AttributeFilter
 from domain.catalog.access import sees_product, sees_unpublished
+from domain.catalog.attributes import MAX_FILTER_VALUES, attribute_name
 from domain.catalog.model import ProductSortField, SortDirection, search_terms
-from schema.catalog.inputs import ProductFilter, ProductSort
+from schema.catalog.inputs import AttributeFilterInput, ProductFilter, ProductSort
 from schema.catalog.prefetch import prefetch_products, wants
 from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
@@ -30,6 +32,16 @@ def _price(value: Decimal | None, name: str) -> Decimal | None:
     if value is not None and (not value.is_finite() or value < 0):
         raise bad_input(f"`filter.price.{name}` must be a non-negative number.")
     return value
+
+
+def _attributes(filters: list[AttributeFilterInput] | None) -> tuple[AttributeFilter, ...]:
+    checked = []
+    for i, f in enumerate(filters or ()):
+        name = attribute_name(f.name)
+        if name is None or len(f.values) > MAX_FILTER_VALUES:
+            raise bad_input(f"`filter.attributes[{i}]`: a key like `colour` and at most {MAX_FILTER_VALUES} values.")
+        checked.append((name, tuple(v.strip() for v in f.values)))
+    return tuple(checked)
 
 
 def _product_query(
@@ -52,6 +64,7 @@ def _product_query(
         price_gte=_price(price.gte, "gte") if price else None,
         price_lte=_price(price.lte, "lte") if price else None,
         available=f.is_available if f else None,
+        attributes=_attributes(f.attributes if f else None),
         sort=ProductSortField(sort.field.value) if sort else None,
         descending=bool(sort and sort.direction.value == SortDirection.DESC.value),
     )

@@ -23,6 +23,7 @@ from db.models import Channel as ChannelModel
 from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
 from domain.catalog.access import sees_unpublished
+from schema.catalog.media_types import ProductMedia
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.money import Money
@@ -108,6 +109,12 @@ class StockSummary:
     available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
+@strawberry.type(description="A variant's attribute: what storefronts filter products by.")
+class VariantAttribute:
+    name: str = strawberry.field(description="A lower-case key shared across the catalogue: `colour`, `size`.")
+    value: str = strawberry.field(description='What the shop shows: "白色", "M".')
+
+
 @strawberry.type(description="A purchasable version of a product, with its own SKU and prices.")
 class ProductVariant(Node):
     sku: str = strawberry.field(description="Stock keeping unit, unique across the catalogue.")
@@ -157,6 +164,15 @@ class ProductVariant(Node):
 
         return [StockLevel.from_model(r) for r in await info.context.loaders.stock_levels_by_variant.load(self.pk)]
 
+    @strawberry.field(description="The variant's colour, size and other attributes, by name.")
+    async def attributes(self, info: Info) -> list[VariantAttribute]:
+        rows = await info.context.loaders.attributes_by_variant.load(self.pk)
+        return [VariantAttribute(name=r.name, value=r.value) for r in rows]
+
+    @strawberry.field(description="The variant's own images (a colour's photos), in the product's order.")
+    async def media(self, info: Info) -> list[ProductMedia]:
+        return ProductMedia.many(info, await info.context.loaders.media_by_variant.load(self.pk))
+
     @classmethod
     def from_model(
         cls, m: VariantModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None
@@ -195,6 +211,7 @@ class Product(Node):
     listing: strawberry.Private[Any] = UNLOADED
     prefetched_category: strawberry.Private[Any] = UNLOADED
     prefetched_variants: strawberry.Private[Any] = UNLOADED
+    prefetched_media: strawberry.Private[Any] = UNLOADED
     available: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The product's category.", graphql_type="Category | None")
@@ -210,6 +227,15 @@ class Product(Node):
         if self.prefetched_variants is not UNLOADED:
             return self.prefetched_variants
         return self._load_variants(info)
+
+    @strawberry.field(description="The product's images, in their order.", graphql_type=list[ProductMedia])
+    def media(self, info: Info) -> MaybeAwaitable[list[ProductMedia]]:
+        if self.prefetched_media is not UNLOADED:
+            return self.prefetched_media
+        return self._load_media(info)
+
+    async def _load_media(self, info: Info) -> list[ProductMedia]:
+        return ProductMedia.many(info, await info.context.loaders.media_by_product.load(self.pk))
 
     async def _load_variants(self, info: Info) -> list[ProductVariant]:
         rows = await info.context.loaders.variants_by_product.load(self.pk)
@@ -352,4 +378,13 @@ async def _fetch_categories(info: Info, ids: list[int]) -> list[Category | None]
 
 register_node("Product", _fetch_products)
 register_node("ProductVariant", _fetch_variants)
+
+
+async def _fetch_media(info: Info, ids: list[int]) -> list[ProductMedia | None]:
+    rows = await info.context.loaders.media_by_id.load_many(ids)
+    visible = {p.pk for p in await _fetch_products(info, [r.product_id for r in rows if r]) if p}
+    return [ProductMedia.many(info, [r])[0] if r and r.product_id in visible else None for r in rows]
+
+
 register_node("Category", _fetch_categories)
+register_node("ProductMedia", _fetch_media)

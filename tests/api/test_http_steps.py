@@ -52,6 +52,8 @@ def test_the_sql_unit_of_work_offers_all_the_protocol_asks() -> None:
         ("POST", {"content-type": JSON, "content-length": "101"}, b"", JSON, 413),
         ("GET", {}, b"q" * 101, JSON, 414),
         ("POST", {"content-type": "text/plain"}, b"", JSON, 415),
+        ("POST", {"content-type": "multipart/form-data; boundary=x"}, b"", JSON, 400),  # no preflight header
+        ("POST", {"content-type": "multipart/form-data", "apollo-require-preflight": " "}, b"", JSON, 400),
     ],
 )
 def test_requests_are_refused_on_their_headers(
@@ -64,6 +66,8 @@ def test_requests_are_refused_on_their_headers(
 def test_a_well_formed_request_and_a_browser_page_pass() -> None:
     assert refusal(request("POST", {"content-type": "Application/JSON"}), JSON, 100, wants_page=False) is None
     assert refusal(request("GET"), None, 100, wants_page=True) is None
+    upload = {"content-type": "Multipart/Form-Data; boundary=x", "apollo-require-preflight": "true"}
+    assert refusal(request("POST", upload), JSON, 100, wants_page=False) is None
     assert body_too_large(100).status == 413
 
 

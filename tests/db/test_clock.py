@@ -4,11 +4,14 @@ and the request's context hands the same clock to the unit of work and the loade
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import jwt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.adapters.images import PillowImages
+from api.adapters.media_storage import LocalMediaStorage
 from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
 from api.adapters.tokens import JwtTokens
@@ -18,6 +21,7 @@ from db.models import MemberTag, RefreshToken
 from db.uow import SqlUnitOfWork
 from domain.access.model import ANONYMOUS, member
 from domain.accounts.services import MemberRegistration, issue_tokens, register_member, revoke_refresh_token
+from domain.catalog.media import ImageLimits
 from domain.members.services import add_tags
 from schema.context import Context, Services
 from schema.loaders import Loaders
@@ -57,6 +61,9 @@ async def test_the_request_context_hands_one_clock_to_the_unit_of_work_and_the_l
         payments=built_in_payments(sandbox=False),
         secret_key=TOKENS.secret_key,
         gateways=HttpGatewayCalls(allow_private=False, clock=frozen),
+        media=LocalMediaStorage(Path("media"), "/media"),
+        images=PillowImages(),
+        image_limits=ImageLimits(1024, 16, 256),
         clock=frozen,
     )
     async with create_session_factory(engine)() as session:

@@ -51,6 +51,12 @@ DOCUMENTS: list[tuple[str, str, dict[str, Any]]] = [
         {},
     ),
     (
+        "products by attribute",
+        f"""query($after: String) {{ products(first: 3, after: $after,
+        filter: {{attributes: [{{name: "colour", values: ["白色", "黑色"]}}]}}) {{ {PAGE} }} }}""",
+        {},
+    ),
+    (
         "products searched",
         f"""query($after: String) {{ products(first: 3, after: $after, search: "shirt")
         {{ {PAGE} }} }}""",
