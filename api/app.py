@@ -13,6 +13,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,6 +33,7 @@ from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry
 from api.limits import schema_for
 from api.preflight import describe_database_error
+from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
@@ -84,6 +86,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         debug=settings.debug,
         webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,
+        business_timezone=settings.business_timezone,
     )
 
 
@@ -120,6 +123,13 @@ def create_app(
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         delivering = asyncio.create_task(deliveries.run())
+        feeder = ReportFeeder(
+            create_session_factory(state.engine), ZoneInfo(settings.business_timezone), settings.reports_interval, clock
+        )
+        feeding = None
+        if settings.reports_interval > 0:
+            state.feeder = feeder
+            feeding = asyncio.create_task(feeder.run())
         expiry = None
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
@@ -129,6 +139,7 @@ def create_app(
         finally:
             state.relay.stop()
             deliveries.stop()
+            feeder.stop()
             try:
                 await asyncio.wait_for(relay, 10)
             except TimeoutError:
@@ -137,6 +148,11 @@ def create_app(
                 await asyncio.wait_for(delivering, 20)
             except TimeoutError:
                 log.warning("webhook delivery did not stop in time (unfinished attempts are retried)")
+            if feeding is not None:
+                try:
+                    await asyncio.wait_for(feeding, 10)
+                except TimeoutError:
+                    log.warning("report feed did not stop in time (an unfinished pass counts nothing)")
             if expiry is not None:
                 expiry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

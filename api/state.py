@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.events import OutboxRelay
+from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.stores import Stores
 from schema.context import Services
@@ -26,3 +27,4 @@ class AppState:
     engine: AsyncEngine | None = None
     sessions: async_sessionmaker[AsyncSession] | None = None
     relay: OutboxRelay | None = None
+    feeder: ReportFeeder | None = None  # counts order events into the report rollups

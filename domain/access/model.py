@@ -42,6 +42,7 @@ class Permission(str, Enum):
     VIEW_UNPUBLISHED = "view_unpublished"  # see catalogue data not published in a channel
     VIEW_ORDERS = "view_orders"  # read every member's orders
     MANAGE_APPS = "manage_apps"  # third-party app tokens
+    VIEW_REPORTS = "view_reports"  # the data centre's figures (a store's staff: their store's)
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -57,6 +58,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             Permission.MANAGE_PROMOTIONS,
             Permission.VIEW_UNPUBLISHED,
             Permission.VIEW_ORDERS,
+            Permission.VIEW_REPORTS,
         }
     ),
     StaffRole.CASHIER: frozenset(
@@ -95,6 +97,7 @@ class AppScope(str, Enum):
     MEMBERS_READ = "members:read"
     MEMBERS_WRITE = "members:write"
     PROMOTIONS_WRITE = "promotions:write"
+    REPORTS_READ = "reports:read"
 
 
 SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
@@ -106,6 +109,7 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.MEMBERS_READ: frozenset({Permission.LOOKUP_MEMBERS}),
     AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
     AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
+    AppScope.REPORTS_READ: frozenset({Permission.VIEW_REPORTS}),
 }
 
 

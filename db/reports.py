@@ -1,0 +1,144 @@
+"""Reading the report rollups (db/models/reports.py): `SqlReports` implements
+domain.reports.services.ReportsReader with a couple of grouped statements per report, whatever the
+number of orders behind it (the rollups hold one row per day, channel, store and variant sold)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
+from db.models import ReportSalesDaily as Sales
+from db.types import Amount
+from domain.reports.model import ZERO, Dimension, MemberFigures, ProductSales, ReportFilter, RowKey, SalesFigures, TopBy
+
+_ZERO_KEY = RowKey()
+
+
+def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
+    conditions = [table.business_date >= f.start, table.business_date <= f.end]
+    if f.channel_ids is not None:
+        conditions.append(table.channel_id.in_(f.channel_ids))
+    if f.location_ids is not None:
+        conditions.append(table.location_id.in_(f.location_ids))
+    return conditions
+
+
+def _columns(table: Any, dims: Sequence[Dimension]) -> list[Any]:
+    """The grouping columns of `dims` (a period groups by day; domain.reports.model.regroup folds it)."""
+    columns = []
+    if any(d in (Dimension.DAY, Dimension.WEEK, Dimension.MONTH) for d in dims):
+        columns.append(table.business_date.label("day"))
+    for dim, name in ((Dimension.CHANNEL, "channel_id"), (Dimension.LOCATION, "location_id")):
+        if dim in dims:
+            columns.append(getattr(table, name).label(name))
+    if Dimension.CATEGORY in dims:
+        columns.append(table.category_id.label("category_id"))
+    return columns
+
+
+def _key(row: Any, columns: list[Any]) -> RowKey:
+    values = {c.name: getattr(row, c.name) for c in columns}
+    day = values.get("day")
+    return RowKey(
+        day=date.fromisoformat(day) if isinstance(day, str) else day,
+        channel_id=values.get("channel_id"),
+        location_id=values.get("location_id"),
+        category_id=values.get("category_id"),
+    )
+
+
+class SqlReports:
+    def __init__(self, session: AsyncSession, zone: ZoneInfo) -> None:
+        self.session = session
+        self.zone = zone
+
+    async def channel_currencies(self, slugs: tuple[str, ...] | None) -> dict[str, tuple[int, str]]:
+        stmt = sa.select(Channel.slug, Channel.id, Channel.currency)
+        if slugs is not None:
+            stmt = stmt.where(Channel.slug.in_(slugs))
+        return {slug: (i, currency) for slug, i, currency in await self.session.execute(stmt)}
+
+    async def sales_rows(self, f: ReportFilter, dims: tuple[Dimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
+        columns = _columns(Sales, dims)
+        lines = await self.session.execute(
+            sa.select(
+                *columns,
+                sa.func.sum(Sales.units_sold - Sales.units_returned).label("units"),
+                sa.func.sum(Sales.gross).label("gross"),
+                sa.func.sum(Sales.discounts).label("discounts"),
+                sa.func.sum(Sales.returns).label("returns"),
+            )
+            .where(*_where(Sales, f))
+            .group_by(*columns)
+        )
+        figures = {
+            _key(r, columns): SalesFigures(0, int(r.units), r.gross or ZERO, r.discounts or ZERO, r.returns or ZERO)
+            for r in lines
+            if r.units is not None
+        }
+        table = ReportCategoryOrdersDaily if Dimension.CATEGORY in dims else ReportOrdersDaily
+        columns = _columns(table, dims)
+        orders = await self.session.execute(
+            sa.select(*columns, sa.func.sum(table.orders).label("orders")).where(*_where(table, f)).group_by(*columns)
+        )
+        for r in orders:
+            if r.orders is not None:
+                key = _key(r, columns)
+                figures[key] = figures.get(key, SalesFigures()) + SalesFigures(orders=int(r.orders))
+        return list(figures.items())
+
+    async def top_products(self, f: ReportFilter, by: TopBy, first: int) -> list[ProductSales]:
+        units = sa.func.sum(Sales.units_sold - Sales.units_returned).label("units")
+        net = sa.func.sum(Sales.gross - Sales.discounts - Sales.returns, type_=Amount()).label("net")
+        rows = await self.session.execute(
+            sa.select(Sales.product_id, units, net)
+            .where(*_where(Sales, f), Sales.product_id != 0)
+            .group_by(Sales.product_id)
+            .order_by((net if by is TopBy.NET else units).desc(), Sales.product_id)
+            .limit(first)
+        )
+        return [ProductSales(product_id, int(u), n) for product_id, u, n in rows]
+
+    async def member_figures(self, f: ReportFilter) -> MemberFigures:
+        t = ReportMemberOrdersDaily
+        start, end = self._moment(f.start), self._moment(f.end + timedelta(days=1))
+        joined = [Member.created_at >= start, Member.created_at < end]
+        if f.channel_ids is not None:
+            joined.append(Member.joined_channel_id.in_(f.channel_ids))
+        if f.location_ids is not None:
+            joined.append(Member.joined_location_id.in_(f.location_ids))
+        new = await self.session.scalar(sa.select(sa.func.count()).where(*joined))
+        earlier = sa.select(t.member_id).where(
+            t.business_date < f.start,
+            *_where(t, ReportFilter(date.min, f.start, f.channel_ids, f.location_ids))[2:],
+        )
+        active = (
+            sa.select(
+                t.member_id,
+                sa.func.sum(t.orders).label("orders"),
+                t.member_id.in_(earlier).label("returning"),
+            )
+            .where(*_where(t, f))
+            .group_by(t.member_id)
+            .subquery()
+        )
+        row = (
+            await self.session.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.count().filter(active.c.returning),
+                    sa.func.count().filter(active.c.orders > 1),
+                ).select_from(active)
+            )
+        ).one()
+        return MemberFigures(int(new or 0), int(row[0]), int(row[1]), int(row[2]))
+
+    def _moment(self, day: date) -> datetime:
+        """The start of a business day, in UTC."""
+        return datetime.combine(day, time(), self.zone).astimezone(UTC)

@@ -1,0 +1,99 @@
+"""The data centre's use cases: check who asks and what, then read the rollups through `ReportsReader`.
+
+Each report covers one currency: the channels it names (or, naming none, every channel) must share
+it, else CURRENCY_INVALID. A store's staff are limited to their store (domain/reports/access.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Protocol
+
+from domain.access.model import Principal
+from domain.errors import Code, DomainError
+from domain.reports.access import report_locations
+from domain.reports.model import (
+    Dimension,
+    MemberFigures,
+    ProductSales,
+    ReportFilter,
+    RowKey,
+    SalesFigures,
+    SalesReport,
+    TopBy,
+    checked_filter,
+    grouping,
+    one_currency,
+    regroup,
+)
+
+MAX_TOP = 100
+
+
+class ReportsReader(Protocol):
+    async def channel_currencies(self, slugs: tuple[str, ...] | None) -> dict[str, tuple[int, str]]:
+        """slug -> (id, currency) of the named channels that exist (every channel when None)."""
+        ...
+
+    async def sales_rows(self, f: ReportFilter, dims: tuple[Dimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
+        """Figures summed by the dimensions (by day for a period), rows keyed by where they stand."""
+        ...
+
+    async def top_products(self, f: ReportFilter, by: TopBy, first: int) -> list[ProductSales]: ...
+
+    async def member_figures(self, f: ReportFilter) -> MemberFigures: ...
+
+
+async def _scoped(
+    reader: ReportsReader, principal: Principal, f: ReportFilter, channels: tuple[str, ...] | None
+) -> tuple[ReportFilter, str]:
+    """The filter limited to what the caller may read, with channel ids, and the report's currency."""
+    locations = report_locations(principal, f.location_ids)
+    f = checked_filter(f)
+    known = await reader.channel_currencies(channels)
+    missing = [slug for slug in channels or () if slug not in known]
+    if missing:
+        raise DomainError(Code.NOT_FOUND, f"No channel {missing[0]!r}.", ["filter", "channels"])
+    currency = one_currency({c for _, c in known.values()})
+    if currency is None:
+        raise DomainError(Code.NOT_FOUND, "There is no channel to report on.", ["filter", "channels"])
+    ids = tuple(i for i, _ in known.values()) if channels is not None else None
+    return replace(f, channel_ids=ids, location_ids=locations), currency
+
+
+async def sales_report(
+    reader: ReportsReader,
+    principal: Principal,
+    f: ReportFilter,
+    channels: tuple[str, ...] | None,
+    group_by: list[Dimension] | None,
+) -> SalesReport:
+    dims = grouping(group_by)
+    f, currency = await _scoped(reader, principal, f, channels)
+    rows = regroup(await reader.sales_rows(f, dims), dims) if dims else ()
+    if dims and Dimension.CATEGORY not in dims:
+        totals = sum((r.figures for r in rows), SalesFigures())  # each order is in exactly one row
+    else:
+        totals = sum((figures for _, figures in await reader.sales_rows(f, ())), SalesFigures())
+    return SalesReport(currency, totals, rows)
+
+
+async def top_products(
+    reader: ReportsReader,
+    principal: Principal,
+    f: ReportFilter,
+    channels: tuple[str, ...] | None,
+    by: TopBy,
+    first: int,
+) -> tuple[str, list[ProductSales]]:
+    if not 1 <= first <= MAX_TOP:
+        raise DomainError(Code.INVALID, f"`first` is 1 to {MAX_TOP}.", ["first"])
+    f, currency = await _scoped(reader, principal, f, channels)
+    return currency, await reader.top_products(f, by, first)
+
+
+async def member_report(
+    reader: ReportsReader, principal: Principal, f: ReportFilter, channels: tuple[str, ...] | None
+) -> MemberFigures:
+    f, _ = await _scoped(reader, principal, f, channels)
+    return await reader.member_figures(f)
