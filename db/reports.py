@@ -15,9 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
 from db.models import ReportSalesDaily as Sales
 from db.types import Amount
-from domain.reports.model import ZERO, Dimension, MemberFigures, ProductSales, ReportFilter, RowKey, SalesFigures, TopBy
-
-_ZERO_KEY = RowKey()
+from domain.reports.model import (
+    ZERO,
+    MemberFigures,
+    ProductSales,
+    ReportDimension,
+    ReportFilter,
+    RowKey,
+    SalesFigures,
+    TopProductsBy,
+)
 
 
 def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
@@ -29,15 +36,15 @@ def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _columns(table: Any, dims: Sequence[Dimension]) -> list[Any]:
+def _columns(table: Any, dims: Sequence[ReportDimension]) -> list[Any]:
     """The grouping columns of `dims` (a period groups by day; domain.reports.model.regroup folds it)."""
     columns = []
-    if any(d in (Dimension.DAY, Dimension.WEEK, Dimension.MONTH) for d in dims):
+    if any(d in (ReportDimension.DAY, ReportDimension.WEEK, ReportDimension.MONTH) for d in dims):
         columns.append(table.business_date.label("day"))
-    for dim, name in ((Dimension.CHANNEL, "channel_id"), (Dimension.LOCATION, "location_id")):
+    for dim, name in ((ReportDimension.CHANNEL, "channel_id"), (ReportDimension.LOCATION, "location_id")):
         if dim in dims:
             columns.append(getattr(table, name).label(name))
-    if Dimension.CATEGORY in dims:
+    if ReportDimension.CATEGORY in dims:
         columns.append(table.category_id.label("category_id"))
     return columns
 
@@ -64,7 +71,7 @@ class SqlReports:
             stmt = stmt.where(Channel.slug.in_(slugs))
         return {slug: (i, currency) for slug, i, currency in await self.session.execute(stmt)}
 
-    async def sales_rows(self, f: ReportFilter, dims: tuple[Dimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
+    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
         columns = _columns(Sales, dims)
         lines = await self.session.execute(
             sa.select(
@@ -82,7 +89,7 @@ class SqlReports:
             for r in lines
             if r.units is not None
         }
-        table = ReportCategoryOrdersDaily if Dimension.CATEGORY in dims else ReportOrdersDaily
+        table = ReportCategoryOrdersDaily if ReportDimension.CATEGORY in dims else ReportOrdersDaily
         columns = _columns(table, dims)
         orders = await self.session.execute(
             sa.select(*columns, sa.func.sum(table.orders).label("orders")).where(*_where(table, f)).group_by(*columns)
@@ -93,14 +100,14 @@ class SqlReports:
                 figures[key] = figures.get(key, SalesFigures()) + SalesFigures(orders=int(r.orders))
         return list(figures.items())
 
-    async def top_products(self, f: ReportFilter, by: TopBy, first: int) -> list[ProductSales]:
+    async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:
         units = sa.func.sum(Sales.units_sold - Sales.units_returned).label("units")
         net = sa.func.sum(Sales.gross - Sales.discounts - Sales.returns, type_=Amount()).label("net")
         rows = await self.session.execute(
             sa.select(Sales.product_id, units, net)
             .where(*_where(Sales, f), Sales.product_id != 0)
             .group_by(Sales.product_id)
-            .order_by((net if by is TopBy.NET else units).desc(), Sales.product_id)
+            .order_by((net if by is TopProductsBy.NET else units).desc(), Sales.product_id)
             .limit(first)
         )
         return [ProductSales(product_id, int(u), n) for product_id, u, n in rows]

@@ -31,7 +31,7 @@ MAX_DAYS = 3 * 366  # the longest period one report covers
 ZERO = Decimal(0)
 
 
-class Dimension(StrEnum):
+class ReportDimension(StrEnum):
     DAY = "DAY"
     WEEK = "WEEK"  # ISO weeks, starting on Monday
     MONTH = "MONTH"
@@ -40,10 +40,10 @@ class Dimension(StrEnum):
     CATEGORY = "CATEGORY"
 
 
-PERIODS = (Dimension.DAY, Dimension.WEEK, Dimension.MONTH)
+PERIODS = (ReportDimension.DAY, ReportDimension.WEEK, ReportDimension.MONTH)
 
 
-class TopBy(StrEnum):
+class TopProductsBy(StrEnum):
     NET = "NET"
     UNITS = "UNITS"
 
@@ -53,11 +53,11 @@ def business_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def period_start(day: date, period: Dimension) -> date:
+def period_start(day: date, period: ReportDimension) -> date:
     """The first day of the DAY, WEEK (Monday) or MONTH that `day` falls in."""
-    if period is Dimension.WEEK:
+    if period is ReportDimension.WEEK:
         return day - timedelta(days=day.weekday())
-    if period is Dimension.MONTH:
+    if period is ReportDimension.MONTH:
         return day.replace(day=1)
     return day
 
@@ -80,7 +80,7 @@ def checked_filter(f: ReportFilter) -> ReportFilter:
     return f
 
 
-def grouping(group_by: list[Dimension] | None) -> tuple[Dimension, ...]:
+def grouping(group_by: list[ReportDimension] | None) -> tuple[ReportDimension, ...]:
     """The dimensions of a report's rows, each once, in the order given; one period at most."""
     dims = tuple(dict.fromkeys(group_by or ()))
     if sum(d in PERIODS for d in dims) > 1:
@@ -157,7 +157,7 @@ class ProductSales:
     net: Decimal
 
 
-def regroup(rows: list[tuple[RowKey, SalesFigures]], dims: tuple[Dimension, ...]) -> tuple[SalesRow, ...]:
+def regroup(rows: list[tuple[RowKey, SalesFigures]], dims: tuple[ReportDimension, ...]) -> tuple[SalesRow, ...]:
     """Rows by day (as stored) folded into the report's periods, summed and sorted by key."""
     period = next((d for d in dims if d in PERIODS), None)
     merged: dict[RowKey, SalesFigures] = {}

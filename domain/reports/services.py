@@ -13,14 +13,14 @@ from domain.access.model import Principal
 from domain.errors import Code, DomainError
 from domain.reports.access import report_locations
 from domain.reports.model import (
-    Dimension,
     MemberFigures,
     ProductSales,
+    ReportDimension,
     ReportFilter,
     RowKey,
     SalesFigures,
     SalesReport,
-    TopBy,
+    TopProductsBy,
     checked_filter,
     grouping,
     one_currency,
@@ -35,11 +35,11 @@ class ReportsReader(Protocol):
         """slug -> (id, currency) of the named channels that exist (every channel when None)."""
         ...
 
-    async def sales_rows(self, f: ReportFilter, dims: tuple[Dimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
+    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
         """Figures summed by the dimensions (by day for a period), rows keyed by where they stand."""
         ...
 
-    async def top_products(self, f: ReportFilter, by: TopBy, first: int) -> list[ProductSales]: ...
+    async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]: ...
 
     async def member_figures(self, f: ReportFilter) -> MemberFigures: ...
 
@@ -66,12 +66,12 @@ async def sales_report(
     principal: Principal,
     f: ReportFilter,
     channels: tuple[str, ...] | None,
-    group_by: list[Dimension] | None,
+    group_by: list[ReportDimension] | None,
 ) -> SalesReport:
     dims = grouping(group_by)
     f, currency = await _scoped(reader, principal, f, channels)
     rows = regroup(await reader.sales_rows(f, dims), dims) if dims else ()
-    if dims and Dimension.CATEGORY not in dims:
+    if dims and ReportDimension.CATEGORY not in dims:
         totals = sum((r.figures for r in rows), SalesFigures())  # each order is in exactly one row
     else:
         totals = sum((figures for _, figures in await reader.sales_rows(f, ())), SalesFigures())
@@ -83,7 +83,7 @@ async def top_products(
     principal: Principal,
     f: ReportFilter,
     channels: tuple[str, ...] | None,
-    by: TopBy,
+    by: TopProductsBy,
     first: int,
 ) -> tuple[str, list[ProductSales]]:
     if not 1 <= first <= MAX_TOP:
