@@ -129,7 +129,7 @@ class SqlReports:
             sa.select(
                 t.member_id,
                 sa.func.sum(t.orders).label("orders"),
-                t.member_id.in_(earlier).label("returning"),
+                t.member_id.in_(earlier).label("came_back"),
             )
             .where(*_where(t, f))
             .group_by(t.member_id)
@@ -139,7 +139,7 @@ class SqlReports:
             await self.session.execute(
                 sa.select(
                     sa.func.count(),
-                    sa.func.count().filter(active.c.returning),
+                    sa.func.count().filter(active.c.came_back),
                     sa.func.count().filter(active.c.orders > 1),
                 ).select_from(active)
             )
