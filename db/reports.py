@@ -5,7 +5,7 @@ number of orders behind it (the rollups hold one row per day, channel, store and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
 from db.models import ReportSalesDaily as Sales
+from db.report_ledgers import LedgerFigures
 from db.types import Amount
 from domain.reports.model import (
     ZERO,
@@ -60,7 +61,7 @@ def _key(row: Any, columns: list[Any]) -> RowKey:
     )
 
 
-class SqlReports:
+class SqlReports(LedgerFigures):
     def __init__(self, session: AsyncSession, zone: ZoneInfo) -> None:
         self.session = session
         self.zone = zone
@@ -145,7 +146,3 @@ class SqlReports:
             )
         ).one()
         return MemberFigures(int(new or 0), int(row[0]), int(row[1]), int(row[2]))
-
-    def _moment(self, day: date) -> datetime:
-        """The start of a business day, in UTC."""
-        return datetime.combine(day, time(), self.zone).astimezone(UTC)

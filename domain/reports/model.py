@@ -183,3 +183,29 @@ class MemberFigures:
     def repeat_rate(self) -> float:
         """The share of active members who paid for more than one order in the period."""
         return self.repeat_members / self.active_members if self.active_members else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PointsLiability:
+    """What members' points could still cost: their balance, worth `value` at the redemption rate,
+    of which `expiring` will have expired within the horizon unless spent first (oldest first)."""
+
+    outstanding: int
+    value: Decimal
+    expiring: int
+
+
+@dataclass(frozen=True, slots=True)
+class CouponFigures:
+    """A campaign's coupons issued in a period, and what became of them: redeemed online (at checkout)
+    or in store (at a till), and the discount their orders' lines took."""
+
+    template_id: int
+    issued: int
+    redeemed_online: int
+    redeemed_in_store: int
+    discount: Decimal
+
+    @property
+    def redemption_rate(self) -> float:
+        return (self.redeemed_online + self.redeemed_in_store) / self.issued if self.issued else 0.0

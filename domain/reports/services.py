@@ -7,13 +7,18 @@ it, else CURRENCY_INVALID. A store's staff are limited to their store (domain/re
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from domain.access.model import Principal
 from domain.errors import Code, DomainError
-from domain.reports.access import report_locations
+from domain.money import round_to_minor
+from domain.orders.cart_rules import DEFAULT_POINTS
+from domain.reports.access import check_head_office, report_locations
 from domain.reports.model import (
+    CouponFigures,
     MemberFigures,
+    PointsLiability,
     ProductSales,
     ReportDimension,
     ReportFilter,
@@ -28,6 +33,7 @@ from domain.reports.model import (
 )
 
 MAX_TOP = 100
+EXPIRY_HORIZON = timedelta(days=30)
 
 
 class ReportsReader(Protocol):
@@ -42,6 +48,16 @@ class ReportsReader(Protocol):
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]: ...
 
     async def member_figures(self, f: ReportFilter) -> MemberFigures: ...
+
+    async def channel_currency(self, slug: str | None) -> str | None:
+        """The currency of the channel (None: the default channel), None when there is no such channel."""
+        ...
+
+    async def points_figures(self, horizon: datetime) -> tuple[int, int]:
+        """(every member's balance summed, the points that will have expired by `horizon` if not spent)."""
+        ...
+
+    async def coupon_figures(self, f: ReportFilter) -> list[CouponFigures]: ...
 
 
 async def _scoped(
@@ -97,3 +113,26 @@ async def member_report(
 ) -> MemberFigures:
     f, _ = await _scoped(reader, principal, f, channels)
     return await reader.member_figures(f)
+
+
+async def points_liability(
+    reader: ReportsReader, principal: Principal, channel: str | None, now: datetime
+) -> tuple[str, PointsLiability]:
+    """Valued in the channel's currency (default: the default channel's) at the redemption rate."""
+    check_head_office(principal)
+    currency = await reader.channel_currency(channel)
+    if currency is None:
+        raise DomainError(Code.NOT_FOUND, "No such channel.", ["channel"])
+    outstanding, expiring = await reader.points_figures(now + EXPIRY_HORIZON)
+    value = round_to_minor(DEFAULT_POINTS.value * outstanding, currency)
+    return currency, PointsLiability(outstanding, value, expiring)
+
+
+async def coupon_report(
+    reader: ReportsReader, principal: Principal, f: ReportFilter, channels: tuple[str, ...] | None
+) -> tuple[str, list[CouponFigures]]:
+    """Head office: per campaign, the coupons issued in the period and their redemptions (narrowed to
+    orders in the filter's channels and tills at its stores, when it names them)."""
+    check_head_office(principal)
+    f, currency = await _scoped(reader, principal, f, channels)
+    return currency, await reader.coupon_figures(f)

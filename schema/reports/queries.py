@@ -18,8 +18,9 @@ from schema.catalog.types import Product
 from schema.context import Info
 from schema.errors import bad_input, refused
 from schema.money import Money
+from schema.promotions.types import CouponTemplate
 from schema.reports.inputs import ReportDimension, ReportFilter, TopProductsBy
-from schema.reports.types import MemberReport, ProductSales, SalesReport
+from schema.reports.types import CouponCampaignReport, MemberReport, PointsLiability, ProductSales, SalesReport
 
 T = TypeVar("T")
 DEFAULT_TOP = 10
@@ -95,3 +96,41 @@ class ReportQuery:
             services.member_report(_reader(info), info.context.principal, filter.to_model(), filter.channel_slugs)
         )
         return MemberReport.from_model(figures)
+
+    @strawberry.field(
+        description="Head office and reporting apps: members' outstanding points, their value and what expires soon."
+    )
+    async def points_liability(
+        self,
+        info: Info,
+        channel: Annotated[
+            str | None, strawberry.argument(description="The channel whose currency values them (default channel).")
+        ] = None,
+    ) -> PointsLiability:
+        now = info.context.services.clock()
+        currency, figures = await _answer(
+            services.points_liability(_reader(info), info.context.principal, channel, now)
+        )
+        return PointsLiability.from_model(figures, currency)
+
+    @strawberry.field(
+        description="Head office and reporting apps: per coupon campaign, the coupons issued over business days "
+        "and their redemptions online and in store."
+    )
+    async def coupon_report(self, info: Info, filter: FilterArgument) -> list[CouponCampaignReport]:
+        currency, campaigns = await _answer(
+            services.coupon_report(_reader(info), info.context.principal, filter.to_model(), filter.channel_slugs)
+        )
+        templates = await info.context.loaders.coupon_template_by_id.load_many([c.template_id for c in campaigns])
+        return [
+            CouponCampaignReport(
+                template=CouponTemplate.from_model(row),
+                issued=c.issued,
+                redeemed_online=c.redeemed_online,
+                redeemed_in_store=c.redeemed_in_store,
+                redemption_rate=c.redemption_rate,
+                discount_given=Money.of(c.discount, currency),
+            )
+            for c, row in zip(campaigns, templates, strict=True)
+            if row is not None
+        ]

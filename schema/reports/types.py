@@ -13,6 +13,7 @@ from schema.channels.types import Channel
 from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
+from schema.promotions.types import CouponTemplate
 
 
 @strawberry.type(description="What was sold and given back: merchandise only (no shipping), in one currency.")
@@ -111,3 +112,29 @@ class MemberReport:
             returning_members=m.returning_members,
             repeat_rate=m.repeat_rate,
         )
+
+
+@strawberry.type(description="What members' points could still cost the business.")
+class PointsLiability:
+    outstanding_points: int = strawberry.field(description="Every member's points balance, summed.")
+    value: Money = strawberry.field(description="What they are worth at the redemption rate.")
+    expiring_within30_days: int = strawberry.field(
+        name="expiringWithin30Days",
+        description="Points that will have expired within 30 days unless spent first (oldest first).",
+    )
+
+    @classmethod
+    def from_model(cls, p: model.PointsLiability, currency: str) -> PointsLiability:
+        return cls(
+            outstanding_points=p.outstanding, value=Money.of(p.value, currency), expiring_within30_days=p.expiring
+        )
+
+
+@strawberry.type(description="A coupon campaign: the coupons issued in the period and what became of them.")
+class CouponCampaignReport:
+    template: CouponTemplate = strawberry.field(description="The campaign.")
+    issued: int = strawberry.field(description="Coupons issued in the period.")
+    redeemed_online: int = strawberry.field(description="Of those, redeemed at an online checkout.")
+    redeemed_in_store: int = strawberry.field(description="Of those, redeemed at a store's till.")
+    redemption_rate: float = strawberry.field(description="Redeemed (online or in store) per coupon issued.")
+    discount_given: Money = strawberry.field(description="What the redeemed coupons took off their orders.")
