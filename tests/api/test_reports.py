@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -15,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
+from db.demo import seed_demo
 from db.engine import create_session_factory
-from db.models import Channel
+from db.models import Channel, Order
 from domain.access.model import StaffRole
+from domain.orders.model import OrderStatus
 from tests.api.test_apps import create_app as app_create
 from tests.helpers import GraphQLClient, StatementCounter, until
 from tests.inventory_fixtures import location_gid
@@ -163,3 +166,26 @@ async def test_a_report_costs_the_same_statements_for_6_or_12_orders(
     await ReportFeeder(create_session_factory(trading.shop.engine), ZONE, interval=1).catch_up()
     assert await cost() == few
     assert few == 5  # the caller (staff), the channels, the line figures, the orders, the stores
+
+
+async def test_after_the_demo_orders_the_reports_answer_by_day_channel_store_and_category(
+    client: GraphQLClient, engine: AsyncEngine
+) -> None:
+    await seed_demo(engine, products=60, members=30, orders=150)
+    assert await ReportFeeder(create_session_factory(engine), ZONE, interval=1).catch_up() > 150
+    admin = await client.staff_token(engine, StaffRole.ADMIN)
+    async with engine.connect() as conn:
+        orders = (await conn.execute(sa.select(Order.status, Order.total, Order.created_at))).all()
+    first = min(o.created_at for o in orders).astimezone(ZONE).date() - timedelta(days=1)
+    last = max(o.created_at for o in orders).astimezone(ZONE).date() + timedelta(days=10)
+    period = {"from": str(first), "to": str(last)}
+    document = SALES_BY_DAY_AND_STORE.replace("rows {", "rows { channel { slug } category { name }")
+    for group_by in (["DAY", "LOCATION"], ["MONTH", "CHANNEL"], ["CATEGORY"]):
+        report = (await client.data(document, {"filter": period, "groupBy": group_by}, token=admin))["salesReport"]
+        totals = report["totals"]
+        assert totals["orders"] == len(orders)  # every demo order was paid
+        assert Decimal(totals["gross"]["amount"]) == sum(o.total for o in orders)  # no discounts, no shipping
+        cancelled = sum(o.total for o in orders if o.status is OrderStatus.CANCELLED)
+        assert Decimal(totals["net"]["amount"]) == sum(o.total for o in orders) - cancelled
+        assert sum(r["figures"]["units"] for r in report["rows"]) == totals["units"]
+    assert len({r["category"]["name"] for r in report["rows"] if r["category"]}) > 3
