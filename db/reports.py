@@ -28,13 +28,18 @@ from domain.reports.model import (
 )
 
 
-def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
-    conditions = [table.business_date >= f.start, table.business_date <= f.end]
+def _scope(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
+    """The filter's channels and stores, when it names them."""
+    conditions = []
     if f.channel_ids is not None:
         conditions.append(table.channel_id.in_(f.channel_ids))
     if f.location_ids is not None:
         conditions.append(table.location_id.in_(f.location_ids))
     return conditions
+
+
+def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
+    return [table.business_date >= f.start, table.business_date <= f.end, *_scope(table, f)]
 
 
 def _columns(table: Any, dims: Sequence[ReportDimension]) -> list[Any]:
@@ -124,7 +129,7 @@ class SqlReports(LedgerFigures):
         new = await self.session.scalar(sa.select(sa.func.count()).where(*joined))
         earlier = sa.select(t.member_id).where(
             t.business_date < f.start,
-            *_where(t, ReportFilter(date.min, f.start, f.channel_ids, f.location_ids))[2:],
+            *_scope(t, f),
         )
         active = (
             sa.select(
