@@ -215,27 +215,23 @@ async def _orders(session: AsyncSession, order_ids: set[int]) -> dict[int, SoldO
     return {i: SoldOrder(i, *head, tuple(lines[i])) for i, head in heads.items()}
 
 
+FIGURES = ("units_sold", "units_returned", "gross", "discounts", "returns")
+
+
 async def _add(session: AsyncSession, rollup: Rollup) -> None:
     """Add the increments to the rollup rows, creating the rows that do not exist yet."""
-    sales = [
-        {**key._asdict(), "business_date": key.day, **vars_of(f)} for key, f in rollup.lines.items() if _nonzero(f)
-    ]
-    await _upsert(session, ReportSalesDaily, sales, ("units_sold", "units_returned", "gross", "discounts", "returns"))
-    for table, counts in (
-        (ReportOrdersDaily, rollup.orders),
-        (ReportCategoryOrdersDaily, rollup.category_orders),
-        (ReportMemberOrdersDaily, rollup.members),
+    for table, rows, counters in (
+        (ReportSalesDaily, rollup.lines, FIGURES),
+        (ReportOrdersDaily, rollup.stores, ("orders", *FIGURES)),
+        (ReportCategoryOrdersDaily, rollup.categories, ("orders", *FIGURES)),
     ):
-        rows = [{**key._asdict(), "business_date": key.day, "orders": n} for key, n in counts.items()]
-        await _upsert(session, table, rows, ("orders",))
-
-
-def vars_of(f: Any) -> dict[str, Any]:
-    return {name: getattr(f, name) for name in ("units_sold", "units_returned", "gross", "discounts", "returns")}
-
-
-def _nonzero(f: Any) -> bool:
-    return any(vars_of(f).values())
+        values = [
+            {**key._asdict(), "business_date": key.day, **{c: getattr(f, c) for c in counters}}
+            for key, f in rows.items()
+        ]
+        await _upsert(session, table, values, counters)
+    members = [{**key._asdict(), "business_date": key.day, "orders": n} for key, n in rollup.members.items()]
+    await _upsert(session, ReportMemberOrdersDaily, members, ("orders",))
 
 
 async def _upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], counters: tuple[str, ...]) -> None:

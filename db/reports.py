@@ -1,6 +1,7 @@
 """Reading the report rollups (db/models/reports.py): `SqlReports` implements
-domain.reports.services.ReportsReader with a couple of grouped statements per report, whatever the
-number of orders behind it (the rollups hold one row per day, channel, store and variant sold)."""
+domain.reports.services.ReportsReader with one grouped statement per report, whatever the number of
+orders behind it: sales reports read the rollup per day, channel and store (or category), a few rows
+a day; product rankings the one per variant."""
 
 from __future__ import annotations
 
@@ -78,33 +79,29 @@ class SqlReports(LedgerFigures):
         return {slug: (i, currency) for slug, i, currency in await self.session.execute(stmt)}
 
     async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
-        columns = _columns(Sales, dims)
-        lines = await self.session.execute(
-            sa.select(
-                *columns,
-                sa.func.sum(Sales.units_sold - Sales.units_returned).label("units"),
-                sa.func.sum(Sales.gross).label("gross"),
-                sa.func.sum(Sales.discounts).label("discounts"),
-                sa.func.sum(Sales.returns).label("returns"),
-            )
-            .where(*_where(Sales, f))
-            .group_by(*columns)
-        )
-        figures = {
-            _key(r, columns): SalesFigures(0, int(r.units), r.gross or ZERO, r.discounts or ZERO, r.returns or ZERO)
-            for r in lines
-            if r.units is not None
-        }
+        """One grouped statement, over the per-store rollup (or the per-category one, by category)."""
         table = ReportCategoryOrdersDaily if ReportDimension.CATEGORY in dims else ReportOrdersDaily
         columns = _columns(table, dims)
-        orders = await self.session.execute(
-            sa.select(*columns, sa.func.sum(table.orders).label("orders")).where(*_where(table, f)).group_by(*columns)
+        rows = await self.session.execute(
+            sa.select(
+                *columns,
+                sa.func.sum(table.orders).label("orders"),
+                sa.func.sum(table.units_sold - table.units_returned).label("units"),
+                sa.func.sum(table.gross).label("gross"),
+                sa.func.sum(table.discounts).label("discounts"),
+                sa.func.sum(table.returns).label("returns"),
+            )
+            .where(*_where(table, f))
+            .group_by(*columns)
         )
-        for r in orders:
-            if r.orders is not None:
-                key = _key(r, columns)
-                figures[key] = figures.get(key, SalesFigures()) + SalesFigures(orders=int(r.orders))
-        return list(figures.items())
+        return [
+            (
+                _key(r, columns),
+                SalesFigures(int(r.orders), int(r.units), r.gross or ZERO, r.discounts or ZERO, r.returns or ZERO),
+            )
+            for r in rows
+            if r.orders is not None
+        ]
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:
         units = sa.func.sum(Sales.units_sold - Sales.units_returned).label("units")

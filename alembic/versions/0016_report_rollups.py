@@ -4,7 +4,7 @@ Revision ID: 0016
 Revises: 0013
 Create Date: 2026-12-06 10:15:55.022223
 
-Sales lines, orders, orders per category and members' orders per business day, channel and store,
+Sales per business day, channel and store (per variant, per store, per category) and members' orders,
 and the feeds' watermarks. The tables start empty and without a watermark: the feed (in `serve`, or
 `omnishop reports-rebuild`) counts the existing order history from the first event.
 """
@@ -31,6 +31,11 @@ def upgrade() -> None:
     sa.Column('location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('units_sold', sa.Integer(), nullable=False),
+    sa.Column('units_returned', sa.Integer(), nullable=False),
+    sa.Column('gross', db.types.Amount(precision=14, scale=3), nullable=False),
+    sa.Column('discounts', db.types.Amount(precision=14, scale=3), nullable=False),
+    sa.Column('returns', db.types.Amount(precision=14, scale=3), nullable=False),
     sa.PrimaryKeyConstraint('business_date', 'channel_id', 'location_id', 'category_id', name=op.f('pk_report_category_orders_daily'))
     )
     op.create_table('report_member_orders_daily',
@@ -49,6 +54,11 @@ def upgrade() -> None:
     sa.Column('channel_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('orders', sa.Integer(), nullable=False),
+    sa.Column('units_sold', sa.Integer(), nullable=False),
+    sa.Column('units_returned', sa.Integer(), nullable=False),
+    sa.Column('gross', db.types.Amount(precision=14, scale=3), nullable=False),
+    sa.Column('discounts', db.types.Amount(precision=14, scale=3), nullable=False),
+    sa.Column('returns', db.types.Amount(precision=14, scale=3), nullable=False),
     sa.PrimaryKeyConstraint('business_date', 'channel_id', 'location_id', name=op.f('pk_report_orders_daily'))
     )
     op.create_table('report_sales_daily',

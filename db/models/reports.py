@@ -26,7 +26,8 @@ Key = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 class ReportSalesDaily(Base):
-    """Per business day, channel, store and variant (with its product and category at the time)."""
+    """Per business day, channel, store and variant (with its product and category at the time): what
+    the product rankings read."""
 
     __tablename__ = "report_sales_daily"
 
@@ -44,7 +45,8 @@ class ReportSalesDaily(Base):
 
 
 class ReportOrdersDaily(Base):
-    """Orders paid per business day, channel and store (each order is in exactly one row)."""
+    """Sales per business day, channel and store, with the orders paid (each order is in exactly one
+    row): what a sales report not grouped by category reads (a few rows per day)."""
 
     __tablename__ = "report_orders_daily"
 
@@ -52,10 +54,16 @@ class ReportOrdersDaily(Base):
     channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
     location_id: Mapped[int] = mapped_column(Key, primary_key=True)
     orders: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
 
 class ReportCategoryOrdersDaily(Base):
-    """Orders paid per business day, channel, store and category they have lines in."""
+    """Sales per business day, channel, store and category, with the orders paid that have lines in
+    the category: what a sales report grouped by category reads."""
 
     __tablename__ = "report_category_orders_daily"
 
@@ -64,6 +72,11 @@ class ReportCategoryOrdersDaily(Base):
     location_id: Mapped[int] = mapped_column(Key, primary_key=True)
     category_id: Mapped[int] = mapped_column(Key, primary_key=True)
     orders: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
 
 class ReportMemberOrdersDaily(Base):

@@ -3,8 +3,9 @@ the events and orders, calls `Rollup.count`, and writes the increments).
 
 Three happenings count:
 
-- a SALE (the order's PAID event): its lines on the day of payment, the order once per
-  (day, channel, store), once per category it has lines in, and once for its member;
+- a SALE (the order's PAID event): its lines on the day of payment (per variant, per store and per
+  category), the order once per (day, channel, store), once per category it has lines in, and
+  once for its member;
 - a RETURN (a RETURNED event, `data.lines`: units per line): the units that came back and their
   paid value, on the day of the return;
 - a paid order CANCELLED: everything it sold comes back on the day of cancellation (orders are
@@ -100,6 +101,7 @@ class MemberKey(NamedTuple):
 
 @dataclass(slots=True)
 class LineFigures:
+    orders: int = 0  # orders paid (kept per store and per category; per variant it stays 0)
     units_sold: int = 0
     units_returned: int = 0
     gross: Decimal = ZERO
@@ -120,8 +122,8 @@ class Rollup:
 
     zone: ZoneInfo
     lines: dict[LineKey, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
-    orders: dict[OrderKey, int] = field(default_factory=lambda: defaultdict(int))
-    category_orders: dict[CategoryOrderKey, int] = field(default_factory=lambda: defaultdict(int))
+    stores: dict[OrderKey, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
+    categories: dict[CategoryOrderKey, LineFigures] = field(default_factory=lambda: defaultdict(LineFigures))
     members: dict[MemberKey, int] = field(default_factory=lambda: defaultdict(int))
 
     def count(self, event: CountedEvent, order: SoldOrder, earlier_returns: Sequence[Mapping[int, int]] = ()) -> None:
@@ -138,19 +140,25 @@ class Rollup:
                     before[line_id] += units
             self._give_back(day, order, event.returned, before)
 
-    def _line_key(self, day: date, order: SoldOrder, line: SoldLine) -> LineKey:
-        return LineKey(day, order.channel_id, order.location_id, line.category_id, line.product_id, line.variant_id)
+    def _figures(self, day: date, order: SoldOrder, line: SoldLine) -> tuple[LineFigures, ...]:
+        """The rows a line's figures add to: its variant's, its store's and its category's."""
+        channel, location = order.channel_id, order.location_id
+        return (
+            self.lines[LineKey(day, channel, location, line.category_id, line.product_id, line.variant_id)],
+            self.stores[OrderKey(day, channel, location)],
+            self.categories[CategoryOrderKey(day, channel, location, line.category_id)],
+        )
 
     def _sale(self, day: date, order: SoldOrder) -> None:
         for line in order.lines:
-            f = self.lines[self._line_key(day, order, line)]
             gross = line.unit_price * line.quantity
-            f.units_sold += line.quantity
-            f.gross += gross
-            f.discounts += gross - line.total
-        self.orders[OrderKey(day, order.channel_id, order.location_id)] += 1
+            for f in self._figures(day, order, line):
+                f.units_sold += line.quantity
+                f.gross += gross
+                f.discounts += gross - line.total
+        self.stores[OrderKey(day, order.channel_id, order.location_id)].orders += 1
         for category_id in {ln.category_id for ln in order.lines}:
-            self.category_orders[CategoryOrderKey(day, order.channel_id, order.location_id, category_id)] += 1
+            self.categories[CategoryOrderKey(day, order.channel_id, order.location_id, category_id)].orders += 1
         if order.member_id is not None:
             self.members[MemberKey(order.member_id, day, order.channel_id, order.location_id)] += 1
 
@@ -158,9 +166,10 @@ class Rollup:
         for line in order.lines:
             back = units.get(line.line_id, 0)
             if back:
-                f = self.lines[self._line_key(day, order, line)]
-                f.units_returned += back
-                f.returns += returned_value(line, before.get(line.line_id, 0), back, order.currency)
+                value = returned_value(line, before.get(line.line_id, 0), back, order.currency)
+                for f in self._figures(day, order, line):
+                    f.units_returned += back
+                    f.returns += value
 
     def __bool__(self) -> bool:
-        return bool(self.lines or self.orders)
+        return bool(self.lines)

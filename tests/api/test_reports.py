@@ -165,7 +165,7 @@ async def test_a_report_costs_the_same_statements_for_6_or_12_orders(
     await trade(trading, orders=6, seed=8)
     await ReportFeeder(create_session_factory(trading.shop.engine), ZONE, interval=1).catch_up()
     assert await cost() == few
-    assert few == 5  # the caller (staff), the channels, the line figures, the orders, the stores
+    assert few == 4  # the caller (staff), the channels, the figures, the stores
 
 
 async def test_after_the_demo_orders_the_reports_answer_by_day_channel_store_and_category(

@@ -142,8 +142,18 @@ def test_a_sale_counts_its_lines_and_the_order_once_per_store_and_per_category()
     day = date(2026, 3, 2)
     shoes = r.lines[LineKey(day, 1, STORE, 700, 70, 7)]
     assert (shoes.units_sold, shoes.gross, shoes.discounts) == (2, Decimal("100.00"), Decimal("15.00"))
-    assert r.orders == {OrderKey(day, 1, STORE): 1}
-    assert r.category_orders == {CategoryOrderKey(day, 1, STORE, 700): 1, CategoryOrderKey(day, 1, STORE, 0): 1}
+    store = r.stores[OrderKey(day, 1, STORE)]
+    assert (store.orders, store.units_sold, store.gross, store.discounts) == (
+        1,
+        6,
+        Decimal("249.97"),
+        Decimal("33.00"),
+    )
+    assert {k: f.orders for k, f in r.categories.items()} == {
+        CategoryOrderKey(day, 1, STORE, 700): 1,
+        CategoryOrderKey(day, 1, STORE, 0): 1,
+    }
+    assert r.categories[CategoryOrderKey(day, 1, STORE, 700)].gross == Decimal("220.00")
     assert sum(r.members.values()) == 1
 
 
@@ -152,7 +162,7 @@ def test_a_return_counts_on_its_own_day_after_the_earlier_returns_of_the_line() 
     r.count(CountedEvent(5, 10, Happening.RETURN, RETURNED, {1: 1}), ORDER, [{1: 1}])
     back = r.lines[LineKey(date(2026, 3, 3), 1, STORE, 700, 70, 7)]
     assert (back.units_returned, back.returns, back.units_sold) == (1, Decimal("42.50"), 0)
-    assert not r.orders
+    assert [(f.orders, f.returns) for f in r.stores.values()] == [(0, Decimal("42.50"))]
 
 
 def test_a_paid_order_cancelled_gives_everything_back_that_day() -> None:
