@@ -59,7 +59,11 @@ _HAPPENINGS = {OrderEventType.PAID: Happening.SALE, OrderEventType.RETURNED: Hap
 
 async def due(session: AsyncSession, now: datetime) -> bool:
     """Whether a pass has anything to do (read only, so that an idle feed never takes a write lock)."""
-    row = (await session.execute(sa.select(ReportWatermark.last_event_id, ReportWatermark.gaps))).first()
+    row = (
+        await session.execute(
+            sa.select(ReportWatermark.last_event_id, ReportWatermark.gaps).where(ReportWatermark.name == SALES)
+        )
+    ).first()
     last, gaps = (row[0], _gaps(row[1])) if row else (0, {})
     if any(now - seen >= GAP_HORIZON for seen in gaps.values()):
         return True
