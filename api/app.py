@@ -99,7 +99,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps; `clock` is the time everything reads (the use cases, the
-    loaders, the outbox relay, the webhook delivery worker and the order-expiry job)."""
+    loaders, the outbox relay, the webhook delivery worker, the report feed and the order-expiry job)."""
     settings = settings or Settings()
     services = build_services(settings, demo=demo, clock=clock)
     state = AppState(settings=settings, services=services, stores=build_stores(settings))
