@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,6 +39,7 @@ from api.limits import schema_for
 from api.media_route import media_route
 from api.observability import Observability
 from api.preflight import describe_database_error
+from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.state import AppState
 from api.stores import build_stores
@@ -98,6 +100,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         debug=settings.debug,
         webhook_allow_private_networks=settings.webhook_allow_private_networks,
         clock=clock,
+        business_timezone=settings.business_timezone,
     )
 
 
@@ -111,7 +114,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. `demo` allows a generated per-install secret key; `engine` lets tests
     share one engine across apps; `clock` is the time everything reads (the use cases, the
-    loaders, the outbox relay, the webhook delivery worker and the order-expiry job);
+    loaders, the outbox relay, the webhook delivery worker, the report feed and the order-expiry job);
     `tracer_provider` (an OpenTelemetry SDK provider) traces without the OTEL_* variables (tests)."""
     settings = settings or Settings()
     services = build_services(settings, demo=demo, clock=clock)
@@ -148,6 +151,13 @@ def create_app(
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         delivering = asyncio.create_task(deliveries.run())
+        feeder = ReportFeeder(
+            create_session_factory(state.engine), ZoneInfo(settings.business_timezone), settings.reports_interval, clock
+        )
+        feeding = None
+        if settings.reports_interval > 0:
+            state.feeder = feeder
+            feeding = asyncio.create_task(feeder.run())
         expiry = None
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
@@ -157,6 +167,7 @@ def create_app(
         finally:
             state.relay.stop()
             deliveries.stop()
+            feeder.stop()
             try:
                 await asyncio.wait_for(relay, 10)
             except TimeoutError:
@@ -165,6 +176,11 @@ def create_app(
                 await asyncio.wait_for(delivering, 20)
             except TimeoutError:
                 log.warning("webhook delivery did not stop in time (unfinished attempts are retried)")
+            if feeding is not None:
+                try:
+                    await asyncio.wait_for(feeding, 10)
+                except TimeoutError:
+                    log.warning("report feed did not stop in time (an unfinished pass counts nothing)")
             if expiry is not None:
                 expiry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

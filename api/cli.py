@@ -288,6 +288,30 @@ async def _webhooks_deliver(settings: Settings, once: bool) -> int:
         return 0
 
 
+@app.command("reports-rebuild")
+@_one_line
+def reports_rebuild() -> None:
+    """Rebuild the report rollups from every order event, in one transaction (same figures as the feed)."""
+    settings = load_settings()
+    if settings.is_sqlite:
+        asyncio.run(_migrate(settings))
+    console.print(f"[green]Counted {asyncio.run(_reports_rebuild(settings)):,} order events into the reports.")
+
+
+async def _reports_rebuild(settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from db import report_feed
+    from db.engine import create_session_factory, write_options
+    from domain.clock import system_clock
+
+    async with open_database(settings.database_url) as engine, create_session_factory(engine)() as session:
+        await session.connection(execution_options=write_options(session))
+        read = await report_feed.rebuild(session, ZoneInfo(settings.business_timezone), system_clock())
+        await session.commit()
+        return read
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL)."""

@@ -200,8 +200,10 @@ class GraphQLView(GraphQL[Context, None]):
             )
             try:
                 response = await self.run(request, context=context)
-                if session.info.pop(WRITTEN, False) and self.state.relay is not None:
-                    self.state.relay.nudge()
+                if session.info.pop(WRITTEN, False):
+                    for worker in (self.state.relay, self.state.feeder):
+                        if worker is not None:
+                            worker.nudge()
                 await self._invalidate(session.info)
             except HTTPException as e:
                 # 405: a mutation over GET (only POST will do), or a method strawberry does not serve

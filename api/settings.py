@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,6 +99,17 @@ class Settings(BaseSettings):
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
     order_expiry_interval: float = Field(
         60, ge=0, description="Seconds between runs of the unpaid-order expiry in each worker; 0 turns it off."
+    )
+    business_timezone: str = Field(
+        "Asia/Shanghai",
+        description="IANA time zone of the business day: a report's dates are calendar dates there.",
+    )
+    reports_interval: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="Seconds between the report feed's passes over new order events in each worker; 0 "
+        "turns it off (run `omnishop reports-rebuild` instead).",
     )
     access_token_minutes: int = Field(15, ge=1, le=24 * 60, description="Access token lifetime in minutes.")
     refresh_token_days: int = Field(30, ge=1, le=365, description="Refresh token lifetime in days.")
@@ -295,6 +307,15 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c in text for c in " ;,'\"<>"):
             raise ValueError("must be an http(s) URL such as https://unpkg.com")
         return text
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _business_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone name, e.g. Asia/Shanghai") from None
+        return value
 
     @field_validator("request_error_status")
     @classmethod

@@ -1,6 +1,8 @@
 """The demo's order history: members' orders over the year before the demo epoch, with their lines
 (SKU, names and price copied from the catalogue), stock allocations, one fulfilment each (at the
-location its stock came from), payments, one event each, and the points the completed ones earned.
+location its stock came from), payments, their history (the PAID event, which the data centre counts
+as the sale, and the COMPLETED or CANCELLED one that ended them), and the points the completed ones
+earned.
 
 Orders are history: they do not change stock levels (the catalogue's stock is what is on the shelf
 now) and carry no reservations. Most are COMPLETED; the last month's are partly still PAID; about 5%
@@ -159,6 +161,7 @@ class Writer:
     next_line_id: int = 1
     next_allocation_id: int = 1
     next_payment_id: int = 1
+    next_event_id: int = 1
 
     def _token(self, order_id: int) -> str:
         """32 hex characters, the same for the same seed (a real order's token is random)."""
@@ -286,22 +289,24 @@ class Writer:
                     }
                 )
                 self.next_payment_id += 1
-            event = {
-                OrderStatus.COMPLETED: OrderEventType.COMPLETED,
-                OrderStatus.PAID: OrderEventType.PAID,
-                OrderStatus.CANCELLED: OrderEventType.CANCELLED,
-            }[order.status]
-            out["events"].append(
-                {
-                    "id": order_id,
-                    "order_id": order_id,
-                    "type": event,
-                    "data": {"method": method.value, "amount": str(total)} if event is OrderEventType.PAID else {},
-                    "staff_id": None,
-                    "member_id": order.member_id,
-                    "created_at": updated,
-                }
-            )
+            # Its history: the payment (what the data centre counts as the sale), then how it ended.
+            history = [(OrderEventType.PAID, paid_at, {"method": method.value, "amount": str(total)})]
+            if order.status is not OrderStatus.PAID:
+                ended = OrderEventType.COMPLETED if order.status is OrderStatus.COMPLETED else OrderEventType.CANCELLED
+                history.append((ended, updated, {}))
+            for event, at, data in history:
+                out["events"].append(
+                    {
+                        "id": self.next_event_id,
+                        "order_id": order_id,
+                        "type": event,
+                        "data": data,
+                        "staff_id": None,
+                        "member_id": order.member_id,
+                        "created_at": at,
+                    }
+                )
+                self.next_event_id += 1
             if earned:
                 balance = self.balances.get(order.member_id, 0) + earned
                 self.balances[order.member_id] = balance

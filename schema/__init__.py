@@ -51,6 +51,7 @@ from schema.promotions.coupon_mutations import CouponMutation
 from schema.promotions.promotion_mutations import PromotionAdminMutation
 from schema.promotions.queries import CouponQuery, CouponTemplateQuery, PromotionAdminQuery
 from schema.promotions.template_mutations import CouponTemplateMutation
+from schema.reports.queries import ReportQuery
 from schema.subscriptions import Subscription
 from schema.text_input import TextCheck, TextLiterals
 
@@ -80,6 +81,7 @@ Query = _merge(
         CouponQuery,
         PromotionAdminQuery,
         CouponTemplateQuery,
+        ReportQuery,
     ),
 )
 Mutation = _merge(

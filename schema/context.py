@@ -43,6 +43,7 @@ class Services:
     webhook_allow_private_networks: bool = False  # webhook targets on loopback and private networks (tests)
     channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)
     clock: Clock = system_clock  # the one clock: the unit of work and the loaders read it
+    business_timezone: str = "Asia/Shanghai"  # a report's dates are calendar dates there
 
 
 class Connection(Protocol):

@@ -109,6 +109,7 @@ def settings() -> Settings:
         password_memory_kib=8,
         debug=False,
         order_expiry_interval=0,
+        reports_interval=0,  # tests feed the report rollups when they mean to (tests/api/test_report*.py)
         rate_limit_bucket=1_000_000,
         registrations_per_ip=0,  # tests register many members from one address
         response_cache=False,

@@ -155,6 +155,16 @@ def test_webhooks_deliver_once_delivers_what_is_due_and_exits(tmp_path: Path) ->
     assert "Made 0 webhook delivery attempts." in done.stdout + done.stderr
 
 
+def test_reports_rebuild_recounts_the_order_history(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+    seeded = omnishop(tmp_path, "seed", "--demo", "--products", "20", "--members", "5", "--orders", "30", **env)
+    assert seeded.returncode == 0, seeded.stderr
+    done = omnishop(tmp_path, "reports-rebuild", **env)
+    assert done.returncode == 0, done.stderr
+    counted = re.search(r"Counted (\d+) order events into the reports\.", done.stdout + done.stderr)
+    assert counted and 30 < int(counted.group(1)) <= 60, done.stdout + done.stderr  # a PAID event each, and an end
+
+
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
 
 

@@ -24,7 +24,7 @@ from alembic import op
 import db.types
 
 revision: str = '0017'
-down_revision: str | None = '0014'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

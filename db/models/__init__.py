@@ -28,6 +28,13 @@ from db.models.orders import (
 from db.models.outbox import OutboxEvent
 from db.models.payments import Transaction, TransactionEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
+from db.models.reports import (
+    ReportCategoryOrdersDaily,
+    ReportMemberOrdersDaily,
+    ReportOrdersDaily,
+    ReportSalesDaily,
+    ReportWatermark,
+)
 from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
@@ -78,6 +85,11 @@ __all__ = [
     "Promotion",
     "PromotionUse",
     "RefreshToken",
+    "ReportCategoryOrdersDaily",
+    "ReportMemberOrdersDaily",
+    "ReportOrdersDaily",
+    "ReportSalesDaily",
+    "ReportWatermark",
     "StaffUser",
     "StockLevel",
     "StockTransfer",

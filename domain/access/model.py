@@ -43,6 +43,7 @@ class Permission(str, Enum):
     VIEW_ORDERS = "view_orders"  # read every member's orders
     MANAGE_APPS = "manage_apps"  # third-party app tokens
     REPORT_PAYMENTS = "report_payments"  # a payment app reports charges and refunds of its own transactions
+    VIEW_REPORTS = "view_reports"  # the data centre's figures (a store's staff: their store's)
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             Permission.MANAGE_PROMOTIONS,
             Permission.VIEW_UNPUBLISHED,
             Permission.VIEW_ORDERS,
+            Permission.VIEW_REPORTS,
         }
     ),
     StaffRole.CASHIER: frozenset(
@@ -111,8 +113,8 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
     AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
     AppScope.PAYMENTS: frozenset({Permission.REPORT_PAYMENTS}),
-    # Declared for the data centre and settlement, whose permissions come with them.
-    AppScope.REPORTS_READ: frozenset(),
+    AppScope.REPORTS_READ: frozenset({Permission.VIEW_REPORTS}),
+    # Declared for settlement, whose permissions come with it.
     AppScope.SETTLEMENT_WRITE: frozenset(),
 }
 

@@ -23,7 +23,7 @@ AppScope = graphql_enum(
         "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
         "PAYMENTS": "Take payments as a payment provider: with a PAYMENT_INITIALIZE webhook the app is a "
         "payment gateway, and it reports its transactions' charges and refunds.",
-        "REPORTS_READ": "Read the data centre's reports (declared: the reports come in a later release).",
+        "REPORTS_READ": "Read the data centre's reports (sales, products, members, points, coupons).",
         "SETTLEMENT_WRITE": "Manage settlement (declared: settlement comes in a later release).",
     },
 )

@@ -1,0 +1,103 @@
+"""Report rollups: sales figures summed per business day, kept up to date from the order events
+(db/report_feed.py, rules in domain/reports/rollup.py), so a report reads a few thousand rows
+rather than every order.
+
+Keys use 0 for "none" (a delivery sold by no store, a product in no category or deleted) so that
+every key is exactly one row that increments add to (NULLs are never equal in a unique key). The
+keys are references without foreign keys: a rollup keeps the figures of a store or product that is
+later removed. `report_watermarks` remembers, per feed, the last order event counted and the ids
+below it that were not committed yet when it was counted past them (see db/report_feed.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.types import Amount, UtcDateTime
+from domain.clock import system_clock
+
+Key = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class ReportSalesDaily(Base):
+    """Per business day, channel, store and variant (with its product and category at the time): what
+    the product rankings read."""
+
+    __tablename__ = "report_sales_daily"
+
+    business_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    location_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    variant_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+
+
+class ReportOrdersDaily(Base):
+    """Sales per business day, channel and store, with the orders paid (each order is in exactly one
+    row): what a sales report not grouped by category reads (a few rows per day)."""
+
+    __tablename__ = "report_orders_daily"
+
+    business_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    location_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    orders: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+
+
+class ReportCategoryOrdersDaily(Base):
+    """Sales per business day, channel, store and category, with the orders paid that have lines in
+    the category: what a sales report grouped by category reads."""
+
+    __tablename__ = "report_category_orders_daily"
+
+    business_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    location_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    orders: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    units_returned: Mapped[int] = mapped_column(sa.Integer, default=0)
+    gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+    returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+
+
+class ReportMemberOrdersDaily(Base):
+    """Orders a member paid per business day, channel and store: who was active, who came back."""
+
+    __tablename__ = "report_member_orders_daily"
+    __table_args__ = (sa.Index("ix_report_member_orders_daily_business_date", "business_date"),)
+
+    member_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    business_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    location_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    orders: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class ReportWatermark(Base):
+    """How far a feed has counted the order events."""
+
+    __tablename__ = "report_watermarks"
+
+    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    gaps: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)  # [[event id, first seen (ISO)], ...]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
