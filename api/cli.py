@@ -6,53 +6,28 @@ Every command reads DATABASE_URL and the other settings from the environment (an
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from api import __version__
-from api.preflight import OperatorError, load_settings, open_database
-from api.settings import ConfigurationError, Settings
-from db.migrations import Upgraded
-
-# Plain help: typer's rich help labels every flag `<bool>`.
-app = typer.Typer(
-    help="Omnishop: the omnichannel commerce API.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+from api import (
+    __version__,
+    cli_jobs,  # noqa: F401  (registers the job commands on `app`)
 )
-console = Console(stderr=True)
+from api.cli_app import app, console, migrate_database, one_line
+from api.preflight import OperatorError, load_settings, open_database
+from api.settings import Settings
+
 DEMO_ENV = "OMNISHOP_DEMO"
 # What `serve --demo` loads: small enough to start in a second, with members whose orders, points and
 # coupons show the loop.
 DEMO_PRODUCTS, DEMO_MEMBERS, DEMO_ORDERS = 60, 8, 40
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _one_line(command: Callable[P, R]) -> Callable[P, R]:
-    """Operator errors (bad settings, no database) as one red line and exit status 1, not a traceback."""
-
-    @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except (OperatorError, ConfigurationError) as e:
-            for line in str(e).splitlines():
-                console.print(f"[red]{line}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    return run
 
 
 def _show_version(value: bool) -> None:
@@ -68,13 +43,6 @@ def main(
     ] = False,
 ) -> None:
     """Omnishop: the omnichannel commerce API."""
-
-
-async def _migrate(settings: Settings) -> Upgraded:
-    from db.migrations import upgrade
-
-    async with open_database(settings.database_url) as engine:
-        return await upgrade(engine)
 
 
 async def _seed(
@@ -113,10 +81,10 @@ async def _seed(
 
 
 @app.command()
-@_one_line
+@one_line
 def migrate() -> None:
     """Upgrade the database to the newest migration."""
-    done = asyncio.run(_migrate(load_settings()))
+    done = asyncio.run(migrate_database(load_settings()))
     if done.applied:
         plural = "migration" if done.applied == 1 else "migrations"
         console.print(f"[green]Migrated to {done.after} ({done.applied} {plural} applied).")
@@ -125,7 +93,7 @@ def migrate() -> None:
 
 
 @app.command()
-@_one_line
+@one_line
 def seed(
     demo: Annotated[bool, typer.Option("--demo", help="Load the demo data set.")] = False,
     products: Annotated[int, typer.Option(min=1, max=1_000_000, metavar="N", help="How many products.")] = 60,
@@ -158,12 +126,12 @@ def seed(
         console.print("[red]--orders needs --members: demo orders belong to members.")
         raise typer.Exit(2)
     settings = load_settings()
-    asyncio.run(_migrate(settings))
+    asyncio.run(migrate_database(settings))
     asyncio.run(_seed(settings, products, seed, members=members, orders=orders, copy=copy))
 
 
 @app.command("staff-create")
-@_one_line
+@one_line
 def staff_create(
     email: Annotated[str, typer.Option(metavar="EMAIL", help="Sign-in e-mail.")],
     password: Annotated[str, typer.Option(metavar="PASSWORD", help="At least 8 characters.")],
@@ -204,7 +172,7 @@ async def _staff_create(
     from domain.errors import Code, DomainError, DomainErrors
 
     assert isinstance(role, StaffRole)
-    await _migrate(settings)
+    await migrate_database(settings)
     hasher = Argon2Hasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib)
     async with open_database(settings.database_url) as engine, create_session_factory(engine)() as session:
         try:
@@ -220,96 +188,6 @@ async def _staff_create(
             raise typer.Exit(1) from None
     where = f" at {location.strip().upper()}" if location is not None else ""
     console.print(f"[green]Created {role.value} {email}{where} (staff id {staff_id}).")
-
-
-@app.command("expire-points")
-@_one_line
-def expire_points() -> None:
-    """Write off points past their validity (run daily, e.g. from cron)."""
-    settings = load_settings()
-    if settings.is_sqlite:
-        asyncio.run(_migrate(settings))
-    points, members = asyncio.run(_expire_points(settings))
-    console.print(f"[green]Expired {points:,} points of {members:,} members.")
-
-
-async def _expire_points(settings: Settings) -> tuple[int, int]:
-    from api.jobs import expire_all_points
-
-    async with open_database(settings.database_url) as engine:
-        return await expire_all_points(engine)
-
-
-@app.command("expire-orders")
-@_one_line
-def expire_orders() -> None:
-    """Cancel unpaid orders past their payment deadline and release their stock (`serve` also does it)."""
-    settings = load_settings()
-    if settings.is_sqlite:
-        asyncio.run(_migrate(settings))
-    console.print(f"[green]Expired {asyncio.run(_expire_orders(settings)):,} unpaid orders.")
-
-
-async def _expire_orders(settings: Settings) -> int:
-    from api.jobs import expire_unpaid_orders
-    from domain.members.points_services import PointsPolicy
-
-    async with open_database(settings.database_url) as engine:
-        return await expire_unpaid_orders(engine, PointsPolicy(settings.points_validity_months))
-
-
-@app.command("webhooks-deliver")
-@_one_line
-def webhooks_deliver(
-    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then exit.")] = False,
-) -> None:
-    """Deliver webhooks in a process of its own (`serve` delivers too; several can run at once)."""
-    settings = load_settings()
-    if settings.is_sqlite:
-        asyncio.run(_migrate(settings))
-    with suppress(KeyboardInterrupt):
-        done = asyncio.run(_webhooks_deliver(settings, once))
-        console.print(f"[green]Made {done:,} webhook delivery attempts.")
-
-
-async def _webhooks_deliver(settings: Settings, once: bool) -> int:
-    from api.webhooks.worker import DeliveryWorker
-    from db.engine import create_session_factory
-
-    async with open_database(settings.database_url) as engine:
-        worker = DeliveryWorker(
-            create_session_factory(engine),
-            interval=settings.events_interval,
-            allow_private=settings.webhook_allow_private_networks,
-        )
-        if once:
-            return await worker.deliver_due()
-        await worker.run()
-        return 0
-
-
-@app.command("reports-rebuild")
-@_one_line
-def reports_rebuild() -> None:
-    """Rebuild the report rollups from every order event, in one transaction (same figures as the feed)."""
-    settings = load_settings()
-    if settings.is_sqlite:
-        asyncio.run(_migrate(settings))
-    console.print(f"[green]Counted {asyncio.run(_reports_rebuild(settings)):,} order events into the reports.")
-
-
-async def _reports_rebuild(settings: Settings) -> int:
-    from zoneinfo import ZoneInfo
-
-    from db import report_feed
-    from db.engine import create_session_factory, write_options
-    from domain.clock import system_clock
-
-    async with open_database(settings.database_url) as engine, create_session_factory(engine)() as session:
-        await session.connection(execution_options=write_options(session))
-        read = await report_feed.rebuild(session, ZoneInfo(settings.business_timezone), system_clock())
-        await session.commit()
-        return read
 
 
 @app.command("export-schema")
@@ -334,7 +212,7 @@ async def _reach(settings: Settings) -> None:
 
 
 @app.command()
-@_one_line
+@one_line
 def serve(
     host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
@@ -353,7 +231,7 @@ def serve(
     settings.resolved_secret_key(allow_generated=demo)
     # Refuse to start on a database that is not there, rather than report "startup complete" and fail.
     if settings.is_sqlite or demo:
-        asyncio.run(_migrate(settings))
+        asyncio.run(migrate_database(settings))
     else:
         asyncio.run(_reach(settings))
     if demo:
