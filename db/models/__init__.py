@@ -19,6 +19,7 @@ from db.models.orders import (
 )
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
+from db.models.settlement import Party, SettlementEntry, SettlementRule
 from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
@@ -60,6 +61,7 @@ __all__ = [
     "OrderLine",
     "OrderLocation",
     "OutboxEvent",
+    "Party",
     "Payment",
     "PointsEntry",
     "Product",
@@ -68,6 +70,8 @@ __all__ = [
     "Promotion",
     "PromotionUse",
     "RefreshToken",
+    "SettlementEntry",
+    "SettlementRule",
     "StaffUser",
     "StockLevel",
     "StockTransfer",
