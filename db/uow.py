@@ -25,6 +25,7 @@ from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
+from db.settlement import SqlSettlementRepository
 from db.transfers import SqlTransferRepository
 from db.webhooks import SqlWebhooksRepository
 from domain.clock import Clock, system_clock
@@ -86,6 +87,10 @@ class SqlUnitOfWork:
     @cached_property
     def coupon_issuing(self) -> SqlCouponIssuing:
         return SqlCouponIssuing(self.session)
+
+    @cached_property
+    def settlement(self) -> SqlSettlementRepository:
+        return SqlSettlementRepository(self.session, self.clock)
 
     @cached_property
     def webhooks(self) -> SqlWebhooksRepository:

@@ -42,6 +42,7 @@ class Permission(str, Enum):
     VIEW_UNPUBLISHED = "view_unpublished"  # see catalogue data not published in a channel
     VIEW_ORDERS = "view_orders"  # read every member's orders
     MANAGE_APPS = "manage_apps"  # third-party app tokens
+    MANAGE_SETTLEMENT = "manage_settlement"  # parties, settlement rules, the ledger and statements
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -95,6 +96,7 @@ class AppScope(str, Enum):
     MEMBERS_READ = "members:read"
     MEMBERS_WRITE = "members:write"
     PROMOTIONS_WRITE = "promotions:write"
+    SETTLEMENT_WRITE = "settlement:write"
 
 
 SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
@@ -106,6 +108,7 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.MEMBERS_READ: frozenset({Permission.LOOKUP_MEMBERS}),
     AppScope.MEMBERS_WRITE: frozenset({Permission.LOOKUP_MEMBERS, Permission.MANAGE_MEMBERS}),
     AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
+    AppScope.SETTLEMENT_WRITE: frozenset({Permission.MANAGE_SETTLEMENT}),
 }
 
 

@@ -29,6 +29,7 @@ from domain.orders.model import OrderAction, OrderStatus, transition
 from domain.orders.payments import PaymentRequest, Payments, unavailable
 from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
+from domain.settlement.services import SettlementUnitOfWork, record_sale
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class CouponReturns(Protocol):
         ...
 
 
-class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
+class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, SettlementUnitOfWork, Protocol):
     @property
     def orders(self) -> OrdersRepository: ...
     @property
@@ -174,6 +175,7 @@ async def complete_order(
             uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
         )
     await uow.orders.record_completion(order.id, earned)
+    await record_sale(uow, order.id, now)  # the settlement ledger: each line's split, in this transaction
     await record_event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
         await record_event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)

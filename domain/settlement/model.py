@@ -147,7 +147,9 @@ def check_rule(
             DomainError(Code.INVALID, "A rate is a percentage from 0 to 100 (at most 3 decimals).", input_field("rate"))
         )
     if fixed_amount is not None and not (
-        fixed_amount.is_finite() and fixed_amount >= 0 and fixed_amount == fixed_amount.quantize(quantum_of(currency_places))
+        fixed_amount.is_finite()
+        and fixed_amount >= 0
+        and fixed_amount == fixed_amount.quantize(quantum_of(currency_places))
     ):
         errors.append(
             DomainError(
@@ -157,7 +159,9 @@ def check_rule(
             )
         )
     if role in PAID_TO_RULE_PARTY and scope.party_id is None:
-        errors.append(DomainError(Code.REQUIRED, f"A {role.value} rule names the party it pays.", input_field("partyId")))
+        errors.append(
+            DomainError(Code.REQUIRED, f"A {role.value} rule names the party it pays.", input_field("partyId"))
+        )
     if valid_from is not None and valid_to is not None and valid_to <= valid_from:
         errors.append(DomainError(Code.INVALID, "The rule must end after it starts.", input_field("validTo")))
     raise_all(errors)
@@ -243,9 +247,7 @@ def split_line(
     return [*shares, Share(brand_party_id, SettlementRole.BRAND, remainder)]
 
 
-def reversal(
-    sale: Sequence[Share], quantity: int, returned_before: int, returning: int, currency: str
-) -> list[Share]:
+def reversal(sale: Sequence[Share], quantity: int, returned_before: int, returning: int, currency: str) -> list[Share]:
     """RETURN entries for `returning` more units of a line whose SALE entries are `sale`: each
     party's running reversal is its sale amount times the units back so far over the line's units
     (rounded half-up), the brand's the remainder of the line's; this return takes the difference.

@@ -21,6 +21,7 @@ AppScope = graphql_enum(
         "MEMBERS_READ": "Look members up.",
         "MEMBERS_WRITE": "Tag members and adjust their points.",
         "PROMOTIONS_WRITE": "Manage promotions and coupon templates, and issue coupons.",
+        "SETTLEMENT_WRITE": "Manage parties and settlement rules, and read the settlement ledger.",
     },
 )
 
