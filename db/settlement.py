@@ -46,6 +46,7 @@ def rule_of(m: SettlementRule) -> Rule:
         m.fixed_amount,
         m.valid_from,
         m.valid_to,
+        m.currency,
     )
 
 
@@ -87,6 +88,11 @@ class SqlSettlementRepository:
     async def missing_category(self, category_id: int) -> bool:
         return not await self.session.scalar(sa.select(sa.exists().where(Category.id == category_id)))
 
+    async def currency(self, channel_id: int | None) -> str:
+        stmt = sa.select(Channel.currency)
+        stmt = stmt.where(Channel.id == channel_id) if channel_id is not None else stmt.where(Channel.is_default)
+        return str(await self.session.scalar(stmt) or "CNY")
+
     async def assign_party(self, party_id: int, location_ids: Sequence[int], channel_ids: Sequence[int]) -> None:
         if location_ids:
             await self.session.execute(
@@ -116,6 +122,7 @@ class SqlSettlementRepository:
                 fixed_amount=rule.fixed_amount,
                 valid_from=rule.valid_from,
                 valid_to=rule.valid_to,
+                currency=rule.currency,
                 created_at=self.clock(),
             )
             .returning(SettlementRule.id)
@@ -238,4 +245,5 @@ class SqlSettlementRepository:
             for e in entries
         ]
         if rows:
-            await self.session.execute(sa.insert(SettlementEntry), rows)
+            # render_nulls: one executemany, not one statement per set of null columns
+            await self.session.execute(sa.insert(SettlementEntry), rows, execution_options={"render_nulls": True})

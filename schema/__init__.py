@@ -47,6 +47,8 @@ from schema.promotions.coupon_mutations import CouponMutation
 from schema.promotions.promotion_mutations import PromotionAdminMutation
 from schema.promotions.queries import CouponQuery, CouponTemplateQuery, PromotionAdminQuery
 from schema.promotions.template_mutations import CouponTemplateMutation
+from schema.settlement.mutations import SettlementMutation
+from schema.settlement.queries import SettlementQuery
 from schema.subscriptions import Subscription
 from schema.text_input import TextCheck, TextLiterals
 
@@ -75,6 +77,7 @@ Query = _merge(
         CouponQuery,
         PromotionAdminQuery,
         CouponTemplateQuery,
+        SettlementQuery,
     ),
 )
 Mutation = _merge(
@@ -99,6 +102,7 @@ Mutation = _merge(
         CouponMutation,
         PromotionAdminMutation,
         CouponTemplateMutation,
+        SettlementMutation,
     ),
 )
 

@@ -77,6 +77,7 @@ from schema.promotions.loaders import (
     PromotionByIdLoader,
     RunningPromotionsByMomentLoader,
 )
+from schema.settlement.loaders import EntriesByOrderLoader, PartyByIdLoader, RuleByIdLoader
 
 L = TypeVar("L", bound=BatchLoader[Any, Any])
 
@@ -138,6 +139,9 @@ class Loaders:
     cart_by_token = _PerRequest(CartByTokenLoader)
     cart_lines = _PerRequest(CartLinesByCartLoader)
     order_by_token = _PerRequest(OrderByTokenLoader)
+    party_by_id = _PerRequest(PartyByIdLoader)
+    rule_by_id = _PerRequest(RuleByIdLoader)
+    entries_by_order = _PerRequest(EntriesByOrderLoader)
     order_lines = _PerRequest(OrderLinesByOrderLoader)
     payments_by_order = _PerRequest(PaymentsByOrderLoader)
     events_by_order = _PerRequest(EventsByOrderLoader)

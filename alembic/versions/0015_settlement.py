@@ -60,6 +60,7 @@ def upgrade() -> None:
     sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('rate', db.types.Amount(precision=14, scale=3), nullable=True),
     sa.Column('fixed_amount', db.types.Amount(precision=14, scale=3), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=True),
     sa.Column('valid_from', db.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('valid_to', db.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('created_at', db.types.UtcDateTime(timezone=True), nullable=False),

@@ -58,6 +58,7 @@ class SettlementRule(Base):
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="CASCADE"))
     rate: Mapped[Decimal | None] = mapped_column(Amount)
     fixed_amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))  # the fixed amount's
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
     valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

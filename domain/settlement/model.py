@@ -57,7 +57,7 @@ class SettlementEvent(str, Enum):
     ADJUSTMENT = "ADJUSTMENT"
 
 
-class EntryStatus(str, Enum):
+class SettlementEntryStatus(str, Enum):
     PENDING = "PENDING"
     SETTLEABLE = "SETTLEABLE"
     SETTLED = "SETTLED"
@@ -91,6 +91,7 @@ class Rule:
     fixed_amount: Decimal | None  # per unit, in the order's currency
     valid_from: datetime | None = None
     valid_to: datetime | None = None
+    currency: str | None = None  # a fixed amount's (a rule pays fixed amounts only on orders in it)
 
     def valid_at(self, at: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (self.valid_to is None or at < self.valid_to)
@@ -120,9 +121,19 @@ class Rule:
         return starts_before_other_ends and ends_after_other_starts
 
 
-def choose_rule(rules: Iterable[Rule], role: SettlementRole, context: Scope, at: datetime) -> Rule | None:
-    """The most specific rule of `role` valid at `at` that matches `context`; ties: the newest (highest id)."""
-    candidates = [r for r in rules if r.role is role and r.valid_at(at) and r.matches(context)]
+def choose_rule(
+    rules: Iterable[Rule], role: SettlementRole, context: Scope, at: datetime, currency: str | None = None
+) -> Rule | None:
+    """The most specific rule of `role` valid at `at` that matches `context` (a fixed amount only in its
+    currency); ties: the newest (highest id)."""
+    candidates = [
+        r
+        for r in rules
+        if r.role is role
+        and r.valid_at(at)
+        and r.matches(context)
+        and (r.fixed_amount is None or currency is None or r.currency == currency)
+    ]
     return max(candidates, key=lambda r: (r.scope.specificity, r.id), default=None)
 
 
@@ -235,11 +246,12 @@ def split_line(
     for h in holders:
         if h.party_id is None or h.party_id == brand_party_id:
             continue  # the brand's own store: its share is the brand's
-        rule = choose_rule(rules, h.role, Scope(h.party_id, context.channel_id, h.location_id, context.category_id), at)
+        scope = Scope(h.party_id, context.channel_id, h.location_id, context.category_id)
+        rule = choose_rule(rules, h.role, scope, at, currency)
         if rule is not None:
             shares.append(Share(h.party_id, h.role, rule.amount(h.net, h.units, currency), rule.id))
     for role in (SettlementRole.HOST, SettlementRole.PLATFORM):
-        rule = choose_rule(rules, role, context, at)
+        rule = choose_rule(rules, role, context, at, currency)
         if rule is not None and rule.scope.party_id is not None and rule.scope.party_id != brand_party_id:
             shares.append(Share(rule.scope.party_id, role, rule.amount(net, units, currency), rule.id))
     shares = [s for s in shares if s.amount != 0]
@@ -267,11 +279,11 @@ def reversal(sale: Sequence[Share], quantity: int, returned_before: int, returni
     return [s for s in result if s.amount != 0]
 
 
-def status(settleable_at: datetime, now: datetime, settled: bool) -> EntryStatus:
+def status(settleable_at: datetime, now: datetime, settled: bool) -> SettlementEntryStatus:
     """SETTLED once in a confirmed statement; SETTLEABLE once the return window has passed."""
     if settled:
-        return EntryStatus.SETTLED
-    return EntryStatus.SETTLEABLE if settleable_at <= now else EntryStatus.PENDING
+        return SettlementEntryStatus.SETTLED
+    return SettlementEntryStatus.SETTLEABLE if settleable_at <= now else SettlementEntryStatus.PENDING
 
 
 def settleable_from(completed_at: datetime, written_at: datetime, window_days: int) -> datetime:

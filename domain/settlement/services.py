@@ -77,6 +77,10 @@ class SettlementRepository(Protocol):
     async def missing_locations(self, ids: Sequence[int]) -> list[int]: ...
     async def missing_channels(self, ids: Sequence[int]) -> list[int]: ...
     async def missing_category(self, category_id: int) -> bool: ...
+    async def currency(self, channel_id: int | None) -> str:
+        """The channel's currency (None: the default channel's): what a fixed amount is in."""
+        ...
+
     async def assign_party(self, party_id: int, location_ids: Sequence[int], channel_ids: Sequence[int]) -> None: ...
     async def rules(self, role: SettlementRole | None = None) -> list[Rule]:
         """Every rule (of `role`), locked against a concurrent overlapping rule when `role` is given."""
@@ -177,7 +181,8 @@ async def create_rule(
     if scope.category_id is not None and await uow.settlement.missing_category(scope.category_id):
         errors.append(DomainError(Code.NOT_FOUND, "No such category.", input_field("categoryId")))
     raise_all(errors)
-    rule = Rule(0, role, scope, rate, fixed_amount, valid_from, valid_to)
+    currency = await uow.settlement.currency(scope.channel_id) if fixed_amount is not None else None
+    rule = Rule(0, role, scope, rate, fixed_amount, valid_from, valid_to, currency)
     clash = next((r for r in await uow.settlement.rules(role) if rule.overlaps(r)), None)
     if clash is not None:
         raise DomainError(

@@ -82,6 +82,7 @@ PUBLIC_MUTATIONS = frozenset(
         "orderPay",
         "orderCancel",
         "couponClaim",
+        "cartAttributionSet",
     }
 )
 
@@ -113,6 +114,7 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     **dict.fromkeys(
         ("webhookCreate", "webhookUpdate", "webhookDelete", "webhookDeliveryRetry"), frozenset({P.MANAGE_APPS})
     ),
+    **dict.fromkeys(("partyCreate", "settlementRuleCreate"), frozenset({P.MANAGE_SETTLEMENT})),
     "memberIdentityLink": frozenset({P.SELL_IN_STORE}),
     "memberErase": frozenset({P.ERASE_MEMBERS}),
     **dict.fromkeys(("memberTagsAdd", "memberTagsRemove", "pointsAdjust"), frozenset({P.MANAGE_MEMBERS})),

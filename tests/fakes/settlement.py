@@ -44,6 +44,9 @@ class FakeSettlement:
     async def missing_category(self, category_id: int) -> bool:
         return False
 
+    async def currency(self, channel_id: int | None) -> str:
+        return "CNY"
+
     async def assign_party(self, party_id: int, location_ids: Sequence[int], channel_ids: Sequence[int]) -> None:
         self.party_of.update(dict.fromkeys(location_ids, party_id))
 
