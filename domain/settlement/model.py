@@ -254,9 +254,19 @@ def split_line(
         rule = choose_rule(rules, role, context, at, currency)
         if rule is not None and rule.scope.party_id is not None and rule.scope.party_id != brand_party_id:
             shares.append(Share(rule.scope.party_id, role, rule.amount(net, units, currency), rule.id))
-    shares = [s for s in shares if s.amount != 0]
+    shares = [s for s in merge(shares) if s.amount != 0]
     remainder = net - sum((s.amount for s in shares), Decimal(0))
     return [*shares, Share(brand_party_id, SettlementRole.BRAND, remainder)]
+
+
+def merge(shares: Iterable[Share]) -> list[Share]:
+    """One share per party and role (two stores of one franchisee shipping parts of a line), in first-seen order."""
+    merged: dict[tuple[int, SettlementRole], Share] = {}
+    for s in shares:
+        key = (s.party_id, s.role)
+        seen = merged.get(key)
+        merged[key] = s if seen is None else Share(s.party_id, s.role, seen.amount + s.amount, seen.rule_id)
+    return list(merged.values())
 
 
 def reversal(sale: Sequence[Share], quantity: int, returned_before: int, returning: int, currency: str) -> list[Share]:
@@ -264,6 +274,7 @@ def reversal(sale: Sequence[Share], quantity: int, returned_before: int, returni
     party's running reversal is its sale amount times the units back so far over the line's units
     (rounded half-up), the brand's the remainder of the line's; this return takes the difference.
     When every unit is back each party is reversed by exactly what it was paid."""
+    sale = merge(sale)
     net = sum((s.amount for s in sale), Decimal(0))
 
     def taken(units: int) -> dict[tuple[int, SettlementRole], Decimal]:
