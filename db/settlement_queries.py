@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Party, SettlementEntry, SettlementRule
+from db.models import Party, SettlementEntry, SettlementRule, SettlementStatement
 from db.pagination import Ordering, Page, PageRequest, SortKey, keyset_page, parse_int
+from domain.settlement.statements import SettlementStatementStatus
 
 PARTY_ORDERING = Ordering("parties", [SortKey(Party.id, parse=parse_int)])
 RULE_ORDERING = Ordering("settlement-rules", [SortKey(SettlementRule.id, parse=parse_int)])
@@ -41,14 +42,18 @@ async def rules_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, S
     return {r.id: r for r in await session.scalars(sa.select(SettlementRule).where(SettlementRule.id.in_(ids)))}
 
 
-async def entries_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[SettlementEntry]]:
-    """Each order's entries, oldest first (a sale's, then each return's)."""
-    grouped: dict[int, list[SettlementEntry]] = defaultdict(list)
-    rows = await session.scalars(
-        sa.select(SettlementEntry)
+async def entries_by_order_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[tuple[SettlementEntry, SettlementStatementStatus | None]]]:
+    """Each order's entries, oldest first (a sale's, then each return's), with the status of the
+    statement that collected each (None: none yet)."""
+    grouped: dict[int, list[tuple[SettlementEntry, SettlementStatementStatus | None]]] = defaultdict(list)
+    rows = await session.execute(
+        sa.select(SettlementEntry, SettlementStatement.status)
+        .outerjoin(SettlementStatement, SettlementStatement.id == SettlementEntry.statement_id)
         .where(SettlementEntry.order_id.in_(ids))
         .order_by(SettlementEntry.order_id, SettlementEntry.id)
     )
-    for e in rows:
-        grouped[e.order_id].append(e)
+    for e, status in rows:
+        grouped[e.order_id].append((e, status))
     return grouped

@@ -26,6 +26,7 @@ from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
 from db.settlement import SqlSettlementRepository
+from db.settlement_statements import SqlStatementsRepository
 from db.transfers import SqlTransferRepository
 from db.webhooks import SqlWebhooksRepository
 from domain.clock import Clock, system_clock
@@ -91,6 +92,10 @@ class SqlUnitOfWork:
     @cached_property
     def settlement(self) -> SqlSettlementRepository:
         return SqlSettlementRepository(self.session, self.clock)
+
+    @cached_property
+    def statements(self) -> SqlStatementsRepository:
+        return SqlStatementsRepository(self.session, self.clock)
 
     @cached_property
     def webhooks(self) -> SqlWebhooksRepository:

@@ -29,6 +29,7 @@ from domain.promotions.coupon_services import (
     TillCouponUnitOfWork,
 )
 from domain.promotions.issuing import IssuingUnitOfWork, StaffIssuing
+from domain.settlement.statements import StatementsUnitOfWork
 
 
 class Orders(CheckoutRepository, ReturnsRepository, Protocol):
@@ -59,6 +60,7 @@ class UnitOfWork(
     LocationsUnitOfWork,
     TransferUnitOfWork,
     WebhooksUnitOfWork,
+    StatementsUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""

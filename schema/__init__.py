@@ -49,6 +49,7 @@ from schema.promotions.queries import CouponQuery, CouponTemplateQuery, Promotio
 from schema.promotions.template_mutations import CouponTemplateMutation
 from schema.settlement.mutations import SettlementMutation
 from schema.settlement.queries import SettlementQuery
+from schema.settlement.statements import SettlementStatementMutation, SettlementStatementQuery
 from schema.subscriptions import Subscription
 from schema.text_input import TextCheck, TextLiterals
 
@@ -78,6 +79,7 @@ Query = _merge(
         PromotionAdminQuery,
         CouponTemplateQuery,
         SettlementQuery,
+        SettlementStatementQuery,
     ),
 )
 Mutation = _merge(
@@ -103,6 +105,7 @@ Mutation = _merge(
         PromotionAdminMutation,
         CouponTemplateMutation,
         SettlementMutation,
+        SettlementStatementMutation,
     ),
 )
 

@@ -77,7 +77,14 @@ from schema.promotions.loaders import (
     PromotionByIdLoader,
     RunningPromotionsByMomentLoader,
 )
-from schema.settlement.loaders import EntriesByOrderLoader, PartyByIdLoader, RuleByIdLoader
+from schema.settlement.loaders import (
+    EntriesByOrderLoader,
+    EntryCountByStatementLoader,
+    EntryPageByStatementLoader,
+    PartyByIdLoader,
+    RuleByIdLoader,
+    StatementByIdLoader,
+)
 
 L = TypeVar("L", bound=BatchLoader[Any, Any])
 
@@ -141,6 +148,9 @@ class Loaders:
     order_by_token = _PerRequest(OrderByTokenLoader)
     party_by_id = _PerRequest(PartyByIdLoader)
     rule_by_id = _PerRequest(RuleByIdLoader)
+    statement_by_id = _PerRequest(StatementByIdLoader)
+    statement_entries = _PerRequest(EntryPageByStatementLoader)
+    entry_count_by_statement = _PerRequest(EntryCountByStatementLoader)
     entries_by_order = _PerRequest(EntriesByOrderLoader)
     order_lines = _PerRequest(OrderLinesByOrderLoader)
     payments_by_order = _PerRequest(PaymentsByOrderLoader)

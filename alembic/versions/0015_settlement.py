@@ -4,7 +4,8 @@ Revision ID: 0015
 Revises: 0013
 Create Date: 2026-12-06 10:15:17.458714
 
-The brand party is created with the database (every line's remainder is the brand's). Existing
+The brand party is created with the database (every line's remainder is the brand's). Statements collect settleable entries per
+party, period and currency. Existing
 locations and staff users get a referral code each (printed on their QR); existing orders keep
 no attribution and no entries (they completed before settlement existed).
 """
@@ -74,6 +75,24 @@ def upgrade() -> None:
     with op.batch_alter_table('settlement_rules', schema=None) as batch_op:
         batch_op.create_index('ix_settlement_rules_role_id', ['role', 'id'], unique=False)
 
+    op.create_table('settlement_statements',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('party_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('period_start', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('period_end', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('DRAFT', 'CONFIRMED', 'PAID', name='settlementstatementstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('total', db.types.Amount(precision=14, scale=3), nullable=False),
+    sa.Column('payment_reference', sa.String(length=100), nullable=True),
+    sa.Column('created_at', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_settlement_statements_party_id_parties'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_statements')),
+    sa.UniqueConstraint('party_id', 'currency', 'period_start', 'period_end', name='uq_settlement_statements_period')
+    )
+    with op.batch_alter_table('settlement_statements', schema=None) as batch_op:
+        batch_op.create_index('ix_settlement_statements_party_id_id', ['party_id', 'id'], unique=False)
+
     op.create_table('settlement_entries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -85,8 +104,10 @@ def upgrade() -> None:
     sa.Column('amount', db.types.Amount(precision=14, scale=3), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('completed_at', db.types.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('statement_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', db.types.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_settlement_entries_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['statement_id'], ['settlement_statements.id'], name=op.f('fk_settlement_entries_statement_id_settlement_statements'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_settlement_entries_order_line_id_order_lines'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_settlement_entries_party_id_parties'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['rule_id'], ['settlement_rules.id'], name=op.f('fk_settlement_entries_rule_id_settlement_rules'), ondelete='SET NULL'),
@@ -95,6 +116,7 @@ def upgrade() -> None:
     with op.batch_alter_table('settlement_entries', schema=None) as batch_op:
         batch_op.create_index('ix_settlement_entries_order_id_id', ['order_id', 'id'], unique=False)
         batch_op.create_index('ix_settlement_entries_party_id_completed_at', ['party_id', 'completed_at'], unique=False)
+        batch_op.create_index('ix_settlement_entries_statement_id_id', ['statement_id', 'id'], unique=False)
 
     with op.batch_alter_table('carts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('referring_location_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
@@ -170,10 +192,15 @@ def downgrade() -> None:
         batch_op.drop_column('referring_location_id')
 
     with op.batch_alter_table('settlement_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_settlement_entries_statement_id_id')
         batch_op.drop_index('ix_settlement_entries_party_id_completed_at')
         batch_op.drop_index('ix_settlement_entries_order_id_id')
 
     op.drop_table('settlement_entries')
+    with op.batch_alter_table('settlement_statements', schema=None) as batch_op:
+        batch_op.drop_index('ix_settlement_statements_party_id_id')
+
+    op.drop_table('settlement_statements')
     with op.batch_alter_table('settlement_rules', schema=None) as batch_op:
         batch_op.drop_index('ix_settlement_rules_role_id')
 

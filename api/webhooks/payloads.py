@@ -11,6 +11,7 @@ it carries no personal data, so an app needs the matching scope to read more thr
 | PRODUCT_UPDATED | `{"product": {"id"}}` |
 | MEMBER_CREATED, MEMBER_ERASED | `{"member": {"id"}}` |
 | COUPON_REDEEMED | `{"coupon": {"id"}}` |
+| SETTLEMENT_STATEMENT_CONFIRMED | `{"statement": {"id"}}` |
 
 An order's global id is its bearer token, so it is left out: `order(number:)` finds it for an app
 that may read orders. The body is fixed when the delivery is made (after the change committed), so
@@ -35,6 +36,7 @@ from schema.relay import to_global_id
 ORDER_EVENTS = frozenset({E.ORDER_CREATED, E.ORDER_PAID, E.ORDER_CANCELLED, E.ORDER_COMPLETED, E.ORDER_RETURNED})
 SUBJECT_TYPES = {E.PRODUCT_UPDATED: ("product", "Product"), E.COUPON_REDEEMED: ("coupon", "Coupon")}
 SUBJECT_TYPES |= {e: ("member", "Member") for e in (E.MEMBER_CREATED, E.MEMBER_ERASED)}
+SUBJECT_TYPES[E.SETTLEMENT_STATEMENT_CONFIRMED] = ("statement", "SettlementStatement")
 
 
 async def fan_out(session: AsyncSession, events: Sequence[tuple[str, str]], now: datetime) -> int:

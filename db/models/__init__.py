@@ -19,7 +19,7 @@ from db.models.orders import (
 )
 from db.models.outbox import OutboxEvent
 from db.models.promotions import Coupon, CouponTemplate, Promotion, PromotionUse
-from db.models.settlement import Party, SettlementEntry, SettlementRule
+from db.models.settlement import Party, SettlementEntry, SettlementRule, SettlementStatement
 from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
@@ -72,6 +72,7 @@ __all__ = [
     "RefreshToken",
     "SettlementEntry",
     "SettlementRule",
+    "SettlementStatement",
     "StaffUser",
     "StockLevel",
     "StockTransfer",

@@ -2,8 +2,8 @@
 (domain/settlement/model.py).
 
 `settlement_entries` grows with orders, so it carries the order key (ARCHITECTURE "Past one
-primary"); parties and rules are small reference tables. Entries are never updated: an entry's
-status follows from its completion time, the return window and the statement it is in.
+primary"); parties and rules are small reference tables. An entry's amount is never updated: its
+status follows from its completion time, the return window and the statement that collected it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from db.models.base import Base
 from db.types import Amount, BigIntPK, UtcDateTime, str_enum
 from domain.clock import system_clock
 from domain.settlement.model import PartyKind, SettlementEvent, SettlementRole
+from domain.settlement.statements import SettlementStatementStatus
 
 
 class Party(Base):
@@ -64,6 +65,30 @@ class SettlementRule(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
+class SettlementStatement(Base):
+    """What one party is owed for one period in one currency (domain/settlement/statements.py)."""
+
+    __tablename__ = "settlement_statements"
+    __table_args__ = (
+        # Generating twice (also at once) finds the same statement.
+        sa.UniqueConstraint(
+            "party_id", "currency", "period_start", "period_end", name="uq_settlement_statements_period"
+        ),
+        sa.Index("ix_settlement_statements_party_id_id", "party_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    party_id: Mapped[int] = mapped_column(sa.ForeignKey("parties.id", ondelete="RESTRICT"))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    period_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    period_end: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[SettlementStatementStatus] = mapped_column(str_enum(SettlementStatementStatus))
+    total: Mapped[Decimal] = mapped_column(Amount)
+    payment_reference: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
+
+
 class SettlementEntry(Base):
     """One party's share of one order line's sale or return; never updated nor deleted."""
 
@@ -71,6 +96,7 @@ class SettlementEntry(Base):
     __table_args__ = (
         sa.Index("ix_settlement_entries_order_id_id", "order_id", "id"),
         sa.Index("ix_settlement_entries_party_id_completed_at", "party_id", "completed_at"),
+        sa.Index("ix_settlement_entries_statement_id_id", "statement_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -83,4 +109,6 @@ class SettlementEntry(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(sa.String(3))
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the order's completion: the window starts there
+    # The statement that collected it (its amount never changes; a DRAFT's entries may be collected again).
+    statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement_statements.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

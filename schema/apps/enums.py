@@ -27,7 +27,7 @@ AppScope = graphql_enum(
 
 WebhookEventType = graphql_enum(
     webhooks.WebhookEventType,
-    "What a webhook hears about. Settlement, fulfilment and payment events are declared for the apps "
+    "What a webhook hears about. Fulfilment and payment events are declared for the apps "
     "that will use them and not sent yet.",
     {
         "ORDER_CREATED": "An order was placed (online or at a till).",
@@ -41,7 +41,7 @@ WebhookEventType = graphql_enum(
         "MEMBER_CREATED": "A member registered.",
         "MEMBER_ERASED": "A member's personal data was erased: erase yours too.",
         "COUPON_REDEEMED": "A coupon was used.",
-        "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed (not sent yet).",
+        "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed.",
         "PAYMENT_INITIALIZE": "A payment is to start at a payment app (not sent yet).",
         "PAYMENT_REFUND_REQUESTED": "A payment app is asked for a refund (not sent yet).",
     },

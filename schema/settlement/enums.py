@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.settlement import model
+from domain.settlement import model, statements
 from schema.enums import graphql_enum
 
 PartyKind = graphql_enum(
@@ -46,5 +46,14 @@ SettlementEntryStatus = graphql_enum(
         "PENDING": "Within the return window (`SETTLEMENT_RETURN_WINDOW_DAYS` after completion).",
         "SETTLEABLE": "The return window has passed: a statement may collect it.",
         "SETTLED": "In a confirmed statement.",
+    },
+)
+SettlementStatementStatus = graphql_enum(
+    statements.SettlementStatementStatus,
+    "Where a statement stands.",
+    {
+        "DRAFT": "Generated; generating the period again rebuilds it.",
+        "CONFIRMED": "Frozen: its entries are SETTLED.",
+        "PAID": "Paid, with the payment's reference.",
     },
 )

@@ -19,6 +19,7 @@ from db.models import SettlementRule as RuleModel
 from domain.access.model import AccessDenied
 from domain.settlement import model
 from domain.settlement.services import require_settlement
+from domain.settlement.statements import SettlementStatementStatus
 from schema.accounts.types import StaffUser, visible_staff
 from schema.catalog.types import Category
 from schema.channels.types import Channel
@@ -91,7 +92,6 @@ class SettlementRule(Node):
 @strawberry.type(description="One party's share of one order line's sale or return; never changed.")
 class SettlementEntry(Node):
     row: strawberry.Private[EntryModel]
-    order_row: strawberry.Private[OrderModel]
     role: SettlementRole = strawberry.field(description="What the party is paid for.")
     amount: Money = strawberry.field(description="The share (negative for a return).")
     event: SettlementEvent = strawberry.field(description="Why it was written.")
@@ -106,22 +106,20 @@ class SettlementEntry(Node):
     async def order_line(self, info: Info) -> Annotated[OrderLine, strawberry.lazy("schema.orders.types")] | None:
         from schema.orders.types import OrderLine
 
-        lines = await info.context.loaders.order_lines.load(self.order_row.id)
-        channel = await info.context.loaders.channel_by_id.load(self.order_row.channel_id)
+        lines = await info.context.loaders.order_lines.load(self.row.order_id)
         line = next((ln for ln in lines if ln.id == self.row.order_line_id), None)
-        return OrderLine.from_model(line, self.order_row.currency, channel.slug if channel else None) if line else None
+        return OrderLine.from_model(line, self.row.currency, None) if line else None
 
     @classmethod
-    def from_model(cls, m: EntryModel, order: OrderModel, window_days: int, now: datetime) -> SettlementEntry:
+    def from_model(cls, m: EntryModel, window_days: int, now: datetime, settled: bool) -> SettlementEntry:
         settleable_at = model.settleable_from(m.completed_at, m.created_at, window_days)
         return cls(
             pk=m.id,
             row=m,
-            order_row=order,
             role=m.role,
             amount=Money.of(m.amount, m.currency),
             event=m.event,
-            status=model.status(settleable_at, now, settled=False),
+            status=model.status(settleable_at, now, settled),
             created_at=m.created_at,
         )
 
@@ -132,7 +130,12 @@ async def order_entries(info: Info, order: OrderModel) -> list[SettlementEntry]:
     ctx = info.context
     window = ctx.services.settlement_return_window_days
     rows = await ctx.loaders.entries_by_order.load(order.id)
-    return [SettlementEntry.from_model(e, order, window, ctx.loaders.now) for e in rows]
+    return [SettlementEntry.from_model(e, window, ctx.loaders.now, is_settled(s)) for e, s in rows]
+
+
+def is_settled(statement: SettlementStatementStatus | None) -> bool:
+    """An entry is SETTLED once the statement that collected it is confirmed."""
+    return statement in (SettlementStatementStatus.CONFIRMED, SettlementStatementStatus.PAID)
 
 
 @strawberry.type(description="Who an order's sale is attributed to, frozen when it was placed.")

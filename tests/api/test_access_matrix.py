@@ -114,7 +114,16 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     **dict.fromkeys(
         ("webhookCreate", "webhookUpdate", "webhookDelete", "webhookDeliveryRetry"), frozenset({P.MANAGE_APPS})
     ),
-    **dict.fromkeys(("partyCreate", "settlementRuleCreate"), frozenset({P.MANAGE_SETTLEMENT})),
+    **dict.fromkeys(
+        (
+            "partyCreate",
+            "settlementRuleCreate",
+            "settlementStatementGenerate",
+            "settlementStatementConfirm",
+            "settlementStatementMarkPaid",
+        ),
+        frozenset({P.MANAGE_SETTLEMENT}),
+    ),
     "memberIdentityLink": frozenset({P.SELL_IN_STORE}),
     "memberErase": frozenset({P.ERASE_MEMBERS}),
     **dict.fromkeys(("memberTagsAdd", "memberTagsRemove", "pointsAdjust"), frozenset({P.MANAGE_MEMBERS})),

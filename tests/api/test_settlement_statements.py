@@ -1,0 +1,155 @@
+"""Settlement statements through the graph (issue #19's "Done when"): after completion and the return
+window, generating the month's statements gives the referring franchisee its share, the fulfilling
+store's party its fee and the brand the rest, summing exactly to the order's net; generating again
+(also at once) makes nothing twice; a confirmed statement is frozen and its entries SETTLED; a
+partial return shows as reversing entries in the next period's statements."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from api.app import create_app
+from api.settings import Settings
+from db.models import OutboxEvent
+from domain.access.model import StaffRole
+from tests.api.test_carts import Shop, errors, open_shop
+from tests.api.test_order_flow import RETURN, run
+from tests.api.test_settlement import ORDER, admin_of, by_party, complete, franchise, referral_code, referred_delivery
+from tests.helpers import GraphQLClient
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+STATEMENT = "id status total { amount currency } party { name } periodStart paymentReference"
+GENERATE = f"""mutation($input: SettlementStatementGenerateInput!) {{
+  settlementStatementGenerate(input: $input) {{ statements {{ {STATEMENT} }} userErrors {{ field code }} }} }}"""
+CONFIRM = f"""mutation($id: ID!) {{
+  settlementStatementConfirm(id: $id) {{ statement {{ {STATEMENT} }} userErrors {{ field code }} }} }}"""
+PAID = f"""mutation($id: ID!, $ref: String!) {{ settlementStatementMarkPaid(id: $id, input: {{reference: $ref}}) {{
+  statement {{ {STATEMENT} }} userErrors {{ field code }} }} }}"""
+LIST = f"""query($filter: SettlementStatementFilter) {{ settlementStatements(first: 20, filter: $filter) {{
+  totalCount edges {{ node {{ {STATEMENT} entries(first: 10) {{ totalCount edges {{ node {{ role event
+    amount {{ amount }} status }} }} }} }} }} }} }}"""
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"payments_sandbox": True})
+
+
+@pytest.fixture
+async def shop(client: GraphQLClient, demo: Any) -> Shop:
+    return await open_shop(client, demo)
+
+
+@asynccontextmanager
+async def days_later(shop: Shop, settings: Settings, days: int) -> AsyncIterator[GraphQLClient]:
+    """A client of the same shop `days` on (the app's clock: the return window has run its course)."""
+    app = create_app(settings, engine=shop.engine, clock=lambda: datetime.now(UTC) + timedelta(days=days))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield GraphQLClient(http)
+
+
+def period(start_days: int, end_days: int) -> dict[str, str]:
+    return {
+        "periodStart": (NOW + timedelta(days=start_days)).isoformat(),
+        "periodEnd": (NOW + timedelta(days=end_days)).isoformat(),
+    }
+
+
+def totals(statements: list[dict[str, Any]]) -> dict[str, Decimal]:
+    return {s["party"]["name"]: Decimal(s["total"]["amount"]) for s in statements}
+
+
+async def generate(client: GraphQLClient, token: str, dates: dict[str, str]) -> list[dict[str, Any]]:
+    made = (await client.data(GENERATE, {"input": dates}, token=token))["settlementStatementGenerate"]
+    assert made["userErrors"] == [], made
+    statements: list[dict[str, Any]] = made["statements"]
+    return statements
+
+
+async def test_the_months_statements_split_a_referred_order_and_the_return_shows_next_period(
+    shop: Shop, settings: Settings
+) -> None:
+    admin = await admin_of(shop)
+    await franchise(shop, admin)
+    order = await referred_delivery(shop, await referral_code(shop, shop.store_b, admin))
+    await complete(shop, order)
+    assert await generate(shop.client, admin, period(-1, 30)) == [], "still within the return window"
+
+    # Staff tokens expire (in real time); an app's token does not: the finance app works on later days.
+    app = await shop.client.data(
+        'mutation { appCreate(input: {name: "Finance", scopes: [SETTLEMENT_WRITE, ORDERS_WRITE]}) { token } }',
+        token=admin,
+    )
+    finance = app["appCreate"]["token"]
+    async with days_later(shop, settings, 8) as later:
+        first = await generate(later, finance, period(-1, 30))
+        assert totals(first) == {"North": Decimal("5.00"), "South": Decimal("6.00"), "Brand": Decimal("89.00")}
+        assert sum(totals(first).values()) == Decimal(order["subtotal"]["amount"]), "the order's net, exactly"
+        again, at_once = await asyncio.gather(
+            generate(later, finance, period(-1, 30)), generate(later, finance, period(-1, 30))
+        )
+        assert sorted(s["id"] for s in again) == sorted(s["id"] for s in at_once) == sorted(s["id"] for s in first)
+        assert totals(again) == totals(first), "nothing twice"
+
+        for s in first:
+            done = (await later.data(CONFIRM, {"id": s["id"]}, token=finance))["settlementStatementConfirm"]
+            assert done["statement"]["status"] == "CONFIRMED"
+        twice = (await later.data(CONFIRM, {"id": first[0]["id"]}, token=finance))["settlementStatementConfirm"]
+        assert errors(twice) == [("INVALID_TRANSITION", ["id"])]
+        listed = (await later.data(LIST, {"filter": {"status": "CONFIRMED"}}, token=finance))["settlementStatements"]
+        assert listed["totalCount"] == 3
+        assert {e["node"]["status"] for s in listed["edges"] for e in s["node"]["entries"]["edges"]} == {"SETTLED"}
+        read = (await later.data(ORDER, {"id": order["id"]}, token=finance))["order"]
+        assert {e["status"] for e in read["settlementEntries"]} == {"SETTLED"}
+
+        line = order["lines"][0]["id"]
+        returned = await run(
+            Shop(later, shop.engine, shop.variants, shop.warehouse, shop.store_a, shop.store_b),
+            RETURN,
+            "orderReturn",
+            finance,
+            id=order["id"],
+            input={"lines": [{"orderLineId": line, "quantity": 1}]},
+        )
+        assert returned["userErrors"] == []
+        assert totals(await generate(later, finance, period(-1, 30))) == totals(first), "confirmed: frozen"
+
+    async with days_later(shop, settings, 40) as next_month:
+        second = await generate(next_month, finance, period(30, 60))
+        assert totals(second) == {"North": Decimal("-2.50"), "South": Decimal("-3.00"), "Brand": Decimal("-44.50")}
+        paid = await next_month.data(PAID, {"id": second[0]["id"], "ref": "BANK-1"}, token=finance)
+        assert errors(paid["settlementStatementMarkPaid"]) == [("INVALID_TRANSITION", ["id"])], "confirm first"
+        await next_month.data(CONFIRM, {"id": second[0]["id"]}, token=finance)
+        paid = await next_month.data(PAID, {"id": second[0]["id"], "ref": "BANK-1"}, token=finance)
+        assert paid["settlementStatementMarkPaid"]["statement"]["status"] == "PAID"
+        assert paid["settlementStatementMarkPaid"]["statement"]["paymentReference"] == "BANK-1"
+
+    async with shop.engine.connect() as conn:
+        announced = await conn.scalar(
+            sa.select(sa.func.count()).where(OutboxEvent.topic == "webhook:SETTLEMENT_STATEMENT_CONFIRMED")
+        )
+    assert announced == 4, "each confirmation is a webhook event"
+    read = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
+    assert by_party(read["settlementEntries"], "RETURN")[("North", "REFERRER")] == Decimal("-2.50")
+
+
+async def test_a_period_ends_after_it_starts_and_statements_are_for_settlement_managers(shop: Shop) -> None:
+    admin = await admin_of(shop)
+    backwards = await shop.client.data(GENERATE, {"input": period(10, 0)}, token=admin)
+    assert errors(backwards["settlementStatementGenerate"]) == [("INVALID", ["input", "periodEnd"])]
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    refused = await shop.client.post(LIST, {}, token=cashier)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
