@@ -81,7 +81,7 @@ class SettlementRule(Node):
             pk=m.id,
             row=m,
             role=m.role,
-            rate=m.rate.normalize() if m.rate is not None else None,
+            rate=Decimal(format(m.rate.normalize(), "f")) if m.rate is not None else None,  # 70.000 -> 70
             fixed_amount=Money.of(m.fixed_amount, m.currency or "CNY") if m.fixed_amount is not None else None,
             valid_from=m.valid_from,
             valid_to=m.valid_to,
