@@ -104,8 +104,11 @@ class SqlSettlementRepository:
     async def rules(self, role: SettlementRole | None = None) -> list[Rule]:
         stmt = sa.select(SettlementRule).order_by(SettlementRule.id)
         if role is not None:
-            # Two rules of one role created at once take turns, so the second sees the first.
-            stmt = stmt.where(SettlementRule.role == role).with_for_update()
+            # Rules are created one at a time (the brand's row is the lock: rule changes are rare), so
+            # the second of two overlapping rules created at once sees the first.
+            brand = await self.brand_party()
+            await self.session.execute(sa.select(Party.id).where(Party.id == brand).with_for_update())
+            stmt = stmt.where(SettlementRule.role == role)
         return [rule_of(m) for m in await self.session.scalars(stmt)]
 
     async def add_rule(self, rule: Rule) -> int:

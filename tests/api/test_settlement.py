@@ -7,6 +7,7 @@ on the order at checkout."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -253,3 +254,11 @@ async def test_completing_an_order_writes_its_ledger_in_a_few_statements(
     await run(shop, DELIVER, "orderDeliver", packer, id=order["id"])
     ledger = [s for s in statements.statements if "settlement_entries" in s or "settlement_rules" in s]
     assert len(ledger) == 2, ledger  # the rules read once, the entries written in one statement
+
+
+async def test_two_overlapping_rules_created_at_once_are_one_rule_and_one_refusal(shop: Shop) -> None:
+    admin = await admin_of(shop)
+    rule = {"role": "REFERRER", "rate": "5", "locationId": location_gid(shop.store_b)}
+    made = await asyncio.gather(*(run(shop, RULE_CREATE, "settlementRuleCreate", admin, input=rule) for _ in range(2)))
+    assert sorted(len(m["userErrors"]) for m in made) == [0, 1]
+    assert [e["code"] for m in made for e in m["userErrors"]] == ["RULE_OVERLAP"]
