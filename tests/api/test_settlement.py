@@ -96,7 +96,8 @@ async def referred_delivery(shop: Shop, code: str, quantity: int = 2) -> dict[st
 
 
 async def complete(shop: Shop, order: dict[str, Any]) -> None:
-    packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.store_a)
+    email = f"packer-{order['number']}@example.com"
+    packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, email=email, location_id=shop.store_a)
     assert (await run(shop, SHIP, "orderShip", packer, id=order["id"]))["userErrors"] == []
     assert (await run(shop, DELIVER, "orderDeliver", packer, id=order["id"]))["order"]["status"] == "COMPLETED"
 

@@ -21,9 +21,20 @@ from api.app import create_app
 from api.settings import Settings
 from db.models import OutboxEvent
 from domain.access.model import StaffRole
-from tests.api.test_carts import Shop, errors, open_shop
-from tests.api.test_order_flow import RETURN, run
-from tests.api.test_settlement import ORDER, admin_of, by_party, complete, franchise, referral_code, referred_delivery
+from tests.api.test_carts import Shop, address, errors, open_shop
+from tests.api.test_checkout import placed
+from tests.api.test_order_flow import RETURN, member_with_points, pay, run
+from tests.api.test_settlement import (
+    ATTRIBUTE,
+    ORDER,
+    RULE_CREATE,
+    admin_of,
+    by_party,
+    complete,
+    franchise,
+    referral_code,
+    referred_delivery,
+)
 from tests.helpers import GraphQLClient
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -38,6 +49,7 @@ PAID = f"""mutation($id: ID!, $ref: String!) {{ settlementStatementMarkPaid(id: 
 LIST = f"""query($filter: SettlementStatementFilter) {{ settlementStatements(first: 20, filter: $filter) {{
   totalCount edges {{ node {{ {STATEMENT} entries(first: 10) {{ totalCount edges {{ node {{ role event
     amount {{ amount }} status }} }} }} }} }} }} }}"""
+POINTS = "mutation($id: ID!) { cartPointsApply(cartId: $id, points: 3000) { userErrors { code } } }"
 NOW = datetime.now(UTC)
 
 
@@ -153,3 +165,47 @@ async def test_a_period_ends_after_it_starts_and_statements_are_for_settlement_m
     cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
     refused = await shop.client.post(LIST, {}, token=cashier)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_statements_of_a_month_add_up_to_the_net_sales_of_its_orders(shop: Shop, settings: Settings) -> None:
+    """Points, a till sale at a franchise store, a referral and a partial return: every cent of the
+    orders' net (merchandise after discounts and points, less what came back) is in a statement."""
+    admin = await admin_of(shop)
+    _, south = await franchise(shop, admin)
+    seller = {"role": "SELLER", "rate": "70", "partyId": south}
+    assert (await run(shop, RULE_CREATE, "settlementRuleCreate", admin, input=seller))["userErrors"] == []
+    code = await referral_code(shop, shop.store_b, admin)
+
+    member = await member_with_points(shop, 3000)
+    cart = await shop.cart([(0, 1), (1, 2), (2, 3)], token=member.token)
+    await run(shop, ATTRIBUTE, "cartAttributionSet", member.token, id=cart["id"], code=code)
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=member.token)
+    await shop.client.data(POINTS, {"id": cart["id"]}, token=member.token)
+    with_points = await placed(shop, cart["id"], token=member.token)
+    assert with_points["pointsDiscount"]["amount"] == "30.00"
+    await pay(shop, with_points, member.token)
+    await complete(shop, with_points)
+
+    cashier = await shop.client.staff_token(shop.engine, StaffRole.CASHIER, location_id=shop.store_a)
+    till = await shop.cart([(1, 1), (2, 2)], channel="pos", token=cashier)
+    at_till = await placed(shop, till["id"], token=cashier)
+    assert (await pay(shop, at_till, cashier, method="CARD"))["status"] == "COMPLETED"
+
+    returned = await referred_delivery(shop, code)
+    await complete(shop, returned)
+    line = returned["lines"][0]["id"]
+    back = {"lines": [{"orderLineId": line, "quantity": 1}]}
+    assert (await run(shop, RETURN, "orderReturn", admin, id=returned["id"], input=back))["userErrors"] == []
+
+    def net(order: dict[str, Any]) -> Decimal:
+        merchandise = Decimal(order["subtotal"]["amount"]) - Decimal(order["discountTotal"]["amount"])
+        return merchandise - min(Decimal(order["pointsDiscount"]["amount"]), merchandise)
+
+    expected = net(with_points) + net(at_till) + net(returned) / 2
+    app = await shop.client.data(
+        'mutation { appCreate(input: {name: "Finance", scopes: [SETTLEMENT_WRITE]}) { token } }', token=admin
+    )
+    async with days_later(shop, settings, 8) as later:
+        statements = await generate(later, app["appCreate"]["token"], period(-1, 30))
+    assert sum(totals(statements).values()) == expected
+    assert totals(statements)["South"] > 0 and totals(statements)["North"] > 0 and len(statements) == 3
