@@ -14,9 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from domain.access.model import Permission, Principal, SignInRequired
+from domain.access.model import AccessDenied, Permission, Principal, SignInRequired
 from domain.errors import Code, DomainError, input_field, raise_all
-from domain.orders.access import AccessDenied
 from domain.orders.carts import CartUnitOfWork, open_cart
 from domain.settlement.model import (
     Holder,

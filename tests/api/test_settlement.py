@@ -12,10 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from api.settings import Settings
-from db.models import StaffUser
 from domain.access.model import StaffRole
 from tests.api.test_carts import Shop, address, errors, open_shop
 from tests.api.test_checkout import placed
@@ -182,11 +180,10 @@ async def test_a_staff_guides_code_credits_the_guides_store(shop: Shop) -> None:
     north, _ = await franchise(shop, admin)
     rule = {"role": "GUIDE", "rate": "2.5", "partyId": north}
     assert (await run(shop, RULE_CREATE, "settlementRuleCreate", admin, input=rule))["userErrors"] == []
-    await shop.client.staff_token(shop.engine, StaffRole.CASHIER, email="guide@example.com", location_id=shop.store_b)
-    async with shop.engine.connect() as conn:  # the guide's code, as printed on their QR
-        code = (
-            await conn.execute(sa.select(StaffUser.referral_code).where(StaffUser.email == "guide@example.com"))
-        ).scalar_one()
+    guide = await shop.client.staff_token(
+        shop.engine, StaffRole.CASHIER, email="guide@example.com", location_id=shop.store_b
+    )
+    code = (await shop.client.data("{ staffMe { referralCode } }", token=guide))["staffMe"]["referralCode"]
     order = await referred_delivery(shop, code, quantity=1)
     await complete(shop, order)
     read = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
