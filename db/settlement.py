@@ -195,11 +195,17 @@ class SqlSettlementRepository:
         places = {order.selling_location_id, referral.location_id, referral.guide_location_id}
         places |= {loc for parts in sources.values() for loc, _ in parts}
         places.discard(None)
-        party_of = dict(
-            (await self.session.execute(sa.select(Location.id, Location.party_id).where(Location.id.in_(places)))).all()
-            if places
-            else []
-        )
+        owners: list[Any] = []
+        if places:
+            owners = list(
+                await self.session.execute(
+                    sa.select(Location.id, Location.party_id, Party.kind)
+                    .outerjoin(Party, Party.id == Location.party_id)
+                    .where(Location.id.in_(places))
+                )
+            )
+        party_of: dict[int, int | None] = {row.id: row.party_id for row in owners}
+        suppliers = {row.party_id for row in owners if row.kind is PartyKind.SUPPLIER and row.party_id is not None}
         return Sale(
             order.currency,
             order.channel_id,
@@ -208,7 +214,16 @@ class SqlSettlementRepository:
             order.points_discount,
             [SaleLine(ln.id, ln.quantity, ln.total, ln.category_id, tuple(sources[ln.id])) for ln in lines],
             party_of,
+            frozenset(suppliers),
         )
+
+    async def supplier_locations(self, location_ids: Sequence[int]) -> list[int]:
+        rows = await self.session.scalars(
+            sa.select(Location.id)
+            .join(Party, Party.id == Location.party_id)
+            .where(Location.id.in_(location_ids), Party.kind == PartyKind.SUPPLIER)
+        )
+        return list(rows)
 
     async def sale_entries(self, order_id: int) -> tuple[datetime | None, list[LedgerEntry]]:
         rows = (
@@ -218,7 +233,7 @@ class SqlSettlementRepository:
                 .order_by(SettlementEntry.id)
             )
         ).all()
-        completed_at = rows[0].completed_at if rows else None
+        completed_at = max((r.completed_at for r in rows), default=None)
         return completed_at, [
             LedgerEntry(r.order_line_id, Share(r.party_id, r.role, r.amount, r.rule_id)) for r in rows
         ]

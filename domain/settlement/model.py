@@ -64,8 +64,9 @@ class SettlementEntryStatus(str, Enum):
 
 
 # Roles whose payee is the rule's own party (the mall hosting a concession, a platform); the
-# others are paid to the party of the location that holds the role on the order.
-PAID_TO_RULE_PARTY = frozenset({SettlementRole.HOST, SettlementRole.PLATFORM, SettlementRole.SUPPLIER})
+# others are paid to the party of the location that holds the role on the order (a supplier: the
+# party of the warehouse that shipped).
+PAID_TO_RULE_PARTY = frozenset({SettlementRole.HOST, SettlementRole.PLATFORM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +240,11 @@ def split_line(
     at: datetime,
     brand_party_id: int,
     currency: str,
+    prior: Sequence[Share] = (),
 ) -> list[Share]:
     """The entries of one line: each holder's share by its rule, HOST/PLATFORM shares by theirs, the
-    brand the remainder; they add up to exactly `net`."""
+    brand the remainder; with the `prior` entries of the line (a supplier's, written when it shipped)
+    they add up to exactly `net`."""
     shares: list[Share] = []
     for h in holders:
         if h.party_id is None or h.party_id == brand_party_id:
@@ -255,7 +258,7 @@ def split_line(
         if rule is not None and rule.scope.party_id is not None and rule.scope.party_id != brand_party_id:
             shares.append(Share(rule.scope.party_id, role, rule.amount(net, units, currency), rule.id))
     shares = [s for s in merge(shares) if s.amount != 0]
-    remainder = net - sum((s.amount for s in shares), Decimal(0))
+    remainder = net - sum((s.amount for s in [*shares, *prior]), Decimal(0))
     return [*shares, Share(brand_party_id, SettlementRole.BRAND, remainder)]
 
 

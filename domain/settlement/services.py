@@ -27,6 +27,7 @@ from domain.settlement.model import (
     SettlementRole,
     Share,
     check_rule,
+    choose_rule,
     line_nets,
     normalise_referral_code,
     reversal,
@@ -58,6 +59,7 @@ class Sale:
     points_discount: Decimal
     lines: Sequence[SaleLine]
     party_of: Mapping[int, int | None] = field(default_factory=dict)  # location id -> its party (None: brand)
+    suppliers: frozenset[int] = frozenset()  # the parties among them that are suppliers
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +94,12 @@ class SettlementRepository(Protocol):
 
     async def set_cart_referral(self, cart_id: int, referral: Referral) -> None: ...
     async def sale(self, order_id: int) -> Sale | None: ...
+    async def supplier_locations(self, location_ids: Sequence[int]) -> list[int]:
+        """Those of the locations that belong to a supplier."""
+        ...
+
     async def sale_entries(self, order_id: int) -> tuple[datetime | None, list[LedgerEntry]]:
-        """The order's SALE entries and the completion time they were written with."""
+        """The order's SALE entries and the latest completion time they were written with."""
         ...
 
     async def add_entries(
@@ -216,7 +222,8 @@ def holders(sale: Sale, line: SaleLine, net: Decimal) -> list[Holder]:
         )
     sources = [s for s in line.sources if s[1] > 0]
     for (location_id, units), part in zip(sources, spread(net, [u for _, u in sources], sale.currency), strict=True):
-        result.append(Holder(SettlementRole.FULFILLER, party(location_id), location_id, units, part))
+        if party(location_id) not in sale.suppliers:  # a supplier is paid when it ships (record_shipment)
+            result.append(Holder(SettlementRole.FULFILLER, party(location_id), location_id, units, part))
     ref = sale.referral
     if ref.location_id is not None:
         result.append(Holder(SettlementRole.REFERRER, party(ref.location_id), ref.location_id, line.quantity, net))
@@ -227,26 +234,61 @@ def holders(sale: Sale, line: SaleLine, net: Decimal) -> list[Holder]:
     return result
 
 
-def sale_entries(sale: Sale, rules: Sequence[Rule], brand_party_id: int, at: datetime) -> list[LedgerEntry]:
-    """Every line's split: the entries of each line add up to exactly its net amount."""
+def sale_entries(
+    sale: Sale, rules: Sequence[Rule], brand_party_id: int, at: datetime, prior: Sequence[LedgerEntry] = ()
+) -> list[LedgerEntry]:
+    """Every line's split: with the `prior` entries (a supplier's), each line's add up to exactly its net."""
     nets = line_nets([ln.total for ln in sale.lines], sale.points_discount, sale.currency)
     entries: list[LedgerEntry] = []
     for line, net in zip(sale.lines, nets, strict=True):
         context = Scope(None, sale.channel_id, sale.selling_location_id, line.category_id)
+        before = [e.share for e in prior if e.line_id == line.id]
         shares = split_line(
-            net, line.quantity, holders(sale, line, net), rules, context, at, brand_party_id, sale.currency
+            net, line.quantity, holders(sale, line, net), rules, context, at, brand_party_id, sale.currency, before
         )
         entries.extend(LedgerEntry(line.id, s) for s in shares)
     return entries
 
 
+def supplier_entries(sale: Sale, rules: Sequence[Rule], location_ids: Sequence[int], at: datetime) -> list[LedgerEntry]:
+    """A supplier's SUPPLIER entries for the units it ships from `location_ids` (by its rule: usually a
+    fixed cost per unit), written when they ship: suppliers are settled by node, not at completion."""
+    nets = line_nets([ln.total for ln in sale.lines], sale.points_discount, sale.currency)
+    entries: list[LedgerEntry] = []
+    for line, net in zip(sale.lines, nets, strict=True):
+        sources = [s for s in line.sources if s[1] > 0]
+        parts = spread(net, [u for _, u in sources], sale.currency)
+        for (location_id, units), part in zip(sources, parts, strict=True):
+            party = sale.party_of.get(location_id)
+            if location_id not in location_ids or party is None or party not in sale.suppliers:
+                continue
+            scope = Scope(party, sale.channel_id, location_id, line.category_id)
+            rule = choose_rule(rules, SettlementRole.SUPPLIER, scope, at, sale.currency)
+            if rule is not None and (amount := rule.amount(part, units, sale.currency)) != 0:
+                entries.append(LedgerEntry(line.id, Share(party, SettlementRole.SUPPLIER, amount, rule.id)))
+    return entries
+
+
+async def record_shipment(uow: SettlementUnitOfWork, order_id: int, location_ids: Sequence[int], at: datetime) -> None:
+    """Units left `location_ids`: a supplier among them is owed its entries now."""
+    if not await uow.settlement.supplier_locations(location_ids):
+        return
+    sale = await uow.settlement.sale(order_id)
+    if sale is None:
+        return
+    entries = supplier_entries(sale, await uow.settlement.rules(), location_ids, at)
+    if entries:
+        await uow.settlement.add_entries(order_id, sale.currency, SettlementEvent.SALE, at, entries)
+
+
 async def record_sale(uow: SettlementUnitOfWork, order_id: int, completed_at: datetime) -> None:
-    """The order completed: write each line's SALE entries."""
+    """The order completed: write each line's SALE entries (beside a supplier's, written when it shipped)."""
     sale = await uow.settlement.sale(order_id)
     if sale is None or not sale.lines:
         return
     brand = await uow.settlement.brand_party()
-    entries = sale_entries(sale, await uow.settlement.rules(), brand, completed_at)
+    prior = (await uow.settlement.sale_entries(order_id))[1] if sale.suppliers else []
+    entries = sale_entries(sale, await uow.settlement.rules(), brand, completed_at, prior)
     await uow.settlement.add_entries(order_id, sale.currency, SettlementEvent.SALE, completed_at, entries)
 
 

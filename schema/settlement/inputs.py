@@ -46,7 +46,7 @@ class SettlementRuleCreateInput:
     channel_id: strawberry.ID | None = strawberry.field(default=None, description="Limit to this channel.")
     location_id: strawberry.ID | None = strawberry.field(default=None, description="Limit to this location.")
     category_id: strawberry.ID | None = strawberry.field(default=None, description="Limit to this category.")
-    valid_from: datetime | None = strawberry.field(default=None, description="From when; null: from now on.")
+    valid_from: datetime | None = strawberry.field(default=None, description="From when; null: no start.")
     valid_to: datetime | None = strawberry.field(default=None, description="Until when (excluded); null: open-ended.")
 
     def scope(self) -> model.Scope:

@@ -260,3 +260,36 @@ async def test_two_overlapping_rules_created_at_once_are_one_rule_and_one_refusa
     made = await asyncio.gather(*(run(shop, RULE_CREATE, "settlementRuleCreate", admin, input=rule) for _ in range(2)))
     assert sorted(len(m["userErrors"]) for m in made) == [0, 1]
     assert [e["code"] for m in made for e in m["userErrors"]] == ["RULE_OVERLAP"]
+
+
+async def test_a_supplier_is_owed_its_cost_when_its_warehouse_ships_and_the_brand_the_rest_on_completion(
+    shop: Shop,
+) -> None:
+    admin = await admin_of(shop)
+    factory = {"name": "Factory", "kind": "SUPPLIER", "locationIds": [location_gid(shop.warehouse)]}
+    assert (await run(shop, PARTY_CREATE, "partyCreate", admin, input=factory))["userErrors"] == []
+    for rule in ({"role": "SUPPLIER", "fixedAmount": "20.00"}, {"role": "FULFILLER", "fixedAmount": "3.00"}):
+        assert (await run(shop, RULE_CREATE, "settlementRuleCreate", admin, input=rule))["userErrors"] == []
+    cart = await shop.cart([(0, 2)])
+    near_the_warehouse = address(latitude=31.0, longitude=121.0)
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": near_the_warehouse})
+    order = await placed(shop, cart["id"])
+    await pay(shop, order)
+    packer = await shop.client.staff_token(shop.engine, StaffRole.FULFILLMENT, location_id=shop.warehouse)
+
+    assert (await run(shop, SHIP, "orderShip", packer, id=order["id"]))["userErrors"] == []
+    shipped = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
+    assert shipped["attribution"]["fulfillingLocations"] == [{"id": location_gid(shop.warehouse)}]
+    assert by_party(shipped["settlementEntries"]) == {("Factory", "SUPPLIER"): Decimal("40.00")}, "settled by node"
+
+    await run(shop, DELIVER, "orderDeliver", packer, id=order["id"])
+    done = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
+    assert by_party(done["settlementEntries"]) == {
+        ("Factory", "SUPPLIER"): Decimal("40.00"),  # no fulfiller's fee besides
+        ("Brand", "BRAND"): Decimal("60.00"),
+    }
+    line = order["lines"][0]["id"]
+    back = {"lines": [{"orderLineId": line, "quantity": 2}]}
+    assert (await run(shop, RETURN, "orderReturn", admin, id=order["id"], input=back))["userErrors"] == []
+    returned = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
+    assert set(by_party(returned["settlementEntries"]).values()) == {Decimal(0)}

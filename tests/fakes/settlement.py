@@ -80,6 +80,9 @@ class FakeSettlement:
         s = placed.state
         return Sale(s.currency, s.channel_id, None, NO_REFERRAL, Decimal(0), lines, dict(self.party_of))
 
+    async def supplier_locations(self, location_ids: Sequence[int]) -> list[int]:
+        return []  # the fake's locations belong to the brand or a franchisee
+
     async def sale_entries(self, order_id: int) -> tuple[datetime | None, list[LedgerEntry]]:
         sold = [(at, e) for o, ev, at, e in self.entries if o == order_id and ev is SettlementEvent.SALE]
         return (sold[0][0] if sold else None), [e for _, e in sold]
