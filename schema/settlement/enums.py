@@ -27,7 +27,7 @@ SettlementRole = graphql_enum(
         "GUIDE": "The store of the staff guide whose referral code the shopper used.",
         "HOST": "The mall hosting a concession (paid to the rule's party).",
         "PLATFORM": "The platform it sold on (paid to the rule's party).",
-        "SUPPLIER": "The supplier that ships it (paid to the rule's party).",
+        "SUPPLIER": "The supplier whose warehouse ships it: written when it ships, usually a cost per unit.",
     },
 )
 SettlementEvent = graphql_enum(

@@ -37,7 +37,7 @@ class PartyCreateInput:
 class SettlementRuleCreateInput:
     role: SettlementRole = strawberry.field(description="The role it pays (not BRAND: the brand takes the remainder).")
     party_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Limit to this party; for HOST, PLATFORM and SUPPLIER the party it pays (required)."
+        default=None, description="Limit to this party; for HOST and PLATFORM the party it pays (required)."
     )
     rate: Decimal | None = strawberry.field(
         default=None, description='Percent of the line\'s net amount, 0 to 100 ("5" is 5 %).'
