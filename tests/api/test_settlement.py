@@ -293,3 +293,23 @@ async def test_a_supplier_is_owed_its_cost_when_its_warehouse_ships_and_the_bran
     assert (await run(shop, RETURN, "orderReturn", admin, id=order["id"], input=back))["userErrors"] == []
     returned = (await shop.client.data(ORDER, {"id": order["id"]}, token=admin))["order"]
     assert set(by_party(returned["settlementEntries"]).values()) == {Decimal(0)}
+
+
+ORDERS = """{ orders(first: 10) { edges { node { attribution { referringLocation { party { name } }
+  fulfillingLocations { code } } settlementEntries { party { name } orderLine { sku } } } } } }"""
+
+
+async def test_reading_the_ledger_of_many_orders_costs_the_same_statements_as_of_one(
+    shop: Shop, statements: StatementCounter
+) -> None:
+    admin = await admin_of(shop)
+    await franchise(shop, admin)
+    code = await referral_code(shop, shop.store_b, admin)
+    counts = []
+    for _ in range(3):
+        await complete(shop, await referred_delivery(shop, code, quantity=1))
+        statements.reset()
+        listed = (await shop.client.data(ORDERS, token=admin))["orders"]["edges"]
+        counts.append(statements.count)
+        assert all(len(e["node"]["settlementEntries"]) == 3 for e in listed)
+    assert counts[0] == counts[1] == counts[2], counts
