@@ -1,4 +1,4 @@
-"""The `omnishop` command line: serve, migrate, seed, staff-create, export-schema.
+"""The `omnishop` command line: serve, migrate, seed, staff-create, settlement-export, export-schema.
 
 Every command reads DATABASE_URL and the other settings from the environment (and `.env`).
 """
@@ -286,6 +286,28 @@ async def _webhooks_deliver(settings: Settings, once: bool) -> int:
             return await worker.deliver_due()
         await worker.run()
         return 0
+
+
+@app.command("settlement-export")
+@_one_line
+def settlement_export(
+    statement: Annotated[str, typer.Argument(help="The statement's id (as the graph shows it).")],
+) -> None:
+    """Write a settlement statement's entries as CSV to standard output (for finance)."""
+    from schema.relay import decode_id
+
+    settings = load_settings()
+    statement_id = decode_id(statement, "SettlementStatement")
+    if statement_id is None:
+        raise OperatorError(f"'{statement}' is not a settlement statement's id.")
+    sys.stdout.write(asyncio.run(_settlement_export(settings, statement_id)))
+
+
+async def _settlement_export(settings: Settings, statement_id: int) -> str:
+    from api.settlement_export import statement_csv
+
+    async with open_database(settings.database_url) as engine:
+        return await statement_csv(engine, statement_id)
 
 
 @app.command("export-schema")

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import webhook_events
-from db.models import SettlementEntry, SettlementStatement
+from db.models import Order, OrderLine, Party, SettlementEntry, SettlementStatement
 from db.pagination import (
     ChildPage,
     Ordering,
@@ -137,3 +137,28 @@ async def entry_pages(session: AsyncSession, keys: Sequence[ChildPage]) -> dict[
 
 async def entry_counts(session: AsyncSession, ids: Sequence[int]) -> dict[int, int]:
     return await child_counts(session, E.statement_id, ids)
+
+
+async def statement_export_rows(session: AsyncSession, statement_id: int) -> list[Any]:
+    """A statement's entries for finance's spreadsheet, oldest first: the order and line each splits."""
+    return list(
+        await session.execute(
+            sa.select(
+                E.id,
+                Order.number,
+                OrderLine.sku,
+                Party.name,
+                E.role,
+                E.event,
+                E.amount,
+                E.currency,
+                E.completed_at,
+                E.created_at,
+            )
+            .join(Order, Order.id == E.order_id)
+            .join(Party, Party.id == E.party_id)
+            .outerjoin(OrderLine, OrderLine.id == E.order_line_id)
+            .where(E.statement_id == statement_id)
+            .order_by(E.id)
+        )
+    )

@@ -19,8 +19,10 @@ import sqlalchemy as sa
 
 from api.app import create_app
 from api.settings import Settings
+from api.settlement_export import HEADER, statement_csv
 from db.models import OutboxEvent
 from domain.access.model import StaffRole
+from schema.relay import key_of
 from tests.api.test_carts import Shop, address, errors, open_shop
 from tests.api.test_checkout import placed
 from tests.api.test_order_flow import RETURN, member_with_points, pay, run
@@ -126,6 +128,12 @@ async def test_the_months_statements_split_a_referred_order_and_the_return_shows
         assert {e["node"]["status"] for s in listed["edges"] for e in s["node"]["entries"]["edges"]} == {"SETTLED"}
         read = (await later.data(ORDER, {"id": order["id"]}, token=finance))["order"]
         assert {e["status"] for e in read["settlementEntries"]} == {"SETTLED"}
+        north = next(s for s in first if s["party"]["name"] == "North")
+        exported = (await statement_csv(shop.engine, key_of(north["id"], "SettlementStatement"))).splitlines()
+        assert exported[0] == ",".join(HEADER)
+        assert [row.split(",")[1:8] for row in exported[1:]] == [
+            [order["number"], order["lines"][0]["sku"], "North", "REFERRER", "SALE", "5.00", "CNY"]
+        ]
 
         line = order["lines"][0]["id"]
         returned = await run(
