@@ -291,7 +291,7 @@ async def _webhooks_deliver(settings: Settings, once: bool) -> int:
 @app.command("settlement-export")
 @_one_line
 def settlement_export(
-    statement: Annotated[str, typer.Argument(help="The statement's id (as the graph shows it).")],
+    statement: Annotated[str, typer.Option(metavar="ID", help="The statement's id (as the graph shows it).")],
 ) -> None:
     """Write a settlement statement's entries as CSV to standard output (for finance)."""
     from schema.relay import decode_id
@@ -300,6 +300,8 @@ def settlement_export(
     statement_id = decode_id(statement, "SettlementStatement")
     if statement_id is None:
         raise OperatorError(f"'{statement}' is not a settlement statement's id.")
+    if settings.is_sqlite:
+        asyncio.run(_migrate(settings))
     sys.stdout.write(asyncio.run(_settlement_export(settings, statement_id)))
 
 

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from api import __version__
 from api.cli import app
 from api.settings import Settings
+from schema.relay import to_global_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -153,6 +154,14 @@ def test_webhooks_deliver_once_delivers_what_is_due_and_exits(tmp_path: Path) ->
     done = omnishop(tmp_path, "webhooks-deliver", "--once", DATABASE_URL=f"sqlite:///{tmp_path / 'shop.db'}")
     assert done.returncode == 0, done.stderr
     assert "Made 0 webhook delivery attempts." in done.stdout + done.stderr
+
+
+def test_settlement_export_writes_a_header_and_refuses_what_is_not_a_statements_id(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+    empty = omnishop(tmp_path, "settlement-export", "--statement", to_global_id("SettlementStatement", 1), **env)
+    assert empty.returncode == 0 and empty.stdout.startswith("entry,order,sku,party,role,event,amount"), empty.stderr
+    wrong = omnishop(tmp_path, "settlement-export", "--statement", "nope", **env)
+    assert wrong.returncode == 1 and wrong.stderr.strip() == "'nope' is not a settlement statement's id."
 
 
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
