@@ -91,6 +91,7 @@ def build_services(settings: Settings, *, demo: bool = False, clock: Clock = sys
         hasher=Argon2Hasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_kib),
         phone_region=settings.phone_region,
         points_validity_months=settings.points_validity_months,
+        settlement_return_window_days=settings.settlement_return_window_days,
         payments=built_in_payments(sandbox=demo or settings.debug or settings.payments_sandbox),
         secret_key=secret_key,
         gateways=HttpGatewayCalls(allow_private=settings.webhook_allow_private_networks, clock=clock),

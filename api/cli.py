@@ -1,4 +1,4 @@
-"""The `omnishop` command line: serve, migrate, seed, staff-create, export-schema.
+"""The `omnishop` command line: serve, migrate, seed, staff-create, settlement-export, export-schema.
 
 Every command reads DATABASE_URL and the other settings from the environment (and `.env`).
 """

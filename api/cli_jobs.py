@@ -1,16 +1,18 @@
 """The operator's periodic and maintenance commands: writing off points and unpaid orders (`serve`
-also does both), delivering webhooks in a process of its own, and rebuilding the report rollups."""
+also does both), delivering webhooks in a process of its own, rebuilding the report rollups, and
+exporting a settlement statement for finance."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from contextlib import suppress
 from typing import Annotated
 
 import typer
 
 from api.cli_app import app, console, job_settings, one_line
-from api.preflight import open_database
+from api.preflight import OperatorError, open_database
 from api.settings import Settings
 
 
@@ -94,3 +96,25 @@ async def _reports_rebuild(settings: Settings) -> int:
         read = await report_feed.rebuild(session, ZoneInfo(settings.business_timezone), system_clock())
         await session.commit()
         return read
+
+
+@app.command("settlement-export")
+@one_line
+def settlement_export(
+    statement: Annotated[str, typer.Option(metavar="ID", help="The statement's id (as the graph shows it).")],
+) -> None:
+    """Write a settlement statement's entries as CSV to standard output (for finance)."""
+    from schema.relay import decode_id
+
+    statement_id = decode_id(statement, "SettlementStatement")
+    if statement_id is None:
+        raise OperatorError(f"'{statement}' is not a settlement statement's id.")
+    settings = job_settings()
+    sys.stdout.write(asyncio.run(_settlement_export(settings, statement_id)))
+
+
+async def _settlement_export(settings: Settings, statement_id: int) -> str:
+    from api.settlement_export import statement_csv
+
+    async with open_database(settings.database_url) as engine:
+        return await statement_csv(engine, statement_id)

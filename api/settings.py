@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     phone_region: str = Field("CN", description="Region assumed for phone numbers without a country code.")
     points_validity_months: int = Field(24, ge=1, le=120, description="How long earned points stay valid.")
+    settlement_return_window_days: int = Field(
+        7, ge=0, le=365, description="Days after an order completes before its settlement entries become settleable."
+    )
     order_expiry_interval: float = Field(
         60, ge=0, description="Seconds between runs of the unpaid-order expiry in each worker; 0 turns it off."
     )

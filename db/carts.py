@@ -50,6 +50,9 @@ CART_COLUMNS = columns(
     points=Cart.points,
     completed=Cart.completed_at.is_not(None),
     coupon_code=Cart.coupon_code,
+    referring_location_id=Cart.referring_location_id,
+    guide_id=Cart.guide_id,
+    guide_location_id=Cart.guide_location_id,
 )
 
 

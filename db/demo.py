@@ -25,7 +25,15 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import demo_catalogue, demo_inventory, demo_members, demo_orders, demo_promotions, product_search
+from db import (
+    demo_catalogue,
+    demo_inventory,
+    demo_members,
+    demo_orders,
+    demo_promotions,
+    demo_settlement,
+    product_search,
+)
 from db.demo_catalogue import CATEGORIES, CHANNELS, EPOCH, ONLINE, POS, PRODUCTS, VARIANT_LISTINGS, VARIANTS
 from db.demo_loader import Loader, Progress, Row, stage_totals
 from db.engine import WRITE_OPTION
@@ -171,6 +179,7 @@ async def seed_demo(
     products: int = 60,
     seed: int = 1,
     promotions: bool = True,
+    settlement: bool = True,
     members: int = 0,
     orders: int = 0,
     copy: bool = True,
@@ -179,6 +188,7 @@ async def seed_demo(
     """Fill an empty, migrated database with the demo catalogue; `DemoDataExists` if it is not empty.
     `promotions=False` leaves out the running promotions and the campaign (prices stay list prices);
     `members` and `orders` add members with a year of order history (`db.demo_members`, `db.demo_orders`);
+    `settlement=False` leaves out the franchise store, the concession and their rules (db.demo_settlement);
     `copy=False` makes PostgreSQL use batched INSERTs instead of COPY (to compare them)."""
     if products < 0 or members < 0 or orders < 0:
         raise ValueError("products, members and orders cannot be negative")
@@ -190,6 +200,7 @@ async def seed_demo(
     tables: dict[Table, list[Row]] = {CHANNELS: demo_catalogue.channels(), CATEGORIES: category_rows}
     tables.update(demo_catalogue.catalogue(rng, products, leaves))
     tables.update(_inventory(rng, products, [row["id"] for row in tables[VARIANTS]]))
+    demo_settlement.referral_codes(tables[LOCATIONS], seed)
     if promotions:
         tables.update(_promotions(tables))
     planned: list[demo_orders.Planned] = []
@@ -225,5 +236,7 @@ async def seed_demo(
                     await loader.write(table, made[name])
                     counts[table.name] = counts.get(table.name, 0) + len(made[name])
             await loader.fix_sequences()
+            if settlement:
+                await demo_settlement.write(conn, EPOCH)
             await product_search.refresh_all(conn)
     return DemoReport(rows=sum(counts.values()), seconds=time.perf_counter() - started, tables=counts)

@@ -26,6 +26,8 @@ from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
+from db.settlement import SqlSettlementRepository
+from db.settlement_statements import SqlStatementsRepository
 from db.transactions import SqlTransactionsRepository
 from db.transfers import SqlTransferRepository
 from db.variant_attributes import SqlVariantAttributes
@@ -101,6 +103,14 @@ class SqlUnitOfWork:
     @cached_property
     def variant_attributes(self) -> SqlVariantAttributes:
         return SqlVariantAttributes(self.session)
+
+    @cached_property
+    def settlement(self) -> SqlSettlementRepository:
+        return SqlSettlementRepository(self.session, self.clock)
+
+    @cached_property
+    def statements(self) -> SqlStatementsRepository:
+        return SqlStatementsRepository(self.session, self.clock)
 
     @cached_property
     def webhooks(self) -> SqlWebhooksRepository:

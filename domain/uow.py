@@ -32,6 +32,7 @@ from domain.promotions.coupon_services import (
     TillCouponUnitOfWork,
 )
 from domain.promotions.issuing import IssuingUnitOfWork, StaffIssuing
+from domain.settlement.statements import StatementsUnitOfWork
 
 
 class Orders(CheckoutRepository, ReturnsRepository, Protocol):
@@ -65,6 +66,7 @@ class UnitOfWork(
     TransferUnitOfWork,
     WebhooksUnitOfWork,
     PaymentsUnitOfWork,
+    StatementsUnitOfWork,
     Protocol,
 ):
     """What `Context.uow` offers: the repositories of every area and `transaction()`."""

@@ -52,6 +52,9 @@ from schema.promotions.promotion_mutations import PromotionAdminMutation
 from schema.promotions.queries import CouponQuery, CouponTemplateQuery, PromotionAdminQuery
 from schema.promotions.template_mutations import CouponTemplateMutation
 from schema.reports.queries import ReportQuery
+from schema.settlement.mutations import SettlementMutation
+from schema.settlement.queries import SettlementQuery
+from schema.settlement.statements import SettlementStatementMutation, SettlementStatementQuery
 from schema.subscriptions import Subscription
 from schema.text_input import TextCheck, TextLiterals
 
@@ -82,6 +85,8 @@ Query = _merge(
         PromotionAdminQuery,
         CouponTemplateQuery,
         ReportQuery,
+        SettlementQuery,
+        SettlementStatementQuery,
     ),
 )
 Mutation = _merge(
@@ -107,6 +112,8 @@ Mutation = _merge(
         CouponMutation,
         PromotionAdminMutation,
         CouponTemplateMutation,
+        SettlementMutation,
+        SettlementStatementMutation,
     ),
 )
 

@@ -39,6 +39,7 @@ class Services:
     image_limits: ImageLimits
     phone_region: str = "CN"
     points_validity_months: int = 24
+    settlement_return_window_days: int = 7  # ledger entries become settleable this long after completion
     debug: bool = False
     webhook_allow_private_networks: bool = False  # webhook targets on loopback and private networks (tests)
     channels: ChannelCache = field(default_factory=ChannelCache)  # channels between requests (per app)

@@ -115,6 +115,13 @@ class UserErrorCode(Enum):
         "registrations from one address); nothing was checked. Wait as long as the "
         "message says.",
     )
+    REFERRAL_CODE_INVALID = strawberry.enum_value(
+        "REFERRAL_CODE_INVALID", description="No store or staff guide has this referral code."
+    )
+    RULE_OVERLAP = strawberry.enum_value(
+        "RULE_OVERLAP",
+        description="A settlement rule of the same role and scope is already valid during part of that period.",
+    )
 
 
 @strawberry.type(description="A problem with the input of a mutation. Nothing was changed.")

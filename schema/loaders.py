@@ -82,6 +82,14 @@ from schema.promotions.loaders import (
     PromotionByIdLoader,
     RunningPromotionsByMomentLoader,
 )
+from schema.settlement.loaders import (
+    EntriesByOrderLoader,
+    EntryCountByStatementLoader,
+    EntryPageByStatementLoader,
+    PartyByIdLoader,
+    RuleByIdLoader,
+    StatementByIdLoader,
+)
 
 L = TypeVar("L", bound=BatchLoader[Any, Any])
 
@@ -147,6 +155,12 @@ class Loaders:
     cart_by_token = _PerRequest(CartByTokenLoader)
     cart_lines = _PerRequest(CartLinesByCartLoader)
     order_by_token = _PerRequest(OrderByTokenLoader)
+    party_by_id = _PerRequest(PartyByIdLoader)
+    rule_by_id = _PerRequest(RuleByIdLoader)
+    statement_by_id = _PerRequest(StatementByIdLoader)
+    statement_entries = _PerRequest(EntryPageByStatementLoader)
+    entry_count_by_statement = _PerRequest(EntryCountByStatementLoader)
+    entries_by_order = _PerRequest(EntriesByOrderLoader)
     order_lines = _PerRequest(OrderLinesByOrderLoader)
     payments_by_order = _PerRequest(PaymentsByOrderLoader)
     events_by_order = _PerRequest(EventsByOrderLoader)

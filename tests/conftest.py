@@ -130,8 +130,9 @@ async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[Graph
 @pytest.fixture
 async def demo(engine: AsyncEngine) -> AsyncEngine:
     """The demo catalogue (60 products, channels `online` and `pos`) loaded, without the demo's running
-    promotions, so tests price carts at list prices and add the promotions they are about."""
-    await seed_demo(engine, products=60, seed=1, promotions=False)
+    promotions and settlement rules, so tests price carts at list prices and add the promotions and
+    rules they are about."""
+    await seed_demo(engine, products=60, seed=1, promotions=False, settlement=False)
     return engine
 
 

@@ -233,6 +233,7 @@ LAZY_BACK_EDGES: frozenset[tuple[str, str]] = frozenset(
         ("schema.accounts.types", "schema.orders.queries"),
         ("schema.accounts.types", "schema.promotions.coupon_types"),
         ("schema.catalog.types", "schema.inventory.types"),
+        ("schema.settlement.types", "schema.orders.types"),  # SettlementEntry.orderLine
     }
 )
 

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from api import __version__
 from api.cli import app
 from api.settings import Settings
+from schema.relay import to_global_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql://postgres@127.0.0.1:5432"
@@ -163,6 +164,14 @@ def test_reports_rebuild_recounts_the_order_history(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     counted = re.search(r"Counted (\d+) order events into the reports\.", done.stdout + done.stderr)
     assert counted and 30 < int(counted.group(1)) <= 60, done.stdout + done.stderr  # a PAID event each, and an end
+
+
+def test_settlement_export_writes_a_header_and_refuses_what_is_not_a_statements_id(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+    empty = omnishop(tmp_path, "settlement-export", "--statement", to_global_id("SettlementStatement", 1), **env)
+    assert empty.returncode == 0 and empty.stdout.startswith("entry,order,sku,party,role,event,amount"), empty.stderr
+    wrong = omnishop(tmp_path, "settlement-export", "--statement", "nope", **env)
+    assert wrong.returncode == 1 and wrong.stderr.strip() == "'nope' is not a settlement statement's id."
 
 
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]

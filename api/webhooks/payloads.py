@@ -12,6 +12,7 @@ it carries no personal data, so an app needs the matching scope to read more thr
 | MEMBER_CREATED, MEMBER_ERASED | `{"member": {"id"}}` |
 | COUPON_REDEEMED | `{"coupon": {"id"}}` |
 | PAYMENT_REFUND_REQUESTED | `{"transaction": {"id", "pspReference"}, "order": {...}, "amount": {...}}` |
+| SETTLEMENT_STATEMENT_CONFIRMED | `{"statement": {"id"}}` |
 
 A refund request goes only to the webhooks of the app whose transaction it is (PAYMENT_INITIALIZE
 is no event of the outbox: `transactionInitialize` calls the gateway itself, api/webhooks/sync_call.py).
@@ -58,6 +59,7 @@ log = logging.getLogger("omnishop.webhooks")
 
 SUBJECT_TYPES = {E.PRODUCT_UPDATED: ("product", "Product"), E.COUPON_REDEEMED: ("coupon", "Coupon")}
 SUBJECT_TYPES |= {e: ("member", "Member") for e in (E.MEMBER_CREATED, E.MEMBER_ERASED)}
+SUBJECT_TYPES[E.SETTLEMENT_STATEMENT_CONFIRMED] = ("statement", "SettlementStatement")
 
 
 @dataclass(frozen=True, slots=True)

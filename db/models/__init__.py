@@ -35,6 +35,7 @@ from db.models.reports import (
     ReportSalesDaily,
     ReportWatermark,
 )
+from db.models.settlement import Party, SettlementEntry, SettlementRule, SettlementStatement
 from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
@@ -76,6 +77,7 @@ __all__ = [
     "OrderLine",
     "OrderLocation",
     "OutboxEvent",
+    "Party",
     "Payment",
     "PointsEntry",
     "Product",
@@ -90,6 +92,9 @@ __all__ = [
     "ReportOrdersDaily",
     "ReportSalesDaily",
     "ReportWatermark",
+    "SettlementEntry",
+    "SettlementRule",
+    "SettlementStatement",
     "StaffUser",
     "StockLevel",
     "StockTransfer",

@@ -12,6 +12,7 @@ from db.types import BigIntPK, UtcDateTime, str_enum
 from domain.access.model import PrincipalKind, StaffRole
 from domain.accounts.model import IdentityKind
 from domain.clock import system_clock
+from domain.settlement.model import new_referral_code
 
 
 class Member(Base):
@@ -57,6 +58,8 @@ class StaffUser(Base):
     # The store a store manager or cashier works at; their stock rights are limited to it.
     location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # A staff guide's referral code (on their QR): sales they bring are attributed to them.
+    referral_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_referral_code)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 

@@ -46,4 +46,6 @@ class Channel(Base):
     routing: Mapped[Routing] = mapped_column(
         str_enum(Routing), default=Routing.NEAREST, server_default=Routing.NEAREST.value
     )
+    # Settlement: the party that operates it (null: the brand).
+    party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parties.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

@@ -12,6 +12,7 @@ from db.models.base import Base
 from db.types import BigIntPK, UtcDateTime, str_enum
 from domain.clock import system_clock
 from domain.inventory.model import LocationType, MovementKind, TransferStatus
+from domain.settlement.model import new_referral_code
 
 
 class Location(Base):
@@ -37,6 +38,9 @@ class Location(Base):
     ships_to_home: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     priority: Mapped[int] = mapped_column(sa.Integer, default=100)
     is_active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Settlement: the party it belongs to (null: the brand), and the code on its referral QR.
+    party_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parties.id", ondelete="SET NULL"))
+    referral_code: Mapped[str] = mapped_column(sa.String(16), unique=True, default=new_referral_code)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 

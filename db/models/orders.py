@@ -49,6 +49,10 @@ class Cart(Base):
     address: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     points: Mapped[int] = mapped_column(sa.Integer, default=0)  # points the member wants to pay with
     coupon_code: Mapped[str | None] = mapped_column(sa.String(32))  # applied with cartCouponApply
+    # Who brought the shopper (cartAttributionSet): a store, or a staff guide and the store they work at.
+    referring_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
+    guide_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
+    guide_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # checked out: no more changes
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock, onupdate=system_clock)
@@ -100,6 +104,12 @@ class Order(Base):
     pickup_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     address: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     tracking_number: Mapped[str | None] = mapped_column(sa.String(100))
+    # Attribution, frozen at checkout (domain/settlement): the till's store (null online), and the
+    # store or staff guide (with the store they worked at) whose referral code the cart carried.
+    selling_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
+    referring_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
+    guide_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id", ondelete="SET NULL"))
+    guide_location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id", ondelete="SET NULL"))
     currency: Mapped[str] = mapped_column(sa.String(3))
     subtotal: Mapped[Decimal] = mapped_column(Amount)
     discount_total: Mapped[Decimal] = mapped_column(Amount)

@@ -44,6 +44,7 @@ class Permission(str, Enum):
     MANAGE_APPS = "manage_apps"  # third-party app tokens
     REPORT_PAYMENTS = "report_payments"  # a payment app reports charges and refunds of its own transactions
     VIEW_REPORTS = "view_reports"  # the data centre's figures (a store's staff: their store's)
+    MANAGE_SETTLEMENT = "manage_settlement"  # parties, settlement rules, the ledger and statements
 
 
 ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
@@ -114,8 +115,7 @@ SCOPE_PERMISSIONS: dict[AppScope, frozenset[Permission]] = {
     AppScope.PROMOTIONS_WRITE: frozenset({Permission.MANAGE_PROMOTIONS}),
     AppScope.PAYMENTS: frozenset({Permission.REPORT_PAYMENTS}),
     AppScope.REPORTS_READ: frozenset({Permission.VIEW_REPORTS}),
-    # Declared for settlement, whose permissions come with it.
-    AppScope.SETTLEMENT_WRITE: frozenset(),
+    AppScope.SETTLEMENT_WRITE: frozenset({Permission.MANAGE_SETTLEMENT}),
 }
 
 

@@ -68,6 +68,10 @@ class CartState:
     points: int
     completed: bool
     coupon_code: str | None = None  # applied with cartCouponApply; used only if it is usable at checkout
+    # cartAttributionSet: the store, or staff guide (and the store they work at), that brought the shopper.
+    referring_location_id: int | None = None
+    guide_id: int | None = None
+    guide_location_id: int | None = None
 
     @property
     def at_till(self) -> bool:

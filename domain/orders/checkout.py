@@ -48,6 +48,7 @@ from domain.orders.pickup import hash_pickup_code, pickup_code, pickup_code_matc
 from domain.orders.pricing import Totals
 from domain.orders.records import OrderEventType
 from domain.promotions import PromotionSource
+from domain.settlement.model import NO_REFERRAL, Referral
 
 UNPAID_TTL = timedelta(minutes=30)  # an unpaid order releases its stock after this
 MAX_KEY_LENGTH = 100
@@ -89,6 +90,9 @@ class NewOrder:
     created_at: datetime
     coupon_code: str | None = None
     points_multiplier: Decimal = Decimal(1)
+    # Attribution, frozen here (domain/settlement): the till's store (none online) and the referral.
+    selling_location_id: int | None = None
+    referral: Referral = NO_REFERRAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +285,8 @@ async def complete_checkout(
             now,
             pricing.coupon.code if pricing.coupon else None,
             pricing.result.points_multiplier,
+            cart.location_id if cart.at_till else None,
+            Referral(cart.referring_location_id, cart.guide_id, cart.guide_location_id),
         ),
         order_lines(lines, sellable, totals),
         allocations,

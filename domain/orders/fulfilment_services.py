@@ -29,6 +29,7 @@ from domain.orders.fulfilment import (
 from domain.orders.model import OrderAction, transition
 from domain.orders.records import OrderEventType
 from domain.orders.services import OrderState, OrdersUnitOfWork, complete_order, load_order, record_event
+from domain.settlement.services import record_shipment
 
 MAX_TRACKING = 100
 
@@ -65,6 +66,7 @@ async def _ship(
     await move_allocations(uow, leaving, MovementKind.SALE, order.reference, staff_id=principal.staff_id)
     ids = {f.id for f in chosen}
     await uow.orders.record_fulfilment_shipment(sorted(ids), tracking)
+    await record_shipment(uow, order.id, sorted({f.location_id for f in chosen}), uow.clock())
     after = [FulfilmentStatus.SHIPPED if f.id in ids else f.status for f in parts]
     await record_event(uow, order, principal, OrderEventType.SHIPPED, tracking_number=tracking, fulfilments=sorted(ids))
     if order_step(after) is OrderAction.SHIP:

@@ -28,6 +28,7 @@ from domain.orders.payments import Payments
 from domain.orders.records import OrderEventType
 from domain.orders.services import OrdersRepository, OrdersUnitOfWork, load_order, refund_payment
 from domain.payments.refunds import request_refunds
+from domain.settlement.services import LineReturn, record_return
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,12 @@ async def return_goods(
     await move_allocations(uow, restock, MovementKind.RETURN, order.reference, staff_id=principal.staff_id)
     for line_id, quantity in wanted.items():
         await uow.orders.add_returned(line_id, quantity)
+    await record_return(
+        uow,
+        order.id,
+        order.currency,
+        [LineReturn(i, by_id[i].quantity, by_id[i].returned_quantity, q) for i, q in wanted.items()],
+    )
     value = round_to_minor(
         sum((by_id[i].total * q / by_id[i].quantity for i, q in wanted.items()), Decimal(0)), order.currency
     )

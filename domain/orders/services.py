@@ -31,6 +31,7 @@ from domain.orders.pickup import MAX_ATTEMPTS, pickup_code_matches
 from domain.orders.records import STAFF_ONLY_METHODS, OrderEventType, PaymentKind, PaymentMethod
 from domain.payments.model import TransactionsRepository, gateway_paid
 from domain.payments.refunds import request_refunds
+from domain.settlement.services import SettlementUnitOfWork, record_sale
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ class CouponReturns(Protocol):
         ...
 
 
-class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, Protocol):
+class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, SettlementUnitOfWork, Protocol):
     @property
     def orders(self) -> OrdersRepository: ...
     @property
@@ -178,6 +179,7 @@ async def complete_order(
             uow, order.member_id, earned, order.reference, policy=policy, channel_id=order.channel_id, now=now
         )
     await uow.orders.record_completion(order.id, earned)
+    await record_sale(uow, order.id, now)  # the settlement ledger: each line's split, in this transaction
     await record_event(uow, order, principal, OrderEventType.COMPLETED)
     if earned:
         await record_event(uow, order, principal, OrderEventType.POINTS_EARNED, points=earned)

@@ -128,6 +128,11 @@ class StaffUser(Node):
     name: str = strawberry.field(description="Display name.")
     role: StaffRole = strawberry.field(description="What the user may do.")
     is_active: bool = strawberry.field(description="Inactive users cannot sign in.")
+    referral_code: str | None = strawberry.field(
+        default=None,
+        description="The code on the user's referral QR, as a staff guide: a cart that carries it "
+        "(`cartAttributionSet`) credits them and their store.",
+    )
     location_id: strawberry.Private[int | None] = None
 
     @strawberry.field(description="The store (or warehouse) the user works at; null for staff who work everywhere.")
@@ -137,7 +142,15 @@ class StaffUser(Node):
 
     @classmethod
     def from_model(cls, m: StaffModel) -> StaffUser:
-        return cls(pk=m.id, email=m.email, name=m.name, role=m.role, is_active=m.is_active, location_id=m.location_id)
+        return cls(
+            pk=m.id,
+            email=m.email,
+            name=m.name,
+            role=m.role,
+            is_active=m.is_active,
+            referral_code=m.referral_code,
+            location_id=m.location_id,
+        )
 
 
 def member_for(principal: Principal, row: MemberModel | None) -> Member | None:

@@ -24,13 +24,13 @@ AppScope = graphql_enum(
         "PAYMENTS": "Take payments as a payment provider: with a PAYMENT_INITIALIZE webhook the app is a "
         "payment gateway, and it reports its transactions' charges and refunds.",
         "REPORTS_READ": "Read the data centre's reports (sales, products, members, points, coupons).",
-        "SETTLEMENT_WRITE": "Manage settlement (declared: settlement comes in a later release).",
+        "SETTLEMENT_WRITE": "Manage parties and settlement rules, and read the settlement ledger.",
     },
 )
 
 WebhookEventType = graphql_enum(
     webhooks.WebhookEventType,
-    "What a webhook hears about. Settlement events are declared for the apps that will use them and not sent yet.",
+    "What a webhook hears about.",
     {
         "ORDER_CREATED": "An order was placed (online or at a till).",
         "ORDER_PAID": "An order was paid.",
@@ -43,7 +43,7 @@ WebhookEventType = graphql_enum(
         "MEMBER_CREATED": "A member registered.",
         "MEMBER_ERASED": "A member's personal data was erased: erase yours too.",
         "COUPON_REDEEMED": "A coupon was used.",
-        "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed (not sent yet).",
+        "SETTLEMENT_STATEMENT_CONFIRMED": "A settlement statement was confirmed.",
         "PAYMENT_INITIALIZE": "A payment is to start at a payment app: called synchronously by "
         "`transactionInitialize`, its answer is the `clientData` (a PAYMENTS app with this event is a gateway).",
         "PAYMENT_REFUND_REQUESTED": "A paid order of a payment app's transaction was cancelled or returned: "

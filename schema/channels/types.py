@@ -12,6 +12,7 @@ from schema.context import Info
 from schema.errors import ErrorCode, coded_error
 from schema.money import Money
 from schema.relay import Node, register_node
+from schema.settlement.party import Party, party_of
 
 
 @strawberry.type(
@@ -40,6 +41,11 @@ class Channel(Node):
     routing: FulfillmentRouting = strawberry.field(
         description="Which locations ship its deliveries (set with `channelUpdate`)."
     )
+    party_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The party that operates it (a franchisee, a platform...); null: the brand.")
+    async def party(self, info: Info) -> Party | None:
+        return await party_of(info, self.party_id)
 
     @classmethod
     def from_model(cls, m: ChannelModel) -> Channel:
@@ -59,6 +65,7 @@ class Channel(Node):
             is_active=m.is_active,
             shipping=shipping,
             routing=m.routing,
+            party_id=m.party_id,
         )
 
 

@@ -21,6 +21,7 @@ from schema.context import Info
 from schema.inventory.enums import LocationType
 from schema.permissions import require
 from schema.relay import Node, register_node
+from schema.settlement.party import Party, party_of
 
 
 @strawberry.type(description="When a store is open on one day of the week.")
@@ -52,6 +53,14 @@ class Location(Node):
     priority: int = strawberry.field(description="Allocation preference when distance does not decide (lower first).")
     is_active: bool = strawberry.field(description="Inactive locations sell nothing.")
     created_at: datetime = strawberry.field(description="When the location was created.")
+    referral_code: str | None = strawberry.field(
+        description="The code on its referral QR: a cart that carries it (`cartAttributionSet`) credits the store."
+    )
+    party_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(description="The party it belongs to (a franchisee, a concession tenant...); null: the brand.")
+    async def party(self, info: Info) -> Party | None:
+        return await party_of(info, self.party_id)
 
     @strawberry.field(description="The channels that sell this location's stock.")
     async def channels(self, info: Info) -> list[Channel]:
@@ -77,6 +86,8 @@ class Location(Node):
             priority=m.priority,
             is_active=m.is_active,
             created_at=m.created_at,
+            referral_code=m.referral_code,
+            party_id=m.party_id,
         )
 
 

@@ -37,6 +37,7 @@ from schema.orders.enums import (
 from schema.payments.types import Transaction
 from schema.promotions.coupon_types import Coupon, visible_coupon
 from schema.relay import Node, not_fetchable, register_node, to_global_id
+from schema.settlement.types import OrderAttribution, SettlementEntry, order_entries
 
 
 @strawberry.type(description="A line of an order as it was sold (names and prices are kept as they were).")
@@ -230,6 +231,17 @@ class Order(Node):
             for f in rows
             if sees_fulfilment(self.row.member_id, f.location_id, principal, through_order=True)
         ]
+
+    @strawberry.field(description="Who the sale is attributed to, as it was when the order was placed.")
+    def attribution(self) -> OrderAttribution:
+        return OrderAttribution(order_row=self.row)
+
+    @strawberry.field(
+        description="Its settlement ledger entries, oldest first (written when it completes and when goods "
+        "come back): admins and apps with SETTLEMENT_WRITE (FORBIDDEN for others)."
+    )
+    async def settlement_entries(self, info: Info) -> list[SettlementEntry]:
+        return await order_entries(info, self.row)
 
     @classmethod
     def from_model(cls, m: OrderModel, pickup_code: str | None = None) -> Order:

@@ -83,6 +83,7 @@ PUBLIC_MUTATIONS = frozenset(
         "orderCancel",
         "couponClaim",
         "transactionInitialize",  # whoever may pay the order (as orderPay): tests/api/test_payment_apps.py
+        "cartAttributionSet",
     }
 )
 
@@ -118,6 +119,16 @@ STAFF_MUTATIONS: dict[str, frozenset[Permission]] = {
     **dict.fromkeys(("appCreate", "appRevoke"), frozenset({P.MANAGE_APPS})),
     **dict.fromkeys(
         ("webhookCreate", "webhookUpdate", "webhookDelete", "webhookDeliveryRetry"), frozenset({P.MANAGE_APPS})
+    ),
+    **dict.fromkeys(
+        (
+            "partyCreate",
+            "settlementRuleCreate",
+            "settlementStatementGenerate",
+            "settlementStatementConfirm",
+            "settlementStatementMarkPaid",
+        ),
+        frozenset({P.MANAGE_SETTLEMENT}),
     ),
     "memberIdentityLink": frozenset({P.SELL_IN_STORE}),
     "memberErase": frozenset({P.ERASE_MEMBERS}),

@@ -21,6 +21,7 @@ from domain.inventory.model import FulfilmentMethod, LocationType
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from tests.fakes.orders import FakeCarts, FakeOrders, FakePromotions, Placed
 from tests.fakes.payments import FakeTransactions
+from tests.fakes.settlement import FakeSettlement
 from tests.fakes.stock import FakeInventory, FakePoints
 
 __all__ = ["FakeInventory", "FakePoints", "FakeUow", "Placed"]
@@ -41,6 +42,7 @@ class FakeUow:
         self.orders = FakeOrders(self.carts, self.inventory)
         self.promotions = FakePromotions()
         self.transactions = FakeTransactions()
+        self.settlement = FakeSettlement(self.orders)
         self.clock: Clock = lambda: now
         self.carts.channels[WEB] = ChannelInfo(WEB, ChannelKind.APP, "CNY", Decimal(1))
         self.carts.channels[POS] = ChannelInfo(POS, ChannelKind.POS, "CNY", Decimal(1))

@@ -1,0 +1,59 @@
+"""The demo's settlement set-up: a franchise store, a concession counter in a mall, and the rules the
+tour (docs) settles a month of orders with. Every store and the warehouse get a referral code (the
+QR a shopper scans), made from the seed so the same seed gives the same codes.
+
+Written after the rest of the demo, in its transaction: the brand party is the database's own
+(created by the migration; made here if it is missing), so its table is not one the demo fills.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.demo_loader import Row
+from db.models import Location, Party, SettlementRule
+from domain.settlement.model import REFERRAL_ALPHABET, REFERRAL_LENGTH, PartyKind, SettlementRole
+
+FRANCHISE_STORE, CONCESSION_STORE = "SH02", "SH03"  # store codes
+
+
+def referral_codes(rows: list[Row], seed: int) -> None:
+    """A referral code on each location row, from its own generator (the demo's other draws stay as they were)."""
+    rng = random.Random(f"referral-{seed}")
+    for row in rows:
+        row["referral_code"] = "".join(rng.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
+        row["party_id"] = None  # the brand's; `write` gives two stores to their parties (and COPY needs every column)
+
+
+async def _party(conn: AsyncConnection, name: str, kind: PartyKind, created: datetime) -> int:
+    result = await conn.execute(sa.insert(Party).values(name=name, kind=kind, created_at=created).returning(Party.id))
+    return int(result.scalar_one())
+
+
+async def write(conn: AsyncConnection, created: datetime) -> None:
+    """The parties, their stores and the rules (a franchise store keeps 70 % of what it sells, a concession
+    counter 80 % and the mall hosting it 12 %; a referring store earns 5 %, a staff guide's store 2 %, a
+    location that ships or hands over goods 3.00 a unit)."""
+    if await conn.scalar(sa.select(Party.id).where(Party.kind == PartyKind.BRAND)) is None:
+        await _party(conn, "Brand", PartyKind.BRAND, created)
+    franchisee = await _party(conn, "Jing'an Franchise Co.", PartyKind.FRANCHISEE, created)
+    tenant = await _party(conn, "Lujiazui Counter Ltd.", PartyKind.CONCESSION, created)
+    mall = await _party(conn, "Grand Mall", PartyKind.PLATFORM, created)
+    for code, party in ((FRANCHISE_STORE, franchisee), (CONCESSION_STORE, tenant)):
+        await conn.execute(sa.update(Location).where(Location.code == code).values(party_id=party))
+    counter = await conn.scalar(sa.select(Location.id).where(Location.code == CONCESSION_STORE))
+    rules = [
+        {"role": SettlementRole.SELLER, "party_id": franchisee, "rate": Decimal(70)},
+        {"role": SettlementRole.SELLER, "party_id": tenant, "rate": Decimal(80)},
+        {"role": SettlementRole.HOST, "party_id": mall, "location_id": counter, "rate": Decimal(12)},
+        {"role": SettlementRole.REFERRER, "rate": Decimal(5)},
+        {"role": SettlementRole.GUIDE, "rate": Decimal(2)},
+        {"role": SettlementRole.FULFILLER, "fixed_amount": Decimal(3), "currency": "CNY"},
+    ]
+    defaults = {"party_id": None, "location_id": None, "rate": None, "fixed_amount": None, "currency": None}
+    await conn.execute(sa.insert(SettlementRule), [{**defaults, **r, "created_at": created} for r in rules])
