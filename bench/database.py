@@ -19,17 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.harness import Report, say
 from db.demo import seed_demo
 from db.engine import create_engine, normalize_url
 from db.migrations import upgrade
+from db.models import StaffUser
+from domain.access.model import StaffRole
 
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 REFERENCE_PRODUCTS = 10_000
+STAFF_EMAIL, STAFF_PASSWORD = "bench-admin@example.com", "bench-admin-password"  # the bench admin's
 
 
 @dataclass(frozen=True)
@@ -202,3 +207,20 @@ async def scratch_copy(source: Target, *, keep: bool = False) -> AsyncIterator[T
             say(f"kept {name}")
         else:
             await _admin(source.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def ensure_bench_admin(conn: AsyncConnection) -> None:
+    """The bench admin (`STAFF_EMAIL`, `STAFF_PASSWORD`), inserted if missing, for benches that sign in
+    as staff through the graph (`staffTokenCreate`)."""
+    if await conn.scalar(sa.select(StaffUser.id).where(StaffUser.email == STAFF_EMAIL)):
+        return
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192)  # verified with the costs it was made with
+    await conn.execute(
+        sa.insert(StaffUser).values(
+            email=STAFF_EMAIL,
+            name="Bench admin",
+            password_hash=cheap.hash(STAFF_PASSWORD),
+            role=StaffRole.ADMIN,
+            is_active=True,
+        )
+    )

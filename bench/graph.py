@@ -64,6 +64,9 @@ CHECKOUT = """mutation($id: ID!, $key: String!) {
   checkoutComplete(cartId: $id, idempotencyKey: $key) { order { id number status total { amount } }
     userErrors { field code message } } }"""
 
+STAFF_SIGN_IN = """mutation($input: StaffTokenCreateInput!) {
+  staffTokenCreate(input: $input) { accessToken userErrors { message } } }"""
+
 ADDRESS = {
     "name": "Bench Buyer",
     "phone": "138 0013 8000",

@@ -17,18 +17,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 
 from bench import listing, server
-from bench.database import reference
+from bench.database import STAFF_EMAIL, STAFF_PASSWORD, ensure_bench_admin, reference
 from bench.detail import published_slugs
-from bench.graph import DETAIL, http_client, measure, post
+from bench.graph import DETAIL, STAFF_SIGN_IN, http_client, measure, post
 from bench.harness import Load, Report, say
 from bench.wrk import WrkLoad
 from db.demo_members import DEMO_PASSWORD, email
 from db.engine import create_engine
-from db.models import MemberIdentity, Order, StaffUser
-from domain.access.model import StaffRole
+from db.models import MemberIdentity, Order
 
 ME_ORDERS = """query MyOrders {
   me { orders(first: 20) { edges { node { number total { amount } lines { quantity } } } } } }"""
@@ -36,9 +34,6 @@ LOOKUP = """query Lookup($identifier: String!) { memberLookup(identifier: $ident
   points { balance } } }"""
 SIGN_IN = """mutation($input: TokenCreateInput!) {
   tokenCreate(input: $input) { accessToken userErrors { message } } }"""
-STAFF_SIGN_IN = """mutation($input: StaffTokenCreateInput!) {
-  staffTokenCreate(input: $input) { accessToken userErrors { message } } }"""
-STAFF_EMAIL, STAFF_PASSWORD = "bench-admin@example.com", "bench-admin-password"
 IDENTIFIERS = 500
 
 Measure = Callable[[str, argparse.Namespace], Awaitable[Load | WrkLoad]]
@@ -71,17 +66,7 @@ async def _prepare(url: str) -> tuple[int, list[str]]:
             identifiers = list(
                 (await conn.scalars(sa.select(MemberIdentity.value).where(MemberIdentity.id.in_(wanted)))).all()
             )
-            if not await conn.scalar(sa.select(StaffUser.id).where(StaffUser.email == STAFF_EMAIL)):
-                cheap = PasswordHasher(time_cost=1, memory_cost=8192)  # verified with the costs it was made with
-                await conn.execute(
-                    sa.insert(StaffUser).values(
-                        email=STAFF_EMAIL,
-                        name="Bench admin",
-                        password_hash=cheap.hash(STAFF_PASSWORD),
-                        role=StaffRole.ADMIN,
-                        is_active=True,
-                    )
-                )
+            await ensure_bench_admin(conn)
     finally:
         await engine.dispose()
     if member_id is None or not identifiers:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import orjson
+from standardwebhooks.webhooks import Webhook as Signer
+
+from bench.webhooks import Receiver
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_AND_QUICK = [
@@ -91,3 +97,51 @@ def test_the_search_bench_searches_without_the_floor() -> None:
     by_metric = listing_bench("--search")
     assert by_metric[("requests", "api", 5)] == 20 and by_metric[("errors", "api", 5)] == 0
     assert ("requests", "floor", 5) not in by_metric
+
+
+def test_the_webhooks_bench_hears_of_every_change_from_two_workers() -> None:
+    options = ["--sqlite", "--products", "30", "--changes", "10", "--rate", "20", "--burst", "10", "--warmup", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "webhooks", *options, "--wait", "20"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    assert all(f["workers"] == 2 for f in figures)
+    by_metric = {(f["metric"], f.get("phase")): f["value"] for f in figures}
+    for phase in ("rate", "burst"):
+        assert (by_metric[("delivered", phase)], by_metric[("missing", phase)]) == (10, 0)
+        assert by_metric[("change_errors", phase)] == 0 and by_metric[("deliveries_per_s", phase)] > 0
+        p50, p95, p99 = (by_metric[(f"latency_p{q}_ms", phase)] for q in (50, 95, 99))
+        assert p50 <= p95 <= p99
+    assert by_metric[("bad_signatures", None)] == 0
+
+
+SECRET = "whsec_" + "QmVuY2ggcmVjZWl2ZXIgc2VjcmV0IQ=="
+
+
+def delivery(message: str, product: str, secret: str = SECRET) -> tuple[dict[str, str], bytes]:
+    content = orjson.dumps({"event": "PRODUCT_UPDATED", "data": {"product": {"id": product}}})
+    now = datetime.now(UTC)
+    signature = Signer(secret).sign(message, now, content.decode())
+    return {"webhook-id": message, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}, (
+        content
+    )
+
+
+def test_the_webhooks_benchs_receiver_counts_what_its_verdict_needs() -> None:
+    receiver = Receiver(verifier=Signer(SECRET))
+    receiver.expect(["P1", "P2"])
+    receiver.receive(1.0, *delivery("msg_1", "P1"))
+    receiver.receive(2.0, *delivery("msg_1", "P1"))  # the same delivery again
+    headers, content = delivery("msg_2", "P2")
+    receiver.receive(3.0, headers, content.replace(b"P2", b"P3"))  # changed on the way
+    receiver.receive(4.0, *delivery("msg_3", "P2", secret="whsec_" + "T3RoZXIgc2VjcmV0IQ=="))  # not our secret
+    receiver.receive(5.0, *delivery("msg_4", "P9"))  # no change of this phase
+    assert receiver.arrived == {"P1": 1.0}
+    assert (receiver.duplicates, receiver.bad_signatures, receiver.stray) == (1, 2, 1)
+    receiver.receive(6.0, *delivery("msg_5", "P2"))
+    assert receiver.arrived == {"P1": 1.0, "P2": 6.0}

@@ -41,5 +41,6 @@ class OrderEventType(str, Enum):
     COMPLETED = "COMPLETED"
     RETURNED = "RETURNED"
     REFUNDED = "REFUNDED"
+    REFUND_FAILED = "REFUND_FAILED"  # a payment app reported it could not give money back: staff follow up
     POINTS_EARNED = "POINTS_EARNED"
     COUPON_RETURNED = "COUPON_RETURNED"  # the unpaid order was cancelled: its coupon can be used again

@@ -14,7 +14,7 @@ of the events (`apply`):
 | CHARGE_SUCCESS | `charged` grows; CHARGED |
 | CHARGE_FAILURE | FAILED while nothing was charged (a later CHARGE_SUCCESS still counts) |
 | REFUND_SUCCESS | `refunded` grows (at most to `charged`); REFUNDED once all is back, else PARTIALLY_REFUNDED |
-| REFUND_FAILURE | recorded; the status stays (the refund request stays open for staff to follow up) |
+| REFUND_FAILURE | recorded (REFUND_FAILED in the order's history); the status stays: staff follow up |
 """
 
 from __future__ import annotations

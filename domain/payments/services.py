@@ -124,7 +124,7 @@ async def report_event(
     """Record what the app reports. A repeat (same type and `pspReference`) changes nothing. A charge
     that brings what was received to the order's total pays the order (the order's row is locked
     first, so two racing reports pay it once); a charge for an order cancelled meanwhile is asked
-    back at once; a refund is recorded in the order's history."""
+    back at once; a refund, or a refund that failed, is recorded in the order's history."""
     app_id = _reporter(principal)
     now = now or uow.clock()
     token = await uow.transactions.order_token(transaction_id) if transaction_id is not None else None
@@ -150,4 +150,6 @@ async def report_event(
             await uow.transactions.request_refund(after.id, value, now)
     elif type is TransactionEventType.REFUND_SUCCESS:
         await record_event(uow, order, principal, OrderEventType.REFUNDED, amount=str(value))
+    elif type is TransactionEventType.REFUND_FAILURE:  # staff see it in the order's history and follow up
+        await record_event(uow, order, principal, OrderEventType.REFUND_FAILED, amount=str(value))
     return found.id

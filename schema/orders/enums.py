@@ -88,6 +88,8 @@ OrderEventType = graphql_enum(
         "COMPLETED": "The order completed.",
         "RETURNED": "Goods came back.",
         "REFUNDED": "Money went back to the customer.",
+        "REFUND_FAILED": "The payment app reported that a refund failed: the money is still to go back "
+        "(staff follow up with the provider; a later REFUND_SUCCESS is recorded as REFUNDED).",
         "POINTS_EARNED": "The member earned points for the order.",
         "COUPON_RETURNED": "The order was cancelled unpaid, so its coupon can be used again.",
     },

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -114,8 +115,9 @@ class Paying:
         return order, started["transaction"]["id"]
 
 
-@pytest.fixture
-async def paying(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Paying]:
+@asynccontextmanager
+async def open_paying(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Paying]:
+    """A server in private-network mode with its workers running, an admin, a shop, and the receiver."""
     receiver = Receiver()
     await receiver.start()
     app = create_app(
@@ -130,6 +132,12 @@ async def paying(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Paying]
                 yield Paying(client, demo, receiver, admin, await open_shop(client, demo))
             finally:
                 await receiver.close()
+
+
+@pytest.fixture
+async def paying(demo: AsyncEngine, settings: Settings) -> AsyncIterator[Paying]:
+    async with open_paying(demo, settings) as opened:
+        yield opened
 
 
 def reported(body: dict[str, Any]) -> dict[str, Any]:
