@@ -55,5 +55,6 @@ async def entries_by_order_ids(
         .order_by(SettlementEntry.order_id, SettlementEntry.id)
     )
     for e, status in rows:
-        grouped[e.order_id].append((e, status))
+        if e.order_id is not None:  # always, by the WHERE above
+            grouped[e.order_id].append((e, status))
     return grouped

@@ -55,6 +55,9 @@ class SettlementRule(Node):
     valid_from: datetime | None = strawberry.field(description="From when it applies; null: always has.")
     valid_to: datetime | None = strawberry.field(description="Until when (excluded); null: open-ended.")
     created_at: datetime = strawberry.field(description="When it was created (the newest wins a tie).")
+    minimum_per_period: Money | None = strawberry.field(
+        description="The party's guaranteed total per statement period (保底); null: none."
+    )
 
     @strawberry.field(description="The party it is limited to, or (HOST, PLATFORM, SUPPLIER) pays; null: any.")
     async def party(self, info: Info) -> Party | None:
@@ -86,10 +89,16 @@ class SettlementRule(Node):
             valid_from=m.valid_from,
             valid_to=m.valid_to,
             created_at=m.created_at,
+            minimum_per_period=(
+                Money.of(m.minimum_per_period, m.currency or "CNY") if m.minimum_per_period is not None else None
+            ),
         )
 
 
-@strawberry.type(description="One party's share of one order line's sale or return; never changed.")
+@strawberry.type(
+    description="One party's share of one order line's sale or return, or a guaranteed minimum's top-up "
+    "(an ADJUSTMENT of no order); never changed."
+)
 class SettlementEntry(Node):
     row: strawberry.Private[EntryModel]
     role: SettlementRole = strawberry.field(description="What the party is paid for.")
@@ -102,10 +111,12 @@ class SettlementEntry(Node):
     async def party(self, info: Info) -> Party:
         return Party.from_model(await info.context.loaders.party_by_id.load_existing(self.row.party_id))
 
-    @strawberry.field(description="The order line it splits; null if the line is gone.")
+    @strawberry.field(description="The order line it splits; null if the line is gone, or for a top-up.")
     async def order_line(self, info: Info) -> Annotated[OrderLine, strawberry.lazy("schema.orders.types")] | None:
         from schema.orders.types import OrderLine
 
+        if self.row.order_id is None:
+            return None
         lines = await info.context.loaders.order_lines.load(self.row.order_id)
         line = next((ln for ln in lines if ln.id == self.row.order_line_id), None)
         return OrderLine.from_model(line, self.row.currency, None) if line else None
