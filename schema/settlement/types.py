@@ -1,6 +1,7 @@
 """Settlement types: `Party`, `SettlementRule`, `SettlementEntry`, and an order's `OrderAttribution`.
 
-Parties are read by those who manage settlement (admins, apps with SETTLEMENT_WRITE); `Location.party`
+Parties and entries are read by those who manage settlement (admins, apps with SETTLEMENT_WRITE), and
+by a franchisee's or concession's store managers, their party's only (`settlement_view`); `Location.party`
 and `Channel.party` are public like the rest of those types (null: the brand's). An order's
 attribution is read by whoever sees the order (its guide only by those who see staff).
 """
@@ -16,8 +17,8 @@ import strawberry
 from db.models import Order as OrderModel
 from db.models import SettlementEntry as EntryModel
 from db.models import SettlementRule as RuleModel
-from domain.access.model import AccessDenied
-from domain.settlement import model
+from domain.access.model import AccessDenied, Permission
+from domain.settlement import access, model
 from domain.settlement.services import require_settlement
 from domain.settlement.statements import SettlementStatementStatus
 from schema.accounts.types import StaffUser, visible_staff
@@ -39,6 +40,22 @@ def check_settlement_reader(info: Info) -> None:
     """Settlement figures are for admins and apps with SETTLEMENT_WRITE (a top-level error otherwise)."""
     try:
         require_settlement(info.context.principal)
+    except AccessDenied as e:
+        raise refused(e) from None
+
+
+async def settlement_view(info: Info) -> access.SettlementView:
+    """Whose figures the caller reads (domain/settlement/access.py): every party's, or the party of the
+    store a staff user works at (none for the brand's own stores); a top-level error for anyone else."""
+    ctx = info.context
+    principal = ctx.principal
+    store_party: int | None = None
+    if principal.location_id is not None and not principal.can_everywhere(Permission.MANAGE_SETTLEMENT):
+        store = await ctx.loaders.location_by_id.load(principal.location_id)
+        party = await ctx.loaders.party_by_id.load(store.party_id) if store and store.party_id else None
+        store_party = party.id if party and party.kind is not model.PartyKind.BRAND else None
+    try:
+        return access.settlement_view(principal, store_party)
     except AccessDenied as e:
         raise refused(e) from None
 
@@ -136,12 +153,14 @@ class SettlementEntry(Node):
 
 
 async def order_entries(info: Info, order: OrderModel) -> list[SettlementEntry]:
-    """`Order.settlementEntries`, for those who read settlement."""
-    check_settlement_reader(info)
+    """`Order.settlementEntries`, for those who read settlement: a party's staff only their party's."""
+    view = await settlement_view(info)
     ctx = info.context
     window = ctx.services.settlement_return_window_days
     rows = await ctx.loaders.entries_by_order.load(order.id)
-    return [SettlementEntry.from_model(e, window, ctx.loaders.now, is_settled(s)) for e, s in rows]
+    return [
+        SettlementEntry.from_model(e, window, ctx.loaders.now, is_settled(s)) for e, s in rows if view.sees(e.party_id)
+    ]
 
 
 def is_settled(statement: SettlementStatementStatus | None) -> bool:
@@ -184,8 +203,9 @@ class OrderAttribution:
 
 
 async def _fetch_parties(info: Info, ids: list[int]) -> list[Party | None]:
-    check_settlement_reader(info)
-    return [Party.from_model(r) if r else None for r in await info.context.loaders.party_by_id.load_many(ids)]
+    view = await settlement_view(info)
+    rows = await info.context.loaders.party_by_id.load_many(ids)
+    return [Party.from_model(r) if r and view.sees(r.id) else None for r in rows]
 
 
 async def _fetch_rules(info: Info, ids: list[int]) -> list[SettlementRule | None]:
