@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
+from api.settlement_export import statement_csv
+from schema.relay import key_of
 from tests.api.test_carts import Shop, errors, open_shop
 from tests.api.test_order_flow import run
 from tests.api.test_settlement import (
@@ -90,6 +92,12 @@ async def test_the_minimum_tops_the_statement_up_once_and_later_sales_take_the_t
     listed = await shop.client.data(LIST, {"filter": None}, token=admin)
     assert adjustments(listed, "Mall") == [Decimal("0.50")]
     assert adjustments(listed, "Brand") == [Decimal("-0.50")]
+    statement = key_of(next(s["id"] for s in made if s["party"]["name"] == "Mall"), "SettlementStatement")
+    rows = [row.split(",")[1:7] for row in (await statement_csv(shop.engine, statement)).splitlines()[1:]]
+    assert rows == [
+        [first["number"], first["lines"][0]["sku"], "Mall", "HOST", "SALE", "1.00"],
+        ["", "", "Mall", "HOST", "ADJUSTMENT", "0.50"],
+    ], "finance's export: the top-up belongs to no order"
 
     second = await referred_delivery(shop, code)
     await complete(shop, second)
