@@ -47,6 +47,7 @@ def rule_of(m: SettlementRule) -> Rule:
         m.valid_from,
         m.valid_to,
         m.currency,
+        m.minimum_per_period,
     )
 
 
@@ -126,6 +127,7 @@ class SqlSettlementRepository:
                 valid_from=rule.valid_from,
                 valid_to=rule.valid_to,
                 currency=rule.currency,
+                minimum_per_period=rule.minimum,
                 created_at=self.clock(),
             )
             .returning(SettlementRule.id)

@@ -18,16 +18,18 @@ PARTY_ORDERING = Ordering("parties", [SortKey(Party.id, parse=parse_int)])
 RULE_ORDERING = Ordering("settlement-rules", [SortKey(SettlementRule.id, parse=parse_int)])
 
 
-def parties_statement() -> sa.Select[Any]:
-    return sa.select(Party)
+def parties_statement(party_id: int | None = None) -> sa.Select[Any]:
+    """Every party, or the one a party's staff read."""
+    stmt = sa.select(Party)
+    return stmt.where(Party.id == party_id) if party_id is not None else stmt
 
 
 def rules_statement() -> sa.Select[Any]:
     return sa.select(SettlementRule)
 
 
-async def party_page(session: AsyncSession, page: PageRequest, size: int) -> Page[Any]:
-    return await keyset_page(session, parties_statement(), PARTY_ORDERING, page, size, lambda r: (r[0].id,))
+async def party_page(session: AsyncSession, statement: sa.Select[Any], page: PageRequest, size: int) -> Page[Any]:
+    return await keyset_page(session, statement, PARTY_ORDERING, page, size, lambda r: (r[0].id,))
 
 
 async def rule_page(session: AsyncSession, page: PageRequest, size: int) -> Page[Any]:
@@ -55,5 +57,6 @@ async def entries_by_order_ids(
         .order_by(SettlementEntry.order_id, SettlementEntry.id)
     )
     for e, status in rows:
-        grouped[e.order_id].append((e, status))
+        if e.order_id is not None:  # always, by the WHERE above
+            grouped[e.order_id].append((e, status))
     return grouped

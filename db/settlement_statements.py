@@ -3,7 +3,8 @@ of `settlementStatements` and `SettlementStatement.entries`.
 
 A statement is made once per party, currency and period (a unique key, inserted ignoring a
 duplicate, then locked), and collects its entries with one conditional UPDATE (`statement_id IS
-NULL`), so two generations at once never put an entry in two statements.
+NULL`), so two generations at once never put an entry in two statements. A top-up (an ADJUSTMENT
+of no order) stays in the statement it was written into: rebuilding a DRAFT releases only order entries.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import webhook_events
-from db.models import Order, OrderLine, Party, SettlementEntry, SettlementStatement
+from db.models import Order, OrderLine, Party, SettlementEntry, SettlementRule, SettlementStatement
 from db.pagination import (
     ChildPage,
     Ordering,
@@ -32,7 +33,8 @@ from db.pagination import (
 from db.sql import insert_ignoring_duplicates
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
-from domain.settlement.statements import Cutoff, SettlementStatementStatus, StatementState
+from domain.settlement.model import PartyKind, SettlementEvent, SettlementRole
+from domain.settlement.statements import Cutoff, Minimum, SettlementStatementStatus, StatementState
 
 STATEMENT_ORDERING = Ordering(
     "settlement-statements", [SortKey(SettlementStatement.id, descending=True, parse=parse_int)]
@@ -42,7 +44,9 @@ S, E = SettlementStatement, SettlementEntry
 
 
 def _settleable(due: Cutoff) -> sa.ColumnElement[bool]:
-    return sa.and_(E.completed_at <= due.completed_by, E.created_at <= due.written_by)
+    """Settleable by the cutoff; a top-up's brand side (of no order) is dated at the cutoff of the
+    period it tops up, so it is the brand's statement of that period, or a later one, that takes it."""
+    return sa.and_(E.completed_at <= due.completed_by, sa.or_(E.created_at <= due.written_by, E.order_id.is_(None)))
 
 
 class SqlStatementsRepository:
@@ -83,8 +87,73 @@ class SqlStatementsRepository:
         ).one()
         return StatementState(found.id, found.status)
 
+    async def brand_party(self) -> int:
+        return int(await self.session.scalar(sa.select(Party.id).where(Party.kind == PartyKind.BRAND)) or 0)
+
+    async def minimums(self, start: datetime, end: datetime) -> list[Minimum]:
+        R = SettlementRule
+        rows = await self.session.execute(
+            sa.select(R.id, R.party_id, R.currency, R.minimum_per_period, R.role).where(
+                R.minimum_per_period.is_not(None),
+                R.party_id.is_not(None),
+                R.currency.is_not(None),
+                sa.or_(R.valid_from.is_(None), R.valid_from < end),
+                sa.or_(R.valid_to.is_(None), R.valid_to > start),
+            )
+        )
+        return [Minimum(r.party_id, r.currency, r.minimum_per_period, r.id, r.role) for r in rows]
+
+    async def totals(self, statement_id: int) -> tuple[Decimal, Decimal]:
+        top_ups = sa.case((E.order_id.is_(None), E.amount), else_=0)
+        row = (
+            await self.session.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(E.amount), 0), sa.func.coalesce(sa.func.sum(top_ups), 0)).where(
+                    E.statement_id == statement_id
+                )
+            )
+        ).one()
+        return Decimal(row[0]), Decimal(row[1])
+
+    async def add_top_up(
+        self, statement_id: int, minimum: Minimum, amount: Decimal, brand_party_id: int, due: Cutoff
+    ) -> None:
+        now = self.clock()
+        common = {
+            "order_id": None,
+            "order_line_id": None,
+            "event": SettlementEvent.ADJUSTMENT,
+            "rule_id": minimum.rule_id,
+            "currency": minimum.currency,
+            "created_at": now,
+        }
+        rows = [
+            {
+                **common,
+                "party_id": minimum.party_id,
+                "role": minimum.role,
+                "amount": amount,
+                "completed_at": due.completed_by,
+                "statement_id": statement_id,
+            },
+            # The brand's side, dated at the period's cutoff (see _settleable).
+            {
+                **common,
+                "party_id": brand_party_id,
+                "role": SettlementRole.BRAND,
+                "amount": -amount,
+                "completed_at": due.completed_by,
+                "statement_id": None,
+            },
+        ]
+        await self.session.execute(sa.insert(E), rows)
+        await self.session.execute(
+            sa.update(S).where(S.id == statement_id).values(total=S.total + amount, updated_at=now)
+        )
+
     async def rebuild(self, statement_id: int, party_id: int, currency: str, due: Cutoff) -> None:
-        await self.session.execute(sa.update(E).where(E.statement_id == statement_id).values(statement_id=None))
+        await self.session.execute(
+            sa.update(E).where(E.statement_id == statement_id, E.order_id.is_not(None)).values(statement_id=None)
+        )
         await self.session.execute(
             sa.update(E)
             .where(E.statement_id.is_(None), E.party_id == party_id, E.currency == currency, _settleable(due))
@@ -155,7 +224,7 @@ async def statement_export_rows(session: AsyncSession, statement_id: int) -> lis
                 E.completed_at,
                 E.created_at,
             )
-            .join(Order, Order.id == E.order_id)
+            .outerjoin(Order, Order.id == E.order_id)
             .join(Party, Party.id == E.party_id)
             .outerjoin(OrderLine, OrderLine.id == E.order_line_id)
             .where(E.statement_id == statement_id)

@@ -59,7 +59,9 @@ class SettlementRule(Base):
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="CASCADE"))
     rate: Mapped[Decimal | None] = mapped_column(Amount)
     fixed_amount: Mapped[Decimal | None] = mapped_column(Amount)
-    currency: Mapped[str | None] = mapped_column(sa.String(3))  # the fixed amount's
+    currency: Mapped[str | None] = mapped_column(sa.String(3))  # the fixed amount's or minimum's
+    # The named party's guaranteed total per statement period (保底): its statement is topped up to it.
+    minimum_per_period: Mapped[Decimal | None] = mapped_column(Amount)
     valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime)
     valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
@@ -100,7 +102,8 @@ class SettlementEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    # None: an ADJUSTMENT of no order (a guaranteed minimum's top-up and the brand's share of it).
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
     order_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("order_lines.id", ondelete="SET NULL"))
     party_id: Mapped[int] = mapped_column(sa.ForeignKey("parties.id", ondelete="RESTRICT"))
     role: Mapped[SettlementRole] = mapped_column(str_enum(SettlementRole))
@@ -108,7 +111,8 @@ class SettlementEntry(Base):
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement_rules.id", ondelete="SET NULL"))
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(sa.String(3))
-    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the order's completion: the window starts there
+    # The order's completion: the return window starts there (a top-up: its period's cutoff less the window).
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The statement that collected it (its amount never changes; a DRAFT's entries may be collected again).
     statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement_statements.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)

@@ -92,7 +92,8 @@ class Rule:
     fixed_amount: Decimal | None  # per unit, in the order's currency
     valid_from: datetime | None = None
     valid_to: datetime | None = None
-    currency: str | None = None  # a fixed amount's (a rule pays fixed amounts only on orders in it)
+    currency: str | None = None  # a fixed amount's or minimum's (a rule pays fixed amounts only on orders in it)
+    minimum: Decimal | None = None  # the named party's guaranteed total per statement period (保底)
 
     def valid_at(self, at: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (self.valid_to is None or at < self.valid_to)
@@ -146,10 +147,27 @@ def check_rule(
     valid_from: datetime | None,
     valid_to: datetime | None,
     currency_places: int = 2,
+    minimum: Decimal | None = None,
 ) -> None:
     """A rule is a rate of 0-100 % xor a fixed amount per unit; HOST, PLATFORM and SUPPLIER rules
-    name the party they pay; the period does not end before it starts. Every problem at once."""
+    name the party they pay, and so does a rule guaranteeing a minimum per period (whose statement
+    it tops up); the period does not end before it starts. Every problem at once."""
     errors: list[DomainError] = []
+    if minimum is not None:
+        if not (minimum.is_finite() and minimum > 0 and minimum == minimum.quantize(quantum_of(currency_places))):
+            errors.append(
+                DomainError(
+                    Code.INVALID,
+                    f"A minimum per period is positive, with at most {currency_places} decimal places.",
+                    input_field("minimumPerPeriod"),
+                )
+            )
+        if scope.party_id is None:
+            errors.append(
+                DomainError(
+                    Code.REQUIRED, "A minimum per period is guaranteed to a named party.", input_field("partyId")
+                )
+            )
     if role is SettlementRole.BRAND:
         errors.append(DomainError(Code.INVALID, "The brand takes the remainder; it has no rules.", input_field("role")))
     if (rate is None) == (fixed_amount is None):

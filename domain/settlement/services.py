@@ -172,10 +172,12 @@ async def create_rule(
     fixed_amount: Decimal | None,
     valid_from: datetime | None,
     valid_to: datetime | None,
+    minimum: Decimal | None = None,
 ) -> int:
-    """A rule; refused (RULE_OVERLAP) when a rule of the same role and scope is valid at some moment it is."""
+    """A rule; refused (RULE_OVERLAP) when a rule of the same role and scope is valid at some moment it is.
+    With `minimum`, its party's statement of any period it is valid in is topped up to that total."""
     require_settlement(principal)
-    check_rule(role, scope, rate, fixed_amount, valid_from, valid_to)
+    check_rule(role, scope, rate, fixed_amount, valid_from, valid_to, minimum=minimum)
     errors: list[DomainError] = []
     if scope.party_id is not None and not await uow.settlement.party_exists(scope.party_id):
         errors.append(DomainError(Code.NOT_FOUND, "No such party.", input_field("partyId")))
@@ -186,8 +188,9 @@ async def create_rule(
     if scope.category_id is not None and await uow.settlement.missing_category(scope.category_id):
         errors.append(DomainError(Code.NOT_FOUND, "No such category.", input_field("categoryId")))
     raise_all(errors)
-    currency = await uow.settlement.currency(scope.channel_id) if fixed_amount is not None else None
-    rule = Rule(0, role, scope, rate, fixed_amount, valid_from, valid_to, currency)
+    has_amount = fixed_amount is not None or minimum is not None
+    currency = await uow.settlement.currency(scope.channel_id) if has_amount else None
+    rule = Rule(0, role, scope, rate, fixed_amount, valid_from, valid_to, currency, minimum)
     clash = next((r for r in await uow.settlement.rules(role) if rule.overlaps(r)), None)
     if clash is not None:
         raise DomainError(

@@ -9,17 +9,28 @@ in at most one statement. Generating again rebuilds a DRAFT (entries that became
 join it) and leaves a CONFIRMED or PAID one as it is. An entry is settleable once the return window
 (`SETTLEMENT_RETURN_WINDOW_DAYS`) has passed since its order completed (or when it was written, if
 later) and by the period's end, so the sum over all statements is the sum of the collected entries.
+
+A guaranteed minimum (保底: a rule naming a party with `minimum`) tops the party's DRAFT statement up
+with an ADJUSTMENT entry, and the brand, which takes the remainder of every sale, bears it with an
+opposite ADJUSTMENT entry (in the brand's statement of the same period, or its next one if that one
+is confirmed already).
+Each (re)generation writes only the difference between what is owed and what earlier top-ups of the
+statement paid, so a minimum is counted exactly once however often a DRAFT is rebuilt (and a top-up
+that later sales made unnecessary is reversed); a CONFIRMED statement is frozen with its top-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import Protocol
 
 from domain.access.model import Principal
 from domain.errors import Code, DomainError, input_field
+from domain.settlement.model import SettlementRole
 from domain.settlement.services import require_settlement
 
 MAX_PERIOD = timedelta(days=366)
@@ -50,7 +61,55 @@ class StatementState:
     status: SettlementStatementStatus
 
 
+@dataclass(frozen=True, slots=True)
+class Minimum:
+    """A party's guaranteed total for a statement period, in `currency`, from rule `rule_id`."""
+
+    party_id: int
+    currency: str
+    amount: Decimal
+    rule_id: int
+    role: SettlementRole
+
+
+def minimums(candidates: Iterable[Minimum], brand_party_id: int) -> dict[tuple[int, str], Minimum]:
+    """The minimum of each party and currency: of the rules valid during the period, the largest
+    (ties: the newest rule); the brand, which takes the remainder, has none."""
+    chosen: dict[tuple[int, str], Minimum] = {}
+    for m in candidates:
+        key = (m.party_id, m.currency)
+        seen = chosen.get(key)
+        if m.party_id != brand_party_id and (seen is None or (m.amount, m.rule_id) > (seen.amount, seen.rule_id)):
+            chosen[key] = m
+    return chosen
+
+
+def top_up(minimum: Decimal, total: Decimal, topped_up: Decimal) -> Decimal:
+    """The ADJUSTMENT a statement still needs: what its entries other than top-ups (`total` less
+    `topped_up`, the top-ups written already) fall short of `minimum`, less those top-ups. Zero once
+    it is topped up; negative when entries collected since cover what an earlier top-up paid."""
+    return max(Decimal(0), minimum - (total - topped_up)) - topped_up
+
+
 class StatementsRepository(Protocol):
+    async def brand_party(self) -> int: ...
+
+    async def minimums(self, start: datetime, end: datetime) -> list[Minimum]:
+        """Every rule guaranteeing a party a minimum and valid at some moment of the period."""
+        ...
+
+    async def totals(self, statement_id: int) -> tuple[Decimal, Decimal]:
+        """The statement's total and the part of it that minimum top-ups make."""
+        ...
+
+    async def add_top_up(
+        self, statement_id: int, minimum: Minimum, amount: Decimal, brand_party_id: int, due: Cutoff
+    ) -> None:
+        """`amount` to the statement's party (in the statement), minus `amount` to the brand (dated at
+        `due`, for the brand's statement of the period to collect), both ADJUSTMENT entries of no order;
+        the statement's total updated."""
+        ...
+
     async def parties_with_entries(
         self, party_id: int | None, due: Cutoff, start: datetime, end: datetime
     ) -> list[tuple[int, str]]:
@@ -90,11 +149,24 @@ async def generate(
     if end <= start or end - start > MAX_PERIOD:
         raise DomainError(Code.INVALID, "A period ends after it starts, within a year.", input_field("periodEnd"))
     due = cutoff(end, now, window_days)
+    brand = await uow.statements.brand_party()
+    guaranteed = {
+        key: m
+        for key, m in minimums(await uow.statements.minimums(start, end), brand).items()
+        if party_id in (None, m.party_id)
+    }
+    pairs = set(await uow.statements.parties_with_entries(party_id, due, start, end)) | set(guaranteed)
     ids: list[int] = []
-    for party, currency in await uow.statements.parties_with_entries(party_id, due, start, end):
+    # The brand last: its DRAFT of a running period collects the top-ups the others' generation wrote.
+    for party, currency in sorted(pairs, key=lambda p: (p[0] == brand, p)):
         found = await uow.statements.statement(party, currency, start, end)
         if found.status is SettlementStatementStatus.DRAFT:
             await uow.statements.rebuild(found.id, party, currency, due)
+            minimum = guaranteed.get((party, currency))
+            if minimum is not None:
+                total, topped_up = await uow.statements.totals(found.id)
+                if owed := top_up(minimum.amount, total, topped_up):
+                    await uow.statements.add_top_up(found.id, minimum, owed, brand, due)
         ids.append(found.id)
     return ids
 

@@ -48,6 +48,12 @@ class SettlementRuleCreateInput:
     category_id: strawberry.ID | None = strawberry.field(default=None, description="Limit to this category.")
     valid_from: datetime | None = strawberry.field(default=None, description="From when; null: no start.")
     valid_to: datetime | None = strawberry.field(default=None, description="Until when (excluded); null: open-ended.")
+    minimum_per_period: Decimal | None = strawberry.field(
+        default=None,
+        description="The named party's guaranteed total per statement period (保底, in its channel's currency or "
+        "the default channel's): its statement of any period the rule is valid in is topped up to it by an "
+        "ADJUSTMENT entry, which the brand bears. Requires `partyId`.",
+    )
 
     def scope(self) -> model.Scope:
         def key(global_id: strawberry.ID | None, type_name: str) -> int | None:

@@ -81,6 +81,7 @@ class SettlementMutation:
                 fixed_amount=input.fixed_amount,
                 valid_from=input.valid_from,
                 valid_to=input.valid_to,
+                minimum=input.minimum_per_period,
             ),
         )
         row = await ctx.loaders.rule_by_id.load(rule_id) if rule_id is not None else None

@@ -1,6 +1,7 @@
 """Settlement statements in the graph: the `SettlementStatement` type, `settlementStatements`, and
 `settlementStatementGenerate` / `settlementStatementConfirm` / `settlementStatementMarkPaid`, for
-admins and apps with SETTLEMENT_WRITE."""
+admins and apps with SETTLEMENT_WRITE. A franchisee's or concession's store managers read their party's
+statements (and so their entries, which are all the party's) and none other."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import strawberry
 from db import settlement_statements as ssq
 from db.models import SettlementStatement as StatementModel
 from db.pagination import count
+from domain.access.model import AccessDenied
 from domain.settlement import statements as domain
 from schema.context import Info
-from schema.errors import UserError, run_mutation, user_errors_field
+from schema.errors import UserError, refused, run_mutation, user_errors_field
 from schema.money import Money
 from schema.pagination import After, Before, Connection, First, Last, child_connection, list_connection
 from schema.relay import Node, filter_key, key_of, register_node
 from schema.settlement.enums import SettlementStatementStatus
 from schema.settlement.party import Party
-from schema.settlement.types import SettlementEntry, check_settlement_reader
+from schema.settlement.types import SettlementEntry, check_settlement_reader, settlement_view
 
 Id = Annotated[strawberry.ID, strawberry.argument(description="The statement.")]
 
@@ -76,9 +78,9 @@ async def _statements(info: Info, ids: list[int]) -> list[SettlementStatement]:
 
 
 async def _fetch(info: Info, ids: list[int]) -> list[SettlementStatement | None]:
-    check_settlement_reader(info)
+    view = await settlement_view(info)
     rows = await info.context.loaders.statement_by_id.load_many(ids)
-    return [SettlementStatement.from_model(r) if r else None for r in rows]
+    return [SettlementStatement.from_model(r) if r and view.sees(r.party_id) else None for r in rows]
 
 
 register_node("SettlementStatement", _fetch)
@@ -122,7 +124,10 @@ class SettlementStatementMarkPaidPayload:
 
 @strawberry.type
 class SettlementStatementQuery:
-    @strawberry.field(description="Statements, newest first: admins and apps with SETTLEMENT_WRITE.")
+    @strawberry.field(
+        description="Statements, newest first: admins and apps with SETTLEMENT_WRITE; a franchisee's or "
+        "concession's store managers, their party's only (another party's in the filter is FORBIDDEN)."
+    )
     async def settlement_statements(
         self,
         info: Info,
@@ -134,9 +139,13 @@ class SettlementStatementQuery:
             SettlementStatementFilter | None, strawberry.argument(description="Only one party's, or one status.")
         ] = None,
     ) -> Connection[SettlementStatement]:
-        check_settlement_reader(info)
+        view = await settlement_view(info)
         session = info.context.session
         party = filter_key(filter.party_id if filter else None, "Party", "filter.partyId", "party")
+        if view.party_id is not None:
+            if party not in (None, view.party_id):
+                raise refused(AccessDenied("A party's staff read their party's statements only."))
+            party = view.party_id
         status = domain.SettlementStatementStatus(filter.status.value) if filter and filter.status else None
         statement = ssq.statements_statement(party, status)
         return await list_connection(

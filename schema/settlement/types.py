@@ -1,6 +1,7 @@
 """Settlement types: `Party`, `SettlementRule`, `SettlementEntry`, and an order's `OrderAttribution`.
 
-Parties are read by those who manage settlement (admins, apps with SETTLEMENT_WRITE); `Location.party`
+Parties and entries are read by those who manage settlement (admins, apps with SETTLEMENT_WRITE), and
+by a franchisee's or concession's store managers, their party's only (`settlement_view`); `Location.party`
 and `Channel.party` are public like the rest of those types (null: the brand's). An order's
 attribution is read by whoever sees the order (its guide only by those who see staff).
 """
@@ -16,8 +17,8 @@ import strawberry
 from db.models import Order as OrderModel
 from db.models import SettlementEntry as EntryModel
 from db.models import SettlementRule as RuleModel
-from domain.access.model import AccessDenied
-from domain.settlement import model
+from domain.access.model import AccessDenied, Permission
+from domain.settlement import access, model
 from domain.settlement.services import require_settlement
 from domain.settlement.statements import SettlementStatementStatus
 from schema.accounts.types import StaffUser, visible_staff
@@ -43,6 +44,22 @@ def check_settlement_reader(info: Info) -> None:
         raise refused(e) from None
 
 
+async def settlement_view(info: Info) -> access.SettlementView:
+    """Whose figures the caller reads (domain/settlement/access.py): every party's, or the party of the
+    store a staff user works at (none for the brand's own stores); a top-level error for anyone else."""
+    ctx = info.context
+    principal = ctx.principal
+    store_party: int | None = None
+    if principal.location_id is not None and not principal.can_everywhere(Permission.MANAGE_SETTLEMENT):
+        store = await ctx.loaders.location_by_id.load(principal.location_id)
+        party = await ctx.loaders.party_by_id.load(store.party_id) if store and store.party_id else None
+        store_party = party.id if party and party.kind is not model.PartyKind.BRAND else None
+    try:
+        return access.settlement_view(principal, store_party)
+    except AccessDenied as e:
+        raise refused(e) from None
+
+
 @strawberry.type(description="What a role earns: a rate of a line's net amount or a fixed amount per unit.")
 class SettlementRule(Node):
     row: strawberry.Private[RuleModel]
@@ -55,6 +72,9 @@ class SettlementRule(Node):
     valid_from: datetime | None = strawberry.field(description="From when it applies; null: always has.")
     valid_to: datetime | None = strawberry.field(description="Until when (excluded); null: open-ended.")
     created_at: datetime = strawberry.field(description="When it was created (the newest wins a tie).")
+    minimum_per_period: Money | None = strawberry.field(
+        description="The party's guaranteed total per statement period (保底); null: none."
+    )
 
     @strawberry.field(description="The party it is limited to, or (HOST, PLATFORM, SUPPLIER) pays; null: any.")
     async def party(self, info: Info) -> Party | None:
@@ -86,10 +106,16 @@ class SettlementRule(Node):
             valid_from=m.valid_from,
             valid_to=m.valid_to,
             created_at=m.created_at,
+            minimum_per_period=(
+                Money.of(m.minimum_per_period, m.currency or "CNY") if m.minimum_per_period is not None else None
+            ),
         )
 
 
-@strawberry.type(description="One party's share of one order line's sale or return; never changed.")
+@strawberry.type(
+    description="One party's share of one order line's sale or return, or a guaranteed minimum's top-up "
+    "(an ADJUSTMENT of no order); never changed."
+)
 class SettlementEntry(Node):
     row: strawberry.Private[EntryModel]
     role: SettlementRole = strawberry.field(description="What the party is paid for.")
@@ -102,10 +128,12 @@ class SettlementEntry(Node):
     async def party(self, info: Info) -> Party:
         return Party.from_model(await info.context.loaders.party_by_id.load_existing(self.row.party_id))
 
-    @strawberry.field(description="The order line it splits; null if the line is gone.")
+    @strawberry.field(description="The order line it splits; null if the line is gone, or for a top-up.")
     async def order_line(self, info: Info) -> Annotated[OrderLine, strawberry.lazy("schema.orders.types")] | None:
         from schema.orders.types import OrderLine
 
+        if self.row.order_id is None:
+            return None
         lines = await info.context.loaders.order_lines.load(self.row.order_id)
         line = next((ln for ln in lines if ln.id == self.row.order_line_id), None)
         return OrderLine.from_model(line, self.row.currency, None) if line else None
@@ -125,12 +153,14 @@ class SettlementEntry(Node):
 
 
 async def order_entries(info: Info, order: OrderModel) -> list[SettlementEntry]:
-    """`Order.settlementEntries`, for those who read settlement."""
-    check_settlement_reader(info)
+    """`Order.settlementEntries`, for those who read settlement: a party's staff only their party's."""
+    view = await settlement_view(info)
     ctx = info.context
     window = ctx.services.settlement_return_window_days
     rows = await ctx.loaders.entries_by_order.load(order.id)
-    return [SettlementEntry.from_model(e, window, ctx.loaders.now, is_settled(s)) for e, s in rows]
+    return [
+        SettlementEntry.from_model(e, window, ctx.loaders.now, is_settled(s)) for e, s in rows if view.sees(e.party_id)
+    ]
 
 
 def is_settled(statement: SettlementStatementStatus | None) -> bool:
@@ -173,8 +203,9 @@ class OrderAttribution:
 
 
 async def _fetch_parties(info: Info, ids: list[int]) -> list[Party | None]:
-    check_settlement_reader(info)
-    return [Party.from_model(r) if r else None for r in await info.context.loaders.party_by_id.load_many(ids)]
+    view = await settlement_view(info)
+    rows = await info.context.loaders.party_by_id.load_many(ids)
+    return [Party.from_model(r) if r and view.sees(r.id) else None for r in rows]
 
 
 async def _fetch_rules(info: Info, ids: list[int]) -> list[SettlementRule | None]:
