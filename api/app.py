@@ -31,8 +31,8 @@ from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
 from api.adapters.s3_storage import S3MediaStorage
 from api.adapters.tokens import JwtTokens
-from api.events import OutboxRelay
 from api.dashboard import dashboard_routes
+from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
 from api.jobs import run_order_expiry

@@ -60,7 +60,7 @@
       throw new Problem("problem", `The server did not answer (${error.message}).`);
     }
     if (response.status === 401) {
-      throw new Problem("signed-out", "The server refused this token (expired, revoked or not a token): sign in again.");
+      throw new Problem("signed-out", "The server refused this token (expired, revoked, not a token): sign in again.");
     }
     if (response.status === 429) {
       throw new Problem("problem", "Too many requests: wait a moment and try again.");
@@ -252,7 +252,12 @@
     const currency = data.byPeriod.totals.net.currency;
     const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
     money = (value) => format.format(Number(value));
-    const whole = new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 0 });
+    const whole = new Intl.NumberFormat(undefined, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: 0,
+      maximumFractionDigits: 0,
+    });
     axisMoney = (value) => whole.format(Number(value));
 
     const byDate = new Map(data.byPeriod.rows.map((row) => [row.date, row.figures]));
