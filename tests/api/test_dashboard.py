@@ -84,7 +84,12 @@ async def test_the_files_are_served_with_types_and_cache_lifetimes(client: Graph
         if path in VENDORED:  # the path names Chart.js's version
             assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
         else:  # the page's own files change with the code: kept, but revalidated
-            assert response.headers["cache-control"] == "no-cache" and response.headers["etag"]
+            assert response.headers["cache-control"] == "no-cache"
+        assert response.headers["etag"] == f'"{integrity}"'
+        again = await client.http.get(f"{ASSETS_PATH}/{path}", headers={"If-None-Match": response.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == f'"{integrity}"'
+        stale = await client.http.get(f"{ASSETS_PATH}/{path}", headers={"If-None-Match": '"sha384-old"'})
+        assert stale.status_code == 200 and sri(stale.content) == integrity
     licence = next(iter(VENDORED)).split("/")[0] + "/LICENSE.md"
     for other in ("manifest.json", licence, "../dashboard.py", "..%2F..%2Fsettings.py", "dashboard.html", ""):
         assert (await client.http.get(f"{ASSETS_PATH}/{other}")).status_code == 404, other
