@@ -28,7 +28,7 @@ from tests.report_fixtures import ZONE, Trading, open_trading, trade
 HTML = {"Accept": "text/html"}
 ASSET_TAG = re.compile(r'<(?:script src|link rel="stylesheet" href)="([^"]+)" integrity="([^"]+)"')
 SCRIPT = (STATIC / "dashboard.js").read_text()
-DOCUMENTS = dict(re.findall(r"const (SIGN_IN|REPORT) = `(.*?)`;", SCRIPT, re.DOTALL))
+DOCUMENTS = dict(re.findall(r"const ([A-Z_]+) = `(.*?)`;", SCRIPT, re.DOTALL))
 
 
 def test_vendored_chart_js_matches_the_manifest() -> None:
@@ -103,7 +103,7 @@ async def test_the_dashboard_can_be_switched_off(engine: AsyncEngine, settings: 
 
 
 def test_the_pages_documents_are_valid_against_the_schema() -> None:
-    assert set(DOCUMENTS) == {"SIGN_IN", "REPORT"}
+    assert set(DOCUMENTS) == {"SIGN_IN", "REFRESH", "SIGN_OUT", "REPORT"}
     schema = build_schema()._schema
     for name, document in DOCUMENTS.items():
         assert graphql.validate(schema, graphql.parse(document)) == [], name
@@ -148,7 +148,9 @@ async def test_the_pages_report_follows_the_readers_rights(trading: Trading, dem
     assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_the_pages_sign_in_gives_a_token_and_says_who(client: GraphQLClient, demo: AsyncEngine) -> None:
+async def test_the_pages_sign_in_says_who_and_its_tokens_renew_and_revoke(
+    client: GraphQLClient, demo: AsyncEngine
+) -> None:
     store = (await client.data("{ locations(type: STORE, first: 1) { edges { node { id code } } } }"))["locations"]
     [edge] = store["edges"]
     location_id = int(decode_id(edge["node"]["id"], "Location") or 0)
@@ -161,6 +163,15 @@ async def test_the_pages_sign_in_gives_a_token_and_says_who(client: GraphQLClien
         "role": "STORE_MANAGER",
         "location": {"code": edge["node"]["code"], "name": signed_in["staff"]["location"]["name"]},
     }
+    # the page renews a refused access token once with the refresh token, and revokes it on signing out
+    renewal = {"input": {"refreshToken": signed_in["refreshToken"]}}
+    renewed = (await client.post(DOCUMENTS["REFRESH"], renewal))["data"]["tokenRefresh"]
+    assert renewed["accessToken"] and renewed["refreshToken"] and renewed["userErrors"] == []
+    sign_out = {"input": {"refreshToken": renewed["refreshToken"]}}
+    assert (await client.post(DOCUMENTS["SIGN_OUT"], sign_out))["data"]["tokenRevoke"]["revoked"] is True
+    again = (await client.post(DOCUMENTS["REFRESH"], sign_out))["data"]["tokenRefresh"]
+    assert again["accessToken"] is None and again["userErrors"]
+
     wrong = {"email": "boss@example.com", "password": "not-the-password"}
     refused = (await client.post(DOCUMENTS["SIGN_IN"], {"input": wrong}))["data"]["staffTokenCreate"]
     assert refused["accessToken"] is None and refused["userErrors"][0]["code"] == "INVALID_CREDENTIALS"

@@ -2,7 +2,8 @@
  * pasted access token), asks POST /graphql for `salesReport` per period and per store over the
  * chosen business days, and draws both with Chart.js. The API decides what the token may read: a
  * store manager's reports cover their store, and a refusal is shown as such, never as "no sales".
- * The token is kept in this tab's sessionStorage only. When a chart has finished drawing its
+ * The access token is kept in this tab's sessionStorage only; the refresh token of a sign-in on this
+ * page only in memory, to renew the access token when the server refuses it. When a chart has finished drawing its
  * <figure> gets data-state="drawn" (the browser check in .ci/dashboard-check waits for it). */
 "use strict";
 
@@ -12,10 +13,16 @@
   const PER_NAMES = { DAY: "day", WEEK: "week", MONTH: "month" };
   const SIGN_IN = `mutation DashboardSignIn($input: StaffTokenCreateInput!) {
   staffTokenCreate(input: $input) {
-    accessToken
+    accessToken refreshToken
     staff { name role location { code name } }
     userErrors { code message }
   }
+}`;
+  const REFRESH = `mutation DashboardRefresh($input: TokenRefreshInput!) {
+  tokenRefresh(input: $input) { accessToken refreshToken userErrors { code message } }
+}`;
+  const SIGN_OUT = `mutation DashboardSignOut($input: TokenRevokeInput!) {
+  tokenRevoke(input: $input) { revoked userErrors { code message } }
 }`;
   const REPORT = `query Dashboard($filter: ReportFilter!, $per: ReportDimension!) {
   byPeriod: salesReport(filter: $filter, groupBy: [$per]) {
@@ -39,6 +46,7 @@
   }
 
   const $ = (id) => document.getElementById(id);
+  let refreshToken = null; // from a sign-in on this page, kept in memory only: after a reload, sign in again
   let latest = 0; // the number of the last report asked for: older answers are dropped
   let money = (value) => String(value);
   let axisMoney = (value) => String(value); // whole units: the axis needs no cents
@@ -223,6 +231,19 @@
 
   // --- the report -------------------------------------------------------------------------------
 
+  /** The report; an access token the server refuses (they last 15 minutes) is renewed once with the
+   * refresh token of this page's sign-in, when there is one. */
+  async function report(variables, token) {
+    try {
+      return await post(REPORT, variables, token);
+    } catch (error) {
+      if (error.state !== "signed-out") throw error;
+      const renewed = await renew();
+      if (!renewed) throw error;
+      return await post(REPORT, variables, renewed);
+    }
+  }
+
   async function show() {
     const token = $("token").value.trim();
     const from = $("from").value;
@@ -241,7 +262,7 @@
     status("loading", `Loading ${from} to ${to}…`);
     let data;
     try {
-      data = await post(REPORT, { filter: { from, to }, per }, token);
+      data = await report({ filter: { from, to }, per }, token);
     } catch (error) {
       if (asked !== latest) return;
       status(error.state || "problem", error.message);
@@ -296,6 +317,32 @@
     else sessionStorage.removeItem(TOKEN_KEY);
   }
 
+  /** A new access token from the refresh token of this page's sign-in (each is single-use), or null. */
+  async function renew() {
+    const used = refreshToken;
+    refreshToken = null;
+    if (!used) return null;
+    try {
+      const result = (await post(REFRESH, { input: { refreshToken: used } }, null)).tokenRefresh;
+      if (result.userErrors.length || !result.accessToken) return null;
+      refreshToken = result.refreshToken;
+      remember(result.accessToken);
+      return result.accessToken;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Forgets the tokens; the sign-in's refresh token is revoked, so the access token dies with it. */
+  function signOut() {
+    if (refreshToken) post(SIGN_OUT, { input: { refreshToken } }, null).catch(() => {});
+    refreshToken = null;
+    remember("");
+    $("who").textContent = "Not signed in.";
+    clear("empty");
+    status("signed-out", "Signed out: token forgotten.");
+  }
+
   async function signIn(event) {
     event.preventDefault();
     const email = $("email").value.trim();
@@ -319,6 +366,7 @@
       return;
     }
     remember(result.accessToken);
+    refreshToken = result.refreshToken;
     const { name, role, location } = result.staff;
     $("who").textContent = `Signed in as ${name} (${role.toLowerCase()}${location ? `, ${location.code}` : ""}).`;
     await show();
@@ -332,14 +380,10 @@
     $("sign-in").addEventListener("submit", signIn);
     $("token").addEventListener("change", () => {
       remember($("token").value.trim());
+      refreshToken = null; // a pasted token is not this page's sign-in
       $("who").textContent = $("token").value ? "Using a pasted token." : "Not signed in.";
     });
-    $("sign-out").addEventListener("click", () => {
-      remember("");
-      $("who").textContent = "Not signed in.";
-      clear("empty");
-      status("signed-out", "Token forgotten.");
-    });
+    $("sign-out").addEventListener("click", signOut);
     $("period").addEventListener("submit", (event) => {
       event.preventDefault();
       show();
