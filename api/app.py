@@ -31,6 +31,7 @@ from api.adapters.passwords import Argon2Hasher
 from api.adapters.payments import built_in_payments
 from api.adapters.s3_storage import S3MediaStorage
 from api.adapters.tokens import JwtTokens
+from api.dashboard import dashboard_routes
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
@@ -223,6 +224,7 @@ def create_app(
             WebSocketRoute("/graphql", view),  # subscriptions (graphql-transport-ws)
             media_route(services.media, services.images),  # product images and thumbnails
             *([ASSET_ROUTE] if settings.graphiql else []),
+            *(dashboard_routes() if settings.dashboard else []),
             *seen.routes(),
         ],
         middleware=middleware,

@@ -253,6 +253,11 @@ class Settings(BaseSettings):
         "own copies. The files must be byte-identical (checked by SRI).",
     )
     introspection: bool = Field(True, description="Answer introspection (`__schema`, `__type`) queries.")
+    dashboard: bool = Field(
+        True,
+        description="Serve the sales dashboard at GET /dashboard (a static page; the figures come from "
+        "`salesReport` with the staff token entered in it).",
+    )
     # Observability (api/metrics.py, api/observe.py, api/logs.py; traces take the standard OTEL_* variables).
     metrics: bool = Field(
         False, description="Serve Prometheus metrics at `/metrics` (every worker of `serve --workers N` counted)."
