@@ -81,12 +81,8 @@ def relevance_ordering(terms: Sequence[str], rank: sa.ColumnElement[int]) -> Ord
 async def refresh_all(conn: AsyncConnection) -> None:
     """Rewrite every product's text on PostgreSQL, after a bulk load that skipped the triggers
     (`session_replication_role = replica` skips them with the foreign-key checks); SQLite's ran. A
-    database made from the models alone, not migrated, has no search text to write.
-
-    The tables the text is read from are analysed first: just loaded, they have no statistics, and
-    the plan made without them took 27 s instead of 2 for 10,000 products."""
+    database made from the models alone, not migrated, has no search text to write."""
     if conn.dialect.name != "postgresql":
         return
     if await conn.scalar(sa.text("SELECT to_regproc('product_search_refresh') IS NOT NULL")):
-        await conn.execute(sa.text("ANALYZE products, product_variants, variant_attributes"))
         await conn.execute(sa.text("SELECT product_search_refresh(ARRAY(SELECT id FROM products))"))

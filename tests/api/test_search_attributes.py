@@ -113,10 +113,13 @@ async def test_an_attribute_set_or_removed_shows_in_the_next_search(
     assert "纯棉圆领T恤" not in await found(client, "白色")
     assert await found(client, "黑色") == ["纯棉圆领T恤"]
 
-    async with engine.begin() as conn:  # a variant deleted takes its attributes with it
+    async with engine.begin() as conn:  # a variant or a product deleted takes its attributes with it
         await conn.execute(sa.delete(ProductVariant).where(ProductVariant.sku == "TEE-2"))
+        await conn.execute(sa.delete(Product).where(Product.name == "帆布鞋"))
     assert await found(client, "黑色") == []
     assert await found(client, "纯棉圆领T恤") == ["纯棉圆领T恤"]
+    assert await found(client, "40码") == []
+    assert await found(client, "白色") == ["白色马克杯", "亚麻衬衫"]
 
 
 async def test_a_value_two_variants_share_is_one_match(client: GraphQLClient, admin: str, skus: dict[str, str]) -> None:
