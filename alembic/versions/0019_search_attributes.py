@@ -16,7 +16,8 @@ writer) shows in search at once:
 - SQLite: a trigger's statements hold the text's query, so 0012's triggers are made again with the
   new one, and three more follow `variant_attributes`.
 
-Products with attributes get their text again; the others' is unchanged.
+Products with attributes get their text again; the others' is unchanged. Going down, the text is
+0012's again (the function keeps this revision's shape, without the attributes' join).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # PostgreSQL: the text of the products in `ids`, every character tripled (see 0012). The variants' part
-# and the attribute values' part ({attributes}: that join, or nothing) are each aggregated for `ids`
+# and the attribute values' part (_PG_ATTRIBUTES, or nothing going down) are each aggregated for `ids`
 # alone and joined to the products: one plan for one product (index lookups) and for all of them (hash
 # joins), also on tables just loaded and without statistics (a subquery per product took 13 s for 10,000).
 _PG_REFRESH = """CREATE OR REPLACE FUNCTION product_search_refresh(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$
