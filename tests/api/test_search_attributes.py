@@ -21,7 +21,7 @@ CATALOGUE: list[tuple[str, list[tuple[str, str, dict[str, str]]]]] = [
         [("TEE-1", "M", {"colour": "白色", "size": "M"}), ("TEE-2", "L", {"colour": "黑色", "size": "L"})],
     ),
     ("羊毛 T恤", [("WOOL-1", "S", {"colour": "灰色", "material": "纯棉 混纺"})]),
-    ("亚麻衬衫", [("SHIRT-1", "M", {"colour": "蓝色"})]),
+    ("亚麻衬衫", [("SHIRT-1", "M", {"colour": "蓝色", "fit": "Slim Fit"})]),
     ("帆布鞋", [("SHOE-1", "40", {"colour": "白色", "size": "40码"})]),
     ("白色马克杯", [("MUG-1", "350 ml", {})]),
 ]
@@ -86,6 +86,8 @@ async def found(client: GraphQLClient, text: str) -> list[str]:
         ("纯棉 T恤", {"纯棉圆领T恤", "羊毛 T恤"}),  # one in the name, one in the name and a material
         ("纯棉 混纺", {"羊毛 T恤"}),
         ("羊毛 黑色", set()),  # every term, and in the same product
+        ("SLIM 衬衫", {"亚麻衬衫"}),  # English in an attribute, Chinese in the name
+        ("slim fit", {"亚麻衬衫"}),  # (the demo's "Slim" clothes have no fit)
         ("colour", set()),  # names of attributes are not searched, values are
     ],
 )
