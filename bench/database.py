@@ -2,7 +2,8 @@
 
 Seeding 10,000 products takes seconds, so the bench's own PostgreSQL database
 (`omnishop_bench_<products>`) is kept between runs and reseeded only when it holds another number
-of products or `--fresh` is given. A `DATABASE_URL` in the environment is used as it is (migrated,
+of products, was seeded before the demo's variants had attributes (searches look for colours), or
+`--fresh` is given. A `DATABASE_URL` in the environment is used as it is (migrated,
 and seeded only when empty; never dropped). `--sqlite` seeds a temporary file each run. Benches
 that write (the flash sale) work on a throwaway copy, so the reference data stays untouched.
 """
@@ -98,6 +99,16 @@ async def counts(url: str) -> tuple[int, int, int]:
         await engine.dispose()
 
 
+async def has_attributes(url: str) -> bool:
+    """Whether the catalogue has variant attributes (a database seeded before the demo gave them has none)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool(await conn.scalar(sa.text("SELECT EXISTS (SELECT 1 FROM variant_attributes)")))
+    finally:
+        await engine.dispose()
+
+
 def database_name(products: int, members: int = 0, orders: int = 0) -> str:
     """`omnishop_bench_10000`, or with members and orders `omnishop_bench_10000_2000m_10000o`."""
     return f"omnishop_bench_{products}" + (f"_{members}m_{orders}o" if members or orders else "")
@@ -172,7 +183,8 @@ async def reference(
             await upgrade(engine)
         finally:
             await engine.dispose()
-        if await counts(target.url) == (products, members, orders):
+        current = not products or await has_attributes(target.url)
+        if current and await counts(target.url) == (products, members, orders):
             say(f"reusing {name} ({products:,} products, {members:,} members, {orders:,} orders; --fresh reseeds it)")
             yield target
             return

@@ -30,7 +30,8 @@ SEARCH = LISTING.replace("query Listing($first: Int!)", "query Search($first: In
     "products(first: $first)", "products(first: $first, search: $search)"
 )
 # What `listing --search` asks for in turn: words of a name, of two names, a description's word, a
-# SKU's prefix, a size; Chinese of two characters (below a trigram: a LIKE over every product's text)
+# SKU's prefix, a size; a colour (an attribute value: clothes and shoes have it nowhere else) alone and
+# with a word of the name; Chinese of two characters (below a trigram: a LIKE over every product's text)
 # and of four, which the demo's English catalogue does not hold (the cost of finding nothing).
 SEARCHES = (
     "shirt",
@@ -39,6 +40,8 @@ SEARCHES = (
     "softness",
     "APP-0001",
     "cotton tee xl",
+    "navy",
+    "white tee",
     "白色",
     "纯棉 T恤",
     "男女同款",

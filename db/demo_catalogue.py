@@ -3,6 +3,10 @@ listings, built in memory from a seed with primary keys assigned up front (`db.d
 
 Prices are drawn per product family within MIN_PRICE..MAX_PRICE and rounded as shelves show them;
 a few products are unpublished in one channel and the till (`pos`) prices some items apart.
+
+Variants carry their option as an attribute (`size`, `colour`, `volume`, `storage`, `weight`:
+"XL", "White", "50 ml"), and clothes and shoes a colour of the product's, named nowhere else, so
+`products(filter: {attributes: ...})` and a search for "white hoodie" have something to find.
 """
 
 from __future__ import annotations
@@ -16,12 +20,28 @@ from typing import cast
 from sqlalchemy import Table
 
 from db.demo_loader import Row
-from db.models import Category, Channel, Product, ProductChannelListing, ProductVariant, VariantChannelListing
+from db.models import (
+    Category,
+    Channel,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    VariantAttribute,
+    VariantChannelListing,
+)
 from domain.catalog.model import ChannelKind, ChannelOwnership, numbered_slug, slugify
 
-CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
+CHANNELS, CATEGORIES, PRODUCTS, VARIANTS, ATTRIBUTES, PRODUCT_LISTINGS, VARIANT_LISTINGS = (
     cast(Table, model.__table__)
-    for model in (Channel, Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing)
+    for model in (
+        Channel,
+        Category,
+        Product,
+        ProductVariant,
+        VariantAttribute,
+        ProductChannelListing,
+        VariantChannelListing,
+    )
 )
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -41,6 +61,8 @@ class _Family:
     second: tuple[str, ...]  # e.g. cuts or styles
     leaves: dict[str, tuple[str, ...]]  # child category name -> nouns
     options: tuple[tuple[str, str], ...]  # (SKU suffix, variant name), in display order
+    option: str  # the attribute the variant name is the value of
+    coloured: bool  # a product has a colour of its own (an attribute of each variant)
     scaled: bool  # option i costs (1 + i/2) times the first (bigger pack, more capacity)
     blurbs: tuple[str, ...]
 
@@ -61,6 +83,8 @@ _FAMILIES = (
             "Outerwear": ("Jacket", "Parka", "Coat", "Gilet"),
         },
         _SIZES,
+        "size",
+        True,
         False,
         ("Cut for everyday wear.", "Pre-washed for softness.", "Made to layer."),
     ),
@@ -76,6 +100,8 @@ _FAMILIES = (
             "Sandals": ("Sandal", "Slide", "Clog"),
         },
         tuple((str(n), f"EU {n}") for n in range(38, 45)),
+        "size",
+        True,
         False,
         ("Cushioned for long days.", "Grippy rubber outsole.", "Breaks in fast."),
     ),
@@ -91,6 +117,8 @@ _FAMILIES = (
             "Body Care": ("Body Lotion", "Hand Cream", "Shower Gel"),
         },
         (("30ML", "30 ml"), ("50ML", "50 ml"), ("100ML", "100 ml"), ("200ML", "200 ml")),
+        "volume",
+        False,
         True,
         ("Suits all skin types.", "Dermatologist tested.", "Light, quick to absorb."),
     ),
@@ -106,6 +134,8 @@ _FAMILIES = (
             "Decor": ("Vase", "Candle", "Lamp"),
         },
         _COLOURS,
+        "colour",
+        False,
         False,
         ("Easy to care for.", "Designed in Shanghai.", "Gift-boxed."),
     ),
@@ -121,6 +151,8 @@ _FAMILIES = (
             "Smart Home": ("Plug", "Camera", "Light Strip"),
         },
         (("64", "64 GB"), ("128", "128 GB"), ("256", "256 GB"), ("512", "512 GB")),
+        "storage",
+        False,
         True,
         ("One-year warranty.", "Pairs in seconds.", "USB-C everywhere."),
     ),
@@ -136,6 +168,8 @@ _FAMILIES = (
             "Snacks": ("Nut Mix", "Dried Mango", "Rice Crackers"),
         },
         (("100G", "100 g"), ("250G", "250 g"), ("500G", "500 g"), ("1KG", "1 kg")),
+        "weight",
+        False,
         True,
         ("Best within six months.", "Sealed for freshness.", "Small-batch."),
     ),
@@ -201,13 +235,18 @@ def catalogue(
     products: int,
     leaves: list[tuple[int, _Family, tuple[str, ...]]],
 ) -> dict[Table, list[Row]]:
-    """Products spread over the leaf categories, their variants, and their listings in both channels."""
+    """Products spread over the leaf categories, their variants with their attributes, and their listings in
+    both channels."""
     # A few products are hidden somewhere, so the visibility rules have something to show.
     n_online, n_pos = max(1, round(products * 0.03)), max(1, round(products * 0.05))
     hidden = rng.sample(range(products), min(products, n_online + n_pos))
     unpublished_online, not_in_pos = set(hidden[:n_online]), set(hidden[n_online:])
     product_rows: list[Row] = []
     variant_rows: list[Row] = []
+    attribute_rows: list[Row] = []
+    # Colours come from a generator of their own, seeded from the catalogue's state without drawing from
+    # it: every other row is what it was before products had colours.
+    palette = random.Random(hash(rng.getstate()[1]))  # the ints of the state (hash(None) varies by run)
     product_listings: list[Row] = []
     variant_listings: list[Row] = []
     taken: set[str] = set()
@@ -232,6 +271,7 @@ def catalogue(
         base = _price(rng, family)
         pos_factor = Decimal(1) if rng.random() < 0.8 else rng.choice((Decimal("0.95"), Decimal("1.05")))
         prices: dict[int, list[Decimal]] = {ONLINE: [], POS: []}
+        colour = palette.choice(_COLOURS)[1] if family.coloured else None
         for option in options:
             variant_id = len(variant_rows) + 1
             suffix, label = family.options[option]
@@ -244,6 +284,17 @@ def catalogue(
                     "name": label,
                 }
             )
+            attributes = {family.option: label, **({"colour": colour} if colour else {})}
+            for key, value in sorted(attributes.items()):
+                attribute_rows.append(
+                    {
+                        "id": len(attribute_rows) + 1,
+                        "variant_id": variant_id,
+                        "product_id": product_id,
+                        "name": key,
+                        "value": value,
+                    }
+                )
             if family.scaled:
                 online = _shelf_price(base * (1 + Decimal("0.5") * option))
             else:
@@ -277,6 +328,7 @@ def catalogue(
     return {
         PRODUCTS: product_rows,
         VARIANTS: variant_rows,
+        ATTRIBUTES: attribute_rows,
         PRODUCT_LISTINGS: product_listings,
         VARIANT_LISTINGS: variant_listings,
     }

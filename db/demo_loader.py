@@ -24,6 +24,7 @@ BATCH_SIZE = 2_000
 # (one table per label; tables not named here are labelled with their name).
 _STAGES = {
     "product_variants": "variants",
+    "variant_attributes": "variant attributes",
     "product_channel_listings": "product listings",
     "variant_channel_listings": "variant listings",
     "channel_locations": "location channels",

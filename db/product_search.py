@@ -1,7 +1,8 @@
 """Product search: which products hold every term, and how well each matches.
 
-The text searched is `product_search.body` (migration 0012): a product's name, description, SKUs
-and variant names, lower-cased, kept in step by triggers. Most Chinese words are two characters
+The text searched is `product_search.body` (migrations 0012 and 0019): a product's name,
+description, SKUs, variant names and the values of its variants' attributes (colour, size),
+lower-cased, kept in step by triggers on all four tables. Most Chinese words are two characters
 ("白色", "圆领"), shorter than the trigrams both indexes are made of:
 
 - PostgreSQL stores the text with every character tripled, and looks for the tripled term: any term
@@ -57,7 +58,7 @@ def matching(terms: Sequence[str], dialect: str) -> sa.ColumnElement[bool]:
 
 def relevance(terms: Sequence[str], dialect: str) -> sa.ColumnElement[int]:
     """How many of the terms the product's name holds: a name match ranks above one found only in a
-    SKU, a variant or the description."""
+    SKU, a variant, an attribute value or the description."""
     name = sa.func.lower(Product.name)
     hits = [sa.case((_contains(name, t, dialect), 1), else_=0) for t in terms]
     return sa.cast(sum(hits[1:], hits[0]), sa.Integer)

@@ -88,8 +88,9 @@ class CatalogQuery:
             str | None,
             strawberry.argument(
                 description="Words to look for, case-insensitive: every word must be in the product's name, "
-                "description, a variant's SKU or a variant's name (its colour or size); Chinese needs no "
-                'spaces ("纯棉 T恤", "白色"). Best matches (words in the name) first unless `sortBy` is given.'
+                "description, a variant's SKU, a variant's name or a variant's attribute values (its colour, "
+                'size); Chinese needs no spaces ("纯棉 T恤", "白色"). Best matches (words in the name) first '
+                "unless `sortBy` is given."
             ),
         ] = None,
         filter: Annotated[

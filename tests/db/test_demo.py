@@ -36,6 +36,7 @@ from db.models import (
     ProductChannelListing,
     ProductVariant,
     StockLevel,
+    VariantAttribute,
     VariantChannelListing,
 )
 from domain.accounts.model import IdentityKind
@@ -99,7 +100,8 @@ async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
     assert isinstance(report, DemoReport)
     assert report.tables["products"] == 60
     assert report.rows == sum(report.tables.values())
-    for model in (Channel, Category, Product, ProductVariant, ProductChannelListing, VariantChannelListing):
+    catalogue = (Channel, Category, Product, ProductVariant, VariantAttribute, ProductChannelListing)
+    for model in (*catalogue, VariantChannelListing):
         assert await _count(engine, model) == report.tables[model.__tablename__]
     assert {stage for stage, _, _ in calls} >= {"products", "variants", "product listings", "variant listings"}
     assert all(done == total for stage, done, total in calls if stage == "products")
@@ -128,11 +130,26 @@ async def test_demo_catalogue_content(make_engine: MakeEngine) -> None:
 
         variants = (await conn.execute(select(ProductVariant))).all()
         assert len({v.sku for v in variants}) == len(variants)
+        product_of_variant = {v.id: v.product_id for v in variants}
         per_product: dict[int, int] = defaultdict(int)
         for v in variants:
             per_product[v.product_id] += 1
         assert set(per_product) == {p.id for p in products}
         assert set(per_product.values()) <= {1, 2, 3, 4}
+
+        # Every variant has its option as an attribute; clothes and shoes a colour too, one per product.
+        attributes: dict[int, dict[str, str]] = defaultdict(dict)
+        for a in (await conn.execute(select(VariantAttribute))).all():
+            assert a.product_id == product_of_variant[a.variant_id]
+            attributes[a.variant_id][a.name] = a.value
+        colours: dict[int, set[str]] = defaultdict(set)
+        for v in variants:
+            assert v.name in attributes[v.id].values(), (v.name, attributes[v.id])
+            assert set(attributes[v.id]) in ({"colour"}, {"volume"}, {"storage"}, {"weight"}, {"colour", "size"})
+            if "size" in attributes[v.id]:
+                colours[v.product_id].add(attributes[v.id]["colour"])
+        assert colours and all(len(c) == 1 for c in colours.values())
+        assert {c for cs in colours.values() for c in cs} <= {"Black", "White", "Navy", "Grey", "Sand"}
 
         prices: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
         online_priced: set[int] = set()
@@ -440,6 +457,7 @@ async def test_progress_labels_count_what_they_say(make_engine: MakeEngine) -> N
     )
     tables = {
         "variants": "product_variants",
+        "variant attributes": "variant_attributes",
         "product listings": "product_channel_listings",
         "variant listings": "variant_channel_listings",
         "location channels": "channel_locations",

@@ -34,9 +34,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alembic import command
+from db import product_search
 from db.engine import create_engine
 from db.migrations import alembic_config, upgrade
-from db.models import DATABASE_ONLY_INDEXES, DATABASE_ONLY_TABLES, Base, in_models
+from db.models import DATABASE_ONLY_INDEXES, DATABASE_ONLY_TABLES, Base, Product, in_models
 from tests import postgres
 
 T = TypeVar("T")
@@ -204,3 +205,48 @@ async def test_migrations_are_reversible(empty_engine: AsyncEngine) -> None:
     # ...and back up it is the models' schema again.
     await upgrade(empty_engine)
     await _assert_matches_models(empty_engine)
+
+
+async def test_0019_puts_existing_attribute_values_in_the_search_text_and_takes_them_out_going_down(
+    empty_engine: AsyncEngine,
+) -> None:
+    # Rows written as of 0018, in plain SQL (the models may have moved on since).
+    await upgrade(empty_engine, "0018")
+    async with empty_engine.begin() as conn:
+        for n, (colour, size) in enumerate([("白色", "XL"), ("黑色", "M")], start=1):
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO products (id, name, slug, created_at, updated_at) "
+                    "VALUES (:n, 'Tee', :slug, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"n": n, "slug": f"tee-{n}"},
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO product_variants (id, product_id, sku, name, created_at) "
+                    "VALUES (:n, :n, :sku, 'One size', CURRENT_TIMESTAMP)"
+                ),
+                {"n": n, "sku": f"TEE-{n}"},
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO variant_attributes (variant_id, product_id, name, value) "
+                    "VALUES (:n, :n, 'colour', :colour), (:n, :n, 'size', :size)"
+                ),
+                {"n": n, "colour": colour, "size": size},
+            )
+
+    async def found(*terms: str) -> set[int]:
+        async with empty_engine.connect() as conn:
+            where = product_search.matching(terms, empty_engine.dialect.name)
+            return set((await conn.scalars(sa.select(Product.id).where(where))).all())
+
+    assert await found("白色") == set()
+    await upgrade(empty_engine, "0019")
+    assert await found("白色") == {1}
+    assert await found("tee", "m") == {2}
+    assert await found("one", "size") == {1, 2}  # the rest of the text as it was
+
+    await _downgrade(empty_engine, "0018")
+    assert await found("白色") == set()
+    assert await found("one", "size") == {1, 2}
