@@ -211,12 +211,17 @@ async def _orders(session: AsyncSession, order_ids: set[int]) -> dict[int, SoldO
         .where(Order.id.in_(order_ids))
         .order_by(OrderLine.id)
     )
-    heads: dict[int, tuple[int, int, int | None, str]] = {}
+    heads: dict[int, dict[str, Any]] = {}
     lines: dict[int, list[SoldLine]] = defaultdict(list)
     for order_id, channel, location, member, currency, line_id, variant, product, category, qty, price, total in rows:
-        heads[order_id] = (channel, location or 0, member, currency)
+        heads[order_id] = {
+            "channel_id": channel,
+            "location_id": location or 0,
+            "member_id": member,
+            "currency": currency,
+        }
         lines[order_id].append(SoldLine(line_id, variant or 0, product or 0, category or 0, qty, price, total))
-    return {i: SoldOrder(i, *head, tuple(lines[i])) for i, head in heads.items()}
+    return {i: SoldOrder(order_id=i, lines=tuple(lines[i]), **head) for i, head in heads.items()}
 
 
 FIGURES = ("units_sold", "units_returned", "gross", "discounts", "returns")
