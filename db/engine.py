@@ -10,11 +10,12 @@ more: a database restart or a dropped connection is noticed (and the connection 
 any pause, while a busy server does not pay a round trip per request as `pool_pre_ping` would.
 
 Behind PgBouncer in transaction mode (`?pgbouncer=true` in the URL) a client connection is lent a
-server connection for one transaction at a time, so nothing may outlive a transaction: asyncpg's
-prepared statements get unique names and are not cached (a cached one lives on a server connection
-this client may not get back, and the drivers' numbered names collide on a server shared by several
-clients), and reads run inside a transaction (in autocommit a statement's prepare and its execution are
-two exchanges, which PgBouncer may send to two different server connections).
+server connection for one transaction at a time, so nothing may outlive a transaction. asyncpg's
+statements are then unnamed and not cached: a named one stays on a server connection this client may
+not get back, where it collides with another client's statement of the same number, or (unique names)
+piles up for the server connection's lifetime; an unnamed one is replaced by the next, and asyncpg
+sends it again with its execution. Reads run inside a transaction too, so that a request's statements
+go to one server connection.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -122,9 +122,9 @@ class WatchedPool(AsyncAdaptedQueuePool):
             on_wait(time.perf_counter() - started)
 
 
-def _unique_statement_name() -> str:
-    """A prepared statement's name no other client of the same PgBouncer server connection uses."""
-    return f"__omnishop_{uuid.uuid4().hex}__"
+def _unnamed_statement() -> str:
+    """The unnamed prepared statement: nothing of it outlives the exchange that executes it."""
+    return ""
 
 
 def split_pgbouncer(url: str) -> tuple[URL, bool]:
@@ -153,7 +153,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         pooled["connect_args"] = {
             "statement_cache_size": 0,  # asyncpg's own cache of prepared statements
             "prepared_statement_cache_size": 0,  # SQLAlchemy's, in its asyncpg adapter
-            "prepared_statement_name_func": _unique_statement_name,
+            "prepared_statement_name_func": _unnamed_statement,
         }
         pooled["execution_options"] = {PGBOUNCER_OPTION: True}
     engine = create_async_engine(
