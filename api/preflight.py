@@ -79,6 +79,11 @@ def describe_database_error(url: str, error: BaseException) -> str | None:
                 f"-h {parsed.host or 'localhost'} -U {parsed.username or 'postgres'} {parsed.database}`) "
                 "or fix DATABASE_URL."
             )
+        if "prepared statement" in reason and "already exists" in reason:  # asyncpg's numbered names collided
+            return (
+                f"{where} is shared by other clients per transaction (PgBouncer in transaction mode?): {reason}. "
+                "Add `?pgbouncer=true` to DATABASE_URL."
+            )
         return f"{where} refused the connection: {reason}. Fix the user, password or database in DATABASE_URL."
     return None
 
@@ -101,7 +106,10 @@ async def check_database(engine: AsyncEngine, url: str) -> None:
 @asynccontextmanager
 async def open_database(url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on `url` that has been seen to connect; disposed of on the way out."""
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ValueError as e:  # a malformed option of the URL (`pgbouncer=maybe`)
+        raise OperatorError(str(e)) from None
     try:
         await check_database(engine, url)
         yield engine

@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: a SQLite file by default; "
-        "`postgresql+asyncpg://user@host:5432/db` for PostgreSQL.",
+        "`postgresql+asyncpg://user@host:5432/db` for PostgreSQL; add `?pgbouncer=true` behind PgBouncer in "
+        "transaction mode.",
     )
     redis_url: str | None = Field(
         None,

@@ -8,6 +8,14 @@ and saves the BEGIN and ROLLBACK round trips. A unit of work that writes asks fo
 Pooled PostgreSQL connections are pinged before use only when they sat idle for a second or
 more: a database restart or a dropped connection is noticed (and the connection replaced) after
 any pause, while a busy server does not pay a round trip per request as `pool_pre_ping` would.
+
+Behind PgBouncer in transaction mode (`?pgbouncer=true` in the URL) a client connection is lent a
+server connection for one transaction at a time, so nothing may outlive a transaction. asyncpg's
+statements are then unnamed and not cached: a named one stays on a server connection this client may
+not get back, where it collides with another client's statement of the same number, or (unique names)
+piles up for the server connection's lifetime; an unnamed one is replaced by the next, and asyncpg
+sends it again with its execution. Reads run inside a transaction too, so that a request's statements
+go to one server connection.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
@@ -30,6 +38,11 @@ from db.sql import dialect_name
 WRITE_OPTION = "omnishop_write"
 PING_AFTER_IDLE_SECONDS = 1.0
 _IDLE_SINCE = "omnishop_idle_since"
+# The URL's query parameter saying PgBouncer (transaction mode) stands between us and PostgreSQL, and the
+# engine's execution option that remembers it (create_session_factory reads it).
+PGBOUNCER_PARAM = "pgbouncer"
+PGBOUNCER_OPTION = "omnishop_pgbouncer"
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
 def normalize_url(url: str) -> str:
@@ -109,13 +122,40 @@ class WatchedPool(AsyncAdaptedQueuePool):
             on_wait(time.perf_counter() - started)
 
 
+def _unnamed_statement() -> str:
+    """The unnamed prepared statement: nothing of it outlives the exchange that executes it."""
+    return ""
+
+
+def split_pgbouncer(url: str) -> tuple[URL, bool]:
+    """The URL without its `pgbouncer` parameter (asyncpg would take it for a server setting), and
+    whether it said PgBouncer in transaction mode is in front of the database."""
+    parsed = make_url(url)
+    value = parsed.query.get(PGBOUNCER_PARAM)
+    if value is None:
+        return parsed, False
+    text = (value if isinstance(value, str) else value[-1]).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise ValueError(f"DATABASE_URL: pgbouncer={text!r} must be true or false")
+    return parsed.difference_update_query([PGBOUNCER_PARAM]), text in _TRUE
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    url = normalize_url(url)
+    parsed, pgbouncer = split_pgbouncer(normalize_url(url))
+    url = parsed.render_as_string(hide_password=False)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    pooled: dict[str, Any] = {}
+    if pgbouncer:
+        pooled["connect_args"] = {
+            "statement_cache_size": 0,  # asyncpg's own cache of prepared statements
+            "prepared_statement_cache_size": 0,  # SQLAlchemy's, in its asyncpg adapter
+            "prepared_statement_name_func": _unnamed_statement,
+        }
+        pooled["execution_options"] = {PGBOUNCER_OPTION: True}
     engine = create_async_engine(
         url,
         echo=echo,
@@ -124,6 +164,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         skip_autocommit_rollback=True,
         poolclass=WatchedPool,
         hide_parameters=True,  # an error's message (logged with its traceback) never quotes a member's data
+        **pooled,
     )
     event.listen(engine.sync_engine.pool, "connect", _mark_idle)
     event.listen(engine.sync_engine.pool, "checkin", _mark_idle)
@@ -186,9 +227,10 @@ for _name in (
 
 def create_session_factory(engine: AsyncEngine, *, autocommit_reads: bool = False) -> async_sessionmaker[AsyncSession]:
     """Sessions on `engine`; with `autocommit_reads`, PostgreSQL reads run outside a transaction
-    until a unit of work writes (see the module's docstring)."""
+    until a unit of work writes (see the module's docstring), unless PgBouncer is in front."""
     watch_catalogue_writes()  # sessions note catalogue and stock writes for the response cache
     bind = engine
-    if autocommit_reads and engine.dialect.name == "postgresql":
+    pgbouncer = engine.get_execution_options().get(PGBOUNCER_OPTION, False)
+    if autocommit_reads and engine.dialect.name == "postgresql" and not pgbouncer:
         bind = engine.execution_options(isolation_level="AUTOCOMMIT")
     return async_sessionmaker(bind, class_=SerialSession, expire_on_commit=False, autoflush=False)
