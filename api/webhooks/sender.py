@@ -99,6 +99,12 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+def pin(host: str, address: str) -> None:
+    """Connect this task's requests to `host` at `address` (what `check_target` checked), and to no other
+    host: a `PinnedTransport` refuses a name it was not given."""
+    _PINNED.set({host: address})
+
+
 def client() -> httpx.AsyncClient:
     timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False, transport=PinnedTransport())
@@ -161,7 +167,7 @@ async def send(
     try:
         address = await check_target(url, allow_private=allow_private)
         request = http.build_request("POST", url, content=body.encode(), headers=headers(message_id, at, body, secrets))
-        _PINNED.set({request.url.host: address})  # this task's attempt, and only the host it checked
+        pin(request.url.host, address)
         async with asyncio.timeout(TOTAL_TIMEOUT):  # httpx's timeouts are per step; this bounds the whole
             response = await http.send(request, stream=True)
             try:

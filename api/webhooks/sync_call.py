@@ -2,7 +2,8 @@
 webhook and waits for its answer (the client data a shopper's app starts the payment with).
 
 Signed and checked exactly as deliveries are (api/webhooks/sender.py: Standard Webhooks headers,
-inner addresses refused unless private networks are allowed, redirects not followed), but bounded
+inner addresses refused unless private networks are allowed, the connection made to the address that
+was checked, redirects not followed), but bounded
 tighter: connect 2 s, `TIMEOUT` in all, at most `BODY_MAX` bytes of answer. Nothing is retried: the
 shopper is waiting, and a new `transactionInitialize` is the retry. No database transaction is open
 while the call runs (domain/payments/services.py).
@@ -64,11 +65,13 @@ async def call(
 ) -> GatewayAnswer:
     """POST the signed body to the gateway; its answer (status None: refused, timed out, unreachable)."""
     limits = httpx.Timeout(seconds, connect=min(sender.CONNECT_TIMEOUT, seconds))
-    async with httpx.AsyncClient(timeout=limits, follow_redirects=False, trust_env=False) as http:
+    transport = sender.PinnedTransport()
+    async with httpx.AsyncClient(timeout=limits, follow_redirects=False, trust_env=False, transport=transport) as http:
         try:
-            await sender.check_target(gateway.target_url, allow_private=allow_private)
+            address = await sender.check_target(gateway.target_url, allow_private=allow_private)
             headers = sender.headers(message_id, at, body, gateway.secrets)
             request = http.build_request("POST", gateway.target_url, content=body.encode(), headers=headers)
+            sender.pin(request.url.host, address)
             async with asyncio.timeout(seconds):
                 response = await http.send(request, stream=True)
                 try:

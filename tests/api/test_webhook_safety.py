@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,13 @@ from standardwebhooks.webhooks import Webhook as Verifier
 
 from api.settings import Settings
 from api.webhooks import sender
+from api.webhooks.sync_call import HttpGatewayCalls
 from api.webhooks.worker import BREAKER_FAILURES, BREAKER_OPEN, PER_ENDPOINT
 from db.models import WebhookAttempt, WebhookDelivery
 from domain.apps.webhooks import ROTATION_OVERLAP, WebhookEventType
+from domain.orders.model import OrderStatus
+from domain.payments.model import Gateway
+from domain.payments.services import Opened
 from tests.api.test_webhooks import UPDATE, Hooked, hooked_app
 from tests.webhook_receiver import Receiver
 
@@ -65,6 +70,27 @@ async def test_a_name_is_looked_up_once_and_the_connection_goes_to_the_address_c
     assert lookups == ["rebind.test"]
     [received] = receiver.at("/pinned")
     assert received.headers["host"] == f"rebind.test:{receiver.port}"  # the name, for the receiver's routing
+
+
+async def test_a_payment_gateway_is_called_at_the_address_checked_too(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`transactionInitialize`'s synchronous call follows the same rule as deliveries: one lookup, and the
+    connection goes to the address it returned (a second lookup would rebind to an inner address)."""
+    lookups: list[str] = []
+
+    async def first_answer(host: str, port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"] if len(lookups) == 1 else ["10.6.6.6"]
+
+    monkeypatch.setattr(sender, "resolve", first_answer)
+    receiver.bodies["/pay"] = b'{"prepayId": "wx-1"}'
+    receiver.answers["/pay"] = [(200, {})]
+    gateway = Gateway(1, 1, "Pinned Pay", f"http://rebind.test:{receiver.port}/pay", ("whsec_" + "QUJD" * 8,))
+    opened = Opened(1, gateway, Decimal("1.00"), "CNY", "N-1", OrderStatus.UNPAID)
+    answer = await HttpGatewayCalls(allow_private=True).initialize(opened)
+    assert (answer.status, answer.data, answer.error) == (200, {"prepayId": "wx-1"}, None)
+    assert lookups == ["rebind.test"] and len(receiver.at("/pay")) == 1
 
 
 async def test_a_name_with_any_inner_address_is_refused_and_a_public_one_is_pinned(
