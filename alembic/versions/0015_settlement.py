@@ -1,7 +1,7 @@
 """settlement: parties, attribution on carts and orders, rules and the ledger
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 10:15:17.458714
 
 The brand party is created with the database (every line's remainder is the brand's). Statements collect settleable entries per

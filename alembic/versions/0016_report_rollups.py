@@ -1,7 +1,7 @@
 """report rollups: sales figures per business day, kept from the order events
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-06 10:15:55.022223
 
 Sales per business day, channel and store (per variant, per store, per category) and members' orders,

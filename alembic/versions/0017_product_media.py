@@ -2,7 +2,7 @@
 variant's colour, size and other attributes
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-06 10:14:52.432077
 
 An image is an address elsewhere (`url`) or a file in the media storage (`storage_key`, with the

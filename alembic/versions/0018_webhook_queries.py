@@ -1,7 +1,7 @@
 """webhook payload queries: the subscription document that shapes a webhook's `data`
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-06 10:20:00.000000
 
 `webhooks.query` holds the document as the app sent it (validated at creation); null keeps the

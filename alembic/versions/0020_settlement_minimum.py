@@ -1,7 +1,7 @@
 """settlement minimum: a rule's guaranteed minimum per period, and ledger entries of no order
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 11:10:00.000000
 
 `settlement_rules.minimum_per_period` is the named party's guaranteed total per statement period

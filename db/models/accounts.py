@@ -17,7 +17,10 @@ from domain.settlement.model import new_referral_code
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (sa.CheckConstraint("points_balance >= 0", name="points_balance_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("points_balance >= 0", name="points_balance_not_negative"),
+        sa.Index("ix_members_created_at", "created_at"),  # memberReport: who joined in a period
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100))

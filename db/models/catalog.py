@@ -119,6 +119,7 @@ class VariantAttribute(Base):
     __table_args__ = (
         sa.UniqueConstraint("variant_id", "name"),
         sa.Index("ix_variant_attributes_name_value_product_id", "name", "value", "product_id"),
+        sa.Index("ix_variant_attributes_product_id", "product_id"),  # a product's attributes (search, delete)
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -83,6 +83,7 @@ class Coupon(Base):
         sa.Index("ix_coupons_member_id_id", "member_id", "id"),
         sa.Index("ix_coupons_template_id_member_id", "template_id", "member_id"),
         sa.Index("ix_coupons_order_id", "order_id"),
+        sa.Index("ix_coupons_created_at", "created_at"),  # couponReport: coupons issued in a period
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
