@@ -17,8 +17,10 @@ the certificate against the name, and connections are pooled by name.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -94,9 +96,14 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self) -> None:
         super().__init__(trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=PinnedBackend()
-        )
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=_ssl_context(), network_backend=PinnedBackend())
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every pinned transport: loading the CA bundle costs milliseconds, and a
+    payment app's call makes a transport per `transactionInitialize`."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def pin(host: str, address: str) -> None:

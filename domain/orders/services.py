@@ -10,7 +10,7 @@ earned when an order completes and spent points come back when it is cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -136,7 +136,16 @@ class OrdersUnitOfWork(InventoryUnitOfWork, PointsUnitOfWork, SettlementUnitOfWo
     def transactions(self) -> TransactionsRepository: ...  # payment apps' money for the order
 
 
-def paid_amount(payments: Sequence[PaymentRecord]) -> Decimal:
+class MoneyMoved(Protocol):
+    """A payment as any layer holds it (a `PaymentRecord`, a stored row): its direction and amount."""
+
+    @property
+    def kind(self) -> PaymentKind: ...
+    @property
+    def amount(self) -> Decimal: ...
+
+
+def paid_amount(payments: Iterable[MoneyMoved]) -> Decimal:
     """Money received less money given back."""
     return sum((p.amount if p.kind is PaymentKind.CAPTURE else -p.amount for p in payments), Decimal(0))
 

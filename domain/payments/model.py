@@ -19,7 +19,7 @@ of the events (`apply`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -108,9 +108,18 @@ def apply(t: TransactionState, type: TransactionEventType, amount: Decimal) -> T
     return t  # REFUND_FAILURE: recorded only
 
 
-def gateway_paid(transactions: Sequence[TransactionState]) -> Decimal:
+class AppMoney(Protocol):
+    """A transaction as any layer holds it (a `TransactionState`, a stored row): charged and refunded."""
+
+    @property
+    def charged(self) -> Decimal: ...
+    @property
+    def refunded(self) -> Decimal: ...
+
+
+def gateway_paid(transactions: Iterable[AppMoney]) -> Decimal:
     """What payment apps hold for an order: their charges less their refunds."""
-    return sum((t.net for t in transactions), Decimal(0))
+    return sum((t.charged - t.refunded for t in transactions), Decimal(0))
 
 
 def refund_plan(transactions: Sequence[TransactionState], limit: Decimal | None) -> list[tuple[int, Decimal]]:

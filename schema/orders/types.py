@@ -18,7 +18,8 @@ from db.models import OrderLine as LineModel
 from db.models import Payment as PaymentModel
 from domain.access.personal import sees_parcel_recipient, sees_recipient
 from domain.orders.access import is_scoped, sees_fulfilment, sees_order
-from domain.orders.records import PaymentKind as DomainPaymentKind
+from domain.orders.services import paid_amount
+from domain.payments.model import gateway_paid
 from schema.accounts.types import Member, visible_member
 from schema.catalog.types import ProductVariant
 from schema.channels.types import Channel
@@ -187,14 +188,8 @@ class Order(Node):
     )
     async def amount_due(self, info: Info) -> Money:
         loaders = info.context.loaders
-        paid = sum(
-            (
-                p.amount if p.kind is DomainPaymentKind.CAPTURE else -p.amount
-                for p in await loaders.payments_by_order.load(self.pk)
-            ),
-            Decimal(0),
-        )
-        paid += sum((t.charged - t.refunded for t in await loaders.transactions_by_order.load(self.pk)), Decimal(0))
+        paid = paid_amount(await loaders.payments_by_order.load(self.pk))
+        paid += gateway_paid(await loaders.transactions_by_order.load(self.pk))
         return Money.of(max(self.row.total - paid, Decimal(0)), self.row.currency)
 
     @strawberry.field(description="Its payments through payment apps, oldest first.")
