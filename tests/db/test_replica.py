@@ -298,3 +298,16 @@ async def test_a_subscription_reads_its_events_on_the_primary(replicated: Replic
         for event, recovering in ((False, True), (True, False)):
             async with live.snapshot(context, event=event):
                 assert await context.session.scalar(sa.text("SELECT pg_is_in_recovery()")) is recovering
+
+
+async def test_the_metrics_count_statements_by_database(replicated: Replicated) -> None:
+    async with serving(replicated.primary_url, replicated.replica_url, metrics=True) as served:
+        await _slugs(served)
+        await _staff(served, replicated, replayed=False)  # signs in: the primary
+        text = (await served.client.http.get("/metrics")).text
+        counted = {
+            line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("omnishop_db_routed_statements_total{")
+        }
+        assert counted["replica"] >= 1 and counted["primary"] >= 1
