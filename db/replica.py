@@ -10,7 +10,9 @@ jobs never use a routed session: they have the primary's own factory.
 
 A replica that cannot be reached costs one failed connection attempt (`CONNECT_TIMEOUT_SECONDS` at
 most): the session falls back to the primary at once and the outage is remembered, so the requests of
-the next `OUTAGE_SECONDS` go straight to the primary; then the replica is tried again. The lag is
+the next `OUTAGE_SECONDS` go straight to the primary; then the replica is tried again. A replica that
+goes away under a session already reading from it fails that statement, as a dropped primary connection
+does, and the disconnect counts as an outage for the sessions after it. The lag is
 sampled at most once per `LAG_SAMPLE_SECONDS`, on a connection of its own, by the request that finds
 the last sample too old.
 """
@@ -36,7 +38,7 @@ log = logging.getLogger("omnishop.replica")
 
 PRIMARY, REPLICA = "primary", "replica"
 TARGET = "omnishop_target"  # session.info: where this session's statements go
-WROTE = "omnishop_wrote"  # session.info: a unit of work opened a write transaction
+WROTE = "omnishop_wrote"  # session.info: the caller wrote (or the replica was behind them): remember them
 OUTAGE_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 LAG_SAMPLE_SECONDS = 1.0
@@ -50,9 +52,10 @@ LAG_SQL = (
 CONNECT_ERRORS = (exc.DBAPIError, OSError, TimeoutError)
 
 
-def choose(*, primary_wanted: bool, replica_down: bool, lag: float, max_lag: float | None) -> str:
-    """Where a session reads: the replica unless the caller needs the primary or the replica cannot serve."""
-    if primary_wanted or replica_down or (max_lag is not None and lag > max_lag):
+def choose(*, replica_down: bool, lag: float, max_lag: float | None) -> str:
+    """Where a session that has not written reads: the replica, unless it is down or too far behind.
+    (Writes, and the reads of a caller who just wrote, are sent to the primary before: `route_for`.)"""
+    if replica_down or (max_lag is not None and lag > max_lag):
         return PRIMARY
     return REPLICA
 
@@ -139,7 +142,7 @@ class ReplicaRouter:
                 self._next_sample = now + LAG_SAMPLE_SECONDS
                 self.lag = self._sample_lag()
                 down = self.clock() < self.down_until
-            target = info[TARGET] = choose(primary_wanted=False, replica_down=down, lag=self.lag, max_lag=self.max_lag)
+            target = info[TARGET] = choose(replica_down=down, lag=self.lag, max_lag=self.max_lag)
         return self.replica_bind if target == REPLICA else self.primary_bind
 
     def _sample_lag(self) -> float:

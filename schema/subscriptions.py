@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.accounts import current_principal
 from db.outbox import fulfilment_topic, order_topic, stock_topic
-from db.replica import route_for
+from db.replica import look_again_on_primary, route_for
 from db.uow import SqlUnitOfWork
 from domain.access.model import ANONYMOUS, PrincipalKind
 from domain.orders.access import AccessDenied, fulfilment_queue_scope
@@ -94,6 +94,8 @@ class Live:
         if context.principal.kind not in (PrincipalKind.MEMBER, PrincipalKind.STAFF):
             return
         principal = await current_principal(context.session, context.principal)
+        if principal is None and await look_again_on_primary(context.session):  # a replica behind the sign-up
+            principal = await current_principal(context.session, context.principal)
         if principal is None:
             raise coded_error(
                 "The access token is revoked: its account was erased or deactivated.", ErrorCode.UNAUTHENTICATED

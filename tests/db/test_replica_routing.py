@@ -13,20 +13,19 @@ from tests.helpers import FakeClock
 
 
 @pytest.mark.parametrize(
-    ("primary_wanted", "replica_down", "lag", "max_lag", "target"),
+    ("replica_down", "lag", "max_lag", "target"),
     [
-        (False, False, 0.0, None, REPLICA),  # a plain read
-        (False, False, 30.0, None, REPLICA),  # no maximum: a lagging replica keeps serving
-        (False, False, 0.5, 2.0, REPLICA),
-        (False, False, 2.5, 2.0, PRIMARY),  # too far behind
-        (True, False, 0.0, None, PRIMARY),  # a write, or a caller who just wrote
-        (False, True, 0.0, None, PRIMARY),  # the replica is down
+        (False, 0.0, None, REPLICA),  # a plain read
+        (False, 30.0, None, REPLICA),  # no maximum: a lagging replica keeps serving
+        (False, 0.5, 2.0, REPLICA),
+        (False, 2.5, 2.0, PRIMARY),  # too far behind
+        (True, 0.0, None, PRIMARY),  # the replica is down
     ],
 )
-def test_reads_go_to_the_replica_unless_the_caller_or_the_replica_says_otherwise(
-    primary_wanted: bool, replica_down: bool, lag: float, max_lag: float | None, target: str
+def test_reads_go_to_the_replica_unless_it_is_down_or_too_far_behind(
+    replica_down: bool, lag: float, max_lag: float | None, target: str
 ) -> None:
-    assert choose(primary_wanted=primary_wanted, replica_down=replica_down, lag=lag, max_lag=max_lag) == target
+    assert choose(replica_down=replica_down, lag=lag, max_lag=max_lag) == target
 
 
 def test_a_writer_is_remembered_for_the_window_only() -> None:
