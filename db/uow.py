@@ -26,6 +26,7 @@ from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
+from db.replica import writing
 from db.settlement import SqlSettlementRepository
 from db.settlement_statements import SqlStatementsRepository
 from db.transactions import SqlTransactionsRepository
@@ -119,6 +120,7 @@ class SqlUnitOfWork:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         session = self.session
+        writing(session)  # with a replica: the primary, for this transaction and the reads after it
         if session.in_transaction():
             # End the read transaction earlier fields of this request opened.
             await session.rollback()
