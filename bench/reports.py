@@ -119,15 +119,17 @@ def cases(period: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-async def statements(url: str, query: str, variables: dict[str, Any]) -> int:
-    """SQL statements of one request, counted in-process (bench/statements.py) after one that fills caches."""
+async def statements(url: str, query: str, variables: dict[str, Any]) -> tuple[int, int]:
+    """SQL statements and fields graphql-core resolved itself in one request, counted in-process
+    (bench/statements.py) after one that fills caches."""
     async with probe(url) as counter:
         signed_in = await counter.post(STAFF_SIGN_IN, {"input": CREDENTIALS})
         counter.client.headers["Authorization"] = f"Bearer {signed_in['staffTokenCreate']['accessToken']}"
         await counter.post(query, variables)
         counter.take()
         await counter.post(query, variables)
-        return counter.take()
+        fields = counter.fields
+        return counter.take(), fields
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -156,7 +158,9 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                     report.figure(f"p{q}_ms", round(result.quantile(q) * 1000, 2), case=name)
                 report.figure("requests", result.requests, case=name, errors=result.errors)
         for name, (query, variables) in cases(period).items():
-            report.figure("statements_per_request", await statements(db.url, query, variables), case=name)
+            count, fields = await statements(db.url, query, variables)
+            report.figure("statements_per_request", count, case=name)
+            report.figure("graphql_core_fields_per_request", fields, case=name)
     if args.during_flash_sale:
         errors += await report_lag.run(args, report, ZONE)
     return 1 if errors else 0

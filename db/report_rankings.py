@@ -44,11 +44,10 @@ def _figures() -> tuple[Any, Any]:
     return units, net
 
 
-def _ranked(where: list[Any], by: TopProductsBy, first: int, *bounds: Any) -> sa.Select[Any]:
+def _ranked(by: TopProductsBy, first: int, statement: sa.Select[Any]) -> sa.Select[Any]:
     units, net = _figures()
     return (
-        sa.select(Sales.product_id, units, net, *bounds)
-        .where(*where)
+        statement.add_columns(units, net)
         .group_by(Sales.product_id)
         .order_by((net if by is TopProductsBy.NET else units).desc(), Sales.product_id)
         .limit(first)
@@ -56,40 +55,30 @@ def _ranked(where: list[Any], by: TopProductsBy, first: int, *bounds: Any) -> sa
 
 
 async def top_products(
-    session: AsyncSession, f: ReportFilter, where: list[Any], by: TopProductsBy, first: int, depth: int | None = None
+    session: AsyncSession, f: ReportFilter, where: list[Any], by: TopProductsBy, first: int
 ) -> list[ProductSales]:
     """The `first` products by `by` over the filter's days (`where`: its conditions on the daily rows)."""
-    depth = depth or DEPTH[by]
+    depth = DEPTH[by]
     measure = Monthly.sales if by is TopProductsBy.NET else Monthly.units_sold
     best, last = [], []
-    for month in months(f.start, f.end):
+    for i, month in enumerate(months(f.start, f.end)):
         in_month = sa.select(Monthly.product_id).where(Monthly.month == month).order_by(measure.desc())
         best.append(sa.select(in_month.limit(depth).subquery().c.product_id))
-        last.append(
-            sa.select(measure)
-            .where(Monthly.month == month)
-            .order_by(measure.desc())
-            .offset(depth - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-    threshold = sum((sa.func.coalesce(v, 0) for v in last), sa.literal(0))
-    complete = sa.and_(*(v.is_(None) for v in last))
+        last.append(in_month.with_only_columns(measure).offset(depth - 1).limit(1).scalar_subquery().label(f"last{i}"))
+    # the candidates in order of id, so that their days come out grouped (no sort of their rows)
+    candidates = sa.union(*best).order_by("product_id").subquery()
     statement = _ranked(
-        [*where, Sales.product_id.in_(sa.union(*best))],
-        by,
-        first,
-        sa.type_coerce(threshold, Amount() if by is TopProductsBy.NET else sa.Integer()).label("threshold"),
-        complete.label("complete"),
-    )
+        by, first, sa.select(Sales.product_id, *last).join(candidates, candidates.c.product_id == Sales.product_id)
+    ).where(*where)
     rows = (await session.execute(statement)).all()
-    proven = bool(rows) and (
-        bool(rows[0].complete) or (len(rows) == first and _value(rows[-1], by) > rows[0].threshold)
-    )
+    bounds = [rows[0][i] for i in range(1, len(last) + 1)] if rows else []
+    if bounds and all(b is None for b in bounds):  # every month's products were candidates
+        proven = True
+    else:  # no product outside every month's best sold more than the sum of each month's last
+        threshold = sum(b for b in bounds if b is not None)
+        proven = len(rows) == first and (rows[-1].net if by is TopProductsBy.NET else rows[-1].units) > threshold
     if not proven:  # every product's days
-        rows = (await session.execute(_ranked([*where, Sales.product_id != 0], by, first))).all()
+        rows = (
+            await session.execute(_ranked(by, first, sa.select(Sales.product_id).where(*where, Sales.product_id != 0)))
+        ).all()
     return [ProductSales(r.product_id, int(r.units), r.net) for r in rows]
-
-
-def _value(row: Any, by: TopProductsBy) -> Any:
-    return row.net if by is TopProductsBy.NET else row.units

@@ -69,8 +69,8 @@ class ReportProductMonthly(Base):
 
     __tablename__ = "report_product_monthly"
     __table_args__ = (
-        sa.Index("ix_report_product_monthly_month_sales", "month", "sales"),
-        sa.Index("ix_report_product_monthly_month_units_sold", "month", "units_sold"),
+        sa.Index("ix_report_product_monthly_month_sales", "month", "sales", "product_id"),
+        sa.Index("ix_report_product_monthly_month_units_sold", "month", "units_sold", "product_id"),
     )
 
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
