@@ -72,7 +72,7 @@ ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, FULFILMENTS, PAYMENTS, ORDER_
     for model in (Order, OrderLine, OrderAllocation, OrderLocation, Fulfilment, Payment, OrderEvent, SettlementEntry)
 )
 _MEMBER_TABLES = {"members": MEMBERS, "identities": IDENTITIES, "tags": TAGS, "points": POINTS}
-_ORDER_TABLES = {
+ORDER_TABLES = {
     "orders": ORDERS,
     "lines": ORDER_LINES,
     "allocations": ALLOCATIONS,
@@ -231,7 +231,7 @@ async def seed_demo(
         # The write option makes SQLite take its write lock at BEGIN, before the emptiness check.
         conn = await conn.execution_options(**{WRITE_OPTION: True})
         async with conn.begin():
-            for table in [*tables, *(_ORDER_TABLES.values() if planned else ())]:
+            for table in [*tables, *(ORDER_TABLES.values() if planned else ())]:
                 if await conn.scalar(select(func.count()).select_from(table)):
                     raise DemoDataExists(
                         f"The {table.name} table already has rows: the demo data only goes into an empty database."
@@ -247,7 +247,7 @@ async def seed_demo(
             for first in range(0, len(planned), ORDER_SLICE):
                 assert writer is not None
                 made = writer.rows(planned[first : first + ORDER_SLICE], first + 1)
-                for name, table in _ORDER_TABLES.items():
+                for name, table in ORDER_TABLES.items():
                     await loader.write(table, made[name])
                     counts[table.name] = counts.get(table.name, 0) + len(made[name])
             await loader.fix_sequences()
