@@ -76,6 +76,7 @@ async def write(conn: AsyncConnection, created: datetime) -> Ledger:
 
 async def ledger(conn: AsyncConnection) -> Ledger:
     """The database's settlement set-up, as the ledger reads it when an order completes."""
-    repository = SqlSettlementRepository(AsyncSession(bind=conn))
     owners = {row.id: row.party_id for row in await conn.execute(sa.select(Location.id, Location.party_id))}
-    return Ledger(await repository.brand_party(), await repository.rules(), owners)
+    async with AsyncSession(bind=conn) as session:  # in the connection's transaction
+        repository = SqlSettlementRepository(session)
+        return Ledger(await repository.brand_party(), await repository.rules(), owners)
