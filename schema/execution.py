@@ -10,13 +10,13 @@ prefetch.py), and that general path was about half of the request's CPU.
 cut where it can prove it gives the same answer: when every field selected on an object type is
 answered by a direct resolver (schema/direct_resolvers.py) or `__typename`, and every sub-selection
 is such an object type, a list of one, or a scalar or enum, the selection's **plan** reads the values
-and serialises them in one pass (compiled to one function: schema/plans.py). Anything the plan does not expect (an awaitable value, an exception,
-a null in a non-null position, a value that does not serialise, an object of another type, arguments
-that do not coerce) abandons the shortcut for that object, closes any coroutine it was handed, and
-graphql-core executes the object as it always would: errors, paths and null propagation are
-graphql-core's own. Only reads repeat in that case (fields below the root never write: a mutation's
-root field runs once, through graphql-core), and a plan that failed once is not tried again in the
-same request.
+and serialises them in one pass (compiled into one function: schema/plans.py). Anything the plan does
+not expect (an awaitable value, an exception, a null in a non-null position, a value that does not
+serialise, an object of another type, arguments that do not coerce) abandons the shortcut for that
+object, closes any coroutine it was handed, and graphql-core executes the object as it always would:
+errors, paths and null propagation are graphql-core's own. Only reads repeat in that case (fields
+below the root never write: a mutation's root field runs once, through graphql-core), and a plan that
+failed once is not tried again in the same request.
 
 Plans depend on the document, not the request: they are built once per operation (and per choice of
 the `@skip`/`@include` variables, which decide what is selected) and kept with its parsed document
