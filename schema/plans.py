@@ -84,16 +84,15 @@ class LazyInfo:
 class Plan:
     """How to answer one selection on one object type in one pass: `run(source, where, context)`."""
 
-    __slots__ = ("fields", "parent", "run", "source")
+    __slots__ = ("fields", "parent", "run")
 
     def __init__(self, parent: GraphQLObjectType) -> None:
         self.parent = parent
         self.fields: list[PlanField] = []
         self.run: Any = None
-        self.source = ""  # the generated function's text (tests and debugging read it)
 
     def compile(self) -> None:
-        self.source, self.run = _Writer(self).function()
+        self.run = _Writer(self).function()
 
 
 def _awaited(value: Any) -> None:
@@ -133,7 +132,7 @@ class _Writer:
     def emit(self, depth: int, line: str) -> None:
         self.lines.append("    " * depth + line)
 
-    def function(self) -> tuple[str, Any]:
+    def function(self) -> Any:
         plan = self.plan
         typename = plan.parent.name
         self.emit(0, "def run(source, where, context):")
@@ -153,7 +152,7 @@ class _Writer:
         source = "\n".join(self.lines)
         scope = dict(self.names)
         exec(compile(source, f"<plan {typename}>", "exec"), scope)  # our own text, from the schema
-        return source, scope["run"]
+        return scope["run"]
 
     def read(self, f: PlanField, value: str, typename: str) -> None:
         if f.attribute is not None:
