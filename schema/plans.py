@@ -13,6 +13,7 @@ would (the type's `coerce_output_value`, strawberry's `is_type_of`), and anythin
 from __future__ import annotations
 
 import inspect
+import keyword
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -156,7 +157,8 @@ class _Writer:
 
     def read(self, f: PlanField, value: str, typename: str) -> None:
         if f.attribute is not None:
-            read = f"source.{f.attribute}" if f.attribute.isidentifier() else f"getattr(source, {f.attribute!r})"
+            plain_name = f.attribute.isidentifier() and not keyword.iskeyword(f.attribute)
+            read = f"source.{f.attribute}" if plain_name else f"getattr(source, {f.attribute!r})"
             self.emit(1, f"{value} = {read}")
             return
         d = f.direct
