@@ -38,6 +38,7 @@ from db.pagination import (
     count_statement,
     keyset_parameters,
     keyset_statement,
+    page_kind,
     page_of,
     parse_datetime,
     parse_decimal,
@@ -187,13 +188,10 @@ async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest
     ordering = _ordering(q)
     parameters = {**product_parameters(q), **keyset_parameters(ordering, page, size)}
     shape = _shape(q)
-    kind = PageRequest(page.first, "c" if page.after else None, page.last, "c" if page.before else None)
     if shape is None:
-        statement = keyset_statement(product_statement(q, dialect), ordering, kind)
+        statement = keyset_statement(product_statement(q, dialect), ordering, page)
     else:
-        statement = _page_statement(
-            shape, dialect, dataclasses.replace(kind, first=None, last=None if kind.last is None else 0)
-        )
+        statement = _page_statement(shape, dialect, page_kind(page))
     rows = await core_rows(session, statement, parameters)
     return page_of(rows, ordering, page, size, _SORT_VALUES[q.sort or ProductSortField.NAME])
 
