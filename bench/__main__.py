@@ -1,6 +1,6 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, flash-sale, startup, nearby, scale, webhooks, reports, settlement. See docs/performance.md.
+Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import detail, flash_sale, listing, nearby, reports, scale, settlement, startup, webhooks
+from bench import cpu, detail, flash_sale, listing, nearby, reports, scale, settlement, startup, webhooks
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
 from bench.server import CACHE_ENV, METRICS_ENV
@@ -21,6 +21,7 @@ from bench.server import CACHE_ENV, METRICS_ENV
 BENCHES: dict[str, ModuleType] = {
     "listing": listing,
     "detail": detail,
+    "cpu": cpu,
     "flash-sale": flash_sale,
     "startup": startup,
     "nearby": nearby,
