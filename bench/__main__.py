@@ -1,6 +1,7 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement. See docs/performance.md.
+Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement.
+See docs/performance.md.
 """
 
 from __future__ import annotations
