@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import secrets
 import sys
@@ -65,6 +66,8 @@ async def post(client: httpx.AsyncClient, content: bytes) -> None:
 async def serve(url: str, metrics: bool, listing: int, carts: list[str], first: int) -> dict[str, float]:
     """Warm up, then the listing and the checkouts; CPU seconds of each (the dumps mark them under valgrind)."""
     app = create_app(settings(url, metrics))
+    gc.collect()  # as `serve` does (api/app.py `app_from_env`): else the generation-2 passes that the
+    gc.freeze()  # requests' garbage sets off walk every module, at moments that differ from run to run
     page = body(LISTING, {"first": first})
     checkouts = [body(CHECKOUT, {"id": cart, "key": f"overhead-{cart}"}) for cart in carts]
     spent: dict[str, float] = {}

@@ -22,6 +22,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+from asyncio.subprocess import DEVNULL, PIPE
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(workers=2, duration=10.0)
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds, each with and without the metrics")
     parser.add_argument("--count", type=int, default=20, help="listing pages and checkouts counted in-process")
+    parser.add_argument("--repeat", type=int, default=1, help="in-process runs with and without the metrics")
     parser.add_argument(
         "--cpu",
         choices=("callgrind", "process", "none"),
@@ -88,12 +90,11 @@ async def cpu_of(url: str, carts: list[str], metrics: bool, args: argparse.Names
             (work / "metrics").mkdir()
             env[MULTIPROC_ENV] = str(work / "metrics")
         out = work / "callgrind.out"
-        command = [*CALLGRIND, f"--callgrind-out-file={out}"] if args.cpu == "callgrind" else []
+        log = work / "valgrind.log"
+        command = [*CALLGRIND, f"--callgrind-out-file={out}", f"--log-file={log}"] if args.cpu == "callgrind" else []
         command += [sys.executable, "-m", "bench.metrics_cpu", url, str(work / "carts.json")]
         command += ["--listing", str(args.count), "--first", str(args.first), *(["--metrics"] if metrics else [])]
-        process = await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
+        process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env, stdin=PIPE, stdout=PIPE)
         assert process.stdin is not None and process.stdout is not None
         lines = []
         async for raw in process.stdout:
@@ -102,13 +103,15 @@ async def cpu_of(url: str, carts: list[str], metrics: bool, args: argparse.Names
                 if args.cpu == "callgrind":
                     pid = raw.split()[1].decode()
                     turned = await asyncio.create_subprocess_exec(
-                        "callgrind_control", "--instr=on", pid, stdout=asyncio.subprocess.DEVNULL
+                        "callgrind_control", "--instr=on", pid, stdout=DEVNULL, stderr=DEVNULL
                     )
-                    await turned.wait()
+                    if await turned.wait() != 0:
+                        raise RuntimeError(f"callgrind_control could not turn the instrumentation on in {pid}")
                 process.stdin.write(b"go\n")
                 await process.stdin.drain()
         if await process.wait() != 0:
-            raise RuntimeError(f"the in-process run failed ({process.returncode}): {''.join(lines)[-2000:]}")
+            said = log.read_text()[-2000:] if log.exists() else ""
+            raise RuntimeError(f"the in-process run failed ({process.returncode}): {''.join(lines)[-2000:]}{said}")
         if args.cpu == "callgrind":
             return {page: _summary(Path(f"{out}.{part}")) for part, page in enumerate(PAGES, 1)}
         spent: dict[str, float] = orjson.loads(lines[-1])["cpu_seconds"]
@@ -116,24 +119,26 @@ async def cpu_of(url: str, carts: list[str], metrics: bool, args: argparse.Names
 
 
 async def counted(ref: Target, args: argparse.Namespace, report: Report) -> None:
-    """Instructions per request with the metrics off and on, and what the metrics add."""
+    """Instructions per request with the metrics off and on (`--repeat` times each, in turn), and what
+    the metrics add, from the medians."""
     unit = "instructions" if args.cpu == "callgrind" else "cpu_us"
     scale = 1.0 if args.cpu == "callgrind" else 1e6
+    per: dict[bool, dict[str, list[float]]] = {False: {p: [] for p in PAGES}, True: {p: [] for p in PAGES}}
     async with scratch_copy(ref) as db:
         hot, _ = await sellable_variants(db.url)
-        await stock_only_at(db.url, {hot: 2 * (args.count + WARMUP) + 10})
+        await stock_only_at(db.url, {hot: 2 * args.repeat * (args.count + WARMUP) + 10})
         template = await ready_cart(db.url, hot)
-        per: dict[bool, dict[str, float]] = {}
-        for metrics in (False, True):
-            say(f"metrics-overhead: {args.count} listing pages and checkouts in one process, metrics {metrics}")
-            carts = await copy_cart(db.url, template, hot, args.count + WARMUP)
-            per[metrics] = {
-                page: n * scale / args.count for page, n in (await cpu_of(db.url, carts, metrics, args)).items()
-            }
-            for page, value in per[metrics].items():
-                report.figure(f"{unit}_per_request", round(value), page=page, metrics=metrics)
+        for n in range(args.repeat):
+            for metrics in (False, True) if n % 2 == 0 else (True, False):
+                say(f"metrics-overhead: {args.count} listing pages and checkouts in one process, metrics {metrics}")
+                carts = await copy_cart(db.url, template, hot, args.count + WARMUP)
+                for page, spent in (await cpu_of(db.url, carts, metrics, args)).items():
+                    per[metrics][page].append(spent * scale / args.count)
+                    report.figure(
+                        f"{unit}_per_request", round(per[metrics][page][-1]), page=page, metrics=metrics, run=n + 1
+                    )
     for page in PAGES:
-        off, on = per[False][page], per[True][page]
+        off, on = (statistics.median(per[m][page]) for m in (False, True))
         report.figure("cpu_overhead_pct", round(100 * (on - off) / off, 2), page=page, unit=unit)
 
 
