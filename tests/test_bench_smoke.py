@@ -99,6 +99,27 @@ def test_the_search_bench_searches_without_the_floor() -> None:
     assert ("requests", "floor", 5) not in by_metric
 
 
+def test_the_metrics_overhead_bench_counts_both_ways_and_metrics_agree_with_the_bench() -> None:
+    small = ["--cpu", "process", "--count", "3", "--rounds", "1", "--workers", "1", *SMALL_AND_QUICK]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "metrics-overhead", *small],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    by = {(f["metric"], f.get("page"), f.get("metrics")): f["value"] for f in figures}
+    for page in ("listing", "checkout"):
+        assert by[("cpu_us_per_request", page, False)] > 0 and by[("cpu_us_per_request", page, True)] > 0
+        assert ("cpu_overhead_pct", page, None) in by
+    assert by[("requests", None, True)] == by[("requests", None, False)] == 20
+    assert by[("metrics_requests", None, True)] == 20  # every request the bench made, none other
+    assert by[("metrics_minus_bench_requests", None, True)] == 0
+    assert by[("rate_overhead_pct", None, None)] is not None
+
+
 def test_the_webhooks_bench_hears_of_every_change_from_two_workers() -> None:
     options = ["--sqlite", "--products", "30", "--changes", "10", "--rate", "20", "--burst", "10", "--warmup", "2"]
     done = subprocess.run(
