@@ -175,8 +175,8 @@ async def timed_run(url: str, args: argparse.Namespace, metrics: bool) -> dict[s
     return found
 
 
-async def timed(ref: Target, args: argparse.Namespace, report: Report) -> None:
-    """Interleaved rounds with and without the metrics; the medians side by side."""
+async def timed(ref: Target, args: argparse.Namespace, report: Report) -> int:
+    """Interleaved rounds with and without the metrics, the medians side by side; the failed requests."""
     runs: dict[bool, list[dict[str, Any]]] = {False: [], True: []}
     for n in range(args.rounds):
         for metrics in (False, True) if n % 2 == 0 else (True, False):
@@ -195,6 +195,7 @@ async def timed(ref: Target, args: argparse.Namespace, report: Report) -> None:
             report.figure(f"median_{name}", round(value, 2), metrics=metrics)
     off, on = medians[False]["requests_per_s"], medians[True]["requests_per_s"]
     report.figure("rate_overhead_pct", round(100 * (off - on) / off, 2) if off else None)
+    return sum(r["errors"] for rs in runs.values() for r in rs)
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -203,6 +204,5 @@ async def run(args: argparse.Namespace, report: Report) -> int:
     async with reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as ref:
         if args.cpu != "none":
             await counted(ref, args, report)
-        if args.rounds:
-            await timed(ref, args, report)
-    return 0
+        errors = await timed(ref, args, report) if args.rounds else 0
+    return 1 if errors else 0
