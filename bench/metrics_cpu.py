@@ -16,8 +16,9 @@ those requests. Without valgrind the CPU seconds of each part are printed instea
 The periodic ticks of the background loops are pushed as far apart as the settings allow (a
 minute): what they do on a timer would land in the counts according to how long the run took, which
 valgrind stretches. What a request sets off is counted: the outbox relay's and the report feed's
-passes after each checkout (one each, and the relay's count of its backlog with the metrics on: a
-worker under load makes fewer, each for several checkouts).
+passes after each checkout (one each; with the metrics on, the relay counts its backlog at most once
+a second, which valgrind's slowness makes about once per checkout, where a worker under load counts
+it once for many).
 """
 
 from __future__ import annotations
