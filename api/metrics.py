@@ -17,7 +17,7 @@ Off by default (`METRICS=true` turns them on); when off nothing here is imported
 - `omnishop_db_pool_connections_in_use`, `omnishop_db_pool_waits_total`,
   `omnishop_db_pool_wait_seconds_total`: connections checked out of each worker's pool (summed over the
   live workers), and the checkouts that had to wait for one (PostgreSQL: db/engine.py `WatchedPool`).
-- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them.
+- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them (at most once a second).
 - `omnishop_webhook_deliveries_total{outcome}`: webhook attempts by outcome (succeeded, retry, failed,
   gone, unrecorded).
 
