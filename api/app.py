@@ -35,7 +35,7 @@ from api.dashboard import dashboard_routes
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
-from api.jobs import run_order_expiry
+from api.jobs import DeliveryPurge, run_order_expiry
 from api.limits import schema_for
 from api.media_route import media_route
 from api.observability import Observability
@@ -171,12 +171,15 @@ def create_app(
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
             expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval, clock))
+        purge = DeliveryPurge(state.engine, timedelta(days=settings.webhook_delivery_retention_days), clock)
+        purging = asyncio.create_task(purge.run()) if settings.webhook_delivery_retention_days else None
         try:
             yield
         finally:
             state.relay.stop()
             deliveries.stop()
             feeder.stop()
+            purge.stop()
             try:
                 await asyncio.wait_for(relay, 10)
             except TimeoutError:
@@ -190,6 +193,11 @@ def create_app(
                     await asyncio.wait_for(feeding, 10)
                 except TimeoutError:
                     log.warning("report feed did not stop in time (an unfinished pass counts nothing)")
+            if purging is not None:
+                try:
+                    await asyncio.wait_for(purging, 10)
+                except TimeoutError:
+                    log.warning("webhook delivery purge did not stop in time (the next one goes on)")
             if expiry is not None:
                 expiry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

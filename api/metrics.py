@@ -20,7 +20,7 @@ Off by default (`METRICS=true` turns them on); when off nothing here is imported
 - `omnishop_db_routed_statements_total{target}`: with `DATABASE_REPLICA_URL`, the request sessions'
   statements by the database they went to (`replica`, or `primary`: writes, reads after a write, reads of
   a caller who just wrote, and every read while the replica is down or lags too far: db/replica.py).
-- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them.
+- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them (at most once a second).
 - `omnishop_webhook_deliveries_total{outcome}`: webhook attempts by outcome (succeeded, retry, failed,
   gone, unrecorded).
 

@@ -222,6 +222,12 @@ class Settings(BaseSettings):
         description="Let webhooks target loopback, link-local and private addresses, and plain http: for "
         "development and tests, never production (a webhook could otherwise reach inside your network).",
     )
+    webhook_delivery_retention_days: int = Field(
+        30,
+        ge=0,
+        description="Days finished webhook deliveries (succeeded or failed) and their attempts are kept; each "
+        "worker purges older ones hourly (`omnishop webhooks-purge` does it once); 0 keeps them for ever.",
+    )
     payments_sandbox: bool = Field(
         False,
         description="Accept SANDBOX payments (the test gateway approves "

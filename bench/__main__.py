@@ -1,7 +1,7 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement.
-See docs/performance.md.
+Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement,
+metrics-overhead. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -14,7 +14,19 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import cpu, detail, flash_sale, listing, nearby, reports, scale, settlement, startup, webhooks
+from bench import (
+    cpu,
+    detail,
+    flash_sale,
+    listing,
+    metrics_overhead,
+    nearby,
+    reports,
+    scale,
+    settlement,
+    startup,
+    webhooks,
+)
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
 from bench.server import CACHE_ENV, METRICS_ENV
@@ -30,6 +42,7 @@ BENCHES: dict[str, ModuleType] = {
     "webhooks": webhooks,
     "reports": reports,
     "settlement": settlement,
+    "metrics-overhead": metrics_overhead,
 }
 
 
