@@ -6,6 +6,7 @@ a day; product rankings the one per variant, bounded by the one per month (db/re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,15 +57,10 @@ def _columns(table: Any, dims: Sequence[ReportDimension]) -> list[Any]:
     return columns
 
 
-def _key(row: Any, columns: list[Any]) -> RowKey:
-    values = {c.name: getattr(row, c.name) for c in columns}
-    day = values.get("day")
-    return RowKey(
-        day=date.fromisoformat(day) if isinstance(day, str) else day,
-        channel_id=values.get("channel_id"),
-        location_id=values.get("location_id"),
-        category_id=values.get("category_id"),
-    )
+def _key(names: list[str], row: Any) -> RowKey:
+    """Where a grouped row stands: its leading values are the grouping columns `names`."""
+    key = RowKey(**dict(zip(names, row, strict=False)))
+    return replace(key, day=date.fromisoformat(key.day)) if isinstance(key.day, str) else key
 
 
 class SqlReports(LedgerFigures):
@@ -82,6 +78,7 @@ class SqlReports(LedgerFigures):
         """One grouped statement, over the per-store rollup (or the per-category one, by category)."""
         table = ReportCategoryOrdersDaily if ReportDimension.CATEGORY in dims else ReportOrdersDaily
         columns = _columns(table, dims)
+        names = [c.name for c in columns]
         rows = await self.session.execute(
             sa.select(
                 *columns,
@@ -96,7 +93,7 @@ class SqlReports(LedgerFigures):
         )
         return [
             (
-                _key(r, columns),
+                _key(names, r),
                 SalesFigures(int(r.orders), int(r.units), r.gross or ZERO, r.discounts or ZERO, r.returns or ZERO),
             )
             for r in rows
