@@ -22,31 +22,19 @@ from schema.selections import fields_at
 
 @strawberry.type(description="What was sold and given back: merchandise only (no shipping), in one currency.")
 class SalesFigures:
-    """Plain attributes and sync fields, so that the executor's plans (schema/execution.py) complete a
-    report's thousands of rows; an amount becomes a `Money` only when it is selected."""
+    """Plain attributes (and one sync field), so that the executor's plans (schema/execution.py) complete
+    a report's thousands of rows by reading them; the average, a division, is worked out only when asked."""
 
     orders: int = strawberry.field(description="Orders paid (an order in several categories counts in each).")
     units: int = strawberry.field(description="Units sold less units returned.")
-    figures: strawberry.Private[model.SalesFigures]
-    currency: strawberry.Private[str]
-
-    @strawberry.field(description="List value of the units sold (unit price x quantity).")
-    def gross(self) -> Money:
-        return Money.of(self.figures.gross, self.currency)
-
-    @strawberry.field(description="What promotions and coupons took off those units.")
-    def discounts(self) -> Money:
-        return Money.of(self.figures.discounts, self.currency)
-
-    @strawberry.field(
+    gross: Money = strawberry.field(description="List value of the units sold (unit price x quantity).")
+    discounts: Money = strawberry.field(description="What promotions and coupons took off those units.")
+    returns: Money = strawberry.field(
         description="Paid value of the units that came back (returns, and paid orders cancelled), on that day."
     )
-    def returns(self) -> Money:
-        return Money.of(self.figures.returns, self.currency)
-
-    @strawberry.field(description="gross - discounts - returns.")
-    def net(self) -> Money:
-        return Money.of(self.figures.net, self.currency)
+    net: Money = strawberry.field(description="gross - discounts - returns.")
+    figures: strawberry.Private[model.SalesFigures]
+    currency: strawberry.Private[str]
 
     @strawberry.field(description="(gross - discounts) per order paid; null without orders.")
     def average_order_value(self) -> Money | None:
@@ -55,7 +43,16 @@ class SalesFigures:
 
     @classmethod
     def from_model(cls, f: model.SalesFigures, currency: str) -> SalesFigures:
-        return cls(orders=f.orders, units=f.units, figures=f, currency=currency)
+        return cls(
+            orders=f.orders,
+            units=f.units,
+            gross=Money.of(f.gross, currency),
+            discounts=Money.of(f.discounts, currency),
+            returns=Money.of(f.returns, currency),
+            net=Money.of(f.net, currency),
+            figures=f,
+            currency=currency,
+        )
 
 
 @strawberry.type(description="One group of a sales report: where it stands on each dimension grouped by.")
