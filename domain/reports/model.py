@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from domain.errors import Code, DomainError
@@ -127,10 +128,10 @@ class SalesFigures:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RowKey:
+class RowKey(NamedTuple):
     """Where a row of a report stands on each dimension it is grouped by (None: not grouped by it,
-    or, for location and category, none: a delivery sold by no store, a product in no category)."""
+    or, for location and category, none: a delivery sold by no store, a product in no category).
+    A tuple: thousands of them are made, hashed and sorted per report."""
 
     day: date | None = None
     channel_id: int | None = None
