@@ -4,6 +4,7 @@ of them, so that the executor's plans complete thousands of rows without graphql
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -82,9 +83,9 @@ class SalesReport:
         selected = {f.name for f in fields_at(info.selected_fields, info.field_name, "rows")}
         loaders = info.context.loaders
         keys = [row.key for row in r.rows]
-        channels = await _named(selected, "channel", loaders.channel_by_id, [k.channel_id for k in keys], Channel)
-        locations = await _named(selected, "location", loaders.location_by_id, [k.location_id for k in keys], Location)
-        categories = await _named(selected, "category", loaders.category_by_id, [k.category_id for k in keys], Category)
+        channels = await _named(selected, "channel", loaders.channel_by_id, (k.channel_id for k in keys), Channel)
+        locations = await _named(selected, "location", loaders.location_by_id, (k.location_id for k in keys), Location)
+        categories = await _named(selected, "category", loaders.category_by_id, (k.category_id for k in keys), Category)
         currency = r.currency
         rows = [
             SalesReportRow(
@@ -100,13 +101,13 @@ class SalesReport:
 
 
 async def _named(
-    selected: set[str], name: str, loader: DataLoader[int, Any], ids: list[int | None], type_: Any
+    selected: set[str], name: str, loader: DataLoader[int, Any], ids: Iterable[int | None], type_: Any
 ) -> dict[int | None, Any]:
-    """id -> the object of `type_` (`from_model`) for the rows' `ids`, when the rows select `name`."""
-    wanted = list(dict.fromkeys(i for i in ids if i))
-    if name not in selected or not wanted:
+    """id -> the object of `type_` (its `from_model`) for each of `ids`, when the rows select `name`."""
+    if name not in selected:
         return {}
-    found = await loader.load_many(wanted)
+    wanted = list(dict.fromkeys(i for i in ids if i))
+    found = await loader.load_many(wanted) if wanted else []
     return {i: type_.from_model(m) for i, m in zip(wanted, found, strict=True) if m is not None}
 
 
