@@ -44,13 +44,14 @@ class SalesFigures:
 
     @classmethod
     def from_model(cls, f: model.SalesFigures, currency: str) -> SalesFigures:
+        gross, discounts, returns, net = Money.many((f.gross, f.discounts, f.returns, f.net), currency)
         return cls(
             orders=f.orders,
             units=f.units,
-            gross=Money.of(f.gross, currency),
-            discounts=Money.of(f.discounts, currency),
-            returns=Money.of(f.returns, currency),
-            net=Money.of(f.net, currency),
+            gross=gross,
+            discounts=discounts,
+            returns=returns,
+            net=net,
             figures=f,
             currency=currency,
         )
