@@ -1,6 +1,7 @@
 """`reports`: the data centre at a million orders. A `--days` (90) `salesReport` grouped by DAY and
 LOCATION and `topProducts` by NET and by UNITS over the same days, as the bench admin through the
-API at concurrency 1 after a warm-up: p50, p95 and SQL statements per request (bars: p95 <= 50 ms).
+API at concurrency 1 after a warm-up: p50, p95, and per request the SQL statements, the fields
+graphql-core resolved itself and the Python function calls (bars: p95 <= 50 ms).
 
 The data set is `scale`'s large one (100,000 products, 200,000 members, 1,000,000 orders; seeded
 once and kept as `omnishop_bench_<p>_<m>m_<o>o`). The demo's orders carry no rollups: when the
@@ -15,6 +16,8 @@ a flash sale runs (bench/report_lag.py).
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -119,17 +122,21 @@ def cases(period: dict[str, str]) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-async def statements(url: str, query: str, variables: dict[str, Any]) -> tuple[int, int]:
-    """SQL statements and fields graphql-core resolved itself in one request, counted in-process
-    (bench/statements.py) after one that fills caches."""
+async def statements(url: str, query: str, variables: dict[str, Any]) -> tuple[int, int, int]:
+    """SQL statements, fields graphql-core resolved itself and Python function calls (cProfile, the
+    in-process client's included) in one request, counted in-process (bench/statements.py) after one
+    that fills caches: figures that do not depend on the machine's load."""
     async with probe(url) as counter:
         signed_in = await counter.post(STAFF_SIGN_IN, {"input": CREDENTIALS})
         counter.client.headers["Authorization"] = f"Bearer {signed_in['staffTokenCreate']['accessToken']}"
         await counter.post(query, variables)
         counter.take()
+        profile = cProfile.Profile()
+        profile.enable()
         await counter.post(query, variables)
+        profile.disable()
         fields = counter.fields
-        return counter.take(), fields
+        return counter.take(), fields, pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -158,9 +165,10 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                     report.figure(f"p{q}_ms", round(result.quantile(q) * 1000, 2), case=name)
                 report.figure("requests", result.requests, case=name, errors=result.errors)
         for name, (query, variables) in cases(period).items():
-            count, fields = await statements(db.url, query, variables)
+            count, fields, calls = await statements(db.url, query, variables)
             report.figure("statements_per_request", count, case=name)
             report.figure("graphql_core_fields_per_request", fields, case=name)
+            report.figure("python_calls_per_request", calls, case=name)
     if args.during_flash_sale:
         errors += await report_lag.run(args, report, ZONE)
     return 1 if errors else 0

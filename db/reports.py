@@ -6,7 +6,7 @@ a day; product rankings the one per variant, bounded by the one per month (db/re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,9 @@ from db import report_rankings
 from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
 from db.models import ReportSalesDaily as Sales
 from db.report_ledgers import LedgerFigures
+from db.sql import core_rows
 from domain.reports.model import (
+    PERIODS,
     ZERO,
     MemberFigures,
     ProductSales,
@@ -43,28 +45,15 @@ def _where(table: Any, f: ReportFilter) -> list[sa.ColumnElement[bool]]:
     return [table.business_date >= f.start, table.business_date <= f.end, *_scope(table, f)]
 
 
-def _columns(table: Any, dims: Sequence[ReportDimension]) -> list[Any]:
-    """The grouping columns of `dims` (a period groups by day; domain.reports.model.regroup folds it)."""
-    columns = []
-    if any(d in (ReportDimension.DAY, ReportDimension.WEEK, ReportDimension.MONTH) for d in dims):
-        columns.append(table.business_date.label("day"))
-    for dim, name in ((ReportDimension.CHANNEL, "channel_id"), (ReportDimension.LOCATION, "location_id")):
-        if dim in dims:
-            columns.append(getattr(table, name).label(name))
-    if ReportDimension.CATEGORY in dims:
-        columns.append(table.category_id.label("category_id"))
-    return columns
-
-
-def _key(row: Any, columns: list[Any]) -> RowKey:
-    values = {c.name: getattr(row, c.name) for c in columns}
-    day = values.get("day")
-    return RowKey(
-        day=date.fromisoformat(day) if isinstance(day, str) else day,
-        channel_id=values.get("channel_id"),
-        location_id=values.get("location_id"),
-        category_id=values.get("category_id"),
-    )
+def _key_columns(table: Any, dims: Sequence[ReportDimension]) -> list[Any]:
+    """A row's key in `RowKey`'s order: the day (a period groups by day; domain.reports.model.regroup
+    folds it), channel, store and category columns grouped by, NULL for the others."""
+    return [
+        table.business_date if any(d in PERIODS for d in dims) else sa.null(),
+        table.channel_id if ReportDimension.CHANNEL in dims else sa.null(),
+        table.location_id if ReportDimension.LOCATION in dims else sa.null(),
+        table.category_id if ReportDimension.CATEGORY in dims else sa.null(),
+    ]
 
 
 class SqlReports(LedgerFigures):
@@ -79,28 +68,31 @@ class SqlReports(LedgerFigures):
         return {slug: (i, currency) for slug, i, currency in await self.session.execute(stmt)}
 
     async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
-        """One grouped statement, over the per-store rollup (or the per-category one, by category)."""
+        """One grouped statement, over the per-store rollup (or the per-category one, by category), read
+        without the ORM's execution layer: by day and store, thousands of rows."""
         table = ReportCategoryOrdersDaily if ReportDimension.CATEGORY in dims else ReportOrdersDaily
-        columns = _columns(table, dims)
-        rows = await self.session.execute(
+        key = _key_columns(table, dims)
+        statement = (
             sa.select(
-                *columns,
-                sa.func.sum(table.orders).label("orders"),
-                sa.func.sum(table.units_sold - table.units_returned).label("units"),
-                sa.func.sum(table.gross).label("gross"),
-                sa.func.sum(table.discounts).label("discounts"),
-                sa.func.sum(table.returns).label("returns"),
+                *key,
+                sa.func.sum(table.orders),
+                sa.func.sum(table.units_sold - table.units_returned),
+                sa.func.sum(table.gross),
+                sa.func.sum(table.discounts),
+                sa.func.sum(table.returns),
             )
             .where(*_where(table, f))
-            .group_by(*columns)
+            .group_by(*(c for c in key if not isinstance(c, sa.Null)))
         )
         return [
             (
-                _key(r, columns),
-                SalesFigures(int(r.orders), int(r.units), r.gross or ZERO, r.discounts or ZERO, r.returns or ZERO),
+                RowKey(day, channel_id, location_id, category_id),
+                SalesFigures(int(orders), int(units), gross or ZERO, discounts or ZERO, returns or ZERO),
             )
-            for r in rows
-            if r.orders is not None
+            for day, channel_id, location_id, category_id, orders, units, gross, discounts, returns in await core_rows(
+                self.session, statement, {}
+            )
+            if orders is not None
         ]
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:

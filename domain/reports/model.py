@@ -18,10 +18,12 @@ Days are business days: the calendar date, in `BUSINESS_TIMEZONE`, of the moment
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from domain.errors import Code, DomainError
@@ -126,10 +128,10 @@ class SalesFigures:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RowKey:
+class RowKey(NamedTuple):
     """Where a row of a report stands on each dimension it is grouped by (None: not grouped by it,
-    or, for location and category, none: a delivery sold by no store, a product in no category)."""
+    or, for location and category, none: a delivery sold by no store, a product in no category).
+    A tuple: thousands of them are made, hashed and sorted per report."""
 
     day: date | None = None
     channel_id: int | None = None
@@ -158,14 +160,28 @@ class ProductSales:
 
 
 def regroup(rows: list[tuple[RowKey, SalesFigures]], dims: tuple[ReportDimension, ...]) -> tuple[SalesRow, ...]:
-    """Rows by day (as stored) folded into the report's periods, summed and sorted by key."""
-    period = next((d for d in dims if d in PERIODS), None)
+    """Rows by day (as stored) folded into the report's periods, summed and sorted by key (a row alone
+    in its group is kept as it is: by DAY, thousands of them)."""
+    period = next((d for d in dims if d in PERIODS and d is not ReportDimension.DAY), None)
     merged: dict[RowKey, SalesFigures] = {}
     for key, figures in rows:
         if period is not None and key.day is not None:
             key = RowKey(period_start(key.day, period), key.channel_id, key.location_id, key.category_id)
-        merged[key] = merged.get(key, SalesFigures()) + figures
+        seen = merged.get(key)
+        merged[key] = figures if seen is None else seen + figures
     return tuple(SalesRow(k, merged[k]) for k in sorted(merged, key=_sort_key))
+
+
+def total(figures: Iterable[SalesFigures]) -> SalesFigures:
+    """The figures summed (without an intermediate sum per row)."""
+    fs = list(figures)
+    return SalesFigures(
+        sum(f.orders for f in fs),
+        sum(f.units for f in fs),
+        sum((f.gross for f in fs), ZERO),
+        sum((f.discounts for f in fs), ZERO),
+        sum((f.returns for f in fs), ZERO),
+    )
 
 
 def _sort_key(key: RowKey) -> tuple[object, ...]:

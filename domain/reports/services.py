@@ -30,6 +30,7 @@ from domain.reports.model import (
     grouping,
     one_currency,
     regroup,
+    total,
 )
 
 MAX_TOP = 100
@@ -88,9 +89,9 @@ async def sales_report(
     f, currency = await _scoped(reader, principal, f, channels)
     rows = regroup(await reader.sales_rows(f, dims), dims) if dims else ()
     if dims and ReportDimension.CATEGORY not in dims:
-        totals = sum((r.figures for r in rows), SalesFigures())  # each order is in exactly one row
+        totals = total(r.figures for r in rows)  # each order is in exactly one row
     else:
-        totals = sum((figures for _, figures in await reader.sales_rows(f, ())), SalesFigures())
+        totals = total(figures for _, figures in await reader.sales_rows(f, ()))
     return SalesReport(currency, totals, rows)
 
 

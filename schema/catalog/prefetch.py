@@ -15,18 +15,19 @@ makes no difference to what runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphql import OperationDefinitionNode
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from strawberry.types.nodes import SelectedField
 
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.media_types import ProductMedia
 from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
 from schema.per_document import PerDocument
+from schema.selections import fields_at
 
 if TYPE_CHECKING:
     from schema.context import Info
@@ -56,38 +57,21 @@ def wants(info: Info, *path: str) -> Wants:
     key = tuple(info.path.as_list())
     found = by_path.get(key)
     if found is None:
-        found = by_path[key] = _wants(_fields_at(info.selected_fields, *path))
+        found = by_path[key] = _wants(fields_at(info.selected_fields, *path))
     return found
 
 
 def _wants(node: list[SelectedField]) -> Wants:
     names = {f.name for f in node}
-    variant_names = {f.name for f in _fields_at(node, "variants")}
+    variant_names = {f.name for f in fields_at(node, "variants")}
     return Wants(
         listing=bool(names & {"pricing", "isAvailable", "isPublished"}),
         category="category" in names,
-        parents="parent" in {f.name for f in _fields_at(node, "category")},
+        parents="parent" in {f.name for f in fields_at(node, "category")},
         variants="variants" in names,
         offers="isAvailable" in names or ("variants" in names and bool(variant_names & {"price", "stock"})),
         media="media" in names,
     )
-
-
-def _fields_at(selections: Iterable[Selection], *path: str) -> list[SelectedField]:
-    """The fields reached by following `path` (field names) from `selections`, through fragments;
-    every alias of a name is followed."""
-    level = list(_flatten(selections))
-    for name in path:
-        level = [f for parent in level if parent.name == name for f in _flatten(parent.selections)]
-    return level
-
-
-def _flatten(selections: Iterable[Selection]) -> Iterable[SelectedField]:
-    for s in selections:
-        if isinstance(s, SelectedField):
-            yield s
-        elif isinstance(s, FragmentSpread | InlineFragment):
-            yield from _flatten(s.selections)
 
 
 async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wants, channel: ChannelModel) -> None:

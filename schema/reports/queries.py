@@ -60,7 +60,7 @@ class ReportQuery:
         report = await _answer(
             services.sales_report(_reader(info), info.context.principal, filter.to_model(), filter.channel_slugs, dims)
         )
-        return SalesReport.from_model(report)
+        return await SalesReport.of(info, report)
 
     @strawberry.field(description="The best-selling products over business days, by net sales or units.")
     async def top_products(

@@ -1,11 +1,15 @@
 """The data centre's figures as the graph shows them: sales figures with their rows, top products,
-member figures. Rows name their channel, store and category through the request's loaders."""
+member figures. A report's rows are plain objects, their channel, store and category loaded once for all
+of them, so that the executor's plans complete thousands of rows without graphql-core's per-field path."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import strawberry
+from aiodataloader import DataLoader
 
 from domain.reports import model
 from schema.catalog.types import Category, Product
@@ -14,10 +18,14 @@ from schema.context import Info
 from schema.inventory.types import Location
 from schema.money import Money
 from schema.promotions.types import CouponTemplate
+from schema.selections import fields_at
 
 
 @strawberry.type(description="What was sold and given back: merchandise only (no shipping), in one currency.")
 class SalesFigures:
+    """Plain attributes (and one sync field), so that the executor's plans (schema/execution.py) complete
+    a report's thousands of rows by reading them; the average, a division, is worked out only when asked."""
+
     orders: int = strawberry.field(description="Orders paid (an order in several categories counts in each).")
     units: int = strawberry.field(description="Units sold less units returned.")
     gross: Money = strawberry.field(description="List value of the units sold (unit price x quantity).")
@@ -26,21 +34,26 @@ class SalesFigures:
         description="Paid value of the units that came back (returns, and paid orders cancelled), on that day."
     )
     net: Money = strawberry.field(description="gross - discounts - returns.")
-    average_order_value: Money | None = strawberry.field(
-        description="(gross - discounts) per order paid; null without orders."
-    )
+    figures: strawberry.Private[model.SalesFigures]
+    currency: strawberry.Private[str]
+
+    @strawberry.field(description="(gross - discounts) per order paid; null without orders.")
+    def average_order_value(self) -> Money | None:
+        aov = self.figures.average_order_value(self.currency)
+        return Money.of(aov, self.currency) if aov is not None else None
 
     @classmethod
     def from_model(cls, f: model.SalesFigures, currency: str) -> SalesFigures:
-        aov = f.average_order_value(currency)
+        gross, discounts, returns, net = Money.many((f.gross, f.discounts, f.returns, f.net), currency)
         return cls(
             orders=f.orders,
             units=f.units,
-            gross=Money.of(f.gross, currency),
-            discounts=Money.of(f.discounts, currency),
-            returns=Money.of(f.returns, currency),
-            net=Money.of(f.net, currency),
-            average_order_value=Money.of(aov, currency) if aov is not None else None,
+            gross=gross,
+            discounts=discounts,
+            returns=returns,
+            net=net,
+            figures=f,
+            currency=currency,
         )
 
 
@@ -50,24 +63,13 @@ class SalesReportRow:
         description="The first business day of the row's day, week or month; null when not grouped by a period."
     )
     figures: SalesFigures = strawberry.field(description="The row's figures.")
-    channel_id: strawberry.Private[int | None]
-    location_id: strawberry.Private[int | None]
-    category_id: strawberry.Private[int | None]
-
-    @strawberry.field(description="The channel (grouped by CHANNEL).")
-    async def channel(self, info: Info) -> Channel | None:
-        row = await info.context.loaders.channel_by_id.load(self.channel_id) if self.channel_id else None
-        return Channel.from_model(row) if row is not None else None
-
-    @strawberry.field(description="The store (grouped by LOCATION; null for sales attributed to no store).")
-    async def location(self, info: Info) -> Location | None:
-        row = await info.context.loaders.location_by_id.load(self.location_id) if self.location_id else None
-        return Location.from_model(row) if row is not None else None
-
-    @strawberry.field(description="The category (grouped by CATEGORY; null for products in none).")
-    async def category(self, info: Info) -> Category | None:
-        row = await info.context.loaders.category_by_id.load(self.category_id) if self.category_id else None
-        return Category.from_model(row) if row is not None else None
+    channel: Channel | None = strawberry.field(description="The channel (grouped by CHANNEL).")
+    location: Location | None = strawberry.field(
+        description="The store (grouped by LOCATION; null for sales attributed to no store)."
+    )
+    category: Category | None = strawberry.field(
+        description="The category (grouped by CATEGORY; null for products in none)."
+    )
 
 
 @strawberry.type(description="Sales figures over a period, in total and by the dimensions asked for.")
@@ -76,18 +78,38 @@ class SalesReport:
     rows: list[SalesReportRow] = strawberry.field(description="One per group, in order of period, then ids.")
 
     @classmethod
-    def from_model(cls, r: model.SalesReport) -> SalesReport:
+    async def of(cls, info: Info, r: model.SalesReport) -> SalesReport:
+        """The report with its rows' channels, stores and categories, each loaded once for all rows (one
+        batch per kind the rows select), so that the rows are plain objects."""
+        selected = {f.name for f in fields_at(info.selected_fields, info.field_name, "rows")}
+        loaders = info.context.loaders
+        keys = [row.key for row in r.rows]
+        channels = await _named(selected, "channel", loaders.channel_by_id, (k.channel_id for k in keys), Channel)
+        locations = await _named(selected, "location", loaders.location_by_id, (k.location_id for k in keys), Location)
+        categories = await _named(selected, "category", loaders.category_by_id, (k.category_id for k in keys), Category)
+        currency = r.currency
         rows = [
             SalesReportRow(
                 date=row.key.day,
-                figures=SalesFigures.from_model(row.figures, r.currency),
-                channel_id=row.key.channel_id,
-                location_id=row.key.location_id,
-                category_id=row.key.category_id,
+                figures=SalesFigures.from_model(row.figures, currency),
+                channel=channels.get(row.key.channel_id),
+                location=locations.get(row.key.location_id),
+                category=categories.get(row.key.category_id),
             )
             for row in r.rows
         ]
-        return cls(totals=SalesFigures.from_model(r.totals, r.currency), rows=rows)
+        return cls(totals=SalesFigures.from_model(r.totals, currency), rows=rows)
+
+
+async def _named(
+    selected: set[str], name: str, loader: DataLoader[int, Any], ids: Iterable[int | None], type_: Any
+) -> dict[int | None, Any]:
+    """id -> the object of `type_` (its `from_model`) for each of `ids`, when the rows select `name`."""
+    if name not in selected:
+        return {}
+    wanted = list(dict.fromkeys(i for i in ids if i))
+    found = await loader.load_many(wanted) if wanted else []
+    return {i: type_.from_model(m) for i, m in zip(wanted, found, strict=True) if m is not None}
 
 
 @strawberry.type(description="A product's sales over a period.")

@@ -189,3 +189,26 @@ async def test_after_the_demo_orders_the_reports_answer_by_day_channel_store_and
         assert Decimal(totals["net"]["amount"]) == sum(o.total for o in orders) - cancelled
         assert sum(r["figures"]["units"] for r in report["rows"]) == totals["units"]
     assert len({r["category"]["name"] for r in report["rows"] if r["category"]}) > 3
+
+
+BY_CHANNEL_AND_STORE = """query($filter: ReportFilter!) {
+  salesReport(filter: $filter, groupBy: [DAY, CHANNEL, LOCATION]) { rows { %s figures { orders } } } }"""
+WHERE = "fragment Where on SalesReportRow { channel { slug } ... on SalesReportRow { store: location { code } } }"
+
+
+async def test_rows_load_the_channels_and_stores_they_select_once_through_fragments_and_aliases(
+    trading: Trading, statements: StatementCounter
+) -> None:
+    async def rows(selection: str, fragments: str = "") -> tuple[list[dict[str, Any]], int]:
+        statements.reset()
+        query = BY_CHANNEL_AND_STORE % selection + fragments
+        body = await trading.shop.client.data(query, {"filter": today()}, token=trading.admin)
+        return body["salesReport"]["rows"], statements.count
+
+    named, cost = await rows("...Where date", WHERE)
+    direct, _ = await rows("date channel { slug } location { code }")
+    assert [(r["channel"], r["store"]) for r in named] == [(r["channel"], r["location"]) for r in direct]
+    assert all(r["channel"] for r in named) and any(r["store"] for r in named)
+    assert cost == 5  # the caller, the channels, the figures, then the rows' channels and stores: one batch each
+    bare, bare_cost = await rows("date")
+    assert [r["figures"] for r in bare] == [r["figures"] for r in named] and bare_cost == 3
