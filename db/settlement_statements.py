@@ -154,11 +154,10 @@ class SqlStatementsRepository:
                 "completed_at": due.completed_by,
                 "created_at": now,
             }
-            rows.append({**common, "party_id": t.minimum.party_id, "role": t.minimum.role, "amount": t.amount})
-            rows[-1]["statement_id"] = t.statement_id
+            party = {"party_id": t.minimum.party_id, "role": t.minimum.role, "statement_id": t.statement_id}
             # The brand's side, dated at the period's cutoff (see _settleable).
-            rows.append({**common, "party_id": brand_party_id, "role": SettlementRole.BRAND, "amount": -t.amount})
-            rows[-1]["statement_id"] = t.brand_statement_id
+            brand = {"party_id": brand_party_id, "role": SettlementRole.BRAND, "statement_id": t.brand_statement_id}
+            rows += [{**common, **party, "amount": t.amount}, {**common, **brand, "amount": -t.amount}]
         await self.session.execute(sa.insert(E), rows, execution_options={"render_nulls": True})
 
     async def total(self, statement_ids: Sequence[int]) -> None:
