@@ -1,9 +1,10 @@
 """Statement storage: implements `domain.settlement.statements.StatementsRepository`, and the reads
 of `settlementStatements` and `SettlementStatement.entries`.
 
-A statement is made once per party, currency and period (a unique key, inserted ignoring a
-duplicate, then locked), and collects its entries with one conditional UPDATE (`statement_id IS
-NULL`), so two generations at once never put an entry in two statements. A top-up (an ADJUSTMENT
+A statement is made once per party, currency and period (a unique key: every party's made by one
+INSERT ... SELECT ignoring duplicates, then locked), and every statement collects its entries with one
+conditional UPDATE ... FROM (`statement_id IS NULL`), so two generations at once never put an entry in
+two statements, and a generation's SQL statements do not grow with the parties. A top-up (an ADJUSTMENT
 of no order) stays in the statement it was written into: rebuilding a DRAFT releases only order entries.
 """
 
@@ -15,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import webhook_events
@@ -30,17 +33,25 @@ from db.pagination import (
     newest_child_pages,
     parse_int,
 )
-from db.sql import insert_ignoring_duplicates
+from db.sql import any_of, dialect_name
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.settlement.model import PartyKind, SettlementEvent, SettlementRole
-from domain.settlement.statements import Cutoff, Minimum, SettlementStatementStatus, StatementState
+from domain.settlement.statements import (
+    Cutoff,
+    Minimum,
+    PeriodStatement,
+    SettlementStatementStatus,
+    StatementState,
+    TopUp,
+)
 
 STATEMENT_ORDERING = Ordering(
     "settlement-statements", [SortKey(SettlementStatement.id, descending=True, parse=parse_int)]
 )
 ENTRY_ORDERING = Ordering("statement-entries", [SortKey(SettlementEntry.id, descending=True, parse=parse_int)])
 S, E = SettlementStatement, SettlementEntry
+PERIOD_KEY = ("party_id", "currency", "period_start", "period_end")
 
 
 def _settleable(due: Cutoff) -> sa.ColumnElement[bool]:
@@ -54,38 +65,39 @@ class SqlStatementsRepository:
         self.session = session
         self.clock = clock
 
-    async def parties_with_entries(
-        self, party_id: int | None, due: Cutoff, start: datetime, end: datetime
-    ) -> list[tuple[int, str]]:
+    async def period_statements(
+        self, party_id: int | None, due: Cutoff, start: datetime, end: datetime, guaranteed: Sequence[tuple[int, str]]
+    ) -> list[PeriodStatement]:
         unclaimed = sa.select(E.party_id, E.currency).where(E.statement_id.is_(None), _settleable(due))
-        existing = sa.select(S.party_id, S.currency).where(S.period_start == start, S.period_end == end)
         if party_id is not None:
             unclaimed = unclaimed.where(E.party_id == party_id)
-            existing = existing.where(S.party_id == party_id)
-        rows = await self.session.execute(sa.union(unclaimed, existing))
-        return sorted((int(p), str(c)) for p, c in rows)
-
-    async def statement(self, party_id: int, currency: str, start: datetime, end: datetime) -> StatementState:
+        pairs = sa.union(
+            unclaimed,
+            *(sa.select(sa.literal(p, E.party_id.type), sa.literal(c, E.currency.type)) for p, c in guaranteed),
+        ).subquery()
         now = self.clock()
-        row = {
-            "party_id": party_id,
-            "currency": currency,
-            "period_start": start,
-            "period_end": end,
-            "status": SettlementStatementStatus.DRAFT,
-            "total": Decimal(0),
-            "created_at": now,
-            "updated_at": now,
-        }
-        await insert_ignoring_duplicates(self.session, S, [row], ["party_id", "currency", "period_start", "period_end"])
-        found = (
-            await self.session.execute(
-                sa.select(S.id, S.status)
-                .where(S.party_id == party_id, S.currency == currency, S.period_start == start, S.period_end == end)
-                .with_for_update()
-            )
-        ).one()
-        return StatementState(found.id, found.status)
+        made = sa.select(
+            pairs.c[0],
+            pairs.c[1],
+            sa.literal(start, S.period_start.type),
+            sa.literal(end, S.period_end.type),
+            sa.literal(SettlementStatementStatus.DRAFT, S.status.type),
+            sa.literal(Decimal(0), S.total.type),
+            sa.literal(now, S.created_at.type),
+            sa.literal(now, S.updated_at.type),
+        )
+        # WHERE: SQLite reads an ON CONFLICT after a SELECT without one as a join's ON.
+        made = made.where(sa.true()).order_by(pairs.c[0], pairs.c[1])
+        columns = ["party_id", "currency", "period_start", "period_end", "status", "total", "created_at", "updated_at"]
+        insert = pg_insert if dialect_name(self.session) == "postgresql" else sqlite_insert
+        await self.session.execute(
+            insert(S).from_select(columns, made).on_conflict_do_nothing(index_elements=list(PERIOD_KEY))
+        )
+        existing = sa.select(S.id, S.party_id, S.currency, S.status).where(S.period_start == start, S.period_end == end)
+        if party_id is not None:
+            existing = existing.where(S.party_id == party_id)
+        rows = await self.session.execute(existing.order_by(S.id).with_for_update())
+        return [PeriodStatement(r.id, r.party_id, r.currency, r.status) for r in rows]
 
     async def brand_party(self) -> int:
         return int(await self.session.scalar(sa.select(Party.id).where(Party.kind == PartyKind.BRAND)) or 0)
@@ -103,69 +115,57 @@ class SqlStatementsRepository:
         )
         return [Minimum(r.party_id, r.currency, r.minimum_per_period, r.id, r.role) for r in rows]
 
-    async def totals(self, statement_id: int) -> tuple[Decimal, Decimal]:
-        top_ups = sa.case((E.order_id.is_(None), E.amount), else_=0)
-        row = (
-            await self.session.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(E.amount), 0), sa.func.coalesce(sa.func.sum(top_ups), 0)).where(
-                    E.statement_id == statement_id
-                )
-            )
-        ).one()
-        return Decimal(row[0]), Decimal(row[1])
-
-    async def add_top_up(
-        self, statement_id: int, minimum: Minimum, amount: Decimal, brand_party_id: int, due: Cutoff
-    ) -> None:
-        now = self.clock()
-        common = {
-            "order_id": None,
-            "order_line_id": None,
-            "event": SettlementEvent.ADJUSTMENT,
-            "rule_id": minimum.rule_id,
-            "currency": minimum.currency,
-            "created_at": now,
-        }
-        rows = [
-            {
-                **common,
-                "party_id": minimum.party_id,
-                "role": minimum.role,
-                "amount": amount,
-                "completed_at": due.completed_by,
-                "statement_id": statement_id,
-            },
-            # The brand's side, dated at the period's cutoff (see _settleable).
-            {
-                **common,
-                "party_id": brand_party_id,
-                "role": SettlementRole.BRAND,
-                "amount": -amount,
-                "completed_at": due.completed_by,
-                "statement_id": None,
-            },
-        ]
-        await self.session.execute(sa.insert(E), rows)
-        await self.session.execute(
-            sa.update(S).where(S.id == statement_id).values(total=S.total + amount, updated_at=now)
-        )
-
-    async def rebuild(self, statement_id: int, party_id: int, currency: str, due: Cutoff) -> None:
+    async def collect(self, statement_ids: Sequence[int], due: Cutoff) -> None:
         # Only what is no longer settleable leaves (an earlier cutoff); the rest stays rather than being
         # released and claimed again (every entry of the month rewritten twice).
         await self.session.execute(
             sa.update(E)
-            .where(E.statement_id == statement_id, E.order_id.is_not(None), sa.not_(_settleable(due)))
+            .where(any_of(self.session, E.statement_id, statement_ids), E.order_id.is_not(None))
+            .where(sa.not_(_settleable(due)))
             .values(statement_id=None)
         )
+        # One UPDATE ... FROM for every statement: each claims its party's and currency's entries.
         await self.session.execute(
             sa.update(E)
-            .where(E.statement_id.is_(None), E.party_id == party_id, E.currency == currency, _settleable(due))
-            .values(statement_id=statement_id)
+            .where(E.statement_id.is_(None), _settleable(due), any_of(self.session, S.id, statement_ids))
+            .where(E.party_id == S.party_id, E.currency == S.currency)
+            .values(statement_id=S.id)
         )
-        total = sa.select(sa.func.coalesce(sa.func.sum(E.amount), 0)).where(E.statement_id == statement_id)
+
+    async def totals(self, statement_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
+        top_ups = sa.case((E.order_id.is_(None), E.amount), else_=0)
+        rows = await self.session.execute(
+            sa.select(E.statement_id, sa.func.sum(E.amount), sa.func.sum(top_ups))
+            .where(any_of(self.session, E.statement_id, statement_ids))
+            .group_by(E.statement_id)
+        )
+        return {int(r[0]): (Decimal(r[1]), Decimal(r[2])) for r in rows}
+
+    async def add_top_ups(self, top_ups: Sequence[TopUp], brand_party_id: int, due: Cutoff) -> None:
+        now = self.clock()
+        rows: list[dict[str, Any]] = []
+        for t in top_ups:
+            common = {
+                "order_id": None,
+                "order_line_id": None,
+                "event": SettlementEvent.ADJUSTMENT,
+                "rule_id": t.minimum.rule_id,
+                "currency": t.minimum.currency,
+                "completed_at": due.completed_by,
+                "created_at": now,
+            }
+            party = {"party_id": t.minimum.party_id, "role": t.minimum.role, "statement_id": t.statement_id}
+            # The brand's side, dated at the period's cutoff (see _settleable).
+            brand = {"party_id": brand_party_id, "role": SettlementRole.BRAND, "statement_id": t.brand_statement_id}
+            rows += [{**common, **party, "amount": t.amount}, {**common, **brand, "amount": -t.amount}]
+        await self.session.execute(sa.insert(E), rows, execution_options={"render_nulls": True})
+
+    async def total(self, statement_ids: Sequence[int]) -> None:
+        total = sa.select(sa.func.coalesce(sa.func.sum(E.amount), 0)).where(E.statement_id == S.id)
         await self.session.execute(
-            sa.update(S).where(S.id == statement_id).values(total=total.scalar_subquery(), updated_at=self.clock())
+            sa.update(S)
+            .where(any_of(self.session, S.id, statement_ids))
+            .values(total=total.scalar_subquery(), updated_at=self.clock())
         )
 
     async def lock(self, statement_id: int) -> StatementState | None:

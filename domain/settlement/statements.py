@@ -3,12 +3,14 @@ entries not yet in a statement.
 
     DRAFT --confirm--> CONFIRMED (frozen: its entries are SETTLED) --pay--> PAID (with a reference)
 
-Generating for a period makes the statement once (a unique key: also when two requests race) and
+Generating for a period makes each statement once (a unique key: also when two requests race) and
 collects, in one atomic claim, each settleable entry that no statement holds yet, so an entry is
-in at most one statement. Generating again rebuilds a DRAFT (entries that became settleable since
-join it) and leaves a CONFIRMED or PAID one as it is. An entry is settleable once the return window
-(`SETTLEMENT_RETURN_WINDOW_DAYS`) has passed since its order completed (or when it was written, if
-later) and by the period's end, so the sum over all statements is the sum of the collected entries.
+in at most one statement. Every party's statement is made, claimed, topped up and totalled together,
+so a generation sends the same few SQL statements however many parties it settles. Generating again
+rebuilds a DRAFT (entries that became settleable since join it) and leaves a CONFIRMED or PAID one as
+it is. An entry is settleable once the return window (`SETTLEMENT_RETURN_WINDOW_DAYS`) has passed since
+its order completed (or when it was written, if later) and by the period's end, so the sum over all
+statements is the sum of the collected entries.
 
 A guaranteed minimum (保底: a rule naming a party with `minimum`) tops the party's DRAFT statement up
 with an ADJUSTMENT entry, and the brand, which takes the remainder of every sale, bears it with an
@@ -21,7 +23,7 @@ that later sales made unnecessary is reversed); a CONFIRMED statement is frozen 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -62,6 +64,14 @@ class StatementState:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodStatement:
+    id: int
+    party_id: int
+    currency: str
+    status: SettlementStatementStatus
+
+
+@dataclass(frozen=True, slots=True)
 class Minimum:
     """A party's guaranteed total for a statement period, in `currency`, from rule `rule_id`."""
 
@@ -91,6 +101,17 @@ def top_up(minimum: Decimal, total: Decimal, topped_up: Decimal) -> Decimal:
     return max(Decimal(0), minimum - (total - topped_up)) - topped_up
 
 
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    """`amount` to a statement's party, borne by the brand (in `brand_statement_id`, its DRAFT of the
+    period, or None: a later brand statement collects it)."""
+
+    statement_id: int
+    minimum: Minimum
+    amount: Decimal
+    brand_statement_id: int | None
+
+
 class StatementsRepository(Protocol):
     async def brand_party(self) -> int: ...
 
@@ -98,31 +119,29 @@ class StatementsRepository(Protocol):
         """Every rule guaranteeing a party a minimum and valid at some moment of the period."""
         ...
 
-    async def totals(self, statement_id: int) -> tuple[Decimal, Decimal]:
-        """The statement's total and the part of it that minimum top-ups make."""
+    async def period_statements(
+        self, party_id: int | None, due: Cutoff, start: datetime, end: datetime, guaranteed: Sequence[tuple[int, str]]
+    ) -> list[PeriodStatement]:
+        """The period's statements (of one party, or of all), made for each (party, currency) with settleable
+        entries in no statement and each `guaranteed` one; locked until the transaction ends."""
         ...
 
-    async def add_top_up(
-        self, statement_id: int, minimum: Minimum, amount: Decimal, brand_party_id: int, due: Cutoff
-    ) -> None:
-        """`amount` to the statement's party (in the statement), minus `amount` to the brand (dated at
-        `due`, for the brand's statement of the period to collect), both ADJUSTMENT entries of no order;
-        the statement's total updated."""
+    async def collect(self, statement_ids: Sequence[int], due: Cutoff) -> None:
+        """Release the DRAFTs' entries no longer settleable by `due`, and claim for each the settleable entries
+        of its party and currency that no statement holds."""
         ...
 
-    async def parties_with_entries(
-        self, party_id: int | None, due: Cutoff, start: datetime, end: datetime
-    ) -> list[tuple[int, str]]:
-        """(party, currency) pairs with settleable entries in no statement, or with a statement of the period."""
+    async def totals(self, statement_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
+        """Each statement's entries' sum and the part of it that minimum top-ups make (none: absent)."""
         ...
 
-    async def statement(self, party_id: int, currency: str, start: datetime, end: datetime) -> StatementState:
-        """The statement of the party, currency and period, made if missing; locked until the transaction ends."""
+    async def add_top_ups(self, top_ups: Sequence[TopUp], brand_party_id: int, due: Cutoff) -> None:
+        """Each top-up's two ADJUSTMENT entries of no order: to the statement's party, and the opposite to the
+        brand (dated at `due`, for the brand's statement of the period to collect)."""
         ...
 
-    async def rebuild(self, statement_id: int, party_id: int, currency: str, due: Cutoff) -> None:
-        """Release a DRAFT's entries no longer settleable by `due`, claim every settleable one no statement
-        holds, and total them."""
+    async def total(self, statement_ids: Sequence[int]) -> None:
+        """Set each statement's total to the sum of its entries."""
         ...
 
     async def lock(self, statement_id: int) -> StatementState | None: ...
@@ -156,20 +175,24 @@ async def generate(
         for key, m in minimums(await uow.statements.minimums(start, end), brand).items()
         if party_id in (None, m.party_id)
     }
-    pairs = set(await uow.statements.parties_with_entries(party_id, due, start, end)) | set(guaranteed)
-    ids: list[int] = []
-    # The brand last: its DRAFT of a running period collects the top-ups the others' generation wrote.
-    for party, currency in sorted(pairs, key=lambda p: (p[0] == brand, p)):
-        found = await uow.statements.statement(party, currency, start, end)
-        if found.status is SettlementStatementStatus.DRAFT:
-            await uow.statements.rebuild(found.id, party, currency, due)
-            minimum = guaranteed.get((party, currency))
-            if minimum is not None:
-                total, topped_up = await uow.statements.totals(found.id)
-                if owed := top_up(minimum.amount, total, topped_up):
-                    await uow.statements.add_top_up(found.id, minimum, owed, brand, due)
-        ids.append(found.id)
-    return ids
+    found = await uow.statements.period_statements(party_id, due, start, end, sorted(guaranteed))
+    drafts = [s for s in found if s.status is SettlementStatementStatus.DRAFT]
+    if drafts:
+        ids = [s.id for s in drafts]
+        await uow.statements.collect(ids, due)
+        owing = [s for s in drafts if (s.party_id, s.currency) in guaranteed]
+        sums = await uow.statements.totals([s.id for s in owing]) if owing else {}
+        brand_drafts = {s.currency: s.id for s in drafts if s.party_id == brand}
+        top_ups = []
+        for s in owing:
+            minimum = guaranteed[(s.party_id, s.currency)]
+            total, topped_up = sums.get(s.id, (Decimal(0), Decimal(0)))
+            if owed := top_up(minimum.amount, total, topped_up):
+                top_ups.append(TopUp(s.id, minimum, owed, brand_drafts.get(s.currency)))
+        if top_ups:
+            await uow.statements.add_top_ups(top_ups, brand, due)
+        await uow.statements.total(ids)
+    return [s.id for s in sorted(found, key=lambda s: (s.party_id == brand, s.party_id, s.currency))]
 
 
 async def confirm(uow: StatementsUnitOfWork, principal: Principal, statement_id: int | None) -> int:
