@@ -122,7 +122,5 @@ class SettlementEntry(Base):
     # The order's completion: the return window starts there (a top-up: its period's cutoff less the window).
     completed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The statement that collected it (its amount never changes; a DRAFT's entries may be collected again).
-    # No foreign key: only the claim writes it, from statements it holds locked, and none is ever deleted;
-    # checking each of a month's entries was a third of the claim (migration 0025).
-    statement_id: Mapped[int | None] = mapped_column(BigIntPK)
+    statement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("settlement_statements.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
