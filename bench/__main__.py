@@ -1,6 +1,6 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, flash-sale, startup, nearby, scale, webhooks. See docs/performance.md.
+Benches: listing, detail, flash-sale, checkout-profile, startup, nearby, scale, webhooks. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import detail, flash_sale, listing, nearby, scale, startup, webhooks
+from bench import checkout_profile, detail, flash_sale, listing, nearby, scale, startup, webhooks
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
 from bench.server import CACHE_ENV, METRICS_ENV
@@ -22,6 +22,7 @@ BENCHES: dict[str, ModuleType] = {
     "listing": listing,
     "detail": detail,
     "flash-sale": flash_sale,
+    "checkout-profile": checkout_profile,
     "startup": startup,
     "nearby": nearby,
     "scale": scale,
