@@ -24,16 +24,20 @@ import cProfile
 import io
 import pstats
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
 from bench.database import reference, scratch_copy
 from bench.flash_sale import checkout_bodies, copy_cart, sellable_variants, statements_per_step, stock_only_at
-from bench.harness import Report, say
+from bench.harness import ROOT, Report, say
 from bench.statements import Probe, probe
 
 WARMUP = 20  # checkouts before the measured ones: every first-request cost paid
+# The background workers' timed passes at their slowest: what they do then follows the checkouts (the
+# relay and the report feed are woken by each commit), not how long the checkouts took.
+QUIET = {"events_interval": 60, "reports_interval": 60}
 SETTLE_S = 0.3  # after the last checkout, for the relay's and feed's last pass to finish
 
 
@@ -41,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkouts", type=int, default=200, help="measured checkouts that each place an order")
     parser.add_argument("--refused", type=int, default=50, help="measured checkouts after the stock is gone")
     parser.add_argument("--top", type=int, default=25, help="functions listed by cumulative time (stderr)")
+    parser.add_argument("--pstats", help="save the profile of the checkouts that placed orders to this file")
     parser.add_argument("--no-cprofile", action="store_true", help="run without cProfile (under callgrind)")
 
 
@@ -123,7 +128,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
         template = await statements_per_step(db.url, other, report)
         warmup = await copy_cart(db.url, template, other, WARMUP)
         carts = await copy_cart(db.url, template, hot, args.checkouts + args.refused)
-        async with probe(db.url) as counter:
+        async with probe(db.url, **QUIET) as counter:
             counted = Counted(counter, profile=not args.no_cprofile)
             await counted.phase(checkout_bodies(warmup, "warmup"), b'"order":{')
             bodies = checkout_bodies(carts, "profile")
@@ -135,10 +140,33 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 calls, statements, everything, stats = await counted.phase(sent, expect)
                 if stats is not None:
                     report.figure("python_calls_per_checkout", round(calls), outcome=outcome)
+                    report.figure("python_calls_per_checkout_by_package", by_package(stats, len(sent)), outcome=outcome)
                     say(top(stats, args.top))
+                    if args.pstats and outcome == "placed":
+                        stats.dump_stats(args.pstats)
                 report.figure("statements_per_checkout", statements, outcome=outcome)
                 report.figure("statements_per_checkout_with_background", round(everything, 2), outcome=outcome)
     return 0
+
+
+PACKAGES = ("sqlalchemy", "asyncpg", "strawberry", "graphql", "starlette", "api", "db", "domain", "schema", "bench")
+
+
+def by_package(stats: pstats.Stats, n: int) -> dict[str, int]:
+    """Calls per checkout by the package of the function called (`other`: the standard library, C
+    functions and the rest)."""
+    found: dict[str, int] = dict.fromkeys((*PACKAGES, "other"), 0)
+    for (filename, _line, _name), (_primitive, calls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
+        path = Path(filename)
+        parts = path.parts
+        if "site-packages" in parts:
+            package = parts[parts.index("site-packages") + 1]
+        elif path.is_relative_to(ROOT):
+            package = path.relative_to(ROOT).parts[0]
+        else:
+            package = "other"
+        found[package if package in found else "other"] += calls
+    return {k: round(v / n) for k, v in found.items()}
 
 
 def top(stats: pstats.Stats, n: int) -> str:

@@ -66,7 +66,8 @@ class PerRequest:
 
 
 @asynccontextmanager
-async def probe(database_url: str) -> AsyncIterator[Probe]:
+async def probe(database_url: str, **settings: Any) -> AsyncIterator[Probe]:
+    """An in-process app on `database_url` (with these `settings` besides the probe's own)."""
     engine = create_engine(database_url)
     settings = Settings(
         database_url=database_url,
@@ -74,6 +75,7 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
         order_expiry_interval=0,
         rate_limit=False,
         _env_file=None,
+        **settings,
     )  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
     execute_field = SyncCompletion.execute_field
