@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox, webhook_events
+from db import outbox, report_feed, webhook_events
 from db.carts import CART_COLUMNS
 from db.mappers import columns, state
 from db.models import (
@@ -176,6 +176,7 @@ class SqlOrdersRepository:
             sa.insert(OutboxEvent).from_select(["topic", "message", "created_at"], sa.union_all(*rows, parts))
         )
         self.session.info[outbox.WRITTEN] = True
+        report_feed.note_event(self.session, type)
 
     # Transitions
 
