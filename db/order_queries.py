@@ -6,6 +6,7 @@ page of 50 orders with their lines and payments costs the same few statements as
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from db.pagination import (
     newest_child_pages,
     parse_int,
 )
+from db.sql import AnySelect, core_rows
 from domain.orders.cart_rules import CartLineState
 from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
@@ -78,10 +80,9 @@ async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]
     return {(v, c): price for v, c, price in rows if (v, c) in wanted}
 
 
-async def checkout_lines(
-    session: AsyncSession, cart_id: int, channel_id: int
-) -> tuple[list[CartLineState], dict[int, Sellable]]:
-    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
+@functools.cache
+def _checkout_lines_statement() -> AnySelect:
+    """Parameters `cart_id` and `channel_id`."""
     sold = (
         sellable_statement(
             VariantChannelListing.variant_id,
@@ -91,10 +92,10 @@ async def checkout_lines(
             ProductVariant.name.label("variant_name"),
         )
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(VariantChannelListing.channel_id == channel_id)
+        .where(VariantChannelListing.channel_id == sa.bindparam("channel_id"))
         .subquery("sold")
     )
-    rows = await session.execute(
+    return (
         sa.select(
             CartLine.id,
             CartLine.variant_id,
@@ -105,9 +106,16 @@ async def checkout_lines(
             sold.c.variant_name,
         )
         .outerjoin(sold, sold.c.variant_id == CartLine.variant_id)
-        .where(CartLine.cart_id == cart_id)
+        .where(CartLine.cart_id == sa.bindparam("cart_id"))
         .order_by(CartLine.id)
     )
+
+
+async def checkout_lines(
+    session: AsyncSession, cart_id: int, channel_id: int
+) -> tuple[list[CartLineState], dict[int, Sellable]]:
+    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
+    rows = await core_rows(session, _checkout_lines_statement(), {"cart_id": cart_id, "channel_id": channel_id})
     lines: list[CartLineState] = []
     sellable: dict[int, Sellable] = {}
     for line_id, variant, quantity, price, sku, product_name, variant_name in rows:
