@@ -135,9 +135,28 @@ async def carts_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[
     return {r.token: r for r in rows}
 
 
+# session.info: the orders this request's checkouts placed (token -> the row as written, `remember_placed`)
+PLACED = "placed_orders"
+
+
+def remember_placed(session: AsyncSession, order: Order) -> None:
+    """Keep a placed order's row for the answer's read (the write knows every column)."""
+    session.info.setdefault(PLACED, {})[order.token] = order
+
+
+def forget_placed(session: AsyncSession) -> None:
+    """The transaction rolled back: the orders it placed do not exist."""
+    session.info.pop(PLACED, None)
+
+
 async def orders_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[str, Order]:
-    rows = (await session.scalars(sa.select(Order).where(Order.token.in_(tokens)), execution_options=_FRESH)).all()
-    return {r.token: r for r in rows}
+    """Orders by token; an order this request just placed is given once as it was written, the rest read."""
+    placed = session.info.get(PLACED) or {}
+    found = {t: placed.pop(t) for t in tokens if t in placed}
+    if wanted := [t for t in tokens if t not in found]:
+        rows = await session.scalars(sa.select(Order).where(Order.token.in_(wanted)), execution_options=_FRESH)
+        found |= {r.token: r for r in rows}
+    return found
 
 
 async def locations_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, frozenset[int]]:

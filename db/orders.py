@@ -37,8 +37,8 @@ from db.models import (
     Payment,
     StockLevel,
 )
-from db.order_queries import checkout_lines
-from db.order_writes import order_rows, write_order
+from db.order_queries import checkout_lines, remember_placed
+from db.order_writes import order_rows, stored_order, write_order
 from db.sql import AnySelect, core_rows, dialect_name, in_parameter
 from db.types import UtcDateTime
 from domain.apps.webhooks import WebhookEventType
@@ -157,7 +157,9 @@ class SqlOrdersRepository:
     async def add_order(
         self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation], placed: PlacedEvent
     ) -> OrderRef:
-        order_id, number = await write_order(self.session, order_rows(order, lines, allocations, placed))
+        rows = order_rows(order, lines, allocations, placed)
+        order_id, number = await write_order(self.session, rows)
+        remember_placed(self.session, stored_order(rows, order_id, number, self.session.get_bind().dialect))
         return OrderRef(order_id, order.token, number)
 
     async def add_event(

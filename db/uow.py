@@ -22,6 +22,7 @@ from db.inventory import SqlInventoryRepository
 from db.locations import SqlLocationRepository
 from db.media import SqlMediaRepository
 from db.members import SqlMembersRepository
+from db.order_queries import forget_placed
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
@@ -128,4 +129,5 @@ class SqlUnitOfWork:
             await session.commit()
         except BaseException:
             await session.rollback()
+            forget_placed(session)
             raise
