@@ -145,7 +145,7 @@ def remember_placed(session: AsyncSession, order: Order) -> None:
 
 
 def forget_placed(session: AsyncSession) -> None:
-    """The transaction rolled back: the orders it placed do not exist."""
+    """Drop the rows kept: a transaction that rolled back placed nothing, and one that begins may change them."""
     session.info.pop(PLACED, None)
 
 

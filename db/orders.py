@@ -147,9 +147,8 @@ class SqlOrdersRepository:
         parameters = {"channel_id": channel_id, "variant_ids": list(variant_ids), "location_id": location_id}
         found: dict[int, tuple[Any, ...]] = {}
         available: dict[int, dict[int, int]] = defaultdict(dict)
-        for loc_id, type_, priority, lat, lon, variant_id, units in await core_rows(
-            self.session, statement, parameters
-        ):
+        rows = await core_rows(self.session, statement, parameters)
+        for loc_id, type_, priority, lat, lon, variant_id, units in rows:
             found[loc_id] = (type_, priority, lat, lon)
             available[loc_id][variant_id] = int(units)
         return [Source(loc_id, t, p, available[loc_id], lat, lon) for loc_id, (t, p, lat, lon) in found.items()]

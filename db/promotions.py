@@ -93,7 +93,8 @@ def running_filter(now: datetime | sa.BindParameter[datetime]) -> Any:
 # ---------------------------------------------------------------------- batched reads (loaders and repository)
 
 
-# Built once: a checkout asks for both on its hot path, where building them cost more than running them.
+# Built once (the running promotions here, the categories per dialect below): a checkout reads both on its
+# hot path, where building the statements cost more than running them.
 _PROMOTIONS = cast(sa.Table, PromotionRow.__table__)
 _RUNNING = sa.select(_PROMOTIONS).where(running_filter(sa.bindparam("now", type_=UtcDateTime())))
 

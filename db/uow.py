@@ -120,6 +120,7 @@ class SqlUnitOfWork:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         session = self.session
+        forget_placed(session)  # what an earlier write of this request placed may change now
         if session.in_transaction():
             # End the read transaction earlier fields of this request opened.
             await session.rollback()
@@ -129,5 +130,5 @@ class SqlUnitOfWork:
             await session.commit()
         except BaseException:
             await session.rollback()
-            forget_placed(session)
+            forget_placed(session)  # it was never placed
             raise
