@@ -411,6 +411,9 @@ async def test_a_checkout_costs_a_fixed_number_of_statements_and_one_reservation
     assert done["userErrors"] == [] and done["order"]["status"] == "UNPAID"
     order_writes = 1 if shop.engine.dialect.name == "postgresql" else 8
     assert statements.count == 7 + order_writes + len(lines), statements.statements
+    # the reservations come last: the hot stock rows are locked from their UPDATE to the COMMIT only
+    reserving = [s.lstrip().upper().startswith("UPDATE STOCK_LEVELS") for s in statements.statements]
+    assert reserving == [False] * (statements.count - len(lines)) + [True] * len(lines), statements.statements
 
 
 ANSWERED = """id number status fulfillmentMethod subtotal { amount currency } discountTotal { amount }
