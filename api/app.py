@@ -35,11 +35,12 @@ from api.dashboard import dashboard_routes
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
-from api.jobs import run_order_expiry
+from api.jobs import DeliveryPurge, run_order_expiry
 from api.limits import schema_for
 from api.media_route import media_route
 from api.observability import Observability
 from api.preflight import describe_database_error
+from api.replica import ReplicaRouting, replica_router
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.state import AppState
@@ -124,14 +125,18 @@ def create_app(
     readiness = Readiness(settings.database_url)
     seen = Observability(settings, tracer_provider)
     state.metrics = seen.metrics
-    schema = schema_for(settings, seen.extensions())
+    routing = [ReplicaRouting] if settings.database_replica_url else []
+    schema = schema_for(settings, [*seen.extensions(), *routing])
     renderer = PayloadRenderer(payload_queries(schema), services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        state.sessions = create_session_factory(state.engine, autocommit_reads=True)
+        state.router = replica_router(settings, state.engine)
+        state.sessions = (
+            state.router.sessions() if state.router else create_session_factory(state.engine, autocommit_reads=True)
+        )
         deliveries = DeliveryWorker(
             create_session_factory(state.engine),
             interval=settings.events_interval,
@@ -148,7 +153,9 @@ def create_app(
             renderer,
             on_backlog=seen.metrics.outbox_backlog.set if seen.metrics else None,
         )
-        unwatch = seen.watch(state.engine)
+        unwatch = seen.watch(state.engine, *([state.router.replica] if state.router else []))
+        if state.router is not None and seen.metrics is not None:
+            state.router.on_route = seen.metrics.route
         await readiness.check(state.engine)  # a server started on a missing database says so before it serves
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
@@ -164,12 +171,15 @@ def create_app(
         if settings.order_expiry_interval > 0:
             policy = PointsPolicy(settings.points_validity_months)
             expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval, clock))
+        purge = DeliveryPurge(state.engine, timedelta(days=settings.webhook_delivery_retention_days), clock)
+        purging = asyncio.create_task(purge.run()) if settings.webhook_delivery_retention_days else None
         try:
             yield
         finally:
             state.relay.stop()
             deliveries.stop()
             feeder.stop()
+            purge.stop()
             try:
                 await asyncio.wait_for(relay, 10)
             except TimeoutError:
@@ -183,6 +193,11 @@ def create_app(
                     await asyncio.wait_for(feeding, 10)
                 except TimeoutError:
                     log.warning("report feed did not stop in time (an unfinished pass counts nothing)")
+            if purging is not None:
+                try:
+                    await asyncio.wait_for(purging, 10)
+                except TimeoutError:
+                    log.warning("webhook delivery purge did not stop in time (the next one goes on)")
             if expiry is not None:
                 expiry.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -191,6 +206,8 @@ def create_app(
             if isinstance(services.media, S3MediaStorage):
                 await services.media.close()
             unwatch()
+            if state.router is not None:
+                await state.router.replica.dispose()
             if own_engine:
                 await state.engine.dispose()
 

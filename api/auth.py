@@ -1,7 +1,8 @@
 """Authentication: the bearer token becomes a principal, once per request.
 
 No token is an anonymous storefront caller. A member or staff token is a signed JWT; its
-account is then looked up (one primary-key read), so an erased member's or a deactivated staff
+account is then looked up (one primary-key read; with a read replica, again on the primary when the
+replica does not know it yet), so an erased member's or a deactivated staff
 user's tokens stop acting at once, and a staff user acts with their current role and store.
 An app token (`app_...`) is looked up by its hash; answers are cached for `APP_CACHE_SECONDS`,
 so a revoked app stops working within that time. A token that
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.accounts import current_principal
 from db.apps import active_app_scopes
+from db.replica import look_again_on_primary
 from domain.access.model import ANONYMOUS, Principal, app
 from domain.accounts.tokens import AccessTokens, InvalidToken, hash_token
 from domain.apps.services import is_app_token
@@ -50,6 +52,8 @@ class Authenticator:
         except InvalidToken:
             raise AuthenticationFailed("The access token is invalid or expired.") from None
         principal = await current_principal(session, claimed)
+        if principal is None and await look_again_on_primary(session):  # a replica behind the sign-up
+            principal = await current_principal(session, claimed)
         if principal is None:
             raise AuthenticationFailed("The access token is revoked: its account was erased or deactivated.")
         return principal
@@ -60,6 +64,8 @@ class Authenticator:
         cached = self._apps.get(key)
         if cached is None or cached[0] < now:
             found = await active_app_scopes(session, key)
+            if found is None and await look_again_on_primary(session):
+                found = await active_app_scopes(session, key)
             cached = (now + APP_CACHE_SECONDS, app(*found) if found else None)
             self._apps.put(key, cached, APP_ENTRY_BYTES)
         if cached[1] is None:

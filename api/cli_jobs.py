@@ -1,6 +1,6 @@
 """The operator's periodic and maintenance commands: writing off points and unpaid orders (`serve`
-also does both), delivering webhooks in a process of its own, rebuilding the report rollups, and
-exporting a settlement statement for finance."""
+also does both), delivering webhooks in a process of its own and forgetting old ones, rebuilding the
+report rollups, and exporting a settlement statement for finance."""
 
 from __future__ import annotations
 
@@ -74,6 +74,25 @@ async def _webhooks_deliver(settings: Settings, once: bool) -> int:
             return await worker.deliver_due()
         await worker.run()
         return 0
+
+
+@app.command("webhooks-purge")
+@one_line
+def webhooks_purge() -> None:
+    """Forget finished webhook deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS (`serve` does it hourly)."""
+    settings = job_settings()
+    if not settings.webhook_delivery_retention_days:
+        raise OperatorError("WEBHOOK_DELIVERY_RETENTION_DAYS is 0: webhook deliveries are kept for ever.")
+    console.print(f"[green]Purged {asyncio.run(_webhooks_purge(settings)):,} webhook deliveries.")
+
+
+async def _webhooks_purge(settings: Settings) -> int:
+    from datetime import timedelta
+
+    from api.jobs import DeliveryPurge
+
+    async with open_database(settings.database_url) as engine:
+        return await DeliveryPurge(engine, timedelta(days=settings.webhook_delivery_retention_days)).purge()
 
 
 @app.command("reports-rebuild")

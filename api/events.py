@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import timedelta
@@ -38,6 +39,7 @@ BACKGROUND = "omnishop_background"  # an execution option marking the relay's st
 QUEUE_SIZE = 256  # a subscriber this far behind loses the oldest events (it re-reads state anyway)
 BATCH = 500
 KEEP_PUBLISHED = timedelta(hours=1)
+BACKLOG_SECONDS = 1.0  # the metrics count the backlog at most this often: not once per nudged round
 RESUBSCRIBE_SECONDS = 1.0  # the first wait before the Redis subscriber tries again (then it backs off)
 
 
@@ -143,7 +145,7 @@ class OutboxRelay:
         self.interval = interval
         self.clock = clock  # when events count as published, and when they are old enough to purge
         self.on_deliveries = on_deliveries  # webhook deliveries were made: wake the delivery worker
-        self.on_backlog = on_backlog  # the metrics: how many events wait after each round (one COUNT)
+        self.on_backlog = on_backlog  # the metrics: how many events wait (one COUNT, `BACKLOG_SECONDS` apart)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -159,6 +161,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         ticks = 0
+        counted_at = -BACKLOG_SECONDS
         outage = Outage(log, "outbox relay")
         while not self._stopping:
             try:
@@ -167,7 +170,8 @@ class OutboxRelay:
                 ticks += 1
                 if ticks % 600 == 0:
                     await self._purge()
-                if self.on_backlog is not None:
+                if self.on_backlog is not None and time.monotonic() >= counted_at + BACKLOG_SECONDS:
+                    counted_at = time.monotonic()
                     self.on_backlog(await self.backlog())
                 outage.recovered()
             except asyncio.CancelledError:

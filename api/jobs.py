@@ -1,20 +1,25 @@
-"""Periodic jobs: expire unpaid orders, write off expired points.
+"""Periodic jobs: expire unpaid orders, write off expired points, forget old webhook deliveries.
 
 Each finds its candidates with one query, then handles each one in its own short
 transaction, so a failure loses only that item and several workers can run a job at the
 same time (an order is locked while it is cancelled; a member's balance row while their
-points expire).
+points expire). The webhook deliveries' purge works in batches, each its own
+transaction, so it never holds a long lock nor one worker's requests for long.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.events import BACKGROUND
 from api.outages import Outage
-from db.engine import create_session_factory
+from db import webhook_deliveries
+from db.engine import create_session_factory, write_options
 from db.member_queries import members_with_expired_points
 from db.uow import SqlUnitOfWork
 from domain.clock import Clock, system_clock
@@ -73,3 +78,57 @@ async def run_order_expiry(
                 log.info("expired %d unpaid orders", count)
         except Exception as e:
             outage.failed(e)
+
+
+class DeliveryPurge:
+    """Forgets finished webhook deliveries older than `retention`, with their attempts: the background
+    loop `serve` runs in every worker (`first` seconds after it starts, then every `interval`), and
+    `omnishop webhooks-purge`. Pending deliveries stay, however old."""
+
+    first = 60.0  # seconds after a worker starts: a server restarted more often than hourly purges too
+    interval = 3600.0
+    batch = 1000  # deliveries per transaction
+
+    def __init__(self, engine: AsyncEngine, retention: timedelta, clock: Clock = system_clock) -> None:
+        self.sessions = create_session_factory(engine)
+        self.retention = retention
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Return from `run` after the batch in hand (never cancel it mid-transaction)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def purge(self) -> int:
+        """Every finished delivery past the retention, batch by batch; how many."""
+        before = self.clock() - self.retention
+        purged = 0
+        while not self._stopping:
+            async with self.sessions() as session:
+                await session.connection(execution_options={**write_options(session), BACKGROUND: True})
+                done = await webhook_deliveries.purge(session, before, self.batch)
+                await session.commit()
+            purged += done
+            if done < self.batch:
+                break
+            await asyncio.sleep(0)  # the worker's requests go on between batches
+        return purged
+
+    async def run(self) -> None:
+        outage = Outage(log, "webhook delivery purge")
+        delay = self.first
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), outage.delay(delay))
+            if self._stopping:
+                return
+            delay = self.interval
+            try:
+                purged = await self.purge()
+                outage.recovered()
+                if purged:
+                    log.info("purged %d webhook deliveries older than %s", purged, self.retention)
+            except Exception as e:
+                outage.failed(e)

@@ -17,7 +17,10 @@ Off by default (`METRICS=true` turns them on); when off nothing here is imported
 - `omnishop_db_pool_connections_in_use`, `omnishop_db_pool_waits_total`,
   `omnishop_db_pool_wait_seconds_total`: connections checked out of each worker's pool (summed over the
   live workers), and the checkouts that had to wait for one (PostgreSQL: db/engine.py `WatchedPool`).
-- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them.
+- `omnishop_db_routed_statements_total{target}`: with `DATABASE_REPLICA_URL`, the request sessions'
+  statements by the database they went to (`replica`, or `primary`: writes, reads after a write, reads of
+  a caller who just wrote, and every read while the replica is down or lags too far: db/replica.py).
+- `omnishop_outbox_backlog`: events not yet published, as the outbox relay last counted them (at most once a second).
 - `omnishop_webhook_deliveries_total{outcome}`: webhook attempts by outcome (succeeded, retry, failed,
   gone, unrecorded).
 
@@ -127,9 +130,16 @@ class Metrics:
         self.webhook_deliveries = Counter(
             "omnishop_webhook_deliveries", "Webhook delivery attempts by outcome.", ["outcome"], registry=r
         )
+        self.routed = Counter(
+            "omnishop_db_routed_statements",
+            "Request sessions' statements by database (replica, primary) when a replica is set.",
+            ["target"],
+            registry=r,
+        )
         self._operations: dict[tuple[str, str, str], Any] = {}
         self._requests: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._cache = {True: self.cache.labels("hit"), False: self.cache.labels("miss")}
+        self._routed = {target: self.routed.labels(target) for target in ("primary", "replica")}
 
     def operation(self, kind: str, name: str | None, outcome: str, cost: int | None, valid: bool) -> None:
         key = (kind, self.names.label(name, valid), outcome)
@@ -156,6 +166,9 @@ class Metrics:
     def pool_waited(self, seconds: float) -> None:
         self.pool_waits.inc()
         self.pool_wait_seconds.inc(seconds)
+
+    def route(self, target: str) -> None:
+        self._routed[target].inc()
 
     def webhook_delivery(self, outcome: str) -> None:
         self.webhook_deliveries.labels(outcome).inc()

@@ -80,13 +80,14 @@ class Observability:
             return Response("A bearer token is needed to read the metrics.\n", 401, {"WWW-Authenticate": "Bearer"})
         return Response(self.metrics.exposition(), headers={"content-type": CONTENT_TYPE})
 
-    def watch(self, engine: AsyncEngine) -> Callable[[], None]:
-        """Count the engine's pool and trace its statements while the app runs; returns what stops it."""
+    def watch(self, *engines: AsyncEngine) -> Callable[[], None]:
+        """Count the engines' pools and trace their statements while the app runs; returns what stops it."""
         stops: list[Callable[[], None]] = []
-        if self.metrics is not None:
-            stops.append(self.metrics.watch_pool(engine))
-        if self.tracing is not None:
-            stops.append(self.tracing.trace_sql(engine))
+        for engine in engines:
+            if self.metrics is not None:
+                stops.append(self.metrics.watch_pool(engine))
+            if self.tracing is not None:
+                stops.append(self.tracing.trace_sql(engine))
 
         def stop() -> None:
             for each in stops:

@@ -120,6 +120,24 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
     password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per worker (and as many overflow).")
+    database_replica_url: str | None = Field(
+        None,
+        description="A streaming replica of DATABASE_URL's PostgreSQL: queries read from it, mutations and "
+        "background jobs use the primary (docs/deployment.md); unset, everything uses the primary.",
+    )
+    database_replica_sticky_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="Seconds after a member (or staff user, or app) wrote during which their reads go to the "
+        "primary too, in the worker that served the write.",
+    )
+    database_replica_max_lag_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="Replication lag (sampled at most once a second) beyond which reads go to the primary; "
+        "unset, a lagging replica keeps serving reads.",
+    )
     data_dir: Path = Field(Path(".omnishop"), description="Where demo mode keeps its generated key.")
     # Query limits, checked on the parsed document before anything runs (QUERY_TOO_COMPLEX).
     max_query_depth: int = Field(12, ge=1, le=100, description="Deepest nesting of selection sets.")
@@ -203,6 +221,12 @@ class Settings(BaseSettings):
         False,
         description="Let webhooks target loopback, link-local and private addresses, and plain http: for "
         "development and tests, never production (a webhook could otherwise reach inside your network).",
+    )
+    webhook_delivery_retention_days: int = Field(
+        30,
+        ge=0,
+        description="Days finished webhook deliveries (succeeded or failed) and their attempts are kept; each "
+        "worker purges older ones hourly (`omnishop webhooks-purge` does it once); 0 keeps them for ever.",
     )
     payments_sandbox: bool = Field(
         False,

@@ -15,6 +15,7 @@ from api.events import OutboxRelay
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.stores import Stores
+from db.replica import ReplicaRouter
 from schema.context import Services
 
 if TYPE_CHECKING:
@@ -33,3 +34,4 @@ class AppState:
     relay: OutboxRelay | None = None
     metrics: Metrics | None = None  # METRICS=true (api/metrics.py)
     feeder: ReportFeeder | None = None  # counts order events into the report rollups
+    router: ReplicaRouter | None = None  # DATABASE_REPLICA_URL: `sessions` then read from the replica

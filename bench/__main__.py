@@ -1,6 +1,7 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, flash-sale, checkout-profile, startup, nearby, scale, webhooks. See docs/performance.md.
+Benches: listing, detail, cpu, flash-sale, checkout-profile, startup, nearby, scale, webhooks, reports,
+settlement, metrics-overhead. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -13,7 +14,20 @@ from collections.abc import Callable, Coroutine
 from types import ModuleType
 from typing import Any
 
-from bench import checkout_profile, detail, flash_sale, listing, nearby, scale, startup, webhooks
+from bench import (
+    checkout_profile,
+    cpu,
+    detail,
+    flash_sale,
+    listing,
+    metrics_overhead,
+    nearby,
+    reports,
+    scale,
+    settlement,
+    startup,
+    webhooks,
+)
 from bench.database import REFERENCE_PRODUCTS
 from bench.harness import Report
 from bench.server import CACHE_ENV, METRICS_ENV
@@ -21,12 +35,16 @@ from bench.server import CACHE_ENV, METRICS_ENV
 BENCHES: dict[str, ModuleType] = {
     "listing": listing,
     "detail": detail,
+    "cpu": cpu,
     "flash-sale": flash_sale,
     "checkout-profile": checkout_profile,
     "startup": startup,
     "nearby": nearby,
     "scale": scale,
     "webhooks": webhooks,
+    "reports": reports,
+    "settlement": settlement,
+    "metrics-overhead": metrics_overhead,
 }
 
 

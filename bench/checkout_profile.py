@@ -8,12 +8,13 @@ counts the Python function calls of each phase, which does not depend on the mac
 the SQL statements are counted beside them (the request's, and the relay's and feed's after it).
 The top functions by cumulative time go to stderr.
 
-CPU instructions instead of calls (also load-independent, and counting C code too): run it twice
-under callgrind without cProfile and take the difference, which cancels the setup:
+CPU instructions instead of calls (also load-independent, and counting C code too):
 
-    valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p python -m bench checkout-profile \\
-        --no-cprofile --checkouts 100 --refused 0      # then --checkouts 200
-    callgrind_annotate /tmp/cg.<pid> | head             # (I(200) - I(100)) / 100 per checkout
+    valgrind --tool=callgrind --instr-atstart=no python -m bench checkout-profile --callgrind
+
+counts from the first checkout that places an order to the last (`callgrind_control` switches the
+instrumentation on and off around them, as `bench cpu` does): valgrind's `Collected` figure over
+`--checkouts` is the instructions per checkout.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bench.cpu import AsgiCaller, callgrind
 from bench.database import reference, scratch_copy
 from bench.flash_sale import checkout_bodies, copy_cart, sellable_variants, statements_per_step, stock_only_at
 from bench.harness import ROOT, Report, say
@@ -46,75 +48,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--refused", type=int, default=50, help="measured checkouts after the stock is gone")
     parser.add_argument("--top", type=int, default=25, help="functions listed by cumulative time (stderr)")
     parser.add_argument("--pstats", help="save the profile of the checkouts that placed orders to this file")
-    parser.add_argument("--no-cprofile", action="store_true", help="run without cProfile (under callgrind)")
-
-
-async def asgi_post(app: Any, content: bytes) -> bytes:
-    """POST `content` to /graphql straight through ASGI; the answer's body."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-    }
-    sent = False
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.Event().wait()  # the request is over: nothing more arrives
-        sent = True
-        return {"type": "http.request", "body": content, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return b"".join(chunks)
+    parser.add_argument("--callgrind", action="store_true", help="under valgrind: count instructions, not calls")
 
 
 class Counted:
-    """Every statement the app sends (the request's and its background workers'), and the function
-    calls while profiling."""
+    """Every statement the app sends (the request's and its background workers'), and while measuring
+    the function calls (cProfile) or the instructions (`callgrind`)."""
 
-    def __init__(self, counter: Probe, profile: bool) -> None:
+    def __init__(self, counter: Probe, callgrind: bool) -> None:
         self.counter = counter
+        self.callgrind = callgrind
         self.all = 0
-        self.profiler = cProfile.Profile() if profile else None
         event.listen(counter.engine.sync_engine, "before_cursor_execute", self._count)
 
     def _count(self, *_args: Any) -> None:
         self.all += 1
 
-    async def phase(self, bodies: Sequence[bytes], expect: bytes) -> tuple[float, float, float, pstats.Stats | None]:
-        """Post `bodies` one after another; calls, request statements and all statements per body."""
+    async def phase(
+        self, bodies: Sequence[bytes], expect: bytes, *, measure: bool = True
+    ) -> tuple[float, float, pstats.Stats | None]:
+        """Post `bodies` one after another; request statements and all statements per body, and the
+        profile when measured with cProfile."""
         self.counter.take()
         before = self.all
-        if self.profiler is not None:
-            self.profiler = cProfile.Profile()
-            self.profiler.enable()
+        profiler = cProfile.Profile() if measure and not self.callgrind else None
+        if profiler is not None:
+            profiler.enable()
+        elif measure:
+            callgrind("on")
         for content in bodies:
-            answer = await asgi_post(self.counter.app, content)
+            answer = await AsgiCaller(self.counter.app, content)()
             if expect not in answer:
                 raise RuntimeError(f"unexpected answer: {answer[:500]!r}")
         await asyncio.sleep(SETTLE_S)
-        stats = None
-        if self.profiler is not None:
-            self.profiler.disable()
-            stats = pstats.Stats(self.profiler)
+        if profiler is not None:
+            profiler.disable()
+        elif measure:
+            callgrind("off")
         n = len(bodies)
-        calls = stats.total_calls / n if stats is not None else 0.0  # type: ignore[attr-defined]
-        return calls, self.counter.take() / n, (self.all - before) / n, stats
+        return self.counter.take() / n, (self.all - before) / n, pstats.Stats(profiler) if profiler else None
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -129,16 +101,19 @@ async def run(args: argparse.Namespace, report: Report) -> int:
         warmup = await copy_cart(db.url, template, other, WARMUP)
         carts = await copy_cart(db.url, template, hot, args.checkouts + args.refused)
         async with probe(db.url, **QUIET) as counter:
-            counted = Counted(counter, profile=not args.no_cprofile)
-            await counted.phase(checkout_bodies(warmup, "warmup"), b'"order":{')
+            counted = Counted(counter, callgrind=args.callgrind)
+            await counted.phase(checkout_bodies(warmup, "warmup"), b'"order":{', measure=False)
             bodies = checkout_bodies(carts, "profile")
             phases = [("placed", bodies[: args.checkouts], b'"order":{')]
             if args.refused:
                 phases.append(("refused", bodies[args.checkouts :], b'"INSUFFICIENT_STOCK"'))
             for outcome, sent, expect in phases:
                 say(f"checkout-profile: {len(sent)} checkouts ({outcome})")
-                calls, statements, everything, stats = await counted.phase(sent, expect)
+                statements, everything, stats = await counted.phase(
+                    sent, expect, measure=outcome == "placed" or not args.callgrind
+                )
                 if stats is not None:
+                    calls = stats.total_calls / len(sent)  # type: ignore[attr-defined]
                     report.figure("python_calls_per_checkout", round(calls), outcome=outcome)
                     report.figure("python_calls_per_checkout_by_package", by_package(stats, len(sent)), outcome=outcome)
                     say(top(stats, args.top))
@@ -146,6 +121,8 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                         stats.dump_stats(args.pstats)
                 report.figure("statements_per_checkout", statements, outcome=outcome)
                 report.figure("statements_per_checkout_with_background", round(everything, 2), outcome=outcome)
+            if args.callgrind:
+                say(f"instructions per checkout: valgrind's `Collected` figure over {args.checkouts}")
     return 0
 
 

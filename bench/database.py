@@ -54,13 +54,13 @@ class Target:
         return "sqlite" if self.is_sqlite else "postgresql"
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(server: str, sql: str) -> None:
+async def run_admin(server: str, sql: str) -> None:
     """Run CREATE/DROP DATABASE on the server of the URL `server` (they cannot run in a transaction)."""
-    engine = create_engine(_with_database(server, "postgres")).execution_options(isolation_level="AUTOCOMMIT")
+    engine = create_engine(with_database(server, "postgres")).execution_options(isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
             await conn.execute(sa.text(sql))
@@ -68,7 +68,7 @@ async def _admin(server: str, sql: str) -> None:
         await engine.dispose()
 
 
-async def _exists(name: str) -> bool:
+async def database_exists(name: str) -> bool:
     engine = create_engine(ADMIN_URL)
     try:
         async with engine.connect() as conn:
@@ -174,9 +174,9 @@ async def reference(
         yield target
         return
     name = database_name(products, members, orders)
-    target = Target(_with_database(ADMIN_URL, name), owned=True)
+    target = Target(with_database(ADMIN_URL, name), owned=True)
     report.context.update(backend=target.backend, products=products)
-    exists = await _exists(name)
+    exists = await database_exists(name)
     if exists and not fresh:
         engine = create_engine(target.url)
         try:
@@ -189,8 +189,8 @@ async def reference(
             yield target
             return
     if exists:
-        await _admin(ADMIN_URL, f'DROP DATABASE "{name}" WITH (FORCE)')
-    await _admin(ADMIN_URL, f'CREATE DATABASE "{name}"')
+        await run_admin(ADMIN_URL, f'DROP DATABASE "{name}" WITH (FORCE)')
+    await run_admin(ADMIN_URL, f'CREATE DATABASE "{name}"')
     say(f"seeding {name} with {products:,} products, {members:,} members, {orders:,} orders")
     await seed(target.url, products, report, **sizes)
     yield target
@@ -211,14 +211,14 @@ async def scratch_copy(source: Target, *, keep: bool = False) -> AsyncIterator[T
         return
     source_name = make_url(source.url).database
     name = f"omnishop_bench_scratch_{uuid.uuid4().hex[:8]}"
-    await _admin(source.url, f'CREATE DATABASE "{name}" TEMPLATE "{source_name}"')
+    await run_admin(source.url, f'CREATE DATABASE "{name}" TEMPLATE "{source_name}"')
     try:
-        yield Target(_with_database(source.url, name), owned=True)
+        yield Target(with_database(source.url, name), owned=True)
     finally:
         if keep:
             say(f"kept {name}")
         else:
-            await _admin(source.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await run_admin(source.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def ensure_bench_admin(conn: AsyncConnection) -> None:

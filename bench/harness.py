@@ -83,6 +83,11 @@ class Load:
     def requests(self) -> int:
         return len(self.latencies)
 
+    @property
+    def mean(self) -> float:
+        """The mean latency in seconds."""
+        return sum(self.latencies) / len(self.latencies) if self.latencies else float("nan")
+
     def quantile(self, q: int) -> float:
         """The q-th percentile latency in seconds."""
         return percentile(sorted(self.latencies), q)

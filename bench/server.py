@@ -147,6 +147,12 @@ async def running(
 async def served_requests(url: str) -> tuple[float, float]:
     """What the server's /metrics counted of `/graphql` (every worker's): requests, and their mean
     latency in milliseconds, to set beside what the bench measured."""
+    count, seconds = await graphql_totals(url)
+    return count, round(1000 * seconds / count, 2) if count else float("nan")
+
+
+async def graphql_totals(url: str) -> tuple[float, float]:
+    """The `/graphql` requests the server's /metrics counted (every worker's), and their seconds in all."""
     from prometheus_client.parser import text_string_to_metric_families
 
     async with httpx.AsyncClient(base_url=url, timeout=10.0) as client:
@@ -158,5 +164,4 @@ async def served_requests(url: str) -> tuple[float, float]:
                 "/graphql"
             ):
                 found[sample.name.rsplit("_", 1)[1]] = float(sample.value)
-    mean = 1000 * found["sum"] / found["count"] if found["count"] else float("nan")
-    return found["count"], round(mean, 2)
+    return found["count"], found["sum"]

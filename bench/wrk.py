@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import resource
 import shutil
 import signal
@@ -45,9 +46,9 @@ function done(summary, latency, requests)
     for name, _ in pairs(counts) do tally[#tally + 1] = string.format('"%s":%d', name, t:get("counted")[name] or 0) end
   end
   io.write(string.format(
-    'WRK {"requests":%d,"duration_us":%d,"failed":%d,"p50":%d,"p95":%d,"p99":%d,"counts":{%s}}\\n',
-    summary.requests, summary.duration, bad,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), table.concat(tally, ",")))
+    'WRK {"requests":%d,"duration_us":%d,"failed":%d,"p50":%d,"p95":%d,"p99":%d,"mean":%d,"counts":{%s}}\\n',
+    summary.requests, summary.duration, bad, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), math.floor(latency.mean), table.concat(tally, ",")))
 end
 """
 
@@ -111,6 +112,7 @@ class WrkLoad:
     p95: float
     p99: float
     client_cpu: float
+    mean: float = math.nan  # seconds
     first_error: str | None = None  # wrk counts failures without keeping them
     counts: dict[str, int] = field(default_factory=dict)  # answers containing each of `drive`'s `counts`
 
@@ -191,6 +193,7 @@ async def drive(
         p50=figures["p50"] / 1e6,
         p95=figures["p95"] / 1e6,
         p99=figures["p99"] / 1e6,
+        mean=figures["mean"] / 1e6,
         client_cpu=cpu,
         counts=figures["counts"],
     )

@@ -1,4 +1,5 @@
-"""Catalogue reads: storefront product lists and the batch queries behind the dataloaders.
+"""Catalogue reads: one product, categories, and the batch queries behind the dataloaders (the product
+list is db/product_list.py).
 
 Every function here is one SQL statement, whatever the number of keys, so a page costs
 the same few statements whether it holds 10 products or 100.
@@ -17,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db import product_search as search
 from db.models import (
     Category,
     Channel,
@@ -34,50 +34,15 @@ from db.pagination import (
     Page,
     PageRequest,
     SortKey,
-    count,
     keyset_page,
-    parse_datetime,
-    parse_decimal,
     parse_int,
     parse_str,
 )
 from db.sql import AnySelect, any_of, core_rows, dialect_name, in_parameter
-from db.variant_attributes import AttributeFilter, having_attributes
-from domain.catalog.model import ProductSortField
-
-_ID = SortKey(Product.id, parse=parse_int)
-PRODUCT_ORDERINGS: dict[tuple[ProductSortField, bool], Ordering] = {}
-for _desc in (False, True):
-    _sfx = "-desc" if _desc else ""
-    PRODUCT_ORDERINGS[(ProductSortField.NAME, _desc)] = Ordering(
-        "name" + _sfx, [SortKey(Product.name, _desc, parse_str), SortKey(Product.id, _desc, parse_int)]
-    )
-    PRODUCT_ORDERINGS[(ProductSortField.PRICE, _desc)] = Ordering(
-        "price" + _sfx,
-        [SortKey(ProductChannelListing.min_price, _desc, parse_decimal), SortKey(Product.id, _desc, parse_int)],
-    )
-    PRODUCT_ORDERINGS[(ProductSortField.NEWEST, _desc)] = Ordering(
-        "newest" + _sfx,
-        [SortKey(Product.created_at, not _desc, parse_datetime), SortKey(Product.id, not _desc, parse_int)],
-    )
 
 CATEGORY_ORDERING = Ordering(
     "category", [SortKey(Category.name, parse=parse_str), SortKey(Category.id, parse=parse_int)]
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ProductQuery:
-    channel_id: int
-    include_unpublished: bool = False
-    search_terms: tuple[str, ...] = ()  # domain.catalog.model.search_terms
-    category_ids: Sequence[int] | None = None  # the categories with all their subcategories (`category_subtrees`)
-    price_gte: Decimal | None = None
-    price_lte: Decimal | None = None
-    available: bool | None = None
-    attributes: tuple[AttributeFilter, ...] = ()  # every (name, values): some variant has one of the values
-    sort: ProductSortField | None = None  # by relevance when searching, else by name
-    descending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +56,7 @@ class Listing:
 
 
 # A product page's rows: the product's columns and its listing's, as plain rows (`listing_of`).
-_PRODUCT_COLUMNS = (
+PRODUCT_COLUMNS = (
     Product.id,
     Product.category_id,
     Product.name,
@@ -100,7 +65,7 @@ _PRODUCT_COLUMNS = (
     Product.created_at,
     Product.updated_at,
 )
-_LISTING_COLUMNS = (
+LISTING_COLUMNS = (
     ProductChannelListing.id.label("listing_id"),
     ProductChannelListing.is_published.label("listing_is_published"),
     ProductChannelListing.min_price,
@@ -113,69 +78,6 @@ def listing_of(row: Any) -> Listing | None:
     if row.listing_id is None:
         return None
     return Listing(row.listing_is_published, row.min_price, row.max_price)
-
-
-def product_statement(q: ProductQuery, dialect: str) -> AnySelect:
-    listing_on = sa.and_(
-        ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == q.channel_id
-    )
-    stmt = sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS)
-    if q.include_unpublished:
-        stmt = stmt.outerjoin(ProductChannelListing, listing_on)
-    else:
-        stmt = stmt.join(ProductChannelListing, listing_on).where(ProductChannelListing.is_published)
-    if q.search_terms:
-        stmt = stmt.where(search.matching(q.search_terms, dialect))
-    if q.category_ids is not None:
-        stmt = stmt.where(Product.category_id.in_(q.category_ids))
-    if q.attributes:
-        stmt = stmt.where(*having_attributes(q.attributes))
-    if q.price_gte is not None:
-        stmt = stmt.where(ProductChannelListing.max_price >= q.price_gte)
-    if q.price_lte is not None:
-        stmt = stmt.where(ProductChannelListing.min_price <= q.price_lte)
-    if q.available is not None:
-        # Purchasable in the channel: published, a priced variant, stock at the channel's locations.
-        in_stock = sa.exists().where(
-            ProductVariant.product_id == Product.id,
-            StockLevel.variant_id == ProductVariant.id,
-            StockLevel.on_hand > StockLevel.reserved,
-            ChannelLocation.location_id == StockLevel.location_id,
-            ChannelLocation.channel_id == q.channel_id,
-            Location.id == StockLevel.location_id,
-            Location.is_active,
-            VariantChannelListing.variant_id == ProductVariant.id,
-            VariantChannelListing.channel_id == q.channel_id,
-        )
-        purchasable = sa.and_(
-            ProductChannelListing.is_published.is_(True), ProductChannelListing.min_price.is_not(None), in_stock
-        )
-        stmt = stmt.where(purchasable if q.available else sa.not_(sa.func.coalesce(purchasable, False)))
-    if q.sort is ProductSortField.PRICE:
-        stmt = stmt.where(ProductChannelListing.min_price.is_not(None))
-    return stmt
-
-
-async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
-    dialect = dialect_name(session)
-    stmt = product_statement(q, dialect)
-    if q.sort is None and q.search_terms:
-        rank = search.relevance(q.search_terms, dialect)
-        stmt = stmt.add_columns(rank.label("relevance"))
-        ordering = search.relevance_ordering(q.search_terms, rank)
-        return await keyset_page(session, stmt, ordering, page, size, lambda r: (r.relevance, r.name, r.id), plain=True)
-    sort = q.sort or ProductSortField.NAME
-    columns = {
-        ProductSortField.NAME: lambda r: (r.name, r.id),
-        ProductSortField.PRICE: lambda r: (r.min_price, r.id),
-        ProductSortField.NEWEST: lambda r: (r.created_at, r.id),
-    }
-    ordering = PRODUCT_ORDERINGS[(sort, q.descending)]
-    return await keyset_page(session, stmt, ordering, page, size, columns[sort], plain=True)
-
-
-async def product_count(session: AsyncSession, q: ProductQuery) -> int:
-    return await count(session, product_statement(q, dialect_name(session)))
 
 
 def category_statement() -> sa.Select[Any]:
@@ -202,7 +104,7 @@ def _product_in_channel_statement(by_slug: bool) -> AnySelect:
     )
     key = Product.slug if by_slug else Product.id
     return (
-        sa.select(*_PRODUCT_COLUMNS, *_LISTING_COLUMNS)
+        sa.select(*PRODUCT_COLUMNS, *LISTING_COLUMNS)
         .outerjoin(ProductChannelListing, listing_on)
         .where(key == sa.bindparam("key", type_=key.type))
     )

@@ -55,6 +55,7 @@ from db.models import (
     Payment,
     PointsEntry,
     Promotion,
+    SettlementEntry,
     StockLevel,
 )
 from domain.orders.model import OrderStatus
@@ -66,12 +67,12 @@ PROMOTIONS, COUPON_TEMPLATES, COUPONS = (cast(Table, model.__table__) for model 
 MEMBERS, IDENTITIES, TAGS, POINTS = (
     cast(Table, model.__table__) for model in (Member, MemberIdentity, MemberTag, PointsEntry)
 )
-ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, FULFILMENTS, PAYMENTS, ORDER_EVENTS = (
+ORDERS, ORDER_LINES, ALLOCATIONS, ORDER_LOCATIONS, FULFILMENTS, PAYMENTS, ORDER_EVENTS, ENTRIES = (
     cast(Table, model.__table__)
-    for model in (Order, OrderLine, OrderAllocation, OrderLocation, Fulfilment, Payment, OrderEvent)
+    for model in (Order, OrderLine, OrderAllocation, OrderLocation, Fulfilment, Payment, OrderEvent, SettlementEntry)
 )
 _MEMBER_TABLES = {"members": MEMBERS, "identities": IDENTITIES, "tags": TAGS, "points": POINTS}
-_ORDER_TABLES = {
+ORDER_TABLES = {
     "orders": ORDERS,
     "lines": ORDER_LINES,
     "allocations": ALLOCATIONS,
@@ -80,6 +81,7 @@ _ORDER_TABLES = {
     "payments": PAYMENTS,
     "events": ORDER_EVENTS,
     "points": POINTS,
+    "entries": ENTRIES,
 }
 
 
@@ -136,11 +138,14 @@ def _people(
 ) -> tuple[dict[Table, list[Row]], list[demo_orders.Planned], demo_orders.Writer]:
     """The member rows (balances included) and the planned orders with the writer that turns them into rows."""
     product_names = {row["id"]: row["name"] for row in tables[PRODUCTS]}
+    product_categories = {row["id"]: row["category_id"] for row in tables[PRODUCTS]}
     prices: dict[int, dict[int, Decimal]] = {ONLINE: {}, POS: {}}
     for row in tables[VARIANT_LISTINGS]:
         prices[row["channel_id"]][row["variant_id"]] = row["price"]
     catalogue = demo_orders.Catalogue(
-        {row["id"]: (row["sku"], row["name"], product_names[row["product_id"]]) for row in tables[VARIANTS]}, prices
+        {row["id"]: (row["sku"], row["name"], product_names[row["product_id"]]) for row in tables[VARIANTS]},
+        prices,
+        {row["id"]: product_categories[row["product_id"]] for row in tables[VARIANTS]},
     )
     store_ids = [row["id"] for row in tables[LOCATIONS] if row["id"] != demo_inventory.WAREHOUSE_ID]
     start = EPOCH - demo_orders.HISTORY
@@ -151,7 +156,12 @@ def _people(
     for row in people["members"]:
         row["points_balance"] = final.get(row["id"], 0)
     writer = demo_orders.Writer(
-        catalogue, demo_inventory.WAREHOUSE_ID, seed, opening, next_points_id=len(people["points"]) + 1
+        catalogue,
+        demo_inventory.WAREHOUSE_ID,
+        seed,
+        opening,
+        next_points_id=len(people["points"]) + 1,
+        store_ids=store_ids,
     )
     return {_MEMBER_TABLES[name]: rows for name, rows in people.items()}, planned, writer
 
@@ -170,6 +180,7 @@ def _order_totals(planned: list[demo_orders.Planned]) -> dict[str, int]:
         "payments": len(planned) + cancelled,
         "order events": len(planned),
         "points entries": completed,
+        "settlement entries": 0,  # known once the orders are split
     }
 
 
@@ -220,7 +231,7 @@ async def seed_demo(
         # The write option makes SQLite take its write lock at BEGIN, before the emptiness check.
         conn = await conn.execution_options(**{WRITE_OPTION: True})
         async with conn.begin():
-            for table in [*tables, *(_ORDER_TABLES.values() if planned else ())]:
+            for table in [*tables, *(ORDER_TABLES.values() if planned else ())]:
                 if await conn.scalar(select(func.count()).select_from(table)):
                     raise DemoDataExists(
                         f"The {table.name} table already has rows: the demo data only goes into an empty database."
@@ -229,14 +240,16 @@ async def seed_demo(
             await loader.skip_foreign_key_checks()
             for table, rows in tables.items():
                 await loader.write(table, rows)
+            if settlement:
+                ledger = await demo_settlement.write(conn, EPOCH)
+                if writer is not None:
+                    writer.ledger = ledger
             for first in range(0, len(planned), ORDER_SLICE):
                 assert writer is not None
                 made = writer.rows(planned[first : first + ORDER_SLICE], first + 1)
-                for name, table in _ORDER_TABLES.items():
+                for name, table in ORDER_TABLES.items():
                     await loader.write(table, made[name])
                     counts[table.name] = counts.get(table.name, 0) + len(made[name])
             await loader.fix_sequences()
-            if settlement:
-                await demo_settlement.write(conn, EPOCH)
             await product_search.refresh_all(conn)
     return DemoReport(rows=sum(counts.values()), seconds=time.perf_counter() - started, tables=counts)

@@ -38,6 +38,7 @@ _STAGES = {
     "order_allocations": "allocations",
     "order_locations": "order locations",
     "order_events": "order events",
+    "settlement_entries": "settlement entries",
 }
 
 

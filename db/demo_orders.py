@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, NamedTuple
 
+from db.demo_settlement import Ledger
 from db.order_writes import order_number
 from domain.inventory.model import FulfilmentMethod
 from domain.members.points import PointsKind, add_months
@@ -32,6 +33,8 @@ from domain.orders.access import order_locations
 from domain.orders.fulfilment import whole_order_status
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
+from domain.settlement.model import Referral, SettlementEvent
+from domain.settlement.services import Sale, SaleLine, sale_entries
 
 Row = dict[str, Any]
 
@@ -51,6 +54,7 @@ _LINES = (1, 1, 2, 2, 2, 3, 3)  # about two lines an order
 _QUANTITIES = (1, 1, 1, 1, 2, 2, 3)
 _ONLINE_PAY = (PaymentMethod.WECHAT_PAY, PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY)
 _TILL_PAY = (PaymentMethod.WECHAT_PAY, PaymentMethod.ALIPAY, PaymentMethod.CARD, PaymentMethod.CASH)
+REFERRED_PER_MILLE = 150  # online orders whose shopper scanned a store's referral code
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Catalogue:
 
     variants: dict[int, tuple[str, str, str]]  # variant id -> (sku, variant name, product name)
     prices: dict[int, dict[int, Decimal]]  # channel id -> variant id -> price
+    categories: dict[int, int | None] = field(default_factory=dict)  # variant id -> its product's category
     sellable: dict[int, list[int]] = field(default_factory=dict)  # channel id -> variant ids listed there
 
     def __post_init__(self) -> None:
@@ -85,13 +90,14 @@ def plan(
     online: int,
     pos: int,
     store_ids: Sequence[int],
+    span: timedelta = HISTORY,
 ) -> list[Planned]:
-    """`count` orders, oldest first, over the year from `start`. Members are drawn skewed towards the
-    first ids (member 1 has the most orders: ~1/sqrt(members) of them), as real buyers are."""
+    """`count` orders, oldest first, over the `span` (a year) from `start`. Members are drawn skewed towards
+    the first ids (member 1 has the most orders: ~1/sqrt(members) of them), as real buyers are."""
     if count and (not members or not catalogue.sellable.get(online) or not store_ids):
         raise ValueError("orders need members, products sold online and stores")
-    step = HISTORY / max(count, 1)
-    paid_from = start + HISTORY - STILL_PAID
+    step = span / max(count, 1)
+    paid_from = start + span - STILL_PAID
     planned: list[Planned] = []
     for index in range(count):
         created = (
@@ -158,30 +164,77 @@ class Writer:
     seed: int  # of the order tokens
     balances: dict[int, int]  # running, starting from the opening balances
     next_points_id: int
+    store_ids: Sequence[int] = ()  # the stores a shopper may have been referred by
+    ledger: Ledger | None = None  # the settlement set-up: completed orders get their SALE entries
     next_line_id: int = 1
     next_allocation_id: int = 1
     next_payment_id: int = 1
     next_event_id: int = 1
+    next_entry_id: int = 1
 
     def _token(self, order_id: int) -> str:
         """32 hex characters, the same for the same seed (a real order's token is random)."""
         return f"{order_id:08x}" + hashlib.blake2b(f"{self.seed}:{order_id}".encode(), digest_size=12).hexdigest()
 
+    def _referrer(self, order_id: int, order: Planned) -> int | None:
+        """The store that referred an online order's shopper, if one did (drawn from the order's own
+        hash, so the demo's other draws stay as they were)."""
+        if order.method is FulfilmentMethod.IN_STORE or not self.store_ids:
+            return None
+        digest = hashlib.blake2b(f"referral:{self.seed}:{order_id}".encode(), digest_size=8).digest()
+        draw = int.from_bytes(digest, "big")
+        return self.store_ids[draw // 1000 % len(self.store_ids)] if draw % 1000 < REFERRED_PER_MILLE else None
+
+    def _entries(self, order_id: int, sale: Sale, done: datetime) -> list[Row]:
+        """The SALE entries the order's completion wrote (`done`)."""
+        assert self.ledger is not None
+        rows: list[Row] = []
+        for entry in sale_entries(sale, self.ledger.rules, self.ledger.brand_party_id, done):
+            share = entry.share
+            rows.append(
+                {
+                    "id": self.next_entry_id,
+                    "order_id": order_id,
+                    "order_line_id": entry.line_id,
+                    "party_id": share.party_id,
+                    "role": share.role,
+                    "event": SettlementEvent.SALE,
+                    "rule_id": share.rule_id,
+                    "amount": share.amount,
+                    "currency": sale.currency,
+                    "completed_at": done,
+                    "statement_id": None,
+                    "created_at": done,
+                }
+            )
+            self.next_entry_id += 1
+        return rows
+
     def rows(self, planned: Sequence[Planned], first_id: int) -> dict[str, list[Row]]:
         """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, locations,
-        fulfilments, payments, events, points, in the order they must be inserted."""
-        out: dict[str, list[Row]] = {
-            name: []
-            for name in ("orders", "lines", "allocations", "locations", "fulfilments", "payments", "events", "points")
-        }
+        fulfilments, payments, events, points, entries, in the order they must be inserted."""
+        names = (
+            "orders",
+            "lines",
+            "allocations",
+            "locations",
+            "fulfilments",
+            "payments",
+            "events",
+            "points",
+            "entries",
+        )
+        out: dict[str, list[Row]] = {name: [] for name in names}
         prices_of = self.catalogue.prices
         variants = self.catalogue.variants
+        categories = self.catalogue.categories
         for order_id, order in enumerate(planned, first_id):
             created = order.created
             number = order_number(order_id, created)
             prices = prices_of[order.channel_id]
             total = Decimal(0)
             source = order.location_id if order.location_id is not None else self.warehouse_id
+            sale_lines: list[SaleLine] = []
             for variant_id, quantity in order.lines:
                 sku, variant_name, product_name = variants[variant_id]
                 price = prices[variant_id]
@@ -212,6 +265,9 @@ class Writer:
                         "quantity": quantity,
                     }
                 )
+                sale_lines.append(
+                    SaleLine(self.next_line_id, quantity, line_total, categories.get(variant_id), ((source, quantity),))
+                )
                 self.next_line_id += 1
                 self.next_allocation_id += 1
             out["locations"].extend(
@@ -221,6 +277,19 @@ class Writer:
             earned = _earned(order, total)
             done = created + timedelta(days=3 if order.method is FulfilmentMethod.DELIVERY else 0, minutes=30)
             updated = done if order.status is not OrderStatus.PAID else created + timedelta(minutes=2)
+            selling = order.location_id if order.method is FulfilmentMethod.IN_STORE else None
+            referrer = self._referrer(order_id, order)
+            if self.ledger is not None and order.status is OrderStatus.COMPLETED:
+                sale = Sale(
+                    "CNY",
+                    order.channel_id,
+                    selling,
+                    Referral(location_id=referrer),
+                    Decimal(0),
+                    sale_lines,
+                    self.ledger.party_of,
+                )
+                out["entries"].extend(self._entries(order_id, sale, done))
             out["orders"].append(
                 {
                     "id": order_id,
@@ -237,6 +306,10 @@ class Writer:
                     "pickup_location_id": order.location_id if order.method is FulfilmentMethod.PICKUP else None,
                     "address": ADDRESS if order.method is FulfilmentMethod.DELIVERY else None,
                     "tracking_number": None,
+                    "selling_location_id": selling,
+                    "referring_location_id": referrer,
+                    "guide_id": None,
+                    "guide_location_id": None,
                     "currency": "CNY",
                     "subtotal": total,
                     "discount_total": Decimal(0),

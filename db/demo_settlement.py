@@ -2,24 +2,37 @@
 tour (docs) settles a month of orders with. Every store and the warehouse get a referral code (the
 QR a shopper scans), made from the seed so the same seed gives the same codes.
 
-Written after the rest of the demo, in its transaction: the brand party is the database's own
-(created by the migration; made here if it is missing), so its table is not one the demo fills.
+Written after the catalogue and stores, before the order history, in the demo's transaction: the
+brand party is the database's own (created by the migration; made here if it is missing), so its
+table is not one the demo fills. `write` returns the `Ledger` the history's completed orders are
+split with (db.demo_orders), by the domain's own split.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.demo_loader import Row
 from db.models import Location, Party, SettlementRule
-from domain.settlement.model import REFERRAL_ALPHABET, REFERRAL_LENGTH, PartyKind, SettlementRole
+from db.settlement import SqlSettlementRepository
+from domain.settlement.model import REFERRAL_ALPHABET, REFERRAL_LENGTH, PartyKind, Rule, SettlementRole
 
 FRANCHISE_STORE, CONCESSION_STORE = "SH02", "SH03"  # store codes
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What splitting a past order needs: the brand, the rules, and the party of each store (None: the brand's)."""
+
+    brand_party_id: int
+    rules: list[Rule]
+    party_of: dict[int, int | None]
 
 
 def referral_codes(rows: list[Row], seed: int) -> None:
@@ -35,7 +48,7 @@ async def _party(conn: AsyncConnection, name: str, kind: PartyKind, created: dat
     return int(result.scalar_one())
 
 
-async def write(conn: AsyncConnection, created: datetime) -> None:
+async def write(conn: AsyncConnection, created: datetime) -> Ledger:
     """The parties, their stores and the rules (a franchise store keeps 70 % of what it sells, a concession
     counter 80 % and the mall hosting it 12 %; a referring store earns 5 %, a staff guide's store 2 %, a
     location that ships or hands over goods 3.00 a unit)."""
@@ -56,4 +69,14 @@ async def write(conn: AsyncConnection, created: datetime) -> None:
         {"role": SettlementRole.FULFILLER, "fixed_amount": Decimal(3), "currency": "CNY"},
     ]
     defaults = {"party_id": None, "location_id": None, "rate": None, "fixed_amount": None, "currency": None}
-    await conn.execute(sa.insert(SettlementRule), [{**defaults, **r, "created_at": created} for r in rules])
+    rows = [{**defaults, **r, "created_at": created} for r in rules]
+    await conn.execute(sa.insert(SettlementRule), rows)
+    return await ledger(conn)
+
+
+async def ledger(conn: AsyncConnection) -> Ledger:
+    """The database's settlement set-up, as the ledger reads it when an order completes."""
+    owners = {row.id: row.party_id for row in await conn.execute(sa.select(Location.id, Location.party_id))}
+    async with AsyncSession(bind=conn) as session:  # in the connection's transaction
+        repository = SqlSettlementRepository(session)
+        return Ledger(await repository.brand_party(), await repository.rules(), owners)

@@ -140,7 +140,10 @@ def split_pgbouncer(url: str) -> tuple[URL, bool]:
     return parsed.difference_update_query([PGBOUNCER_PARAM]), text in _TRUE
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float | None = None
+) -> AsyncEngine:
+    """`connect_timeout` (PostgreSQL): seconds a new connection may take (asyncpg's default is 60)."""
     parsed, pgbouncer = split_pgbouncer(normalize_url(url))
     url = parsed.render_as_string(hide_password=False)
     if url.startswith("sqlite"):
@@ -149,13 +152,16 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     pooled: dict[str, Any] = {}
+    connect_args: dict[str, Any] = {} if connect_timeout is None else {"timeout": connect_timeout}
     if pgbouncer:
-        pooled["connect_args"] = {
-            "statement_cache_size": 0,  # asyncpg's own cache of prepared statements
-            "prepared_statement_cache_size": 0,  # SQLAlchemy's, in its asyncpg adapter
-            "prepared_statement_name_func": _unnamed_statement,
-        }
+        connect_args.update(
+            statement_cache_size=0,  # asyncpg's own cache of prepared statements
+            prepared_statement_cache_size=0,  # SQLAlchemy's, in its asyncpg adapter
+            prepared_statement_name_func=_unnamed_statement,
+        )
         pooled["execution_options"] = {PGBOUNCER_OPTION: True}
+    if connect_args:
+        pooled["connect_args"] = connect_args
     engine = create_async_engine(
         url,
         echo=echo,
@@ -229,8 +235,12 @@ def create_session_factory(engine: AsyncEngine, *, autocommit_reads: bool = Fals
     """Sessions on `engine`; with `autocommit_reads`, PostgreSQL reads run outside a transaction
     until a unit of work writes (see the module's docstring), unless PgBouncer is in front."""
     watch_catalogue_writes()  # sessions note catalogue and stock writes for the response cache
-    bind = engine
-    pgbouncer = engine.get_execution_options().get(PGBOUNCER_OPTION, False)
-    if autocommit_reads and engine.dialect.name == "postgresql" and not pgbouncer:
-        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    bind = read_bind(engine) if autocommit_reads else engine
     return async_sessionmaker(bind, class_=SerialSession, expire_on_commit=False, autoflush=False)
+
+
+def read_bind(engine: AsyncEngine) -> AsyncEngine:
+    """What a request's session reads through: on PostgreSQL without PgBouncer, autocommit."""
+    if engine.dialect.name == "postgresql" and not engine.get_execution_options().get(PGBOUNCER_OPTION, False):
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import orjson
 import sqlalchemy as sa
@@ -117,9 +117,10 @@ class Page(Generic[T]):
     has_previous_page: bool
 
 
-def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa.ColumnElement[bool]:
+def _beyond(keys: Sequence[SortKey], prefix: str, forward: bool) -> sa.ColumnElement[bool]:
     """Rows strictly after (forward) or before the cursor in the ordering, for mixed directions:
-    (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ..."""
+    (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ..., the values parameters `<prefix>_<i>`."""
+    values = [sa.bindparam(f"{prefix}_{i}", type_=cast(Any, key.column).type) for i, key in enumerate(keys)]
     clauses = []
     for i, key in enumerate(keys):
         greater = forward != key.descending
@@ -127,6 +128,54 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> sa
         equal = [keys[j].column == values[j] for j in range(i)]
         clauses.append(sa.and_(*equal, op))
     return sa.or_(*clauses)
+
+
+def keyset_statement(stmt: AnySelect, ordering: Ordering, page: PageRequest) -> AnySelect:
+    """`stmt` for one page, its cursors and size parameters (`keyset_parameters`): the same for every page
+    of the same kind (first, after a cursor, before one), so it can be built once and kept."""
+    backwards = page.backwards
+    if page.after:
+        stmt = stmt.where(_beyond(ordering.keys, "after", True))
+    if page.before:
+        stmt = stmt.where(_beyond(ordering.keys, "before", False))
+    order = [(k.column.asc() if k.descending == backwards else k.column.desc()) for k in ordering.keys]
+    return stmt.order_by(*order).limit(sa.bindparam("page_limit", type_=sa.Integer))
+
+
+def page_kind(page: PageRequest) -> PageRequest:
+    """What `keyset_statement` depends on of `page` (which cursors, which direction), as a cache key."""
+    return PageRequest(
+        first=0 if page.first is not None else None,
+        after="cursor" if page.after else None,
+        last=0 if page.last is not None else None,
+        before="cursor" if page.before else None,
+    )
+
+
+def keyset_parameters(ordering: Ordering, page: PageRequest, size: int) -> dict[str, Any]:
+    """The parameters of `keyset_statement`: the cursors' values (InvalidCursor when one is not ours)."""
+    parameters: dict[str, Any] = {"page_limit": size + 1}
+    for prefix, cursor in (("after", page.after), ("before", page.before)):
+        if cursor:
+            parameters.update((f"{prefix}_{i}", v) for i, v in enumerate(ordering.decode(cursor)))
+    return parameters
+
+
+def page_of(
+    rows: Sequence[Any], ordering: Ordering, page: PageRequest, size: int, key_of: Callable[[Any], Sequence[Any]]
+) -> Page[Any]:
+    """The page from the rows of `keyset_statement` (one more than `size` when there are more)."""
+    backwards = page.backwards
+    more = len(rows) > size
+    items = list(rows[:size])
+    if backwards:
+        items.reverse()
+    return Page(
+        items=items,
+        cursors=[ordering.encode(key_of(r)) for r in items],
+        has_next_page=more if not backwards else bool(page.before),
+        has_previous_page=more if backwards else bool(page.after),
+    )
 
 
 async def keyset_page(
@@ -141,31 +190,22 @@ async def keyset_page(
 ) -> Page[Any]:
     """Run `stmt` for one page; `key_of(row)` gives a row's sort key values (cursor material). With
     `plain`, `stmt` selects columns and runs without the ORM's execution layer (db.sql.core_rows)."""
-    backwards = page.backwards
-    forward_cursor = ordering.decode(page.after) if page.after else None
-    backward_cursor = ordering.decode(page.before) if page.before else None
-    if forward_cursor is not None:
-        stmt = stmt.where(_beyond(ordering.keys, forward_cursor, True))
-    if backward_cursor is not None:
-        stmt = stmt.where(_beyond(ordering.keys, backward_cursor, False))
-    order = [(k.column.asc() if k.descending == backwards else k.column.desc()) for k in ordering.keys]
-    stmt = stmt.order_by(*order).limit(size + 1)
-    rows = list(await core_rows(session, stmt, {}) if plain else (await session.execute(stmt)).all())
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    cursors = [ordering.encode(key_of(r)) for r in rows]
-    return Page(
-        items=rows,
-        cursors=cursors,
-        has_next_page=more if not backwards else backward_cursor is not None,
-        has_previous_page=more if backwards else forward_cursor is not None,
+    parameters = keyset_parameters(ordering, page, size)
+    statement = keyset_statement(stmt, ordering, page)
+    rows = (
+        await core_rows(session, statement, parameters)
+        if plain
+        else (await session.execute(statement, parameters)).all()
     )
+    return page_of(rows, ordering, page, size, key_of)
+
+
+def count_statement(stmt: AnySelect) -> AnySelect:
+    return sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
 
 
 async def count(session: AsyncSession, stmt: AnySelect) -> int:
-    return int(await session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    return int(await session.scalar(count_statement(stmt)) or 0)
 
 
 @dataclass(frozen=True, slots=True)

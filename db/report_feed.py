@@ -43,6 +43,7 @@ from db.models import (
     ReportCategoryOrdersDaily,
     ReportMemberOrdersDaily,
     ReportOrdersDaily,
+    ReportProductMonthly,
     ReportSalesDaily,
     ReportWatermark,
 )
@@ -53,7 +54,13 @@ SALES = "sales"
 BATCH = 1000
 GAP_HORIZON = timedelta(minutes=10)
 MAX_GAPS = 10_000  # ids remembered as gaps at most (the newest)
-ROLLUPS = (ReportSalesDaily, ReportOrdersDaily, ReportCategoryOrdersDaily, ReportMemberOrdersDaily)
+ROLLUPS = (
+    ReportSalesDaily,
+    ReportOrdersDaily,
+    ReportCategoryOrdersDaily,
+    ReportMemberOrdersDaily,
+    ReportProductMonthly,
+)
 _HAPPENINGS = {OrderEventType.PAID: Happening.SALE, OrderEventType.RETURNED: Happening.RETURN}
 _COUNTED = (*_HAPPENINGS, OrderEventType.CANCELLED)  # the events that can change a figure
 DUE = "report_events_written"  # session.info: the transaction wrote an event a pass counts
@@ -253,6 +260,11 @@ async def _add(session: AsyncSession, rollup: Rollup) -> None:
         await _upsert(session, table, values, counters)
     members = [{**key._asdict(), "business_date": key.day, "orders": n} for key, n in rollup.members.items()]
     await _upsert(session, ReportMemberOrdersDaily, members, ("orders",))
+    months = [
+        {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts}
+        for key, f in rollup.product_months().items()
+    ]
+    await _upsert(session, ReportProductMonthly, months, ("units_sold", "sales"))
 
 
 async def _upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], counters: tuple[str, ...]) -> None:

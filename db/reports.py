@@ -1,7 +1,7 @@
 """Reading the report rollups (db/models/reports.py): `SqlReports` implements
 domain.reports.services.ReportsReader with one grouped statement per report, whatever the number of
 orders behind it: sales reports read the rollup per day, channel and store (or category), a few rows
-a day; product rankings the one per variant."""
+a day; product rankings the one per variant, bounded by the one per month (db/report_rankings.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import report_rankings
 from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
 from db.models import ReportSalesDaily as Sales
 from db.report_ledgers import LedgerFigures
-from db.types import Amount
 from domain.reports.model import (
     ZERO,
     MemberFigures,
@@ -104,16 +104,7 @@ class SqlReports(LedgerFigures):
         ]
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:
-        units = sa.func.sum(Sales.units_sold - Sales.units_returned).label("units")
-        net = sa.func.sum(Sales.gross - Sales.discounts - Sales.returns, type_=Amount()).label("net")
-        rows = await self.session.execute(
-            sa.select(Sales.product_id, units, net)
-            .where(*_where(Sales, f), Sales.product_id != 0)
-            .group_by(Sales.product_id)
-            .order_by((net if by is TopProductsBy.NET else units).desc(), Sales.product_id)
-            .limit(first)
-        )
-        return [ProductSales(product_id, int(u), n) for product_id, u, n in rows]
+        return await report_rankings.top_products(self.session, f, _where(Sales, f), by, first)
 
     async def member_figures(self, f: ReportFilter) -> MemberFigures:
         t = ReportMemberOrdersDaily

@@ -151,8 +151,12 @@ class SqlStatementsRepository:
         )
 
     async def rebuild(self, statement_id: int, party_id: int, currency: str, due: Cutoff) -> None:
+        # Only what is no longer settleable leaves (an earlier cutoff); the rest stays rather than being
+        # released and claimed again (every entry of the month rewritten twice).
         await self.session.execute(
-            sa.update(E).where(E.statement_id == statement_id, E.order_id.is_not(None)).values(statement_id=None)
+            sa.update(E)
+            .where(E.statement_id == statement_id, E.order_id.is_not(None), sa.not_(_settleable(due)))
+            .values(statement_id=None)
         )
         await self.session.execute(
             sa.update(E)

@@ -27,6 +27,7 @@ from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
 from db.promotions import SqlPromotionRepository
+from db.replica import writing
 from db.settlement import SqlSettlementRepository
 from db.settlement_statements import SqlStatementsRepository
 from db.transactions import SqlTransactionsRepository
@@ -120,6 +121,7 @@ class SqlUnitOfWork:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         session = self.session
+        writing(session)  # with a replica: the primary, for this transaction and the reads after it
         forget_placed(session)  # what an earlier write of this request placed may change now
         if session.in_transaction():
             # End the read transaction earlier fields of this request opened.

@@ -5,7 +5,7 @@ A claim leases deliveries: it moves their `next_attempt_at` past the attempt's l
 duration, in a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never
 claim one delivery; SQLite has one writer at a time). The HTTP request runs outside any
 transaction; a worker that dies mid-attempt leaves the lease to run out, and another worker tries
-again: delivery is at least once.
+again: delivery is at least once. Finished deliveries are forgotten after the retention (`purge`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import App, Webhook, WebhookAttempt, WebhookDelivery
+from db.models.webhooks import FINISHED
 from domain.access.model import AppScope
 from domain.apps.webhooks import WebhookDeliveryStatus, WebhookEventType
 
@@ -191,3 +192,19 @@ async def record(session: AsyncSession, delivery_id: int, result: Result, *, dis
     if disable_webhook:
         webhook_id = sa.select(WebhookDelivery.webhook_id).where(WebhookDelivery.id == delivery_id).scalar_subquery()
         await session.execute(sa.update(Webhook).where(Webhook.id == webhook_id).values(is_active=False))
+
+
+async def purge(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Forget up to `limit` finished deliveries (succeeded or failed) created before `before`, with their
+    attempts (the foreign key cascades); how many. A pending one stays, however old. On PostgreSQL
+    rows another purge holds are skipped, so workers purging at once take different rows."""
+    old = (
+        sa.select(WebhookDelivery.id)
+        .where(sa.text(FINISHED), WebhookDelivery.created_at < before)  # the partial index's own predicate
+        .order_by(WebhookDelivery.created_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        old = old.with_for_update(skip_locked=True)
+    result = await session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.id.in_(old.scalar_subquery())))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -20,6 +20,7 @@ fields take them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -31,9 +32,21 @@ from strawberry.types.field import StrawberryField
 
 # What the direct resolvers carry, for the executor's plans (schema/execution.py): DIRECT is "plain",
 # "info" (the function asks for `info`) or "async" (it is a coroutine function); ATTRIBUTE the
-# attribute an attribute field reads.
-DIRECT, ATTRIBUTE = "_omnishop_direct", "_omnishop_attribute"
+# attribute an attribute field reads; CALL how to call the function itself (`Direct`).
+DIRECT, ATTRIBUTE, CALL = "_omnishop_direct", "_omnishop_attribute", "_omnishop_call"
 _PASSED_THROUGH = (str, int, float, bool)  # `strawberry.ID` is a NewType of str: its supertype is checked
+
+
+@dataclass(frozen=True, slots=True)
+class Direct:
+    """How a direct resolver calls its function: a plan (schema/plans.py) calls it the same way, inline."""
+
+    func: Callable[..., Any]
+    takes_self: bool
+    info_name: str | None  # the parameter that takes strawberry's `Info`, if any
+    info_class: type
+    field: StrawberryField
+    renamed: dict[str, str]  # GraphQL argument name -> Python name
 
 
 def _passes_through(type_: Any) -> bool:
@@ -92,6 +105,7 @@ def direct_resolver(field: StrawberryField, config: StrawberryConfig) -> Callabl
         return func(source, **kwargs) if takes_self else func(**kwargs)
 
     setattr(call, DIRECT, "async" if resolver.is_async else "plain" if info_name is None else "info")
+    setattr(call, CALL, Direct(func, takes_self, info_name, info_class, field, renamed))
     return call
 
 

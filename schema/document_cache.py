@@ -22,9 +22,11 @@ from schema.byte_cache import ByteLRU
 DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024
 # Measured with tracemalloc: a parsed document holds about 560 bytes of nodes, locations and
 # tokens per lexical token, besides its text (and string values, at most the text again). The
-# executor's plans live as long as the document (schema/execution.py): about 80 bytes per token of
-# the storefront's listing, for each of at most 4 choices of its `@skip`/`@include` variables.
-BYTES_PER_TOKEN = 600 + 4 * 80
+# executor's plans live as long as the document (schema/execution.py): about 100 bytes per token of
+# the storefront's listing since they are compiled into functions (schema/plans.py: a quarter more
+# than the closures before, measured side by side), for each of at most 4 choices of its
+# `@skip`/`@include` variables.
+BYTES_PER_TOKEN = 600 + 4 * 100
 
 
 def document_bytes(query: str, document: DocumentNode) -> int:

@@ -10,13 +10,13 @@ prefetch.py), and that general path was about half of the request's CPU.
 cut where it can prove it gives the same answer: when every field selected on an object type is
 answered by a direct resolver (schema/direct_resolvers.py) or `__typename`, and every sub-selection
 is such an object type, a list of one, or a scalar or enum, the selection's **plan** reads the values
-and serialises them in one pass. Anything the plan does not expect (an awaitable value, an exception,
-a null in a non-null position, a value that does not serialise, an object of another type, arguments
-that do not coerce) abandons the shortcut for that object, closes any coroutine it was handed, and
-graphql-core executes the object as it always would: errors, paths and null propagation are
-graphql-core's own. Only reads repeat in that case (fields below the root never write: a mutation's
-root field runs once, through graphql-core), and a plan that failed once is not tried again in the
-same request.
+and serialises them in one pass (compiled into one function: schema/plans.py). Anything the plan does
+not expect (an awaitable value, an exception, a null in a non-null position, a value that does not
+serialise, an object of another type, arguments that do not coerce) abandons the shortcut for that
+object, closes any coroutine it was handed, and graphql-core executes the object as it always would:
+errors, paths and null propagation are graphql-core's own. Only reads repeat in that case (fields
+below the root never write: a mutation's root field runs once, through graphql-core), and a plan that
+failed once is not tried again in the same request.
 
 Plans depend on the document, not the request: they are built once per operation (and per choice of
 the `@skip`/`@include` variables, which decide what is selected) and kept with its parsed document
@@ -26,9 +26,7 @@ A request binds only what varies: the arguments that name variables, coerced onc
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -36,7 +34,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLEnumType,
-    GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -51,86 +48,12 @@ from graphql import (
     visit,
 )
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, Undefined
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.direct_resolvers import ATTRIBUTE, DIRECT
+from schema.direct_resolvers import ATTRIBUTE, CALL, DIRECT, Direct
 from schema.per_document import PerDocument
-
-
-class _Abandon(Exception):
-    """The plan met something it does not handle; graphql-core takes over."""
-
-
-# Where a value sits in the response: graphql-core's `Path`, or while a plan runs a plain tuple of the
-# same three fields (prev, key, typename), which costs far less to make; `_path` converts it when a
-# resolver asks for its info.
-Where = Path | tuple[Any, str | int, str | None] | None
-Complete = Callable[[Any, Where, "SyncCompletion"], Any]
-
-
-def _path(where: Where) -> Path | None:
-    if where is None or isinstance(where, Path):
-        return where
-    return Path(_path(where[0]), where[1], where[2])
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class _Field:
-    name: str  # the response key
-    attribute: str | None  # read this attribute; else call `resolve`
-    resolve: Callable[..., Any]
-    args: dict[str, Any] | None  # None: they name variables, bound per request (`SyncCompletion._bound`)
-    wants_info: bool
-    parent: GraphQLObjectType
-    definition: GraphQLField | None  # None for `__typename`
-    nodes: list[FieldNode]
-    complete: Complete
-
-
-class _LazyInfo:
-    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
-    fields of a page take `info` but answer without it)."""
-
-    __slots__ = ("_context", "_field", "_info", "_where")
-
-    def __init__(self, context: SyncCompletion, field: _Field, where: Where) -> None:
-        self._context, self._field, self._where = context, field, where
-        self._info: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._info is None:
-            f = self._field
-            assert f.definition is not None
-            self._info = self._context.build_resolve_info(f.definition, f.nodes, f.parent, _path(self._where))  # type: ignore[arg-type]
-        return getattr(self._info, name)
-
-
-class _Plan:
-    """How to answer one selection on one object type in one pass."""
-
-    __slots__ = ("fields", "parent")
-
-    def __init__(self, parent: GraphQLObjectType) -> None:
-        self.parent = parent
-        self.fields: list[_Field] = []
-
-    def run(self, source: Any, where: Where, context: SyncCompletion) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        typename = self.parent.name
-        for f in self.fields:
-            here = (where, f.name, typename)
-            if f.attribute is not None:
-                value = getattr(source, f.attribute)
-            else:
-                args = f.args if f.args is not None else context._bound(f)
-                value = f.resolve(source, _LazyInfo(context, f, here) if f.wants_info else None, **args)
-                if context.is_awaitable(value):
-                    if inspect.iscoroutine(value):
-                        value.close()
-                    raise _Abandon
-            out[f.name] = f.complete(value, here, context)
-        return out
+from schema.plans import Abandon, Plan, PlanField
 
 
 class _DirectiveVariables(Visitor):
@@ -169,9 +92,9 @@ class _OperationPlans:
         for node in (operation, *fragments.values()):
             visit(node, seen)
         self.directive_variables = tuple(sorted(seen.names))
-        self.by_choice: dict[tuple[Any, ...], dict[tuple[Any, ...], _Plan | None]] = {}  # by type and `_shape`
+        self.by_choice: dict[tuple[Any, ...], dict[tuple[Any, ...], Plan | None]] = {}  # by type and `_shape`
 
-    def plans(self, variables: Mapping[str, Any]) -> dict[tuple[Any, ...], _Plan | None]:
+    def plans(self, variables: Mapping[str, Any]) -> dict[tuple[Any, ...], Plan | None]:
         choice = tuple(variables.get(n) for n in self.directive_variables)
         found = self.by_choice.get(choice)
         if found is None:
@@ -191,14 +114,6 @@ def _shape(grouped_field_set: Any) -> tuple[Any, ...]:
     return tuple((name, *(id(d.node) for d in details)) for name, details in grouped_field_set.items())
 
 
-def _typename(name: str) -> Callable[..., str]:
-    return lambda _source, _info: name
-
-
-def _as_is(value: Any, _where: Where, _context: SyncCompletion) -> Any:
-    return value
-
-
 def _uses_variables(node: FieldNode) -> bool:
     return any(_variables(a.value) for a in node.arguments or ())
 
@@ -210,10 +125,10 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # this request's: plans by grouped field set (kept alive, so that its id is not reused), the
         # plans that failed, arguments bound to the variables
-        self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
-        self._failed: set[_Plan] = set()
-        self._args: dict[_Field, dict[str, Any]] = {}
-        self._operation_plans: dict[tuple[Any, ...], _Plan | None] | None = None
+        self._plans: dict[tuple[str, int], tuple[Any, Plan | None]] = {}
+        self._failed: set[Plan] = set()
+        self._args: dict[PlanField, dict[str, Any]] = {}
+        self._operation_plans: dict[tuple[Any, ...], Plan | None] | None = None
 
     def execute_fields(
         self,
@@ -227,20 +142,20 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
         if plan is not None and plan not in self._failed:
             try:
                 return plan.run(source_value, path, self)
-            except _Abandon:
+            except Abandon:
                 self._failed.add(plan)
             except Exception:  # graphql-core will raise it again, with its path and locations
                 self._failed.add(plan)
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
-    def _plan_for(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
+    def _plan_for(self, parent: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         key = (parent.name, id(grouped_field_set))
         found = self._plans.get(key)
         if found is None:
             found = self._plans[key] = (grouped_field_set, self._shared(parent, grouped_field_set))
         return found[1]
 
-    def _shared(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
+    def _shared(self, parent: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         """The operation's plan for the selection, built the first time any request needs it."""
         if (self.middleware_manager is not None and self.middleware_manager.middlewares) or not self.error_propagation:
             return None  # field middleware, or errors that stay where they happen: graphql-core's own way
@@ -253,27 +168,29 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             plans[key] = self._build(parent, grouped_field_set)
         return plans[key]
 
-    def _bound(self, field: _Field) -> dict[str, Any]:
-        """`field`'s arguments with this request's variables."""
+    def _bound(self, field: PlanField) -> dict[str, Any]:
+        """`field`'s arguments with this request's variables, by Python name."""
         args = self._args.get(field)
         if args is None:
-            assert field.definition is not None
+            assert field.definition is not None and field.direct is not None
             try:
-                args = get_argument_values(field.definition, field.nodes[0], self.variable_values)
+                args = _python_names(
+                    field.direct, get_argument_values(field.definition, field.nodes[0], self.variable_values)
+                )
             except Exception:  # graphql-core reports it, at the field's path
-                raise _Abandon from None
+                raise Abandon from None
             self._args[field] = args
         return args
 
-    def _build(self, parent: GraphQLObjectType, grouped_field_set: Any) -> _Plan | None:
-        plan = _Plan(parent)
+    def _build(self, parent: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        plan = Plan(parent)
         for name, details in grouped_field_set.items():
             first = details[0]
             if first.defer_usage is not None or first.fragment_variable_values is not None:
                 return None
             nodes = [d.node for d in details]
             if first.node.name.value == "__typename":
-                plan.fields.append(_Field(name, None, _typename(parent.name), {}, False, parent, None, nodes, _as_is))
+                plan.fields.append(PlanField(name, None, None, {}, parent, None, nodes, None, None))
                 continue
             field_def = self.schema.get_field(parent, first.node.name.value)
             if field_def is None:
@@ -282,9 +199,11 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
             kind = getattr(resolve, DIRECT, None)
             if resolve is None or kind is None or kind == "async":
                 return None
-            complete = self._completer(field_def.type, details)
-            if complete is None:
+            completes, sub = self._sub_plan(field_def.type, details)
+            if not completes:
                 return None
+            attribute: str | None = getattr(resolve, ATTRIBUTE, None)
+            direct: Direct | None = None if attribute is not None else getattr(resolve, CALL)
             args: dict[str, Any] | None = {}
             if _uses_variables(first.node):
                 args = None
@@ -293,74 +212,23 @@ class SyncCompletion(StrawberryGraphQLCoreExecutionContext):
                     args = get_argument_values(field_def, first.node)
                 except Exception:  # graphql-core reports it, at the field's path
                     return None
-            attribute = getattr(resolve, ATTRIBUTE, None)
-            plan.fields.append(
-                _Field(name, attribute, resolve, args, kind == "info", parent, field_def, nodes, complete)
-            )
+                if direct is not None:
+                    args = _python_names(direct, args)
+            plan.fields.append(PlanField(name, attribute, direct, args, parent, field_def, nodes, field_def.type, sub))
+        plan.compile()
         return plan
 
-    def _completer(self, type_: GraphQLOutputType, details: Any) -> Complete | None:
-        if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, details)
-            if inner is None:
-                return None
-
-            def non_null(value: Any, path: Where, context: SyncCompletion) -> Any:
-                if value is None or value is Undefined:
-                    raise _Abandon
-                completed = inner(value, path, context)
-                if completed is None:
-                    raise _Abandon
-                return completed
-
-            return non_null
-        if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, details)
-            if item is None:
-                return None
-
-            def list_(value: Any, path: Where, context: SyncCompletion) -> Any:
-                if value is None or value is Undefined:
-                    return None
-                if not isinstance(value, list | tuple):  # other iterables, and errors returned as values
-                    raise _Abandon
-                return [item(v, (path, i, None), context) for i, v in enumerate(value)]
-
-            return list_
+    def _sub_plan(self, type_: GraphQLOutputType, details: Any) -> tuple[bool, Plan | None]:
+        """Whether a plan can complete a value of `type_`, and the plan of the object type it holds."""
+        while isinstance(type_, GraphQLNonNull | GraphQLList):
+            type_ = type_.of_type
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            coerce = type_.coerce_output_value
-
-            def leaf(value: Any, _path: Where, _context: SyncCompletion) -> Any:
-                if value is None or value is Undefined:
-                    return None
-                if isinstance(value, Exception):
-                    raise _Abandon
-                coerced = coerce(value)
-                if coerced is None or coerced is Undefined:
-                    raise _Abandon
-                return coerced
-
-            return leaf
+            return True, None
         if isinstance(type_, GraphQLObjectType):
-            grouped = self.collect_subfields(type_, details).grouped_field_set
-            sub = self._plan_for(type_, grouped)
-            if sub is None:
-                return None
-            # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info, which a
-            # plan does not build: it is called with None instead
-            is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
-            run = sub.run
+            sub = self._plan_for(type_, self.collect_subfields(type_, details).grouped_field_set)
+            return sub is not None, sub
+        return False, None  # interfaces and unions: graphql-core resolves the runtime type
 
-            def object_(value: Any, path: Where, context: SyncCompletion) -> Any:
-                if value is None or value is Undefined:
-                    return None
-                if (
-                    sub in context._failed
-                    or isinstance(value, Exception)
-                    or (is_type_of is not None and is_type_of(value, None) is not True)
-                ):
-                    raise _Abandon
-                return run(value, path, context)
 
-            return object_
-        return None  # interfaces and unions: graphql-core resolves the runtime type
+def _python_names(direct: Direct, args: dict[str, Any]) -> dict[str, Any]:
+    return {direct.renamed.get(k, k): v for k, v in args.items()}

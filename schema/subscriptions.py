@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.accounts import current_principal
 from db.outbox import fulfilment_topic, order_topic, stock_topic
+from db.replica import look_again_on_primary, route_for
 from db.uow import SqlUnitOfWork
 from domain.access.model import ANONYMOUS, PrincipalKind
 from domain.orders.access import AccessDenied, fulfilment_queue_scope
@@ -66,13 +67,19 @@ class Live:
         context.uow = SqlUnitOfWork(session, context.services.clock)
 
     @asynccontextmanager
-    async def snapshot(self, context: Context) -> AsyncIterator[None]:
+    async def snapshot(self, context: Context, *, event: bool = False) -> AsyncIterator[None]:
         """A fresh session and loaders in the connection's context for as long as the block (and
         the resolution of what it yields) lasts, or until `release`. A member's or staff user's
         account is read again first, as HTTP does per request: an erased member's or deactivated
-        user's subscriptions end at their next event, and a changed role applies at once."""
+        user's subscriptions end at their next event, and a changed role applies at once.
+
+        With a read replica, an `event`'s state is read on the primary: the event was published once
+        its transaction committed there, and a replica a moment behind would send the state before
+        the change it announces (and then nothing more). A subscription's first check reads the
+        replica, unless its caller wrote within the sticky window (db/replica.py)."""
         async with self.lock:
             session = self.sessions()
+            await route_for(session, context.principal, writes=event)
             self._reader = asyncio.current_task()
             self._use(context, session)
             try:
@@ -87,6 +94,8 @@ class Live:
         if context.principal.kind not in (PrincipalKind.MEMBER, PrincipalKind.STAFF):
             return
         principal = await current_principal(context.session, context.principal)
+        if principal is None and await look_again_on_primary(context.session):  # a replica behind the sign-up
+            principal = await current_principal(context.session, context.principal)
         if principal is None:
             raise coded_error(
                 "The access token is revoked: its account was erased or deactivated.", ErrorCode.UNAUTHENTICATED
@@ -151,7 +160,7 @@ class Subscription:
                 if location is not None and where != location:
                     continue
                 variant = int(topic.rpartition(":")[2])
-                async with live.snapshot(info.context):
+                async with live.snapshot(info.context, event=True):
                     level = await info.context.loaders.stock_level.load((variant, where))
                     if level is not None:
                         yield StockLevel.from_model(level)
@@ -174,7 +183,7 @@ class Subscription:
             order_pk = order.pk
         async with aclosing(live.bus.subscribe([order_topic(order_pk)])) as events:
             async for _ in events:
-                async with live.snapshot(info.context):
+                async with live.snapshot(info.context, event=True):
                     order = await visible_order(info, token)
                     if order is not None:
                         yield order
@@ -202,7 +211,7 @@ class Subscription:
             raise bad_input("Name the location whose fulfilments to watch (`locationId`).")
         async with aclosing(live.bus.subscribe([fulfilment_topic(location)])) as events:
             async for _, message in events:
-                async with live.snapshot(info.context):
+                async with live.snapshot(info.context, event=True):
                     found = await info.context.loaders.fulfilment_by_id.load(int(message))
                     fulfilment = visible_fulfilment(info, found)
                     if fulfilment is not None:

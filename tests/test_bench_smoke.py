@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 from standardwebhooks.webhooks import Webhook as Signer
@@ -34,18 +35,18 @@ SMALL_AND_QUICK = [
 BENCH = [sys.executable, "-m", "bench", "listing", *SMALL_AND_QUICK]
 
 
-def listing_bench(*options: str) -> dict[tuple[str, str | None, int | None], object]:
-    """Run `python -m bench listing` small and quick on SQLite; its figures by (metric, target, first)."""
-    done = subprocess.run(
-        [*BENCH, *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def bench_figures(argv: list[str], timeout: float = 60) -> list[dict[str, Any]]:
+    """Run a bench; the figures it printed, each checked to be one."""
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     figures = [json.loads(line) for line in done.stdout.splitlines()]
     assert all({"bench", "metric", "value", "commit"} <= f.keys() for f in figures)
+    return figures
+
+
+def listing_bench(*options: str) -> dict[tuple[str, str | None, int | None], object]:
+    """Run `python -m bench listing` small and quick on SQLite; its figures by (metric, target, first)."""
+    figures = bench_figures([*BENCH, *options])
     return {(f["metric"], f.get("target"), f.get("first")): f["value"] for f in figures}
 
 
@@ -97,6 +98,19 @@ def test_the_search_bench_searches_without_the_floor() -> None:
     by_metric = listing_bench("--search")
     assert by_metric[("requests", "api", 5)] == 20 and by_metric[("errors", "api", 5)] == 0
     assert ("requests", "floor", 5) not in by_metric
+
+
+def test_the_metrics_overhead_bench_counts_both_ways_and_metrics_agree_with_the_bench() -> None:
+    small = ["--cpu", "process", "--count", "3", "--rounds", "1", "--workers", "1", *SMALL_AND_QUICK]
+    figures = bench_figures([sys.executable, "-m", "bench", "metrics-overhead", *small], timeout=240)
+    by = {(f["metric"], f.get("page"), f.get("metrics")): f["value"] for f in figures}
+    for page in ("listing", "checkout"):
+        assert by[("cpu_us_per_request", page, False)] > 0 and by[("cpu_us_per_request", page, True)] > 0
+        assert ("cpu_overhead_pct", page, None) in by
+    assert by[("requests", None, True)] == by[("requests", None, False)] == 20
+    assert by[("metrics_requests", None, True)] == 20  # every request the bench made, none other
+    assert by[("metrics_minus_bench_requests", None, True)] == 0
+    assert by[("rate_overhead_pct", None, None)] is not None
 
 
 def test_the_webhooks_bench_hears_of_every_change_from_two_workers() -> None:

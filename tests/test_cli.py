@@ -156,6 +156,16 @@ def test_webhooks_deliver_once_delivers_what_is_due_and_exits(tmp_path: Path) ->
     assert "Made 0 webhook delivery attempts." in done.stdout + done.stderr
 
 
+def test_webhooks_purge_purges_once_and_refuses_a_retention_of_zero(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
+    done = omnishop(tmp_path, "webhooks-purge", **env)
+    assert done.returncode == 0, done.stderr
+    assert "Purged 0 webhook deliveries." in done.stdout + done.stderr
+    kept = omnishop(tmp_path, "webhooks-purge", WEBHOOK_DELIVERY_RETENTION_DAYS="0", **env)
+    assert kept.returncode == 1
+    assert kept.stderr.strip() == "WEBHOOK_DELIVERY_RETENTION_DAYS is 0: webhook deliveries are kept for ever."
+
+
 def test_reports_rebuild_recounts_the_order_history(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'shop.db'}"}
     seeded = omnishop(tmp_path, "seed", "--demo", "--products", "20", "--members", "5", "--orders", "30", **env)

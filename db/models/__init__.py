@@ -32,6 +32,7 @@ from db.models.reports import (
     ReportCategoryOrdersDaily,
     ReportMemberOrdersDaily,
     ReportOrdersDaily,
+    ReportProductMonthly,
     ReportSalesDaily,
     ReportWatermark,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "ReportCategoryOrdersDaily",
     "ReportMemberOrdersDaily",
     "ReportOrdersDaily",
+    "ReportProductMonthly",
     "ReportSalesDaily",
     "ReportWatermark",
     "SettlementEntry",

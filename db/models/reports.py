@@ -30,6 +30,22 @@ class ReportSalesDaily(Base):
     the product rankings read."""
 
     __tablename__ = "report_sales_daily"
+    __table_args__ = (  # a product's days, read without the table (PostgreSQL) by the bounded ranking
+        sa.Index(
+            "ix_report_sales_daily_product_id_business_date",
+            "product_id",
+            "business_date",
+            postgresql_include=[
+                "channel_id",
+                "location_id",
+                "units_sold",
+                "units_returned",
+                "gross",
+                "discounts",
+                "returns",
+            ],
+        ),
+    )
 
     business_date: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     channel_id: Mapped[int] = mapped_column(Key, primary_key=True)
@@ -42,6 +58,25 @@ class ReportSalesDaily(Base):
     gross: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     discounts: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     returns: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+
+
+class ReportProductMonthly(Base):
+    """Per business month (dated by its first day) and product, on every channel and at every store: the
+    units sold and what was paid for them (gross less discounts), returns left out. Never negative, so
+    they bound what a product can have sold on any days of the month, in any channel or store: the
+    product ranking reads each month's best first (db/report_rankings.py). A return adds a row of
+    zeros, so every product with figures in a month has a row."""
+
+    __tablename__ = "report_product_monthly"
+    __table_args__ = (
+        sa.Index("ix_report_product_monthly_month_sales", "month", "sales", "product_id"),
+        sa.Index("ix_report_product_monthly_month_units_sold", "month", "units_sold", "product_id"),
+    )
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    sales: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
 
 class ReportOrdersDaily(Base):

@@ -97,8 +97,16 @@ class SettlementEntry(Base):
     __tablename__ = "settlement_entries"
     __table_args__ = (
         sa.Index("ix_settlement_entries_order_id_id", "order_id", "id"),
-        sa.Index("ix_settlement_entries_party_id_completed_at", "party_id", "completed_at"),
         sa.Index("ix_settlement_entries_statement_id_id", "statement_id", "id"),
+        # What generating statements looks for: the entries no statement holds yet.
+        sa.Index(
+            "ix_settlement_entries_unclaimed",
+            "party_id",
+            "currency",
+            "completed_at",
+            sqlite_where=sa.text("statement_id IS NULL"),
+            postgresql_where=sa.text("statement_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -32,6 +32,9 @@ class Webhook(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
+FINISHED = "status <> 'PENDING'"  # succeeded or failed: nothing more will be tried
+
+
 class WebhookDelivery(Base):
     """One event for one webhook: the body is fixed when the delivery is created, so every attempt
     sends the same bytes under the same `webhook-id` (receivers deduplicate on it)."""
@@ -46,6 +49,13 @@ class WebhookDelivery(Base):
             postgresql_where=sa.text("status = 'PENDING'"),
         ),
         sa.Index("ix_webhook_deliveries_webhook", "webhook_id", "id"),
+        # The retention's purge: finished deliveries, oldest first.
+        sa.Index(
+            "ix_webhook_deliveries_finished",
+            "created_at",
+            sqlite_where=sa.text(FINISHED),
+            postgresql_where=sa.text(FINISHED),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -99,6 +99,11 @@ class MemberKey(NamedTuple):
     location_id: int
 
 
+class ProductMonthKey(NamedTuple):
+    month: date  # its first day
+    product_id: int
+
+
 @dataclass(slots=True)
 class LineFigures:
     orders: int = 0  # orders paid (kept per store and per category; per variant it stays 0)
@@ -170,6 +175,19 @@ class Rollup:
                 for f in self._figures(day, order, line):
                     f.units_returned += back
                     f.returns += value
+
+    def product_months(self) -> dict[ProductMonthKey, LineFigures]:
+        """The lines' increments per business month and product (the product ranking's bounds): units
+        sold and gross and discounts, returns left out (a return adds zeros: the row exists). Products
+        deleted from the catalogue are left out, as rankings leave them out."""
+        months: dict[ProductMonthKey, LineFigures] = defaultdict(LineFigures)
+        for key, f in self.lines.items():
+            if key.product_id:
+                month = months[ProductMonthKey(key.day.replace(day=1), key.product_id)]
+                month.units_sold += f.units_sold
+                month.gross += f.gross
+                month.discounts += f.discounts
+        return months
 
     def __bool__(self) -> bool:
         return bool(self.lines)

@@ -226,10 +226,10 @@ class Share:
 def spread(total: Decimal, weights: Sequence[Decimal | int], currency: str) -> list[Decimal]:
     """`total` in parts proportional to `weights`, each to the minor unit, adding up exactly: each
     part is rounded down and the cents left go one each to the largest remainders (ties: first)."""
+    if len(weights) < 2:  # nothing to share (most lines: one source, no points)
+        return [total] if weights else []
     q = quantum(currency)
     weight_sum = sum((Decimal(w) for w in weights), Decimal(0))
-    if not weights:
-        return []
     if weight_sum == 0:
         return [total if i == 0 else Decimal(0) for i in range(len(weights))]
     raw = [total * Decimal(w) / weight_sum for w in weights]
@@ -244,6 +244,8 @@ def spread(total: Decimal, weights: Sequence[Decimal | int], currency: str) -> l
 def line_nets(totals: Sequence[Decimal], points_discount: Decimal, currency: str) -> list[Decimal]:
     """Each line's net: its total after its own discounts, less its share of the points paid (in
     proportion to line totals; points beyond the merchandise paid for shipping)."""
+    if not points_discount:
+        return list(totals)
     merchandise = sum(totals, Decimal(0))
     points = min(points_discount, merchandise)
     return [t - p for t, p in zip(totals, spread(points, totals, currency), strict=True)]

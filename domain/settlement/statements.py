@@ -121,7 +121,8 @@ class StatementsRepository(Protocol):
         ...
 
     async def rebuild(self, statement_id: int, party_id: int, currency: str, due: Cutoff) -> None:
-        """Release a DRAFT's entries, claim every settleable one no statement holds, and total them."""
+        """Release a DRAFT's entries no longer settleable by `due`, claim every settleable one no statement
+        holds, and total them."""
         ...
 
     async def lock(self, statement_id: int) -> StatementState | None: ...

@@ -10,6 +10,7 @@ import strawberry
 
 from db import catalog_queries as cq
 from db.pagination import count
+from db.product_list import ProductQuery, product_count, product_page
 from db.variant_attributes import AttributeFilter
 from domain.catalog.access import sees_product, sees_unpublished
 from domain.catalog.attributes import MAX_FILTER_VALUES, attribute_name
@@ -46,7 +47,7 @@ def _attributes(filters: list[AttributeFilterInput] | None) -> tuple[AttributeFi
 
 def _product_query(
     info: Info, channel_id: int, search: str | None, f: ProductFilter | None, sort: ProductSort | None
-) -> cq.ProductQuery:
+) -> ProductQuery:
     if search is not None and len(search) > MAX_SEARCH:
         raise bad_input(f"`search` is at most {MAX_SEARCH} characters.")
     category_ids: list[int] = []
@@ -56,7 +57,7 @@ def _product_query(
             raise bad_input(f"`filter.categories`: '{raw[:50]}' is not a category id.")
         category_ids.append(key)
     price = f.price if f else None
-    return cq.ProductQuery(
+    return ProductQuery(
         channel_id=channel_id,
         include_unpublished=sees_unpublished(info.context.principal),
         search_terms=search_terms(search),
@@ -117,9 +118,9 @@ class CatalogQuery:
             after,
             last,
             before,
-            lambda request, size: cq.product_page(session, q, request, size),
+            lambda request, size: product_page(session, q, request, size),
             node,
-            lambda: cq.product_count(session, q),
+            lambda: product_count(session, q),
         )
         await prefetch_products(info, [e.node for e in page.edges], wants(info, "products", "edges", "node"), ch)
         return page

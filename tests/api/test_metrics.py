@@ -182,6 +182,36 @@ async def test_the_relay_counts_the_outbox_backlog(engine: AsyncEngine) -> None:
     assert await relay.backlog() == 0
 
 
+async def test_the_relay_counts_the_backlog_once_per_backlog_seconds_however_often_it_is_nudged(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker under load makes a relay round per commit: one COUNT each would be the metrics' largest cost."""
+    from api import events
+
+    monkeypatch.setattr(events, "BACKLOG_SECONDS", 3600.0)
+    counts: list[int] = []
+    relay = OutboxRelay(create_session_factory(engine), events.LocalBus(), 60.0, on_backlog=counts.append)
+    rounds = 0
+    drain = relay.drain_once
+
+    async def counted_round() -> int:
+        nonlocal rounds
+        rounds += 1
+        return await drain()
+
+    monkeypatch.setattr(relay, "drain_once", counted_round)
+    task = asyncio.create_task(relay.run())
+    try:
+        for n in range(1, 6):
+            await until(lambda n=n: rounds == n and len(counts) == 1, f"relay round {n}")
+            relay.nudge()
+        await until(lambda: rounds == 6, "the last round")
+    finally:
+        relay.stop()
+        await task
+    assert counts == [0]
+
+
 async def test_webhook_attempts_are_counted_by_outcome(demo: AsyncEngine, settings: Settings) -> None:
     receiver = Receiver()
     await receiver.start()

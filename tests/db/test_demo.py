@@ -471,6 +471,7 @@ async def test_progress_labels_count_what_they_say(make_engine: MakeEngine) -> N
         "allocations": "order_allocations",
         "order locations": "order_locations",
         "order events": "order_events",
+        "settlement entries": "settlement_entries",
     }
     labelled = {stage: report.tables[tables.get(stage, stage)] for stage in finals}
     assert all(done == total for done, total in finals.values()), finals

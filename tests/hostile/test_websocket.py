@@ -95,7 +95,7 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-BACKGROUND = ("OutboxRelay.", "DeliveryWorker.", "ReportFeeder.")  # the outbox relay, webhook deliveries, report feed
+BACKGROUND = ("OutboxRelay.", "DeliveryWorker.", "ReportFeeder.", "DeliveryPurge.")  # relay, webhooks, reports, purge
 
 
 async def test_an_event_gives_its_connection_back_before_it_is_sent(

@@ -21,6 +21,7 @@ from db.pagination import (
     Ordering,
     PageRequest,
     SortKey,
+    page_kind,
     parse_datetime,
     parse_decimal,
     parse_int,
@@ -252,3 +253,11 @@ def test_every_list_is_paged_by_the_one_pager() -> None:
                 if extra:
                     own[str(path.relative_to(root.parent))] = extra
     assert own == {}
+
+
+def test_a_page_kind_keeps_what_the_statement_depends_on() -> None:
+    assert page_kind(PageRequest(first=20)) == page_kind(PageRequest(first=50))
+    assert page_kind(PageRequest(first=20, after="a")) == page_kind(PageRequest(first=5, after="b"))
+    assert page_kind(PageRequest(first=20)) != page_kind(PageRequest(first=20, after="a"))
+    assert page_kind(PageRequest(last=5)).backwards and not page_kind(PageRequest(first=5, last=5)).backwards
+    assert page_kind(PageRequest(last=5, before="a")) != page_kind(PageRequest(last=5))

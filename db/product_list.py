@@ -1,0 +1,204 @@
+"""The storefront's product list: one statement for a page of products with their listing in the
+channel (searched, filtered, sorted, keyset-paged), one for their number.
+
+The statements are built once per shape of query and page (`_shape`: which filters, which sort,
+which cursors) with every value a parameter, and run without the ORM's execution layer: building a
+statement and its cache key cost more than PostgreSQL took to run it. Search terms and attribute
+filters are written into the statement's text, so those are built per request, as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import product_search as search
+from db.catalog_queries import LISTING_COLUMNS, PRODUCT_COLUMNS
+from db.models import (
+    ChannelLocation,
+    Location,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    StockLevel,
+    VariantChannelListing,
+)
+from db.pagination import (
+    Ordering,
+    Page,
+    PageRequest,
+    SortKey,
+    count_statement,
+    keyset_parameters,
+    keyset_statement,
+    page_kind,
+    page_of,
+    parse_datetime,
+    parse_decimal,
+    parse_int,
+    parse_str,
+)
+from db.sql import AnySelect, core_rows, dialect_name, in_parameter
+from db.variant_attributes import AttributeFilter, having_attributes
+from domain.catalog.model import ProductSortField
+
+PRODUCT_ORDERINGS: dict[tuple[ProductSortField, bool], Ordering] = {}
+for _desc in (False, True):
+    _sfx = "-desc" if _desc else ""
+    PRODUCT_ORDERINGS[(ProductSortField.NAME, _desc)] = Ordering(
+        "name" + _sfx, [SortKey(Product.name, _desc, parse_str), SortKey(Product.id, _desc, parse_int)]
+    )
+    PRODUCT_ORDERINGS[(ProductSortField.PRICE, _desc)] = Ordering(
+        "price" + _sfx,
+        [SortKey(ProductChannelListing.min_price, _desc, parse_decimal), SortKey(Product.id, _desc, parse_int)],
+    )
+    PRODUCT_ORDERINGS[(ProductSortField.NEWEST, _desc)] = Ordering(
+        "newest" + _sfx,
+        [SortKey(Product.created_at, not _desc, parse_datetime), SortKey(Product.id, not _desc, parse_int)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    channel_id: int
+    include_unpublished: bool = False
+    search_terms: tuple[str, ...] = ()  # domain.catalog.model.search_terms
+    category_ids: Sequence[int] | None = None  # the categories with all their subcategories (`category_subtrees`)
+    price_gte: Decimal | None = None
+    price_lte: Decimal | None = None
+    available: bool | None = None
+    attributes: tuple[AttributeFilter, ...] = ()  # every (name, values): some variant has one of the values
+    sort: ProductSortField | None = None  # by relevance when searching, else by name
+    descending: bool = False
+
+
+def product_statement(q: ProductQuery, dialect: str) -> AnySelect:
+    """The products `q` asks for, its values parameters (`product_parameters`) except the search terms
+    and attribute filters, which are written into the statement."""
+    channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
+    listing_on = sa.and_(ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == channel_id)
+    stmt = sa.select(*PRODUCT_COLUMNS, *LISTING_COLUMNS)
+    if q.include_unpublished:
+        stmt = stmt.outerjoin(ProductChannelListing, listing_on)
+    else:
+        stmt = stmt.join(ProductChannelListing, listing_on).where(ProductChannelListing.is_published)
+    if q.search_terms:
+        stmt = stmt.where(search.matching(q.search_terms, dialect))
+    if q.category_ids is not None:
+        stmt = stmt.where(in_parameter(dialect, Product.category_id, "category_ids"))
+    if q.attributes:
+        stmt = stmt.where(*having_attributes(q.attributes))
+    if q.price_gte is not None:
+        stmt = stmt.where(ProductChannelListing.max_price >= sa.bindparam("price_gte", type_=_PRICE))
+    if q.price_lte is not None:
+        stmt = stmt.where(ProductChannelListing.min_price <= sa.bindparam("price_lte", type_=_PRICE))
+    if q.available is not None:
+        # Purchasable in the channel: published, a priced variant, stock at the channel's locations.
+        in_stock = sa.exists().where(
+            ProductVariant.product_id == Product.id,
+            StockLevel.variant_id == ProductVariant.id,
+            StockLevel.on_hand > StockLevel.reserved,
+            ChannelLocation.location_id == StockLevel.location_id,
+            ChannelLocation.channel_id == channel_id,
+            Location.id == StockLevel.location_id,
+            Location.is_active,
+            VariantChannelListing.variant_id == ProductVariant.id,
+            VariantChannelListing.channel_id == channel_id,
+        )
+        purchasable = sa.and_(
+            ProductChannelListing.is_published.is_(True), ProductChannelListing.min_price.is_not(None), in_stock
+        )
+        stmt = stmt.where(purchasable if q.available else sa.not_(sa.func.coalesce(purchasable, False)))
+    if q.sort is ProductSortField.PRICE:
+        stmt = stmt.where(ProductChannelListing.min_price.is_not(None))
+    return stmt
+
+
+_PRICE = ProductChannelListing.min_price.type
+
+
+def product_parameters(q: ProductQuery) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"channel_id": q.channel_id}
+    if q.category_ids is not None:
+        parameters["category_ids"] = list(q.category_ids)
+    if q.price_gte is not None:
+        parameters["price_gte"] = q.price_gte
+    if q.price_lte is not None:
+        parameters["price_lte"] = q.price_lte
+    return parameters
+
+
+def _shape(q: ProductQuery) -> ProductQuery | None:
+    """What the text of `q`'s statements depends on: `q` without its parameters' values; None when the
+    text holds values (search terms, attribute filters)."""
+    if q.search_terms or q.attributes:
+        return None
+    return dataclasses.replace(
+        q,
+        channel_id=0,
+        category_ids=None if q.category_ids is None else (),
+        price_gte=None if q.price_gte is None else Decimal(0),
+        price_lte=None if q.price_lte is None else Decimal(0),
+    )
+
+
+# Built once per shape of query and page (and dialect): building a statement and its cache key cost
+# more than running it. A storefront sends a few shapes; the bound is for the rest.
+@functools.lru_cache(maxsize=256)
+def _page_statement(shape: ProductQuery, dialect: str, page: PageRequest) -> AnySelect:
+    return keyset_statement(product_statement(shape, dialect), _ordering(shape), page)
+
+
+@functools.lru_cache(maxsize=64)
+def _count_statement(shape: ProductQuery, dialect: str) -> AnySelect:
+    return count_statement(product_statement(shape, dialect))
+
+
+def _ordering(q: ProductQuery) -> Ordering:
+    return PRODUCT_ORDERINGS[(q.sort or ProductSortField.NAME, q.descending)]
+
+
+_SORT_VALUES = {
+    ProductSortField.NAME: lambda r: (r.name, r.id),
+    ProductSortField.PRICE: lambda r: (r.min_price, r.id),
+    ProductSortField.NEWEST: lambda r: (r.created_at, r.id),
+}
+
+
+async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
+    dialect = dialect_name(session)
+    if q.sort is None and q.search_terms:
+        stmt = product_statement(q, dialect)
+        rank = search.relevance(q.search_terms, dialect)
+        stmt = stmt.add_columns(rank.label("relevance"))
+        ordering = search.relevance_ordering(q.search_terms, rank)
+        rows = await core_rows(
+            session,
+            keyset_statement(stmt, ordering, page),
+            {**product_parameters(q), **keyset_parameters(ordering, page, size)},
+        )
+        return page_of(rows, ordering, page, size, lambda r: (r.relevance, r.name, r.id))
+    ordering = _ordering(q)
+    parameters = {**product_parameters(q), **keyset_parameters(ordering, page, size)}
+    shape = _shape(q)
+    if shape is None:
+        statement = keyset_statement(product_statement(q, dialect), ordering, page)
+    else:
+        statement = _page_statement(shape, dialect, page_kind(page))
+    rows = await core_rows(session, statement, parameters)
+    return page_of(rows, ordering, page, size, _SORT_VALUES[q.sort or ProductSortField.NAME])
+
+
+async def product_count(session: AsyncSession, q: ProductQuery) -> int:
+    dialect = dialect_name(session)
+    shape = _shape(q)
+    statement = count_statement(product_statement(q, dialect)) if shape is None else _count_statement(shape, dialect)
+    rows = await core_rows(session, statement, product_parameters(q))
+    return int(rows[0][0] or 0)
