@@ -22,7 +22,8 @@ strawberry's; this view only overrides its hooks:
   deeper than 1,024 levels is a coded 400 BAD_REQUEST;
 - `extensions.persistedQuery` is resolved (api/persisted_queries.py) before execution;
 - GraphiQL (api/graphiql.py) is served with security headers, or 404 when switched off;
-- a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once;
+- a request that wrote to the outbox wakes the worker's relay, so subscribers hear at once, and one that
+  wrote a sale, return or cancellation wakes its report feed;
 - repeated anonymous storefront queries are answered from the response cache
   (api/response_cache.py, `X-Cache: HIT`); a request that wrote the catalogue or stock bumps
   its version;
@@ -77,6 +78,7 @@ from api.response_cache import CACHEABLE_REQUEST_BYTES, cache_key
 from api.state import AppState
 from api.uploads import RequestAdapter, upload_refusal
 from api.websocket import LegacyWSHandler, TextWebSocket, TransportWSHandler
+from db import report_feed
 from db.catalogue_changes import CATALOGUE_CHANGED, STOCK_CHANGED
 from db.outbox import WRITTEN
 from schema.context import Context
@@ -200,10 +202,10 @@ class GraphQLView(GraphQL[Context, None]):
             )
             try:
                 response = await self.run(request, context=context)
-                if session.info.pop(WRITTEN, False):
-                    for worker in (self.state.relay, self.state.feeder):
-                        if worker is not None:
-                            worker.nudge()
+                if session.info.pop(WRITTEN, False) and self.state.relay is not None:
+                    self.state.relay.nudge()
+                if session.info.pop(report_feed.DUE, False) and self.state.feeder is not None:
+                    self.state.feeder.nudge()
                 await self._invalidate(session.info)
             except HTTPException as e:
                 # 405: a mutation over GET (only POST will do), or a method strawberry does not serve

@@ -2,9 +2,10 @@
 commit (db/report_feed.py), so no checkout waits for the figures.
 
 It runs in every `serve` worker; the watermark's lock makes the workers take turns, each event
-counted once. It wakes every `interval` seconds and at once when nudged (a worker committed an order
-change); it first looks without writing, so an idle feed never takes SQLite's write lock, and
-while the database is down it backs off and logs the outage once (api/outages.py).
+counted once. It wakes every `interval` seconds and at once when nudged (a worker committed a sale, a
+return or a cancellation: db/report_feed.py `note_event`); it first looks without writing, so an
+idle feed never takes SQLite's write lock, and while the database is down it backs off and logs the
+outage once (api/outages.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`python -m bench <name> [options]`: run one bench and print its figures as JSON lines.
 
-Benches: listing, detail, cpu, flash-sale, startup, nearby, scale, webhooks, reports, settlement,
-metrics-overhead. See docs/performance.md.
+Benches: listing, detail, cpu, flash-sale, checkout-profile, startup, nearby, scale, webhooks, reports,
+settlement, metrics-overhead. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from bench import (
+    checkout_profile,
     cpu,
     detail,
     flash_sale,
@@ -36,6 +37,7 @@ BENCHES: dict[str, ModuleType] = {
     "detail": detail,
     "cpu": cpu,
     "flash-sale": flash_sale,
+    "checkout-profile": checkout_profile,
     "startup": startup,
     "nearby": nearby,
     "scale": scale,

@@ -84,7 +84,8 @@ class AsgiCaller:
         return b"".join(chunks)
 
 
-def _callgrind(switch: str) -> None:
+def callgrind(switch: str) -> None:
+    """Switch callgrind's instrumentation of this process `on` or `off` (the process runs under valgrind)."""
     subprocess.run(["callgrind_control", "--instr=" + switch, str(os.getpid())], check=True, capture_output=True)
 
 
@@ -110,7 +111,7 @@ async def count(url: str, page: Document, args: argparse.Namespace, report: Repo
                 raise SystemExit(f"the request failed: {answer[:500]!r}")
             n = args.requests
             if args.callgrind:
-                _callgrind("on")
+                callgrind("on")
             profile = None if args.callgrind else cProfile.Profile()
             started = time.process_time()
             if profile is not None:
@@ -121,7 +122,7 @@ async def count(url: str, page: Document, args: argparse.Namespace, report: Repo
                 profile.disable()
             cpu = time.process_time() - started
             if args.callgrind:
-                _callgrind("off")
+                callgrind("off")
                 say(f"instructions per request: valgrind's `Collected` figure over {n}")
             else:
                 calls = sum(s[1] for s in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.events import BACKGROUND
@@ -35,6 +36,8 @@ class Probe:
     """An in-process client whose requests' SQL statements are counted."""
 
     client: httpx.AsyncClient
+    app: Any  # the ASGI app behind `client` (benches may call it directly)
+    engine: AsyncEngine
     seen: list[str] = field(default_factory=list)
     fields: int = 0  # resolved by graphql-core since the last `take`
 
@@ -63,7 +66,8 @@ class PerRequest:
 
 
 @asynccontextmanager
-async def probe(database_url: str) -> AsyncIterator[Probe]:
+async def probe(database_url: str, **settings: Any) -> AsyncIterator[Probe]:
+    """An in-process app on `database_url` (with these `settings` besides the probe's own)."""
     engine = create_engine(database_url)
     settings = Settings(
         database_url=database_url,
@@ -71,6 +75,7 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
         order_expiry_interval=0,
         rate_limit=False,
         _env_file=None,
+        **settings,
     )  # type: ignore[call-arg]
     app = create_app(settings, engine=engine)
     execute_field = SyncCompletion.execute_field
@@ -79,7 +84,7 @@ async def probe(database_url: str) -> AsyncIterator[Probe]:
             app.router.lifespan_context(app),
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client,
         ):
-            counter = Probe(client)
+            counter = Probe(client, app, engine)
 
             def count(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_args: Any) -> None:
                 if context is not None and context.execution_options.get(BACKGROUND):

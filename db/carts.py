@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.mappers import columns, state
 from db.models import Cart, CartLine, Channel, ChannelLocation, Location, Member, VariantChannelListing
 from db.order_queries import sellable_prices, sellable_statement
+from db.sql import core_rows
 from domain.clock import Clock, system_clock
 from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
@@ -33,6 +34,7 @@ _CHANNEL = columns(
     shipping_free_over=Channel.shipping_free_over,
     routing=Channel.routing,
 )
+_CHANNEL_BY_ID = sa.select(*_CHANNEL).where(Channel.id == sa.bindparam("id"))  # built once: checkout reads it
 
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
@@ -67,9 +69,8 @@ class SqlCartRepository:
         return state(ChannelInfo, row) if row else None
 
     async def channel_by_id(self, channel_id: int) -> ChannelInfo:
-        return state(
-            ChannelInfo, (await self.session.execute(sa.select(*_CHANNEL).where(Channel.id == channel_id))).one()
-        )
+        (row,) = await core_rows(self.session, _CHANNEL_BY_ID, {"id": channel_id})
+        return state(ChannelInfo, row)
 
     async def member_exists(self, member_id: int) -> bool:
         return bool(

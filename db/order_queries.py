@@ -6,6 +6,7 @@ page of 50 orders with their lines and payments costs the same few statements as
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from db.pagination import (
     newest_child_pages,
     parse_int,
 )
+from db.sql import AnySelect, core_rows
 from domain.orders.cart_rules import CartLineState
 from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
@@ -78,10 +80,9 @@ async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]
     return {(v, c): price for v, c, price in rows if (v, c) in wanted}
 
 
-async def checkout_lines(
-    session: AsyncSession, cart_id: int, channel_id: int
-) -> tuple[list[CartLineState], dict[int, Sellable]]:
-    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
+@functools.cache
+def _checkout_lines_statement() -> AnySelect:
+    """Parameters `cart_id` and `channel_id`."""
     sold = (
         sellable_statement(
             VariantChannelListing.variant_id,
@@ -91,10 +92,10 @@ async def checkout_lines(
             ProductVariant.name.label("variant_name"),
         )
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(VariantChannelListing.channel_id == channel_id)
+        .where(VariantChannelListing.channel_id == sa.bindparam("channel_id"))
         .subquery("sold")
     )
-    rows = await session.execute(
+    return (
         sa.select(
             CartLine.id,
             CartLine.variant_id,
@@ -105,9 +106,16 @@ async def checkout_lines(
             sold.c.variant_name,
         )
         .outerjoin(sold, sold.c.variant_id == CartLine.variant_id)
-        .where(CartLine.cart_id == cart_id)
+        .where(CartLine.cart_id == sa.bindparam("cart_id"))
         .order_by(CartLine.id)
     )
+
+
+async def checkout_lines(
+    session: AsyncSession, cart_id: int, channel_id: int
+) -> tuple[list[CartLineState], dict[int, Sellable]]:
+    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
+    rows = await core_rows(session, _checkout_lines_statement(), {"cart_id": cart_id, "channel_id": channel_id})
     lines: list[CartLineState] = []
     sellable: dict[int, Sellable] = {}
     for line_id, variant, quantity, price, sku, product_name, variant_name in rows:
@@ -127,9 +135,28 @@ async def carts_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[
     return {r.token: r for r in rows}
 
 
+# session.info: the orders this request's checkouts placed (token -> the row as written, `remember_placed`)
+PLACED = "placed_orders"
+
+
+def remember_placed(session: AsyncSession, order: Order) -> None:
+    """Keep a placed order's row for the answer's read (the write knows every column)."""
+    session.info.setdefault(PLACED, {})[order.token] = order
+
+
+def forget_placed(session: AsyncSession) -> None:
+    """Drop the rows kept: a transaction that rolled back placed nothing, and one that begins may change them."""
+    session.info.pop(PLACED, None)
+
+
 async def orders_by_tokens(session: AsyncSession, tokens: Sequence[str]) -> dict[str, Order]:
-    rows = (await session.scalars(sa.select(Order).where(Order.token.in_(tokens)), execution_options=_FRESH)).all()
-    return {r.token: r for r in rows}
+    """Orders by token; an order this request just placed is given once as it was written, the rest read."""
+    placed = session.info.get(PLACED) or {}
+    found = {t: placed.pop(t) for t in tokens if t in placed}
+    if wanted := [t for t in tokens if t not in found]:
+        rows = await session.scalars(sa.select(Order).where(Order.token.in_(wanted)), execution_options=_FRESH)
+        found |= {r.token: r for r in rows}
+    return found
 
 
 async def locations_by_order_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, frozenset[int]]:

@@ -15,14 +15,16 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
 from db.models import Fulfilment, Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
+from db.types import Amount, UtcDateTime
 from domain.inventory.model import Allocation
 from domain.orders.access import order_locations
 from domain.orders.checkout import NewOrder, NewOrderLine
@@ -31,6 +33,7 @@ from domain.orders.fulfilment import FulfilmentStatus, fulfilment_locations
 from domain.orders.model import OrderStatus
 
 NUMBER_DIGITS = 6
+_ORDERS = cast(sa.Table, Order.__table__)
 
 
 def order_number(order_id: int, created_at: datetime) -> str:
@@ -122,6 +125,16 @@ def order_rows(
             "created_at": order.created_at,
         },
     )
+
+
+def stored_order(rows: OrderRows, order_id: int, number: str, dialect: Dialect) -> Order:
+    """The order row as a read gives it back once `rows` are written (a transient object): what the
+    checkout answers with, without reading the order again."""
+    values: dict[str, Any] = {c.key: None for c in _ORDERS.c} | rows.order | {"id": order_id, "number": number}
+    for column in _ORDERS.c:
+        if isinstance(column.type, Amount | UtcDateTime):
+            values[column.key] = column.type.as_stored(values[column.key], dialect)
+    return Order(**values)
 
 
 async def write_order(session: AsyncSession, rows: OrderRows) -> tuple[int, str]:
@@ -279,7 +292,9 @@ async def _statement_per_table(session: AsyncSession, rows: OrderRows) -> tuple[
         await session.execute(sa.insert(Order).values(**rows.order, number=rows.order["token"]).returning(Order.id))
     ).scalar_one()
     number = order_number(order_id, rows.order["created_at"])
-    await session.execute(sa.update(Order).where(Order.id == order_id).values(number=number))
+    await session.execute(  # updated_at as written (its onupdate would move it): the order was placed, not changed
+        sa.update(Order).where(Order.id == order_id).values(number=number, updated_at=rows.order["updated_at"])
+    )
     added = await session.execute(
         sa.insert(OrderLine).returning(OrderLine.id, OrderLine.variant_id),
         [{"order_id": order_id, **line} for line in rows.lines],

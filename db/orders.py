@@ -10,6 +10,7 @@ over the phone (db/order_writes.py).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox, webhook_events
+from db import outbox, report_feed, webhook_events
 from db.carts import CART_COLUMNS
 from db.mappers import columns, state
 from db.models import (
@@ -36,8 +37,9 @@ from db.models import (
     Payment,
     StockLevel,
 )
-from db.order_queries import checkout_lines
-from db.order_writes import order_rows, write_order
+from db.order_queries import checkout_lines, remember_placed
+from db.order_writes import order_rows, stored_order, write_order
+from db.sql import AnySelect, core_rows, dialect_name, in_parameter
 from db.types import UtcDateTime
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
@@ -71,6 +73,46 @@ _STATE = columns(
     points_multiplier=Order.points_multiplier,
 )
 
+# Checkout's statements, built once: on its hot path building a statement cost more than running it.
+_CLAIM = (
+    sa.update(Cart)
+    .where(Cart.token == sa.bindparam("cart_token"), Cart.completed_at.is_(None))
+    .values(completed_at=sa.bindparam("claimed_at"), updated_at=sa.bindparam("claimed_at"))
+    .returning(*CART_COLUMNS)
+)
+
+
+@functools.cache
+def _sources_statement(dialect: str, *, at_location: bool) -> AnySelect:
+    """Parameters `channel_id`, `variant_ids` and (`at_location`) `location_id`."""
+    stmt = (
+        sa.select(
+            Location.id,
+            Location.type,
+            Location.priority,
+            Location.latitude,
+            Location.longitude,
+            StockLevel.variant_id,
+            StockLevel.on_hand - StockLevel.reserved,
+        )
+        .join(StockLevel, StockLevel.location_id == Location.id)
+        .join(
+            ChannelLocation,
+            sa.and_(
+                ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == sa.bindparam("channel_id")
+            ),
+        )
+        .where(
+            Location.is_active,
+            in_parameter(dialect, StockLevel.variant_id, "variant_ids"),
+            StockLevel.on_hand > StockLevel.reserved,
+        )
+    )
+    if at_location:
+        return stmt.where(Location.id == sa.bindparam("location_id"))
+    # shipped: from warehouses and from stores that ship to homes
+    return stmt.where(sa.or_(Location.type == LocationType.WAREHOUSE, Location.ships_to_home))
+
 
 class SqlOrdersRepository:
     def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
@@ -92,14 +134,8 @@ class SqlOrdersRepository:
         return state(OrderRef, row) if row else None
 
     async def claim_cart(self, token: str, now: datetime) -> CartState | None:
-        claimed = await self.session.execute(
-            sa.update(Cart)
-            .where(Cart.token == token, Cart.completed_at.is_(None))
-            .values(completed_at=now, updated_at=now)
-            .returning(*CART_COLUMNS)
-        )
-        row = claimed.first()
-        return state(CartState, row) if row else None
+        rows = await core_rows(self.session, _CLAIM, {"cart_token": token, "claimed_at": now})
+        return state(CartState, rows[0]) if rows else None
 
     async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
         return await checkout_lines(self.session, cart_id, channel_id)
@@ -107,30 +143,12 @@ class SqlOrdersRepository:
     async def sources(
         self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
     ) -> list[Source]:
-        stmt = (
-            sa.select(
-                Location.id,
-                Location.type,
-                Location.priority,
-                Location.latitude,
-                Location.longitude,
-                StockLevel.variant_id,
-                StockLevel.on_hand - StockLevel.reserved,
-            )
-            .join(StockLevel, StockLevel.location_id == Location.id)
-            .join(
-                ChannelLocation,
-                sa.and_(ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == channel_id),
-            )
-            .where(Location.is_active, StockLevel.variant_id.in_(variant_ids), StockLevel.on_hand > StockLevel.reserved)
-        )
-        if location_id is not None:
-            stmt = stmt.where(Location.id == location_id)
-        else:  # shipped: from warehouses and from stores that ship to homes
-            stmt = stmt.where(sa.or_(Location.type == LocationType.WAREHOUSE, Location.ships_to_home))
+        statement = _sources_statement(dialect_name(self.session), at_location=location_id is not None)
+        parameters = {"channel_id": channel_id, "variant_ids": list(variant_ids), "location_id": location_id}
         found: dict[int, tuple[Any, ...]] = {}
         available: dict[int, dict[int, int]] = defaultdict(dict)
-        for loc_id, type_, priority, lat, lon, variant_id, units in await self.session.execute(stmt):
+        rows = await core_rows(self.session, statement, parameters)
+        for loc_id, type_, priority, lat, lon, variant_id, units in rows:
             found[loc_id] = (type_, priority, lat, lon)
             available[loc_id][variant_id] = int(units)
         return [Source(loc_id, t, p, available[loc_id], lat, lon) for loc_id, (t, p, lat, lon) in found.items()]
@@ -138,7 +156,9 @@ class SqlOrdersRepository:
     async def add_order(
         self, order: NewOrder, lines: Sequence[NewOrderLine], allocations: Sequence[Allocation], placed: PlacedEvent
     ) -> OrderRef:
-        order_id, number = await write_order(self.session, order_rows(order, lines, allocations, placed))
+        rows = order_rows(order, lines, allocations, placed)
+        order_id, number = await write_order(self.session, rows)
+        remember_placed(self.session, stored_order(rows, order_id, number, self.session.get_bind().dialect))
         return OrderRef(order_id, order.token, number)
 
     async def add_event(
@@ -176,6 +196,7 @@ class SqlOrdersRepository:
             sa.insert(OutboxEvent).from_select(["topic", "message", "created_at"], sa.union_all(*rows, parts))
         )
         self.session.info[outbox.WRITTEN] = True
+        report_feed.note_event(self.session, type)
 
     # Transitions
 

@@ -7,6 +7,7 @@ row twice at once; SQLite has one writer at a time anyway.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxEvent
+from db.sql import core_rows, dialect_name
 
 _EVENTS = cast(sa.Table, OutboxEvent.__table__)  # Core inserts: no ORM bulk machinery per event
 WRITTEN = "outbox_written"
@@ -54,19 +56,30 @@ async def unpublished(session: AsyncSession) -> int:
     return int(count or 0)
 
 
+@functools.cache
+def _take_statement(dialect: str) -> sa.Update:
+    """Parameters `limit` and `now`. Built once: the relay takes a batch after every commit."""
+    oldest = (
+        sa.select(_EVENTS.c.id)
+        .where(_EVENTS.c.published_at.is_(None))
+        .order_by(_EVENTS.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if dialect == "postgresql":
+        oldest = oldest.with_for_update(skip_locked=True)
+    return (
+        sa.update(_EVENTS)
+        .where(_EVENTS.c.id.in_(oldest.scalar_subquery()))
+        .values(published_at=sa.bindparam("now"))
+        .returning(_EVENTS.c.id, _EVENTS.c.topic, _EVENTS.c.message)
+    )
+
+
 async def take(session: AsyncSession, limit: int, now: datetime) -> list[tuple[int, str, str]]:
     """The oldest unpublished events, oldest first, marked published as of `now` in one statement; other
     relays skip the rows until the transaction ends, and a rollback (the publishing failed) leaves them
     for the next try."""
-    oldest = sa.select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
-    taken = await session.execute(
-        sa.update(OutboxEvent)
-        .where(OutboxEvent.id.in_(oldest.scalar_subquery()))
-        .values(published_at=now)
-        .returning(OutboxEvent.id, OutboxEvent.topic, OutboxEvent.message)
-    )
+    taken = await core_rows(session, _take_statement(dialect_name(session)), {"limit": limit, "now": now})
     return sorted((i, t, m) for i, t, m in taken)
 
 

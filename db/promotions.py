@@ -8,9 +8,10 @@ nothing updated and are told why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,8 @@ from db.models import (
     PromotionUse,
 )
 from db.models import Promotion as PromotionRow
+from db.sql import AnySelect, core_rows, dialect_name, in_parameter
+from db.types import UtcDateTime
 from domain.apps.webhooks import WebhookEventType
 from domain.inventory.model import LocationType
 from domain.orders.cart_pricing import MemberFacts
@@ -37,7 +40,8 @@ from domain.promotions.coupons import CouponInfo, TemplateInfo
 from domain.promotions.records import CouponState, action_from_record, conditions_from_record
 
 
-def promotion_of(row: PromotionRow) -> Promotion:
+def promotion_of(row: PromotionRow | sa.Row[Any]) -> Promotion:
+    """The rule of a promotion's row (an ORM object, or a row of the table's columns)."""
     return Promotion(
         row.id,
         row.name,
@@ -78,7 +82,7 @@ def coupon_of(row: Coupon) -> CouponInfo:
     return CouponInfo(row.id, row.code, row.template_id, row.member_id, row.state, row.valid_from, row.valid_until)
 
 
-def running_filter(now: datetime) -> Any:
+def running_filter(now: datetime | sa.BindParameter[datetime]) -> Any:
     return sa.and_(
         PromotionRow.is_active.is_(True),
         sa.or_(PromotionRow.starts_at.is_(None), PromotionRow.starts_at <= now),
@@ -89,19 +93,20 @@ def running_filter(now: datetime) -> Any:
 # ---------------------------------------------------------------------- batched reads (loaders and repository)
 
 
+# Built once (the running promotions here, the categories per dialect below): a checkout reads both on its
+# hot path, where building the statements cost more than running them.
+_PROMOTIONS = cast(sa.Table, PromotionRow.__table__)
+_RUNNING = sa.select(_PROMOTIONS).where(running_filter(sa.bindparam("now", type_=UtcDateTime())))
+
+
 async def running_promotions(session: AsyncSession, moments: Sequence[datetime]) -> dict[datetime, list[Promotion]]:
     """The promotions running at each moment (one query: a request asks for one moment)."""
-    found: dict[datetime, list[Promotion]] = {}
-    for now in set(moments):
-        found[now] = [
-            promotion_of(r) for r in await session.scalars(sa.select(PromotionRow).where(running_filter(now)))
-        ]
-    return found
+    return {now: [promotion_of(r) for r in await core_rows(session, _RUNNING, {"now": now})] for now in set(moments)}
 
 
-async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> dict[int, tuple[int, frozenset[int]]]:
-    """variant id -> (product id, its category with every ancestor): one recursive query that walks
-    up from each variant's category (UNION drops repeated rows, so even a cycle ends)."""
+@functools.cache
+def _catalogue_facts_statement(dialect: str) -> AnySelect:
+    """Parameter `variant_ids`."""
     tree = (
         sa.select(
             ProductVariant.id.label("variant_id"),
@@ -109,7 +114,7 @@ async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> 
             Product.category_id.label("category_id"),
         )
         .join(Product, Product.id == ProductVariant.product_id)
-        .where(ProductVariant.id.in_(variant_ids))
+        .where(in_parameter(dialect, ProductVariant.id, "variant_ids"))
         .cte("tree", recursive=True)
     )
     tree = tree.union(
@@ -117,11 +122,16 @@ async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> 
         .join(Category, Category.id == tree.c.category_id)
         .where(Category.parent_id.is_not(None))
     )
+    return sa.select(tree.c.variant_id, tree.c.product_id, tree.c.category_id)
+
+
+async def catalogue_facts(session: AsyncSession, variant_ids: Sequence[int]) -> dict[int, tuple[int, frozenset[int]]]:
+    """variant id -> (product id, its category with every ancestor): one recursive query that walks
+    up from each variant's category (UNION drops repeated rows, so even a cycle ends)."""
     products: dict[int, int] = {}
     categories: dict[int, set[int]] = {}
-    for variant, product, category in await session.execute(
-        sa.select(tree.c.variant_id, tree.c.product_id, tree.c.category_id)
-    ):
+    statement = _catalogue_facts_statement(dialect_name(session))
+    for variant, product, category in await core_rows(session, statement, {"variant_ids": list(variant_ids)}):
         products[variant] = product
         found = categories.setdefault(variant, set())
         if category is not None:

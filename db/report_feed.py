@@ -63,13 +63,21 @@ ROLLUPS = (
 )
 _HAPPENINGS = {OrderEventType.PAID: Happening.SALE, OrderEventType.RETURNED: Happening.RETURN}
 _COUNTED = (*_HAPPENINGS, OrderEventType.CANCELLED)  # the events that can change a figure
+DUE = "report_events_written"  # session.info: the transaction wrote an event a pass counts
+
+
+def note_event(session: AsyncSession, type: OrderEventType) -> None:
+    """Mark the session when `type` is an event a pass counts: its request wakes the feed after the
+    commit (an order placed counts nothing, so a flash sale's checkouts do not wake it)."""
+    if type in _COUNTED:
+        session.info[DUE] = True
 
 
 async def due(session: AsyncSession, now: datetime) -> bool:
     """Whether a pass has anything to count (read only, so that an idle feed never takes a write lock).
     Events that change no figure (an order placed, shipped) do not make a pass due: the watermark moves
     over them with the next sale, return or cancellation, so a flash sale of unpaid orders costs the
-    feed one read per commit rather than a write."""
+    feed a read per timed pass (its commits do not wake it: `note_event`) rather than a write."""
     row = (
         await session.execute(
             sa.select(ReportWatermark.last_event_id, ReportWatermark.gaps).where(ReportWatermark.name == SALES)

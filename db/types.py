@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Enum, Integer, Numeric
@@ -19,6 +19,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 _SCALE = 1000
+_THOUSANDTH = Decimal("0.001")
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -41,8 +42,15 @@ class Amount(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / _SCALE).quantize(Decimal("0.001"))
+            return (Decimal(int(value)) / _SCALE).quantize(_THOUSANDTH)
         return Decimal(value)
+
+    def as_stored(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """`value` as a read gives it back once written (PostgreSQL rounds to the scale half away from
+        zero)."""
+        if value is None or dialect.name == "sqlite":
+            return self.process_result_value(self.process_bind_param(value, dialect), dialect)
+        return Decimal(value).quantize(_THOUSANDTH, ROUND_HALF_UP)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -62,6 +70,10 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def as_stored(self, value: Any, dialect: Dialect) -> datetime | None:
+        """`value` as a read gives it back once written."""
+        return self.process_result_value(self.process_bind_param(value, dialect), dialect)
 
 
 def str_enum(enum: type, length: int = 20) -> Enum:

@@ -22,6 +22,7 @@ from db.inventory import SqlInventoryRepository
 from db.locations import SqlLocationRepository
 from db.media import SqlMediaRepository
 from db.members import SqlMembersRepository
+from db.order_queries import forget_placed
 from db.orders import SqlOrdersRepository
 from db.points import SqlPointsRepository
 from db.promotion_admin import SqlPromotionAdmin
@@ -121,6 +122,7 @@ class SqlUnitOfWork:
     async def transaction(self) -> AsyncIterator[None]:
         session = self.session
         writing(session)  # with a replica: the primary, for this transaction and the reads after it
+        forget_placed(session)  # what an earlier write of this request placed may change now
         if session.in_transaction():
             # End the read transaction earlier fields of this request opened.
             await session.rollback()
@@ -130,4 +132,5 @@ class SqlUnitOfWork:
             await session.commit()
         except BaseException:
             await session.rollback()
+            forget_placed(session)  # it was never placed
             raise

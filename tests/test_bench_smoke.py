@@ -159,3 +159,23 @@ def test_the_webhooks_benchs_receiver_counts_what_its_verdict_needs() -> None:
     assert (receiver.duplicates, receiver.bad_signatures, receiver.stray) == (1, 2, 1)
     receiver.receive(6.0, *delivery("msg_5", "P2"))
     assert receiver.arrived == {"P1": 1.0, "P2": 6.0}
+
+
+def test_the_checkout_profile_counts_calls_and_statements_of_placed_and_refused_checkouts() -> None:
+    options = ["--sqlite", "--products", "30", "--checkouts", "5", "--refused", "2", "--top", "3"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "checkout-profile", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    by_metric = {(f["metric"], f.get("outcome")): f["value"] for f in figures}
+    for outcome in ("placed", "refused"):
+        calls = by_metric[("python_calls_per_checkout", outcome)]
+        packages = by_metric[("python_calls_per_checkout_by_package", outcome)]
+        assert calls > 0 and abs(sum(packages.values()) - calls) <= len(packages)  # each rounded on its own
+        assert by_metric[("statements_per_checkout", outcome)] > 0
+    assert by_metric[("statements_per_checkout", "refused")] < by_metric[("statements_per_checkout", "placed")]

@@ -14,10 +14,12 @@ import sqlalchemy as sa
 
 from db.models import Cart, Order, OrderLine
 from domain.access.model import StaffRole
+from domain.promotions import PercentOff, PointsMultiplier
 from tests.api.test_carts import ADD, READ, Shop, address, errors, open_shop, set_price
 from tests.api.test_members import ADJUST, new_member
 from tests.helpers import GraphQLClient
 from tests.inventory_fixtures import Level, ledger, level, location_gid
+from tests.promotion_fixtures import add_promotion
 
 ORDER_FIELDS = """id number status fulfillmentMethod channel { slug } location { id } pickupLocation { id }
   subtotal { amount } discountTotal { amount } pointsDiscount { amount } shipping { amount } total { amount currency }
@@ -399,13 +401,42 @@ async def test_a_checkout_costs_a_fixed_number_of_statements_and_one_reservation
     shop: Shop, statements: Any, lines: list[tuple[int, int]]
 ) -> None:
     """Claim (returning the cart), lines with their prices, channel, running promotions, stock, the order
-    with everything that hangs off it (one statement on PostgreSQL), movements, their outbox rows, one
-    reservation per stock level, and the order the payload shows: what each buyer of a flash sale costs
-    (with promotions running, one more: the variants' categories)."""
+    with everything that hangs off it (one statement on PostgreSQL), movements, their outbox rows and one
+    reservation per stock level: what each buyer of a flash sale costs (with promotions running, one
+    more: the variants' categories). The payload shows the order as written, without reading it back."""
     cart = await shop.cart(lines)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
     statements.reset()
     done = (await shop.client.data(LEAN_CHECKOUT, {"id": cart["id"], "key": "k"}))["checkoutComplete"]
     assert done["userErrors"] == [] and done["order"]["status"] == "UNPAID"
     order_writes = 1 if shop.engine.dialect.name == "postgresql" else 8
-    assert statements.count == 8 + order_writes + len(lines), statements.statements
+    assert statements.count == 7 + order_writes + len(lines), statements.statements
+    # the reservations come last: the hot stock rows are locked from their UPDATE to the COMMIT only
+    reserving = [s.lstrip().upper().startswith("UPDATE STOCK_LEVELS") for s in statements.statements]
+    assert reserving == [False] * (statements.count - len(lines)) + [True] * len(lines), statements.statements
+
+
+ANSWERED = """id number status fulfillmentMethod subtotal { amount currency } discountTotal { amount }
+  pointsDiscount { amount } shipping { amount } total { amount currency } amountDue { amount } pointsSpent
+  pointsEarned pointsMultiplier trackingNumber expiresAt createdAt updatedAt channel { slug } location { id }
+  pickupLocation { id } member { id } deliveryAddress { name phone line1 city postalCode country latitude longitude }
+  attribution { channel { slug } sellingLocation { id } fulfillingLocations { id } referringLocation { id } }
+  events { type createdAt } fulfillments { id status location { id } }
+  lines { id sku productName variantName quantity returnedQuantity unitPrice { amount } total { amount }
+          discounts { label amount { amount } } }"""
+
+
+async def test_the_checkouts_answer_is_the_order_as_a_read_gives_it(shop: Shop) -> None:
+    """The answer shows the order as it was written, without reading it back: every field must be what
+    a read of the stored order gives (amounts and the points multiplier as stored, times in UTC)."""
+    await add_promotion(shop.engine, PointsMultiplier(Decimal("1.2345")), name="Odd points")
+    await add_promotion(shop.engine, PercentOff(Decimal("12.5")), name="Odd cents")
+    ann = await new_member(shop.client)
+    cart = await shop.cart([(0, 3), (1, 1)], token=ann.token)
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()}, token=ann.token)
+    answer = f"""mutation($id: ID!) {{ checkoutComplete(cartId: $id, idempotencyKey: "k") {{
+      order {{ {ANSWERED} }} userErrors {{ code }} }} }}"""
+    done = (await shop.client.data(answer, {"id": cart["id"]}, token=ann.token))["checkoutComplete"]
+    assert done["userErrors"] == [] and done["order"]["pointsMultiplier"] != "1"
+    read = f"""query($id: ID!) {{ order(id: $id) {{ {ANSWERED} }} }}"""
+    assert (await shop.client.data(read, {"id": done["order"]["id"]}, token=ann.token))["order"] == done["order"]

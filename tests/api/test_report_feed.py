@@ -1,6 +1,6 @@
 """The report feed counts each order event exactly once: a transaction that commits after later ones
 were counted is still counted (its id waited as a gap), several workers feeding at once count
-nothing twice, and an idle feed takes no write lock."""
+nothing twice, an idle feed takes no write lock, and only the events it counts wake it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from db import report_feed
-from db.engine import create_session_factory
+from db.engine import create_session_factory, write_options
 from db.models import Order, OrderEvent, ReportOrdersDaily, ReportWatermark
+from db.orders import SqlOrdersRepository
 from domain.orders.records import OrderEventType
 from tests.api.test_report_reconciliation import rollup_rows
 from tests.helpers import GraphQLClient
@@ -118,3 +119,19 @@ async def test_an_idle_feed_takes_no_write_lock(trading: Trading, engine: AsyncE
     finally:
         sa.event.remove(engine.sync_engine, "before_cursor_execute", watch)
     assert writes == []
+
+
+@pytest.mark.usefixtures("trading")
+async def test_only_a_sale_a_return_or_a_cancellation_wakes_the_feed(engine: AsyncEngine) -> None:
+    async with create_session_factory(engine)() as session:
+        await session.connection(execution_options=write_options(session))
+        orders = SqlOrdersRepository(session)
+        order_id = await session.scalar(sa.select(sa.func.min(Order.id)))
+        for quiet in (OrderEventType.SHIPPED, OrderEventType.DELIVERED, OrderEventType.COMPLETED):
+            await orders.add_event(order_id, quiet, {}, staff_id=None, member_id=None)
+        assert report_feed.DUE not in session.info  # what the request's view wakes the feed by
+        for counted in (OrderEventType.PAID, OrderEventType.RETURNED, OrderEventType.CANCELLED):
+            session.info.pop(report_feed.DUE, None)
+            await orders.add_event(order_id, counted, {}, staff_id=None, member_id=None)
+            assert session.info[report_feed.DUE] is True
+        await session.rollback()
