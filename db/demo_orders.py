@@ -33,8 +33,8 @@ from domain.orders.access import order_locations
 from domain.orders.fulfilment import whole_order_status
 from domain.orders.model import OrderStatus
 from domain.orders.records import OrderEventType, PaymentKind, PaymentMethod
-from domain.settlement.model import Referral, SettlementEvent
-from domain.settlement.services import Sale, SaleLine, sale_entries
+from domain.settlement.model import Referral
+from domain.settlement.services import Sale, SaleLine
 
 Row = dict[str, Any]
 
@@ -185,31 +185,6 @@ class Writer:
         draw = int.from_bytes(digest, "big")
         return self.store_ids[draw // 1000 % len(self.store_ids)] if draw % 1000 < REFERRED_PER_MILLE else None
 
-    def _entries(self, order_id: int, sale: Sale, done: datetime) -> list[Row]:
-        """The SALE entries the order's completion wrote (`done`)."""
-        assert self.ledger is not None
-        rows: list[Row] = []
-        for entry in sale_entries(sale, self.ledger.rules, self.ledger.brand_party_id, done):
-            share = entry.share
-            rows.append(
-                {
-                    "id": self.next_entry_id,
-                    "order_id": order_id,
-                    "order_line_id": entry.line_id,
-                    "party_id": share.party_id,
-                    "role": share.role,
-                    "event": SettlementEvent.SALE,
-                    "rule_id": share.rule_id,
-                    "amount": share.amount,
-                    "currency": sale.currency,
-                    "completed_at": done,
-                    "statement_id": None,
-                    "created_at": done,
-                }
-            )
-            self.next_entry_id += 1
-        return rows
-
     def rows(self, planned: Sequence[Planned], first_id: int) -> dict[str, list[Row]]:
         """Rows of the orders `planned` (ids from `first_id`), keyed orders, lines, allocations, locations,
         fulfilments, payments, events, points, entries, in the order they must be inserted."""
@@ -289,7 +264,9 @@ class Writer:
                     sale_lines,
                     self.ledger.party_of,
                 )
-                out["entries"].extend(self._entries(order_id, sale, done))
+                entries = self.ledger.entry_rows(order_id, sale, done, self.next_entry_id)
+                self.next_entry_id += len(entries)
+                out["entries"].extend(entries)
             out["orders"].append(
                 {
                     "id": order_id,

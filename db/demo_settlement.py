@@ -21,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from db.demo_loader import Row
 from db.models import Location, Party, SettlementRule
 from db.settlement import SqlSettlementRepository
-from domain.settlement.model import REFERRAL_ALPHABET, REFERRAL_LENGTH, PartyKind, Rule, SettlementRole
+from domain.settlement.model import (
+    REFERRAL_ALPHABET,
+    REFERRAL_LENGTH,
+    PartyKind,
+    Rule,
+    SettlementEvent,
+    SettlementRole,
+)
+from domain.settlement.services import Sale, sale_entries
 
 FRANCHISE_STORE, CONCESSION_STORE = "SH02", "SH03"  # store codes
 
@@ -33,6 +41,26 @@ class Ledger:
     brand_party_id: int
     rules: list[Rule]
     party_of: dict[int, int | None]
+
+    def entry_rows(self, order_id: int, sale: Sale, done: datetime, first_id: int) -> list[Row]:
+        """The SALE entry rows the order's completion (`done`) wrote, by the domain's split; ids from `first_id`."""
+        return [
+            {
+                "id": first_id + n,
+                "order_id": order_id,
+                "order_line_id": entry.line_id,
+                "party_id": entry.share.party_id,
+                "role": entry.share.role,
+                "event": SettlementEvent.SALE,
+                "rule_id": entry.share.rule_id,
+                "amount": entry.share.amount,
+                "currency": sale.currency,
+                "completed_at": done,
+                "statement_id": None,
+                "created_at": done,
+            }
+            for n, entry in enumerate(sale_entries(sale, self.rules, self.brand_party_id, done))
+        ]
 
 
 def referral_codes(rows: list[Row], seed: int) -> None:
