@@ -163,15 +163,7 @@ def test_the_webhooks_benchs_receiver_counts_what_its_verdict_needs() -> None:
 
 def test_the_checkout_profile_counts_calls_and_statements_of_placed_and_refused_checkouts() -> None:
     options = ["--sqlite", "--products", "30", "--checkouts", "5", "--refused", "2", "--top", "3"]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench", "checkout-profile", *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    figures = bench_figures([sys.executable, "-m", "bench", "checkout-profile", *options], timeout=120)
     by_metric = {(f["metric"], f.get("outcome")): f["value"] for f in figures}
     for outcome in ("placed", "refused"):
         calls = by_metric[("python_calls_per_checkout", outcome)]
