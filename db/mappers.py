@@ -21,3 +21,14 @@ def columns(**fields: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> tuple[
 def state(cls: Callable[..., T], row: sa.Row[Any]) -> T:
     """The domain state a row of `columns` describes."""
     return cls(**row._mapping)
+
+
+def prefixed(prefix: str, labelled: tuple[sa.Label[Any], ...]) -> tuple[sa.Label[Any], ...]:
+    """`columns` relabelled `prefix` + field name: one row carrying two states (see `part`)."""
+    return tuple(column.element.label(prefix + column.name) for column in labelled)
+
+
+def part(cls: Callable[..., T], row: sa.Row[Any], prefix: str) -> T:
+    """The state of a row's columns labelled `prefix` + field name (`prefixed`)."""
+    n = len(prefix)
+    return cls(**{name[n:]: value for name, value in row._mapping.items() if name.startswith(prefix)})

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, report_feed, webhook_events
-from db.carts import CART_COLUMNS
-from db.mappers import columns, state
+from db.carts import CART_COLUMNS, CHANNEL_COLUMNS
+from db.mappers import columns, part, prefixed, state
 from db.models import (
     Cart,
     Channel,
@@ -44,7 +44,7 @@ from db.types import UtcDateTime
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
-from domain.orders.cart_rules import CartLineState, CartState
+from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
 from domain.orders.checkout import OrderEvent as PlacedEvent
 from domain.orders.fulfilment import FulfilmentState, FulfilmentStatus
@@ -74,12 +74,27 @@ _STATE = columns(
 )
 
 # Checkout's statements, built once: on its hot path building a statement cost more than running it.
-_CLAIM = (
-    sa.update(Cart)
-    .where(Cart.token == sa.bindparam("cart_token"), Cart.completed_at.is_(None))
-    .values(completed_at=sa.bindparam("claimed_at"), updated_at=sa.bindparam("claimed_at"))
-    .returning(*CART_COLUMNS)
-)
+_CART, _CHANNEL = "cart_", "channel_"
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> sa.Update:
+    """Parameters `cart_token` and `claimed_at`. Returns the cart and its channel (`_CART` and `_CHANNEL`
+    prefixed): PostgreSQL joins the channel (UPDATE ... FROM); SQLite's RETURNING names only the
+    updated table, so there each channel column is a subquery."""
+    claim = (
+        sa.update(Cart)
+        .where(Cart.token == sa.bindparam("cart_token"), Cart.completed_at.is_(None))
+        .values(completed_at=sa.bindparam("claimed_at"), updated_at=sa.bindparam("claimed_at"))
+    )
+    channel = prefixed(_CHANNEL, CHANNEL_COLUMNS)
+    if dialect == "postgresql":
+        claim = claim.where(Channel.id == Cart.channel_id)
+    else:
+        channel = tuple(
+            sa.select(c.element).where(Channel.id == Cart.channel_id).scalar_subquery().label(c.name) for c in channel
+        )
+    return claim.returning(*prefixed(_CART, CART_COLUMNS), *channel)
 
 
 @functools.cache
@@ -133,9 +148,10 @@ class SqlOrdersRepository:
         ).first()
         return state(OrderRef, row) if row else None
 
-    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
-        rows = await core_rows(self.session, _CLAIM, {"cart_token": token, "claimed_at": now})
-        return state(CartState, rows[0]) if rows else None
+    async def claim_cart(self, token: str, now: datetime) -> tuple[CartState, ChannelInfo] | None:
+        statement = _claim_statement(dialect_name(self.session))
+        rows = await core_rows(self.session, statement, {"cart_token": token, "claimed_at": now})
+        return (part(CartState, rows[0], _CART), part(ChannelInfo, rows[0], _CHANNEL)) if rows else None
 
     async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
         return await checkout_lines(self.session, cart_id, channel_id)
