@@ -108,12 +108,13 @@ def lines(rows: Sequence[sa.Row[Any]]) -> Lines:
     found: list[CartLineState] = []
     sellable: dict[int, Sellable] = {}
     for row in rows:
-        line = part(CartLineState, row, LINE) if row._mapping[LINE + "id"] is not None else None
-        if line is None:
+        line = part(CartLineState, row, LINE)
+        if line.id is None:
             continue
         found.append(line)
-        if row._mapping[SOLD + "price"] is not None:
-            sellable[line.variant_id] = part(Sellable, row, SOLD)
+        sold = part(Sellable, row, SOLD)
+        if sold.price is not None:
+            sellable[line.variant_id] = sold
     return found, sellable
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
+from db.catalogue_changes import STOCK_CHANGED
 from db.models import InventoryMovement, Location, OutboxEvent, ProductVariant, StockLevel
-from db.sql import array_rows, core_execute, dialect_name, insert_ignoring_duplicates
+from db.sql import array_rows, core_execute, core_rows, dialect_name, insert_ignoring_duplicates
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.inventory.services import Level, Movement
@@ -65,17 +66,17 @@ class SqlInventoryRepository:
         await insert_ignoring_duplicates(self.session, StockLevel, [row], ["variant_id", "location_id"])
 
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
-        changed = await self.session.execute(
-            _APPLY,
-            {
-                "variant": variant_id,
-                "location": location_id,
-                "on_hand_delta": on_hand_delta,
-                "reserved_delta": reserved_delta,
-                "now": self.clock(),
-            },
-        )
-        return changed.first() is not None
+        parameters = {
+            "variant": variant_id,
+            "location": location_id,
+            "on_hand_delta": on_hand_delta,
+            "reserved_delta": reserved_delta,
+            "now": self.clock(),
+        }
+        # Through the connection, without the ORM's execution layer: so the session's watch does not see
+        # it, and the response cache hears of the change from here.
+        self.session.info[STOCK_CHANGED] = True
+        return bool(await core_rows(self.session, _APPLY, parameters))
 
     async def level(self, variant_id: int, location_id: int) -> Level | None:
         row = (

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
 from db.models import Fulfilment, Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
-from db.sql import array_rows
+from db.sql import array_rows, core_rows
 from db.types import Amount, UtcDateTime
 from domain.inventory.model import Allocation
 from domain.orders.access import order_locations
@@ -140,7 +140,7 @@ def stored_order(rows: OrderRows, order_id: int, number: str, dialect: Dialect) 
 async def write_order(session: AsyncSession, rows: OrderRows) -> tuple[int, str]:
     """Write `rows`; the order's id and number."""
     if session.get_bind().dialect.name == "postgresql":
-        found = (await session.execute(_one_statement(_shape(rows)), _parameters(rows))).one()
+        (found,) = await core_rows(session, _one_statement(_shape(rows)), _parameters(rows))
         session.info[outbox.WRITTEN] = True
         return int(found.id), str(found.number)
     return await _statement_per_table(session, rows)
