@@ -24,7 +24,7 @@ from domain.inventory.model import FulfilmentMethod
 from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo, LocationInfo
 from domain.orders.carts import NewCart
 
-_CHANNEL = columns(
+CHANNEL_COLUMNS = columns(
     id=Channel.id,
     kind=Channel.kind,
     currency=Channel.currency,
@@ -34,7 +34,7 @@ _CHANNEL = columns(
     shipping_free_over=Channel.shipping_free_over,
     routing=Channel.routing,
 )
-_CHANNEL_BY_ID = sa.select(*_CHANNEL).where(Channel.id == sa.bindparam("id"))  # built once: checkout reads it
+_CHANNEL_BY_ID = sa.select(*CHANNEL_COLUMNS).where(Channel.id == sa.bindparam("id"))  # built once: checkout reads it
 
 
 # Columns, not ORM objects: the use cases write with Core UPDATEs, and a stale object left in the
@@ -65,7 +65,7 @@ class SqlCartRepository:
 
     async def channel(self, slug: str | None) -> ChannelInfo | None:
         where = Channel.slug == slug if slug is not None else Channel.is_default.is_(True)
-        row = (await self.session.execute(sa.select(*_CHANNEL).where(where))).first()
+        row = (await self.session.execute(sa.select(*CHANNEL_COLUMNS).where(where))).first()
         return state(ChannelInfo, row) if row else None
 
     async def channel_by_id(self, channel_id: int) -> ChannelInfo:

@@ -7,15 +7,18 @@ on the write lock (SQLite) and never oversell.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
-from db.models import InventoryMovement, Location, ProductVariant, StockLevel
-from db.sql import insert_ignoring_duplicates
+from db.catalogue_changes import STOCK_CHANGED
+from db.models import InventoryMovement, Location, OutboxEvent, ProductVariant, StockLevel
+from db.sql import array_rows, core_execute, core_rows, dialect_name, insert_ignoring_duplicates
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
 from domain.inventory.services import Level, Movement
@@ -63,17 +66,17 @@ class SqlInventoryRepository:
         await insert_ignoring_duplicates(self.session, StockLevel, [row], ["variant_id", "location_id"])
 
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool:
-        changed = await self.session.execute(
-            _APPLY,
-            {
-                "variant": variant_id,
-                "location": location_id,
-                "on_hand_delta": on_hand_delta,
-                "reserved_delta": reserved_delta,
-                "now": self.clock(),
-            },
-        )
-        return changed.first() is not None
+        parameters = {
+            "variant": variant_id,
+            "location": location_id,
+            "on_hand_delta": on_hand_delta,
+            "reserved_delta": reserved_delta,
+            "now": self.clock(),
+        }
+        # Through the connection, without the ORM's execution layer: so the session's watch does not see
+        # it, and the response cache hears of the change from here.
+        self.session.info[STOCK_CHANGED] = True
+        return bool(await core_rows(self.session, _APPLY, parameters))
 
     async def level(self, variant_id: int, location_id: int) -> Level | None:
         row = (
@@ -86,33 +89,69 @@ class SqlInventoryRepository:
         return Level(row.on_hand, row.reserved) if row else None
 
     async def record(self, movements: Sequence[Movement]) -> None:
-        if movements:
-            now = self.clock()
-            await self.session.execute(
-                sa.insert(_MOVEMENTS),
-                [
-                    {
-                        "variant_id": m.variant_id,
-                        "location_id": m.location_id,
-                        "kind": m.kind,
-                        "on_hand_delta": m.on_hand_delta,
-                        "reserved_delta": m.reserved_delta,
-                        "reason": m.reason,
-                        "reference": m.reference,
-                        "staff_id": m.staff_id,
-                        "created_at": now,
-                    }
-                    for m in movements
-                ],
-            )
-            # stockChanged subscribers hear of every level that moved, once the transaction commits
-            # ... and so do the webhooks for STOCK_CHANGED
-            levels = [(m.variant_id, m.location_id) for m in movements]
-            await outbox.record(
-                self.session,
-                [
-                    *((outbox.stock_topic(v), str(loc)) for v, loc in levels),
-                    *webhook_events.rows(WebhookEventType.STOCK_CHANGED, (f"{v}:{loc}" for v, loc in levels)),
-                ],
-                now,
-            )
+        if not movements:
+            return
+        now = self.clock()
+        rows = [
+            {
+                "variant_id": m.variant_id,
+                "location_id": m.location_id,
+                "kind": m.kind,
+                "on_hand_delta": m.on_hand_delta,
+                "reserved_delta": m.reserved_delta,
+                "reason": m.reason,
+                "reference": m.reference,
+                "staff_id": m.staff_id,
+                "created_at": now,
+            }
+            for m in movements
+        ]
+        # stockChanged subscribers hear of every level that moved, once the transaction commits
+        # ... and so do the webhooks for STOCK_CHANGED
+        levels = [(m.variant_id, m.location_id) for m in movements]
+        events = [
+            *((outbox.stock_topic(v), str(loc)) for v, loc in levels),
+            *webhook_events.rows(WebhookEventType.STOCK_CHANGED, (f"{v}:{loc}" for v, loc in levels)),
+        ]
+        if dialect_name(self.session) != "postgresql":
+            await self.session.execute(sa.insert(_MOVEMENTS), rows)
+            await outbox.record(self.session, events, now)
+            return
+        announced = list(dict.fromkeys(events))
+        parameters: dict[str, Any] = {f"movement_{k}": [r[k] for r in rows] for k in _MOVEMENT_KEYS}
+        parameters |= {"topics": [t for t, _ in announced], "messages": [m for _, m in announced], "now": now}
+        await core_execute(self.session, _record_statement(), parameters)
+        self.session.info[outbox.WRITTEN] = True
+
+
+_MOVEMENT_KEYS = (
+    "variant_id",
+    "location_id",
+    "kind",
+    "on_hand_delta",
+    "reserved_delta",
+    "reason",
+    "reference",
+    "staff_id",
+    "created_at",
+)
+
+
+@functools.cache
+def _record_statement() -> sa.Insert:
+    """PostgreSQL: the movements and their outbox rows in one statement (parameters `movement_<column>`,
+    `topics`, `messages` and `now`)."""
+    moved = array_rows(InventoryMovement, "movement", _MOVEMENT_KEYS)
+    written = sa.insert(_MOVEMENTS).from_select(list(_MOVEMENT_KEYS), sa.select(*moved.c)).cte("moved")
+    events = cast(sa.Table, OutboxEvent.__table__)
+    announced = (
+        sa.func.unnest(sa.bindparam("topics", type_=ARRAY(sa.Text)), sa.bindparam("messages", type_=ARRAY(sa.Text)))
+        .table_valued(sa.column("topic", sa.Text), sa.column("message", sa.Text))
+        .render_derived(name="announced")
+    )
+    created_at = sa.bindparam("now", type_=events.c.created_at.type)
+    return (
+        sa.insert(events)
+        .from_select(["topic", "message", "created_at"], sa.select(announced.c.topic, announced.c.message, created_at))
+        .add_cte(written)
+    )

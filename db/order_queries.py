@@ -6,7 +6,6 @@ page of 50 orders with their lines and payments costs the same few statements as
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from db.models import (
     OrderLine,
     OrderLocation,
     Payment,
-    Product,
     ProductChannelListing,
     ProductVariant,
     VariantChannelListing,
@@ -42,9 +40,6 @@ from db.pagination import (
     newest_child_pages,
     parse_int,
 )
-from db.sql import AnySelect, core_rows
-from domain.orders.cart_rules import CartLineState
-from domain.orders.checkout import Sellable
 from domain.orders.model import OrderStatus
 
 ORDER_ORDERING = Ordering("orders", [SortKey(Order.id, descending=True, parse=parse_int)])  # newest first
@@ -78,51 +73,6 @@ async def sellable_prices(session: AsyncSession, keys: Sequence[tuple[int, int]]
         )
     )
     return {(v, c): price for v, c, price in rows if (v, c) in wanted}
-
-
-@functools.cache
-def _checkout_lines_statement() -> AnySelect:
-    """Parameters `cart_id` and `channel_id`."""
-    sold = (
-        sellable_statement(
-            VariantChannelListing.variant_id,
-            VariantChannelListing.price,
-            ProductVariant.sku,
-            Product.name.label("product_name"),
-            ProductVariant.name.label("variant_name"),
-        )
-        .join(Product, Product.id == ProductVariant.product_id)
-        .where(VariantChannelListing.channel_id == sa.bindparam("channel_id"))
-        .subquery("sold")
-    )
-    return (
-        sa.select(
-            CartLine.id,
-            CartLine.variant_id,
-            CartLine.quantity,
-            sold.c.price,
-            sold.c.sku,
-            sold.c.product_name,
-            sold.c.variant_name,
-        )
-        .outerjoin(sold, sold.c.variant_id == CartLine.variant_id)
-        .where(CartLine.cart_id == sa.bindparam("cart_id"))
-        .order_by(CartLine.id)
-    )
-
-
-async def checkout_lines(
-    session: AsyncSession, cart_id: int, channel_id: int
-) -> tuple[list[CartLineState], dict[int, Sellable]]:
-    """The cart's lines, with the price and names of those the channel sells (for order lines)."""
-    rows = await core_rows(session, _checkout_lines_statement(), {"cart_id": cart_id, "channel_id": channel_id})
-    lines: list[CartLineState] = []
-    sellable: dict[int, Sellable] = {}
-    for line_id, variant, quantity, price, sku, product_name, variant_name in rows:
-        lines.append(CartLineState(line_id, variant, quantity))
-        if price is not None:
-            sellable[variant] = Sellable(variant, price, sku, product_name, variant_name)
-    return lines, sellable
 
 
 # The use cases write carts and orders with Core statements; `populate_existing` makes sure an object

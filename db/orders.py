@@ -10,7 +10,6 @@ over the phone (db/order_writes.py).
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -19,13 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox, report_feed, webhook_events
-from db.carts import CART_COLUMNS
+from db import checkout_reads, outbox, report_feed, webhook_events
 from db.mappers import columns, state
 from db.models import (
-    Cart,
     Channel,
-    ChannelLocation,
     Fulfilment,
     Location,
     Order,
@@ -35,16 +31,15 @@ from db.models import (
     OrderLocation,
     OutboxEvent,
     Payment,
-    StockLevel,
 )
-from db.order_queries import checkout_lines, remember_placed
+from db.order_queries import remember_placed
 from db.order_writes import order_rows, stored_order, write_order
-from db.sql import AnySelect, core_rows, dialect_name, in_parameter
+from db.sql import core_rows, dialect_name
 from db.types import UtcDateTime
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
-from domain.inventory.model import Allocation, FulfilmentMethod, LocationType, Source
-from domain.orders.cart_rules import CartLineState, CartState
+from domain.inventory.model import Allocation, FulfilmentMethod, Source
+from domain.orders.cart_rules import CartLineState, CartState, ChannelInfo
 from domain.orders.checkout import NewOrder, NewOrderLine, OrderRef, Sellable
 from domain.orders.checkout import OrderEvent as PlacedEvent
 from domain.orders.fulfilment import FulfilmentState, FulfilmentStatus
@@ -73,51 +68,12 @@ _STATE = columns(
     points_multiplier=Order.points_multiplier,
 )
 
-# Checkout's statements, built once: on its hot path building a statement cost more than running it.
-_CLAIM = (
-    sa.update(Cart)
-    .where(Cart.token == sa.bindparam("cart_token"), Cart.completed_at.is_(None))
-    .values(completed_at=sa.bindparam("claimed_at"), updated_at=sa.bindparam("claimed_at"))
-    .returning(*CART_COLUMNS)
-)
-
-
-@functools.cache
-def _sources_statement(dialect: str, *, at_location: bool) -> AnySelect:
-    """Parameters `channel_id`, `variant_ids` and (`at_location`) `location_id`."""
-    stmt = (
-        sa.select(
-            Location.id,
-            Location.type,
-            Location.priority,
-            Location.latitude,
-            Location.longitude,
-            StockLevel.variant_id,
-            StockLevel.on_hand - StockLevel.reserved,
-        )
-        .join(StockLevel, StockLevel.location_id == Location.id)
-        .join(
-            ChannelLocation,
-            sa.and_(
-                ChannelLocation.location_id == Location.id, ChannelLocation.channel_id == sa.bindparam("channel_id")
-            ),
-        )
-        .where(
-            Location.is_active,
-            in_parameter(dialect, StockLevel.variant_id, "variant_ids"),
-            StockLevel.on_hand > StockLevel.reserved,
-        )
-    )
-    if at_location:
-        return stmt.where(Location.id == sa.bindparam("location_id"))
-    # shipped: from warehouses and from stores that ship to homes
-    return stmt.where(sa.or_(Location.type == LocationType.WAREHOUSE, Location.ships_to_home))
-
 
 class SqlOrdersRepository:
     def __init__(self, session: AsyncSession, clock: Clock = system_clock) -> None:
         self.session = session
         self.clock = clock
+        self._claimed_lines: dict[tuple[int, int], checkout_reads.Lines] = {}  # read with the claim
 
     # Checkout
 
@@ -133,17 +89,27 @@ class SqlOrdersRepository:
         ).first()
         return state(OrderRef, row) if row else None
 
-    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
-        rows = await core_rows(self.session, _CLAIM, {"cart_token": token, "claimed_at": now})
-        return state(CartState, rows[0]) if rows else None
+    async def claim_cart(self, token: str, now: datetime) -> tuple[CartState, ChannelInfo] | None:
+        dialect = dialect_name(self.session)
+        statement = checkout_reads.claim_statement(dialect)
+        rows = await core_rows(self.session, statement, {"cart_token": token, "claimed_at": now})
+        if not rows:
+            return None
+        cart, channel = checkout_reads.claimed(rows)
+        if dialect == "postgresql":  # the claim read the lines too
+            self._claimed_lines[(cart.id, cart.channel_id)] = checkout_reads.lines(rows)
+        return cart, channel
 
     async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
-        return await checkout_lines(self.session, cart_id, channel_id)
+        if (found := self._claimed_lines.pop((cart_id, channel_id), None)) is not None:
+            return found
+        parameters = {"cart_id": cart_id, "channel_id": channel_id}
+        return checkout_reads.lines(await core_rows(self.session, checkout_reads.lines_statement(), parameters))
 
     async def sources(
         self, channel_id: int, variant_ids: Sequence[int], method: FulfilmentMethod, location_id: int | None
     ) -> list[Source]:
-        statement = _sources_statement(dialect_name(self.session), at_location=location_id is not None)
+        statement = checkout_reads.sources_statement(dialect_name(self.session), at_location=location_id is not None)
         parameters = {"channel_id": channel_id, "variant_ids": list(variant_ids), "location_id": location_id}
         found: dict[int, tuple[Any, ...]] = {}
         available: dict[int, dict[int, int]] = defaultdict(dict)

@@ -1,8 +1,11 @@
 """Checkout: a cart becomes an order, in one transaction.
 
-    claim the cart -> re-price at the channel's current prices, with the running promotions and the
-    cart's coupon -> allocate stock -> write the order, its lines, allocations and PLACED event ->
-    redeem the coupon -> spend the points -> reserve the stock
+    claim the cart (and read its channel) -> allocate stock -> re-price at the channel's current
+    prices, with the running promotions and the cart's coupon -> write the order, its lines,
+    allocations and PLACED event -> redeem the coupon -> spend the points -> reserve the stock
+
+Stock is allocated before pricing, so a refusal for want of stock reads no promotions; a coupon's
+refusal is still the one given when both apply.
 
 The claim is one conditional UPDATE of the cart by its token (`completed_at IS NULL`) that returns the
 cart as it is now that we hold it: concurrent checkouts of one cart queue on its row, and whoever comes
@@ -35,6 +38,7 @@ from domain.orders.cart_rules import (
     DEFAULT_RULES,
     CartLineState,
     CartState,
+    ChannelInfo,
     PricingRules,
     can_use_cart,
     check_can_change,
@@ -117,9 +121,9 @@ class NewOrderLine:
 
 class CheckoutRepository(Protocol):
     async def order_by_key(self, cart_id: int, idempotency_key: str) -> OrderRef | None: ...
-    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
-        """Mark the cart completed unless it already is, and return it as it is now (completed); None
-        when there is no such cart or it was completed already."""
+    async def claim_cart(self, token: str, now: datetime) -> tuple[CartState, ChannelInfo] | None:
+        """Mark the cart completed unless it already is, and return it as it is now (completed) with
+        its channel; None when there is no such cart or it was completed already."""
         ...
 
     async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
@@ -212,6 +216,30 @@ async def _already_placed(
     return with_pickup_code(placed, secret, key)
 
 
+async def _allocations(
+    uow: CheckoutUnitOfWork,
+    cart: CartState,
+    channel: ChannelInfo,
+    lines: Sequence[CartLineState],
+    method: FulfilmentMethod,
+    store: int | None,
+) -> list[Allocation] | DomainError:
+    """Where the lines' units come from, or why they cannot come (raised by the caller, after the
+    errors that come first)."""
+    sources = await uow.orders.sources(channel.id, [ln.variant_id for ln in lines], method, store)
+    try:
+        return allocate(
+            [Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)],
+            sources,
+            method,
+            location_id=store,
+            destination=destination(cart.address),
+            routing=channel.routing,
+        )
+    except DomainError as error:
+        return error
+
+
 async def complete_checkout(
     uow: CheckoutUnitOfWork,
     principal: Principal,
@@ -226,9 +254,10 @@ async def complete_checkout(
     code: `secret` derives it, see domain/orders/pickup.py)."""
     key = check_key(idempotency_key)
     now = now or uow.clock()
-    cart = await uow.orders.claim_cart(token, now) if token else None
-    if cart is None:  # no such cart, or already checked out: by this key (a retry) or another
+    claimed = await uow.orders.claim_cart(token, now) if token else None
+    if claimed is None:  # no such cart, or already checked out: by this key (a retry) or another
         return await _already_placed(uow, principal, token, key, secret)
+    cart, channel = claimed
     if not can_use_cart(cart, principal):  # the claim rolls back with the error
         raise DomainError(Code.NOT_FOUND, "No such cart.", ["cartId"])
     check_can_change(cart, principal)
@@ -239,7 +268,6 @@ async def complete_checkout(
     lines, sellable = await uow.orders.cart_lines(cart.id, cart.channel_id)
     if not lines:
         raise DomainError(Code.CART_EMPTY, "The cart has no lines.", ["cartId"])
-    channel = await uow.carts.channel_by_id(cart.channel_id)
     method, store = checkout_fulfilment(cart)
     check_checkout_channel(cart, channel)
     check_till_method(cart, channel, method, ["cartId"])
@@ -250,21 +278,19 @@ async def complete_checkout(
             if ln.variant_id not in sellable
         ]
     )
+    allocations = await _allocations(uow, cart, channel, lines, method, store)
+    if isinstance(allocations, DomainError) and not cart.coupon_code:
+        # Only a coupon makes pricing refuse a cart: without one, the want of stock is the answer, given
+        # before the promotions are read (most of a sold-out flash sale's checkouts end here).
+        raise allocations
     pricing = await price_cart_lines(
         uow.promotions, cart, lines, {v: s.price for v, s in sellable.items()}, channel, method, now=now, rules=rules
     )
     if pricing.coupon_error is not None:
         raise pricing.coupon_error  # the shopper expects the coupon's discount: never charge without it
+    if isinstance(allocations, DomainError):
+        raise allocations
     totals = pricing.totals
-    sources = await uow.orders.sources(channel.id, [ln.variant_id for ln in lines], method, store)
-    allocations = allocate(
-        [Line(str(i), ln.variant_id, ln.quantity) for i, ln in enumerate(lines)],
-        sources,
-        method,
-        location_id=store,
-        destination=destination(cart.address),
-        routing=channel.routing,
-    )
     order_token = new_token()
     code = pickup_code(secret, order_token, key) if method is FulfilmentMethod.PICKUP else None
     order = await uow.orders.add_order(

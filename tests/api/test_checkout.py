@@ -400,20 +400,34 @@ LEAN_CHECKOUT = """mutation($id: ID!, $key: String!) {
 async def test_a_checkout_costs_a_fixed_number_of_statements_and_one_reservation_per_stock_level(
     shop: Shop, statements: Any, lines: list[tuple[int, int]]
 ) -> None:
-    """Claim (returning the cart), lines with their prices, channel, running promotions, stock, the order
-    with everything that hangs off it (one statement on PostgreSQL), movements, their outbox rows and one
-    reservation per stock level: what each buyer of a flash sale costs (with promotions running, one
-    more: the variants' categories). The payload shows the order as written, without reading it back."""
+    """Claim (returning the cart, its channel and, on PostgreSQL, its lines with their prices; elsewhere the lines
+    are a statement of their own), stock, running promotions, the order with everything that hangs off it (one
+    statement on PostgreSQL), movements with their outbox rows (one statement on PostgreSQL, two elsewhere) and
+    one reservation per stock level: what each buyer of a flash sale costs (with promotions running, one more:
+    the variants' categories). The payload shows the order as written, without reading it back."""
     cart = await shop.cart(lines)
     await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
     statements.reset()
     done = (await shop.client.data(LEAN_CHECKOUT, {"id": cart["id"], "key": "k"}))["checkoutComplete"]
     assert done["userErrors"] == [] and done["order"]["status"] == "UNPAID"
-    order_writes = 1 if shop.engine.dialect.name == "postgresql" else 8
-    assert statements.count == 7 + order_writes + len(lines), statements.statements
+    claim, order_writes, movements = (1, 1, 1) if shop.engine.dialect.name == "postgresql" else (2, 8, 2)
+    assert statements.count == claim + 2 + order_writes + movements + len(lines), statements.statements
     # the reservations come last: the hot stock rows are locked from their UPDATE to the COMMIT only
     reserving = [s.lstrip().upper().startswith("UPDATE STOCK_LEVELS") for s in statements.statements]
     assert reserving == [False] * (statements.count - len(lines)) + [True] * len(lines), statements.statements
+
+
+async def test_a_checkout_refused_for_want_of_stock_reads_only_the_cart_its_lines_and_the_stock(
+    shop: Shop, statements: Any
+) -> None:
+    """Most of a sold-out flash sale's buyers end here: the claim (with the channel, and on PostgreSQL the
+    lines), the lines elsewhere, and the stock, then the rollback; no promotions read, nothing written."""
+    cart = await shop.cart([(0, 999)])
+    await shop.fulfil(cart["id"], {"method": "DELIVERY", "address": address()})
+    statements.reset()
+    refused = (await shop.client.data(LEAN_CHECKOUT, {"id": cart["id"], "key": "k"}))["checkoutComplete"]
+    assert refused["userErrors"] == [{"code": "INSUFFICIENT_STOCK"}] and refused["order"] is None
+    assert statements.count == (2 if shop.engine.dialect.name == "postgresql" else 3), statements.statements
 
 
 ANSWERED = """id number status fulfillmentMethod subtotal { amount currency } discountTotal { amount }

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
+
+from db.mappers import columns, part, prefixed
 
 DB = Path(__file__).resolve().parents[2] / "db"
 
@@ -27,3 +32,20 @@ def test_no_repository_builds_a_state_from_a_row_by_position() -> None:
         if (calls := _positional_builds(ast.parse(path.read_text())))
     }
     assert found == {}
+
+
+def test_one_row_carries_two_states_by_their_prefixes() -> None:
+    @dataclass(frozen=True)
+    class Pair:
+        a: int
+        b: str
+
+    @dataclass(frozen=True)
+    class One:
+        c: int
+
+    pair = columns(b=sa.literal("x"), a=sa.literal(1))
+    one = columns(c=sa.literal(3))
+    with sa.create_engine("sqlite://").connect() as conn:
+        row = conn.execute(sa.select(*prefixed("p_", pair), *prefixed("o_", one))).one()
+    assert (part(Pair, row, "p_"), part(One, row, "o_")) == (Pair(1, "x"), One(3))

@@ -130,12 +130,12 @@ class FakeOrders:
         found = next((p for p in self.placed.values() if p.key == (cart_id, idempotency_key)), None)
         return None if found is None else self._ref(found)
 
-    async def claim_cart(self, token: str, now: datetime) -> CartState | None:
+    async def claim_cart(self, token: str, now: datetime) -> tuple[CartState, ChannelInfo] | None:
         cart = self._carts.carts.get(token)
         if cart is None or cart.completed:
             return None
         self._carts.carts[token] = replace(cart, completed=True)
-        return self._carts.carts[token]
+        return self._carts.carts[token], self._carts.channels[cart.channel_id]
 
     async def cart_lines(self, cart_id: int, channel_id: int) -> tuple[list[CartLineState], dict[int, Sellable]]:
         lines = await self._carts.lines(cart_id)

@@ -285,3 +285,25 @@ async def test_a_coupon_of_another_member_is_refused_rather_than_dropped() -> No
     error = await refused(uow, token, principal=member(ANNA))
     assert error.code == "COUPON_INVALID"
     assert uow.orders.placed == {}
+
+
+async def test_a_refusal_for_want_of_stock_is_decided_before_the_promotions_are_read() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+
+    async def unread(*_args: Any) -> Any:
+        raise AssertionError("the promotions were read for a checkout refused for want of stock")
+
+    uow.promotions.running_promotions = unread  # type: ignore[method-assign]
+    error = await refused(uow, uow.cart({SHOES: 2}))
+    assert (error.code, error.field) == ("INSUFFICIENT_STOCK", ["lines", "0"])
+
+
+async def test_a_coupon_refused_is_the_answer_also_when_the_stock_is_short() -> None:
+    uow = FakeUow()
+    uow.inventory.stock(SHOES, WAREHOUSE, 1)
+    give_coupon(uow, owner=ANNA + 1)
+    token = uow.cart({SHOES: 2}, member_id=ANNA, coupon_code="TENOFF")
+    error = await refused(uow, token, principal=member(ANNA))
+    assert error.code == "COUPON_INVALID"
+    assert uow.orders.placed == {} and uow.inventory.movements == []
