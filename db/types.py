@@ -20,6 +20,7 @@ BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 _SCALE = 1000
 _THOUSANDTH = Decimal("0.001")
+_PG_NUMERIC = 1700  # the type oid of NUMERIC, which asyncpg reads as a Decimal
 
 
 class Amount(TypeDecorator[Decimal]):
@@ -37,6 +38,13 @@ class Amount(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return int((Decimal(value) * _SCALE).to_integral_value())
         return Decimal(value)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """None (no call per value) where the driver already gives a `Decimal`: PostgreSQL's NUMERIC
+        (asyncpg); thousands of amounts are read per report."""
+        if dialect.name == "postgresql" and coltype == _PG_NUMERIC and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:

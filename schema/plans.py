@@ -5,7 +5,8 @@ value by its type (null checks, scalar serialisation, lists, the sub-selection's
 list of small closures per value cost four or five Python calls per field, most of a page's
 completion; the plan is therefore turned into the source of one function per selection, written
 once per document, in which the common cases are inline: a `str` for a `String` or `ID`, an `int`
-in range for an `Int`, a `bool`, a list of objects as a loop. Anything else calls what graphql-core
+in range for an `Int`, a `bool`, a list of objects as a loop, and the sub-selections' own lines (up
+to `INLINED_LEVELS` deep) rather than a call to their plans. Anything else calls what graphql-core
 would (the type's `coerce_output_value`, strawberry's `is_type_of`), and anything unexpected raises
 `Abandon`, so that graphql-core completes the object its own way.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import inspect
 import keyword
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -103,6 +105,9 @@ def _awaited(value: Any) -> None:
 
 
 DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
+# How many levels of sub-selections a plan's function holds itself rather than calling their plans
+# (a call, and a path tuple, per object: a report's row holds six objects), bounding its size.
+INLINED_LEVELS = 3
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
@@ -135,50 +140,57 @@ class _Writer:
 
     def function(self) -> Any:
         plan = self.plan
-        typename = plan.parent.name
         self.emit(0, "def run(source, where, context):")
         self.emit(1, "failed = context._failed")
         self.emit(1, "is_awaitable = context.is_awaitable")
+        self.emit(1, f"return {self.body(plan, 'source', 'where', 1, INLINED_LEVELS)}")
+        source = "\n".join(self.lines)
+        scope = dict(self.names)
+        exec(compile(source, f"<plan {plan.parent.name}>", "exec"), scope)  # our own text, from the schema
+        return scope["run"]
+
+    def body(self, plan: Plan, source: str, where: str, depth: int, levels: int) -> str:
+        """Lines that complete each field of `plan` on `source` (`where`: an expression of its path,
+        evaluated only where a resolver's info or a sub-plan's call needs it); the dict's expression."""
+        typename = plan.parent.name
         out = []
-        for i, f in enumerate(plan.fields):
+        for f in plan.fields:
             if f.type_ is None:  # `__typename`
                 out.append((f.name, repr(typename)))
                 continue
-            value, done = f"v{i}", f"c{i}"
-            self.read(f, value, typename)
-            where = f"(where, {f.name!r}, {typename!r})"
-            self.complete(f.type_, f.sub, value, done, where, 1)
+            value, done = self.var("v"), self.var("c")
+            here = f"({where}, {f.name!r}, {typename!r})"
+            self.read(f, value, source, here, depth)
+            self.complete(f.type_, f.sub, value, done, here, depth, levels)
             out.append((f.name, done))
-        self.emit(1, "return {" + ", ".join(f"{k!r}: {v}" for k, v in out) + "}")
-        source = "\n".join(self.lines)
-        scope = dict(self.names)
-        exec(compile(source, f"<plan {typename}>", "exec"), scope)  # our own text, from the schema
-        return scope["run"]
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in out) + "}"
 
-    def read(self, f: PlanField, value: str, typename: str) -> None:
+    def read(self, f: PlanField, value: str, source: str, where: str, depth: int) -> None:
         if f.attribute is not None:
             plain_name = f.attribute.isidentifier() and not keyword.iskeyword(f.attribute)
-            read = f"source.{f.attribute}" if plain_name else f"getattr(source, {f.attribute!r})"
-            self.emit(1, f"{value} = {read}")
+            read = f"{source}.{f.attribute}" if plain_name else f"getattr({source}, {f.attribute!r})"
+            self.emit(depth, f"{value} = {read}")
             return
         d = f.direct
         assert d is not None
         args = []
         if d.takes_self:
-            args.append("source")
+            args.append(source)
         if d.info_name is not None:
-            info = f"LazyInfo(context, {self.name(f, 'F')}, (where, {f.name!r}, {typename!r}))"
+            info = f"LazyInfo(context, {self.name(f, 'F')}, {where})"
             args.append(f"{d.info_name}={self.name(d.info_class, 'I')}(_raw_info={info}, _field={self.name(d.field)})")
         if f.args is None:
             args.append(f"**context._bound({self.name(f, 'F')})")
         elif f.args:
             args.append(f"**{self.name(f.args, 'A')}")
-        self.emit(1, f"{value} = {self.name(d.func, 'R')}({', '.join(args)})")
+        self.emit(depth, f"{value} = {self.name(d.func, 'R')}({', '.join(args)})")
         plain = self.name(_plain_types(f.type_), "N")
-        self.emit(1, f"if type({value}) not in {plain} and is_awaitable({value}):")
-        self.emit(2, f"awaited({value})")
+        self.emit(depth, f"if type({value}) not in {plain} and is_awaitable({value}):")
+        self.emit(depth + 1, f"awaited({value})")
 
-    def complete(self, type_: Any, sub: Plan | None, value: str, done: str, where: str, depth: int) -> None:
+    def complete(
+        self, type_: Any, sub: Plan | None, value: str, done: str, where: str, depth: int, levels: int
+    ) -> None:
         """Lines that set `done` to `value` completed as `type_` (`where`: an expression of its path)."""
         required = isinstance(type_, GraphQLNonNull)
         if required:
@@ -192,9 +204,9 @@ class _Writer:
             self.emit(depth, f"if {value} is None or {value} is Undefined:")
         self.emit(depth + 1, "raise Abandon" if required else f"{done} = None")
         self.emit(depth, "else:")
-        self.present(type_, sub, value, done, where, depth + 1)
+        self.present(type_, sub, value, done, where, depth + 1, levels)
 
-    def present(self, type_: Any, sub: Plan | None, value: str, done: str, where: str, depth: int) -> None:
+    def present(self, type_: Any, sub: Plan | None, value: str, done: str, where: str, depth: int, levels: int) -> None:
         """`complete` for a value known not to be null (nor the fast check's)."""
         if isinstance(type_, GraphQLList):
             items, item, path, i, completed = self.var("l"), self.var("x"), self.var("p"), self.var("i"), self.var("y")
@@ -203,37 +215,51 @@ class _Writer:
             self.emit(depth, f"{items} = []")
             self.emit(depth, f"{path} = {where}")
             self.emit(depth, f"for {i}, {item} in enumerate({value}):")
-            self.complete(type_.of_type, sub, item, completed, f"({path}, {i}, None)", depth + 1)
+            self.complete(type_.of_type, sub, item, completed, f"({path}, {i}, None)", depth + 1, levels)
             self.emit(depth + 1, f"{items}.append({completed})")
             self.emit(depth, f"{done} = {items}")
         elif isinstance(type_, GraphQLObjectType):
             assert sub is not None
             plan = self.name(sub, "P")
-            checks = [f"{plan} in failed", f"isinstance({value}, Exception)"]
+            error = f"isinstance({value}, Exception)"
+            origin = _origin(type_)
+            if origin is not None and not issubclass(origin, BaseException):  # its own class is no error
+                error = f"(type({value}) is not {self.name(origin, 'O')} and {error})"
+            checks = [f"{plan} in failed", error]
             if type_.is_type_of is not None:
                 # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info
                 checks.append(f"{self.name(type_.is_type_of, 'T')}({value}, None) is not True")
             self.emit(depth, f"if {' or '.join(checks)}:")
             self.emit(depth + 1, "raise Abandon")
-            self.emit(depth, f"{done} = {self.name(sub.run, 'S')}({value}, {where}, context)")
+            if levels > 0:  # its lines here: no call, and its path made only if a resolver asks for it
+                self.emit(depth, f"{done} = {self.body(sub, value, where, depth, levels - 1)}")
+            else:
+                self.emit(depth, f"{done} = {self.name(sub.run, 'S')}({value}, {where}, context)")
         else:
-            self.emit(depth, f"if isinstance({value}, Exception):")
+            plain = self.name(_PLAIN, "N")
+            self.emit(depth, f"if type({value}) not in {plain} and isinstance({value}, Exception):")
             self.emit(depth + 1, "raise Abandon")
             self.emit(depth, f"{done} = {self.name(type_.coerce_output_value, 'C')}({value})")
             self.emit(depth, f"if {done} is None or {done} is Undefined:")
             self.emit(depth + 1, "raise Abandon")
 
 
-_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), list, tuple, dict, Decimal})
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None), list, tuple, dict, Decimal, date, datetime})
 
 
 def _plain_types(type_: Any) -> frozenset[type]:
     """Types a resolver of `type_` returns that are not awaitable: the built-ins, and the class of its
     object type (strawberry's), so that the usual value skips the awaitable test."""
-    origin = getattr(get_named_type(type_).extensions.get(DEFINITION_BACKREF), "origin", None)
-    if isinstance(origin, type) and not hasattr(origin, "__await__"):
+    origin = _origin(type_)
+    if origin is not None and not hasattr(origin, "__await__"):
         return _PLAIN | {origin}
     return _PLAIN
+
+
+def _origin(type_: Any) -> type | None:
+    """The class strawberry made the named type of `type_` from, if any."""
+    origin = getattr(get_named_type(type_).extensions.get(DEFINITION_BACKREF), "origin", None)
+    return origin if isinstance(origin, type) else None
 
 
 def _fast_check(type_: Any, value: str) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -101,8 +102,11 @@ def one_currency(currencies: set[str]) -> str | None:
     return next(iter(currencies), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SalesFigures:
+    """Not frozen, like `SalesRow`: a report makes one per row (thousands), and a frozen dataclass's
+    `__init__` (a call per field) costs three times a plain one's; nothing changes them once made."""
+
     orders: int = 0
     units: int = 0
     gross: Decimal = ZERO
@@ -139,7 +143,7 @@ class RowKey(NamedTuple):
     category_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SalesRow:
     key: RowKey
     figures: SalesFigures
@@ -167,20 +171,22 @@ def regroup(rows: list[tuple[RowKey, SalesFigures]], dims: tuple[ReportDimension
     for key, figures in rows:
         if period is not None and key.day is not None:
             key = RowKey(period_start(key.day, period), key.channel_id, key.location_id, key.category_id)
-        seen = merged.get(key)
-        merged[key] = figures if seen is None else seen + figures
-    return tuple(SalesRow(k, merged[k]) for k in sorted(merged, key=_sort_key))
+        merged[key] = merged[key] + figures if key in merged else figures
+    return tuple([SalesRow(k, merged[k]) for k in sorted(merged, key=_sort_key)])
+
+
+_orders, _units, _gross, _discounts, _returns = map(attrgetter, ("orders", "units", "gross", "discounts", "returns"))
 
 
 def total(figures: Iterable[SalesFigures]) -> SalesFigures:
-    """The figures summed (without an intermediate sum per row)."""
+    """The figures summed (without an intermediate sum per row, nor a Python call per row)."""
     fs = list(figures)
     return SalesFigures(
-        sum(f.orders for f in fs),
-        sum(f.units for f in fs),
-        sum((f.gross for f in fs), ZERO),
-        sum((f.discounts for f in fs), ZERO),
-        sum((f.returns for f in fs), ZERO),
+        sum(map(_orders, fs)),
+        sum(map(_units, fs)),
+        sum(map(_gross, fs), ZERO),
+        sum(map(_discounts, fs), ZERO),
+        sum(map(_returns, fs), ZERO),
     )
 
 

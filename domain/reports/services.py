@@ -89,7 +89,7 @@ async def sales_report(
     f, currency = await _scoped(reader, principal, f, channels)
     rows = regroup(await reader.sales_rows(f, dims), dims) if dims else ()
     if dims and ReportDimension.CATEGORY not in dims:
-        totals = total(r.figures for r in rows)  # each order is in exactly one row
+        totals = total([r.figures for r in rows])  # each order is in exactly one row
     else:
         totals = total(figures for _, figures in await reader.sales_rows(f, ()))
     return SalesReport(currency, totals, rows)

@@ -4,8 +4,9 @@ of them, so that the executor's plans complete thousands of rows without graphql
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -43,18 +44,24 @@ class SalesFigures:
         return Money.of(aov, self.currency) if aov is not None else None
 
     @classmethod
-    def from_model(cls, f: model.SalesFigures, currency: str) -> SalesFigures:
-        gross, discounts, returns, net = Money.many((f.gross, f.discounts, f.returns, f.net), currency)
-        return cls(
-            orders=f.orders,
-            units=f.units,
-            gross=gross,
-            discounts=discounts,
-            returns=returns,
-            net=net,
-            figures=f,
-            currency=currency,
-        )
+    def many(cls, figures: Sequence[model.SalesFigures], currency: str) -> list[SalesFigures]:
+        """The figures of a report's rows, their amounts rounded and made `Money` in one batch (four per
+        row, read in fours): by day and store, thousands of rows."""
+        amounts = Money.many([a for f in figures for a in (f.gross, f.discounts, f.returns, f.net)], currency)
+        fours = zip(*[iter(amounts)] * 4, strict=True)
+        return [
+            cls(
+                orders=f.orders,
+                units=f.units,
+                gross=gross,
+                discounts=discounts,
+                returns=returns,
+                net=net,
+                figures=f,
+                currency=currency,
+            )
+            for f, (gross, discounts, returns, net) in zip(figures, fours, strict=True)
+        ]
 
 
 @strawberry.type(description="One group of a sales report: where it stands on each dimension grouped by.")
@@ -84,30 +91,31 @@ class SalesReport:
         selected = {f.name for f in fields_at(info.selected_fields, info.field_name, "rows")}
         loaders = info.context.loaders
         keys = [row.key for row in r.rows]
-        channels = await _named(selected, "channel", loaders.channel_by_id, (k.channel_id for k in keys), Channel)
-        locations = await _named(selected, "location", loaders.location_by_id, (k.location_id for k in keys), Location)
-        categories = await _named(selected, "category", loaders.category_by_id, (k.category_id for k in keys), Category)
-        currency = r.currency
+        channels = await _named(selected, "channel", loaders.channel_by_id, keys, Channel)
+        locations = await _named(selected, "location", loaders.location_by_id, keys, Location)
+        categories = await _named(selected, "category", loaders.category_by_id, keys, Category)
+        totals, *figures = SalesFigures.many([r.totals] + [row.figures for row in r.rows], r.currency)
         rows = [
             SalesReportRow(
-                date=row.key.day,
-                figures=SalesFigures.from_model(row.figures, currency),
-                channel=channels.get(row.key.channel_id),
-                location=locations.get(row.key.location_id),
-                category=categories.get(row.key.category_id),
+                date=key.day,
+                figures=f,
+                channel=channels.get(key.channel_id) if channels else None,
+                location=locations.get(key.location_id) if locations else None,
+                category=categories.get(key.category_id) if categories else None,
             )
-            for row in r.rows
+            for key, f in zip(keys, figures, strict=True)
         ]
-        return cls(totals=SalesFigures.from_model(r.totals, currency), rows=rows)
+        return cls(totals=totals, rows=rows)
 
 
 async def _named(
-    selected: set[str], name: str, loader: DataLoader[int, Any], ids: Iterable[int | None], type_: Any
+    selected: set[str], name: str, loader: DataLoader[int, Any], keys: Iterable[model.RowKey], type_: Any
 ) -> dict[int | None, Any]:
-    """id -> the object of `type_` (its `from_model`) for each of `ids`, when the rows select `name`."""
+    """id -> the object of `type_` (its `from_model`) for each `name` id of `keys` (the key's field
+    `name_id`), when the rows select `name`."""
     if name not in selected:
         return {}
-    wanted = list(dict.fromkeys(i for i in ids if i))
+    wanted = list(dict.fromkeys(filter(None, map(attrgetter(f"{name}_id"), keys))))
     found = await loader.load_many(wanted) if wanted else []
     return {i: type_.from_model(m) for i, m in zip(wanted, found, strict=True) if m is not None}
 

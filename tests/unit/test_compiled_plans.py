@@ -1,9 +1,11 @@
 """Compiled plans (schema/plans.py) answer as graphql-core does for the values their inline fast paths
 do not take: an Int out of range, a non-str for a String, an int for a Boolean, a null where the
-type forbids it, an error returned as a value, and a list that is not a list."""
+type forbids it, an error returned as a value (a scalar's or an object's), and a list that is not a
+list; and sub-selections written into their parent's function see their own paths."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,12 +16,35 @@ from schema.direct_resolvers import install
 
 
 @strawberry.type
+class Leaf:
+    amount: int
+
+    @strawberry.field
+    def path(self, info: strawberry.Info) -> str:
+        return ".".join(str(k) for k in info.path.as_list())
+
+
+class _Broken(ValueError):
+    """An error returned as a value, with the attribute a plan reads: only its check tells it apart."""
+
+    amount = 5
+
+
+@strawberry.type
+class Inner:
+    leaf: Leaf | None
+    leaves: list[Leaf]
+
+
+@strawberry.type
 class Item:
     big: int
     text: str
     flag: bool
     label: str | None
     tags: list[str]
+    inner: Inner | None = None
+    price: Decimal = Decimal("1.50")
 
     @strawberry.field
     def required(self) -> str:
@@ -27,10 +52,12 @@ class Item:
 
 
 def _items() -> list[Item]:
+    inner = Inner(leaf=Leaf(amount=1), leaves=[Leaf(amount=2), Leaf(amount=3)])
+    failing = Inner(leaf=_Broken("deep"), leaves=[Leaf(amount=4)])  # type: ignore[arg-type]
     return [
-        Item(big=1, text="a", flag=True, label=None, tags=["x"]),
-        Item(big=2**40, text=7, flag=1, label=ValueError("boom"), tags=("y",)),  # type: ignore[arg-type]
-        Item(big=3, text=True, flag=False, label="l", tags=iter(["z"])),  # type: ignore[arg-type]
+        Item(big=1, text="a", flag=True, label=None, tags=["x"], inner=inner),
+        Item(big=2**40, text=7, flag=1, label=ValueError("boom"), tags=("y",), price=ValueError("x")),  # type: ignore[arg-type]
+        Item(big=3, text=True, flag=False, label="l", tags=iter(["z"]), inner=failing),  # type: ignore[arg-type]
     ]
 
 
@@ -55,6 +82,10 @@ def schema() -> strawberry.Schema:
         "{ items { text flag } }",
         "{ items { required text } }",
         "{ items { label tags } }",
+        "{ items { text inner { leaf { amount path } leaves { amount path } } } }",
+        "{ items { big inner { leaves { path } } } }",
+        "{ items { inner { leaf { amount } } } }",
+        "{ items { price } }",
     ],
 )
 def test_compiled_plans_answer_as_graphql_core(
