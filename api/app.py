@@ -133,6 +133,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        postgres = state.engine.dialect.name == "postgresql"
         state.router = replica_router(settings, state.engine)
         state.sessions = (
             state.router.sessions() if state.router else create_session_factory(state.engine, autocommit_reads=True)
@@ -160,8 +161,15 @@ def create_app(
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         delivering = asyncio.create_task(deliveries.run())
+        # the feed's own connection on PostgreSQL (api/report_feeder.py): a sale's figures do not queue for the pool
+        feed_engine = state.engine
+        if own_engine and postgres and settings.reports_interval > 0:
+            feed_engine = create_engine(settings.database_url, pool_size=1)
         feeder = ReportFeeder(
-            create_session_factory(state.engine), ZoneInfo(settings.business_timezone), settings.reports_interval, clock
+            create_session_factory(feed_engine, autocommit_reads=True),
+            ZoneInfo(settings.business_timezone),
+            settings.reports_interval,
+            clock,
         )
         feeding = None
         if settings.reports_interval > 0:
@@ -210,6 +218,8 @@ def create_app(
                 await state.router.replica.dispose()
             if own_engine:
                 await state.engine.dispose()
+            if feed_engine is not state.engine:
+                await feed_engine.dispose()
 
     async def live(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

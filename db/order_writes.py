@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import outbox, webhook_events
 from db.models import Fulfilment, Order, OrderAllocation, OrderEvent, OrderLine, OrderLocation, OutboxEvent
+from db.sql import unnest_rows
 from db.types import Amount, UtcDateTime
 from domain.inventory.model import Allocation
 from domain.orders.access import order_locations
@@ -213,7 +213,7 @@ def _one_statement(shape: _Shape) -> sa.Select[Any]:
         .from_select(["topic", "message", "created_at"], _announcements(placed, shape.webhook_topic))
         .cte("outbox"),
     ]
-    lines = _values(OrderLine, "line", shape.lines)
+    lines = unnest_rows(OrderLine, "line", shape.lines)
     added = (
         sa.insert(OrderLine)
         .from_select(
@@ -224,7 +224,7 @@ def _one_statement(shape: _Shape) -> sa.Select[Any]:
     )
     ctes.append(added)
     if shape.allocations:
-        allocated = _values(OrderAllocation, "allocation", shape.allocations)
+        allocated = unnest_rows(OrderAllocation, "allocation", shape.allocations)
         ctes.append(
             sa.insert(OrderAllocation)
             .from_select(
@@ -236,7 +236,7 @@ def _one_statement(shape: _Shape) -> sa.Select[Any]:
             .cte("allocations")
         )
     if shape.locations:
-        at = _values(OrderLocation, "location", ("location_id",))
+        at = unnest_rows(OrderLocation, "location", ("location_id",))
         ctes.append(
             sa.insert(OrderLocation)
             .from_select(
@@ -245,7 +245,7 @@ def _one_statement(shape: _Shape) -> sa.Select[Any]:
             .cte("locations")
         )
     if shape.fulfilments:
-        parts = _values(Fulfilment, "fulfilment", shape.fulfilments)
+        parts = unnest_rows(Fulfilment, "fulfilment", shape.fulfilments)
         ctes.append(
             sa.insert(Fulfilment)
             .from_select(
@@ -272,19 +272,6 @@ def _bound(model: Any, prefix: str, keys: Sequence[str]) -> list[sa.ColumnElemen
     as the ORM would)."""
     table = model.__table__
     return [sa.bindparam(f"{prefix}_{k}", type_=table.c[k].type) for k in keys]
-
-
-def _values(model: Any, prefix: str, keys: Sequence[str]) -> Any:
-    """Rows as `unnest` of one array parameter per column (`<prefix>_<column>`), typed as `model`'s
-    columns: one statement text (and one cached compilation and prepared statement) whatever the
-    number of rows, where VALUES would be compiled anew for every order."""
-    table = model.__table__
-    arrays = [sa.bindparam(f"{prefix}_{k}", type_=ARRAY(table.c[k].type, dimensions=1)) for k in keys]
-    return (
-        sa.func.unnest(*arrays)
-        .table_valued(*(sa.column(k, table.c[k].type) for k in keys))
-        .render_derived(name=f"{prefix}_values")
-    )
 
 
 async def _statement_per_table(session: AsyncSession, rows: OrderRows) -> tuple[int, str]:

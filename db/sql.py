@@ -52,3 +52,16 @@ async def core_rows(session: AsyncSession, statement: sa.Executable, parameters:
     """Rows of a statement of columns, through the session's connection without the ORM's execution
     layer (a third of a small read's cost): for hot reads that need no objects."""
     return (await (await session.connection()).execute(statement, parameters)).all()
+
+
+def unnest_rows(model: Any, prefix: str, keys: Sequence[str]) -> Any:
+    """Rows as `unnest` of one array parameter per column (`<prefix>_<column>`), typed as `model`'s
+    columns (PostgreSQL): one statement text (and one cached compilation and prepared statement)
+    whatever the number of rows, where VALUES would be compiled anew for every number of rows."""
+    table = model.__table__
+    arrays = [sa.bindparam(f"{prefix}_{k}", type_=ARRAY(table.c[k].type, dimensions=1)) for k in keys]
+    return (
+        sa.func.unnest(*arrays)
+        .table_valued(*(sa.column(k, table.c[k].type) for k in keys))
+        .render_derived(name=f"{prefix}_values")
+    )
