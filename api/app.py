@@ -41,6 +41,7 @@ from api.media_route import media_route
 from api.observability import Observability
 from api.preflight import describe_database_error
 from api.replica import ReplicaRouting, replica_router
+from api.report_feed_thread import ReportFeedThread
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.state import AppState
@@ -161,16 +162,13 @@ def create_app(
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         delivering = asyncio.create_task(deliveries.run())
-        # the feed's own connection on PostgreSQL (api/report_feeder.py): a sale's figures do not queue for the pool
-        feed_engine = state.engine
-        if own_engine and postgres and settings.reports_interval > 0:
-            feed_engine = create_engine(settings.database_url, pool_size=1)
-        feeder = ReportFeeder(
-            create_session_factory(feed_engine, autocommit_reads=True),
-            ZoneInfo(settings.business_timezone),
-            settings.reports_interval,
-            clock,
-        )
+        zone = ZoneInfo(settings.business_timezone)
+        feeder: ReportFeeder | ReportFeedThread
+        if own_engine and postgres:  # its own loop and connection: api/report_feed_thread.py
+            feeder = ReportFeedThread(settings.database_url, zone, settings.reports_interval, clock)
+        else:
+            sessions = create_session_factory(state.engine, autocommit_reads=True)
+            feeder = ReportFeeder(sessions, zone, settings.reports_interval, clock)
         feeding = None
         if settings.reports_interval > 0:
             state.feeder = feeder
@@ -218,8 +216,6 @@ def create_app(
                 await state.router.replica.dispose()
             if own_engine:
                 await state.engine.dispose()
-            if feed_engine is not state.engine:
-                await feed_engine.dispose()
 
     async def live(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
