@@ -10,8 +10,8 @@ rather than the interval: that worker's pass may have read the events before thi
 and the sale would otherwise wait for the next timed pass. While the database is down it backs off
 and logs the outage once (api/outages.py).
 
-In `serve`, on PostgreSQL, the feed has a connection of its own (api/app.py): under a flash sale
-every pooled connection is held by a checkout, and a pass queued behind them is a late figure.
+In `serve` on PostgreSQL it runs on a thread of its own, with its own loop and connection
+(api/report_feed_thread.py); elsewhere on the request loop.
 """
 
 from __future__ import annotations
