@@ -41,6 +41,7 @@ from api.media_route import media_route
 from api.observability import Observability
 from api.preflight import describe_database_error
 from api.replica import ReplicaRouting, replica_router
+from api.report_feed_thread import ReportFeedThread
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.state import AppState
@@ -133,6 +134,7 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         own_engine = engine is None
         state.engine = engine or create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        postgres = state.engine.dialect.name == "postgresql"
         state.router = replica_router(settings, state.engine)
         state.sessions = (
             state.router.sessions() if state.router else create_session_factory(state.engine, autocommit_reads=True)
@@ -160,9 +162,13 @@ def create_app(
         await state.stores.bus.start()
         relay = asyncio.create_task(state.relay.run())
         delivering = asyncio.create_task(deliveries.run())
-        feeder = ReportFeeder(
-            create_session_factory(state.engine), ZoneInfo(settings.business_timezone), settings.reports_interval, clock
-        )
+        zone = ZoneInfo(settings.business_timezone)
+        feeder: ReportFeeder | ReportFeedThread
+        if own_engine and postgres:  # its own loop and connection: api/report_feed_thread.py
+            feeder = ReportFeedThread(settings.database_url, zone, settings.reports_interval, clock)
+        else:
+            sessions = create_session_factory(state.engine, autocommit_reads=True)
+            feeder = ReportFeeder(sessions, zone, settings.reports_interval, clock)
         feeding = None
         if settings.reports_interval > 0:
             state.feeder = feeder

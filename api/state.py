@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.events import OutboxRelay
+from api.report_feed_thread import ReportFeedThread
 from api.report_feeder import ReportFeeder
 from api.settings import Settings
 from api.stores import Stores
@@ -33,5 +34,5 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession] | None = None
     relay: OutboxRelay | None = None
     metrics: Metrics | None = None  # METRICS=true (api/metrics.py)
-    feeder: ReportFeeder | None = None  # counts order events into the report rollups
+    feeder: ReportFeeder | ReportFeedThread | None = None  # counts order events into the report rollups
     router: ReplicaRouter | None = None  # DATABASE_REPLICA_URL: `sessions` then read from the replica

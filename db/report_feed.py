@@ -34,19 +34,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import (
-    Order,
-    OrderEvent,
-    OrderLine,
-    Product,
-    ProductVariant,
-    ReportCategoryOrdersDaily,
-    ReportMemberOrdersDaily,
-    ReportOrdersDaily,
-    ReportProductMonthly,
-    ReportSalesDaily,
-    ReportWatermark,
-)
+from db import rollup_writes
+from db.models import Order, OrderEvent, OrderLine, Product, ProductVariant, ReportWatermark
 from domain.orders.records import OrderEventType
 from domain.reports.rollup import CountedEvent, Happening, Rollup, SoldLine, SoldOrder
 
@@ -54,13 +43,7 @@ SALES = "sales"
 BATCH = 1000
 GAP_HORIZON = timedelta(minutes=10)
 MAX_GAPS = 10_000  # ids remembered as gaps at most (the newest)
-ROLLUPS = (
-    ReportSalesDaily,
-    ReportOrdersDaily,
-    ReportCategoryOrdersDaily,
-    ReportMemberOrdersDaily,
-    ReportProductMonthly,
-)
+ROLLUPS = tuple(rollup_writes.COUNTERS)
 _HAPPENINGS = {OrderEventType.PAID: Happening.SALE, OrderEventType.RETURNED: Happening.RETURN}
 _COUNTED = (*_HAPPENINGS, OrderEventType.CANCELLED)  # the events that can change a figure
 DUE = "report_events_written"  # session.info: the transaction wrote an event a pass counts
@@ -77,19 +60,28 @@ async def due(session: AsyncSession, now: datetime) -> bool:
     """Whether a pass has anything to count (read only, so that an idle feed never takes a write lock).
     Events that change no figure (an order placed, shipped) do not make a pass due: the watermark moves
     over them with the next sale, return or cancellation, so a flash sale of unpaid orders costs the
-    feed a read per timed pass (its commits do not wake it: `note_event`) rather than a write."""
-    row = (
+    feed a read per timed pass (its commits do not wake it: `note_event`) rather than a write. A gap
+    filled by such an event does not either; a gap makes a pass due when its event counts, or when it
+    is old enough to forget. One statement, unless the watermark holds gaps and nothing after it waits."""
+    counted = OrderEvent.type.in_(_COUNTED)
+    last = sa.func.coalesce(_watermark(ReportWatermark.last_event_id), 0)
+    raw, after = (
         await session.execute(
-            sa.select(ReportWatermark.last_event_id, ReportWatermark.gaps).where(ReportWatermark.name == SALES)
+            sa.select(_watermark(ReportWatermark.gaps), sa.exists().where(counted, OrderEvent.id > last))
         )
-    ).first()
-    last, gaps = (row[0], _gaps(row[1])) if row else (0, {})
+    ).one()
+    if after:
+        return True
+    gaps = _gaps(raw)
+    if not gaps:
+        return False
     if any(now - seen >= GAP_HORIZON for seen in gaps.values()):
         return True
-    waiting = sa.and_(OrderEvent.id > last, OrderEvent.type.in_(_COUNTED))
-    if gaps:
-        waiting = sa.or_(waiting, OrderEvent.id.in_(list(gaps)))
-    return bool(await session.scalar(sa.select(sa.exists().where(waiting))))
+    return bool(await session.scalar(sa.select(sa.exists().where(counted, OrderEvent.id.in_(list(gaps))))))
+
+
+def _watermark(column: Any) -> Any:
+    return sa.select(column).where(ReportWatermark.name == SALES).scalar_subquery()
 
 
 async def feed(session: AsyncSession, zone: ZoneInfo, now: datetime, batch: int = BATCH) -> int | None:
@@ -116,14 +108,9 @@ async def feed(session: AsyncSession, zone: ZoneInfo, now: datetime, batch: int 
     gaps = {i: t for i, t in gaps.items() if i not in seen and now - t < GAP_HORIZON}
     gaps.update({i: now for i in range(max(last + 1, top - MAX_GAPS), top) if i not in seen})
     counted = await _counted(session, events)
-    if counted:
-        await _add(session, await _rollup(session, zone, counted))
+    rollup = await _rollup(session, zone, counted) if counted else None
     kept = sorted(gaps)[-MAX_GAPS:]
-    await session.execute(
-        sa.update(ReportWatermark)
-        .where(ReportWatermark.name == SALES)
-        .values(last_event_id=top, gaps=[[i, gaps[i].isoformat()] for i in kept], updated_at=now)
-    )
+    await rollup_writes.write(session, SALES, rollup, top, [[i, gaps[i].isoformat()] for i in kept], now)
     return len(events)
 
 
@@ -241,41 +228,3 @@ async def _orders(session: AsyncSession, order_ids: set[int]) -> dict[int, SoldO
         }
         lines[order_id].append(SoldLine(line_id, variant or 0, product or 0, category or 0, qty, price, total))
     return {i: SoldOrder(order_id=i, lines=tuple(lines[i]), **head) for i, head in heads.items()}
-
-
-FIGURES = ("units_sold", "units_returned", "gross", "discounts", "returns")
-
-
-async def _add(session: AsyncSession, rollup: Rollup) -> None:
-    """Add the increments to the rollup rows, creating the rows that do not exist yet."""
-    for table, rows, counters in (
-        (ReportSalesDaily, rollup.lines, FIGURES),
-        (ReportOrdersDaily, rollup.stores, ("orders", *FIGURES)),
-        (ReportCategoryOrdersDaily, rollup.categories, ("orders", *FIGURES)),
-    ):
-        values = [
-            {**key._asdict(), "business_date": key.day, **{c: getattr(f, c) for c in counters}}
-            for key, f in rows.items()
-        ]
-        await _upsert(session, table, values, counters)
-    members = [{**key._asdict(), "business_date": key.day, "orders": n} for key, n in rollup.members.items()]
-    await _upsert(session, ReportMemberOrdersDaily, members, ("orders",))
-    months = [
-        {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts}
-        for key, f in rollup.product_months().items()
-    ]
-    await _upsert(session, ReportProductMonthly, months, ("units_sold", "sales"))
-
-
-async def _upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], counters: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    for row in rows:
-        row.pop("day", None)
-    table = model.__table__
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = insert.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + insert.excluded[c] for c in counters}
-    )
-    await session.execute(stmt, rows)
