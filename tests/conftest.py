@@ -68,11 +68,24 @@ async def engines(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
                 await postgres.dispose()
 
 
+# Every sequence of the schema back to its start, as a fresh database has them.
+_RESTART_SEQUENCES = """SELECT count(setval(s.seqrelid, s.seqstart, false)) FROM pg_sequence s
+    JOIN pg_class c ON c.oid = s.seqrelid WHERE c.relnamespace = current_schema()::regnamespace"""
+_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+
+
 async def truncate_all(engine: AsyncEngine) -> None:
+    """Every table emptied and every id counter restarted. On PostgreSQL with DELETE rather than
+    TRUNCATE: a test's few rows go in a few milliseconds, where TRUNCATE makes new files for ~240
+    tables and indexes each time (0.5 to 1.5 s a test on a loaded CI machine)."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            await conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            present = set((await conn.execute(sa.text(_TABLES))).scalars())
+            # Tables only the migrations know (product_search) refer to the models' tables: they go first.
+            ordered = [*sorted(present - set(tables)), *(t for t in tables if t in present)]
+            deletes = "".join(f'DELETE FROM "{table}"; ' for table in ordered)
+            await conn.execute(sa.text(f"DO $$ BEGIN {deletes}PERFORM ({_RESTART_SEQUENCES}); END $$"))
         else:
             await conn.execute(sa.text("UPDATE categories SET parent_id = NULL"))  # the tree refers to itself
             for table in tables:

@@ -2,7 +2,11 @@
 them: till sales, deliveries shipped and delivered, pickups, cancellations before and after payment,
 partial returns in several steps, a promotion (15 % off carts from 100.00) that leaves odd cents, a
 product in no category; then spread over business days (payments on one day, some returns and
-cancellations on the next), as a week of trading would leave them."""
+cancellations on the next), as a week of trading would leave them.
+
+The report modules import the fixtures they use from here (`fixture_<name>` provides `<name>`):
+`settings` (the payment sandbox; the report feed runs only when a test or fixture says so) and one
+of the tradings."""
 
 from __future__ import annotations
 
@@ -13,8 +17,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.report_feeder import ReportFeeder
+from api.settings import Settings
 from db.engine import create_session_factory, write_options
 from db.models import Order, OrderEvent, Product, ProductVariant
 from domain.access.model import StaffRole
@@ -38,6 +46,43 @@ class Trading:
     admin: str
     cashier: str  # at store A
     members: list[SignedIn]
+
+
+@pytest.fixture(name="settings")
+def fixture_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
+
+
+@pytest.fixture(name="open_for_trading")
+async def fixture_open_for_trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
+    """The shop, its staff and members, before any order."""
+    return await open_trading(client, demo)
+
+
+@pytest.fixture(name="trading_uncounted")
+async def fixture_trading_uncounted(client: GraphQLClient, demo: AsyncEngine) -> Trading:
+    """Six orders of every kind, today, which the report feed has not read yet."""
+    t = await open_trading(client, demo)
+    await trade(t, orders=6)
+    return t
+
+
+@pytest.fixture(name="trading")
+async def fixture_trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
+    """Six orders of every kind, today, counted by the report feed."""
+    t = await open_trading(client, demo)
+    await trade(t, orders=6)
+    await ReportFeeder(create_session_factory(demo), ZONE, interval=1).catch_up()
+    return t
+
+
+@pytest.fixture(name="week_of_trading")
+async def fixture_week_of_trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
+    """Thirty orders spread over the past nine days (spread_over_days), not counted yet."""
+    t = await open_trading(client, demo)
+    await trade(t, orders=30)
+    await spread_over_days(demo)
+    return t
 
 
 async def open_trading(client: GraphQLClient, engine: Any) -> Trading:

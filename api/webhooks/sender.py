@@ -95,7 +95,7 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with its connection pool on `PinnedBackend` (httpx takes no backend itself)."""
 
     def __init__(self) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)  # else httpx loads the CA bundle again
         self._pool = httpcore.AsyncConnectionPool(ssl_context=_ssl_context(), network_backend=PinnedBackend())
 
 

@@ -13,9 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.dashboard import ASSETS_PATH, OWN, STATIC, VENDORED, manifest, sri
-from api.report_feeder import ReportFeeder
 from api.settings import Settings
-from db.engine import create_session_factory
 from domain.access.model import StaffRole
 from schema import build_schema
 from schema.relay import decode_id
@@ -23,7 +21,7 @@ from tests.api.test_graphiql import csp
 from tests.api.test_http import http_client
 from tests.helpers import STAFF_PASSWORD, GraphQLClient
 from tests.inventory_fixtures import location_gid
-from tests.report_fixtures import ZONE, Trading, open_trading, trade
+from tests.report_fixtures import Trading, fixture_settings, fixture_trading  # noqa: F401 (pytest fixtures)
 
 HTML = {"Accept": "text/html"}
 ASSET_TAG = re.compile(r'<(?:script src|link rel="stylesheet" href)="([^"]+)" integrity="([^"]+)"')
@@ -107,19 +105,6 @@ def test_the_pages_documents_are_valid_against_the_schema() -> None:
     schema = build_schema()._schema
     for name, document in DOCUMENTS.items():
         assert graphql.validate(schema, graphql.parse(document)) == [], name
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
-    t = await open_trading(client, demo)
-    await trade(t, orders=6)
-    await ReportFeeder(create_session_factory(demo), ZONE, interval=1).catch_up()
-    return t
 
 
 async def test_the_pages_report_follows_the_readers_rights(trading: Trading, demo: AsyncEngine) -> None:

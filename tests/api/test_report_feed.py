@@ -12,27 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.report_feeder import ReportFeeder
-from api.settings import Settings
 from db import report_feed
 from db.engine import create_session_factory, write_options
 from db.models import Order, OrderEvent, ReportOrdersDaily, ReportWatermark
 from db.orders import SqlOrdersRepository
 from domain.orders.records import OrderEventType
 from tests.api.test_report_reconciliation import rollup_rows
-from tests.helpers import GraphQLClient
-from tests.report_fixtures import ZONE, Trading, open_trading, trade
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
-    t = await open_trading(client, demo)
-    await trade(t, orders=6)
-    return t
+from tests.report_fixtures import ZONE, Trading, fixture_settings, fixture_trading_uncounted  # noqa: F401 (pytest fixtures)
 
 
 async def orders_counted(engine: AsyncEngine) -> int:
@@ -47,7 +33,7 @@ def paid_again(order_id: int) -> sa.Insert:
     )
 
 
-@pytest.mark.usefixtures("trading")
+@pytest.mark.usefixtures("trading_uncounted")
 async def test_an_event_committed_after_later_ones_were_counted_is_counted_once(pg: AsyncEngine) -> None:
     feeder = ReportFeeder(create_session_factory(pg), ZONE, interval=1)
     await feeder.catch_up()
@@ -72,7 +58,7 @@ async def test_an_event_committed_after_later_ones_were_counted_is_counted_once(
         assert await conn.scalar(sa.select(ReportWatermark.gaps)) == []
 
 
-@pytest.mark.usefixtures("trading")
+@pytest.mark.usefixtures("trading_uncounted")
 async def test_a_gap_that_never_fills_is_forgotten_after_the_horizon(pg: AsyncEngine) -> None:
     async with pg.begin() as conn:
         order_id = await conn.scalar(sa.select(sa.func.min(Order.id)))
@@ -92,7 +78,7 @@ async def test_a_gap_that_never_fills_is_forgotten_after_the_horizon(pg: AsyncEn
     assert await feeder.feed_once() == 0  # and then nothing is due
 
 
-async def test_workers_feeding_at_once_count_each_event_once(trading: Trading, engine: AsyncEngine) -> None:
+async def test_workers_feeding_at_once_count_each_event_once(trading_uncounted: Trading, engine: AsyncEngine) -> None:
     feeders = [ReportFeeder(create_session_factory(engine), ZONE, interval=1, batch=3) for _ in range(3)]
     await asyncio.gather(*(f.catch_up() for f in feeders))
     await feeders[0].catch_up()  # whatever a skipped turn left
@@ -103,7 +89,7 @@ async def test_workers_feeding_at_once_count_each_event_once(trading: Trading, e
     assert await rollup_rows(engine) == together
 
 
-async def test_an_idle_feed_takes_no_write_lock(trading: Trading, engine: AsyncEngine) -> None:
+async def test_an_idle_feed_takes_no_write_lock(trading_uncounted: Trading, engine: AsyncEngine) -> None:
     feeder = ReportFeeder(create_session_factory(engine), ZONE, interval=1)
     await feeder.catch_up()
     writes: list[str] = []
@@ -121,7 +107,7 @@ async def test_an_idle_feed_takes_no_write_lock(trading: Trading, engine: AsyncE
     assert writes == []
 
 
-@pytest.mark.usefixtures("trading")
+@pytest.mark.usefixtures("trading_uncounted")
 async def test_only_a_sale_a_return_or_a_cancellation_wakes_the_feed(engine: AsyncEngine) -> None:
     async with create_session_factory(engine)() as session:
         await session.connection(execution_options=write_options(session))

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.settings import Settings
 from db.models import Member, Order, OrderLine, PointsEntry
 from domain.access.model import StaffRole
 from domain.members.points import LedgerEntry, PointsKind, expired_due
@@ -20,25 +19,14 @@ from schema.relay import decode_token
 from tests.api.test_checkout import placed
 from tests.api.test_coupons import apply, claimed, redeem
 from tests.api.test_order_flow import pay
-from tests.helpers import GraphQLClient
 from tests.inventory_fixtures import location_gid
 from tests.promotion_fixtures import add_template
-from tests.report_fixtures import ZONE, Trading, open_trading
+from tests.report_fixtures import ZONE, Trading, fixture_open_for_trading, fixture_settings  # noqa: F401 (pytest fixtures)
 
 LIABILITY = """query($channel: String) {
   pointsLiability(channel: $channel) { outstandingPoints value { amount currency } expiringWithin30Days } }"""
 COUPONS = """query($filter: ReportFilter!) { couponReport(filter: $filter) {
   template { name } issued redeemedOnline redeemedInStore redemptionRate discountGiven { amount currency } } }"""
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
-    return await open_trading(client, demo)
 
 
 def today() -> dict[str, str]:
@@ -69,7 +57,7 @@ async def ledger_entry(engine: AsyncEngine, member_id: int, delta: int, expires_
 
 
 async def test_the_points_liability_reconciles_with_the_balances_and_the_ledger(
-    trading: Trading, demo: AsyncEngine
+    open_for_trading: Trading, demo: AsyncEngine
 ) -> None:
     async with demo.connect() as conn:
         ids = (await conn.scalars(sa.select(Member.id).order_by(Member.id))).all()
@@ -79,7 +67,7 @@ async def test_the_points_liability_reconciles_with_the_balances_and_the_ledger(
     await ledger_entry(demo, ann, -200, None)  # ...but what is spent goes first: 300 of it expires
     await ledger_entry(demo, bob, 120, timedelta(days=29))
     await ledger_entry(demo, bob, 80, timedelta(days=31))
-    body = await trading.shop.client.data(LIABILITY, token=trading.admin)
+    body = await open_for_trading.shop.client.data(LIABILITY, token=open_for_trading.admin)
     async with demo.connect() as conn:
         balances = int(await conn.scalar(sa.select(sa.func.sum(Member.points_balance))) or 0)
         entries = (
@@ -99,10 +87,10 @@ async def test_the_points_liability_reconciles_with_the_balances_and_the_ledger(
     assert (balances, expiring) == (800, 420)
 
 
-async def test_a_coupon_campaign_counts_its_coupons_and_the_discount_they_gave(trading: Trading) -> None:
-    shop = trading.shop
+async def test_a_coupon_campaign_counts_its_coupons_and_the_discount_they_gave(open_for_trading: Trading) -> None:
+    shop = open_for_trading.shop
     await add_template(shop.engine, PercentOff(Decimal("12.5")), name="Spring", campaign_code="SPRING")
-    ann, bob = trading.members
+    ann, bob = open_for_trading.members
     online, till = await claimed(shop, ann, "SPRING"), await claimed(shop, bob, "SPRING")
     cart = await shop.cart([(0, 1), (2, 3)], token=ann.token)
     applied = await apply(shop, cart["id"], online, ann.token)
@@ -110,8 +98,8 @@ async def test_a_coupon_campaign_counts_its_coupons_and_the_discount_they_gave(t
     await shop.fulfil(cart["id"], {"method": "PICKUP", "pickupLocationId": location_gid(shop.store_a)}, token=ann.token)
     order = await placed(shop, cart["id"], token=ann.token)
     await pay(shop, order, ann.token)
-    assert (await redeem(shop, till, trading.cashier))["userErrors"] == []
-    campaigns = (await shop.client.data(COUPONS, {"filter": today()}, token=trading.admin))["couponReport"]
+    assert (await redeem(shop, till, open_for_trading.cashier))["userErrors"] == []
+    campaigns = (await shop.client.data(COUPONS, {"filter": today()}, token=open_for_trading.admin))["couponReport"]
     async with shop.engine.connect() as conn:
         lines = (
             await conn.scalars(
@@ -133,8 +121,8 @@ async def test_a_coupon_campaign_counts_its_coupons_and_the_discount_they_gave(t
 
 
 @pytest.mark.parametrize("role", [StaffRole.STORE_MANAGER, StaffRole.CASHIER])
-async def test_points_and_campaigns_are_for_head_office(trading: Trading, role: StaffRole) -> None:
-    shop = trading.shop
+async def test_points_and_campaigns_are_for_head_office(open_for_trading: Trading, role: StaffRole) -> None:
+    shop = open_for_trading.shop
     token = await shop.client.staff_token(shop.engine, role, email="s@example.com", location_id=shop.store_a)
     for document, variables in ((LIABILITY, {}), (COUPONS, {"filter": today()})):
         body = await shop.client.post(document, variables, token=token)

@@ -17,29 +17,20 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.report_feeder import ReportFeeder
-from api.settings import Settings
 from db import report_feed, report_rankings
 from db.engine import create_session_factory, write_options
 from db.models import Channel, OrderEvent, ReportProductMonthly, ReportSalesDaily
 from db.reports import SqlReports
 from domain.clock import system_clock
 from domain.reports.model import ReportFilter, TopProductsBy
-from tests.helpers import GraphQLClient
-from tests.report_fixtures import ZONE, Trading, open_trading, spread_over_days, trade
+from tests.report_fixtures import ZONE, Trading, fixture_settings, fixture_week_of_trading  # noqa: F401 (pytest fixtures)
 from tests.report_oracle import cents, truth
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
+async def trading(week_of_trading: Trading, demo: AsyncEngine) -> Trading:
     """A week of trading, every other order's history a month earlier still."""
-    t = await open_trading(client, demo)
-    await trade(t, orders=30)
-    await spread_over_days(demo)
+    t = week_of_trading
     async with demo.begin() as conn:
         at = (await conn.execute(sa.select(OrderEvent.id, OrderEvent.order_id, OrderEvent.created_at))).all()
         for event_id, order_id, moment in at:

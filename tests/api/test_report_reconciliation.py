@@ -9,12 +9,10 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.report_feeder import ReportFeeder
-from api.settings import Settings
 from db import report_feed
 from db.engine import create_session_factory, write_options
 from db.models import Channel, ReportSalesDaily
@@ -22,7 +20,7 @@ from db.report_feed import ROLLUPS
 from domain.clock import system_clock
 from schema.relay import decode_id
 from tests.helpers import GraphQLClient
-from tests.report_fixtures import ZONE, Trading, open_trading, spread_over_days, trade
+from tests.report_fixtures import ZONE, Trading, fixture_settings, fixture_week_of_trading  # noqa: F401 (pytest fixtures)
 from tests.report_oracle import Truth, cents, grouped, truth
 
 FIGURES = "orders units gross { amount } discounts { amount } returns { amount } net { amount } "
@@ -41,20 +39,6 @@ GROUPINGS = [
     for r in range(len(OTHERS) + 1)
     for others in itertools.combinations(OTHERS, r)
 ]
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """The feed runs when the test says (the orders' history is moved back in time first)."""
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
-    t = await open_trading(client, demo)
-    await trade(t, orders=30)
-    await spread_over_days(demo)
-    return t
 
 
 def figures(f: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +75,7 @@ async def rollup_rows(engine: AsyncEngine) -> list[list[Any]]:
 
 
 async def test_every_figure_of_every_grouping_and_the_top_products_reconcile_with_the_orders(
-    client: GraphQLClient, trading: Trading, demo: AsyncEngine
+    client: GraphQLClient, week_of_trading: Trading, demo: AsyncEngine
 ) -> None:
     feeder = ReportFeeder(create_session_factory(demo), ZONE, interval=1, batch=7)
     assert await feeder.catch_up() > 7  # several passes
@@ -109,7 +93,7 @@ async def test_every_figure_of_every_grouping_and_the_top_products_reconcile_wit
         slugs = {slug: i for slug, i in await conn.execute(sa.select(Channel.slug, Channel.id))}
     period = period_filter(t)
     for dims in GROUPINGS:
-        report = (await client.data(SALES, {"filter": period, "groupBy": list(dims)}, token=trading.admin))[
+        report = (await client.data(SALES, {"filter": period, "groupBy": list(dims)}, token=week_of_trading.admin))[
             "salesReport"
         ]
         totals, rows = grouped(t, dims)
@@ -118,7 +102,7 @@ async def test_every_figure_of_every_grouping_and_the_top_products_reconcile_wit
         assert got == (rows if dims else {}), dims  # no grouping: the totals only
         assert len(got) == len(report["rows"])
     for by, rank in (("NET", lambda p: (-t.products[p][1], p)), ("UNITS", lambda p: (-t.products[p][0], p))):
-        top = (await client.data(TOP, {"filter": period, "by": by}, token=trading.admin))["topProducts"]
+        top = (await client.data(TOP, {"filter": period, "by": by}, token=week_of_trading.admin))["topProducts"]
         expected = sorted(t.products, key=rank)
         assert [decode_id(p["product"]["id"], "Product") for p in top] == expected
         assert [(p["units"], p["net"]["amount"]) for p in top] == [
@@ -126,7 +110,7 @@ async def test_every_figure_of_every_grouping_and_the_top_products_reconcile_wit
         ]
 
 
-async def test_a_rebuild_from_scratch_gives_the_same_rollups(trading: Trading, demo: AsyncEngine) -> None:
+async def test_a_rebuild_from_scratch_gives_the_same_rollups(week_of_trading: Trading, demo: AsyncEngine) -> None:
     await ReportFeeder(create_session_factory(demo), ZONE, interval=1, batch=5).catch_up()
     fed = await rollup_rows(demo)
     assert fed[0]

@@ -24,7 +24,7 @@ from domain.orders.model import OrderStatus
 from tests.api.test_apps import create_app as app_create
 from tests.helpers import GraphQLClient, StatementCounter, until
 from tests.inventory_fixtures import location_gid
-from tests.report_fixtures import ZONE, Trading, open_trading, trade
+from tests.report_fixtures import ZONE, Trading, fixture_settings, fixture_trading, open_trading, trade  # noqa: F401 (pytest fixtures)
 
 SALES_BY_DAY_AND_STORE = """query($filter: ReportFilter!, $groupBy: [ReportDimension!] = [DAY, LOCATION]) {
   salesReport(filter: $filter, groupBy: $groupBy) {
@@ -32,19 +32,6 @@ SALES_BY_DAY_AND_STORE = """query($filter: ReportFilter!, $groupBy: [ReportDimen
     rows { date location { id name } figures { orders units net { amount } } } } }"""
 MEMBERS = """query($filter: ReportFilter!) {
   memberReport(filter: $filter) { newMembers activeMembers returningMembers repeatRate } }"""
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
-
-
-@pytest.fixture
-async def trading(client: GraphQLClient, demo: AsyncEngine) -> Trading:
-    t = await open_trading(client, demo)
-    await trade(t, orders=6)
-    await ReportFeeder(create_session_factory(demo), ZONE, interval=1).catch_up()
-    return t
 
 
 def today() -> dict[str, str]:

@@ -6,6 +6,7 @@ new secret signs."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -162,3 +163,13 @@ async def test_after_the_rotation_overlap_only_the_new_secret_signs(hooked: Hook
     ]
     assert received.headers["webhook-signature"] == signed[0]  # the new secret's signature alone
     assert signed[1] not in received.headers["webhook-signature"]
+
+
+def test_every_pinned_transport_verifies_with_the_one_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle costs a tenth of a second on a busy machine: every app start and every
+    payment app's call make a transport, and none may load it again (nor verify less)."""
+    shared = sender._ssl_context()
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: pytest.fail("a CA bundle loaded again"))
+    for transport in (sender.PinnedTransport(), sender.PinnedTransport()):
+        assert transport._pool._ssl_context is shared
+    assert shared.verify_mode is ssl.CERT_REQUIRED and shared.check_hostname
