@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.report_feed_thread import ReportFeedThread
 from api.report_feeder import ReportFeeder
-from api.settings import Settings
 from db import report_feed
 from db.engine import create_session_factory
 from db.models import Order, OrderEvent, ReportWatermark
@@ -25,14 +24,9 @@ from domain.clock import system_clock
 from domain.orders.records import OrderEventType
 from tests.api.test_report_feed import orders_counted, paid_again
 from tests.helpers import GraphQLClient
-from tests.report_fixtures import ZONE, Trading, open_trading, trade
+from tests.report_fixtures import ZONE, Trading, fixture_settings, open_trading, trade  # noqa: F401 (pytest fixtures)
 
 LONG = 60.0  # a feeder's interval no test waits for: what it counts, it counts because it was woken
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"payments_sandbox": True, "reports_interval": 0})
 
 
 @pytest.fixture
