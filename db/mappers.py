@@ -20,4 +20,4 @@ def columns(**fields: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> tuple[
 
 def state(cls: Callable[..., T], row: sa.Row[Any]) -> T:
     """The domain state a row of `columns` describes."""
-    return cls(**row._mapping)
+    return cls(**row._asdict())
