@@ -75,4 +75,4 @@ def _record(names: tuple[str, ...]) -> type | None:
         n.isidentifier() and not keyword.iskeyword(n) and not n.startswith("_") for n in names
     ):
         return None
-    return namedtuple("Record", names)  # type: ignore[misc]
+    return namedtuple("Record", names)

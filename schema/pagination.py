@@ -46,12 +46,23 @@ class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
     count_total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+    counted: strawberry.Private[int | None] = None  # `count_total`'s answer, when the list's resolver awaited it
 
     @strawberry.field(
-        description="How many items the whole list holds (costs a count query: ask only when you show it)."
+        description="How many items the whole list holds (costs a count query: ask only when you show it).",
+        graphql_type=int | None,
     )
-    async def total_count(self) -> int | None:
-        return await self.count_total() if self.count_total else None
+    def total_count(self) -> Any:
+        # a plain resolver, so that a page whose count was awaited up front (`count_now`) completes in
+        # one pass (schema/execution.py); otherwise graphql-core awaits the count
+        if self.counted is not None:
+            return self.counted
+        return self.count_total() if self.count_total else None
+
+    async def count_now(self) -> None:
+        """Run the count query now (the list's resolver, when `totalCount` is selected)."""
+        if self.count_total is not None:
+            self.counted = await self.count_total()
 
 
 def _page_request(

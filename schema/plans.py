@@ -12,6 +12,7 @@ would (the type's `coerce_output_value`, strawberry's `is_type_of`), and anythin
 
 from __future__ import annotations
 
+import functools
 import inspect
 import keyword
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.direct_resolvers import Direct
 
@@ -65,21 +67,28 @@ class PlanField:
     sub: Plan | None  # the plan of its object type's sub-selection
 
 
-class LazyInfo:
-    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
-    fields of a page take `info` but answer without it)."""
+@functools.cache
+def lazy_info(info_class: type) -> type:
+    """strawberry's `info_class` for a field a plan resolves, whose graphql-core resolve info is built
+    only if the resolver reads it (the prefetched fields of a page take `info` but answer without it):
+    one object per call, made in one step."""
 
-    __slots__ = ("_context", "_field", "_info", "_where")
+    class LazyInfo(info_class):
+        def __init__(self, context: Any, field: PlanField, where: Where) -> None:
+            self._plan, self._where, self._context = field, where, context
+            self._field = field.direct.field  # type: ignore[union-attr]
 
-    def __init__(self, context: Any, field: PlanField, where: Where) -> None:
-        self._context, self._field, self._where = context, field, where
-        self._info: Any = None
+        @property
+        def _raw_info(self) -> Any:
+            built = self.__dict__.get("_built")
+            if built is None:
+                f = self._plan
+                built = self._built = self._context.build_resolve_info(
+                    f.definition, f.nodes, f.parent, path_of(self._where)
+                )
+            return built
 
-    def __getattr__(self, name: str) -> Any:
-        if self._info is None:
-            f = self._field
-            self._info = self._context.build_resolve_info(f.definition, f.nodes, f.parent, path_of(self._where))
-        return getattr(self._info, name)
+    return LazyInfo
 
 
 class Plan:
@@ -115,7 +124,6 @@ class _Writer:
         self.names: dict[str, Any] = {
             "Abandon": Abandon,
             "Undefined": Undefined,
-            "LazyInfo": LazyInfo,
             "awaited": _awaited,
         }
         self.counter = 0
@@ -139,6 +147,7 @@ class _Writer:
         self.emit(0, "def run(source, where, context):")
         self.emit(1, "failed = context._failed")
         self.emit(1, "is_awaitable = context.is_awaitable")
+        self.emit(1, "bound = context._args")
         out = []
         for i, f in enumerate(plan.fields):
             if f.type_ is None:  # `__typename`
@@ -167,10 +176,14 @@ class _Writer:
         if d.takes_self:
             args.append("source")
         if d.info_name is not None:
-            info = f"LazyInfo(context, {self.name(f, 'F')}, (where, {f.name!r}, {typename!r}))"
-            args.append(f"{d.info_name}={self.name(d.info_class, 'I')}(_raw_info={info}, _field={self.name(d.field)})")
-        if f.args is None:
-            args.append(f"**context._bound({self.name(f, 'F')})")
+            info = self.name(lazy_info(d.info_class), "I")
+            args.append(f"{d.info_name}={info}(context, {self.name(f, 'F')}, (where, {f.name!r}, {typename!r}))")
+        if f.args is None:  # arguments bound to this request's variables, once per request
+            field, arguments = self.name(f, "F"), self.var("a")
+            self.emit(1, f"{arguments} = bound.get({field})")
+            self.emit(1, f"if {arguments} is None:")
+            self.emit(2, f"{arguments} = context._bound({field})")
+            args.append(f"**{arguments}")
         elif f.args:
             args.append(f"**{self.name(f.args, 'A')}")
         self.emit(1, f"{value} = {self.name(d.func, 'R')}({', '.join(args)})")
@@ -211,8 +224,14 @@ class _Writer:
             plan = self.name(sub, "P")
             checks = [f"{plan} in failed", f"isinstance({value}, Exception)"]
             if type_.is_type_of is not None:
-                # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info
-                checks.append(f"{self.name(type_.is_type_of, 'T')}({value}, None) is not True")
+                # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info, and
+                # is true of an instance of the type's own class that was not cast to another type
+                origin = getattr(type_.extensions.get(DEFINITION_BACKREF), "origin", None)
+                own = "False"
+                if isinstance(origin, type):
+                    cast = f"getattr({value}, {TYPE_CAST_ATTRIBUTE!r}, None)"
+                    own = f"(type({value}) is {self.name(origin, 'O')} and {cast} is None)"
+                checks.append(f"not {own} and {self.name(type_.is_type_of, 'T')}({value}, None) is not True")
             self.emit(depth, f"if {' or '.join(checks)}:")
             self.emit(depth + 1, "raise Abandon")
             self.emit(depth, f"{done} = {self.name(sub.run, 'S')}({value}, {where}, context)")

@@ -23,6 +23,7 @@ from schema.context import Info
 from schema.errors import bad_input
 from schema.pagination import After, Before, Connection, First, Last, list_connection
 from schema.relay import decode_id
+from schema.selections import names_at
 
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID (give this or `slug`).")]
 SlugArg = Annotated[str | None, strawberry.argument(description="Slug (give this or `id`).")]
@@ -108,9 +109,15 @@ class CatalogQuery:
         if q.category_ids is not None:
             q = dataclasses.replace(q, category_ids=await cq.category_subtrees(session, q.category_ids))
 
+        wanted = wants(info, "products", "edges", "node")
+        with_category = wanted.category and not wanted.parents  # the page's statement reads them
+        loaders = info.context.loaders
+
         def node(row: Any) -> Product:
             listing = cq.listing_of(row)
-            info.context.loaders.product_listing.prime((row.id, ch.id), listing)
+            loaders.product_listing.prime((row.id, ch.id), listing)
+            if with_category and (category := cq.category_of(row)) is not None:
+                loaders.category_by_id.prime(category.id, category)
             return Product.from_model(row, channel, ch, listing)
 
         page = await list_connection(
@@ -118,11 +125,13 @@ class CatalogQuery:
             after,
             last,
             before,
-            lambda request, size: product_page(session, q, request, size),
+            lambda request, size: product_page(session, q, request, size, with_category=with_category),
             node,
             lambda: product_count(session, q),
         )
-        await prefetch_products(info, [e.node for e in page.edges], wants(info, "products", "edges", "node"), ch)
+        if "totalCount" in names_at(info, "products"):
+            await page.count_now()
+        await prefetch_products(info, [e.node for e in page.edges], wanted, ch)
         return page
 
     @strawberry.field(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar
 
 import strawberry
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from schema.inventory.types import StockLevel
 
 T = TypeVar("T")
+C = TypeVar("C", ChannelModel, "Selling")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 
@@ -44,6 +45,20 @@ class _Unloaded:
 
 
 UNLOADED: Any = _Unloaded()
+
+
+class Selling(NamedTuple):
+    """The channel a page's variants were fetched in, as their `price` and `stock` read it: plain
+    attributes (the ORM's are a Python call each, and a page reads them three times a variant)."""
+
+    id: int
+    slug: str
+    currency: str
+
+
+def selling(channel: ChannelModel) -> Selling:
+    return Selling(channel.id, channel.slug, channel.currency)
+
 
 ChannelArg = Annotated[
     str | None,
@@ -123,7 +138,7 @@ class ProductVariant(Node):
     channel_slug: strawberry.Private[str | None]
     # Handed over by prefetching (see Product): the channel, the price listing row there (None: not
     # sold there) and the units it can sell.
-    channel: strawberry.Private[ChannelModel | None] = None
+    channel: strawberry.Private[Selling | None] = None
     listing: strawberry.Private[Any] = UNLOADED
     available: strawberry.Private[Any] = UNLOADED
 
@@ -175,12 +190,12 @@ class ProductVariant(Node):
 
     @classmethod
     def from_model(
-        cls, m: VariantModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None
+        cls, m: VariantModel | Any, channel_slug: str | None = None, channel: Selling | None = None
     ) -> ProductVariant:
         return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug, channel=channel)
 
     @classmethod
-    def offered(cls, row: Any, channel_slug: str | None, channel: ChannelModel) -> ProductVariant:
+    def offered(cls, row: Any, channel_slug: str | None, channel: Selling) -> ProductVariant:
         """From a row of `variants_in_channel`: the variant with its price (None: not sold there) and
         available units in `channel`."""
         return cls(
@@ -313,7 +328,7 @@ class Product(Node):
         )
 
 
-def _same(fetched_in: ChannelModel | None, asked: str | None) -> ChannelModel | None:
+def _same(fetched_in: C | None, asked: str | None) -> C | None:
     """The channel an object was fetched in, when a field's `channel:` asks for no other (none, or
     that channel's slug): what the object was handed answers the field."""
     if fetched_in is None or (asked is not None and asked != fetched_in.slug):
