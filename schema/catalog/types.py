@@ -136,10 +136,10 @@ class ProductVariant(Node):
     name: str = strawberry.field(description='Display name ("M / Blue").')
     product_id: strawberry.Private[int]
     channel_slug: strawberry.Private[str | None]
-    # Handed over by prefetching (see Product): the channel, the price listing row there (None: not
-    # sold there) and the units it can sell.
+    # Handed over by prefetching (see Product): the channel, the price there (None: not sold there) and
+    # the units it can sell.
     channel: strawberry.Private[Selling | None] = None
-    listing: strawberry.Private[Any] = UNLOADED
+    priced: strawberry.Private[Any] = UNLOADED
     available: strawberry.Private[Any] = UNLOADED
 
     @strawberry.field(description="The product this is a variant of.")
@@ -151,8 +151,8 @@ class ProductVariant(Node):
         description="Price in the channel; null when the variant is not sold there.", graphql_type=Money | None
     )
     def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
-        if self.listing is not UNLOADED and (ch := _same(self.channel, channel)) is not None:
-            return Money.of(self.listing.price, ch.currency) if self.listing else None
+        if self.priced is not UNLOADED and _same(self.channel, channel) is not None:
+            return self.priced
         return self._load_price(info, channel)
 
     async def _load_price(self, info: Info, channel: str | None) -> Money | None:
@@ -195,9 +195,9 @@ class ProductVariant(Node):
         return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug, channel=channel)
 
     @classmethod
-    def offered(cls, row: Any, channel_slug: str | None, channel: Selling) -> ProductVariant:
-        """From a row of `variants_in_channel`: the variant with its price (None: not sold there) and
-        available units in `channel`."""
+    def offered(cls, row: Any, channel_slug: str | None, channel: Selling, price: Money | None) -> ProductVariant:
+        """From a row of `variants_in_channel`: the variant with its `price` (None: not sold there, the
+        row's price made Money in the channel's currency) and available units in `channel`."""
         return cls(
             pk=row.id,
             sku=row.sku,
@@ -205,7 +205,7 @@ class ProductVariant(Node):
             product_id=row.product_id,
             channel_slug=channel_slug,
             channel=channel,
-            listing=row if row.price is not None else None,
+            priced=price,
             available=int(row.available),
         )
 
