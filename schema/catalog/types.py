@@ -151,7 +151,9 @@ class ProductVariant(Node):
         description="Price in the channel; null when the variant is not sold there.", graphql_type=Money | None
     )
     def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
-        if self.priced is not UNLOADED and _same(self.channel, channel) is not None:
+        # what it was handed when it was fetched in the channel asked for (`_same`, inline: a page reads
+        # hundreds of prices and stock figures)
+        if self.priced is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
             return self.priced
         return self._load_price(info, channel)
 
@@ -165,7 +167,7 @@ class ProductVariant(Node):
         graphql_type=StockSummary,
     )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
-        if self.available is not UNLOADED and _same(self.channel, channel) is not None:
+        if self.available is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
             return StockSummary(available=self.available)
         return self._load_stock(info, channel)
 
