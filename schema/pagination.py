@@ -41,28 +41,31 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list. Page with `first`/`after` forwards or `last`/`before` backwards.")
+CONNECTION = "A page of a list. Page with `first`/`after` forwards or `last`/`before` backwards."
+TOTAL_COUNT = "How many items the whole list holds (costs a count query: ask only when you show it)."
+
+
+@strawberry.type(description=CONNECTION)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
     count_total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
     counted: strawberry.Private[int | None] = None  # `count_total`'s answer, when the list's resolver awaited it
 
-    @strawberry.field(
-        description="How many items the whole list holds (costs a count query: ask only when you show it).",
-        graphql_type=int | None,
-    )
-    def total_count(self) -> Any:
-        # a plain resolver, so that a page whose count was awaited up front (`count_now`) completes in
-        # one pass (schema/execution.py); otherwise graphql-core awaits the count
+    @strawberry.field(description=TOTAL_COUNT)
+    async def total_count(self) -> int | None:
+        return await self.count_total() if self.count_total else None
+
+    async def count_now(self) -> None:
+        """Run the count query now: the product list does when `totalCount` is selected (ProductConnection)."""
+        if self.count_total is not None:
+            self.counted = await self.count_total()
+
+    def counted_total(self) -> Any:
+        """`total_count` as a plain resolver: the count awaited up front, else the awaitable."""
         if self.counted is not None:
             return self.counted
         return self.count_total() if self.count_total else None
-
-    async def count_now(self) -> None:
-        """Run the count query now (the list's resolver, when `totalCount` is selected)."""
-        if self.count_total is not None:
-            self.counted = await self.count_total()
 
 
 def _page_request(

@@ -21,7 +21,7 @@ from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, list_connection
+from schema.pagination import CONNECTION, TOTAL_COUNT, After, Before, Connection, First, Last, list_connection
 from schema.relay import decode_id
 from schema.selections import names_at
 
@@ -72,6 +72,16 @@ def _product_query(
     )
 
 
+@strawberry.type(name="ProductConnection", description=CONNECTION)
+class ProductConnection(Connection[Product]):
+    """The product list's page, whose resolver awaits the count up front when `totalCount` is selected, so
+    that `totalCount` is a plain resolver and the page completes in one pass (schema/execution.py)."""
+
+    @strawberry.field(description=TOTAL_COUNT, graphql_type=int | None)
+    def total_count(self) -> Any:
+        return self.counted_total()
+
+
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(
@@ -102,7 +112,7 @@ class CatalogQuery:
             ProductSort | None,
             strawberry.argument(description="Order; by relevance when searching, else NAME A to Z, by default."),
         ] = None,
-    ) -> Connection[Product]:
+    ) -> ProductConnection:
         ch = await channel_for(info, channel)
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session
@@ -129,10 +139,11 @@ class CatalogQuery:
             node,
             lambda: product_count(session, q),
         )
+        products = ProductConnection(edges=page.edges, page_info=page.page_info, count_total=page.count_total)
         if "totalCount" in names_at(info, "products"):
-            await page.count_now()
+            await products.count_now()
         await prefetch_products(info, [e.node for e in page.edges], wanted, ch)
-        return page
+        return products
 
     @strawberry.field(
         description="One product by id or slug; null when it does not exist or is not "
