@@ -57,7 +57,7 @@ class Connection(Generic[T]):
         return await self.count_total() if self.count_total else None
 
     async def count_now(self) -> None:
-        """Run the count query now: the product list does when `totalCount` is selected (ProductConnection)."""
+        """Run the count query now: the product list does when `totalCount` is selected (`counted_connection`)."""
         if self.count_total is not None:
             self.counted = await self.count_total()
 
@@ -66,6 +66,21 @@ class Connection(Generic[T]):
         if self.counted is not None:
             return self.counted
         return self.count_total() if self.count_total else None
+
+
+def counted_connection(node: type, name: str) -> Any:
+    """A `Connection` type of `node` (named `name`, as strawberry names `Connection[node]`) whose
+    `totalCount` is a plain resolver: its list's resolver awaits the count up front when `totalCount` is
+    selected (`count_now`), so that the page completes in one pass (schema/execution.py). Other
+    connections await their count in `totalCount`, which a plan would abandon."""
+
+    @strawberry.type(name=name, description=CONNECTION)
+    class Counted(Connection[node]):  # type: ignore[valid-type]
+        @strawberry.field(description=TOTAL_COUNT, graphql_type=int | None)
+        def total_count(self) -> Any:
+            return self.counted_total()
+
+    return Counted
 
 
 def _page_request(

@@ -21,7 +21,6 @@ from typing import Any
 
 import strawberry
 
-from db.pagination import unpadded_b64
 from schema.context import Info
 from schema.errors import bad_input
 
@@ -33,7 +32,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 @functools.lru_cache(maxsize=65536)  # a page shows hundreds of ids, and the same ones again and again
 def to_global_id(type_name: str, key: int | str) -> str:
-    return unpadded_b64(f"{type_name}:{key}".encode())
+    return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
 
 def _decode(global_id: str) -> tuple[str, str, str] | None:

@@ -25,7 +25,8 @@ from strawberry.types.nodes import SelectedField
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.media_types import ProductMedia
-from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, selling, units_for_sale
+from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
+from schema.channels.types import selling
 from schema.money import Money
 from schema.per_document import PerDocument
 from schema.selections import fields_at

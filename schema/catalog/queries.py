@@ -21,7 +21,7 @@ from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import CONNECTION, TOTAL_COUNT, After, Before, Connection, First, Last, list_connection
+from schema.pagination import After, Before, Connection, First, Last, counted_connection, list_connection
 from schema.relay import decode_id
 from schema.selections import names_at
 
@@ -72,14 +72,8 @@ def _product_query(
     )
 
 
-@strawberry.type(name="ProductConnection", description=CONNECTION)
-class ProductConnection(Connection[Product]):
-    """The product list's page, whose resolver awaits the count up front when `totalCount` is selected, so
-    that `totalCount` is a plain resolver and the page completes in one pass (schema/execution.py)."""
-
-    @strawberry.field(description=TOTAL_COUNT, graphql_type=int | None)
-    def total_count(self) -> Any:
-        return self.counted_total()
+# The product list's connection: its resolver awaits the count up front when `totalCount` is selected.
+ProductConnection = counted_connection(Product, "ProductConnection")
 
 
 @strawberry.type
@@ -112,7 +106,7 @@ class CatalogQuery:
             ProductSort | None,
             strawberry.argument(description="Order; by relevance when searching, else NAME A to Z, by default."),
         ] = None,
-    ) -> ProductConnection:
+    ) -> ProductConnection:  # type: ignore[valid-type]
         ch = await channel_for(info, channel)
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session

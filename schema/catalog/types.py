@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -24,7 +24,7 @@ from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
 from domain.catalog.access import sees_unpublished
 from schema.catalog.media_types import ProductMedia
-from schema.channels.types import channel_for
+from schema.channels.types import Selling, channel_for
 from schema.context import Info
 from schema.money import Money
 from schema.relay import Node, register_node
@@ -45,19 +45,6 @@ class _Unloaded:
 
 
 UNLOADED: Any = _Unloaded()
-
-
-class Selling(NamedTuple):
-    """The channel a page's variants were fetched in, as their `price` and `stock` read it: plain
-    attributes (the ORM's are a Python call each, and a page reads them three times a variant)."""
-
-    id: int
-    slug: str
-    currency: str
-
-
-def selling(channel: ChannelModel) -> Selling:
-    return Selling(channel.id, channel.slug, channel.currency)
 
 
 ChannelArg = Annotated[
