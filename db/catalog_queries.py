@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +71,34 @@ LISTING_COLUMNS = (
     ProductChannelListing.min_price,
     ProductChannelListing.max_price,
 )
+
+
+# The category columns of a product page's rows (db/product_list.py `_with_category`), read by `category_of`.
+CATEGORY_OF_PRODUCT = (
+    Category.parent_id.label("category_parent_id"),
+    Category.name.label("category_name"),
+    Category.slug.label("category_slug"),
+    Category.description.label("category_description"),
+)
+
+
+class CategoryRow(NamedTuple):
+    """A category's columns, as `categories_by_ids` reads them."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    slug: str
+    description: str | None
+
+
+def category_of(row: Any) -> CategoryRow | None:
+    """The category in a product row with `CATEGORY_OF_PRODUCT` (None: the product has none)."""
+    if row.category_id is None:
+        return None
+    return CategoryRow(
+        row.category_id, row.category_parent_id, row.category_name, row.category_slug, row.category_description
+    )
 
 
 def listing_of(row: Any) -> Listing | None:

@@ -22,7 +22,7 @@ def columns(**fields: sa.ColumnElement[Any] | QueryableAttribute[Any]) -> tuple[
 
 def state(cls: Callable[..., T], row: sa.Row[Any]) -> T:
     """The domain state a row of `columns` describes."""
-    return cls(**row._mapping)
+    return cls(**row._asdict())
 
 
 def prefixed(prefix: str, labelled: tuple[sa.Label[Any], ...]) -> tuple[sa.Label[Any], ...]:

@@ -76,6 +76,15 @@ def parse_datetime(v: Any) -> datetime:
     return value
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def unpadded_b64(data: bytes) -> str:
+    """`base64.urlsafe_b64encode(data)` without its padding, in one C call rather than three Python
+    ones (a page encodes a cursor per item and an id per object)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).decode().rstrip("=")
+
+
 @dataclass(frozen=True, slots=True)
 class Ordering:
     """A named, total ordering (its last key must be unique, normally the id)."""
@@ -85,7 +94,7 @@ class Ordering:
 
     def encode(self, values: Sequence[Any]) -> str:
         plain = [str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, datetime) else v for v in values]
-        return base64.urlsafe_b64encode(orjson.dumps([self.name, *plain])).decode().rstrip("=")
+        return unpadded_b64(orjson.dumps([self.name, *plain]))
 
     def decode(self, cursor: str) -> list[Any]:
         try:

@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import product_search as search
-from db.catalog_queries import LISTING_COLUMNS, PRODUCT_COLUMNS
+from db.catalog_queries import CATEGORY_OF_PRODUCT, LISTING_COLUMNS, PRODUCT_COLUMNS
 from db.models import (
+    Category,
     ChannelLocation,
     Location,
     Product,
@@ -152,8 +153,16 @@ def _shape(q: ProductQuery) -> ProductQuery | None:
 # Built once per shape of query and page (and dialect): building a statement and its cache key cost
 # more than running it. A storefront sends a few shapes; the bound is for the rest.
 @functools.lru_cache(maxsize=256)
-def _page_statement(shape: ProductQuery, dialect: str, page: PageRequest) -> AnySelect:
-    return keyset_statement(product_statement(shape, dialect), _ordering(shape), page)
+def _page_statement(shape: ProductQuery, dialect: str, page: PageRequest, with_category: bool) -> AnySelect:
+    return keyset_statement(_with_category(product_statement(shape, dialect), with_category), _ordering(shape), page)
+
+
+def _with_category(stmt: AnySelect, wanted: bool) -> AnySelect:
+    """With `wanted`, each row also carries its product's category (`CATEGORY_OF_PRODUCT`, None
+    without one): a page that shows categories reads them in its own statement, not one more."""
+    if not wanted:
+        return stmt
+    return stmt.add_columns(*CATEGORY_OF_PRODUCT).outerjoin(Category, Category.id == Product.category_id)
 
 
 @functools.lru_cache(maxsize=64)
@@ -172,10 +181,13 @@ _SORT_VALUES = {
 }
 
 
-async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest, size: int) -> Page[Any]:
+async def product_page(
+    session: AsyncSession, q: ProductQuery, page: PageRequest, size: int, *, with_category: bool = False
+) -> Page[Any]:
+    """A page of product rows; `with_category`: with their categories' columns (`_with_category`)."""
     dialect = dialect_name(session)
     if q.sort is None and q.search_terms:
-        stmt = product_statement(q, dialect)
+        stmt = _with_category(product_statement(q, dialect), with_category)
         rank = search.relevance(q.search_terms, dialect)
         stmt = stmt.add_columns(rank.label("relevance"))
         ordering = search.relevance_ordering(q.search_terms, rank)
@@ -189,9 +201,9 @@ async def product_page(session: AsyncSession, q: ProductQuery, page: PageRequest
     parameters = {**product_parameters(q), **keyset_parameters(ordering, page, size)}
     shape = _shape(q)
     if shape is None:
-        statement = keyset_statement(product_statement(q, dialect), ordering, page)
+        statement = keyset_statement(_with_category(product_statement(q, dialect), with_category), ordering, page)
     else:
-        statement = _page_statement(shape, dialect, page_kind(page))
+        statement = _page_statement(shape, dialect, page_kind(page), with_category)
     rows = await core_rows(session, statement, parameters)
     return page_of(rows, ordering, page, size, _SORT_VALUES[q.sort or ProductSortField.NAME])
 

@@ -102,6 +102,13 @@ class ErrorCodes(MaskErrors):
         if result is not None and result.errors:
             result.errors[:] = [_busy(e) if database_busy(e.original_error) else e for e in result.errors]
 
+    def _process_result(self, result: object) -> None:
+        # strawberry's, without its `isinstance` against a runtime-checkable Protocol, which walks the
+        # protocol's members on every request
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def on_operation(self) -> Iterator[None]:
         yield from super().on_operation()
         result = self.execution_context.result

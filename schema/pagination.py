@@ -41,17 +41,46 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list. Page with `first`/`after` forwards or `last`/`before` backwards.")
+CONNECTION = "A page of a list. Page with `first`/`after` forwards or `last`/`before` backwards."
+TOTAL_COUNT = "How many items the whole list holds (costs a count query: ask only when you show it)."
+
+
+@strawberry.type(description=CONNECTION)
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="Pagination state.")
     count_total: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+    counted: strawberry.Private[int | None] = None  # `count_total`'s answer, when the list's resolver awaited it
 
-    @strawberry.field(
-        description="How many items the whole list holds (costs a count query: ask only when you show it)."
-    )
+    @strawberry.field(description=TOTAL_COUNT)
     async def total_count(self) -> int | None:
         return await self.count_total() if self.count_total else None
+
+    async def count_now(self) -> None:
+        """Run the count query now: the product list does when `totalCount` is selected (`counted_connection`)."""
+        if self.count_total is not None:
+            self.counted = await self.count_total()
+
+    def counted_total(self) -> Any:
+        """`total_count` as a plain resolver: the count awaited up front, else the awaitable."""
+        if self.counted is not None:
+            return self.counted
+        return self.count_total() if self.count_total else None
+
+
+def counted_connection(node: type, name: str) -> Any:
+    """A `Connection` type of `node` (named `name`, as strawberry names `Connection[node]`) whose
+    `totalCount` is a plain resolver: its list's resolver awaits the count up front when `totalCount` is
+    selected (`count_now`), so that the page completes in one pass (schema/execution.py). Other
+    connections await their count in `totalCount`, which a plan would abandon."""
+
+    @strawberry.type(name=name, description=CONNECTION)
+    class Counted(Connection[node]):  # type: ignore[valid-type]
+        @strawberry.field(description=TOTAL_COUNT, graphql_type=int | None)
+        def total_count(self) -> Any:
+            return self.counted_total()
+
+    return Counted
 
 
 def _page_request(

@@ -34,6 +34,7 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 
 from schema.direct_resolvers import Direct
 
@@ -67,21 +68,27 @@ class PlanField:
     sub: Plan | None  # the plan of its object type's sub-selection
 
 
-class LazyInfo:
-    """The resolve info of a field a plan resolves, built only if the resolver reads it (the prefetched
-    fields of a page take `info` but answer without it)."""
+def lazy_info(field: PlanField) -> type:
+    """strawberry's `Info` class for `field`, whose graphql-core resolve info is built only if the resolver
+    reads it (the prefetched fields of a page take `info` but answer without it). What is the field's is
+    the class's; a call makes its object without an `__init__` (`object.__new__`, then `_at`: the context
+    and where the value sits), a Python call fewer per resolver call."""
+    assert field.direct is not None
 
-    __slots__ = ("_context", "_field", "_info", "_where")
+    class LazyInfo(field.direct.info_class):  # type: ignore[name-defined]
+        _plan = field
+        _field = field.direct.field  # type: ignore[union-attr]
+        _at: tuple[Any, Where]
 
-    def __init__(self, context: Any, field: PlanField, where: Where) -> None:
-        self._context, self._field, self._where = context, field, where
-        self._info: Any = None
+        @property
+        def _raw_info(self) -> Any:
+            built = self.__dict__.get("_built")
+            if built is None:
+                f, (context, where) = self._plan, self._at
+                built = self._built = context.build_resolve_info(f.definition, f.nodes, f.parent, path_of(where))
+            return built
 
-    def __getattr__(self, name: str) -> Any:
-        if self._info is None:
-            f = self._field
-            self._info = self._context.build_resolve_info(f.definition, f.nodes, f.parent, path_of(self._where))
-        return getattr(self._info, name)
+    return LazyInfo
 
 
 class Plan:
@@ -120,8 +127,8 @@ class _Writer:
         self.names: dict[str, Any] = {
             "Abandon": Abandon,
             "Undefined": Undefined,
-            "LazyInfo": LazyInfo,
             "awaited": _awaited,
+            "new": object.__new__,
         }
         self.counter = 0
 
@@ -143,6 +150,7 @@ class _Writer:
         self.emit(0, "def run(source, where, context):")
         self.emit(1, "failed = context._failed")
         self.emit(1, "is_awaitable = context.is_awaitable")
+        self.emit(1, "bound = context._args")
         self.emit(1, f"return {self.body(plan, 'source', 'where', 1, INLINED_LEVELS)}")
         source = "\n".join(self.lines)
         scope = dict(self.names)
@@ -177,10 +185,16 @@ class _Writer:
         if d.takes_self:
             args.append(source)
         if d.info_name is not None:
-            info = f"LazyInfo(context, {self.name(f, 'F')}, {where})"
-            args.append(f"{d.info_name}={self.name(d.info_class, 'I')}(_raw_info={info}, _field={self.name(d.field)})")
-        if f.args is None:
-            args.append(f"**context._bound({self.name(f, 'F')})")
+            info = self.var("info")
+            self.emit(depth, f"{info} = new({self.name(lazy_info(f), 'I')})")
+            self.emit(depth, f"{info}._at = (context, {where})")
+            args.append(f"{d.info_name}={info}")
+        if f.args is None:  # arguments bound to this request's variables, once per request
+            field, arguments = self.name(f, "F"), self.var("a")
+            self.emit(depth, f"{arguments} = bound.get({field})")
+            self.emit(depth, f"if {arguments} is None:")
+            self.emit(depth + 1, f"{arguments} = context._bound({field})")
+            args.append(f"**{arguments}")
         elif f.args:
             args.append(f"**{self.name(f.args, 'A')}")
         self.emit(depth, f"{value} = {self.name(d.func, 'R')}({', '.join(args)})")
@@ -227,8 +241,14 @@ class _Writer:
                 error = f"(type({value}) is not {self.name(origin, 'O')} and {error})"
             checks = [f"{plan} in failed", error]
             if type_.is_type_of is not None:
-                # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info
-                checks.append(f"{self.name(type_.is_type_of, 'T')}({value}, None) is not True")
+                # strawberry's `is_type_of` (the only kind in this schema) never reads the resolve info, and
+                # is true of an instance of the type's own class that was not cast to another type
+                origin = getattr(type_.extensions.get(DEFINITION_BACKREF), "origin", None)
+                own = "False"
+                if isinstance(origin, type):
+                    cast = f"getattr({value}, {TYPE_CAST_ATTRIBUTE!r}, None)"
+                    own = f"(type({value}) is {self.name(origin, 'O')} and {cast} is None)"
+                checks.append(f"not {own} and {self.name(type_.is_type_of, 'T')}({value}, None) is not True")
             self.emit(depth, f"if {' or '.join(checks)}:")
             self.emit(depth + 1, "raise Abandon")
             if levels > 0:  # its lines here: no call, and its path made only if a resolver asks for it

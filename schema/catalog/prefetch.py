@@ -26,6 +26,8 @@ from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.media_types import ProductMedia
 from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
+from schema.channels.types import selling
+from schema.money import Money
 from schema.per_document import PerDocument
 from schema.selections import fields_at
 
@@ -88,16 +90,21 @@ async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wan
         images = await loaders.media_by_product.load_many([p.pk for p in products])
         for p, rows in zip(products, images, strict=True):
             p.prefetched_media = ProductMedia.many(info, rows)
+    sold = selling(channel)
     if wanted.offers:
         # the variants with their price and stock in the channel, in one statement
         offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
+        prices = iter(Money.many([r.price for rows in offers for r in rows if r.price is not None], sold.currency))
         for p, rows in zip(products, offers, strict=True):
-            p.prefetched_variants = [ProductVariant.offered(r, p.channel_slug, channel) for r in rows]
+            p.prefetched_variants = [
+                ProductVariant.offered(r, p.channel_slug, sold, next(prices) if r.price is not None else None)
+                for r in rows
+            ]
             p.available = units_for_sale(rows)
     elif wanted.variants:
         rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
         for p, rows in zip(products, rows_by_product, strict=True):
-            p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, channel) for r in rows]
+            p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, sold) for r in rows]
 
 
 async def _prefetch_categories(info: Info, products: Sequence[Product], with_parents: bool) -> None:

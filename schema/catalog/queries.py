@@ -21,8 +21,9 @@ from schema.catalog.types import Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
-from schema.pagination import After, Before, Connection, First, Last, list_connection
+from schema.pagination import After, Before, Connection, First, Last, counted_connection, list_connection
 from schema.relay import decode_id
+from schema.selections import names_at
 
 IdArg = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID (give this or `slug`).")]
 SlugArg = Annotated[str | None, strawberry.argument(description="Slug (give this or `id`).")]
@@ -71,6 +72,10 @@ def _product_query(
     )
 
 
+# The product list's connection: its resolver awaits the count up front when `totalCount` is selected.
+ProductConnection = counted_connection(Product, "ProductConnection")
+
+
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(
@@ -101,16 +106,22 @@ class CatalogQuery:
             ProductSort | None,
             strawberry.argument(description="Order; by relevance when searching, else NAME A to Z, by default."),
         ] = None,
-    ) -> Connection[Product]:
+    ) -> ProductConnection:  # type: ignore[valid-type]
         ch = await channel_for(info, channel)
         q = _product_query(info, ch.id, search, filter, sort_by)
         session = info.context.session
         if q.category_ids is not None:
             q = dataclasses.replace(q, category_ids=await cq.category_subtrees(session, q.category_ids))
 
+        wanted = wants(info, "products", "edges", "node")
+        with_category = wanted.category and not wanted.parents  # the page's statement reads them
+        loaders = info.context.loaders
+
         def node(row: Any) -> Product:
             listing = cq.listing_of(row)
-            info.context.loaders.product_listing.prime((row.id, ch.id), listing)
+            loaders.product_listing.prime((row.id, ch.id), listing)
+            if with_category and (category := cq.category_of(row)) is not None:
+                loaders.category_by_id.prime(category.id, category)
             return Product.from_model(row, channel, ch, listing)
 
         page = await list_connection(
@@ -118,12 +129,15 @@ class CatalogQuery:
             after,
             last,
             before,
-            lambda request, size: product_page(session, q, request, size),
+            lambda request, size: product_page(session, q, request, size, with_category=with_category),
             node,
             lambda: product_count(session, q),
         )
-        await prefetch_products(info, [e.node for e in page.edges], wants(info, "products", "edges", "node"), ch)
-        return page
+        products = ProductConnection(edges=page.edges, page_info=page.page_info, count_total=page.count_total)
+        if "totalCount" in names_at(info, "products"):
+            await products.count_now()
+        await prefetch_products(info, [e.node for e in page.edges], wanted, ch)
+        return products
 
     @strawberry.field(
         description="One product by id or slug; null when it does not exist or is not "

@@ -24,7 +24,7 @@ from db.models import Product as ProductModel
 from db.models import ProductVariant as VariantModel
 from domain.catalog.access import sees_unpublished
 from schema.catalog.media_types import ProductMedia
-from schema.channels.types import channel_for
+from schema.channels.types import Selling, channel_for
 from schema.context import Info
 from schema.money import Money
 from schema.relay import Node, register_node
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from schema.inventory.types import StockLevel
 
 T = TypeVar("T")
+C = TypeVar("C", ChannelModel, "Selling")
 MaybeAwaitable: TypeAlias = T | Awaitable[T]
 
 
@@ -44,6 +45,7 @@ class _Unloaded:
 
 
 UNLOADED: Any = _Unloaded()
+
 
 ChannelArg = Annotated[
     str | None,
@@ -121,10 +123,10 @@ class ProductVariant(Node):
     name: str = strawberry.field(description='Display name ("M / Blue").')
     product_id: strawberry.Private[int]
     channel_slug: strawberry.Private[str | None]
-    # Handed over by prefetching (see Product): the channel, the price listing row there (None: not
-    # sold there) and the units it can sell.
-    channel: strawberry.Private[ChannelModel | None] = None
-    listing: strawberry.Private[Any] = UNLOADED
+    # Handed over by prefetching (see Product): the channel, the price there (None: not sold there) and
+    # the units it can sell.
+    channel: strawberry.Private[Selling | None] = None
+    priced: strawberry.Private[Any] = UNLOADED
     available: strawberry.Private[Any] = UNLOADED
 
     @strawberry.field(description="The product this is a variant of.")
@@ -136,8 +138,10 @@ class ProductVariant(Node):
         description="Price in the channel; null when the variant is not sold there.", graphql_type=Money | None
     )
     def price(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[Money | None]:
-        if self.listing is not UNLOADED and (ch := _same(self.channel, channel)) is not None:
-            return Money.of(self.listing.price, ch.currency) if self.listing else None
+        # what it was handed when it was fetched in the channel asked for (`_same`, inline: a page reads
+        # hundreds of prices and stock figures)
+        if self.priced is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
+            return self.priced
         return self._load_price(info, channel)
 
     async def _load_price(self, info: Info, channel: str | None) -> Money | None:
@@ -150,7 +154,7 @@ class ProductVariant(Node):
         graphql_type=StockSummary,
     )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
-        if self.available is not UNLOADED and _same(self.channel, channel) is not None:
+        if self.available is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
             return StockSummary(available=self.available)
         return self._load_stock(info, channel)
 
@@ -175,14 +179,14 @@ class ProductVariant(Node):
 
     @classmethod
     def from_model(
-        cls, m: VariantModel | Any, channel_slug: str | None = None, channel: ChannelModel | None = None
+        cls, m: VariantModel | Any, channel_slug: str | None = None, channel: Selling | None = None
     ) -> ProductVariant:
         return cls(pk=m.id, sku=m.sku, name=m.name, product_id=m.product_id, channel_slug=channel_slug, channel=channel)
 
     @classmethod
-    def offered(cls, row: Any, channel_slug: str | None, channel: ChannelModel) -> ProductVariant:
-        """From a row of `variants_in_channel`: the variant with its price (None: not sold there) and
-        available units in `channel`."""
+    def offered(cls, row: Any, channel_slug: str | None, channel: Selling, price: Money | None) -> ProductVariant:
+        """From a row of `variants_in_channel`: the variant with its `price` (None: not sold there, the
+        row's price made Money in the channel's currency) and available units in `channel`."""
         return cls(
             pk=row.id,
             sku=row.sku,
@@ -190,7 +194,7 @@ class ProductVariant(Node):
             product_id=row.product_id,
             channel_slug=channel_slug,
             channel=channel,
-            listing=row if row.price is not None else None,
+            priced=price,
             available=int(row.available),
         )
 
@@ -313,7 +317,7 @@ class Product(Node):
         )
 
 
-def _same(fetched_in: ChannelModel | None, asked: str | None) -> ChannelModel | None:
+def _same(fetched_in: C | None, asked: str | None) -> C | None:
     """The channel an object was fetched in, when a field's `channel:` asks for no other (none, or
     that channel's slug): what the object was handed answers the field."""
     if fetched_in is None or (asked is not None and asked != fetched_in.slug):

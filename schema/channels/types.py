@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import strawberry
 
 from db.channel_queries import DEFAULT_CHANNEL_KEY
@@ -97,3 +99,16 @@ async def _fetch_channels(info: Info, ids: list[int]) -> list[Channel | None]:
 register_node("Channel", _fetch_channels)
 
 __all__ = ["Channel", "ChannelKind", "ChannelOwnership", "channel_for"]
+
+
+class Selling(NamedTuple):
+    """The channel a page's variants were fetched in, as their `price` and `stock` read it: plain
+    attributes (the ORM's are a Python call each, and a page reads them three times a variant)."""
+
+    id: int
+    slug: str
+    currency: str
+
+
+def selling(channel: ChannelModel) -> Selling:
+    return Selling(channel.id, channel.slug, channel.currency)

@@ -241,9 +241,9 @@ async def test_listing_costs_the_same_statements_for_10_or_50_products(
         data = await client.data(LISTING, {"n": size})
         assert len(data["products"]["edges"]) == size
         counts.append(statements.count)
-    # channel (the first time only: then it is cached), product page (with listings), categories,
+    # channel (the first time only: then it is cached), product page (with listings and categories),
     # variants (with their prices and stock)
-    assert counts == [4, 3, 3], statements.statements
+    assert counts == [3, 2, 2], statements.statements
 
 
 DETAIL = """query($slug: String!) { product(slug: $slug) { name isAvailable

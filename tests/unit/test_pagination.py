@@ -223,6 +223,7 @@ def test_a_page_request_pages_backwards_only_with_last_alone() -> None:
 
 
 PAGER_API = {
+    "counted_connection",
     "After",
     "Before",
     "First",
