@@ -44,6 +44,7 @@ from db.models import (
     ReportMemberOrdersDaily,
     ReportOrdersDaily,
     ReportProductMonthly,
+    ReportProductSpan,
     ReportSalesDaily,
     ReportWatermark,
 )
@@ -60,6 +61,7 @@ ROLLUPS = (
     ReportCategoryOrdersDaily,
     ReportMemberOrdersDaily,
     ReportProductMonthly,
+    ReportProductSpan,
 )
 _HAPPENINGS = {OrderEventType.PAID: Happening.SALE, OrderEventType.RETURNED: Happening.RETURN}
 _COUNTED = (*_HAPPENINGS, OrderEventType.CANCELLED)  # the events that can change a figure
@@ -260,11 +262,14 @@ async def _add(session: AsyncSession, rollup: Rollup) -> None:
         await _upsert(session, table, values, counters)
     members = [{**key._asdict(), "business_date": key.day, "orders": n} for key, n in rollup.members.items()]
     await _upsert(session, ReportMemberOrdersDaily, members, ("orders",))
-    months = [
-        {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts}
-        for key, f in rollup.product_months().items()
-    ]
-    await _upsert(session, ReportProductMonthly, months, ("units_sold", "sales"))
+    for bounded, products in (
+        (ReportProductMonthly, rollup.product_months()),
+        (ReportProductSpan, rollup.product_spans()),
+    ):
+        bounds = [
+            {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts} for key, f in products.items()
+        ]
+        await _upsert(session, bounded, bounds, ("units_sold", "sales"))
 
 
 async def _upsert(session: AsyncSession, model: Any, rows: list[dict[str, Any]], counters: tuple[str, ...]) -> None:
