@@ -20,7 +20,7 @@ when demand is flat; the months' bounds summed, as the ranking did before, left 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,22 +80,21 @@ def every_product(where: list[Any], by: TopProductsBy, first: int) -> sa.Select[
     return _ranked(by, first, sa.select(Sales.product_id).where(*where, Sales.product_id != 0))
 
 
-def _share(t: Any, j: int, by: TopProductsBy) -> Any:
-    """A block's measure below this is below `t / j` (compared as it is, the index reads the block's
-    best down to it): whole units divided down, net sales less a thousandth for the division's rounding."""
-    if by is TopProductsBy.UNITS:
-        return t // sa.literal(j, sa.Integer())
-    return t / sa.literal(j, sa.Integer()) - sa.literal(Decimal("0.001"), Amount())
+def _measure(table: Any, by: TopProductsBy) -> Any:
+    return table.sales if by is TopProductsBy.NET else table.units_sold
 
 
-def _bounded(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]]) -> sa.Select[Any]:
-    """The ranking of the candidates: none without a positive threshold (when `first` products reach
-    `T`, they are candidates, so there are rows)."""
-    seed_size = SEED[by] + first
+def _threshold(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]]) -> sa.Select[Any]:
+    """`T`: the `first`-th best figure over the days among the seed (each block's best by its measure),
+    NULL when fewer than `first` of them have figures there."""
 
     def best(table: Any, month: date) -> sa.Select[Any]:
-        measure = table.sales if by is TopProductsBy.NET else table.units_sold
-        return sa.select(table.product_id).where(table.month == month).order_by(measure.desc()).limit(seed_size)
+        return (
+            sa.select(table.product_id)
+            .where(table.month == month)
+            .order_by(_measure(table, by).desc())
+            .limit(SEED[by] + first)
+        )
 
     seed = sa.union(*(sa.select(best(t, m).subquery().c.product_id) for t, m in cover)).subquery()
     units, net = _figures()
@@ -109,19 +108,26 @@ def _bounded(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[
         .limit(first)
         .subquery()
     )
-    threshold = (
-        sa.select(sa.case((sa.func.count() == first, sa.func.min(seeded.c.value))).label("t"))
-        .select_from(seeded)
-        .cte("threshold")
+    return sa.select(sa.case((sa.func.count() == first, sa.func.min(seeded.c.value)), else_=sa.null())).select_from(
+        seeded
     )
-    t = sa.select(threshold.c.t).scalar_subquery()
-    share = _share(t, len(cover), by)
+
+
+def share(t: Any, j: int, by: TopProductsBy) -> Any:
+    """The least measure in a block that makes a candidate: a product below it in each of `j` blocks
+    has less than `T` (whole units rounded up, net sales down to the thousandth they are kept to)."""
+    if by is TopProductsBy.UNITS:
+        return -(-int(t) // j)
+    return (Decimal(t) / j).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+
+
+def _candidates(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]], t: Any) -> Any:
+    """The ranking of the products with a block's measure of at least `share` of `T`."""
+    least = share(t, len(cover), by)
     candidates = (
         sa.union(
             *(
-                sa.select(table.product_id).where(
-                    table.month == month, (table.sales if by is TopProductsBy.NET else table.units_sold) >= share, t > 0
-                )
+                sa.select(table.product_id).where(table.month == month, _measure(table, by) >= least)
                 for table, month in cover
             )
         )
@@ -137,7 +143,10 @@ async def top_products(
     session: AsyncSession, f: ReportFilter, where: list[Any], by: TopProductsBy, first: int
 ) -> list[ProductSales]:
     """The `first` products by `by` over the filter's days (`where`: its conditions on the daily rows)."""
-    rows = (await session.execute(_bounded(where, by, first, blocks(f.start, f.end)))).all()
-    if not rows:  # no threshold: the seed has too few products with figures, or the `first`-th has none
-        rows = (await session.execute(every_product(where, by, first))).all()
-    return [ProductSales(r.product_id, int(r.units), r.net) for r in rows]
+    cover = blocks(f.start, f.end)
+    t = await session.scalar(_threshold(where, by, first, cover))
+    # without a positive `T` (too few products of the seed have figures, or the `first`-th has none),
+    # every product's days
+    bounded = t is not None and t > 0
+    statement = _candidates(where, by, first, cover, t) if bounded else every_product(where, by, first)
+    return [ProductSales(r.product_id, int(r.units), r.net) for r in await session.execute(statement)]
