@@ -4,23 +4,29 @@ all to keep ten took seconds.
 
 A bound does it. `report_product_spans` (four months) and `report_product_monthly` hold, per product,
 the units sold and what was paid for them, never negative, so what a product sold in the months a
-block covers bounds its net sales (or units) on any of their days, whatever channels and stores the
-filter names. The days are covered by `j` blocks (a span per four months, the last one or two months
-by month). One statement: the `SEED` best products of each block by that measure are the seed; the
-`first`-th best exact figure among them (from the daily rows, an index by product) is the threshold
-`T`, reached by `first` products; the candidates are the products with a block's measure of at least
-`T / j`, and the ranking is theirs, summed exactly. A product that is no candidate has less than
-`T / j` in each block, so less than `T` on the days: `first` products rank above it, and the ranking
-is exact. When the seed has fewer than `first` products with figures on the days, or `T` is not
-positive (every product would be a candidate), the ranking sums every product's days, in a second
-statement. One block's measure against `T` (a 90-day ranking) leaves a few hundred candidates even
-when demand is flat; the months' bounds summed, as the ranking did before, left thousands.
+block covers bounds its net sales (or units) on any of their days, whatever channels the filter
+names. The days are covered by blocks: a span per four months (any 90 days are within one), the
+last one or two months by month. A first statement reads the seed, each block's `SEED` best
+products by that measure, and the `first`-th best exact figure among them (from the daily rows, an
+index by product): the threshold `T`, which `first` products reach. The candidates are the products
+whose measure in some block reaches that block's share of `T` (`shares`: in proportion to the
+blocks' best, so that a product below every share has less than `T`), and the second statement
+ranks them exactly; no other product can be among the first. With one block (any 90 days) a flat
+demand leaves a few dozen candidates; the months' bounds summed, as the ranking did before, left
+thousands. `T` is bound as a value, so that the planner sees how few candidates it selects.
+
+Without a positive `T` (too few of the seed have figures on the days, or the `first`-th has none),
+or with stores named (a store's days are few rows of the daily key, and bounds of every store
+prove little for one), the ranking sums every product's days.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,7 +92,7 @@ def _measure(table: Any, by: TopProductsBy) -> Any:
 
 def _threshold(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]]) -> sa.Select[Any]:
     """`T`: the `first`-th best figure over the days among the seed (each block's best by its measure),
-    NULL when fewer than `first` of them have figures there."""
+    NULL when fewer than `first` of them have figures there; then each block's best measure."""
 
     def best(table: Any, month: date) -> sa.Select[Any]:
         return (
@@ -108,27 +114,38 @@ def _threshold(where: list[Any], by: TopProductsBy, first: int, cover: list[tupl
         .limit(first)
         .subquery()
     )
-    return sa.select(sa.case((sa.func.count() == first, sa.func.min(seeded.c.value)), else_=sa.null())).select_from(
-        seeded
-    )
+    tops = [
+        sa.select(sa.func.max(_measure(table, by))).where(table.month == month).scalar_subquery()
+        for table, month in cover
+    ]
+    return sa.select(
+        sa.case((sa.func.count() == first, sa.func.min(seeded.c.value)), else_=sa.null()), *tops
+    ).select_from(seeded)
 
 
-def share(t: Any, j: int, by: TopProductsBy) -> Any:
-    """The least measure in a block that makes a candidate: a product below it in each of `j` blocks
-    has less than `T` (whole units rounded up, net sales down to the thousandth they are kept to)."""
-    if by is TopProductsBy.UNITS:
-        return -(-int(t) // j)
-    return (Decimal(t) / j).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+def shares(t: Any, tops: Sequence[Any], by: TopProductsBy) -> list[Any]:
+    """The least measure that makes a product a candidate in each block: `T` shared in proportion to the
+    blocks' best measures, each share rounded up to the grain of the measure (a unit, a thousandth),
+    so that a product below its share in every block, a grain below at most, has less than `T` in all
+    (the shares sum to less than `T` and a grain per block). A block whose best is 0 holds no candidate."""
+    grain = Fraction(1) if by is TopProductsBy.UNITS else Fraction(1, 1000)
+    weights = [Fraction(top or 0) for top in tops]
+    found = []
+    for weight in weights:
+        least = math.ceil(Fraction(t) * weight / sum(weights) / grain) * grain if weight else weight + grain
+        found.append(int(least) if by is TopProductsBy.UNITS else Decimal(least.numerator) / least.denominator)
+    return found
 
 
-def _candidates(where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]], t: Any) -> Any:
-    """The ranking of the products with a block's measure of at least `share` of `T`."""
-    least = share(t, len(cover), by)
+def _candidates(
+    where: list[Any], by: TopProductsBy, first: int, cover: list[tuple[Any, date]], least: list[Any]
+) -> Any:
+    """The ranking of the products with a block's measure of at least its share of `T`."""
     candidates = (
         sa.union(
             *(
-                sa.select(table.product_id).where(table.month == month, _measure(table, by) >= least)
-                for table, month in cover
+                sa.select(table.product_id).where(table.month == month, _measure(table, by) >= share)
+                for (table, month), share in zip(cover, least, strict=True)
             )
         )
         .order_by("product_id")  # so that their days come out grouped (no sort of their rows)
@@ -143,10 +160,18 @@ async def top_products(
     session: AsyncSession, f: ReportFilter, where: list[Any], by: TopProductsBy, first: int
 ) -> list[ProductSales]:
     """The `first` products by `by` over the filter's days (`where`: its conditions on the daily rows)."""
+    if f.location_ids is not None:  # a store's days are few, and the bounds (of every store) loose for it
+        return _products(await session.execute(every_product(where, by, first)))
     cover = blocks(f.start, f.end)
-    t = await session.scalar(_threshold(where, by, first, cover))
+    t, *tops = (await session.execute(_threshold(where, by, first, cover))).one()
     # without a positive `T` (too few products of the seed have figures, or the `first`-th has none),
     # every product's days
     bounded = t is not None and t > 0
-    statement = _candidates(where, by, first, cover, t) if bounded else every_product(where, by, first)
-    return [ProductSales(r.product_id, int(r.units), r.net) for r in await session.execute(statement)]
+    statement = (
+        _candidates(where, by, first, cover, shares(t, tops, by)) if bounded else every_product(where, by, first)
+    )
+    return _products(await session.execute(statement))
+
+
+def _products(rows: Any) -> list[ProductSales]:
+    return [ProductSales(r.product_id, int(r.units), r.net) for r in rows]

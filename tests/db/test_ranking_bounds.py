@@ -147,6 +147,7 @@ async def test_the_bounded_ranking_is_every_products_ranking(
                         ranked, every, by_threshold = await answers(rolled_up, f, by, first)
                         assert ranked == every, (offset, days, channels, locations, by, seed, first)
                         bounded.add(by_threshold)
+                        assert not (by_threshold and locations)  # a store's days are summed
                         full += len(ranked) == first
     assert bounded == {True, False}  # proven by the threshold, and not
     assert full > 300
