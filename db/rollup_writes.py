@@ -25,6 +25,7 @@ from db.models import (
     ReportMemberOrdersDaily,
     ReportOrdersDaily,
     ReportProductMonthly,
+    ReportProductSpan,
     ReportSalesDaily,
     ReportWatermark,
 )
@@ -38,6 +39,7 @@ COUNTERS: dict[Any, tuple[str, ...]] = {  # what each rollup adds up (the rest o
     ReportCategoryOrdersDaily: ("orders", *FIGURES),
     ReportMemberOrdersDaily: ("orders",),
     ReportProductMonthly: ("units_sold", "sales"),
+    ReportProductSpan: ("units_sold", "sales"),
 }
 
 
@@ -52,15 +54,18 @@ def increments(rollup: Rollup) -> dict[Any, list[dict[str, Any]]]:
     def figures(rows: dict[Any, Any], counters: tuple[str, ...]) -> list[dict[str, Any]]:
         return [{**dated(key), **{c: getattr(f, c) for c in counters}} for key, f in rows.items()]
 
+    def bounds(products: dict[Any, Any]) -> list[dict[str, Any]]:
+        return [
+            {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts} for key, f in products.items()
+        ]
+
     return {
         ReportSalesDaily: figures(rollup.lines, COUNTERS[ReportSalesDaily]),
         ReportOrdersDaily: figures(rollup.stores, COUNTERS[ReportOrdersDaily]),
         ReportCategoryOrdersDaily: figures(rollup.categories, COUNTERS[ReportCategoryOrdersDaily]),
         ReportMemberOrdersDaily: [{**dated(key), "orders": n} for key, n in rollup.members.items()],
-        ReportProductMonthly: [
-            {**key._asdict(), "units_sold": f.units_sold, "sales": f.gross - f.discounts}
-            for key, f in rollup.product_months().items()
-        ],
+        ReportProductMonthly: bounds(rollup.product_months()),
+        ReportProductSpan: bounds(rollup.product_spans()),
     }
 
 

@@ -33,6 +33,7 @@ from db.models.reports import (
     ReportMemberOrdersDaily,
     ReportOrdersDaily,
     ReportProductMonthly,
+    ReportProductSpan,
     ReportSalesDaily,
     ReportWatermark,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "ReportMemberOrdersDaily",
     "ReportOrdersDaily",
     "ReportProductMonthly",
+    "ReportProductSpan",
     "ReportSalesDaily",
     "ReportWatermark",
     "SettlementEntry",

@@ -79,6 +79,24 @@ class ReportProductMonthly(Base):
     sales: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
 
 
+class ReportProductSpan(Base):
+    """Per product and span of four business months (`SPAN_MONTHS`, dated by the first day of the first), on
+    every channel and at every store: `report_product_monthly`'s figures summed over the span, so that
+    a single row bounds what a product sold on any days within it, in any channel or store (a 90-day
+    ranking reads one span's best first rather than four months' best: db/report_rankings.py)."""
+
+    __tablename__ = "report_product_spans"
+    __table_args__ = (
+        sa.Index("ix_report_product_spans_month_sales", "month", "sales", "product_id"),
+        sa.Index("ix_report_product_spans_month_units_sold", "month", "units_sold", "product_id"),
+    )
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Key, primary_key=True)
+    units_sold: Mapped[int] = mapped_column(sa.Integer, default=0)
+    sales: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
+
+
 class ReportOrdersDaily(Base):
     """Sales per business day, channel and store, with the orders paid (each order is in exactly one
     row): what a sales report not grouped by category reads (a few rows per day)."""

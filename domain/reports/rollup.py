@@ -33,6 +33,14 @@ from zoneinfo import ZoneInfo
 from domain.money import round_to_minor
 from domain.reports.model import ZERO, business_date
 
+SPAN_MONTHS = 4  # months a product span sums: any 90 days lie within the span of their first month
+
+
+def shift_month(first: date, months: int) -> date:
+    """The first day of the month `months` after the one `first` begins."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
 
 class Happening(Enum):
     SALE = "SALE"
@@ -188,6 +196,18 @@ class Rollup:
                 month.gross += f.gross
                 month.discounts += f.discounts
         return months
+
+    def product_spans(self) -> dict[ProductMonthKey, LineFigures]:
+        """The product months' increments added to every span they are in (keyed by its first month):
+        the span that begins in the month and the `SPAN_MONTHS` - 1 that begin before it."""
+        spans: dict[ProductMonthKey, LineFigures] = defaultdict(LineFigures)
+        for key, f in self.product_months().items():
+            for back in range(SPAN_MONTHS):
+                span = spans[ProductMonthKey(shift_month(key.month, -back), key.product_id)]
+                span.units_sold += f.units_sold
+                span.gross += f.gross
+                span.discounts += f.discounts
+        return spans
 
     def __bool__(self) -> bool:
         return bool(self.lines)
