@@ -33,12 +33,16 @@ from tests.report_oracle import cents, truth
 async def trading(week_of_trading: Trading, demo: AsyncEngine) -> Trading:
     """A week of trading, every other order's history a month earlier still."""
     t = week_of_trading
-    async with demo.begin() as conn:
-        at = (await conn.execute(sa.select(OrderEvent.id, OrderEvent.order_id, OrderEvent.created_at))).all()
+    async with create_session_factory(demo)() as session:
+        # SQLite: the write lock first, or a background commit between the read and the first write
+        # fails the write at once ("database is locked": WAL cannot upgrade a stale read)
+        await session.connection(execution_options=write_options(session))
+        at = (await session.execute(sa.select(OrderEvent.id, OrderEvent.order_id, OrderEvent.created_at))).all()
         for event_id, order_id, moment in at:
             if order_id % 2:
                 moved = moment - timedelta(days=35)
-                await conn.execute(sa.update(OrderEvent).where(OrderEvent.id == event_id).values(created_at=moved))
+                await session.execute(sa.update(OrderEvent).where(OrderEvent.id == event_id).values(created_at=moved))
+        await session.commit()
     await ReportFeeder(create_session_factory(demo), ZONE, interval=1, batch=9).catch_up()
     return t
 
