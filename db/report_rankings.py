@@ -39,7 +39,7 @@ from db.types import Amount
 from domain.reports.model import ProductSales, ReportFilter, TopProductsBy
 from domain.reports.rollup import SPAN_MONTHS, shift_month
 
-SEED = {TopProductsBy.NET: 100, TopProductsBy.UNITS: 100}  # best products per block (measured at 1M orders)
+SEED = 100  # best products per block, by either measure (measured at 1M orders)
 
 
 def months(start: date, end: date) -> list[date]:
@@ -99,7 +99,7 @@ def _threshold(where: list[Any], by: TopProductsBy, first: int, cover: list[tupl
             sa.select(table.product_id)
             .where(table.month == month)
             .order_by(_measure(table, by).desc())
-            .limit(SEED[by] + first)
+            .limit(SEED + first)
         )
 
     seed = sa.union(*(sa.select(best(t, m).subquery().c.product_id) for t, m in cover)).subquery()

@@ -88,7 +88,7 @@ async def test_the_ranking_is_exact_whether_the_bound_proves_it_or_not(
             for first in (1, 2, 10):
                 in_pos = []
                 for seed in (0, 1, 1000):
-                    monkeypatch.setitem(report_rankings.SEED, by, seed)
+                    monkeypatch.setattr(report_rankings, "SEED", seed)
                     got, by_threshold = await ranking(demo, f, by, first)
                     assert got == expected[:first], (start, by, first, seed)
                     bounded[seed].add(by_threshold)

@@ -142,7 +142,7 @@ async def test_the_bounded_ranking_is_every_products_ranking(
             f = ReportFilter(start, end, channels, locations)
             for by in TopProductsBy:
                 for seed in (0, 3, 1000):
-                    monkeypatch.setitem(report_rankings.SEED, by, seed)
+                    monkeypatch.setattr(report_rankings, "SEED", seed)
                     for first in (1, 4, 12):
                         ranked, every, by_threshold = await answers(rolled_up, f, by, first)
                         assert ranked == every, (offset, days, channels, locations, by, seed, first)
