@@ -7,8 +7,11 @@ subscribers, so a subscriber on one worker hears of a change committed by anothe
 `OutboxRelay` runs in each worker: it claims unpublished outbox rows (SKIP LOCKED on
 PostgreSQL: workers share the work, none publishes a row another is publishing), publishes them,
 and marks them published in the same transaction, in which it also makes the webhook deliveries
-of the webhook events among them (api/webhooks/payloads.py). It wakes every `interval` seconds, and at once
-when this worker commits a change that wrote to the outbox (`nudge`); while the database or Redis
+of the webhook events among them (api/webhooks/payloads.py). It keeps the webhook subscribers it
+read until a write changes them (`SubscriberCache`: their version comes back with the batch), so a
+drain is one statement on PostgreSQL. It wakes every `interval` seconds, and at once when this
+worker commits a change that wrote to the outbox (`nudge`); nudges during a drain make one more
+drain, so under load one drain takes what several commits wrote. While the database or Redis
 is down it backs off and logs the outage once (api/outages.py). Delivery is at least once;
 a subscription re-reads the current state for every event, so a repeat is harmless.
 """

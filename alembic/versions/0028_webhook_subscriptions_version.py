@@ -26,7 +26,7 @@ down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_PG_CHANGED = """CREATE FUNCTION webhook_subscriptions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+_PG_CHANGED = """CREATE OR REPLACE FUNCTION webhook_subscriptions_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO webhook_subscriptions (id, version) VALUES (1, gen_random_uuid()::text)
     ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version;
