@@ -7,8 +7,11 @@ subscribers, so a subscriber on one worker hears of a change committed by anothe
 `OutboxRelay` runs in each worker: it claims unpublished outbox rows (SKIP LOCKED on
 PostgreSQL: workers share the work, none publishes a row another is publishing), publishes them,
 and marks them published in the same transaction, in which it also makes the webhook deliveries
-of the webhook events among them (api/webhooks/payloads.py). It wakes every `interval` seconds, and at once
-when this worker commits a change that wrote to the outbox (`nudge`); while the database or Redis
+of the webhook events among them (api/webhooks/payloads.py). It keeps the webhook subscribers it
+read until a write changes them (`SubscriberCache`: their version comes back with the batch), so a
+drain is one statement on PostgreSQL. It wakes every `interval` seconds, and at once when this
+worker commits a change that wrote to the outbox (`nudge`); nudges during a drain make one more
+drain, so under load one drain takes what several commits wrote. While the database or Redis
 is down it backs off and logs the outage once (api/outages.py). Delivery is at least once;
 a subscription re-reads the current state for every event, so a repeat is harmless.
 """
@@ -29,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.outages import Outage
 from api.webhooks import payloads
-from db import outbox, webhook_events
+from db import outbox, webhook_deliveries, webhook_events
 from db.engine import write_options
 from domain.clock import Clock, system_clock
 
@@ -146,6 +149,7 @@ class OutboxRelay:
         self.clock = clock  # when events count as published, and when they are old enough to purge
         self.on_deliveries = on_deliveries  # webhook deliveries were made: wake the delivery worker
         self.on_backlog = on_backlog  # the metrics: how many events wait (one COUNT, `BACKLOG_SECONDS` apart)
+        self.subscribers = webhook_deliveries.SubscriberCache()  # read again when a write changes them
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -193,12 +197,14 @@ class OutboxRelay:
                     return 0
                 await session.rollback()
             await session.connection(execution_options={**write_options(session), BACKGROUND: True})
-            taken = await outbox.take(session, BATCH, self.clock())
+            taken, version = await outbox.take(session, BATCH, self.clock())
             made = 0
             if taken:
                 events = [(topic, message) for _, topic, message in taken]
                 await self.bus.publish((t, m) for t, m in events if webhook_events.event_of(t) is None)
-                made = await payloads.fan_out(session, events, self.clock(), self.renderer)
+                made = await payloads.fan_out(
+                    session, events, self.clock(), self.renderer, lambda: self.subscribers.read(session, version)
+                )
             await session.commit()
         if made and self.on_deliveries is not None:
             self.on_deliveries()

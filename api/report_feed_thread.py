@@ -39,10 +39,21 @@ class ReportFeedThread:
         self._loop: asyncio.AbstractEventLoop | None = None  # the thread's, while its feeder runs
         self._feeder: ReportFeeder | None = None
         self._stopping = False
+        self._nudge_pending = False  # a nudge is on its way to the thread's loop
 
     def nudge(self) -> None:
-        """Called on the request loop after a commit the feed counts: wake the feeder on its thread."""
-        self._on_thread(lambda feeder: feeder.nudge())
+        """Called on the request loop after a commit the feed counts: wake the feeder on its thread. A
+        nudge while the last one has not yet reached the thread adds nothing (the pass that one wakes
+        begins after this commit), so a burst of sales wakes the thread once, not once per commit."""
+        if self._nudge_pending:
+            return
+        self._nudge_pending = True
+        if not self._on_thread(self._nudged):
+            self._nudge_pending = False
+
+    def _nudged(self, feeder: ReportFeeder) -> None:
+        self._nudge_pending = False  # first: a commit after this line schedules a nudge of its own
+        feeder.nudge()
 
     def stop(self) -> None:
         """Finish the pass in hand and end the thread (`run` then returns)."""
@@ -86,9 +97,13 @@ class ReportFeedThread:
             self._loop = None
             await engine.dispose()
 
-    def _on_thread(self, call: Callable[[ReportFeeder], None]) -> None:
+    def _on_thread(self, call: Callable[[ReportFeeder], None]) -> bool:
+        """Run `call` on the thread's loop; whether it was scheduled (no feeder yet, or the loop closed)."""
         loop, feeder = self._loop, self._feeder
         if loop is None or feeder is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the thread's loop has just closed
+            return False
+        try:
             loop.call_soon_threadsafe(call, feeder)
+        except RuntimeError:  # the thread's loop has just closed
+            return False
+        return True

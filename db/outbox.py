@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import OutboxEvent
+from db.models import OutboxEvent, WebhookSubscriptions
 from db.sql import core_rows, dialect_name
 
 _EVENTS = cast(sa.Table, OutboxEvent.__table__)  # Core inserts: no ORM bulk machinery per event
@@ -56,9 +56,17 @@ async def unpublished(session: AsyncSession) -> int:
     return int(count or 0)
 
 
+class Taken(NamedTuple):
+    events: list[tuple[int, str, str]]  # (id, topic, message), oldest first
+    subscriptions: str | None  # `webhook_subscriptions.version` as the batch was taken (None: no row)
+
+
 @functools.cache
 def _take_statement(dialect: str) -> sa.Update:
-    """Parameters `limit` and `now`. Built once: the relay takes a batch after every commit."""
+    """Parameters `limit` and `now`. Built once: the relay takes a batch after every commit. Each row
+    carries the webhook subscribers' version too, read in the same statement: the relay's copy of the
+    subscribers is good for the batch when it was read under that version (db/webhook_deliveries.py)."""
+    subscriptions = sa.select(WebhookSubscriptions.version).where(WebhookSubscriptions.id == 1).scalar_subquery()
     oldest = (
         sa.select(_EVENTS.c.id)
         .where(_EVENTS.c.published_at.is_(None))
@@ -71,16 +79,16 @@ def _take_statement(dialect: str) -> sa.Update:
         sa.update(_EVENTS)
         .where(_EVENTS.c.id.in_(oldest.scalar_subquery()))
         .values(published_at=sa.bindparam("now"))
-        .returning(_EVENTS.c.id, _EVENTS.c.topic, _EVENTS.c.message)
+        .returning(_EVENTS.c.id, _EVENTS.c.topic, _EVENTS.c.message, subscriptions)
     )
 
 
-async def take(session: AsyncSession, limit: int, now: datetime) -> list[tuple[int, str, str]]:
+async def take(session: AsyncSession, limit: int, now: datetime) -> Taken:
     """The oldest unpublished events, oldest first, marked published as of `now` in one statement; other
     relays skip the rows until the transaction ends, and a rollback (the publishing failed) leaves them
     for the next try."""
     taken = await core_rows(session, _take_statement(dialect_name(session)), {"limit": limit, "now": now})
-    return sorted((i, t, m) for i, t, m in taken)
+    return Taken(sorted((i, t, m) for i, t, m, _ in taken), taken[0][3] if taken else None)
 
 
 async def purge(session: AsyncSession, before: datetime) -> int:

@@ -58,6 +58,27 @@ class Result:
     next_attempt_at: datetime | None  # PENDING: when to try again
 
 
+class SubscriberCache:
+    """The subscribers as last read, and the `webhook_subscriptions` version they were read under
+    (`db.outbox.take` reads it with each batch). Triggers change the version in the transaction of any
+    write that could change what `subscribers` reads (migration 0028), so the copy is good for a batch
+    taken under the same version: the relay reads them once per change rather than once per drain.
+    The version is read before the subscribers, so a change in between makes the copy newer than its
+    version (read again next time), never older; with no version (its row gone) they are read each time."""
+
+    def __init__(self) -> None:
+        self.version: str | None = None
+        self.subscribers: list[Subscriber] = []
+        self.reads = 0  # how many times they were read (tests)
+
+    async def read(self, session: AsyncSession, version: str | None) -> list[Subscriber]:
+        if version is None or version != self.version:
+            self.subscribers = await subscribers(session)
+            self.version = version
+            self.reads += 1
+        return self.subscribers
+
+
 async def subscribers(session: AsyncSession) -> list[Subscriber]:
     """The active webhooks of apps that are not revoked."""
     rows = await session.execute(

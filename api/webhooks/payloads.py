@@ -33,7 +33,7 @@ and its own loaders, within the query limits the document passed when it was reg
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -75,14 +75,16 @@ async def fan_out(
     events: Sequence[tuple[str, str]],
     now: datetime,
     renderer: PayloadRenderer | None = None,
+    subscribers: Callable[[], Awaitable[list[webhook_deliveries.Subscriber]]] | None = None,
 ) -> int:
     """One delivery per subscribed webhook for each webhook event among `events` (outbox topic, message),
-    in the caller's transaction; how many. Without a `renderer` every webhook gets the default payload."""
+    in the caller's transaction; how many. Without a `renderer` every webhook gets the default payload;
+    `subscribers` gives them (the relay's copy: `SubscriberCache`), else they are read."""
     announced = [(e, m) for t, m in events if (e := webhook_events.event_of(t)) is not None]
     if not announced:
         return 0
-    subscribers = await webhook_deliveries.subscribers(session)
-    wanted = [(e, m) for e, m in announced if any(e in s.events for s in subscribers)]
+    subscribers_now = await (subscribers() if subscribers else webhook_deliveries.subscribers(session))
+    wanted = [(e, m) for e, m in announced if any(e in s.events for s in subscribers_now)]
     if not wanted:
         return 0
     orders = await _orders(session, [int(m) for e, m in wanted if e in ORDER_EVENTS])
@@ -102,7 +104,7 @@ async def fan_out(
         # One run per query and app for each event (an app's webhooks often share a query). Not shared
         # between apps with the same scopes: what a field shows may depend on which app asks.
         shaped: dict[tuple[str, int], str] = {}
-        for s in subscribers:
+        for s in subscribers_now:
             if event not in s.events or (event is E.PAYMENT_REFUND_REQUESTED and s.app_id != app_id):
                 continue
             body = default

@@ -38,7 +38,7 @@ from db.models.reports import (
     ReportWatermark,
 )
 from db.models.settlement import Party, SettlementEntry, SettlementRule, SettlementStatement
-from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
+from db.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, WebhookSubscriptions
 
 # What migration 0012 creates for products(search:) and the models cannot declare (a table written
 # by triggers: on PostgreSQL with a trigram index of an extension, on SQLite an FTS5 table and its
@@ -109,5 +109,6 @@ __all__ = [
     "Webhook",
     "WebhookAttempt",
     "WebhookDelivery",
+    "WebhookSubscriptions",
     "in_models",
 ]

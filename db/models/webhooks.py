@@ -32,6 +32,16 @@ class Webhook(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=system_clock)
 
 
+class WebhookSubscriptions(Base):
+    """One row (`id` 1): a token that triggers change with every write that may change the webhook
+    subscribers the outbox relay reads (migration 0028), so that it reads them again only then."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(sa.String(36))
+
+
 FINISHED = "status <> 'PENDING'"  # succeeded or failed: nothing more will be tried
 
 
