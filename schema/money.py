@@ -23,5 +23,13 @@ class Money:
 
     @classmethod
     def many(cls, amounts: Iterable[Decimal], currency: str) -> list[Money]:
-        """`of` for several amounts of one currency, without two calls per amount."""
-        return [cls(amount=a, currency=currency) for a in rounds_to_minor(amounts, currency)]
+        """`of` for several amounts of one currency, without a Python call per amount: each made without
+        its `__init__` (a report's rows hold thousands), holding the same two attributes."""
+        new = object.__new__
+        made = []
+        for amount in rounds_to_minor(amounts, currency):
+            money = new(cls)
+            money.amount = amount
+            money.currency = currency
+            made.append(money)
+        return made
