@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,12 +87,13 @@ class SqlReports(LedgerFigures):
             .order_by(*grouped)
         )
         rows: Sequence[Any] = (await (await self.session.connection()).execute(statement)).all()
-        new, figures, dec = tuple.__new__, SalesFigures, Decimal
-        return [
-            new(SalesRow, (new(RowKey, (day, channel, location, category)), figures(n, u, dec(g), dec(d), dec(r))))
-            for day, channel, location, category, n, u, g, d, r in rows
-            if n is not None  # no rows at all (no GROUP BY): one row of NULLs
-        ]
+        if not rows or rows[0][4] is None:  # no rows (grouped), or one of NULLs (no GROUP BY, nothing summed)
+            return []
+        # by column, each made by map from C: no call from Python per row but `SalesFigures`'s
+        day, channel, location, category, orders, units, gross, discounts, returns = zip(*rows, strict=True)
+        figures = map(SalesFigures, orders, units, map(Decimal, gross), map(Decimal, discounts), map(Decimal, returns))
+        keys = map(tuple.__new__, repeat(RowKey), zip(day, channel, location, category, strict=True))
+        return list(map(tuple.__new__, repeat(SalesRow), zip(keys, figures, strict=True)))
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:
         return await report_rankings.top_products(self.session, f, _where(Sales, f), by, first)

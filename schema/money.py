@@ -23,13 +23,15 @@ class Money:
 
     @classmethod
     def many(cls, amounts: Iterable[Decimal], currency: str) -> list[Money]:
-        """`of` for several amounts of one currency, without a Python call per amount: each made without
-        its `__init__` (a report's rows hold thousands), holding the same two attributes."""
+        """`of` for several amounts of one currency, without a Python call per amount (a report's rows
+        hold thousands): `object.__new__`, then the attributes set at once in `__init__`'s order, so that
+        the objects share their attribute keys as `__init__`'s do (an object made and left without them
+        while others are made would stop the class sharing keys: a dict more per object)."""
+        rounded = rounds_to_minor(amounts, currency)
+        made: list[Money] = [None] * len(rounded)  # type: ignore[list-item]
         new = object.__new__
-        made = []
-        for amount in rounds_to_minor(amounts, currency):
-            money = new(cls)
+        for i, amount in enumerate(rounded):
+            made[i] = money = new(cls)
             money.amount = amount
             money.currency = currency
-            made.append(money)
         return made

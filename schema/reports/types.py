@@ -47,17 +47,17 @@ class SalesFigures:
     def many(cls, figures: Sequence[model.SalesFigures], currency: str) -> list[SalesFigures]:
         """The figures of a report's rows, their amounts rounded and made `Money` in one batch (four per
         row, read in fours; the net worked out as `model.SalesFigures.net` does, without a call), each
-        made without its `__init__`: by day and store, thousands of rows."""
+        made without `__init__` as `Money.many` makes them: by day and store, thousands of rows."""
         amounts = Money.many(
             [a for f in figures for a in (f.gross, f.discounts, f.returns, f.gross - f.discounts - f.returns)], currency
         )
+        fours = iter(amounts)  # zipped four times: a row's four amounts in turn
+        made: list[SalesFigures] = [None] * len(figures)  # type: ignore[list-item]
         new = object.__new__
-        made = []
-        for f, (gross, discounts, returns, net) in zip(figures, zip(*[iter(amounts)] * 4, strict=True), strict=True):
-            s = new(cls)
-            s.orders, s.units, s.figures, s.currency = f.orders, f.units, f, currency
-            s.gross, s.discounts, s.returns, s.net = gross, discounts, returns, net
-            made.append(s)
+        for i, (f, gross, discounts, returns, net) in enumerate(zip(figures, fours, fours, fours, fours, strict=True)):
+            made[i] = s = new(cls)  # its attributes at once, in `__init__`'s order (see `Money.many`)
+            s.orders, s.units, s.gross, s.discounts, s.returns = f.orders, f.units, gross, discounts, returns
+            s.net, s.figures, s.currency = net, f, currency
         return made
 
 
@@ -92,15 +92,14 @@ class SalesReport:
         locations = await _named(selected, "location", loaders.location_by_id, keys, Location)
         categories = await _named(selected, "category", loaders.category_by_id, keys, Category)
         totals, *figures = SalesFigures.many([r.totals] + [row.figures for row in r.rows], r.currency)
+        rows: list[SalesReportRow] = [None] * len(keys)  # type: ignore[list-item]
         new = object.__new__
-        rows = []
-        for key, f in zip(keys, figures, strict=True):
-            row = new(SalesReportRow)  # without its `__init__`: thousands of rows
+        for i, (key, f) in enumerate(zip(keys, figures, strict=True)):
+            rows[i] = row = new(SalesReportRow)  # without `__init__` (thousands), as `Money.many` makes them
             row.date, row.figures = key.day, f
             row.channel = channels.get(key.channel_id) if channels else None
             row.location = locations.get(key.location_id) if locations else None
             row.category = categories.get(key.category_id) if categories else None
-            rows.append(row)
         return cls(totals=totals, rows=rows)
 
 
