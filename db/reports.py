@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
+from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,16 +19,16 @@ from db import report_rankings
 from db.models import Channel, Member, ReportCategoryOrdersDaily, ReportMemberOrdersDaily, ReportOrdersDaily
 from db.models import ReportSalesDaily as Sales
 from db.report_ledgers import LedgerFigures
-from db.sql import core_rows
+from db.sql import dialect_name
 from domain.reports.model import (
     PERIODS,
-    ZERO,
     MemberFigures,
     ProductSales,
     ReportDimension,
     ReportFilter,
     RowKey,
     SalesFigures,
+    SalesRow,
     TopProductsBy,
 )
 
@@ -67,33 +69,31 @@ class SqlReports(LedgerFigures):
             stmt = stmt.where(Channel.slug.in_(slugs))
         return {slug: (i, currency) for slug, i, currency in await self.session.execute(stmt)}
 
-    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
-        """One grouped statement, over the per-store rollup (or the per-category one, by category), read
-        without the ORM's execution layer: by day and store, thousands of rows."""
+    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[SalesRow]:
+        """One grouped statement, over the per-store rollup (or the per-category one, by category), in
+        key order, read without the ORM's execution layer: by day and store, thousands of rows. On
+        PostgreSQL the sums come as text, made `Decimal` here: asyncpg's NUMERIC decoding costs three
+        times `Decimal(str)` (the same digits and scale: "129.900")."""
         table = ReportCategoryOrdersDaily if ReportDimension.CATEGORY in dims else ReportOrdersDaily
         key = _key_columns(table, dims)
+        grouped = [c for c in key if not isinstance(c, sa.Null)]
+        amounts: list[Any] = [sa.func.sum(table.gross), sa.func.sum(table.discounts), sa.func.sum(table.returns)]
+        if dialect_name(self.session) == "postgresql":
+            amounts = [sa.cast(a, sa.Text) for a in amounts]
         statement = (
-            sa.select(
-                *key,
-                sa.func.sum(table.orders),
-                sa.func.sum(table.units_sold - table.units_returned),
-                sa.func.sum(table.gross),
-                sa.func.sum(table.discounts),
-                sa.func.sum(table.returns),
-            )
+            sa.select(*key, sa.func.sum(table.orders), sa.func.sum(table.units_sold - table.units_returned), *amounts)
             .where(*_where(table, f))
-            .group_by(*(c for c in key if not isinstance(c, sa.Null)))
+            .group_by(*grouped)
+            .order_by(*grouped)
         )
-        return [
-            (
-                RowKey(day, channel_id, location_id, category_id),
-                SalesFigures(int(orders), int(units), gross or ZERO, discounts or ZERO, returns or ZERO),
-            )
-            for day, channel_id, location_id, category_id, orders, units, gross, discounts, returns in await core_rows(
-                self.session, statement, {}
-            )
-            if orders is not None
-        ]
+        rows: Sequence[Any] = (await (await self.session.connection()).execute(statement)).all()
+        if not rows or rows[0][4] is None:  # no rows (grouped), or one of NULLs (no GROUP BY, nothing summed)
+            return []
+        # by column, each made by map from C: no call from Python per row but `SalesFigures`'s
+        day, channel, location, category, orders, units, gross, discounts, returns = zip(*rows, strict=True)
+        figures = map(SalesFigures, orders, units, map(Decimal, gross), map(Decimal, discounts), map(Decimal, returns))
+        keys = map(tuple.__new__, repeat(RowKey), zip(day, channel, location, category, strict=True))
+        return list(map(tuple.__new__, repeat(SalesRow), zip(keys, figures, strict=True)))
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]:
         return await report_rankings.top_products(self.session, f, _where(Sales, f), by, first)

@@ -143,8 +143,9 @@ class RowKey(NamedTuple):
     category_id: int | None = None
 
 
-@dataclass(slots=True)
-class SalesRow:
+class SalesRow(NamedTuple):
+    """A tuple, like `RowKey`: a reader makes thousands per report (`tuple.__new__`, no Python call)."""
+
     key: RowKey
     figures: SalesFigures
 
@@ -163,13 +164,16 @@ class ProductSales:
     net: Decimal
 
 
-def regroup(rows: list[tuple[RowKey, SalesFigures]], dims: tuple[ReportDimension, ...]) -> tuple[SalesRow, ...]:
-    """Rows by day (as stored) folded into the report's periods, summed and sorted by key (a row alone
-    in its group is kept as it is: by DAY, thousands of them)."""
+def regroup(rows: list[SalesRow], dims: tuple[ReportDimension, ...]) -> tuple[SalesRow, ...]:
+    """A reader's rows (one per key, by day for a period, in key order) folded into the report's WEEK or
+    MONTH, summed and sorted by key; by DAY or no period they are the report's rows as they are (by day
+    and store, thousands of them)."""
     period = next((d for d in dims if d in PERIODS and d is not ReportDimension.DAY), None)
+    if period is None:
+        return tuple(rows)
     merged: dict[RowKey, SalesFigures] = {}
     for key, figures in rows:
-        if period is not None and key.day is not None:
+        if key.day is not None:
             key = RowKey(period_start(key.day, period), key.channel_id, key.location_id, key.category_id)
         merged[key] = merged[key] + figures if key in merged else figures
     return tuple([SalesRow(k, merged[k]) for k in sorted(merged, key=_sort_key)])

@@ -22,9 +22,8 @@ from domain.reports.model import (
     ProductSales,
     ReportDimension,
     ReportFilter,
-    RowKey,
-    SalesFigures,
     SalesReport,
+    SalesRow,
     TopProductsBy,
     checked_filter,
     grouping,
@@ -42,8 +41,9 @@ class ReportsReader(Protocol):
         """slug -> (id, currency) of the named channels that exist (every channel when None)."""
         ...
 
-    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[tuple[RowKey, SalesFigures]]:
-        """Figures summed by the dimensions (by day for a period), rows keyed by where they stand."""
+    async def sales_rows(self, f: ReportFilter, dims: tuple[ReportDimension, ...]) -> list[SalesRow]:
+        """Figures summed by the dimensions (by day for a period), one row per key (where it stands), in
+        key order: day, channel, store, category (`regroup` takes them as they are when nothing folds)."""
         ...
 
     async def top_products(self, f: ReportFilter, by: TopProductsBy, first: int) -> list[ProductSales]: ...
@@ -91,7 +91,7 @@ async def sales_report(
     if dims and ReportDimension.CATEGORY not in dims:
         totals = total([r.figures for r in rows])  # each order is in exactly one row
     else:
-        totals = total(figures for _, figures in await reader.sales_rows(f, ()))
+        totals = total(row.figures for row in await reader.sales_rows(f, ()))
     return SalesReport(currency, totals, rows)
 
 

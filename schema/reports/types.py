@@ -46,22 +46,19 @@ class SalesFigures:
     @classmethod
     def many(cls, figures: Sequence[model.SalesFigures], currency: str) -> list[SalesFigures]:
         """The figures of a report's rows, their amounts rounded and made `Money` in one batch (four per
-        row, read in fours): by day and store, thousands of rows."""
-        amounts = Money.many([a for f in figures for a in (f.gross, f.discounts, f.returns, f.net)], currency)
-        fours = zip(*[iter(amounts)] * 4, strict=True)
-        return [
-            cls(
-                orders=f.orders,
-                units=f.units,
-                gross=gross,
-                discounts=discounts,
-                returns=returns,
-                net=net,
-                figures=f,
-                currency=currency,
-            )
-            for f, (gross, discounts, returns, net) in zip(figures, fours, strict=True)
-        ]
+        row, read in fours; the net worked out as `model.SalesFigures.net` does, without a call), each
+        made without `__init__` as `Money.many` makes them: by day and store, thousands of rows."""
+        amounts = Money.many(
+            [a for f in figures for a in (f.gross, f.discounts, f.returns, f.gross - f.discounts - f.returns)], currency
+        )
+        fours = iter(amounts)  # zipped four times: a row's four amounts in turn
+        made: list[SalesFigures] = [None] * len(figures)  # type: ignore[list-item]
+        new = object.__new__
+        for i, (f, gross, discounts, returns, net) in enumerate(zip(figures, fours, fours, fours, fours, strict=True)):
+            made[i] = s = new(cls)  # its attributes at once, in `__init__`'s order (see `Money.many`)
+            s.orders, s.units, s.gross, s.discounts, s.returns = f.orders, f.units, gross, discounts, returns
+            s.net, s.figures, s.currency = net, f, currency
+        return made
 
 
 @strawberry.type(description="One group of a sales report: where it stands on each dimension grouped by.")
@@ -95,16 +92,14 @@ class SalesReport:
         locations = await _named(selected, "location", loaders.location_by_id, keys, Location)
         categories = await _named(selected, "category", loaders.category_by_id, keys, Category)
         totals, *figures = SalesFigures.many([r.totals] + [row.figures for row in r.rows], r.currency)
-        rows = [
-            SalesReportRow(
-                date=key.day,
-                figures=f,
-                channel=channels.get(key.channel_id) if channels else None,
-                location=locations.get(key.location_id) if locations else None,
-                category=categories.get(key.category_id) if categories else None,
-            )
-            for key, f in zip(keys, figures, strict=True)
-        ]
+        rows: list[SalesReportRow] = [None] * len(keys)  # type: ignore[list-item]
+        new = object.__new__
+        for i, (key, f) in enumerate(zip(keys, figures, strict=True)):
+            rows[i] = row = new(SalesReportRow)  # without `__init__` (thousands), as `Money.many` makes them
+            row.date, row.figures = key.day, f
+            row.channel = channels.get(key.channel_id) if channels else None
+            row.location = locations.get(key.location_id) if locations else None
+            row.category = categories.get(key.category_id) if categories else None
         return cls(totals=totals, rows=rows)
 
 

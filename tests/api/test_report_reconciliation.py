@@ -101,6 +101,8 @@ async def test_every_figure_of_every_grouping_and_the_top_products_reconcile_wit
         got = {row_key(r, slugs): figures(r["figures"]) for r in report["rows"]}
         assert got == (rows if dims else {}), dims  # no grouping: the totals only
         assert len(got) == len(report["rows"])
+        keys = [row_key(r, slugs) for r in report["rows"]]  # in order of period, then ids (none first)
+        assert keys == sorted(keys, key=lambda k: (k[0] or date.min, *(i or 0 for i in k[1:]))), dims
     for by, rank in (("NET", lambda p: (-t.products[p][1], p)), ("UNITS", lambda p: (-t.products[p][0], p))):
         top = (await client.data(TOP, {"filter": period, "by": by}, token=week_of_trading.admin))["topProducts"]
         expected = sorted(t.products, key=rank)

@@ -17,6 +17,7 @@ from domain.reports.model import (
     ReportFilter,
     RowKey,
     SalesFigures,
+    SalesRow,
     business_date,
     checked_filter,
     grouping,
@@ -174,9 +175,9 @@ def test_a_paid_order_cancelled_gives_everything_back_that_day() -> None:
 
 def test_periods_fold_days_and_figures_add_up() -> None:
     rows = [
-        (RowKey(date(2026, 3, 2), 1), SalesFigures(1, 2, Decimal(100), Decimal(15), Decimal(0))),
-        (RowKey(date(2026, 3, 8), 1), SalesFigures(1, 1, Decimal(50), Decimal(0), Decimal(10))),
-        (RowKey(date(2026, 3, 9), 1), SalesFigures(2, 3, Decimal(30), Decimal(0), Decimal(0))),
+        SalesRow(RowKey(date(2026, 3, 2), 1), SalesFigures(1, 2, Decimal(100), Decimal(15), Decimal(0))),
+        SalesRow(RowKey(date(2026, 3, 8), 1), SalesFigures(1, 1, Decimal(50), Decimal(0), Decimal(10))),
+        SalesRow(RowKey(date(2026, 3, 9), 1), SalesFigures(2, 3, Decimal(30), Decimal(0), Decimal(0))),
     ]
     weeks = regroup(rows, (ReportDimension.WEEK, ReportDimension.CHANNEL))
     assert [(w.key.day, w.figures.orders, w.figures.net) for w in weeks] == [
