@@ -61,7 +61,7 @@ class Result:
 class SubscriberCache:
     """The subscribers as last read, and the `webhook_subscriptions` version they were read under
     (`db.outbox.take` reads it with each batch). Triggers change the version in the transaction of any
-    write that could change what `subscribers` reads (migration 0028), so the copy is good for a batch
+    write that could change what `subscribers` reads (migration 0027), so the copy is good for a batch
     taken under the same version: the relay reads them once per change rather than once per drain.
     The version is read before the subscribers, so a change in between makes the copy newer than its
     version (read again next time), never older; with no version (its row gone) they are read each time."""

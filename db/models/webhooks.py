@@ -34,7 +34,7 @@ class Webhook(Base):
 
 class WebhookSubscriptions(Base):
     """One row (`id` 1): a token that triggers change with every write that may change the webhook
-    subscribers the outbox relay reads (migration 0028), so that it reads them again only then."""
+    subscribers the outbox relay reads (migration 0027), so that it reads them again only then."""
 
     __tablename__ = "webhook_subscriptions"
 

@@ -1,5 +1,5 @@
 """The outbox relay keeps the webhook subscribers it read and reads them again only when a write may
-have changed them (migration 0028's triggers change `webhook_subscriptions.version`, read with each
+have changed them (migration 0027's triggers change `webhook_subscriptions.version`, read with each
 batch): a drain of committed events is then one statement on PostgreSQL, and every kind of change
 (a webhook added, its events changed, deactivated, reactivated, deleted; its app's scopes changed,
 revoked, deleted) reaches the very next drain, on SQLite and PostgreSQL."""

@@ -1,7 +1,7 @@
 """a token the database changes whenever webhook subscribers may have changed
 
-Revision ID: 0028
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-06 20:00:00.000000
 
 The outbox relay turns webhook events into deliveries for the active webhooks of apps that are not
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0028"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
