@@ -4,8 +4,8 @@ strawberry enters each stage of an operation (operation, parsing, validation, ex
 context manager that, per request and per extension, looks the hook up, asks `inspect` what kind of
 function it is, wraps it with `contextlib.contextmanager` (`functools.wraps` and all) and pushes it
 on an exit stack: about 400 Python calls per operation before any resolver runs, for the schema's
-seven extensions. `LeanRunner` runs the same hooks in the same order with the same semantics, the
-hook's kind found once per extension class: a generator hook is advanced to its `yield` on entry and
+seven extensions. `LeanRunner` runs the same hooks in the same order with the same semantics, each
+stage's hooks and their kinds found once per list of extension classes: a generator hook is advanced to its `yield` on entry and
 resumed (or has the exception thrown into it) on exit, innermost first; an exception a hook raises
 on exit replaces the one in flight, and the hooks outside one that swallowed it see none, as in
 `contextlib`'s exit stack. A stage entered synchronously (`execute_sync`) is strawberry's own.
@@ -30,28 +30,41 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 
 GENERATOR, ASYNC_GENERATOR, FUNCTION, COROUTINE = range(4)
-_KINDS: dict[tuple[type, str], tuple[Callable[..., Any], int] | None] = {}
+STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
+Hooks = tuple[tuple[int, Callable[..., Any], int], ...]  # (the extension's index, its hook, the hook's kind)
+# By the extensions' classes (a schema has one list of them), then by stage: the hooks to run.
+_HOOKS: dict[tuple[type, ...], dict[str, Hooks]] = {}
+MAX_EXTENSION_LISTS = 64  # lists of extension classes kept (tests build many schemas)
 
 
-def _hook(extension: SchemaExtension, name: str) -> tuple[Callable[..., Any], int] | None:
-    """The extension's own `name` hook and its kind (None when it keeps strawberry's default)."""
-    key = (type(extension), name)
-    if key in _KINDS:
-        return _KINDS[key]
-    function = getattr(type(extension), name)
-    found: tuple[Callable[..., Any], int] | None = None
-    if function is not getattr(SchemaExtension, name):
-        if inspect.isgeneratorfunction(function):
-            found = (function, GENERATOR)
-        elif inspect.isasyncgenfunction(function):
-            found = (function, ASYNC_GENERATOR)
-        elif inspect.iscoroutinefunction(function):
-            found = (function, COROUTINE)
-        elif callable(function):
-            found = (function, FUNCTION)
-        else:
-            raise ValueError(f"Hook {name} on {extension} must be callable, received {function!r}")
-    _KINDS[key] = found
+def _kind(extension: type, name: str) -> int | None:
+    """The kind of the extension class's own `name` hook (None when it keeps strawberry's default)."""
+    function = getattr(extension, name)
+    if function is getattr(SchemaExtension, name):
+        return None
+    if inspect.isgeneratorfunction(function):
+        return GENERATOR
+    if inspect.isasyncgenfunction(function):
+        return ASYNC_GENERATOR
+    if inspect.iscoroutinefunction(function):
+        return COROUTINE
+    if callable(function):
+        return FUNCTION
+    raise ValueError(f"Hook {name} on {extension} must be callable, received {function!r}")
+
+
+def _hooks(extensions: list[SchemaExtension]) -> dict[str, Hooks]:
+    classes = tuple(map(type, extensions))
+    try:
+        return _HOOKS[classes]
+    except KeyError:
+        pass
+    found = {}
+    for name in STAGES:
+        kinds = [(i, getattr(c, name), _kind(c, name)) for i, c in enumerate(classes)]
+        found[name] = tuple((i, f, k) for i, f, k in kinds if k is not None)
+    if len(_HOOKS) < MAX_EXTENSION_LISTS:
+        _HOOKS[classes] = found
     return found
 
 
@@ -108,22 +121,19 @@ async def _resume_async(generator: Any, value: BaseException | None) -> bool:
 class _Stage:
     """One stage's hooks, entered in the extensions' order and left in the reverse order."""
 
-    __slots__ = ("entered", "extensions", "fallback", "hooks", "name", "sync_stage")
+    __slots__ = ("entered", "extensions", "fallback", "hooks", "sync_stage")
 
     def __init__(
-        self, extensions: list[SchemaExtension], name: str, sync_stage: type[ExtensionContextManagerBase]
+        self, extensions: list[SchemaExtension], hooks: Hooks, sync_stage: type[ExtensionContextManagerBase]
     ) -> None:
-        self.extensions, self.name, self.sync_stage = extensions, name, sync_stage
+        self.extensions, self.hooks, self.sync_stage = extensions, hooks, sync_stage
         self.entered: list[tuple[bool, Any]] = []  # (async, generator) of the hooks entered so far
         self.fallback: ExtensionContextManagerBase | None = None
 
     async def __aenter__(self) -> None:
-        name, entered = self.name, self.entered
-        for extension in self.extensions:
-            hook = _hook(extension, name)
-            if hook is None:
-                continue
-            function, kind = hook
+        extensions, entered = self.extensions, self.entered
+        for index, function, kind in self.hooks:
+            extension = extensions[index]
             if kind == GENERATOR:
                 generator = function(extension)
                 try:
@@ -178,17 +188,21 @@ class _Stage:
 class LeanRunner(SchemaExtensionsRunner):
     """strawberry's runner with the stages of `_Stage`."""
 
+    def __init__(self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None) -> None:
+        super().__init__(execution_context, extensions)
+        self.hooks = _hooks(self.extensions)
+
     def operation(self) -> Any:
-        return _Stage(self.extensions, "on_operation", OperationContextManager)
+        return _Stage(self.extensions, self.hooks["on_operation"], OperationContextManager)
 
     def validation(self) -> Any:
-        return _Stage(self.extensions, "on_validate", ValidationContextManager)
+        return _Stage(self.extensions, self.hooks["on_validate"], ValidationContextManager)
 
     def parsing(self) -> Any:
-        return _Stage(self.extensions, "on_parse", ParsingContextManager)
+        return _Stage(self.extensions, self.hooks["on_parse"], ParsingContextManager)
 
     def executing(self) -> Any:
-        return _Stage(self.extensions, "on_execute", ExecutingContextManager)
+        return _Stage(self.extensions, self.hooks["on_execute"], ExecutingContextManager)
 
 
 def lean_runner(execution_context: ExecutionContext, extensions: list[SchemaExtension]) -> SchemaExtensionsRunner:
