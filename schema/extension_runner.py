@@ -5,10 +5,11 @@ context manager that, per request and per extension, looks the hook up, asks `in
 function it is, wraps it with `contextlib.contextmanager` (`functools.wraps` and all) and pushes it
 on an exit stack: about 400 Python calls per operation before any resolver runs, for the schema's
 seven extensions. `LeanRunner` runs the same hooks in the same order with the same semantics, each
-stage's hooks and their kinds found once per list of extension classes: a generator hook is advanced to its `yield` on entry and
-resumed (or has the exception thrown into it) on exit, innermost first; an exception a hook raises
-on exit replaces the one in flight, and the hooks outside one that swallowed it see none, as in
-`contextlib`'s exit stack. A stage entered synchronously (`execute_sync`) is strawberry's own.
+stage's hooks and their kinds found once per list of extension classes: a generator hook is advanced
+to its `yield` on entry and resumed (or has the exception thrown into it) on exit, innermost first;
+an exception a hook raises on exit replaces the one in flight, and the hooks outside one that
+swallowed it see none, as in `contextlib`'s exit stack. Results are asked only of the extensions
+that have their own `get_results`. A stage entered synchronously (`execute_sync`) is strawberry's own.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ GENERATOR, ASYNC_GENERATOR, FUNCTION, COROUTINE = range(4)
 STAGES = ("on_operation", "on_parse", "on_validate", "on_execute")
 Hooks = tuple[tuple[int, Callable[..., Any], int], ...]  # (the extension's index, its hook, the hook's kind)
 # By the extensions' classes (a schema has one list of them), then by stage: the hooks to run.
-_HOOKS: dict[tuple[type, ...], dict[str, Hooks]] = {}
+_HOOKS: dict[tuple[type[SchemaExtension], ...], dict[str, Hooks]] = {}
 MAX_EXTENSION_LISTS = 64  # lists of extension classes kept (tests build many schemas)
 
 
@@ -54,7 +55,7 @@ def _kind(extension: type, name: str) -> int | None:
 
 
 def _hooks(extensions: list[SchemaExtension]) -> dict[str, Hooks]:
-    classes = tuple(map(type, extensions))
+    classes: tuple[type[SchemaExtension], ...] = tuple(map(type, extensions))
     try:
         return _HOOKS[classes]
     except KeyError:
@@ -63,6 +64,10 @@ def _hooks(extensions: list[SchemaExtension]) -> dict[str, Hooks]:
     for name in STAGES:
         kinds = [(i, getattr(c, name), _kind(c, name)) for i, c in enumerate(classes)]
         found[name] = tuple((i, f, k) for i, f, k in kinds if k is not None)
+    # the extensions with results of their own (strawberry's default is an empty dict)
+    found["get_results"] = tuple(
+        (i, c.get_results, FUNCTION) for i, c in enumerate(classes) if c.get_results is not SchemaExtension.get_results
+    )
     if len(_HOOKS) < MAX_EXTENSION_LISTS:
         _HOOKS[classes] = found
     return found
@@ -191,6 +196,18 @@ class LeanRunner(SchemaExtensionsRunner):
     def __init__(self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None) -> None:
         super().__init__(execution_context, extensions)
         self.hooks = _hooks(self.extensions)
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        """strawberry's, without asking the extensions that keep the default (no results) for theirs."""
+        data: dict[str, Any] = {}
+        extensions = self.extensions
+        for index, _function, _kind in self.hooks["get_results"]:
+            results = extensions[index].get_results()
+            if type(results) is not dict and inspect.isawaitable(results):
+                results = await results
+            data.update(results)
+        data.update(ctx.extensions_results)
+        return data
 
     def operation(self) -> Any:
         return _Stage(self.extensions, self.hooks["on_operation"], OperationContextManager)

@@ -88,3 +88,27 @@ def test_the_schema_uses_the_lean_runner() -> None:
     schema = build_schema()
     runner: Any = schema.create_extensions_runner(None, [])  # type: ignore[arg-type]
     assert isinstance(runner, LeanRunner)
+
+
+async def test_results_are_strawberrys() -> None:
+    class Sync(SchemaExtension):
+        def get_results(self) -> dict[str, Any]:
+            return {"sync": 1, "both": "sync"}
+
+    class Async(SchemaExtension):
+        async def get_results(self) -> dict[str, Any]:  # type: ignore[override]
+            return {"async": 2, "both": "async"}
+
+    class Default(SchemaExtension):
+        pass
+
+    class Context:
+        extensions_results = {"context": 3}
+
+    def results(runner_class: type[SchemaExtensionsRunner]) -> Any:
+        runner = runner_class(execution_context=None, extensions=[Sync(), Default(), Async()])  # type: ignore[arg-type]
+        return runner.get_extensions_results(Context())  # type: ignore[arg-type]
+
+    theirs = await results(SchemaExtensionsRunner)
+    assert await results(LeanRunner) == theirs == {"sync": 1, "both": "async", "async": 2, "context": 3}
+    assert list((await results(LeanRunner)).items()) == list(theirs.items())
