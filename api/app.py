@@ -257,10 +257,20 @@ def create_app(
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: settings from the environment, demo mode from `serve --demo`."""
-    app = create_app(Settings(), demo=os.environ.get("OMNISHOP_DEMO") == "1")
-    # The modules, the schema and the app live as long as the worker: move them out of the
-    # collector's way, so the generation-2 passes that requests' garbage triggers do not walk them
-    # again and again (about a quarter of a listing's CPU). Not in `create_app`: tests build many apps.
+    settings = Settings()
+    app = create_app(settings, demo=os.environ.get("OMNISHOP_DEMO") == "1")
+    settle_collector(settings)  # not in `create_app`: tests build many apps
+    return app
+
+
+def settle_collector(settings: Settings) -> None:
+    """The garbage collector as a worker runs it. The modules, the schema and the app live as long as the
+    worker: moved out of the collector's way, the generation-2 passes that requests' garbage triggers do
+    not walk them again and again (about a quarter of a listing's CPU). A request allocates thousands of
+    objects that die with it: with Python's young threshold of 700 a listing set off ~2 young passes, each
+    promoting what was still alive to older generations whose passes walked it again; at 10,000 the
+    collector took a third of the CPU it took (measured with `bench cpu`'s thread-CPU time in `gc.callbacks`)."""
     gc.collect()
     gc.freeze()
-    return app
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(settings.gc_young_threshold, older, oldest)

@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
     password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
     db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per worker (and as many overflow).")
+    gc_young_threshold: int = Field(
+        10_000,
+        ge=700,
+        description="Objects a server worker allocates (less those freed) before the garbage collector's "
+        "youngest pass (Python's default: 700); fewer passes promote less of a request's short-lived data "
+        "to the older generations, whose passes walk it again (docs/performance.md, per-request cost).",
+    )
     database_replica_url: str | None = Field(
         None,
         description="A streaming replica of DATABASE_URL's PostgreSQL: queries read from it, mutations and "

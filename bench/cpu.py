@@ -5,7 +5,9 @@ The app runs in this process (frozen by the collector as a worker is, `api.app.a
 is called as an ASGI application, without a socket or an HTTP client, on the reference database:
 `--warmup` requests, then `--requests` counted ones. Timings on a shared machine move by a fifth
 within the hour; these counts move by a percent or two (background loops, the channel cache's
-refresh), so they compare commits run at different times.
+refresh), so they compare commits run at different times. Beside them, the garbage collector's passes
+per request and the thread CPU time they took (`gc.callbacks`), with the worker's young threshold
+(`GC_YOUNG_THRESHOLD`; set it to 700, Python's default, to compare).
 
     valgrind --tool=callgrind --instr-atstart=no python -m bench cpu --callgrind [...]
 
@@ -29,7 +31,7 @@ from typing import Any
 import orjson
 from pydantic import SecretStr
 
-from api.app import create_app
+from api.app import create_app, settle_collector
 from api.settings import Settings
 from bench.database import reference
 from bench.documents import Document, add_document_options, chosen
@@ -84,6 +86,21 @@ class AsgiCaller:
         return b"".join(chunks)
 
 
+class Collector:
+    """A `gc.callbacks` entry: the collector's passes and the thread CPU time they took (not the wall
+    time, which other processes on a shared machine stretch)."""
+
+    def __init__(self) -> None:
+        self.passes, self.cpu, self.started = 0, 0.0, 0.0
+
+    def __call__(self, phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            self.started = time.thread_time()
+        else:
+            self.passes += 1
+            self.cpu += time.thread_time() - self.started
+
+
 def callgrind(switch: str) -> None:
     """Switch callgrind's instrumentation of this process `on` or `off` (the process runs under valgrind)."""
     subprocess.run(["callgrind_control", "--instr=" + switch, str(os.getpid())], check=True, capture_output=True)
@@ -99,8 +116,8 @@ async def count(url: str, page: Document, args: argparse.Namespace, report: Repo
         _env_file=None,
     )
     app = create_app(settings, engine=engine)
-    gc.collect()
-    gc.freeze()
+    settle_collector(settings)  # as a worker's (api/app.py `app_from_env`)
+    collector = Collector()
     body = orjson.dumps({"query": page.text, "variables": page.variables, "operationName": page.operation})
     call = AsgiCaller(app, body)
     try:
@@ -114,12 +131,14 @@ async def count(url: str, page: Document, args: argparse.Namespace, report: Repo
                 callgrind("on")
             profile = None if args.callgrind else cProfile.Profile()
             started = time.process_time()
+            gc.callbacks.append(collector)
             if profile is not None:
                 profile.enable()
             for _ in range(n):
                 await call()
             if profile is not None:
                 profile.disable()
+            gc.callbacks.remove(collector)
             cpu = time.process_time() - started
             if args.callgrind:
                 callgrind("off")
@@ -128,6 +147,9 @@ async def count(url: str, page: Document, args: argparse.Namespace, report: Repo
                 calls = sum(s[1] for s in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]
                 report.figure("python_calls_per_request", round(calls / n))
             report.figure("cpu_ms_per_request", round(1000 * cpu / n, 2), profiled=profile is not None)
+            young = gc.get_threshold()[0]
+            report.figure("gc_passes_per_request", round(collector.passes / n, 3), young_threshold=young)
+            report.figure("gc_cpu_ms_per_request", round(1000 * collector.cpu / n, 3), profiled=profile is not None)
             report.figure("answer_bytes", len(answer))
     finally:
         await engine.dispose()

@@ -30,6 +30,7 @@ from schema.cost import QueryCost, QueryLimits, limit_rules
 from schema.document_cache import DOCUMENT_CACHE_BYTES, DocumentCache
 from schema.error_codes import ErrorCodes
 from schema.execution import SyncCompletion
+from schema.extension_runner import lean_runner
 from schema.inventory.location_mutations import LocationMutation
 from schema.inventory.queries import LocationQuery
 from schema.inventory.record_queries import StockRecordQuery
@@ -157,5 +158,6 @@ def build_schema(
         execution_context_class=SyncCompletion,
     )
     direct_resolvers.install(schema)
+    schema.create_extensions_runner = lean_runner  # type: ignore[method-assign]
     payload_queries.attach(schema, limits, introspection=introspection)
     return schema
