@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from db import catalog_queries as cq
-from db.pagination import count
+from db.pagination import Page, PageRequest, count
 from db.product_list import ProductQuery, product_count, product_page
 from db.variant_attributes import AttributeFilter
 from domain.catalog.access import sees_product, sees_unpublished
@@ -124,17 +124,20 @@ class CatalogQuery:
                 loaders.category_by_id.prime(category.id, category)
             return Product.from_model(row, channel, ch, listing)
 
-        page = await list_connection(
-            first,
-            after,
-            last,
-            before,
-            lambda request, size: product_page(session, q, request, size, with_category=with_category),
-            node,
-            lambda: product_count(session, q),
-        )
+        counting = "totalCount" in names_at(info, "products")
+        total: int | None = None
+
+        async def fetch(request: PageRequest, size: int) -> Page[Any]:
+            nonlocal total
+            found = await product_page(session, q, request, size, with_category=with_category, with_count=counting)
+            total = found.total  # the page's statement counted the list (None when the page is empty)
+            return found
+
+        page = await list_connection(first, after, last, before, fetch, node, lambda: product_count(session, q))
         products = ProductConnection(edges=page.edges, page_info=page.page_info, count_total=page.count_total)
-        if "totalCount" in names_at(info, "products"):
+        if total is not None:
+            products.counted = total
+        elif counting:
             await products.count_now()
         await prefetch_products(info, [e.node for e in page.edges], wanted, ch)
         return products
