@@ -93,7 +93,7 @@ async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wan
     sold = selling(channel)
     if wanted.offers:
         # the variants with their price and stock in the channel, in one statement
-        offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
+        offers = await loaders.variants_in_channel.fetch_now([(p.pk, channel.id) for p in products])
         prices = iter(Money.many([r.price for rows in offers for r in rows if r.price is not None], sold.currency))
         for p, rows in zip(products, offers, strict=True):
             p.prefetched_variants = [
