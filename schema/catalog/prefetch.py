@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from graphql import OperationDefinitionNode
 from strawberry.types.nodes import SelectedField
@@ -25,8 +26,8 @@ from strawberry.types.nodes import SelectedField
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.media_types import ProductMedia
-from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
-from schema.channels.types import selling
+from schema.catalog.types import UNLOADED, Category, Product, ProductVariant
+from schema.channels.types import Selling, selling
 from schema.money import Money
 from schema.per_document import PerDocument
 from schema.selections import fields_at
@@ -94,17 +95,36 @@ async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wan
     if wanted.offers:
         # the variants with their price and stock in the channel, in one statement
         offers = await loaders.variants_in_channel.fetch_now([(p.pk, channel.id) for p in products])
-        prices = iter(Money.many([r.price for rows in offers for r in rows if r.price is not None], sold.currency))
-        for p, rows in zip(products, offers, strict=True):
-            p.prefetched_variants = [
-                ProductVariant.offered(r, p.channel_slug, sold, next(prices) if r.price is not None else None)
-                for r in rows
-            ]
-            p.available = units_for_sale(rows)
+        _hand_offers(products, offers, sold)
     elif wanted.variants:
         rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
         for p, rows in zip(products, rows_by_product, strict=True):
             p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, sold) for r in rows]
+
+
+def _hand_offers(products: Sequence[Product], offers: Sequence[Sequence[Any]], sold: Selling) -> None:
+    """Each product's variants from its rows of `variants_in_channel`, with their prices (one `Money`
+    per price: a product's variants often share one) and stock in `sold`, and the units the product
+    can sell there (`units_for_sale`), in one pass over the rows."""
+    currency = sold.currency
+    monies: dict[Decimal, Money] = {}
+    offered = ProductVariant.offered
+    for p, rows in zip(products, offers, strict=True):
+        slug = p.channel_slug
+        variants = []
+        units = 0
+        for r in rows:
+            price = r.price
+            if price is None:
+                variants.append(offered(r, slug, sold, None))
+                continue
+            money = monies.get(price)
+            if money is None:
+                money = monies[price] = Money.of(price, currency)
+            variants.append(offered(r, slug, sold, money))
+            units += int(r.available)
+        p.prefetched_variants = variants
+        p.available = units
 
 
 async def _prefetch_categories(info: Info, products: Sequence[Product], with_parents: bool) -> None:

@@ -12,6 +12,7 @@ the request.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
@@ -111,6 +112,13 @@ class StockSummary:
     available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
+@functools.lru_cache(maxsize=4096)
+def stock_summary(available: int) -> StockSummary:
+    """The `StockSummary` of `available` units: nothing changes one once made, so one per number serves
+    every variant that has it (a page shows a hundred), without a constructor's call each."""
+    return StockSummary(available=available)
+
+
 @strawberry.type(description="A variant's attribute: what storefronts filter products by.")
 class VariantAttribute:
     name: str = strawberry.field(description="A lower-case key shared across the catalogue: `colour`, `size`.")
@@ -155,7 +163,7 @@ class ProductVariant(Node):
     )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
         if self.available is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
-            return StockSummary(available=self.available)
+            return stock_summary(self.available)
         return self._load_stock(info, channel)
 
     async def _load_stock(self, info: Info, channel: str | None) -> StockSummary:
