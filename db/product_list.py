@@ -80,12 +80,44 @@ class ProductQuery:
     descending: bool = False
 
 
-def product_statement(q: ProductQuery, dialect: str) -> AnySelect:
-    """The products `q` asks for, its values parameters (`product_parameters`) except the search terms
-    and attribute filters, which are written into the statement."""
+@dataclass(frozen=True, slots=True)
+class PageColumns:
+    """What a page's rows carry besides the product's id, category id, name and slug: only what its
+    selection reads (a storefront's card shows no description or dates), so that nothing more is sent
+    and decoded than is shown."""
+
+    details: bool = True  # description, created_at, updated_at
+    listing: bool = True  # the listing in the channel (`listing_of`)
+    category: bool = False  # the category's columns (`_with_category`)
+    count: bool = False  # the number of products the query finds (`_with_count`)
+
+
+_BASE_COLUMNS = PRODUCT_COLUMNS[:4]  # id, category_id, name, slug
+_DETAIL_COLUMNS = PRODUCT_COLUMNS[4:]  # description, created_at, updated_at
+
+
+def _columns(q: ProductQuery, wanted: PageColumns) -> tuple[Any, ...]:
+    """The columns of a page's rows: what `wanted` names, and what its order's cursors are made of."""
+    columns: list[Any] = list(_BASE_COLUMNS)
+    if wanted.details:
+        columns += _DETAIL_COLUMNS
+    elif q.sort is ProductSortField.NEWEST:
+        columns.append(Product.created_at)
+    if wanted.listing:
+        columns += LISTING_COLUMNS
+    elif q.sort is ProductSortField.PRICE:
+        columns.append(ProductChannelListing.min_price)
+    return tuple(columns)
+
+
+def product_statement(
+    q: ProductQuery, dialect: str, columns: Sequence[Any] = (*PRODUCT_COLUMNS, *LISTING_COLUMNS)
+) -> AnySelect:
+    """The products `q` asks for (rows of `columns`), its values parameters (`product_parameters`)
+    except the search terms and attribute filters, which are written into the statement."""
     channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
     listing_on = sa.and_(ProductChannelListing.product_id == Product.id, ProductChannelListing.channel_id == channel_id)
-    stmt = sa.select(*PRODUCT_COLUMNS, *LISTING_COLUMNS)
+    stmt = sa.select(*columns)
     if q.include_unpublished:
         stmt = stmt.outerjoin(ProductChannelListing, listing_on)
     else:
@@ -174,11 +206,13 @@ def _shape(q: ProductQuery) -> ProductQuery | None:
 # Built once per shape of query and page (and dialect): building a statement and its cache key cost
 # more than running it. A storefront sends a few shapes; the bound is for the rest.
 @functools.lru_cache(maxsize=256)
-def _page_statement(
-    shape: ProductQuery, dialect: str, page: PageRequest, with_category: bool, with_count: bool
-) -> AnySelect:
-    stmt = _with_count(_with_category(product_statement(shape, dialect), with_category), shape, dialect, with_count)
-    return keyset_statement(stmt, _ordering(shape), page)
+def _page_statement(shape: ProductQuery, dialect: str, page: PageRequest, wanted: PageColumns) -> AnySelect:
+    return keyset_statement(_page_select(shape, dialect, wanted), _ordering(shape), page)
+
+
+def _page_select(q: ProductQuery, dialect: str, wanted: PageColumns) -> AnySelect:
+    stmt = _with_category(product_statement(q, dialect, _columns(q, wanted)), wanted.category)
+    return _with_count(stmt, q, dialect, wanted.count)
 
 
 def _with_category(stmt: AnySelect, wanted: bool) -> AnySelect:
@@ -218,20 +252,14 @@ _SORT_VALUES = {
 
 
 async def product_page(
-    session: AsyncSession,
-    q: ProductQuery,
-    page: PageRequest,
-    size: int,
-    *,
-    with_category: bool = False,
-    with_count: bool = False,
+    session: AsyncSession, q: ProductQuery, page: PageRequest, size: int, wanted: PageColumns = PageColumns()
 ) -> Page[Any]:
-    """A page of product rows; `with_category`: with their categories' columns (`_with_category`);
-    `with_count`: with the number of products `q` finds (`Page.total`, None when the page is empty:
-    then `product_count` tells)."""
+    """A page of product rows with the columns `wanted` names; with `wanted.count`, the number of
+    products `q` finds (`Page.total`, None when the page is empty: then `product_count` tells)."""
     dialect = dialect_name(session)
+    with_count = wanted.count
     if q.sort is None and q.search_terms:
-        stmt = _with_count(_with_category(product_statement(q, dialect), with_category), q, dialect, with_count)
+        stmt = _page_select(q, dialect, wanted)
         rank = search.relevance(q.search_terms, dialect)
         stmt = stmt.add_columns(rank.label("relevance"))
         ordering = search.relevance_ordering(q.search_terms, rank)
@@ -245,10 +273,9 @@ async def product_page(
     parameters = {**product_parameters(q), **keyset_parameters(ordering, page, size)}
     shape = _shape(q)
     if shape is None:
-        stmt = _with_count(_with_category(product_statement(q, dialect), with_category), q, dialect, with_count)
-        statement = keyset_statement(stmt, ordering, page)
+        statement = keyset_statement(_page_select(q, dialect, wanted), ordering, page)
     else:
-        statement = _page_statement(shape, dialect, page_kind(page), with_category, with_count)
+        statement = _page_statement(shape, dialect, page_kind(page), wanted)
     rows = await core_rows(session, statement, parameters)
     return _counted(
         page_of(rows, ordering, page, size, _SORT_VALUES[q.sort or ProductSortField.NAME]), rows, with_count

@@ -41,6 +41,7 @@ class Wants:
     """What a selection on products asks for that a page loads in one batch per kind."""
 
     listing: bool  # pricing, isAvailable or isPublished: the product's listing in the channel
+    details: bool  # description, createdAt or updatedAt
     category: bool
     parents: bool  # the categories above it (a product page's trail)
     variants: bool
@@ -69,6 +70,7 @@ def _wants(node: list[SelectedField]) -> Wants:
     variant_names = {f.name for f in fields_at(node, "variants")}
     return Wants(
         listing=bool(names & {"pricing", "isAvailable", "isPublished"}),
+        details=bool(names & {"description", "createdAt", "updatedAt"}),
         category="category" in names,
         parents="parent" in {f.name for f in fields_at(node, "category")},
         variants="variants" in names,

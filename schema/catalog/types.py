@@ -112,11 +112,8 @@ class StockSummary:
     available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
-@functools.lru_cache(maxsize=4096)
-def stock_summary(available: int) -> StockSummary:
-    """The `StockSummary` of `available` units: nothing changes one once made, so one per number serves
-    every variant that has it (a page shows a hundred), without a constructor's call each."""
-    return StockSummary(available=available)
+# One `StockSummary` per number of units (never changed once made) serves every variant that has it.
+stock_summary = functools.lru_cache(maxsize=4096)(lambda available: StockSummary(available=available))
 
 
 @strawberry.type(description="A variant's attribute: what storefronts filter products by.")
@@ -308,16 +305,18 @@ class Product(Node):
         channel_slug: str | None = None,
         channel: ChannelModel | None = None,
         listing: Any = UNLOADED,
+        details: bool = True,
     ) -> Product:
         """`channel` is the channel `channel_slug` names and `listing` the product's listing row there,
-        when the caller has them."""
+        when the caller has them; without `details`, `m` is a list's row read without the description
+        and dates (db/product_list.py `PageColumns`: its selection shows none of them)."""
         return cls(
             pk=m.id,
             name=m.name,
             slug=m.slug,
-            description=m.description,
-            created_at=m.created_at,
-            updated_at=m.updated_at,
+            description=m.description if details else UNLOADED,
+            created_at=m.created_at if details else UNLOADED,
+            updated_at=m.updated_at if details else UNLOADED,
             category_id=m.category_id,
             channel_slug=channel_slug,
             channel=channel,
@@ -388,15 +387,13 @@ async def _fetch_categories(info: Info, ids: list[int]) -> list[Category | None]
     return [Category.from_model(r) if r else None for r in rows]
 
 
-register_node("Product", _fetch_products)
-register_node("ProductVariant", _fetch_variants)
-
-
 async def _fetch_media(info: Info, ids: list[int]) -> list[ProductMedia | None]:
     rows = await info.context.loaders.media_by_id.load_many(ids)
     visible = {p.pk for p in await _fetch_products(info, [r.product_id for r in rows if r]) if p}
     return [ProductMedia.many(info, [r])[0] if r and r.product_id in visible else None for r in rows]
 
 
+register_node("Product", _fetch_products)
+register_node("ProductVariant", _fetch_variants)
 register_node("Category", _fetch_categories)
 register_node("ProductMedia", _fetch_media)
