@@ -57,10 +57,13 @@ class BatchLoader(DataLoader[K, V]):
         return super().load(key)
 
     async def fetch_now(self, keys: Sequence[K]) -> list[V]:
-        """What `load_many(keys)` answers, read at once in one batch and primed for later loads when
-        none of the keys was loaded or primed before: without the future, the batch's tick and the
-        gathering that `load_many` costs per key (a page reads its products' variants so)."""
+        """What `load_many(keys)` answers, without the future, the batch's tick and the gathering that
+        costs per key: the primed values when every key was primed (a page's categories), else, when
+        none was loaded or primed, read at once in one batch and primed for later loads (a page's
+        variants)."""
         cache, known = self._cache, self.known
+        if all(k in known for k in keys):
+            return [known[k] for k in keys]
         if any(k in cache or k in known for k in keys):
             return list(await self.load_many(keys))
         found = await self.fetch(self.session, keys)

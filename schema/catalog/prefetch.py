@@ -139,6 +139,6 @@ async def _prefetch_categories(info: Info, products: Sequence[Product], with_par
             info.context.loaders.category_by_id.prime(row.id, row)
         trail = Category.trails(rows)
     else:
-        trail = {c.id: Category.from_model(c) for c in await info.context.loaders.category_by_id.load_many(ids) if c}
+        trail = {c.id: Category.from_model(c) for c in await info.context.loaders.category_by_id.fetch_now(ids) if c}
     for p in products:
         p.prefetched_category = trail.get(p.category_id) if p.category_id is not None else None

@@ -80,3 +80,7 @@ async def test_fetch_now_reads_in_one_call_and_primes_what_it_read() -> None:
     loader.prime(8, 80)
     assert await loader.fetch_now([4, 6, 8]) == [16, 36, 80]
     assert SEEN == [[2, 3, 4], [6]]
+    # every key primed: the primed values, nothing read
+    loader.prime(10, 100).prime(12, 120)
+    assert await loader.fetch_now([12, 10]) == [120, 100]
+    assert SEEN == [[2, 3, 4], [6]]
