@@ -124,6 +124,7 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
+    total: int | None = None  # how many items the whole list holds, when its statement counted them
 
 
 def _beyond(keys: Sequence[SortKey], prefix: str, forward: bool) -> sa.ColumnElement[bool]:

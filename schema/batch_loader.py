@@ -6,6 +6,7 @@ value types and the `fetch` that reads a batch; `schema.loaders.Loaders` builds 
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
@@ -33,10 +34,52 @@ class BatchLoader(DataLoader[K, V]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__()
         self.session = session
+        # Primed values not yet loaded: a page primes a hundred keys and loads few of them, and
+        # aiodataloader's `prime` makes a resolved future for each; the future is made on `load`.
+        self.known: dict[K, V] = {}
 
     async def batch_load_fn(self, keys: Sequence[K]) -> list[V]:
         found = await self.fetch(self.session, keys)
         return [found.get(k, self.missing) for k in keys]
+
+    def prime(self, key: K, value: V) -> BatchLoader[K, V]:
+        """As aiodataloader's (a key already loaded or primed keeps its value), without a future."""
+        if key not in self._cache:
+            self.known.setdefault(key, value)
+        return self
+
+    def load(self, key: K) -> Future[V]:
+        known = self.known
+        if known and key in known:
+            value = known.pop(key)
+            if key not in self._cache:
+                super().prime(key, value)
+        return super().load(key)
+
+    async def fetch_now(self, keys: Sequence[K]) -> list[V]:
+        """What `load_many(keys)` answers, without the future, the batch's tick and the gathering that
+        costs per key: the primed values when every key was primed (a page's categories), else, when
+        none was loaded or primed, read at once in one batch and primed for later loads (a page's
+        variants)."""
+        cache, known = self._cache, self.known
+        if all(k in known for k in keys):
+            return [known[k] for k in keys]
+        if any(k in cache or k in known for k in keys):
+            return list(await self.load_many(keys))
+        found = await self.fetch(self.session, keys)
+        missing = self.missing
+        values = [found.get(k, missing) for k in keys]
+        for k, v in zip(keys, values, strict=True):
+            known.setdefault(k, v)
+        return values
+
+    def clear(self, key: K) -> BatchLoader[K, V]:
+        self.known.pop(key, None)
+        return super().clear(key)
+
+    def clear_all(self) -> BatchLoader[K, V]:
+        self.known.clear()
+        return super().clear_all()
 
 
 class OptionalLoader(BatchLoader[K, V | None]):

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from graphql import OperationDefinitionNode
 from strawberry.types.nodes import SelectedField
@@ -25,8 +26,8 @@ from strawberry.types.nodes import SelectedField
 from db import catalog_queries as cq
 from db.models import Channel as ChannelModel
 from schema.catalog.media_types import ProductMedia
-from schema.catalog.types import UNLOADED, Category, Product, ProductVariant, units_for_sale
-from schema.channels.types import selling
+from schema.catalog.types import UNLOADED, Category, Product, ProductVariant
+from schema.channels.types import Selling, selling
 from schema.money import Money
 from schema.per_document import PerDocument
 from schema.selections import fields_at
@@ -40,6 +41,7 @@ class Wants:
     """What a selection on products asks for that a page loads in one batch per kind."""
 
     listing: bool  # pricing, isAvailable or isPublished: the product's listing in the channel
+    details: bool  # description, createdAt or updatedAt
     category: bool
     parents: bool  # the categories above it (a product page's trail)
     variants: bool
@@ -68,6 +70,7 @@ def _wants(node: list[SelectedField]) -> Wants:
     variant_names = {f.name for f in fields_at(node, "variants")}
     return Wants(
         listing=bool(names & {"pricing", "isAvailable", "isPublished"}),
+        details=bool(names & {"description", "createdAt", "updatedAt"}),
         category="category" in names,
         parents="parent" in {f.name for f in fields_at(node, "category")},
         variants="variants" in names,
@@ -93,18 +96,37 @@ async def prefetch_products(info: Info, products: Sequence[Product], wanted: Wan
     sold = selling(channel)
     if wanted.offers:
         # the variants with their price and stock in the channel, in one statement
-        offers = await loaders.variants_in_channel.load_many([(p.pk, channel.id) for p in products])
-        prices = iter(Money.many([r.price for rows in offers for r in rows if r.price is not None], sold.currency))
-        for p, rows in zip(products, offers, strict=True):
-            p.prefetched_variants = [
-                ProductVariant.offered(r, p.channel_slug, sold, next(prices) if r.price is not None else None)
-                for r in rows
-            ]
-            p.available = units_for_sale(rows)
+        offers = await loaders.variants_in_channel.fetch_now([(p.pk, channel.id) for p in products])
+        _hand_offers(products, offers, sold)
     elif wanted.variants:
         rows_by_product = await loaders.variants_by_product.load_many([p.pk for p in products])
         for p, rows in zip(products, rows_by_product, strict=True):
             p.prefetched_variants = [ProductVariant.from_model(r, p.channel_slug, sold) for r in rows]
+
+
+def _hand_offers(products: Sequence[Product], offers: Sequence[Sequence[Any]], sold: Selling) -> None:
+    """Each product's variants from its rows of `variants_in_channel`, with their prices (one `Money`
+    per price: a product's variants often share one) and stock in `sold`, and the units the product
+    can sell there (`units_for_sale`), in one pass over the rows."""
+    currency = sold.currency
+    monies: dict[Decimal, Money] = {}
+    offered = ProductVariant.offered
+    for p, rows in zip(products, offers, strict=True):
+        slug = p.channel_slug
+        variants = []
+        units = 0
+        for r in rows:
+            price = r.price
+            if price is None:
+                variants.append(offered(r, slug, sold, None))
+                continue
+            money = monies.get(price)
+            if money is None:
+                money = monies[price] = Money.of(price, currency)
+            variants.append(offered(r, slug, sold, money))
+            units += int(r.available)
+        p.prefetched_variants = variants
+        p.available = units
 
 
 async def _prefetch_categories(info: Info, products: Sequence[Product], with_parents: bool) -> None:
@@ -117,6 +139,6 @@ async def _prefetch_categories(info: Info, products: Sequence[Product], with_par
             info.context.loaders.category_by_id.prime(row.id, row)
         trail = Category.trails(rows)
     else:
-        trail = {c.id: Category.from_model(c) for c in await info.context.loaders.category_by_id.load_many(ids) if c}
+        trail = {c.id: Category.from_model(c) for c in await info.context.loaders.category_by_id.fetch_now(ids) if c}
     for p in products:
         p.prefetched_category = trail.get(p.category_id) if p.category_id is not None else None

@@ -10,14 +10,14 @@ import strawberry
 
 from db import catalog_queries as cq
 from db.pagination import count
-from db.product_list import ProductQuery, product_count, product_page
+from db.product_list import PageColumns, ProductQuery, product_count, product_page
 from db.variant_attributes import AttributeFilter
 from domain.catalog.access import sees_product, sees_unpublished
 from domain.catalog.attributes import MAX_FILTER_VALUES, attribute_name
 from domain.catalog.model import ProductSortField, SortDirection, search_terms
 from schema.catalog.inputs import AttributeFilterInput, ProductFilter, ProductSort
 from schema.catalog.prefetch import prefetch_products, wants
-from schema.catalog.types import Category, ChannelArg, Product
+from schema.catalog.types import UNLOADED, Category, ChannelArg, Product
 from schema.channels.types import channel_for
 from schema.context import Info
 from schema.errors import bad_input
@@ -114,27 +114,36 @@ class CatalogQuery:
             q = dataclasses.replace(q, category_ids=await cq.category_subtrees(session, q.category_ids))
 
         wanted = wants(info, "products", "edges", "node")
-        with_category = wanted.category and not wanted.parents  # the page's statement reads them
+        columns = PageColumns(
+            details=wanted.details,
+            listing=wanted.listing,
+            category=wanted.category and not wanted.parents,  # the page's statement reads them
+            count="totalCount" in names_at(info, "products"),
+        )
         loaders = info.context.loaders
 
         def node(row: Any) -> Product:
-            listing = cq.listing_of(row)
-            loaders.product_listing.prime((row.id, ch.id), listing)
-            if with_category and (category := cq.category_of(row)) is not None:
+            listing = UNLOADED
+            if columns.listing:
+                listing = cq.listing_of(row)
+                loaders.product_listing.prime((row.id, ch.id), listing)
+            if columns.category and (category := cq.category_of(row)) is not None:
                 loaders.category_by_id.prime(category.id, category)
-            return Product.from_model(row, channel, ch, listing)
+            return Product.from_model(row, channel, ch, listing, columns.details)
 
-        page = await list_connection(
-            first,
-            after,
-            last,
-            before,
-            lambda request, size: product_page(session, q, request, size, with_category=with_category),
-            node,
-            lambda: product_count(session, q),
-        )
+        total: int | None = None
+
+        async def fetch(request: Any, size: int) -> Any:
+            nonlocal total
+            found = await product_page(session, q, request, size, columns)
+            total = found.total  # the page's statement counted the list (None when the page is empty)
+            return found
+
+        page = await list_connection(first, after, last, before, fetch, node, lambda: product_count(session, q))
         products = ProductConnection(edges=page.edges, page_info=page.page_info, count_total=page.count_total)
-        if "totalCount" in names_at(info, "products"):
+        if total is not None:
+            products.counted = total
+        elif columns.count:
             await products.count_now()
         await prefetch_products(info, [e.node for e in page.edges], wanted, ch)
         return products

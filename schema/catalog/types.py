@@ -12,6 +12,7 @@ the request.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
@@ -111,6 +112,10 @@ class StockSummary:
     available: int = strawberry.field(description="Available units summed over the channel's active locations.")
 
 
+# One `StockSummary` per number of units (never changed once made) serves every variant that has it.
+stock_summary = functools.lru_cache(maxsize=4096)(lambda available: StockSummary(available=available))
+
+
 @strawberry.type(description="A variant's attribute: what storefronts filter products by.")
 class VariantAttribute:
     name: str = strawberry.field(description="A lower-case key shared across the catalogue: `colour`, `size`.")
@@ -155,7 +160,7 @@ class ProductVariant(Node):
     )
     def stock(self, info: Info, channel: ChannelArg = None) -> MaybeAwaitable[StockSummary]:
         if self.available is not UNLOADED and (ch := self.channel) is not None and channel in (None, ch.slug):
-            return StockSummary(available=self.available)
+            return stock_summary(self.available)
         return self._load_stock(info, channel)
 
     async def _load_stock(self, info: Info, channel: str | None) -> StockSummary:
@@ -300,16 +305,18 @@ class Product(Node):
         channel_slug: str | None = None,
         channel: ChannelModel | None = None,
         listing: Any = UNLOADED,
+        details: bool = True,
     ) -> Product:
         """`channel` is the channel `channel_slug` names and `listing` the product's listing row there,
-        when the caller has them."""
+        when the caller has them; without `details`, `m` is a list's row read without the description
+        and dates (db/product_list.py `PageColumns`: its selection shows none of them)."""
         return cls(
             pk=m.id,
             name=m.name,
             slug=m.slug,
-            description=m.description,
-            created_at=m.created_at,
-            updated_at=m.updated_at,
+            description=m.description if details else UNLOADED,
+            created_at=m.created_at if details else UNLOADED,
+            updated_at=m.updated_at if details else UNLOADED,
             category_id=m.category_id,
             channel_slug=channel_slug,
             channel=channel,
@@ -380,15 +387,13 @@ async def _fetch_categories(info: Info, ids: list[int]) -> list[Category | None]
     return [Category.from_model(r) if r else None for r in rows]
 
 
-register_node("Product", _fetch_products)
-register_node("ProductVariant", _fetch_variants)
-
-
 async def _fetch_media(info: Info, ids: list[int]) -> list[ProductMedia | None]:
     rows = await info.context.loaders.media_by_id.load_many(ids)
     visible = {p.pk for p in await _fetch_products(info, [r.product_id for r in rows if r]) if p}
     return [ProductMedia.many(info, [r])[0] if r and r.product_id in visible else None for r in rows]
 
 
+register_node("Product", _fetch_products)
+register_node("ProductVariant", _fetch_variants)
 register_node("Category", _fetch_categories)
 register_node("ProductMedia", _fetch_media)
