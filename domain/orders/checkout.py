@@ -349,5 +349,8 @@ async def complete_checkout(
         await spend_points(
             uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id, field=["cartId"], now=now
         )
-    await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
+    # The reservation is the transaction's last write: the stock rows are locked from it to the commit.
+    await move_allocations(
+        uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id, last=True
+    )
     return replace(order, pickup_code=code)

@@ -125,7 +125,13 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
                 ((a.variant_id, a.location_id), on_sign * a.quantity, reserved_sign * a.quantity) for a in allocations
             ]
             work = (
-                partial(move_allocations, allocations=allocations, kind=MovementKind.RESERVATION, reference=reference)
+                partial(
+                    move_allocations,
+                    allocations=allocations,
+                    kind=MovementKind.RESERVATION,
+                    reference=reference,
+                    last=rng.random() < 0.5,  # as checkout reserves: with the commit on PostgreSQL
+                )
                 if op == "reserve"
                 else partial(sell_from_shelf, allocations=allocations, reference=reference)
             )
@@ -177,7 +183,9 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
     await assert_ledger_holds(engine)
 
 
-async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("last", [False, True])
+async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEngine, last: bool) -> None:
+    """`last` (checkout's way): on PostgreSQL the changes go with the COMMIT, and the refusal comes from it."""
     [product] = await sellable_products(engine, 1)
     v = product.variant_ids[0]
     a, b = await add_location(engine), await add_location(engine)
@@ -186,8 +194,11 @@ async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEng
     before = await snapshot(engine)
     allocations = [Allocation("first", v, a, 5), Allocation("second", v, b, 2)]
     with pytest.raises(DomainError) as error:
-        await in_transaction(engine, lambda uow: move_allocations(uow, allocations, MovementKind.RESERVATION, "o-1"))
+        await in_transaction(
+            engine, lambda uow: move_allocations(uow, allocations, MovementKind.RESERVATION, "o-1", last=last)
+        )
     assert (error.value.code, error.value.field) == ("INSUFFICIENT_STOCK", ["lines", "second"])
+    assert error.value.message == "Only 1 units are available there; 2 were asked for."
     assert await snapshot(engine) == before
 
     await in_transaction(engine, lambda uow: move_allocations(uow, allocations[:1], MovementKind.RESERVATION, "o-2"))
