@@ -52,7 +52,8 @@ async def commit(session: AsyncSession, now: datetime) -> None:
     await session.commit()
 
 
-def message(changes: Sequence[Change], now: datetime) -> str:
+def message(changes: Sequence[Change], now: datetime, *, with_commit: bool = True) -> str:
+    """The DO block and, `with_commit`, the COMMIT and the empty transaction after it."""
     at = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     steps = []
     for i, c in enumerate(changes):
@@ -65,7 +66,8 @@ def message(changes: Sequence[Change], now: datetime) -> str:
             f"IF NOT FOUND THEN SELECT on_hand - reserved INTO available FROM stock_levels WHERE {where};\n"
             f"RAISE EXCEPTION '{SHORT}' USING DETAIL = '{i} ' || coalesce(available, 0); END IF;\n"
         )
-    return "DO $$DECLARE available integer; BEGIN\n" + "".join(steps) + "END $$; COMMIT; BEGIN"
+    block = "DO $$DECLARE available integer; BEGIN\n" + "".join(steps) + "END $$"
+    return block + "; COMMIT; BEGIN" if with_commit else block
 
 
 class _Context:
@@ -77,7 +79,10 @@ class _Context:
 async def _send_with_commit(session: AsyncSession, changes: Sequence[Change], now: datetime) -> None:
     connection = await session.connection()
     driver: Any = (await connection.get_raw_connection()).driver_connection
-    text = message(changes, now)
+    # SQLAlchemy sends BEGIN with a transaction's first statement: when these changes are the only one, no
+    # transaction is open, and the DO block alone is a transaction of its own (the trailing BEGIN would
+    # be one SQLAlchemy never ends).
+    text = message(changes, now, with_commit=driver.is_in_transaction())
     sync = connection.sync_connection
     assert sync is not None
     context = _Context()
