@@ -15,9 +15,10 @@ A member's checkouts of different carts queue on the member's row, so per-member
 first-order promotions and the points balance are read and written by one checkout at a time.
 Reserving is the atomic conditional UPDATE of each stock level, done last (its movements are written
 just before) so the hot rows are locked for as short a time as possible: from that UPDATE to the
-commit. Any failure (INSUFFICIENT_STOCK naming the cart line, INSUFFICIENT_POINTS, a coupon that
-stopped applying or was used a moment ago) rolls the whole order back, claim included. A coupon
-that no longer applies is refused rather than silently dropped: the shopper saw its discount.
+commit, which a store may send together with it (`InventoryRepository.apply_last`). Any failure
+(INSUFFICIENT_STOCK naming the cart line, INSUFFICIENT_POINTS, a coupon that stopped applying or was
+used a moment ago) rolls the whole order back, claim included. A coupon that no longer applies is
+refused rather than silently dropped: the shopper saw its discount.
 """
 
 from __future__ import annotations
