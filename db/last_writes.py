@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +74,7 @@ def message(changes: Sequence[Change], now: datetime, *, with_commit: bool = Tru
 class _Context:
     """What statement listeners are given as the execution context of the message: no options."""
 
-    execution_options: dict[str, Any] = {}
+    execution_options: MappingProxyType[str, Any] = MappingProxyType({})
 
 
 async def _send_with_commit(session: AsyncSession, changes: Sequence[Change], now: datetime) -> None:
