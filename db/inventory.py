@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import outbox, webhook_events
+from db import last_writes, outbox, webhook_events
 from db.catalogue_changes import STOCK_CHANGED
 from db.models import InventoryMovement, Location, OutboxEvent, ProductVariant, StockLevel
 from db.sql import array_rows, core_execute, core_rows, dialect_name, insert_ignoring_duplicates
 from domain.apps.webhooks import WebhookEventType
 from domain.clock import Clock, system_clock
-from domain.inventory.services import Level, Movement
+from domain.inventory.services import Change, Level, Movement, insufficient
 
 _LEVELS, _MOVEMENTS = (cast(sa.Table, m.__table__) for m in (StockLevel, InventoryMovement))
 _ON_HAND = _LEVELS.c.on_hand + sa.bindparam("on_hand_delta", type_=sa.Integer)
@@ -77,6 +77,18 @@ class SqlInventoryRepository:
         # it, and the response cache hears of the change from here.
         self.session.info[STOCK_CHANGED] = True
         return bool(await core_rows(self.session, _APPLY, parameters))
+
+    async def apply_last(self, changes: Sequence[Change]) -> None:
+        """On PostgreSQL inside the unit of work's transaction, held for its commit (db/last_writes.py);
+        made now elsewhere."""
+        if last_writes.can_hold(self.session):
+            self.session.info[STOCK_CHANGED] = True
+            last_writes.hold(self.session, changes)
+            return
+        for c in changes:
+            if not await self.apply(c.variant_id, c.location_id, c.on_hand_delta, c.reserved_delta):
+                level = await self.level(c.variant_id, c.location_id)
+                raise insufficient(level.available if level else 0, c.wanted, c.field)
 
     async def level(self, variant_id: int, location_id: int) -> Level | None:
         row = (

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import last_writes
 from db.accounts import SqlAccountsRepository
 from db.apps import SqlAppsRepository
 from db.carts import SqlCartRepository
@@ -127,10 +128,14 @@ class SqlUnitOfWork:
             # End the read transaction earlier fields of this request opened.
             await session.rollback()
         await session.connection(execution_options=write_options(session))
+        session.info[last_writes.ENABLED] = True  # stock changes may go with the commit
         try:
             yield
-            await session.commit()
+            await last_writes.commit(session, self.clock())
         except BaseException:
+            last_writes.forget(session)
             await session.rollback()
             forget_placed(session)  # it was never placed
             raise
+        finally:
+            session.info.pop(last_writes.ENABLED, None)

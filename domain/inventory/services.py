@@ -39,11 +39,31 @@ class Level:
         return self.on_hand - self.reserved
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One conditional change of a stock level, and the input that asked for it (`wanted` units, named by
+    INSUFFICIENT_STOCK when the level cannot take the change)."""
+
+    variant_id: int
+    location_id: int
+    on_hand_delta: int
+    reserved_delta: int
+    wanted: int
+    field: tuple[str, ...]
+
+
 class InventoryRepository(Protocol):
     async def variant_exists(self, variant_id: int) -> bool: ...
     async def location_exists(self, location_id: int) -> bool: ...
     async def ensure_level(self, variant_id: int, location_id: int) -> None: ...
     async def apply(self, variant_id: int, location_id: int, on_hand_delta: int, reserved_delta: int) -> bool: ...
+    async def apply_last(self, changes: Sequence[Change]) -> None:
+        """Each change as `apply` makes it, in order, as the transaction's last writes; the first one the
+        level cannot take fails the transaction with its `insufficient` error. A store may hold them
+        until the commit and send them with it, so that the rows are locked only while the commit runs:
+        the caller writes nothing after this call."""
+        ...
+
     async def level(self, variant_id: int, location_id: int) -> Level | None: ...
     async def record(self, movements: Sequence[Movement]) -> None: ...
 
@@ -69,14 +89,17 @@ async def check_targets(
     raise_all(errors)
 
 
+def insufficient(available: int, wanted: int, field: Sequence[str]) -> DomainError:
+    return DomainError(
+        Code.INSUFFICIENT_STOCK, f"Only {available} units are available there; {wanted} were asked for.", field
+    )
+
+
 async def shortfall(
     uow: InventoryUnitOfWork, variant_id: int, location_id: int, wanted: int, field: list[str]
 ) -> DomainError:
     level = await uow.inventory.level(variant_id, location_id)
-    available = level.available if level else 0
-    return DomainError(
-        Code.INSUFFICIENT_STOCK, f"Only {available} units are available there; {wanted} were asked for.", field
-    )
+    return insufficient(level.available if level else 0, wanted, field)
 
 
 async def adjust_stock(
@@ -173,13 +196,15 @@ async def move_allocations(
     reference: str,
     *,
     staff_id: int | None = None,
+    last: bool = False,
 ) -> None:
     """Apply one reservation-life-cycle step to every allocation, atomically per stock level.
 
     A reservation that the stock cannot cover raises INSUFFICIENT_STOCK naming the line; the
     caller's transaction then undoes the lines already reserved and the movements. The movements are
     written first, so that the stock rows, locked by the first change until the commit, are the last
-    thing the transaction touches (a flash sale's buyers queue on one of them).
+    thing the transaction touches (a flash sale's buyers queue on one of them). `last`: the caller
+    writes nothing more in this transaction, so the changes may go with the commit (`apply_last`).
     """
     on_sign, reserved_sign = _EFFECTS[kind]
     await uow.inventory.record(
@@ -197,7 +222,23 @@ async def move_allocations(
             for a in allocations
         ]
     )
-    for a in sorted(allocations, key=lambda a: (a.location_id, a.variant_id)):
+    ordered = sorted(allocations, key=lambda a: (a.location_id, a.variant_id))
+    if last and kind is not MovementKind.RETURN:
+        await uow.inventory.apply_last(
+            [
+                Change(
+                    a.variant_id,
+                    a.location_id,
+                    on_sign * a.quantity,
+                    reserved_sign * a.quantity,
+                    a.quantity,
+                    ("lines", a.line_key),
+                )
+                for a in ordered
+            ]
+        )
+        return
+    for a in ordered:
         if kind is MovementKind.RETURN:
             await uow.inventory.ensure_level(a.variant_id, a.location_id)
         if not await uow.inventory.apply(a.variant_id, a.location_id, on_sign * a.quantity, reserved_sign * a.quantity):

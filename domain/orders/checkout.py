@@ -15,9 +15,10 @@ A member's checkouts of different carts queue on the member's row, so per-member
 first-order promotions and the points balance are read and written by one checkout at a time.
 Reserving is the atomic conditional UPDATE of each stock level, done last (its movements are written
 just before) so the hot rows are locked for as short a time as possible: from that UPDATE to the
-commit. Any failure (INSUFFICIENT_STOCK naming the cart line, INSUFFICIENT_POINTS, a coupon that
-stopped applying or was used a moment ago) rolls the whole order back, claim included. A coupon
-that no longer applies is refused rather than silently dropped: the shopper saw its discount.
+commit, which a store may send together with it (`InventoryRepository.apply_last`). Any failure
+(INSUFFICIENT_STOCK naming the cart line, INSUFFICIENT_POINTS, a coupon that stopped applying or was
+used a moment ago) rolls the whole order back, claim included. A coupon that no longer applies is
+refused rather than silently dropped: the shopper saw its discount.
 """
 
 from __future__ import annotations
@@ -349,5 +350,8 @@ async def complete_checkout(
         await spend_points(
             uow, cart.member_id, totals.points_spent, reference, channel_id=channel.id, field=["cartId"], now=now
         )
-    await move_allocations(uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id)
+    # The reservation is the transaction's last write: the stock rows are locked from it to the commit.
+    await move_allocations(
+        uow, allocations, MovementKind.RESERVATION, reference, staff_id=principal.staff_id, last=True
+    )
     return replace(order, pickup_code=code)

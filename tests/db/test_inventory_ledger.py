@@ -19,7 +19,7 @@ from db.models import InventoryMovement, StockLevel
 from db.uow import SqlUnitOfWork
 from domain.errors import DomainError
 from domain.inventory.model import Allocation, LocationType, MovementKind
-from domain.inventory.services import adjust_stock, move_allocations, sell_from_shelf, transfer_stock
+from domain.inventory.services import Change, adjust_stock, move_allocations, sell_from_shelf, transfer_stock
 from tests.inventory_fixtures import Level, add_location, ledger, level, sellable_products, set_stock, snapshot
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -125,7 +125,13 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
                 ((a.variant_id, a.location_id), on_sign * a.quantity, reserved_sign * a.quantity) for a in allocations
             ]
             work = (
-                partial(move_allocations, allocations=allocations, kind=MovementKind.RESERVATION, reference=reference)
+                partial(
+                    move_allocations,
+                    allocations=allocations,
+                    kind=MovementKind.RESERVATION,
+                    reference=reference,
+                    last=rng.random() < 0.5,  # as checkout reserves: with the commit on PostgreSQL
+                )
                 if op == "reserve"
                 else partial(sell_from_shelf, allocations=allocations, reference=reference)
             )
@@ -177,7 +183,9 @@ async def test_a_mixed_workload_keeps_every_level_equal_to_its_ledger(engine: As
     await assert_ledger_holds(engine)
 
 
-async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEngine) -> None:
+@pytest.mark.parametrize("last", [False, True])
+async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEngine, last: bool) -> None:
+    """`last` (checkout's way): on PostgreSQL the changes go with the COMMIT, and the refusal comes from it."""
     [product] = await sellable_products(engine, 1)
     v = product.variant_ids[0]
     a, b = await add_location(engine), await add_location(engine)
@@ -186,8 +194,11 @@ async def test_a_reservation_refused_for_one_line_reserves_none(engine: AsyncEng
     before = await snapshot(engine)
     allocations = [Allocation("first", v, a, 5), Allocation("second", v, b, 2)]
     with pytest.raises(DomainError) as error:
-        await in_transaction(engine, lambda uow: move_allocations(uow, allocations, MovementKind.RESERVATION, "o-1"))
+        await in_transaction(
+            engine, lambda uow: move_allocations(uow, allocations, MovementKind.RESERVATION, "o-1", last=last)
+        )
     assert (error.value.code, error.value.field) == ("INSUFFICIENT_STOCK", ["lines", "second"])
+    assert error.value.message == "Only 1 units are available there; 2 were asked for."
     assert await snapshot(engine) == before
 
     await in_transaction(engine, lambda uow: move_allocations(uow, allocations[:1], MovementKind.RESERVATION, "o-2"))
@@ -250,3 +261,22 @@ async def test_the_database_refuses_a_new_level_that_promises_more_than_it_holds
             )
             == 0
         )
+
+
+async def test_stock_changes_held_for_the_commit_are_made_when_they_are_the_transactions_only_statement(
+    engine: AsyncEngine,
+) -> None:
+    """Nothing else ran in the transaction (on PostgreSQL no BEGIN was sent yet): the changes are made all the
+    same, or refused, and the connection goes back to the pool out of any transaction."""
+    [product] = await sellable_products(engine, 1)
+    v = product.variant_ids[0]
+    a = await add_location(engine)
+    await set_stock(engine, v, a, on_hand=3)
+    for _ in range(3):  # the pool hands the same connection back: each time out of any transaction
+        await in_transaction(engine, lambda uow: uow.inventory.apply_last([Change(v, a, 0, 1, 1, ("x",))]))
+    assert await level(engine, v, a) == Level(3, 3)
+    with pytest.raises(DomainError) as error:
+        await in_transaction(engine, lambda uow: uow.inventory.apply_last([Change(v, a, 0, 1, 1, ("x",))]))
+    assert (error.value.code, error.value.field) == ("INSUFFICIENT_STOCK", ["x"])
+    await in_transaction(engine, lambda uow: uow.inventory.apply_last([Change(v, a, 0, -3, 3, ("x",))]))
+    assert await level(engine, v, a) == Level(3, 0)

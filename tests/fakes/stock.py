@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from domain.inventory.model import LocationType, TransferStatus
-from domain.inventory.services import Level, Movement
+from domain.inventory.services import Change, Level, Movement, insufficient
 from domain.inventory.transfers import Transfer
 from domain.members.points import LedgerEntry, PointsKind
 from domain.members.points_services import NewEntry
@@ -40,6 +40,12 @@ class FakeInventory:
             return False
         self.levels[(variant_id, location_id)] = after
         return True
+
+    async def apply_last(self, changes: Sequence[Change]) -> None:
+        for c in changes:
+            if not await self.apply(c.variant_id, c.location_id, c.on_hand_delta, c.reserved_delta):
+                level = self.levels.get((c.variant_id, c.location_id))
+                raise insufficient(level.available if level else 0, c.wanted, c.field)
 
     async def level(self, variant_id: int, location_id: int) -> Level | None:
         return self.levels.get((variant_id, location_id))
