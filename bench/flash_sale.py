@@ -9,6 +9,11 @@ load generator (wrk, when installed: `--client`) sends bytes and counts outcomes
 them. Buyers are guests: the graph lets anonymous clients check out, and registering 10,000
 members would measure argon2 rather than the sale. Runs on a throwaway copy of the reference
 database; `--workers 2` serves it from two processes sharing that one database.
+
+`--document FILE --operation NAME --variables JSON` sends a client's checkout document instead of the
+bench's own (`python -m bench flash-sale --document ../shared/clients/storefront.graphql --operation
+Checkout --variables '{"cartId": "<id>", "key": "<uuid>"}'`): `<id>` becomes each buyer's cart and
+`<uuid>` its idempotency key, as ../shared/clients/variables.json writes them.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from bench import server, wrk
 from bench.database import reference, scratch_copy
+from bench.documents import Document, add_document_options, chosen
 from bench.graph import ADDRESS, CART_CREATE, CHECKOUT, FULFIL, JSON, body, http_client, uses_wrk
 from bench.harness import Load, Report, drive, say
 from bench.statements import probe
@@ -41,6 +48,8 @@ WAREHOUSE = """SELECT l.id FROM locations l JOIN channel_locations cl ON cl.loca
 JOIN channels c ON c.id = cl.channel_id AND c.is_default
 WHERE l.is_active AND l.ships_to_home ORDER BY l.type = 'WAREHOUSE' DESC, l.priority, l.id LIMIT 1"""
 WARMUP = 100  # checkouts of the other variant before the race: every worker's first-request costs paid
+CART, KEY = "<id>", "<uuid>"  # in a checkout's variables: each buyer's cart and idempotency key
+OWN = Document(CHECKOUT, None, {"id": CART, "key": KEY})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--buyers", type=int, default=10_000)
     parser.add_argument("--units", type=int, default=1_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database for a post-mortem")
+    add_document_options(parser)
 
 
 async def stock_only_at(url: str, units: dict[int, int]) -> int:
@@ -111,19 +121,23 @@ async def outcome_of(url: str, variant: int) -> dict[str, int]:
     return {"orders": int(orders or 0), "on_hand": int(on_hand), "reserved": int(reserved)}
 
 
-async def last_order_at(url: str, variant: int) -> float:
-    """When the last order of `variant` was placed (its checkout began), as a POSIX timestamp."""
+async def selling_time(url: str, variant: int, since: float) -> float:
+    """Seconds from the first to the last order of `variant` placed after `since` (each order's
+    `created_at` is when its checkout began): the race as the server saw it, without the time the load
+    generator took to start (wrk loads every body first: 23 MB for a client's whole document)."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            last: datetime | None = await conn.scalar(  # typed: SQLite keeps timestamps as text
-                sa.select(sa.func.max(Order.created_at))
-                .join(OrderLine, OrderLine.order_id == Order.id)
-                .where(OrderLine.variant_id == variant)
-            )
+            first, last = (
+                await conn.execute(
+                    sa.select(sa.func.min(Order.created_at), sa.func.max(Order.created_at))
+                    .join(OrderLine, OrderLine.order_id == Order.id)
+                    .where(OrderLine.variant_id == variant, Order.created_at >= datetime.fromtimestamp(since, UTC))
+                )
+            ).one()
     finally:
         await engine.dispose()
-    return last.timestamp() if last else time.time()
+    return float(last.timestamp() - first.timestamp()) if first and last else 0.0
 
 
 async def statements_per_step(url: str, variant: int, report: Report) -> str:
@@ -174,8 +188,20 @@ OUTCOMES = {"OK": '"order":{', "INSUFFICIENT_STOCK": '"INSUFFICIENT_STOCK"'}
 ANSWERS = '"checkoutComplete"'  # every checkout's answer, refused or not (not wrk's other requests)
 
 
-def checkout_bodies(carts: list[str], prefix: str) -> list[bytes]:
-    return [body(CHECKOUT, {"id": cart, "key": f"{prefix}-{i}"}) for i, cart in enumerate(carts)]
+def checkout_bodies(carts: list[str], prefix: str, document: Document = OWN) -> list[bytes]:
+    """One checkout body per cart: `document` with its `<id>` and `<uuid>` values filled in."""
+    return [
+        body(document.text, _filled(document.variables, {CART: cart, KEY: f"{prefix}-{i}"}), document.operation)
+        for i, cart in enumerate(carts)
+    ]
+
+
+def _filled(value: Any, values: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _filled(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, values) for v in value]
+    return values.get(value, value) if isinstance(value, str) else value
 
 
 async def checkouts(
@@ -209,19 +235,22 @@ async def checkouts(
 
 
 async def race(
-    url: str, carts: list[str], warmup: list[str], args: argparse.Namespace
+    url: str, carts: list[str], warmup: list[str], args: argparse.Namespace, document: Document
 ) -> tuple[Load | wrk.WrkLoad, Counter[str], float]:
     """Warm the server up on the other variant's carts, then let the buyers check out; the load, its
-    outcomes and when it started (wall clock, to compare with the orders' `created_at`)."""
+    outcomes and a moment before it started (wall clock, to compare with the orders' `created_at`)."""
     async with server.running(url, workers=args.workers) as api:
-        await checkouts(api.url, checkout_bodies(warmup, "warmup"), args, warmup=True)
+        await checkouts(api.url, checkout_bodies(warmup, "warmup", document), args, warmup=True)
         started = time.time()
-        load, outcomes = await checkouts(api.url, checkout_bodies(carts, "flash"), args)
+        load, outcomes = await checkouts(api.url, checkout_bodies(carts, "flash", document), args)
     return load, outcomes, started
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
     report.context.update(buyers=args.buyers, units=args.units)
+    document = chosen(args, OWN.text, OWN.variables, report)
+    if CART not in repr(document.variables):
+        raise SystemExit(f'--variables must name the cart as "{CART}" (each buyer\'s own)')
     async with (
         reference(args.products, sqlite=args.sqlite, fresh=args.fresh, report=report) as ref,
         scratch_copy(ref, keep=args.keep) as db,
@@ -235,9 +264,9 @@ async def run(args: argparse.Namespace, report: Report) -> int:
             f"flash-sale: {args.buyers} buyers, {args.concurrency} at a time, {args.units} units, "
             f"{args.workers} worker(s)"
         )
-        load, outcomes, started = await race(db.url, carts, warmup, args)
+        load, outcomes, started = await race(db.url, carts, warmup, args, document)
         final = await outcome_of(db.url, hot)
-        sold_out = await last_order_at(db.url, hot) - started
+        sold_out = await selling_time(db.url, hot, started)
     load.report(report, prefix="checkout_")
     report.figure("orders_per_s", round(final["orders"] / sold_out, 1), sold_out_s=round(sold_out, 2))
     for name, value in final.items():

@@ -161,7 +161,7 @@ async def measure(url: str, args: argparse.Namespace, report: Report, zone: Zone
         load_after = os.getloadavg()[0]
     final = await flash_sale.outcome_of(url, hot)
     final["orders"] -= earlier
-    sold_out = await flash_sale.last_order_at(url, hot) - started
+    sold_out = await flash_sale.selling_time(url, hot, started)
     lags, missing = lag.lags(base)
     summarise(report, lags, missing, lag, load_before, load_after)
     load.report(report, prefix="sale_checkout_")

@@ -171,3 +171,26 @@ def test_the_checkout_profile_counts_calls_and_statements_of_placed_and_refused_
         assert calls > 0 and abs(sum(packages.values()) - calls) <= len(packages)  # each rounded on its own
         assert by_metric[("statements_per_checkout", outcome)] > 0
     assert by_metric[("statements_per_checkout", "refused")] < by_metric[("statements_per_checkout", "placed")]
+
+
+def test_the_flash_sale_sends_a_clients_checkout_with_each_buyers_cart_and_key() -> None:
+    small = [
+        "--sqlite",
+        "--products",
+        "30",
+        "--buyers",
+        "12",
+        "--units",
+        "5",
+        "--concurrency",
+        "3",
+        "--client",
+        "httpx",
+    ]
+    client = ["--document", "tests/clients/storefront.graphql", "--operation", "Checkout"]
+    variables = '{"cartId": "<id>", "key": "<uuid>"}'
+    figures = bench_figures([sys.executable, "-m", "bench", "flash-sale", *small, *client, "--variables", variables])
+    measured = {f["metric"]: f for f in figures if f["metric"] != "seed_rows_per_s" and "step" not in f}
+    assert all(f["operation"] == "Checkout" and f["variables"] == variables for f in measured.values())
+    assert measured["outcomes"]["value"] == {"OK": 5, "INSUFFICIENT_STOCK": 7}  # one cart and key per buyer
+    assert measured["orders"]["value"] == measured["reserved"]["value"] == measured["on_hand"]["value"] == 5
