@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import os
 import secrets
 import sys
@@ -35,7 +34,7 @@ import httpx
 import orjson
 from pydantic import SecretStr
 
-from api.app import create_app
+from api.app import create_app, settle_collector
 from api.settings import Settings
 from bench.graph import CHECKOUT, LISTING, body
 
@@ -68,9 +67,9 @@ async def post(client: httpx.AsyncClient, content: bytes) -> None:
 
 async def serve(url: str, metrics: bool, listing: int, carts: list[str], first: int) -> dict[str, float]:
     """Warm up, then the listing and the checkouts; CPU seconds of each (the dumps mark them under valgrind)."""
-    app = create_app(settings(url, metrics))
-    gc.collect()  # as `serve` does (api/app.py `app_from_env`): else the generation-2 passes that the
-    gc.freeze()  # requests' garbage sets off walk every module, at moments that differ from run to run
+    config = settings(url, metrics)
+    app = create_app(config)
+    settle_collector(config)  # as a worker's (api/app.py `app_from_env`): the same passes run to run
     page = body(LISTING, {"first": first})
     checkouts = [body(CHECKOUT, {"id": cart, "key": f"overhead-{cart}"}) for cart in carts]
     spent: dict[str, float] = {}

@@ -46,11 +46,9 @@ class SalesFigures:
     @classmethod
     def many(cls, figures: Sequence[model.SalesFigures], currency: str) -> list[SalesFigures]:
         """The figures of a report's rows, their amounts rounded and made `Money` in one batch (four per
-        row, read in fours; the net worked out as `model.SalesFigures.net` does, without a call), each
-        made without `__init__` as `Money.many` makes them: by day and store, thousands of rows."""
-        amounts = Money.many(
-            [a for f in figures for a in (f.gross, f.discounts, f.returns, f.gross - f.discounts - f.returns)], currency
-        )
+        row, read in fours), each made without `__init__` as `Money.many` makes them: by day and store,
+        thousands of rows."""
+        amounts = Money.many([a for f in figures for a in (f.gross, f.discounts, f.returns, f.net)], currency)
         fours = iter(amounts)  # zipped four times: a row's four amounts in turn
         made: list[SalesFigures] = [None] * len(figures)  # type: ignore[list-item]
         new = object.__new__
