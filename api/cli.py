@@ -245,20 +245,25 @@ def serve(
         from api.logs import log_config
 
         logging["log_config"] = log_config(settings)
+    options: dict[str, Any] = dict(
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_keep_alive=settings.serve_keepalive_timeout,
+        timeout_graceful_shutdown=settings.serve_graceful_timeout,
+        **logging,
+    )
+    from api.workers import serve_workers, spreads_connections
+
     # The metrics directory is set before any worker starts (each chooses how to count on import).
     with _shared_cache_version(settings, workers), shared_directory(settings), metrics_port(settings, host):
-        uvicorn.run(
-            "api.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-            timeout_keep_alive=settings.serve_keepalive_timeout,
-            timeout_graceful_shutdown=settings.serve_graceful_timeout,
-            **logging,
-        )
+        if workers > 1 and spreads_connections():  # a socket per worker: api/workers.py
+            serve_workers(uvicorn.Config("api.app:app_from_env", **options))
+        else:
+            uvicorn.run("api.app:app_from_env", **options)
 
 
 @contextmanager

@@ -82,7 +82,7 @@ class ReportFeedThread:
         await ended
 
     async def _feed(self) -> None:
-        engine = create_engine(self.database_url, pool_size=1)
+        engine = create_engine(self.database_url, pool_size=2)
         try:
             feeder = ReportFeeder(
                 create_session_factory(engine, autocommit_reads=True), self.zone, self.interval, self.clock

@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(30, ge=1, le=365, description="Refresh token lifetime in days.")
     password_time_cost: int = Field(3, ge=1, description="argon2 iterations.")
     password_memory_kib: int = Field(65536, ge=8, description="argon2 memory in KiB.")
-    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per worker (and as many overflow).")
+    db_pool_size: int = Field(
+        20, ge=1, description="PostgreSQL connections per worker, opened as they are needed and then kept."
+    )
     gc_young_threshold: int = Field(
         10_000,
         ge=700,

@@ -19,6 +19,7 @@ Checkout --variables '{"cartId": "<id>", "key": "<uuid>"}'`): `<id>` becomes eac
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -47,7 +48,9 @@ ORDER BY v.id LIMIT 2"""
 WAREHOUSE = """SELECT l.id FROM locations l JOIN channel_locations cl ON cl.location_id = l.id
 JOIN channels c ON c.id = cl.channel_id AND c.is_default
 WHERE l.is_active AND l.ships_to_home ORDER BY l.type = 'WAREHOUSE' DESC, l.priority, l.id LIMIT 1"""
-WARMUP = 100  # checkouts of the other variant before the race: every worker's first-request costs paid
+# Checkouts of the other variant before the race, sent as the race is: every worker's first-request
+# costs paid and its database connections opened, as on a server that was serving before the sale.
+WARMUP = 1000
 CART, KEY = "<id>", "<uuid>"  # in a checkout's variables: each buyer's cart and idempotency key
 OWN = Document(CHECKOUT, None, {"id": CART, "key": KEY})
 
@@ -205,11 +208,11 @@ def _filled(value: Any, values: dict[str, str]) -> Any:
 
 
 async def checkouts(
-    url: str, bodies: list[bytes], args: argparse.Namespace, warmup: bool = False
+    url: str, bodies: list[bytes], args: argparse.Namespace
 ) -> tuple[Load | wrk.WrkLoad, Counter[str]]:
     """Each body posted once, `args.concurrency` at a time, by wrk (or httpx: `--client`); the
     outcomes counted from the answers' bytes (OTHER: neither an order nor INSUFFICIENT_STOCK)."""
-    if uses_wrk(args) and not warmup:
+    if uses_wrk(args):
         load = await wrk.drive(
             url + "/graphql",
             bodies,
@@ -236,14 +239,17 @@ async def checkouts(
 
 async def race(
     url: str, carts: list[str], warmup: list[str], args: argparse.Namespace, document: Document
-) -> tuple[Load | wrk.WrkLoad, Counter[str], float]:
+) -> tuple[Load | wrk.WrkLoad, Counter[str], float, list[int]]:
     """Warm the server up on the other variant's carts, then let the buyers check out; the load, its
-    outcomes and a moment before it started (wall clock, to compare with the orders' `created_at`)."""
+    outcomes, a moment before it started (wall clock, to compare with the orders' `created_at`), and
+    how the buyers' connections fell between the workers."""
     async with server.running(url, workers=args.workers) as api:
-        await checkouts(api.url, checkout_bodies(warmup, "warmup", document), args, warmup=True)
+        await checkouts(api.url, checkout_bodies(warmup, "warmup", document), args)
         started = time.time()
+        spread = asyncio.create_task(server.widest_spread(api.url))
         load, outcomes = await checkouts(api.url, checkout_bodies(carts, "flash", document), args)
-    return load, outcomes, started
+        spread.cancel()
+    return load, outcomes, started, await spread
 
 
 async def run(args: argparse.Namespace, report: Report) -> int:
@@ -264,7 +270,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
             f"flash-sale: {args.buyers} buyers, {args.concurrency} at a time, {args.units} units, "
             f"{args.workers} worker(s)"
         )
-        load, outcomes, started = await race(db.url, carts, warmup, args, document)
+        load, outcomes, started, spread = await race(db.url, carts, warmup, args, document)
         final = await outcome_of(db.url, hot)
         sold_out = await selling_time(db.url, hot, started)
     load.report(report, prefix="checkout_")
@@ -272,6 +278,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
     for name, value in final.items():
         report.figure(name, value)
     report.figure("outcomes", dict(outcomes))
+    report.figure("connections_per_worker", spread)
     return verdict(outcomes, final, args.units)
 
 

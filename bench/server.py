@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -142,6 +144,30 @@ async def running(
             say(f"server stopped with status {process.returncode}; log: {server.log}")
         else:
             server.log.unlink(missing_ok=True)
+
+
+def connections_per_process(url: str) -> list[int]:
+    """The connections open to the server at `url`, counted by the process that accepted them, most
+    first (from `ss`; empty where it is missing). With several workers this is how the load fell."""
+    port = url.rsplit(":", 1)[1]
+    with suppress(OSError):
+        listed = subprocess.run(
+            ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True, text=True, check=False
+        ).stdout
+        return sorted(Counter(re.findall(r"pid=(\d+)", listed)).values(), reverse=True)
+    return []
+
+
+async def widest_spread(url: str, every: float = 0.25) -> list[int]:
+    """`connections_per_process` sampled until cancelled: the sample with the most connections."""
+    widest: list[int] = []
+    with suppress(asyncio.CancelledError):
+        while True:
+            counts = await asyncio.to_thread(connections_per_process, url)
+            if sum(counts) > sum(widest):
+                widest = counts
+            await asyncio.sleep(every)
+    return widest
 
 
 async def served_requests(url: str) -> tuple[float, float]:

@@ -9,6 +9,11 @@ Pooled PostgreSQL connections are pinged before use only when they sat idle for 
 more: a database restart or a dropped connection is noticed (and the connection replaced) after
 any pause, while a busy server does not pay a round trip per request as `pool_pre_ping` would.
 
+The pool opens its `pool_size` connections as they are needed and keeps them: no overflow. An overflow
+connection is closed as soon as the pool holds enough idle ones, so a load rising and falling around the
+pool's size opened and closed connections all the time, each a new PostgreSQL backend with cold
+catalogue caches and every statement to prepare and plan again (docs/performance.md, the flash sale).
+
 Behind PgBouncer in transaction mode (`?pgbouncer=true` in the URL) a client connection is lent a
 server connection for one transaction at a time, so nothing may outlive a transaction. asyncpg's
 statements are then unnamed and not cached: a named one stays on a server connection this client may
@@ -141,7 +146,7 @@ def split_pgbouncer(url: str) -> tuple[URL, bool]:
 
 
 def create_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float | None = None
+    url: str, *, echo: bool = False, pool_size: int = 20, connect_timeout: float | None = None
 ) -> AsyncEngine:
     """`connect_timeout` (PostgreSQL): seconds a new connection may take (asyncpg's default is 60)."""
     parsed, pgbouncer = split_pgbouncer(normalize_url(url))
@@ -166,7 +171,7 @@ def create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         skip_autocommit_rollback=True,
         poolclass=WatchedPool,
         hide_parameters=True,  # an error's message (logged with its traceback) never quotes a member's data

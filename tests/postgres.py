@@ -34,7 +34,7 @@ def admin_url() -> str:
 
 
 async def reachable(url: str) -> bool:
-    engine = create_engine(url, pool_size=1)
+    engine = create_engine(url, pool_size=2)
     try:
         async with engine.connect() as conn:
             await asyncio.wait_for(conn.execute(sa.text("SELECT 1")), 3)
@@ -59,7 +59,7 @@ async def require_server() -> str:
 async def throwaway_database(prefix: str, admin: str) -> AsyncIterator[str]:
     """Create `<prefix>_<hex>` on the server of `admin`, yield its URL, drop it WITH (FORCE)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, pool_size=1).execution_options(isolation_level="AUTOCOMMIT")
+    engine = create_engine(admin, pool_size=2).execution_options(isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
             await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

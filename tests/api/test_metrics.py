@@ -146,7 +146,7 @@ def test_operation_names_are_bounded() -> None:
 
 
 async def test_a_checkout_that_waits_for_a_connection_is_counted(pg: AsyncEngine) -> None:
-    engine = create_engine(pg.url.render_as_string(hide_password=False), pool_size=1)  # 2 connections in all
+    engine = create_engine(pg.url.render_as_string(hide_password=False), pool_size=2)  # 2 connections in all
     metrics = Metrics()
     stop = metrics.watch_pool(engine)
     try:

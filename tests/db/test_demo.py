@@ -323,7 +323,7 @@ async def test_filled_database_is_left_alone(make_engine: MakeEngine) -> None:
 @pytest.mark.postgres
 async def test_postgres_seed_and_sequences() -> None:
     async with postgres.throwaway_database("omnishop_demo_test", await postgres.require_server()) as url:
-        engine = create_engine(url, pool_size=2)
+        engine = create_engine(url, pool_size=4)
         try:
             async with engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)

@@ -57,7 +57,7 @@ async def test_a_connection_the_server_dropped_is_replaced_after_a_pause(
 ) -> None:
     _postgres_only(engine)
     monkeypatch.setattr(db.engine, "PING_AFTER_IDLE_SECONDS", 0.05)
-    own = create_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+    own = create_engine(engine.url.render_as_string(hide_password=False), pool_size=2)
     try:
         async with own.connect() as conn:
             pid = await conn.scalar(sa.text("SELECT pg_backend_pid()"))
@@ -66,5 +66,28 @@ async def test_a_connection_the_server_dropped_is_replaced_after_a_pause(
         await asyncio.sleep(0.1)
         async with own.connect() as conn:
             assert await conn.scalar(sa.text("SELECT pg_backend_pid()")) != pid
+    finally:
+        await own.dispose()
+
+
+async def test_connections_opened_under_load_are_kept_for_the_next(engine: AsyncEngine) -> None:
+    """No overflow to close: a load that falls and rises again meets the backends it opened, not new
+    ones (each new one pays its start, cold catalogue caches and every statement prepared again)."""
+    _postgres_only(engine)
+    own = create_engine(engine.url.render_as_string(hide_password=False), pool_size=4)
+    try:
+
+        async def backends() -> set[int]:
+            connections = [await own.connect() for _ in range(4)]
+            try:
+                return {await c.scalar(sa.text("SELECT pg_backend_pid()")) for c in connections}
+            finally:
+                for c in connections:
+                    await c.close()
+
+        first = await backends()
+        async with own.connect() as alone:  # the load falls to one request
+            await alone.scalar(sa.text("SELECT 1"))
+        assert await backends() == first and len(first) == 4
     finally:
         await own.dispose()

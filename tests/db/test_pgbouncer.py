@@ -56,7 +56,7 @@ def test_a_statement_name_collision_points_at_the_option() -> None:
 
 async def test_reads_run_in_a_transaction_and_leave_no_prepared_statement() -> None:
     async with postgres.throwaway_database("omnishop_pgb", await postgres.require_server()) as url:
-        engine = create_engine(f"{url}?pgbouncer=true", pool_size=1)
+        engine = create_engine(f"{url}?pgbouncer=true", pool_size=2)
         try:
             assert engine.get_execution_options()[PGBOUNCER_OPTION]
             async with engine.begin() as conn:
@@ -110,7 +110,7 @@ import sqlalchemy as sa
 from db.engine import create_engine
 
 async def main():
-    engine = create_engine(sys.argv[1], pool_size=1)
+    engine = create_engine(sys.argv[1], pool_size=2)
     try:
         async with engine.connect() as conn:
             for _ in range(2):
@@ -144,7 +144,7 @@ async def _wait_for(url: str) -> None:
 async def test_behind_a_real_pgbouncer_in_transaction_mode() -> None:
     admin = await postgres.require_server()
     async with postgres.throwaway_database("omnishop_pgb", admin) as url:
-        setup = create_engine(url, pool_size=1)
+        setup = create_engine(url, pool_size=2)
         async with setup.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
         await setup.dispose()
@@ -157,7 +157,7 @@ async def test_behind_a_real_pgbouncer_in_transaction_mode() -> None:
             assert [_one_process(bounced) for _ in range(2)][1] == "already exists"
             assert [_one_process(f"{bounced}?pgbouncer=true") for _ in range(2)] == ["ok", "ok"]
 
-            engine = create_engine(f"{bounced}?pgbouncer=true", pool_size=4)
+            engine = create_engine(f"{bounced}?pgbouncer=true", pool_size=8)
             sessions = create_session_factory(engine, autocommit_reads=True)
 
             async def shop(n: int) -> int:

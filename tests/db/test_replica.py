@@ -52,7 +52,7 @@ class Replicated:
 
 
 async def _scalar(url: str, sql: str) -> Any:
-    engine = create_engine(url, pool_size=1)
+    engine = create_engine(url, pool_size=2)
     try:
         async with engine.connect() as conn:
             return (await conn.execute(sa.text(sql))).scalar()
@@ -64,7 +64,7 @@ async def _scalar(url: str, sql: str) -> Any:
 async def replicated() -> AsyncIterator[Replicated]:
     """A migrated database on the private primary, once the replica has replayed it."""
     async with postgres.throwaway_database("omnishop_replica", os.environ[PRIMARY_ENV]) as primary_url:
-        engine = create_engine(primary_url, pool_size=1)
+        engine = create_engine(primary_url, pool_size=2)
         try:
             await upgrade(engine)
         finally:
@@ -130,7 +130,7 @@ async def serving(primary_url: str, replica_url: str, **settings: Any) -> AsyncI
 
 async def _staff(served: Served, replicated: Replicated, *, replayed: bool = True) -> str:
     """A head-office admin's token (and, when `replayed`, once the replica knows the account)."""
-    engine = create_engine(replicated.primary_url, pool_size=1)
+    engine = create_engine(replicated.primary_url, pool_size=2)
     try:
         token = await served.client.staff_token(engine, StaffRole.ADMIN, f"admin-{uuid.uuid4().hex[:8]}@example.com")
     finally:
