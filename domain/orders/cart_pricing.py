@@ -110,7 +110,9 @@ async def price_cart_lines(
         facts = await source.member_facts(
             cart.member_id, [p.id for p in promotions if p.source is PromotionSource.PROMOTION]
         )
-    catalogue = await source.catalogue_facts([ln.variant_id for ln in priced]) if priced and promotions else {}
+    # a line's product and categories matter only to a promotion scoped by them (a statement saved otherwise)
+    looked_up = priced and any(p.conditions.reads_catalogue for p in promotions)
+    catalogue = await source.catalogue_facts([ln.variant_id for ln in priced]) if looked_up else {}
     items = tuple(
         CartItem(ln.key, ln.variant_id, *catalogue.get(ln.variant_id, (0, frozenset())), ln.quantity, ln.unit_price)
         for ln in priced

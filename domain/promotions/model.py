@@ -69,6 +69,11 @@ class Conditions:
     members_only: bool | None = None
 
     @property
+    def reads_catalogue(self) -> bool:
+        """Whether the scope names products or categories: only then are a line's looked up."""
+        return self.product_ids is not None or self.category_ids is not None
+
+    @property
     def scoped(self) -> bool:
         return self.product_ids is not None or self.category_ids is not None or self.variant_ids is not None
 
