@@ -158,7 +158,7 @@ def connections_per_process(url: str) -> list[int]:
     return []
 
 
-async def widest_spread(url: str, every: float = 0.25) -> list[int]:
+async def widest_spread(url: str, every: float = 1.0) -> list[int]:
     """`connections_per_process` sampled until cancelled: the sample with the most connections."""
     widest: list[int] = []
     with suppress(asyncio.CancelledError):
