@@ -51,6 +51,13 @@ WHERE l.is_active AND l.ships_to_home ORDER BY l.type = 'WAREHOUSE' DESC, l.prio
 # Checkouts of the other variant before the race, sent as the race is: every worker's first-request
 # costs paid and its database connections opened, as on a server that was serving before the sale.
 WARMUP = 1000
+
+
+def warmups(args: argparse.Namespace) -> int:
+    """How many warm-up checkouts: `WARMUP`, or as many as the buyers when they are fewer."""
+    return min(WARMUP, args.buyers)
+
+
 CART, KEY = "<id>", "<uuid>"  # in a checkout's variables: each buyer's cart and idempotency key
 OWN = Document(CHECKOUT, None, {"id": CART, "key": KEY})
 
@@ -207,9 +214,7 @@ def _filled(value: Any, values: dict[str, str]) -> Any:
     return values.get(value, value) if isinstance(value, str) else value
 
 
-async def checkouts(
-    url: str, bodies: list[bytes], args: argparse.Namespace
-) -> tuple[Load | wrk.WrkLoad, Counter[str]]:
+async def checkouts(url: str, bodies: list[bytes], args: argparse.Namespace) -> tuple[Load | wrk.WrkLoad, Counter[str]]:
     """Each body posted once, `args.concurrency` at a time, by wrk (or httpx: `--client`); the
     outcomes counted from the answers' bytes (OTHER: neither an order nor INSUFFICIENT_STOCK)."""
     if uses_wrk(args):
@@ -262,9 +267,9 @@ async def run(args: argparse.Namespace, report: Report) -> int:
         scratch_copy(ref, keep=args.keep) as db,
     ):
         hot, other = await sellable_variants(db.url)
-        await stock_only_at(db.url, {hot: args.units, other: 10 + WARMUP})
+        await stock_only_at(db.url, {hot: args.units, other: 10 + warmups(args)})
         template = await statements_per_step(db.url, other, report)
-        warmup = await copy_cart(db.url, template, other, WARMUP)
+        warmup = await copy_cart(db.url, template, other, warmups(args))
         carts = await copy_cart(db.url, template, hot, args.buyers)
         say(
             f"flash-sale: {args.buyers} buyers, {args.concurrency} at a time, {args.units} units, "

@@ -127,9 +127,11 @@ class Lag:
 
 async def measure(url: str, args: argparse.Namespace, report: Report, zone: ZoneInfo) -> int:
     hot, other, paid_variant = await three_variants(url)
-    await flash_sale.stock_only_at(url, {hot: args.units, other: 10 + flash_sale.WARMUP, paid_variant: args.paid + 10})
+    await flash_sale.stock_only_at(
+        url, {hot: args.units, other: 10 + flash_sale.warmups(args), paid_variant: args.paid + 10}
+    )
     template = await flash_sale.statements_per_step(url, other, Report("flash-sale", dict(report.context)))
-    warmup = await flash_sale.copy_cart(url, template, other, flash_sale.WARMUP)
+    warmup = await flash_sale.copy_cart(url, template, other, flash_sale.warmups(args))
     carts = await flash_sale.copy_cart(url, template, hot, args.buyers)
     to_pay = await flash_sale.copy_cart(url, template, paid_variant, args.paid)
     earlier = (await flash_sale.outcome_of(url, hot))["orders"]  # the data set's own orders of it
@@ -141,7 +143,7 @@ async def measure(url: str, args: argparse.Namespace, report: Report, zone: Zone
         server.running(url, workers=args.sale_workers, env=env) as api,
         http_client(api.url, 4) as client,
     ):
-        await flash_sale.checkouts(api.url, flash_sale.checkout_bodies(warmup, "warmup"), sale_args, warmup=True)
+        await flash_sale.checkouts(api.url, flash_sale.checkout_bodies(warmup, "warmup"), sale_args)
         orders = await place(client, to_pay)
         signed_in = await post(client, STAFF_SIGN_IN, {"input": {"email": STAFF_EMAIL, "password": STAFF_PASSWORD}})
         client.headers["Authorization"] = f"Bearer {signed_in['staffTokenCreate']['accessToken']}"
