@@ -67,7 +67,7 @@ class Workers:
     def __init__(self, config: Config, sockets: list[socket.socket]) -> None:
         self.config = config
         self.sockets = sockets
-        self.processes = [Process(config, [sock]) for sock in sockets]
+        self.processes: list[Process] = []
         self.should_exit = threading.Event()
         self.failed = False
         self.pending: list[int] = []
@@ -77,9 +77,10 @@ class Workers:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU):
             signal.signal(sig, lambda sig, frame: self.pending.append(sig))
         host, port = self.sockets[0].getsockname()[:2]
-        logger.info("Uvicorn running on http://%s:%d with %d workers (Press CTRL+C to quit)", host, port, len(self))
-        for process in self.processes:
-            process.start()
+        logger.info(
+            "Uvicorn running on http://%s:%d with %d workers (Press CTRL+C to quit)", host, port, len(self.sockets)
+        )
+        self.processes = [self._start(slot) for slot in range(len(self.sockets))]
         while not self.should_exit.wait(0.5):
             self._handle_signals()
             self._replace_dead()
@@ -90,9 +91,6 @@ class Workers:
         for sock in self.sockets:
             sock.close()
         return STARTUP_FAILURE if self.failed else 0
-
-    def __len__(self) -> int:
-        return len(self.processes)
 
     def _handle_signals(self) -> None:
         while self.pending:

@@ -252,8 +252,10 @@ async def race(
         await checkouts(api.url, checkout_bodies(warmup, "warmup", document), args)
         started = time.time()
         spread = asyncio.create_task(server.widest_spread(api.url))
-        load, outcomes = await checkouts(api.url, checkout_bodies(carts, "flash", document), args)
-        spread.cancel()
+        try:
+            load, outcomes = await checkouts(api.url, checkout_bodies(carts, "flash", document), args)
+        finally:
+            spread.cancel()
     return load, outcomes, started, await spread
 
 

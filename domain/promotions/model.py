@@ -75,7 +75,7 @@ class Conditions:
 
     @property
     def scoped(self) -> bool:
-        return self.product_ids is not None or self.category_ids is not None or self.variant_ids is not None
+        return self.reads_catalogue or self.variant_ids is not None
 
     def in_scope(self, item: CartItem) -> bool:
         if not self.scoped:
