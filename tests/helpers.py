@@ -112,7 +112,7 @@ class StatementCounter:
 
 
 async def until(
-    condition: Callable[[], bool | Awaitable[bool]], what: str = "the condition", seconds: float = 10
+    condition: Callable[[], bool | Awaitable[bool]], what: str = "the condition", seconds: float = 30
 ) -> None:
     """Wait until `condition` holds (checked every 10 ms), failing after `seconds`: a wait for a state,
     not a guess at how long something takes, so a loaded machine makes it slower but never wrong."""

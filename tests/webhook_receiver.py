@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
+WAIT = 30.0
+
 
 @dataclass
 class Received:
@@ -34,9 +36,14 @@ class Receiver:
         return [r for r in self.received if r.path == path]
 
     async def wait_for(self, path: str, count: int) -> list[Received]:
-        """Until `count` requests reached `path` (10 s at most)."""
-        async with asyncio.timeout(10), self._arrived:
-            await self._arrived.wait_for(lambda: len(self.at(path)) >= count)
+        """Until `count` requests reached `path` (`WAIT` seconds at most: a bound for a failing run, never
+        a guess at how long delivery takes, so a loaded machine makes it slower but never wrong)."""
+        try:
+            async with asyncio.timeout(WAIT), self._arrived:
+                await self._arrived.wait_for(lambda: len(self.at(path)) >= count)
+        except TimeoutError:
+            arrived = [r.path for r in self.received]
+            raise AssertionError(f"{count} requests to {path} not in {WAIT} s; arrived: {arrived}") from None
         return self.at(path)
 
     async def start(self) -> None:
@@ -52,6 +59,8 @@ class Receiver:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request_line = (await reader.readline()).decode()
+            if not request_line:  # closed before asking anything (a sender stopped mid-attempt)
+                return
             path = request_line.split(" ")[1]
             headers = {}
             while (line := (await reader.readline()).decode().strip()) != "":
