@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
+from api.limits import shared_schema
 from api.settings import Settings
 from db.demo import seed_demo
 from db.engine import create_engine
@@ -147,6 +148,15 @@ async def demo(engine: AsyncEngine) -> AsyncEngine:
     rules they are about."""
     await seed_demo(engine, products=60, seed=1, promotions=False, settlement=False)
     return engine
+
+
+@pytest.fixture
+def fresh_schemas() -> Iterator[None]:
+    """Apps built in the test get schemas of their own, and leave none behind: apps of one configuration
+    share a schema, with the documents and plans earlier tests left in it (api/limits.py `schema_for`)."""
+    shared_schema.cache_clear()
+    yield
+    shared_schema.cache_clear()
 
 
 @pytest.fixture

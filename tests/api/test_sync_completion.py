@@ -100,6 +100,7 @@ async def test_a_storefront_page_is_completed_by_plans(client: GraphQLClient, mo
     assert len(executed) > 100
 
 
+@pytest.mark.usefixtures("fresh_schemas")
 async def test_plans_are_built_once_per_document_and_bound_to_each_requests_variables(
     client: GraphQLClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

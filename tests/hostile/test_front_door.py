@@ -89,6 +89,7 @@ async def test_a_get_query_string_is_held_to_the_body_cap(
     assert parses == []
 
 
+@pytest.mark.usefixtures("fresh_schemas")
 async def test_a_document_is_parsed_once_and_then_not_again(
     engine: AsyncEngine, settings: Settings, parses: list[int | None]
 ) -> None:
@@ -102,6 +103,7 @@ async def test_a_document_is_parsed_once_and_then_not_again(
         assert len(parses) == 1
 
 
+@pytest.mark.usefixtures("fresh_schemas")
 async def test_many_distinct_large_documents_stay_within_every_cache_bound(
     engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
