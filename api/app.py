@@ -35,7 +35,7 @@ from api.dashboard import dashboard_routes
 from api.events import OutboxRelay
 from api.graphiql import ASSET_ROUTE
 from api.graphql_view import GraphQLView
-from api.jobs import DeliveryPurge, run_order_expiry
+from api.jobs import DeliveryPurge, run_count_folding, run_order_expiry
 from api.limits import schema_for
 from api.media_route import media_route
 from api.observability import Observability
@@ -179,6 +179,7 @@ def create_app(
             expiry = asyncio.create_task(run_order_expiry(state.engine, policy, settings.order_expiry_interval, clock))
         purge = DeliveryPurge(state.engine, timedelta(days=settings.webhook_delivery_retention_days), clock)
         purging = asyncio.create_task(purge.run()) if settings.webhook_delivery_retention_days else None
+        folding = asyncio.create_task(run_count_folding(state.engine))
         try:
             yield
         finally:
@@ -204,10 +205,11 @@ def create_app(
                     await asyncio.wait_for(purging, 10)
                 except TimeoutError:
                     log.warning("webhook delivery purge did not stop in time (the next one goes on)")
-            if expiry is not None:
-                expiry.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await expiry
+            for loop in (expiry, folding):  # a pass cut short rolls back and loses nothing
+                if loop is not None:
+                    loop.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await loop
             await state.stores.close()
             if isinstance(services.media, S3MediaStorage):
                 await services.media.close()

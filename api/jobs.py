@@ -1,4 +1,5 @@
-"""Periodic jobs: expire unpaid orders, write off expired points, forget old webhook deliveries.
+"""Periodic jobs: expire unpaid orders, write off expired points, forget old webhook deliveries, fold
+the published-product counts.
 
 Each finds its candidates with one query, then handles each one in its own short
 transaction, so a failure loses only that item and several workers can run a job at the
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.events import BACKGROUND
 from api.outages import Outage
-from db import webhook_deliveries
+from db import published_counts, webhook_deliveries
 from db.engine import create_session_factory, write_options
 from db.member_queries import members_with_expired_points
 from db.uow import SqlUnitOfWork
@@ -132,3 +133,31 @@ class DeliveryPurge:
                     log.info("purged %d webhook deliveries older than %s", purged, self.retention)
             except Exception as e:
                 outage.failed(e)
+
+
+FOLD_FIRST, FOLD_INTERVAL = 10.0, 60.0  # seconds after a worker starts, then between passes
+
+
+async def fold_published_counts(engine: AsyncEngine) -> int:
+    """One pass of db/published_counts.py `fold`, in its own transaction; the rows it folded away."""
+    async with create_session_factory(engine)() as session:
+        await session.connection(execution_options={**write_options(session), BACKGROUND: True})
+        folded = await published_counts.fold(session)
+        await session.commit()
+    return folded
+
+
+async def run_count_folding(engine: AsyncEngine, first: float = FOLD_FIRST, interval: float = FOLD_INTERVAL) -> None:
+    """The background loop `serve` runs in every worker. The counts are right unfolded; folding keeps
+    them a row per channel, however many publications came since (a catalogue import adds thousands).
+    Two workers folding at once fold each row once (the DELETE that takes it)."""
+    outage = Outage(log, "published count folding")
+    delay = first
+    while True:
+        await asyncio.sleep(outage.delay(delay))
+        delay = interval
+        try:
+            await fold_published_counts(engine)
+            outage.recovered()
+        except Exception as e:
+            outage.failed(e)

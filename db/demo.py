@@ -33,6 +33,7 @@ from db import (
     demo_promotions,
     demo_settlement,
     product_search,
+    published_counts,
 )
 from db.demo_catalogue import CATEGORIES, CHANNELS, EPOCH, ONLINE, POS, PRODUCTS, VARIANT_LISTINGS, VARIANTS
 from db.demo_loader import Loader, Progress, Row, stage_totals
@@ -252,4 +253,5 @@ async def seed_demo(
                     counts[table.name] = counts.get(table.name, 0) + len(made[name])
             await loader.fix_sequences()
             await product_search.refresh_all(conn)
+            await published_counts.recount(conn)
     return DemoReport(rows=sum(counts.values()), seconds=time.perf_counter() - started, tables=counts)

@@ -46,6 +46,7 @@ from db.pagination import (
     parse_int,
     parse_str,
 )
+from db.published_counts import published_count_statement
 from db.sql import AnySelect, core_rows, dialect_name, in_parameter
 from db.variant_attributes import AttributeFilter, having_attributes
 from domain.catalog.model import ProductSortField
@@ -169,12 +170,16 @@ def count_statement_of(q: ProductQuery, dialect: str) -> AnySelect:
     attribute or availability filter) and sees only published products, it counts the channel's
     published listings without reading the products: each names an existing product (a foreign key),
     and a product has one per channel (a unique key). The join cost PostgreSQL twice the time, and the
-    count was the costliest statement of a storefront's page."""
+    count was the costliest statement of a storefront's page. Without a price filter either, it is the
+    number of products the channel publishes, which triggers keep (db/published_counts.py)."""
     if q.include_unpublished or q.search_terms or q.category_ids is not None or q.attributes or q.available is not None:
         return count_statement(product_statement(q, dialect))
     channel_id = sa.bindparam("channel_id", type_=sa.BigInteger)
+    conditions = _listing_conditions(q)
+    if not conditions:  # every published listing: the number triggers keep, not a count
+        return published_count_statement(channel_id)
     return sa.select(sa.func.count()).where(
-        ProductChannelListing.channel_id == channel_id, ProductChannelListing.is_published, *_listing_conditions(q)
+        ProductChannelListing.channel_id == channel_id, ProductChannelListing.is_published, *conditions
     )
 
 

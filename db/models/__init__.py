@@ -8,6 +8,7 @@ from db.models.catalog import (
     ProductChannelListing,
     ProductMedia,
     ProductVariant,
+    PublishedProductCount,
     VariantAttribute,
     VariantChannelListing,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "ProductVariant",
     "Promotion",
     "PromotionUse",
+    "PublishedProductCount",
     "RefreshToken",
     "ReportCategoryOrdersDaily",
     "ReportMemberOrdersDaily",

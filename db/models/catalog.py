@@ -127,3 +127,20 @@ class VariantAttribute(Base):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(30))
     value: Mapped[str] = mapped_column(sa.String(100))
+
+
+class PublishedProductCount(Base):
+    """How many products each channel publishes, kept as changes (migration 0028): triggers on
+    `product_channel_listings` add a row of +n or -n in the transaction of every write that publishes,
+    unpublishes, moves or deletes listings, and db/published_counts.py folds them into a row per
+    channel. A storefront's unfiltered `totalCount` is their sum, a row or a few whatever the catalogue's
+    size, where counting the listings read every one (4.5 ms at 100,000). Writers only ever insert
+    here, so publishing in one channel never waits for another transaction's count."""
+
+    __tablename__ = "published_product_counts"
+    __table_args__ = (sa.Index("ix_published_product_counts_channel_id_delta", "channel_id", "delta"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    # No foreign key: deleting a channel deletes its listings, whose triggers write here as it goes.
+    channel_id: Mapped[int] = mapped_column(sa.BigInteger)
+    delta: Mapped[int] = mapped_column(sa.BigInteger)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from alembic import command
 from db import product_search
+from db.demo import seed_demo
 from db.engine import create_engine
 from db.migrations import alembic_config, upgrade
 from db.models import DATABASE_ONLY_INDEXES, DATABASE_ONLY_TABLES, Base, Product, in_models
@@ -250,3 +251,19 @@ async def test_0019_puts_existing_attribute_values_in_the_search_text_and_takes_
     await _downgrade(empty_engine, "0018")
     assert await found("白色") == set()
     assert await found("one", "size") == {1, 2}
+
+
+async def test_0028_counts_the_published_listings_already_there(empty_engine: AsyncEngine) -> None:
+    await upgrade(empty_engine)
+    await seed_demo(empty_engine, products=20, seed=1, promotions=False, settlement=False)
+    published = "SELECT channel_id, count(*) FROM product_channel_listings WHERE is_published GROUP BY channel_id"
+    kept = "SELECT channel_id, sum(delta) FROM published_product_counts GROUP BY channel_id"
+    await _downgrade(empty_engine, "0027")
+    async with empty_engine.begin() as conn:  # written while no trigger counts
+        flip = "UPDATE product_channel_listings SET is_published = NOT is_published WHERE id % 3 = 0"
+        await conn.execute(sa.text(flip))
+    await upgrade(empty_engine, "0028")
+    async with empty_engine.connect() as conn:
+        expected = {c: int(n) for c, n in (await conn.execute(sa.text(published))).all()}
+        assert len(expected) == 2
+        assert {c: int(n) for c, n in (await conn.execute(sa.text(kept))).all()} == expected

@@ -198,3 +198,43 @@ async def test_every_list_is_read_through_indexes(shop: AsyncEngine, client: Gra
             for table in set(_whole_table_reads(plan)) - WHOLE_TABLE_READS:
                 problems.append(f"{name}: reads all of {table}:\n    {' '.join(statement.split())[:300]}")
     assert not problems, "\n".join(problems)
+
+
+def _relations(plan: dict[str, Any]) -> Iterator[str]:
+    if "Relation Name" in plan:
+        yield str(plan["Relation Name"])
+    for child in plan.get("Plans", ()):
+        yield from _relations(child)
+
+
+async def test_a_storefronts_count_reads_the_channels_number_not_its_listings(
+    shop: AsyncEngine, client: GraphQLClient
+) -> None:
+    """The client's listing asks for `totalCount`. Unfiltered, it is the number of products the channel
+    publishes, kept by triggers (db/published_counts.py): its cost does not grow with the catalogue."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "count" in statement:
+            statements.append((statement, parameters))
+
+    sa.event.listen(shop.sync_engine, "before_cursor_execute", capture)
+    try:
+        data = await client.data(
+            "query($channel: String) { products(first: 5, channel: $channel) { totalCount edges { node { id } } } }",
+            {"channel": "online"},
+        )
+    finally:
+        sa.event.remove(shop.sync_engine, "before_cursor_execute", capture)
+    async with shop.connect() as conn:
+        published = await conn.scalar(
+            sa.text(
+                "SELECT count(*) FROM product_channel_listings l JOIN channels c ON c.id = l.channel_id "
+                "WHERE c.slug = 'online' AND l.is_published"
+            )
+        )
+        assert data["products"]["totalCount"] == published > 5 and len(statements) == 1
+        explained = (await conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statements[0][0], statements[0][1])).scalar()
+    plan = (json.loads(explained) if isinstance(explained, str) else explained)[0]["Plan"]
+    counts = [p for p in plan["Plans"] if p.get("Parent Relationship") in ("InitPlan", "SubPlan")]
+    assert [set(_relations(p)) for p in counts] == [{"published_product_counts"}], json.dumps(plan)[:2000]
