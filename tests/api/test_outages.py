@@ -96,6 +96,28 @@ async def test_order_expiry_logs_a_database_outage_once(
     assert_logged_once(caplog)
 
 
+async def test_count_folding_logs_a_database_outage_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls = 0
+
+    async def fold(*_args: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls <= FAILURES:
+            raise ConnectionRefusedError("database down")
+        return 0
+
+    monkeypatch.setattr(api.jobs, "fold_published_counts", fold)
+    with caplog.at_level(logging.DEBUG):
+        task = asyncio.create_task(api.jobs.run_count_folding(None, 0.001, 0.001))  # type: ignore[arg-type]
+        await until(lambda: calls > FAILURES + 1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert_logged_once(caplog)
+
+
 class FlakyRedis:
     """A Redis client whose commands fail `failures` times, then work."""
 

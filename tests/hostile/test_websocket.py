@@ -98,7 +98,8 @@ async def test_thirty_sockets_sending_queries_hold_no_database_connection(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-BACKGROUND = ("OutboxRelay.", "DeliveryWorker.", "ReportFeeder.", "DeliveryPurge.")  # relay, webhooks, reports, purge
+# relay, webhooks, reports, purge, counts
+BACKGROUND = ("OutboxRelay.", "DeliveryWorker.", "ReportFeeder.", "DeliveryPurge.", "run_count_folding")
 
 
 async def test_an_event_gives_its_connection_back_before_it_is_sent(
