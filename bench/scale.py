@@ -7,7 +7,8 @@ large: `--large` products, `--large-members` and `--large-orders` (100,000 / 200
 10 M rows). Both are seeded once with the demo generator and kept as `omnishop_bench_<products>_<m>m_<o>o`;
 the large one's first run takes minutes, later ones reuse it. `me.orders` signs in (`tokenCreate`) as
 the member with the most orders; `memberLookup` runs as a bench admin (inserted if missing) over
-identities spread through the table (e-mails, phones, member cards).
+identities spread through the table (e-mails, phones, member cards). `--document`, `--operation` and
+`--variables` send a client's listing instead of the bench's own (a storefront's asks for `totalCount`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import sqlalchemy as sa
 from bench import listing, server
 from bench.database import STAFF_EMAIL, STAFF_PASSWORD, ensure_bench_admin, reference
 from bench.detail import published_slugs
-from bench.graph import DETAIL, STAFF_SIGN_IN, http_client, measure, post
+from bench.documents import add_document_options, chosen
+from bench.graph import DETAIL, LISTING, STAFF_SIGN_IN, http_client, measure, post
 from bench.harness import Load, Report, say
 from bench.wrk import WrkLoad
 from db.demo_members import DEMO_PASSWORD, email
@@ -40,13 +42,14 @@ Measure = Callable[[str, argparse.Namespace], Awaitable[Load | WrkLoad]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(concurrency=1)
+    parser.set_defaults(concurrency=1, search=False)
     parser.add_argument("--members", type=int, default=2_000, help="members in the small data set")
     parser.add_argument("--orders", type=int, default=10_000, help="orders in the small data set")
     parser.add_argument("--large", type=int, default=100_000, help="products in the big data set")
     parser.add_argument("--large-members", type=int, default=200_000, help="members in the big data set")
     parser.add_argument("--large-orders", type=int, default=1_000_000, help="orders in the big data set")
     parser.add_argument("--first", type=int, default=20, help="products on the listing page")
+    add_document_options(parser)  # the listing's
 
 
 async def _prepare(url: str) -> tuple[int, list[str]]:
@@ -99,6 +102,11 @@ async def detail_load(url: str, args: argparse.Namespace) -> Load | WrkLoad:
 async def run(args: argparse.Namespace, report: Report) -> int:
     p95: dict[tuple[str, int], float] = {}
     errors = 0
+    listing_page = chosen(args, LISTING, {"first": args.first}, report)
+
+    async def listing_load(url: str, a: argparse.Namespace) -> Load | WrkLoad:
+        return await listing.load(url, a, listing_page)
+
     sizes = ((args.products, args.members, args.orders), (args.large, args.large_members, args.large_orders))
     for products, members, orders in sizes:
         async with reference(
@@ -125,7 +133,7 @@ async def run(args: argparse.Namespace, report: Report) -> int:
                 )
 
             pages: dict[str, Measure] = {
-                "listing": listing.load,
+                "listing": listing_load,
                 "detail": detail_load,
                 "me_orders": me_orders,
                 "member_lookup": lookup,
