@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -74,43 +74,30 @@ async def test_the_outbox_relay_logs_a_database_outage_once(
     assert_logged_once(caplog)
 
 
-async def test_order_expiry_logs_a_database_outage_once(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+# The periodic jobs of api/jobs.py: the pass a loop calls, and the loop, every 1 ms.
+JOBS: dict[str, tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = {
+    "order expiry": ("expire_unpaid_orders", lambda: api.jobs.run_order_expiry(None, PointsPolicy(24), 0.001)),  # type: ignore[arg-type]
+    "count folding": ("fold_published_counts", lambda: api.jobs.run_count_folding(None, 0.001, 0.001)),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("job", list(JOBS))
+async def test_a_periodic_job_logs_a_database_outage_once(
+    job: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     calls = 0
 
-    async def expire(*_args: Any) -> int:
+    async def one_pass(*_args: Any) -> int:
         nonlocal calls
         calls += 1
         if calls <= FAILURES:
             raise ConnectionRefusedError("database down")
         return 0
 
-    monkeypatch.setattr(api.jobs, "expire_unpaid_orders", expire)
+    name, loop = JOBS[job]
+    monkeypatch.setattr(api.jobs, name, one_pass)
     with caplog.at_level(logging.DEBUG):
-        task = asyncio.create_task(api.jobs.run_order_expiry(None, PointsPolicy(24), 0.001))  # type: ignore[arg-type]
-        await until(lambda: calls > FAILURES + 1)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    assert_logged_once(caplog)
-
-
-async def test_count_folding_logs_a_database_outage_once(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    calls = 0
-
-    async def fold(*_args: Any) -> int:
-        nonlocal calls
-        calls += 1
-        if calls <= FAILURES:
-            raise ConnectionRefusedError("database down")
-        return 0
-
-    monkeypatch.setattr(api.jobs, "fold_published_counts", fold)
-    with caplog.at_level(logging.DEBUG):
-        task = asyncio.create_task(api.jobs.run_count_folding(None, 0.001, 0.001))  # type: ignore[arg-type]
+        task = asyncio.create_task(loop())
         await until(lambda: calls > FAILURES + 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
