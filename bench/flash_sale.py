@@ -217,6 +217,7 @@ def _filled(value: Any, values: dict[str, str]) -> Any:
 async def checkouts(url: str, bodies: list[bytes], args: argparse.Namespace) -> tuple[Load | wrk.WrkLoad, Counter[str]]:
     """Each body posted once, `args.concurrency` at a time, by wrk (or httpx: `--client`); the
     outcomes counted from the answers' bytes (OTHER: neither an order nor INSUFFICIENT_STOCK)."""
+    load: Load | wrk.WrkLoad
     if uses_wrk(args):
         load = await wrk.drive(
             url + "/graphql",

@@ -149,7 +149,7 @@ async def measure(report: Report, backend: str, engine: AsyncEngine, stores: int
         order_expiry_interval=0,
         rate_limit=False,
         _env_file=None,
-    )  # type: ignore[call-arg]
+    )
     app = create_app(settings, engine=engine)
     rng = random.Random(7)
     async with (

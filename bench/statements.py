@@ -49,7 +49,8 @@ class Probe:
         body: dict[str, Any] = response.json()
         if response.status_code != 200 or "errors" in body:
             raise RuntimeError(f"statement probe failed: {response.text[:500]}")
-        return body["data"]  # type: ignore[no-any-return]
+        data: dict[str, Any] = body["data"]
+        return data
 
     def take(self) -> int:
         """Statements since the last call."""
@@ -69,15 +70,15 @@ class PerRequest:
 async def probe(database_url: str, **settings: Any) -> AsyncIterator[Probe]:
     """An in-process app on `database_url` (with these `settings` besides the probe's own)."""
     engine = create_engine(database_url)
-    settings = Settings(
+    configured = Settings(
         database_url=database_url,
         secret_key=SecretStr(secrets.token_urlsafe(48)),
         order_expiry_interval=0,
         rate_limit=False,
         _env_file=None,
         **settings,
-    )  # type: ignore[call-arg]
-    app = create_app(settings, engine=engine)
+    )
+    app = create_app(configured, engine=engine)
     execute_field = SyncCompletion.execute_field
     try:
         async with (
@@ -97,7 +98,7 @@ async def probe(database_url: str, **settings: Any) -> AsyncIterator[Probe]:
                 return execute_field(context, *args)
 
             event.listen(engine.sync_engine, "before_cursor_execute", count)
-            SyncCompletion.execute_field = counted  # type: ignore[method-assign]
+            SyncCompletion.execute_field = counted  # type: ignore[method-assign,assignment]
             yield counter
     finally:
         SyncCompletion.execute_field = execute_field  # type: ignore[method-assign]

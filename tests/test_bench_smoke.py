@@ -94,6 +94,19 @@ def test_the_listing_bench_sends_a_clients_document_and_tags_its_figures(tmp_pat
     assert by_metric[("statements_per_request", None, 4)] == by_metric[("statements_per_request", None, 100)]
 
 
+def test_the_scale_bench_measures_a_clients_listing_on_both_data_sets(tmp_path: Path) -> None:
+    document = tmp_path / "client.graphql"
+    document.write_text(CLIENT_DOCUMENT)
+    small = ["--products", "30", "--members", "20", "--orders", "40"]
+    large = ["--large", "60", "--large-members", "40", "--large-orders", "80"]
+    chosen = ["--document", str(document), "--operation", "Listing", "--variables", '{"first": 4, "channel": "online"}']
+    quick = ["--sqlite", "--requests", "10", "--warmup", "2"]
+    figures = bench_figures([sys.executable, "-m", "bench", "scale", *quick, *small, *large, *chosen], timeout=120)
+    ratios = {f["page"] for f in figures if f["metric"] == "p95_large_over_small"}
+    assert ratios == {"listing", "detail", "me_orders", "member_lookup"}
+    assert {f["document"] for f in figures} == {"client.graphql"}
+
+
 def test_the_search_bench_searches_without_the_floor() -> None:
     by_metric = listing_bench("--search")
     assert by_metric[("requests", "api", 5)] == 20 and by_metric[("errors", "api", 5)] == 0
